@@ -1,0 +1,51 @@
+# Shannon's two commands, on a fresh Debian machine:
+#   make demo   install what is missing, build, run the demo
+#   make test   install what is missing, build, run every test
+# Both wrap Meson; `make sanitize` runs the tests under ASan + UBSan.
+
+BUILD    := build
+SANITIZE := build-sanitize
+PYTHON   := /usr/bin/python3
+
+# Exactly what the build and the tests need from Debian.
+PACKAGES := gcc make meson ninja-build pkg-config check libopenblas-dev \
+            zlib1g-dev python3 python3-numpy
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build demo test sanitize clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	fi
+
+build: deps
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --buildtype=release
+	ninja -C $(BUILD)
+
+demo: build
+	./$(BUILD)/docs/examples/array_tour
+
+# The last line is the summary over every test that ran: "N passed, N failed".
+test: build
+	@meson test -C $(BUILD) --print-errorlogs --num-processes 2 >/dev/null 2>&1; \
+	$(PYTHON) tests/summarize.py $(BUILD)
+
+sanitize: deps
+	@test -f $(SANITIZE)/build.ninja || meson setup $(SANITIZE) --buildtype=debug \
+	  -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C $(SANITIZE)
+	@meson test -C $(SANITIZE) --print-errorlogs --num-processes 2 >/dev/null 2>&1; \
+	$(PYTHON) tests/summarize.py $(SANITIZE)
+
+clean:
+	rm -rf $(BUILD) $(SANITIZE)

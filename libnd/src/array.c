@@ -1,0 +1,277 @@
+/* The array object: a view (dtype, shape, byte strides, data pointer) on a
+ * refcounted buffer. Creating handles, sharing buffers, flags, accessors. */
+#include "internal.h"
+
+#include <stdlib.h>
+
+/* ---- buffers --------------------------------------------------------------- */
+
+static nd_buffer *buffer_new(int64_t nbytes)
+{
+    nd_buffer *buffer = malloc(sizeof *buffer);
+    /* Never allocate 0 bytes: an empty array still gets a valid, aligned
+     * pointer so data + 0 * stride is always a real address. */
+    size_t alloc = nbytes > 0 ? (size_t)nbytes : ND_ALIGNMENT;
+    alloc = (alloc + ND_ALIGNMENT - 1) / ND_ALIGNMENT * ND_ALIGNMENT;
+    void *memory = buffer ? aligned_alloc(ND_ALIGNMENT, alloc) : NULL;
+    if (!memory) {
+        free(buffer);
+        nd_set_error(ND_ERR_MEMORY, "Unable to allocate %lld bytes for an array",
+                     (long long)nbytes);
+        return NULL;
+    }
+    atomic_init(&buffer->refcount, 1);
+    buffer->memory = memory;
+    buffer->nbytes = nbytes;
+    buffer->owns_memory = true;
+    buffer->writeable = true;
+    return buffer;
+}
+
+static void buffer_release(nd_buffer *buffer)
+{
+    if (atomic_fetch_sub(&buffer->refcount, 1) == 1) {
+        if (buffer->owns_memory)
+            free(buffer->memory);
+        free(buffer);
+    }
+}
+
+/* ---- shapes ---------------------------------------------------------------- */
+
+int nd_check_shape(nd_dtype dt, int ndim, const int64_t *shape, int64_t *size)
+{
+    if (!nd_dtype_valid(dt))
+        return nd_set_error(ND_ERR_TYPE, "data type %d not understood", (int)dt);
+    if (ndim < 0 || ndim > ND_MAXDIMS)
+        return nd_set_error(ND_ERR_VALUE,
+                            "maximum supported dimension for an ndarray is %d, found %d",
+                            ND_MAXDIMS, ndim);
+    if (ndim > 0 && !shape)
+        return nd_set_error(ND_ERR_VALUE, "shape is NULL for a %d-dimensional array", ndim);
+    int64_t total = 1;
+    bool overflow = false;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] < 0)
+            return nd_set_error(ND_ERR_VALUE, "negative dimensions are not allowed");
+        /* Keep multiplying after an overflow only to spot a zero dimension,
+         * which makes the size 0 whatever else the shape says. */
+        if (!overflow && __builtin_mul_overflow(total, shape[i], &total))
+            overflow = true;
+        if (shape[i] == 0) {
+            overflow = false;
+            total = 0;
+            break;
+        }
+    }
+    int64_t nbytes;
+    if (overflow || __builtin_mul_overflow(total, (int64_t)nd_dtype_itemsize(dt), &nbytes))
+        return nd_set_error(ND_ERR_VALUE, "array is too big; `arr.size * arr.dtype.itemsize` "
+                                          "is larger than the maximum possible size.");
+    *size = total;
+    return 0;
+}
+
+void nd_c_strides(size_t itemsize, int ndim, const int64_t *shape, int64_t *strides)
+{
+    int64_t step = (int64_t)itemsize;
+    for (int i = ndim - 1; i >= 0; i--) {
+        strides[i] = step;
+        step *= shape[i] > 0 ? shape[i] : 1;
+    }
+}
+
+/* NumPy's rule: an array is C-contiguous if walking it in C order visits
+ * consecutive items; dimensions of size 1 may have any stride, and an
+ * empty array is contiguous in both orders. */
+void nd_update_flags(nd_array *a)
+{
+    int64_t itemsize = (int64_t)nd_dtype_itemsize(a->dtype);
+    bool empty = false;
+    for (int i = 0; i < a->ndim; i++)
+        empty |= a->shape[i] == 0;
+    bool c = true, f = true;
+    if (!empty) {
+        int64_t expected = itemsize;
+        for (int i = a->ndim - 1; i >= 0; i--) {
+            if (a->shape[i] == 1)
+                continue;
+            c &= a->strides[i] == expected;
+            expected *= a->shape[i];
+        }
+        expected = itemsize;
+        for (int i = 0; i < a->ndim; i++) {
+            if (a->shape[i] == 1)
+                continue;
+            f &= a->strides[i] == expected;
+            expected *= a->shape[i];
+        }
+    }
+    a->flags = (a->flags & ND_FLAG_WRITEABLE) | (c ? ND_FLAG_C_CONTIGUOUS : 0) |
+               (f ? ND_FLAG_F_CONTIGUOUS : 0);
+}
+
+static nd_array *handle_new(nd_dtype dt, int ndim, const int64_t *shape, const int64_t *strides,
+                            char *data, nd_buffer *buffer, bool writeable)
+{
+    nd_array *a = calloc(1, sizeof *a);
+    if (!a) {
+        nd_set_error(ND_ERR_MEMORY, "Unable to allocate an array handle");
+        return NULL;
+    }
+    a->dtype = dt;
+    a->ndim = ndim;
+    if (ndim > 0) {
+        memcpy(a->shape, shape, (size_t)ndim * sizeof *shape);
+        memcpy(a->strides, strides, (size_t)ndim * sizeof *strides);
+    }
+    a->data = data;
+    a->buffer = buffer;
+    a->flags = writeable ? ND_FLAG_WRITEABLE : 0;
+    nd_update_flags(a);
+    return a;
+}
+
+nd_array *nd_alloc_array(nd_dtype dt, int ndim, const int64_t *shape)
+{
+    int64_t size;
+    if (nd_check_shape(dt, ndim, shape, &size) < 0)
+        return NULL;
+    int64_t strides[ND_MAXDIMS];
+    nd_c_strides(nd_dtype_itemsize(dt), ndim, shape, strides);
+    nd_buffer *buffer = buffer_new(size * (int64_t)nd_dtype_itemsize(dt));
+    if (!buffer)
+        return NULL;
+    nd_array *a = handle_new(dt, ndim, shape, strides, buffer->memory, buffer, true);
+    if (!a)
+        buffer_release(buffer);
+    return a;
+}
+
+nd_array *nd_make_view(const nd_array *base, int ndim, const int64_t *shape,
+                       const int64_t *strides, char *data)
+{
+    nd_array *a = handle_new(base->dtype, ndim, shape, strides, data, base->buffer,
+                             (base->flags & ND_FLAG_WRITEABLE) != 0);
+    if (a)
+        atomic_fetch_add(&base->buffer->refcount, 1);
+    return a;
+}
+
+nd_array *nd_from_buffer(nd_dtype dt, int ndim, const int64_t *shape, const int64_t *strides,
+                         void *data, bool writeable)
+{
+    int64_t size;
+    if (nd_check_shape(dt, ndim, shape, &size) < 0)
+        return NULL;
+    int64_t itemsize = (int64_t)nd_dtype_itemsize(dt);
+    int64_t c_strides[ND_MAXDIMS];
+    if (!strides) {
+        nd_c_strides((size_t)itemsize, ndim, shape, c_strides);
+        strides = c_strides;
+    }
+    if (!data && size > 0) {
+        nd_set_error(ND_ERR_VALUE, "from_buffer: data is NULL");
+        return NULL;
+    }
+    bool aligned = (uintptr_t)data % (uintptr_t)itemsize == 0;
+    for (int i = 0; i < ndim; i++)
+        aligned &= strides[i] % itemsize == 0;
+    if (!aligned) {
+        nd_set_error(ND_ERR_VALUE, "from_buffer: data and strides must be aligned to the item "
+                                   "size (%lld bytes)", (long long)itemsize);
+        return NULL;
+    }
+    nd_buffer *buffer = malloc(sizeof *buffer);
+    if (!buffer) {
+        nd_set_error(ND_ERR_MEMORY, "Unable to allocate an array handle");
+        return NULL;
+    }
+    atomic_init(&buffer->refcount, 1);
+    buffer->owns_memory = false;
+    buffer->writeable = writeable;
+    nd_array *a = handle_new(dt, ndim, shape, strides, data, buffer, writeable);
+    if (!a) {
+        free(buffer);
+        return NULL;
+    }
+    /* The caller vouches for exactly the span its geometry reaches; views
+     * (as_strided) are checked against that span. */
+    const char *low, *high;
+    nd_memory_extent(a, &low, &high);
+    buffer->memory = (void *)low;
+    buffer->nbytes = high - low;
+    return a;
+}
+
+void nd_free(nd_array *a)
+{
+    if (!a)
+        return;
+    buffer_release(a->buffer);
+    free(a);
+}
+
+/* ---- accessors ------------------------------------------------------------- */
+
+nd_dtype nd_dtype_of(const nd_array *a) { return a->dtype; }
+int nd_ndim(const nd_array *a) { return a->ndim; }
+const int64_t *nd_shape(const nd_array *a) { return a->shape; }
+const int64_t *nd_strides(const nd_array *a) { return a->strides; }
+size_t nd_itemsize(const nd_array *a) { return nd_dtype_itemsize(a->dtype); }
+void *nd_data(const nd_array *a) { return a->data; }
+
+int64_t nd_size(const nd_array *a)
+{
+    int64_t size = 1;
+    for (int i = 0; i < a->ndim; i++)
+        size *= a->shape[i];
+    return size;
+}
+
+int64_t nd_nbytes(const nd_array *a) { return nd_size(a) * (int64_t)nd_itemsize(a); }
+
+bool nd_is_c_contiguous(const nd_array *a) { return (a->flags & ND_FLAG_C_CONTIGUOUS) != 0; }
+bool nd_is_f_contiguous(const nd_array *a) { return (a->flags & ND_FLAG_F_CONTIGUOUS) != 0; }
+bool nd_is_writeable(const nd_array *a) { return (a->flags & ND_FLAG_WRITEABLE) != 0; }
+
+int nd_set_writeable(nd_array *a, bool writeable)
+{
+    if (writeable && !a->buffer->writeable)
+        return nd_set_error(ND_ERR_VALUE, "cannot set WRITEABLE flag to True of this array");
+    a->flags = writeable ? (a->flags | ND_FLAG_WRITEABLE) : (a->flags & ~ND_FLAG_WRITEABLE);
+    return 0;
+}
+
+int nd_check_writeable(const nd_array *a)
+{
+    if (!(a->flags & ND_FLAG_WRITEABLE))
+        return nd_set_error(ND_ERR_VALUE, "assignment destination is read-only");
+    return 0;
+}
+
+void nd_memory_extent(const nd_array *a, const char **low, const char **high)
+{
+    const char *lo = a->data, *hi = a->data;
+    for (int i = 0; i < a->ndim; i++) {
+        if (a->shape[i] == 0) {   /* nothing is reachable */
+            *low = *high = a->data;
+            return;
+        }
+        int64_t reach = (a->shape[i] - 1) * a->strides[i];
+        if (reach < 0)
+            lo += reach;
+        else
+            hi += reach;
+    }
+    *low = lo;
+    *high = hi + nd_itemsize(a);
+}
+
+bool nd_may_share_memory(const nd_array *a, const nd_array *b)
+{
+    const char *a_low, *a_high, *b_low, *b_high;
+    nd_memory_extent(a, &a_low, &a_high);
+    nd_memory_extent(b, &b_low, &b_high);
+    return a_low < b_high && b_low < a_high;
+}

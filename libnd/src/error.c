@@ -1,0 +1,47 @@
+/* Thread-local error state: what failed last on this thread, in NumPy's
+ * words. Each libnd function that fails sets it once, at the point where the
+ * reason is known. */
+#include "internal.h"
+
+#include <stdio.h>
+
+static _Thread_local char last_message[1024];
+static _Thread_local nd_status last_status = ND_OK;
+
+const char *nd_last_error(void) { return last_message; }
+nd_status nd_last_status(void) { return last_status; }
+
+void nd_clear_error(void)
+{
+    last_message[0] = '\0';
+    last_status = ND_OK;
+}
+
+int nd_set_error(nd_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(last_message, sizeof last_message, fmt, ap);
+    va_end(ap);
+    last_status = status;
+    return status;
+}
+
+const char *nd_format_shape(char *buf, int ndim, const int64_t *shape)
+{
+    int len = sprintf(buf, "(");
+    for (int i = 0; i < ndim; i++)
+        len += sprintf(buf + len, i ? ", %lld" : "%lld", (long long)shape[i]);
+    sprintf(buf + len, ndim == 1 ? ",)" : ")");
+    return buf;
+}
+
+int nd_normalize_axis(int *axis, int ndim)
+{
+    if (*axis < -ndim || *axis >= ndim)
+        return nd_set_error(ND_ERR_AXIS, "axis %d is out of bounds for array of dimension %d",
+                            *axis, ndim);
+    if (*axis < 0)
+        *axis += ndim;
+    return 0;
+}

@@ -1,0 +1,122 @@
+/*
+ * internal.h: what libnd's source files share and users never see.
+ *
+ * Every function here has hidden visibility (the library is built with
+ * -fvisibility=hidden; only ND_API functions in nd.h are exported).
+ */
+#ifndef ND_INTERNAL_H
+#define ND_INTERNAL_H
+
+#include "nd.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <string.h>
+
+/* Buffers are aligned for AVX-512 loads and cache lines. */
+#define ND_ALIGNMENT 64
+
+/* The memory behind one or more views. Freed with its last reference. */
+typedef struct nd_buffer {
+    atomic_int_fast64_t refcount;
+    void *memory;        /* start of the allocation (or of caller memory) */
+    int64_t nbytes;      /* how many bytes from `memory` views may reach */
+    bool owns_memory;    /* false for nd_from_buffer: never freed */
+    bool writeable;      /* false: no view of it may become writeable */
+} nd_buffer;
+
+/* Flag bits of nd_array.flags, as NumPy's. */
+enum {
+    ND_FLAG_C_CONTIGUOUS = 1 << 0,
+    ND_FLAG_F_CONTIGUOUS = 1 << 1,
+    ND_FLAG_WRITEABLE = 1 << 2,
+};
+
+struct nd_array {
+    nd_dtype dtype;
+    int ndim;
+    int flags;
+    char *data;                    /* first element; inside buffer's span */
+    nd_buffer *buffer;             /* shared, refcounted */
+    int64_t shape[ND_MAXDIMS];
+    int64_t strides[ND_MAXDIMS];   /* bytes */
+};
+
+/* ---- errors (error.c) ---------------------------------------------------- */
+
+/* Records a printf-formatted message as the thread's last error and returns
+ * `status`, so a failing function can `return nd_set_error(...)`. */
+int nd_set_error(nd_status status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Formats a shape as Python prints a tuple: "()", "(3,)", "(2, 3)". Returns
+ * buf, which must hold ND_SHAPE_STR_MAX bytes. */
+#define ND_SHAPE_STR_MAX (ND_MAXDIMS * 22 + 4)
+const char *nd_format_shape(char *buf, int ndim, const int64_t *shape);
+/* Normalizes *axis in [-ndim, ndim) to [0, ndim); otherwise sets NumPy's
+ * AxisError "axis 3 is out of bounds for array of dimension 2" and returns
+ * ND_ERR_AXIS. */
+int nd_normalize_axis(int *axis, int ndim);
+
+/* ---- dtypes (dtype.c) ----------------------------------------------------- */
+
+/* Element access through double / int64, converting as nd_astype does. Used
+ * where speed does not matter (printing, scalar get/set, file tests); bulk
+ * work uses the cast loops below. */
+double  nd_load_double(nd_dtype dt, const void *p);
+void    nd_store_double(nd_dtype dt, void *p, double v);
+int64_t nd_load_int64(nd_dtype dt, const void *p);   /* floats truncate */
+void    nd_store_int64(nd_dtype dt, void *p, int64_t v);
+
+/* A strided cast loop: n elements from src (dtype `from`, src_step bytes
+ * apart) to dst (dtype `to`). from == to is a plain copy. */
+typedef void (*nd_cast_loop)(const char *src, int64_t src_step,
+                             char *dst, int64_t dst_step, int64_t n);
+nd_cast_loop nd_get_cast_loop(nd_dtype from, nd_dtype to);
+
+/* ---- array core (array.c) ------------------------------------------------- */
+
+bool nd_dtype_valid(nd_dtype dt);
+/* Checks a shape (ndim range, no negative dims) and its byte size for
+ * overflow; sets the error and returns it, or returns 0 with *size set. */
+int nd_check_shape(nd_dtype dt, int ndim, const int64_t *shape, int64_t *size);
+/* A new C-contiguous array with uninitialized data (64-byte aligned). */
+nd_array *nd_alloc_array(nd_dtype dt, int ndim, const int64_t *shape);
+/* A new handle on base's buffer with the given geometry. The caller
+ * guarantees the geometry stays inside the buffer. WRITEABLE is inherited. */
+nd_array *nd_make_view(const nd_array *base, int ndim, const int64_t *shape,
+                       const int64_t *strides, char *data);
+/* Recomputes C_/F_CONTIGUOUS from shape and strides. */
+void nd_update_flags(nd_array *a);
+/* Strides of a C-contiguous array of this shape. */
+void nd_c_strides(size_t itemsize, int ndim, const int64_t *shape, int64_t *strides);
+/* The lowest and one-past-highest byte address any element can reach. */
+void nd_memory_extent(const nd_array *a, const char **low, const char **high);
+/* Errors with "assignment destination is read-only" if a is not writeable. */
+int nd_check_writeable(const nd_array *a);
+
+/* ---- views (views.c) ------------------------------------------------------ */
+
+/* Strides that broadcast a to `shape` (0 on new and stretched axes), or -1
+ * without setting an error if the shapes are incompatible. */
+int nd_broadcast_strides(const nd_array *a, int ndim, const int64_t *shape, int64_t *strides);
+
+/* ---- copies (copy.c) ------------------------------------------------------ */
+
+/* Copies src into dst element by element with casting. Shapes must be equal
+ * (the caller broadcasts); memory must not overlap. No checks. */
+void nd_assign_same_shape(nd_array *dst, const nd_array *src);
+
+/* ---- .npy in memory (npy.c), used by npz.c -------------------------------- */
+
+/* Parses a whole .npy image held in memory (no allocation beyond what the
+ * validated header implies, which must fit in `nbytes`). `what` names the
+ * source in error messages. */
+nd_array *nd_npy_parse(const unsigned char *bytes, size_t nbytes, const char *what);
+/* Serializes a as an .npy image in a malloc'd buffer (*out, *out_len). */
+int nd_npy_serialize(const nd_array *a, unsigned char **out, size_t *out_len);
+/* Writes the concatenated chunks to `path` atomically: temp file in the
+ * same folder, fsync, rename. Never leaves a partial file at `path`. */
+int nd_write_file_atomic(const char *path, const void *const *chunks,
+                         const size_t *lens, int nchunks);
+
+#endif /* ND_INTERNAL_H */
