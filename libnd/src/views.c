@@ -114,6 +114,9 @@ nd_array *nd_reshape(const nd_array *a, int ndim, const int64_t *requested)
     }
     if (resolve_shape(a, ndim, requested, shape) < 0)
         return NULL;
+    /* Same shape: NumPy returns a plain view, strides untouched. */
+    if (ndim == a->ndim && memcmp(shape, a->shape, (size_t)ndim * sizeof *shape) == 0)
+        return nd_view(a);
     if (nd_is_c_contiguous(a)) {
         nd_c_strides(nd_itemsize(a), ndim, shape, strides);
         return nd_make_view(a, ndim, shape, strides, a->data);
@@ -231,9 +234,11 @@ nd_array *nd_slice(const nd_array *a, int axis, int64_t start, int64_t stop, int
     memcpy(shape, a->shape, sizeof shape);
     memcpy(strides, a->strides, sizeof strides);
     shape[axis] = count;
-    /* With fewer than two elements the stride is never used, and a huge
-     * step must not overflow the product. */
-    strides[axis] = count > 1 ? a->strides[axis] * step : a->strides[axis];
+    /* NumPy stores stride * step even when at most one element is left
+     * (where the stride is never used); only a huge step that overflows the
+     * product keeps the old stride. */
+    if (__builtin_mul_overflow(a->strides[axis], step, &strides[axis]))
+        strides[axis] = a->strides[axis];
     /* An empty slice may have start == length; point at the first element
      * instead so the data pointer never leaves the buffer. */
     char *data = count > 0 ? a->data + start * a->strides[axis] : a->data;
