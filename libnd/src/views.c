@@ -382,9 +382,9 @@ nd_array *nd_as_strided(const nd_array *a, int ndim, const int64_t *shape,
                                   : __builtin_add_overflow(high, reach, &high);
         }
     const char *buffer_start = a->buffer->memory;
-    int64_t offset = a->data - buffer_start;
-    if (size > 0 && (overflow || offset + low < 0 ||
-                     offset + high + itemsize > a->buffer->nbytes)) {
+    int64_t offset = a->data - buffer_start, end;
+    overflow |= __builtin_add_overflow(offset + itemsize, high, &end);
+    if (size > 0 && (overflow || offset + low < 0 || end > a->buffer->nbytes)) {
         nd_set_error(ND_ERR_VALUE,
                      "as_strided: the requested view reaches outside the array's memory");
         return NULL;
