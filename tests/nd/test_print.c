@@ -6,23 +6,17 @@
 
 #include "test_util.h"
 
-static void assert_repr(nd_array *a, const char *expected)
+/* Formats a with nd_repr or nd_str, compares, and frees a. */
+static void assert_text(char *(*format)(const nd_array *), nd_array *a, const char *expected)
 {
-    char *text = nd_repr(a);
+    char *text = format(a);
     ck_assert_ptr_nonnull(text);
     ck_assert_str_eq(text, expected);
     free(text);
     nd_free(a);
 }
-
-static void assert_str(nd_array *a, const char *expected)
-{
-    char *text = nd_str(a);
-    ck_assert_ptr_nonnull(text);
-    ck_assert_str_eq(text, expected);
-    free(text);
-    nd_free(a);
-}
+#define assert_repr(a, expected) assert_text(nd_repr, (a), (expected))
+#define assert_str(a, expected) assert_text(nd_str, (a), (expected))
 
 static nd_array *scaled_range(nd_dtype dt, int n, double step)
 {
