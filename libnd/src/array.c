@@ -49,35 +49,40 @@ int nd_check_shape(nd_dtype dt, int ndim, const int64_t *shape, int64_t *size)
                             ND_MAXDIMS, ndim);
     if (ndim > 0 && !shape)
         return nd_set_error(ND_ERR_VALUE, "shape is NULL for a %d-dimensional array", ndim);
-    int64_t total = 1;
-    bool overflow = false;
-    for (int i = 0; i < ndim; i++) {
+    for (int i = 0; i < ndim; i++)
         if (shape[i] < 0)
             return nd_set_error(ND_ERR_VALUE, "negative dimensions are not allowed");
-        /* Keep multiplying after an overflow only to spot a zero dimension,
-         * which makes the size 0 whatever else the shape says. */
-        if (!overflow && __builtin_mul_overflow(total, shape[i], &total))
-            overflow = true;
-        if (shape[i] == 0) {
-            overflow = false;
+    /* As NumPy: the product of the nonzero dimensions must fit, even when
+     * a zero dimension makes the array empty. */
+    int64_t nonzero_product = 1, total = 1;
+    bool overflow = false;
+    for (int i = 0; i < ndim; i++) {
+        if (shape[i] == 0)
             total = 0;
-            break;
-        }
+        else
+            overflow |= __builtin_mul_overflow(nonzero_product, shape[i], &nonzero_product);
     }
+    if (total != 0)
+        total = nonzero_product;
     int64_t nbytes;
-    if (overflow || __builtin_mul_overflow(total, (int64_t)nd_dtype_itemsize(dt), &nbytes))
+    if (overflow ||
+        __builtin_mul_overflow(nonzero_product, (int64_t)nd_dtype_itemsize(dt), &nbytes))
         return nd_set_error(ND_ERR_VALUE, "array is too big; `arr.size * arr.dtype.itemsize` "
                                           "is larger than the maximum possible size.");
     *size = total;
     return 0;
 }
 
+/* NumPy gives an empty array zero strides on every axis. */
 void nd_c_strides(size_t itemsize, int ndim, const int64_t *shape, int64_t *strides)
 {
-    int64_t step = (int64_t)itemsize;
+    bool empty = false;
+    for (int i = 0; i < ndim; i++)
+        empty |= shape[i] == 0;
+    int64_t step = empty ? 0 : (int64_t)itemsize;
     for (int i = ndim - 1; i >= 0; i--) {
         strides[i] = step;
-        step *= shape[i] > 0 ? shape[i] : 1;
+        step *= shape[i];
     }
 }
 

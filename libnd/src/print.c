@@ -1,13 +1,22 @@
 /* Printing: repr(a) and str(a) exactly as NumPy 1.24 prints them with the
  * default options (precision 8, floatmode 'maxprec', linewidth 75,
- * threshold 1000, edgeitems 3). The structure follows numpy/core/
- * arrayprint.py: a formatter is fitted to the values first (widths, digits,
- * positional or scientific), then _formatArray lays the elements out with
- * hanging indents and line wrapping. */
+ * threshold 1000, edgeitems 3).
+ *
+ * Three layers, as in numpy/core/arrayprint.py and dragon4.c:
+ *  1. Dragon4 (Steele & White, Burger & Dybvig) on exact big integers: the
+ *     shortest digits that identify a value among its dtype's neighbours,
+ *     or fewer/more digits under a cutoff, rounded the way NumPy rounds.
+ *  2. Formatters fitted to the printed values: FloatingFormat (widths,
+ *     positional or scientific), IntegerFormat, BoolFormat.
+ *  3. _formatArray: nested brackets, hanging indents, wrapping at the line
+ *     width, "..." for summarized arrays.
+ *
+ * bfloat16, which NumPy lacks, prints as a float dtype whose digits are the
+ * shortest at bfloat16's precision; the choice between positional and
+ * scientific is made as for its float32 widening. */
 #include "internal.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -16,12 +25,12 @@
 #define EDGE_ITEMS 3
 #define PRECISION 8
 
-/* ---- a growable string ----------------------------------------------------- */
+/* ---- a growable string ------------------------------------------------------ */
 
 typedef struct {
     char *text;
     size_t length, capacity;
-    bool failed;
+    bool failed;   /* an allocation failed: the text is incomplete */
 } strbuf;
 
 static void sb_append_n(strbuf *sb, const char *s, size_t n)
@@ -29,7 +38,7 @@ static void sb_append_n(strbuf *sb, const char *s, size_t n)
     if (sb->failed)
         return;
     if (sb->length + n + 1 > sb->capacity) {
-        size_t capacity = sb->capacity ? sb->capacity : 64;
+        size_t capacity = sb->capacity ? sb->capacity : 256;
         while (sb->length + n + 1 > capacity)
             capacity *= 2;
         char *text = realloc(sb->text, capacity);
@@ -47,141 +56,452 @@ static void sb_append_n(strbuf *sb, const char *s, size_t n)
 
 static void sb_append(strbuf *sb, const char *s) { sb_append_n(sb, s, strlen(s)); }
 
-static void sb_repeat(strbuf *sb, char c, int n)
+static void sb_spaces(strbuf *sb, int n)
 {
-    for (int i = 0; i < n; i++)
-        sb_append_n(sb, &c, 1);
-}
-
-/* ---- shortest round-trip digits ---------------------------------------------- */
-
-/* The value v (of dtype dt) read back from a decimal string, at dt's own
- * precision: two strings are equivalent if they round to the same dt value. */
-static bool round_trips(double v, nd_dtype dt, const char *text)
-{
-    double back = strtod(text, NULL);
-    switch (dt) {
-    case ND_FLOAT16: return nd_double_to_half(back) == nd_double_to_half(v);
-    case ND_BFLOAT16: return nd_double_to_bfloat16(back) == nd_double_to_bfloat16(v);
-    case ND_FLOAT32: return (float)back == (float)v;
-    default: return back == v;
+    static const char spaces[] = "                                ";
+    while (n > 0) {
+        int chunk = n < (int)sizeof spaces - 1 ? n : (int)sizeof spaces - 1;
+        sb_append_n(sb, spaces, (size_t)chunk);
+        n -= chunk;
     }
 }
 
-/* Decimal digits of |v| and its exponent: |v| = 0.d1d2d3... * 10^(point).
- * `unique`: the fewest digits that round-trip at dt's precision (Dragon4's
- * unique mode); otherwise `digits_wanted` significant digits. Either way at
- * most `max_significant` digits (correctly rounded). */
+/* Hands the text to the caller, or frees it and reports the failure. */
+static char *sb_finish(strbuf *sb, const char *what)
+{
+    if (!sb->failed && !sb->text)
+        sb_append(sb, "");
+    if (sb->failed) {
+        free(sb->text);
+        nd_set_error(ND_ERR_MEMORY, "%s: out of memory", what);
+        return NULL;
+    }
+    return sb->text;
+}
+
+/* ---- exact unsigned big integers ------------------------------------------- */
+
+/* Dragon4 keeps value, scale and margins as integers. The value stays below
+ * 10 * scale, at most about 2^1080 (a float64 subnormal scaled to its first
+ * digit); the margins grow tenfold per digit, at worst to 2^971 * 10^309 <
+ * 2^2000 when all 309 integer digits of a float64 near 1e308 are printed.
+ * 80 words of 32 bits hold either. */
+#define BIG_WORDS 80
+
 typedef struct {
-    char digits[40];   /* without trailing zeros; "0" for zero */
-    int count;
-    int point;         /* position of the decimal point after digit `point` */
-} decimal;
+    uint32_t word[BIG_WORDS];   /* little-endian */
+    int length;                 /* words in use; 0 for zero */
+} big;
 
-static decimal to_decimal(double v, int significant)
+static void big_set(big *b, uint64_t v)
 {
-    char text[64];
-    snprintf(text, sizeof text, "%.*e", significant - 1, fabs(v));
-    decimal d = {{0}, 0, 0};
-    for (const char *p = text; *p && *p != 'e'; p++)
-        if (*p >= '0' && *p <= '9')
-            d.digits[d.count++] = *p;
-    d.point = atoi(strchr(text, 'e') + 1) + 1;
-    while (d.count > 1 && d.digits[d.count - 1] == '0')
-        d.count--;
-    d.digits[d.count] = '\0';
-    if (d.count == 1 && d.digits[0] == '0')
-        d.point = 1;
-    return d;
+    b->word[0] = (uint32_t)v;
+    b->word[1] = (uint32_t)(v >> 32);
+    b->length = v >> 32 ? 2 : v ? 1 : 0;
 }
 
-static decimal shortest_decimal(double v, nd_dtype dt)
+static void big_trim(big *b)
 {
-    char text[64];
-    for (int significant = 1; significant < 17; significant++) {
-        snprintf(text, sizeof text, "%.*e", significant - 1, v);
-        if (round_trips(v, dt, text))
-            return to_decimal(v, significant);
+    while (b->length > 0 && b->word[b->length - 1] == 0)
+        b->length--;
+}
+
+static int big_compare(const big *a, const big *b)
+{
+    if (a->length != b->length)
+        return a->length < b->length ? -1 : 1;
+    for (int i = a->length - 1; i >= 0; i--)
+        if (a->word[i] != b->word[i])
+            return a->word[i] < b->word[i] ? -1 : 1;
+    return 0;
+}
+
+static void big_multiply_small(big *b, uint32_t factor)
+{
+    uint64_t carry = 0;
+    for (int i = 0; i < b->length; i++) {
+        uint64_t product = (uint64_t)b->word[i] * factor + carry;
+        b->word[i] = (uint32_t)product;
+        carry = product >> 32;
     }
-    return to_decimal(v, 17);
+    if (carry)
+        b->word[b->length++] = (uint32_t)carry;
 }
 
-/* ---- Dragon4-style positional and scientific strings -------------------------- */
-
-/* dragon4_positional(x, precision, unique=True, fractional=True): the
- * shortest digits, cut to at most `precision` after the point (then
- * correctly rounded from the binary value; precision < 0: no cut). The
- * integer part is written to `integer` (with sign), the fraction digits,
- * trailing zeros trimmed, to `fraction`. */
-static void positional_parts(double v, nd_dtype dt, int precision, char *integer, char *fraction)
+static void big_shift_left(big *b, int bits)
 {
-    decimal d = shortest_decimal(v, dt);
-    int fraction_digits = d.count - d.point;
-    if (precision >= 0 && fraction_digits > precision) {
-        char text[400];
-        snprintf(text, sizeof text, "%.*f", precision, v);
-        char *dot = strchr(text, '.');
-        *dot = '\0';
-        strcpy(integer, text);
-        int n = (int)strlen(dot + 1);
-        while (n > 0 && dot[n] == '0')
-            n--;
-        memcpy(fraction, dot + 1, (size_t)n);
-        fraction[n] = '\0';
+    if (b->length == 0)
         return;
+    int words = bits / 32, rest = bits % 32;
+    int length = b->length + words + 1;
+    for (int i = length - 1; i >= 0; i--) {
+        int from = i - words;
+        uint64_t high = from >= 0 && from < b->length ? b->word[from] : 0;
+        uint64_t low = from - 1 >= 0 && from - 1 < b->length ? b->word[from - 1] : 0;
+        b->word[i] = (uint32_t)(((high << 32 | low) << rest) >> 32);
     }
-    char *p = integer;
-    if (signbit(v))
-        *p++ = '-';
-    if (d.point <= 0) {
-        *p++ = '0';
-    } else {
-        for (int i = 0; i < d.point; i++)
-            *p++ = i < d.count ? d.digits[i] : '0';
-    }
-    *p = '\0';
-    p = fraction;
-    for (int i = d.point; i < d.count; i++)
-        *p++ = i < 0 ? '0' : d.digits[i];
-    *p = '\0';
+    b->length = length;
+    big_trim(b);
 }
 
-/* dragon4_scientific(x, precision=PRECISION, unique=True): first digit (with
- * sign) into `integer`, the following digits into `fraction`, the decimal
- * exponent into *exponent. */
-static void scientific_parts(double v, nd_dtype dt, char *integer, char *fraction, int *exponent)
+static void big_multiply_pow10(big *b, int n)
 {
-    decimal d = shortest_decimal(v, dt);
-    if (d.count > PRECISION + 1)
-        d = to_decimal(v, PRECISION + 1);
-    sprintf(integer, "%s%c", signbit(v) ? "-" : "", d.digits[0]);
-    strcpy(fraction, d.digits + 1);
-    *exponent = (d.count == 1 && d.digits[0] == '0') ? 0 : d.point - 1;
+    for (; n >= 9; n -= 9)
+        big_multiply_small(b, 1000000000u);
+    static const uint32_t small[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
+                                     100000000};
+    big_multiply_small(b, small[n]);
 }
 
-/* ---- formatters fitted to the data ------------------------------------------ */
+static void big_add(big *sum, const big *a, const big *b)
+{
+    int length = a->length > b->length ? a->length : b->length;
+    uint64_t carry = 0;
+    for (int i = 0; i < length; i++) {
+        uint64_t s = carry + (i < a->length ? a->word[i] : 0) + (i < b->length ? b->word[i] : 0);
+        sum->word[i] = (uint32_t)s;
+        carry = s >> 32;
+    }
+    sum->length = length;
+    if (carry)
+        sum->word[sum->length++] = (uint32_t)carry;
+}
+
+/* a -= b, for a >= b. */
+static void big_subtract(big *a, const big *b)
+{
+    int64_t borrow = 0;
+    for (int i = 0; i < a->length; i++) {
+        int64_t d = (int64_t)a->word[i] - (i < b->length ? b->word[i] : 0) - borrow;
+        borrow = d < 0;
+        a->word[i] = (uint32_t)(d + (borrow ? (int64_t)1 << 32 : 0));
+    }
+    big_trim(a);
+}
+
+/* The next decimal digit: value = value mod scale, returning value / scale,
+ * which Dragon4's invariant keeps below 10. */
+static int big_divide_digit(big *value, const big *scale)
+{
+    int digit = 0;
+    while (big_compare(value, scale) >= 0) {
+        big_subtract(value, scale);
+        digit++;
+    }
+    return digit;
+}
+
+/* ---- Dragon4 ------------------------------------------------------------------ */
+
+/* A finite float as Dragon4 sees it: mantissa * 2^exponent. */
+typedef struct {
+    uint64_t mantissa;
+    int exponent;
+    int mantissa_bit;        /* index of the mantissa's highest set bit */
+    bool unequal_margins;    /* a power of two (not the smallest normal):
+                              * the gap to the value below is half the gap
+                              * to the value above */
+    bool negative, nan, inf;
+} binary_float;
+
+/* IEEE layouts: fraction bits, exponent bits. bfloat16 is float32's top
+ * half. */
+static binary_float decompose(nd_dtype dt, const char *element)
+{
+    int fraction_bits, exponent_bits;
+    uint64_t bits = 0;
+    if (dt == ND_FLOAT64) {
+        memcpy(&bits, element, 8);
+        fraction_bits = 52, exponent_bits = 11;
+    } else if (dt == ND_FLOAT32) {
+        uint32_t b;
+        memcpy(&b, element, 4);
+        bits = b, fraction_bits = 23, exponent_bits = 8;
+    } else {
+        uint16_t b;
+        memcpy(&b, element, 2);
+        bits = b;
+        fraction_bits = dt == ND_FLOAT16 ? 10 : 7;
+        exponent_bits = dt == ND_FLOAT16 ? 5 : 8;
+    }
+    int bias = (1 << (exponent_bits - 1)) - 1;
+    uint64_t fraction = bits & (((uint64_t)1 << fraction_bits) - 1);
+    int biased = (int)((bits >> fraction_bits) & (((uint64_t)1 << exponent_bits) - 1));
+    binary_float f = {.negative = (bits >> (fraction_bits + exponent_bits)) & 1};
+    if (biased == (1 << exponent_bits) - 1) {
+        f.nan = fraction != 0;
+        f.inf = fraction == 0;
+    } else if (biased != 0) {
+        f.mantissa = (uint64_t)1 << fraction_bits | fraction;
+        f.exponent = biased - bias - fraction_bits;
+        f.mantissa_bit = fraction_bits;
+        f.unequal_margins = biased != 1 && fraction == 0;
+    } else {
+        f.mantissa = fraction;
+        f.exponent = 1 - bias - fraction_bits;
+        for (uint64_t m = fraction; m > 1; m >>= 1)
+            f.mantissa_bit++;
+    }
+    return f;
+}
+
+typedef enum { CUTOFF_TOTAL, CUTOFF_FRACTION } cutoff_mode;
+
+/* Room for every digit NumPy could print (a float64 has at most 309 integer
+ * digits; fraction digits are cut at 8 or are the <= 17 unique ones). */
+#define DIGITS_MAX 400
+
+/* The digits of |f| (no point, no sign) and the decimal exponent of the
+ * first one: |f| ~ 0.d1d2d3... * 10^(*exponent10 + 1).
+ *
+ * With value v, the neighbours' midpoints are v - low and v + high (low ==
+ * high unless unequal_margins). Digits come out one at a time; after each,
+ * `low` says the digits so far (rounded down) are already inside the
+ * interval, `high` that rounding up is; the interval's ends count when the
+ * mantissa is even (round-half-even reads them back as v). Generation stops
+ * when one is true and at least the digit at exponent cutoff_min was
+ * produced, or at the digit at exponent cutoff_max; the last digit is then
+ * rounded towards the side that is inside, or to nearest (ties to even)
+ * when both or neither are. cutoff_max/cutoff_min are digit counts (total
+ * or after the point, by `mode`), -1 for none. */
+static int dragon4(const binary_float *f, cutoff_mode mode, int cutoff_max, int cutoff_min,
+                   char *digits, int *exponent10)
+{
+    if (f->mantissa == 0) {
+        digits[0] = '0';
+        *exponent10 = 0;
+        return 1;
+    }
+    /* value = scaled / scale, margins = margin_low / scale and
+     * margin_high / scale, all times 2 (or 4) to keep half-gaps integral. */
+    big scaled, scale, margin_low, margin_high, scaled_high;
+    int shift = f->unequal_margins ? 2 : 1;
+    big_set(&scaled, f->mantissa);
+    if (f->exponent > 0) {
+        big_shift_left(&scaled, f->exponent + shift);
+        big_set(&scale, (uint64_t)1 << shift);
+        big_set(&margin_low, 1);
+        big_shift_left(&margin_low, f->exponent);
+    } else {
+        big_shift_left(&scaled, shift);
+        big_set(&scale, 1);
+        big_shift_left(&scale, -f->exponent + shift);
+        big_set(&margin_low, 1);
+    }
+
+    /* k = floor(log10 v) + 1, from an estimate that is right or one low. */
+    int k = (int)ceil((f->mantissa_bit + f->exponent) * 0.30102999566398119521 - 0.69);
+    if (cutoff_max >= 0 && mode == CUTOFF_FRACTION && k <= -cutoff_max)
+        k = -cutoff_max + 1;   /* nothing to print before the cut: round there */
+    if (k > 0) {
+        big_multiply_pow10(&scale, k);
+    } else if (k < 0) {
+        big_multiply_pow10(&scaled, -k);
+        big_multiply_pow10(&margin_low, -k);
+    }
+    if (big_compare(&scaled, &scale) >= 0) {
+        k++;
+    } else {
+        big_multiply_small(&scaled, 10);
+        big_multiply_small(&margin_low, 10);
+    }
+    margin_high = margin_low;
+    if (f->unequal_margins)
+        big_shift_left(&margin_high, 1);
+
+    int stop_max = k - (DIGITS_MAX - 1);
+    if (cutoff_max >= 0) {
+        int wanted = mode == CUTOFF_TOTAL ? k - cutoff_max : -cutoff_max;
+        if (wanted > stop_max)
+            stop_max = wanted;
+    }
+    int stop_min = k;
+    if (cutoff_min >= 0) {
+        int wanted = mode == CUTOFF_TOTAL ? k - cutoff_min : -cutoff_min;
+        if (wanted < stop_min)
+            stop_min = wanted;
+    }
+    *exponent10 = k - 1;
+
+    bool even = (f->mantissa & 1) == 0, low, high;
+    int count = 0, digit;
+    for (;;) {
+        k--;
+        digit = big_divide_digit(&scaled, &scale);
+        big_add(&scaled_high, &scaled, &margin_high);
+        int c_low = big_compare(&scaled, &margin_low);
+        int c_high = big_compare(&scaled_high, &scale);
+        low = even ? c_low <= 0 : c_low < 0;
+        high = even ? c_high >= 0 : c_high > 0;
+        if (((low || high) && k <= stop_min) || k <= stop_max)
+            break;
+        digits[count++] = (char)('0' + digit);
+        big_multiply_small(&scaled, 10);
+        big_multiply_small(&margin_low, 10);
+        big_multiply_small(&margin_high, 10);
+    }
+
+    bool round_down = low;
+    if (low == high) {   /* both roundings are (or neither is) inside */
+        big_shift_left(&scaled, 1);
+        int c = big_compare(&scaled, &scale);
+        round_down = c < 0 || (c == 0 && digit % 2 == 0);
+    }
+    if (round_down || digit < 9) {
+        digits[count++] = (char)('0' + digit + !round_down);
+        return count;
+    }
+    /* Round up a trailing 9: carry into the first digit that is not a 9. */
+    while (count > 0 && digits[count - 1] == '9')
+        count--;
+    if (count == 0) {
+        digits[count++] = '1';
+        *exponent10 += 1;
+    } else {
+        digits[count - 1]++;
+    }
+    return count;
+}
+
+/* ---- Dragon4's positional and scientific layouts ------------------------------ */
+
+/* NumPy's trim modes: 'k' keeps everything, '.' trims trailing zeros but
+ * keeps the point ("1."), '0' keeps one zero ("1.0"), '-' also drops the
+ * point ("1"). */
+typedef enum { TRIM_NONE, TRIM_ZEROS, TRIM_LEAVE_ONE_ZERO, TRIM_POINT_AND_ZEROS } trim_mode;
+
+/* A number laid out without padding, e.g. "-12.5" or "1.5e-05". */
+typedef struct {
+    char text[DIGITS_MAX + 32];
+    int length;
+    int int_length;    /* characters before the point, sign included */
+    int frac_length;   /* digits after the point (before the 'e') */
+} laid_out;
+
+static void put(laid_out *s, char c) { s->text[s->length++] = c; }
+
+/* Trailing zeros after the point go (trim != 'k'); a bare point then gets
+ * its zero back ('0') or goes too ('-', positional only). */
+static void trim_fraction(laid_out *s, trim_mode trim, bool may_drop_point)
+{
+    if (trim == TRIM_NONE || s->frac_length == 0)
+        return;
+    while (s->text[s->length - 1] == '0') {
+        s->length--;
+        s->frac_length--;
+    }
+    if (s->text[s->length - 1] == '.') {
+        if (trim == TRIM_LEAVE_ONE_ZERO) {
+            put(s, '0');
+            s->frac_length++;
+        } else if (trim == TRIM_POINT_AND_ZEROS && may_drop_point) {
+            s->length--;
+        }
+    }
+}
+
+/* dragon4_positional(x, precision, min_digits, unique=True, trim): digits
+ * cut at `precision` after the point (CUTOFF_FRACTION) or in total
+ * (CUTOFF_TOTAL); -1 for no cut / no minimum. */
+static void positional(const binary_float *f, cutoff_mode mode, int precision, int min_digits,
+                       trim_mode trim, laid_out *s)
+{
+    char digits[DIGITS_MAX];
+    int exponent10;
+    int n = dragon4(f, mode, precision, min_digits, digits, &exponent10);
+    s->length = 0;
+    if (f->negative)
+        put(s, '-');
+    int whole;
+    if (exponent10 >= 0) {
+        whole = exponent10 + 1;
+        for (int i = 0; i < (n > whole ? n : whole); i++) {
+            if (i == whole)
+                put(s, '.');
+            put(s, i < n ? digits[i] : '0');
+        }
+        s->frac_length = n > whole ? n - whole : 0;
+    } else {
+        whole = 1;
+        put(s, '0');
+        put(s, '.');
+        for (int i = 0; i < -(exponent10 + 1); i++)
+            put(s, '0');
+        memcpy(s->text + s->length, digits, (size_t)n);
+        s->length += n;
+        s->frac_length = -(exponent10 + 1) + n;
+    }
+    s->int_length = whole + f->negative;
+    if (trim != TRIM_POINT_AND_ZEROS && s->frac_length == 0)
+        put(s, '.');
+
+    int wanted = min_digits < 0 ? 0 : min_digits;
+    if (mode == CUTOFF_TOTAL)
+        wanted = min_digits - whole;
+    if (trim == TRIM_LEAVE_ONE_ZERO && s->frac_length == 0) {
+        put(s, '0');
+        s->frac_length++;
+    } else if (trim == TRIM_NONE) {
+        for (; s->frac_length < wanted; s->frac_length++)
+            put(s, '0');
+    }
+    trim_fraction(s, trim, true);
+    s->text[s->length] = '\0';
+}
+
+/* dragon4_scientific(x, precision, min_digits, unique=True, trim,
+ * exp_digits): precision and min_digits count digits after the point. The
+ * exponent has at least exp_digits digits (2 if negative). */
+static void scientific(const binary_float *f, int precision, int min_digits, trim_mode trim,
+                       int exp_digits, laid_out *s)
+{
+    char digits[DIGITS_MAX];
+    int exponent10;
+    int n = dragon4(f, CUTOFF_TOTAL, precision < 0 ? -1 : precision + 1,
+                    min_digits < 0 ? -1 : min_digits + 1, digits, &exponent10);
+    s->length = 0;
+    if (f->negative)
+        put(s, '-');
+    put(s, digits[0]);
+    s->int_length = s->length;
+    s->frac_length = n - 1;
+    if (n > 1 || trim != TRIM_POINT_AND_ZEROS)
+        put(s, '.');
+    memcpy(s->text + s->length, digits + 1, (size_t)(n - 1));
+    s->length += n - 1;
+
+    if (trim == TRIM_LEAVE_ONE_ZERO && s->frac_length == 0) {
+        put(s, '0');
+        s->frac_length++;
+    } else if (trim == TRIM_NONE) {
+        for (; s->frac_length < min_digits; s->frac_length++)
+            put(s, '0');
+    }
+    trim_fraction(s, trim, false);
+
+    if (exp_digits < 0)
+        exp_digits = 2;
+    s->length += snprintf(s->text + s->length, sizeof s->text - (size_t)s->length, "e%c%0*d",
+                          exponent10 < 0 ? '-' : '+', exp_digits > 5 ? 5 : exp_digits,
+                          abs(exponent10));
+}
+
+/* ---- formatters fitted to the printed values ----------------------------------- */
 
 typedef struct {
     nd_dtype dtype;
     bool is_0d;
-    /* integers: the field width */
-    int width;
-    /* floats (FloatingFormat) */
+    int int_width;      /* IntegerFormat: the field width */
+    /* FloatingFormat */
     bool exp_format;
     int pad_left, pad_right;
-    int precision;   /* scientific: digits after the point, zero padded */
-    int exp_size;    /* scientific: exponent digits */
+    int precision;      /* scientific: digits after the point, for every value */
+    int exp_size;       /* scientific: exponent digits */
 } formatter;
 
-static int exponent_width(int exponent)
-{
-    int e = abs(exponent);
-    return e >= 100 ? 3 : 2;
-}
-
-/* Walks the elements that will be printed (all of them, or only the edge
- * items of a summarized array, as NumPy's _leading_trailing) and calls
- * visit on each. */
+/* Calls visit on each element that will be printed: all of them, or only
+ * the first and last EDGE_ITEMS along every long axis of a summarized
+ * array (NumPy fits its formatter to _leading_trailing(a) only). */
 typedef void (*element_visitor)(void *context, const char *element);
 
 static void visit_printed(const nd_array *a, bool summarize, int axis, const char *data,
@@ -199,110 +519,136 @@ static void visit_printed(const nd_array *a, bool summarize, int axis, const cha
     }
 }
 
+/* IntegerFormat: width = max(len(str(max)), len(str(min))). */
 typedef struct {
     nd_dtype dtype;
-    bool any_finite, any_nonzero, any_nonfinite, negative_inf;
-    double max_abs, min_abs;
-    int64_t int_max, int_min;
-    uint64_t uint_max;
-    formatter *f;
-    int pass;
-} fit_state;
+    int width;
+} int_fit;
 
-static void fit_visit(void *context, const char *element)
+static int integer_text(nd_dtype dt, const char *element, char *text, size_t size)
 {
-    fit_state *s = context;
-    nd_dtype dt = s->dtype;
-    if (nd_dtype_is_integer(dt)) {
-        int64_t v = nd_load_int64(dt, element);
-        if (dt == ND_UINT64) {
-            if ((uint64_t)v > s->uint_max)
-                s->uint_max = (uint64_t)v;
-        } else {
-            if (v > s->int_max)
-                s->int_max = v;
-            if (v < s->int_min)
-                s->int_min = v;
-        }
-        return;
+    if (dt == ND_UINT64) {
+        uint64_t v;
+        memcpy(&v, element, 8);
+        return snprintf(text, size, "%llu", (unsigned long long)v);
     }
-    if (!nd_dtype_is_float(dt))
-        return;
-    double v = nd_load_double(dt, element);
-    if (!isfinite(v)) {
-        s->any_nonfinite = true;
-        s->negative_inf |= isinf(v) && v < 0;
-        return;
-    }
-    if (s->pass == 0) {   /* first pass: magnitudes decide the notation */
-        s->any_finite = true;
-        double m = fabs(v);
-        if (m != 0) {
-            if (!s->any_nonzero || m > s->max_abs)
-                s->max_abs = m;
-            if (!s->any_nonzero || m < s->min_abs)
-                s->min_abs = m;
-            s->any_nonzero = true;
-        }
-        return;
-    }
-    /* second pass: widths of the parts */
-    char integer[400], fraction[400];
-    formatter *f = s->f;
-    if (f->exp_format) {
-        int exponent;
-        scientific_parts(v, dt, integer, fraction, &exponent);
-        int e = exponent_width(exponent);
-        if (e > f->exp_size)
-            f->exp_size = e;
-        if ((int)strlen(fraction) > f->precision)
-            f->precision = (int)strlen(fraction);
-    } else {
-        positional_parts(v, dt, PRECISION, integer, fraction);
-        if ((int)strlen(fraction) > f->pad_right)
-            f->pad_right = (int)strlen(fraction);
-    }
-    if ((int)strlen(integer) > f->pad_left)
-        f->pad_left = (int)strlen(integer);
+    return snprintf(text, size, "%lld", (long long)nd_load_int64(dt, element));
 }
 
-static int decimal_length(int64_t v)
+static void int_fit_visit(void *context, const char *element)
 {
+    int_fit *fit = context;
     char text[32];
-    return snprintf(text, sizeof text, "%lld", (long long)v);
+    int n = integer_text(fit->dtype, element, text, sizeof text);
+    if (n > fit->width)
+        fit->width = n;
+}
+
+/* FloatingFormat, pass 1: the magnitudes choose the notation. */
+typedef struct {
+    nd_dtype dtype;
+    bool any_finite_nonzero, any_nonfinite, negative_inf;
+    double max_abs, min_abs;
+} float_range;
+
+static void float_range_visit(void *context, const char *element)
+{
+    float_range *r = context;
+    double v = nd_load_double(r->dtype, element);
+    if (!isfinite(v)) {
+        r->any_nonfinite = true;
+        r->negative_inf |= isinf(v) && v < 0;
+        return;
+    }
+    double m = fabs(v);
+    if (m == 0)
+        return;
+    if (!r->any_finite_nonzero || m > r->max_abs)
+        r->max_abs = m;
+    if (!r->any_finite_nonzero || m < r->min_abs)
+        r->min_abs = m;
+    r->any_finite_nonzero = true;
+}
+
+/* max_val / min_val > 1000 as NumPy evaluates it: divided in the array's
+ * dtype (float16 divides in float32 and rounds to half), compared with the
+ * Python float 1000. bfloat16 divides as float32. */
+static bool ratio_over_1000(nd_dtype dt, double max_abs, double min_abs)
+{
+    switch (dt) {
+    case ND_FLOAT16:
+        return nd_half_to_float(nd_float_to_half((float)max_abs / (float)min_abs)) > 1000.0f;
+    case ND_FLOAT32:
+    case ND_BFLOAT16:
+        return (float)max_abs / (float)min_abs > 1000.0f;
+    default:
+        return max_abs / min_abs > 1000.0;
+    }
+}
+
+/* FloatingFormat, pass 2: each finite value printed with at most PRECISION
+ * digits (after the point, or after the first digit in scientific) sets the
+ * widths. */
+typedef struct {
+    formatter *f;
+    bool any_finite;
+} float_fit;
+
+static void float_fit_visit(void *context, const char *element)
+{
+    float_fit *fit = context;
+    formatter *f = fit->f;
+    binary_float x = decompose(f->dtype, element);
+    if (x.nan || x.inf)
+        return;
+    laid_out s;
+    if (f->exp_format) {
+        scientific(&x, PRECISION, -1, TRIM_ZEROS, -1, &s);
+        const char *e = strchr(s.text, 'e');
+        int exp_size = (int)strlen(e + 2);
+        if (!fit->any_finite || exp_size > f->exp_size)
+            f->exp_size = exp_size;
+        if (!fit->any_finite || s.frac_length > f->precision)
+            f->precision = s.frac_length;
+    } else {
+        positional(&x, CUTOFF_FRACTION, PRECISION, -1, TRIM_ZEROS, &s);
+        if (!fit->any_finite || s.frac_length > f->pad_right)
+            f->pad_right = s.frac_length;
+    }
+    if (!fit->any_finite || s.int_length > f->pad_left)
+        f->pad_left = s.int_length;
+    fit->any_finite = true;
+}
+
+static void fit_float(formatter *f, const nd_array *a, bool summarize)
+{
+    float_range r = {.dtype = a->dtype};
+    visit_printed(a, summarize, 0, a->data, float_range_visit, &r);
+    if (r.any_finite_nonzero)
+        f->exp_format = r.max_abs >= 1e8 || r.min_abs < 1e-4 ||
+                        ratio_over_1000(a->dtype, r.max_abs, r.min_abs);
+    float_fit fit = {.f = f};
+    visit_printed(a, summarize, 0, a->data, float_fit_visit, &fit);
+    if (f->exp_format && fit.any_finite)   /* sizes nan/inf only */
+        f->pad_right = f->exp_size + 2 + f->precision;
+    if (r.any_nonfinite) {
+        /* "nan", "inf", "-inf" right-aligned in pad_left + 1 + pad_right */
+        int offset = f->pad_right + 1;
+        int longest = r.negative_inf ? 4 : 3;
+        if (longest - offset > f->pad_left)
+            f->pad_left = longest - offset;
+    }
 }
 
 static formatter fit_formatter(const nd_array *a, bool summarize)
 {
     formatter f = {.dtype = a->dtype, .is_0d = a->ndim == 0};
-    fit_state s = {.dtype = a->dtype, .f = &f, .int_max = INT64_MIN, .int_min = INT64_MAX};
-    visit_printed(a, summarize, 0, a->data, fit_visit, &s);
     if (nd_dtype_is_integer(a->dtype)) {
-        if (a->dtype == ND_UINT64) {
-            char text[32];
-            f.width = snprintf(text, sizeof text, "%llu", (unsigned long long)s.uint_max);
-        } else {
-            int a_len = decimal_length(s.int_max), b_len = decimal_length(s.int_min);
-            f.width = a_len > b_len ? a_len : b_len;
-        }
-        return f;
-    }
-    if (!nd_dtype_is_float(a->dtype))
-        return f;
-    if (s.any_nonzero)
-        f.exp_format = s.max_abs >= 1e8 || s.min_abs < 0.0001 || s.max_abs / s.min_abs > 1000.;
-    s.pass = 1;
-    visit_printed(a, summarize, 0, a->data, fit_visit, &s);
-    if (f.exp_format)   /* pad_right only sizes nan/inf in scientific mode */
-        f.pad_right = f.exp_size + 2 + f.precision;
-    if (s.any_nonfinite) {
-        /* "nan"/"inf" are right-aligned in the full field width. */
-        int offset = f.pad_right + 1;
-        int nan_pad = 3 - offset, inf_pad = 3 + (s.negative_inf ? 1 : 0) - offset;
-        if (nan_pad > f.pad_left)
-            f.pad_left = nan_pad;
-        if (inf_pad > f.pad_left)
-            f.pad_left = inf_pad;
+        int_fit fit = {a->dtype, 0};
+        visit_printed(a, summarize, 0, a->data, int_fit_visit, &fit);
+        f.int_width = fit.width;
+    } else if (nd_dtype_is_float(a->dtype)) {
+        fit_float(&f, a, summarize);
     }
     return f;
 }
@@ -311,209 +657,176 @@ static formatter fit_formatter(const nd_array *a, bool summarize)
 static void format_element(const formatter *f, const char *element, strbuf *out)
 {
     nd_dtype dt = f->dtype;
-    char text[512];
     if (dt == ND_BOOL) {
         bool v = *(const uint8_t *)element != 0;
         sb_append(out, v ? (f->is_0d ? "True" : " True") : "False");
         return;
     }
     if (nd_dtype_is_integer(dt)) {
-        int64_t v = nd_load_int64(dt, element);
-        if (dt == ND_UINT64)
-            snprintf(text, sizeof text, "%*llu", f->width, (unsigned long long)(uint64_t)v);
-        else
-            snprintf(text, sizeof text, "%*lld", f->width, (long long)v);
+        char text[32];
+        int n = integer_text(dt, element, text, sizeof text);
+        sb_spaces(out, f->int_width - n);
         sb_append(out, text);
         return;
     }
-    double v = nd_load_double(dt, element);
-    int field = f->pad_left + f->pad_right + 1;
-    if (!isfinite(v)) {
-        const char *word = isnan(v) ? "nan" : v < 0 ? "-inf" : "inf";
-        sb_repeat(out, ' ', field - (int)strlen(word));
+    binary_float x = decompose(dt, element);
+    if (x.nan || x.inf) {
+        const char *word = x.nan ? "nan" : x.negative ? "-inf" : "inf";
+        sb_spaces(out, f->pad_left + f->pad_right + 1 - (int)strlen(word));
         sb_append(out, word);
         return;
     }
-    char integer[400], fraction[400];
+    laid_out s;
     if (f->exp_format) {
-        /* Every value gets exactly `precision` digits after the point, and
-         * Dragon4 (min_digits = precision) fills them with the value's real
-         * digits, not zeros: that is printf's correctly rounded %.*e. */
-        snprintf(text, sizeof text, "%.*e", f->precision, v);
-        char *e = strchr(text, 'e');
-        int exponent = atoi(e + 1);
-        *e = '\0';
-        char *dot = strchr(text, '.');
-        if (dot)
-            *dot = '\0';
-        sb_repeat(out, ' ', f->pad_left - (int)strlen(text));
-        sb_append(out, text);
-        sb_append(out, ".");
-        if (dot)
-            sb_append(out, dot + 1);
-        snprintf(text, sizeof text, "e%c%0*d", exponent < 0 ? '-' : '+', f->exp_size, abs(exponent));
-        sb_append(out, text);
+        /* Every value gets `precision` digits after the point: its own
+         * digits rounded there, not zero padding. */
+        scientific(&x, f->precision, f->precision, TRIM_NONE, f->exp_size, &s);
+        sb_spaces(out, f->pad_left - s.int_length);
+        sb_append_n(out, s.text, (size_t)s.length);
     } else {
-        positional_parts(v, dt, PRECISION, integer, fraction);
-        sb_repeat(out, ' ', f->pad_left - (int)strlen(integer));
-        sb_append(out, integer);
-        sb_append(out, ".");
-        sb_append(out, fraction);
-        sb_repeat(out, ' ', f->pad_right - (int)strlen(fraction));
+        /* min_digits = 0: digits down to the units are always printed
+         * (float16 38016 prints "38016.", though "38000." would identify
+         * it). */
+        positional(&x, CUTOFF_FRACTION, PRECISION, 0, TRIM_ZEROS, &s);
+        sb_spaces(out, f->pad_left - s.int_length);
+        sb_append_n(out, s.text, (size_t)s.length);
+        sb_spaces(out, f->pad_right - s.frac_length);
     }
 }
 
-/* ---- _formatArray ----------------------------------------------------------- */
+/* ---- _formatArray ----------------------------------------------------------------- */
 
+/* The layout streams into `out`. NumPy builds each nested block as a string
+ * whose every line starts with the hanging indent and then drops the
+ * indent of the first line; streaming writes the first line's indent never
+ * and counts it in the line length all the same. */
 typedef struct {
     const nd_array *a;
     const formatter *f;
-    const char *separator;
+    const char *separator;     /* ", " for repr, " " for str */
+    int separator_stripped;    /* its length without trailing spaces */
     bool summarize;
+    strbuf *out;
+    strbuf word;               /* scratch for one element */
 } layout;
 
-/* _extendLine: append word to the current line, first moving to a new line
- * if it would pass line_width (unless the line holds nothing but the
- * indent, where wrapping would not help). */
-static void extend_line(strbuf *s, strbuf *line, const char *word, int line_width,
-                        const char *next_line_prefix)
+/* _extendLine: put word on the current line, first breaking the line if
+ * the word would pass `width` -- unless the line holds only the indent, as
+ * wrapping would not help. */
+static void extend_line(layout *L, int *line_length, const char *word, int length, int width,
+                        int indent)
 {
-    bool wrap = (int)(line->length + strlen(word)) > line_width &&
-                line->length > strlen(next_line_prefix);
-    if (wrap) {
-        size_t n = line->length;
-        while (n > 0 && line->text[n - 1] == ' ')
-            n--;
-        sb_append_n(s, line->text, n);
-        sb_append(s, "\n");
-        line->length = 0;
-        sb_append(line, next_line_prefix);
+    if (*line_length + length > width && *line_length > indent) {
+        while (L->out->length > 0 && L->out->text[L->out->length - 1] == ' ')
+            L->out->length--;   /* line.rstrip() */
+        sb_append(L->out, "\n");
+        sb_spaces(L->out, indent);
+        *line_length = indent;
     }
-    sb_append(line, word);
+    sb_append_n(L->out, word, (size_t)length);
+    *line_length += length;
 }
 
-static char *recurse(const layout *L, int axis, const char *data, const char *hanging_indent,
-                     int width);
-
-static char *element_string(const layout *L, int axis, const char *data,
-                            const char *hanging_indent, int width)
+static void add_separator(layout *L, int *line_length)
 {
-    if (axis == L->a->ndim) {
-        strbuf out = {0};
-        format_element(L->f, data, &out);
-        return out.text;
-    }
-    return recurse(L, axis, data, hanging_indent, width);
+    sb_append(L->out, L->separator);
+    *line_length += (int)strlen(L->separator);
 }
 
-static char *recurse(const layout *L, int axis, const char *data, const char *hanging_indent,
-                     int width)
+/* The last axis: elements separated and wrapped at `width`. */
+static void format_row(layout *L, const char *data, int indent, int width)
 {
     const nd_array *a = L->a;
-    int axes_left = a->ndim - axis;
+    int axis = a->ndim - 1;
     int64_t n = a->shape[axis];
-    bool summary = L->summarize && 2 * EDGE_ITEMS < n;
-    int64_t leading = summary ? EDGE_ITEMS : 0, trailing = summary ? EDGE_ITEMS : n;
-
-    size_t indent_length = strlen(hanging_indent);
-    char *next_indent = malloc(indent_length + 2);
-    if (!next_indent)
-        return NULL;
-    memcpy(next_indent, hanging_indent, indent_length);
-    strcpy(next_indent + indent_length, " ");
-    int next_width = width - 1;
-
-    /* The separator without trailing spaces: "," for repr, "" for str. */
-    char separator_stripped[8];
-    snprintf(separator_stripped, sizeof separator_stripped, "%s", L->separator);
-    for (size_t k = strlen(separator_stripped); k > 0 && separator_stripped[k - 1] == ' '; k--)
-        separator_stripped[k - 1] = '\0';
-
-    strbuf s = {0};
-    sb_append(&s, "");
-    /* The children in print order: leading ones, "...", trailing ones. */
-    int64_t count = leading + trailing;
-    if (axes_left == 1) {
-        int separator_width = (int)strlen(separator_stripped);
-        int element_width = width - (separator_width > 1 ? separator_width : 1);
-        strbuf line = {0};
-        sb_append(&line, hanging_indent);
-        for (int64_t k = 0; k < count; k++) {
-            int64_t i = k < leading ? k : n - (count - k);
-            if (summary && k == leading) {
-                extend_line(&s, &line, "...", element_width, hanging_indent);
-                sb_append(&line, L->separator);
-            }
-            char *word = element_string(L, axis + 1, data + i * a->strides[axis], next_indent,
-                                        next_width);
-            extend_line(&s, &line, word ? word : "", element_width,
-                        hanging_indent);
-            free(word);
-            if (k < count - 1)
-                sb_append(&line, L->separator);
+    bool summary = L->summarize && n > 2 * EDGE_ITEMS;
+    /* Room for the separator or the closing bracket after each element. */
+    int element_width = width - (L->separator_stripped > 1 ? L->separator_stripped : 1);
+    int line_length = indent;
+    for (int64_t i = 0; i < n; i++) {
+        if (summary && i == EDGE_ITEMS) {
+            extend_line(L, &line_length, "...", 3, element_width, indent);
+            add_separator(L, &line_length);
+            i = n - EDGE_ITEMS;
         }
-        sb_append_n(&s, line.text, line.length);
-        free(line.text);
-    } else {
-        char line_separator[16];
-        snprintf(line_separator, sizeof line_separator, "%s", separator_stripped);
-        for (int k = 0; k < axes_left - 1; k++)
-            strcat(line_separator, "\n");
-        for (int64_t k = 0; k < count; k++) {
-            int64_t i = k < leading ? k : n - (count - k);
-            if (summary && k == leading) {
-                sb_append(&s, hanging_indent);
-                sb_append(&s, "...");
-                sb_append(&s, line_separator);
-            }
-            char *nested = recurse(L, axis + 1, data + i * a->strides[axis], next_indent,
-                                   next_width);
-            sb_append(&s, hanging_indent);
-            sb_append(&s, nested ? nested : "");
-            free(nested);
-            if (k < count - 1)
-                sb_append(&s, line_separator);
+        L->word.length = 0;
+        format_element(L->f, data + i * a->strides[axis], &L->word);
+        if (L->word.failed) {
+            L->out->failed = true;
+            return;
         }
+        extend_line(L, &line_length, L->word.text, (int)L->word.length, element_width, indent);
+        if (i < n - 1)
+            add_separator(L, &line_length);
     }
-    free(next_indent);
-    /* '[' + s[len(hanging_indent):] + ']' */
-    strbuf result = {0};
-    sb_append(&result, "[");
-    if (!s.failed && s.text && s.length >= indent_length)
-        sb_append(&result, s.text + indent_length);
-    sb_append(&result, "]");
-    free(s.text);
-    if (s.failed || result.failed) {
-        free(result.text);
-        return NULL;
-    }
-    return result.text;
 }
 
-/* array2string: the bracketed body, without "array(" and the dtype. */
-static char *array_body(const nd_array *a, const char *separator, const char *prefix,
-                        int line_width)
+/* One nested block "[...]" along `axis`, its lines after the first
+ * starting with `indent` spaces. */
+static void format_block(layout *L, int axis, const char *data, int indent, int width)
+{
+    const nd_array *a = L->a;
+    sb_append(L->out, "[");
+    if (axis == a->ndim - 1) {
+        format_row(L, data, indent, width);
+        sb_append(L->out, "]");
+        return;
+    }
+    int64_t n = a->shape[axis];
+    bool summary = L->summarize && n > 2 * EDGE_ITEMS;
+    int blank_lines = a->ndim - axis - 2;   /* between 2-D blocks and up */
+    for (int64_t i = 0; i < n; i++) {
+        if (i > 0)
+            sb_spaces(L->out, indent);
+        if (summary && i == EDGE_ITEMS) {
+            sb_append(L->out, "...");
+            sb_append_n(L->out, L->separator, (size_t)L->separator_stripped);
+            sb_append(L->out, "\n");
+            for (int k = 0; k < blank_lines; k++)
+                sb_append(L->out, "\n");
+            sb_spaces(L->out, indent);
+            i = n - EDGE_ITEMS;
+        }
+        format_block(L, axis + 1, data + i * a->strides[axis], indent + 1, width - 1);
+        if (i < n - 1) {
+            sb_append_n(L->out, L->separator, (size_t)L->separator_stripped);
+            sb_append(L->out, "\n");
+            for (int k = 0; k < blank_lines; k++)
+                sb_append(L->out, "\n");
+        }
+    }
+    sb_append(L->out, "]");
+}
+
+/* array2string(a, separator, prefix) with linewidth `width`, appended to
+ * out: "[]" for empty arrays, the bare element for 0-d ones. */
+static void array_body(const nd_array *a, const char *separator, int prefix_length, int width,
+                       strbuf *out)
 {
     int64_t size = nd_size(a);
     if (size == 0) {
-        strbuf out = {0};
-        sb_append(&out, "[]");
-        return out.text;
+        sb_append(out, "[]");
+        return;
     }
     bool summarize = size > THRESHOLD;
     formatter f = fit_formatter(a, summarize);
     if (a->ndim == 0) {
-        strbuf out = {0};
-        format_element(&f, a->data, &out);
-        return out.text;
+        format_element(&f, a->data, out);
+        return;
     }
+    int stripped = (int)strlen(separator);
+    while (stripped > 0 && separator[stripped - 1] == ' ')
+        stripped--;
+    layout L = {a, &f, separator, stripped, summarize, out, {0}};
     /* The hanging indent skips "[" and the prefix ("array("). */
-    char indent[32];
-    snprintf(indent, sizeof indent, " %*s", (int)strlen(prefix), "");
-    layout L = {a, &f, separator, summarize};
-    return recurse(&L, 0, a->data, indent, line_width);
+    format_block(&L, 0, a->data, 1 + prefix_length, width);
+    free(L.word.text);
 }
 
+/* ---- repr, str, print -------------------------------------------------------------- */
+
+/* float64, int64 and bool are what NumPy infers from Python floats, ints
+ * and bools, so repr leaves their dtype out. */
 static bool dtype_is_implied(nd_dtype dt)
 {
     return dt == ND_FLOAT64 || dt == ND_INT64 || dt == ND_BOOL;
@@ -525,76 +838,60 @@ char *nd_repr(const nd_array *a)
         nd_set_error(ND_ERR_VALUE, "repr: array is NULL");
         return NULL;
     }
+    static const char prefix[] = "array(";
     bool skip_dtype = dtype_is_implied(a->dtype) && nd_size(a) > 0;
     const char *suffix = skip_dtype ? ")" : ",";
     strbuf out = {0};
-    sb_append(&out, "array(");
-    if (nd_size(a) > 0 || (a->ndim == 1)) {
-        char *body = array_body(a, ", ", "array(", LINE_WIDTH - (int)strlen(suffix));
-        if (!body) {
-            free(out.text);
-            nd_set_error(ND_ERR_MEMORY, "repr: out of memory");
-            return NULL;
-        }
-        sb_append(&out, body);
-        free(body);
+    sb_append(&out, prefix);
+    if (nd_size(a) > 0 || (a->ndim == 1 && a->shape[0] == 0)) {
+        array_body(a, ", ", (int)strlen(prefix), LINE_WIDTH - (int)strlen(suffix), &out);
     } else {
         char shape[ND_SHAPE_STR_MAX];
         sb_append(&out, "[], shape=");
         sb_append(&out, nd_format_shape(shape, a->ndim, a->shape));
     }
     sb_append(&out, suffix);
-    if (!skip_dtype) {
-        char dtype_text[32];
-        snprintf(dtype_text, sizeof dtype_text, "dtype=%s)", nd_dtype_name(a->dtype));
-        const char *last_newline = out.text ? strrchr(out.text, '\n') : NULL;
-        size_t last_line = out.length - (last_newline ? (size_t)(last_newline - out.text + 1) : 0);
-        /* The dtype goes on its own line if it would pass the line width. */
-        if ((int)(last_line + strlen(dtype_text) + 1) > LINE_WIDTH)
-            sb_append(&out, "\n      ");
-        else
+    if (!skip_dtype && !out.failed) {
+        char dtype[32];
+        snprintf(dtype, sizeof dtype, "dtype=%s)", nd_dtype_name(a->dtype));
+        const char *newline = strrchr(out.text, '\n');
+        size_t last_line = out.length - (newline ? (size_t)(newline + 1 - out.text) : 0);
+        /* The dtype moves to its own line if it would pass the width. */
+        if (last_line + 1 + strlen(dtype) > LINE_WIDTH) {
+            sb_append(&out, "\n");
+            sb_spaces(&out, (int)strlen(prefix));
+        } else {
             sb_append(&out, " ");
-        sb_append(&out, dtype_text);
+        }
+        sb_append(&out, dtype);
     }
-    if (out.failed) {
-        free(out.text);
-        nd_set_error(ND_ERR_MEMORY, "repr: out of memory");
-        return NULL;
-    }
-    return out.text;
+    return sb_finish(&out, "repr");
 }
 
-/* str() of a 0-d array is str() of its scalar, which NumPy prints with the
- * shortest digits, positionally for 1e-4 <= |x| < 1e16 ("5.0", "0.1") and
- * in scientific notation otherwise ("1e-05", "1.5e+20"). */
-static char *scalar_str(const nd_array *a)
+/* str() of a 0-d array is str() of its scalar: floats print their shortest
+ * digits, positionally with at least one fraction digit when 1e-4 <= |x| <
+ * 1e16 or x == 0 ("5.0", "0.1", "-0.0"), else in scientific notation
+ * without a bare point ("1e-05", "1.5e+16"). */
+static void scalar_str(const nd_array *a, strbuf *out)
 {
-    strbuf out = {0};
     nd_dtype dt = a->dtype;
     if (!nd_dtype_is_float(dt)) {
         formatter f = {.dtype = dt, .is_0d = true};
-        format_element(&f, a->data, &out);
-        return out.text;
+        format_element(&f, a->data, out);
+        return;
     }
-    double v = nd_load_double(dt, a->data);
-    if (!isfinite(v)) {
-        sb_append(&out, isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
-        return out.text;
+    binary_float x = decompose(dt, a->data);
+    if (x.nan || x.inf) {
+        sb_append(out, x.nan ? "nan" : x.negative ? "-inf" : "inf");
+        return;
     }
-    double m = fabs(v);
-    decimal d = shortest_decimal(v, dt);
-    char text[1024];
-    if (m == 0 || (m >= 1e-4 && m < 1e16)) {
-        char integer[400], fraction[400];
-        positional_parts(v, dt, -1, integer, fraction);   /* scalars: no cut */
-        snprintf(text, sizeof text, "%s.%s", integer, fraction[0] ? fraction : "0");
-    } else {
-        int exponent = d.point - 1;
-        snprintf(text, sizeof text, "%s%c%s%s%se%c%02d", signbit(v) ? "-" : "", d.digits[0],
-                 d.count > 1 ? "." : "", d.digits + 1, "", exponent < 0 ? '-' : '+', abs(exponent));
-    }
-    sb_append(&out, text);
-    return out.text;
+    double m = fabs(nd_load_double(dt, a->data));
+    laid_out s;
+    if (m == 0 || (m >= 1e-4 && m < 1e16))
+        positional(&x, CUTOFF_TOTAL, -1, -1, TRIM_LEAVE_ONE_ZERO, &s);
+    else
+        scientific(&x, -1, -1, TRIM_POINT_AND_ZEROS, -1, &s);
+    sb_append_n(out, s.text, (size_t)s.length);
 }
 
 char *nd_str(const nd_array *a)
@@ -603,18 +900,23 @@ char *nd_str(const nd_array *a)
         nd_set_error(ND_ERR_VALUE, "str: array is NULL");
         return NULL;
     }
-    char *text = a->ndim == 0 ? scalar_str(a) : array_body(a, " ", "", LINE_WIDTH);
-    if (!text)
-        nd_set_error(ND_ERR_MEMORY, "str: out of memory");
-    return text;
+    strbuf out = {0};
+    if (a->ndim == 0)
+        scalar_str(a, &out);
+    else
+        array_body(a, " ", 0, LINE_WIDTH, &out);
+    return sb_finish(&out, "str");
 }
 
 int nd_fprint(FILE *stream, const nd_array *a)
 {
+    if (!stream)
+        return nd_set_error(ND_ERR_VALUE, "print: stream is NULL");
     char *text = nd_repr(a);
     if (!text)
         return nd_last_status();
-    int status = fprintf(stream, "%s\n", text) < 0 ? nd_set_error(ND_ERR_IO, "print failed") : 0;
+    int status = fprintf(stream, "%s\n", text) < 0 ? nd_set_error(ND_ERR_IO, "print: write failed")
+                                                   : 0;
     free(text);
     return status;
 }
