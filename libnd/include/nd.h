@@ -212,7 +212,8 @@ ND_API nd_array *nd_view(const nd_array *a);
  * -1 ("can only specify one unknown dimension"). Size must match ("cannot
  * reshape array of size 6 into shape (4,)"). */
 ND_API nd_array *nd_reshape(const nd_array *a, int ndim, const int64_t *shape);
-/* numpy.ravel: 1-D, a view when possible (as nd_reshape), else a copy. */
+/* numpy.ravel: 1-D; a view of a C-contiguous array, a copy otherwise (as
+ * NumPy, even where nd_reshape(a, -1) could make a view). */
 ND_API nd_array *nd_ravel(const nd_array *a);
 /* numpy.transpose: view. axes holds exactly ndim entries, a permutation of
  * 0..ndim-1 (negative allowed), or is NULL to reverse the axes. Errors:
@@ -227,7 +228,8 @@ ND_API nd_array *nd_swapaxes(const nd_array *a, int axis1, int axis2);
 ND_API nd_array *nd_slice(const nd_array *a, int axis, int64_t start, int64_t stop, int64_t step);
 /* numpy.squeeze: view. naxes 0 removes every size-1 axis; otherwise the
  * listed axes, each of which must have size 1 ("cannot select an axis to
- * squeeze out which has size not equal to one"). */
+ * squeeze out which has size not equal to one") and appear once
+ * ("duplicate value in 'axis'"). */
 ND_API nd_array *nd_squeeze(const nd_array *a, int naxes, const int *axes);
 /* numpy.expand_dims(a, axis): view with a new size-1 axis at `axis`, which
  * ranges over [-(ndim+1), ndim]. */
@@ -254,7 +256,8 @@ ND_API nd_array *nd_diagonal(const nd_array *a, int64_t offset, int axis1, int a
 /* numpy.copy: copy, always C-contiguous and writeable. */
 ND_API nd_array *nd_copy(const nd_array *a);
 /* numpy.ascontiguousarray: a new handle on a itself (view) when it is
- * already C-contiguous, else a C-contiguous copy. Keeps a's dtype. */
+ * already C-contiguous, else a C-contiguous copy. Keeps a's dtype; like
+ * NumPy it returns at least 1-D (a 0-d array becomes shape (1,), a view). */
 ND_API nd_array *nd_ascontiguousarray(const nd_array *a);
 /* a.astype(dt): copy, cast element by element with NumPy's results:
  *  - to bool: nonzero -> true (NaN -> true);

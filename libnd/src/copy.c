@@ -82,6 +82,10 @@ nd_array *nd_copy(const nd_array *a) { return nd_astype(a, a->dtype); }
 
 nd_array *nd_ascontiguousarray(const nd_array *a)
 {
+    if (a->ndim == 0) {   /* NumPy returns at least 1-d: shape (1,) */
+        const int64_t one = 1;
+        return nd_reshape(a, 1, &one);
+    }
     return nd_is_c_contiguous(a) ? nd_view(a) : nd_copy(a);
 }
 
@@ -112,8 +116,8 @@ int nd_copyto(nd_array *dst, const nd_array *src, nd_casting casting)
     if (nd_broadcast_strides(&stripped, dst->ndim, dst->shape, strides) < 0) {
         char from[ND_SHAPE_STR_MAX], into[ND_SHAPE_STR_MAX];
         return nd_set_error(ND_ERR_VALUE, "could not broadcast input array from shape %s into "
-                            "shape %s", nd_format_shape(from, src->ndim, src->shape),
-                            nd_format_shape(into, dst->ndim, dst->shape));
+                            "shape %s", nd_format_shape_compact(from, src->ndim, src->shape),
+                            nd_format_shape_compact(into, dst->ndim, dst->shape));
     }
     /* Overlapping memory (a[1:] = a[:-1]) would read what was just written:
      * read from a private copy instead. */

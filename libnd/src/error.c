@@ -36,6 +36,24 @@ const char *nd_format_shape(char *buf, int ndim, const int64_t *shape)
     return buf;
 }
 
+/* NumPy's C-level convert_shape_to_string, used in its broadcasting and
+ * reshape errors: no spaces; leading negative (unknown) entries dropped and
+ * later ones printed as "newaxis": (3,1), (4,newaxis), (-1,0) -> (0). */
+const char *nd_format_shape_compact(char *buf, int ndim, const int64_t *shape)
+{
+    int i = 0;
+    while (i < ndim && shape[i] < 0)
+        i++;
+    if (i == ndim)
+        return strcpy(buf, "()");
+    int len = sprintf(buf, "(%lld", (long long)shape[i++]);
+    for (; i < ndim; i++)
+        len += shape[i] < 0 ? sprintf(buf + len, ",newaxis")
+                            : sprintf(buf + len, ",%lld", (long long)shape[i]);
+    strcpy(buf + len, ndim == 1 ? ",)" : ")");
+    return buf;
+}
+
 int nd_normalize_axis(int *axis, int ndim)
 {
     if (*axis < -ndim || *axis >= ndim)

@@ -52,6 +52,9 @@ int nd_set_error(nd_status status, const char *fmt, ...)
  * buf, which must hold ND_SHAPE_STR_MAX bytes. */
 #define ND_SHAPE_STR_MAX (ND_MAXDIMS * 22 + 4)
 const char *nd_format_shape(char *buf, int ndim, const int64_t *shape);
+/* The same as NumPy's C code prints shapes in broadcast and reshape errors:
+ * "(3,1)", "(4,newaxis)". buf holds ND_SHAPE_STR_MAX bytes. */
+const char *nd_format_shape_compact(char *buf, int ndim, const int64_t *shape);
 /* Normalizes *axis in [-ndim, ndim) to [0, ndim); otherwise sets NumPy's
  * AxisError "axis 3 is out of bounds for array of dimension 2" and returns
  * ND_ERR_AXIS. */

@@ -10,24 +10,6 @@ nd_array *nd_view(const nd_array *a)
 
 /* ---- reshape --------------------------------------------------------------- */
 
-/* The requested shape as NumPy's reshape error prints it: leading unknown
- * (negative) entries are dropped, later ones print as "newaxis", no spaces:
- * (4,-1) -> "(4,newaxis)", (-1,0) -> "(0)", (4,) -> "(4,)". */
-static const char *format_requested_shape(char *buf, int ndim, const int64_t *shape)
-{
-    int i = 0;
-    while (i < ndim && shape[i] < 0)
-        i++;
-    if (i == ndim)
-        return strcpy(buf, "()");
-    int len = sprintf(buf, "(%lld", (long long)shape[i++]);
-    for (; i < ndim; i++)
-        len += shape[i] < 0 ? sprintf(buf + len, ",newaxis")
-                            : sprintf(buf + len, ",%lld", (long long)shape[i]);
-    strcpy(buf + len, ndim == 1 ? ",)" : ")");
-    return buf;
-}
-
 /* Fills in the one unknown (negative) entry, NumPy's _fix_unknown_dimension. */
 static int resolve_shape(const nd_array *a, int ndim, const int64_t *requested, int64_t *shape)
 {
@@ -58,9 +40,9 @@ static int resolve_shape(const nd_array *a, int ndim, const int64_t *requested, 
         fits = !overflow && known == size;
     }
     if (!fits) {
-        char buf[ND_MAXDIMS * 22 + 4];
+        char buf[ND_SHAPE_STR_MAX];
         return nd_set_error(ND_ERR_VALUE, "cannot reshape array of size %lld into shape %s",
-                            (long long)size, format_requested_shape(buf, ndim, requested));
+                            (long long)size, nd_format_shape_compact(buf, ndim, requested));
     }
     return 0;
 }
@@ -133,8 +115,15 @@ nd_array *nd_reshape(const nd_array *a, int ndim, const int64_t *requested)
 
 nd_array *nd_ravel(const nd_array *a)
 {
-    int64_t n = -1;
-    return nd_reshape(a, 1, &n);
+    /* NumPy's ravel makes a view only of a C-contiguous array, even where
+     * reshape(-1) could (a[::2] ravels to a copy). */
+    int64_t n = nd_size(a);
+    if (nd_is_c_contiguous(a))
+        return nd_reshape(a, 1, &n);
+    nd_array *copy = nd_copy(a);
+    nd_array *flat = copy ? nd_reshape(copy, 1, &n) : NULL;
+    nd_free(copy);
+    return flat;
 }
 
 /* ---- axis permutations ----------------------------------------------------- */
@@ -234,10 +223,10 @@ nd_array *nd_slice(const nd_array *a, int axis, int64_t start, int64_t stop, int
     memcpy(shape, a->shape, sizeof shape);
     memcpy(strides, a->strides, sizeof strides);
     shape[axis] = count;
-    /* NumPy stores stride * step even when at most one element is left
-     * (where the stride is never used); only a huge step that overflows the
-     * product keeps the old stride. */
-    if (__builtin_mul_overflow(a->strides[axis], step, &strides[axis]))
+    /* NumPy stores stride * step even when one element is left (where the
+     * stride is never used), but an empty slice keeps the step-1 stride;
+     * so does a huge step whose product overflows. */
+    if (count == 0 || __builtin_mul_overflow(a->strides[axis], step, &strides[axis]))
         strides[axis] = a->strides[axis];
     /* An empty slice may have start == length; point at the first element
      * instead so the data pointer never leaves the buffer. */
@@ -259,7 +248,7 @@ nd_array *nd_squeeze(const nd_array *a, int naxes, const int *axes)
             if (nd_normalize_axis(&axis, a->ndim) < 0)
                 return NULL;
             if (drop[axis]) {
-                nd_set_error(ND_ERR_VALUE, "repeated axis");
+                nd_set_error(ND_ERR_VALUE, "duplicate value in 'axis'");
                 return NULL;
             }
             if (a->shape[axis] != 1) {
@@ -293,9 +282,11 @@ nd_array *nd_expand_dims(const nd_array *a, int axis)
     for (int i = 0, j = 0; i <= a->ndim; i++) {
         if (i == axis) {
             shape[i] = 1;
-            /* Any stride works for a size-1 axis; NumPy's choice keeps a
-             * contiguous array's flags intact. */
-            strides[i] = j < a->ndim ? a->strides[j] * a->shape[j] : (int64_t)nd_itemsize(a);
+            /* Any stride works for a size-1 axis; NumPy's reshape gives it
+             * the span of the axis after it, or at the end the previous
+             * axis's stride. */
+            strides[i] = j < a->ndim ? a->strides[j] * a->shape[j]
+                         : a->ndim > 0 ? a->strides[a->ndim - 1] : (int64_t)nd_itemsize(a);
         } else {
             shape[i] = a->shape[j];
             strides[i] = a->strides[j++];
@@ -330,6 +321,11 @@ int nd_broadcast_strides(const nd_array *a, int ndim, const int64_t *shape, int6
 nd_array *nd_broadcast_to(const nd_array *a, int ndim, const int64_t *shape)
 {
     int64_t size, strides[ND_MAXDIMS];
+    for (int i = 0; i < ndim && ndim <= ND_MAXDIMS; i++)
+        if (shape[i] < 0) {
+            nd_set_error(ND_ERR_VALUE, "all elements of broadcast shape must be non-negative");
+            return NULL;
+        }
     if (nd_check_shape(a->dtype, ndim, shape, &size) < 0)
         return NULL;
     if (ndim == 0 && a->ndim > 0) {
@@ -346,8 +342,8 @@ nd_array *nd_broadcast_to(const nd_array *a, int ndim, const int64_t *shape)
         nd_set_error(ND_ERR_VALUE,
                      "operands could not be broadcast together with remapped shapes "
                      "[original->remapped]: %s  and requested shape %s",
-                     nd_format_shape(original, a->ndim, a->shape),
-                     nd_format_shape(requested, ndim, shape));
+                     nd_format_shape_compact(original, a->ndim, a->shape),
+                     nd_format_shape_compact(requested, ndim, shape));
         return NULL;
     }
     nd_array *view = nd_make_view(a, ndim, shape, strides, a->data);

@@ -14,6 +14,10 @@
 
 #include "test_util.h"
 
+/* ck_assert_msg records a checkpoint on every pass; the loops over tens of
+ * thousands of patterns below only call into Check on a failure. */
+#define CHECK(cond, ...) do { if (!(cond)) ck_abort_msg(__VA_ARGS__); } while (0)
+
 static const char *const names[ND_NUM_DTYPES] = {
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "bfloat16", "float32", "float64"};
@@ -218,7 +222,7 @@ START_TEST(can_cast_all_pairs_all_rules)
         for (int a = 0; a < ND_NUM_DTYPES; a++)
             for (int b = 0; b < ND_NUM_DTYPES; b++) {
                 bool expected = cast_table[r][a][b] == '1';
-                ck_assert_msg(nd_can_cast((nd_dtype)a, (nd_dtype)b, rules[r]) == expected,
+                CHECK(nd_can_cast((nd_dtype)a, (nd_dtype)b, rules[r]) == expected,
                               "can_cast(%s, %s, '%s') should be %s", names[a], names[b],
                               rule_names[r], expected ? "True" : "False");
             }
@@ -328,10 +332,10 @@ START_TEST(half_to_float_all_patterns)
         float got = nd_half_to_float((uint16_t)h);
         double want = ref_half_value((uint16_t)h);
         if (isnan(want)) {
-            ck_assert_msg(isnan(got), "half 0x%04x should be NaN", h);
-            ck_assert_msg(!signbit(got) == !(h & 0x8000), "half 0x%04x: NaN sign", h);
+            CHECK(isnan(got), "half 0x%04x should be NaN", h);
+            CHECK(!signbit(got) == !(h & 0x8000), "half 0x%04x: NaN sign", h);
         } else {
-            ck_assert_msg((double)got == want && !signbit(got) == !signbit(want),
+            CHECK((double)got == want && !signbit(got) == !signbit(want),
                           "half 0x%04x -> %.9g, expected %.9g", h, got, want);
         }
     }
@@ -357,12 +361,12 @@ START_TEST(half_round_trips)
         uint16_t back = nd_float_to_half(f);
         uint16_t back_d = nd_double_to_half((double)f);
         if (half_is_nan((uint16_t)h)) {
-            ck_assert_msg(half_is_nan(back) && half_is_nan(back_d), "NaN 0x%04x", h);
-            ck_assert((back & 0x8000) == (h & 0x8000));
-            ck_assert((back_d & 0x8000) == (h & 0x8000));
+            CHECK(half_is_nan(back) && half_is_nan(back_d), "NaN 0x%04x", h);
+            CHECK((back & 0x8000) == (h & 0x8000) && (back_d & 0x8000) == (h & 0x8000),
+                  "NaN 0x%04x lost its sign", h);
         } else {
-            ck_assert_msg(back == h, "0x%04x -> %.9g -> 0x%04x", h, f, back);
-            ck_assert_msg(back_d == h, "0x%04x -> (double) -> 0x%04x", h, back_d);
+            CHECK(back == h, "0x%04x -> %.9g -> 0x%04x", h, f, back);
+            CHECK(back_d == h, "0x%04x -> (double) -> 0x%04x", h, back_d);
         }
     }
 }
@@ -434,7 +438,7 @@ START_TEST(half_double_rounds_once)
                 double x = s ? -xs[k] : xs[k];
                 uint16_t want = ref_round(half_table, 0x7c00, x);
                 uint16_t got = nd_double_to_half(x);
-                ck_assert_msg(got == want, "double_to_half(%a) = 0x%04x, expected 0x%04x",
+                CHECK(got == want, "double_to_half(%a) = 0x%04x, expected 0x%04x",
                               x, got, want);
             }
         }
@@ -452,9 +456,9 @@ START_TEST(float_to_half_against_reference)
         float xs[3] = {nextafterf(mid, 0), mid, nextafterf(mid, INFINITY)};
         for (int k = 0; k < 3; k++) {
             uint16_t want = ref_round(half_table, 0x7c00, xs[k]);
-            ck_assert_msg(nd_float_to_half(xs[k]) == want, "float_to_half(%a): 0x%04x, expected 0x%04x",
+            CHECK(nd_float_to_half(xs[k]) == want, "float_to_half(%a): 0x%04x, expected 0x%04x",
                           xs[k], nd_float_to_half(xs[k]), want);
-            ck_assert_uint_eq(nd_float_to_half(-xs[k]), want | 0x8000);
+            CHECK(nd_float_to_half(-xs[k]) == (want | 0x8000), "float_to_half(%a)", -xs[k]);
         }
     }
     /* A sweep over float32 bit patterns of both signs. */
@@ -462,13 +466,13 @@ START_TEST(float_to_half_against_reference)
         float f = bits_float((uint32_t)u);
         uint16_t got = nd_float_to_half(f);
         if (isnan(f)) {
-            ck_assert_msg(half_is_nan(got), "float 0x%08x: NaN -> 0x%04x", (uint32_t)u, got);
+            CHECK(half_is_nan(got), "float 0x%08x: NaN -> 0x%04x", (uint32_t)u, got);
             continue;
         }
         uint16_t want = ref_round(half_table, 0x7c00, f);
-        ck_assert_msg(got == want, "float_to_half(0x%08x) = 0x%04x, expected 0x%04x",
+        CHECK(got == want, "float_to_half(0x%08x) = 0x%04x, expected 0x%04x",
                       (uint32_t)u, got, want);
-        ck_assert_uint_eq(nd_double_to_half((double)f), want);   /* exact widening */
+        CHECK(nd_double_to_half((double)f) == want, "double_to_half(%a)", (double)f);
     }
 }
 END_TEST
@@ -482,8 +486,8 @@ START_TEST(half_nan_stays_nan)
                              0x7fffffffu, 0xffffffffu, 0x7f802000u};
     for (size_t i = 0; i < sizeof nans / sizeof nans[0]; i++) {
         uint16_t h = nd_float_to_half(bits_float(nans[i]));
-        ck_assert_msg(half_is_nan(h), "float 0x%08x -> 0x%04x is not NaN", nans[i], h);
-        ck_assert_msg((h & 0x0200) != 0, "float 0x%08x -> 0x%04x is not quiet", nans[i], h);
+        CHECK(half_is_nan(h), "float 0x%08x -> 0x%04x is not NaN", nans[i], h);
+        CHECK((h & 0x0200) != 0, "float 0x%08x -> 0x%04x is not quiet", nans[i], h);
         ck_assert_uint_eq(h & 0x8000, (nans[i] >> 16) & 0x8000);
         double d = (double)bits_float(nans[i]);
         uint16_t hd = nd_double_to_half(d);
@@ -508,10 +512,10 @@ START_TEST(bfloat16_to_float_all_patterns)
     for (uint32_t b = 0; b < 0x10000; b++) {
         float got = nd_bfloat16_to_float((uint16_t)b);
         if (bf16_is_nan((uint16_t)b)) {
-            ck_assert_msg(isnan(got), "bfloat16 0x%04x should be NaN", b);
-            ck_assert(!signbit(got) == !(b & 0x8000));
+            CHECK(isnan(got), "bfloat16 0x%04x should be NaN", b);
+            CHECK(!signbit(got) == !(b & 0x8000), "bfloat16 0x%04x: NaN sign", b);
         } else {
-            ck_assert_msg(float_bits(got) == b << 16, "bfloat16 0x%04x -> 0x%08x", b,
+            CHECK(float_bits(got) == b << 16, "bfloat16 0x%04x -> 0x%08x", b,
                           float_bits(got));
         }
     }
@@ -529,10 +533,11 @@ START_TEST(bfloat16_round_trips)
         uint16_t back = nd_float_to_bfloat16(f), back_d = nd_double_to_bfloat16((double)f);
         if (bf16_is_nan((uint16_t)b)) {
             ck_assert(bf16_is_nan(back) && bf16_is_nan(back_d));
-            ck_assert((back & 0x8000) == (b & 0x8000) && (back_d & 0x8000) == (b & 0x8000));
+            CHECK((back & 0x8000) == (b & 0x8000) && (back_d & 0x8000) == (b & 0x8000),
+                  "NaN 0x%04x lost its sign", b);
         } else {
-            ck_assert_msg(back == b, "0x%04x -> 0x%04x", b, back);
-            ck_assert_msg(back_d == b, "0x%04x -> (double) 0x%04x", b, back_d);
+            CHECK(back == b, "0x%04x -> 0x%04x", b, back);
+            CHECK(back_d == b, "0x%04x -> (double) 0x%04x", b, back_d);
         }
     }
 }
@@ -564,9 +569,9 @@ START_TEST(bfloat16_rounding_cases)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         float f = bits_float(cases[i].in);
-        ck_assert_msg(nd_float_to_bfloat16(f) == cases[i].out, "float 0x%08x -> 0x%04x, expected 0x%04x",
+        CHECK(nd_float_to_bfloat16(f) == cases[i].out, "float 0x%08x -> 0x%04x, expected 0x%04x",
                       cases[i].in, nd_float_to_bfloat16(f), cases[i].out);
-        ck_assert_msg(nd_double_to_bfloat16((double)f) == cases[i].out, "double(0x%08x)", cases[i].in);
+        CHECK(nd_double_to_bfloat16((double)f) == cases[i].out, "double(0x%08x)", cases[i].in);
     }
     ck_assert_uint_eq(nd_float_to_bfloat16(1.0f), 0x3F80);
     ck_assert_uint_eq(nd_float_to_bfloat16(3.4e38f), 0x7F80);
@@ -602,9 +607,9 @@ START_TEST(bfloat16_double_rounds_once)
         double xs[3] = {nextafter(mid, 0), mid, nextafter(mid, INFINITY)};
         for (int k = 0; k < 3; k++) {
             uint16_t want = ref_round(bf16_table, 0x7f80, xs[k]);
-            ck_assert_msg(nd_double_to_bfloat16(xs[k]) == want, "double_to_bfloat16(%a) = 0x%04x, expected 0x%04x",
+            CHECK(nd_double_to_bfloat16(xs[k]) == want, "double_to_bfloat16(%a) = 0x%04x, expected 0x%04x",
                           xs[k], nd_double_to_bfloat16(xs[k]), want);
-            ck_assert_uint_eq(nd_double_to_bfloat16(-xs[k]), want | 0x8000);
+            CHECK(nd_double_to_bfloat16(-xs[k]) == (want | 0x8000), "double_to_bfloat16(%a)", -xs[k]);
         }
     }
 }
@@ -618,7 +623,7 @@ START_TEST(float_to_bfloat16_against_reference)
         float xs[3] = {nextafterf(mid, 0), mid, nextafterf(mid, INFINITY)};
         for (int k = 0; k < 3; k++) {
             uint16_t want = ref_round(bf16_table, 0x7f80, xs[k]);
-            ck_assert_msg(nd_float_to_bfloat16(xs[k]) == want, "float_to_bfloat16(%a) = 0x%04x, expected 0x%04x",
+            CHECK(nd_float_to_bfloat16(xs[k]) == want, "float_to_bfloat16(%a) = 0x%04x, expected 0x%04x",
                           xs[k], nd_float_to_bfloat16(xs[k]), want);
         }
     }
@@ -626,13 +631,13 @@ START_TEST(float_to_bfloat16_against_reference)
         float f = bits_float((uint32_t)u);
         uint16_t got = nd_float_to_bfloat16(f);
         if (isnan(f)) {
-            ck_assert_msg(bf16_is_nan(got), "float 0x%08x: NaN -> 0x%04x", (uint32_t)u, got);
+            CHECK(bf16_is_nan(got), "float 0x%08x: NaN -> 0x%04x", (uint32_t)u, got);
             continue;
         }
         uint16_t want = ref_round(bf16_table, 0x7f80, f);
-        ck_assert_msg(got == want, "float_to_bfloat16(0x%08x) = 0x%04x, expected 0x%04x",
+        CHECK(got == want, "float_to_bfloat16(0x%08x) = 0x%04x, expected 0x%04x",
                       (uint32_t)u, got, want);
-        ck_assert_uint_eq(nd_double_to_bfloat16((double)f), want);
+        CHECK(nd_double_to_bfloat16((double)f) == want, "double_to_bfloat16(%a)", (double)f);
     }
 }
 END_TEST
@@ -645,8 +650,8 @@ START_TEST(bfloat16_nan_stays_nan)
                              0x7fffffffu, 0xffffffffu, 0x7f808000u, 0x7fbfffffu};
     for (size_t i = 0; i < sizeof nans / sizeof nans[0]; i++) {
         uint16_t b = nd_float_to_bfloat16(bits_float(nans[i]));
-        ck_assert_msg(bf16_is_nan(b), "float 0x%08x -> 0x%04x is not NaN", nans[i], b);
-        ck_assert_msg((b & 0x0040) != 0, "float 0x%08x -> 0x%04x is not quiet", nans[i], b);
+        CHECK(bf16_is_nan(b), "float 0x%08x -> 0x%04x is not NaN", nans[i], b);
+        CHECK((b & 0x0040) != 0, "float 0x%08x -> 0x%04x is not quiet", nans[i], b);
         ck_assert_uint_eq(b & 0x8000, (nans[i] >> 16) & 0x8000);
         uint16_t bd = nd_double_to_bfloat16((double)bits_float(nans[i]));
         ck_assert(bf16_is_nan(bd) && (bd & 0x8000) == (b & 0x8000));
