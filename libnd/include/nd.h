@@ -344,6 +344,335 @@ ND_API int nd_savez(const char *path, int n, const char *const *names,
 ND_API int nd_savez_compressed(const char *path, int n, const char *const *names,
                                const nd_array *const *arrays);
 
+/* ------------------------------------------------------------------------ */
+/* Threads                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* How many threads libnd's kernels and OpenBLAS may use together. n >= 1;
+ * 0 means the default: the number of online CPUs, or $ND_NUM_THREADS if
+ * set. OpenBLAS is told the same number, and libnd's pool never runs while
+ * a BLAS call does, so the two never oversubscribe the cores. Returns 0, or
+ * ND_ERR_VALUE for n < 0. */
+ND_API int nd_set_num_threads(int n);
+ND_API int nd_get_num_threads(void);
+
+/* ------------------------------------------------------------------------ */
+/* Elementwise operations (ufuncs)                                          */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Every function here is a NumPy ufunc:
+ *  - operands broadcast against each other ("operands could not be broadcast
+ *    together with shapes (2,3) (4,)");
+ *  - the result dtype is numpy.result_type of the operands, with NumPy
+ *    1.24's value-based rule for 0-d arrays: a 0-d operand of the same or a
+ *    lower kind than the n-d ones counts as the smallest dtype holding its
+ *    value, so float32 array * 0-d float64 stays float32, like `x * 0.5`;
+ *  - float-only functions (exp, sqrt, divide, ...) compute integers and bool
+ *    in the smallest float that holds them (int8 -> float16, int16 ->
+ *    float32, int32/int64 -> float64); comparisons and logical functions
+ *    return bool; float16/bfloat16 are computed in float32 and rounded once;
+ *  - dtypes an op does not define fail with NumPy's TypeError, e.g.
+ *    "ufunc 'bitwise_and' not supported for the input types, and the inputs
+ *    could not be safely coerced to any supported types according to the
+ *    casting rule ''safe''".
+ *
+ * nd_<op>(...) returns a new array (copy). nd_<op>_out(..., out) writes into
+ * `out`, which must be writeable and have exactly the broadcast shape ("non-
+ * broadcastable output operand with shape (3,) doesn't match the broadcast
+ * shape (2,3)"); the result is cast to out's dtype if the 'same_kind' rule
+ * allows it (NumPy's UFuncTypeError text otherwise). out may be one of the
+ * inputs (a += b is nd_add_out(a, b, a)); partially overlapping operands
+ * are copied first, so the result is always as if inputs were read before
+ * any output was written.
+ *
+ * Integer arithmetic wraps modulo 2^bits; integer division by zero gives 0
+ * (and x % 0 gives 0), INT_MIN // -1 gives INT_MIN, as NumPy's results
+ * (NumPy also warns; libnd does not). Floats follow IEEE 754: x / 0 is +-inf
+ * or NaN.
+ */
+/* add: a + b */
+ND_API nd_array *nd_add(const nd_array *a, const nd_array *b);
+ND_API int nd_add_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* subtract: a - b (not for bool: use logical_xor) */
+ND_API nd_array *nd_subtract(const nd_array *a, const nd_array *b);
+ND_API int nd_subtract_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* multiply: a * b */
+ND_API nd_array *nd_multiply(const nd_array *a, const nd_array *b);
+ND_API int nd_multiply_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* divide: a / b, true division: integers give float64 */
+ND_API nd_array *nd_divide(const nd_array *a, const nd_array *b);
+ND_API int nd_divide_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* true_divide: the same as nd_divide */
+ND_API nd_array *nd_true_divide(const nd_array *a, const nd_array *b);
+ND_API int nd_true_divide_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* floor_divide: a // b: floor of the quotient; integer x // 0 is 0 */
+ND_API nd_array *nd_floor_divide(const nd_array *a, const nd_array *b);
+ND_API int nd_floor_divide_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* mod: a % b, sign of b (numpy.remainder); integer x % 0 is 0 */
+ND_API nd_array *nd_mod(const nd_array *a, const nd_array *b);
+ND_API int nd_mod_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* power: a ** b; integers to negative integer powers fail as in NumPy */
+ND_API nd_array *nd_power(const nd_array *a, const nd_array *b);
+ND_API int nd_power_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* maximum: elementwise max, NaN propagates */
+ND_API nd_array *nd_maximum(const nd_array *a, const nd_array *b);
+ND_API int nd_maximum_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* minimum: elementwise min, NaN propagates */
+ND_API nd_array *nd_minimum(const nd_array *a, const nd_array *b);
+ND_API int nd_minimum_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* fmax: max ignoring NaN */
+ND_API nd_array *nd_fmax(const nd_array *a, const nd_array *b);
+ND_API int nd_fmax_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* fmin: min ignoring NaN */
+ND_API nd_array *nd_fmin(const nd_array *a, const nd_array *b);
+ND_API int nd_fmin_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* arctan2: atan2(a, b), float */
+ND_API nd_array *nd_arctan2(const nd_array *a, const nd_array *b);
+ND_API int nd_arctan2_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* hypot: sqrt(a*a + b*b) without overflow, float */
+ND_API nd_array *nd_hypot(const nd_array *a, const nd_array *b);
+ND_API int nd_hypot_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* equal: a == b -> bool */
+ND_API nd_array *nd_equal(const nd_array *a, const nd_array *b);
+ND_API int nd_equal_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* not_equal: a != b -> bool */
+ND_API nd_array *nd_not_equal(const nd_array *a, const nd_array *b);
+ND_API int nd_not_equal_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* less: a < b -> bool */
+ND_API nd_array *nd_less(const nd_array *a, const nd_array *b);
+ND_API int nd_less_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* less_equal: a <= b -> bool */
+ND_API nd_array *nd_less_equal(const nd_array *a, const nd_array *b);
+ND_API int nd_less_equal_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* greater: a > b -> bool */
+ND_API nd_array *nd_greater(const nd_array *a, const nd_array *b);
+ND_API int nd_greater_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* greater_equal: a >= b -> bool */
+ND_API nd_array *nd_greater_equal(const nd_array *a, const nd_array *b);
+ND_API int nd_greater_equal_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* logical_and: bool */
+ND_API nd_array *nd_logical_and(const nd_array *a, const nd_array *b);
+ND_API int nd_logical_and_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* logical_or: bool */
+ND_API nd_array *nd_logical_or(const nd_array *a, const nd_array *b);
+ND_API int nd_logical_or_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* logical_xor: bool */
+ND_API nd_array *nd_logical_xor(const nd_array *a, const nd_array *b);
+ND_API int nd_logical_xor_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* bitwise_and: integers and bool */
+ND_API nd_array *nd_bitwise_and(const nd_array *a, const nd_array *b);
+ND_API int nd_bitwise_and_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* bitwise_or: integers and bool */
+ND_API nd_array *nd_bitwise_or(const nd_array *a, const nd_array *b);
+ND_API int nd_bitwise_or_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* bitwise_xor: integers and bool */
+ND_API nd_array *nd_bitwise_xor(const nd_array *a, const nd_array *b);
+ND_API int nd_bitwise_xor_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* left_shift: integers; shifts >= the width give 0 */
+ND_API nd_array *nd_left_shift(const nd_array *a, const nd_array *b);
+ND_API int nd_left_shift_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* right_shift: integers, arithmetic for signed; shifts >= the width give 0 or -1 */
+ND_API nd_array *nd_right_shift(const nd_array *a, const nd_array *b);
+ND_API int nd_right_shift_out(const nd_array *a, const nd_array *b, nd_array *out);
+
+/* Unary ufuncs: the same rules with one operand. */
+/* negative: -a (not for bool) */
+ND_API nd_array *nd_negative(const nd_array *a);
+ND_API int nd_negative_out(const nd_array *a, nd_array *out);
+/* positive: +a */
+ND_API nd_array *nd_positive(const nd_array *a);
+ND_API int nd_positive_out(const nd_array *a, nd_array *out);
+/* absolute: |a|; abs(INT_MIN) wraps as in NumPy */
+ND_API nd_array *nd_absolute(const nd_array *a);
+ND_API int nd_absolute_out(const nd_array *a, nd_array *out);
+/* abs: the same as nd_absolute */
+ND_API nd_array *nd_abs(const nd_array *a);
+ND_API int nd_abs_out(const nd_array *a, nd_array *out);
+/* sign: -1, 0, 1 (NaN gives NaN) */
+ND_API nd_array *nd_sign(const nd_array *a);
+ND_API int nd_sign_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_sqrt(const nd_array *a);
+ND_API int nd_sqrt_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_cbrt(const nd_array *a);
+ND_API int nd_cbrt_out(const nd_array *a, nd_array *out);
+/* square: a * a, any dtype */
+ND_API nd_array *nd_square(const nd_array *a);
+ND_API int nd_square_out(const nd_array *a, nd_array *out);
+/* reciprocal: 1 / a; integers as C integer division */
+ND_API nd_array *nd_reciprocal(const nd_array *a);
+ND_API int nd_reciprocal_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_exp(const nd_array *a);
+ND_API int nd_exp_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_exp2(const nd_array *a);
+ND_API int nd_exp2_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_expm1(const nd_array *a);
+ND_API int nd_expm1_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_log(const nd_array *a);
+ND_API int nd_log_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_log2(const nd_array *a);
+ND_API int nd_log2_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_log10(const nd_array *a);
+ND_API int nd_log10_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_log1p(const nd_array *a);
+ND_API int nd_log1p_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_sin(const nd_array *a);
+ND_API int nd_sin_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_cos(const nd_array *a);
+ND_API int nd_cos_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_tan(const nd_array *a);
+ND_API int nd_tan_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_arcsin(const nd_array *a);
+ND_API int nd_arcsin_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_arccos(const nd_array *a);
+ND_API int nd_arccos_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_arctan(const nd_array *a);
+ND_API int nd_arctan_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_sinh(const nd_array *a);
+ND_API int nd_sinh_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_cosh(const nd_array *a);
+ND_API int nd_cosh_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_tanh(const nd_array *a);
+ND_API int nd_tanh_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_arcsinh(const nd_array *a);
+ND_API int nd_arcsinh_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_arccosh(const nd_array *a);
+ND_API int nd_arccosh_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_arctanh(const nd_array *a);
+ND_API int nd_arctanh_out(const nd_array *a, nd_array *out);
+/* erf: the error function (scipy.special.erf) */
+ND_API nd_array *nd_erf(const nd_array *a);
+ND_API int nd_erf_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_floor(const nd_array *a);
+ND_API int nd_floor_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_ceil(const nd_array *a);
+ND_API int nd_ceil_out(const nd_array *a, nd_array *out);
+ND_API nd_array *nd_trunc(const nd_array *a);
+ND_API int nd_trunc_out(const nd_array *a, nd_array *out);
+/* rint: round half to even */
+ND_API nd_array *nd_rint(const nd_array *a);
+ND_API int nd_rint_out(const nd_array *a, nd_array *out);
+/* round: numpy.round with decimals=0: half to even */
+ND_API nd_array *nd_round(const nd_array *a);
+ND_API int nd_round_out(const nd_array *a, nd_array *out);
+/* isnan: -> bool */
+ND_API nd_array *nd_isnan(const nd_array *a);
+ND_API int nd_isnan_out(const nd_array *a, nd_array *out);
+/* isinf: -> bool */
+ND_API nd_array *nd_isinf(const nd_array *a);
+ND_API int nd_isinf_out(const nd_array *a, nd_array *out);
+/* isfinite: -> bool */
+ND_API nd_array *nd_isfinite(const nd_array *a);
+ND_API int nd_isfinite_out(const nd_array *a, nd_array *out);
+/* signbit: -> bool */
+ND_API nd_array *nd_signbit(const nd_array *a);
+ND_API int nd_signbit_out(const nd_array *a, nd_array *out);
+/* logical_not: -> bool */
+ND_API nd_array *nd_logical_not(const nd_array *a);
+ND_API int nd_logical_not_out(const nd_array *a, nd_array *out);
+/* invert: ~a: bitwise not of integers, logical not of bool */
+ND_API nd_array *nd_invert(const nd_array *a);
+ND_API int nd_invert_out(const nd_array *a, nd_array *out);
+
+/* numpy.where(cond, a, b): cond (any dtype, tested for nonzero), a and b
+ * broadcast together; the result dtype is result_type(a, b). */
+ND_API nd_array *nd_where(const nd_array *cond, const nd_array *a, const nd_array *b);
+ND_API int nd_where_out(const nd_array *cond, const nd_array *a, const nd_array *b, nd_array *out);
+/* numpy.clip(a, lo, hi) = minimum(maximum(a, lo), hi); lo or hi may be NULL
+ * (not both: "One of max or min must be given"). NaN in a stays NaN. */
+ND_API nd_array *nd_clip(const nd_array *a, const nd_array *lo, const nd_array *hi);
+ND_API int nd_clip_out(const nd_array *a, const nd_array *lo, const nd_array *hi, nd_array *out);
+/* A 0-d array holding `value` cast to dt: the C way to write NumPy's
+ * scalars, e.g. nd_multiply(x, s = nd_scalar(ND_FLOAT64, 0.5)) keeps x's
+ * float dtype by the value-based rule above. */
+ND_API nd_array *nd_scalar(nd_dtype dt, double value);
+/* numpy.result_type over n arrays, with the value-based rule for 0-d ones.
+ * Returns -1 (not a dtype) and sets an error if n < 1. */
+ND_API nd_dtype nd_result_type_arrays(int n, const nd_array *const *arrays);
+
+/* ------------------------------------------------------------------------ */
+/* Reductions                                                               */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Reduce over `naxes` axes listed in `axes` (negative count from the end;
+ * "duplicate value in 'axis'", AxisError out of range); naxes 0 reduces
+ * over every axis (NumPy's axis=None). keepdims keeps the reduced axes with
+ * size 1. Result dtypes as NumPy's: sum/prod of bool and signed ints give
+ * int64, of unsigned ints uint64, of floats the same float; mean/var/std of
+ * integers give float64. Float sums are pairwise along contiguous runs (as
+ * NumPy's), so their error grows like O(log n), not O(n). NaN propagates
+ * through sum/prod/max/min/mean/var; max/min of an empty selection fail
+ * with "zero-size array to reduction operation maximum which has no
+ * identity". A reduction over an empty axis gives the identity (sum 0,
+ * prod 1, any false, all true; mean NaN).
+ */
+ND_API nd_array *nd_sum(const nd_array *a, int naxes, const int *axes, bool keepdims);
+ND_API nd_array *nd_prod(const nd_array *a, int naxes, const int *axes, bool keepdims);
+ND_API nd_array *nd_mean(const nd_array *a, int naxes, const int *axes, bool keepdims);
+ND_API nd_array *nd_max(const nd_array *a, int naxes, const int *axes, bool keepdims);
+ND_API nd_array *nd_min(const nd_array *a, int naxes, const int *axes, bool keepdims);
+ND_API nd_array *nd_any(const nd_array *a, int naxes, const int *axes, bool keepdims);
+ND_API nd_array *nd_all(const nd_array *a, int naxes, const int *axes, bool keepdims);
+/* Number of nonzero elements as int64. */
+ND_API nd_array *nd_count_nonzero(const nd_array *a, int naxes, const int *axes, bool keepdims);
+/* numpy.var / numpy.std: mean of |x - mean|^2 divided by (N - ddof);
+ * N - ddof <= 0 gives inf/NaN as NumPy. */
+ND_API nd_array *nd_var(const nd_array *a, int naxes, const int *axes, int ddof, bool keepdims);
+ND_API nd_array *nd_std(const nd_array *a, int naxes, const int *axes, int ddof, bool keepdims);
+/* scipy.special.logsumexp: log(sum(exp(a))) computed as m + log(sum(exp(a -
+ * m))) with m the max, so it neither overflows nor underflows; all -inf
+ * gives -inf. Float result (integers as float64). */
+ND_API nd_array *nd_logsumexp(const nd_array *a, int naxes, const int *axes, bool keepdims);
+/* The index (int64) of the first max/min along `axis` (-1: last); the axis
+ * is removed. NaN counts as the max and as the min (the first NaN wins), as
+ * NumPy's. Empty axis: "attempt to get argmax of an empty sequence". */
+ND_API nd_array *nd_argmax(const nd_array *a, int axis);
+ND_API nd_array *nd_argmin(const nd_array *a, int axis);
+/* numpy.cumsum / numpy.cumprod along `axis`: same shape, dtype as nd_sum. */
+ND_API nd_array *nd_cumsum(const nd_array *a, int axis);
+ND_API nd_array *nd_cumprod(const nd_array *a, int axis);
+/* nd_sum into an existing array: out must have the reduced shape (with or
+ * without the kept axes, as keepdims says); the sum is cast to out's dtype
+ * (same_kind). Used where a caller accumulates in place (gradients). */
+ND_API int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdims, nd_array *out);
+
+/* ------------------------------------------------------------------------ */
+/* Linear algebra: products                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* (section of matmul.c, einsum.c: declarations land here) */
+
+/* ------------------------------------------------------------------------ */
+/* Linear algebra: LAPACK                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* (section of linalg.c: declarations land here) */
+
+/* ------------------------------------------------------------------------ */
+/* Joining, splitting and rearranging                                       */
+/* ------------------------------------------------------------------------ */
+
+/* (section of join.c: declarations land here) */
+
+/* ------------------------------------------------------------------------ */
+/* Indexing: take, put, masks                                               */
+/* ------------------------------------------------------------------------ */
+
+/* (section of indexing.c: declarations land here) */
+
+/* ------------------------------------------------------------------------ */
+/* Sorting and searching                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* (section of sort.c: declarations land here) */
+
+/* ------------------------------------------------------------------------ */
+/* Random numbers                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* (section of random.c: declarations land here) */
+
 #ifdef __cplusplus
 }
 #endif

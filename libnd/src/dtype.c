@@ -275,23 +275,6 @@ DEFINE_SATURATE(uint16, uint16_t, 0, UINT16_MAX)
 DEFINE_SATURATE(uint32, uint32_t, 0, UINT32_MAX)
 DEFINE_SATURATE(uint64, uint64_t, 0, UINT64_MAX)
 
-/* Every dtype: (name, C storage type, conversion family). Bool is stored as
- * one byte holding 0 or 1; the 16-bit floats as their bit patterns. */
-#define ND_FOR_EACH_DTYPE(X, ...)                 \
-    X(bool, uint8_t, BOOL, __VA_ARGS__)           \
-    X(int8, int8_t, INT, __VA_ARGS__)             \
-    X(int16, int16_t, INT, __VA_ARGS__)           \
-    X(int32, int32_t, INT, __VA_ARGS__)           \
-    X(int64, int64_t, INT, __VA_ARGS__)           \
-    X(uint8, uint8_t, UINT, __VA_ARGS__)          \
-    X(uint16, uint16_t, UINT, __VA_ARGS__)        \
-    X(uint32, uint32_t, UINT, __VA_ARGS__)        \
-    X(uint64, uint64_t, UINT, __VA_ARGS__)        \
-    X(float16, uint16_t, HALF, __VA_ARGS__)       \
-    X(bfloat16, uint16_t, BF16, __VA_ARGS__)      \
-    X(float32, float, FLOAT, __VA_ARGS__)         \
-    X(float64, double, FLOAT, __VA_ARGS__)
-
 /* A source value as double (exact for every source but 64-bit ints). */
 #define AS_DOUBLE_BOOL(x) ((double)(x))
 #define AS_DOUBLE_INT(x) ((double)(x))

@@ -42,6 +42,27 @@ struct nd_array {
     int64_t strides[ND_MAXDIMS];   /* bytes */
 };
 
+/* ---- per-dtype code generation ------------------------------------------ */
+
+/* X-macro over every dtype in enum order: X(name, C storage type, family,
+ * ...), family one of BOOL INT UINT HALF BF16 FLOAT. Bool is stored as one
+ * byte holding 0 or 1; the 16-bit floats as their bit patterns. Typed loops
+ * and tables are generated from it so that no dtype is forgotten. */
+#define ND_FOR_EACH_DTYPE(X, ...)                 \
+    X(bool, uint8_t, BOOL, __VA_ARGS__)           \
+    X(int8, int8_t, INT, __VA_ARGS__)             \
+    X(int16, int16_t, INT, __VA_ARGS__)           \
+    X(int32, int32_t, INT, __VA_ARGS__)           \
+    X(int64, int64_t, INT, __VA_ARGS__)           \
+    X(uint8, uint8_t, UINT, __VA_ARGS__)          \
+    X(uint16, uint16_t, UINT, __VA_ARGS__)        \
+    X(uint32, uint32_t, UINT, __VA_ARGS__)        \
+    X(uint64, uint64_t, UINT, __VA_ARGS__)        \
+    X(float16, uint16_t, HALF, __VA_ARGS__)       \
+    X(bfloat16, uint16_t, BF16, __VA_ARGS__)      \
+    X(float32, float, FLOAT, __VA_ARGS__)         \
+    X(float64, double, FLOAT, __VA_ARGS__)
+
 /* ---- errors (error.c) ---------------------------------------------------- */
 
 /* Records a printf-formatted message as the thread's last error and returns

@@ -1,0 +1,4 @@
+"""Placeholder until the linalg differential test lands: skipped."""
+import sys
+print("SKIP: being written")
+sys.exit(77)
