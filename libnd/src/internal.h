@@ -130,6 +130,63 @@ int nd_broadcast_strides(const nd_array *a, int ndim, const int64_t *shape, int6
  * (the caller broadcasts); memory must not overlap. No checks. */
 void nd_assign_same_shape(nd_array *dst, const nd_array *src);
 
+/* ---- threads (threads.c) --------------------------------------------------- */
+
+/* Work on [begin, end) of a range split across the pool. */
+typedef void (*nd_task_fn)(void *ctx, int64_t begin, int64_t end);
+/* Runs fn over [0, n) cut into at most nd_get_num_threads() contiguous
+ * pieces of at least min_per_thread each (fewer threads for small n), the
+ * caller doing piece 0, and returns when all are done. Nested calls run
+ * serially. */
+void nd_parallel_for(int64_t n, int64_t min_per_thread, nd_task_fn fn, void *ctx);
+
+/* ---- the elementwise engine (ufunc.c) ------------------------------------- */
+
+/* NumPy's inner loop: dims[0] elements; args[i] points at operand i's first
+ * element (inputs first, then outputs) and steps[i] is its byte step. The
+ * contiguous case is one branch of every loop, so it vectorizes. */
+typedef void (*nd_inner_loop)(char **args, const int64_t *dims, const int64_t *steps, void *data);
+
+#define ND_MAX_OPERANDS 4   /* up to 3 inputs and 1 output */
+
+/* One run of the engine over operands already broadcast to `shape`. */
+typedef struct nd_loop_plan {
+    int nop;                                      /* operands, inputs first */
+    int nin;                                      /* how many are inputs */
+    int ndim;
+    int64_t shape[ND_MAXDIMS];
+    char *data[ND_MAX_OPERANDS];
+    int64_t strides[ND_MAX_OPERANDS][ND_MAXDIMS]; /* bytes; 0 on broadcast axes */
+    nd_dtype dtypes[ND_MAX_OPERANDS];             /* what each operand's memory holds */
+    nd_dtype loop_dtypes[ND_MAX_OPERANDS];        /* what the loop reads or writes */
+    nd_inner_loop loop;
+    void *loop_data;
+    /* A reduction: operand 0 (input) and the output are the same
+     * accumulator, with stride 0 on reduced axes. The engine then never
+     * splits work along an axis where the output does not move, and never
+     * buffers the accumulator (its dtype must equal its loop dtype). */
+    bool reduce;
+    bool serial;                                  /* never use the pool */
+} nd_loop_plan;
+
+/* Runs plan->loop over the whole iteration space: drops size-1 axes, orders
+ * axes by memory layout, merges axes contiguous in every operand, casts
+ * operands whose dtype differs from their loop dtype through small buffers,
+ * and splits large work across the pool. Returns 0 or ND_ERR_MEMORY. */
+int nd_execute(nd_loop_plan *plan);
+/* NumPy's "K" order: a permutation of the axes, outermost first, that
+ * follows the operands' memory layout (compared by |stride|, first operand
+ * that distinguishes two axes wins; ties keep C order). */
+void nd_best_axis_order(int nop, int ndim, const int64_t (*strides)[ND_MAXDIMS], int *perm);
+/* A new array of `shape` whose memory order follows the given operand
+ * strides (NumPy's order='K'): the exp of a transposed array is itself
+ * transposed, so both are walked contiguously. */
+nd_array *nd_alloc_like_layout(nd_dtype dt, int ndim, const int64_t *shape, int nop,
+                               const int64_t (*strides)[ND_MAXDIMS]);
+/* The dtype NumPy 1.24 uses for a 0-d operand under value-based casting:
+ * numpy.min_scalar_type of its value. */
+nd_dtype nd_min_scalar_type(const nd_array *a);
+
 /* ---- .npy in memory (npy.c), used by npz.c -------------------------------- */
 
 /* Parses a whole .npy image held in memory (no allocation beyond what the

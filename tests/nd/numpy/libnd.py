@@ -28,7 +28,7 @@ _SIGNATURES = {
     'nd_result_type': (INT, [INT, INT]), 'nd_can_cast': (ctypes.c_bool, [INT, INT, INT]),
     'nd_double_to_half': (ctypes.c_uint16, [ctypes.c_double]),
     'nd_half_to_float': (ctypes.c_float, [ctypes.c_uint16]),
-    'nd_repr': (P, [P]), 'nd_str': (P, [P]),
+    'nd_repr': (P, [P]), 'nd_str': (P, [P]), 'nd_dtype_of': (INT, [P]),
 }
 
 
