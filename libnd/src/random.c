@@ -86,12 +86,10 @@ static float next_float(nd_rng *r)
 
 /* SeedSequence's constants (bit_generator.pyx): multiply-xorshift hashes
  * with a running multiplier, and a mixer of two words. */
-enum {
-    SS_INIT_A = 0x43b0d7e5u, SS_MULT_A = 0x931e8875u,
-    SS_INIT_B = 0x8b51f9ddu, SS_MULT_B = 0x58f38dedu,
-    SS_MIX_MULT_L = 0xca01f9ddu, SS_MIX_MULT_R = 0x4973f715u,
-    SS_POOL_SIZE = 4,
-};
+static const uint32_t SS_INIT_A = 0x43b0d7e5, SS_MULT_A = 0x931e8875;
+static const uint32_t SS_INIT_B = 0x8b51f9dd, SS_MULT_B = 0x58f38ded;
+static const uint32_t SS_MIX_MULT_L = 0xca01f9dd, SS_MIX_MULT_R = 0x4973f715;
+#define SS_POOL_SIZE 4
 
 static uint32_t ss_hashmix(uint32_t value, uint32_t *hash_const)
 {
