@@ -856,7 +856,7 @@ nd_array *nd_rng_choice(nd_rng *rng, int64_t n, int ndim, const int64_t *shape, 
         if (replace && pv)
             status = choice_weighted(rng, pv, n, size, idx);
         else if (replace)
-            bounded_fill(rng, 64, 0, (uint64_t)(n - 1), size, idx);   /* integers(0, n) */
+            bounded_fill(rng, 64, 0, (uint64_t)n - 1, size, idx);   /* integers(0, n) */
         else if (pv)
             status = choice_weighted_unique(rng, pv, n, size, idx);
         else

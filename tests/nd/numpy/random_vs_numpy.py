@@ -63,6 +63,7 @@ def bits(a):
 class Runner:
     def __init__(self, lib):
         self.lib, self.failures, self.cases = lib, 0, 0
+        self.calls = {}
 
     def fail(self, *what):
         self.failures += 1
@@ -153,6 +154,7 @@ def one_call(run, rng, gen, handle, what):
     shape = random_shape(rng)
     cs = cshape(shape)
     what = what + (method, shape)
+    run.calls[method] = run.calls.get(method, 0) + 1
     if method in ('random', 'standard_normal'):
         dtype = rng.choice(['float32', 'float64'])
         ref = getattr(gen, method)(shape, dtype=dtype)
@@ -213,7 +215,7 @@ def one_call(run, rng, gen, handle, what):
         cs = cshape(shape)
         p = None
         if rng.random() < 0.5:
-            pdtype = rng.choice(['float64', 'float32'])
+            pdtype = rng.choice(['float64', 'float64', 'float32', 'int64'])
             w = np.array([rng.random() for _ in range(n)])
             w[[rng.randrange(n) for _ in range(n // 4)]] = 0
             if w.sum() == 0:
@@ -221,9 +223,19 @@ def one_call(run, rng, gen, handle, what):
             if not replace and np.count_nonzero(w) < int(np.prod(shape)):
                 shape = (np.count_nonzero(w),)
                 cs = cshape(shape)
+            if pdtype == 'int64':             # one certain entry
+                w = np.zeros(n)
+                w[rng.randrange(n)] = 1
+                if not replace:
+                    shape = (rng.randint(0, 1),)
+                    cs = cshape(shape)
             p = (w / w.sum()).astype(pdtype)
         ref = gen.choice(n, shape, replace=replace, p=p)
-        ph = libnd.from_numpy(lib, p) if p is not None else None
+        ph = None
+        if p is not None:                          # p as a strided view
+            spread = libnd.from_numpy(lib, np.repeat(p, 2))
+            ph = lib.nd_slice(spread, 0, 0, NONE, 2)
+            lib.nd_free(spread)
         got = run.result(lib.nd_rng_choice(handle, n, len(shape), cs, replace, ph), 'int64')
         if ph:
             lib.nd_free(ph)
@@ -370,6 +382,7 @@ def main(lib_path):
     bulk(run)
     state_roundtrip(run)
     errors(run)
+    print('calls per method in the chains:', dict(sorted(run.calls.items())))
     print(f'random vs numpy: {run.cases} cases, {run.failures} mismatches')
     return 1 if run.failures else 0
 
