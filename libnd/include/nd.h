@@ -671,7 +671,109 @@ ND_API int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdi
 /* Random numbers                                                           */
 /* ------------------------------------------------------------------------ */
 
-/* (section of random.c: declarations land here) */
+/*
+ * A generator whose streams are bit-identical to NumPy 1.24's
+ * numpy.random.default_rng(seed) (SeedSequence(seed) -> PCG64 ->
+ * Generator): the same seed and the same sequence of calls give the same
+ * values, floats bitwise. Each call below consumes the stream exactly as
+ * the NumPy method named in its comment does, so calls can be interleaved
+ * in any order and still match NumPy. A generator is not thread-safe: use
+ * one per thread (NumPy's Generator holds a lock instead).
+ *
+ * `shape` has `ndim` entries (0-d when ndim is 0; shape may then be NULL)
+ * as for nd_empty; the result is a new C-contiguous array. A size-0 shape
+ * draws nothing. Errors in NumPy's words; a NULL generator fails with
+ * "random: the generator is NULL".
+ */
+typedef struct nd_rng nd_rng;
+
+/* numpy.random.default_rng(seed). Free with nd_rng_free. */
+ND_API nd_rng *nd_rng_new(uint64_t seed);
+ND_API void nd_rng_free(nd_rng *rng);   /* NULL is fine */
+
+/* The complete state, as PCG64().state: the 128-bit LCG state and
+ * increment in 64-bit halves, and the buffered upper half of the last
+ * 64-bit draw that a 32-bit draw left over (has_uint32, uinteger).
+ * Restoring a saved state resumes the stream bit-identically; the values
+ * equal NumPy's bit_generator.state['state'] and the has_uint32/uinteger
+ * entries, so states can be carried between the two. */
+typedef struct nd_rng_state {
+    uint64_t state_high, state_low, inc_high, inc_low;
+    int has_uint32;
+    uint32_t uinteger;
+} nd_rng_state;
+ND_API int nd_rng_get_state(const nd_rng *rng, nd_rng_state *out);
+ND_API int nd_rng_set_state(nd_rng *rng, const nd_rng_state *state);
+
+/* Generator.random(shape, dtype): uniform in [0, 1). float64 from 53 bits
+ * of a 64-bit draw; float32 from 24 bits of a (buffered) 32-bit draw.
+ * Other dtypes: "Unsupported dtype dtype('float16') for random". */
+ND_API nd_array *nd_rng_random(nd_rng *rng, nd_dtype dt, int ndim, const int64_t *shape);
+
+/* Generator.integers(low, high, shape, dtype, endpoint): uniform integers
+ * in [low, high) ([low, high] with endpoint) of any integer dtype or bool,
+ * with NumPy's algorithms per width (Lemire's method on 8/16-bit pieces of
+ * 32-bit draws, on 32-bit draws, or on 64-bit draws; full-width ranges take
+ * the raw bits). Errors, checked in NumPy's order: "Unsupported dtype
+ * dtype('float64') for integers" (TypeError), "low is out of bounds for
+ * int8", "high is out of bounds for int8", then "low >= high" ("high <= 0"
+ * when low is 0; with endpoint "low > high" / "high < 0"). As in NumPy a
+ * size-0 shape returns an empty array without checking the bounds.
+ * Limitation: low and high are int64, so uint64 ranges reach at most
+ * 2^63 - 1 (NumPy takes any Python int up to 2^64). */
+ND_API nd_array *nd_rng_integers(nd_rng *rng, int64_t low, int64_t high, bool endpoint,
+                                 nd_dtype dt, int ndim, const int64_t *shape);
+
+/* Generator.standard_normal(shape, dtype) by NumPy's ziggurat: float64
+ * from 64-bit draws, float32 from its own float ziggurat on 32-bit draws
+ * (the two give different streams, as in NumPy). Other dtypes: TypeError
+ * "Unsupported dtype dtype('float16') for standard_normal". */
+ND_API nd_array *nd_rng_standard_normal(nd_rng *rng, nd_dtype dt, int ndim, const int64_t *shape);
+
+/* Generator.normal(loc, scale, shape) = loc + scale * standard_normal,
+ * computed in float64. scale must not be negative (-0.0 included, NaN
+ * allowed): "scale < 0". NumPy's normal has no dtype: float32 gives
+ * normal(...).astype(np.float32), the float64 draws rounded. */
+ND_API nd_array *nd_rng_normal(nd_rng *rng, double loc, double scale, nd_dtype dt, int ndim,
+                               const int64_t *shape);
+
+/* Generator.uniform(low, high, shape) = low + (high - low) * random(),
+ * computed in float64 (float32: the float64 draws rounded, as for normal).
+ * Errors: "high - low range exceeds valid bounds" when high - low is not
+ * finite (NumPy raises OverflowError; here ND_ERR_VALUE), "high - low < 0". */
+ND_API nd_array *nd_rng_uniform(nd_rng *rng, double low, double high, nd_dtype dt, int ndim,
+                                const int64_t *shape);
+
+/* Generator.permutation(n): an int64 permutation of arange(n) (n <= 0:
+ * empty), shuffled as nd_rng_shuffle. */
+ND_API nd_array *nd_rng_permutation(nd_rng *rng, int64_t n);
+
+/* Generator.shuffle(a): permutes a in place along axis 0 (rows of an n-d
+ * array move whole), Fisher-Yates from the end with NumPy's masked
+ * rejection draws. Any dtype and strides. An array with no elements draws
+ * nothing. Errors: "len() of unsized object" (TypeError) for 0-d arrays,
+ * "array is read-only". */
+ND_API int nd_rng_shuffle(nd_rng *rng, nd_array *a);
+
+/* Generator.choice(n, shape, replace, p): int64 indices in [0, n).
+ *  - replace, no p: integers(0, n, shape);
+ *  - replace, p: random(shape) looked up in cumsum(p) / its last element;
+ *  - no replace, no p: NumPy's Floyd sampling with its hash set, or a
+ *    partial shuffle of arange(n) when n > 10000 and the sample is over
+ *    n / 50, then shuffled (NumPy's shuffle=True);
+ *  - no replace, p: NumPy's rounds of draws through the cdf of the entries
+ *    not yet chosen.
+ * Every case matches NumPy draw for draw. p (NULL for uniform) is a 1-D
+ * array of any real dtype and length n, read as float64; its sum (Kahan)
+ * must be within sqrt(eps) of 1, eps of float64 or of p's float dtype if
+ * coarser. Errors in NumPy's order: "a must be a positive integer unless
+ * no samples are taken", "p must be 1-dimensional", "a and p must have
+ * same size", "probabilities contain NaN", "probabilities are not
+ * non-negative", "probabilities do not sum to 1", "negative dimensions are
+ * not allowed", "Cannot take a larger sample than population when replace
+ * is False", "Fewer non-zero entries in p than size". */
+ND_API nd_array *nd_rng_choice(nd_rng *rng, int64_t n, int ndim, const int64_t *shape,
+                               bool replace, const nd_array *p);
 
 #ifdef __cplusplus
 }
