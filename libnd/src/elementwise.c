@@ -472,9 +472,9 @@ DEFINE_UNARY_LOOP(isfinite_bool, uint8_t, uint8_t, 1)
     DEFINE_UNARY_LOOP(ceil_##NAME, T, T, ceil##F(a))                                       \
     DEFINE_UNARY_LOOP(trunc_##NAME, T, T, trunc##F(a))                                     \
     DEFINE_UNARY_LOOP(rint_##NAME, T, T, rint##F(a))                                       \
-    DEFINE_UNARY_LOOP(isnan_##NAME, T, uint8_t, isnan(a))                                  \
-    DEFINE_UNARY_LOOP(isinf_##NAME, T, uint8_t, isinf(a))                                  \
-    DEFINE_UNARY_LOOP(isfinite_##NAME, T, uint8_t, isfinite(a))                            \
+    DEFINE_UNARY_LOOP(isnan_##NAME, T, uint8_t, isnan(a) != 0)                                  \
+    DEFINE_UNARY_LOOP(isinf_##NAME, T, uint8_t, isinf(a) != 0)                                  \
+    DEFINE_UNARY_LOOP(isfinite_##NAME, T, uint8_t, isfinite(a) != 0)                            \
     DEFINE_UNARY_LOOP(signbit_##NAME, T, uint8_t, signbit(a) != 0)
 FLOATS(FLOAT_UNARY, _)
 

@@ -271,6 +271,25 @@ nd_dtype nd_min_scalar_type(const nd_array *a)
          : v >= INT32_MIN ? ND_INT32 : ND_INT64;
 }
 
+/* For a 0-d integer whose min_scalar_type is unsigned: the signed type of
+ * the same size if the value fits it (NumPy's is_small_unsigned), else -1. */
+static nd_dtype small_unsigned_as_signed(const nd_array *a, nd_dtype min_type)
+{
+    if (!nd_dtype_is_integer(min_type) || nd_dtype_is_signed(min_type))
+        return (nd_dtype)-1;
+    uint64_t v;
+    if (a->dtype == ND_UINT64)
+        memcpy(&v, a->data, sizeof v);
+    else
+        v = (uint64_t)nd_load_int64(a->dtype, a->data);
+    switch (min_type) {
+    case ND_UINT8: return v <= INT8_MAX ? ND_INT8 : (nd_dtype)-1;
+    case ND_UINT16: return v <= INT16_MAX ? ND_INT16 : (nd_dtype)-1;
+    case ND_UINT32: return v <= INT32_MAX ? ND_INT32 : (nd_dtype)-1;
+    default: return v <= INT64_MAX ? ND_INT64 : (nd_dtype)-1;
+    }
+}
+
 /* NumPy's kind order for the value-based rule: bool < integers < floats. */
 static int kind_rank(nd_dtype dt)
 {
@@ -311,10 +330,17 @@ int nd_ufunc_resolve(const nd_ufunc *uf, const nd_array *const *inputs, nd_dtype
     }
     bool value_based = max_scalar_kind >= 0 && max_array_kind >= 0 &&
                        max_scalar_kind <= max_array_kind;
+    /* A non-negative value that also fits the signed type of the same
+     * size ("small unsigned") may use that signed type when the loop is
+     * not unsigned: int8 array + 0-d 100 stays int8. */
+    nd_dtype signed_alternative[ND_MAX_OPERANDS];
     for (int i = 0; i < uf->nin; i++) {
         types[i] = inputs[i]->dtype;
-        if (value_based && inputs[i]->ndim == 0)
+        signed_alternative[i] = (nd_dtype)-1;
+        if (value_based && inputs[i]->ndim == 0) {
             types[i] = nd_min_scalar_type(inputs[i]);
+            signed_alternative[i] = small_unsigned_as_signed(inputs[i], types[i]);
+        }
     }
 
     if (uf->bool_message) {
@@ -345,8 +371,11 @@ int nd_ufunc_resolve(const nd_ufunc *uf, const nd_array *const *inputs, nd_dtype
         if (!(uf->types & ND_TYPE_BIT(candidate)))
             continue;
         bool all_safe = true;
+        bool candidate_unsigned = nd_dtype_is_integer(candidate) && !nd_dtype_is_signed(candidate);
         for (int i = 0; i < uf->nin && all_safe; i++)
-            all_safe = nd_can_cast(types[i], candidate, ND_CAST_SAFE);
+            all_safe = nd_can_cast(types[i], candidate, ND_CAST_SAFE) ||
+                       ((int)signed_alternative[i] >= 0 && !candidate_unsigned &&
+                        nd_can_cast(signed_alternative[i], candidate, ND_CAST_SAFE));
         if (all_safe) {
             *loop_dtype = candidate;
             return 0;
@@ -456,6 +485,19 @@ int nd_ufunc_call_typed(const nd_ufunc *uf, nd_dtype loop_dtype, const nd_array 
             return nd_set_error(ND_ERR_TYPE, "Cannot cast ufunc '%s' output from dtype('%s') to "
                                 "dtype('%s') with casting rule 'same_kind'", uf->name,
                                 nd_dtype_name(result_dtype), nd_dtype_name(out->dtype));
+    }
+
+    /* A float16 result written into, say, a float64 `out` is still rounded
+     * to float16 first, as NumPy's 'ee->e' loop does: compute it in its own
+     * dtype, then cast. */
+    if (out && out->dtype != result_dtype && result_dtype != nd_compute_dtype(result_dtype) &&
+        uf->output == ND_OUTPUT_SAME) {
+        nd_array *rounded = NULL;
+        status = nd_ufunc_call_typed(uf, loop_dtype, inputs, NULL, &rounded);
+        if (status == 0)
+            status = nd_copyto(out, rounded, ND_CAST_UNSAFE);
+        nd_free(rounded);
+        return status;
     }
 
     nd_loop_plan plan = {.nop = nin + 1, .nin = nin, .ndim = ndim};
