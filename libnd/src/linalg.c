@@ -920,8 +920,10 @@ int nd_linalg_lstsq(const nd_array *a, const nd_array *b, double rcond, nd_array
                     b_vector ? (layout){b->strides[0], 0} : core_layout(b), b->dtype);
     if (k > 0) {
         /* gelsd: the minimum-norm solution through a divide-and-conquer SVD;
-         * singular values <= rcond * s_max count as zero. NumPy's default
-         * rcond is eps * max(m, n) with the eps of the computing precision. */
+         * singular values <= rcond * s_max count as zero. The default is
+         * NumPy's eps * max(m, n), with the eps of the precision computed
+         * in: NumPy, computing float32 in float64, uses float64's, which in
+         * float32 arithmetic would count rounding noise as rank. */
         int im = (int)m, in = (int)n, ic = (int)cols, lda = max_int(im, 1), il = (int)ldb;
         int lwork = -1, iquery = 0;
         _Alignas(8) char query[8], rc[8];
