@@ -647,7 +647,100 @@ ND_API int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdi
 /* Linear algebra: LAPACK                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* (section of linalg.c: declarations land here) */
+/*
+ * numpy.linalg (NumPy 1.24) on OpenBLAS's LAPACK. Every function takes
+ * stacks of matrices (..., M, N), any strides, and works on each matrix of
+ * the stack; results are new C-contiguous arrays shaped (..., core...).
+ * dtypes: float32 is computed in float32 and gives float32 results;
+ * float64, bool and integers are computed in float64 and give float64 (of
+ * two operands, float64 unless both are float32). (NumPy computes float32
+ * in float64 and rounds the results, so ours differ from its in the last
+ * float32 bits.) float16 and bfloat16 fail with TypeError "array type
+ * float16 is unsupported in linalg".
+ * Errors, NumPy's LinAlgError reported as ND_ERR_VALUE:
+ *  "1-dimensional array given. Array must be at least two-dimensional",
+ *  "Last 2 dimensions of the array must be square" (where square is
+ *  needed), "Singular matrix", "Matrix is not positive definite",
+ *  "SVD did not converge", "Eigenvalues did not converge".
+ * Empty matrices (0 x 0, 0 x N) and empty stacks work as in NumPy.
+ */
+
+/* numpy.linalg.solve: x with a @ x == b. a is (..., M, M). b is a stack of
+ * vectors (..., M) only if b.ndim == a.ndim - 1, else a stack of matrices
+ * (..., M, K) (NumPy 1.24's rule: a (2,3,3) with b (3,) fails with
+ * "solve: Input operand 1 does not have enough dimensions (has 1, gufunc
+ * core with signature (m,m),(m,n)->(m,n) requires 2)"); the stack axes
+ * broadcast ("operands could not be broadcast together with remapped
+ * shapes [original->remapped]: ..."). x has b's core shape. A wrong M:
+ * "solve: Input operand 1 has a mismatch in its core dimension 0, with
+ * gufunc signature (m,m),(m,n)->(m,n) (size 2 is different from 3)". */
+ND_API nd_array *nd_linalg_solve(const nd_array *a, const nd_array *b);
+/* numpy.linalg.inv: (..., M, M) -> (..., M, M); "Singular matrix". */
+ND_API nd_array *nd_linalg_inv(const nd_array *a);
+/* numpy.linalg.det: (..., M, M) -> (...), computed as NumPy does as
+ * sign * exp(logdet) from the LU factors (so det([[1, 2], [3, 4]]) is
+ * -2.0000000000000004 in both). det of 0 x 0 is 1. */
+ND_API nd_array *nd_linalg_det(const nd_array *a);
+/* numpy.linalg.slogdet: *sign (-1, 0 or 1) and *logabsdet, both (...).
+ * A singular matrix gives (0, -inf); 0 x 0 gives (1, 0). Returns 0, or a
+ * negative nd_status with both outputs NULL. */
+ND_API int nd_linalg_slogdet(const nd_array *a, nd_array **sign, nd_array **logabsdet);
+/* numpy.linalg.cholesky: the lower-triangular L with a = L @ L^T, zeros
+ * above the diagonal; only a's lower triangle is read. "Matrix is not
+ * positive definite". */
+ND_API nd_array *nd_linalg_cholesky(const nd_array *a);
+/* numpy.linalg.qr(a, mode='reduced'): a (..., M, N) = q (..., M, K) @
+ * r (..., K, N), K = min(M, N), q with orthonormal columns, r upper
+ * triangular (LAPACK's geqrf/orgqr: r's diagonal may be negative, as in
+ * NumPy). Returns 0, or a negative nd_status with both outputs NULL. */
+ND_API int nd_linalg_qr(const nd_array *a, nd_array **q, nd_array **r);
+/* numpy.linalg.svd: a (..., M, N) = u @ diag(s) @ vh, s (..., K)
+ * descending, K = min(M, N); full_matrices: u (..., M, M) and vh (..., N,
+ * N), else u (..., M, K) and vh (..., K, N). u and vh may both be NULL for
+ * the singular values only (compute_uv=False). An empty matrix gives empty
+ * s and, with full_matrices, identity u and vh, as NumPy. Returns 0, or a
+ * negative nd_status with the outputs NULL. */
+ND_API int nd_linalg_svd(const nd_array *a, bool full_matrices, nd_array **u, nd_array **s,
+                         nd_array **vh);
+/* numpy.linalg.eigh(a, UPLO='L'): the eigenvalues *w (..., M) ascending and
+ * the eigenvectors *v (..., M, M), one per column (a @ v[:, i] == w[i] *
+ * v[:, i]), of the symmetric matrix given by a's lower triangle. v may be
+ * NULL for the eigenvalues only (numpy.linalg.eigvalsh). Returns 0, or a
+ * negative nd_status with the outputs NULL. */
+ND_API int nd_linalg_eigh(const nd_array *a, nd_array **w, nd_array **v);
+/* numpy.linalg.lstsq: the minimum-norm x minimizing |b - a @ x|, through
+ * LAPACK's gelsd. a is (M, N) and b (M,) or (M, K), both exactly 2-D / 1-D
+ * ("3-dimensional array given. Array must be two-dimensional"), M equal
+ * ("Incompatible dimensions"). *x is (N,) or (N, K); *residuals the
+ * squared residual norm per column, (K,) (also (1,) for a 1-D b), only
+ * when rank == N < M, else (0,); *rank the effective rank; *s the
+ * singular values (min(M, N),). Singular values <= rcond * s_max count as
+ * zero; rcond < 0 means NumPy's rcond=None: eps * max(M, N), with the eps
+ * of the computing precision (float32's for float32, where NumPy, which
+ * computes in float64, uses float64's). residuals, rank and s may be NULL.
+ * Returns 0, or a negative nd_status with the outputs NULL; "SVD did not
+ * converge in Linear Least Squares". */
+ND_API int nd_linalg_lstsq(const nd_array *a, const nd_array *b, double rcond, nd_array **x,
+                           nd_array **residuals, int64_t *rank, nd_array **s);
+/* numpy.linalg.norm(x, ord, axis, keepdims). ord: NULL (None), "fro" (or
+ * "f"), "nuc", or a number as text: "inf", "-inf", "0", "1", "-1", "2",
+ * "-2", "3.5", ... naxes 0 is axis=None: with ord NULL (any ndim), "fro"
+ * on 2-D or 2 on 1-D the 2-norm of all elements; otherwise x must be 1-D
+ * (vector norm) or 2-D (matrix norm). naxes 1: vector norms along axes[0]:
+ * inf max|x|, -inf min|x|, 0 the count of nonzeros, p (sum |x|^p)^(1/p);
+ * names fail with "Invalid norm order 'fro' for vectors". naxes 2: matrix
+ * norms over rows axes[0] and columns axes[1]: 1 / -1 the max / min column
+ * sum of |x|, inf / -inf the same of row sums, NULL / "fro" Frobenius, 2 /
+ * -2 the largest / smallest singular value, "nuc" their sum; others fail
+ * with "Invalid norm order for matrices.", equal axes with "Duplicate
+ * axes given.", other naxes with "Improper number of dimensions to norm.".
+ * keepdims keeps the reduced axes with size 1. dtype: x's for floats
+ * (float16/bfloat16 too, computed in float32), float64 for bool and
+ * integers; the singular-value norms follow the rules above. The max/min of
+ * an empty axis fail as NumPy's ("zero-size array to reduction operation
+ * maximum which has no identity"). */
+ND_API nd_array *nd_linalg_norm(const nd_array *a, const char *ord, int naxes, const int *axes,
+                                bool keepdims);
 
 /* ------------------------------------------------------------------------ */
 /* Joining, splitting and rearranging                                       */
