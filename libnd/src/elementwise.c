@@ -14,6 +14,7 @@
  * modulo 2^bits as in NumPy instead of being undefined behaviour in C.
  */
 #include "ufunc.h"
+#include "vmath.h"
 
 #include <math.h>
 
@@ -438,7 +439,11 @@ DEFINE_UNARY_LOOP(isnan_bool, uint8_t, uint8_t, 0)
 DEFINE_UNARY_LOOP(isinf_bool, uint8_t, uint8_t, 0)
 DEFINE_UNARY_LOOP(isfinite_bool, uint8_t, uint8_t, 1)
 
-/* erf and the inverse hyperbolic functions are in libm under other names. */
+/* exp, log and tanh of float32 use the branch-free versions in vmath.h so
+ * that their loops vectorize; everything else calls libm. */
+#define VMATH_float32(fn, a) nd_v##fn##f(a)
+#define VMATH_float64(fn, a) fn(a)
+
 #define FLOAT_UNARY(E, NAME, T, F, ...)                                                    \
     DEFINE_UNARY_LOOP(negative_##NAME, T, T, -a)                                           \
     DEFINE_UNARY_LOOP(positive_##NAME, T, T, a)                                            \
@@ -448,10 +453,10 @@ DEFINE_UNARY_LOOP(isfinite_bool, uint8_t, uint8_t, 1)
     DEFINE_UNARY_LOOP(reciprocal_##NAME, T, T, 1 / a)                                      \
     DEFINE_UNARY_LOOP(sqrt_##NAME, T, T, sqrt##F(a))                                       \
     DEFINE_UNARY_LOOP(cbrt_##NAME, T, T, cbrt##F(a))                                       \
-    DEFINE_UNARY_LOOP(exp_##NAME, T, T, exp##F(a))                                         \
+    DEFINE_UNARY_LOOP(exp_##NAME, T, T, VMATH_##NAME(exp, a))                                         \
     DEFINE_UNARY_LOOP(exp2_##NAME, T, T, exp2##F(a))                                       \
     DEFINE_UNARY_LOOP(expm1_##NAME, T, T, expm1##F(a))                                     \
-    DEFINE_UNARY_LOOP(log_##NAME, T, T, log##F(a))                                         \
+    DEFINE_UNARY_LOOP(log_##NAME, T, T, VMATH_##NAME(log, a))                                         \
     DEFINE_UNARY_LOOP(log2_##NAME, T, T, log2##F(a))                                       \
     DEFINE_UNARY_LOOP(log10_##NAME, T, T, log10##F(a))                                     \
     DEFINE_UNARY_LOOP(log1p_##NAME, T, T, log1p##F(a))                                     \
@@ -463,7 +468,7 @@ DEFINE_UNARY_LOOP(isfinite_bool, uint8_t, uint8_t, 1)
     DEFINE_UNARY_LOOP(arctan_##NAME, T, T, atan##F(a))                                     \
     DEFINE_UNARY_LOOP(sinh_##NAME, T, T, sinh##F(a))                                       \
     DEFINE_UNARY_LOOP(cosh_##NAME, T, T, cosh##F(a))                                       \
-    DEFINE_UNARY_LOOP(tanh_##NAME, T, T, tanh##F(a))                                       \
+    DEFINE_UNARY_LOOP(tanh_##NAME, T, T, VMATH_##NAME(tanh, a))                                       \
     DEFINE_UNARY_LOOP(arcsinh_##NAME, T, T, asinh##F(a))                                   \
     DEFINE_UNARY_LOOP(arccosh_##NAME, T, T, acosh##F(a))                                   \
     DEFINE_UNARY_LOOP(arctanh_##NAME, T, T, atanh##F(a))                                   \
