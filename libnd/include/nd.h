@@ -660,8 +660,11 @@ ND_API int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdi
  * index 1 has 1 dimension(s)") and equal sizes except along axis ("all the
  * input array dimensions except for the concatenation axis must match
  * exactly, but along dimension 1, the array at index 0 has size 3 and the
- * array at index 1 has size 2"). The result dtype is nd_result_type folded
- * over the inputs left to right; inputs are cast to it. */
+ * array at index 1 has size 2"). The result dtype is numpy.result_type of
+ * the inputs (NumPy 1.24's rule for several dtypes: with `main` the first
+ * input of the highest kind, bool < integer < float, the fold of
+ * nd_result_type(main, x) over the inputs, so int8, uint16, float16 give
+ * float32); inputs are cast to it. */
 ND_API nd_array *nd_concatenate(int n, const nd_array *const *arrays, int axis);
 /* numpy.concatenate(arrays, axis=None): the inputs raveled, then joined. */
 ND_API nd_array *nd_concatenate_flat(int n, const nd_array *const *arrays);
@@ -824,7 +827,50 @@ ND_API nd_array *nd_one_hot(const nd_array *indices, int64_t num_classes, nd_dty
 /* Sorting and searching                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* (section of sort.c: declarations land here) */
+/*
+ * Sorting uses NumPy's order for every dtype: numbers by value (float16 and
+ * bfloat16 too), -0.0 equal to 0.0, NaNs after everything else (in their
+ * original order). Sorts are STABLE (NumPy's kind='stable'): equal elements
+ * keep their order. For NumPy's axis=None, pass nd_ravel(a) and axis 0.
+ */
+/* numpy.sort(a, axis, kind='stable'): copy, sorted along axis. */
+ND_API nd_array *nd_sort(const nd_array *a, int axis);
+/* numpy.argsort(a, axis, kind='stable'): int64 indices that sort a along
+ * axis; ties in index order. A 0-d a counts as shape (1,), as NumPy's. */
+ND_API nd_array *nd_argsort(const nd_array *a, int axis);
+/* numpy.partition(a, kth, axis): copy in which, along axis, the element at
+ * each of the nkth positions kth[] (negative count from the end; "kth(=5)
+ * out of bounds (5)") is the one a full sort puts there, no element before
+ * it is larger and none after it smaller. The order within the parts is
+ * unspecified (as NumPy's, and not the same as NumPy's). */
+ND_API nd_array *nd_partition(const nd_array *a, int nkth, const int64_t *kth, int axis);
+/* numpy.argpartition: the int64 indices of the same arrangement. A 0-d a
+ * counts as shape (1,). */
+ND_API nd_array *nd_argpartition(const nd_array *a, int nkth, const int64_t *kth, int axis);
+/* torch.topk(a, k, axis, largest, sorted=True): *values (a's dtype) and
+ * *indices (int64), new arrays of a's shape with k along axis: the k
+ * largest (or smallest) elements in sorted order, ties by lower index
+ * first; NaN counts as larger than everything (first for largest, last for
+ * smallest), as in torch. 0 <= k <= axis length ("selected index k out of
+ * range", IndexError). On error nothing is stored. */
+ND_API int nd_topk(const nd_array *a, int64_t k, int axis, bool largest, nd_array **values,
+                   nd_array **indices);
+/* numpy.unique(a, return_counts, return_inverse) of NumPy 1.24: over a
+ * flattened, *values is the sorted 1-D array of distinct elements (a's
+ * dtype; every NaN collapses into one, equal_nan=True), *counts (int64)
+ * how often each occurs, *inverse (int64, 1-D, a's size) the position in
+ * *values of each element of a in C order. counts and inverse may be NULL
+ * (not wanted). */
+ND_API int nd_unique(const nd_array *a, nd_array **values, nd_array **counts,
+                     nd_array **inverse);
+/* numpy.searchsorted's side. */
+typedef enum nd_side { ND_SIDE_LEFT, ND_SIDE_RIGHT } nd_side;
+/* numpy.searchsorted(a, v, side): int64 of v's shape (0-d stays 0-d): for
+ * each element of v the index i into the sorted 1-D a ("object too deep for
+ * desired array" otherwise) with a[i-1] < v <= a[i] (left) or a[i-1] <= v <
+ * a[i] (right). a and v are compared in nd_result_type of their dtypes; NaN
+ * sorts last, as in nd_sort. */
+ND_API nd_array *nd_searchsorted(const nd_array *a, const nd_array *v, nd_side side);
 
 /* ------------------------------------------------------------------------ */
 /* Random numbers                                                           */

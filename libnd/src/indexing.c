@@ -248,12 +248,6 @@ nd_array *nd_take(const nd_array *array, const nd_array *indices, int axis)
     int64_t nidx = nd_size(indices), n = a.shape[axis];
     nd_array *out = NULL;
     int64_t *offsets = NULL;
-    if (n == 0 && nidx > 0) {
-        nd_set_error(ND_ERR_INDEX, "cannot do a non-empty take from an empty axes.");
-        goto done;
-    }
-    if (check_indices(idx, nidx, n, axis) < 0)
-        goto done;
     /* Result: a.shape[:axis] + indices.shape + a.shape[axis+1:]. */
     slab s = slab_of(&a, axis + 1);
     int64_t lead[ND_MAXDIMS * 2], shape[ND_MAXDIMS * 2], outer = 1;
@@ -261,6 +255,15 @@ nd_array *nd_take(const nd_array *array, const nd_array *indices, int axis)
         outer *= (lead[d] = a.shape[d]);
     memcpy(lead + axis, indices->shape, (size_t)indices->ndim * sizeof(int64_t));
     if (join_shape(axis + indices->ndim, lead, &s, shape) < 0)
+        goto done;
+    /* As NumPy's PyArray_TakeFrom: the empty-axis error only for a non-empty
+     * result, and indices are checked once per outer position, so never
+     * when there is none. */
+    if (n == 0 && outer * nidx * s.size > 0) {
+        nd_set_error(ND_ERR_INDEX, "cannot do a non-empty take from an empty axes.");
+        goto done;
+    }
+    if (outer > 0 && check_indices(idx, nidx, n, axis) < 0)
         goto done;
     if (!(out = nd_alloc_array(a.dtype, axis + indices->ndim + s.ndim, shape)))
         goto done;
@@ -336,7 +339,8 @@ static int64_t *along_axis_offsets(const nd_array *a, const nd_array *indices, i
     if (!idx)
         return NULL;
     int64_t *offsets = NULL;
-    if (check_indices(idx, nd_size(indices), a->shape[*axis], *axis) < 0 ||
+    /* NumPy's fancy indexing checks nothing when the result is empty. */
+    if ((size > 0 && check_indices(idx, nd_size(indices), a->shape[*axis], *axis) < 0) ||
         !(offsets = xmalloc((size_t)size * sizeof *offsets))) {
         free(idx);
         return NULL;
@@ -706,10 +710,10 @@ static void add_slabs(nd_array *a, const slab *s, const int64_t *offsets, int64_
         steps[0] = 0;
         n = 1;
     }
-    int64_t inner = dims[n - 1], step = steps[n - 1], rows = s->size / inner;
-    size_t vbytes = nd_dtype_itemsize(plan.buffer);
     if (s->size == 0)
         return;
+    int64_t inner = dims[n - 1], step = steps[n - 1], rows = s->size / inner;
+    size_t vbytes = nd_dtype_itemsize(plan.buffer);
     for (int64_t j = 0; j < count; j++) {
         char *base = a->data + offsets[j];
         int64_t index[ND_MAXDIMS] = {0};

@@ -136,12 +136,22 @@ static nd_array *gather_new(const nd_array *a, int ndim, const int64_t *shape, m
 
 /* ---- concatenate and stack ------------------------------------------------- */
 
-/* numpy.result_type of the inputs, folded left to right. */
+/* numpy.result_type of n arrays, as NumPy 1.24's PyArray_PromoteDTypeSequence
+ * computes it (not a left fold: result_type(int8, uint16, float16) is
+ * float32, while promoting left to right gives float64): the first input
+ * of the highest category (bool < integers < floats) is the "main" dtype,
+ * and the result folds promote(main, x) over every input x. */
+static int category(nd_dtype dt) { return dt == ND_BOOL ? 0 : nd_dtype_is_float(dt) ? 2 : 1; }
+
 static nd_dtype common_dtype(int n, const nd_array *const *arrays)
 {
-    nd_dtype dt = arrays[0]->dtype;
+    nd_dtype main_dtype = arrays[0]->dtype;
     for (int i = 1; i < n; i++)
-        dt = nd_result_type(dt, arrays[i]->dtype);
+        if (category(arrays[i]->dtype) > category(main_dtype))
+            main_dtype = arrays[i]->dtype;
+    nd_dtype dt = main_dtype;
+    for (int i = 0; i < n; i++)
+        dt = nd_result_type(dt, nd_result_type(main_dtype, arrays[i]->dtype));
     return dt;
 }
 
