@@ -76,21 +76,29 @@ static void insertion_sort(pair *p, int64_t n)
     }
 }
 
-/* Sorts p[0..n) by key, stably; tmp has room for n pairs. Returns the
- * buffer (p or tmp) that holds the result. */
-static pair *sort_pairs(pair *p, pair *tmp, int64_t n)
+/* How many low bytes of a dtype's keys can differ: the storage width of
+ * integers and bool (1 for int8: a single counting pass), 8 for floats. */
+static int key_bytes(nd_dtype dt)
+{
+    return nd_dtype_is_float(dt) ? 8 : (int)nd_dtype_itemsize(dt);
+}
+
+/* Sorts p[0..n) by key, stably; tmp has room for n pairs. Only the low
+ * `nbytes` bytes of the keys may differ. Returns the buffer (p or tmp)
+ * that holds the result. */
+static pair *sort_pairs(pair *p, pair *tmp, int64_t n, int nbytes)
 {
     if (n <= 32) {
         insertion_sort(p, n);
         return p;
     }
-    /* All eight byte histograms in one pass. */
+    /* All byte histograms in one pass. */
     static _Thread_local int64_t count[8][256];
     memset(count, 0, sizeof count);
     for (int64_t i = 0; i < n; i++)
-        for (int b = 0; b < 8; b++)
+        for (int b = 0; b < nbytes; b++)
             count[b][(p[i].key >> (8 * b)) & 0xff]++;
-    for (int b = 0; b < 8; b++) {
+    for (int b = 0; b < nbytes; b++) {
         int64_t *c = count[b];
         if (c[(p[0].key >> (8 * b)) & 0xff] == n)
             continue;   /* every key has the same byte here */
@@ -138,7 +146,7 @@ static void select_pairs(pair *p, pair *tmp, int64_t lo, int64_t hi, int64_t k)
         else
             return;
     }
-    pair *sorted = sort_pairs(p + lo, tmp, hi - lo);
+    pair *sorted = sort_pairs(p + lo, tmp, hi - lo, 8);
     if (sorted != p + lo)
         memcpy(p + lo, sorted, (size_t)(hi - lo) * sizeof *p);
 }
@@ -220,7 +228,8 @@ static int run_lanes(const nd_array *a, int axis, const lane_job *job)
             pairs[i] = (pair){job->descending ? ~keys[i] : keys[i], i};
         pair *order = pairs;
         if (job->op == LANE_SORT) {
-            order = sort_pairs(pairs, tmp, n);
+            /* (complemented keys keep their high bytes equal: all ones) */
+            order = sort_pairs(pairs, tmp, n, key_bytes(a->dtype));
         } else {
             int64_t lo = 0;
             for (int t = 0; t < job->nkth; t++) {
@@ -406,7 +415,7 @@ int nd_unique(const nd_array *a, nd_array **values, nd_array **counts, nd_array 
     keys_table[a->dtype](flat->data, (int64_t)nd_itemsize(a), n, keys);
     for (int64_t i = 0; i < n; i++)
         pairs[i] = (pair){keys[i], i};
-    pair *order = sort_pairs(pairs, tmp, n);
+    pair *order = sort_pairs(pairs, tmp, n, key_bytes(a->dtype));
     /* Runs of equal keys; all NaNs share one key, so they collapse into one
      * (NumPy 1.24's equal_nan=True). inverse maps each element to its run. */
     int64_t nruns = 0;
