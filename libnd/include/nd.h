@@ -746,19 +746,224 @@ ND_API nd_array *nd_linalg_norm(const nd_array *a, const char *ord, int naxes, c
 /* Joining, splitting and rearranging                                       */
 /* ------------------------------------------------------------------------ */
 
-/* (section of join.c: declarations land here) */
+/* numpy.concatenate(arrays, axis): copy. n >= 1 arrays ("need at least one
+ * array to concatenate") of equal ndim >= 1 ("zero-dimensional arrays
+ * cannot be concatenated", "all the input arrays must have same number of
+ * dimensions, but the array at index 0 has 2 dimension(s) and the array at
+ * index 1 has 1 dimension(s)") and equal sizes except along axis ("all the
+ * input array dimensions except for the concatenation axis must match
+ * exactly, but along dimension 1, the array at index 0 has size 3 and the
+ * array at index 1 has size 2"). The result dtype is numpy.result_type of
+ * the inputs (NumPy 1.24's rule for several dtypes: with `main` the first
+ * input of the highest kind, bool < integer < float, the fold of
+ * nd_result_type(main, x) over the inputs, so int8, uint16, float16 give
+ * float32); inputs are cast to it. */
+ND_API nd_array *nd_concatenate(int n, const nd_array *const *arrays, int axis);
+/* numpy.concatenate(arrays, axis=None): the inputs raveled, then joined. */
+ND_API nd_array *nd_concatenate_flat(int n, const nd_array *const *arrays);
+/* numpy.stack(arrays, axis): copy; the inputs, all of one shape ("all input
+ * arrays must have the same shape"), are joined along a new axis in
+ * [-(ndim+1), ndim]. n >= 1 ("need at least one array to stack"). dtype as
+ * nd_concatenate. */
+ND_API nd_array *nd_stack(int n, const nd_array *const *arrays, int axis);
+
+/* Splitting returns a malloc'd array of *count new handles, each a VIEW of
+ * a (as NumPy's); release them all with nd_free_arrays(pieces, count). On
+ * error: NULL, and nothing to free. */
+/* numpy.array_split(a, sections, axis): sections >= 1 ("number sections
+ * must be larger than 0."); the first (n % sections) pieces get one element
+ * more than the rest. */
+ND_API nd_array **nd_array_split(const nd_array *a, int64_t sections, int axis, int *count);
+/* numpy.split(a, sections, axis): as nd_array_split, but the axis length
+ * must divide evenly ("array split does not result in an equal division").
+ * (NumPy raises ZeroDivisionError for sections 0; libnd says as array_split.) */
+ND_API nd_array **nd_split(const nd_array *a, int64_t sections, int axis, int *count);
+/* numpy.split(a, [i1, i2, ...], axis) (and array_split with indices): n + 1
+ * pieces a[:i1], a[i1:i2], ..., a[in:] along axis, the bounds read as Python
+ * slices (negative count from the end; out of range or decreasing bounds
+ * give empty pieces). */
+ND_API nd_array **nd_split_indices(const nd_array *a, int n, const int64_t *indices, int axis,
+                                   int *count);
+/* Frees each of the count handles, then the list. NULL is fine. */
+ND_API void nd_free_arrays(nd_array **arrays, int count);
+
+/* numpy.pad modes. */
+typedef enum nd_pad_mode {
+    ND_PAD_CONSTANT,   /* `value`, cast to a's dtype as nd_astype casts */
+    ND_PAD_EDGE,       /* the edge element repeated */
+    ND_PAD_REFLECT     /* mirrored without repeating the edge: 2 1 | 0 1 2 | 1 0,
+                        * repeatedly when the pad is wider than the axis */
+} nd_pad_mode;
+/* numpy.pad(a, pad_width, mode): copy. pad_width holds 2 * ndim entries,
+ * (before, after) per axis, each >= 0 ("index can't contain negative
+ * values"). `value` is used by ND_PAD_CONSTANT only. Edge and reflect cannot
+ * extend an empty axis ("can't extend empty axis 0 using modes other than
+ * 'constant' or 'empty'"). A 0-d a gives a copy. */
+ND_API nd_array *nd_pad(const nd_array *a, const int64_t *pad_width, nd_pad_mode mode,
+                        double value);
+/* numpy.tile(a, reps): copy. a's shape and reps (nreps entries, each >= 0:
+ * "negative dimensions are not allowed") are padded with leading 1s to the
+ * same length; the result has shape[d] * reps[d] along each axis. */
+ND_API nd_array *nd_tile(const nd_array *a, int nreps, const int64_t *reps);
+/* numpy.repeat(a, repeats, axis): copy; each element along axis repeated
+ * `repeats` times (>= 0: "negative dimensions are not allowed"). A 0-d a
+ * counts as shape (1,). For NumPy's axis=None pass nd_ravel(a), axis 0. */
+ND_API nd_array *nd_repeat(const nd_array *a, int64_t repeats, int axis);
+/* numpy.repeat(a, [r0, r1, ...], axis): element i along axis repeated
+ * repeats[i] times; n is the axis length or 1 (broadcast), else "operands
+ * could not be broadcast together with shape (3,) (2,)". Negative entries:
+ * "repeats may not contain negative values." */
+ND_API nd_array *nd_repeat_each(const nd_array *a, int64_t n, const int64_t *repeats, int axis);
+/* numpy.flip(a, axis): VIEW with the listed axes reversed (a[::-1] on each);
+ * naxes 0 reverses every axis (axis=None). Repeated axes: "repeated axis". */
+ND_API nd_array *nd_flip(const nd_array *a, int naxes, const int *axes);
+/* numpy.roll(a, shift, axis): copy, out[i] = a[(i - shift) mod n] along axis
+ * (any shift, negative too). */
+ND_API nd_array *nd_roll(const nd_array *a, int64_t shift, int axis);
+/* numpy.roll(a, shift) with axis=None: rolled as if flattened, same shape. */
+ND_API nd_array *nd_roll_flat(const nd_array *a, int64_t shift);
 
 /* ------------------------------------------------------------------------ */
 /* Indexing: take, put, masks                                               */
 /* ------------------------------------------------------------------------ */
 
-/* (section of indexing.c: declarations land here) */
+/*
+ * Index arrays (`indices`) may have any shape. take, put and bincount read
+ * them as NumPy casts them to intp under the 'safe' rule: bool and every
+ * integer dtype but uint64 ("Cannot cast array data from dtype('float64') to
+ * dtype('int64') according to the rule 'safe'"). The fancy-indexing
+ * functions (*_along_axis, add_at, one_hot) take any integer dtype.
+ * Negative indices count from the end; out of range: IndexError "index 5 is
+ * out of bounds for axis 0 with size 3". Every index is checked before
+ * anything is written, so a failing in-place call leaves `a` unchanged.
+ * In-place functions need a writeable a ("assignment destination is
+ * read-only") and cast values to a's dtype as nd_astype does (NumPy's
+ * unsafe setitem casting).
+ */
+/* numpy.take(a, indices, axis): copy of shape a.shape[:axis] +
+ * indices.shape + a.shape[axis+1:]. A 0-d a counts as shape (1,). Taking
+ * from an empty axis: "cannot do a non-empty take from an empty axes." */
+ND_API nd_array *nd_take(const nd_array *a, const nd_array *indices, int axis);
+/* numpy.take(a, indices) with axis=None: from a raveled; shape indices.shape. */
+ND_API nd_array *nd_take_flat(const nd_array *a, const nd_array *indices);
+/* numpy.take_along_axis(a, indices, axis): copy. indices is an integer
+ * array ("`indices` must be an integer array", IndexError) with a's ndim
+ * ("`indices` and `arr` must have the same number of dimensions"); on the
+ * other axes it broadcasts against a, the result taking the broadcast
+ * shape (NumPy's "shape mismatch: indexing arrays could not be broadcast
+ * together with shapes (3,2) (1,3) " otherwise). */
+ND_API nd_array *nd_take_along_axis(const nd_array *a, const nd_array *indices, int axis);
+/* numpy.put_along_axis(a, indices, values, axis), in place: the positions
+ * take_along_axis reads are written with values broadcast to that shape
+ * ("shape mismatch: value array of shape (3,) could not be broadcast to
+ * indexing result of shape (2,)"). On duplicate positions the last wins. */
+ND_API int nd_put_along_axis(nd_array *a, const nd_array *indices, const nd_array *values,
+                             int axis);
+/* numpy.put(a, indices, values), in place: a.flat[indices[j]] = values.flat[j
+ * % values.size] (values repeat cyclically; a may be any view, indexed in C
+ * order). Empty indices or empty values do nothing, as in NumPy. */
+ND_API int nd_put(nd_array *a, const nd_array *indices, const nd_array *values);
+/* numpy.add.at(a, indices, values), in place, unbuffered: a[indices[j]] +=
+ * values[j], each index selecting a slab a[i] of shape a.shape[1:];
+ * duplicate indices accumulate (this is the embedding backward). values
+ * broadcast to indices.shape + a.shape[1:] ("array is not broadcastable to
+ * correct shape"). indices may also be a bool mask over a's leading axes
+ * (NumPy's a[mask] semantics, the slabs in C order). Integer/bool indices
+ * only (IndexError "arrays used as indices must be of integer (or boolean)
+ * type"); a must be at least 1-D. Arithmetic is NumPy's add in the
+ * promoted dtype (result_type(a, values); a 0-d values counts by its value,
+ * as in NumPy 1.24), cast back to a's dtype: integers wrap, bool + bool is
+ * or, float16/bfloat16 add in float32 and round once. A float32 a whose
+ * rows are contiguous adds whole rows with a vectorized loop. */
+ND_API int nd_add_at(nd_array *a, const nd_array *indices, const nd_array *values);
+/* a[mask]: copy of shape (count,) + a.shape[mask.ndim:], where mask is a
+ * bool array whose shape equals a's leading dims ("boolean index did not
+ * match indexed array along dimension 0; dimension is 2 but corresponding
+ * boolean dimension is 3"; "too many indices for array: array is
+ * 1-dimensional, but 2 were indexed"). A 0-d mask gives shape (1,) +
+ * a.shape or (0,) + a.shape. Elements in C order of the mask. */
+ND_API nd_array *nd_mask_select(const nd_array *a, const nd_array *mask);
+/* a[mask] = values, in place. As NumPy: when mask covers all of a's axes,
+ * values must be 0-d or 1-D ("NumPy boolean array indexing assignment
+ * requires a 0 or 1-dimensional input, input has 2 dimensions", TypeError)
+ * with 1 or count elements ("NumPy boolean array indexing assignment cannot
+ * assign 2 input values to the 3 output values where the mask is true");
+ * otherwise values broadcast to (count,) + a.shape[mask.ndim:] ("shape
+ * mismatch: value array of shape (2,) could not be broadcast to indexing
+ * result of shape (1,3)"). */
+ND_API int nd_mask_assign(nd_array *a, const nd_array *mask, const nd_array *values);
+/* numpy.nonzero(a): a malloc'd list of *count = max(ndim, 1) int64 1-D
+ * arrays, the indices of the nonzero elements along each axis in C order
+ * (NaN is nonzero, -0.0 is zero; a 0-d a counts as shape (1,), as NumPy
+ * 1.24 does with a DeprecationWarning). Free with nd_free_arrays. */
+ND_API nd_array **nd_nonzero(const nd_array *a, int *count);
+/* numpy.argwhere(a): int64 (count, ndim) copy; a 0-d a gives (count, 0). */
+ND_API nd_array *nd_argwhere(const nd_array *a);
+/* numpy.bincount(x, weights, minlength): x is 1-D ("object too deep for
+ * desired array", "object of too small depth for desired array"),
+ * non-negative ("'list' argument must have no negative elements"), of a
+ * dtype safely castable to int64. Result length max(max(x) + 1,
+ * minlength) (minlength >= 0: "'minlength' must not be negative"): int64
+ * counts, or with weights (NULL for none; 1-D, same length: "The weights
+ * and list don't have the same length.", any dtype) float64 sums. */
+ND_API nd_array *nd_bincount(const nd_array *x, const nd_array *weights, int64_t minlength);
+/* torch.nn.functional.one_hot(indices, num_classes) with a result dtype:
+ * copy of shape indices.shape + (num_classes,), 1 at each index, 0
+ * elsewhere. indices of an integer dtype ("one_hot is only applicable to
+ * index tensor."), each in [0, num_classes) ("Class values must be
+ * non-negative.", "Class values must be smaller than num_classes.").
+ * num_classes -1 means max(indices) + 1 ("Can not infer total number of
+ * classes from empty tensor." if there is none). */
+ND_API nd_array *nd_one_hot(const nd_array *indices, int64_t num_classes, nd_dtype dtype);
 
 /* ------------------------------------------------------------------------ */
 /* Sorting and searching                                                    */
 /* ------------------------------------------------------------------------ */
 
-/* (section of sort.c: declarations land here) */
+/*
+ * Sorting uses NumPy's order for every dtype: numbers by value (float16 and
+ * bfloat16 too), -0.0 equal to 0.0, NaNs after everything else (in their
+ * original order). Sorts are STABLE (NumPy's kind='stable'): equal elements
+ * keep their order. For NumPy's axis=None, pass nd_ravel(a) and axis 0.
+ */
+/* numpy.sort(a, axis, kind='stable'): copy, sorted along axis. */
+ND_API nd_array *nd_sort(const nd_array *a, int axis);
+/* numpy.argsort(a, axis, kind='stable'): int64 indices that sort a along
+ * axis; ties in index order. A 0-d a counts as shape (1,), as NumPy's. */
+ND_API nd_array *nd_argsort(const nd_array *a, int axis);
+/* numpy.partition(a, kth, axis): copy in which, along axis, the element at
+ * each of the nkth positions kth[] (negative count from the end; "kth(=5)
+ * out of bounds (5)") is the one a full sort puts there, no element before
+ * it is larger and none after it smaller. The order within the parts is
+ * unspecified (as NumPy's, and not the same as NumPy's). */
+ND_API nd_array *nd_partition(const nd_array *a, int nkth, const int64_t *kth, int axis);
+/* numpy.argpartition: the int64 indices of the same arrangement. A 0-d a
+ * counts as shape (1,). */
+ND_API nd_array *nd_argpartition(const nd_array *a, int nkth, const int64_t *kth, int axis);
+/* torch.topk(a, k, axis, largest, sorted=True): *values (a's dtype) and
+ * *indices (int64), new arrays of a's shape with k along axis: the k
+ * largest (or smallest) elements in sorted order, ties by lower index
+ * first; NaN counts as larger than everything (first for largest, last for
+ * smallest), as in torch. 0 <= k <= axis length ("selected index k out of
+ * range", IndexError). On error nothing is stored. */
+ND_API int nd_topk(const nd_array *a, int64_t k, int axis, bool largest, nd_array **values,
+                   nd_array **indices);
+/* numpy.unique(a, return_counts, return_inverse) of NumPy 1.24: over a
+ * flattened, *values is the sorted 1-D array of distinct elements (a's
+ * dtype; every NaN collapses into one, equal_nan=True), *counts (int64)
+ * how often each occurs, *inverse (int64, 1-D, a's size) the position in
+ * *values of each element of a in C order. counts and inverse may be NULL
+ * (not wanted). */
+ND_API int nd_unique(const nd_array *a, nd_array **values, nd_array **counts,
+                     nd_array **inverse);
+/* numpy.searchsorted's side. */
+typedef enum nd_side { ND_SIDE_LEFT, ND_SIDE_RIGHT } nd_side;
+/* numpy.searchsorted(a, v, side): int64 of v's shape (0-d stays 0-d): for
+ * each element of v the index i into the sorted 1-D a ("object too deep for
+ * desired array" otherwise) with a[i-1] < v <= a[i] (left) or a[i-1] <= v <
+ * a[i] (right). a and v are compared in nd_result_type of their dtypes; NaN
+ * sorts last, as in nd_sort. */
+ND_API nd_array *nd_searchsorted(const nd_array *a, const nd_array *v, nd_side side);
 
 /* ------------------------------------------------------------------------ */
 /* Random numbers                                                           */
