@@ -641,7 +641,91 @@ ND_API int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdi
 /* Linear algebra: products                                                 */
 /* ------------------------------------------------------------------------ */
 
-/* (section of matmul.c, einsum.c: declarations land here) */
+/*
+ * Matrix products with NumPy's semantics. float32/float64 go to OpenBLAS
+ * (cblas_?gemm, cblas_?gemv for matrix-vector shapes) and operands whose
+ * strides BLAS can take are never copied: a C-contiguous matrix is read
+ * as is, a transposed view (unit stride on the other axis) as CblasTrans;
+ * only a matrix with no unit stride on either axis (a[::2, ::2], negative
+ * strides) is copied first. float16/bfloat16 are computed in float32 and
+ * rounded once to the result dtype (NumPy computes float16 this way).
+ * Integers wrap modulo 2^bits like NumPy's; bool products are logical
+ * or-of-ands. Mixed dtypes compute in numpy.result_type of the two (the
+ * plain table: a 0-d operand is not value-based here, as in numpy.dot).
+ * Results are new C-contiguous arrays (copy). Large products use
+ * OpenBLAS's threads (see nd_set_num_threads).
+ */
+
+/* numpy.matmul(a, b) (a @ b). A 1-D a is promoted to (1, k) and a 1-D b to
+ * (k, 1), and the added axis is removed from the result; the leading
+ * ("batch") axes of both broadcast against each other. Result shape
+ * broadcast(a.shape[:-2], b.shape[:-2]) + (n,) + (m,), without the axes of
+ * 1-D operands. Errors, as NumPy 1.24:
+ *  - a 0-d operand: "matmul: Input operand 0 does not have enough
+ *    dimensions (has 0, gufunc core with signature (n?,k),(k,m?)->(n?,m?)
+ *    requires 1)";
+ *  - k differs: "matmul: Input operand 1 has a mismatch in its core
+ *    dimension 0, with gufunc signature (n?,k),(k,m?)->(n?,m?) (size 3 is
+ *    different from 2)";
+ *  - batch axes that do not broadcast: "operands could not be broadcast
+ *    together with remapped shapes [original->remapped]: (2,2,3)->
+ *    (2,newaxis,newaxis) (3,3,4)->(3,newaxis,newaxis)  and requested shape
+ *    (2,4)". */
+ND_API nd_array *nd_matmul(const nd_array *a, const nd_array *b);
+/* numpy.matmul(a, b, out=out). out must be writeable and have exactly the
+ * result shape (NumPy's core-dimension message for the last axes, "non-
+ * broadcastable output operand with shape (3,2,2) doesn't match the
+ * broadcast shape (2,2,2)" otherwise); the result is cast to out's dtype if
+ * 'same_kind' allows ("Cannot cast ufunc 'matmul' output from
+ * dtype('float64') to dtype('int64') with casting rule 'same_kind'"). out
+ * may overlap a or b: the product then goes through a temporary. */
+ND_API int nd_matmul_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* numpy.dot(a, b): 1-D x 1-D is the inner product (a 0-d result); 2-D x
+ * 2-D the matrix product; N-D x 1-D sums over the last axis of both; N-D x
+ * M-D sums over the last axis of a and the second-to-last of b, result
+ * shape a.shape[:-1] + b.shape[:-2] + b.shape[-1:]; a 0-d operand
+ * multiplies elementwise. Error: "shapes (2,3) and (2,3) not aligned: 3
+ * (dim 1) != 2 (dim 0)". */
+ND_API nd_array *nd_dot(const nd_array *a, const nd_array *b);
+/* numpy.vdot(a, b): sum(a.ravel() * b.ravel()) as a 0-d array. Sizes must
+ * match: "cannot reshape array of size 4 into shape (3,)". */
+ND_API nd_array *nd_vdot(const nd_array *a, const nd_array *b);
+/* numpy.outer(a, b): out[i, j] = a.ravel()[i] * b.ravel()[j], shape
+ * (a.size, b.size). */
+ND_API nd_array *nd_outer(const nd_array *a, const nd_array *b);
+/* numpy.inner(a, b): sums over the last axis of both, result shape
+ * a.shape[:-1] + b.shape[:-1]; a 0-d operand multiplies elementwise.
+ * Error as NumPy's (it names b with its last two axes swapped): "shapes
+ * (2,4) and (6,3,5) not aligned: 4 (dim 1) != 3 (dim 1)". */
+ND_API nd_array *nd_inner(const nd_array *a, const nd_array *b);
+/* numpy.tensordot(a, b, axes=(axes_a, axes_b)) with naxes axes in each list
+ * (negative count from the end; naxes 0 is the outer product): sums over
+ * a's axes_a[i] paired with b's axes_b[i]; result shape is a's free axes
+ * then b's free axes, each in order. Errors as NumPy's Python code: an
+ * axis out of range raises IndexError "tuple index out of range", paired
+ * sizes that differ "shape-mismatch for sum", an axis listed twice "axes
+ * don't match array". The free and summed axes are gathered with
+ * transpose + reshape, which copies only when the strides require it. */
+ND_API nd_array *nd_tensordot(const nd_array *a, const nd_array *b, int naxes,
+                              const int *axes_a, const int *axes_b);
+/* numpy.einsum(subscripts, *operands) (optimize=False semantics, NumPy's
+ * messages): "ij,jk->ik" explicit form, or the implicit form "ij,jk" (the
+ * output is the labels seen once, in ASCII order, after any broadcast
+ * axes). Labels are ASCII letters, spaces are ignored, "..." stands for
+ * broadcast axes (right-aligned between operands); a label repeated in
+ * one operand takes that operand's diagonal ("ii->i"); labels absent from
+ * the output are summed; size-1 axes broadcast against the other operands
+ * ("operands could not be broadcast together with remapped shapes
+ * [original->remapped]: (2,3)->(2,3) (2,4)->(2,4) " otherwise). n >= 1
+ * operands. The result dtype is result_type of all operands (the plain
+ * table, no value-based rule for 0-d operands); float16/bfloat16 are
+ * computed in float32 and rounded once. Computed as a sequence of pairwise
+ * contractions, each a batched nd_matmul after transposes/reshapes (labels
+ * only one operand carries are summed first with a matmul against ones),
+ * pairs chosen greedily so that intermediates stay small. Always returns a
+ * new array (NumPy returns a view when one operand is only permuted or
+ * diagonalized; the values are the same). */
+ND_API nd_array *nd_einsum(const char *subscripts, int n, const nd_array *const *operands);
 
 /* ------------------------------------------------------------------------ */
 /* Linear algebra: LAPACK                                                   */
