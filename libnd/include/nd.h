@@ -717,8 +717,8 @@ ND_API nd_array *nd_tensordot(const nd_array *a, const nd_array *b, int naxes,
  * the output are summed; size-1 axes broadcast against the other operands
  * ("operands could not be broadcast together with remapped shapes
  * [original->remapped]: (2,3)->(2,3) (2,4)->(2,4) " otherwise). n >= 1
- * operands. The result dtype is result_type of all operands (the plain
- * table, no value-based rule for 0-d operands); float16/bfloat16 are
+ * operands (at most 32). The result dtype is nd_result_type_arrays of the
+ * operands (NumPy's value-based rule for 0-d operands); float16/bfloat16 are
  * computed in float32 and rounded once. Computed as a sequence of pairwise
  * contractions, each a batched nd_matmul after transposes/reshapes (labels
  * only one operand carries are summed first with a matmul against ones),

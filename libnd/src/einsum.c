@@ -576,9 +576,11 @@ nd_array *nd_einsum(const char *subscripts, int n, const nd_array *const *operan
     plan->n = n;
     if (n == 1 && check_single_operand(operands[0], labels[0], plan) < 0)
         goto done;
-    nd_dtype dt = operands[0]->dtype;
-    for (int i = 1; i < n; i++)
-        dt = nd_result_type(dt, operands[i]->dtype);
+    /* NumPy's einsum promotes with result_type, so 0-d operands count by
+     * their value (float32 array times 0-d float64 stays float32). */
+    nd_dtype dt = nd_result_type_arrays(n, operands);
+    if ((int)dt < 0)
+        goto done;
     /* float16/bfloat16 are computed in float32 and rounded once at the end. */
     nd_dtype compute = dt == ND_FLOAT16 || dt == ND_BFLOAT16 ? ND_FLOAT32 : dt;
     for (int i = 0; i < n; i++)

@@ -815,10 +815,15 @@ nd_array *nd_scalar(nd_dtype dt, double value)
 
 nd_dtype nd_result_type_arrays(int n, const nd_array *const *arrays)
 {
-    if (n < 1 || n > ND_MAX_OPERANDS) {
-        nd_set_error(ND_ERR_VALUE, "result_type: between 1 and %d arrays, got %d", ND_MAX_OPERANDS, n);
+    if (n < 1 || n > ND_MAX_RESOLVE || !arrays) {
+        nd_set_error(ND_ERR_VALUE, "result_type: between 1 and %d arrays, got %d", ND_MAX_RESOLVE, n);
         return (nd_dtype)-1;
     }
+    for (int i = 0; i < n; i++)
+        if (!arrays[i]) {
+            nd_set_error(ND_ERR_VALUE, "result_type: array %d is NULL", i);
+            return (nd_dtype)-1;
+        }
     nd_ufunc any = {.name = "result_type", .nin = n, .types = ND_TYPES_ALL};
     nd_dtype dt;
     return nd_ufunc_resolve(&any, arrays, &dt) < 0 ? (nd_dtype)-1 : dt;

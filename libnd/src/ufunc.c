@@ -319,7 +319,7 @@ int nd_ufunc_resolve(const nd_ufunc *uf, const nd_array *const *inputs, nd_dtype
      * the 0-d ones are of no higher kind, a 0-d operand counts as the
      * smallest dtype that holds its value (float32 array * 0.5 stays
      * float32; uint8 array + (-1) becomes int16). */
-    nd_dtype types[ND_MAX_OPERANDS];
+    nd_dtype types[ND_MAX_RESOLVE];
     int max_scalar_kind = -1, max_array_kind = -1;
     for (int i = 0; i < uf->nin; i++) {
         int k = kind_rank(inputs[i]->dtype);
@@ -333,7 +333,7 @@ int nd_ufunc_resolve(const nd_ufunc *uf, const nd_array *const *inputs, nd_dtype
     /* A non-negative value that also fits the signed type of the same
      * size ("small unsigned") may use that signed type when the loop is
      * not unsigned: int8 array + 0-d 100 stays int8. */
-    nd_dtype signed_alternative[ND_MAX_OPERANDS];
+    nd_dtype signed_alternative[ND_MAX_RESOLVE];
     for (int i = 0; i < uf->nin; i++) {
         types[i] = inputs[i]->dtype;
         signed_alternative[i] = (nd_dtype)-1;

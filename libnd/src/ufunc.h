@@ -59,6 +59,9 @@ static inline nd_dtype nd_compute_dtype(nd_dtype dt)
     return dt == ND_FLOAT16 || dt == ND_BFLOAT16 ? ND_FLOAT32 : dt;
 }
 
+/* The most inputs a resolution handles (result_type of many arrays, einsum). */
+#define ND_MAX_RESOLVE 64
+
 /* Chooses the loop dtype for these inputs (NumPy's linear search); sets
  * NumPy's TypeError and returns it when there is none. */
 int nd_ufunc_resolve(const nd_ufunc *uf, const nd_array *const *inputs, nd_dtype *loop_dtype);

@@ -409,7 +409,7 @@ def test_einsum(t):
             if rng.random() < 0.3:
                 dts = [rng.choice(ALL) for _ in range(n)]
             t.run(('einsum', subscripts), lambda *ops, s=subscripts: np.einsum(s, *ops),
-                  call(subscripts, n), dts, shapes, plain_dtype=True)
+                  call(subscripts, n), dts, shapes)
     # random contractions of 2-3 operands over a pool of labels
     for _ in range(400):
         labels = 'abcdef'
