@@ -22,11 +22,6 @@
  * false for some of its instances: that is intended, not a bug. */
 #pragma GCC diagnostic ignored "-Wtype-limits"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define ND_VECTORIZE __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define ND_VECTORIZE
-#endif
 
 /* ---- the compute types ------------------------------------------------------ */
 

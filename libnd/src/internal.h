@@ -42,6 +42,16 @@ struct nd_array {
     int64_t strides[ND_MAXDIMS];   /* bytes */
 };
 
+/* Compiles a hot loop for AVX-512, AVX2 and baseline x86-64; the loader
+ * picks the best clone for the CPU it runs on (GCC function multiversioning),
+ * so one binary vectorizes well everywhere. Not under ASan, whose
+ * instrumentation and ifunc resolvers do not mix. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define ND_VECTORIZE __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define ND_VECTORIZE
+#endif
+
 /* ---- per-dtype code generation ------------------------------------------ */
 
 /* X-macro over every dtype in enum order: X(name, C storage type, family,

@@ -192,17 +192,26 @@ static nd_array *reduce_into_new(const reduction *r, const nd_array *a, const bo
     int64_t size = 1;
     for (int d = 0; d < a->ndim; d++)
         size *= a->shape[d];
-    /* Can the engine split along a kept axis? Then one call does it. */
+    /* Which axis do the threads share out? If the outermost axis in
+     * memory is a reduced one (sum over axis 0 of a C array), cut it: each
+     * thread then streams one contiguous block into a private accumulator
+     * and the few partial results are combined at the end. Otherwise the
+     * engine cuts a kept axis, and each thread owns its outputs. */
+    int outermost = -1;
+    for (int d = 0; d < a->ndim; d++)
+        if (a->shape[d] > 1 && (outermost < 0 || llabs(a->strides[d]) > llabs(a->strides[outermost])))
+            outermost = d;
     bool engine_can_split = false;
-    int split_axis = -1;
-    for (int d = 0; d < a->ndim; d++) {
+    for (int d = 0; d < a->ndim; d++)
         if (!mask[d] && a->shape[d] >= threads)
             engine_can_split = true;
-        if (mask[d] && (split_axis < 0 || a->shape[d] > a->shape[split_axis]))
-            split_axis = d;
-    }
-    if (threads > 1 && size >= MIN_ELEMENTS_TO_SPLIT && !engine_can_split && split_axis >= 0 &&
-        a->shape[split_axis] >= threads && r->init == INIT_IDENTITY) {
+    int split_axis = outermost >= 0 && mask[outermost] ? outermost : -1;
+    if (split_axis < 0 && !engine_can_split)   /* e.g. a full reduction */
+        for (int d = 0; d < a->ndim; d++)
+            if (mask[d] && (split_axis < 0 || a->shape[d] > a->shape[split_axis]))
+                split_axis = d;
+    if (threads > 1 && size >= MIN_ELEMENTS_TO_SPLIT && split_axis >= 0 &&
+        a->shape[split_axis] >= threads) {
         nd_array *partial[64] = {0};
         int pieces = threads < 64 ? threads : 64;
         split_reduction s = {r, a, mask, split_axis, pieces, partial, 0};
@@ -462,37 +471,14 @@ int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdims, nd_
 
 /* The index of the first max (min) of n values `step` bytes apart; a NaN
  * counts as larger (smaller) than everything and the first NaN wins, as in
- * NumPy. Contiguous float runs take two vectorized passes: the extreme
- * value (NaN-propagating), then the first index holding it. */
-#define DEFINE_ARG_EXTREME(NAME, T, BETTER, COMBINE)                                     \
+ * NumPy. Contiguous runs keep 16 independent (value, index) lanes in one
+ * pass, which vectorizes; a strict comparison keeps each lane's first
+ * occurrence, and lanes are merged preferring the lower index on ties.
+ * NaN is rare, so it is only noted in the fast pass and then located by a
+ * second, scalar scan. */
+#define DEFINE_ARG_EXTREME(NAME, T, BETTER)                                              \
     static int64_t NAME(const char *p, int64_t n, int64_t step)                          \
     {                                                                                    \
-        if (step == sizeof(T) && n >= 32) {                                              \
-            const T *x = (const T *)p;                                                   \
-            T lane[16];                                                                  \
-            for (int k = 0; k < 16; k++)                                                 \
-                lane[k] = x[k];                                                          \
-            int64_t i;                                                                   \
-            for (i = 16; i + 16 <= n; i += 16)                                           \
-                for (int k = 0; k < 16; k++) {                                           \
-                    T a = lane[k], b = x[i + k];                                         \
-                    lane[k] = COMBINE(a, b);                                             \
-                }                                                                        \
-            T best = lane[0];                                                            \
-            for (int k = 1; k < 16; k++)                                                 \
-                best = COMBINE(best, lane[k]);                                           \
-            for (; i < n; i++)                                                           \
-                best = COMBINE(best, x[i]);                                              \
-            if (best != best) {                                                          \
-                for (i = 0; i < n; i++)                                                  \
-                    if (x[i] != x[i])                                                    \
-                        return i;                                                        \
-            }                                                                            \
-            for (i = 0; i < n; i++)                                                      \
-                if (x[i] == best)                                                        \
-                    return i;                                                            \
-            return 0;                                                                    \
-        }                                                                                \
         int64_t best_index = 0;                                                          \
         T best = *(const T *)p;                                                          \
         if (best != best)                                                                \
@@ -509,14 +495,66 @@ int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdims, nd_
         return best_index;                                                               \
     }
 
+/* The contiguous float fast path: one pass with a vector of running
+ * extremes and a vector of their indices (GCC vector extensions, so the
+ * same code becomes one AVX-512 register, two AVX2 ones or four SSE ones).
+ * A strict comparison keeps each lane's first occurrence; lanes merge
+ * preferring the lower index on ties. NaN is only noted here, then located
+ * by a scalar scan, as it is rare. VF lanes of T, index lanes of IT (same
+ * width, so the masks line up). */
+#define DEFINE_ARG_EXTREME_VECTOR(NAME, T, IT, VF, BETTER, SCALAR)                     \
+    typedef T NAME##_values __attribute__((vector_size(VF * sizeof(T))));                \
+    typedef IT NAME##_indices __attribute__((vector_size(VF * sizeof(T))));              \
+    ND_VECTORIZE static int64_t NAME(const char *p, int64_t n, int64_t step)              \
+    {                                                                                    \
+        if (step != sizeof(T) || n < 2 * VF)                                             \
+            return SCALAR(p, n, step);                                                   \
+        const T *x = (const T *)p;                                                       \
+        NAME##_values value, v;                                                          \
+        NAME##_indices index, current, nan, better;                                      \
+        for (int k = 0; k < VF; k++)                                                     \
+            index[k] = k;                                                                \
+        current = index;                                                                 \
+        memcpy(&value, x, sizeof value);                                                 \
+        nan = value != value;                                                            \
+        int64_t i;                                                                       \
+        for (i = VF; i + VF <= n; i += VF) {                                             \
+            memcpy(&v, x + i, sizeof v);                                                 \
+            current += VF;                                                               \
+            better = BETTER(v, value);                                                   \
+            value = (NAME##_values)(((NAME##_indices)v & better) |                        \
+                                    ((NAME##_indices)value & ~better));                  \
+            index = (current & better) | (index & ~better);                              \
+            nan |= v != v;                                                               \
+        }                                                                                \
+        bool any_nan = false;                                                            \
+        for (int k = 0; k < VF; k++)                                                     \
+            any_nan |= nan[k] != 0;                                                      \
+        for (int64_t j = i; j < n; j++)                                                  \
+            any_nan |= x[j] != x[j];                                                     \
+        if (any_nan)                                                                     \
+            return SCALAR(p, n, step);   /* finds the first NaN */                       \
+        T best = value[0];                                                               \
+        int64_t best_index = index[0];                                                   \
+        for (int k = 1; k < VF; k++)                                                     \
+            if (BETTER(value[k], best) || (value[k] == best && index[k] < best_index)) { \
+                best = value[k];                                                         \
+                best_index = index[k];                                                   \
+            }                                                                            \
+        for (; i < n; i++)                                                               \
+            if (BETTER(x[i], best)) {                                                    \
+                best = x[i];                                                             \
+                best_index = i;                                                          \
+            }                                                                            \
+        return best_index;                                                               \
+    }
+
 #define GREATER(a, b) ((a) > (b))
 #define LESS(a, b) ((a) < (b))
-#define NAN_MAX(a, b) (((a) >= (b) || (a) != (a)) ? (a) : (b))
-#define NAN_MIN(a, b) (((a) <= (b) || (a) != (a)) ? (a) : (b))
 
 #define DEFINE_ARG_PAIR(E, NAME, T, ...)                              \
-    DEFINE_ARG_EXTREME(argmax_##NAME, T, GREATER, NAN_MAX)            \
-    DEFINE_ARG_EXTREME(argmin_##NAME, T, LESS, NAN_MIN)
+    DEFINE_ARG_EXTREME(argmax_##NAME, T, GREATER)                     \
+    DEFINE_ARG_EXTREME(argmin_##NAME, T, LESS)
 /* Every compute dtype; bool as uint8_t. (Integers never hold NaN, so the
  * NaN tests fold away.) */
 DEFINE_ARG_PAIR(ND_BOOL, bool, uint8_t)
@@ -528,8 +566,23 @@ DEFINE_ARG_PAIR(ND_UINT8, uint8, uint8_t)
 DEFINE_ARG_PAIR(ND_UINT16, uint16, uint16_t)
 DEFINE_ARG_PAIR(ND_UINT32, uint32, uint32_t)
 DEFINE_ARG_PAIR(ND_UINT64, uint64, uint64_t)
-DEFINE_ARG_PAIR(ND_FLOAT32, float32, float)
-DEFINE_ARG_PAIR(ND_FLOAT64, float64, double)
+DEFINE_ARG_PAIR(ND_FLOAT32, scalar_float32, float)
+DEFINE_ARG_PAIR(ND_FLOAT64, scalar_float64, double)
+/* Index lanes of 32 bits limit a vector pass to 2^31 elements per row. */
+#define ARG_VECTOR_PAIR(NAME, T, IT, VF)                                                     \
+    /* argmax_NAME and argmin_NAME: the vector pass where it applies. */                    \
+    DEFINE_ARG_EXTREME_VECTOR(argmax_vector_##NAME, T, IT, VF, GREATER, argmax_scalar_##NAME) \
+    DEFINE_ARG_EXTREME_VECTOR(argmin_vector_##NAME, T, IT, VF, LESS, argmin_scalar_##NAME)    \
+    static int64_t argmax_##NAME(const char *p, int64_t n, int64_t step)                     \
+    {                                                                                        \
+        return n <= INT32_MAX ? argmax_vector_##NAME(p, n, step) : argmax_scalar_##NAME(p, n, step); \
+    }                                                                                        \
+    static int64_t argmin_##NAME(const char *p, int64_t n, int64_t step)                     \
+    {                                                                                        \
+        return n <= INT32_MAX ? argmin_vector_##NAME(p, n, step) : argmin_scalar_##NAME(p, n, step); \
+    }
+ARG_VECTOR_PAIR(float32, float, int32_t, 16)
+ARG_VECTOR_PAIR(float64, double, int64_t, 8)
 
 typedef int64_t (*arg_loop)(const char *p, int64_t n, int64_t step);
 static const arg_loop argmax_loops[ND_NUM_DTYPES] = {
