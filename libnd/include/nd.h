@@ -89,6 +89,11 @@ ND_API const char *nd_last_error(void);
 ND_API nd_status nd_last_status(void);
 /* Forget the last error on this thread. */
 ND_API void nd_clear_error(void);
+/* Records an error as the thread's last one (printf-style message) and
+ * returns `status`: for libraries built on libnd (libautograd reports its
+ * errors through the same channel). */
+ND_API int nd_set_last_error(nd_status status, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* ------------------------------------------------------------------------ */
 /* dtypes                                                                   */

@@ -17,13 +17,19 @@ void nd_clear_error(void)
     last_status = ND_OK;
 }
 
+static int set_error_v(nd_status status, const char *fmt, va_list ap)
+{
+    vsnprintf(last_message, sizeof last_message, fmt, ap);
+    last_status = status;
+    return status;
+}
+
 int nd_set_error(nd_status status, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_message, sizeof last_message, fmt, ap);
+    set_error_v(status, fmt, ap);
     va_end(ap);
-    last_status = status;
     return status;
 }
 
@@ -62,4 +68,14 @@ int nd_normalize_axis(int *axis, int ndim)
     if (*axis < 0)
         *axis += ndim;
     return 0;
+}
+
+/* The public twin of nd_set_error, for libraries built on libnd. */
+int nd_set_last_error(nd_status status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    set_error_v(status, fmt, ap);
+    va_end(ap);
+    return status;
 }

@@ -1,0 +1,235 @@
+/*
+ * autograd.h: libautograd, tape-based reverse-mode automatic differentiation
+ * on top of libnd.
+ *
+ * The model, in five rules (docs/autograd.md has the long form):
+ *
+ *  1. A tensor (ag_tensor) holds a value (an nd_array), a gradient created
+ *     on demand, and whether it requires a gradient. Values are float32 or
+ *     float64; integer arrays enter only as constants (indices, targets).
+ *  2. Two kinds of tensors, two owners:
+ *       - parameters and constants, made by ag_param / ag_const, belong to
+ *         the caller, live across steps, and are released with
+ *         ag_tensor_free();
+ *       - every tensor an op returns belongs to the TAPE of the calling
+ *         thread. ag_tape_reset() frees all of them (values, saved
+ *         activations, gradients) in one go, like an arena; the caller never
+ *         frees them. A training step is: forward, ag_backward, optimizer
+ *         step, ag_tape_reset.
+ *     Borrowed pointers (ag_value, ag_grad) live as long as their tensor.
+ *  3. Each op records a node on the tape: which op, its inputs, its output,
+ *     and what its backward needs. ag_backward(loss) walks the tape in
+ *     reverse and ACCUMULATES into the .grad of every tensor that requires
+ *     one (several backward calls add up, as in PyTorch, until
+ *     ag_zero_grad). Broadcasting in a forward is undone in the backward by
+ *     summing the gradient back to each input's shape.
+ *  4. After a backward the saved activations of the graph are freed, so the
+ *     same graph cannot be back-propagated twice unless the first call
+ *     passed retain_graph (ag_backward_ex).
+ *  5. Errors: a function returning a pointer returns NULL, one returning int
+ *     a negative status; ag_last_error() (= nd_last_error(), thread-local)
+ *     says why in PyTorch's words. An op given a NULL input returns NULL, so
+ *     a failed expression can be checked once at the end.
+ */
+#ifndef AG_AUTOGRAD_H
+#define AG_AUTOGRAD_H
+
+#include <nd.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define AG_API __attribute__((visibility("default")))
+#else
+#define AG_API
+#endif
+
+typedef struct ag_tensor ag_tensor;
+
+/* The message of the last error on this thread (shared with libnd). */
+AG_API const char *ag_last_error(void);
+
+/* ------------------------------------------------------------------------ */
+/* Tensors                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/* A parameter: a copy of value (float32 or float64), requires_grad. Owned
+ * by the caller (ag_tensor_free). */
+AG_API ag_tensor *ag_param(const nd_array *value);
+/* A constant: a copy of value (any dtype), no gradient. Owned by the
+ * caller. */
+AG_API ag_tensor *ag_const(const nd_array *value);
+/* Releases a parameter or constant; NULL is fine. Tape tensors are not
+ * released this way (the call is ignored): ag_tape_reset frees them. */
+AG_API void ag_tensor_free(ag_tensor *t);
+
+AG_API const nd_array *ag_value(const ag_tensor *t);
+/* The value of a parameter or constant, writeable in place (optimizers,
+ * initializers, loading weights). NULL for tape tensors, whose values are
+ * inputs of recorded nodes and must not change. */
+AG_API nd_array *ag_param_value(ag_tensor *t);
+/* The accumulated gradient (same shape and dtype as the value); NULL until
+ * a backward reached the tensor. For tape tensors gradients are only kept
+ * while the backward runs (as PyTorch's non-leaf tensors). */
+AG_API const nd_array *ag_grad(const ag_tensor *t);
+AG_API bool ag_requires_grad(const ag_tensor *t);
+/* Turns gradient tracking of a parameter or constant on or off (a constant
+ * must be float to track). */
+AG_API int ag_set_requires_grad(ag_tensor *t, bool requires_grad);
+/* Forgets the gradient (ag_grad returns NULL until the next backward). */
+AG_API void ag_zero_grad(ag_tensor *t);
+/* The name of the op that produced t ("add", "matmul", ...), or NULL for a
+ * parameter or constant. */
+AG_API const char *ag_op_name(const ag_tensor *t);
+
+/* ------------------------------------------------------------------------ */
+/* The tape                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* dL/dx for every x that requires a gradient and that loss depends on,
+ * accumulated into ag_grad(x). loss must have one element ("grad can be
+ * implicitly created only for scalar outputs"). Frees the graph's saved
+ * activations afterwards. */
+AG_API int ag_backward(ag_tensor *loss);
+/* The general form: grad_output (same shape as output; NULL means ones for
+ * a one-element output) and whether to keep the graph for another
+ * backward. */
+AG_API int ag_backward_ex(ag_tensor *output, const nd_array *grad_output, bool retain_graph);
+/* Frees every tensor created by ops on this thread since the last reset,
+ * with its value, gradient and saved activations. Parameters and constants
+ * are untouched (their gradients too). */
+AG_API void ag_tape_reset(void);
+/* How many nodes the tape of this thread holds (for tests and memory
+ * checks). */
+AG_API size_t ag_tape_size(void);
+
+/* No-grad scopes (torch.no_grad()): between begin and end, ops record
+ * nothing and return tensors that do not require grad. Nestable. */
+AG_API void ag_no_grad_begin(void);
+AG_API void ag_no_grad_end(void);
+AG_API bool ag_is_grad_enabled(void);
+/* A tape tensor with t's value (shared, not copied) and no history. */
+AG_API ag_tensor *ag_detach(ag_tensor *t);
+
+/* ------------------------------------------------------------------------ */
+/* Writing an op (built-in ops use exactly this)                            */
+/* ------------------------------------------------------------------------ */
+
+/* What a node keeps between its forward and its backward. */
+typedef struct ag_ctx ag_ctx;
+
+/* An op: a name and a pair of functions.
+ *
+ * forward(ctx, n, inputs) computes the output value from the input values
+ * and returns it as a new array (NULL with an error set on failure). It may
+ * save arrays for the backward with ag_ctx_save.
+ *
+ * backward(ctx, grad_output, grad_inputs) receives dL/d(output) (the
+ * output's shape and dtype) and stores in grad_inputs[i] a NEW array with
+ * dL/d(input i) for every i where ag_ctx_needs_grad(ctx, i) (others stay
+ * NULL). A gradient may have the broadcast shape of the forward: the tape
+ * sums it down to the input's shape. Returns 0 or a negative status. */
+typedef struct ag_op {
+    const char *name;
+    nd_array *(*forward)(ag_ctx *ctx, int n, const nd_array *const *inputs);
+    int (*backward)(ag_ctx *ctx, const nd_array *grad_output, nd_array **grad_inputs);
+} ag_op;
+
+/* Runs op on n tensors (up to 8) and records it: the output requires a
+ * gradient if any input does and grad mode is on. `params` (params_size
+ * bytes, may be NULL) is copied into the node for the op to read with
+ * ag_ctx_params, e.g. an axis or an epsilon. */
+AG_API ag_tensor *ag_apply(const ag_op *op, int n, ag_tensor *const *inputs,
+                           const void *params, size_t params_size);
+
+/* Keeps a new handle on `a` for the backward (it is freed with the graph);
+ * returns its index for ag_ctx_saved, or a negative status. */
+AG_API int ag_ctx_save(ag_ctx *ctx, const nd_array *a);
+AG_API const nd_array *ag_ctx_saved(const ag_ctx *ctx, int index);
+/* The forward's inputs and output, valid in the backward too (tape tensors
+ * live until the reset, so they need not be saved). */
+AG_API const nd_array *ag_ctx_input(const ag_ctx *ctx, int index);
+AG_API const nd_array *ag_ctx_output(const ag_ctx *ctx);
+AG_API int ag_ctx_num_inputs(const ag_ctx *ctx);
+AG_API const void *ag_ctx_params(const ag_ctx *ctx);
+AG_API bool ag_ctx_needs_grad(const ag_ctx *ctx, int index);
+
+/* Sums a gradient of a broadcast shape down to `ndim`/`shape` (what the
+ * tape does after every backward; exposed for ops that need it inside). */
+AG_API nd_array *ag_reduce_to_shape(const nd_array *grad, int ndim, const int64_t *shape);
+
+/* ------------------------------------------------------------------------ */
+/* Gradient check                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* A function of tensors to check: builds its output from inputs[0..n-1]
+ * with ag_* ops. ctx is passed through. */
+typedef ag_tensor *(*ag_function)(ag_tensor *const *inputs, void *ctx);
+
+typedef struct ag_gradcheck_report {
+    int input;          /* which input holds the worst element (-1: none) */
+    int64_t index;      /* its flat C-order index */
+    double analytic;    /* dL/dx from the backward */
+    double numeric;     /* the central-difference estimate */
+    double error;       /* |analytic - numeric| - (atol + rtol |numeric|): > 0 fails */
+} ag_gradcheck_report;
+
+/* Checks every backward fn runs through against central differences in
+ * float64: floating inputs are copied as float64 parameters (integer ones
+ * become constants), L = sum(v * fn(x)) for a fixed random v, and each
+ * element of each parameter is perturbed by +-eps. Returns 1 if every
+ * element satisfies |analytic - numeric| <= atol + rtol |numeric|, 0 if
+ * not, a negative status on error; *report (may be NULL) describes the
+ * worst element. Resets this thread's tape before and after. */
+AG_API int ag_gradcheck(ag_function fn, void *ctx, int n, const nd_array *const *inputs,
+                        double eps, double atol, double rtol, ag_gradcheck_report *report);
+
+/* ------------------------------------------------------------------------ */
+/* Ops: arithmetic (ops/arithmetic.c), matmul (ops/matmul.c), sum/mean      */
+/* (ops/reduce.c). Inputs broadcast as in NumPy; NULL in gives NULL out.    */
+/* ------------------------------------------------------------------------ */
+
+AG_API ag_tensor *ag_add(ag_tensor *a, ag_tensor *b);   /* a + b */
+AG_API ag_tensor *ag_sub(ag_tensor *a, ag_tensor *b);   /* a - b */
+AG_API ag_tensor *ag_mul(ag_tensor *a, ag_tensor *b);   /* a * b */
+AG_API ag_tensor *ag_div(ag_tensor *a, ag_tensor *b);   /* a / b */
+AG_API ag_tensor *ag_neg(ag_tensor *a);                 /* -a */
+/* a + s and a * s with a scalar in a's dtype (float32 stays float32). */
+AG_API ag_tensor *ag_add_scalar(ag_tensor *a, double s);
+AG_API ag_tensor *ag_mul_scalar(ag_tensor *a, double s);
+/* numpy.matmul semantics: 1-D promotion, batch axes broadcast. */
+AG_API ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b);
+/* Sum / mean over naxes axes (naxes 0: all), as nd_sum / nd_mean. */
+AG_API ag_tensor *ag_sum(ag_tensor *a, int naxes, const int *axes, bool keepdims);
+AG_API ag_tensor *ag_mean(ag_tensor *a, int naxes, const int *axes, bool keepdims);
+
+/* ------------------------------------------------------------------------ */
+/* Ops: elementwise and unary math                                          */
+/* ------------------------------------------------------------------------ */
+
+/* (section of ops/elementwise.c, ops/unary.c: declarations land here) */
+
+/* ------------------------------------------------------------------------ */
+/* Ops: reductions, shapes and indexing                                     */
+/* ------------------------------------------------------------------------ */
+
+/* (section of ops/reduce.c, ops/shape.c, ops/index.c: declarations land here) */
+
+/* ------------------------------------------------------------------------ */
+/* Ops: fused and composed network layers                                   */
+/* ------------------------------------------------------------------------ */
+
+/* (section of ops/softmax.c, ops/loss.c, ops/norm.c, ops/activation.c, ops/attention.c, ops/dropout.c: declarations land here) */
+
+/* ------------------------------------------------------------------------ */
+/* Training: init, optimizers, schedules, clipping, safetensors             */
+/* ------------------------------------------------------------------------ */
+
+/* (section of init.c, optim.c, schedule.c, safetensors.c: declarations land here) */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* AG_AUTOGRAD_H */

@@ -1,0 +1,53 @@
+/*
+ * internal.h: libautograd's private structures. Built only on libnd's
+ * public API (nd.h), as any library on top of libnd would be.
+ */
+#ifndef AG_INTERNAL_H
+#define AG_INTERNAL_H
+
+#include "autograd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define AG_MAX_INPUTS 8
+#define AG_MAX_SAVED 8
+
+typedef struct ag_node ag_node;
+
+struct ag_tensor {
+    nd_array *value;
+    nd_array *grad;          /* accumulated gradient, NULL until a backward reaches it */
+    ag_node *node;           /* the op that produced it; NULL for leaves and detached */
+    ag_tensor *next;         /* tape tensors: the tape's list, for the reset */
+    bool requires_grad;
+    bool on_tape;            /* owned by the tape (else by the caller) */
+};
+
+struct ag_ctx {
+    ag_node *node;           /* NULL while an unrecorded op runs its forward */
+    int n;
+    const nd_array *inputs[AG_MAX_INPUTS];
+    const nd_array *output;
+    nd_array *saved[AG_MAX_SAVED];
+    int nsaved;
+    const void *params;
+    bool needs_grad[AG_MAX_INPUTS];
+};
+
+struct ag_node {
+    const ag_op *op;
+    ag_tensor *inputs[AG_MAX_INPUTS];
+    ag_tensor *output;
+    ag_ctx ctx;
+    bool released;           /* saved activations freed by a backward */
+};
+
+/* Sets an error in PyTorch's words and returns status (or NULL through the
+ * pointer variants). */
+#define ag_error(status, ...) nd_set_last_error((status), __VA_ARGS__)
+
+/* Bytes from the tape's arena: freed all at once by ag_tape_reset. */
+void *ag_arena_alloc(size_t size);
+
+#endif /* AG_INTERNAL_H */

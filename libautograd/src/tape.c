@@ -1,0 +1,400 @@
+/*
+ * The tape: recording ops, the backward pass, and the arena that a reset
+ * frees in one go.
+ *
+ * Each thread has its own tape. An op run through ag_apply appends a node
+ * (op, inputs, output, context) when grad mode is on and an input requires a
+ * gradient. Nodes are appended in execution order, so the tape read
+ * backwards is a reverse topological order of the graph: when a node is
+ * reached, every use of its output has already sent back its gradient.
+ *
+ * Memory: node and tensor structs, and the op parameters, come from an arena
+ * of large blocks that the reset rewinds without freeing, so a training loop
+ * reaches a steady state where recording an op costs no malloc beyond
+ * libnd's arrays. Those arrays (values, saved activations, gradients) are
+ * released with their tensor or node.
+ */
+#include "internal.h"
+
+#include <stdalign.h>
+
+#define ARENA_BLOCK ((size_t)64 << 10)
+
+typedef struct arena_block {
+    struct arena_block *next;
+    size_t used, size;
+    alignas(16) unsigned char data[];
+} arena_block;
+
+typedef struct tape {
+    arena_block *first, *current;
+    ag_node **nodes;
+    size_t nnodes, capacity;
+    ag_tensor *tensors;        /* every tape tensor, newest first */
+    int no_grad_depth;
+} tape;
+
+static _Thread_local tape the_tape;
+
+const char *ag_last_error(void) { return nd_last_error(); }
+
+/* ---- the arena ------------------------------------------------------------------ */
+
+void *ag_arena_alloc(size_t size)
+{
+    tape *t = &the_tape;
+    size = (size + 15) & ~(size_t)15;
+    while (t->current && t->current->used + size > t->current->size)
+        t->current = t->current->next;   /* blocks kept from before a reset */
+    if (!t->current) {
+        size_t block = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+        arena_block *b = malloc(sizeof *b + block);
+        if (!b) {
+            ag_error(ND_ERR_MEMORY, "out of memory recording an op");
+            return NULL;
+        }
+        b->next = NULL;
+        b->used = 0;
+        b->size = block;
+        /* Append after the last block so the list keeps its order. */
+        arena_block **link = &t->first;
+        while (*link)
+            link = &(*link)->next;
+        *link = b;
+        t->current = b;
+    }
+    void *p = t->current->data + t->current->used;
+    t->current->used += size;
+    memset(p, 0, size);
+    return p;
+}
+
+static void release_saved(ag_node *node)
+{
+    for (int i = 0; i < node->ctx.nsaved; i++) {
+        nd_free(node->ctx.saved[i]);
+        node->ctx.saved[i] = NULL;
+    }
+    node->ctx.nsaved = 0;
+    node->released = true;
+}
+
+void ag_tape_reset(void)
+{
+    tape *t = &the_tape;
+    for (size_t i = 0; i < t->nnodes; i++)
+        release_saved(t->nodes[i]);
+    t->nnodes = 0;
+    for (ag_tensor *x = t->tensors; x; x = x->next) {
+        nd_free(x->value);
+        nd_free(x->grad);
+    }
+    t->tensors = NULL;
+    for (arena_block *b = t->first; b; b = b->next)
+        b->used = 0;
+    t->current = t->first;
+}
+
+size_t ag_tape_size(void) { return the_tape.nnodes; }
+
+/* ---- grad mode ----------------------------------------------------------------- */
+
+void ag_no_grad_begin(void) { the_tape.no_grad_depth++; }
+void ag_no_grad_end(void)
+{
+    if (the_tape.no_grad_depth > 0)
+        the_tape.no_grad_depth--;
+}
+bool ag_is_grad_enabled(void) { return the_tape.no_grad_depth == 0; }
+
+/* ---- tensors on the tape ---------------------------------------------------------- */
+
+/* A new tape tensor owning `value` (taken, freed with the tape). */
+static ag_tensor *tape_tensor(nd_array *value, bool requires_grad)
+{
+    ag_tensor *x = ag_arena_alloc(sizeof *x);
+    if (!x) {
+        nd_free(value);
+        return NULL;
+    }
+    x->value = value;
+    x->requires_grad = requires_grad;
+    x->on_tape = true;
+    x->next = the_tape.tensors;
+    the_tape.tensors = x;
+    return x;
+}
+
+ag_tensor *ag_detach(ag_tensor *t)
+{
+    if (!t)
+        return NULL;
+    nd_array *view = nd_view(t->value);
+    return view ? tape_tensor(view, false) : NULL;
+}
+
+static int push_node(ag_node *node)
+{
+    tape *t = &the_tape;
+    if (t->nnodes == t->capacity) {
+        size_t capacity = t->capacity ? t->capacity * 2 : 1024;
+        ag_node **nodes = realloc(t->nodes, capacity * sizeof *nodes);
+        if (!nodes)
+            return ag_error(ND_ERR_MEMORY, "out of memory recording an op");
+        t->nodes = nodes;
+        t->capacity = capacity;
+    }
+    t->nodes[t->nnodes++] = node;
+    return 0;
+}
+
+/* ---- applying an op ------------------------------------------------------------------ */
+
+ag_tensor *ag_apply(const ag_op *op, int n, ag_tensor *const *inputs, const void *params,
+                    size_t params_size)
+{
+    if (!op || n < 0 || n > AG_MAX_INPUTS) {
+        ag_error(ND_ERR_VALUE, "ag_apply: an op takes 0 to %d inputs", AG_MAX_INPUTS);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        if (!inputs[i]) {
+            /* An earlier op failed: keep its message, just propagate. */
+            if (nd_last_status() == ND_OK)
+                ag_error(ND_ERR_VALUE, "%s: input %d is NULL", op->name, i);
+            return NULL;
+        }
+    bool record = false;
+    for (int i = 0; i < n; i++)
+        record = record || inputs[i]->requires_grad;
+    record = record && ag_is_grad_enabled();
+
+    /* An unrecorded op still gets a context for its forward; whatever it
+     * saves is dropped right after. */
+    ag_node scratch = {0};
+    ag_node *node = record ? ag_arena_alloc(sizeof *node) : &scratch;
+    if (!node)
+        return NULL;
+    node->op = op;
+    ag_ctx *ctx = &node->ctx;
+    ctx->node = record ? node : NULL;
+    ctx->n = n;
+    for (int i = 0; i < n; i++) {
+        node->inputs[i] = inputs[i];
+        ctx->inputs[i] = inputs[i]->value;
+        ctx->needs_grad[i] = record && inputs[i]->requires_grad;
+    }
+    if (params_size > 0) {
+        void *copy = record ? ag_arena_alloc(params_size) : malloc(params_size);
+        if (!copy)
+            return NULL;
+        memcpy(copy, params, params_size);
+        ctx->params = copy;
+    }
+
+    nd_array *value = op->forward(ctx, n, ctx->inputs);
+    if (!record) {
+        release_saved(node);
+        free((void *)ctx->params);
+    }
+    if (!value) {
+        if (record)
+            release_saved(node);
+        return NULL;
+    }
+    ag_tensor *out = tape_tensor(value, record);
+    if (!out || !record) {
+        if (record)
+            release_saved(node);
+        return out;
+    }
+    ctx->output = value;
+    node->output = out;
+    out->node = node;
+    if (push_node(node) < 0) {
+        release_saved(node);
+        return NULL;
+    }
+    return out;
+}
+
+/* ---- the context ------------------------------------------------------------------------ */
+
+int ag_ctx_save(ag_ctx *ctx, const nd_array *a)
+{
+    if (ctx->nsaved == AG_MAX_SAVED)
+        return ag_error(ND_ERR_VALUE, "an op may save at most %d arrays", AG_MAX_SAVED);
+    nd_array *handle = nd_view(a);
+    if (!handle)
+        return nd_last_status();
+    ctx->saved[ctx->nsaved] = handle;
+    return ctx->nsaved++;
+}
+
+const nd_array *ag_ctx_saved(const ag_ctx *ctx, int index)
+{
+    return index >= 0 && index < ctx->nsaved ? ctx->saved[index] : NULL;
+}
+
+const nd_array *ag_ctx_input(const ag_ctx *ctx, int index)
+{
+    return index >= 0 && index < ctx->n ? ctx->inputs[index] : NULL;
+}
+
+const nd_array *ag_ctx_output(const ag_ctx *ctx) { return ctx->output; }
+int ag_ctx_num_inputs(const ag_ctx *ctx) { return ctx->n; }
+const void *ag_ctx_params(const ag_ctx *ctx) { return ctx->params; }
+
+bool ag_ctx_needs_grad(const ag_ctx *ctx, int index)
+{
+    return index >= 0 && index < ctx->n && ctx->needs_grad[index];
+}
+
+/* ---- the backward pass --------------------------------------------------------------------- */
+
+nd_array *ag_reduce_to_shape(const nd_array *grad, int ndim, const int64_t *shape)
+{
+    int gnd = nd_ndim(grad);
+    const int64_t *gshape = nd_shape(grad);
+    int axes[ND_MAXDIMS], naxes = 0;
+    int lead = gnd - ndim;
+    if (lead < 0) {
+        ag_error(ND_ERR_VALUE, "gradient of rank %d cannot be reduced to rank %d", gnd, ndim);
+        return NULL;
+    }
+    for (int d = 0; d < gnd; d++)
+        if (d < lead || (shape[d - lead] == 1 && gshape[d] != 1))
+            axes[naxes++] = d;
+        else if (shape[d - lead] != gshape[d]) {
+            ag_error(ND_ERR_VALUE, "gradient of a broadcast shape does not match the input");
+            return NULL;
+        }
+    if (naxes == 0)
+        return nd_view(grad);
+    nd_array *sum = nd_sum(grad, naxes, axes, false);
+    if (!sum)
+        return NULL;
+    nd_array *result = nd_reshape(sum, ndim, shape);
+    nd_free(sum);
+    return result;
+}
+
+/* Adds g (taken) into x's gradient. The first gradient is kept as is when
+ * it is a private array, so the common case copies nothing. */
+static int accumulate(ag_tensor *x, nd_array *g, bool g_is_private)
+{
+    const nd_array *value = x->value;
+    nd_array *shaped = ag_reduce_to_shape(g, nd_ndim(value), nd_shape(value));
+    bool reduced = shaped && nd_data(shaped) != nd_data(g);
+    nd_free(g);
+    if (!shaped)
+        return nd_last_status();
+    if (!x->grad) {
+        if (nd_dtype_of(shaped) == nd_dtype_of(value) && (g_is_private || reduced) &&
+            nd_is_c_contiguous(shaped) && nd_is_writeable(shaped)) {
+            x->grad = shaped;
+            return 0;
+        }
+        x->grad = nd_astype(shaped, nd_dtype_of(value));
+        nd_free(shaped);
+        return x->grad ? 0 : nd_last_status();
+    }
+    int status = nd_add_out(x->grad, shaped, x->grad);
+    nd_free(shaped);
+    return status;
+}
+
+/* True if g shares memory with anything the tape or the op still holds. */
+static bool shares_memory(const nd_array *g, const ag_node *node, const nd_array *grad_output,
+                          nd_array *const *grads, int self)
+{
+    if (nd_may_share_memory(g, grad_output) || nd_may_share_memory(g, node->ctx.output))
+        return true;
+    for (int i = 0; i < node->ctx.n; i++)
+        if (nd_may_share_memory(g, node->ctx.inputs[i]) || (i != self && grads[i] &&
+                                                             nd_may_share_memory(g, grads[i])))
+            return true;
+    for (int i = 0; i < node->ctx.nsaved; i++)
+        if (nd_may_share_memory(g, node->ctx.saved[i]))
+            return true;
+    return false;
+}
+
+static int run_node(ag_node *node, bool retain_graph)
+{
+    if (node->released)
+        return ag_error(ND_ERR_VALUE, "Trying to backward through the graph a second time (or "
+                        "directly access saved tensors after they have already been freed). "
+                        "Saved intermediate values of the graph are freed when you call "
+                        ".backward() or autograd.grad(). Specify retain_graph=True if you need "
+                        "to backward through the graph a second time or if you need to access "
+                        "saved tensors after calling backward.");
+    nd_array *grad_output = node->output->grad;
+    nd_array *grads[AG_MAX_INPUTS] = {0};
+    int status = node->op->backward(&node->ctx, grad_output, grads);
+    for (int i = 0; i < node->ctx.n && status == 0; i++) {
+        if (!node->ctx.needs_grad[i] || !grads[i])
+            continue;
+        bool private = !shares_memory(grads[i], node, grad_output, grads, i);
+        status = accumulate(node->inputs[i], grads[i], private);
+        grads[i] = NULL;
+    }
+    for (int i = 0; i < node->ctx.n; i++)
+        nd_free(grads[i]);
+    /* A tape tensor's gradient is only needed until its producer ran. */
+    nd_free(node->output->grad);
+    node->output->grad = NULL;
+    if (!retain_graph)
+        release_saved(node);
+    return status;
+}
+
+int ag_backward_ex(ag_tensor *output, const nd_array *grad_output, bool retain_graph)
+{
+    if (!output)
+        return ag_error(ND_ERR_VALUE, "backward: the output is NULL");
+    if (!output->requires_grad)
+        return ag_error(ND_ERR_VALUE, "element 0 of tensors does not require grad and does not "
+                        "have a grad_fn");
+    nd_array *seed;
+    if (grad_output) {
+        bool same = nd_ndim(grad_output) == nd_ndim(output->value);
+        for (int d = 0; d < nd_ndim(grad_output) && same; d++)
+            same = nd_shape(grad_output)[d] == nd_shape(output->value)[d];
+        if (!same)
+            return ag_error(ND_ERR_VALUE, "Mismatch in shape: grad_output and output must have "
+                            "the same shape");
+        seed = nd_astype(grad_output, nd_dtype_of(output->value));
+    } else {
+        if (nd_size(output->value) != 1)
+            return ag_error(ND_ERR_VALUE, "grad can be implicitly created only for scalar outputs");
+        seed = nd_ones_like(output->value);
+    }
+    if (!seed)
+        return nd_last_status();
+    if (!output->node) {   /* a leaf: its gradient is the seed */
+        return accumulate(output, seed, true);
+    }
+    nd_free(output->grad);
+    output->grad = seed;
+    /* Walk back from the output's node: later nodes cannot lead to it. */
+    tape *t = &the_tape;
+    size_t start = t->nnodes;
+    while (start > 0 && t->nodes[start - 1] != output->node)
+        start--;
+    int status = 0;
+    for (size_t i = start; i > 0 && status == 0; i--) {
+        ag_node *node = t->nodes[i - 1];
+        if (node->output->grad)
+            status = run_node(node, retain_graph);
+    }
+    /* On failure, drop whatever gradients of tape tensors are in flight. */
+    if (status < 0)
+        for (size_t i = start; i > 0; i--) {
+            nd_free(t->nodes[i - 1]->output->grad);
+            t->nodes[i - 1]->output->grad = NULL;
+        }
+    return status;
+}
+
+int ag_backward(ag_tensor *loss) { return ag_backward_ex(loss, NULL, false); }
