@@ -1,0 +1,2 @@
+/* schedule.c: being written (placeholder so the build lists every source). */
+#include "internal.h"
