@@ -138,6 +138,46 @@ static void run_inner(const nd_loop_plan *p, char **data, int64_t n, char (*buff
     }
 }
 
+/* Tiles of TILE_ROWS x TILE_COLS elements for the two innermost axes: 16
+ * rows, so that an operand read across the grain uses all 16 floats of
+ * each cache line it loads; columns long enough that the inner loop's call
+ * overhead stays small. */
+#define TILE_ROWS 16
+#define TILE_COLS 512
+
+/* Is some operand read across the grain: a nonzero inner stride wider than
+ * a cache line, and a smaller stride on the next axis out? */
+static bool wants_tiles(const nd_loop_plan *p, const int64_t *shape)
+{
+    int inner = p->ndim - 1, outer = p->ndim - 2;
+    if (shape[inner] < 2 * TILE_ROWS || shape[outer] < 2 * TILE_ROWS)
+        return false;
+    for (int i = 0; i < p->nop; i++) {
+        int64_t si = abs64(p->strides[i][inner]), so = abs64(p->strides[i][outer]);
+        if (si > 64 && so != 0 && so < si)
+            return true;
+    }
+    return false;
+}
+
+static void run_tiles(const nd_loop_plan *p, char *const *data, int64_t rows, int64_t cols,
+                      char (*buffers)[BUFFER_ELEMENTS * 8], const nd_cast_loop *to_loop,
+                      const nd_cast_loop *from_loop, bool buffered)
+{
+    int inner = p->ndim - 1, outer = p->ndim - 2;
+    char *at[ND_MAX_OPERANDS];
+    for (int64_t r0 = 0; r0 < rows; r0 += TILE_ROWS)
+        for (int64_t c0 = 0; c0 < cols; c0 += TILE_COLS) {
+            int64_t r1 = r0 + TILE_ROWS < rows ? r0 + TILE_ROWS : rows;
+            int64_t len = c0 + TILE_COLS < cols ? TILE_COLS : cols - c0;
+            for (int64_t r = r0; r < r1; r++) {
+                for (int i = 0; i < p->nop; i++)
+                    at[i] = data[i] + r * p->strides[i][outer] + c0 * p->strides[i][inner];
+                run_inner(p, at, len, buffers, to_loop, from_loop, buffered);
+            }
+        }
+}
+
 /* Walks the outer axes like an odometer, calling run_inner per inner run.
  * `split` is the axis handed out in pieces, [begin, end) of it here. */
 static void run_nest(const nd_loop_plan *p, int split, int64_t begin, int64_t end)
@@ -146,7 +186,13 @@ static void run_nest(const nd_loop_plan *p, int split, int64_t begin, int64_t en
     nd_cast_loop to_loop[ND_MAX_OPERANDS] = {0}, from_loop[ND_MAX_OPERANDS] = {0};
     bool buffered = false;
     for (int i = 0; i < p->nop; i++) {
-        if (p->dtypes[i] == p->loop_dtypes[i])
+        /* An input read with a gap between elements (a column, a transposed
+         * view) is gathered into a contiguous buffer too: the copy is cheap
+         * and the op's loop then runs its vectorized contiguous branch. */
+        int64_t inner_step = p->ndim > 0 ? p->strides[i][p->ndim - 1] : 0;
+        bool gather = i < p->nin && !p->reduce && inner_step != 0 &&
+                      inner_step != (int64_t)nd_dtype_itemsize(p->dtypes[i]);
+        if (p->dtypes[i] == p->loop_dtypes[i] && !gather)
             continue;
         buffered = true;
         if (i < p->nin)
@@ -170,11 +216,18 @@ static void run_nest(const nd_loop_plan *p, int split, int64_t begin, int64_t en
     for (int i = 0; i < p->nop; i++)
         data[i] += begin * p->strides[i][split];
 
+    /* With a transposed operand (a.T + b), the two innermost axes are
+     * walked in square tiles, so the operand read across its rows touches
+     * each cache line it loads TILE times instead of once. */
+    bool tiled = ndim >= 2 && wants_tiles(p, shape);
+    int outer_dims = tiled ? ndim - 2 : ndim - 1;
     int64_t index[ND_MAXDIMS] = {0};
-    int64_t inner = shape[ndim - 1];
     for (;;) {
-        run_inner(p, data, inner, buffers, to_loop, from_loop, buffered);
-        int d = ndim - 2;
+        if (tiled)
+            run_tiles(p, data, shape[ndim - 2], shape[ndim - 1], buffers, to_loop, from_loop, buffered);
+        else
+            run_inner(p, data, shape[ndim - 1], buffers, to_loop, from_loop, buffered);
+        int d = outer_dims - 1;
         for (; d >= 0; d--) {
             for (int i = 0; i < p->nop; i++)
                 data[i] += p->strides[i][d];
