@@ -13,43 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "test_util.h"
-
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
-#define COUNT(...) ((int64_t)(sizeof((const double[]){__VA_ARGS__}) / sizeof(double)))
+#include "held_arrays.h"
 
 /* ---- helpers ------------------------------------------------------------------------- */
 
-/* Arrays made by a test are held here and freed by the fixture's teardown,
- * so each test reads as the computation it checks. */
-static nd_array *held[256];
-static int nheld;
-
-static nd_array *hold(nd_array *a)
-{
-    ck_assert_msg(a != NULL, "unexpected NULL: %s", nd_last_error());
-    ck_assert_int_lt(nheld, 256);
-    held[nheld++] = a;
-    return a;
-}
-
-static void release_all(void)
-{
-    while (nheld > 0)
-        nd_free(held[--nheld]);
-}
-
-/* A 1-D array of dtype dt holding `values`, each cast as nd_astype casts. */
-static nd_array *vec(nd_dtype dt, const double *values, int64_t n)
-{
-    nd_array *a = hold(nd_empty(dt, 1, &n));
-    for (int64_t i = 0; i < n; i++)
-        ck_assert_int_eq(nd_set(a, &i, values[i]), 0);
-    return a;
-}
-#define VEC(dt, ...) vec((dt), (const double[]){__VA_ARGS__}, COUNT(__VA_ARGS__))
-
-/* The same with exact 64-bit integers. */
+/* A held 1-D array holding exact 64-bit integers (as nd_set_int64). */
 static nd_array *vec64(nd_dtype dt, const int64_t *values, int64_t n)
 {
     nd_array *a = hold(nd_empty(dt, 1, &n));
@@ -59,22 +27,6 @@ static nd_array *vec64(nd_dtype dt, const int64_t *values, int64_t n)
 }
 #define VEC64(dt, ...) \
     vec64((dt), (const int64_t[]){__VA_ARGS__}, sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
-
-/* a reshaped (a view of the held array). */
-static nd_array *shaped(nd_array *a, int ndim, const int64_t *shape)
-{
-    return hold(nd_reshape(a, ndim, shape));
-}
-#define MAT(dt, rows, cols, ...) shaped(VEC(dt, __VA_ARGS__), 2, SHAPE(rows, cols))
-
-/* arange(n) of dtype dt reshaped. */
-static nd_array *range(nd_dtype dt, int ndim, const int64_t *shape)
-{
-    int64_t n = 1;
-    for (int d = 0; d < ndim; d++)
-        n *= shape[d];
-    return shaped(hold(nd_arange(dt, 0, (double)n, 1)), ndim, shape);
-}
 
 static nd_array *scalar(nd_dtype dt, double value) { return hold(nd_scalar(dt, value)); }
 
@@ -105,25 +57,6 @@ static uint16_t bits16(const nd_array *a, int64_t i)
     ck_assert(nd_is_c_contiguous(a) && nd_itemsize(a) == 2);
     return ((const uint16_t *)nd_data(a))[i];
 }
-
-/* A call returning int that must fail with this status and message. */
-#define ck_assert_fails(call, status, message)      \
-    do {                                            \
-        nd_clear_error();                           \
-        ck_assert_int_eq((call), (status));         \
-        ck_assert_error(message);                   \
-    } while (0)
-
-/* A call returning an array that must fail with this status and message. */
-#define ck_assert_null(call, status, message)                      \
-    do {                                                           \
-        nd_clear_error();                                          \
-        nd_array *result_ = (call);                                \
-        nd_free(result_);                                          \
-        ck_assert_msg(result_ == NULL, "expected NULL: %s", #call); \
-        ck_assert_int_eq(nd_last_status(), (status));              \
-        ck_assert_error(message);                                  \
-    } while (0)
 
 static const char *const no_loop_suffix =
     " not supported for the input types, and the inputs could not be safely coerced to any "
@@ -1023,6 +956,72 @@ START_TEST(bfloat16_rounds_once)
 }
 END_TEST
 
+/* ---- float functions at special values -------------------------------------------------------- */
+
+START_TEST(float_functions_at_special_values)
+{
+    ck_assert_values(hold(nd_sqrt(VEC(ND_FLOAT64, -1, -0.0, INFINITY))), NAN, 0, INFINITY);
+    ck_assert_values(hold(nd_signbit(hold(nd_sqrt(VEC(ND_FLOAT64, -0.0))))), 1);
+    ck_assert_values(hold(nd_log(VEC(ND_FLOAT64, 0, -1, INFINITY))), -INFINITY, NAN, INFINITY);
+    ck_assert_values(hold(nd_log1p(VEC(ND_FLOAT64, 1e-20, -1, -2))), 1e-20, -INFINITY, NAN);
+    ck_assert_values(hold(nd_expm1(VEC(ND_FLOAT64, 1e-20, -INFINITY, INFINITY))), 1e-20, -1, INFINITY);
+    ck_assert_values(hold(nd_exp(VEC(ND_FLOAT32, -INFINITY, 1000))), 0, INFINITY);
+    ck_assert_values(hold(nd_exp(VEC(ND_FLOAT16, 12))), INFINITY);   /* overflows float16 */
+    /* glibc's cbrt(27) is 3 + 1 ulp (NumPy's SIMD one gives 3): 1 ulp allowed. */
+    nd_array *c = hold(nd_cbrt(VEC(ND_FLOAT64, -8, 27, -INFINITY)));
+    double c27;
+    ck_assert_int_eq(nd_get(c, SHAPE(1), &c27), 0);
+    ck_assert(fabs(c27 - 3) <= 4.5e-16);
+    ck_assert_int_eq(nd_set(c, SHAPE(1), 3), 0);
+    ck_assert_values(c, -2, 3, -INFINITY);
+    ck_assert_values(hold(nd_arcsin(VEC(ND_FLOAT64, 2))), NAN);
+    ck_assert_values(hold(nd_arccosh(VEC(ND_FLOAT64, 0.5))), NAN);
+    ck_assert_values(hold(nd_arctanh(VEC(ND_FLOAT64, 1, -1, 2))), INFINITY, -INFINITY, NAN);
+    ck_assert_values(hold(nd_tanh(VEC(ND_FLOAT64, 1000, -1000))), 1, -1);
+    ck_assert_values(hold(nd_erf(VEC(ND_FLOAT64, 0, INFINITY, -INFINITY))), 0, 1, -1);
+    ck_assert_values(hold(nd_reciprocal(VEC(ND_FLOAT64, 0, -0.0, 4))), INFINITY, -INFINITY, 0.25);
+    ck_assert_values(hold(nd_arctan2(VEC(ND_FLOAT64, 0, -0.0), VEC(ND_FLOAT64, -0.0, -1))), M_PI, -M_PI);
+    ck_assert_values(hold(nd_hypot(VEC(ND_FLOAT64, 1e300, INFINITY), VEC(ND_FLOAT64, 1e300, NAN))),
+                     1e300 * sqrt(2.0), INFINITY);
+    nd_array *r = hold(nd_hypot(VEC(ND_INT8, 3), VEC(ND_INT8, 4)));
+    ck_assert_shape(r, ND_FLOAT16, 1, 1);
+    ck_assert_values(r, 5);
+    r = hold(nd_exp2(VEC(ND_INT8, 10)));
+    ck_assert_shape(r, ND_FLOAT16, 1, 1);
+    ck_assert_values(r, 1024);
+    r = hold(nd_log2(VEC(ND_UINT16, 8)));
+    ck_assert_shape(r, ND_FLOAT32, 1, 1);
+    ck_assert_values(r, 3);
+    r = hold(nd_log10(VEC(ND_INT64, 1000)));
+    ck_assert_shape(r, ND_FLOAT64, 1, 1);
+    ck_assert_values(r, 3);
+}
+END_TEST
+
+START_TEST(rounding_functions)
+{
+    nd_array *x = VEC(ND_FLOAT64, -1.5, -0.5, 0.5, 1.5, 2.5, NAN, -INFINITY);
+    ck_assert_values(hold(nd_floor(x)), -2, -1, 0, 1, 2, NAN, -INFINITY);
+    ck_assert_values(hold(nd_ceil(x)), -1, -0.0, 1, 2, 3, NAN, -INFINITY);
+    ck_assert_values(hold(nd_trunc(x)), -1, -0.0, 0, 1, 2, NAN, -INFINITY);
+    ck_assert_values(hold(nd_rint(x)), -2, -0.0, 0, 2, 2, NAN, -INFINITY);   /* half to even */
+    ck_assert_values(hold(nd_round(x)), -2, -0.0, 0, 2, 2, NAN, -INFINITY);
+    ck_assert_values(hold(nd_signbit(hold(nd_ceil(VEC(ND_FLOAT64, -0.5))))), 1);
+    nd_array *h = hold(nd_rint(VEC(ND_FLOAT16, 0.5, 1.5, 2.5, -0.5, -1.5)));
+    ck_assert_shape(h, ND_FLOAT16, 1, 5);
+    ck_assert_values(h, 0, 2, 2, -0.0, -2);
+    /* Integers go through the smallest float holding them (NumPy). */
+    nd_array *r = hold(nd_floor(VEC(ND_INT32, 3, -3)));
+    ck_assert_shape(r, ND_FLOAT64, 1, 2);
+    ck_assert_values(r, 3, -3);
+    r = hold(nd_floor(VEC(ND_INT8, 1, 2)));
+    ck_assert_shape(r, ND_FLOAT16, 1, 2);
+    r = hold(nd_square(VEC(ND_FLOAT16, 3)));
+    ck_assert_shape(r, ND_FLOAT16, 1, 1);
+    ck_assert_values(r, 9);
+}
+END_TEST
+
 /* ---- where and clip -------------------------------------------------------------------------------- */
 
 START_TEST(where_dtypes)
@@ -1135,6 +1134,7 @@ Suite *test_suite(void)
                       bool_arithmetic, invert_and_bitwise}},
         {"errors", {type_errors_of_bool, type_errors_of_floats}},
         {"where_clip", {where_dtypes, clip_cases}},
+        {"functions", {float_functions_at_special_values, rounding_functions}},
     };
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         TCase *tc = tcase_create(groups[g].name);
