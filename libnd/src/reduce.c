@@ -454,7 +454,14 @@ int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdims, nd_
     bool same = sum->ndim == out->ndim;
     for (int d = 0; d < sum->ndim && same; d++)
         same = sum->shape[d] == out->shape[d];
-    if (!same) {
+    if (sum->ndim != out->ndim) {
+        /* NumPy's text; for a wrong size at the right rank NumPy reports
+         * its iterator's internals, so the message below is libnd's. */
+        status = nd_set_error(ND_ERR_VALUE, "output parameter for reduction operation add has "
+                              "the wrong number of dimensions: Found %d but expected %d%s",
+                              out->ndim, sum->ndim,
+                              keepdims ? " (must match the operand's when keepdims=True)" : "");
+    } else if (!same) {
         char have[ND_SHAPE_STR_MAX], want[ND_SHAPE_STR_MAX];
         status = nd_set_error(ND_ERR_VALUE, "output parameter for reduction operation add has "
                               "the wrong shape: %s, expected %s",
@@ -705,6 +712,18 @@ DEFINE_ACCUMULATE(cumprod_int64, int64_t, WRAP_MUL_I64)
 DEFINE_ACCUMULATE(cumprod_uint64, uint64_t, TIMES)
 DEFINE_ACCUMULATE(cumprod_float32, float, TIMES)
 DEFINE_ACCUMULATE(cumprod_float64, double, TIMES)
+/* float16/bfloat16: NumPy's accumulate stores each partial result in the
+ * 16-bit dtype and reads it back for the next step (cumsum of float16
+ * [2048, 1, 1] is [2048, 2048, 2048]), so every step rounds, unlike sum,
+ * which accumulates in float32 and rounds once. */
+#define PLUS_HALF(a, b) nd_half_to_float(nd_float_to_half((a) + (b)))
+#define TIMES_HALF(a, b) nd_half_to_float(nd_float_to_half((a) * (b)))
+#define PLUS_BFLOAT16(a, b) nd_bfloat16_to_float(nd_float_to_bfloat16((a) + (b)))
+#define TIMES_BFLOAT16(a, b) nd_bfloat16_to_float(nd_float_to_bfloat16((a) * (b)))
+DEFINE_ACCUMULATE(cumsum_float16, float, PLUS_HALF)
+DEFINE_ACCUMULATE(cumprod_float16, float, TIMES_HALF)
+DEFINE_ACCUMULATE(cumsum_bfloat16, float, PLUS_BFLOAT16)
+DEFINE_ACCUMULATE(cumprod_bfloat16, float, TIMES_BFLOAT16)
 
 typedef void (*accumulate_loop)(char *data, int64_t outer, int64_t n, int64_t inner);
 
@@ -732,7 +751,14 @@ static nd_array *cumulative(const nd_array *a, int axis, bool is_sum)
     switch (acc) {
     case ND_INT64: loop = is_sum ? cumsum_int64 : cumprod_int64; break;
     case ND_UINT64: loop = is_sum ? cumsum_uint64 : cumprod_uint64; break;
-    case ND_FLOAT32: loop = is_sum ? cumsum_float32 : cumprod_float32; break;
+    case ND_FLOAT32:
+        if (result == ND_FLOAT16)
+            loop = is_sum ? cumsum_float16 : cumprod_float16;
+        else if (result == ND_BFLOAT16)
+            loop = is_sum ? cumsum_bfloat16 : cumprod_bfloat16;
+        else
+            loop = is_sum ? cumsum_float32 : cumprod_float32;
+        break;
     default: loop = is_sum ? cumsum_float64 : cumprod_float64; break;
     }
     if (outer * n * inner > 0)

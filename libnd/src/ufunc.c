@@ -355,6 +355,64 @@ static const nd_dtype search_order[ND_NUM_DTYPES] = {
     ND_FLOAT16, ND_BFLOAT16, ND_FLOAT32, ND_FLOAT64,
 };
 
+/* The ops NumPy 1.24 resolves with PyUFunc_SimpleUniformOperationTypeResolver
+ * (add, subtract, multiply, maximum, minimum, fmax, fmin, clip) and the
+ * functions that call PyArray_ResultType directly (where, result_type).
+ * They take the legacy result_type of their operands rather than searching
+ * the loops, which differs for a "small unsigned" 0-d value next to an
+ * unsigned array: uint8 array + 0-d 300 is uint16 for add but int16 for
+ * floor_divide, bitwise_and, power, ... (NumPy's default linear search).
+ * NumPy keys the resolver by ufunc in generate_umath.py; so does this list. */
+static bool uses_result_type(const nd_ufunc *uf)
+{
+    static const char *const names[] = {"add", "subtract", "multiply", "maximum", "minimum",
+                                        "fmax", "fmin", "clip", "where", "result_type"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(uf->name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+/* The signed integer of an unsigned one's size (uint16 -> int16). */
+static nd_dtype signed_of_size(nd_dtype dt)
+{
+    switch (dt) {
+    case ND_UINT8: return ND_INT8;
+    case ND_UINT16: return ND_INT16;
+    case ND_UINT32: return ND_INT32;
+    case ND_UINT64: return ND_INT64;
+    default: return dt;
+    }
+}
+
+/* NumPy's legacy promote_types(type1, type2, is_small_unsigned1,
+ * is_small_unsigned2): a small unsigned type turns signed only against a
+ * signed integer or a float, never against bool or an unsigned type. */
+static nd_dtype promote_small_unsigned(nd_dtype t1, bool small1, nd_dtype t2, bool small2)
+{
+    if (small1 || small2) {
+        nd_dtype other = small1 ? t2 : t1;
+        if (other != ND_BOOL && nd_dtype_is_signed(other))
+            return small1 ? nd_result_type(signed_of_size(t1), t2)
+                          : nd_result_type(t1, signed_of_size(t2));
+    }
+    return nd_result_type(t1, t2);
+}
+
+/* PyArray_LegacyResultType with min scalar types: the operands folded left
+ * to right; the running result stays small unsigned only while every
+ * operand so far was. */
+static nd_dtype legacy_result_type(int n, const nd_dtype *types, const bool *small)
+{
+    nd_dtype result = types[0];
+    bool result_small = small[0];
+    for (int i = 1; i < n; i++) {
+        result = promote_small_unsigned(types[i], small[i], result, result_small);
+        result_small = small[i] && result_small;
+    }
+    return result;
+}
+
 static int no_loop_error(const nd_ufunc *uf, const nd_array *const *inputs)
 {
     if (uf->exact_input_type)
@@ -416,6 +474,16 @@ int nd_ufunc_resolve(const nd_ufunc *uf, const nd_array *const *inputs, nd_dtype
             all_integral = all_integral && !nd_dtype_is_float(inputs[i]->dtype);
         if (all_integral) {
             *loop_dtype = ND_FLOAT64;
+            return 0;
+        }
+    }
+    if (value_based && uses_result_type(uf)) {
+        bool small[ND_MAX_OPERANDS];
+        for (int i = 0; i < uf->nin; i++)
+            small[i] = (int)signed_alternative[i] >= 0;
+        nd_dtype result = legacy_result_type(uf->nin, types, small);
+        if (uf->types & ND_TYPE_BIT(result)) {
+            *loop_dtype = result;
             return 0;
         }
     }
@@ -522,8 +590,10 @@ int nd_ufunc_call_typed(const nd_ufunc *uf, nd_dtype loop_dtype, const nd_array 
     nd_dtype compute = nd_compute_dtype(loop_dtype);
     nd_dtype result_dtype = uf->output == ND_OUTPUT_BOOL ? ND_BOOL : loop_dtype;
     if (out) {
-        if (nd_check_writeable(out) < 0)
-            return ND_ERR_VALUE;
+        /* NumPy's ufunc text; nd_check_writeable's "assignment destination
+         * is read-only" is what copyto and setitem say. */
+        if (!nd_is_writeable(out))
+            return nd_set_error(ND_ERR_VALUE, "output array is read-only");
         bool same = out->ndim == ndim;
         for (int d = 0; d < ndim && same; d++)
             same = out->shape[d] == shape[d];
