@@ -372,7 +372,9 @@ ND_API int nd_get_num_threads(void);
  *  - the result dtype is numpy.result_type of the operands, with NumPy
  *    1.24's value-based rule for 0-d arrays: a 0-d operand of the same or a
  *    lower kind than the n-d ones counts as the smallest dtype holding its
- *    value, so float32 array * 0-d float64 stays float32, like `x * 0.5`;
+ *    value, so float32 array * 0-d float64 stays float32, like `x * 0.5`
+ *    (NumPy has no bfloat16; next to a bfloat16 array a float value that
+ *    fits float16 counts as bfloat16, as PyTorch keeps bf16 * 0.5 bf16);
  *  - float-only functions (exp, sqrt, divide, ...) compute integers and bool
  *    in the smallest float that holds them (int8 -> float16, int16 ->
  *    float32, int32/int64 -> float64); comparisons and logical functions

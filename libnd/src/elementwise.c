@@ -536,11 +536,11 @@ ALL_COMPUTE(DEFINE_CLIP, _)
 #define UFUNC(VAR, NAME, NIN, TYPES, OUTPUT, ...) \
     const nd_ufunc VAR = {.name = NAME, .nin = NIN, .types = TYPES, .output = OUTPUT, __VA_ARGS__};
 
-UFUNC(nd_ufunc_add, "add", 2, ND_TYPES_ALL, SAME, .loops = {E_COMPUTE(add)})
-UFUNC(nd_ufunc_subtract, "subtract", 2, NO_BOOL, SAME, .loops = {E_INTS(subtract) E_FLOATS(subtract)},
+UFUNC(nd_ufunc_add, "add", 2, ND_TYPES_ALL, SAME, .promotes_like_result_type = true, .loops = {E_COMPUTE(add)})
+UFUNC(nd_ufunc_subtract, "subtract", 2, NO_BOOL, SAME, .promotes_like_result_type = true, .loops = {E_INTS(subtract) E_FLOATS(subtract)},
       .bool_message = "numpy boolean subtract, the `-` operator, is not supported, use the "
                       "bitwise_xor, the `^` operator, or the logical_xor function instead.")
-UFUNC(nd_ufunc_multiply, "multiply", 2, ND_TYPES_ALL, SAME, .loops = {E_COMPUTE(multiply)})
+UFUNC(nd_ufunc_multiply, "multiply", 2, ND_TYPES_ALL, SAME, .promotes_like_result_type = true, .loops = {E_COMPUTE(multiply)})
 UFUNC(nd_ufunc_divide, "divide", 2, ND_TYPES_FLOAT, SAME, .loops = {E_FLOATS(divide)},
       .ints_as_double = true)
 static const nd_ufunc ufunc_true_divide = {.name = "true_divide", .nin = 2, .types = ND_TYPES_FLOAT,
@@ -550,11 +550,11 @@ UFUNC(ufunc_floor_divide, "floor_divide", 2, NO_BOOL, SAME,
       .loops = {E_INTS(floor_divide) E_FLOATS(floor_divide)})
 UFUNC(ufunc_remainder, "remainder", 2, NO_BOOL, SAME, .loops = {E_INTS(remainder) E_FLOATS(remainder)})
 UFUNC(ufunc_power, "power", 2, NO_BOOL, SAME, .loops = {E_INTS(power) E_FLOATS(power)})
-UFUNC(nd_ufunc_maximum, "maximum", 2, ND_TYPES_ALL, SAME, .loops = {E_COMPUTE(maximum)})
-UFUNC(nd_ufunc_minimum, "minimum", 2, ND_TYPES_ALL, SAME, .loops = {E_COMPUTE(minimum)})
-UFUNC(ufunc_fmax, "fmax", 2, ND_TYPES_ALL, SAME,
+UFUNC(nd_ufunc_maximum, "maximum", 2, ND_TYPES_ALL, SAME, .promotes_like_result_type = true, .loops = {E_COMPUTE(maximum)})
+UFUNC(nd_ufunc_minimum, "minimum", 2, ND_TYPES_ALL, SAME, .promotes_like_result_type = true, .loops = {E_COMPUTE(minimum)})
+UFUNC(ufunc_fmax, "fmax", 2, ND_TYPES_ALL, SAME, .promotes_like_result_type = true,
       .loops = {[ND_BOOL] = maximum_bool, ALL_INTS(fmax_int_alias, _) E_FLOATS(fmax)})
-UFUNC(ufunc_fmin, "fmin", 2, ND_TYPES_ALL, SAME,
+UFUNC(ufunc_fmin, "fmin", 2, ND_TYPES_ALL, SAME, .promotes_like_result_type = true,
       .loops = {[ND_BOOL] = minimum_bool, ALL_INTS(fmin_int_alias, _) E_FLOATS(fmin)})
 UFUNC(ufunc_arctan2, "arctan2", 2, ND_TYPES_FLOAT, SAME, .loops = {E_FLOATS(arctan2)})
 UFUNC(ufunc_hypot, "hypot", 2, ND_TYPES_FLOAT, SAME, .loops = {E_FLOATS(hypot)})
@@ -639,7 +639,7 @@ UFUNC(ufunc_where, "where", 3, ND_TYPES_ALL, SAME,
                 [ND_UINT32] = where_32, [ND_FLOAT32] = where_32, [ND_INT64] = where_64,
                 [ND_UINT64] = where_64, [ND_FLOAT64] = where_64},
       .first_input_as_bool = true)
-UFUNC(ufunc_clip, "clip", 3, ND_TYPES_ALL, SAME, .loops = {E_COMPUTE(clip)})
+UFUNC(ufunc_clip, "clip", 3, ND_TYPES_ALL, SAME, .promotes_like_result_type = true, .loops = {E_COMPUTE(clip)})
 
 /* ---- the public functions ---------------------------------------------------------- */
 
@@ -745,7 +745,8 @@ PUBLIC_UNARY(invert, ufunc_invert)
 /* where: the dtype comes from a and b only (the condition is just tested
  * for nonzero), so resolve over (a, b) and run the three-input select.
  * float16/bfloat16 go through the float32 select, which is exact. */
-static const nd_ufunc where_types = {.name = "where", .nin = 2, .types = ND_TYPES_ALL};
+static const nd_ufunc where_types = {.name = "where", .nin = 2, .types = ND_TYPES_ALL,
+                                     .promotes_like_result_type = true};
 
 static int where_call(const nd_array *cond, const nd_array *a, const nd_array *b, nd_array *out,
                       nd_array **result)
@@ -819,7 +820,8 @@ nd_dtype nd_result_type_arrays(int n, const nd_array *const *arrays)
             nd_set_error(ND_ERR_VALUE, "result_type: array %d is NULL", i);
             return (nd_dtype)-1;
         }
-    nd_ufunc any = {.name = "result_type", .nin = n, .types = ND_TYPES_ALL};
+    nd_ufunc any = {.name = "result_type", .nin = n, .types = ND_TYPES_ALL,
+                    .promotes_like_result_type = true};
     nd_dtype dt;
     return nd_ufunc_resolve(&any, arrays, &dt) < 0 ? (nd_dtype)-1 : dt;
 }

@@ -355,24 +355,6 @@ static const nd_dtype search_order[ND_NUM_DTYPES] = {
     ND_FLOAT16, ND_BFLOAT16, ND_FLOAT32, ND_FLOAT64,
 };
 
-/* The ops NumPy 1.24 resolves with PyUFunc_SimpleUniformOperationTypeResolver
- * (add, subtract, multiply, maximum, minimum, fmax, fmin, clip) and the
- * functions that call PyArray_ResultType directly (where, result_type).
- * They take the legacy result_type of their operands rather than searching
- * the loops, which differs for a "small unsigned" 0-d value next to an
- * unsigned array: uint8 array + 0-d 300 is uint16 for add but int16 for
- * floor_divide, bitwise_and, power, ... (NumPy's default linear search).
- * NumPy keys the resolver by ufunc in generate_umath.py; so does this list. */
-static bool uses_result_type(const nd_ufunc *uf)
-{
-    static const char *const names[] = {"add", "subtract", "multiply", "maximum", "minimum",
-                                        "fmax", "fmin", "clip", "where", "result_type"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(uf->name, names[i]) == 0)
-            return true;
-    return false;
-}
-
 /* The signed integer of an unsigned one's size (uint16 -> int16). */
 static nd_dtype signed_of_size(nd_dtype dt)
 {
@@ -445,11 +427,19 @@ int nd_ufunc_resolve(const nd_ufunc *uf, const nd_array *const *inputs, nd_dtype
      * size ("small unsigned") may use that signed type when the loop is
      * not unsigned: int8 array + 0-d 100 stays int8. */
     nd_dtype signed_alternative[ND_MAX_RESOLVE];
+    /* NumPy has no bfloat16; as in PyTorch (bf16 tensor * 0.5 stays bf16),
+     * a float value that fits float16 counts as bfloat16 next to a
+     * bfloat16 array, instead of promoting the pair to float32. */
+    bool bfloat16_array = false;
+    for (int i = 0; i < uf->nin; i++)
+        bfloat16_array = bfloat16_array || (inputs[i]->ndim > 0 && inputs[i]->dtype == ND_BFLOAT16);
     for (int i = 0; i < uf->nin; i++) {
         types[i] = inputs[i]->dtype;
         signed_alternative[i] = (nd_dtype)-1;
         if (value_based && inputs[i]->ndim == 0) {
             types[i] = nd_min_scalar_type(inputs[i]);
+            if (types[i] == ND_FLOAT16 && bfloat16_array)
+                types[i] = ND_BFLOAT16;
             signed_alternative[i] = small_unsigned_as_signed(inputs[i], types[i]);
         }
     }
@@ -477,8 +467,8 @@ int nd_ufunc_resolve(const nd_ufunc *uf, const nd_array *const *inputs, nd_dtype
             return 0;
         }
     }
-    if (value_based && uses_result_type(uf)) {
-        bool small[ND_MAX_OPERANDS];
+    if (value_based && uf->promotes_like_result_type) {
+        bool small[ND_MAX_RESOLVE];
         for (int i = 0; i < uf->nin; i++)
             small[i] = (int)signed_alternative[i] >= 0;
         nd_dtype result = legacy_result_type(uf->nin, types, small);

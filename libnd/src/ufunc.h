@@ -41,6 +41,10 @@ typedef struct nd_ufunc {
     bool ints_as_double;           /* true_divide: integers and bool compute in float64 */
     bool exact_input_type;         /* positive, sign: no cast to find a loop */
     const char *bool_message;      /* subtract, negative: NumPy's special TypeError */
+    /* NumPy resolves these with result_type's legacy rules, under which a
+     * small non-negative 0-d value next to an unsigned array stays unsigned
+     * (uint8 array + 300 -> uint16), where the loop search would go signed. */
+    bool promotes_like_result_type;
     /* Indexed by compute dtype: bool, ints, float32, float64 (float16 and
      * bfloat16 use the float32 entry). */
     nd_inner_loop loops[ND_NUM_DTYPES];

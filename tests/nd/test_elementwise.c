@@ -1218,6 +1218,24 @@ END_TEST
 
 /* ---------------------------------------------------------------------------------------------------- */
 
+START_TEST(bfloat16_times_a_float_scalar_stays_bfloat16)
+{
+    /* As PyTorch's bf16 tensor * 0.5: the scalar does not widen the array. */
+    nd_array *x = nd_full(ND_BFLOAT16, 1, (const int64_t[]){3}, 3.0);
+    nd_array *half = nd_scalar(ND_FLOAT64, 0.5), *big = nd_scalar(ND_FLOAT64, 1e6);
+    nd_array *y = nd_multiply(x, half), *z = nd_add(x, big);
+    ck_assert_shape(y, ND_BFLOAT16, 1, 3);
+    ck_assert_values(y, 1.5, 1.5, 1.5);
+    /* 1e6 does not fit float16, so the old rule (float32) applies */
+    ck_assert_shape(z, ND_FLOAT32, 1, 3);
+    nd_free(x);
+    nd_free(half);
+    nd_free(big);
+    nd_free(y);
+    nd_free(z);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
     Suite *s = suite_create("elementwise");
@@ -1229,7 +1247,8 @@ Suite *test_suite(void)
                  every_out_form_matches}},
         {"dtypes", {value_based_casting_of_floats, value_based_casting_of_ints, small_unsigned_resolvers,
                     result_type_arrays,
-                    scalar_values, mixed_dtypes, float16_rounds_once, bfloat16_rounds_once}},
+                    scalar_values, mixed_dtypes, float16_rounds_once, bfloat16_rounds_once,
+                    bfloat16_times_a_float_scalar_stays_bfloat16}},
         {"shapes", {zero_d_operands, empty_operands, size_one_broadcasting, negative_strides,
                     transposed_layouts, threads_give_identical_results}},
         {"nan", {nan_maximum_minimum, nan_sign_and_predicates, nan_comparisons}},
