@@ -2,6 +2,7 @@
  * refcounted buffer. Creating handles, sharing buffers, flags, accessors. */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -10,31 +11,114 @@
 /* Buffers at least this big are worth huge pages (NumPy's threshold). */
 #define HUGEPAGE_MIN_BYTES ((size_t)4 << 20)
 
-static nd_buffer *buffer_new(int64_t nbytes)
+/* A small cache of big freed blocks, by exact size. A training step
+ * allocates the same shapes every iteration; reusing the blocks skips the
+ * page faults and zeroing a fresh mapping costs (for a 40 MB result that
+ * is as long as the arithmetic). Only blocks of at least 1 MB are kept, at
+ * most CACHE_SLOTS of them and CACHE_MAX_BYTES in all; the oldest goes
+ * first. Off under AddressSanitizer, which must see every free to catch a
+ * use after free. */
+#define CACHE_MIN_BYTES ((size_t)1 << 20)
+#define CACHE_MAX_BYTES ((size_t)512 << 20)
+#define CACHE_SLOTS 16
+#if defined(__SANITIZE_ADDRESS__)
+#define CACHE_ENABLED 0
+#else
+#define CACHE_ENABLED 1
+#endif
+
+static struct {
+    pthread_mutex_t lock;
+    void *memory[CACHE_SLOTS];
+    size_t size[CACHE_SLOTS];
+    int count;
+    size_t bytes;
+} cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void *cache_take(size_t size)
 {
-    nd_buffer *buffer = malloc(sizeof *buffer);
-    /* Never allocate 0 bytes: an empty array still gets a valid, aligned
-     * pointer so data + 0 * stride is always a real address. */
-    size_t alloc = nbytes > 0 ? (size_t)nbytes : ND_ALIGNMENT;
-    alloc = (alloc + ND_ALIGNMENT - 1) / ND_ALIGNMENT * ND_ALIGNMENT;
-    void *memory = buffer ? aligned_alloc(ND_ALIGNMENT, alloc) : NULL;
-    if (!memory) {
-        free(buffer);
-        nd_set_error(ND_ERR_MEMORY, "Unable to allocate %lld bytes for an array",
-                     (long long)nbytes);
+    void *memory = NULL;
+    if (!CACHE_ENABLED || size < CACHE_MIN_BYTES)
         return NULL;
+    pthread_mutex_lock(&cache.lock);
+    for (int i = cache.count - 1; i >= 0; i--)
+        if (cache.size[i] == size) {
+            memory = cache.memory[i];
+            cache.bytes -= size;
+            memmove(cache.memory + i, cache.memory + i + 1, (size_t)(cache.count - i - 1) * sizeof(void *));
+            memmove(cache.size + i, cache.size + i + 1, (size_t)(cache.count - i - 1) * sizeof(size_t));
+            cache.count--;
+            break;
+        }
+    pthread_mutex_unlock(&cache.lock);
+    return memory;
+}
+
+/* Keeps `memory` for reuse, or frees it (and whatever it displaces). */
+static void cache_give(void *memory, size_t size)
+{
+    if (!CACHE_ENABLED || size < CACHE_MIN_BYTES || size > CACHE_MAX_BYTES) {
+        free(memory);
+        return;
     }
+    void *evicted[CACHE_SLOTS + 1];
+    int nevicted = 0;
+    pthread_mutex_lock(&cache.lock);
+    while (cache.count > 0 && (cache.count == CACHE_SLOTS || cache.bytes + size > CACHE_MAX_BYTES)) {
+        evicted[nevicted++] = cache.memory[0];
+        cache.bytes -= cache.size[0];
+        memmove(cache.memory, cache.memory + 1, (size_t)(cache.count - 1) * sizeof(void *));
+        memmove(cache.size, cache.size + 1, (size_t)(cache.count - 1) * sizeof(size_t));
+        cache.count--;
+    }
+    cache.memory[cache.count] = memory;
+    cache.size[cache.count] = size;
+    cache.count++;
+    cache.bytes += size;
+    pthread_mutex_unlock(&cache.lock);
+    for (int i = 0; i < nevicted; i++)
+        free(evicted[i]);
+}
+
+/* Rounds a request to the allocation size (a multiple of the alignment;
+ * never 0, so an empty array still gets a valid, aligned pointer and
+ * data + 0 * stride is always a real address). */
+static size_t allocation_size(int64_t nbytes)
+{
+    size_t alloc = nbytes > 0 ? (size_t)nbytes : ND_ALIGNMENT;
+    return (alloc + ND_ALIGNMENT - 1) / ND_ALIGNMENT * ND_ALIGNMENT;
+}
+
+static void *allocate_memory(size_t alloc)
+{
+    void *memory = cache_take(alloc);
+    if (memory)
+        return memory;
+    memory = aligned_alloc(ND_ALIGNMENT, alloc);
     /* As NumPy does on Linux: ask for transparent huge pages on big
      * buffers. A fresh 40 MB result otherwise costs ~10,000 page faults,
      * which take longer than the arithmetic that fills it. */
 #ifdef MADV_HUGEPAGE
-    if (alloc >= HUGEPAGE_MIN_BYTES) {
+    if (memory && alloc >= HUGEPAGE_MIN_BYTES) {
         uintptr_t start = ((uintptr_t)memory + 4095) & ~(uintptr_t)4095;
         uintptr_t end = ((uintptr_t)memory + alloc) & ~(uintptr_t)4095;
         if (end > start)
             madvise((void *)start, end - start, MADV_HUGEPAGE);
     }
 #endif
+    return memory;
+}
+
+static nd_buffer *buffer_new(int64_t nbytes)
+{
+    nd_buffer *buffer = malloc(sizeof *buffer);
+    void *memory = buffer ? allocate_memory(allocation_size(nbytes)) : NULL;
+    if (!memory) {
+        free(buffer);
+        nd_set_error(ND_ERR_MEMORY, "Unable to allocate %lld bytes for an array",
+                     (long long)nbytes);
+        return NULL;
+    }
     atomic_init(&buffer->refcount, 1);
     buffer->memory = memory;
     buffer->nbytes = nbytes;
@@ -47,7 +131,7 @@ static void buffer_release(nd_buffer *buffer)
 {
     if (atomic_fetch_sub(&buffer->refcount, 1) == 1) {
         if (buffer->owns_memory)
-            free(buffer->memory);
+            cache_give(buffer->memory, allocation_size(buffer->nbytes));
         free(buffer);
     }
 }
