@@ -1,0 +1,4 @@
+/* tok.h: tokenizers (being written). */
+#ifndef TOK_H
+#define TOK_H
+#endif

@@ -1,0 +1,1 @@
+/* tokenizer/bpe.c: being written (placeholder so the build lists every source). */

@@ -1,0 +1,1 @@
+/* tokenizer/char.c: being written (placeholder so the build lists every source). */
