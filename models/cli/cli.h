@@ -1,0 +1,97 @@
+/*
+ * cli.h: the pieces of the `shannon` command line shared by its commands.
+ *
+ *   options.c  strict flag parsing: unknown flags, bad numbers, missing
+ *              values are one-line errors
+ *   files.c    reading a text corpus (missing, empty, binary files refused),
+ *              atomic writes, the model folder
+ *   config.c   config.json: the model's shape, the tokenizer, the run
+ *   report.c   the progress bar, loss.csv and the loss-curve SVG
+ *   train.c, sample.c, eval.c   the commands
+ */
+#ifndef SHANNON_CLI_H
+#define SHANNON_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gpt.h"
+
+/* ---- options ------------------------------------------------------------------ */
+
+typedef enum option_kind { OPT_INT, OPT_DOUBLE, OPT_STRING, OPT_FLAG } option_kind;
+
+typedef struct option {
+    const char *name;          /* "--iters" */
+    option_kind kind;
+    void *value;               /* int64_t *, double *, const char **, bool * */
+    bool required;
+    bool seen;                 /* set by parse_options */
+} option;
+
+/* Parses argv[first..argc) against the table. Returns 0, or prints
+ * "shannon <command>: <reason>" to stderr and returns -1. */
+int parse_options(const char *command, int argc, char **argv, int first, option *options, int n);
+
+/* ---- files ---------------------------------------------------------------------- */
+
+/* The whole file as a malloc'd buffer (NUL-terminated, *len bytes). Fails
+ * with a one-line message on stderr for a missing, unreadable, empty or
+ * binary (NUL bytes, or not UTF-8) file. */
+char *read_text_file(const char *command, const char *path, size_t *len);
+/* Writes len bytes to path atomically: a temporary file in the same
+ * folder, fsync, rename. Never leaves a partial file at path. */
+int write_file_atomic(const char *path, const void *data, size_t len);
+/* Creates the folder (and its parents) if missing. */
+int make_folder(const char *path);
+/* dir + "/" + name in a static buffer per call site (copy if kept). */
+const char *join_path(char *buffer, size_t size, const char *dir, const char *name);
+
+/* ---- config.json ------------------------------------------------------------------ */
+
+typedef struct run_config {
+    gpt_config model;
+    char tokenizer[16];        /* "char" or "bpe" */
+    int64_t batch, iters, seed;
+    double lr;
+} run_config;
+
+int save_run_config(const char *path, const run_config *config);
+/* Reads what save_run_config wrote; a one-line error (stderr) otherwise. */
+int load_run_config(const char *command, const char *path, run_config *config);
+
+/* ---- reporting ---------------------------------------------------------------------- */
+
+typedef struct progress {
+    int64_t total;
+    double start_time;
+    bool terminal;             /* stderr is a TTY: redraw one line */
+    int64_t last_printed;
+} progress;
+
+double now_seconds(void);
+void progress_start(progress *p, int64_t first, int64_t total);
+/* Iteration it finished with this loss and throughput. */
+void progress_update(progress *p, int64_t it, double loss, double tokens_per_s);
+void progress_note(progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void progress_finish(progress *p);
+
+/* loss.csv rows "iter,train_loss,val_loss,lr" (val empty when not measured). */
+typedef struct loss_row {
+    int64_t iter;
+    double train_loss, val_loss, lr;
+} loss_row;
+int write_loss_csv(const char *path, const loss_row *rows, int64_t n);
+/* Reads rows back (for --resume); *rows malloc'd. */
+int read_loss_csv(const char *path, loss_row **rows, int64_t *n);
+/* A standalone SVG line chart of train and val loss against iteration. */
+int write_loss_svg(const char *path, const loss_row *rows, int64_t n);
+
+/* ---- commands ------------------------------------------------------------------------- */
+
+int command_train(int argc, char **argv);
+int command_sample(int argc, char **argv);
+int command_eval(int argc, char **argv);
+
+#endif

@@ -1,0 +1,120 @@
+/* Reading the corpus safely, writing files atomically, the model folder. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* True if the bytes are valid UTF-8 (ASCII included). */
+static bool is_utf8(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        int extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
+                  : (c & 0xf8) == 0xf0 ? 3 : -1;
+        if (extra < 0 || (extra == 1 && c < 0xc2) || i + (size_t)extra >= n)
+            return false;
+        for (int k = 1; k <= extra; k++)
+            if ((s[i + k] & 0xc0) != 0x80)
+                return false;
+        i += (size_t)extra + 1;
+    }
+    return true;
+}
+
+char *read_text_file(const char *command, const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "shannon %s: cannot open '%s': %s\n", command, path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "shannon %s: '%s' is not a regular file\n", command, path);
+        fclose(f);
+        return NULL;
+    }
+    size_t size = (size_t)st.st_size;
+    char *data = malloc(size + 1);
+    if (!data || fread(data, 1, size, f) != size) {
+        fprintf(stderr, "shannon %s: cannot read '%s'%s\n", command, path,
+                data ? "" : ": out of memory");
+        free(data);
+        fclose(f);
+        return NULL;
+    }
+    fclose(f);
+    data[size] = '\0';
+    if (size == 0) {
+        fprintf(stderr, "shannon %s: '%s' is empty\n", command, path);
+        free(data);
+        return NULL;
+    }
+    if (memchr(data, '\0', size) || !is_utf8((const unsigned char *)data, size)) {
+        fprintf(stderr, "shannon %s: '%s' looks binary (%s); shannon trains on text\n", command,
+                path, memchr(data, '\0', size) ? "it contains NUL bytes" : "it is not UTF-8");
+        free(data);
+        return NULL;
+    }
+    *len = size;
+    return data;
+}
+
+int write_file_atomic(const char *path, const void *data, size_t len)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return -1;
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0)
+        return -1;
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            close(fd);
+            unlink(tmp);
+            return -1;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int make_folder(const char *path)
+{
+    char buffer[4096];
+    if (snprintf(buffer, sizeof buffer, "%s", path) >= (int)sizeof buffer)
+        return -1;
+    for (char *p = buffer + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buffer, 0755) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    if (mkdir(buffer, 0755) != 0 && errno != EEXIST)
+        return -1;
+    struct stat st;
+    return stat(buffer, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -1;
+}
+
+const char *join_path(char *buffer, size_t size, const char *dir, const char *name)
+{
+    snprintf(buffer, size, "%s/%s", dir, name);
+    return buffer;
+}
