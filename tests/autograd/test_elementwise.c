@@ -315,7 +315,8 @@ START_TEST(test_float32_stays_float32)
                        ag_maximum(a, a), ag_minimum(a, a), ag_where(mask, a, a),
                        ag_masked_fill(a, mask, 1e300), ag_clamp(a, 0.25, 1e300),
                        ag_var(a, 1, (const int[]){1}, 1, false), ag_max(a, 0, NULL, false),
-                       ag_min(a, 1, (const int[]){0}, true), ag_logsumexp(a, 1, (const int[]){-1}, true)};
+                       ag_min(a, 1, (const int[]){0}, true),
+                       ag_logsumexp(a, 1, (const int[]){-1}, true)};
     for (size_t i = 0; i < sizeof ys / sizeof ys[0]; i++) {
         ck_assert_msg(ys[i] != NULL, "op %zu: %s", i, nd_last_error());
         ck_assert_int_eq(nd_dtype_of(ag_value(ys[i])), ND_FLOAT32);
@@ -367,7 +368,8 @@ START_TEST(test_errors_in_torch_words)
     ag_tensor *a = ag_param(v), *z = ag_param(empty);
 
     ck_assert_ptr_null(ag_where(fmask, a, a));
-    ck_assert_error("where expected condition to be a boolean tensor, but got a tensor with dtype Float");
+    ck_assert_error("where expected condition to be a boolean tensor, but got a tensor with dtype "
+                    "Float");
     ck_assert_ptr_null(ag_masked_fill(a, imask, 1.0));
     ck_assert_error("masked_fill_ only supports boolean masks, but got mask with dtype Long");
     nd_clear_error();

@@ -65,7 +65,8 @@ static int check_mask(const nd_array *mask, bool condition)
     const char *op = condition ? "where" : "masked_fill";
     if (!mask) {
         if (nd_last_status() == ND_OK)
-            nd_set_last_error(ND_ERR_VALUE, "%s: the %s is NULL", op, condition ? "condition" : "mask");
+            nd_set_last_error(ND_ERR_VALUE, "%s: the %s is NULL", op,
+                              condition ? "condition" : "mask");
         return nd_last_status();
     }
     if (nd_dtype_of(mask) == ND_BOOL)
@@ -78,7 +79,7 @@ static int check_mask(const nd_array *mask, bool condition)
                              "mask with dtype %s", dtype);
 }
 
-/* ---- maximum / minimum: y = max(a, b), y = min(a, b) elementwise ----------------- */
+/* ---- maximum / minimum: y = max(a, b), y = min(a, b) elementwise ------------------------ */
 
 static nd_array *maximum_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
@@ -143,7 +144,7 @@ ag_tensor *ag_minimum(ag_tensor *a, ag_tensor *b)
     return ag_apply(&minimum_op, 2, (ag_tensor *[]){a, b}, NULL, 0);
 }
 
-/* ---- where: y = cond ? a : b ------------------------------------------------------- */
+/* ---- where: y = cond ? a : b ------------------------------------------------------------ */
 
 /* The condition travels to the forward as a pointer in the params (valid
  * only during the call); the forward saves a copy as saved[0]. */
@@ -173,7 +174,7 @@ ag_tensor *ag_where(const nd_array *cond, ag_tensor *a, ag_tensor *b)
     return ag_apply(&where_op, 2, (ag_tensor *[]){a, b}, &cond, sizeof cond);
 }
 
-/* ---- masked_fill: y = mask ? value : a ---------------------------------------------- */
+/* ---- masked_fill: y = mask ? value : a -------------------------------------------------- */
 
 typedef struct masked_fill_params {
     const nd_array *mask;   /* valid during the forward only; it saves a copy */
@@ -206,7 +207,7 @@ ag_tensor *ag_masked_fill(ag_tensor *a, const nd_array *mask, double value)
     return ag_apply(&masked_fill_op, 1, &a, &p, sizeof p);
 }
 
-/* ---- clamp: y = min(max(a, lo), hi) --------------------------------------------------- */
+/* ---- clamp: y = min(max(a, lo), hi) ----------------------------------------------------- */
 
 typedef struct clamp_params {
     double lo, hi;   /* NaN: no bound on that side */

@@ -131,7 +131,7 @@ static double reduced_count(const nd_array *a, const nd_array *y)
     return nd_size(y) > 0 ? (double)nd_size(a) / (double)nd_size(y) : 0.0;
 }
 
-/* ---- var: y = sum((a - mean(a))^2) / (N - correction) over axes --------------------- */
+/* ---- var: y = sum((a - mean(a))^2) / (N - correction) over axes ------------------------- */
 
 typedef struct var_params {
     reduce_params r;
@@ -174,7 +174,7 @@ ag_tensor *ag_var(ag_tensor *a, int naxes, const int *axes, int correction, bool
     return ag_apply(&var_op, 1, &a, &p, sizeof p);
 }
 
-/* ---- max / min: y = amax(a, axes), y = amin(a, axes) ------------------------------ */
+/* ---- max / min: y = amax(a, axes), y = amin(a, axes) ------------------------------------ */
 
 static nd_array *max_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
@@ -251,7 +251,7 @@ ag_tensor *ag_min(ag_tensor *a, int naxes, const int *axes, bool keepdims)
     return extremum(&min_op, "amin", a, naxes, axes, keepdims);
 }
 
-/* ---- logsumexp: y = log(sum(exp(a))) over axes ------------------------------------ */
+/* ---- logsumexp: y = log(sum(exp(a))) over axes ------------------------------------------ */
 
 /* Computed as m + log(sum(exp(a - m))), m the max (nd_logsumexp): no
  * overflow. */

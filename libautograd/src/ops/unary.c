@@ -81,7 +81,7 @@ static int result(nd_array *g, nd_array **dx)
     return g ? 0 : nd_last_status();
 }
 
-/* ---- exp: y = e^x --------------------------------------------------------------- */
+/* ---- exp: y = e^x ----------------------------------------------------------------------- */
 
 static nd_array *exp_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
@@ -99,7 +99,7 @@ static const ag_op exp_op = {"exp", exp_forward, exp_backward};
 
 ag_tensor *ag_exp(ag_tensor *a) { return ag_apply(&exp_op, 1, &a, NULL, 0); }
 
-/* ---- log: y = ln x ----------------------------------------------------------------- */
+/* ---- log: y = ln x ---------------------------------------------------------------------- */
 
 static nd_array *log_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
@@ -117,7 +117,7 @@ static const ag_op log_op = {"log", log_forward, log_backward};
 
 ag_tensor *ag_log(ag_tensor *a) { return ag_apply(&log_op, 1, &a, NULL, 0); }
 
-/* ---- sqrt: y = x^(1/2) --------------------------------------------------------------- */
+/* ---- sqrt: y = x^(1/2) ------------------------------------------------------------------ */
 
 static nd_array *sqrt_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
@@ -159,7 +159,7 @@ static const ag_op rsqrt_op = {"rsqrt", rsqrt_forward, rsqrt_backward};
 
 ag_tensor *ag_rsqrt(ag_tensor *a) { return ag_apply(&rsqrt_op, 1, &a, NULL, 0); }
 
-/* ---- tanh ---------------------------------------------------------------------------------- */
+/* ---- tanh ------------------------------------------------------------------------------- */
 
 static nd_array *tanh_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
@@ -180,7 +180,7 @@ static const ag_op tanh_op = {"tanh", tanh_forward, tanh_backward};
 
 ag_tensor *ag_tanh(ag_tensor *a) { return ag_apply(&tanh_op, 1, &a, NULL, 0); }
 
-/* ---- sigmoid: y = 1 / (1 + e^-x) ------------------------------------------------------------ */
+/* ---- sigmoid: y = 1 / (1 + e^-x) -------------------------------------------------------- */
 
 /* e^-x overflows to inf for x < -89 (float32) and 1 / inf = 0: the limit. */
 static nd_array *sigmoid_forward(ag_ctx *ctx, int n, const nd_array *const *x)
@@ -207,7 +207,7 @@ static const ag_op sigmoid_op = {"sigmoid", sigmoid_forward, sigmoid_backward};
 
 ag_tensor *ag_sigmoid(ag_tensor *a) { return ag_apply(&sigmoid_op, 1, &a, NULL, 0); }
 
-/* ---- relu: y = max(x, 0) --------------------------------------------------------------------- */
+/* ---- relu: y = max(x, 0) ---------------------------------------------------------------- */
 
 /* NaN stays NaN (maximum propagates it), as torch.relu. */
 static nd_array *relu_forward(ag_ctx *ctx, int n, const nd_array *const *x)
@@ -221,9 +221,10 @@ static nd_array *relu_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 static int relu_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     nd_array *off = with_scalar(nd_less_equal, ag_ctx_output(ctx), 0.0);
-    nd_array *g = off ? nd_copy(dy) : NULL;
-    g = zero_where_(g, off);
+    nd_array *zero = off ? nd_scalar(nd_dtype_of(dy), 0.0) : NULL;
+    nd_array *g = zero ? nd_where(off, zero, dy) : NULL;
     nd_free(off);
+    nd_free(zero);
     return result(g, dx);
 }
 
@@ -231,7 +232,7 @@ static const ag_op relu_op = {"relu", relu_forward, relu_backward};
 
 ag_tensor *ag_relu(ag_tensor *a) { return ag_apply(&relu_op, 1, &a, NULL, 0); }
 
-/* ---- abs: y = |x| --------------------------------------------------------------------------------- */
+/* ---- abs: y = |x| ----------------------------------------------------------------------- */
 
 static nd_array *abs_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
@@ -254,7 +255,7 @@ static const ag_op abs_op = {"abs", abs_forward, abs_backward};
 
 ag_tensor *ag_abs(ag_tensor *a) { return ag_apply(&abs_op, 1, &a, NULL, 0); }
 
-/* ---- square: y = x^2 -------------------------------------------------------------------------------- */
+/* ---- square: y = x^2 -------------------------------------------------------------------- */
 
 static nd_array *square_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
@@ -272,7 +273,7 @@ static const ag_op square_op = {"square", square_forward, square_backward};
 
 ag_tensor *ag_square(ag_tensor *a) { return ag_apply(&square_op, 1, &a, NULL, 0); }
 
-/* ---- pow: y = a^b, b a tensor ---------------------------------------------------------------------- */
+/* ---- pow: y = a^b, b a tensor ----------------------------------------------------------- */
 
 static nd_array *pow_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
@@ -321,7 +322,7 @@ ag_tensor *ag_pow(ag_tensor *a, ag_tensor *b)
     return ag_apply(&pow_op, 2, (ag_tensor *[]){a, b}, NULL, 0);
 }
 
-/* ---- pow_scalar: y = a^p, p a number ------------------------------------------------------------------ */
+/* ---- pow_scalar: y = a^p, p a number ---------------------------------------------------- */
 
 static nd_array *pow_scalar_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {

@@ -90,7 +90,8 @@ for dt in (np.float32, np.float64):
     cases.add('minimum', [a, b], lambda t: torch.minimum(t[0], t[1]))
     # mixed dtypes promote (float32 with float64)
     other = np.float64 if f32 else np.float32
-    cases.add('maximum', [ties(3, 4, dtype=dt), ties(4, dtype=other)], lambda t: torch.maximum(t[0], t[1]))
+    cases.add('maximum', [ties(3, 4, dtype=dt), ties(4, dtype=other)],
+              lambda t: torch.maximum(t[0], t[1]))
     cases.add('where', [rng.random((3, 4)) < 0.5, r(3, 4, dtype=dt), r(4, dtype=other)],
               lambda t: torch.where(t[0], t[1], t[2]))
     # masked_fill broadcasting the mask over a and a over the mask
@@ -106,7 +107,8 @@ for dt in (np.float32, np.float64):
         if hi == hi:
             kw['max'] = hi
         for x in (at, r(3, 4, dtype=dt), r(0, 2, dtype=dt)):
-            cases.add('clamp', [x], lambda t: torch.clamp(t[0], **kw), params='lo=%r hi=%r' % (lo, hi))
+            cases.add('clamp', [x], lambda t: torch.clamp(t[0], **kw),
+                      params='lo=%r hi=%r' % (lo, hi))
 
     # reductions
     x = r(2, 3, 4, dtype=dt)
@@ -115,7 +117,8 @@ for dt in (np.float32, np.float64):
                        ((2, 0), True)]:
         dims = axes if axes else tuple(range(x.ndim))
         for corr in (0, 1, 2):
-            cases.add('var', [x], lambda t: torch.var(t[0], dim=dims, correction=corr, keepdim=keep),
+            cases.add('var', [x],
+                      lambda t: torch.var(t[0], dim=dims, correction=corr, keepdim=keep),
                       params=dims_params(axes, keep, correction=corr), rtol=3e-5 if f32 else None)
         for v in (x, tx):
             cases.add('max', [v], lambda t: torch.amax(t[0], dim=dims, keepdim=keep),
@@ -129,13 +132,16 @@ for dt in (np.float32, np.float64):
                         [-inf, -inf, -inf, -inf], [-inf, 0.0, 1.0, -inf]], dtype=dt)
     for axis in (0, 1):
         for name, fn in [('max', torch.amax), ('min', torch.amin), ('logsumexp', torch.logsumexp)]:
-            cases.add(name, [special], lambda t, fn=fn: fn(t[0], dim=(axis,)), params=dims_params((axis,), False))
+            cases.add(name, [special], lambda t, fn=fn: fn(t[0], dim=(axis,)),
+                      params=dims_params((axis,), False))
     cases.add('var', [special[:3]], lambda t: torch.var(t[0], dim=(1,), correction=1),
               params=dims_params((1,), False, correction=1), rtol=3e-5 if f32 else None)
     # 0-d inputs and empty outputs
     s = r(dtype=dt)
     for name, fn in [('max', torch.amax), ('min', torch.amin), ('logsumexp', torch.logsumexp)]:
         cases.add(name, [s], lambda t, fn=fn: fn(t[0], dim=(0,)), params='axes=0 keepdims=0')
-        cases.add(name, [r(0, 3, dtype=dt)], lambda t, fn=fn: fn(t[0], dim=(1,)), params='axes=1 keepdims=0')
-    cases.add('var', [s], lambda t: torch.var(t[0], dim=(-1,), correction=0), params='axes=-1 keepdims=1 correction=0')
+        cases.add(name, [r(0, 3, dtype=dt)], lambda t, fn=fn: fn(t[0], dim=(1,)),
+                  params='axes=1 keepdims=0')
+    cases.add('var', [s], lambda t: torch.var(t[0], dim=(-1,), correction=0, keepdim=True),
+              params='axes=-1 keepdims=1 correction=0')
 cases.save()
