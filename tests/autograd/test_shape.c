@@ -370,6 +370,12 @@ START_TEST(test_embedding_accumulates_repeated_rows)
     nd_array *ids = nd_from_data(ND_INT32, 2, (const int64_t[]){2, 3}, (const int32_t[]){1, 3, 1, 1, 0, 3});
     ag_tensor *weight = ag_param(w);
     ag_tensor *y = ag_embedding(weight, ids);
+    /* non-contiguous indices: the same rows, transposed */
+    nd_array *ids_t = nd_transpose(ids, NULL);
+    ag_tensor *y_t = ag_embedding(weight, ids_t);
+    ck_assert_shape(ag_value(y_t), ND_FLOAT32, 3, 3, 2, 2);
+    ck_assert_values(ag_value(y_t), 2, 3, 2, 3, 6, 7, 0, 1, 2, 3, 6, 7);
+    nd_free(ids_t);
     nd_free(ids);   /* the op keeps its own copy */
     ck_assert_shape(ag_value(y), ND_FLOAT32, 3, 2, 3, 2);
     ck_assert_values(ag_value(y), 2, 3, 6, 7, 2, 3, 2, 3, 0, 1, 6, 7);
@@ -408,6 +414,18 @@ START_TEST(test_take_along_axis_accumulates_duplicates)
     ck_assert_values(ag_value(t), 0, 0, 2, 3, 3, 5);
     ck_assert_int_eq(ag_backward(ag_sum(t, 0, NULL, false)), 0);
     ck_assert_values(ag_grad(a), 2, 0, 1, 2, 0, 1);
+    /* take from a 0-d tensor, which counts as shape (1,) */
+    nd_array *sv = nd_scalar(ND_FLOAT64, 1.5);
+    ag_tensor *s = ag_param(sv);
+    nd_array *s_ids = int_array(1, (const int64_t[]){3}, (const int64_t[]){0, -1, 0});
+    ag_tensor *st = ag_take(s, s_ids, 0);
+    ck_assert_values(ag_value(st), 1.5, 1.5, 1.5);
+    ck_assert_int_eq(ag_backward(ag_sum(st, 0, NULL, false)), 0);
+    ck_assert_int_eq(nd_ndim(ag_grad(s)), 0);
+    ck_assert_values(ag_grad(s), 3);
+    ag_tensor_free(s);
+    nd_free(sv);
+    nd_free(s_ids);
     ag_tape_reset();
     ag_tensor_free(a);
     nd_free(v);

@@ -463,14 +463,14 @@ int ag_split(ag_tensor *a, int n, const int64_t *sizes, int axis, ag_tensor **ou
     int64_t length = nd_shape(value)[axis], total = 0;
     if (!sizes && length % n != 0)
         return nd_set_last_error(ND_ERR_VALUE, "array split does not result in an equal division");
-    bool negative = false;
+    bool negative = false, overflow = false;
     for (int i = 0; sizes && i < n; i++) {
         negative = negative || sizes[i] < 0;
-        total += sizes[i] > 0 ? sizes[i] : 0;
+        overflow = overflow || __builtin_add_overflow(total, sizes[i] > 0 ? sizes[i] : 0, &total);
     }
-    if (sizes && (negative || total != length)) {
+    if (sizes && (negative || overflow || total != length)) {
         char buf[1024];
-        format_sizes(buf, sizeof buf, n < ND_MAXDIMS * 4 ? n : ND_MAXDIMS * 4, sizes);
+        format_sizes(buf, sizeof buf, n, sizes);
         if (negative)
             return nd_set_last_error(ND_ERR_VALUE, "split_with_sizes expects split_sizes have "
                                      "only non-negative entries, but got split_sizes=%s", buf);
