@@ -281,7 +281,100 @@ AG_API ag_tensor *ag_logsumexp(ag_tensor *a, int naxes, const int *axes, bool ke
 /* Ops: reductions, shapes and indexing                                     */
 /* ------------------------------------------------------------------------ */
 
-/* (section of ops/reduce.c, ops/shape.c, ops/index.c: declarations land here) */
+/* Shapes (ops/shape.c). Each returns a new tape tensor whose value may be a
+ * libnd VIEW of the input's value (reshape, permute, slice, squeeze, ...):
+ * tape values are never modified, so sharing is safe. Axes count from the
+ * end when negative; an axis out of range fails with PyTorch's "Dimension
+ * out of range (expected to be in range of [-2, 1], but got 3)". dtype is
+ * kept (concat/stack promote mixed inputs as NumPy). */
+
+/* a.reshape(shape): the same elements in C order, a view when the strides
+ * allow (numpy.reshape's rule). One size may be -1 (inferred). Errors: "only
+ * one dimension can be inferred", "invalid shape dimension -2", "shape '[4]'
+ * is invalid for input of size 6". */
+AG_API ag_tensor *ag_reshape(ag_tensor *a, int ndim, const int64_t *shape);
+/* torch.permute(a, axes): output axis d is input axis axes[d]; naxes must be
+ * a's ndim ("permute(): number of dimensions in the tensor input does not
+ * match the length of the desired ordering of dimensions i.e. input.dim() =
+ * 2 is not equal to len(dims) = 1"), no repeats ("permute(): duplicate dims
+ * are not allowed."). Backward: dy permuted by the inverse permutation. */
+AG_API ag_tensor *ag_permute(ag_tensor *a, int naxes, const int *axes);
+/* numpy.transpose(a, axes): axes holds a's ndim entries (as ag_permute), or
+ * is NULL to reverse the axes (a.T). Recorded as "permute". */
+AG_API ag_tensor *ag_transpose(ag_tensor *a, const int *axes);
+/* a.swapaxes(d1, d2) (torch.transpose(a, d1, d2)): view. */
+AG_API ag_tensor *ag_swapaxes(ag_tensor *a, int d1, int d2);
+/* a[..., start:stop:step, ...] on one axis with NumPy's slice semantics:
+ * ND_NONE for an omitted bound, negative bounds count from the end, out of
+ * range bounds clamp, step may be negative (a[::-1]); step 0: "slice step
+ * cannot be zero"; a 0-d a: "slice() cannot be applied to a 0-dim tensor.".
+ * View. Backward: dy written into zeros of a's shape at the sliced
+ * positions. */
+AG_API ag_tensor *ag_slice(ag_tensor *a, int axis, int64_t start, int64_t stop, int64_t step);
+/* torch.cat(tensors, axis): n >= 1 tensors of one rank (not 0-d), equal
+ * sizes except along axis. Copy. Any n (more than ag_apply's 8 are joined in
+ * groups, recorded as several "concat" nodes). Errors: "torch.cat(): expected
+ * a non-empty list of Tensors", "zero-dimensional tensor (at position 0)
+ * cannot be concatenated", "Tensors must have same number of dimensions: got
+ * 2 and 1", "Sizes of tensors must match except in dimension 1. Expected
+ * size 2 but got size 3 for tensor number 1 in the list.". Backward: slices
+ * of dy. */
+AG_API ag_tensor *ag_concat(int n, ag_tensor *const *tensors, int axis);
+/* torch.stack(tensors, axis): n >= 1 tensors of one shape joined along a new
+ * axis in [-(ndim+1), ndim]. Copy; any n, as ag_concat. Errors: "stack
+ * expects a non-empty TensorList", "stack expects each tensor to be equal
+ * size, but got [2, 3] at entry 0 and [2, 2] at entry 1". */
+AG_API ag_tensor *ag_stack(int n, ag_tensor *const *tensors, int axis);
+/* torch.split(a, sizes, axis): n pieces along axis, piece i of length
+ * sizes[i] (each >= 0, summing to the axis length: "split_with_sizes expects
+ * split_sizes to sum exactly to 6 (input tensor's size at dimension 0), but
+ * got split_sizes=[2, 3]"). sizes NULL: n equal pieces (the axis length must
+ * divide: "array split does not result in an equal division"). Each piece
+ * is one ag_slice of a (a view; its own node, so backpropagating through k
+ * pieces adds k slice gradients). Writes the n tape tensors to outputs[] and
+ * returns 0, or a negative status with every outputs[i] NULL. */
+AG_API int ag_split(ag_tensor *a, int n, const int64_t *sizes, int axis, ag_tensor **outputs);
+/* torch.broadcast_to(a, shape) / a.expand(shape): read-only view; at least
+ * a's ndim sizes, -1 keeps a's size. Errors: "the number of sizes provided
+ * (1) must be greater or equal to the number of dimensions in the tensor
+ * (2)", "The expanded size of the tensor (4) must match the existing size
+ * (2) at non-singleton dimension 0.  Target sizes: [4, 3].  Tensor sizes:
+ * [2, 3]". Backward: dy summed over the broadcast axes (the tape's
+ * reduction). */
+AG_API ag_tensor *ag_broadcast_to(ag_tensor *a, int ndim, const int64_t *shape);
+/* a.unsqueeze(axis) (numpy.expand_dims): a size-1 axis inserted at axis in
+ * [-(ndim+1), ndim]. View. */
+AG_API ag_tensor *ag_expand_dims(ag_tensor *a, int axis);
+/* a.squeeze(axes), PyTorch's rule: naxes 0 removes every size-1 axis;
+ * listed axes are removed if their size is 1 and KEPT otherwise (NumPy
+ * would fail); an axis listed twice: "dim 0 appears multiple times in the
+ * list of dims". View. */
+AG_API ag_tensor *ag_squeeze(ag_tensor *a, int naxes, const int *axes);
+
+/* Indexing (ops/index.c). indices: an nd_array of any integer dtype and any
+ * shape (not a tensor: it gets no gradient); the forward copies it, so the
+ * caller may reuse or free it right after the call. Not an integer dtype:
+ * "Expected tensor for argument #1 'indices' to have one of the following
+ * scalar types: Long, Int; but got float64 instead (while checking
+ * arguments for embedding)". Backwards scatter-add dy into zeros of the
+ * input's shape; repeated indices ACCUMULATE. */
+
+/* torch.nn.functional.embedding: rows of weight (V, C) picked by indices,
+ * shape indices.shape + (C,). Indices must lie in [0, V) ("index out of
+ * range in self"; no counting from the end); weight must be 2-D ("'weight'
+ * must be 2-D"). Backward: dweight = zeros (V, C) with each dy row added to
+ * row indices[j] (nd_add_at; contiguous rows). */
+AG_API ag_tensor *ag_embedding(ag_tensor *weight, const nd_array *indices);
+/* numpy.take(a, indices, axis): shape a.shape[:axis] + indices.shape +
+ * a.shape[axis+1:]; negative indices count from the end; out of range:
+ * "index 5 is out of bounds for axis 0 with size 3". Copy. */
+AG_API ag_tensor *ag_take(ag_tensor *a, const nd_array *indices, int axis);
+/* numpy.take_along_axis / torch.take_along_dim(a, indices, axis) (torch.gather
+ * with broadcasting): indices has a's ndim ("torch.take_along_dim(): input
+ * and indices should have the same number of dimensions, but got 2
+ * dimensions for input, and 1 dimensions for indices") and broadcasts
+ * against a on the other axes; negative indices count from the end. Copy. */
+AG_API ag_tensor *ag_take_along_axis(ag_tensor *a, const nd_array *indices, int axis);
 
 /* ------------------------------------------------------------------------ */
 /* Ops: fused and composed network layers                                   */
