@@ -209,7 +209,73 @@ AG_API ag_tensor *ag_mean(ag_tensor *a, int naxes, const int *axes, bool keepdim
 /* Ops: elementwise and unary math                                          */
 /* ------------------------------------------------------------------------ */
 
-/* (section of ops/elementwise.c, ops/unary.c: declarations land here) */
+/* Unary math (ops/unary.c). One float tensor in, one of the same shape and
+ * dtype out; NULL in gives NULL out. Gradients at the edges are PyTorch's:
+ * relu and abs have gradient 0 at 0 (abs also at NaN); log, sqrt and rsqrt
+ * give inf/NaN outside their domain as torch does, without an error. */
+AG_API ag_tensor *ag_exp(ag_tensor *a);       /* e^a */
+AG_API ag_tensor *ag_log(ag_tensor *a);       /* ln a */
+AG_API ag_tensor *ag_sqrt(ag_tensor *a);      /* a^(1/2) */
+AG_API ag_tensor *ag_rsqrt(ag_tensor *a);     /* 1 / sqrt(a) */
+AG_API ag_tensor *ag_tanh(ag_tensor *a);
+AG_API ag_tensor *ag_sigmoid(ag_tensor *a);   /* 1 / (1 + e^-a) */
+AG_API ag_tensor *ag_relu(ag_tensor *a);      /* max(a, 0); NaN stays NaN */
+AG_API ag_tensor *ag_abs(ag_tensor *a);       /* |a| */
+AG_API ag_tensor *ag_square(ag_tensor *a);    /* a^2 */
+/* a^b elementwise, a and b broadcast (torch.pow). dL/da is 0 where b == 0
+ * and dL/db is 0 where a == 0 and b >= 0 (torch's choices: 0^0 and 0^b
+ * have finite gradients). A negative a with a non-integer b gives NaN. */
+AG_API ag_tensor *ag_pow(ag_tensor *a, ag_tensor *b);
+/* a^p for a number p, computed in a's dtype (float32 stays float32);
+ * p == 0 gives ones with gradient 0. */
+AG_API ag_tensor *ag_pow_scalar(ag_tensor *a, double p);
+
+/* Elementwise selection (ops/elementwise.c). Inputs broadcast as in NumPy,
+ * the result has result_type of the tensor inputs. */
+
+/* torch.maximum / torch.minimum: NaN in either input gives NaN. At a tie
+ * (a == b) the gradient is split equally, dL/dy / 2 to each input, as in
+ * torch 1.13; with a NaN both inputs receive dL/dy. */
+AG_API ag_tensor *ag_maximum(ag_tensor *a, ag_tensor *b);
+AG_API ag_tensor *ag_minimum(ag_tensor *a, ag_tensor *b);
+/* torch.where(cond, a, b): a where cond, else b; cond (bool, else "where
+ * expected condition to be a boolean tensor, but got a tensor with dtype
+ * Float") broadcasts with a and b. cond is borrowed for the call only: a
+ * copy is kept for the backward. dL/da = dL/dy where cond, dL/db elsewhere. */
+AG_API ag_tensor *ag_where(const nd_array *cond, ag_tensor *a, ag_tensor *b);
+/* torch.masked_fill (out of place): value where mask, else a; mask (bool,
+ * else "masked_fill_ only supports boolean masks, but got mask with dtype
+ * Float") broadcasts with a, and is copied as ag_where's cond. The gradient
+ * is 0 where filled. */
+AG_API ag_tensor *ag_masked_fill(ag_tensor *a, const nd_array *mask, double value);
+/* torch.clamp(a, lo, hi): lo or hi NAN means no bound on that side (both
+ * NAN: "torch.clamp: At least one of 'min' or 'max' must not be None");
+ * +-INFINITY works too. The bounds are cast to a's dtype. The gradient
+ * passes where lo <= a <= hi, bounds included, and is 0 elsewhere and at
+ * NaN; lo > hi gives hi everywhere with gradient 0 (as torch). */
+AG_API ag_tensor *ag_clamp(ag_tensor *a, double lo, double hi);
+
+/* Reductions beyond sum/mean (ops/reduce.c). naxes axes (naxes 0: all),
+ * keepdims as ag_sum. Axes are checked in torch's words: "Dimension out of
+ * range (expected to be in range of [-2, 1], but got 3)", "dim 0 appears
+ * multiple times in the list of dims"; a 0-d tensor takes dim 0 or -1. */
+
+/* torch.var(a, dim, correction=correction, keepdim): the sum of squared
+ * deviations from the mean over N - correction (torch's default correction
+ * is 1, the unbiased estimate; 0 is the population variance). N <=
+ * correction gives inf/NaN as torch. */
+AG_API ag_tensor *ag_var(ag_tensor *a, int naxes, const int *axes, int correction, bool keepdims);
+/* torch.amax / torch.amin: the largest / smallest element over the axes.
+ * The gradient is split evenly among the elements equal to the result (a
+ * row with two maxima sends dL/dy / 2 to each), as torch's amax; NaN
+ * propagates, and a NaN result gives NaN gradients to its row. An empty
+ * reduction fails: "amax(): Expected reduction dim 1 to have non-zero
+ * size." */
+AG_API ag_tensor *ag_max(ag_tensor *a, int naxes, const int *axes, bool keepdims);
+AG_API ag_tensor *ag_min(ag_tensor *a, int naxes, const int *axes, bool keepdims);
+/* torch.logsumexp: log(sum(exp(a))) over the axes, without overflow; all
+ * -inf gives -inf. dL/da = dL/dy * softmax(a) over the axes. */
+AG_API ag_tensor *ag_logsumexp(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 
 /* ------------------------------------------------------------------------ */
 /* Ops: reductions, shapes and indexing                                     */

@@ -88,3 +88,201 @@ ag_tensor *ag_mean(ag_tensor *a, int naxes, const int *axes, bool keepdims)
     reduce_params p = make_params(naxes, axes, keepdims);
     return ag_apply(&mean_op, 1, (ag_tensor *[]){a}, &p, sizeof p);
 }
+
+/*
+ * var, amax/amin (ag_max / ag_min), logsumexp. Their axes are checked in
+ * torch's words before the op runs, and a 0-d tensor takes dim 0 or -1 as
+ * torch does (reducing over its one element).
+ */
+
+/* Checks naxes/axes against a as torch does and fills *p (naxes 0: all
+ * axes). Returns 0 or a negative status with torch's message. */
+static int checked_params(const ag_tensor *a, int naxes, const int *axes, bool keepdims,
+                          reduce_params *p)
+{
+    *p = make_params(0, NULL, keepdims);
+    if (naxes < 0 || naxes > ND_MAXDIMS || (naxes > 0 && !axes))
+        return nd_set_last_error(ND_ERR_VALUE, "expected 0 to %d dims (naxes) with a list of "
+                                 "them, but got %d", ND_MAXDIMS, naxes);
+    if (!a)
+        return 0;   /* ag_apply propagates the NULL input */
+    int nd = nd_ndim(ag_value(a));
+    int wrap = nd > 0 ? nd : 1;   /* torch: a 0-d tensor has dims [-1, 0] */
+    bool seen[ND_MAXDIMS] = {0};
+    for (int i = 0; i < naxes; i++) {
+        if (axes[i] < -wrap || axes[i] >= wrap)
+            return nd_set_last_error(ND_ERR_INDEX, "Dimension out of range (expected to be in "
+                                     "range of [%d, %d], but got %d)", -wrap, wrap - 1, axes[i]);
+        int d = axes[i] < 0 ? axes[i] + wrap : axes[i];
+        if (seen[d])
+            return nd_set_last_error(ND_ERR_VALUE, "dim %d appears multiple times in the list "
+                                     "of dims", d);
+        seen[d] = true;
+        p->axes[p->naxes++] = d;
+    }
+    if (nd == 0)
+        p->naxes = 0;
+    return 0;
+}
+
+/* The number of elements reduced into each output: N = size(a) / size(y). */
+static double reduced_count(const nd_array *a, const nd_array *y)
+{
+    return nd_size(y) > 0 ? (double)nd_size(a) / (double)nd_size(y) : 0.0;
+}
+
+/* ---- var: y = sum((a - mean(a))^2) / (N - correction) over axes --------------------- */
+
+typedef struct var_params {
+    reduce_params r;
+    int correction;   /* torch's correction, NumPy's ddof */
+} var_params;
+
+static nd_array *var_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    const var_params *p = ag_ctx_params(ctx);
+    return nd_var(x[0], p->r.naxes, p->r.axes, p->correction, p->r.keepdims);
+}
+
+/* dL/da = dL/dy * 2 (a - mean(a)) / (N - correction), dL/dy broadcast back.
+ * The mean is recomputed here (one reduction) rather than saved by the
+ * forward, which nd_var computes internally. */
+static int var_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    const var_params *p = ag_ctx_params(ctx);
+    const nd_array *a = ag_ctx_input(ctx, 0);
+    double n = reduced_count(a, ag_ctx_output(ctx));
+    nd_array *t[4] = {nd_mean(a, p->r.naxes, p->r.axes, true),
+                      nd_scalar(nd_dtype_of(dy), 2.0 / (n - p->correction)),
+                      expand_back(dy, a, &p->r), NULL};
+    nd_array *g = t[3] = t[0] && t[1] && t[2] ? nd_subtract(a, t[0]) : NULL;   /* a - mean */
+    if (!g || nd_multiply_out(g, t[1], g) < 0 || nd_multiply_out(g, t[2], g) < 0)
+        return ag_free_arrays(nd_last_status(), 4, t);
+    t[3] = NULL;
+    dx[0] = g;
+    return ag_free_arrays(0, 4, t);
+}
+
+static const ag_op var_op = {"var", var_forward, var_backward};
+
+ag_tensor *ag_var(ag_tensor *a, int naxes, const int *axes, int correction, bool keepdims)
+{
+    var_params p = {.correction = correction};
+    if (checked_params(a, naxes, axes, keepdims, &p.r) < 0)
+        return NULL;
+    return ag_apply(&var_op, 1, &a, &p, sizeof p);
+}
+
+/* ---- max / min: y = amax(a, axes), y = amin(a, axes) ------------------------------ */
+
+static nd_array *max_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    const reduce_params *p = ag_ctx_params(ctx);
+    return nd_max(x[0], p->naxes, p->axes, p->keepdims);
+}
+
+static nd_array *min_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    const reduce_params *p = ag_ctx_params(ctx);
+    return nd_min(x[0], p->naxes, p->axes, p->keepdims);
+}
+
+/* torch.amax/amin's rule: the gradient is split evenly among the elements
+ * equal to the result,
+ *     hit = (a == y broadcast back),  count = sum(hit, axes),
+ *     dL/da = (dL/dy / count) broadcast back * hit.
+ * Shared by max and min. A NaN result matches nothing (count 0), so its
+ * elements get NaN, as in torch. */
+static int extremum_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    const reduce_params *p = ag_ctx_params(ctx);
+    const nd_array *a = ag_ctx_input(ctx, 0);
+    nd_array *t[5] = {expand_back(ag_ctx_output(ctx), a, p), NULL, NULL, NULL, NULL};
+    nd_array *hit = t[1] = t[0] ? nd_equal(a, t[0]) : NULL;                     /* a's shape */
+    nd_array *count = t[2] = hit ? nd_sum(hit, p->naxes, p->axes, true) : NULL;   /* kept, int64 */
+    nd_array *dy_kept = t[3] = count ? nd_reshape(dy, nd_ndim(count), nd_shape(count)) : NULL;
+    nd_array *share = t[4] = dy_kept ? nd_astype(count, nd_dtype_of(dy)) : NULL;
+    if (!share || nd_divide_out(dy_kept, share, share) < 0)   /* share = dy / count */
+        return ag_free_arrays(nd_last_status(), 5, t);
+    dx[0] = nd_multiply(share, hit);
+    return ag_free_arrays(dx[0] ? 0 : nd_last_status(), 5, t);
+}
+
+static const ag_op max_op = {"max", max_forward, extremum_backward};
+static const ag_op min_op = {"min", min_forward, extremum_backward};
+
+/* torch's amax/amin refuse an empty reduction (there is no identity). */
+static int check_nonempty(const char *name, const ag_tensor *a, int naxes, const int *axes)
+{
+    if (!a)
+        return 0;
+    const nd_array *v = ag_value(a);
+    if (naxes == 0 && nd_size(v) == 0)
+        return nd_set_last_error(ND_ERR_VALUE, "%s(): Expected reduction dim to be specified for "
+                                 "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                                 "argument.", name);
+    for (int i = 0; i < naxes && nd_ndim(v) > 0; i++)
+        if (nd_shape(v)[(axes[i] + nd_ndim(v)) % nd_ndim(v)] == 0)
+            return nd_set_last_error(ND_ERR_INDEX, "%s(): Expected reduction dim %d to have "
+                                     "non-zero size.", name, axes[i]);
+    return 0;
+}
+
+static ag_tensor *extremum(const ag_op *op, const char *name, ag_tensor *a, int naxes,
+                           const int *axes, bool keepdims)
+{
+    reduce_params p;
+    if (checked_params(a, naxes, axes, keepdims, &p) < 0 ||
+        check_nonempty(name, a, naxes, axes) < 0)
+        return NULL;
+    return ag_apply(op, 1, &a, &p, sizeof p);
+}
+
+ag_tensor *ag_max(ag_tensor *a, int naxes, const int *axes, bool keepdims)
+{
+    return extremum(&max_op, "amax", a, naxes, axes, keepdims);
+}
+
+ag_tensor *ag_min(ag_tensor *a, int naxes, const int *axes, bool keepdims)
+{
+    return extremum(&min_op, "amin", a, naxes, axes, keepdims);
+}
+
+/* ---- logsumexp: y = log(sum(exp(a))) over axes ------------------------------------ */
+
+/* Computed as m + log(sum(exp(a - m))), m the max (nd_logsumexp): no
+ * overflow. */
+static nd_array *logsumexp_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    const reduce_params *p = ag_ctx_params(ctx);
+    return nd_logsumexp(x[0], p->naxes, p->axes, p->keepdims);
+}
+
+/* dL/da = dL/dy * exp(a - y) = dL/dy * softmax(a) over the axes, with
+ * dL/dy and y broadcast back. */
+static int logsumexp_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    const reduce_params *p = ag_ctx_params(ctx);
+    const nd_array *a = ag_ctx_input(ctx, 0);
+    nd_array *t[3] = {expand_back(ag_ctx_output(ctx), a, p), expand_back(dy, a, p), NULL};
+    nd_array *g = t[2] = t[0] && t[1] ? nd_subtract(a, t[0]) : NULL;   /* a - y */
+    if (!g || nd_exp_out(g, g) < 0 || nd_multiply_out(g, t[1], g) < 0)
+        return ag_free_arrays(nd_last_status(), 3, t);
+    t[2] = NULL;
+    dx[0] = g;
+    return ag_free_arrays(0, 3, t);
+}
+
+static const ag_op logsumexp_op = {"logsumexp", logsumexp_forward, logsumexp_backward};
+
+ag_tensor *ag_logsumexp(ag_tensor *a, int naxes, const int *axes, bool keepdims)
+{
+    reduce_params p;
+    if (checked_params(a, naxes, axes, keepdims, &p) < 0)
+        return NULL;
+    return ag_apply(&logsumexp_op, 1, &a, &p, sizeof p);
+}
