@@ -203,3 +203,65 @@ static ag_tensor *apply_activation(const ag_op *op, ag_tensor *a)
 ag_tensor *ag_gelu(ag_tensor *a) { return apply_activation(&gelu_op, a); }
 ag_tensor *ag_gelu_erf(ag_tensor *a) { return apply_activation(&gelu_erf_op, a); }
 ag_tensor *ag_silu(ag_tensor *a) { return apply_activation(&silu_op, a); }
+
+/* ---- the composed twins ---------------------------------------------------------------------- */
+
+/* erf, the one primitive the composed GELU needs that the unary ops lack:
+ * y = erf(x), dL/dx = dL/dy * 2/sqrt(pi) * exp(-x^2). */
+static nd_array *erf_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)ctx, (void)n;
+    return nd_erf(x[0]);
+}
+
+static int erf_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    const nd_array *x = ag_ctx_input(ctx, 0);
+    nd_array *s = nd_scalar(nd_dtype_of(x), -1.0), *k = nd_scalar(nd_dtype_of(x), M_2_SQRTPI);
+    nd_array *g = s && k ? nd_square(x) : NULL;   /* g = 2/sqrt(pi) exp(-x^2) */
+    int status = g ? nd_multiply_out(g, s, g) : nd_last_status();
+    if (status == 0)
+        status = nd_exp_out(g, g);
+    if (status == 0)
+        status = nd_multiply_out(g, k, g);
+    if (status == 0 && !(dx[0] = nd_multiply(dy, g)))
+        status = nd_last_status();
+    nd_free(s);
+    nd_free(k);
+    nd_free(g);
+    return status;
+}
+
+static const ag_op erf_op = {"erf", erf_forward, erf_backward};
+
+/* 0.5 x (1 + f): the GELU both forms share, f in (-1, 1) */
+static ag_tensor *gelu_from(ag_tensor *x, ag_tensor *f)
+{
+    return ag_mul(ag_mul_scalar(x, 0.5), ag_add_scalar(f, 1.0));
+}
+
+/* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+ag_tensor *ag_gelu_composed(ag_tensor *a)
+{
+    if (a && layer_check_float(ag_value(a), "gelu") < 0)
+        return NULL;
+    ag_tensor *inner = ag_add(a, ag_mul_scalar(ag_pow_scalar(a, 3.0), GELU_C));
+    return gelu_from(a, ag_tanh(ag_mul_scalar(inner, GELU_K)));
+}
+
+/* 0.5 x (1 + erf(x / sqrt 2)) */
+ag_tensor *ag_gelu_erf_composed(ag_tensor *a)
+{
+    if (a && layer_check_float(ag_value(a), "gelu_erf") < 0)
+        return NULL;
+    ag_tensor *u = ag_mul_scalar(a, SQRT1_2);
+    return gelu_from(a, ag_apply(&erf_op, 1, (ag_tensor *[]){u}, NULL, 0));
+}
+
+/* x sigmoid(x) */
+ag_tensor *ag_silu_composed(ag_tensor *a)
+{
+    if (a && layer_check_float(ag_value(a), "silu") < 0)
+        return NULL;
+    return ag_mul(a, ag_sigmoid(a));
+}

@@ -180,3 +180,81 @@ ag_tensor *ag_attention(ag_tensor *q, ag_tensor *k, ag_tensor *v, bool causal,
     attention_params p = {causal, padding_mask};
     return ag_apply(&attention_op, 3, (ag_tensor *[]){q, k, v}, &p, sizeof p);
 }
+
+/* ---- the composed twin ------------------------------------------------------------------------ */
+
+/* k^T over the last two axes, a view; the gradient is swapped back. */
+static nd_array *swap_last_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)ctx, (void)n;
+    return nd_swapaxes(x[0], -1, -2);
+}
+
+static int swap_last_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    (void)ctx;
+    return (dx[0] = nd_swapaxes(dy, -1, -2)) ? 0 : nd_last_status();
+}
+
+static const ag_op swap_last_op = {"swap_last_axes", swap_last_forward, swap_last_backward};
+
+/* The masked positions as a bool array (B or 1, 1, ..., 1, Tq, Tk) of ndim
+ * axes: causal (j > i + Tk - Tq) or padded (pad[b, j]); NULL with no error
+ * when nothing is masked. */
+static nd_array *mask_array(int ndim, int64_t Tq, int64_t Tk, bool causal, const nd_array *padding,
+                            int *status)
+{
+    *status = 0;
+    if (!causal && !padding)
+        return NULL;
+    nd_array *pad = padding ? nd_astype(padding, ND_BOOL) : NULL;
+    int64_t B = pad ? nd_shape(pad)[0] : 1;
+    nd_array *m = !padding || pad ? nd_zeros(ND_BOOL, 3, (const int64_t[]){B, Tq, Tk}) : NULL;
+    if (!m) {
+        nd_free(pad);
+        *status = nd_last_status();
+        return NULL;
+    }
+    bool *mv = nd_data(m);
+    const bool *pv = pad ? nd_data(pad) : NULL;
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t i = 0; i < Tq; i++)
+            for (int64_t j = 0; j < Tk; j++)
+                mv[(b * Tq + i) * Tk + j] = (causal && j > i + (Tk - Tq)) || (pv && pv[b * Tk + j]);
+    int64_t shape[ND_MAXDIMS];
+    for (int d = 0; d < ndim; d++)
+        shape[d] = 1;
+    shape[0] = ndim > 2 ? B : 1;
+    shape[ndim - 2] = Tq;
+    shape[ndim - 1] = Tk;
+    nd_array *r = ndim > 2 || B == 1 ? nd_reshape(m, ndim, shape) : NULL;
+    if (!r)
+        *status = ndim > 2 || B == 1 ? nd_last_status()
+                  : nd_set_last_error(ND_ERR_VALUE, "attention: a padding mask of batch %lld "
+                                      "needs q with a batch axis", (long long)B);
+    nd_free(pad);
+    nd_free(m);
+    return r;
+}
+
+/* softmax(masked_fill(q k^T / sqrt(D), mask, -inf)) v */
+ag_tensor *ag_attention_composed(ag_tensor *q, ag_tensor *k, ag_tensor *v, bool causal,
+                                 const nd_array *padding_mask)
+{
+    if (!q || !k || !v)
+        return NULL;
+    if (check_attention(q, k, v, padding_mask) < 0)
+        return NULL;
+    const nd_array *qv = ag_value(q), *kv = ag_value(k);
+    int ndim = nd_ndim(qv) > nd_ndim(kv) ? nd_ndim(qv) : nd_ndim(kv), status;
+    nd_array *mask = mask_array(ndim, dim_from_end(qv, 2), dim_from_end(kv, 2), causal,
+                                padding_mask, &status);
+    if (status < 0)
+        return NULL;
+    ag_tensor *kt = ag_apply(&swap_last_op, 1, (ag_tensor *[]){k}, NULL, 0);
+    ag_tensor *scores = ag_mul_scalar(ag_matmul(q, kt), 1 / sqrt((double)dim_from_end(qv, 1)));
+    if (mask)
+        scores = ag_masked_fill(scores, mask, -INFINITY);
+    nd_free(mask);
+    return ag_matmul(ag_softmax_composed(scores, -1), v);
+}

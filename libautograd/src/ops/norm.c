@@ -247,3 +247,35 @@ ag_tensor *ag_rms_norm(ag_tensor *x, ag_tensor *weight, double eps)
 {
     return apply_norm(&rms_norm_op, x, weight, NULL, eps);
 }
+
+/* ---- the composed twins ------------------------------------------------------------------ */
+
+static const int last_axis = -1;
+
+/* x * rstd * weight + bias, the affine tail both norms share */
+static ag_tensor *scale_shift(ag_tensor *x, ag_tensor *rstd, ag_tensor *weight, ag_tensor *bias)
+{
+    ag_tensor *y = ag_mul(x, rstd);
+    if (weight)
+        y = ag_mul(y, weight);
+    return bias ? ag_add(y, bias) : y;
+}
+
+/* xc = x - mean(x); y = xc / sqrt(mean(xc^2) + eps) * weight + bias */
+ag_tensor *ag_layer_norm_composed(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, double eps)
+{
+    if (x && check_norm(x, weight, bias, "layer_norm") < 0)
+        return NULL;
+    ag_tensor *xc = ag_sub(x, ag_mean(x, 1, &last_axis, true));
+    ag_tensor *var = ag_mean(ag_square(xc), 1, &last_axis, true);
+    return scale_shift(xc, ag_rsqrt(ag_add_scalar(var, eps)), weight, bias);
+}
+
+/* y = x / sqrt(mean(x^2) + eps) * weight */
+ag_tensor *ag_rms_norm_composed(ag_tensor *x, ag_tensor *weight, double eps)
+{
+    if (x && check_norm(x, weight, NULL, "rms_norm") < 0)
+        return NULL;
+    ag_tensor *ms = ag_mean(ag_square(x), 1, &last_axis, true);
+    return scale_shift(x, ag_rsqrt(ag_add_scalar(ms, eps)), weight, NULL);
+}

@@ -176,3 +176,36 @@ static ag_tensor *apply_along(const ag_op *op, ag_tensor *a, int axis)
 
 ag_tensor *ag_softmax(ag_tensor *a, int axis) { return apply_along(&softmax_op, a, axis); }
 ag_tensor *ag_log_softmax(ag_tensor *a, int axis) { return apply_along(&log_softmax_op, a, axis); }
+
+/* ---- the composed twins --------------------------------------------------------------- */
+
+/* How many axes the composed ops reduce: the axis, or all (none) of a 0-d a. */
+static int reduced_axes(ag_tensor *a) { return nd_ndim(ag_value(a)) > 0; }
+
+/* a - max(a) along axis. The max is detached: subtracting a constant from a
+ * row does not change its softmax, so no gradient needs to flow through
+ * it, and exp of the result is at most 1, so it cannot overflow. */
+static ag_tensor *shifted(ag_tensor *a, int axis)
+{
+    return ag_sub(a, ag_detach(ag_max(a, reduced_axes(a), &axis, true)));
+}
+
+/* softmax(a) = exp(a - max) / sum(exp(a - max)) */
+ag_tensor *ag_softmax_composed(ag_tensor *a, int axis)
+{
+    int wrapped = a ? checked_axis(a, axis, "softmax") : 0;
+    if (wrapped < 0)
+        return NULL;
+    ag_tensor *e = ag_exp(shifted(a, wrapped));
+    return ag_div(e, ag_sum(e, reduced_axes(a), &wrapped, true));
+}
+
+/* log_softmax(a) = (a - max) - log(sum(exp(a - max))) */
+ag_tensor *ag_log_softmax_composed(ag_tensor *a, int axis)
+{
+    int wrapped = a ? checked_axis(a, axis, "log_softmax") : 0;
+    if (wrapped < 0)
+        return NULL;
+    ag_tensor *z = shifted(a, wrapped);
+    return ag_sub(z, ag_log(ag_sum(ag_exp(z), reduced_axes(a), &wrapped, true)));
+}
