@@ -347,11 +347,9 @@ AG_API ag_tensor *ag_mse_loss(ag_tensor *a, ag_tensor *b);
  * and 0), same dtype as x ("expected scalar type Float but found Double").
  *   y = (x - mean) * rstd * weight + bias,  rstd = 1 / sqrt(var + eps),
  * with the biased variance. The fused op saves mean and rstd, one per row
- * ((B*T,) for x (B, T, C)), for the backward. Errors: "Given
- * normalized_shape=[4], expected input with shape [*, 4], but got input of
- * size[2, 3]" for a weight or bias that does not fit; "Expected weight to
- * be of same shape as normalized_shape, but got weight of shape [3] and
- * normalized_shape = [4]". */
+ * ((B*T,) for x (B, T, C)), for the backward. A weight or bias that does
+ * not fit: "Expected weight to be of same shape as normalized_shape, but
+ * got weight of shape [3] and normalized_shape = [4]" (bias alike). */
 AG_API ag_tensor *ag_layer_norm(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, double eps);
 AG_API ag_tensor *ag_layer_norm_composed(ag_tensor *x, ag_tensor *weight, ag_tensor *bias,
                                          double eps);

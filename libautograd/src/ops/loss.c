@@ -72,9 +72,14 @@ static nd_array *targets_int64(const nd_array *targets, int64_t classes, int64_t
     return t;
 }
 
-/* dL/dy / count, read from the 0-d gradient of a loss. */
-static double scaled_grad(const nd_array *dy, int64_t count)
+/* dL/dy / count, from the 0-d gradient of a loss and the saved int64
+ * targets t, count being the rows whose target is not ignore_index. */
+static double scaled_grad(const nd_array *dy, const nd_array *t, int64_t ignore_index)
 {
+    const int64_t *tv = nd_data(t);
+    int64_t count = 0;
+    for (int64_t i = 0; i < nd_size(t); i++)
+        count += tv[i] != ignore_index;
     double g = 0;
     nd_get(dy, NULL, &g);
     return g / (double)count;
@@ -184,14 +189,12 @@ static int cross_entropy_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx
 {
     const loss_params *lp = ag_ctx_params(ctx);
     const nd_array *p = ag_ctx_saved(ctx, 0), *t = ag_ctx_saved(ctx, 1);
-    int64_t rows = nd_shape(p)[0], classes = nd_shape(p)[1], count = 0;
-    const int64_t *tv = nd_data(t);
-    for (int64_t i = 0; i < rows; i++)
-        count += tv[i] != lp->ignore_index;
+    int64_t rows = nd_shape(p)[0], classes = nd_shape(p)[1];
     if (!(dx[0] = nd_empty_like(p)))
         return nd_last_status();
-    LAYER_CALL(nd_dtype_of(p), cross_entropy_backward_rows, nd_data(dx[0]), nd_data(p), tv, rows,
-               classes, lp->ignore_index, lp->smoothing, scaled_grad(dy, count));
+    LAYER_CALL(nd_dtype_of(p), cross_entropy_backward_rows, nd_data(dx[0]), nd_data(p), nd_data(t),
+               rows, classes, lp->ignore_index, lp->smoothing,
+               scaled_grad(dy, t, lp->ignore_index));
     return 0;
 }
 
@@ -293,14 +296,11 @@ static int nll_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const loss_params *lp = ag_ctx_params(ctx);
     const nd_array *x = ag_ctx_input(ctx, 0), *t = ag_ctx_saved(ctx, 0);
-    int64_t rows = nd_shape(x)[0], classes = nd_shape(x)[1], count = 0;
-    const int64_t *tv = nd_data(t);
-    for (int64_t i = 0; i < rows; i++)
-        count += tv[i] != lp->ignore_index;
+    int64_t rows = nd_shape(x)[0], classes = nd_shape(x)[1];
     if (!(dx[0] = nd_zeros(nd_dtype_of(x), 2, nd_shape(x))))
         return nd_last_status();
-    LAYER_CALL(nd_dtype_of(x), nll_backward_rows, nd_data(dx[0]), tv, rows, classes,
-               lp->ignore_index, scaled_grad(dy, count));
+    LAYER_CALL(nd_dtype_of(x), nll_backward_rows, nd_data(dx[0]), nd_data(t), rows, classes,
+               lp->ignore_index, scaled_grad(dy, t, lp->ignore_index));
     return 0;
 }
 
