@@ -380,7 +380,122 @@ AG_API ag_tensor *ag_take_along_axis(ag_tensor *a, const nd_array *indices, int 
 /* Ops: fused and composed network layers                                   */
 /* ------------------------------------------------------------------------ */
 
-/* (section of ops/softmax.c, ops/loss.c, ops/norm.c, ops/activation.c, ops/attention.c, ops/dropout.c: declarations land here) */
+/*
+ * Every composite layer exists twice on purpose. The plain name is the FUSED
+ * op: one tape node with a hand-written backward over contiguous rows (the
+ * fast path a training step runs). The *_composed twin builds the same
+ * function from primitive ops (the readable path; its graph is the math).
+ * Both take float32 or float64 and compute in that dtype; the tests prove
+ * they agree with each other and with PyTorch. Errors use PyTorch's words;
+ * an op given a NULL input returns NULL.
+ */
+
+/* softmax(a)_i = exp(a_i) / sum_j exp(a_j) along `axis` (negative counts
+ * from the end; "Dimension out of range (expected to be in range of
+ * [-2, 1], but got 3)"), computed as exp(a - max) so it never overflows.
+ * Same shape and dtype as a. The fused op saves its output for the
+ * backward: dL/da = y * (dL/dy - sum(dL/dy * y)). Integer input fails
+ * ("softmax: expected a floating point tensor, got int64"). */
+AG_API ag_tensor *ag_softmax(ag_tensor *a, int axis);
+/* log_softmax(a) = a - logsumexp(a) along axis; the fused op saves its
+ * output: dL/da = dL/dy - exp(y) * sum(dL/dy). */
+AG_API ag_tensor *ag_log_softmax(ag_tensor *a, int axis);
+/* The same functions from primitives: exp(a - max) / sum(...), and
+ * (a - max) - log(sum(exp(a - max))). */
+AG_API ag_tensor *ag_softmax_composed(ag_tensor *a, int axis);
+AG_API ag_tensor *ag_log_softmax_composed(ag_tensor *a, int axis);
+
+/* Cross-entropy of logits (N, C) against integer class targets (N,) (any
+ * integer dtype), averaged over N: a 0-d tensor of the logits' dtype,
+ * mean_i (logsumexp(logits_i) - logits_i[targets_i]). torch's
+ * F.cross_entropy(logits, targets). Errors: "Expected input batch_size (3)
+ * to match target batch_size (2).", "Target 5 is out of bounds." (IndexError),
+ * "expected scalar type Long but found Float" for non-integer targets. */
+AG_API ag_tensor *ag_cross_entropy(ag_tensor *logits, const nd_array *targets);
+/* The full form, torch's F.cross_entropy(logits, targets,
+ * ignore_index=ignore_index, label_smoothing=label_smoothing) with
+ * reduction 'mean': rows whose target is ignore_index count for nothing
+ * and the mean runs over the others (all ignored gives NaN, as torch);
+ * with smoothing e the loss of a row is
+ *   (1 - e) * nll_i + e * mean_c(-log_softmax(logits_i)_c).
+ * label_smoothing in [0, 1] ("label_smoothing must be between 0.0 and 1.0.
+ * Got: 1.5"). The fused op saves the softmax probabilities (N, C). */
+AG_API ag_tensor *ag_cross_entropy_ex(ag_tensor *logits, const nd_array *targets,
+                                      int64_t ignore_index, double label_smoothing);
+/* The same from primitives: log_softmax_composed, a one-hot/smoothing
+ * weight matrix built from targets (a constant), mul, sum, div. */
+AG_API ag_tensor *ag_cross_entropy_composed(ag_tensor *logits, const nd_array *targets,
+                                            int64_t ignore_index, double label_smoothing);
+/* torch's F.nll_loss(log_probs, targets, ignore_index=ignore_index):
+ * log_probs (N, C), targets (N,): -mean over non-ignored rows of
+ * log_probs[i, targets_i], a 0-d tensor. */
+AG_API ag_tensor *ag_nll_loss(ag_tensor *log_probs, const nd_array *targets,
+                              int64_t ignore_index);
+/* Mean squared error, mean((a - b)^2) over the broadcast shape of a and b,
+ * a 0-d tensor (torch's F.mse_loss with reduction 'mean'). */
+AG_API ag_tensor *ag_mse_loss(ag_tensor *a, ag_tensor *b);
+
+/* Layer normalization over the last axis (torch's F.layer_norm(x, (C,),
+ * weight, bias, eps)): x (..., C); weight and bias (C,) or NULL (then 1
+ * and 0), same dtype as x ("expected scalar type Float but found Double").
+ *   y = (x - mean) * rstd * weight + bias,  rstd = 1 / sqrt(var + eps),
+ * with the biased variance. The fused op saves mean and rstd, one per row
+ * ((B*T,) for x (B, T, C)), for the backward. A weight or bias that does
+ * not fit: "Expected weight to be of same shape as normalized_shape, but
+ * got weight of shape [3] and normalized_shape = [4]" (bias alike). */
+AG_API ag_tensor *ag_layer_norm(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, double eps);
+AG_API ag_tensor *ag_layer_norm_composed(ag_tensor *x, ag_tensor *weight, ag_tensor *bias,
+                                         double eps);
+/* RMS normalization over the last axis: y = x * rstd * weight with
+ * rstd = 1 / sqrt(mean(x^2) + eps); weight (C,) or NULL. The fused op
+ * saves rstd per row. (torch 1.13 has no rms_norm; the tests write the
+ * formula in torch.) */
+AG_API ag_tensor *ag_rms_norm(ag_tensor *x, ag_tensor *weight, double eps);
+AG_API ag_tensor *ag_rms_norm_composed(ag_tensor *x, ag_tensor *weight, double eps);
+
+/* GELU, tanh approximation (GPT-2; torch's F.gelu(x, approximate='tanh')):
+ *   y = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+ * Same shape and dtype as a; the fused op saves the tanh. */
+AG_API ag_tensor *ag_gelu(ag_tensor *a);
+AG_API ag_tensor *ag_gelu_composed(ag_tensor *a);
+/* GELU, exact form (torch's F.gelu(x)): y = 0.5 x (1 + erf(x / sqrt(2))). */
+AG_API ag_tensor *ag_gelu_erf(ag_tensor *a);
+AG_API ag_tensor *ag_gelu_erf_composed(ag_tensor *a);
+/* SiLU (swish): y = x * sigmoid(x) (torch's F.silu). */
+AG_API ag_tensor *ag_silu(ag_tensor *a);
+AG_API ag_tensor *ag_silu_composed(ag_tensor *a);
+
+/* Inverted dropout: each element is zeroed with probability p and the kept
+ * ones are scaled by 1 / (1 - p), so the expectation is unchanged. The mask
+ * is drawn with nd_rng_random(rng, a's dtype, a's shape) (element kept iff
+ * u >= p), so it is deterministic given the rng's state, but NOT the mask
+ * torch would draw (different generators). The backward multiplies by the
+ * same mask. Training switch: with rng NULL or p == 0 it is the identity
+ * and returns `a` itself (nothing recorded); p == 1 gives zeros. p outside
+ * [0, 1]: "dropout probability has to be between 0 and 1, but got 1.5". */
+AG_API ag_tensor *ag_dropout(ag_tensor *a, double p, nd_rng *rng);
+
+/* Scaled dot-product attention:
+ *   out = softmax(q k^T / sqrt(D) + mask) v
+ * q (..., Tq, D), k (..., Tk, D), v (..., Tk, Dv), leading (batch, head)
+ * axes broadcast as in matmul; out (..., Tq, Dv); one dtype for all three.
+ * causal: query i may attend key j only if j <= i + (Tk - Tq), i.e. the
+ * queries are the LAST Tq positions (the usual t attends to <= t when
+ * Tq == Tk, and a decoding step with a KV cache sees every cached key).
+ * padding_mask: NULL, or a bool array (B, Tk), true = that key is masked
+ * out for every query of batch row b (B is q's first axis, or 1).
+ * A query row whose keys are all masked gets zero attention weights (out
+ * 0, no gradient) in the fused op; torch's math (and the composed twin,
+ * which fills masked scores with -inf) gives NaN there. The fused op saves
+ * the attention probabilities P (..., Tq, Tk); its backward:
+ *   dV = P^T dO, dP = dO V^T, dS = P * (dP - rowsum(dP * P)) / sqrt(D),
+ *   dQ = dS K, dK = dS^T Q. */
+AG_API ag_tensor *ag_attention(ag_tensor *q, ag_tensor *k, ag_tensor *v, bool causal,
+                               const nd_array *padding_mask);
+/* The same from primitives: matmul, mul_scalar, masked_fill, softmax,
+ * matmul. */
+AG_API ag_tensor *ag_attention_composed(ag_tensor *q, ag_tensor *k, ag_tensor *v, bool causal,
+                                        const nd_array *padding_mask);
 
 /* ------------------------------------------------------------------------ */
 /* Training: init, optimizers, schedules, clipping, safetensors             */

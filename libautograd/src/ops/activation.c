@@ -1,2 +1,267 @@
-/* ops/activation.c: being written (placeholder so the build lists every source). */
-#include "ops.h"
+/*
+ * Activations: GELU (tanh approximation, as GPT-2; and the exact erf form)
+ * and SiLU, fused and composed.
+ *
+ * The fused ops run over x as one contiguous run of n elements: a plain
+ * loop builds the argument of the transcendental function, libnd's
+ * vectorized nd_tanh / nd_erf / nd_exp evaluates it over the whole array,
+ * and a second loop finishes y. The forward saves that function's value
+ * (tanh, erf or sigmoid) so the backward needs no transcendental call but
+ * erf's Gaussian.
+ */
+#include "layers.h"
+
+#define GELU_K 0.7978845608028654    /* sqrt(2 / pi) */
+#define GELU_C 0.044715
+#define SQRT1_2 0.7071067811865476   /* 1 / sqrt(2) */
+#define INV_SQRT_2PI 0.3989422804014327
+
+#define ACTIVATION_KERNELS(T)                                                                \
+    /* u = sqrt(2/pi) (x + 0.044715 x^3) */                                                  \
+    static void gelu_tanh_arg_##T(T *u, const T *x, int64_t n)                               \
+    {                                                                                        \
+        for (int64_t i = 0; i < n; i++)                                                      \
+            u[i] = (T)GELU_K * (x[i] + (T)GELU_C * x[i] * x[i] * x[i]);                      \
+    }                                                                                        \
+    /* y = 0.5 x (1 + f), f = tanh(u) or erf(x / sqrt 2) */                                  \
+    static void gelu_finish_##T(T *y, const T *x, const T *f, int64_t n)                     \
+    {                                                                                        \
+        for (int64_t i = 0; i < n; i++)                                                      \
+            y[i] = (T)0.5 * x[i] * (1 + f[i]);                                               \
+    }                                                                                        \
+    /* dx = dy (0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 0.044715 x^2)) */            \
+    static void gelu_tanh_backward_##T(T *dx, const T *dy, const T *x, const T *t,           \
+                                       int64_t n)                                            \
+    {                                                                                        \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            T du = (T)GELU_K * (1 + 3 * (T)GELU_C * x[i] * x[i]);                            \
+            dx[i] = dy[i] * ((T)0.5 * (1 + t[i]) + (T)0.5 * x[i] * (1 - t[i] * t[i]) * du);  \
+        }                                                                                    \
+    }                                                                                        \
+    /* q = -x^2 / 2 (exponent of the Gaussian) */                                            \
+    static void half_square_##T(T *q, const T *x, int64_t n)                                 \
+    {                                                                                        \
+        for (int64_t i = 0; i < n; i++)                                                      \
+            q[i] = (T)-0.5 * x[i] * x[i];                                                    \
+    }                                                                                        \
+    /* dx = dy (0.5 (1 + erf) + x g / sqrt(2 pi)), g = exp(-x^2 / 2) */                      \
+    static void gelu_erf_backward_##T(T *dx, const T *dy, const T *x, const T *erf,          \
+                                      const T *g, int64_t n)                                 \
+    {                                                                                        \
+        for (int64_t i = 0; i < n; i++)                                                      \
+            dx[i] = dy[i] * ((T)0.5 * (1 + erf[i]) + x[i] * g[i] * (T)INV_SQRT_2PI);         \
+    }                                                                                        \
+    /* e holds exp(-x): s = 1 / (1 + e) (sigmoid, in place), y = x s */                      \
+    static void silu_finish_##T(T *y, T *s, const T *x, int64_t n)                           \
+    {                                                                                        \
+        for (int64_t i = 0; i < n; i++) {                                                    \
+            s[i] = 1 / (1 + s[i]);                                                           \
+            y[i] = x[i] * s[i];                                                              \
+        }                                                                                    \
+    }                                                                                        \
+    /* dx = dy s (1 + x (1 - s)) */                                                          \
+    static void silu_backward_##T(T *dx, const T *dy, const T *x, const T *s, int64_t n)     \
+    {                                                                                        \
+        for (int64_t i = 0; i < n; i++)                                                      \
+            dx[i] = dy[i] * s[i] * (1 + x[i] * (1 - s[i]));                                  \
+    }
+
+ACTIVATION_KERNELS(float)
+ACTIVATION_KERNELS(double)
+
+/* A new C-contiguous array of x's shape and dtype (what the kernels write). */
+static nd_array *contiguous_like(const nd_array *x)
+{
+    return nd_empty(nd_dtype_of(x), nd_ndim(x), nd_shape(x));
+}
+
+/* ---- gelu (tanh) ------------------------------------------------------------------------- */
+
+/* x -> y, same shape; saves t = tanh(sqrt(2/pi) (x + 0.044715 x^3)). */
+static nd_array *gelu_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    nd_array *t[3] = {nd_ascontiguousarray(x[0]), contiguous_like(x[0]), contiguous_like(x[0])};
+    nd_array *in = t[0], *u = t[1], *y = t[2];
+    if (!in || !u || !y) {
+        ag_free_arrays(0, 3, t);
+        return NULL;
+    }
+    nd_dtype dt = nd_dtype_of(in);
+    LAYER_CALL(dt, gelu_tanh_arg, nd_data(u), nd_data(in), nd_size(in));
+    if (nd_tanh_out(u, u) < 0 || ag_ctx_save(ctx, u) < 0) {
+        ag_free_arrays(0, 3, t);
+        return NULL;
+    }
+    LAYER_CALL(dt, gelu_finish, nd_data(y), nd_data(in), nd_data(u), nd_size(in));
+    t[2] = NULL;
+    ag_free_arrays(0, 3, t);
+    return y;
+}
+
+static int gelu_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    const nd_array *x0 = ag_ctx_input(ctx, 0), *tanh_u = ag_ctx_saved(ctx, 0);
+    nd_array *t[3] = {nd_ascontiguousarray(x0), nd_ascontiguousarray(dy), contiguous_like(x0)};
+    if (!t[0] || !t[1] || !t[2])
+        return ag_free_arrays(nd_last_status(), 3, t);
+    LAYER_CALL(nd_dtype_of(x0), gelu_tanh_backward, nd_data(t[2]), nd_data(t[1]), nd_data(t[0]),
+               nd_data(tanh_u), nd_size(x0));
+    dx[0] = t[2], t[2] = NULL;
+    return ag_free_arrays(0, 3, t);
+}
+
+static const ag_op gelu_op = {"gelu", gelu_forward, gelu_backward};
+
+/* ---- gelu (erf) -------------------------------------------------------------------------- */
+
+/* x -> y, same shape; saves erf(x / sqrt 2). */
+static nd_array *gelu_erf_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    /* libnd's results follow their input's layout: compute from the contiguous copy */
+    nd_array *s = nd_scalar(nd_dtype_of(x[0]), SQRT1_2);
+    nd_array *t[3] = {nd_ascontiguousarray(x[0]), NULL, contiguous_like(x[0])};
+    t[1] = s && t[0] ? nd_multiply(t[0], s) : NULL;
+    nd_free(s);
+    nd_array *in = t[0], *e = t[1], *y = t[2];
+    if (!in || !e || !y || nd_erf_out(e, e) < 0 || ag_ctx_save(ctx, e) < 0) {
+        ag_free_arrays(0, 3, t);
+        return NULL;
+    }
+    LAYER_CALL(nd_dtype_of(in), gelu_finish, nd_data(y), nd_data(in), nd_data(e), nd_size(in));
+    t[2] = NULL;
+    ag_free_arrays(0, 3, t);
+    return y;
+}
+
+static int gelu_erf_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    const nd_array *x0 = ag_ctx_input(ctx, 0), *erf = ag_ctx_saved(ctx, 0);
+    nd_array *t[4] = {nd_ascontiguousarray(x0), nd_ascontiguousarray(dy), contiguous_like(x0),
+                      contiguous_like(x0)};
+    if (!t[0] || !t[1] || !t[2] || !t[3])
+        return ag_free_arrays(nd_last_status(), 4, t);
+    nd_dtype dt = nd_dtype_of(x0);
+    LAYER_CALL(dt, half_square, nd_data(t[3]), nd_data(t[0]), nd_size(x0));
+    if (nd_exp_out(t[3], t[3]) < 0)
+        return ag_free_arrays(nd_last_status(), 4, t);
+    LAYER_CALL(dt, gelu_erf_backward, nd_data(t[2]), nd_data(t[1]), nd_data(t[0]), nd_data(erf),
+               nd_data(t[3]), nd_size(x0));
+    dx[0] = t[2], t[2] = NULL;
+    return ag_free_arrays(0, 4, t);
+}
+
+static const ag_op gelu_erf_op = {"gelu_erf", gelu_erf_forward, gelu_erf_backward};
+
+/* ---- silu --------------------------------------------------------------------------------- */
+
+/* x -> y = x sigmoid(x); saves sigmoid(x). */
+static nd_array *silu_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    nd_array *t[3] = {nd_ascontiguousarray(x[0]), NULL, contiguous_like(x[0])};
+    t[1] = t[0] ? nd_negative(t[0]) : NULL;
+    nd_array *in = t[0], *s = t[1], *y = t[2];
+    if (!in || !s || !y || nd_exp_out(s, s) < 0) {
+        ag_free_arrays(0, 3, t);
+        return NULL;
+    }
+    LAYER_CALL(nd_dtype_of(in), silu_finish, nd_data(y), nd_data(s), nd_data(in), nd_size(in));
+    if (ag_ctx_save(ctx, s) < 0) {
+        ag_free_arrays(0, 3, t);
+        return NULL;
+    }
+    t[2] = NULL;
+    ag_free_arrays(0, 3, t);
+    return y;
+}
+
+static int silu_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    const nd_array *x0 = ag_ctx_input(ctx, 0), *s = ag_ctx_saved(ctx, 0);
+    nd_array *t[3] = {nd_ascontiguousarray(x0), nd_ascontiguousarray(dy), contiguous_like(x0)};
+    if (!t[0] || !t[1] || !t[2])
+        return ag_free_arrays(nd_last_status(), 3, t);
+    LAYER_CALL(nd_dtype_of(x0), silu_backward, nd_data(t[2]), nd_data(t[1]), nd_data(t[0]),
+               nd_data(s), nd_size(x0));
+    dx[0] = t[2], t[2] = NULL;
+    return ag_free_arrays(0, 3, t);
+}
+
+static const ag_op silu_op = {"silu", silu_forward, silu_backward};
+
+/* ---- the public functions ------------------------------------------------------------------ */
+
+static ag_tensor *apply_activation(const ag_op *op, ag_tensor *a)
+{
+    if (a && layer_check_float(ag_value(a), op->name) < 0)
+        return NULL;
+    return ag_apply(op, 1, (ag_tensor *[]){a}, NULL, 0);
+}
+
+ag_tensor *ag_gelu(ag_tensor *a) { return apply_activation(&gelu_op, a); }
+ag_tensor *ag_gelu_erf(ag_tensor *a) { return apply_activation(&gelu_erf_op, a); }
+ag_tensor *ag_silu(ag_tensor *a) { return apply_activation(&silu_op, a); }
+
+/* ---- the composed twins ---------------------------------------------------------------------- */
+
+/* erf, the one primitive the composed GELU needs that the unary ops lack:
+ * y = erf(x), dL/dx = dL/dy * 2/sqrt(pi) * exp(-x^2). */
+static nd_array *erf_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)ctx, (void)n;
+    return nd_erf(x[0]);
+}
+
+static int erf_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    const nd_array *x = ag_ctx_input(ctx, 0);
+    nd_array *s = nd_scalar(nd_dtype_of(x), -1.0), *k = nd_scalar(nd_dtype_of(x), M_2_SQRTPI);
+    nd_array *g = s && k ? nd_square(x) : NULL;   /* g = 2/sqrt(pi) exp(-x^2) */
+    int status = g ? nd_multiply_out(g, s, g) : nd_last_status();
+    if (status == 0)
+        status = nd_exp_out(g, g);
+    if (status == 0)
+        status = nd_multiply_out(g, k, g);
+    if (status == 0 && !(dx[0] = nd_multiply(dy, g)))
+        status = nd_last_status();
+    nd_free(s);
+    nd_free(k);
+    nd_free(g);
+    return status;
+}
+
+static const ag_op erf_op = {"erf", erf_forward, erf_backward};
+
+/* 0.5 x (1 + f): the GELU both forms share, f in (-1, 1) */
+static ag_tensor *gelu_from(ag_tensor *x, ag_tensor *f)
+{
+    return ag_mul(ag_mul_scalar(x, 0.5), ag_add_scalar(f, 1.0));
+}
+
+/* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+ag_tensor *ag_gelu_composed(ag_tensor *a)
+{
+    if (a && layer_check_float(ag_value(a), "gelu") < 0)
+        return NULL;
+    ag_tensor *inner = ag_add(a, ag_mul_scalar(ag_pow_scalar(a, 3.0), GELU_C));
+    return gelu_from(a, ag_tanh(ag_mul_scalar(inner, GELU_K)));
+}
+
+/* 0.5 x (1 + erf(x / sqrt 2)) */
+ag_tensor *ag_gelu_erf_composed(ag_tensor *a)
+{
+    if (a && layer_check_float(ag_value(a), "gelu_erf") < 0)
+        return NULL;
+    ag_tensor *u = ag_mul_scalar(a, SQRT1_2);
+    return gelu_from(a, ag_apply(&erf_op, 1, (ag_tensor *[]){u}, NULL, 0));
+}
+
+/* x sigmoid(x) */
+ag_tensor *ag_silu_composed(ag_tensor *a)
+{
+    if (a && layer_check_float(ag_value(a), "silu") < 0)
+        return NULL;
+    return ag_mul(a, ag_sigmoid(a));
+}

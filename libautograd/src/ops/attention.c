@@ -1,2 +1,260 @@
-/* ops/attention.c: being written (placeholder so the build lists every source). */
-#include "ops.h"
+/*
+ * Scaled dot-product attention, fused and composed.
+ *
+ *   S = q k^T / sqrt(D)          (..., Tq, Tk)
+ *   P = softmax(S + mask)        over the keys; masked scores are -inf
+ *   out = P v                    (..., Tq, Dv)
+ *
+ * Backward, with dO = dL/dout and s = 1/sqrt(D):
+ *   dV = P^T dO,  dP = dO V^T,  dS = s P * (dP - rowsum(dP * P)),
+ *   dQ = dS K,    dK = dS^T Q.
+ * The products are batched nd_matmul calls on transposed views (BLAS reads
+ * them as CblasTrans, no copy); the fused forward saves P.
+ *
+ * Masks: causal lets query i see key j only if j <= i + (Tk - Tq) (the
+ * queries are the last Tq positions); the padding mask (B, Tk), true =
+ * masked, hides keys of batch row b from every query.
+ */
+#include "layers.h"
+
+typedef struct attention_params {
+    bool causal;
+    const nd_array *padding_mask;   /* (B, Tk) bool, or NULL; read by the forward only */
+} attention_params;
+
+/* Which keys a query row may see: the first `limit` keys (causal), minus
+ * the ones set in `pad` (a (Tk,) bool row, or NULL). */
+static inline bool key_visible(int64_t j, int64_t limit, const bool *pad)
+{
+    return j < limit && !(pad && pad[j]);
+}
+
+#define ATTENTION_KERNELS(T)                                                                 \
+    /* S (rows, Tk), row r = query r % Tq of batch row r / per_batch: S = scale S, masked    \
+     * entries -inf, then minus the row max (a row with nothing visible: all -inf, so its   \
+     * exp is 0). pad (B, Tk) or NULL; B 1 broadcasts. */                                    \
+    static void masked_scores_##T(T *S, int64_t rows, int64_t Tq, int64_t Tk, T scale,      \
+                                  bool causal, const bool *pad, int64_t B,                  \
+                                  int64_t per_batch)                                        \
+    {                                                                                        \
+        for (int64_t r = 0; r < rows; r++) {                                                 \
+            T *s = S + r * Tk;                                                               \
+            int64_t i = r % Tq, limit = causal ? i + (Tk - Tq) + 1 : Tk;                     \
+            const bool *padr = pad ? pad + (B == 1 ? 0 : r / per_batch) * Tk : NULL;         \
+            T m = -INFINITY;                                                                 \
+            for (int64_t j = 0; j < Tk; j++) {                                               \
+                s[j] = key_visible(j, limit, padr) ? s[j] * scale : -INFINITY;               \
+                m = s[j] > m ? s[j] : m;                                                     \
+            }                                                                                \
+            if (m == -INFINITY)                                                              \
+                continue;                                                                    \
+            for (int64_t j = 0; j < Tk; j++)                                                 \
+                s[j] -= m;                                                                   \
+        }                                                                                    \
+    }                                                                                        \
+    /* P (rows, Tk) holds exp of the shifted scores: P /= rowsum(P) (rows of zeros stay) */  \
+    static void normalize_probs_##T(T *P, int64_t rows, int64_t Tk)                          \
+    {                                                                                        \
+        for (int64_t r = 0; r < rows; r++) {                                                 \
+            T s = sum_##T(P + r * Tk, Tk), inv = s > 0 ? 1 / s : 0;                          \
+            for (int64_t j = 0; j < Tk; j++)                                                 \
+                P[r * Tk + j] *= inv;                                                        \
+        }                                                                                    \
+    }
+
+ATTENTION_KERNELS(float)
+ATTENTION_KERNELS(double)
+
+static int64_t dim_from_end(const nd_array *a, int k) { return nd_shape(a)[nd_ndim(a) - k]; }
+
+/* ---- the fused op ------------------------------------------------------------------------ */
+
+/* q (..., Tq, D), k (..., Tk, D), v (..., Tk, Dv) -> out (..., Tq, Dv); saves P (..., Tq, Tk). */
+static nd_array *attention_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    const attention_params *p = ag_ctx_params(ctx);
+    nd_array *t[3] = {nd_swapaxes(x[1], -1, -2), NULL, NULL};
+    nd_array *S = t[1] = t[0] ? nd_matmul(x[0], t[0]) : NULL;   /* (..., Tq, Tk), C order */
+    nd_array *pad = t[2] = S && p->padding_mask ? nd_astype(p->padding_mask, ND_BOOL) : NULL;
+    if (!S || (p->padding_mask && !pad)) {
+        ag_free_arrays(0, 3, t);
+        return NULL;
+    }
+    int64_t Tq = dim_from_end(S, 2), Tk = dim_from_end(S, 1), rows = layer_rows(S, Tk);
+    int64_t B = pad ? nd_shape(pad)[0] : 1, lead = nd_ndim(S) > 2 ? nd_shape(S)[0] : 1;
+    if (pad && B != 1 && B != lead) {
+        nd_set_last_error(ND_ERR_VALUE, "attention: expected a padding mask of shape (%lld, %lld), "
+                          "got (%lld, %lld)", (long long)lead, (long long)Tk, (long long)B,
+                          (long long)nd_shape(pad)[1]);
+        ag_free_arrays(0, 3, t);
+        return NULL;
+    }
+    nd_dtype dt = nd_dtype_of(S);
+    double scale = 1 / sqrt((double)dim_from_end(x[0], 1));
+    int64_t per_batch = lead > 0 ? rows / lead : 1;
+    const bool *pd = pad ? nd_data(pad) : NULL;
+    if (dt == ND_FLOAT32)
+        masked_scores_float(nd_data(S), rows, Tq, Tk, (float)scale, p->causal, pd, B, per_batch);
+    else
+        masked_scores_double(nd_data(S), rows, Tq, Tk, scale, p->causal, pd, B, per_batch);
+    nd_array *out = NULL;
+    if (nd_exp_out(S, S) == 0) {
+        LAYER_CALL(dt, normalize_probs, nd_data(S), rows, Tk);
+        if (ag_ctx_save(ctx, S) >= 0)
+            out = nd_matmul(S, x[2]);
+    }
+    ag_free_arrays(0, 3, t);
+    return out;
+}
+
+static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
+{
+    const nd_array *q = ag_ctx_input(ctx, 0), *k = ag_ctx_input(ctx, 1), *v = ag_ctx_input(ctx, 2);
+    const nd_array *P = ag_ctx_saved(ctx, 0);
+    nd_array *t[4] = {0};
+    if (ag_ctx_needs_grad(ctx, 2)) {   /* dV = P^T dO */
+        nd_array *Pt = t[0] = nd_swapaxes(P, -1, -2);
+        if (!Pt || !(dx[2] = nd_matmul(Pt, dO)))
+            return ag_free_arrays(nd_last_status(), 4, t);
+    }
+    if (!ag_ctx_needs_grad(ctx, 0) && !ag_ctx_needs_grad(ctx, 1))
+        return ag_free_arrays(0, 4, t);
+    /* dP = dO V^T; dS = s P (dP - rowsum(dP P)), in place in dP (C order from matmul) */
+    nd_array *Vt = t[1] = nd_swapaxes(v, -1, -2);
+    nd_array *dS = t[2] = Vt ? nd_matmul(dO, Vt) : NULL;
+    if (!dS)
+        return ag_free_arrays(nd_last_status(), 4, t);
+    int64_t Tk = dim_from_end(P, 1), rows = layer_rows(P, Tk);
+    double scale = 1 / sqrt((double)dim_from_end(q, 1));
+    if (nd_dtype_of(P) == ND_FLOAT32)
+        softmax_backward_rows_float(nd_data(dS), nd_data(dS), nd_data(P), rows, Tk, (float)scale);
+    else
+        softmax_backward_rows_double(nd_data(dS), nd_data(dS), nd_data(P), rows, Tk, scale);
+    if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(dS, k)))   /* dQ = dS K */
+        return ag_free_arrays(nd_last_status(), 4, t);
+    if (ag_ctx_needs_grad(ctx, 1)) {   /* dK = dS^T Q */
+        nd_array *dSt = t[3] = nd_swapaxes(dS, -1, -2);
+        if (!dSt || !(dx[1] = nd_matmul(dSt, q)))
+            return ag_free_arrays(nd_last_status(), 4, t);
+    }
+    return ag_free_arrays(0, 4, t);
+}
+
+static const ag_op attention_op = {"attention", attention_forward, attention_backward};
+
+/* ---- checks and the public functions -------------------------------------------------------- */
+
+static int check_attention(ag_tensor *q, ag_tensor *k, ag_tensor *v, const nd_array *mask)
+{
+    const nd_array *x[3] = {ag_value(q), ag_value(k), ag_value(v)};
+    for (int i = 0; i < 3; i++) {
+        if (layer_check_float(x[i], "attention") < 0)
+            return nd_last_status();
+        if (nd_ndim(x[i]) < 2)
+            return nd_set_last_error(ND_ERR_VALUE, "attention: expected q, k, v of at least 2 "
+                                     "dimensions (..., T, D), got a %d-d tensor", nd_ndim(x[i]));
+    }
+    if (layer_check_same_dtype(x[0], 2, x + 1) < 0)
+        return nd_last_status();
+    if (dim_from_end(x[0], 1) != dim_from_end(x[1], 1))
+        return nd_set_last_error(ND_ERR_VALUE, "attention: q and k must have the same last "
+                                 "dimension, got %lld and %lld", (long long)dim_from_end(x[0], 1),
+                                 (long long)dim_from_end(x[1], 1));
+    if (dim_from_end(x[1], 2) != dim_from_end(x[2], 2))
+        return nd_set_last_error(ND_ERR_VALUE, "attention: k and v must have the same number of "
+                                 "keys, got %lld and %lld", (long long)dim_from_end(x[1], 2),
+                                 (long long)dim_from_end(x[2], 2));
+    if (mask && (nd_dtype_of(mask) != ND_BOOL || nd_ndim(mask) != 2 ||
+                 nd_shape(mask)[1] != dim_from_end(x[1], 2)))
+        return nd_set_last_error(ND_ERR_VALUE, "attention: expected a bool padding mask of shape "
+                                 "(B, %lld)", (long long)dim_from_end(x[1], 2));
+    return 0;
+}
+
+ag_tensor *ag_attention(ag_tensor *q, ag_tensor *k, ag_tensor *v, bool causal,
+                        const nd_array *padding_mask)
+{
+    if (q && k && v && check_attention(q, k, v, padding_mask) < 0)
+        return NULL;
+    attention_params p = {causal, padding_mask};
+    return ag_apply(&attention_op, 3, (ag_tensor *[]){q, k, v}, &p, sizeof p);
+}
+
+/* ---- the composed twin ------------------------------------------------------------------------ */
+
+/* k^T over the last two axes, a view; the gradient is swapped back. */
+static nd_array *swap_last_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)ctx, (void)n;
+    return nd_swapaxes(x[0], -1, -2);
+}
+
+static int swap_last_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    (void)ctx;
+    return (dx[0] = nd_swapaxes(dy, -1, -2)) ? 0 : nd_last_status();
+}
+
+static const ag_op swap_last_op = {"swap_last_axes", swap_last_forward, swap_last_backward};
+
+/* The masked positions as a bool array (B or 1, 1, ..., 1, Tq, Tk) of ndim
+ * axes: causal (j > i + Tk - Tq) or padded (pad[b, j]); NULL with no error
+ * when nothing is masked. */
+static nd_array *mask_array(int ndim, int64_t Tq, int64_t Tk, bool causal, const nd_array *padding,
+                            int *status)
+{
+    *status = 0;
+    if (!causal && !padding)
+        return NULL;
+    nd_array *pad = padding ? nd_astype(padding, ND_BOOL) : NULL;
+    int64_t B = pad ? nd_shape(pad)[0] : 1;
+    nd_array *m = !padding || pad ? nd_zeros(ND_BOOL, 3, (const int64_t[]){B, Tq, Tk}) : NULL;
+    if (!m) {
+        nd_free(pad);
+        *status = nd_last_status();
+        return NULL;
+    }
+    bool *mv = nd_data(m);
+    const bool *pv = pad ? nd_data(pad) : NULL;
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t i = 0; i < Tq; i++)
+            for (int64_t j = 0; j < Tk; j++)
+                mv[(b * Tq + i) * Tk + j] = (causal && j > i + (Tk - Tq)) || (pv && pv[b * Tk + j]);
+    int64_t shape[ND_MAXDIMS];
+    for (int d = 0; d < ndim; d++)
+        shape[d] = 1;
+    shape[0] = ndim > 2 ? B : 1;
+    shape[ndim - 2] = Tq;
+    shape[ndim - 1] = Tk;
+    nd_array *r = ndim > 2 || B == 1 ? nd_reshape(m, ndim, shape) : NULL;
+    if (!r)
+        *status = ndim > 2 || B == 1 ? nd_last_status()
+                  : nd_set_last_error(ND_ERR_VALUE, "attention: a padding mask of batch %lld "
+                                      "needs q with a batch axis", (long long)B);
+    nd_free(pad);
+    nd_free(m);
+    return r;
+}
+
+/* softmax(masked_fill(q k^T / sqrt(D), mask, -inf)) v */
+ag_tensor *ag_attention_composed(ag_tensor *q, ag_tensor *k, ag_tensor *v, bool causal,
+                                 const nd_array *padding_mask)
+{
+    if (!q || !k || !v)
+        return NULL;
+    if (check_attention(q, k, v, padding_mask) < 0)
+        return NULL;
+    const nd_array *qv = ag_value(q), *kv = ag_value(k);
+    int ndim = nd_ndim(qv) > nd_ndim(kv) ? nd_ndim(qv) : nd_ndim(kv), status;
+    nd_array *mask = mask_array(ndim, dim_from_end(qv, 2), dim_from_end(kv, 2), causal,
+                                padding_mask, &status);
+    if (status < 0)
+        return NULL;
+    ag_tensor *kt = ag_apply(&swap_last_op, 1, (ag_tensor *[]){k}, NULL, 0);
+    ag_tensor *scores = ag_mul_scalar(ag_matmul(q, kt), 1 / sqrt((double)dim_from_end(qv, 1)));
+    if (mask)
+        scores = ag_masked_fill(scores, mask, -INFINITY);
+    nd_free(mask);
+    return ag_matmul(ag_softmax_composed(scores, -1), v);
+}

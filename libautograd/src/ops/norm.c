@@ -1,2 +1,281 @@
-/* ops/norm.c: being written (placeholder so the build lists every source). */
-#include "ops.h"
+/*
+ * Normalization over the last axis: layer_norm and rms_norm, fused and
+ * composed.
+ *
+ * The fused pairs read like llm.c's: x and y are (rows, C) with rows the
+ * product of the leading axes (B*T for (B, T, C)); weight and bias are
+ * (C,) or absent; the forward saves one mean and one rstd per row, which
+ * the backward reads instead of recomputing the statistics.
+ */
+#include "layers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+typedef struct norm_params {
+    double eps;
+    bool has_weight, has_bias;   /* inputs: x, then weight if any, then bias if any */
+} norm_params;
+
+#define NORM_KERNELS(T)                                                                      \
+    /* sum_i (x_i - m)^2 */                                                                  \
+    static T square_deviation_##T(const T *x, T m, int64_t n)                                \
+    {                                                                                        \
+        T acc[LAYER_LANES] = {0}, s = 0;                                                     \
+        int64_t i = 0;                                                                       \
+        for (; i + LAYER_LANES <= n; i += LAYER_LANES)                                       \
+            for (int k = 0; k < LAYER_LANES; k++)                                            \
+                acc[k] += (x[i + k] - m) * (x[i + k] - m);                                   \
+        for (; i < n; i++)                                                                   \
+            s += (x[i] - m) * (x[i] - m);                                                    \
+        for (int k = 0; k < LAYER_LANES; k++)                                                \
+            s += acc[k];                                                                     \
+        return s;                                                                            \
+    }                                                                                        \
+    /* inp, out (rows, C); weight, bias (C,) or NULL; mean, rstd (rows,) kept for the       \
+     * backward (mean NULL: RMS norm, no centering, no bias). */                             \
+    static void norm_forward_##T(T *out, T *mean, T *rstd, const T *inp, const T *weight,   \
+                                 const T *bias, int64_t rows, int64_t C, double eps)        \
+    {                                                                                        \
+        for (int64_t r = 0; r < rows; r++) {                                                 \
+            const T *x = inp + r * C;                                                        \
+            T *y = out + r * C;                                                              \
+            T m = mean ? sum_##T(x, C) / (T)C : 0;                                           \
+            T s = (T)(1 / sqrt((double)(square_deviation_##T(x, m, C) / (T)C) + eps));      \
+            for (int64_t i = 0; i < C; i++) {                                                \
+                T o = (x[i] - m) * s;                                                        \
+                y[i] = o * (weight ? weight[i] : 1) + (bias ? bias[i] : 0);                  \
+            }                                                                                \
+            if (mean)                                                                        \
+                mean[r] = m;                                                                 \
+            rstd[r] = s;                                                                     \
+        }                                                                                    \
+    }                                                                                        \
+    /* dout, inp, dinp (rows, C); dweight, dbias (C,) accumulated (NULL: not wanted);       \
+     * scratch 2C. With xhat = (x - mean) rstd and g = weight * dout:                       \
+     *   dinp = rstd (g - mean(g) - xhat mean(g xhat))   (layer norm)                       \
+     *   dinp = rstd (g - xhat mean(g xhat))             (RMS norm: mean NULL)              \
+     *   dweight += dout xhat,  dbias += dout. */                                            \
+    static void norm_backward_##T(T *dinp, T *dweight, T *dbias, const T *dout,             \
+                                  const T *inp, const T *weight, const T *mean,             \
+                                  const T *rstd, int64_t rows, int64_t C, T *scratch)       \
+    {                                                                                        \
+        T *xhat = scratch, *g = scratch + C;                                                 \
+        for (int64_t r = 0; r < rows; r++) {                                                 \
+            const T *x = inp + r * C, *dy = dout + r * C;                                    \
+            T *dx = dinp + r * C, m = mean ? mean[r] : 0, s = rstd[r];                       \
+            for (int64_t i = 0; i < C; i++) {                                                \
+                xhat[i] = (x[i] - m) * s;                                                    \
+                g[i] = dy[i] * (weight ? weight[i] : 1);                                     \
+            }                                                                                \
+            T g_mean = mean ? sum_##T(g, C) / (T)C : 0;                                      \
+            T gx_mean = dot_##T(g, xhat, C) / (T)C;                                          \
+            for (int64_t i = 0; i < C; i++)                                                  \
+                dx[i] = s * (g[i] - g_mean - xhat[i] * gx_mean);                             \
+            if (dweight)                                                                     \
+                for (int64_t i = 0; i < C; i++)                                              \
+                    dweight[i] += dy[i] * xhat[i];                                           \
+            if (dbias)                                                                       \
+                for (int64_t i = 0; i < C; i++)                                              \
+                    dbias[i] += dy[i];                                                       \
+        }                                                                                    \
+    }
+
+NORM_KERNELS(float)
+NORM_KERNELS(double)
+
+static int64_t last_dim(const nd_array *a) { return nd_shape(a)[nd_ndim(a) - 1]; }
+
+static const nd_array *input_or_null(const ag_ctx *ctx, bool present, int index)
+{
+    return present ? ag_ctx_input(ctx, index) : NULL;
+}
+
+/* Data of an optional contiguous parameter. */
+static const void *data_or_null(const nd_array *a) { return a ? nd_data(a) : NULL; }
+
+/* ---- the fused op (layer_norm, and rms_norm with centered = false) ----------------------- */
+
+/* x (..., C) -> y (..., C); saves mean (rows,) (layer norm only) and rstd (rows,). */
+static nd_array *norm_forward(ag_ctx *ctx, const nd_array *const *x, bool centered)
+{
+    const norm_params *p = ag_ctx_params(ctx);
+    const nd_array *w = p->has_weight ? x[1] : NULL, *b = p->has_bias ? x[1 + p->has_weight] : NULL;
+    nd_dtype dt = nd_dtype_of(x[0]);
+    int64_t C = last_dim(x[0]), rows = layer_rows(x[0], C);
+    nd_array *t[6] = {nd_ascontiguousarray(x[0]), w ? nd_ascontiguousarray(w) : NULL,
+                      b ? nd_ascontiguousarray(b) : NULL, nd_empty(dt, nd_ndim(x[0]), nd_shape(x[0])),
+                      centered ? nd_empty(dt, 1, &rows) : NULL, nd_empty(dt, 1, &rows)};
+    if (!t[0] || (w && !t[1]) || (b && !t[2]) || !t[3] || (centered && !t[4]) || !t[5]) {
+        ag_free_arrays(0, 6, t);
+        return NULL;
+    }
+    LAYER_CALL(dt, norm_forward, nd_data(t[3]), centered ? nd_data(t[4]) : NULL, nd_data(t[5]),
+               nd_data(t[0]), data_or_null(t[1]), data_or_null(t[2]), rows, C, p->eps);
+    nd_array *y = NULL;
+    if ((!centered || ag_ctx_save(ctx, t[4]) >= 0) && ag_ctx_save(ctx, t[5]) >= 0)
+        y = t[3], t[3] = NULL;
+    ag_free_arrays(0, 6, t);
+    return y;
+}
+
+static int norm_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx, bool centered)
+{
+    const norm_params *p = ag_ctx_params(ctx);
+    const nd_array *x = ag_ctx_input(ctx, 0), *w = input_or_null(ctx, p->has_weight, 1);
+    const nd_array *mean = centered ? ag_ctx_saved(ctx, 0) : NULL;
+    const nd_array *rstd = ag_ctx_saved(ctx, centered ? 1 : 0);
+    int iw = 1, ib = 1 + p->has_weight;
+    bool want_w = p->has_weight && ag_ctx_needs_grad(ctx, iw);
+    bool want_b = p->has_bias && ag_ctx_needs_grad(ctx, ib);
+    nd_dtype dt = nd_dtype_of(x);
+    int64_t C = last_dim(x), rows = layer_rows(x, C);
+    nd_array *t[6] = {nd_ascontiguousarray(x), nd_ascontiguousarray(dy),
+                      w ? nd_ascontiguousarray(w) : NULL, nd_empty(dt, nd_ndim(x), nd_shape(x)),
+                      want_w ? nd_zeros(dt, 1, &C) : NULL, want_b ? nd_zeros(dt, 1, &C) : NULL};
+    void *scratch = malloc((size_t)(2 * C + 1) * nd_itemsize(x));
+    if (!t[0] || !t[1] || (w && !t[2]) || !t[3] || (want_w && !t[4]) || (want_b && !t[5]) ||
+        !scratch) {
+        free(scratch);
+        return ag_free_arrays(scratch ? nd_last_status() : ND_ERR_MEMORY, 6, t);
+    }
+    LAYER_CALL(dt, norm_backward, nd_data(t[3]), want_w ? nd_data(t[4]) : NULL,
+               want_b ? nd_data(t[5]) : NULL, nd_data(t[1]), nd_data(t[0]), data_or_null(t[2]),
+               data_or_null(mean), nd_data(rstd), rows, C, scratch);
+    free(scratch);
+    if (ag_ctx_needs_grad(ctx, 0))
+        dx[0] = t[3], t[3] = NULL;
+    if (want_w)
+        dx[iw] = t[4], t[4] = NULL;
+    if (want_b)
+        dx[ib] = t[5], t[5] = NULL;
+    return ag_free_arrays(0, 6, t);
+}
+
+/* ---- layer_norm ---------------------------------------------------------------------------- */
+
+/* y = (x - mean) rstd weight + bias, rstd = 1 / sqrt(var + eps) */
+static nd_array *layer_norm_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    return norm_forward(ctx, x, true);
+}
+
+/* dx = rstd (g - mean(g) - xhat mean(g xhat)), g = weight dy; dweight = sum dy xhat; dbias = sum dy */
+static int layer_norm_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    return norm_backward(ctx, dy, dx, true);
+}
+
+static const ag_op layer_norm_op = {"layer_norm", layer_norm_forward, layer_norm_backward};
+
+/* ---- rms_norm ------------------------------------------------------------------------------ */
+
+/* y = x rstd weight, rstd = 1 / sqrt(mean(x^2) + eps) */
+static nd_array *rms_norm_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    return norm_forward(ctx, x, false);
+}
+
+/* dx = rstd (g - xhat mean(g xhat)), g = weight dy; dweight = sum dy xhat */
+static int rms_norm_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    return norm_backward(ctx, dy, dx, false);
+}
+
+static const ag_op rms_norm_op = {"rms_norm", rms_norm_forward, rms_norm_backward};
+
+/* ---- checks and the public functions ------------------------------------------------------- */
+
+/* A (C,) parameter of x's dtype, or NULL. */
+static int check_param(const nd_array *x, const ag_tensor *param, const char *what)
+{
+    if (!param)
+        return 0;
+    const nd_array *p = ag_value(param);
+    int64_t C = last_dim(x);
+    if (nd_ndim(p) != 1 || nd_shape(p)[0] != C) {
+        char shape[128] = "";
+        for (int d = 0, at = 0; d < nd_ndim(p) && at < (int)sizeof shape - 24; d++)
+            at += snprintf(shape + at, sizeof shape - (size_t)at, "%s%lld", d ? ", " : "",
+                           (long long)nd_shape(p)[d]);
+        return nd_set_last_error(ND_ERR_VALUE, "Expected %s to be of same shape as "
+                                 "normalized_shape, but got %s of shape [%s] and normalized_shape "
+                                 "= [%lld]", what, what, shape, (long long)C);
+    }
+    return layer_check_same_dtype(x, 1, (const nd_array *[]){p});
+}
+
+static int check_norm(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, const char *name)
+{
+    const nd_array *v = ag_value(x);
+    int status = layer_check_float(v, name);
+    if (status == 0 && nd_ndim(v) == 0)
+        status = nd_set_last_error(ND_ERR_VALUE, "%s: expected an input of at least 1 dimension, "
+                                   "got a 0-d tensor", name);
+    if (status == 0)
+        status = check_param(v, weight, "weight");
+    if (status == 0)
+        status = check_param(v, bias, "bias");
+    return status;
+}
+
+static ag_tensor *apply_norm(const ag_op *op, ag_tensor *x, ag_tensor *weight, ag_tensor *bias,
+                             double eps)
+{
+    if (!x)
+        return ag_apply(op, 1, (ag_tensor *[]){x}, NULL, 0);   /* propagates the NULL */
+    if (check_norm(x, weight, bias, op->name) < 0)
+        return NULL;
+    norm_params p = {eps, weight != NULL, bias != NULL};
+    ag_tensor *inputs[3] = {x};
+    int n = 1;
+    if (weight)
+        inputs[n++] = weight;
+    if (bias)
+        inputs[n++] = bias;
+    return ag_apply(op, n, inputs, &p, sizeof p);
+}
+
+ag_tensor *ag_layer_norm(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, double eps)
+{
+    return apply_norm(&layer_norm_op, x, weight, bias, eps);
+}
+
+ag_tensor *ag_rms_norm(ag_tensor *x, ag_tensor *weight, double eps)
+{
+    return apply_norm(&rms_norm_op, x, weight, NULL, eps);
+}
+
+/* ---- the composed twins ------------------------------------------------------------------ */
+
+static const int last_axis = -1;
+
+/* x * rstd * weight + bias, the affine tail both norms share */
+static ag_tensor *scale_shift(ag_tensor *x, ag_tensor *rstd, ag_tensor *weight, ag_tensor *bias)
+{
+    ag_tensor *y = ag_mul(x, rstd);
+    if (weight)
+        y = ag_mul(y, weight);
+    return bias ? ag_add(y, bias) : y;
+}
+
+/* xc = x - mean(x); y = xc / sqrt(mean(xc^2) + eps) * weight + bias */
+ag_tensor *ag_layer_norm_composed(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, double eps)
+{
+    if (x && check_norm(x, weight, bias, "layer_norm") < 0)
+        return NULL;
+    ag_tensor *xc = ag_sub(x, ag_mean(x, 1, &last_axis, true));
+    ag_tensor *var = ag_mean(ag_square(xc), 1, &last_axis, true);
+    return scale_shift(xc, ag_rsqrt(ag_add_scalar(var, eps)), weight, bias);
+}
+
+/* y = x / sqrt(mean(x^2) + eps) * weight */
+ag_tensor *ag_rms_norm_composed(ag_tensor *x, ag_tensor *weight, double eps)
+{
+    if (x && check_norm(x, weight, NULL, "rms_norm") < 0)
+        return NULL;
+    ag_tensor *ms = ag_mean(ag_square(x), 1, &last_axis, true);
+    return scale_shift(x, ag_rsqrt(ag_add_scalar(ms, eps)), weight, NULL);
+}

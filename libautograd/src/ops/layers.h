@@ -1,0 +1,155 @@
+/*
+ * layers.h: what the fused network layers share (softmax.c, loss.c,
+ * norm.c, activation.c, attention.c, dropout.c).
+ *
+ * The fused kernels work on contiguous rows of float32 or float64, written
+ * once per element type with a macro that takes the type: LAYER_KERNELS(T)
+ * below defines sum_T and dot_T, and each file defines its own row kernels
+ * the same way. Reductions keep 8 independent partial sums so the compiler
+ * can vectorize them without reassociating (no -ffast-math needed), and the
+ * rounding error grows like n/8 instead of n.
+ */
+#ifndef AG_LAYERS_H
+#define AG_LAYERS_H
+
+#include "ops.h"
+
+#include <math.h>
+#include <string.h>
+
+#define LAYER_LANES 8
+
+#define LAYER_KERNELS(T)                                                     \
+    /* sum_i x[i] */                                                         \
+    static inline T sum_##T(const T *x, int64_t n)                           \
+    {                                                                        \
+        T acc[LAYER_LANES] = {0}, s = 0;                                     \
+        int64_t i = 0;                                                       \
+        for (; i + LAYER_LANES <= n; i += LAYER_LANES)                       \
+            for (int k = 0; k < LAYER_LANES; k++)                            \
+                acc[k] += x[i + k];                                          \
+        for (; i < n; i++)                                                   \
+            s += x[i];                                                       \
+        for (int k = 0; k < LAYER_LANES; k++)                                \
+            s += acc[k];                                                     \
+        return s;                                                            \
+    }                                                                        \
+    /* sum_i x[i] * y[i] */                                                  \
+    static inline T dot_##T(const T *x, const T *y, int64_t n)               \
+    {                                                                        \
+        T acc[LAYER_LANES] = {0}, s = 0;                                     \
+        int64_t i = 0;                                                       \
+        for (; i + LAYER_LANES <= n; i += LAYER_LANES)                       \
+            for (int k = 0; k < LAYER_LANES; k++)                            \
+                acc[k] += x[i + k] * y[i + k];                               \
+        for (; i < n; i++)                                                   \
+            s += x[i] * y[i];                                                \
+        for (int k = 0; k < LAYER_LANES; k++)                                \
+            s += acc[k];                                                     \
+        return s;                                                            \
+    }                                                                        \
+    /* y = x - max(x), per row of (rows, n) (softmax's shift: exp(y) <= 1) */\
+    static inline void shift_rows_##T(T *y, const T *x, int64_t rows,        \
+                                      int64_t n)                             \
+    {                                                                        \
+        for (int64_t r = 0; r < rows; r++) {                                 \
+            const T *xr = x + r * n;                                         \
+            T m = xr[0];                                                     \
+            for (int64_t i = 1; i < n; i++)                                  \
+                m = xr[i] > m ? xr[i] : m;                                   \
+            for (int64_t i = 0; i < n; i++)                                  \
+                y[r * n + i] = xr[i] - m;                                    \
+        }                                                                    \
+    }                                                                        \
+    /* softmax's backward, per row of (rows, n), times a scale:             \
+     * dx = scale * y * (dy - sum(dy * y)) */                                \
+    static inline void softmax_backward_rows_##T(T *dx, const T *dy,         \
+                                                 const T *y, int64_t rows,   \
+                                                 int64_t n, T scale)         \
+    {                                                                        \
+        for (int64_t r = 0; r < rows; r++) {                                 \
+            const T *dyr = dy + r * n, *yr = y + r * n;                      \
+            T s = dot_##T(dyr, yr, n);                                       \
+            for (int64_t i = 0; i < n; i++)                                  \
+                dx[r * n + i] = scale * yr[i] * (dyr[i] - s);                \
+        }                                                                    \
+    }
+
+LAYER_KERNELS(float)
+LAYER_KERNELS(double)
+
+/* Calls fn_float or fn_double by dtype; the data pointers are passed as
+ * nd_data's void *, which C converts to either. */
+#define LAYER_CALL(dt, fn, ...)                                              \
+    do {                                                                     \
+        if ((dt) == ND_FLOAT32)                                              \
+            fn##_float(__VA_ARGS__);                                         \
+        else                                                                 \
+            fn##_double(__VA_ARGS__);                                        \
+    } while (0)
+
+/* 0 if a is float32 or float64, else an error naming the op, as torch's
+ * "\"softmax_lastdim_kernel_impl\" not implemented for 'Long'" says it. */
+static inline int layer_check_float(const nd_array *a, const char *op)
+{
+    nd_dtype dt = nd_dtype_of(a);
+    if (dt == ND_FLOAT32 || dt == ND_FLOAT64)
+        return 0;
+    return nd_set_last_error(ND_ERR_TYPE, "%s: expected a floating point tensor, got %s", op,
+                             nd_dtype_name(dt));
+}
+
+/* 0 if every array has a's dtype, else torch's "expected scalar type Float
+ * but found Double". NULL entries are skipped. */
+static inline const char *layer_torch_type(nd_dtype dt)
+{
+    return dt == ND_FLOAT32 ? "Float" : dt == ND_FLOAT64 ? "Double" : dt == ND_INT64 ? "Long"
+           : nd_dtype_name(dt);
+}
+
+static inline int layer_check_same_dtype(const nd_array *a, int n, const nd_array *const *others)
+{
+    for (int i = 0; i < n; i++)
+        if (others[i] && nd_dtype_of(others[i]) != nd_dtype_of(a))
+            return nd_set_last_error(ND_ERR_TYPE, "expected scalar type %s but found %s",
+                                     layer_torch_type(nd_dtype_of(a)),
+                                     layer_torch_type(nd_dtype_of(others[i])));
+    return 0;
+}
+
+/* torch's dimension wrap: axis in [-ndim, ndim - 1] (a 0-d tensor counts as
+ * 1-d), returned non-negative, or a negative status with "Dimension out of
+ * range (expected to be in range of [-2, 1], but got 3)". */
+static inline int layer_wrap_axis(int axis, int ndim)
+{
+    int n = ndim > 0 ? ndim : 1;
+    if (axis < -n || axis >= n)
+        return nd_set_last_error(ND_ERR_INDEX, "Dimension out of range (expected to be in range "
+                                 "of [%d, %d], but got %d)", -n, n - 1, axis);
+    return axis < 0 ? axis + n : axis;
+}
+
+/* The number of rows of a (..., n) array: size / n (0 if n is 0). */
+static inline int64_t layer_rows(const nd_array *a, int64_t n)
+{
+    return n > 0 ? nd_size(a) / n : 0;
+}
+
+/* ---- for the composed twins ------------------------------------------------------ */
+
+static inline nd_array *layer_constant_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n, (void)x;
+    return nd_view(*(nd_array *const *)ag_ctx_params(ctx));
+}
+
+/* A tape tensor sharing `value` (the tape releases its handle at the
+ * reset), with no gradient: masks, one-hot weights and other constants a
+ * composed graph needs. */
+static inline ag_tensor *layer_constant(const nd_array *value)
+{
+    static const ag_op constant_op = {"constant", layer_constant_forward, NULL};
+    return ag_apply(&constant_op, 0, NULL, &value, sizeof value);
+}
+
+#endif /* AG_LAYERS_H */
