@@ -40,7 +40,7 @@ typedef struct trainer {
     int32_t *train_ids, *val_ids;
     size_t ntrain, nval;
     ag_optimizer *decay, *no_decay;     /* AdamW groups: matrices / vectors */
-    ag_tensor *params[GPT_MAX_PARAMS];
+    ag_tensor *params[GPT_MAX_TENSORS];
     int nparams;
     nd_rng *batch_rng, *dropout_rng;
     int64_t iter;                       /* the next iteration to run */
@@ -120,8 +120,8 @@ static int save_checkpoint(trainer *t)
     char path[4096], meta_iter[32];
     snprintf(meta_iter, sizeof meta_iter, "%lld", (long long)t->iter);
     const char *meta[2] = {"iter", meta_iter};
-    const char *names[GPT_MAX_PARAMS];
-    ag_tensor *tensors[GPT_MAX_PARAMS];
+    const char *names[GPT_MAX_TENSORS];
+    ag_tensor *tensors[GPT_MAX_TENSORS];
     int n = gpt_num_tensors(t->model);
     for (int i = 0; i < n; i++)
         tensors[i] = gpt_tensor(t->model, i, &names[i]);
@@ -202,8 +202,8 @@ static int resume(trainer *t)
             return -1;
         }
     }
-    const char *names[GPT_MAX_PARAMS];
-    ag_tensor *tensors[GPT_MAX_PARAMS];
+    const char *names[GPT_MAX_TENSORS];
+    ag_tensor *tensors[GPT_MAX_TENSORS];
     int n = gpt_num_tensors(t->model);
     for (int i = 0; i < n; i++)
         tensors[i] = gpt_tensor(t->model, i, &names[i]);
@@ -280,7 +280,7 @@ static int check_same(const char *out, const char *flag, bool given, long long s
 
 static int make_optimizers(trainer *t, double lr)
 {
-    ag_tensor *decay[GPT_MAX_PARAMS], *no_decay[GPT_MAX_PARAMS];
+    ag_tensor *decay[GPT_MAX_TENSORS], *no_decay[GPT_MAX_TENSORS];
     int nd = 0, nn = 0;
     t->nparams = gpt_num_tensors(t->model);
     for (int i = 0; i < t->nparams; i++) {

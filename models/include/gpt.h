@@ -27,6 +27,10 @@
 extern "C" {
 #endif
 
+/* The deepest model and the most parameter tensors it can have. */
+#define GPT_MAX_LAYERS 64
+#define GPT_MAX_TENSORS (3 + 12 * GPT_MAX_LAYERS)
+
 typedef struct gpt_config {
     int64_t vocab_size;
     int64_t block_size;       /* the longest context, T_max */

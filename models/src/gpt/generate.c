@@ -143,7 +143,7 @@ static nd_array *cached_attention(const gpt_model *m, gpt_kv_cache *cache, int l
     const gpt_block *b = &m->blocks[l];
     const int64_t n = nd_shape(h)[0], C = c->n_embd, H = c->n_head, D = C / H, L = p + n;
     nd_array *qkv = linear(h, b->attn_weight, b->attn_bias);       /* (n, 3C) */
-    nd_array *parts[3] = {0}, *q = NULL, *scores = NULL, *y = NULL, *merged = NULL;
+    nd_array *parts[3] = {0}, *scores = NULL, *y = NULL, *merged = NULL;
     nd_array *kc = NULL, *vc = NULL, *kt = NULL, *dst = NULL, *scale = NULL;
     int status = qkv ? 0 : ND_ERR_MEMORY;
     /* q, k, v: (n, C) -> (n, H, D) -> (H, n, D) views of qkv. */

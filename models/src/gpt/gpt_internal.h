@@ -5,8 +5,6 @@
 
 #include "gpt.h"
 
-#define GPT_MAX_LAYERS 64
-#define GPT_MAX_TENSORS (3 + 12 * GPT_MAX_LAYERS)
 #define GPT_NAME_MAX 64
 
 /* One Transformer block's parameters (nanoGPT's names in comments). */
