@@ -421,43 +421,45 @@ static int parse_metadata(json *j, ag_safetensors *st)
     return status;
 }
 
+/* One top-level member: "__metadata__": {...} or "name": {tensor}. */
+static int parse_member(json *j, ag_safetensors *st, bool *seen_meta)
+{
+    char *name;
+    int status = parse_string(j, &name);
+    if (status < 0)
+        return status;
+    if (strcmp(name, "__metadata__") == 0) {
+        free(name);
+        if (*seen_meta)
+            return json_fail(j, "duplicate __metadata__");
+        *seen_meta = true;
+        status = expect(j, ':');
+        return status < 0 ? status : parse_metadata(j, st);
+    }
+    void *entries = st->entries;
+    if ((status = grow(&entries, &st->cap, st->count, sizeof(st_entry))) < 0) {
+        free(name);
+        return status;
+    }
+    st->entries = entries;
+    st_entry *e = &st->entries[st->count++];
+    memset(e, 0, sizeof *e);
+    e->name = name;   /* owned by st from here on */
+    if (name[0] == '\0')
+        return json_fail(j, "empty tensor name");
+    status = expect(j, ':');
+    return status < 0 ? status : parse_entry(j, e);
+}
+
+/* The whole header: one object of members, then only the padding. */
 static int parse_header(json *j, ag_safetensors *st)
 {
     bool seen_meta = false;
     int status = expect(j, '{');
-    if (status < 0 || peek_close(j, '}'))
-        return status;
-    do {
-        char *name;
-        if ((status = parse_string(j, &name)) < 0)
-            return status;
-        if (strcmp(name, "__metadata__") == 0) {
-            free(name);
-            if (seen_meta)
-                return json_fail(j, "duplicate __metadata__");
-            seen_meta = true;
-            status = expect(j, ':');
-            if (status == 0)
-                status = parse_metadata(j, st);
-        } else {
-            void *entries = st->entries;
-            if ((status = grow(&entries, &st->cap, st->count, sizeof(st_entry))) < 0) {
-                free(name);
-                return status;
-            }
-            st->entries = entries;
-            st_entry *e = &st->entries[st->count++];
-            memset(e, 0, sizeof *e);
-            e->name = name;
-            if (name[0] == '\0')
-                return json_fail(j, "empty tensor name");
-            status = expect(j, ':');
-            if (status == 0)
-                status = parse_entry(j, e);
-        }
-        if (status < 0)
-            return status;
-    } while (next_item(j, '}', &status));
+    if (status == 0 && !peek_close(j, '}'))
+        do
+            status = parse_member(j, st, &seen_meta);
+        while (status == 0 && next_item(j, '}', &status));
     if (status < 0)
         return status;
     skip_ws(j);   /* the padding */
@@ -476,7 +478,9 @@ static int cmp_names(const void *a, const void *b)
 /* The first duplicate among n names (NULL if none). */
 static const char *find_duplicate(int n, const char *const *names)
 {
-    const char **sorted = malloc((size_t)(n ? n : 1) * sizeof *sorted);
+    if (n < 2)
+        return NULL;
+    const char **sorted = malloc((size_t)n * sizeof *sorted);
     if (!sorted)
         return NULL;
     memcpy(sorted, names, (size_t)n * sizeof *sorted);
