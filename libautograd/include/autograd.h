@@ -285,7 +285,9 @@ AG_API int ag_init_kaiming_normal(ag_tensor *t, double a, ag_fan_mode mode,
  * for-loop implementation, amsgrad and maximize off), with the same update
  * rules in the same operation order, computed in each parameter's dtype
  * (float32 parameters in float32, hyperparameters rounded to float32 as
- * PyTorch does), so results match torch.optim within float rounding.
+ * PyTorch does, one rounding wherever PyTorch's kernels fuse a multiply-add),
+ * so results match torch.optim bit for bit (tests/autograd/
+ * test_optim_vs_torch.c: 11 configurations, 20 steps, float32 and float64).
  *
  * An optimizer BORROWS its parameters (an array of n ag_param tensors it
  * copies the pointers of): they must outlive it. It owns its state (step
@@ -455,8 +457,9 @@ AG_API int ag_save_params(const char *path, int n, const char *const *names,
 AG_API int ag_load_params(const char *path, int n, const char *const *names,
                           ag_tensor *const *params);
 
-/* The optimizer's whole state in one safetensors file: per parameter i its
- * step count "state.<i>.step" (int64) and buffers "state.<i>.exp_avg",
+/* (Defined in optim.c.) The optimizer's whole state in one safetensors
+ * file: per parameter i its step count "state.<i>.step" (int64) and
+ * buffers "state.<i>.exp_avg",
  * "state.<i>.exp_avg_sq" (Adam/AdamW) or "state.<i>.momentum_buffer"
  * (SGD), written bit for bit; the kind, parameter count, step count and
  * every hyperparameter (lr included, printed with 17 digits) in the
