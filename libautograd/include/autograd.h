@@ -501,7 +501,250 @@ AG_API ag_tensor *ag_attention_composed(ag_tensor *q, ag_tensor *k, ag_tensor *v
 /* Training: init, optimizers, schedules, clipping, safetensors             */
 /* ------------------------------------------------------------------------ */
 
-/* (section of init.c, optim.c, schedule.c, safetensors.c: declarations land here) */
+/*
+ * Parameter initializers (init.c), as torch.nn.init. Each fills the value
+ * of a parameter or constant IN PLACE (ag_param_value) with draws from a
+ * libnd generator, which follows numpy.random.default_rng: the values are
+ * rng.uniform(lo, hi, shape) / rng.normal(mean, std, shape), drawn in
+ * float64 and rounded to the tensor's dtype (float32 or float64). The
+ * gradient is untouched. Errors: NULL tensor or tape tensor, non-float
+ * value, NULL rng; a negative status and ag_last_error() say why.
+ *
+ * Fans, for a weight of shape (out, in, k1, k2, ...) as PyTorch stores a
+ * Linear (out_features, in_features) or Conv (out, in, kh, kw) weight:
+ *     receptive = k1 * k2 * ...   (1 for a 2-D weight)
+ *     fan_in  = shape[1] * receptive
+ *     fan_out = shape[0] * receptive
+ * which is torch.nn.init._calculate_fan_in_and_fan_out. Note the
+ * convention: a weight used as x @ W with W of shape (in, out) has its fans
+ * swapped; pass AG_FAN_OUT to kaiming to get the fan of its input side.
+ */
+typedef enum ag_fan_mode { AG_FAN_IN, AG_FAN_OUT } ag_fan_mode;
+typedef enum ag_nonlinearity {
+    AG_NONLINEARITY_LINEAR,      /* gain 1 (also conv, identity) */
+    AG_NONLINEARITY_SIGMOID,     /* gain 1 */
+    AG_NONLINEARITY_TANH,        /* gain 5/3 */
+    AG_NONLINEARITY_RELU,        /* gain sqrt(2) */
+    AG_NONLINEARITY_LEAKY_RELU   /* gain sqrt(2 / (1 + a^2)), a the negative slope */
+} ag_nonlinearity;
+
+/* torch.nn.init.calculate_gain(nonlinearity, param): `param` is the leaky
+ * ReLU's negative slope (ignored otherwise). */
+AG_API double ag_init_gain(ag_nonlinearity nonlinearity, double param);
+/* The fans above. Fewer than 2 dimensions: ND_ERR_VALUE "Fan in and fan
+ * out can not be computed for tensor with fewer than 2 dimensions". */
+AG_API int ag_init_fans(const nd_array *value, int64_t *fan_in, int64_t *fan_out);
+
+AG_API int ag_init_zeros(ag_tensor *t);
+AG_API int ag_init_ones(ag_tensor *t);
+/* N(mean, std^2); std >= 0. */
+AG_API int ag_init_normal(ag_tensor *t, double mean, double std, nd_rng *rng);
+/* U[lo, hi); lo <= hi. */
+AG_API int ag_init_uniform(ag_tensor *t, double lo, double hi, nd_rng *rng);
+/* Glorot: std = gain * sqrt(2 / (fan_in + fan_out)); uniform draws from
+ * U[-sqrt(3) std, sqrt(3) std), normal ones from N(0, std^2). */
+AG_API int ag_init_xavier_uniform(ag_tensor *t, double gain, nd_rng *rng);
+AG_API int ag_init_xavier_normal(ag_tensor *t, double gain, nd_rng *rng);
+/* He: std = ag_init_gain(nonlinearity, a) / sqrt(fan), fan chosen by mode;
+ * uniform draws from U[-sqrt(3) std, sqrt(3) std), normal ones from
+ * N(0, std^2). As in PyTorch, a tensor with no elements is left alone
+ * (its fans may be 0). */
+AG_API int ag_init_kaiming_uniform(ag_tensor *t, double a, ag_fan_mode mode,
+                                   ag_nonlinearity nonlinearity, nd_rng *rng);
+AG_API int ag_init_kaiming_normal(ag_tensor *t, double a, ag_fan_mode mode,
+                                  ag_nonlinearity nonlinearity, nd_rng *rng);
+
+/*
+ * Optimizers (optim.c): PyTorch 1.13's SGD, Adam and AdamW (the default
+ * for-loop implementation, amsgrad and maximize off), with the same update
+ * rules in the same operation order, computed in each parameter's dtype
+ * (float32 parameters in float32, hyperparameters rounded to float32 as
+ * PyTorch does, one rounding wherever PyTorch's kernels fuse a multiply-add),
+ * so results match torch.optim bit for bit (tests/autograd/
+ * test_optim_vs_torch.c: 11 configurations, 20 steps, float32 and float64).
+ *
+ * An optimizer BORROWS its parameters (an array of n ag_param tensors it
+ * copies the pointers of): they must outlive it. It owns its state (step
+ * counts, moment / momentum buffers), created for a parameter on the first
+ * step that parameter has a gradient; later steps allocate nothing.
+ * A parameter whose gradient is NULL (never reached, or ag_zero_grad) is
+ * skipped by a step, its state and step count untouched, as in PyTorch.
+ *
+ * Constructor errors, in PyTorch's words: "optimizer got an empty parameter
+ * list", "Invalid learning rate: -1", "Invalid momentum value: -1",
+ * "Invalid weight_decay value: -1", "Invalid epsilon value: -1", "Invalid
+ * beta parameter at index 0: 1", "Nesterov momentum requires a momentum
+ * and zero dampening"; a NULL, tape or non-float tensor, or the same
+ * tensor twice, is rejected too.
+ */
+typedef struct ag_optimizer ag_optimizer;
+
+/* torch.optim.SGD: with d = grad + weight_decay * p,
+ *   momentum: buf = d on the first step, then buf = momentum * buf +
+ *             (1 - dampening) * d; d = nesterov ? d + momentum * buf : buf
+ *   p -= lr * d */
+AG_API ag_optimizer *ag_sgd_new(int n, ag_tensor *const *params, double lr, double momentum,
+                                double dampening, double weight_decay, bool nesterov);
+/* torch.optim.Adam (L2 penalty: grad += weight_decay * p), t = the
+ * parameter's step count:
+ *   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2
+ *   p -= lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps) */
+AG_API ag_optimizer *ag_adam_new(int n, ag_tensor *const *params, double lr, double beta1,
+                                 double beta2, double eps, double weight_decay);
+/* torch.optim.AdamW: decoupled weight decay, p *= 1 - lr * weight_decay,
+ * then Adam's update without the L2 term (PyTorch's default wd: 1e-2). */
+AG_API ag_optimizer *ag_adamw_new(int n, ag_tensor *const *params, double lr, double beta1,
+                                  double beta2, double eps, double weight_decay);
+/* Frees the optimizer and its state, not the parameters; NULL is fine. */
+AG_API void ag_optimizer_free(ag_optimizer *opt);
+
+/* One update of every parameter that has a gradient. A gradient's shape
+ * must be its parameter's. Returns 0 or a negative status. */
+AG_API int ag_optimizer_step(ag_optimizer *opt);
+/* Drops the gradients of all its parameters (ag_zero_grad, i.e. PyTorch's
+ * zero_grad(set_to_none=True)): the next step skips any parameter the next
+ * backward does not reach. */
+AG_API void ag_optimizer_zero_grad(ag_optimizer *opt);
+/* The learning rate the next step uses (set it from a schedule before each
+ * step). set_lr rejects a negative or NaN lr. */
+AG_API int ag_optimizer_set_lr(ag_optimizer *opt, double lr);
+AG_API double ag_optimizer_get_lr(const ag_optimizer *opt);
+/* How many times ag_optimizer_step succeeded (restored by
+ * ag_optimizer_load). */
+AG_API int64_t ag_optimizer_step_count(const ag_optimizer *opt);
+/* "sgd", "adam" or "adamw". */
+AG_API const char *ag_optimizer_name(const ag_optimizer *opt);
+
+/* Sets a parameter's gradient to a copy of grad (PyTorch's p.grad = g);
+ * NULL drops it. grad must have the value's shape ("assigned grad has data
+ * of a different size") and dtype ("assigned grad has data of a different
+ * type"). Only for parameters and constants, not tape tensors. */
+AG_API int ag_set_grad(ag_tensor *param, const nd_array *grad);
+
+/* torch.nn.utils.clip_grad_norm_(params, max_norm) with norm_type 2: the
+ * norm of all gradients taken together (parameters without one are
+ * skipped) is returned, and if it exceeds max_norm every gradient is
+ * multiplied by max_norm / (norm + 1e-6). Computed in float32 when every
+ * gradient is float32 (as PyTorch), else in float64. Returns 0 if no
+ * parameter has a gradient, -1 with an error set on bad arguments
+ * (NULL params, negative or NaN max_norm). */
+AG_API double ag_clip_grad_norm(int n, ag_tensor *const *params, double max_norm);
+
+/*
+ * Learning-rate schedules (schedule.c): pure functions of the step (the
+ * number of optimizer steps taken before this one, from 0), so a resumed
+ * run recomputes the same rate. Set it with ag_optimizer_set_lr before
+ * each step.
+ */
+typedef enum ag_lr_kind {
+    AG_LR_CONSTANT,        /* lr */
+    AG_LR_STEP,            /* torch's StepLR: lr * gamma^floor(step / step_size) */
+    AG_LR_WARMUP_COSINE    /* nanoGPT's get_lr: linear warmup, cosine to min_lr */
+} ag_lr_kind;
+
+typedef struct ag_lr_schedule {
+    ag_lr_kind kind;
+    double lr;                 /* the base (peak) rate */
+    int64_t step_size;         /* AG_LR_STEP: steps per decay (> 0) */
+    double gamma;              /* AG_LR_STEP: factor per decay */
+    int64_t warmup_iters;      /* AG_LR_WARMUP_COSINE */
+    int64_t lr_decay_iters;    /* AG_LR_WARMUP_COSINE: where min_lr is reached */
+    double min_lr;             /* AG_LR_WARMUP_COSINE */
+} ag_lr_schedule;
+
+/* The rate at `step` for a schedule; NaN (with an error set) for an
+ * invalid schedule (unknown kind, step_size <= 0, negative iters). */
+AG_API double ag_lr_at(const ag_lr_schedule *s, int64_t step);
+/* lr * gamma^floor(step / step_size) (StepLR's closed form). */
+AG_API double ag_lr_step_decay(int64_t step, double lr, int64_t step_size, double gamma);
+/* nanoGPT's get_lr(it):
+ *   it < warmup_iters:    lr * (it + 1) / (warmup_iters + 1)
+ *   it > lr_decay_iters:  min_lr
+ *   else: ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters),
+ *         min_lr + 0.5 (1 + cos(pi ratio)) (lr - min_lr)
+ * (ratio 0 when lr_decay_iters == warmup_iters). */
+AG_API double ag_lr_warmup_cosine(int64_t step, double lr, int64_t warmup_iters,
+                                  int64_t lr_decay_iters, double min_lr);
+
+/*
+ * safetensors (safetensors.c): named arrays in Hugging Face's format, an
+ * 8-byte little-endian header length N, N bytes of JSON
+ *   {"__metadata__": {"key": "value", ...},
+ *    "name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, ...}
+ * padded with spaces to a multiple of 8, then the data (offsets count from
+ * its start, C order, little-endian). dtypes: F64 F32 F16 BF16 I64 I32 I16
+ * I8 U64 U32 U16 U8 BOOL (libnd's dtypes one for one).
+ *
+ * Files are written atomically: a temporary file in the same folder,
+ * fsync'd and renamed over `path`, so a crash leaves the old file or the
+ * new one, never half of one. The reader is strict: a malformed, truncated
+ * or hostile file (header past the end, bad JSON, unknown dtype, shapes
+ * that do not match their byte ranges, overlapping or gapped offsets,
+ * duplicate names, invalid UTF-8, nesting) fails with a one-line
+ * ND_ERR_VALUE "safetensors: ..." message, reads nothing outside the file
+ * and allocates at most about the file's size.
+ */
+typedef struct ag_safetensors ag_safetensors;
+
+/* Writes n arrays (any strides; written in C order) under distinct,
+ * non-empty UTF-8 names (not "__metadata__"), with nmeta key/value string
+ * pairs given as metadata[2 i], metadata[2 i + 1] (metadata may be NULL
+ * when nmeta is 0). Arrays are laid out by decreasing item size, then by
+ * name, as the reference implementation does, so every tensor is aligned
+ * to its item size in the file. */
+AG_API int ag_save_safetensors(const char *path, int n, const char *const *names,
+                               const nd_array *const *arrays, int nmeta,
+                               const char *const *metadata);
+/* Reads and validates a whole file; free with ag_safetensors_free. */
+AG_API ag_safetensors *ag_safetensors_load(const char *path);
+AG_API void ag_safetensors_free(ag_safetensors *st);   /* NULL is fine */
+/* The tensors, in the header's order: count, i-th name (borrowed; NULL if
+ * out of range). */
+AG_API int ag_safetensors_count(const ag_safetensors *st);
+AG_API const char *ag_safetensors_name(const ag_safetensors *st, int i);
+/* A new C-contiguous array with a copy of the named tensor; NULL with
+ * ND_ERR_KEY "safetensors: no tensor named 'x'" if absent. */
+AG_API nd_array *ag_safetensors_get(const ag_safetensors *st, const char *name);
+/* The named tensor's dtype and shape without copying its data (shape is
+ * borrowed); ND_ERR_KEY if absent. */
+AG_API int ag_safetensors_info(const ag_safetensors *st, const char *name, nd_dtype *dtype,
+                               int *ndim, const int64_t **shape);
+/* The metadata: count, i-th key, and the value of a key (borrowed; NULL if
+ * absent). */
+AG_API int ag_safetensors_metadata_count(const ag_safetensors *st);
+AG_API const char *ag_safetensors_metadata_key(const ag_safetensors *st, int i);
+AG_API const char *ag_safetensors_metadata(const ag_safetensors *st, const char *key);
+
+/* Saves the values of n parameters under their names (a model's state
+ * dict), with optional metadata as ag_save_safetensors. */
+AG_API int ag_save_params(const char *path, int n, const char *const *names,
+                          ag_tensor *const *params, int nmeta, const char *const *metadata);
+/* Copies the named tensors of a file into the values of n parameters,
+ * after checking all of them first, so a failed load changes nothing:
+ *   ND_ERR_KEY   "Missing key(s) in state_dict: \"w\"."
+ *   ND_ERR_VALUE "size mismatch for w: copying a param with shape (3,4)
+ *                 from checkpoint, the shape in current model is (4,3)."
+ *   ND_ERR_TYPE  "dtype mismatch for w: copying a param with dtype float64
+ *                 from checkpoint, the dtype in current model is float32."
+ * Tensors of the file that are not asked for are ignored. Gradients are
+ * untouched. */
+AG_API int ag_load_params(const char *path, int n, const char *const *names,
+                          ag_tensor *const *params);
+
+/* (Defined in optim.c.) The optimizer's whole state in one safetensors
+ * file: per parameter i its step count "state.<i>.step" (int64) and
+ * buffers "state.<i>.exp_avg",
+ * "state.<i>.exp_avg_sq" (Adam/AdamW) or "state.<i>.momentum_buffer"
+ * (SGD), written bit for bit; the kind, parameter count, step count and
+ * every hyperparameter (lr included, printed with 17 digits) in the
+ * metadata, plus nmeta caller pairs (e.g. the data loader's position).
+ * Loading into an optimizer of the same kind over the same parameter
+ * shapes restores all of it, hyperparameters included (as PyTorch's
+ * load_state_dict), so the next steps are bit-identical to an
+ * uninterrupted run. Everything is checked before anything changes. */
+AG_API int ag_optimizer_save(const ag_optimizer *opt, const char *path, int nmeta,
+                             const char *const *metadata);
+AG_API int ag_optimizer_load(ag_optimizer *opt, const char *path);
 
 #ifdef __cplusplus
 }

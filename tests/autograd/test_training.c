@@ -1,7 +1,494 @@
-/* Placeholder until the training suite lands: reports itself skipped. */
+/* Training utilities: initializers (statistics, bounds, determinism),
+ * learning-rate schedules, optimizer behaviour and errors, gradient
+ * clipping, and a training run that is interrupted, saved, reloaded and
+ * resumed, ending bit-identical to the uninterrupted run. */
 #include "test_util.h"
+
+#include <autograd.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static ag_tensor *zeros_param(nd_dtype dt, int ndim, const int64_t *shape)
+{
+    nd_array *z = nd_zeros(dt, ndim, shape);
+    ag_tensor *t = ag_param(z);
+    nd_free(z);
+    return t;
+}
+
+/* Element i of a in C order, as a double. */
+static double flat(const nd_array *a, int64_t i)
+{
+    nd_array *r = nd_ravel(a);
+    double v = NAN;
+    ck_assert_int_eq(nd_get(r, &i, &v), 0);
+    nd_free(r);
+    return v;
+}
+
+/* Mean, standard deviation, min and max of a tensor's value. */
+typedef struct stats {
+    double mean, std, min, max;
+} stats;
+
+static stats stats_of(const ag_tensor *t)
+{
+    nd_array *v = nd_astype(ag_value(t), ND_FLOAT64);
+    const double *x = nd_data(v);
+    int64_t n = nd_size(v);
+    stats s = {0, 0, INFINITY, -INFINITY};
+    for (int64_t i = 0; i < n; i++) {
+        s.mean += x[i];
+        s.min = fmin(s.min, x[i]);
+        s.max = fmax(s.max, x[i]);
+    }
+    s.mean /= (double)n;
+    for (int64_t i = 0; i < n; i++)
+        s.std += (x[i] - s.mean) * (x[i] - s.mean);
+    s.std = sqrt(s.std / (double)n);
+    nd_free(v);
+    return s;
+}
+
+/* ---- initializers ------------------------------------------------------------------------ */
+
+START_TEST(test_normal_and_uniform_statistics)
+{
+    nd_rng *rng = nd_rng_new(0);
+    ag_tensor *t = zeros_param(ND_FLOAT32, 2, (const int64_t[]){400, 500});
+    ck_assert_int_eq(ag_init_normal(t, 0.5, 0.02, rng), 0);
+    stats s = stats_of(t);
+    ck_assert_double_eq_tol(s.mean, 0.5, 1e-3);
+    ck_assert_double_eq_tol(s.std, 0.02, 2e-4);
+    ck_assert_int_eq(ag_init_uniform(t, -2, 3, rng), 0);
+    s = stats_of(t);
+    ck_assert(s.min >= -2 && s.max <= 3);
+    ck_assert_double_eq_tol(s.mean, 0.5, 0.02);
+    ck_assert_double_eq_tol(s.std, 5 / sqrt(12.0), 0.01);
+    ck_assert_int_eq(ag_init_zeros(t), 0);
+    s = stats_of(t);
+    ck_assert(s.min == 0 && s.max == 0);
+    ck_assert_int_eq(ag_init_ones(t), 0);
+    s = stats_of(t);
+    ck_assert(s.min == 1 && s.max == 1);
+    ag_tensor_free(t);
+    nd_rng_free(rng);
+}
+END_TEST
+
+START_TEST(test_init_draws_as_numpy_default_rng)
+{
+    /* The same seed gives rng.uniform(lo, hi, shape) rounded to float32. */
+    nd_rng *a = nd_rng_new(42), *b = nd_rng_new(42);
+    ag_tensor *t = zeros_param(ND_FLOAT32, 2, (const int64_t[]){3, 4});
+    ck_assert_int_eq(ag_init_uniform(t, -1, 1, a), 0);
+    nd_array *want = nd_rng_uniform(b, -1, 1, ND_FLOAT32, 2, (const int64_t[]){3, 4});
+    ck_assert(memcmp(nd_data(ag_value(t)), nd_data(want), 12 * sizeof(float)) == 0);
+    nd_free(want);
+    ag_tensor_free(t);
+    nd_rng_free(a);
+    nd_rng_free(b);
+}
+END_TEST
+
+START_TEST(test_xavier_and_kaiming_scales)
+{
+    nd_rng *rng = nd_rng_new(1);
+    /* (out, in) = (300, 200): fan_in 200, fan_out 300 */
+    ag_tensor *w = zeros_param(ND_FLOAT64, 2, (const int64_t[]){300, 200});
+    double xavier_std = sqrt(2.0 / 500.0);
+    ck_assert_int_eq(ag_init_xavier_uniform(w, 1.0, rng), 0);
+    stats s = stats_of(w);
+    ck_assert(s.max <= sqrt(3.0) * xavier_std && s.min >= -sqrt(3.0) * xavier_std);
+    ck_assert_double_eq_tol(s.std, xavier_std, 0.01 * xavier_std);
+    ck_assert_int_eq(ag_init_xavier_normal(w, 2.0, rng), 0);
+    ck_assert_double_eq_tol(stats_of(w).std, 2 * xavier_std, 0.01 * 2 * xavier_std);
+
+    double relu_in = sqrt(2.0) / sqrt(200.0), relu_out = sqrt(2.0) / sqrt(300.0);
+    ck_assert_int_eq(ag_init_kaiming_uniform(w, 0, AG_FAN_IN, AG_NONLINEARITY_RELU, rng), 0);
+    s = stats_of(w);
+    ck_assert(s.max <= sqrt(3.0) * relu_in && s.min >= -sqrt(3.0) * relu_in);
+    ck_assert(s.max > 0.99 * sqrt(3.0) * relu_in);
+    ck_assert_double_eq_tol(s.std, relu_in, 0.01 * relu_in);
+    ck_assert_int_eq(ag_init_kaiming_normal(w, 0, AG_FAN_OUT, AG_NONLINEARITY_RELU, rng), 0);
+    ck_assert_double_eq_tol(stats_of(w).std, relu_out, 0.01 * relu_out);
+    /* torch's Linear default: kaiming_uniform(a=sqrt(5)) gives bound 1/sqrt(fan_in). */
+    ck_assert_int_eq(ag_init_kaiming_uniform(w, sqrt(5.0), AG_FAN_IN,
+                                             AG_NONLINEARITY_LEAKY_RELU, rng), 0);
+    s = stats_of(w);
+    ck_assert(s.max <= 1 / sqrt(200.0) + 1e-15 && s.max > 0.99 / sqrt(200.0));
+    ag_tensor_free(w);
+
+    /* A conv weight (16, 4, 3, 3): fan_in 36. */
+    ag_tensor *conv = zeros_param(ND_FLOAT32, 4, (const int64_t[]){16, 4, 3, 3});
+    ck_assert_int_eq(ag_init_kaiming_uniform(conv, 0, AG_FAN_IN, AG_NONLINEARITY_LINEAR, rng), 0);
+    ck_assert(stats_of(conv).max <= sqrt(3.0 / 36.0));
+    ag_tensor_free(conv);
+    nd_rng_free(rng);
+}
+END_TEST
+
+START_TEST(test_init_errors)
+{
+    nd_rng *rng = nd_rng_new(1);
+    ag_tensor *b = zeros_param(ND_FLOAT32, 1, (const int64_t[]){5});
+    ck_assert_int_eq(ag_init_xavier_uniform(b, 1, rng), ND_ERR_VALUE);
+    ck_assert_error("Fan in and fan out can not be computed for tensor with fewer than 2 "
+                    "dimensions");
+    ck_assert_int_eq(ag_init_kaiming_normal(b, 0, AG_FAN_IN, AG_NONLINEARITY_RELU, rng),
+                     ND_ERR_VALUE);
+    ck_assert_int_lt(ag_init_normal(b, 0, 1, NULL), 0);
+    ck_assert_int_lt(ag_init_normal(b, 0, -1, rng), 0);
+    ck_assert_int_eq(ag_init_uniform(b, 1, 0, rng), ND_ERR_VALUE);
+    ck_assert_int_lt(ag_init_zeros(NULL), 0);
+    /* Tape tensors are inputs of recorded nodes: not writable. */
+    ag_tensor *y = ag_mul_scalar(b, 2.0);
+    ck_assert_int_eq(ag_init_zeros(y), ND_ERR_VALUE);
+    ag_tape_reset();
+    nd_array *iv = nd_zeros(ND_INT64, 2, (const int64_t[]){2, 2});
+    ag_tensor *ints = ag_const(iv);
+    ck_assert_int_eq(ag_init_ones(ints), ND_ERR_TYPE);
+    /* An empty weight is left alone by kaiming, as PyTorch. */
+    ag_tensor *empty = zeros_param(ND_FLOAT32, 2, (const int64_t[]){0, 3});
+    ck_assert_int_eq(ag_init_kaiming_uniform(empty, 0, AG_FAN_IN, AG_NONLINEARITY_RELU, rng), 0);
+    ag_tensor_free(empty);
+    ag_tensor_free(ints);
+    nd_free(iv);
+    ag_tensor_free(b);
+    nd_rng_free(rng);
+}
+END_TEST
+
+/* ---- schedules ----------------------------------------------------------------------------- */
+
+START_TEST(test_schedules)
+{
+    ag_lr_schedule c = {.kind = AG_LR_CONSTANT, .lr = 0.1};
+    ck_assert(ag_lr_at(&c, 0) == 0.1 && ag_lr_at(&c, 1000000) == 0.1);
+
+    ag_lr_schedule w = {.kind = AG_LR_WARMUP_COSINE, .lr = 6e-4, .warmup_iters = 10,
+                        .lr_decay_iters = 110, .min_lr = 6e-5};
+    ck_assert_double_eq_tol(ag_lr_at(&w, 0), 6e-4 / 11, 1e-18);
+    ck_assert_double_eq_tol(ag_lr_at(&w, 9), 6e-4 * 10 / 11, 1e-18);
+    ck_assert_double_eq_tol(ag_lr_at(&w, 10), 6e-4, 1e-18);             /* the peak */
+    ck_assert_double_eq_tol(ag_lr_at(&w, 60), (6e-4 + 6e-5) / 2, 1e-18); /* halfway */
+    ck_assert_double_eq_tol(ag_lr_at(&w, 110), 6e-5, 1e-18);
+    ck_assert(ag_lr_at(&w, 111) == 6e-5 && ag_lr_at(&w, 5000) == 6e-5);
+    for (int64_t s = 10; s < 110; s++)   /* decreasing through the cosine */
+        ck_assert(ag_lr_at(&w, s + 1) <= ag_lr_at(&w, s));
+
+    ag_lr_schedule st = {.kind = AG_LR_STEP, .lr = 1.0, .step_size = 10, .gamma = 0.1};
+    ck_assert(ag_lr_at(&st, 9) == 1.0);
+    ck_assert_double_eq_tol(ag_lr_at(&st, 10), 0.1, 1e-17);
+    ck_assert_double_eq_tol(ag_lr_at(&st, 25), 0.01, 1e-17);
+
+    st.step_size = 0;
+    ck_assert(isnan(ag_lr_at(&st, 3)));
+    ck_assert(isnan(ag_lr_at(NULL, 3)));
+    ck_assert(isnan(ag_lr_warmup_cosine(-1, 1, 2, 3, 0)));
+    ag_lr_schedule bad = {.kind = (ag_lr_kind)42};
+    ck_assert(isnan(ag_lr_at(&bad, 0)));
+}
+END_TEST
+
+/* ---- optimizers -------------------------------------------------------------------------- */
+
+START_TEST(test_optimizer_argument_errors)
+{
+    ag_tensor *p = zeros_param(ND_FLOAT32, 1, (const int64_t[]){3});
+    ag_tensor *two[2] = {p, p};
+    ck_assert_ptr_null(ag_sgd_new(0, &p, 0.1, 0, 0, 0, false));
+    ck_assert_error("optimizer got an empty parameter list");
+    ck_assert_ptr_null(ag_sgd_new(1, &p, -1, 0, 0, 0, false));
+    ck_assert_error("Invalid learning rate: -1");
+    ck_assert_ptr_null(ag_sgd_new(1, &p, 0.1, -0.5, 0, 0, false));
+    ck_assert_error("Invalid momentum value: -0.5");
+    ck_assert_ptr_null(ag_sgd_new(1, &p, 0.1, 0.9, 0, -1, false));
+    ck_assert_error("Invalid weight_decay value: -1");
+    ck_assert_ptr_null(ag_sgd_new(1, &p, 0.1, 0.9, 0.1, 0, true));
+    ck_assert_error("Nesterov momentum requires a momentum and zero dampening");
+    ck_assert_ptr_null(ag_adam_new(1, &p, 0.1, 1.0, 0.999, 1e-8, 0));
+    ck_assert_error("Invalid beta parameter at index 0: 1");
+    ck_assert_ptr_null(ag_adamw_new(1, &p, 0.1, 0.9, -0.1, 1e-8, 0));
+    ck_assert_error("Invalid beta parameter at index 1: -0.1");
+    ck_assert_ptr_null(ag_adam_new(1, &p, 0.1, 0.9, 0.999, -1e-8, 0));
+    ck_assert_error("Invalid epsilon value: -1e-08");
+    ck_assert_ptr_null(ag_adam_new(2, two, 0.1, 0.9, 0.999, 1e-8, 0));
+    ck_assert_error("optimizer got parameter 1 twice (also at 0)");
+    ag_tensor *y = ag_mul_scalar(p, 2.0);
+    ck_assert_ptr_null(ag_sgd_new(1, &y, 0.1, 0, 0, 0, false));
+    ag_tape_reset();
+
+    ag_optimizer *o = ag_adamw_new(1, &p, 1e-3, 0.9, 0.95, 1e-8, 0.1);
+    ck_assert_str_eq(ag_optimizer_name(o), "adamw");
+    ck_assert(ag_optimizer_get_lr(o) == 1e-3);
+    ck_assert_int_eq(ag_optimizer_set_lr(o, NAN), ND_ERR_VALUE);
+    ck_assert_int_eq(ag_optimizer_set_lr(o, 5e-4), 0);
+    ck_assert(ag_optimizer_get_lr(o) == 5e-4);
+    ag_optimizer_free(o);
+    ag_optimizer_free(NULL);
+    ag_tensor_free(p);
+}
+END_TEST
+
+START_TEST(test_set_grad_and_skipping)
+{
+    ag_tensor *a = zeros_param(ND_FLOAT64, 1, (const int64_t[]){2});
+    ag_tensor *b = zeros_param(ND_FLOAT64, 1, (const int64_t[]){2});
+    nd_array *g = nd_from_data(ND_FLOAT64, 1, (const int64_t[]){2}, (const double[]){1, -2});
+    nd_array *wrong_shape = nd_zeros(ND_FLOAT64, 1, (const int64_t[]){3});
+    nd_array *wrong_dtype = nd_zeros(ND_FLOAT32, 1, (const int64_t[]){2});
+    ck_assert_int_eq(ag_set_grad(a, wrong_shape), ND_ERR_VALUE);
+    ck_assert_error("assigned grad has data of a different size");
+    ck_assert_int_eq(ag_set_grad(a, wrong_dtype), ND_ERR_TYPE);
+    ck_assert_error("assigned grad has data of a different type");
+    ag_tensor *params[2] = {a, b};
+    ag_optimizer *o = ag_adam_new(2, params, 0.1, 0.9, 0.999, 1e-8, 0);
+    ck_assert_int_eq(ag_set_grad(a, g), 0);
+    ck_assert_int_eq(ag_optimizer_step(o), 0);
+    /* Adam's first step moves each element by lr against sign(g) (up to
+     * eps); b had no gradient and stays. */
+    ck_assert_values(ag_value(b), 0, 0);
+    double x0, x1;
+    nd_get(ag_value(a), (const int64_t[]){0}, &x0);
+    nd_get(ag_value(a), (const int64_t[]){1}, &x1);
+    ck_assert_double_eq_tol(x0, -0.1, 1e-8);
+    ck_assert_double_eq_tol(x1, 0.1, 1e-8);
+    ck_assert_int_eq(ag_optimizer_step_count(o), 1);
+    ag_optimizer_zero_grad(o);
+    ck_assert_ptr_null(ag_grad(a));
+    ck_assert_int_eq(ag_optimizer_step(o), 0);   /* nothing to do */
+    ck_assert(flat(ag_value(a), 0) == x0 && flat(ag_value(a), 1) == x1);
+    ck_assert_int_eq(ag_set_grad(a, NULL), 0);
+    ag_optimizer_free(o);
+    ag_tensor_free(a);
+    ag_tensor_free(b);
+    nd_free(g);
+    nd_free(wrong_shape);
+    nd_free(wrong_dtype);
+}
+END_TEST
+
+START_TEST(test_clip_grad_norm_behaviour)
+{
+    ag_tensor *a = zeros_param(ND_FLOAT64, 1, (const int64_t[]){2});
+    ag_tensor *b = zeros_param(ND_FLOAT64, 1, (const int64_t[]){1});
+    ag_tensor *params[2] = {a, b};
+    ck_assert(ag_clip_grad_norm(2, params, 1.0) == 0);   /* no gradients */
+    nd_array *ga = nd_from_data(ND_FLOAT64, 1, (const int64_t[]){2}, (const double[]){3, 0});
+    nd_array *gb = nd_from_data(ND_FLOAT64, 1, (const int64_t[]){1}, (const double[]){4});
+    ag_set_grad(a, ga);
+    ag_set_grad(b, gb);
+    ck_assert(ag_clip_grad_norm(2, params, 10.0) == 5.0);   /* under the limit: unchanged */
+    ck_assert_values(ag_grad(a), 3, 0);
+    ck_assert(ag_clip_grad_norm(2, params, 1.0) == 5.0);    /* scaled to norm 1 */
+    ck_assert_double_eq_tol(flat(ag_grad(a), 0), 0.6, 1e-6);
+    ck_assert_double_eq_tol(flat(ag_grad(b), 0), 0.8, 1e-6);
+    ck_assert(ag_clip_grad_norm(2, params, -1.0) == -1.0);
+    ck_assert(ag_clip_grad_norm(2, NULL, 1.0) == -1.0);
+    ag_tensor_free(a);
+    ag_tensor_free(b);
+    nd_free(ga);
+    nd_free(gb);
+}
+END_TEST
+
+/* ---- a training run, interrupted and resumed ----------------------------------------------- */
+
+/* Linear regression y = x W + b on a fixed data set, mean squared error. */
+typedef struct model {
+    ag_tensor *w, *b;        /* (4, 3), (3,) */
+    ag_tensor *x, *y;        /* constants (16, 4), (16, 3) */
+} model;
+
+static void model_init(model *m, nd_dtype dt, uint64_t seed)
+{
+    nd_rng *rng = nd_rng_new(seed);
+    m->w = zeros_param(dt, 2, (const int64_t[]){4, 3});
+    m->b = zeros_param(dt, 1, (const int64_t[]){3});
+    ck_assert_int_eq(ag_init_kaiming_uniform(m->w, sqrt(5.0), AG_FAN_OUT,
+                                             AG_NONLINEARITY_LEAKY_RELU, rng), 0);
+    ck_assert_int_eq(ag_init_uniform(m->b, -0.5, 0.5, rng), 0);
+    nd_array *x = nd_rng_standard_normal(rng, ND_FLOAT64, 2, (const int64_t[]){16, 4});
+    nd_array *noise = nd_rng_normal(rng, 0, 0.1, ND_FLOAT64, 2, (const int64_t[]){16, 3});
+    nd_array *true_w = nd_rng_standard_normal(rng, ND_FLOAT64, 2, (const int64_t[]){4, 3});
+    nd_array *xw = nd_matmul(x, true_w), *y = nd_add(xw, noise);
+    nd_array *xc = nd_astype(x, dt), *yc = nd_astype(y, dt);
+    m->x = ag_const(xc);
+    m->y = ag_const(yc);
+    nd_free(x), nd_free(noise), nd_free(true_w), nd_free(xw), nd_free(y), nd_free(xc), nd_free(yc);
+    nd_rng_free(rng);
+}
+
+static void model_free(model *m)
+{
+    ag_tensor_free(m->w), ag_tensor_free(m->b), ag_tensor_free(m->x), ag_tensor_free(m->y);
+}
+
+static double train_step(model *m, ag_optimizer *o, const ag_lr_schedule *s)
+{
+    ck_assert_int_eq(ag_optimizer_set_lr(o, ag_lr_at(s, ag_optimizer_step_count(o))), 0);
+    ag_tensor *d = ag_sub(ag_add(ag_matmul(m->x, m->w), m->b), m->y);
+    ag_tensor *loss = ag_mean(ag_mul(d, d), 0, NULL, false);
+    ck_assert_ptr_nonnull(loss);
+    double value = flat(ag_value(loss), 0);
+    ck_assert_int_eq(ag_backward(loss), 0);
+    ag_tape_reset();
+    ag_tensor *params[2] = {m->w, m->b};
+    ck_assert_double_ge(ag_clip_grad_norm(2, params, 1.0), 0);
+    ck_assert_int_eq(ag_optimizer_step(o), 0);
+    ag_optimizer_zero_grad(o);
+    return value;
+}
+
+static ag_optimizer *make_optimizer(const char *kind, model *m)
+{
+    ag_tensor *params[2] = {m->w, m->b};
+    if (strcmp(kind, "sgd") == 0)
+        return ag_sgd_new(2, params, 0.05, 0.9, 0, 1e-3, true);
+    if (strcmp(kind, "adam") == 0)
+        return ag_adam_new(2, params, 0.05, 0.9, 0.99, 1e-8, 1e-3);
+    return ag_adamw_new(2, params, 0.05, 0.9, 0.95, 1e-8, 0.1);
+}
+
+static bool same_bits(const nd_array *a, const nd_array *b)
+{
+    return nd_nbytes(a) == nd_nbytes(b) &&
+           memcmp(nd_data(a), nd_data(b), (size_t)nd_nbytes(a)) == 0;
+}
+
+static void check_resume(const char *kind, nd_dtype dt)
+{
+    const ag_lr_schedule sched = {.kind = AG_LR_WARMUP_COSINE, .lr = 0.05, .warmup_iters = 3,
+                                  .lr_decay_iters = 25, .min_lr = 0.005};
+    const char *names[2] = {"w", "b"};
+    char *dir = test_make_tmpdir("resume");
+    char model_path[1024], opt_path[1024];
+    snprintf(model_path, sizeof model_path, "%s/model.safetensors", dir);
+    snprintf(opt_path, sizeof opt_path, "%s/optimizer.safetensors", dir);
+
+    /* The uninterrupted run: 30 steps; the loss must come down. */
+    model full;
+    model_init(&full, dt, 5);
+    ag_optimizer *o = make_optimizer(kind, &full);
+    double first = 0, last = 0;
+    for (int s = 0; s < 30; s++) {
+        last = train_step(&full, o, &sched);
+        first = s == 0 ? last : first;
+    }
+    ck_assert_msg(last < 0.5 * first, "%s: loss %g -> %g", kind, first, last);
+    ag_optimizer_free(o);
+
+    /* 12 steps, save, then a fresh process-like start: other initial
+     * values, load, 18 more steps. */
+    model part;
+    model_init(&part, dt, 5);
+    o = make_optimizer(kind, &part);
+    for (int s = 0; s < 12; s++)
+        train_step(&part, o, &sched);
+    ag_tensor *params[2] = {part.w, part.b};
+    const char *meta[2] = {"iter", "12"};
+    ck_assert_int_eq(ag_save_params(model_path, 2, names, params, 0, NULL), 0);
+    ck_assert_int_eq(ag_optimizer_save(o, opt_path, 1, meta), 0);
+    ag_optimizer_free(o);
+    model_free(&part);
+
+    model resumed;
+    model_init(&resumed, dt, 99);   /* other weights, other data: reload the data */
+    ag_tensor_free(resumed.x), ag_tensor_free(resumed.y);
+    resumed.x = ag_const(ag_value(full.x));
+    resumed.y = ag_const(ag_value(full.y));
+    ag_tensor *rparams[2] = {resumed.w, resumed.b};
+    ck_assert_int_eq(ag_load_params(model_path, 2, names, rparams), 0);
+    o = make_optimizer(kind, &resumed);
+    ck_assert_int_eq(ag_optimizer_set_lr(o, 123.0), 0);   /* restored by the load */
+    ck_assert_int_eq(ag_optimizer_load(o, opt_path), 0);
+    ck_assert_int_eq(ag_optimizer_step_count(o), 12);
+    ck_assert(ag_optimizer_get_lr(o) == ag_lr_at(&sched, 11));
+    ag_safetensors *st = ag_safetensors_load(opt_path);
+    ck_assert_str_eq(ag_safetensors_metadata(st, "iter"), "12");
+    ag_safetensors_free(st);
+    for (int s = 12; s < 30; s++)
+        train_step(&resumed, o, &sched);
+    ck_assert_msg(same_bits(ag_value(resumed.w), ag_value(full.w)) &&
+                  same_bits(ag_value(resumed.b), ag_value(full.b)),
+                  "%s %s: the resumed run differs from the uninterrupted one", kind,
+                  nd_dtype_name(dt));
+    ag_optimizer_free(o);
+    model_free(&resumed);
+    model_free(&full);
+    test_remove_tree(dir);
+    free(dir);
+}
+
+START_TEST(test_resume_is_bit_identical)
+{
+    static const char *const kinds[3] = {"sgd", "adam", "adamw"};
+    for (int k = 0; k < 3; k++) {
+        check_resume(kinds[k], ND_FLOAT32);
+        check_resume(kinds[k], ND_FLOAT64);
+    }
+}
+END_TEST
+
+START_TEST(test_optimizer_load_errors_change_nothing)
+{
+    char *dir = test_make_tmpdir("optload");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/opt.safetensors", dir);
+    ag_tensor *p = zeros_param(ND_FLOAT32, 1, (const int64_t[]){3});
+    ag_tensor *q = zeros_param(ND_FLOAT32, 1, (const int64_t[]){4});
+    nd_array *g = nd_ones(ND_FLOAT32, 1, (const int64_t[]){3});
+    ag_set_grad(p, g);
+    ag_optimizer *adam = ag_adam_new(1, &p, 0.1, 0.9, 0.999, 1e-8, 0);
+    ck_assert_int_eq(ag_optimizer_step(adam), 0);
+    ck_assert_int_eq(ag_optimizer_save(adam, path, 0, NULL), 0);
+
+    ag_optimizer *sgd = ag_sgd_new(1, &p, 0.1, 0.9, 0, 0, false);
+    ck_assert_int_eq(ag_optimizer_load(sgd, path), ND_ERR_VALUE);
+    ck_assert_error("optimizer load: the file holds the state of optimizer 'adam', not 'sgd'");
+    ag_tensor *two[2] = {p, q};
+    ag_optimizer *adam2 = ag_adam_new(2, two, 0.1, 0.9, 0.999, 1e-8, 0);
+    ck_assert_int_eq(ag_optimizer_load(adam2, path), ND_ERR_VALUE);
+    ck_assert_ptr_nonnull(strstr(nd_last_error(), "doesn't match the size of optimizer's group"));
+    ag_optimizer *other_shape = ag_adam_new(1, &q, 0.7, 0.9, 0.999, 1e-8, 0);
+    ck_assert_int_eq(ag_optimizer_load(other_shape, path), ND_ERR_VALUE);
+    ck_assert_error("optimizer load: state.0.exp_avg does not match parameter 0 (shape or dtype)");
+    ck_assert(ag_optimizer_get_lr(other_shape) == 0.7);   /* unchanged */
+    ck_assert_int_eq(ag_optimizer_step_count(other_shape), 0);
+    ck_assert_int_lt(ag_optimizer_load(other_shape, "/nonexistent/x.safetensors"), 0);
+
+    ag_optimizer_free(adam);
+    ag_optimizer_free(adam2);
+    ag_optimizer_free(sgd);
+    ag_optimizer_free(other_shape);
+    ag_tensor_free(p);
+    ag_tensor_free(q);
+    nd_free(g);
+    test_remove_tree(dir);
+    free(dir);
+}
+END_TEST
 
 Suite *test_suite(void)
 {
-    test_skip("the training suite is being written");
+    Suite *s = suite_create("training");
+    TCase *init = tcase_create("init");
+    tcase_add_test(init, test_normal_and_uniform_statistics);
+    tcase_add_test(init, test_init_draws_as_numpy_default_rng);
+    tcase_add_test(init, test_xavier_and_kaiming_scales);
+    tcase_add_test(init, test_init_errors);
+    suite_add_tcase(s, init);
+    TCase *opt = tcase_create("optim");
+    tcase_set_timeout(opt, 120);
+    tcase_add_test(opt, test_schedules);
+    tcase_add_test(opt, test_optimizer_argument_errors);
+    tcase_add_test(opt, test_set_grad_and_skipping);
+    tcase_add_test(opt, test_clip_grad_norm_behaviour);
+    tcase_add_test(opt, test_resume_is_bit_identical);
+    tcase_add_test(opt, test_optimizer_load_errors_change_nothing);
+    suite_add_tcase(s, opt);
+    return s;
 }
