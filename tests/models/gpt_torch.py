@@ -1,0 +1,121 @@
+"""The same GPT in PyTorch, on the weights libnd's model wrote.
+
+Usage: gpt_torch.py DIR
+
+DIR holds (written by test_gpt.c): model.safetensors (every parameter, with
+nanoGPT's names), config.txt (vocab block layers heads embd), x.npy and
+y.npy (10 batches of (B, T) token ids). Writes into DIR:
+  loss0.npy          the loss of batch 0
+  grads.safetensors  d loss0 / d every parameter
+  losses.npy         the losses of 10 AdamW steps (lr 1e-3, betas (0.9,
+                     0.99), weight decay 0.1 on matrices only, as nanoGPT)
+The model is written out op by op (no nn.Module), as the C one is.
+"""
+import json
+import math
+import os
+import struct
+import sys
+
+import numpy as np
+
+try:
+    import torch
+    import torch.nn.functional as F
+except ImportError:
+    print('SKIP: torch cannot be imported')
+    sys.exit(77)
+
+torch.set_num_threads(1)
+DIR = sys.argv[1]
+DTYPES = {'F32': np.float32, 'F64': np.float64, 'I64': np.int64}
+
+
+def read_safetensors(path):
+    with open(path, 'rb') as f:
+        raw = f.read()
+    n = struct.unpack('<Q', raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    data = raw[8 + n:]
+    out = {}
+    for name, info in header.items():
+        if name == '__metadata__':
+            continue
+        a, b = info['data_offsets']
+        out[name] = np.frombuffer(data[a:b], dtype=DTYPES[info['dtype']]).reshape(info['shape']).copy()
+    return out
+
+
+def write_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name, a in tensors.items():
+        b = np.ascontiguousarray(a, dtype=np.float32).tobytes()
+        header[name] = {'dtype': 'F32', 'shape': list(a.shape), 'data_offsets': [offset, offset + len(b)]}
+        blobs.append(b)
+        offset += len(b)
+    h = json.dumps(header).encode()
+    h += b' ' * ((8 - len(h) % 8) % 8)
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<Q', len(h)) + h + b''.join(blobs))
+
+
+V, block, L, H, C = (int(v) for v in open(os.path.join(DIR, 'config.txt')).read().split())
+weights = read_safetensors(os.path.join(DIR, 'model.safetensors'))
+params = {k: torch.tensor(v, requires_grad=True) for k, v in weights.items()}
+X = np.load(os.path.join(DIR, 'x.npy'))
+Y = np.load(os.path.join(DIR, 'y.npy'))
+
+# The sinusoidal table, computed as the C code does (double, then float32).
+pe = np.zeros((block, C), np.float32)
+for t in range(block):
+    for i in range(C):
+        angle = t / math.pow(10000.0, (i - i % 2) / C)
+        pe[t, i] = math.sin(angle) if i % 2 == 0 else math.cos(angle)
+pe = torch.tensor(pe)
+
+
+def p(name):
+    return params['transformer.' + name]
+
+
+def loss_of(x, y):
+    B, T = x.shape
+    D = C // H
+    h = p('wte.weight')[torch.tensor(x)] + pe[:T]
+    mask = torch.triu(torch.ones(T, T, dtype=torch.bool), 1)
+    for l in range(L):
+        b = 'h.%d.' % l
+        a = F.layer_norm(h, (C,), p(b + 'ln_1.weight'), p(b + 'ln_1.bias'), 1e-5)
+        qkv = a @ p(b + 'attn.c_attn.weight').T + p(b + 'attn.c_attn.bias')
+        q, k, v = (t.reshape(B, T, H, D).transpose(1, 2) for t in qkv.split(C, dim=2))
+        att = (q @ k.transpose(-2, -1)) / math.sqrt(D)
+        att = att.masked_fill(mask, float('-inf')).softmax(-1)
+        y_ = (att @ v).transpose(1, 2).reshape(B, T, C)
+        h = h + y_ @ p(b + 'attn.c_proj.weight').T + p(b + 'attn.c_proj.bias')
+        a = F.layer_norm(h, (C,), p(b + 'ln_2.weight'), p(b + 'ln_2.bias'), 1e-5)
+        up = F.gelu(a @ p(b + 'mlp.c_fc.weight').T + p(b + 'mlp.c_fc.bias'), approximate='tanh')
+        h = h + up @ p(b + 'mlp.c_proj.weight').T + p(b + 'mlp.c_proj.bias')
+    h = F.layer_norm(h, (C,), p('ln_f.weight'), p('ln_f.bias'), 1e-5)
+    logits = h @ p('wte.weight').T
+    return F.cross_entropy(logits.reshape(-1, V), torch.tensor(y).reshape(-1))
+
+
+loss = loss_of(X[0], Y[0])
+loss.backward()
+np.save(os.path.join(DIR, 'loss0.npy'), np.array(loss.item(), np.float64))
+write_safetensors(os.path.join(DIR, 'grads.safetensors'), {k: v.grad.numpy() for k, v in params.items()})
+
+for v in params.values():
+    v.grad = None
+decay = [v for v in params.values() if v.dim() >= 2]
+no_decay = [v for v in params.values() if v.dim() < 2]
+opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.1}, {'params': no_decay, 'weight_decay': 0.0}],
+                        lr=1e-3, betas=(0.9, 0.99), eps=1e-8)
+losses = []
+for step in range(X.shape[0]):
+    loss = loss_of(X[step], Y[step])
+    loss.backward()
+    opt.step()
+    opt.zero_grad(set_to_none=True)
+    losses.append(loss.item())
+np.save(os.path.join(DIR, 'losses.npy'), np.array(losses, np.float64))
