@@ -159,6 +159,7 @@ int load_run_config(const char *command, const char *path, run_config *c)
               read_double(v, n, "dropout", &c->model.dropout) &&
               read_bool(v, n, "learned_positions", &c->model.learned_positions) &&
               read_bool(v, n, "post_ln", &c->model.post_ln) && tokenizer && tokenizer->is_string &&
+              (strcmp(tokenizer->text, "char") == 0 || strcmp(tokenizer->text, "bpe") == 0) &&
               read_int(v, n, "batch", &c->batch) && read_int(v, n, "iters", &c->iters) &&
               read_double(v, n, "lr", &c->lr) && read_int(v, n, "seed", &c->seed) &&
               n_layer > 0 && n_layer <= 1024 && n_head > 0 && n_head <= 1024;
@@ -168,7 +169,7 @@ int load_run_config(const char *command, const char *path, run_config *c)
     }
     c->model.n_layer = (int)n_layer;
     c->model.n_head = (int)n_head;
-    snprintf(c->tokenizer, sizeof c->tokenizer, "%s", tokenizer->text);
+    strcpy(c->tokenizer, tokenizer->text);   /* "char" or "bpe", checked above */
     if (gpt_config_check(&c->model) < 0) {
         fprintf(stderr, "shannon %s: '%s': %s\n", command, path, nd_last_error());
         return -1;

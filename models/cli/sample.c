@@ -1,0 +1,106 @@
+/*
+ * shannon sample: text from a trained model, token by token with a KV cache.
+ *
+ * The prompt is fed once; each new token then costs one position of work.
+ * When the context reaches the block size, the cache is refilled with the
+ * last half block of tokens and generation goes on (a sliding window).
+ * Only the generated text is written to standard output.
+ */
+#include "model_dir.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int command_sample(int argc, char **argv)
+{
+    const char *dir = NULL, *prompt = "";
+    int64_t tokens = 200, top_k = 0, seed = 1337;
+    double temperature = 0.8, top_p = 1.0;
+    option options[] = {
+        {"--model", OPT_STRING, &dir, true, false},       {"--prompt", OPT_STRING, &prompt, false, false},
+        {"--tokens", OPT_INT, &tokens, false, false},     {"--temperature", OPT_DOUBLE, &temperature, false, false},
+        {"--top-k", OPT_INT, &top_k, false, false},       {"--top-p", OPT_DOUBLE, &top_p, false, false},
+        {"--seed", OPT_INT, &seed, false, false},
+    };
+    if (parse_options("sample", argc, argv, 2, options, sizeof options / sizeof options[0]) < 0)
+        return 2;
+    if (tokens < 0 || temperature < 0 || top_k < 0 || !(top_p > 0 && top_p <= 1)) {
+        fprintf(stderr, "shannon sample: --tokens, --temperature and --top-k must be >= 0, "
+                "--top-p in (0, 1]\n");
+        return 2;
+    }
+    model_dir m;
+    if (open_model_dir("sample", dir, &m) < 0)
+        return 1;
+    const int64_t block = m.config.model.block_size;
+    int32_t *ids = NULL;
+    size_t nprompt = 0;
+    if (tok_encode(m.tok, prompt, strlen(prompt), &ids, &nprompt) < 0) {
+        fprintf(stderr, "shannon sample: cannot encode the prompt: %s\n", tok_last_error());
+        close_model_dir(&m);
+        return 1;
+    }
+    /* An empty prompt starts from a newline if the vocabulary has one
+     * (nanoGPT's convention), else from token 0. */
+    if (nprompt == 0) {
+        int32_t *nl = NULL;
+        size_t n = 0;
+        ids[0] = 0;
+        if (tok_encode(m.tok, "\n", 1, &nl, &n) == 0 && n == 1 && nl[0] != tok_unk_id(m.tok))
+            ids = realloc(ids, sizeof *ids), ids[0] = nl[0];
+        free(nl);
+        nprompt = 1;
+    }
+    int32_t *all = realloc(ids, (nprompt + (size_t)tokens) * sizeof *all);
+    if (!all) {
+        free(ids);
+        close_model_dir(&m);
+        fprintf(stderr, "shannon sample: out of memory\n");
+        return 1;
+    }
+    size_t n = nprompt;
+    nd_rng *rng = nd_rng_new((uint64_t)seed);
+    gpt_kv_cache *cache = gpt_kv_cache_new(m.model);
+    int status = rng && cache ? 0 : 1;
+    /* Feed the prompt (its last `block` tokens at most). */
+    size_t first = n > (size_t)block ? n - (size_t)block : 0;
+    nd_array *logits = status == 0 ? gpt_feed(m.model, cache, all + first, (int64_t)(n - first)) : NULL;
+    for (int64_t i = 0; i < tokens && logits; i++) {
+        int32_t next;
+        if (gpt_sample(logits, temperature, top_k, top_p, rng, &next) < 0)
+            break;
+        nd_free(logits);
+        logits = NULL;
+        all[n++] = next;
+        if (i + 1 == tokens)
+            break;
+        if (gpt_kv_cache_length(cache) == block) {   /* slide: keep the last half block */
+            gpt_kv_cache_clear(cache);
+            int64_t keep = block / 2 > 0 ? block / 2 : 1;
+            logits = gpt_feed(m.model, cache, all + n - (size_t)keep, keep);
+        } else {
+            logits = gpt_feed(m.model, cache, all + n - 1, 1);
+        }
+    }
+    if (!logits && (int64_t)(n - nprompt) < tokens && status == 0) {
+        fprintf(stderr, "shannon sample: %s\n", nd_last_error());
+        status = 1;
+    }
+    nd_free(logits);
+    char *text = NULL;
+    size_t len = 0;
+    if (status == 0 && tok_decode(m.tok, all + nprompt, n - nprompt, &text, &len) == 0) {
+        fwrite(text, 1, len, stdout);
+        fputc('\n', stdout);
+    } else if (status == 0) {
+        fprintf(stderr, "shannon sample: %s\n", tok_last_error());
+        status = 1;
+    }
+    free(text);
+    free(all);
+    nd_rng_free(rng);
+    gpt_kv_cache_free(cache);
+    close_model_dir(&m);
+    return status;
+}
