@@ -742,12 +742,13 @@ ND_API nd_array *nd_einsum(const char *subscripts, int n, const nd_array *const 
  * numpy.linalg (NumPy 1.24) on OpenBLAS's LAPACK. Every function takes
  * stacks of matrices (..., M, N), any strides, and works on each matrix of
  * the stack; results are new C-contiguous arrays shaped (..., core...).
- * dtypes: float32 is computed in float32 and gives float32 results;
- * float64, bool and integers are computed in float64 and give float64 (of
- * two operands, float64 unless both are float32). (NumPy computes float32
- * in float64 and rounds the results, so ours differ from its in the last
- * float32 bits.) float16 and bfloat16 fail with TypeError "array type
- * float16 is unsupported in linalg".
+ * dtypes, as NumPy's: everything is computed in float64 (bool and
+ * integers converted); the results are float32, rounded from the float64
+ * ones, when every operand is float32, else float64. LAPACK runs on the
+ * same column-major buffers with the same arguments as in NumPy, so the
+ * results, the signs of q, u, vh and eigenvectors included, are NumPy's
+ * (bit for bit on the same LAPACK). float16 and bfloat16 fail with
+ * TypeError "array type float16 is unsupported in linalg".
  * Errors, NumPy's LinAlgError reported as ND_ERR_VALUE:
  *  "1-dimensional array given. Array must be at least two-dimensional",
  *  "Last 2 dimensions of the array must be square" (where square is
@@ -806,9 +807,8 @@ ND_API int nd_linalg_eigh(const nd_array *a, nd_array **w, nd_array **v);
  * squared residual norm per column, (K,) (also (1,) for a 1-D b), only
  * when rank == N < M, else (0,); *rank the effective rank; *s the
  * singular values (min(M, N),). Singular values <= rcond * s_max count as
- * zero; rcond < 0 means NumPy's rcond=None: eps * max(M, N), with the eps
- * of the computing precision (float32's for float32, where NumPy, which
- * computes in float64, uses float64's). residuals, rank and s may be NULL.
+ * zero; rcond < 0 means NumPy's rcond=None: float64's eps * max(M, N),
+ * float32 operands included. residuals, rank and s may be NULL.
  * Returns 0, or a negative nd_status with the outputs NULL; "SVD did not
  * converge in Linear Least Squares". */
 ND_API int nd_linalg_lstsq(const nd_array *a, const nd_array *b, double rcond, nd_array **x,
@@ -827,9 +827,12 @@ ND_API int nd_linalg_lstsq(const nd_array *a, const nd_array *b, double rcond, n
  * axes given.", other naxes with "Improper number of dimensions to norm.".
  * keepdims keeps the reduced axes with size 1. dtype: x's for floats
  * (float16/bfloat16 too, computed in float32), float64 for bool and
- * integers; the singular-value norms follow the rules above. The max/min of
- * an empty axis fail as NumPy's ("zero-size array to reduction operation
- * maximum which has no identity"). */
+ * integers; arithmetic in that dtype, as NumPy's. 2, -2 and "nuc" are
+ * NumPy's too: the singular values computed in float64 as above
+ * (float16/bfloat16 fail), rounded to float32 for a float32 x, then their
+ * max, min or sum in that dtype. The max/min of an empty axis fail as
+ * NumPy's ("zero-size array to reduction operation maximum which has no
+ * identity"). */
 ND_API nd_array *nd_linalg_norm(const nd_array *a, const char *ord, int naxes, const int *axes,
                                 bool keepdims);
 

@@ -8,20 +8,18 @@
  * LAPACK runs on the buffer, and the results are copied into new
  * C-contiguous arrays shaped (stack..., core...).
  *
- * LAPACK is column-major, C arrays are row-major, and a row-major buffer
- * read as column-major is the transpose. Where LAPACK would then compute a
- * *different* factorization than NumPy (LU with other pivots, the SVD of
- * A^T), the buffer is filled column-major, as NumPy does, so that results,
- * signs and the "Singular matrix" verdicts agree with NumPy's. Where the
- * transpose is the same computation (Cholesky and eigh read one triangle
- * of a symmetric matrix; singular values of A and A^T are equal) the
- * row-major buffer is used as it is.
+ * LAPACK is column-major, C arrays are row-major. Every buffer is filled
+ * column-major, as NumPy's linearize_matrix fills its own, and every
+ * routine called with NumPy's arguments (the same UPLO and JOBZ; the
+ * workspace sizes LAPACK asks for), so that LAPACK runs the very
+ * computation NumPy runs: results, signs of factors, ranks and the
+ * "Singular matrix" verdicts agree with NumPy's, bit for bit where the
+ * LAPACK is the same.
  *
- * Precision: float32 operands are computed in float32 (LAPACK's s*
- * routines), everything else in float64 (d*): bool and integers convert to
- * float64 as in NumPy. (NumPy itself computes float32 in float64 and rounds
- * the results; ours differ from its in the last float32 bits.) float16 and
- * bfloat16 are refused as NumPy refuses float16.
+ * Precision, as NumPy's _commonType: everything is computed in float64
+ * (LAPACK's d* routines; bool and integers convert to float64), and the
+ * results are rounded to float32 when every operand is float32, else kept
+ * in float64. float16 and bfloat16 are refused as NumPy refuses float16.
  */
 #include "internal.h"
 
@@ -38,65 +36,33 @@
  * OpenBLAS exports the Fortran symbols but not LAPACKE, so the prototypes
  * are declared here. Fortran passes every argument by reference; Debian's
  * OpenBLAS uses 32-bit INTEGERs. Matrices are column-major with a leading
- * dimension ld >= max(1, rows). Element pointers are void * so that one
- * table (below) holds the float and the double routine of each name.
- * CHARACTER arguments come with hidden trailing lengths (gfortran's ABI);
- * passing them keeps the Fortran-compiled routines from reading garbage.
+ * dimension ld >= max(1, rows). CHARACTER arguments come with hidden
+ * trailing lengths (gfortran's ABI); passing them keeps the
+ * Fortran-compiled routines from reading garbage.
  */
-typedef void gesv_fn(const int *n, const int *nrhs, void *a, const int *lda, int *ipiv,
-                     void *b, const int *ldb, int *info);
-typedef void getrf_fn(const int *m, const int *n, void *a, const int *lda, int *ipiv, int *info);
-typedef void potrf_fn(const char *uplo, const int *n, void *a, const int *lda, int *info,
-                      size_t uplo_len);
-typedef void geqrf_fn(const int *m, const int *n, void *a, const int *lda, void *tau,
-                      void *work, const int *lwork, int *info);
-typedef void orgqr_fn(const int *m, const int *n, const int *k, void *a, const int *lda,
-                      const void *tau, void *work, const int *lwork, int *info);
-typedef void gesdd_fn(const char *jobz, const int *m, const int *n, void *a, const int *lda,
-                      void *s, void *u, const int *ldu, void *vt, const int *ldvt,
-                      void *work, const int *lwork, int *iwork, int *info, size_t jobz_len);
-typedef void syevd_fn(const char *jobz, const char *uplo, const int *n, void *a, const int *lda,
-                      void *w, void *work, const int *lwork, int *iwork, const int *liwork,
-                      int *info, size_t jobz_len, size_t uplo_len);
-typedef void gelsd_fn(const int *m, const int *n, const int *nrhs, void *a, const int *lda,
-                      void *b, const int *ldb, void *s, const void *rcond, int *rank,
-                      void *work, const int *lwork, int *iwork, int *info);
+extern void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv,
+                   double *b, const int *ldb, int *info);
+extern void dgetrf_(const int *m, const int *n, double *a, const int *lda, int *ipiv,
+                    int *info);
+extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info,
+                    size_t uplo_len);
+extern void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau,
+                    double *work, const int *lwork, int *info);
+extern void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda,
+                    const double *tau, double *work, const int *lwork, int *info);
+extern void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda,
+                    double *s, double *u, const int *ldu, double *vt, const int *ldvt,
+                    double *work, const int *lwork, int *iwork, int *info, size_t jobz_len);
+extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
+                    double *w, double *work, const int *lwork, int *iwork, const int *liwork,
+                    int *info, size_t jobz_len, size_t uplo_len);
+extern void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *lda,
+                    double *b, const int *ldb, double *s, const double *rcond, int *rank,
+                    double *work, const int *lwork, int *iwork, int *info);
 
-extern gesv_fn sgesv_, dgesv_;
-extern getrf_fn sgetrf_, dgetrf_;
-extern potrf_fn spotrf_, dpotrf_;
-extern geqrf_fn sgeqrf_, dgeqrf_;
-extern orgqr_fn sorgqr_, dorgqr_;
-extern gesdd_fn sgesdd_, dgesdd_;
-extern syevd_fn ssyevd_, dsyevd_;
-extern gelsd_fn sgelsd_, dgelsd_;
-
-/* The routines of one precision. */
-typedef struct lapack {
-    nd_dtype dtype;   /* ND_FLOAT32 (s*) or ND_FLOAT64 (d*) */
-    double eps;       /* its machine epsilon */
-    gesv_fn *gesv;
-    getrf_fn *getrf;
-    potrf_fn *potrf;
-    geqrf_fn *geqrf;
-    orgqr_fn *orgqr;
-    gesdd_fn *gesdd;
-    syevd_fn *syevd;
-    gelsd_fn *gelsd;
-} lapack;
-
-static const lapack lapack_single = {ND_FLOAT32, FLT_EPSILON, sgesv_, sgetrf_, spotrf_,
-                                     sgeqrf_, sorgqr_, sgesdd_, ssyevd_, sgelsd_};
-static const lapack lapack_double = {ND_FLOAT64, DBL_EPSILON, dgesv_, dgetrf_, dpotrf_,
-                                     dgeqrf_, dorgqr_, dgesdd_, dsyevd_, dgelsd_};
-
-/* The LWORK a workspace query (lwork = -1) answered in work[0]. Rounded up:
- * a float32 answer may have lost the low bits of a large integer. */
-static int query_size(const lapack *lp, const void *work0)
+/* The LWORK a workspace query (lwork = -1) answered in work[0]. */
+static int query_size(double q)
 {
-    double q = nd_load_double(lp->dtype, work0);
-    if (lp->dtype == ND_FLOAT32)
-        q *= 1.0 + FLT_EPSILON;
     q = ceil(q);
     return q < 1 ? 1 : q > INT_MAX ? INT_MAX : (int)q;
 }
@@ -107,23 +73,24 @@ static int max_int(int a, int b) { return a > b ? a : b; }
 /* Checks and types, in NumPy's words                                       */
 /* ------------------------------------------------------------------------ */
 
-/* NumPy's _commonType: float32 if every operand is float32, else float64
- * (bool and integers convert to float64). float16 and bfloat16 fail as
- * NumPy's float16 does. b may be NULL. Returns NULL on error. */
-static const lapack *common_type(const nd_array *a, const nd_array *b)
+/* NumPy's _commonType: the computation is float64 whatever the operands;
+ * *result, the dtype of the results, is float32 if every operand is
+ * float32, else float64 (bool and integers count as float64). float16 and
+ * bfloat16 fail as NumPy's float16 does. b may be NULL. */
+static int result_type(const nd_array *a, const nd_array *b, nd_dtype *result)
 {
     const nd_array *ops[2] = {a, b};
     bool single = true;
+    *result = ND_FLOAT64;
     for (int i = 0; i < 2 && ops[i]; i++) {
         nd_dtype dt = ops[i]->dtype;
-        if (dt == ND_FLOAT16 || dt == ND_BFLOAT16) {
-            nd_set_error(ND_ERR_TYPE, "array type %s is unsupported in linalg",
-                         nd_dtype_name(dt));
-            return NULL;
-        }
+        if (dt == ND_FLOAT16 || dt == ND_BFLOAT16)
+            return nd_set_error(ND_ERR_TYPE, "array type %s is unsupported in linalg",
+                                nd_dtype_name(dt));
         single = single && dt == ND_FLOAT32;
     }
-    return single ? &lapack_single : &lapack_double;
+    *result = single ? ND_FLOAT32 : ND_FLOAT64;
+    return 0;
 }
 
 /* NumPy's _assert_stacked_2d (LinAlgError). */
@@ -232,10 +199,10 @@ typedef struct layout {
     int64_t row, col;
 } layout;
 
-static layout col_major(const lapack *lp, int64_t ld)
+/* A working buffer: column-major doubles with leading dimension ld. */
+static layout col_major(int64_t ld)
 {
-    int64_t item = (int64_t)nd_dtype_itemsize(lp->dtype);
-    return (layout){item, ld * item};
+    return (layout){sizeof(double), ld * (int64_t)sizeof(double)};
 }
 
 static layout row_major(nd_dtype dt, int64_t n)
@@ -252,37 +219,48 @@ static layout core_layout(const nd_array *a)
 
 /* Copies the m x n matrix at src into dst, casting src_dt to dst_dt; the
  * inner loop runs along the destination's shorter step. */
-static void copy_matrix(int64_t m, int64_t n, char *dst, layout dl, nd_dtype dst_dt,
-                        const char *src, layout sl, nd_dtype src_dt)
+static void copy_matrix(int64_t m, int64_t n, void *dst, layout dl, nd_dtype dst_dt,
+                        const void *src, layout sl, nd_dtype src_dt)
 {
     nd_cast_loop loop = nd_get_cast_loop(src_dt, dst_dt);
+    const char *s = src;
+    char *d = dst;
     if (llabs(dl.col) <= llabs(dl.row)) {
         for (int64_t i = 0; i < m; i++)
-            loop(src + i * sl.row, sl.col, dst + i * dl.row, dl.col, n);
+            loop(s + i * sl.row, sl.col, d + i * dl.row, dl.col, n);
     } else {
         for (int64_t j = 0; j < n; j++)
-            loop(src + j * sl.col, sl.row, dst + j * dl.col, dl.row, m);
+            loop(s + j * sl.col, sl.row, d + j * dl.col, dl.row, m);
     }
+}
+
+/* A working buffer (column-major, leading dimension ld) into a new
+ * result's matrix (row-major, dtype dt), rounded to float32 if dt is:
+ * NumPy's astype(result_t) of its float64 results. A vector of n values is
+ * the 1 x n matrix with ld 1. */
+static void copy_out(int64_t m, int64_t n, char *dst, nd_dtype dt, const double *src,
+                     int64_t ld)
+{
+    copy_matrix(m, n, dst, row_major(dt, n), dt, src, col_major(ld), ND_FLOAT64);
 }
 
 /* Sets the m x n matrix at dst (column-major, leading dimension ld) to the
  * identity. */
-static void set_identity(const lapack *lp, char *dst, int64_t m, int64_t n, int64_t ld)
+static void set_identity(double *dst, int64_t m, int64_t n, int64_t ld)
 {
-    layout l = col_major(lp, ld);
     for (int64_t j = 0; j < n; j++)
         for (int64_t i = 0; i < m; i++)
-            nd_store_double(lp->dtype, dst + i * l.row + j * l.col, i == j ? 1.0 : 0.0);
+            dst[i + j * ld] = i == j ? 1.0 : 0.0;
 }
 
-/* malloc of count elements of dt, at least one (LAPACK wants valid
- * pointers even for empty arguments); sets the error on failure. */
-static void *alloc_work(nd_dtype dt, int64_t count)
+/* malloc of count doubles, at least one (LAPACK wants valid pointers even
+ * for empty arguments); sets the error on failure. */
+static double *alloc_work(int64_t count)
 {
-    size_t item = nd_dtype_itemsize(dt);
     if (count < 1)
         count = 1;
-    void *p = (uint64_t)count > SIZE_MAX / item ? NULL : malloc((size_t)count * item);
+    double *p = (uint64_t)count > SIZE_MAX / sizeof(double) ? NULL
+                                                             : malloc((size_t)count * sizeof(double));
     if (!p)
         nd_set_error(ND_ERR_MEMORY, "linalg: out of memory for a working buffer");
     return p;
@@ -316,22 +294,20 @@ static void free_all(nd_array **arrays, int n)
  * prod(u_ii), summed as logs so that it neither overflows nor underflows.
  * A singular matrix (an exact zero pivot, getrf's info > 0) gives sign 0
  * and logdet -inf. */
-static void lu_slogdet(const lapack *lp, void *work, int *ipiv, int n,
-                       double *sign, double *logdet)
+static void lu_slogdet(double *work, int *ipiv, int n, double *sign, double *logdet)
 {
     int lda = max_int(n, 1), info = 0;
-    lp->getrf(&n, &n, work, &lda, ipiv, &info);
+    dgetrf_(&n, &n, work, &lda, ipiv, &info);
     if (info > 0) {
         *sign = 0.0;
         *logdet = -INFINITY;
         return;
     }
     double s = 1.0, acc = 0.0;
-    size_t item = nd_dtype_itemsize(lp->dtype);
     for (int i = 0; i < n; i++) {
         if (ipiv[i] != i + 1)
             s = -s;
-        double u = nd_load_double(lp->dtype, (char *)work + (size_t)i * (size_t)(n + 1) * item);
+        double u = work[(size_t)i * (size_t)(n + 1)];
         if (u < 0) {
             s = -s;
             u = -u;
@@ -347,19 +323,19 @@ static void lu_slogdet(const lapack *lp, void *work, int *ipiv, int n,
 static int det_stack(const nd_array *a, nd_array **det_out, nd_array **sign_out,
                      nd_array **logdet_out)
 {
+    nd_dtype rt;
     if (check_stacked_square(a) < 0)
         return ND_ERR_VALUE;
-    const lapack *lp = common_type(a, NULL);
-    if (!lp)
+    if (result_type(a, NULL, &rt) < 0)
         return ND_ERR_TYPE;
     int64_t n = a->shape[a->ndim - 1];
     if (check_lapack_dims(n, n) < 0)
         return ND_ERR_VALUE;
     stack s;
     stack_init(&s, a, 2, NULL, 0);
-    nd_array *outs[2] = {alloc_stacked(lp->dtype, &s, 0, 0, 0),
-                         det_out ? NULL : alloc_stacked(lp->dtype, &s, 0, 0, 0)};
-    void *work = alloc_work(lp->dtype, n * n);
+    nd_array *outs[2] = {alloc_stacked(rt, &s, 0, 0, 0),
+                         det_out ? NULL : alloc_stacked(rt, &s, 0, 0, 0)};
+    double *work = alloc_work(n * n);
     int *ipiv = alloc_ints(n);
     if (!outs[0] || (!det_out && !outs[1]) || !work || !ipiv) {
         free(work);
@@ -368,16 +344,16 @@ static int det_stack(const nd_array *a, nd_array **det_out, nd_array **sign_out,
         return ND_ERR_MEMORY;
     }
     for (int64_t k = 0; k < s.count; k++, stack_next(&s)) {
-        copy_matrix(n, n, work, col_major(lp, n), lp->dtype,
+        copy_matrix(n, n, work, col_major(n), ND_FLOAT64,
                     a->data + s.offset[0], core_layout(a), a->dtype);
         double sign, logdet;
-        lu_slogdet(lp, work, ipiv, (int)n, &sign, &logdet);
-        size_t at = (size_t)k * nd_dtype_itemsize(lp->dtype);
+        lu_slogdet(work, ipiv, (int)n, &sign, &logdet);
+        size_t at = (size_t)k * nd_dtype_itemsize(rt);
         if (det_out) {   /* NumPy's det_from_slogdet */
-            nd_store_double(lp->dtype, outs[0]->data + at, sign * exp(logdet));
+            nd_store_double(rt, outs[0]->data + at, sign * exp(logdet));
         } else {
-            nd_store_double(lp->dtype, outs[0]->data + at, sign);
-            nd_store_double(lp->dtype, outs[1]->data + at, logdet);
+            nd_store_double(rt, outs[0]->data + at, sign);
+            nd_store_double(rt, outs[1]->data + at, logdet);
         }
     }
     free(work);
@@ -412,44 +388,41 @@ int nd_linalg_slogdet(const nd_array *a, nd_array **sign, nd_array **logabsdet)
  * Solves A X = B for every matrix of the stack with gesv (LU with partial
  * pivoting, as NumPy): A is m x m (a's core), B is m x nrhs, read from b's
  * core (b_vector: b's core is (m), one column), or the identity when b is
- * NULL (inv). The result has B's shape.
+ * NULL (inv). The result has B's shape and dtype rt.
  */
-static nd_array *gesv_stack(const lapack *lp, const nd_array *a, const nd_array *b,
-                            bool b_vector, const stack *stack_in)
+static nd_array *gesv_stack(nd_dtype rt, const nd_array *a, const nd_array *b, bool b_vector,
+                            const stack *stack_in)
 {
     stack s = *stack_in;
     int64_t m = a->shape[a->ndim - 1];
     int64_t nrhs = !b ? m : b_vector ? 1 : b->shape[b->ndim - 1];
     if (check_lapack_dims(m, nrhs) < 0)
         return NULL;
-    nd_array *x = b_vector ? alloc_stacked(lp->dtype, &s, 1, m, 0)
-                           : alloc_stacked(lp->dtype, &s, 2, m, nrhs);
+    nd_array *x = b_vector ? alloc_stacked(rt, &s, 1, m, 0) : alloc_stacked(rt, &s, 2, m, nrhs);
     if (!x || m == 0 || nrhs == 0)   /* nothing to solve: no error either, as NumPy */
         return x;
-    void *wa = alloc_work(lp->dtype, m * m), *wb = alloc_work(lp->dtype, m * nrhs);
+    double *wa = alloc_work(m * m), *wb = alloc_work(m * nrhs);
     int *ipiv = alloc_ints(m);
     int n = (int)m, k = (int)nrhs, info = 0;
     if (!wa || !wb || !ipiv)
         goto fail;
     layout b_core = !b ? (layout){0, 0} :
                     b_vector ? (layout){b->strides[b->ndim - 1], 0} : core_layout(b);
-    layout x_core = row_major(lp->dtype, b_vector ? 1 : nrhs);
-    size_t x_bytes = (size_t)(m * nrhs) * nd_dtype_itemsize(lp->dtype);
+    size_t x_bytes = (size_t)(m * nrhs) * nd_dtype_itemsize(rt);
     for (int64_t i = 0; i < s.count; i++, stack_next(&s)) {
-        copy_matrix(m, m, wa, col_major(lp, m), lp->dtype,
+        copy_matrix(m, m, wa, col_major(m), ND_FLOAT64,
                     a->data + s.offset[0], core_layout(a), a->dtype);
         if (b)
-            copy_matrix(m, nrhs, wb, col_major(lp, m), lp->dtype,
+            copy_matrix(m, nrhs, wb, col_major(m), ND_FLOAT64,
                         b->data + s.offset[1], b_core, b->dtype);
         else
-            set_identity(lp, wb, m, m, m);
-        lp->gesv(&n, &k, wa, &n, ipiv, wb, &n, &info);
+            set_identity(wb, m, m, m);
+        dgesv_(&n, &k, wa, &n, ipiv, wb, &n, &info);
         if (info > 0) {
             nd_set_error(ND_ERR_VALUE, "Singular matrix");
             goto fail;
         }
-        copy_matrix(m, nrhs, x->data + (size_t)i * x_bytes, x_core, lp->dtype,
-                    wb, col_major(lp, m), lp->dtype);
+        copy_out(m, nrhs, x->data + (size_t)i * x_bytes, rt, wb, m);
     }
     free(wa);
     free(wb);
@@ -465,16 +438,13 @@ fail:
 
 nd_array *nd_linalg_inv(const nd_array *a)
 {
-    if (check_stacked_square(a) < 0)
-        return NULL;
-    const lapack *lp = common_type(a, NULL);
-    if (!lp)
+    nd_dtype rt;
+    if (check_stacked_square(a) < 0 || result_type(a, NULL, &rt) < 0)
         return NULL;
     stack s;
     stack_init(&s, a, 2, NULL, 0);
-    return gesv_stack(lp, a, NULL, false, &s);
+    return gesv_stack(rt, a, NULL, false, &s);
 }
-
 /* NumPy's gufunc error when b's stack does not broadcast against a's:
  * each operand's stack shape, remapped into the common stack with newaxis
  * for missing axes and for the output's core axes, then the core shape the
@@ -508,10 +478,8 @@ static void solve_broadcast_error(const nd_array *a, const nd_array *b, bool b_v
 
 nd_array *nd_linalg_solve(const nd_array *a, const nd_array *b)
 {
-    if (check_stacked_square(a) < 0)
-        return NULL;
-    const lapack *lp = common_type(a, b);
-    if (!lp)
+    nd_dtype rt;
+    if (check_stacked_square(a) < 0 || result_type(a, b, &rt) < 0)
         return NULL;
     /* NumPy 1.24 takes b as a stack of vectors (gufunc solve1, core (m))
      * only when it has exactly one dimension less than a; otherwise as a
@@ -537,8 +505,9 @@ nd_array *nd_linalg_solve(const nd_array *a, const nd_array *b)
         solve_broadcast_error(a, b, b_vector);
         return NULL;
     }
-    return gesv_stack(lp, a, b, b_vector, &s);
+    return gesv_stack(rt, a, b, b_vector, &s);
 }
+
 
 /* ------------------------------------------------------------------------ */
 /* cholesky                                                                 */
@@ -546,39 +515,43 @@ nd_array *nd_linalg_solve(const nd_array *a, const nd_array *b)
 
 nd_array *nd_linalg_cholesky(const nd_array *a)
 {
-    if (check_stacked_square(a) < 0)
-        return NULL;
-    const lapack *lp = common_type(a, NULL);
-    if (!lp)
+    nd_dtype rt;
+    if (check_stacked_square(a) < 0 || result_type(a, NULL, &rt) < 0)
         return NULL;
     int64_t n = a->shape[a->ndim - 1];
     if (check_lapack_dims(n, n) < 0)
         return NULL;
     stack s;
     stack_init(&s, a, 2, NULL, 0);
-    nd_array *l = alloc_stacked(lp->dtype, &s, 2, n, n);
+    nd_array *l = alloc_stacked(rt, &s, 2, n, n);
     if (!l || n == 0)
         return l;
-    /* The row-major copy of A is A^T to LAPACK, whose upper triangle is A's
-     * lower one: potrf('U') factors it as U^T U, and U^T read back
-     * row-major is L with A = L L^T, NumPy's result. potrf leaves the other
-     * triangle alone; NumPy returns it zeroed. */
-    layout rm = row_major(lp->dtype, n);
-    size_t bytes = (size_t)(n * n) * nd_dtype_itemsize(lp->dtype);
+    double *work = alloc_work(n * n);
+    if (!work) {
+        nd_free(l);
+        return NULL;
+    }
+    /* NumPy's cholesky_lo: potrf('L') factors A = L L^T reading only A's
+     * lower triangle, and leaves the upper one alone; NumPy returns it
+     * zeroed. */
+    size_t bytes = (size_t)(n * n) * nd_dtype_itemsize(rt);
     int nn = (int)n, info = 0;
     for (int64_t k = 0; k < s.count; k++, stack_next(&s)) {
-        char *out = l->data + (size_t)k * bytes;
-        copy_matrix(n, n, out, rm, lp->dtype, a->data + s.offset[0], core_layout(a), a->dtype);
-        lp->potrf("U", &nn, out, &nn, &info, 1);
+        copy_matrix(n, n, work, col_major(n), ND_FLOAT64,
+                    a->data + s.offset[0], core_layout(a), a->dtype);
+        dpotrf_("L", &nn, work, &nn, &info, 1);
         if (info > 0) {
+            free(work);
             nd_free(l);
             nd_set_error(ND_ERR_VALUE, "Matrix is not positive definite");
             return NULL;
         }
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t j = i + 1; j < n; j++)
-                nd_store_double(lp->dtype, out + i * rm.row + j * rm.col, 0.0);
+        for (int64_t j = 1; j < n; j++)
+            for (int64_t i = 0; i < j; i++)
+                work[i + j * n] = 0.0;
+        copy_out(n, n, l->data + (size_t)k * bytes, rt, work, n);
     }
+    free(work);
     return l;
 }
 
@@ -589,18 +562,17 @@ nd_array *nd_linalg_cholesky(const nd_array *a)
 int nd_linalg_qr(const nd_array *a, nd_array **q_out, nd_array **r_out)
 {
     *q_out = *r_out = NULL;
+    nd_dtype rt;
     if (check_stacked_2d(a) < 0)
         return ND_ERR_VALUE;
-    const lapack *lp = common_type(a, NULL);
-    if (!lp)
+    if (result_type(a, NULL, &rt) < 0)
         return ND_ERR_TYPE;
     int64_t m = a->shape[a->ndim - 2], n = a->shape[a->ndim - 1], k = m < n ? m : n;
     if (check_lapack_dims(m, n) < 0)
         return ND_ERR_VALUE;
     stack s;
     stack_init(&s, a, 2, NULL, 0);
-    nd_array *outs[2] = {alloc_stacked(lp->dtype, &s, 2, m, k),
-                         alloc_stacked(lp->dtype, &s, 2, k, n)};
+    nd_array *outs[2] = {alloc_stacked(rt, &s, 2, m, k), alloc_stacked(rt, &s, 2, k, n)};
     if (!outs[0] || !outs[1]) {
         free_all(outs, 2);
         return ND_ERR_MEMORY;
@@ -614,28 +586,26 @@ int nd_linalg_qr(const nd_array *a, nd_array **q_out, nd_array **r_out)
      * below it; orgqr multiplies the first k reflectors out into Q's k
      * columns. Both want the workspace size they report for lwork = -1. */
     int im = (int)m, in = (int)n, ik = (int)k, lda = im, query_lwork = -1, info = 0;
-    _Alignas(8) char q1[8], q2[8];
-    void *wa = alloc_work(lp->dtype, m * n), *tau = alloc_work(lp->dtype, k), *work = NULL;
+    double q1 = 0, q2 = 0, *wa = alloc_work(m * n), *tau = alloc_work(k), *work = NULL;
     int status = ND_ERR_MEMORY;
     if (!wa || !tau)
         goto done;
-    lp->geqrf(&im, &in, wa, &lda, tau, q1, &query_lwork, &info);
-    lp->orgqr(&im, &ik, &ik, wa, &lda, tau, q2, &query_lwork, &info);
-    int lwork = max_int(query_size(lp, q1), query_size(lp, q2));
-    if (!(work = alloc_work(lp->dtype, lwork)))
+    dgeqrf_(&im, &in, wa, &lda, tau, &q1, &query_lwork, &info);
+    dorgqr_(&im, &ik, &ik, wa, &lda, tau, &q2, &query_lwork, &info);
+    int lwork = max_int(query_size(q1), query_size(q2));
+    if (!(work = alloc_work(lwork)))
         goto done;
-    layout cm = col_major(lp, m);
-    size_t item = nd_dtype_itemsize(lp->dtype);
+    size_t item = nd_dtype_itemsize(rt);
     for (int64_t b = 0; b < s.count; b++, stack_next(&s)) {
-        copy_matrix(m, n, wa, cm, lp->dtype, a->data + s.offset[0], core_layout(a), a->dtype);
-        lp->geqrf(&im, &in, wa, &lda, tau, work, &lwork, &info);
+        copy_matrix(m, n, wa, col_major(m), ND_FLOAT64,
+                    a->data + s.offset[0], core_layout(a), a->dtype);
+        dgeqrf_(&im, &in, wa, &lda, tau, work, &lwork, &info);
         char *r = outs[1]->data + (size_t)(b * k * n) * item;
-        copy_matrix(k, n, r, row_major(lp->dtype, n), lp->dtype, wa, cm, lp->dtype);
+        copy_out(k, n, r, rt, wa, m);
         for (int64_t i = 1; i < k; i++)   /* NumPy's triu */
             memset(r + (size_t)(i * n) * item, 0, (size_t)(i < n ? i : n) * item);
-        lp->orgqr(&im, &ik, &ik, wa, &lda, tau, work, &lwork, &info);
-        copy_matrix(m, k, outs[0]->data + (size_t)(b * m * k) * item,
-                    row_major(lp->dtype, k), lp->dtype, wa, cm, lp->dtype);
+        dorgqr_(&im, &ik, &ik, wa, &lda, tau, work, &lwork, &info);
+        copy_out(m, k, outs[0]->data + (size_t)(b * m * k) * item, rt, wa, m);
     }
     status = 0;
 done:
@@ -658,12 +628,11 @@ done:
 /* gesdd's buffers for m x n matrices with jobz 'A' (full), 'S' (reduced)
  * or 'N' (singular values only). */
 typedef struct svd_work {
-    const lapack *lp;
     char jobz;
     int m, n, k;           /* k = min(m, n) */
     int ucols, vtrows;     /* U is m x ucols, VT is vtrows x n */
     int ldu, ldvt, lwork;
-    void *a, *s, *u, *vt, *work;
+    double *a, *s, *u, *vt, *work;
     int *iwork;
 } svd_work;
 
@@ -678,12 +647,11 @@ static void svd_work_free(svd_work *w)
     memset(w, 0, sizeof *w);
 }
 
-static int svd_work_init(svd_work *w, const lapack *lp, char jobz, int64_t m, int64_t n)
+static int svd_work_init(svd_work *w, char jobz, int64_t m, int64_t n)
 {
     memset(w, 0, sizeof *w);
     if (check_lapack_dims(m, n) < 0)
         return ND_ERR_VALUE;
-    w->lp = lp;
     w->jobz = jobz;
     w->m = (int)m;
     w->n = (int)n;
@@ -692,20 +660,20 @@ static int svd_work_init(svd_work *w, const lapack *lp, char jobz, int64_t m, in
     w->vtrows = jobz == 'A' ? w->n : jobz == 'S' ? w->k : 0;
     w->ldu = max_int(w->m, 1);
     w->ldvt = max_int(w->vtrows, 1);
-    w->a = alloc_work(lp->dtype, m * n);
-    w->s = alloc_work(lp->dtype, w->k);
-    w->u = alloc_work(lp->dtype, (int64_t)w->ldu * w->ucols);
-    w->vt = alloc_work(lp->dtype, (int64_t)w->ldvt * w->n);
+    w->a = alloc_work(m * n);
+    w->s = alloc_work(w->k);
+    w->u = alloc_work((int64_t)w->ldu * w->ucols);
+    w->vt = alloc_work((int64_t)w->ldvt * w->n);
     w->iwork = alloc_ints(8 * (int64_t)w->k);
     if (!w->a || !w->s || !w->u || !w->vt || !w->iwork)
         goto fail;
     if (w->k > 0) {
-        _Alignas(8) char query[8];
+        double query = 0;
         int lda = max_int(w->m, 1), lwork = -1, info = 0;
-        lp->gesdd(&w->jobz, &w->m, &w->n, w->a, &lda, w->s, w->u, &w->ldu, w->vt, &w->ldvt,
-                  query, &lwork, w->iwork, &info, 1);
-        w->lwork = query_size(lp, query);
-        if (!(w->work = alloc_work(lp->dtype, w->lwork)))
+        dgesdd_(&w->jobz, &w->m, &w->n, w->a, &lda, w->s, w->u, &w->ldu, w->vt, &w->ldvt,
+                &query, &lwork, w->iwork, &info, 1);
+        w->lwork = query_size(query);
+        if (!(w->work = alloc_work(w->lwork)))
             goto fail;
     }
     return 0;
@@ -720,13 +688,13 @@ fail:
 static int svd_run(svd_work *w)
 {
     if (w->k == 0) {
-        set_identity(w->lp, w->u, w->m, w->ucols, w->ldu);
-        set_identity(w->lp, w->vt, w->vtrows, w->n, w->ldvt);
+        set_identity(w->u, w->m, w->ucols, w->ldu);
+        set_identity(w->vt, w->vtrows, w->n, w->ldvt);
         return 0;
     }
     int lda = max_int(w->m, 1), info = 0;
-    w->lp->gesdd(&w->jobz, &w->m, &w->n, w->a, &lda, w->s, w->u, &w->ldu, w->vt, &w->ldvt,
-                 w->work, &w->lwork, w->iwork, &info, 1);
+    dgesdd_(&w->jobz, &w->m, &w->n, w->a, &lda, w->s, w->u, &w->ldu, w->vt, &w->ldvt, w->work,
+            &w->lwork, w->iwork, &info, 1);
     if (info != 0)
         return nd_set_error(ND_ERR_VALUE, "SVD did not converge");
     return 0;
@@ -741,38 +709,36 @@ int nd_linalg_svd(const nd_array *a, bool full_matrices, nd_array **u_out, nd_ar
     if (vh_out)
         *vh_out = NULL;
     *s_out = NULL;
+    nd_dtype rt;
     if (check_stacked_2d(a) < 0)
         return ND_ERR_VALUE;
-    const lapack *lp = common_type(a, NULL);
-    if (!lp)
+    if (result_type(a, NULL, &rt) < 0)
         return ND_ERR_TYPE;
     int64_t m = a->shape[a->ndim - 2], n = a->shape[a->ndim - 1];
     svd_work w;
-    int status = svd_work_init(&w, lp, !compute_uv ? 'N' : full_matrices ? 'A' : 'S', m, n);
+    int status = svd_work_init(&w, !compute_uv ? 'N' : full_matrices ? 'A' : 'S', m, n);
     if (status < 0)
         return status;
     stack s;
     stack_init(&s, a, 2, NULL, 0);
-    nd_array *outs[3] = {alloc_stacked(lp->dtype, &s, 1, w.k, 0),
-                         compute_uv ? alloc_stacked(lp->dtype, &s, 2, m, w.ucols) : NULL,
-                         compute_uv ? alloc_stacked(lp->dtype, &s, 2, w.vtrows, n) : NULL};
+    nd_array *outs[3] = {alloc_stacked(rt, &s, 1, w.k, 0),
+                         compute_uv ? alloc_stacked(rt, &s, 2, m, w.ucols) : NULL,
+                         compute_uv ? alloc_stacked(rt, &s, 2, w.vtrows, n) : NULL};
     status = ND_ERR_MEMORY;
     if (!outs[0] || (compute_uv && (!outs[1] || !outs[2])))
         goto done;
-    size_t item = nd_dtype_itemsize(lp->dtype);
+    size_t item = nd_dtype_itemsize(rt);
     for (int64_t b = 0; b < s.count; b++, stack_next(&s)) {
-        copy_matrix(m, n, w.a, col_major(lp, max_int(w.m, 1)), lp->dtype,
+        copy_matrix(m, n, w.a, col_major(max_int(w.m, 1)), ND_FLOAT64,
                     a->data + s.offset[0], core_layout(a), a->dtype);
         if ((status = svd_run(&w)) < 0)
             goto done;
-        memcpy(outs[0]->data + (size_t)(b * w.k) * item, w.s, (size_t)w.k * item);
+        copy_out(1, w.k, outs[0]->data + (size_t)(b * w.k) * item, rt, w.s, 1);
         if (compute_uv) {
-            copy_matrix(m, w.ucols, outs[1]->data + (size_t)(b * m * w.ucols) * item,
-                        row_major(lp->dtype, w.ucols), lp->dtype, w.u, col_major(lp, w.ldu),
-                        lp->dtype);
-            copy_matrix(w.vtrows, n, outs[2]->data + (size_t)(b * w.vtrows * n) * item,
-                        row_major(lp->dtype, n), lp->dtype, w.vt, col_major(lp, w.ldvt),
-                        lp->dtype);
+            copy_out(m, w.ucols, outs[1]->data + (size_t)(b * m * w.ucols) * item, rt, w.u,
+                     w.ldu);
+            copy_out(w.vtrows, n, outs[2]->data + (size_t)(b * w.vtrows * n) * item, rt, w.vt,
+                     w.ldvt);
         }
     }
     status = 0;
@@ -803,53 +769,51 @@ int nd_linalg_eigh(const nd_array *a, nd_array **w_out, nd_array **v_out)
     *w_out = NULL;
     if (v_out)
         *v_out = NULL;
+    nd_dtype rt;
     if (check_stacked_square(a) < 0)
         return ND_ERR_VALUE;
-    const lapack *lp = common_type(a, NULL);
-    if (!lp)
+    if (result_type(a, NULL, &rt) < 0)
         return ND_ERR_TYPE;
     int64_t n = a->shape[a->ndim - 1];
     if (check_lapack_dims(n, n) < 0)
         return ND_ERR_VALUE;
     stack s;
     stack_init(&s, a, 2, NULL, 0);
-    nd_array *outs[2] = {alloc_stacked(lp->dtype, &s, 1, n, 0),
-                         v_out ? alloc_stacked(lp->dtype, &s, 2, n, n) : NULL};
-    void *wa = alloc_work(lp->dtype, n * n), *work = NULL;
+    nd_array *outs[2] = {alloc_stacked(rt, &s, 1, n, 0),
+                         v_out ? alloc_stacked(rt, &s, 2, n, n) : NULL};
+    double *wa = alloc_work(n * n), *wv = alloc_work(n), *work = NULL;
     int *iwork = NULL, status = ND_ERR_MEMORY;
-    if (!outs[0] || (v_out && !outs[1]) || !wa)
+    if (!outs[0] || (v_out && !outs[1]) || !wa || !wv)
         goto done;
     if (n > 0 && s.count > 0) {
-        /* As in cholesky, the row-major copy's upper triangle (to LAPACK) is
-         * A's lower one: syevd('U') on it is NumPy's eigh(UPLO='L'). The
-         * eigenvectors come back as LAPACK's columns. */
+        /* NumPy's eigh_lo: syevd('L') reads A's lower triangle and returns
+         * the eigenvalues ascending and the eigenvectors as A's columns. */
         char jobz = v_out ? 'V' : 'N';
         int nn = (int)n, lwork = -1, liwork = -1, iquery = 0, info = 0;
-        _Alignas(8) char query[8];
-        lp->syevd(&jobz, "U", &nn, wa, &nn, outs[0]->data, query, &lwork, &iquery, &liwork,
-                  &info, 1, 1);
-        lwork = query_size(lp, query);
+        double query = 0;
+        dsyevd_(&jobz, "L", &nn, wa, &nn, wv, &query, &lwork, &iquery, &liwork, &info, 1, 1);
+        lwork = query_size(query);
         liwork = max_int(iquery, 1);
-        if (!(work = alloc_work(lp->dtype, lwork)) || !(iwork = alloc_ints(liwork)))
+        if (!(work = alloc_work(lwork)) || !(iwork = alloc_ints(liwork)))
             goto done;
-        size_t item = nd_dtype_itemsize(lp->dtype);
+        size_t item = nd_dtype_itemsize(rt);
         for (int64_t b = 0; b < s.count; b++, stack_next(&s)) {
-            copy_matrix(n, n, wa, row_major(lp->dtype, n), lp->dtype,
+            copy_matrix(n, n, wa, col_major(n), ND_FLOAT64,
                         a->data + s.offset[0], core_layout(a), a->dtype);
-            lp->syevd(&jobz, "U", &nn, wa, &nn, outs[0]->data + (size_t)(b * n) * item, work,
-                      &lwork, iwork, &liwork, &info, 1, 1);
+            dsyevd_(&jobz, "L", &nn, wa, &nn, wv, work, &lwork, iwork, &liwork, &info, 1, 1);
             if (info != 0) {
                 status = nd_set_error(ND_ERR_VALUE, "Eigenvalues did not converge");
                 goto done;
             }
+            copy_out(1, n, outs[0]->data + (size_t)(b * n) * item, rt, wv, 1);
             if (v_out)
-                copy_matrix(n, n, outs[1]->data + (size_t)(b * n * n) * item,
-                            row_major(lp->dtype, n), lp->dtype, wa, col_major(lp, n), lp->dtype);
+                copy_out(n, n, outs[1]->data + (size_t)(b * n * n) * item, rt, wa, n);
         }
     }
     status = 0;
 done:
     free(wa);
+    free(wv);
     free(work);
     free(iwork);
     if (status < 0) {
@@ -891,8 +855,8 @@ int nd_linalg_lstsq(const nd_array *a, const nd_array *b, double rcond, nd_array
     int64_t bm = b->shape[0], nrhs = b_vector ? 1 : b->shape[1];
     if (bm != m)
         return nd_set_error(ND_ERR_VALUE, "Incompatible dimensions");
-    const lapack *lp = common_type(a, b);
-    if (!lp)
+    nd_dtype rt;
+    if (result_type(a, b, &rt) < 0)
         return ND_ERR_TYPE;
     if (check_lapack_dims(m > n ? m : n, nrhs) < 0)
         return ND_ERR_VALUE;
@@ -903,38 +867,34 @@ int nd_linalg_lstsq(const nd_array *a, const nd_array *b, double rcond, nd_array
      * drops it (rank and s are still computed). */
     int64_t cols = nrhs > 0 ? nrhs : 1;
     int64_t xshape[2] = {n, nrhs};
-    nd_array *x = nd_alloc_array(lp->dtype, b_vector ? 1 : 2, xshape);
-    nd_array *sv = nd_alloc_array(lp->dtype, 1, &k);
-    void *wa = alloc_work(lp->dtype, m * n), *wb = alloc_work(lp->dtype, ldb * cols);
-    void *work = NULL;
+    nd_array *x = nd_alloc_array(rt, b_vector ? 1 : 2, xshape);
+    nd_array *sv = nd_alloc_array(rt, 1, &k);
+    double *wa = alloc_work(m * n), *wb = alloc_work(ldb * cols), *ws = alloc_work(k);
+    double *work = NULL;
     int *iwork = NULL, rank = 0, info = 0, status = ND_ERR_MEMORY;
     nd_array *resid = NULL;
-    if (!x || !sv || !wa || !wb)
+    if (!x || !sv || !wa || !wb || !ws)
         goto done;
-    memset(wb, 0, (size_t)(ldb * cols) * nd_dtype_itemsize(lp->dtype));
-    layout wl = col_major(lp, ldb);
-    copy_matrix(m, n, wa, col_major(lp, max_int((int)m, 1)), lp->dtype,
+    memset(wb, 0, (size_t)(ldb * cols) * sizeof(double));
+    copy_matrix(m, n, wa, col_major(max_int((int)m, 1)), ND_FLOAT64,
                 a->data, core_layout(a), a->dtype);
     if (nrhs > 0)
-        copy_matrix(m, nrhs, wb, wl, lp->dtype, b->data,
+        copy_matrix(m, nrhs, wb, col_major(ldb), ND_FLOAT64, b->data,
                     b_vector ? (layout){b->strides[0], 0} : core_layout(b), b->dtype);
     if (k > 0) {
         /* gelsd: the minimum-norm solution through a divide-and-conquer SVD;
          * singular values <= rcond * s_max count as zero. The default is
-         * NumPy's eps * max(m, n), with the eps of the precision computed
-         * in: NumPy, computing float32 in float64, uses float64's, which in
-         * float32 arithmetic would count rounding noise as rank. */
+         * NumPy's finfo(float64).eps * max(m, n), float32 operands
+         * included. */
         int im = (int)m, in = (int)n, ic = (int)cols, lda = max_int(im, 1), il = (int)ldb;
         int lwork = -1, iquery = 0;
-        _Alignas(8) char query[8], rc[8];
-        nd_store_double(lp->dtype, rc, rcond < 0 ? lp->eps * (double)ldb : rcond);
-        lp->gelsd(&im, &in, &ic, wa, &lda, wb, &il, sv->data, rc, &rank, query, &lwork,
-                  &iquery, &info);
-        lwork = query_size(lp, query);
-        if (!(work = alloc_work(lp->dtype, lwork)) || !(iwork = alloc_ints(iquery)))
+        double query = 0, rc = rcond < 0 ? DBL_EPSILON * (double)(m > n ? m : n) : rcond;
+        dgelsd_(&im, &in, &ic, wa, &lda, wb, &il, ws, &rc, &rank, &query, &lwork, &iquery,
+                &info);
+        lwork = query_size(query);
+        if (!(work = alloc_work(lwork)) || !(iwork = alloc_ints(iquery)))
             goto done;
-        lp->gelsd(&im, &in, &ic, wa, &lda, wb, &il, sv->data, rc, &rank, work, &lwork,
-                  iwork, &info);
+        dgelsd_(&im, &in, &ic, wa, &lda, wb, &il, ws, &rc, &rank, work, &lwork, iwork, &info);
         if (info != 0) {
             status = nd_set_error(ND_ERR_VALUE, "SVD did not converge in Linear Least Squares");
             goto done;
@@ -942,24 +902,25 @@ int nd_linalg_lstsq(const nd_array *a, const nd_array *b, double rcond, nd_array
     }
     /* x is the first n rows of B; with m == 0 LAPACK wrote nothing and x is 0
      * (the buffer was zeroed). */
-    copy_matrix(n, nrhs, x->data, row_major(lp->dtype, nrhs), lp->dtype, wb, wl, lp->dtype);
+    copy_out(n, nrhs, x->data, rt, wb, ldb);
+    copy_out(1, k, sv->data, rt, ws, 1);
     /* Residuals: the squared norms of B's rows n..m-1 per column, given
-     * only for a full-rank (rank == n) overdetermined (m > n) system. */
+     * only for a full-rank (rank == n) overdetermined (m > n) system;
+     * summed in float64 as NumPy's, then rounded. */
     int64_t nres = rank == n && m > n ? nrhs : 0;
-    if (!(resid = nd_alloc_array(lp->dtype, 1, &nres)))
+    if (!(resid = nd_alloc_array(rt, 1, &nres)))
         goto done;
     for (int64_t j = 0; j < nres; j++) {
         double acc = 0.0;
-        for (int64_t i = n; i < m; i++) {
-            double v = nd_load_double(lp->dtype, (char *)wb + i * wl.row + j * wl.col);
-            acc += v * v;
-        }
-        nd_store_double(lp->dtype, resid->data + j * (int64_t)nd_dtype_itemsize(lp->dtype), acc);
+        for (int64_t i = n; i < m; i++)
+            acc += wb[i + j * ldb] * wb[i + j * ldb];
+        nd_store_double(rt, resid->data + j * (int64_t)nd_dtype_itemsize(rt), acc);
     }
     status = 0;
 done:
     free(wa);
     free(wb);
+    free(ws);
     free(work);
     free(iwork);
     if (status < 0) {
@@ -992,7 +953,9 @@ done:
  * and sums round to float32 at every step, so e.g. the square of 3e20
  * overflows to inf. rnd() replays that: an operation on two float32 values
  * done in double and rounded once to float32 gives exactly the float32
- * result (53 >= 2 * 24 + 2 bits).
+ * result (53 >= 2 * 24 + 2 bits). The exceptions are the norms of singular
+ * values (ord 2, -2, nuc), whose SVD NumPy computes in float64 as every
+ * other linalg function (svd_norm below).
  */
 static double rnd(double x, bool single) { return single ? (double)(float)x : x; }
 
@@ -1117,29 +1080,27 @@ static double matrix_norm(const double *m, int64_t rows, int64_t cols, const nor
     return abs_extreme(sums, lines, o->p > 0);
 }
 
-/* The singular values of the rows x cols matrix m (row-major doubles,
- * which LAPACK reads as the transpose: same singular values), reduced as
- * ord says: 2 the largest, -2 the smallest, nuc their sum. */
+/* The singular values of the rows x cols matrix m (row-major doubles),
+ * reduced as ord says: 2 the largest, -2 the smallest, nuc their sum.
+ * NumPy runs svd(x, compute_uv=False), which rounds the singular values to
+ * float32 for a float32 x (single), then amax, amin or sum on them, the sum
+ * pairwise in that dtype. scratch holds min(rows, cols) doubles. */
 static int svd_norm(svd_work *w, const double *m, int64_t rows, int64_t cols,
-                    const norm_order *o, double *result)
+                    const norm_order *o, bool single, double *scratch, double *result)
 {
-    const lapack *lp = w->lp;
-    nd_get_cast_loop(ND_FLOAT64, lp->dtype)((const char *)m, sizeof(double), w->a,
-                                            (int64_t)nd_dtype_itemsize(lp->dtype), rows * cols);
+    copy_matrix(rows, cols, w->a, col_major(max_int(w->m, 1)), ND_FLOAT64, m,
+                row_major(ND_FLOAT64, cols), ND_FLOAT64);
     int status = svd_run(w);
     if (status < 0)
         return status;
     /* gesdd sorts s descending: s[0] is the largest, s[k-1] the smallest. */
-    size_t item = nd_dtype_itemsize(lp->dtype);
     if (o->kind != ORD_NUC) {
-        *result = nd_load_double(lp->dtype, (char *)w->s + (o->p > 0 ? 0 : (size_t)(w->k - 1) * item));
+        *result = rnd(w->s[o->p > 0 ? 0 : w->k - 1], single);
         return 0;
     }
-    double sum = 0.0;
     for (int i = 0; i < w->k; i++)
-        sum = rnd(sum + nd_load_double(lp->dtype, (char *)w->s + (size_t)i * item),
-                  lp->dtype == ND_FLOAT32);
-    *result = sum;
+        scratch[i] = rnd(w->s[i], single);
+    *result = pairwise_sum(scratch, w->k, single);
     return 0;
 }
 
@@ -1194,8 +1155,7 @@ nd_array *nd_linalg_norm(const nd_array *x, const char *ord, int naxes, const in
     /* Integers and bool are converted to float64 first, as NumPy does. */
     nd_dtype dt = nd_dtype_is_float(x->dtype) ? x->dtype : ND_FLOAT64;
     bool uses_svd = matrix && (o.kind == ORD_NUC || (o.kind == ORD_NUMBER && fabs(o.p) == 2));
-    const lapack *lp = NULL;
-    if (uses_svd && !(lp = common_type(x, NULL)))
+    if (uses_svd && result_type(x, NULL, &dt) < 0)
         return NULL;
 
     /* The reduced axes move to the end; the copy as float64 then holds one
@@ -1238,13 +1198,13 @@ nd_array *nd_linalg_norm(const nd_array *x, const char *ord, int naxes, const in
         }
     }
 
-    nd_array *out = nd_alloc_array(uses_svd ? lp->dtype : dt, nout, out_shape);
+    nd_array *out = nd_alloc_array(dt, nout, out_shape);
     nd_array *moved = out ? nd_transpose(x, perm) : NULL;
     nd_array *values = moved ? nd_astype(moved, ND_FLOAT64) : NULL;
     nd_free(moved);
-    double *scratch = values ? alloc_work(ND_FLOAT64, inner + rows + cols) : NULL;
+    double *scratch = values ? alloc_work(inner + rows + cols) : NULL;
     svd_work w = {0};
-    if (!scratch || (uses_svd && svd_work_init(&w, lp, 'N', cols, rows) < 0))
+    if (!scratch || (uses_svd && svd_work_init(&w, 'N', rows, cols) < 0))
         goto fail;
     bool single = dt != ND_FLOAT64;
     size_t item = nd_dtype_itemsize(out->dtype);
@@ -1252,7 +1212,7 @@ nd_array *nd_linalg_norm(const nd_array *x, const char *ord, int naxes, const in
         const double *lane = (const double *)values->data + l * inner;
         double r;
         if (uses_svd) {
-            if (svd_norm(&w, lane, rows, cols, &o, &r) < 0)
+            if (svd_norm(&w, lane, rows, cols, &o, single, scratch, &r) < 0)
                 goto fail;
         } else if (matrix) {
             r = matrix_norm(lane, rows, cols, &o, single, scratch);

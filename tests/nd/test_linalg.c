@@ -3,6 +3,7 @@
  * np.linalg on the same inputs); the random-matrix comparisons live in
  * numpy/linalg_vs_numpy.py. Here: exact small cases, dtypes, shapes of
  * empty matrices and stacks, views as inputs, and every error. */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,22 @@ START_TEST(inv_values)
     ck_assert_values(x, 0.5, 0, 0, 0.25, 0.5, 0, 0, 0.25, 0.5, 0, 0, 0.25);
     nd_free(x);
     nd_free(b);
+    nd_free(a);
+
+    /* float32 is computed in float64 and rounded, as NumPy does: the
+     * inverse of the 4 x 4 Hilbert matrix (condition number 1.6e4) is
+     * NumPy's to the last float32 bit (a float32 LU would be off by 1e-3). */
+    a = matrix(ND_FLOAT32, 2, SHAPE(4, 4),
+               VALUES(1, 1 / 2., 1 / 3., 1 / 4., 1 / 2., 1 / 3., 1 / 4., 1 / 5.,
+                      1 / 3., 1 / 4., 1 / 5., 1 / 6., 1 / 4., 1 / 5., 1 / 6., 1 / 7.));
+    x = nd_linalg_inv(a);
+    ck_assert_shape(x, ND_FLOAT32, 2, 4, 4);
+    ck_assert_close(x, FLT_EPSILON, 15.999717712402344, -119.99720001220703, 239.99366760253906,
+                    -139.9960479736328, -119.99720001220703, 1199.9725341796875,
+                    -2699.938232421875, 1679.9615478515625, 239.99366760253906,
+                    -2699.938232421875, 6479.86181640625, -4199.9140625, -139.9960479736328,
+                    1679.9615478515625, -4199.9140625, 2799.946533203125);
+    nd_free(x);
     nd_free(a);
 
     for (int i = 0; i < 3; i++) {
@@ -627,7 +644,7 @@ START_TEST(lstsq_rank_deficient_and_empty)
     nd_free(res);
     nd_free(s);
     nd_free(b);
-    /* float32 in float32, with float32's eps for the default rcond. */
+    /* float32 gives float32 results, computed in float64. */
     nd_array *a32 = nd_astype(a, ND_FLOAT32);
     b = matrix(ND_FLOAT32, 1, SHAPE(3), VALUES(1, 2, 4));
     ck_assert_int_eq(nd_linalg_lstsq(a32, b, -1, &x, &res, &rank, &s), 0);
@@ -636,6 +653,22 @@ START_TEST(lstsq_rank_deficient_and_empty)
     ck_assert_shape(res, ND_FLOAT32, 1, 0);
     ck_assert_shape(s, ND_FLOAT32, 1, 2);
     ck_assert_close(x, 1e-6, 0.3, 0.6);
+    nd_free(x);
+    nd_free(res);
+    nd_free(s);
+    nd_free(b);
+    nd_free(a32);
+    /* The default rcond is float64's eps * max(M, N) for float32 too, as in
+     * NumPy: a singular value 1e-9 of s_max counts (float32's eps * 3 would
+     * drop it), so rank 2 and x = (1, 2 / 1e-9). */
+    a32 = matrix(ND_FLOAT32, 2, SHAPE(3, 2), VALUES(1, 0, 0, 1e-9, 0, 0));
+    b = matrix(ND_FLOAT32, 1, SHAPE(3), VALUES(1, 2, 4));
+    ck_assert_int_eq(nd_linalg_lstsq(a32, b, -1, &x, &res, &rank, &s), 0);
+    ck_assert_int_eq(rank, 2);
+    ck_assert_shape(x, ND_FLOAT32, 1, 2);
+    ck_assert_values(x, 1, 2e9);
+    ck_assert_values(res, 16);
+    ck_assert_values(s, 1, (float)1e-9);
     nd_free(x);
     nd_free(res);
     nd_free(s);
