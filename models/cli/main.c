@@ -16,6 +16,7 @@ static const char usage[] =
     "                 [--layers N] [--heads N] [--embd N] [--block N] [--batch N]\n"
     "                 [--iters N] [--lr X] [--dropout X] [--seed N] [--threads N]\n"
     "                 [--resume] [--reference] [--learned-positions] [--post-ln]\n"
+    "                 [--eval-interval N] [--stop-at N]\n"
     "  shannon sample --model DIR [--prompt TEXT] [--tokens N] [--temperature X]\n"
     "                 [--top-k N] [--top-p X] [--seed N]\n"
     "  shannon eval   --model DIR --data FILE [--threads N]\n";

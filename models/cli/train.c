@@ -28,7 +28,7 @@
 #define BETA1 0.9
 #define BETA2 0.99
 #define GRAD_CLIP 1.0
-#define EVAL_INTERVAL 250
+#define EVAL_INTERVAL 250       /* default of --eval-interval */
 #define EVAL_BATCHES 20         /* during training */
 #define FINAL_EVAL_BATCHES 200  /* the figures printed at the end */
 
@@ -316,7 +316,7 @@ int command_train(int argc, char **argv)
 {
     const char *data = NULL, *out = NULL, *tokenizer = "char";
     int64_t vocab = 4096, layers = 4, heads = 4, embd = 128, block = 64, batch = 12, iters = 2000;
-    int64_t seed = 1337, threads = 0;
+    int64_t seed = 1337, threads = 0, stop_at = -1, eval_interval = EVAL_INTERVAL;
     double lr = 1e-3, dropout_p = 0.0;
     bool resume_flag = false, reference = false, learned = false, post_ln = false;
     option options[] = {
@@ -331,6 +331,11 @@ int command_train(int argc, char **argv)
         {"--reference", OPT_FLAG, &reference, false, false},
         {"--learned-positions", OPT_FLAG, &learned, false, false},
         {"--post-ln", OPT_FLAG, &post_ln, false, false},
+        /* Checkpoint (and estimate the loss) every N iterations. */
+        {"--eval-interval", OPT_INT, &eval_interval, false, false},
+        /* Stop after iteration N with a checkpoint, as an interrupted run
+         * would; --resume then continues to --iters. */
+        {"--stop-at", OPT_INT, &stop_at, false, false},
     };
     enum { DATA, OUT, TOKENIZER, VOCAB, LAYERS, HEADS, EMBD, BLOCK, BATCH, ITERS, LR, DROPOUT, SEED };
     if (parse_options("train", argc, argv, 2, options, sizeof options / sizeof options[0]) < 0)
@@ -340,6 +345,7 @@ int command_train(int argc, char **argv)
         return 2;
     }
     if (batch < 1 || iters < 1 || block < 1 || threads < 0 || !(lr > 0) || vocab < 257 ||
+        eval_interval < 1 ||
         vocab > 1 << 20 || layers < 1 || layers > GPT_MAX_LAYERS || heads < 1 || embd < 1) {
         fprintf(stderr, "shannon train: --batch, --iters, --block, --layers (<= %d), --heads, "
                 "--embd and --lr must be positive, --threads >= 0, --vocab-size in [257, 2^20]\n",
@@ -467,7 +473,8 @@ int command_train(int argc, char **argv)
         train_seconds += now_seconds() - start;
         trained++;
         loss_row row = {t.iter, last_loss, NAN, lr_now};
-        bool evaluate = (t.iter + 1) % EVAL_INTERVAL == 0 || t.iter + 1 == t.config.iters;
+        bool stop = t.iter + 1 == stop_at;
+        bool evaluate = (t.iter + 1) % eval_interval == 0 || t.iter + 1 == t.config.iters || stop;
         if (evaluate)
             row.val_loss = estimate_loss(&t, t.val_ids, t.nval, EVAL_BATCHES, (uint64_t)t.iter);
         if (add_row(&t, row) < 0)
@@ -485,6 +492,13 @@ int command_train(int argc, char **argv)
             }
             progress_note(&bar, "iter %lld: train loss %.4f, val loss %.4f (checkpoint saved)",
                           (long long)done_iters, last_loss, row.val_loss);
+            if (stop) {
+                progress_finish(&bar);
+                fprintf(stderr, "shannon train: stopped after iteration %lld (--stop-at); "
+                        "continue with --resume\n", (long long)done_iters);
+                status = 0;
+                goto done;
+            }
         }
     }
     progress_finish(&bar);
