@@ -1,4 +1,181 @@
-/* tok.h: tokenizers (being written). */
+/*
+ * tok.h: tokenizers, text <-> token ids. Two kinds behind one interface:
+ *
+ *   char  one token per character of the training text, where a character
+ *         is a Unicode code point of the UTF-8 text. The vocabulary is the
+ *         sorted set of the characters (sorted by code point), so the ids
+ *         are nanoGPT's shakespeare_char ids, `sorted(list(set(data)))`,
+ *         followed by ONE extra id, <unk> = vocab_size - 1, that encode
+ *         gives any character the training text did not contain. Bytes that
+ *         are not valid UTF-8 are characters too: byte 0x80..0xFF that is
+ *         not part of a valid sequence is the code point U+DC80..U+DCFF, as
+ *         Python's `errors="surrogateescape"` decodes it, so any byte string
+ *         trains and round-trips, and the order still matches Python's.
+ *
+ *   bpe   byte-level BPE (GPT-2's idea): ids 0..255 are the 256 bytes; id
+ *         256 + i is merge i, the concatenation of the two tokens of pair
+ *         i. Training learns merges greedily: the most frequent adjacent
+ *         pair of tokens (counted at every position, as minbpe's
+ *         get_stats counts: "aaa" holds (a,a) twice), ties broken by the
+ *         lowest (left id, right id); a merge replaces the pair left to
+ *         right ("aaa" -> "Na"). Encoding applies the merges by rank
+ *         (lowest first, leftmost first), as GPT-2 does.
+ *         Every byte string encodes and decodes back to itself.
+ *
+ *         Merges never cross pre-token boundaries. The text is first split
+ *         as GPT-2's regex splits it,
+ *             's|'t|'re|'ve|'m|'ll|'d| ?L+| ?N+| ?[^\sLN]+|\s+(?!\S)|\s+
+ *         with ASCII classes instead of Unicode ones: L is A-Z, a-z and
+ *         every byte >= 0x80 (so UTF-8 letters join words), N is 0-9, \s is
+ *         space, \t, \n, \v, \f, \r. Python's `re` with the bytes pattern
+ *             rb"'s|'t|'re|'ve|'m|'ll|'d| ?[A-Za-z\x80-\xff]+| ?[0-9]+"
+ *             rb"| ?[^\sA-Za-z0-9\x80-\xff]+|\s+(?!\S)|\s+"
+ *         splits exactly the same way. No token is longer than
+ *         TOK_MAX_TOKEN_BYTES bytes (training skips merges that would be).
+ *
+ * Conventions (the same as libnd's, and the same error channel):
+ *   - A function returning a pointer returns NULL on error; one returning
+ *     int returns 0 on success and a negative nd_status on error. Then
+ *     tok_last_error() (the same thread-local message as nd_last_error())
+ *     says what went wrong in one line, e.g.
+ *     "token id 5000 out of range for a vocabulary of 4096".
+ *   - Bad input (arguments, files) never aborts, crashes or leaks.
+ *   - A text argument is (pointer, length): any bytes, NULs included; the
+ *     pointer may be NULL only when the length is 0.
+ *   - A tokenizer is immutable once made: any number of threads may encode
+ *     and decode with one tokenizer at the same time.
+ */
 #ifndef TOK_H
 #define TOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tok_tokenizer tok_tokenizer;
+
+typedef enum tok_kind {
+    TOK_CHAR = 1,   /* characters (code points) of the training text + <unk> */
+    TOK_BPE = 2     /* byte-level BPE */
+} tok_kind;
+
+/* Limits: vocab_size of a BPE tokenizer, and the longest BPE token. */
+#define TOK_MAX_VOCAB 1048576
+#define TOK_MAX_TOKEN_BYTES 256
+
+/* The message of the last error on this thread ("" if none): the same as
+ * nd_last_error(). Borrowed; valid until the next library call. */
+const char *tok_last_error(void);
+
+/* ------------------------------------------------------------------------ */
+/* Training                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/* A character tokenizer whose vocabulary is the set of characters of
+ * text[0..len), sorted by code point, then <unk>: vocab_size is the number
+ * of distinct characters + 1 (1 for an empty text). Returns a new tokenizer
+ * the caller releases with tok_free, or NULL ("text is NULL but len is 3"). */
+tok_tokenizer *tok_char_train(const char *text, size_t len);
+
+/* A byte-level BPE tokenizer trained on text[0..len) up to vocab_size ids
+ * (256 byte tokens + vocab_size - 256 merges). Training stops early when no
+ * pair occurs any more (every pre-token is one token, or the rest would be
+ * longer than TOK_MAX_TOKEN_BYTES), so tok_vocab_size() may be smaller than
+ * asked. Returns a new tokenizer (caller frees with tok_free) or NULL:
+ * "vocab_size must be at least 256 (the byte tokens), got 100",
+ * "vocab_size 2000000 is larger than the limit 1048576", a NULL text with
+ * len > 0, or out of memory. */
+tok_tokenizer *tok_bpe_train(const char *text, size_t len, int vocab_size);
+
+/* Releases the tokenizer; NULL is fine. */
+void tok_free(tok_tokenizer *tok);
+
+/* ------------------------------------------------------------------------ */
+/* Encoding and decoding                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* Token ids of text[0..len). On success returns 0 and sets *ids to a new
+ * array of *n ids that the caller releases with free() (non-NULL even when
+ * *n is 0). On error returns a negative status with *ids = NULL, *n = 0.
+ * char: a character missing from the vocabulary becomes <unk>.
+ * bpe: each distinct pre-token is encoded once per call (a cache that lives
+ * for the call only, so `tok` stays read-only); about 100 MB/s. */
+int tok_encode(const tok_tokenizer *tok, const char *text, size_t len,
+               int32_t **ids, size_t *n);
+
+/* The text of ids[0..n). On success returns 0 and sets *text to a new
+ * buffer of *len bytes plus a terminating NUL (not counted in *len; the
+ * text itself may hold NULs), which the caller releases with free(). On
+ * error returns a negative status with *text = NULL, *len = 0: ND_ERR_VALUE
+ * for NULL arguments, ND_ERR_INDEX for "token id 5000 out of range for a
+ * vocabulary of 4096" (negative ids too).
+ * decode(encode(x)) == x for every x with bpe, and for char when every
+ * character of x is in the vocabulary (<unk> decodes to U+FFFD, the UTF-8
+ * bytes EF BF BD). */
+int tok_decode(const tok_tokenizer *tok, const int32_t *ids, size_t n,
+               char **text, size_t *len);
+
+/* ------------------------------------------------------------------------ */
+/* Accessors                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* The number of ids (ids are 0 .. vocab_size - 1); -1 for a NULL tok. */
+int tok_vocab_size(const tok_tokenizer *tok);
+/* TOK_CHAR or TOK_BPE; 0 for a NULL tok. */
+tok_kind tok_kind_of(const tok_tokenizer *tok);
+/* "char" or "bpe" (the name tok_save writes); NULL for another value. */
+const char *tok_kind_name(tok_kind kind);
+/* The id of <unk> (char: vocab_size - 1); -1 for bpe, which needs none. */
+int tok_unk_id(const tok_tokenizer *tok);
+/* The bytes that id decodes to, for printing or debugging: returns a
+ * pointer to *len bytes (NOT NUL-terminated; may hold any byte) borrowed
+ * from the tokenizer, valid until tok_free. NULL with an error for an id out
+ * of range. */
+const char *tok_token_bytes(const tok_tokenizer *tok, int32_t id, size_t *len);
+
+/* ------------------------------------------------------------------------ */
+/* Files                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The file is JSON, one object, keys in this order (a reader must accept
+ * any order and whitespace; unknown keys are an error in version 1):
+ *
+ *   {"format": "shannon-tokenizer", "version": 1, "kind": "char",
+ *    "vocab_size": 66, "unk_id": 65, "chars": [10, 32, 33, ...]}
+ *
+ *     chars: the code points of ids 0 .. vocab_size - 2 in increasing
+ *     order (U+DC80..U+DCFF stand for the raw bytes 0x80..0xFF, as in
+ *     Python's surrogateescape); `[chr(c) for c in chars]` is nanoGPT's
+ *     itos without <unk>.
+ *
+ *   {"format": "shannon-tokenizer", "version": 1, "kind": "bpe",
+ *    "vocab_size": 4096, "pretokenizer": "gpt2-ascii",
+ *    "merges": [[32, 116], [104, 101], ...]}
+ *
+ *     merges[i] = [left, right] makes id 256 + i; left and right are ids
+ *     below 256 + i. vocab_size is 256 + the number of merges.
+ */
+
+/* Writes tok to path atomically: a temporary file in the same folder,
+ * fsync, then rename over path (a crash leaves the old file or the new one,
+ * never half of one). Returns 0, or ND_ERR_IO ("could not write
+ * 'dir/tokenizer.json': No such file or directory"). */
+int tok_save(const tok_tokenizer *tok, const char *path);
+
+/* Reads a file written by tok_save. Returns a new tokenizer (caller frees
+ * with tok_free) or NULL with a one-line error naming the file and what is
+ * wrong: it cannot be read, it is not JSON of the format above ("...:
+ * expected ',' or '}' at byte 120"), or its values are inconsistent
+ * ("...: merge 7 uses id 300, which is not below 263"). A truncated,
+ * corrupt or hostile file is an error, never a crash. */
+tok_tokenizer *tok_load(const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
 #endif

@@ -81,7 +81,7 @@ def p(name):
 def loss_of(x, y):
     B, T = x.shape
     D = C // H
-    h = p('wte.weight')[torch.tensor(x)] + pe[:T]
+    h = p('wte.weight')[torch.tensor(x)] * math.sqrt(C) + pe[:T]   # the paper's sqrt(d_model)
     mask = torch.triu(torch.ones(T, T, dtype=torch.bool), 1)
     for l in range(L):
         b = 'h.%d.' % l

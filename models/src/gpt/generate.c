@@ -208,7 +208,12 @@ nd_array *gpt_feed(gpt_model *m, gpt_kv_cache *cache, const int32_t *tokens, int
     nd_array *ids = nd_from_data(ND_INT32, 1, (const int64_t[]){n}, tokens);
     nd_array *x = ids ? nd_take(ag_value(m->wte), ids, 0) : NULL;
     nd_array *pos = nd_slice(ag_value(c->learned_positions ? m->wpe : m->positions), 0, p, p + n, 1);
-    int status = x && pos ? nd_add_out(x, pos, x) : ND_ERR_MEMORY;
+    /* As in training: token vectors scaled by sqrt(C) next to the sinusoids. */
+    nd_array *scale = nd_scalar(ND_FLOAT32, c->learned_positions ? 1.0 : sqrt((double)c->n_embd));
+    int status = x && pos && scale ? nd_multiply_out(x, scale, x) : ND_ERR_MEMORY;
+    if (status == 0)
+        status = nd_add_out(x, pos, x);
+    nd_free(scale);
     nd_free(ids);
     nd_free(pos);
     for (int l = 0; l < c->n_layer && status == 0; l++) {

@@ -238,7 +238,13 @@ static ag_tensor *hidden_states(gpt_model *m, const nd_array *idx, const gpt_for
         return NULL;
     }
     ag_tensor *pos = ag_slice(c->learned_positions ? m->wpe : m->positions, 0, 0, T, 1);
-    ag_tensor *x = ag_add(ag_embedding(m->wte, idx), pos);          /* (B, T, C) */
+    ag_tensor *tokens = ag_embedding(m->wte, idx);                   /* (B, T, C) */
+    /* With the fixed sinusoidal table (entries of size ~1) the token
+     * embeddings are scaled by sqrt(C), as in the original paper, so that
+     * N(0, 0.02) token vectors are not drowned by the positions. */
+    if (!c->learned_positions)
+        tokens = ag_mul_scalar(tokens, sqrt((double)c->n_embd));
+    ag_tensor *x = ag_add(tokens, pos);
     x = ag_reshape(dropout(m, o, x), 2, (int64_t[]){B * T, c->n_embd});
     for (int l = 0; l < c->n_layer; l++) {
         const gpt_block *b = &m->blocks[l];

@@ -1,0 +1,122 @@
+/* tokenizer/tok.c: the entry points both kinds share: encode and decode
+ * (argument checks, then the kind's encoder; decoding is one table for
+ * both), the accessors, and freeing. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *tok_last_error(void) { return nd_last_error(); }
+
+int tok_ivec_reserve(tok_ivec *a, size_t extra)
+{
+    if (a->cap - a->n >= extra && a->v)
+        return 0;
+    size_t nc = a->cap ? a->cap : 16;
+    while (nc - a->n < extra) {
+        if (nc > SIZE_MAX / 2 / sizeof *a->v)
+            return nd_set_last_error(ND_ERR_MEMORY, "out of memory for %zu token ids", a->n + extra);
+        nc *= 2;
+    }
+    int32_t *v = realloc(a->v, nc * sizeof *v);
+    if (!v)
+        return nd_set_last_error(ND_ERR_MEMORY, "out of memory for %zu token ids", a->n + extra);
+    a->v = v;
+    a->cap = nc;
+    return 0;
+}
+
+void tok_free(tok_tokenizer *tok)
+{
+    if (!tok)
+        return;
+    free(tok->off);
+    free(tok->bytes);
+    free(tok->cps);
+    free(tok->merges);
+    tok_pairmap_free(&tok->ranks);
+    free(tok);
+}
+
+int tok_vocab_size(const tok_tokenizer *tok) { return tok ? tok->vocab_size : -1; }
+
+tok_kind tok_kind_of(const tok_tokenizer *tok) { return tok ? tok->kind : (tok_kind)0; }
+
+const char *tok_kind_name(tok_kind kind)
+{
+    return kind == TOK_CHAR ? "char" : kind == TOK_BPE ? "bpe" : NULL;
+}
+
+int tok_unk_id(const tok_tokenizer *tok)
+{
+    return tok && tok->kind == TOK_CHAR ? tok->vocab_size - 1 : -1;
+}
+
+static int check_id(const tok_tokenizer *tok, int32_t id)
+{
+    if (id < 0 || id >= tok->vocab_size)
+        return nd_set_last_error(ND_ERR_INDEX, "token id %d out of range for a vocabulary of %d",
+                                 (int)id, (int)tok->vocab_size);
+    return 0;
+}
+
+const char *tok_token_bytes(const tok_tokenizer *tok, int32_t id, size_t *len)
+{
+    if (!tok || !len) {
+        nd_set_last_error(ND_ERR_VALUE, "tok_token_bytes: tok and len must not be NULL");
+        return NULL;
+    }
+    *len = 0;
+    if (check_id(tok, id) < 0)
+        return NULL;
+    *len = tok->off[id + 1] - tok->off[id];
+    return tok->bytes + tok->off[id];
+}
+
+int tok_encode(const tok_tokenizer *tok, const char *text, size_t len, int32_t **ids, size_t *n)
+{
+    if (!ids || !n)
+        return nd_set_last_error(ND_ERR_VALUE, "tok_encode: ids and n must not be NULL");
+    *ids = NULL;
+    *n = 0;
+    if (!tok)
+        return nd_set_last_error(ND_ERR_VALUE, "tok_encode: tok is NULL");
+    if (!text && len > 0)
+        return nd_set_last_error(ND_ERR_VALUE, "text is NULL but len is %zu", len);
+    const unsigned char *s = (const unsigned char *)text;
+    return tok->kind == TOK_CHAR ? tok_char_encode(tok, s, len, ids, n)
+                                 : tok_bpe_encode(tok, s, len, ids, n);
+}
+
+int tok_decode(const tok_tokenizer *tok, const int32_t *ids, size_t n, char **text, size_t *len)
+{
+    if (!text || !len)
+        return nd_set_last_error(ND_ERR_VALUE, "tok_decode: text and len must not be NULL");
+    *text = NULL;
+    *len = 0;
+    if (!tok)
+        return nd_set_last_error(ND_ERR_VALUE, "tok_decode: tok is NULL");
+    if (!ids && n > 0)
+        return nd_set_last_error(ND_ERR_VALUE, "ids is NULL but n is %zu", n);
+    /* Tokens are at most TOK_MAX_TOKEN_BYTES long, so the sum cannot
+     * overflow before the allocation fails. */
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (check_id(tok, ids[i]) < 0)
+            return ND_ERR_INDEX;
+        total += tok->off[ids[i] + 1] - tok->off[ids[i]];
+    }
+    char *out = malloc(total + 1);
+    if (!out)
+        return nd_set_last_error(ND_ERR_MEMORY, "out of memory for a text of %zu bytes", total);
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t b = tok->off[ids[i]], k = tok->off[ids[i] + 1] - b;
+        memcpy(out + at, tok->bytes + b, k);
+        at += k;
+    }
+    out[at] = '\0';
+    *text = out;
+    *len = at;
+    return 0;
+}
