@@ -9,7 +9,7 @@ PYTHON   := /usr/bin/python3
 
 # Exactly what the build and the tests need from Debian.
 PACKAGES := gcc make meson ninja-build pkg-config check libopenblas-dev \
-            zlib1g-dev python3 python3-numpy python3-torch
+            zlib1g-dev python3 python3-numpy python3-torch fortunes
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -32,8 +32,20 @@ build: deps
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --buildtype=release
 	ninja -C $(BUILD)
 
+# A small GPT trained for a couple of minutes on Debian's fortunes (every
+# text file of the package, concatenated), then a sample of what it writes.
+DEMO := $(BUILD)/demo
+FORTUNES := /usr/share/games/fortunes
+
 demo: build
-	./$(BUILD)/docs/examples/array_tour
+	@mkdir -p $(DEMO)
+	@find $(FORTUNES) -maxdepth 1 -type f ! -name '*.dat' ! -name '*.u8' | sort | \
+	  xargs cat > $(DEMO)/fortunes.txt
+	@rm -rf $(DEMO)/model
+	./$(BUILD)/models/shannon train --data $(DEMO)/fortunes.txt --out $(DEMO)/model \
+	  --iters 1000 --eval-interval 250
+	@echo "--- a sample from the model ---"
+	@./$(BUILD)/models/shannon sample --model $(DEMO)/model --tokens 500 --temperature 0.8
 
 # The last line is the summary over every test that ran: "N passed, N failed".
 test: build
