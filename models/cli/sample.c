@@ -43,16 +43,17 @@ int command_sample(int argc, char **argv)
     }
     /* An empty prompt starts from a newline if the vocabulary has one
      * (nanoGPT's convention), else from token 0. */
+    int32_t start = 0;
     if (nprompt == 0) {
         int32_t *nl = NULL;
         size_t n = 0;
-        ids[0] = 0;
         if (tok_encode(m.tok, "\n", 1, &nl, &n) == 0 && n == 1 && nl[0] != tok_unk_id(m.tok))
-            ids = realloc(ids, sizeof *ids), ids[0] = nl[0];
+            start = nl[0];
         free(nl);
-        nprompt = 1;
     }
-    int32_t *all = realloc(ids, (nprompt + (size_t)tokens) * sizeof *all);
+    int32_t *all = realloc(ids, (nprompt + 1 + (size_t)tokens) * sizeof *all);
+    if (all && nprompt == 0)
+        all[nprompt++] = start;
     if (!all) {
         free(ids);
         close_model_dir(&m);
