@@ -19,17 +19,6 @@ typedef struct index_params {
     int axis;
 } index_params;
 
-/* PyTorch's dimension wrapping: dim in [-ndim, ndim - 1] (a 0-d tensor
- * counts as 1-d), returned in [0, ndim - 1]; a negative status otherwise. */
-static int wrap_dim(int dim, int ndim)
-{
-    int n = ndim > 0 ? ndim : 1;
-    if (dim < -n || dim >= n)
-        return nd_set_last_error(ND_ERR_INDEX, "Dimension out of range (expected to be in "
-                                 "range of [%d, %d], but got %d)", -n, n - 1, dim);
-    return dim < 0 ? dim + n : dim;
-}
-
 /* The forward's indices as an int64 copy saved for the backward (saved
  * index 0); NULL with PyTorch's message if they are not integers. */
 static nd_array *save_indices(ag_ctx *ctx, const char *op)
@@ -58,7 +47,7 @@ static nd_array *save_indices(ag_ctx *ctx, const char *op)
 static nd_array *take_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)n;
-    int axis = wrap_dim(((const index_params *)ag_ctx_params(ctx))->axis, nd_ndim(x[0]));
+    int axis = ag_wrap_dim(((const index_params *)ag_ctx_params(ctx))->axis, nd_ndim(x[0]));
     nd_array *idx = axis < 0 ? NULL : save_indices(ctx, "take");
     nd_array *y = idx ? nd_take(x[0], idx, axis) : NULL;
     nd_free(idx);
@@ -79,7 +68,7 @@ static int take_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     const nd_array *a = ag_ctx_input(ctx, 0), *idx = ag_ctx_saved(ctx, 0);
     /* A 0-d a is taken from as shape (1,); the tape sums (1,) back to (). */
     int nd = nd_ndim(a) > 0 ? nd_ndim(a) : 1, k = nd_ndim(idx);
-    int axis = wrap_dim(((const index_params *)ag_ctx_params(ctx))->axis, nd);
+    int axis = ag_wrap_dim(((const index_params *)ag_ctx_params(ctx))->axis, nd);
     nd_array *t[3] = {nd_zeros(nd_dtype_of(dy), nd, nd_ndim(a) > 0 ? nd_shape(a) : (const int64_t[]){1})};
     if (!t[0])
         return nd_last_status();
@@ -155,7 +144,7 @@ static nd_array *take_along_axis_forward(ag_ctx *ctx, int n, const nd_array *con
 {
     (void)n;
     const index_params *p = ag_ctx_params(ctx);
-    int nd = nd_ndim(x[0]), axis = wrap_dim(p->axis, nd);
+    int nd = nd_ndim(x[0]), axis = ag_wrap_dim(p->axis, nd);
     if (axis < 0)
         return NULL;
     if (p->indices && nd_ndim(p->indices) != nd) {
@@ -183,7 +172,7 @@ static nd_array *take_along_axis_forward(ag_ctx *ctx, int n, const nd_array *con
 static int take_along_axis_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *a = ag_ctx_input(ctx, 0), *idx = ag_ctx_saved(ctx, 0);
-    int nd = nd_ndim(dy), axis = wrap_dim(((const index_params *)ag_ctx_params(ctx))->axis, nd);
+    int nd = nd_ndim(dy), axis = ag_wrap_dim(((const index_params *)ag_ctx_params(ctx))->axis, nd);
     int64_t shape[ND_MAXDIMS];
     memcpy(shape, nd_shape(dy), (size_t)nd * sizeof(int64_t));
     shape[axis] = nd_shape(a)[axis];

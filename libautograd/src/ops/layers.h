@@ -117,18 +117,6 @@ static inline int layer_check_same_dtype(const nd_array *a, int n, const nd_arra
     return 0;
 }
 
-/* torch's dimension wrap: axis in [-ndim, ndim - 1] (a 0-d tensor counts as
- * 1-d), returned non-negative, or a negative status with "Dimension out of
- * range (expected to be in range of [-2, 1], but got 3)". */
-static inline int layer_wrap_axis(int axis, int ndim)
-{
-    int n = ndim > 0 ? ndim : 1;
-    if (axis < -n || axis >= n)
-        return nd_set_last_error(ND_ERR_INDEX, "Dimension out of range (expected to be in range "
-                                 "of [%d, %d], but got %d)", -n, n - 1, axis);
-    return axis < 0 ? axis + n : axis;
-}
-
 /* The number of rows of a (..., n) array: size / n (0 if n is 0). */
 static inline int64_t layer_rows(const nd_array *a, int64_t n)
 {

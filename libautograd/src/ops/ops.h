@@ -19,4 +19,36 @@ static inline int ag_free_arrays(int status, int n, nd_array **arrays)
     return status;
 }
 
+/* PyTorch's dimension wrapping: dim in [-ndim, ndim - 1] (a 0-d tensor
+ * counts as 1-d), returned in [0, ndim - 1]; a negative status otherwise,
+ * with "Dimension out of range (expected to be in range of [-2, 1], but got
+ * 3)". */
+static inline int ag_wrap_dim(int dim, int ndim)
+{
+    int n = ndim > 0 ? ndim : 1;
+    if (dim < -n || dim >= n)
+        return nd_set_last_error(ND_ERR_INDEX, "Dimension out of range (expected to be in "
+                                 "range of [%d, %d], but got %d)", -n, n - 1, dim);
+    return dim < 0 ? dim + n : dim;
+}
+
+/* A list of n dims (n <= ND_MAXDIMS) wrapped as ag_wrap_dim into wrapped[],
+ * in the given order; a dim listed twice fails with torch's "dim 0 appears
+ * multiple times in the list of dims". Returns 0 or a negative status. */
+static inline int ag_wrap_dims(int n, const int *dims, int ndim, int *wrapped)
+{
+    bool seen[ND_MAXDIMS] = {0};
+    for (int i = 0; i < n; i++) {
+        int d = ag_wrap_dim(dims[i], ndim);
+        if (d < 0)
+            return d;
+        if (seen[d])
+            return nd_set_last_error(ND_ERR_VALUE, "dim %d appears multiple times in the list "
+                                     "of dims", d);
+        seen[d] = true;
+        wrapped[i] = d;
+    }
+    return 0;
+}
+
 #endif /* AG_OPS_H */

@@ -106,22 +106,11 @@ static int checked_params(const ag_tensor *a, int naxes, const int *axes, bool k
                                  "them, but got %d", ND_MAXDIMS, naxes);
     if (!a)
         return 0;   /* ag_apply propagates the NULL input */
-    int nd = nd_ndim(ag_value(a));
-    int wrap = nd > 0 ? nd : 1;   /* torch: a 0-d tensor has dims [-1, 0] */
-    bool seen[ND_MAXDIMS] = {0};
-    for (int i = 0; i < naxes; i++) {
-        if (axes[i] < -wrap || axes[i] >= wrap)
-            return nd_set_last_error(ND_ERR_INDEX, "Dimension out of range (expected to be in "
-                                     "range of [%d, %d], but got %d)", -wrap, wrap - 1, axes[i]);
-        int d = axes[i] < 0 ? axes[i] + wrap : axes[i];
-        if (seen[d])
-            return nd_set_last_error(ND_ERR_VALUE, "dim %d appears multiple times in the list "
-                                     "of dims", d);
-        seen[d] = true;
-        p->axes[p->naxes++] = d;
-    }
-    if (nd == 0)
-        p->naxes = 0;
+    int nd = nd_ndim(ag_value(a));   /* torch: a 0-d tensor has dims [-1, 0] */
+    int status = ag_wrap_dims(naxes, axes, nd, p->axes);
+    if (status < 0)
+        return status;
+    p->naxes = nd == 0 ? 0 : naxes;
     return 0;
 }
 

@@ -22,17 +22,6 @@
  * joined in groups. */
 #define MAX_INPUTS 8
 
-/* PyTorch's dimension wrapping: dim in [-ndim, ndim - 1] (a 0-d tensor
- * counts as 1-d), returned in [0, ndim - 1]; a negative status otherwise. */
-static int wrap_dim(int dim, int ndim)
-{
-    int n = ndim > 0 ? ndim : 1;
-    if (dim < -n || dim >= n)
-        return nd_set_last_error(ND_ERR_INDEX, "Dimension out of range (expected to be in "
-                                 "range of [%d, %d], but got %d)", -n, n - 1, dim);
-    return dim < 0 ? dim + n : dim;
-}
-
 /* "[2, 3]", as PyTorch prints sizes in messages. */
 static const char *format_sizes(char *buf, size_t size, int n, const int64_t *values)
 {
@@ -151,7 +140,7 @@ static int permutation(const nd_array *a, const permute_params *p, int *perm)
                                  "%d", nd, p->naxes);
     bool seen[ND_MAXDIMS] = {0};
     for (int d = 0; d < nd; d++) {
-        int axis = wrap_dim(p->axes[d], nd);
+        int axis = ag_wrap_dim(p->axes[d], nd);
         if (axis < 0)
             return axis;
         if (seen[axis])
@@ -213,7 +202,7 @@ static nd_array *swapaxes_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)n;
     const swap_params *p = ag_ctx_params(ctx);
-    if (wrap_dim(p->d1, nd_ndim(x[0])) < 0 || wrap_dim(p->d2, nd_ndim(x[0])) < 0)
+    if (ag_wrap_dim(p->d1, nd_ndim(x[0])) < 0 || ag_wrap_dim(p->d2, nd_ndim(x[0])) < 0)
         return NULL;
     if (nd_ndim(x[0]) == 0)
         return nd_view(x[0]);   /* PyTorch: a 0-d tensor's dims 0 and -1 swap to itself */
@@ -251,7 +240,7 @@ static nd_array *slice_forward(ag_ctx *ctx, int n, const nd_array *const *x)
         nd_set_last_error(ND_ERR_INDEX, "slice() cannot be applied to a 0-dim tensor.");
         return NULL;
     }
-    if (wrap_dim(p->axis, nd_ndim(x[0])) < 0)
+    if (ag_wrap_dim(p->axis, nd_ndim(x[0])) < 0)
         return NULL;
     return nd_slice(x[0], p->axis, p->start, p->stop, p->step);
 }
@@ -297,7 +286,7 @@ static int check_concat(int n, const nd_array *const *x, int axis)
         if (nd_ndim(x[i]) != nd)
             return nd_set_last_error(ND_ERR_VALUE, "Tensors must have same number of "
                                      "dimensions: got %d and %d", nd, nd_ndim(x[i]));
-    axis = wrap_dim(axis, nd);
+    axis = ag_wrap_dim(axis, nd);
     for (int i = 1; i < n && axis >= 0; i++)
         for (int d = 0; d < nd; d++)
             if (d != axis && nd_shape(x[i])[d] != nd_shape(x[0])[d])
@@ -318,7 +307,7 @@ static nd_array *concat_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 /* dL/dx_i = the slice of dL/dy along axis that x_i filled. */
 static int concat_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
-    int axis = wrap_dim(*(const int *)ag_ctx_params(ctx), nd_ndim(dy));
+    int axis = ag_wrap_dim(*(const int *)ag_ctx_params(ctx), nd_ndim(dy));
     int64_t offset = 0;
     for (int i = 0; i < ag_ctx_num_inputs(ctx); i++) {
         int64_t length = nd_shape(ag_ctx_input(ctx, i))[axis];
@@ -407,7 +396,7 @@ static int check_stack(int n, const nd_array *const *x, int axis)
                                      format_sizes(b1, sizeof b1, nd_ndim(x[i]), nd_shape(x[i])), i);
         }
     }
-    return wrap_dim(axis, nd_ndim(first) + 1);
+    return ag_wrap_dim(axis, nd_ndim(first) + 1);
 }
 
 static nd_array *stack_forward(ag_ctx *ctx, int n, const nd_array *const *x)
@@ -419,7 +408,7 @@ static nd_array *stack_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 /* dL/dx_i = dL/dy[..., i, ...]: the i-th slice along axis, the axis removed. */
 static int stack_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
-    int axis = wrap_dim(*(const int *)ag_ctx_params(ctx), nd_ndim(dy));
+    int axis = ag_wrap_dim(*(const int *)ag_ctx_params(ctx), nd_ndim(dy));
     for (int i = 0; i < ag_ctx_num_inputs(ctx); i++) {
         if (!ag_ctx_needs_grad(ctx, i))
             continue;
@@ -458,7 +447,7 @@ int ag_split(ag_tensor *a, int n, const int64_t *sizes, int axis, ag_tensor **ou
         return status;
     if (nd_ndim(value) == 0)
         return nd_set_last_error(ND_ERR_VALUE, "split expects at least a 1-dimensional tensor");
-    if ((axis = wrap_dim(axis, nd_ndim(value))) < 0)
+    if ((axis = ag_wrap_dim(axis, nd_ndim(value))) < 0)
         return axis;
     int64_t length = nd_shape(value)[axis], total = 0;
     if (!sizes && length % n != 0)
@@ -563,7 +552,7 @@ ag_tensor *ag_broadcast_to(ag_tensor *a, int ndim, const int64_t *shape)
 static nd_array *expand_dims_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)n;
-    int axis = wrap_dim(*(const int *)ag_ctx_params(ctx), nd_ndim(x[0]) + 1);
+    int axis = ag_wrap_dim(*(const int *)ag_ctx_params(ctx), nd_ndim(x[0]) + 1);
     return axis < 0 ? NULL : nd_expand_dims(x[0], axis);
 }
 
@@ -589,17 +578,12 @@ static nd_array *squeeze_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     const squeeze_params *p = ag_ctx_params(ctx);
     int nd = nd_ndim(x[0]), kept = 0;
     const int64_t *shape = nd_shape(x[0]);
+    int dims[ND_MAXDIMS];
+    if (ag_wrap_dims(p->naxes, p->axes, nd, dims) < 0)
+        return NULL;
     bool listed[ND_MAXDIMS] = {0};
-    for (int i = 0; i < p->naxes; i++) {
-        int d = wrap_dim(p->axes[i], nd);
-        if (d < 0)
-            return NULL;
-        if (listed[d]) {
-            nd_set_last_error(ND_ERR_VALUE, "dim %d appears multiple times in the list of dims", d);
-            return NULL;
-        }
-        listed[d] = true;
-    }
+    for (int i = 0; i < p->naxes; i++)
+        listed[dims[i]] = true;
     int64_t out[ND_MAXDIMS];
     for (int d = 0; d < nd; d++)
         if (shape[d] != 1 || (p->naxes > 0 && !listed[d]))

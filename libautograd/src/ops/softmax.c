@@ -161,7 +161,7 @@ static int checked_axis(ag_tensor *a, int axis, const char *name)
 {
     const nd_array *v = ag_value(a);
     int status = layer_check_float(v, name);
-    return status < 0 ? status : layer_wrap_axis(axis, nd_ndim(v));
+    return status < 0 ? status : ag_wrap_dim(axis, nd_ndim(v));
 }
 
 static ag_tensor *apply_along(const ag_op *op, ag_tensor *a, int axis)
