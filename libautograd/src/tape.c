@@ -16,6 +16,7 @@
  */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdalign.h>
 
 #define ARENA_BLOCK ((size_t)64 << 10)
@@ -38,6 +39,37 @@ static _Thread_local tape the_tape;
 
 const char *ag_last_error(void) { return nd_last_error(); }
 
+/* ---- a thread's tape is released when the thread ends ---------------------------- */
+
+static pthread_key_t tape_key;
+static pthread_once_t tape_key_once = PTHREAD_ONCE_INIT;
+
+/* Runs at thread exit (pthread key destructor, while the thread's
+ * thread-local storage is still valid): the tensors, the arena blocks and
+ * the node array go, so threads that train briefly leak nothing. */
+static void release_thread_tape(void *unused)
+{
+    (void)unused;
+    tape *t = &the_tape;
+    ag_tape_reset();
+    for (arena_block *b = t->first, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(t->nodes);
+    *t = (tape){0};
+}
+
+static void make_tape_key(void) { pthread_key_create(&tape_key, release_thread_tape); }
+
+/* Registers this thread's tape for release at exit (once per thread). */
+static void watch_thread(void)
+{
+    pthread_once(&tape_key_once, make_tape_key);
+    if (!pthread_getspecific(tape_key))
+        pthread_setspecific(tape_key, &the_tape);
+}
+
 /* ---- the arena ------------------------------------------------------------------ */
 
 void *ag_arena_alloc(size_t size)
@@ -47,6 +79,7 @@ void *ag_arena_alloc(size_t size)
     while (t->current && t->current->used + size > t->current->size)
         t->current = t->current->next;   /* blocks kept from before a reset */
     if (!t->current) {
+        watch_thread();
         size_t block = size > ARENA_BLOCK ? size : ARENA_BLOCK;
         arena_block *b = malloc(sizeof *b + block);
         if (!b) {
@@ -137,6 +170,7 @@ static int push_node(ag_node *node)
 {
     tape *t = &the_tape;
     if (t->nnodes == t->capacity) {
+        watch_thread();
         size_t capacity = t->capacity ? t->capacity * 2 : 1024;
         ag_node **nodes = realloc(t->nodes, capacity * sizeof *nodes);
         if (!nodes)

@@ -4,6 +4,7 @@
 
 #include <autograd.h>
 #include <math.h>
+#include <pthread.h>
 
 static nd_array *array2(double a, double b, double c, double d)
 {
@@ -310,6 +311,35 @@ START_TEST(test_reset_frees_everything_and_params_survive)
 }
 END_TEST
 
+/* A thread that records ops and exits: its tape (arena blocks, node array)
+ * is released with it; the sanitizer build's leak check would see it
+ * otherwise. Each thread has its own tape. */
+static void *train_in_thread(void *arg)
+{
+    nd_array *v = array2(1, 2, 3, 4);
+    ag_tensor *a = ag_param(v);
+    ag_tensor *loss = ag_sum(ag_mul(a, a), 0, NULL, false);
+    int *ok = arg;
+    *ok = loss && ag_backward(loss) == 0 && ag_tape_size() == 2;
+    ag_tensor_free(a);
+    nd_free(v);
+    return NULL;   /* no ag_tape_reset: thread exit releases the tape */
+}
+
+START_TEST(test_thread_tapes_are_released_at_exit)
+{
+    size_t before = ag_tape_size();
+    for (int i = 0; i < 4; i++) {
+        pthread_t thread;
+        int ok = 0;
+        ck_assert_int_eq(pthread_create(&thread, NULL, train_in_thread, &ok), 0);
+        pthread_join(thread, NULL);
+        ck_assert(ok);
+    }
+    ck_assert_uint_eq(ag_tape_size(), before);   /* this thread's tape is untouched */
+}
+END_TEST
+
 Suite *test_suite(void)
 {
     Suite *s = suite_create("tape");
@@ -326,6 +356,7 @@ Suite *test_suite(void)
     tcase_add_test(tc, test_core_ops_gradcheck);
     tcase_add_test(tc, test_gradcheck_catches_a_wrong_backward);
     tcase_add_test(tc, test_reset_frees_everything_and_params_survive);
+    tcase_add_test(tc, test_thread_tapes_are_released_at_exit);
     suite_add_tcase(s, tc);
     return s;
 }
