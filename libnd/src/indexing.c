@@ -71,20 +71,43 @@ static bool slab_is_contiguous(const slab *s)
     return true;
 }
 
-/* out (C-contiguous, a's dtype, count * slab size elements) <- slabs. */
+typedef struct gather_task {
+    char *out;
+    const nd_array *a;
+    const slab *s;
+    const int64_t *offsets;
+    size_t bytes;
+    bool contiguous;
+} gather_task;
+
+static void gather_range(void *ctx, int64_t begin, int64_t end)
+{
+    const gather_task *t = ctx;
+    char *out = t->out + (size_t)begin * t->bytes;
+    for (int64_t j = begin; j < end; j++, out += t->bytes) {
+        if (t->contiguous) {
+            memcpy(out, t->a->data + t->offsets[j], t->bytes);
+        } else {
+            nd_array dst = packed_view(t->s, t->a->dtype, out);
+            nd_array src = slab_view(t->s, t->a->data + t->offsets[j]);
+            nd_assign_same_shape(&dst, &src);
+        }
+    }
+}
+
+/* out (C-contiguous, a's dtype, count * slab size elements) <- the slabs
+ * at the offsets, in order. Big gathers (an embedding
+ * lookup of thousands of rows) are shared across the thread pool. */
 static void gather_slabs(char *out, const nd_array *a, const slab *s, const int64_t *offsets,
                          int64_t count)
 {
     size_t bytes = (size_t)s->size * nd_itemsize(a);
-    bool contiguous = slab_is_contiguous(s);
-    for (int64_t j = 0; j < count && bytes > 0; j++, out += bytes) {
-        if (contiguous) {
-            memcpy(out, a->data + offsets[j], bytes);
-        } else {
-            nd_array dst = packed_view(s, a->dtype, out), src = slab_view(s, a->data + offsets[j]);
-            nd_assign_same_shape(&dst, &src);
-        }
-    }
+    if (bytes == 0)
+        return;
+    gather_task task = {out, a, s, offsets, bytes, slab_is_contiguous(s)};
+    /* At least ~256 KB per thread, or waking one costs more than it saves. */
+    int64_t per_thread = (int64_t)((256u << 10) / bytes) + 1;
+    nd_parallel_for(count, per_thread, gather_range, &task);
 }
 
 /* slabs <- values (C-contiguous, a's dtype). Later slabs win on duplicates. */
