@@ -27,6 +27,10 @@ Threads: the PyTorch child calls torch.set_num_threads(K) and is started
 with OMP_NUM_THREADS=K and OPENBLAS_NUM_THREADS=K (Debian's torch calls
 the system OpenBLAS, whose own pool would otherwise take every core);
 Shannon calls nd_set_num_threads(K), which sets libnd's pool and OpenBLAS.
+With K > 1 PyTorch is run twice, with OpenMP's default waiting (spin, then
+sleep) and with OMP_WAIT_POLICY=passive, and the faster is kept: on a
+shared machine a spinning OpenMP barrier waits for a descheduled thread and
+PyTorch can run several times slower with 2 threads than with 1.
 
 Columns: tok/s = B*T tokens over the fastest step (best of all repeats);
 mean = over the mean step of the best child; ratio = Shannon / PyTorch
@@ -213,16 +217,24 @@ def main():
             np.save(batches, rng.integers(0, V, (NBATCHES, 2, B, T), dtype=np.int64))
             subprocess.run([exe] + shape + ['--save-weights', weights], check=True)
             for K in THREADS:
-                env = dict(os.environ, OMP_NUM_THREADS=str(K), OPENBLAS_NUM_THREADS=str(K))
+                # K > 1: OpenMP's default (spin, then sleep) and passive waiting;
+                # the faster of the two is PyTorch's number.
+                policies = ['default'] + (['passive'] if K > 1 else [])
                 torch_cmd = [sys.executable, os.path.abspath(__file__), '--child', weights, batches,
                              str(V), str(L), str(H), str(C), str(T), str(B), str(steps), str(K)]
                 nd_cmd = [exe] + shape + ['--steps', str(steps), '--threads', str(K),
                                           '--warmup', str(WARMUP), '--batches', batches]
-                tr, sr = [], []
+                tr, sr = {w: [] for w in policies}, []
                 for _ in range(repeats):
-                    tr.append(run(torch_cmd, env))
+                    for w in policies:
+                        env = dict(os.environ, OMP_NUM_THREADS=str(K), OPENBLAS_NUM_THREADS=str(K))
+                        if w != 'default':
+                            env['OMP_WAIT_POLICY'] = w
+                        tr[w].append(dict(run(torch_cmd, env), wait=w))
                     sr.append(run(nd_cmd))
-                t, s = best_of(tr), best_of(sr)
+                per_policy = {w: best_of(r) for w, r in tr.items()}
+                t, s = max(per_policy.values(), key=lambda r: r['tok_s_best']), best_of(sr)
+                t['policies'] = per_policy
                 diff = max(abs(t['loss_first'] - s['loss_first']) / abs(t['loss_first']),
                            abs(t['loss_last'] - s['loss_last']) / abs(t['loss_last']))
                 rows.append((name, K, t, s, diff))
@@ -232,20 +244,25 @@ def main():
     for name, K, t, s, _ in rows:
         print('  %-11s %dT  torch %8.1f / %8.1f / %7.1f   shannon %8.1f / %8.1f / %7.1f' % (
             name, K, t['fwd_ms'], t['bwd_ms'], t['opt_ms'], s['fwd_ms'], s['bwd_ms'], s['opt_ms']))
+    print()
+    print('PyTorch by OMP_WAIT_POLICY (tok/s best step / mean):')
+    for name, K, t, s, _ in rows:
+        print('  %-11s %dT  ' % (name, K) + '   '.join(
+            '%s %.0f / %.0f' % (w, r['tok_s_best'], r['tok_s_mean']) for w, r in t['policies'].items()))
     print('best of %d runs each; %s timed steps after %d warm-up' % (
         repeats, ', '.join('%s %d' % (n, q if quick else st) for n, *_, st, q in SHAPES), WARMUP))
 
 
 def print_row(name, K, t, s, diff, header):
     if header:
-        print('%-11s %3s %10s %10s %6s %10s %10s %6s %9s %9s %9s %9s' % (
+        print('%-11s %3s %11s %10s %6s %10s %10s %6s %8s %8s %10s %8s %9s' % (
             'shape', 'thr', 'torch tok/s', 'shan tok/s', 'ratio', 'torch mean', 'shan mean',
-            'ratio', 'torch MB', 'shan MB', 'torch base', 'loss diff'))
-        print('-' * 122)
-    print('%-11s %3d %11.0f %10.0f %5.2fx %10.0f %10.0f %5.2fx %9.0f %9.0f %10.0f %9.1e' % (
+            'ratio', 'torch MB', 'shan MB', 'torch base', 'omp wait', 'loss diff'))
+        print('-' * 126)
+    print('%-11s %3d %11.0f %10.0f %5.2fx %10.0f %10.0f %5.2fx %8.0f %8.0f %10.0f %8s %9.1e' % (
         name, K, t['tok_s_best'], s['tok_s_best'], s['tok_s_best'] / t['tok_s_best'],
         t['tok_s_mean'], s['tok_s_mean'], s['tok_s_mean'] / t['tok_s_mean'],
-        t['peak_rss_mb'], s['peak_rss_mb'], t['base_rss_mb'], diff), flush=True)
+        t['peak_rss_mb'], s['peak_rss_mb'], t['base_rss_mb'], t['wait'], diff), flush=True)
 
 
 if __name__ == '__main__':
