@@ -2,7 +2,7 @@
 model, weights and batches.
 
 Usage: /usr/bin/python3 benchmarks/bench_gpt.py [BUILD_DIR] [--quick] [--repeats R]
-                                                [--shapes baby,gpt2-small]
+                       [--shapes baby,gpt2-small] [--env KEY=VALUE ...]
 
 BUILD_DIR (default: build) holds benchmarks/bench_gpt_step, the Shannon
 half. For each shape and each thread count K in {1, 2}, a fresh child
@@ -33,9 +33,15 @@ shared machine a spinning OpenMP barrier waits for a descheduled thread and
 PyTorch can run several times slower with 2 threads than with 1.
 
 Columns: tok/s = B*T tokens over the fastest step (best of all repeats);
-mean = over the mean step of the best child; ratio = Shannon / PyTorch
-(above 1: Shannon is faster); peak MB = ru_maxrss of the child; "torch
-base" = PyTorch's resident memory after `import torch`, before the model.
+mean = B*T over the mean step of the best child (the best of the repeats);
+ratio = Shannon / PyTorch (above 1: Shannon is faster); peak MB = ru_maxrss
+of the child; "torch base" = PyTorch's resident memory after `import
+torch`, before the model; "omp wait" = the policy of PyTorch's fastest step;
+"loss diff" = the largest relative difference of the first and last losses.
+
+OpenBLAS 0.3.21 (Debian 12) takes the Zen 5 CPU of our machine for a
+Haswell and runs its AVX2 kernels; `--env OPENBLAS_CORETYPE=SKYLAKEX` gives
+both sides the AVX-512 ones (see RESULTS.md).
 """
 import json
 import math
@@ -197,10 +203,15 @@ def main():
     ap.add_argument('--quick', action='store_true', help='fewer steps and repeats')
     ap.add_argument('--repeats', type=int, default=None, help='children per side (default 3)')
     ap.add_argument('--shapes', default='baby,gpt2-small')
+    ap.add_argument('--env', action='append', default=[], metavar='KEY=VALUE',
+                    help='set in both children, e.g. OPENBLAS_CORETYPE=SKYLAKEX')
     a = ap.parse_args()
     quick, build = a.quick, a.build
     repeats = a.repeats or (2 if quick else 3)
     wanted = a.shapes.split(',')
+    common_env = dict(os.environ, **dict(kv.split('=', 1) for kv in a.env))
+    if a.env:
+        print('both children run with ' + ' '.join(a.env))
     exe = os.path.join(build, 'benchmarks', 'bench_gpt_step')
     rows = []
     with tempfile.TemporaryDirectory(prefix='bench_gpt_') as tmp:
@@ -215,7 +226,7 @@ def main():
             batches = os.path.join(tmp, name + '.npy')
             rng = np.random.default_rng(0)
             np.save(batches, rng.integers(0, V, (NBATCHES, 2, B, T), dtype=np.int64))
-            subprocess.run([exe] + shape + ['--save-weights', weights], check=True)
+            subprocess.run([exe] + shape + ['--save-weights', weights], check=True, env=common_env)
             for K in THREADS:
                 # K > 1: OpenMP's default (spin, then sleep) and passive waiting;
                 # the faster of the two is PyTorch's number.
@@ -227,14 +238,13 @@ def main():
                 tr, sr = {w: [] for w in policies}, []
                 for _ in range(repeats):
                     for w in policies:
-                        env = dict(os.environ, OMP_NUM_THREADS=str(K), OPENBLAS_NUM_THREADS=str(K))
+                        env = dict(common_env, OMP_NUM_THREADS=str(K), OPENBLAS_NUM_THREADS=str(K))
                         if w != 'default':
                             env['OMP_WAIT_POLICY'] = w
                         tr[w].append(dict(run(torch_cmd, env), wait=w))
-                    sr.append(run(nd_cmd))
-                per_policy = {w: best_of(r) for w, r in tr.items()}
-                t, s = max(per_policy.values(), key=lambda r: r['tok_s_best']), best_of(sr)
-                t['policies'] = per_policy
+                    sr.append(run(nd_cmd, common_env))
+                t, s = best_of(sum(tr.values(), [])), best_of(sr)
+                t['policies'] = {w: best_of(r) for w, r in tr.items()}
                 diff = max(abs(t['loss_first'] - s['loss_first']) / abs(t['loss_first']),
                            abs(t['loss_last'] - s['loss_last']) / abs(t['loss_last']))
                 rows.append((name, K, t, s, diff))
