@@ -201,6 +201,12 @@ AG_API ag_tensor *ag_add_scalar(ag_tensor *a, double s);
 AG_API ag_tensor *ag_mul_scalar(ag_tensor *a, double s);
 /* numpy.matmul semantics: 1-D promotion, batch axes broadcast. */
 AG_API ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b);
+/* torch.nn.functional.linear: x (..., in) @ weight^T + bias, weight
+ * (out, in) as PyTorch stores it, bias (out,) or NULL. One op whose
+ * backward writes dW (out, in) and db directly, each with one gemm or sum
+ * over all rows: what a Linear layer should use rather than the
+ * matmul/transpose/add it equals. */
+AG_API ag_tensor *ag_linear(ag_tensor *x, ag_tensor *weight, ag_tensor *bias);
 /* Sum / mean over naxes axes (naxes 0: all), as nd_sum / nd_mean. */
 AG_API ag_tensor *ag_sum(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 AG_API ag_tensor *ag_mean(ag_tensor *a, int naxes, const int *axes, bool keepdims);

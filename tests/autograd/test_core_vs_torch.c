@@ -10,6 +10,12 @@ static ag_tensor *f_div(ag_tensor *const *x, int n, const char *p) { (void)n, (v
 static ag_tensor *f_neg(ag_tensor *const *x, int n, const char *p) { (void)n, (void)p; return ag_neg(x[0]); }
 static ag_tensor *f_matmul(ag_tensor *const *x, int n, const char *p) { (void)n, (void)p; return ag_matmul(x[0], x[1]); }
 
+static ag_tensor *f_linear(ag_tensor *const *x, int n, const char *p)
+{
+    (void)p;
+    return ag_linear(x[0], x[1], n == 3 ? x[2] : NULL);
+}
+
 static ag_tensor *f_add_scalar(ag_tensor *const *x, int n, const char *p)
 {
     (void)n;
@@ -39,7 +45,7 @@ static ag_tensor *f_mean(ag_tensor *const *x, int n, const char *p)
 static const torch_case_entry table[] = {
     {"add", f_add}, {"sub", f_sub}, {"mul", f_mul}, {"div", f_div}, {"neg", f_neg},
     {"add_scalar", f_add_scalar}, {"mul_scalar", f_mul_scalar}, {"matmul", f_matmul},
-    {"sum", f_sum}, {"mean", f_mean},
+    {"sum", f_sum}, {"mean", f_mean}, {"linear", f_linear},
 };
 
 START_TEST(test_core_ops_match_torch)

@@ -219,6 +219,11 @@ static ag_tensor *f_matmul(ag_tensor *const *x, void *ctx)
     return ag_matmul(x[0], x[1]);
 }
 
+static ag_tensor *f_linear(ag_tensor *const *x, void *ctx)
+{
+    return ag_linear(x[0], x[1], ctx ? x[2] : NULL);
+}
+
 static ag_tensor *f_sum_mean(ag_tensor *const *x, void *ctx)
 {
     const int *axes = ctx;
@@ -244,6 +249,19 @@ START_TEST(test_core_ops_gradcheck)
         ck_assert_msg(ok == 1, "matmul case %zu: input %d index %lld analytic %g numeric %g (%s)", i,
                       r.input, (long long)r.index, r.analytic, r.numeric, nd_last_error());
     }
+    /* linear: batched input, transposed (non-contiguous) input, with and
+     * without bias */
+    nd_array *w = random_array(9, 2, (const int64_t[]){5, 4});
+    nd_array *bias = random_array(10, 1, (const int64_t[]){5});
+    nd_array *xt = nd_transpose(random_array(11, 2, (const int64_t[]){4, 3}), NULL);   /* (3, 4) view */
+    ck_assert_int_eq(ag_gradcheck(f_linear, (void *)1, 3, (const nd_array *const[]){batch, w, bias},
+                                  1e-6, 1e-8, 1e-6, &r), 1);
+    ck_assert_int_eq(ag_gradcheck(f_linear, NULL, 2, (const nd_array *const[]){xt, w}, 1e-6, 1e-8,
+                                  1e-6, &r), 1);
+    ck_assert_ptr_null(ag_linear(NULL, NULL, NULL));
+    nd_free(w);
+    nd_free(bias);
+    nd_free(xt);
     int axes[2] = {1, 0};
     ck_assert_int_eq(ag_gradcheck(f_sum_mean, axes, 1, (const nd_array *const[]){batch}, 1e-6, 1e-8,
                                   1e-6, &r), 1);

@@ -79,3 +79,72 @@ ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b)
 {
     return ag_apply(&matmul_op, 2, (ag_tensor *[]){a, b}, NULL, 0);
 }
+
+/* ---- linear: y = x @ W^T + b, one op -------------------------------------------- */
+
+/* x (..., in), W (out, in) as PyTorch stores it, b (out,) or absent.
+ * Written as one op rather than matmul(x, transpose(W)) + b so that the
+ * backward produces each gradient directly in its final layout with one
+ * gemm (no transposed view of dL/dy to copy, no broadcast to reduce):
+ *
+ *   dL/dx = dL/dy @ W                       (..., in)
+ *   dL/dW = dL/dy^T @ x   over all rows     (out, in)
+ *   dL/db = sum of dL/dy over all rows      (out,)
+ */
+static nd_array *linear_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)ctx;
+    if (nd_ndim(x[1]) != 2 || nd_ndim(x[0]) < 1 ||
+        nd_shape(x[0])[nd_ndim(x[0]) - 1] != nd_shape(x[1])[1]) {
+        nd_set_last_error(ND_ERR_VALUE, "linear: weight must be (out_features, in_features) "
+                          "with in_features the last dimension of the input");
+        return NULL;
+    }
+    if (n == 3 && (nd_ndim(x[2]) != 1 || nd_shape(x[2])[0] != nd_shape(x[1])[0])) {
+        nd_set_last_error(ND_ERR_VALUE, "linear: bias must be (out_features,)");
+        return NULL;
+    }
+    nd_array *wt = nd_transpose(x[1], NULL);
+    nd_array *y = wt ? nd_matmul(x[0], wt) : NULL;
+    nd_free(wt);
+    if (y && n == 3 && nd_add_out(y, x[2], y) < 0) {
+        nd_free(y);
+        return NULL;
+    }
+    return y;
+}
+
+/* a viewed as (rows, last dimension). */
+static nd_array *as_rows(const nd_array *a)
+{
+    int64_t last = nd_shape(a)[nd_ndim(a) - 1];
+    int64_t rows = last ? nd_size(a) / last : 0;
+    return nd_reshape(a, 2, (const int64_t[]){rows, last});
+}
+
+static int linear_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    const nd_array *x = ag_ctx_input(ctx, 0), *w = ag_ctx_input(ctx, 1);
+    nd_array *t[3] = {as_rows(dy), NULL, NULL};
+    if (!t[0])
+        return nd_last_status();
+    if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(dy, w)))
+        return ag_free_arrays(nd_last_status(), 3, t);
+    if (ag_ctx_needs_grad(ctx, 1)) {
+        t[1] = nd_transpose(t[0], NULL);         /* (out, rows), a view */
+        t[2] = as_rows(x);                       /* (rows, in) */
+        if (!t[1] || !t[2] || !(dx[1] = nd_matmul(t[1], t[2])))
+            return ag_free_arrays(nd_last_status(), 3, t);
+    }
+    if (ag_ctx_num_inputs(ctx) == 3 && ag_ctx_needs_grad(ctx, 2) &&
+        !(dx[2] = nd_sum(t[0], 1, (const int[]){0}, false)))
+        return ag_free_arrays(nd_last_status(), 3, t);
+    return ag_free_arrays(0, 3, t);
+}
+
+static const ag_op linear_op = {"linear", linear_forward, linear_backward};
+
+ag_tensor *ag_linear(ag_tensor *x, ag_tensor *weight, ag_tensor *bias)
+{
+    return ag_apply(&linear_op, bias ? 3 : 2, (ag_tensor *[]){x, weight, bias}, NULL, 0);
+}

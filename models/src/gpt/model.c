@@ -174,10 +174,11 @@ int64_t gpt_num_parameters(const gpt_model *m)
 
 /* ---- the forward pass ------------------------------------------------------------ */
 
-/* y = x @ W^T + b for x (N, in), W (out, in): one gemm, W read transposed. */
+/* y = x @ W^T + b for x (N, in), W (out, in): one gemm, W read transposed;
+ * its backward writes dW (out, in) directly (ag_linear). */
 static ag_tensor *linear(ag_tensor *x, ag_tensor *weight, ag_tensor *bias)
 {
-    return ag_add(ag_matmul(x, ag_transpose(weight, NULL)), bias);
+    return ag_linear(x, weight, bias);
 }
 
 static ag_tensor *layer_norm(const gpt_forward_options *o, ag_tensor *x, ag_tensor *w, ag_tensor *b)
@@ -262,7 +263,7 @@ static ag_tensor *hidden_states(gpt_model *m, const nd_array *idx, const gpt_for
 /* logits = x @ wte^T: the LM head shares the token embedding. */
 static ag_tensor *lm_head(gpt_model *m, ag_tensor *x)
 {
-    return ag_matmul(x, ag_transpose(m->wte, NULL));
+    return ag_linear(x, m->wte, NULL);
 }
 
 ag_tensor *gpt_forward(gpt_model *m, const nd_array *idx, const gpt_forward_options *options)

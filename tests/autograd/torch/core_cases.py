@@ -28,6 +28,11 @@ for dt in (np.float32, np.float64):
                    ((2, 1, 3, 4), (5, 4, 2)), ((0, 4), (4, 3))]:
         cases.add('matmul', [r(*sa, dtype=dt), r(*sb, dtype=dt)], lambda t: t[0] @ t[1],
                   rtol=1e-4 if dt == np.float32 else 1e-10, atol=1e-5 if dt == np.float32 else 1e-12)
+    for sx in [(5, 4), (2, 3, 4), (4,)]:
+        w, b = r(6, 4, dtype=dt), r(6, dtype=dt)
+        tol = dict(rtol=1e-4 if dt == np.float32 else 1e-10, atol=1e-5 if dt == np.float32 else 1e-12)
+        cases.add('linear', [r(*sx, dtype=dt), w, b], lambda t: torch.nn.functional.linear(t[0], t[1], t[2]), **tol)
+        cases.add('linear', [r(*sx, dtype=dt), w], lambda t: torch.nn.functional.linear(t[0], t[1]), **tol)
     x = r(2, 3, 4, dtype=dt)
     for axes, keep in [((), False), ((0,), False), ((1, 2), True), ((-1,), False)]:
         params = 'axes=%s keepdims=%d' % (','.join(map(str, axes)) or '-', keep)
