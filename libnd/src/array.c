@@ -5,22 +5,23 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 /* ---- buffers --------------------------------------------------------------- */
 
 /* Buffers at least this big are worth huge pages (NumPy's threshold). */
 #define HUGEPAGE_MIN_BYTES ((size_t)4 << 20)
 
-/* A small cache of big freed blocks, by exact size. A training step
- * allocates the same shapes every iteration; reusing the blocks skips the
- * page faults and zeroing a fresh mapping costs (for a 40 MB result that
- * is as long as the arithmetic). Only blocks of at least 1 MB are kept, at
- * most CACHE_SLOTS of them and CACHE_MAX_BYTES in all; the oldest goes
- * first. Off under AddressSanitizer, which must see every free to catch a
- * use after free. */
+/* A cache of big freed blocks, by exact size. A training step allocates
+ * the same shapes every iteration (a GPT-2-small step frees and
+ * reallocates ~50 blocks of 1 MB and more); reusing them skips the page
+ * faults and zeroing a fresh mapping costs (for a 40 MB result that is as
+ * long as the arithmetic). Only blocks of at least 1 MB are kept, at most
+ * CACHE_SLOTS of them and a quarter of the machine's memory (at most
+ * 4 GB) in all; the oldest goes first. Off under AddressSanitizer, which
+ * must see every free to catch a use after free. */
 #define CACHE_MIN_BYTES ((size_t)1 << 20)
-#define CACHE_MAX_BYTES ((size_t)512 << 20)
-#define CACHE_SLOTS 16
+#define CACHE_SLOTS 128
 #if defined(__SANITIZE_ADDRESS__)
 #define CACHE_ENABLED 0
 #else
@@ -34,6 +35,17 @@ static struct {
     int count;
     size_t bytes;
 } cache = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static size_t cache_max_bytes(void)
+{
+    static size_t max;
+    if (!max) {
+        long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+        size_t quarter = pages > 0 && page > 0 ? (size_t)pages * (size_t)page / 4 : (size_t)512 << 20;
+        max = quarter < ((size_t)4 << 30) ? quarter : ((size_t)4 << 30);
+    }
+    return max;
+}
 
 static void *cache_take(size_t size)
 {
@@ -57,14 +69,14 @@ static void *cache_take(size_t size)
 /* Keeps `memory` for reuse, or frees it (and whatever it displaces). */
 static void cache_give(void *memory, size_t size)
 {
-    if (!CACHE_ENABLED || size < CACHE_MIN_BYTES || size > CACHE_MAX_BYTES) {
+    if (!CACHE_ENABLED || size < CACHE_MIN_BYTES || size > cache_max_bytes()) {
         free(memory);
         return;
     }
     void *evicted[CACHE_SLOTS + 1];
     int nevicted = 0;
     pthread_mutex_lock(&cache.lock);
-    while (cache.count > 0 && (cache.count == CACHE_SLOTS || cache.bytes + size > CACHE_MAX_BYTES)) {
+    while (cache.count > 0 && (cache.count == CACHE_SLOTS || cache.bytes + size > cache_max_bytes())) {
         evicted[nevicted++] = cache.memory[0];
         cache.bytes -= cache.size[0];
         memmove(cache.memory, cache.memory + 1, (size_t)(cache.count - 1) * sizeof(void *));
