@@ -118,7 +118,7 @@ def torch_child(argv):
         return params['transformer.' + name]
 
     def loss_of(x, y):   # tests/models/gpt_torch.py, op for op
-        h = p('wte.weight')[x] + pe
+        h = p('wte.weight')[x] * math.sqrt(C) + pe   # token embeddings scaled by sqrt(C), as model.c
         for l in range(L):
             b = 'h.%d.' % l
             a = F.layer_norm(h, (C,), p(b + 'ln_1.weight'), p(b + 'ln_1.bias'), 1e-5)

@@ -253,7 +253,8 @@ START_TEST(test_core_ops_gradcheck)
      * without bias */
     nd_array *w = random_array(9, 2, (const int64_t[]){5, 4});
     nd_array *bias = random_array(10, 1, (const int64_t[]){5});
-    nd_array *xt = nd_transpose(random_array(11, 2, (const int64_t[]){4, 3}), NULL);   /* (3, 4) view */
+    nd_array *x_base = random_array(11, 2, (const int64_t[]){4, 3});
+    nd_array *xt = nd_transpose(x_base, NULL);   /* (3, 4) view */
     ck_assert_int_eq(ag_gradcheck(f_linear, (void *)1, 3, (const nd_array *const[]){batch, w, bias},
                                   1e-6, 1e-8, 1e-6, &r), 1);
     ck_assert_int_eq(ag_gradcheck(f_linear, NULL, 2, (const nd_array *const[]){xt, w}, 1e-6, 1e-8,
@@ -262,6 +263,7 @@ START_TEST(test_core_ops_gradcheck)
     nd_free(w);
     nd_free(bias);
     nd_free(xt);
+    nd_free(x_base);
     int axes[2] = {1, 0};
     ck_assert_int_eq(ag_gradcheck(f_sum_mean, axes, 1, (const nd_array *const[]){batch}, 1e-6, 1e-8,
                                   1e-6, &r), 1);
