@@ -1,6 +1,8 @@
 """libnd against NumPy, in one process, on the same arrays.
 
-Usage: /usr/bin/python3 benchmarks/bench_nd.py [path/to/libnd.so] [--quick]
+Usage: /usr/bin/python3 benchmarks/bench_nd.py [path/to/libnd.so] [--quick] [--only=TEXT]
+
+--only=TEXT keeps the rows whose name contains TEXT.
 
 Every row runs the NumPy expression and the libnd call on the very same
 memory (libnd wraps NumPy's buffers with nd_from_buffer, no copies) and
@@ -161,6 +163,9 @@ if einsum:
     ROWS.append(("einsum 'bij,bjk->bik'", lambda: np.einsum('bij,bjk->bik', bat_a, bat_b),
                  nd(lambda: einsum(b'bij,bjk->bik', 2, ops2)), 20))
 
+ONLY = [a[len('--only='):] for a in sys.argv[1:] if a.startswith('--only=')]
+if ONLY:
+    ROWS = [row for row in ROWS if any(text in row[0] for text in ONLY)]
 if QUICK:
     ROWS = [(n, f, g, max(2, r // 4)) for n, f, g, r in ROWS]
 

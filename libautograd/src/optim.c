@@ -270,27 +270,55 @@ static int prepare(ag_optimizer *o, int i)
     return 0;
 }
 
-static void sgd_update(const ag_optimizer *o, ag_tensor *t, param_state *st)
+/* Each element's update is independent of the others', so a parameter is
+ * cut into pieces that run on libnd's pool (nd_parallel_for); pieces of at
+ * least ELEMENTS_PER_THREAD keep small parameters (biases, norm gains) on
+ * the calling thread, where waking a worker would cost more than the loop.
+ * The result is the same for any number of threads. */
+#define ELEMENTS_PER_THREAD (1 << 15)
+
+typedef struct update_task {
+    const ag_optimizer *o;
+    ag_tensor *t;
+    const param_state *st;
+    adam_scalars adam;   /* Adam / AdamW only */
+} update_task;
+
+static void update_piece(void *ctx, int64_t begin, int64_t end)
 {
-    int64_t n = nd_size(t->value);
-    void *buf = st->buf1 ? nd_data(st->buf1) : NULL;
-    if (nd_dtype_of(t->value) == ND_FLOAT32)
-        sgd_loop_f32(n, nd_data(t->value), nd_data(t->grad), buf, st->fresh, (float)-o->lr,
-                     (float)o->momentum, (float)(1 - o->dampening), (float)o->weight_decay,
-                     o->nesterov);
+    const update_task *u = ctx;
+    const ag_optimizer *o = u->o;
+    int64_t n = end - begin;
+    bool f32 = nd_dtype_of(u->t->value) == ND_FLOAT32;
+    size_t offset = (size_t)begin * (f32 ? sizeof(float) : sizeof(double));
+    char *p = (char *)nd_data(u->t->value) + offset;
+    const char *g = (const char *)nd_data(u->t->grad) + offset;
+    char *buf1 = u->st->buf1 ? (char *)nd_data(u->st->buf1) + offset : NULL;
+    if (o->kind == OPT_SGD) {
+        if (f32)
+            sgd_loop_f32(n, (float *)p, (const float *)g, (float *)buf1, u->st->fresh,
+                         (float)-o->lr, (float)o->momentum, (float)(1 - o->dampening),
+                         (float)o->weight_decay, o->nesterov);
+        else
+            sgd_loop_f64(n, (double *)p, (const double *)g, (double *)buf1, u->st->fresh, -o->lr,
+                         o->momentum, 1 - o->dampening, o->weight_decay, o->nesterov);
+        return;
+    }
+    char *buf2 = (char *)nd_data(u->st->buf2) + offset;
+    if (f32)
+        adam_loop_f32(n, (float *)p, (const float *)g, (float *)buf1, (float *)buf2, &u->adam);
     else
-        sgd_loop_f64(n, nd_data(t->value), nd_data(t->grad), buf, st->fresh, -o->lr,
-                     o->momentum, 1 - o->dampening, o->weight_decay, o->nesterov);
+        adam_loop_f64(n, (double *)p, (const double *)g, (double *)buf1, (double *)buf2, &u->adam);
 }
 
-static void adam_update(const ag_optimizer *o, ag_tensor *t, param_state *st)
+/* The Python side of torch's Adam step, in double. */
+static adam_scalars adam_step_scalars(const ag_optimizer *o, int64_t step)
 {
-    /* The Python side of torch's step, in double. */
-    double t_step = (double)st->step;
+    double t_step = (double)step;
     double bias_correction1 = 1 - pow(o->beta1, t_step);
     double bias_correction2 = 1 - pow(o->beta2, t_step);
     bool adamw = o->kind == OPT_ADAMW;
-    adam_scalars s = {
+    return (adam_scalars){
         .decay = adamw ? 1 - o->lr * o->weight_decay : 1,
         .wd = adamw ? 0 : o->weight_decay,
         .beta1 = o->beta1, .one_minus_beta1 = 1 - o->beta1,
@@ -299,13 +327,14 @@ static void adam_update(const ag_optimizer *o, ag_tensor *t, param_state *st)
         .eps = o->eps,
         .neg_step_size = -(o->lr / bias_correction1),
     };
-    int64_t n = nd_size(t->value);
-    if (nd_dtype_of(t->value) == ND_FLOAT32)
-        adam_loop_f32(n, nd_data(t->value), nd_data(t->grad), nd_data(st->buf1),
-                      nd_data(st->buf2), &s);
-    else
-        adam_loop_f64(n, nd_data(t->value), nd_data(t->grad), nd_data(st->buf1),
-                      nd_data(st->buf2), &s);
+}
+
+static void update(const ag_optimizer *o, ag_tensor *t, const param_state *st)
+{
+    update_task task = {.o = o, .t = t, .st = st};
+    if (o->kind != OPT_SGD)
+        task.adam = adam_step_scalars(o, st->step);
+    nd_parallel_for(nd_size(t->value), ELEMENTS_PER_THREAD, update_piece, &task);
 }
 
 int ag_optimizer_step(ag_optimizer *opt)
@@ -323,10 +352,7 @@ int ag_optimizer_step(ag_optimizer *opt)
         if (!t->grad)
             continue;   /* as PyTorch: no gradient, no update, no step */
         st->step++;
-        if (opt->kind == OPT_SGD)
-            sgd_update(opt, t, st);
-        else
-            adam_update(opt, t, st);
+        update(opt, t, st);
         st->fresh = false;
     }
     opt->steps++;
@@ -375,21 +401,88 @@ int ag_set_grad(ag_tensor *param, const nd_array *grad)
     return 0;
 }
 
-/* sqrt(sum g^2) of one gradient, accumulated in double. */
+/* sum g^2 over one chunk, in double: eight independent partial sums (one
+ * AVX-512 register of doubles), so the loop is not one long chain of
+ * dependent additions. */
+#define DEFINE_SQUARES_LOOP(T, NAME)                                     \
+    AG_VECTORIZE static double NAME(const T *x, int64_t n)              \
+    {                                                                    \
+        double lanes[8] = {0};                                           \
+        int64_t i = 0;                                                   \
+        for (; i + 8 <= n; i += 8)                                       \
+            for (int k = 0; k < 8; k++)                                  \
+                lanes[k] += (double)x[i + k] * (double)x[i + k];         \
+        double sum = 0;                                                  \
+        for (; i < n; i++)                                               \
+            sum += (double)x[i] * (double)x[i];                          \
+        for (int k = 0; k < 8; k++)                                      \
+            sum += lanes[k];                                             \
+        return sum;                                                      \
+    }
+DEFINE_SQUARES_LOOP(float, sum_squares_f32)
+DEFINE_SQUARES_LOOP(double, sum_squares_f64)
+
+/* A gradient's sum of squares is the sum, in order, of the sums of chunks
+ * of NORM_CHUNK elements; the chunks are shared out across the pool. Fixed
+ * chunks, not one per thread, so the norm is the same whatever the number
+ * of threads (training resumes bit-identically on another thread count). */
+#define NORM_CHUNK 8192
+
+typedef struct norm_task {
+    const nd_array *g;
+    double *chunk_sums;
+} norm_task;
+
+static void norm_piece(void *ctx, int64_t begin, int64_t end)
+{
+    const norm_task *t = ctx;
+    int64_t n = nd_size(t->g);
+    for (int64_t c = begin; c < end; c++) {
+        int64_t first = c * NORM_CHUNK, len = n - first < NORM_CHUNK ? n - first : NORM_CHUNK;
+        t->chunk_sums[c] = nd_dtype_of(t->g) == ND_FLOAT32
+                               ? sum_squares_f32((const float *)nd_data(t->g) + first, len)
+                               : sum_squares_f64((const double *)nd_data(t->g) + first, len);
+    }
+}
+
+/* sqrt(sum g^2) of one gradient, accumulated in double; -1 if out of
+ * memory. */
 static double grad_norm(const nd_array *g)
 {
-    int64_t n = nd_size(g);
-    double sum = 0;
-    if (nd_dtype_of(g) == ND_FLOAT32) {
-        const float *x = nd_data(g);
-        for (int64_t i = 0; i < n; i++)
-            sum += (double)x[i] * x[i];
-    } else {
-        const double *x = nd_data(g);
-        for (int64_t i = 0; i < n; i++)
-            sum += x[i] * x[i];
+    int64_t chunks = (nd_size(g) + NORM_CHUNK - 1) / NORM_CHUNK;
+    double one_chunk, *chunk_sums = chunks <= 1 ? &one_chunk : malloc((size_t)chunks * sizeof(double));
+    if (!chunk_sums) {
+        ag_error(ND_ERR_MEMORY, "clip_grad_norm: out of memory");
+        return -1;
     }
+    norm_task task = {g, chunk_sums};
+    nd_parallel_for(chunks, ELEMENTS_PER_THREAD / NORM_CHUNK, norm_piece, &task);
+    double sum = 0;
+    for (int64_t c = 0; c < chunks; c++)
+        sum += chunk_sums[c];
+    if (chunk_sums != &one_chunk)
+        free(chunk_sums);
     return sqrt(sum);
+}
+
+typedef struct scale_task {
+    nd_array *g;
+    double coef;
+} scale_task;
+
+/* g *= coef, in g's dtype. */
+static void scale_piece(void *ctx, int64_t begin, int64_t end)
+{
+    const scale_task *t = ctx;
+    if (nd_dtype_of(t->g) == ND_FLOAT32) {
+        float *x = nd_data(t->g), c = (float)t->coef;
+        for (int64_t k = begin; k < end; k++)
+            x[k] = x[k] * c;
+    } else {
+        double *x = nd_data(t->g);
+        for (int64_t k = begin; k < end; k++)
+            x[k] = x[k] * t->coef;
+    }
 }
 
 /* torch.nn.utils.clip_grad_norm_ with norm_type 2:
@@ -428,6 +521,8 @@ double ag_clip_grad_norm(int n, ag_tensor *const *params, double max_norm)
         if (!g)
             continue;
         double norm = grad_norm(g);
+        if (norm < 0)
+            return -1;
         if (nd_dtype_of(g) == ND_FLOAT32)
             norm = (float)norm;
         sum += norm * norm;
@@ -442,18 +537,12 @@ double ag_clip_grad_norm(int n, ag_tensor *const *params, double max_norm)
     }
     if (coef > 1.0)
         coef = 1.0;
-    for (int i = 0; i < n; i++) {
-        nd_array *g = params[i]->grad;
-        int64_t len = g ? nd_size(g) : 0;
-        if (g && nd_dtype_of(g) == ND_FLOAT32) {
-            float *x = nd_data(g), c = (float)coef;
-            for (int64_t k = 0; k < len; k++)
-                x[k] = x[k] * c;
-        } else if (g) {
-            double *x = nd_data(g);
-            for (int64_t k = 0; k < len; k++)
-                x[k] = x[k] * coef;
-        }
+    /* g * 1 == g for every float, so an unclipped step leaves the
+     * gradients untouched without a pass over them. */
+    for (int i = 0; i < n && coef != 1.0; i++) {
+        scale_task task = {params[i]->grad, coef};
+        if (task.g)
+            nd_parallel_for(nd_size(task.g), ELEMENTS_PER_THREAD, scale_piece, &task);
     }
     return total;
 }

@@ -361,6 +361,20 @@ ND_API int nd_savez_compressed(const char *path, int n, const char *const *names
 ND_API int nd_set_num_threads(int n);
 ND_API int nd_get_num_threads(void);
 
+/* Work on [begin, end) of a range that nd_parallel_for splits. */
+typedef void (*nd_task_fn)(void *ctx, int64_t begin, int64_t end);
+
+/* Runs fn(ctx, begin, end) over [0, n) cut into at most
+ * nd_get_num_threads() contiguous pieces of at least min_per_thread each
+ * (one piece when n is small), the calling thread doing the first, and
+ * returns when every piece is done. The pieces run at the same time, so fn
+ * must write only what its own range owns. Called from inside a piece
+ * while the pieces of a split call run, or while another thread is using
+ * the pool, it runs fn(ctx, 0, n) on the calling thread. This is the pool libnd's own kernels use: loops written outside
+ * libnd (an optimizer's update, a custom op) share the cores through it
+ * instead of starting threads of their own. */
+ND_API void nd_parallel_for(int64_t n, int64_t min_per_thread, nd_task_fn fn, void *ctx);
+
 /* ------------------------------------------------------------------------ */
 /* Elementwise operations (ufuncs)                                          */
 /* ------------------------------------------------------------------------ */

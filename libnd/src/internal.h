@@ -142,13 +142,7 @@ void nd_assign_same_shape(nd_array *dst, const nd_array *src);
 
 /* ---- threads (threads.c) --------------------------------------------------- */
 
-/* Work on [begin, end) of a range split across the pool. */
-typedef void (*nd_task_fn)(void *ctx, int64_t begin, int64_t end);
-/* Runs fn over [0, n) cut into at most nd_get_num_threads() contiguous
- * pieces of at least min_per_thread each (fewer threads for small n), the
- * caller doing piece 0, and returns when all are done. Nested calls run
- * serially. */
-void nd_parallel_for(int64_t n, int64_t min_per_thread, nd_task_fn fn, void *ctx);
+/* nd_parallel_for (public, nd.h) is the pool's one entry point. */
 
 /* ---- the elementwise engine (ufunc.c) ------------------------------------- */
 

@@ -295,6 +295,76 @@ START_TEST(test_clip_grad_norm_behaviour)
 }
 END_TEST
 
+/* Parameters large enough for the optimizers and the clip to split their
+ * loops across libnd's pool: the same bits with 1 and 2 threads, for every
+ * optimizer, float32 and float64, and the norm as a plain double sum. */
+static nd_array *run_split_updates(int threads, int kind, nd_dtype dt, double *norm)
+{
+    ck_assert_int_eq(nd_set_num_threads(threads), 0);
+    const int64_t n = 300007;   /* ~9 pieces' worth, not a multiple of any chunk */
+    nd_rng *rng = nd_rng_new(7);
+    nd_array *w0 = nd_rng_standard_normal(rng, dt, 1, &n);
+    ag_tensor *w = ag_param(w0);
+    ag_optimizer *o = kind == 0   ? ag_sgd_new(1, &w, 0.1, 0.9, 0, 0.01, true)
+                      : kind == 1 ? ag_adam_new(1, &w, 0.01, 0.9, 0.99, 1e-8, 0.01)
+                                  : ag_adamw_new(1, &w, 0.01, 0.9, 0.99, 1e-8, 0.1);
+    ck_assert_ptr_nonnull(o);
+    for (int step = 0; step < 3; step++) {
+        nd_array *g = nd_rng_standard_normal(rng, dt, 1, &n);
+        ck_assert_int_eq(ag_set_grad(w, g), 0);
+        nd_free(g);
+        *norm = ag_clip_grad_norm(1, &w, 100.0);
+        ck_assert(*norm > 0);
+        ck_assert_int_eq(ag_optimizer_step(o), 0);
+    }
+    nd_array *result = nd_copy(ag_value(w));
+    ag_optimizer_free(o);
+    ag_tensor_free(w);
+    nd_free(w0);
+    nd_rng_free(rng);
+    ck_assert_int_eq(nd_set_num_threads(0), 0);
+    return result;
+}
+
+START_TEST(test_split_updates_match_across_thread_counts)
+{
+    nd_dtype dtypes[2] = {ND_FLOAT32, ND_FLOAT64};
+    for (int kind = 0; kind < 3; kind++)
+        for (int d = 0; d < 2; d++) {
+            double norm1, norm2;
+            nd_array *one = run_split_updates(1, kind, dtypes[d], &norm1);
+            nd_array *two = run_split_updates(2, kind, dtypes[d], &norm2);
+            ck_assert_msg(memcmp(nd_data(one), nd_data(two), (size_t)nd_nbytes(one)) == 0,
+                          "optimizer %d dtype %d differs between 1 and 2 threads", kind, d);
+            ck_assert(norm1 == norm2);
+            nd_free(one);
+            nd_free(two);
+        }
+    /* The clip's norm against a direct sum of squares (the last gradient of
+     * a float64 run, regenerated from the same stream). */
+    const int64_t n = 300007;
+    nd_rng *rng = nd_rng_new(7);
+    nd_array *skip = nd_rng_standard_normal(rng, ND_FLOAT64, 1, &n);
+    nd_free(skip);
+    nd_array *g = nd_rng_standard_normal(rng, ND_FLOAT64, 1, &n);
+    ag_tensor *w = zeros_param(ND_FLOAT64, 1, &n);
+    ck_assert_int_eq(ag_set_grad(w, g), 0);
+    double direct = 0;
+    for (int64_t i = 0; i < n; i++)
+        direct += ((const double *)nd_data(g))[i] * ((const double *)nd_data(g))[i];
+    ck_assert_int_eq(nd_set_num_threads(2), 0);
+    double norm = ag_clip_grad_norm(1, &w, 1.0);
+    ck_assert_double_eq_tol(norm, sqrt(direct), 1e-9 * sqrt(direct));
+    /* clipped to norm 1: every element scaled by 1 / (norm + 1e-6) */
+    ck_assert_double_eq_tol(flat(ag_grad(w), n - 1), flat(g, n - 1) / (norm + 1e-6), 1e-12);
+    ck_assert_double_eq_tol(flat(ag_grad(w), 0), flat(g, 0) / (norm + 1e-6), 1e-12);
+    ck_assert_int_eq(nd_set_num_threads(0), 0);
+    ag_tensor_free(w);
+    nd_free(g);
+    nd_rng_free(rng);
+}
+END_TEST
+
 /* ---- a training run, interrupted and resumed ----------------------------------------------- */
 
 /* Linear regression y = x W + b on a fixed data set, mean squared error. */
@@ -487,6 +557,7 @@ Suite *test_suite(void)
     tcase_add_test(opt, test_optimizer_argument_errors);
     tcase_add_test(opt, test_set_grad_and_skipping);
     tcase_add_test(opt, test_clip_grad_norm_behaviour);
+    tcase_add_test(opt, test_split_updates_match_across_thread_counts);
     tcase_add_test(opt, test_resume_is_bit_identical);
     tcase_add_test(opt, test_optimizer_load_errors_change_nothing);
     suite_add_tcase(s, opt);

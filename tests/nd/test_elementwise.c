@@ -10,6 +10,7 @@
  * corners by name.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1236,6 +1237,65 @@ START_TEST(bfloat16_times_a_float_scalar_stays_bfloat16)
 }
 END_TEST
 
+/* nd_parallel_for: every index visited exactly once, pieces contiguous
+ * and at least min_per_thread long, and a call from inside a piece of a
+ * split call runs its whole range on that thread. */
+typedef struct visit_log {
+    int visits[1000];
+    int64_t pieces[8][2];
+    int npieces;
+    pthread_mutex_t lock;
+    int nested_calls;
+} visit_log;
+
+static void nested_piece(void *ctx, int64_t begin, int64_t end)
+{
+    int64_t *range = ctx;
+    range[0] = begin, range[1] = end;
+}
+
+static void visit_piece(void *ctx, int64_t begin, int64_t end)
+{
+    visit_log *log = ctx;
+    for (int64_t i = begin; i < end; i++)
+        log->visits[i]++;
+    int64_t nested[2] = {-1, -1};
+    nd_parallel_for(500, 1, nested_piece, nested);
+    pthread_mutex_lock(&log->lock);
+    if (log->npieces < 8) {
+        log->pieces[log->npieces][0] = begin;
+        log->pieces[log->npieces][1] = end;
+        log->npieces++;
+    }
+    log->nested_calls += nested[0] == 0 && nested[1] == 500;
+    pthread_mutex_unlock(&log->lock);
+}
+
+START_TEST(parallel_for_covers_the_range_once)
+{
+    for (int threads = 1; threads <= 2; threads++) {
+        ck_assert_int_eq(nd_set_num_threads(threads), 0);
+        for (int64_t min_per_thread = 1; min_per_thread <= 600; min_per_thread += 599) {
+            visit_log log = {.lock = PTHREAD_MUTEX_INITIALIZER};
+            nd_parallel_for(1000, min_per_thread, visit_piece, &log);
+            for (int i = 0; i < 1000; i++)
+                ck_assert_int_eq(log.visits[i], 1);
+            /* 2 threads and pieces of at least 600 of 1000: one piece */
+            int expected = min_per_thread == 600 ? 1 : nd_get_num_threads();
+            ck_assert_int_eq(log.npieces, expected);
+            if (expected > 1)   /* nested inside a split call: serial */
+                ck_assert_int_eq(log.nested_calls, expected);
+            for (int k = 0; k < log.npieces; k++)
+                ck_assert_int_ge(log.pieces[k][1] - log.pieces[k][0], min_per_thread);
+        }
+    }
+    visit_log empty = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    nd_parallel_for(0, 1, visit_piece, &empty);   /* nothing to do: fn is not called */
+    ck_assert_int_eq(empty.npieces, 0);
+    ck_assert_int_eq(nd_set_num_threads(0), 0);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
     Suite *s = suite_create("elementwise");
@@ -1250,7 +1310,8 @@ Suite *test_suite(void)
                     scalar_values, mixed_dtypes, float16_rounds_once, bfloat16_rounds_once,
                     bfloat16_times_a_float_scalar_stays_bfloat16}},
         {"shapes", {zero_d_operands, empty_operands, size_one_broadcasting, negative_strides,
-                    transposed_layouts, threads_give_identical_results}},
+                    transposed_layouts, threads_give_identical_results,
+                    parallel_for_covers_the_range_once}},
         {"nan", {nan_maximum_minimum, nan_sign_and_predicates, nan_comparisons}},
         {"integers", {integer_overflow_wraps, integer_division_by_zero, integer_division_signs,
                       float_division_by_zero, shifts_past_the_width, integer_power,
