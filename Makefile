@@ -32,7 +32,7 @@ build: deps
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --buildtype=release
 	ninja -C $(BUILD)
 
-# A small GPT trained for a couple of minutes on Debian's fortunes (every
+# A small GPT trained for about two minutes on Debian's fortunes (every
 # text file of the package, concatenated), then a sample of what it writes.
 DEMO := $(BUILD)/demo
 FORTUNES := /usr/share/games/fortunes
@@ -43,7 +43,7 @@ demo: build
 	  xargs cat > $(DEMO)/fortunes.txt
 	@rm -rf $(DEMO)/model
 	./$(BUILD)/models/shannon train --data $(DEMO)/fortunes.txt --out $(DEMO)/model \
-	  --iters 1000 --eval-interval 250
+	  --iters 2500 --eval-interval 500
 	@echo "--- a sample from the model ---"
 	@./$(BUILD)/models/shannon sample --model $(DEMO)/model --tokens 500 --temperature 0.8
 
