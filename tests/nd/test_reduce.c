@@ -755,6 +755,60 @@ START_TEST(threads_give_the_same_results)
 }
 END_TEST
 
+/* A float sum over the leading axes of a C-contiguous array takes four
+ * rows at a time; it must add in NumPy's order, one row after the other
+ * into each column ((((0 + x0) + x1) + x2) + ...), bit for bit, for row
+ * counts that do and do not divide by four, one or several leading axes,
+ * float32 and float64, and any number of threads. */
+START_TEST(sums_over_leading_axes_add_row_after_row)
+{
+    const int64_t shapes[][3] = {{4099, 37, 0}, {7, 3, 1000}, {5, 17, 0}, {2, 2, 4096}};
+    const int nlead[] = {1, 2, 1, 2};
+    for (int dt = 0; dt < 2; dt++)
+        for (int c = 0; c < 4; c++) {
+            int ndim = shapes[c][2] ? 3 : 2;
+            nd_dtype dtype = dt ? ND_FLOAT64 : ND_FLOAT32;
+            nd_rng *rng = nd_rng_new(11 + c);
+            nd_array *x = hold(nd_rng_standard_normal(rng, dtype, ndim, shapes[c]));
+            nd_rng_free(rng);
+            int64_t rows = 1, K = 1;
+            for (int d = 0; d < ndim; d++)
+                *(d < nlead[c] ? &rows : &K) *= shapes[c][d];
+            double *expected = calloc((size_t)K, sizeof(double));
+            for (int64_t r = 0; r < rows; r++)
+                for (int64_t k = 0; k < K; k++) {
+                    if (dt)
+                        expected[k] = expected[k] + ((const double *)nd_data(x))[r * K + k];
+                    else   /* float32 arithmetic, rounded at each step */
+                        expected[k] = (float)((float)expected[k] + ((const float *)nd_data(x))[r * K + k]);
+                }
+            for (int threads = 1; threads <= 2; threads++) {
+                ck_assert_int_eq(nd_set_num_threads(threads), 0);
+                nd_array *sum = hold(nd_sum(x, nlead[c], (const int[]){0, 1}, false));
+                ck_assert_int_eq(nd_size(sum), K);
+                ck_assert_int_eq(nd_dtype_of(sum), dtype);
+                for (int64_t k = 0; k < K; k++) {
+                    double got = dt ? ((const double *)nd_data(sum))[k] : ((const float *)nd_data(sum))[k];
+                    ck_assert_msg(got == expected[k], "shape %d dtype %d threads %d column %lld: %.17g vs %.17g",
+                                  c, dt, threads, (long long)k, got, expected[k]);
+                }
+            }
+            free(expected);
+        }
+    /* NaN and infinities pass through as NumPy's: nan + x = nan,
+     * inf + -inf = nan, inf + x = inf. */
+    nd_array *special = hold(nd_ones(ND_FLOAT32, 2, SHAPE(6, 16)));
+    ck_assert_int_eq(nd_set(special, SHAPE(3, 0), NAN), 0);
+    ck_assert_int_eq(nd_set(special, SHAPE(1, 1), INFINITY), 0);
+    ck_assert_int_eq(nd_set(special, SHAPE(5, 1), -INFINITY), 0);
+    ck_assert_int_eq(nd_set(special, SHAPE(4, 2), -INFINITY), 0);
+    nd_array *sum = hold(nd_sum(special, 1, (const int[]){0}, false));
+    const float *v = nd_data(sum);
+    ck_assert(isnan(v[0]) && isnan(v[1]) && v[2] == -INFINITY && v[3] == 6 && v[15] == 6);
+    ck_assert_int_eq(nd_set_num_threads(0), 0);
+}
+END_TEST
+
 START_TEST(num_threads_contract)
 {
     const char *saved = getenv("ND_NUM_THREADS");
@@ -803,7 +857,8 @@ Suite *test_suite(void)
         {"moments", {var_std_ddof, strided_inputs}},
         {"cumulative", {cumulative_along_each_axis, cumulative_float16_rounds_each_step}},
         {"sum_out", {sum_out_values_and_casts, sum_out_errors}},
-        {"threads", {pairwise_sum_accuracy, threads_give_the_same_results, num_threads_contract}},
+        {"threads", {pairwise_sum_accuracy, threads_give_the_same_results, num_threads_contract,
+                     sums_over_leading_axes_add_row_after_row}},
     };
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         TCase *tc = tcase_create(groups[g].name);
