@@ -5,7 +5,7 @@
  *   bench_gpt_step --vocab V --layers L --heads H --embd C --block T
  *                  --batch B --steps N --threads K
  *                  [--warmup W] [--batches FILE.npy] [--seed S]
- *                  [--save-weights FILE.safetensors]
+ *                  [--save-weights FILE.safetensors] [--positions learned|sinusoidal]
  *
  * One step is nanoGPT's: loss = gpt_loss(x, y); ag_backward(loss);
  * clip the global gradient norm to 1.0; AdamW on two groups (matrices with
@@ -20,7 +20,8 @@
  *
  * --save-weights writes the freshly initialized parameters (nanoGPT's
  * names) and exits without training, so the PyTorch twin can start from
- * the same weights.
+ * the same weights (the weights `shannon train --seed S` starts from, for
+ * the same shape and --positions; sinusoidal is the default as there).
  *
  * Output: one line, key=value pairs, for bench_gpt.py to parse:
  *   RESULT impl=shannon ... tok_s_mean=.. tok_s_best=.. peak_rss_mb=.. ...
@@ -54,7 +55,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: bench_gpt_step --vocab V --layers L --heads H --embd C --block T "
                     "--batch B --steps N --threads K [--warmup W] [--batches FILE.npy] "
-                    "[--seed S] [--save-weights FILE]\n");
+                    "[--seed S] [--save-weights FILE] [--positions learned|sinusoidal]\n");
 }
 
 typedef struct options {
@@ -100,6 +101,8 @@ static int parse(int argc, char **argv, options *o)
             o->batches_path = value;
         else if (!strcmp(key, "--save-weights"))
             o->save_path = value;
+        else if (!strcmp(key, "--positions") && (!strcmp(value, "learned") || !strcmp(value, "sinusoidal")))
+            o->config.learned_positions = !strcmp(value, "learned");
         else {
             usage();
             return -1;

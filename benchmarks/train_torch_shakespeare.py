@@ -4,6 +4,8 @@ with torch.nn, so the validation loss Shannon reaches can be set against
 what PyTorch reaches with the same recipe, seed by seed.
 
 Usage: /usr/bin/python3 benchmarks/train_torch_shakespeare.py TEXT SEED [SEED ...]
+                 [--shannon-init build/benchmarks/bench_gpt_step]
+                 [--compare RUN_DIR]   (with one seed: Shannon's output folder)
 
 The same as Shannon: character vocabulary of the whole file, first 90% to
 train, last 10% to validate; 4 layers, 4 heads, 128 embd, block 64, batch
@@ -14,12 +16,27 @@ decay 0.1 on matrices (embeddings included) and 0 on vectors, gradient
 clip 1.0, nanoGPT's get_lr with 100 warmup iterations and a cosine from
 1e-3 to 1e-4 at 2000 iterations. Training batches are drawn as Shannon
 draws them (numpy.random.default_rng(seed).integers), so with the same seed
-both see the same batches; the initial weights differ (torch's generator).
-Prints, per seed, the mean loss over 200 random validation batches, as
-`shannon train` prints at the end. One thread per run.
+both see the same batches. The initial weights are torch's own draws, or,
+with --shannon-init, the very weights `shannon train --learned-positions
+--seed SEED` starts from (written by bench_gpt_step --save-weights), so
+the two runs differ only in floating-point rounding along the way.
+The vocabulary has Shannon's extra <unk> token (66 entries for the 65
+characters of the file), never seen in the data but part of the softmax,
+so the two models have the same shapes.
+
+Prints, per seed, the validation loss as `shannon train` prints it at the
+end: the mean over the whole validation split, cut into consecutive windows
+of 65 tokens (every token predicted once). With --compare, also the largest
+difference between PyTorch's per-iteration training losses and those in
+RUN_DIR/loss.csv. One thread per run.
 """
+import json
 import math
+import os
+import struct
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -30,7 +47,6 @@ import torch.nn.functional as F
 torch.set_num_threads(1)
 LAYERS, HEADS, C, T, B = 4, 4, 128, 64, 12
 ITERS, WARMUP, LR, MIN_LR = 2000, 100, 1e-3, 1e-4
-EVAL_BATCHES = 200
 
 
 class Block(nn.Module):
@@ -75,6 +91,43 @@ class GPT(nn.Module):
         return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
 
 
+def load_shannon_weights(model, path):
+    """Copies a safetensors file of nanoGPT-named float32 tensors into model."""
+    raw = open(path, 'rb').read()
+    n = struct.unpack('<Q', raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    rename = {'attn.c_attn': 'c_attn', 'attn.c_proj': 'attn_proj', 'mlp.c_fc': 'c_fc',
+              'mlp.c_proj': 'mlp_proj'}
+    params = dict(model.named_parameters())
+    for name, info in header.items():
+        if name == '__metadata__':
+            continue
+        ours = name[len('transformer.'):].replace('h.', 'blocks.', 1)
+        for old, new in rename.items():
+            ours = ours.replace(old, new)
+        a, b = info['data_offsets']
+        value = np.frombuffer(raw[8 + n + a:8 + n + b], dtype=np.float32).reshape(info['shape'])
+        with torch.no_grad():
+            params.pop(ours).copy_(torch.from_numpy(value.copy()))
+    assert not params, 'not in the file: %s' % sorted(params)
+
+
+def text_loss(model, ids):
+    """Mean loss over consecutive windows of T+1 tokens (the last shorter),
+    B windows at a time: Shannon's text_loss."""
+    total, counted, start = 0.0, 0, 0
+    with torch.no_grad():
+        while start + 1 < len(ids):
+            full = (len(ids) - 1 - start) // T
+            nb, t = (min(full, B), T) if full else (1, len(ids) - 1 - start)
+            x = np.stack([ids[start + b * T:start + b * T + t] for b in range(nb)])
+            y = np.stack([ids[start + b * T + 1:start + b * T + t + 1] for b in range(nb)])
+            total += model(torch.from_numpy(x), torch.from_numpy(y)).item() * nb * t
+            counted += nb * t
+            start += nb * t
+    return total / counted
+
+
 def get_lr(it):
     if it < WARMUP:
         return LR * (it + 1) / (WARMUP + 1)
@@ -90,15 +143,35 @@ def batch(rng, data):
 
 
 def main():
-    text = open(sys.argv[1], encoding='utf-8').read()
+    args = sys.argv[1:]
+    init_exe = compare = None
+    if '--shannon-init' in args:
+        k = args.index('--shannon-init')
+        init_exe = args[k + 1]
+        del args[k:k + 2]
+    if '--compare' in args:
+        k = args.index('--compare')
+        compare = args[k + 1]
+        del args[k:k + 2]
+    text = open(args[0], encoding='utf-8').read()
     chars = sorted(set(text))
+    vocab = len(chars) + 1   # Shannon's <unk> last
     index = {c: i for i, c in enumerate(chars)}
     ids = np.array([index[c] for c in text], dtype=np.int64)
     cut = int(len(ids) * 0.9)
     train, val = ids[:cut], ids[cut:]
-    for seed in (int(s) for s in sys.argv[2:]):
+    for seed in (int(s) for s in args[1:]):
         torch.manual_seed(seed)
-        model = GPT(len(chars))
+        model = GPT(vocab)
+        if init_exe:
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, 'init.safetensors')
+                subprocess.run([init_exe, '--vocab', str(vocab), '--layers', str(LAYERS),
+                                '--heads', str(HEADS), '--embd', str(C), '--block', str(T),
+                                '--batch', str(B), '--steps', '1', '--threads', '1',
+                                '--seed', str(seed), '--positions', 'learned',
+                                '--save-weights', path], check=True)
+                load_shannon_weights(model, path)
         decay = [p for p in model.parameters() if p.dim() >= 2]
         no_decay = [p for p in model.parameters() if p.dim() < 2]
         opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.1},
@@ -106,19 +179,26 @@ def main():
                                 lr=LR, betas=(0.9, 0.99), eps=1e-8)
         rng = np.random.default_rng(seed)
         start = time.time()
+        losses = []
         for it in range(ITERS):
             for g in opt.param_groups:
                 g['lr'] = get_lr(it)
             loss = model(*batch(rng, train))
+            losses.append(loss.item())
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             opt.zero_grad(set_to_none=True)
         seconds = time.time() - start
-        eval_rng = np.random.default_rng(2**30 + 1)
-        with torch.no_grad():
-            val_loss = np.mean([model(*batch(eval_rng, val)).item() for _ in range(EVAL_BATCHES)])
-        print('seed %d: val_loss=%.4f train_seconds=%.0f' % (seed, val_loss, seconds), flush=True)
+        val_loss = text_loss(model, val)
+        print('seed %d%s: val_loss=%.4f train_seconds=%.0f' % (
+            seed, ' (Shannon\'s initial weights)' if init_exe else '', val_loss, seconds), flush=True)
+        if compare:
+            theirs = np.loadtxt(os.path.join(compare, 'loss.csv'), delimiter=',', skiprows=1,
+                                usecols=1, ndmin=1)
+            diff = np.abs(np.array(losses) - theirs[:len(losses)])
+            print('  per-iteration training loss vs %s: max |difference| %.2e (iteration %d), '
+                  'mean %.2e' % (compare, diff.max(), diff.argmax(), diff.mean()), flush=True)
 
 
 if __name__ == '__main__':

@@ -30,20 +30,24 @@
 
 static int64_t abs64(int64_t x) { return x < 0 ? -x : x; }
 
-/* Should axis `inner` be iterated outside axis `outer`? Decided by the first
- * operand whose strides on both axes are nonzero, as NumPy's nditer does. */
+/* Should axis `inner` be iterated outside axis `outer`? As NumPy's nditer
+ * (npyiter_find_best_axis_ordering): every operand with nonzero strides on
+ * both axes has a say, and the swap happens only if all of them want it:
+ * one operand that is fine with the C order (|inner stride| <= |outer
+ * stride|) keeps it. So a.T + b, with a and b C-contiguous, is computed and
+ * allocated in C order, as NumPy returns it. */
 static bool should_swap(int nop, const int64_t (*strides)[ND_MAXDIMS], int outer, int inner)
 {
+    bool swap = false;
     for (int i = 0; i < nop; i++) {
         int64_t so = strides[i][outer], si = strides[i][inner];
         if (so != 0 && si != 0) {
-            if (abs64(si) > abs64(so))
-                return true;
-            if (abs64(si) < abs64(so))
+            if (abs64(si) <= abs64(so))
                 return false;
+            swap = true;
         }
     }
-    return false;
+    return swap;
 }
 
 void nd_best_axis_order(int nop, int ndim, const int64_t (*strides)[ND_MAXDIMS], int *perm)

@@ -61,6 +61,16 @@ int save_run_config(const char *path, const run_config *config);
 /* Reads what save_run_config wrote; a one-line error (stderr) otherwise. */
 int load_run_config(const char *command, const char *path, run_config *config);
 
+/* ---- loss over a whole text ---------------------------------------------------------- */
+
+/* The mean cross-entropy (nats per token) of the model over a token stream
+ * cut into consecutive windows of block+1 tokens, the last one shorter:
+ * every token after the first is predicted exactly once, from the tokens of
+ * its window before it. Windows are evaluated `batch` at a time, without
+ * recording (composed: the reference ops). NaN if n < 2 or on error
+ * (nd_last_error says why). */
+double text_loss(gpt_model *model, const int32_t *ids, size_t n, int64_t batch, bool composed);
+
 /* ---- reporting ---------------------------------------------------------------------- */
 
 typedef struct progress {

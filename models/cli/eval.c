@@ -4,13 +4,54 @@
  *
  * The file is cut into consecutive windows of block+1 tokens (the last one
  * shorter); each window predicts its tokens 2..n from the ones before, so
- * every token after the first is predicted exactly once.
+ * every token after the first is predicted exactly once. `shannon train`
+ * reports its final validation loss the same way (text_loss).
  */
 #include "model_dir.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+double text_loss(gpt_model *model, const int32_t *ids, size_t n, int64_t batch, bool composed)
+{
+    const int64_t T = gpt_get_config(model)->block_size;
+    double total = 0;
+    int64_t counted = 0;
+    ag_no_grad_begin();
+    for (size_t start = 0; start + 1 < n;) {
+        /* B full windows side by side, or the last, shorter one alone. */
+        int64_t full = (int64_t)((n - 1 - start) / (size_t)T);
+        int64_t B = full < batch ? full : batch, t = T;
+        if (B == 0)
+            B = 1, t = (int64_t)(n - 1 - start);
+        nd_array *x = nd_empty(ND_INT64, 2, (int64_t[]){B, t});
+        nd_array *y = nd_empty(ND_INT64, 2, (int64_t[]){B, t});
+        ag_tensor *loss = NULL;
+        if (x && y) {
+            for (int64_t b = 0; b < B; b++)
+                for (int64_t i = 0; i < t; i++) {
+                    ((int64_t *)nd_data(x))[b * t + i] = ids[start + (size_t)(b * T + i)];
+                    ((int64_t *)nd_data(y))[b * t + i] = ids[start + (size_t)(b * T + i) + 1];
+                }
+            gpt_forward_options o = {.composed = composed};
+            loss = gpt_loss(model, x, y, &o);
+        }
+        nd_free(x);
+        nd_free(y);
+        if (!loss) {
+            ag_tape_reset();
+            ag_no_grad_end();
+            return NAN;
+        }
+        total += (double)*(const float *)nd_data(ag_value(loss)) * (double)(B * t);
+        counted += B * t;
+        start += (size_t)(B * t);
+        ag_tape_reset();
+    }
+    ag_no_grad_end();
+    return total / (double)counted;
+}
 
 int command_eval(int argc, char **argv)
 {
@@ -48,42 +89,13 @@ int command_eval(int argc, char **argv)
                 n == 1 ? "" : "s");
         goto done;
     }
-    const int64_t T = m.config.model.block_size;
-    double total = 0;
-    int64_t counted = 0;
-    ag_no_grad_begin();
-    for (size_t start = 0; start + 1 < n; start += (size_t)T) {
-        int64_t t = (int64_t)(n - 1 - start) < T ? (int64_t)(n - 1 - start) : T;
-        nd_array *x = nd_empty(ND_INT64, 2, (int64_t[]){1, t});
-        nd_array *y = nd_empty(ND_INT64, 2, (int64_t[]){1, t});
-        if (!x || !y) {
-            nd_free(x);
-            nd_free(y);
-            break;
-        }
-        for (int64_t i = 0; i < t; i++) {
-            ((int64_t *)nd_data(x))[i] = ids[start + (size_t)i];
-            ((int64_t *)nd_data(y))[i] = ids[start + (size_t)i + 1];
-        }
-        ag_tensor *loss = gpt_loss(m.model, x, y, NULL);
-        nd_free(x);
-        nd_free(y);
-        if (!loss) {
-            fprintf(stderr, "shannon eval: %s\n", nd_last_error());
-            ag_no_grad_end();
-            ag_tape_reset();
-            goto done;
-        }
-        total += (double)*(const float *)nd_data(ag_value(loss)) * (double)t;
-        counted += t;
-        ag_tape_reset();
+    double loss = text_loss(m.model, ids, n, 32, false);
+    if (isnan(loss)) {
+        fprintf(stderr, "shannon eval: %s\n", nd_last_error());
+        goto done;
     }
-    ag_no_grad_end();
-    {
-        double loss = total / (double)counted;
-        printf("loss=%.4f ppl=%.4f tokens=%lld\n", loss, exp(loss), (long long)counted);
-        status = 0;
-    }
+    printf("loss=%.4f ppl=%.4f tokens=%zu\n", loss, exp(loss), n - 1);
+    status = 0;
 done:
     free(ids);
     free(text);

@@ -5,7 +5,10 @@
  *   each iteration: a batch of B random windows of T+1 tokens, forward,
  *   cross-entropy, backward, clip the gradient norm to 1, AdamW (weight
  *   decay on matrices only), learning rate from warmup + cosine decay
- *   every eval interval: estimate train/val loss, write a checkpoint
+ *   every eval interval: estimate train/val loss (20 random batches each,
+ *   as nanoGPT's CPU runs), write a checkpoint
+ *   at the end: train loss over 200 random batches, val loss over the whole
+ *   validation split, every token once (as `shannon eval`)
  *
  * A checkpoint is model.safetensors, optimizer_*.safetensors and
  * train_state.json (iteration and random-generator states), each written
@@ -29,8 +32,9 @@
 #define BETA2 0.99
 #define GRAD_CLIP 1.0
 #define EVAL_INTERVAL 250       /* default of --eval-interval */
-#define EVAL_BATCHES 20         /* during training */
-#define FINAL_EVAL_BATCHES 200  /* the figures printed at the end */
+#define EVAL_BATCHES 20         /* during training (nanoGPT's CPU eval_iters) */
+#define FINAL_TRAIN_BATCHES 200 /* the final train loss; the final val loss reads
+                                 * the whole validation split (text_loss) */
 
 typedef struct trainer {
     const char *out;
@@ -242,10 +246,11 @@ static int add_row(trainer *t, loss_row row)
 
 /* ---- setup ---------------------------------------------------------------------- */
 
-/* Splits text at 90% on a UTF-8 character boundary. */
+/* Splits text at floor(0.9 len), nanoGPT's data[:int(n * 0.9)], moved
+ * forward to a UTF-8 character boundary. */
 static size_t split_point(const char *text, size_t len)
 {
-    size_t at = len - len / 10;
+    size_t at = len / 10 * 9 + len % 10 * 9 / 10;
     while (at < len && ((unsigned char)text[at] & 0xc0) == 0x80)
         at++;
     return at;
@@ -503,8 +508,8 @@ int command_train(int argc, char **argv)
     }
     progress_finish(&bar);
     {
-        double train_loss = estimate_loss(&t, t.train_ids, t.ntrain, FINAL_EVAL_BATCHES, 1u << 30);
-        double val_loss = estimate_loss(&t, t.val_ids, t.nval, FINAL_EVAL_BATCHES, (1u << 30) + 1);
+        double train_loss = estimate_loss(&t, t.train_ids, t.ntrain, FINAL_TRAIN_BATCHES, 1u << 30);
+        double val_loss = text_loss(t.model, t.val_ids, t.nval, B, t.reference);
         double tps = train_seconds > 0 ? (double)(trained * B * T) / train_seconds : 0;
         printf("train_loss=%.4f val_loss=%.4f tokens_per_s=%.1f\n", train_loss, val_loss, tps);
         status = 0;

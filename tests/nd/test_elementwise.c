@@ -679,12 +679,20 @@ START_TEST(transposed_layouts)
     r = hold(nd_less(t, scalar(ND_FLOAT64, 2)));
     ck_assert(nd_is_f_contiguous(r));
     ck_assert_values(r, 1, 0, 1, 0, 0, 0);
-    /* A transposed operand with a C-contiguous one: the first operand's
-     * order wins where they disagree (nditer), and values are right. */
+    /* A transposed operand with a C-contiguous one: where the operands
+     * disagree, C order wins, whichever comes first (nditer; NumPy returns
+     * a C-contiguous a.T + b and b + a.T), and values are right. */
     nd_array *c = range(ND_FLOAT64, 2, SHAPE(3, 2));
     r = hold(nd_add(c, t));
     ck_assert(nd_is_c_contiguous(r));
     ck_assert_values(r, 0, 4, 3, 7, 6, 10);
+    r = hold(nd_subtract(t, c));
+    ck_assert(nd_is_c_contiguous(r) && !nd_is_f_contiguous(r));
+    ck_assert_values(r, 0, 2, -1, 1, -2, 0);
+    /* Two transposed operands agree: F order. */
+    nd_array *t2 = hold(nd_transpose(range(ND_FLOAT64, 2, SHAPE(2, 3)), NULL));
+    r = hold(nd_multiply(t, t2));
+    ck_assert(nd_is_f_contiguous(r) && !nd_is_c_contiguous(r));
     /* Writing into a transposed out. */
     nd_array *o = hold(nd_zeros(ND_FLOAT64, 2, SHAPE(2, 3)));
     ck_assert_int_eq(nd_add_out(c, c, hold(nd_transpose(o, NULL))), 0);
