@@ -51,6 +51,17 @@ grep -q '<svg' "$WORK/m/loss.svg" && pass || fail "loss.svg is not an SVG"
 # Not a terminal: plain progress lines, no carriage returns.
 grep -q "$(printf '\r')" "$WORK/train.err" && fail "progress used \\r without a terminal" || pass
 
+# The final val_loss is the whole validation text, every token once: what
+# `shannon eval` reports on the last 10% of the file (the first
+# floor(0.9 n) bytes train; the corpus is ASCII).
+n=$(wc -c < "$WORK/corpus.txt")
+cut=$((n / 10 * 9 + n % 10 * 9 / 10))
+tail -c +$((cut + 1)) "$WORK/corpus.txt" > "$WORK/val.txt"
+train_val=$(tail -n 1 "$WORK/train.out" | sed -n 's/.*val_loss=\([0-9.]*\).*/\1/p')
+eval_val=$("$SHANNON" eval --model "$WORK/m" --data "$WORK/val.txt" 2>/dev/null | sed -n 's/^loss=\([0-9.]*\).*/\1/p')
+awk -v a="$train_val" -v b="$eval_val" 'BEGIN { d = a - b; exit !(a != "" && b != "" && d < 2e-4 && d > -2e-4) }' \
+  && pass || fail "train's final val_loss $train_val is not eval's loss on the validation text $eval_val"
+
 # ---- resume continues bit-identically ------------------------------------------------
 # 20 iterations straight vs stopped after 10 (--stop-at, as an interrupted
 # run) and resumed: the same schedule, batches and losses.
