@@ -612,7 +612,7 @@ int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdims, nd_
         int64_t i;                                                                       \
         for (i = VF; i + VF <= n; i += VF) {                                             \
             memcpy(&v, x + i, sizeof v);                                                 \
-            __builtin_prefetch(x + i + 32 * VF);   /* 2 KB ahead: ~3% on long rows */                                         \
+            __builtin_prefetch(x + i + 32 * VF);   /* 2 KB ahead: ~3% */                     \
             current += VF;                                                               \
             better = BETTER(v, value);                                                   \
             value = (NAME##_values)(((NAME##_indices)v & better) |                        \

@@ -762,10 +762,11 @@ END_TEST
  * float32 and float64, and any number of threads. */
 START_TEST(sums_over_leading_axes_add_row_after_row)
 {
-    const int64_t shapes[][3] = {{4099, 37, 0}, {7, 3, 1000}, {5, 17, 0}, {2, 2, 4096}};
-    const int nlead[] = {1, 2, 1, 2};
+    /* The last shape is wide enough for 2 threads to split its columns. */
+    const int64_t shapes[][3] = {{4099, 37, 0}, {7, 3, 1000}, {5, 17, 0}, {2, 2, 4096}, {66, 8192, 0}};
+    const int nlead[] = {1, 2, 1, 2, 1};
     for (int dt = 0; dt < 2; dt++)
-        for (int c = 0; c < 4; c++) {
+        for (int c = 0; c < 5; c++) {
             int ndim = shapes[c][2] ? 3 : 2;
             nd_dtype dtype = dt ? ND_FLOAT64 : ND_FLOAT32;
             nd_rng *rng = nd_rng_new(11 + c);
