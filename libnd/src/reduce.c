@@ -645,6 +645,85 @@ int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdims, nd_
 #define GREATER(a, b) ((a) > (b))
 #define LESS(a, b) ((a) < (b))
 
+/* The AVX-512 pass for long contiguous float rows, in two steps per 16 KB
+ * chunk: the chunk's extreme with plain vmaxps/vminps on four accumulators
+ * (no index bookkeeping on the streaming path), then, once at the end, the
+ * first index equal to the best value inside the first chunk that reached
+ * it. That index is the answer: every earlier chunk's extreme is strictly
+ * worse. Signed zeros compare equal, as with NumPy's `>`.
+ *
+ * NaN: vmaxps(v, m) returns m when v is NaN, so the extremes never see one.
+ * A running sum does (NaN + anything = NaN); a NaN sum sends the chunk to a
+ * scan for its first NaN. An inf - inf in the sum is a false alarm: the scan
+ * finds nothing and the pass goes on.
+ *
+ * The empty asm keeps the four loaded vectors in registers. Without it GCC
+ * folds the loads into both the max and the add as memory operands, so each
+ * cache line is loaded twice while its miss is in flight, and the pass runs
+ * 30% slower than a plain streaming read (on Zen 5). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_ARG_EXTREME_AVX512 1
+#define ARG_CHUNK_BYTES 16384
+#define DEFINE_ARG_EXTREME_AVX512(NAME, T, VEC, SFX, LANES, EXTREME, BETTER)                  \
+    __attribute__((target("avx512f"))) static int64_t NAME(const T *x, int64_t n)              \
+    {                                                                                          \
+        const int64_t chunk = ARG_CHUNK_BYTES / sizeof(T);                                     \
+        T best = x[0];                                                                         \
+        int64_t best_chunk = 0;                                                                \
+        if (best != best)                                                                      \
+            return 0;                                                                          \
+        for (int64_t c = 0; c < n; c += chunk) {                                               \
+            const T *p = x + c;                                                                \
+            int64_t len = n - c < chunk ? n - c : chunk, i = 0;                                \
+            VEC m0 = _mm512_set1_##SFX(best), m1 = m0, m2 = m0, m3 = m0;                       \
+            VEC sum = _mm512_setzero_##SFX();                                                  \
+            for (; i + 4 * LANES <= len; i += 4 * LANES) {                                     \
+                VEC v0 = _mm512_loadu_##SFX(p + i), v1 = _mm512_loadu_##SFX(p + i + LANES);    \
+                VEC v2 = _mm512_loadu_##SFX(p + i + 2 * LANES);                                \
+                VEC v3 = _mm512_loadu_##SFX(p + i + 3 * LANES);                                \
+                __asm__("" : "+v"(v0), "+v"(v1), "+v"(v2), "+v"(v3));                         \
+                m0 = _mm512_##EXTREME##_##SFX(v0, m0);                                         \
+                m1 = _mm512_##EXTREME##_##SFX(v1, m1);                                         \
+                m2 = _mm512_##EXTREME##_##SFX(v2, m2);                                         \
+                m3 = _mm512_##EXTREME##_##SFX(v3, m3);                                         \
+                sum = _mm512_add_##SFX(sum, _mm512_add_##SFX(_mm512_add_##SFX(v0, v1),         \
+                                                             _mm512_add_##SFX(v2, v3)));       \
+            }                                                                                  \
+            m0 = _mm512_##EXTREME##_##SFX(_mm512_##EXTREME##_##SFX(m0, m1),                    \
+                                          _mm512_##EXTREME##_##SFX(m2, m3));                   \
+            T extreme = _mm512_reduce_##EXTREME##_##SFX(m0), total = _mm512_reduce_add_##SFX(sum); \
+            for (; i < len; i++) {                                                             \
+                total += p[i];                                                                 \
+                if (BETTER(p[i], extreme))                                                     \
+                    extreme = p[i];                                                            \
+            }                                                                                  \
+            if (total != total)                                                                \
+                for (int64_t j = 0; j < len; j++)                                              \
+                    if (p[j] != p[j])                                                          \
+                        return c + j;                                                          \
+            if (BETTER(extreme, best)) {                                                       \
+                best = extreme;                                                                \
+                best_chunk = c;                                                                \
+            }                                                                                  \
+        }                                                                                      \
+        VEC target = _mm512_set1_##SFX(best);                                                  \
+        int64_t i = best_chunk;                                                                \
+        for (; i + LANES <= n; i += LANES) {                                                   \
+            unsigned equal = _mm512_cmp_##SFX##_mask(_mm512_loadu_##SFX(x + i), target, _CMP_EQ_OQ); \
+            if (equal)                                                                         \
+                return i + __builtin_ctz(equal);                                               \
+        }                                                                                      \
+        while (x[i] != best)   /* best is an element at or after best_chunk */             \
+            i++;                                                                               \
+        return i;                                                                              \
+    }
+DEFINE_ARG_EXTREME_AVX512(argmax_avx512_float32, float, __m512, ps, 16, max, GREATER)
+DEFINE_ARG_EXTREME_AVX512(argmin_avx512_float32, float, __m512, ps, 16, min, LESS)
+DEFINE_ARG_EXTREME_AVX512(argmax_avx512_float64, double, __m512d, pd, 8, max, GREATER)
+DEFINE_ARG_EXTREME_AVX512(argmin_avx512_float64, double, __m512d, pd, 8, min, LESS)
+#endif
+
 #define DEFINE_ARG_PAIR(E, NAME, T, ...)                              \
     DEFINE_ARG_EXTREME(argmax_##NAME, T, GREATER)                     \
     DEFINE_ARG_EXTREME(argmin_##NAME, T, LESS)
@@ -662,16 +741,26 @@ DEFINE_ARG_PAIR(ND_UINT64, uint64, uint64_t)
 DEFINE_ARG_PAIR(ND_FLOAT32, scalar_float32, float)
 DEFINE_ARG_PAIR(ND_FLOAT64, scalar_float64, double)
 /* Index lanes of 32 bits limit a vector pass to 2^31 elements per row. */
+#ifdef HAVE_ARG_EXTREME_AVX512
+/* Long contiguous rows on a CPU with AVX-512 take the two-step pass above. */
+#define ARG_AVX512(EXTREME, NAME, T, p, n, step)                                               \
+    if (step == sizeof(T) && n >= 256 && __builtin_cpu_supports("avx512f"))                    \
+        return EXTREME##_avx512_##NAME((const T *)p, n);
+#else
+#define ARG_AVX512(EXTREME, NAME, T, p, n, step)
+#endif
 #define ARG_VECTOR_PAIR(NAME, T, IT, VF)                                                     \
     /* argmax_NAME and argmin_NAME: the vector pass where it applies. */                    \
     DEFINE_ARG_EXTREME_VECTOR(argmax_vector_##NAME, T, IT, VF, GREATER, argmax_scalar_##NAME) \
     DEFINE_ARG_EXTREME_VECTOR(argmin_vector_##NAME, T, IT, VF, LESS, argmin_scalar_##NAME)    \
     static int64_t argmax_##NAME(const char *p, int64_t n, int64_t step)                     \
     {                                                                                        \
+        ARG_AVX512(argmax, NAME, T, p, n, step)                                              \
         return n <= INT32_MAX ? argmax_vector_##NAME(p, n, step) : argmax_scalar_##NAME(p, n, step); \
     }                                                                                        \
     static int64_t argmin_##NAME(const char *p, int64_t n, int64_t step)                     \
     {                                                                                        \
+        ARG_AVX512(argmin, NAME, T, p, n, step)                                              \
         return n <= INT32_MAX ? argmin_vector_##NAME(p, n, step) : argmin_scalar_##NAME(p, n, step); \
     }
 ARG_VECTOR_PAIR(float32, float, int32_t, 16)

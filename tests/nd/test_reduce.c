@@ -465,6 +465,111 @@ START_TEST(nan_in_max_min)
 }
 END_TEST
 
+/* The first NaN, else the first strict extreme: NumPy's argmax/argmin. */
+static int64_t reference_arg_extreme(const nd_array *x, bool is_max)
+{
+    int64_t n = nd_size(x), best_index = 0;
+    double best = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double v;
+        ck_assert_int_eq(nd_get(x, &i, &v), 0);
+        if (isnan(v))
+            return i;
+        if (i == 0 || (is_max ? v > best : v < best)) {
+            best = v;
+            best_index = i;
+        }
+    }
+    return best_index;
+}
+
+/* Long contiguous float rows take a chunked pass (16 KB chunks: 4096
+ * float32 or 2048 float64) that finds each chunk's extreme and then the
+ * first index of the best one; NaN is caught by a running sum. These rows
+ * put extremes, ties, NaN, infinities and signed zeros on both sides of
+ * chunk boundaries and in the tail, and check against a plain scan. */
+START_TEST(long_rows_find_the_first_extreme)
+{
+    const int64_t lengths[] = {256, 300, 2048, 2049, 4096, 4100, 9000, 20000};
+    for (int dt = 0; dt < 2; dt++)
+        for (int l = 0; l < 8; l++) {
+            nd_dtype dtype = dt ? ND_FLOAT64 : ND_FLOAT32;
+            int64_t n = lengths[l], chunk = dt ? 2048 : 4096;
+            for (int scenario = 0; scenario < 9; scenario++) {
+                nd_rng *rng = nd_rng_new(100 * l + scenario);
+                nd_array *x = hold(nd_rng_standard_normal(rng, dtype, 1, &n));
+                nd_rng_free(rng);
+                int64_t late = n - 1 - n / 7, early = n / 5;
+                switch (scenario) {
+                case 1:   /* the extremes in a late chunk, tied further on */
+                    nd_set(x, &late, 99), nd_set(x, &(int64_t){n - 1}, 99);
+                    nd_set(x, &(int64_t){late - 1}, -99), nd_set(x, &(int64_t){n - 2}, -99);
+                    break;
+                case 2:   /* ties in the first chunk and a later one */
+                    nd_set(x, &early, 50), nd_set(x, &(int64_t){early + chunk}, 50);
+                    nd_set(x, &(int64_t){early + 1}, -50);
+                    nd_set(x, &(int64_t){(early + 1 + chunk) % n}, -50);
+                    break;
+                case 3:   /* a NaN after the extremes, in a later chunk */
+                    nd_set(x, &early, 99), nd_set(x, &(int64_t){early + 1}, -99);
+                    nd_set(x, &late, NAN);
+                    break;
+                case 4:   /* a NaN as the very last element (the scalar tail) */
+                    nd_set(x, &(int64_t){n - 1}, NAN);
+                    break;
+                case 5:   /* inf + -inf in the running sum: a false alarm */
+                    nd_set(x, &early, INFINITY), nd_set(x, &(int64_t){early + 1}, -INFINITY);
+                    nd_set(x, &late, INFINITY), nd_set(x, &(int64_t){n - 1}, -INFINITY);
+                    break;
+                case 6:   /* signed zeros compare equal: the first zero wins */
+                    for (int64_t i = 0; i < n; i++) {
+                        double v;
+                        nd_get(x, &i, &v);
+                        nd_set(x, &i, -fabs(v) - 1);
+                    }
+                    nd_set(x, &early, -0.0), nd_set(x, &late, 0.0);
+                    break;
+                case 7:   /* every element equal */
+                    for (int64_t i = 0; i < n; i++)
+                        nd_set(x, &i, 3);
+                    break;
+                case 8:   /* the extremes at index 0 only */
+                    nd_set(x, &(int64_t){0}, 1e30);
+                    break;
+                }
+                for (int is_max = 0; is_max < 2; is_max++) {
+                    nd_array *r = hold((is_max ? nd_argmax : nd_argmin)(x, 0));
+                    int64_t got = int64_at(r, NULL), want = reference_arg_extreme(x, is_max);
+                    ck_assert_msg(got == want, "%s n=%lld dtype %d scenario %d: %lld, want %lld",
+                                  is_max ? "argmax" : "argmin", (long long)n, dtype, scenario,
+                                  (long long)got, (long long)want);
+                }
+                release_all();
+            }
+        }
+    /* Rows of a matrix, split across threads, and a reversed (strided) view. */
+    nd_rng *rng = nd_rng_new(7);
+    nd_array *m = hold(nd_rng_standard_normal(rng, ND_FLOAT32, 2, SHAPE(64, 5000)));
+    nd_rng_free(rng);
+    ck_assert_int_eq(nd_set(m, SHAPE(10, 4500), NAN), 0);
+    for (int threads = 1; threads <= 2; threads++) {
+        ck_assert_int_eq(nd_set_num_threads(threads), 0);
+        nd_array *r = hold(nd_argmax(m, 1));
+        for (int64_t row = 0; row < 64; row++) {
+            nd_array *one_row = nd_slice(m, 0, row, row + 1, 1);
+            nd_array *line = nd_reshape(one_row, 1, SHAPE(5000));
+            ck_assert_int_eq(int64_at(r, &row), reference_arg_extreme(line, true));
+            nd_free(line);
+            nd_free(one_row);
+        }
+    }
+    nd_array *reversed = hold(nd_reshape(hold(nd_slice(m, 0, 3, 4, 1)), 1, SHAPE(5000)));
+    reversed = hold(nd_slice(reversed, 0, ND_NONE, ND_NONE, -1));
+    ck_assert_int_eq(int64_at(hold(nd_argmin(reversed, 0)), NULL), reference_arg_extreme(reversed, false));
+    ck_assert_int_eq(nd_set_num_threads(0), 0);
+}
+END_TEST
+
 START_TEST(nan_in_sums_and_moments)
 {
     nd_array *a = VEC(ND_FLOAT64, 1, NAN, 3);
@@ -854,7 +959,8 @@ Suite *test_suite(void)
         {"dtypes", {result_dtypes, integer_sums_wrap, float16_sums_accumulate_in_float32,
                     integer_extremes}},
         {"axes_values", {any_all_over_axes, middle_and_outer_axes}},
-        {"nan", {nan_in_max_min, nan_in_sums_and_moments, logsumexp_at_infinities}},
+        {"nan", {nan_in_max_min, nan_in_sums_and_moments, logsumexp_at_infinities,
+                 long_rows_find_the_first_extreme}},
         {"moments", {var_std_ddof, strided_inputs}},
         {"cumulative", {cumulative_along_each_axis, cumulative_float16_rounds_each_step}},
         {"sum_out", {sum_out_values_and_casts, sum_out_errors}},
