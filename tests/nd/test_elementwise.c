@@ -700,6 +700,51 @@ START_TEST(transposed_layouts)
 }
 END_TEST
 
+/* Element (i, j) of a 2-D array as a double. */
+static double at2(const nd_array *a, int64_t i, int64_t j)
+{
+    double v;
+    ck_assert_int_eq(nd_get(a, (const int64_t[]){i, j}, &v), 0);
+    return v;
+}
+
+/* With an operand read across the grain and both axes >= 32, the engine
+ * walks 16-row tiles and prefetches the next tile. Ragged edges (rows not a
+ * multiple of 16, columns not of 512), rows and columns reversed, a
+ * broadcast row and a transposed output, element by element. */
+START_TEST(tiled_walks_cover_every_element)
+{
+    const int64_t shapes[][2] = {{33, 40}, {70, 1100}, {517, 35}};
+    for (int s = 0; s < 3; s++)
+        for (int dt = 0; dt < 2; dt++) {
+            int64_t R = shapes[s][0], C = shapes[s][1];
+            nd_dtype dtype = dt ? ND_FLOAT64 : ND_FLOAT32;
+            nd_array *a = range(dtype, 2, SHAPE(C, R));
+            nd_array *at = hold(nd_transpose(a, NULL));   /* (R, C), read across */
+            nd_array *b = hold(nd_multiply(range(dtype, 2, SHAPE(R, C)), scalar(dtype, 3)));
+            nd_array *row = range(dtype, 1, SHAPE(C));
+            nd_array *rows_reversed = hold(nd_slice(at, 0, ND_NONE, ND_NONE, -1));
+            nd_array *cols_reversed = hold(nd_slice(at, 1, ND_NONE, ND_NONE, -1));
+            nd_array *sum = hold(nd_add(at, b));
+            nd_array *difference = hold(nd_subtract(rows_reversed, b));
+            nd_array *product = hold(nd_multiply(cols_reversed, row));
+            nd_array *o = hold(nd_zeros(dtype, 2, SHAPE(C, R)));
+            ck_assert_int_eq(nd_add_out(b, at, hold(nd_transpose(o, NULL))), 0);
+            for (int64_t i = 0; i < R; i++)
+                for (int64_t j = 0; j < C; j++) {
+                    double x = at2(a, j, i), y = at2(b, i, j);
+                    ck_assert_msg(at2(sum, i, j) == x + y, "sum (%lld, %lld) of %lldx%lld",
+                                  (long long)i, (long long)j, (long long)R, (long long)C);
+                    ck_assert(at2(difference, i, j) == at2(a, j, R - 1 - i) - y);
+                    double p = at2(a, C - 1 - j, i) * (double)j;   /* rounded as the dtype */
+                    ck_assert(at2(product, i, j) == (dt ? p : (double)(float)p));
+                    ck_assert(at2(o, j, i) == y + x);
+                }
+            release_all();
+        }
+}
+END_TEST
+
 /* ---- NaN ----------------------------------------------------------------------------------------- */
 
 START_TEST(nan_maximum_minimum)
@@ -1318,7 +1363,7 @@ Suite *test_suite(void)
                     scalar_values, mixed_dtypes, float16_rounds_once, bfloat16_rounds_once,
                     bfloat16_times_a_float_scalar_stays_bfloat16}},
         {"shapes", {zero_d_operands, empty_operands, size_one_broadcasting, negative_strides,
-                    transposed_layouts, threads_give_identical_results,
+                    transposed_layouts, tiled_walks_cover_every_element, threads_give_identical_results,
                     parallel_for_covers_the_range_once}},
         {"nan", {nan_maximum_minimum, nan_sign_and_predicates, nan_comparisons}},
         {"integers", {integer_overflow_wraps, integer_division_by_zero, integer_division_signs,
