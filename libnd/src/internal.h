@@ -144,6 +144,16 @@ void nd_assign_same_shape(nd_array *dst, const nd_array *src);
 
 /* nd_parallel_for (public, nd.h) is the pool's one entry point. */
 
+/* ---- float32 matrix product on AVX-512 (sgemm_avx512.c) ------------------- */
+
+/* Whether this CPU runs nd_sgemm_avx512 (AVX-512F). */
+bool nd_sgemm_avx512_supported(void);
+/* C = A @ B: A m x k and B k x n read through element strides (any sign),
+ * C m x n with row stride ldc and unit column stride, not overlapping A or
+ * B; m, n, k > 0. Splits across the thread pool. 0, or ND_ERR_MEMORY. */
+int nd_sgemm_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t a_rs, int64_t a_cs,
+                    const float *b, int64_t b_rs, int64_t b_cs, float *c, int64_t ldc);
+
 /* ---- the elementwise engine (ufunc.c) ------------------------------------- */
 
 /* NumPy's inner loop: dims[0] elements; args[i] points at operand i's first

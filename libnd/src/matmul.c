@@ -9,7 +9,10 @@
  * it) and calls gemm_dispatch() once per remaining matrix. gemm_dispatch()
  * is the one place that chooses a kernel for a dtype:
  *
- *   float32, float64   OpenBLAS: cblas_?gemm, cblas_?gemv when C is a vector
+ *   float32            libnd's AVX-512 kernel (sgemm_avx512.c) where the CPU
+ *                      has AVX-512F, else OpenBLAS; cblas_sgemv when C is a
+ *                      vector
+ *   float64            OpenBLAS: cblas_dgemm, cblas_dgemv when C is a vector
  *   float16, bfloat16  widen to float32, sgemm, round once (as NumPy does)
  *   ints, bool         typed loops here: wrap-around ints, or-of-ands bool
  *
@@ -313,7 +316,16 @@ static int blas_gemm(nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
         blas_operand(dt, &b, SLOT_B, s, &tb, &ldb) < 0)
         return ND_ERR_MEMORY;
     int m = (int)c.rows, n = (int)c.cols, k = (int)a.cols;
-    if (dt == ND_FLOAT32)
+    if (dt == ND_FLOAT32 && nd_sgemm_avx512_supported()) {
+        /* (ta, lda) back to element strides: a NoTrans operand is
+         * row-major with row stride lda, a Trans one column-major. */
+        int status = nd_sgemm_avx512(m, n, k, (const float *)a.data, ta == CblasNoTrans ? lda : 1,
+                                     ta == CblasNoTrans ? 1 : lda, (const float *)b.data,
+                                     tb == CblasNoTrans ? ldb : 1, tb == CblasNoTrans ? 1 : ldb,
+                                     (float *)target.data, ldc);
+        if (status < 0)
+            return status;
+    } else if (dt == ND_FLOAT32)
         cblas_sgemm(CblasRowMajor, ta, tb, m, n, k, 1.0f, (const float *)a.data, (int)lda,
                     (const float *)b.data, (int)ldb, 0.0f, (float *)target.data, (int)ldc);
     else

@@ -7,6 +7,7 @@
  * the small integers used; a tolerance for the random-like float cases). */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "test_util.h"
 
@@ -424,6 +425,74 @@ START_TEST(matmul_large_against_naive)
 }
 END_TEST
 
+/* A 2-D array's elements in C order as doubles (malloc'ed). */
+static double *values_of(const nd_array *a)
+{
+    const int64_t *shape = nd_shape(a);
+    double *v = malloc((size_t)(shape[0] * shape[1]) * sizeof(double));
+    for (int64_t i = 0; i < shape[0]; i++)
+        for (int64_t j = 0; j < shape[1]; j++)
+            v[i * shape[1] + j] = get(a, (int64_t[]){i, j});
+    return v;
+}
+
+/* float32 products on the AVX-512 kernel where the CPU has one (OpenBLAS
+ * elsewhere): shapes on both sides of its blocks (12 rows, 32 columns, 384
+ * deep, 480-column B blocks), operands in C order and transposed, exact
+ * for small integers whatever the order of the sums; and random values
+ * bit-identical at 1 and 2 threads. */
+START_TEST(matmul_float32_across_kernel_blocks)
+{
+    const int64_t shapes[][3] = {{12, 384, 32}, {13, 385, 33}, {25, 7, 481}, {37, 800, 500},
+                                 {2, 3, 2}, {100, 1, 64}};
+    for (int s = 0; s < 6; s++) {
+        int64_t m = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
+        nd_array *a = ramp(ND_FLOAT32, 2, SHAPE(m, k), 31, 15);
+        nd_array *at_base = ramp(ND_FLOAT32, 2, SHAPE(k, m), 29, 14);
+        nd_array *at = transpose2(at_base);
+        nd_array *b = ramp(ND_FLOAT32, 2, SHAPE(k, n), 23, 11);
+        nd_array *bt_base = ramp(ND_FLOAT32, 2, SHAPE(n, k), 19, 9);
+        nd_array *bt = transpose2(bt_base);
+        const nd_array *lefts[] = {a, at}, *rights[] = {b, bt};
+        for (int l = 0; l < 2; l++)
+            for (int r = 0; r < 2; r++) {
+                double *x = values_of(lefts[l]), *y = values_of(rights[r]);
+                nd_array *c = nd_matmul(lefts[l], rights[r]);
+                ck_assert_ptr_nonnull(c);
+                const float *got = nd_data(c);
+                for (int64_t i = 0; i < m; i++)
+                    for (int64_t j = 0; j < n; j++) {
+                        double want = 0;
+                        for (int64_t p = 0; p < k; p++)
+                            want += x[i * k + p] * y[p * n + j];
+                        if (got[i * n + j] != want)
+                            ck_abort_msg("%lldx%lldx%lld layout %d%d: c[%lld,%lld] = %g, expected %g",
+                                         (long long)m, (long long)k, (long long)n, l, r,
+                                         (long long)i, (long long)j, got[i * n + j], want);
+                    }
+                free(x), free(y), nd_free(c);
+            }
+        nd_free(a), nd_free(at_base), nd_free(at), nd_free(b), nd_free(bt_base), nd_free(bt);
+    }
+    nd_rng *rng = nd_rng_new(5);
+    nd_array *x = nd_rng_standard_normal(rng, ND_FLOAT32, 2, SHAPE(300, 700));
+    nd_array *y = nd_rng_standard_normal(rng, ND_FLOAT32, 2, SHAPE(700, 530));
+    nd_rng_free(rng);
+    nd_array *c[2];
+    for (int t = 0; t < 2; t++) {
+        ck_assert_int_eq(nd_set_num_threads(t + 1), 0);
+        c[t] = nd_matmul(x, y);
+        ck_assert_ptr_nonnull(c[t]);
+    }
+    ck_assert_int_eq(nd_set_num_threads(0), 0);
+    ck_assert_int_eq(memcmp(nd_data(c[0]), nd_data(c[1]), 300 * 530 * sizeof(float)), 0);
+    nd_array *x_rows = nd_slice(x, 0, 290, 300, 1), *c_rows = nd_slice(c[0], 0, 290, 300, 1);
+    assert_product(x_rows, y, c_rows, 1e-6);   /* the last rows: a partial 12-row panel */
+    nd_free(x_rows), nd_free(c_rows);
+    nd_free(x), nd_free(y), nd_free(c[0]), nd_free(c[1]);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 /* dot, vdot, inner, outer, tensordot                                       */
 /* ------------------------------------------------------------------------ */
@@ -551,6 +620,7 @@ Suite *test_suite(void)
     tcase_add_test(tc, matmul_errors);
     tcase_add_test(tc, matmul_out_cases);
     tcase_add_test(tc, matmul_large_against_naive);
+    tcase_add_test(tc, matmul_float32_across_kernel_blocks);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("dot family");
