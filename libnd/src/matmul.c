@@ -457,6 +457,40 @@ static void fold(batch *p)
     }
 }
 
+/* Item i of the batch (C order over the batch axes): its three matrices. */
+static void batch_item(const batch *p, int64_t i, matrix *a, matrix *b, matrix *c)
+{
+    *a = p->a, *b = p->b, *c = p->c;
+    for (int d = p->ndim - 1; d >= 0; d--) {
+        int64_t at = i % p->shape[d];
+        i /= p->shape[d];
+        a->data += at * p->a_step[d];
+        b->data += at * p->b_step[d];
+        c->data += at * p->c_step[d];
+    }
+}
+
+typedef struct batch_task {
+    const batch *p;
+    int status;   /* the first error of any piece */
+} batch_task;
+
+static void run_batch_items(void *ctx, int64_t begin, int64_t end)
+{
+    batch_task *t = ctx;
+    scratch s = {0};
+    for (int64_t i = begin; i < end; i++) {
+        matrix a, b, c;
+        batch_item(t->p, i, &a, &b, &c);
+        int status = gemm_dispatch(t->p->dtype, a, b, c, &s);
+        if (status < 0) {
+            __atomic_store_n(&t->status, status, __ATOMIC_RELAXED);
+            break;
+        }
+    }
+    scratch_release(&s);
+}
+
 static int run_batch(batch *p)
 {
     if (p->c.rows == 0 || p->c.cols == 0)
@@ -466,33 +500,24 @@ static int run_batch(batch *p)
             return 0;
     coalesce(p);
     fold(p);
-
-    scratch s = {0};
-    int status = 0;
-    int64_t index[MAX_BATCH] = {0};
-    matrix a = p->a, b = p->b, c = p->c;
-    for (;;) {
-        status = gemm_dispatch(p->dtype, a, b, c, &s);
-        if (status < 0)
-            break;
-        /* Advance the batch index like an odometer. */
-        int d = p->ndim - 1;
-        for (; d >= 0; d--) {
-            a.data += p->a_step[d];
-            b.data += p->b_step[d];
-            c.data += p->c_step[d];
-            if (++index[d] < p->shape[d])
-                break;
-            a.data -= p->a_step[d] * p->shape[d];
-            b.data -= p->b_step[d] * p->shape[d];
-            c.data -= p->c_step[d] * p->shape[d];
-            index[d] = 0;
-        }
-        if (d < 0)
-            break;
+    int64_t count = 1;
+    for (int d = 0; d < p->ndim; d++)
+        count *= p->shape[d];
+    batch_task task = {p, 0};
+    /* A batch of small float32 products (attention's per-head matmuls) is
+     * split across the pool a whole product per piece: each is too small
+     * to split itself. Only libnd's own kernel runs inside the pool;
+     * OpenBLAS never does (see threads.c). */
+    bool split = p->dtype == ND_FLOAT32 && nd_sgemm_avx512_supported() && count > 1 &&
+                 p->c.rows * p->c.cols * p->a.cols < ((int64_t)1 << 24);
+    if (split) {
+        nd_parallel_for(count, 1, run_batch_items, &task);
+        if (task.status < 0)   /* raised on a worker thread: say it here */
+            nd_set_error(task.status, "Unable to allocate memory for a matrix product");
+    } else {
+        run_batch_items(&task, 0, count);
     }
-    scratch_release(&s);
-    return status;
+    return task.status;
 }
 
 /* ---- evaluation: dtypes, outputs, overlap ------------------------------------ */

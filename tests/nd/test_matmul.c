@@ -490,6 +490,28 @@ START_TEST(matmul_float32_across_kernel_blocks)
     assert_product(x_rows, y, c_rows, 1e-6);   /* the last rows: a partial 12-row panel */
     nd_free(x_rows), nd_free(c_rows);
     nd_free(x), nd_free(y), nd_free(c[0]), nd_free(c[1]);
+    /* A batch of small products, split a product per thread: the same bits
+     * at 1 and 2 threads, and each item equal to its own 2-D product. */
+    rng = nd_rng_new(6);
+    x = nd_rng_standard_normal(rng, ND_FLOAT32, 3, SHAPE(9, 30, 40));
+    y = nd_rng_standard_normal(rng, ND_FLOAT32, 3, SHAPE(9, 40, 50));
+    nd_rng_free(rng);
+    for (int t = 0; t < 2; t++) {
+        ck_assert_int_eq(nd_set_num_threads(t + 1), 0);
+        c[t] = nd_matmul(x, y);
+        ck_assert_ptr_nonnull(c[t]);
+    }
+    ck_assert_int_eq(nd_set_num_threads(0), 0);
+    ck_assert_int_eq(memcmp(nd_data(c[0]), nd_data(c[1]), 9 * 30 * 50 * sizeof(float)), 0);
+    for (int64_t item = 0; item < 9; item++) {
+        nd_array *xi_3d = nd_slice(x, 0, item, item + 1, 1), *yi_3d = nd_slice(y, 0, item, item + 1, 1);
+        nd_array *xi = nd_reshape(xi_3d, 2, SHAPE(30, 40)), *yi = nd_reshape(yi_3d, 2, SHAPE(40, 50));
+        nd_array *ci = nd_matmul(xi, yi);
+        ck_assert_int_eq(memcmp(nd_data(ci), (const float *)nd_data(c[1]) + item * 30 * 50,
+                                30 * 50 * sizeof(float)), 0);
+        nd_free(xi_3d), nd_free(yi_3d), nd_free(xi), nd_free(yi), nd_free(ci);
+    }
+    nd_free(x), nd_free(y), nd_free(c[0]), nd_free(c[1]);
 }
 END_TEST
 
