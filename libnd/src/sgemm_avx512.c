@@ -73,10 +73,21 @@ AVX512 static void micro_kernel(int64_t kc, const float *restrict a, const float
 }
 
 /* B[0:kc, 0:nc] (strides rs, cs) -> micro-panels of NR columns, each kc x NR
- * row-major, the last one zero-padded. */
-static void pack_b(const float *b, int64_t rs, int64_t cs, int64_t kc, int64_t nc, float *out)
+ * row-major, the last one zero-padded. Micro-panels [begin, end) here: the
+ * packing is split across the pool too (a 384 x 480 block is 0.7 MB). */
+typedef struct pack_task {
+    const float *b;
+    int64_t rs, cs, kc, nc;
+    float *out;
+} pack_task;
+
+static void pack_b(void *ctx, int64_t begin, int64_t end)
 {
-    for (int64_t j0 = 0; j0 < nc; j0 += NR) {
+    const pack_task *t = ctx;
+    const float *b = t->b;
+    int64_t rs = t->rs, cs = t->cs, kc = t->kc, nc = t->nc;
+    float *out = t->out + begin * kc * NR;
+    for (int64_t j0 = begin * NR; j0 < end * NR; j0 += NR) {
         int64_t width = nc - j0 < NR ? nc - j0 : NR;
         for (int64_t k = 0; k < kc; k++, out += NR) {
             const float *row = b + k * rs + j0 * cs;
@@ -142,7 +153,8 @@ int nd_sgemm_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t a_r
         int64_t nc = n - jc < NC ? n - jc : NC;
         for (int64_t pc = 0; pc < k; pc += KC) {
             int64_t kc = k - pc < KC ? k - pc : KC;
-            pack_b(b + pc * b_rs + jc * b_cs, b_rs, b_cs, kc, nc, b_packed);
+            pack_task pack = {b + pc * b_rs + jc * b_cs, b_rs, b_cs, kc, nc, b_packed};
+            nd_parallel_for((nc + NR - 1) / NR, ((int64_t)1 << 16) / (kc * NR) + 1, pack_b, &pack);
             block_task task = {a + pc * a_cs, a_rs, a_cs, b_packed, c + jc, ldc, m, nc, kc, pc > 0};
             /* A thread's share is worth waking it for from ~2^20
              * multiply-adds (about 10 us) on. */

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "held_arrays.h"
 
@@ -1349,6 +1350,55 @@ START_TEST(parallel_for_covers_the_range_once)
 }
 END_TEST
 
+/* Adds 1 to every counter of its range (each index is one piece's alone). */
+static void count_piece(void *ctx, int64_t begin, int64_t end)
+{
+    int *counts = ctx;
+    for (int64_t i = begin; i < end; i++)
+        counts[i]++;
+}
+
+typedef struct job_stream {
+    int calls, failures;
+} job_stream;
+
+/* Many small jobs back to back, the way a training step issues them: the
+ * workers are caught spinning, sleeping, or between the two. */
+static void *run_job_stream(void *arg)
+{
+    job_stream *stream = arg;
+    int counts[257];
+    for (int call = 0; call < stream->calls; call++) {
+        int64_t n = 1 + call % 257;
+        memset(counts, 0, sizeof counts);
+        nd_parallel_for(n, 1 + call % 5, count_piece, counts);
+        for (int64_t i = 0; i < n; i++)
+            stream->failures += counts[i] != 1;
+        if (call % 500 == 499)
+            usleep(300);   /* longer than the workers spin: they sleep */
+    }
+    return NULL;
+}
+
+/* Job after job, from one user thread and then from two at once (the second
+ * runs its jobs serially while the first owns the pool): every index of
+ * every job is run exactly once. */
+START_TEST(parallel_for_back_to_back_jobs)
+{
+    ck_assert_int_eq(nd_set_num_threads(2), 0);
+    job_stream one = {5000, 0};
+    run_job_stream(&one);
+    ck_assert_int_eq(one.failures, 0);
+    job_stream streams[2] = {{3000, 0}, {3000, 0}};
+    pthread_t other;
+    ck_assert_int_eq(pthread_create(&other, NULL, run_job_stream, &streams[1]), 0);
+    run_job_stream(&streams[0]);
+    pthread_join(other, NULL);
+    ck_assert_int_eq(streams[0].failures + streams[1].failures, 0);
+    ck_assert_int_eq(nd_set_num_threads(0), 0);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
     Suite *s = suite_create("elementwise");
@@ -1364,7 +1414,7 @@ Suite *test_suite(void)
                     bfloat16_times_a_float_scalar_stays_bfloat16}},
         {"shapes", {zero_d_operands, empty_operands, size_one_broadcasting, negative_strides,
                     transposed_layouts, tiled_walks_cover_every_element, threads_give_identical_results,
-                    parallel_for_covers_the_range_once}},
+                    parallel_for_covers_the_range_once, parallel_for_back_to_back_jobs}},
         {"nan", {nan_maximum_minimum, nan_sign_and_predicates, nan_comparisons}},
         {"integers", {integer_overflow_wraps, integer_division_by_zero, integer_division_signs,
                       float_division_by_zero, shifts_past_the_width, integer_power,
