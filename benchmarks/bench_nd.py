@@ -67,6 +67,14 @@ def checked(h):
     return h
 
 
+# Both sides share one process, so each would run against the other's idle
+# threads: OpenBLAS's workers spin (sched_yield) for about 2^28 cycles after
+# every call NumPy makes into it, libnd's for 0.1 ms. Each side is timed
+# after a pause long enough for the other's threads to be asleep, as they
+# would be in a program that uses only one of the two.
+SETTLE = 0.3
+
+
 def best_time(fn, repeat):
     fn()   # warm up (page faults, thread start)
     best = float('inf')
@@ -176,7 +184,9 @@ for name, np_fn, nd_fn, repeat in ROWS:
     times = []
     for threads in (1, 2):
         set_threads(threads)   # libnd's pool and the shared OpenBLAS
+        time.sleep(SETTLE)
         t_np = best_time(np_fn, repeat)
+        time.sleep(SETTLE)
         t_nd = best_time(nd_fn, repeat)
         times += [t_np, t_nd]
     print('%-40s %8.3fms %8.3fms %6.2fx %8.3fms %8.3fms %6.2fx' % (

@@ -22,6 +22,7 @@
  * thread that shares the core (OpenBLAS's workers spin the same way after
  * each BLAS call) still gets to run. `generation` and `pending` are read
  * without the lock while spinning, so every access to them is atomic. */
+#define _GNU_SOURCE   /* sched_getcpu, sched_setaffinity */
 #include "internal.h"
 
 #include <cblas.h>
@@ -46,6 +47,7 @@ static struct {
     void *ctx;
     int64_t n;
     int pieces;                   /* threads taking part in the current job */
+    int caller_cpu;               /* where the caller of the current job runs */
     pthread_t workers[MAX_THREADS];
 } pool = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -89,6 +91,27 @@ static void spin_until(bool (*done)(uint64_t), uint64_t arg)
 static bool generation_moved(uint64_t seen) { return load_generation() != seen; }
 static bool nothing_pending(uint64_t unused) { return (void)unused, load_pending() == 0; }
 
+/* Moves the calling thread off `cpu` where its affinity allows another:
+ * narrowing the mask migrates it at once, and the mask is then restored.
+ * Needed because spinning threads are never idle: a worker that ends up on
+ * its caller's CPU would take turns with it for the whole run (the
+ * scheduler does not move a thread that ran a moment ago), and a 2-thread
+ * job would take as long as a 1-thread one. */
+static void move_off_cpu(int cpu)
+{
+#ifdef __linux__
+    cpu_set_t allowed, others;
+    if (cpu < 0 || sched_getaffinity(0, sizeof allowed, &allowed) != 0)
+        return;
+    others = allowed;
+    CPU_CLR(cpu, &others);
+    if (CPU_COUNT(&others) > 0 && sched_setaffinity(0, sizeof others, &others) == 0)
+        sched_setaffinity(0, sizeof allowed, &allowed);
+#else
+    (void)cpu;
+#endif
+}
+
 static void *worker_main(void *arg)
 {
     int id = (int)(intptr_t)arg;   /* 1..nworkers; the caller is piece 0 */
@@ -108,7 +131,10 @@ static void *worker_main(void *arg)
         void *ctx = pool.ctx;
         int64_t begin, end;
         piece_range(pool.n, pool.pieces, id, &begin, &end);
+        int caller_cpu = pool.caller_cpu;
         pthread_mutex_unlock(&pool.lock);
+        if (sched_getcpu() == caller_cpu)
+            move_off_cpu(caller_cpu);
         if (begin < end)
             fn(ctx, begin, end);
         pthread_mutex_lock(&pool.lock);
@@ -185,6 +211,7 @@ void nd_parallel_for(int64_t n, int64_t min_per_thread, nd_task_fn fn, void *ctx
     pool.ctx = ctx;
     pool.n = n;
     pool.pieces = threads;
+    pool.caller_cpu = sched_getcpu();
     __atomic_store_n(&pool.pending, threads - 1, __ATOMIC_RELEASE);
     __atomic_add_fetch(&pool.generation, 1, __ATOMIC_ACQ_REL);
     pthread_cond_broadcast(&pool.work_ready);
