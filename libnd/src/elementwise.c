@@ -193,6 +193,50 @@ static inline double reduce_add_double(double acc, const char *p, int64_t s, int
         return acc;                                                                   \
     }
 
+/* NaN-propagating max/min of a run (numpy.maximum/minimum.reduce). The
+ * NaN-aware COMBINE does not vectorize, so contiguous runs take 16 lanes of
+ * plain compare-and-select (a NaN never wins it) and note NaN apart, in
+ * integer lanes of T's width; a run that holds a NaN is reduced again by
+ * the scalar COMBINE, which returns its first NaN as NumPy does. Ties keep
+ * the earlier value, as COMBINE does. */
+#define DEFINE_EXTREME_REDUCE(NAME, T, IT, BETTER, COMBINE)                               \
+    ND_VECTORIZE static T NAME(T acc, const char *p, int64_t s, int64_t n)                 \
+    {                                                                                     \
+        if (s == sizeof(T) && n >= 16 && acc == acc) {                                    \
+            const T *x = (const T *)p;                                                    \
+            T lane[16];                                                                   \
+            IT nan[16];                                                                   \
+            for (int k = 0; k < 16; k++) {                                                \
+                lane[k] = x[k];                                                           \
+                nan[k] = x[k] != x[k];                                                    \
+            }                                                                             \
+            int64_t i;                                                                    \
+            for (i = 16; i + 16 <= n; i += 16)                                            \
+                for (int k = 0; k < 16; k++) {                                            \
+                    T b = x[i + k];                                                       \
+                    lane[k] = BETTER(b, lane[k]) ? b : lane[k];                           \
+                    nan[k] |= b != b;                                                     \
+                }                                                                         \
+            IT any_nan = 0;                                                               \
+            for (int k = 0; k < 16; k++)                                                  \
+                any_nan |= nan[k];                                                        \
+            for (int64_t j = i; j < n; j++)                                               \
+                any_nan |= x[j] != x[j];                                                  \
+            if (!any_nan) {                                                               \
+                for (int k = 0; k < 16; k++)                                              \
+                    acc = BETTER(lane[k], acc) ? lane[k] : acc;                           \
+                for (; i < n; i++)                                                        \
+                    acc = BETTER(x[i], acc) ? x[i] : acc;                                 \
+                return acc;                                                               \
+            }                                                                             \
+        }                                                                                 \
+        for (int64_t i = 0; i < n; i++) {                                                 \
+            T a = acc, b = *(const T *)(p + i * s);                                       \
+            acc = (COMBINE);                                                              \
+        }                                                                                 \
+        return acc;                                                                       \
+    }
+
 /* ---- scalar helpers with NumPy's semantics ----------------------------------------- */
 
 /* Integer floor division and remainder: x // 0 == 0 and x % 0 == 0 (NumPy's
@@ -328,10 +372,14 @@ ALL_INTS(DEFINE_SHIFTS, _)
     DEFINE_LANE_REDUCE(reduce_maximum_##NAME, T, a > b ? a : b)                   \
     DEFINE_LANE_REDUCE(reduce_minimum_##NAME, T, a < b ? a : b)
 ALL_INTS(DEFINE_INT_REDUCERS, _)
+#define GREATER(a, b) ((a) > (b))
+#define LESS(a, b) ((a) < (b))
+typedef int32_t float32_nan_flag;   /* T's width, so the lanes line up */
+typedef int64_t float64_nan_flag;
 #define DEFINE_FLOAT_REDUCERS(E, NAME, T, F, ...)                                 \
     DEFINE_LANE_REDUCE(reduce_multiply_##NAME, T, a * b)                          \
-    DEFINE_LANE_REDUCE(reduce_maximum_##NAME, T, MAXIMUM(a, b))                   \
-    DEFINE_LANE_REDUCE(reduce_minimum_##NAME, T, MINIMUM(a, b))                   \
+    DEFINE_EXTREME_REDUCE(reduce_maximum_##NAME, T, NAME##_nan_flag, GREATER, MAXIMUM(a, b)) \
+    DEFINE_EXTREME_REDUCE(reduce_minimum_##NAME, T, NAME##_nan_flag, LESS, MINIMUM(a, b))    \
     DEFINE_LANE_REDUCE(reduce_fmax_##NAME, T, FMAX(a, b))                         \
     DEFINE_LANE_REDUCE(reduce_fmin_##NAME, T, FMIN(a, b))
 FLOATS(DEFINE_FLOAT_REDUCERS, _)
