@@ -6,12 +6,13 @@ Usage: /usr/bin/python3 benchmarks/bench_nd.py [path/to/libnd.so] [--quick] [--o
 
 Every row runs the NumPy expression and the libnd call on the very same
 memory (libnd wraps NumPy's buffers with nd_from_buffer, no copies) and
-reports the best of several repetitions of each. The ratio is NumPy time /
-libnd time: above 1.0 libnd is faster. Rows are measured with 1 and with 2
-threads: nd_set_num_threads sets libnd's pool and OpenBLAS's thread count,
-and NumPy here calls the same OpenBLAS library (Debian's libblas.so.3 is
-OpenBLAS's), so matmul rows compare like with like; NumPy's elementwise
-code is single-threaded either way.
+reports the best of several repetitions of each (at least 0.25 s of them).
+The ratio is NumPy time / libnd time: above 1.0 libnd is faster. Rows are
+measured with 1 and with 2 threads: nd_set_num_threads sets libnd's pool
+and OpenBLAS's thread count, and NumPy here calls the same OpenBLAS library
+(Debian's libblas.so.3 is OpenBLAS's). libnd's float32 matmul runs its own
+AVX-512 kernel where the CPU has one, NumPy's runs OpenBLAS's; NumPy's
+elementwise code is single-threaded either way.
 """
 import ctypes
 import os
@@ -75,13 +76,20 @@ def checked(h):
 SETTLE = 0.3
 
 
+MIN_SECONDS = 0.25
+
+
 def best_time(fn, repeat):
+    """The best of at least `repeat` calls and of at least MIN_SECONDS of
+    them: a 2 ms row gets ~100 tries, so a slow spell of the (shared,
+    virtual) machine does not decide its number."""
     fn()   # warm up (page faults, thread start)
-    best = float('inf')
-    for _ in range(repeat):
+    best, spent, calls = float('inf'), 0.0, 0
+    while calls < repeat or spent < MIN_SECONDS:
         t = time.perf_counter()
         fn()
-        best = min(best, time.perf_counter() - t)
+        elapsed = time.perf_counter() - t
+        best, spent, calls = min(best, elapsed), spent + elapsed, calls + 1
     return best
 
 
