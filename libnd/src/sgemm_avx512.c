@@ -84,15 +84,17 @@ typedef struct pack_task {
     float *out;
 } pack_task;
 
-/* dst[i][j] = src[j][i] for a 16 x 16 block of floats (rows `src_stride`
- * and `dst_stride` floats apart): 32-bit, 64-bit and then two rounds of
- * 128-bit interleaves, 64 shuffles for 256 elements. */
-AVX512 static void transpose_16x16(const float *src, int64_t src_stride, float *dst,
-                                   int64_t dst_stride)
+/* dst[i][j] = src[j][i] for a block of 16 columns and `rows` <= 16 rows of
+ * floats (rows `src_stride` and `dst_stride` floats apart; missing rows
+ * read as 0), writing the lanes of `keep` of each of the 16 dst rows:
+ * 32-bit, 64-bit and then two rounds of 128-bit interleaves, 64 shuffles
+ * for 256 elements. */
+AVX512 static void transpose_16(const float *src, int64_t src_stride, int rows, float *dst,
+                                int64_t dst_stride, __mmask16 keep)
 {
     __m512 r[16], t[16];
     for (int i = 0; i < 16; i++)
-        r[i] = _mm512_loadu_ps(src + i * src_stride);
+        r[i] = i < rows ? _mm512_loadu_ps(src + i * src_stride) : _mm512_setzero_ps();
     for (int i = 0; i < 16; i += 2) {
         t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
         t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
@@ -110,8 +112,9 @@ AVX512 static void transpose_16x16(const float *src, int64_t src_stride, float *
         t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
     }
     for (int i = 0; i < 8; i++) {
-        _mm512_storeu_ps(dst + i * dst_stride, _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88));
-        _mm512_storeu_ps(dst + (i + 8) * dst_stride, _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD));
+        _mm512_mask_storeu_ps(dst + i * dst_stride, keep, _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88));
+        _mm512_mask_storeu_ps(dst + (i + 8) * dst_stride, keep,
+                              _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD));
     }
 }
 
@@ -129,7 +132,7 @@ AVX512 static void pack_b(void *ctx, int64_t begin, int64_t end)
         if (rs == 1 && width == NR)
             for (; k + 16 <= kc; k += 16)
                 for (int half = 0; half < NR; half += 16)
-                    transpose_16x16(b + k + (j0 + half) * cs, cs, panel + k * NR + half, NR);
+                    transpose_16(b + k + (j0 + half) * cs, cs, 16, panel + k * NR + half, NR, 0xFFFF);
         for (; k < kc; k++) {
             const float *row = b + k * rs + j0 * cs;
             float *out = panel + k * NR;
@@ -148,14 +151,22 @@ AVX512 static void pack_b(void *ctx, int64_t begin, int64_t end)
 
 /* A[0:rows, 0:kc] (strides rs, cs) -> one micro-panel, kc x MR (column k of
  * the block is row k of the panel), rows past `rows` zero. */
-static void pack_a(const float *a, int64_t rs, int64_t cs, int64_t rows, int64_t kc, float *out)
+AVX512 static void pack_a(const float *a, int64_t rs, int64_t cs, int64_t rows, int64_t kc,
+                         float *out)
 {
-    for (int64_t k = 0; k < kc; k++, out += MR) {
+    int64_t k = 0;
+    /* A row-major A (the usual case) is read along its rows: 16 x 12
+     * register transposes, as for B. */
+    if (cs == 1 && rows == MR)
+        for (; k + 16 <= kc; k += 16)
+            transpose_16(a + k, rs, MR, out + k * MR, MR, (1u << MR) - 1);
+    for (; k < kc; k++) {
+        float *row = out + k * MR;
         int64_t i = 0;
         for (; i < rows; i++)
-            out[i] = a[i * rs + k * cs];
+            row[i] = a[i * rs + k * cs];
         for (; i < MR; i++)
-            out[i] = 0;
+            row[i] = 0;
     }
 }
 
