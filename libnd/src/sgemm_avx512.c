@@ -6,13 +6,16 @@
  * matmul.c's gemm_dispatch for float32 when the CPU has AVX-512F; every
  * other CPU keeps OpenBLAS.
  *
- * The loops (Goto's algorithm, with BLIS's names):
+ * The loops (Goto's algorithm, with BLIS's names; pc is outside jc so that
+ * a packed A can serve every column block):
  *
- *   for jc: NC columns of B and C            B block (KC x NC, 737 KB) -> L2
- *     for pc: KC of the shared dimension
+ *   for pc: KC of the shared dimension
+ *     pack all of A[:, pc:+KC] into MR-row micro-panels, when n spans
+ *       several column blocks and it fits in 8 MB (else per panel, below)
+ *     for jc: NC columns of B and C          B block (KC x NC, 737 KB) -> L2
  *       pack B[pc:+KC, jc:+NC] into NR-column micro-panels
  *       for ir: MR rows of A and C           (split across the thread pool)
- *         pack A[ir:+MR, pc:+KC] into a micro-panel       (18 KB) -> L1
+ *         (pack A[ir:+MR, pc:+KC] into a micro-panel)     (18 KB) -> L1
  *         for jr: NR columns: the micro-kernel, C[ir:+MR, jr:+NR] += A_p B_p
  *
  * The micro-kernel keeps a 12 x 32 block of C in 24 zmm registers; each
@@ -160,6 +163,12 @@ AVX512 static void pack_a(const float *a, int64_t rs, int64_t cs, int64_t rows, 
     if (cs == 1 && rows == MR)
         for (; k + 16 <= kc; k += 16)
             transpose_16(a + k, rs, MR, out + k * MR, MR, (1u << MR) - 1);
+    /* A transposed view (dW = g^T @ x): the panel's 12 rows are contiguous
+     * in each column. */
+    if (rs == 1 && rows == MR)
+        for (; k < kc; k++)
+            _mm512_mask_storeu_ps(out + k * MR, (1u << MR) - 1,
+                                  _mm512_maskz_loadu_ps((1u << MR) - 1, a + k * cs));
     for (; k < kc; k++) {
         float *row = out + k * MR;
         int64_t i = 0;
@@ -173,48 +182,82 @@ AVX512 static void pack_a(const float *a, int64_t rs, int64_t cs, int64_t rows, 
 typedef struct block_task {
     const float *a;          /* A[0, pc] */
     int64_t a_rs, a_cs;
+    const float *a_packed;   /* every row panel of A[:, pc:+kc], packed; or NULL: pack per panel */
     const float *b_packed;   /* the packed B block */
     float *c;                /* C[0, jc] */
     int64_t ldc, m, nc, kc;
     bool accumulate;         /* false on the first pass over k: C is written, not read */
 } block_task;
 
+/* Packs row panels [begin, end) of A[:, pc:+kc] into task->a_packed. */
+static void pack_a_panels(void *ctx, int64_t begin, int64_t end)
+{
+    const block_task *t = ctx;
+    for (int64_t panel = begin; panel < end; panel++) {
+        int64_t i0 = panel * MR, rows = t->m - i0 < MR ? t->m - i0 : MR;
+        pack_a(t->a + i0 * t->a_rs, t->a_rs, t->a_cs, rows, t->kc, (float *)t->a_packed + panel * MR * t->kc);
+    }
+}
+
 /* Row panels [begin, end) of one (jc, pc) block. */
 static void run_row_panels(void *ctx, int64_t begin, int64_t end)
 {
     const block_task *t = ctx;
-    _Alignas(64) float a_packed[MR * KC];
+    _Alignas(64) float own_panel[MR * KC];
     for (int64_t panel = begin; panel < end; panel++) {
         int64_t i0 = panel * MR, rows = t->m - i0 < MR ? t->m - i0 : MR;
-        pack_a(t->a + i0 * t->a_rs, t->a_rs, t->a_cs, rows, t->kc, a_packed);
+        const float *a_panel = own_panel;
+        if (t->a_packed)
+            a_panel = t->a_packed + panel * MR * t->kc;
+        else
+            pack_a(t->a + i0 * t->a_rs, t->a_rs, t->a_cs, rows, t->kc, own_panel);
         for (int64_t j0 = 0; j0 < t->nc; j0 += NR) {
             int cols = t->nc - j0 < NR ? (int)(t->nc - j0) : NR;
-            micro_kernel(t->kc, a_packed, t->b_packed + j0 * t->kc, t->c + i0 * t->ldc + j0, t->ldc,
+            micro_kernel(t->kc, a_panel, t->b_packed + j0 * t->kc, t->c + i0 * t->ldc + j0, t->ldc,
                          (int)rows, cols, t->accumulate);
         }
     }
 }
 
+/* Up to this many bytes, all of A[:, pc:+kc] is packed once per pc and
+ * shared by every column block, instead of each panel being packed again
+ * for each of them (an LM head, n = 50257, has 105 column blocks). */
+#define MAX_SHARED_A_BYTES ((size_t)8 << 20)
+
 int nd_sgemm_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t a_rs, int64_t a_cs,
                     const float *b, int64_t b_rs, int64_t b_cs, float *c, int64_t ldc)
 {
+    int64_t panels = (m + MR - 1) / MR;
+    size_t shared_a_bytes = sizeof(float) * (size_t)(panels * MR) * KC;
+    bool share_a = n > NC && shared_a_bytes <= MAX_SHARED_A_BYTES;
     float *b_packed = aligned_alloc(64, sizeof(float) * KC * ((NC + NR - 1) / NR * NR));
-    if (!b_packed)
+    float *a_packed = share_a ? aligned_alloc(64, shared_a_bytes) : NULL;
+    if (!b_packed || (share_a && !a_packed)) {
+        free(b_packed);
+        free(a_packed);
         return nd_set_error(ND_ERR_MEMORY, "Unable to allocate %zu bytes for a matrix product",
-                             sizeof(float) * KC * NC);
-    for (int64_t jc = 0; jc < n; jc += NC) {
-        int64_t nc = n - jc < NC ? n - jc : NC;
-        for (int64_t pc = 0; pc < k; pc += KC) {
-            int64_t kc = k - pc < KC ? k - pc : KC;
+                            sizeof(float) * KC * NC + (share_a ? shared_a_bytes : 0));
+    }
+    /* pc outside jc: C[:, jc] still sums its KC-long runs in order, so the
+     * result is the same as with BLIS's jc-outer order. */
+    for (int64_t pc = 0; pc < k; pc += KC) {
+        int64_t kc = k - pc < KC ? k - pc : KC;
+        block_task task = {a + pc * a_cs, a_rs, a_cs, a_packed, b_packed, c, ldc, m, 0, kc, pc > 0};
+        if (share_a)
+            nd_parallel_for(panels, ((int64_t)1 << 16) / (MR * kc) + 1, pack_a_panels, &task);
+        for (int64_t jc = 0; jc < n; jc += NC) {
+            int64_t nc = n - jc < NC ? n - jc : NC;
             pack_task pack = {b + pc * b_rs + jc * b_cs, b_rs, b_cs, kc, nc, b_packed};
             nd_parallel_for((nc + NR - 1) / NR, ((int64_t)1 << 16) / (kc * NR) + 1, pack_b, &pack);
-            block_task task = {a + pc * a_cs, a_rs, a_cs, b_packed, c + jc, ldc, m, nc, kc, pc > 0};
+            task.c = c + jc;
+            task.nc = nc;
             /* A thread's share is worth waking it for from ~2^20
              * multiply-adds (about 10 us) on. */
             int64_t per_panel = MR * nc * kc;
-            nd_parallel_for((m + MR - 1) / MR, ((int64_t)1 << 20) / per_panel + 1, run_row_panels, &task);
+            nd_parallel_for(panels, ((int64_t)1 << 20) / per_panel + 1, run_row_panels, &task);
         }
     }
+    free(a_packed);
     free(b_packed);
     return 0;
 }
