@@ -709,6 +709,14 @@ int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdims, nd_
         }                                                                                      \
         VEC target = _mm512_set1_##SFX(best);                                                  \
         int64_t i = best_chunk;                                                                \
+        for (; i + 4 * LANES <= n; i += 4 * LANES) {   /* one branch per 4 vectors */         \
+            uint64_t equal = 0;                                                                \
+            for (int v = 3; v >= 0; v--)                                                       \
+                equal = equal << LANES | _mm512_cmp_##SFX##_mask(                              \
+                    _mm512_loadu_##SFX(x + i + v * LANES), target, _CMP_EQ_OQ);               \
+            if (equal)                                                                         \
+                return i + __builtin_ctzll(equal);                                             \
+        }                                                                                      \
         for (; i + LANES <= n; i += LANES) {                                                   \
             unsigned equal = _mm512_cmp_##SFX##_mask(_mm512_loadu_##SFX(x + i), target, _CMP_EQ_OQ); \
             if (equal)                                                                         \
