@@ -78,15 +78,6 @@ AVX512 static void micro_kernel(int64_t kc, const float *restrict a, const float
     }
 }
 
-/* B[0:kc, 0:nc] (strides rs, cs) -> micro-panels of NR columns, each kc x NR
- * row-major, the last one zero-padded. Micro-panels [begin, end) here: the
- * packing is split across the pool too (a 384 x 480 block is 0.7 MB). */
-typedef struct pack_task {
-    const float *b;
-    int64_t rs, cs, kc, nc;
-    float *out;
-} pack_task;
-
 /* dst[i][j] = src[j][i] for a block of 16 columns and `rows` <= 16 rows of
  * floats (rows `src_stride` and `dst_stride` floats apart; missing rows
  * read as 0), writing the lanes of `keep` of each of the 16 dst rows:
@@ -120,6 +111,15 @@ AVX512 static void transpose_16(const float *src, int64_t src_stride, int rows, 
                               _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD));
     }
 }
+
+/* B[0:kc, 0:nc] (strides rs, cs) -> micro-panels of NR columns, each kc x NR
+ * row-major, the last one zero-padded. Micro-panels [begin, end) here: the
+ * packing is split across the pool too (a 384 x 480 block is 0.7 MB). */
+typedef struct pack_task {
+    const float *b;
+    int64_t rs, cs, kc, nc;
+    float *out;
+} pack_task;
 
 AVX512 static void pack_b(void *ctx, int64_t begin, int64_t end)
 {

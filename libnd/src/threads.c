@@ -5,8 +5,9 @@
  * own while OpenBLAS ran two more, four threads would fight over two cores
  * (PyTorch here trains a small GPT 2.4x slower with 2 threads than with 1
  * for that reason). So nd_set_num_threads tells OpenBLAS the same number,
- * and the pool only works between BLAS calls, never during one: matmul is
- * called from the caller's thread, outside any parallel region.
+ * and the pool only works between OpenBLAS calls, never during one: they
+ * are made from the caller's thread, outside any parallel region. (libnd's
+ * own float32 matmul kernel runs on the pool instead.)
  *
  * The pool is deliberately simple: N-1 workers plus the calling thread, one
  * job at a time, each job a range [0, n) cut into N contiguous pieces. Nested
@@ -91,6 +92,16 @@ static void spin_until(bool (*done)(uint64_t), uint64_t arg)
 static bool generation_moved(uint64_t seen) { return load_generation() != seen; }
 static bool nothing_pending(uint64_t unused) { return (void)unused, load_pending() == 0; }
 
+/* The CPU the calling thread runs on, or -1 where that cannot be asked. */
+static int current_cpu(void)
+{
+#ifdef __linux__
+    return sched_getcpu();
+#else
+    return -1;
+#endif
+}
+
 /* Moves the calling thread off `cpu` where its affinity allows another:
  * narrowing the mask migrates it at once, and the mask is then restored.
  * Needed because spinning threads are never idle: a worker that ends up on
@@ -133,7 +144,7 @@ static void *worker_main(void *arg)
         piece_range(pool.n, pool.pieces, id, &begin, &end);
         int caller_cpu = pool.caller_cpu;
         pthread_mutex_unlock(&pool.lock);
-        if (sched_getcpu() == caller_cpu)
+        if (caller_cpu >= 0 && current_cpu() == caller_cpu)
             move_off_cpu(caller_cpu);
         if (begin < end)
             fn(ctx, begin, end);
@@ -211,7 +222,7 @@ void nd_parallel_for(int64_t n, int64_t min_per_thread, nd_task_fn fn, void *ctx
     pool.ctx = ctx;
     pool.n = n;
     pool.pieces = threads;
-    pool.caller_cpu = sched_getcpu();
+    pool.caller_cpu = current_cpu();
     __atomic_store_n(&pool.pending, threads - 1, __ATOMIC_RELEASE);
     __atomic_add_fetch(&pool.generation, 1, __ATOMIC_ACQ_REL);
     pthread_cond_broadcast(&pool.work_ready);
