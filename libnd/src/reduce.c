@@ -748,7 +748,6 @@ DEFINE_ARG_PAIR(ND_UINT32, uint32, uint32_t)
 DEFINE_ARG_PAIR(ND_UINT64, uint64, uint64_t)
 DEFINE_ARG_PAIR(ND_FLOAT32, scalar_float32, float)
 DEFINE_ARG_PAIR(ND_FLOAT64, scalar_float64, double)
-/* Index lanes of 32 bits limit a vector pass to 2^31 elements per row. */
 #ifdef HAVE_ARG_EXTREME_AVX512
 /* Long contiguous rows on a CPU with AVX-512 take the two-step pass above. */
 #define ARG_AVX512(EXTREME, NAME, T, p, n, step)                                               \
@@ -757,6 +756,7 @@ DEFINE_ARG_PAIR(ND_FLOAT64, scalar_float64, double)
 #else
 #define ARG_AVX512(EXTREME, NAME, T, p, n, step)
 #endif
+/* Index lanes of 32 bits limit a vector pass to 2^31 elements per row. */
 #define ARG_VECTOR_PAIR(NAME, T, IT, VF)                                                     \
     /* argmax_NAME and argmin_NAME: the vector pass where it applies. */                    \
     DEFINE_ARG_EXTREME_VECTOR(argmax_vector_##NAME, T, IT, VF, GREATER, argmax_scalar_##NAME) \
