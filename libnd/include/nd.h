@@ -663,18 +663,21 @@ ND_API int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdi
 /* ------------------------------------------------------------------------ */
 
 /*
- * Matrix products with NumPy's semantics. float32/float64 go to OpenBLAS
- * (cblas_?gemm, cblas_?gemv for matrix-vector shapes) and operands whose
- * strides BLAS can take are never copied: a C-contiguous matrix is read
- * as is, a transposed view (unit stride on the other axis) as CblasTrans;
- * only a matrix with no unit stride on either axis (a[::2, ::2], negative
- * strides) is copied first. float16/bfloat16 are computed in float32 and
+ * Matrix products with NumPy's semantics. float32 goes to libnd's own
+ * AVX-512 kernel on CPUs that have AVX-512F and to OpenBLAS elsewhere;
+ * float64 to OpenBLAS (cblas_?gemm; cblas_?gemv for matrix-vector shapes).
+ * Operands whose strides BLAS can take are never copied: a C-contiguous
+ * matrix is read as is, a transposed view (unit stride on the other axis)
+ * as a transpose; only a matrix with no unit stride on either axis
+ * (a[::2, ::2], negative strides) is copied first. The float32 kernel's
+ * results do not depend on the thread count; they differ from OpenBLAS's
+ * in the last bits, as two BLAS libraries do. float16/bfloat16 are computed in float32 and
  * rounded once to the result dtype (NumPy computes float16 this way).
  * Integers wrap modulo 2^bits like NumPy's; bool products are logical
  * or-of-ands. Mixed dtypes compute in numpy.result_type of the two (the
  * plain table: a 0-d operand is not value-based here, as in numpy.dot).
- * Results are new C-contiguous arrays (copy). Large products use
- * OpenBLAS's threads (see nd_set_num_threads).
+ * Results are new C-contiguous arrays (copy). Large products use libnd's
+ * pool (the float32 kernel) or OpenBLAS's threads (see nd_set_num_threads).
  */
 
 /* numpy.matmul(a, b) (a @ b). A 1-D a is promoted to (1, k) and a 1-D b to
