@@ -372,14 +372,12 @@ ALL_INTS(DEFINE_SHIFTS, _)
     DEFINE_LANE_REDUCE(reduce_maximum_##NAME, T, a > b ? a : b)                   \
     DEFINE_LANE_REDUCE(reduce_minimum_##NAME, T, a < b ? a : b)
 ALL_INTS(DEFINE_INT_REDUCERS, _)
-#define GREATER(a, b) ((a) > (b))
-#define LESS(a, b) ((a) < (b))
 typedef int32_t float32_nan_flag;   /* T's width, so the lanes line up */
 typedef int64_t float64_nan_flag;
 #define DEFINE_FLOAT_REDUCERS(E, NAME, T, F, ...)                                 \
     DEFINE_LANE_REDUCE(reduce_multiply_##NAME, T, a * b)                          \
-    DEFINE_EXTREME_REDUCE(reduce_maximum_##NAME, T, NAME##_nan_flag, GREATER, MAXIMUM(a, b)) \
-    DEFINE_EXTREME_REDUCE(reduce_minimum_##NAME, T, NAME##_nan_flag, LESS, MINIMUM(a, b))    \
+    DEFINE_EXTREME_REDUCE(reduce_maximum_##NAME, T, NAME##_nan_flag, ND_GREATER, MAXIMUM(a, b)) \
+    DEFINE_EXTREME_REDUCE(reduce_minimum_##NAME, T, NAME##_nan_flag, ND_LESS, MINIMUM(a, b))    \
     DEFINE_LANE_REDUCE(reduce_fmax_##NAME, T, FMAX(a, b))                         \
     DEFINE_LANE_REDUCE(reduce_fmin_##NAME, T, FMIN(a, b))
 FLOATS(DEFINE_FLOAT_REDUCERS, _)

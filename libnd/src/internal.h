@@ -52,6 +52,13 @@ struct nd_array {
 #define ND_VECTORIZE
 #endif
 
+/* The strict comparisons of max-like and min-like loops, as macros so that
+ * kernel templates take them as arguments: a strict `>` keeps the first of
+ * equal values, and a NaN never wins it (NumPy's argmax/maximum rules are
+ * built on top). */
+#define ND_GREATER(a, b) ((a) > (b))
+#define ND_LESS(a, b) ((a) < (b))
+
 /* ---- per-dtype code generation ------------------------------------------ */
 
 /* X-macro over every dtype in enum order: X(name, C storage type, family,

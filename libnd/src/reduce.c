@@ -642,8 +642,6 @@ int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdims, nd_
         return best_index;                                                               \
     }
 
-#define GREATER(a, b) ((a) > (b))
-#define LESS(a, b) ((a) < (b))
 
 /* The AVX-512 pass for long contiguous float rows, in two steps per 16 KB
  * chunk: the chunk's extreme with plain vmaxps/vminps on four accumulators
@@ -726,15 +724,15 @@ int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdims, nd_
             i++;                                                                               \
         return i;                                                                              \
     }
-DEFINE_ARG_EXTREME_AVX512(argmax_avx512_float32, float, __m512, ps, 16, max, GREATER)
-DEFINE_ARG_EXTREME_AVX512(argmin_avx512_float32, float, __m512, ps, 16, min, LESS)
-DEFINE_ARG_EXTREME_AVX512(argmax_avx512_float64, double, __m512d, pd, 8, max, GREATER)
-DEFINE_ARG_EXTREME_AVX512(argmin_avx512_float64, double, __m512d, pd, 8, min, LESS)
+DEFINE_ARG_EXTREME_AVX512(argmax_avx512_float32, float, __m512, ps, 16, max, ND_GREATER)
+DEFINE_ARG_EXTREME_AVX512(argmin_avx512_float32, float, __m512, ps, 16, min, ND_LESS)
+DEFINE_ARG_EXTREME_AVX512(argmax_avx512_float64, double, __m512d, pd, 8, max, ND_GREATER)
+DEFINE_ARG_EXTREME_AVX512(argmin_avx512_float64, double, __m512d, pd, 8, min, ND_LESS)
 #endif
 
 #define DEFINE_ARG_PAIR(E, NAME, T, ...)                              \
-    DEFINE_ARG_EXTREME(argmax_##NAME, T, GREATER)                     \
-    DEFINE_ARG_EXTREME(argmin_##NAME, T, LESS)
+    DEFINE_ARG_EXTREME(argmax_##NAME, T, ND_GREATER)                     \
+    DEFINE_ARG_EXTREME(argmin_##NAME, T, ND_LESS)
 /* Every compute dtype; bool as uint8_t. (Integers never hold NaN, so the
  * NaN tests fold away.) */
 DEFINE_ARG_PAIR(ND_BOOL, bool, uint8_t)
@@ -759,8 +757,8 @@ DEFINE_ARG_PAIR(ND_FLOAT64, scalar_float64, double)
 /* Index lanes of 32 bits limit a vector pass to 2^31 elements per row. */
 #define ARG_VECTOR_PAIR(NAME, T, IT, VF)                                                     \
     /* argmax_NAME and argmin_NAME: the vector pass where it applies. */                    \
-    DEFINE_ARG_EXTREME_VECTOR(argmax_vector_##NAME, T, IT, VF, GREATER, argmax_scalar_##NAME) \
-    DEFINE_ARG_EXTREME_VECTOR(argmin_vector_##NAME, T, IT, VF, LESS, argmin_scalar_##NAME)    \
+    DEFINE_ARG_EXTREME_VECTOR(argmax_vector_##NAME, T, IT, VF, ND_GREATER, argmax_scalar_##NAME) \
+    DEFINE_ARG_EXTREME_VECTOR(argmin_vector_##NAME, T, IT, VF, ND_LESS, argmin_scalar_##NAME)    \
     static int64_t argmax_##NAME(const char *p, int64_t n, int64_t step)                     \
     {                                                                                        \
         ARG_AVX512(argmax, NAME, T, p, n, step)                                              \
