@@ -7,29 +7,50 @@ BUILD    := build
 SANITIZE := build-sanitize
 PYTHON   := /usr/bin/python3
 
-# Exactly what the build and the tests need from Debian.
-PACKAGES := gcc make meson ninja-build pkg-config check libopenblas-dev \
-            zlib1g-dev python3 python3-numpy python3-torch fortunes
+# What each command needs from Debian, and no more: `make demo` installs the
+# build and the demo corpus (about 60 MB), `make test` adds the test
+# framework and the reference implementations (NumPy, PyTorch: most of the
+# install). Recommended packages are not pulled in (PyTorch's alone bring Qt,
+# OpenCV and GDAL, none of which a test uses).
+BUILD_PACKAGES := gcc make meson ninja-build pkg-config libopenblas-dev zlib1g-dev
+DEMO_PACKAGES  := fortunes
+TEST_PACKAGES  := check python3 python3-numpy python3-torch
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build demo test sanitize clean
+.PHONY: all deps deps-demo deps-test build build-tests demo test sanitize clean
 
 all: build
 
-deps:
+# $(call install_missing,PACKAGES): apt-get install those not yet installed.
+define install_missing
 	@missing=""; \
-	for p in $(PACKAGES); do \
+	for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  $(SUDO) apt-get update -q && \
-	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q $$missing; \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(BUILD_PACKAGES))
+deps-demo: deps
+	$(call install_missing,$(DEMO_PACKAGES))
+deps-test: deps
+	$(call install_missing,$(TEST_PACKAGES))
 
 build: deps
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --buildtype=release
+	ninja -C $(BUILD)
+
+# The test suites are built only where Check is installed: a build set up by
+# `make demo` before Check was there is reconfigured to include them.
+build-tests: deps-test
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --buildtype=release -Dtests=enabled
+	@meson configure $(BUILD) | grep -Eq '^ *tests +enabled' || meson configure $(BUILD) -Dtests=enabled
 	ninja -C $(BUILD)
 
 # A small GPT trained for about two minutes on Debian's fortunes (every
@@ -37,7 +58,7 @@ build: deps
 DEMO := $(BUILD)/demo
 FORTUNES := /usr/share/games/fortunes
 
-demo: build
+demo: deps-demo build
 	@mkdir -p $(DEMO)
 	@find $(FORTUNES) -maxdepth 1 -type f ! -name '*.dat' ! -name '*.u8' | sort | \
 	  xargs cat > $(DEMO)/fortunes.txt
@@ -48,13 +69,13 @@ demo: build
 	@./$(BUILD)/models/shannon sample --model $(DEMO)/model --tokens 500 --temperature 0.8
 
 # The last line is the summary over every test that ran: "N passed, N failed".
-test: build
+test: build-tests
 	@meson test -C $(BUILD) --print-errorlogs --num-processes 2 >/dev/null 2>&1; \
 	$(PYTHON) tests/summarize.py $(BUILD)
 
-sanitize: deps
+sanitize: deps-test
 	@test -f $(SANITIZE)/build.ninja || meson setup $(SANITIZE) --buildtype=debug \
-	  -Db_sanitize=address,undefined -Db_lundef=false
+	  -Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled
 	ninja -C $(SANITIZE)
 	@meson test -C $(SANITIZE) --print-errorlogs --num-processes 2 >/dev/null 2>&1; \
 	$(PYTHON) tests/summarize.py $(SANITIZE)
