@@ -9,7 +9,7 @@ PYTHON   := /usr/bin/python3
 
 # Exactly what the build and the tests need from Debian.
 PACKAGES := gcc make meson ninja-build pkg-config check libopenblas-dev \
-            zlib1g-dev python3 python3-numpy python3-torch fortunes
+            zlib1g-dev python3 python3-numpy python3-torch python3-sklearn fortunes
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
