@@ -182,9 +182,8 @@ int main(void)
         values[i] = ag_value(in[i]);
     ag_gradcheck_report r;
     int ok = ag_gradcheck(head_fn, (void *)future, 4, values, 1e-6, 1e-8, 1e-6, &r);
-    printf("ag_gradcheck of the step-by-step head: %s (worst: %s, analytic %.9f, numeric %.9f)\n",
-           ok == 1 ? "passed" : "FAILED", r.input >= 0 ? names[r.input] : "-", r.analytic,
-           r.numeric);
+    printf("ag_gradcheck of the step-by-step head: %s (largest |analytic - numeric|: %.1g)\n",
+           ok == 1 ? "passed" : "FAILED", fabs(r.analytic - r.numeric));
     failures += ok != 1;
 
     /* ---- 4. Why 1/sqrt(D) ---- */

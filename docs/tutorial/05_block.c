@@ -105,7 +105,9 @@ static ag_tensor *fused_block(ag_tensor *const *inputs, void *ctx)
 }
 
 /* New parameters as GPT-2 initializes them: weights N(0, 0.02^2), biases 0,
- * layer norms weight 1 and bias 0. x ~ N(0, 1). */
+ * layer norms weight 1 and bias 0 (GPT-2 also shrinks the two residual
+ * projections by 1/sqrt(2 n_layer); left out to keep the block plain).
+ * x ~ N(0, 1). */
 static void init(ag_tensor **in, nd_rng *rng)
 {
     for (int i = 0; i < NIN; i++) {
@@ -211,12 +213,12 @@ int main(void)
         ag_zero_grad(in[i]);
     }
     failures += ag_backward_ex(yf, G, false) < 0;
-    printf("composed vs fused: relative difference of the output %.1g, of the gradients:",
+    printf("composed vs fused, relative differences: output %.1g, gradients\n",
            d = rel_error(ag_value(yc), ag_value(yf)));
     failures += !(d < 1e-12);
     for (int i = 0; i < NIN; i++) {
         d = rel_error(grads[i], ag_grad(in[i]));
-        printf("  %s%-11s %.1g", i % 4 ? "" : "\n", NAMES[i], d);
+        printf("  %-11s %-5.1g%s", NAMES[i], d, i % 4 == 3 || i == NIN - 1 ? "\n" : "");
         failures += !(d < 1e-12);
         nd_free(grads[i]);
     }
@@ -231,8 +233,8 @@ int main(void)
             values[i] = ag_value(in[first + i]);
         ag_gradcheck_report r;
         int ok = ag_gradcheck(fused_block, &(group){in, first}, n, values, 1e-6, 1e-8, 1e-6, &r);
-        printf("%sag_gradcheck of the fused block, %s to %s: %s (largest error %.1g)\n",
-               first ? "" : "\n", NAMES[first], NAMES[first + n - 1],
+        printf("ag_gradcheck of the fused block, %s to %s: %s (largest error %.1g)\n",
+               NAMES[first], NAMES[first + n - 1],
                ok == 1 ? "passed" : ok == 0 ? "FAILED" : ag_last_error(),
                fabs(r.analytic - r.numeric));
         failures += ok != 1;
