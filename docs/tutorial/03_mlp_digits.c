@@ -186,7 +186,7 @@ static double train(int method, nd_array *X[2], nd_array *y[2])
     int t = 0, failed = mlp_init(&hand, 0) < 0 || mlp_init(&twin, 0) < 0;   /* same start */
     for (int s = 0; s < 2 && !failed; s++)
         for (int i = 0; i < 4; i++)
-            state[s][i] = nd_zeros_like(ag_value(hand.p[i]));
+            failed |= !(state[s][i] = nd_zeros_like(ag_value(hand.p[i])));
     opt = method == SGD ? ag_sgd_new(4, twin.p, LR[SGD], MOMENTUM, 0, 0, false)
                         : ag_adam_new(4, twin.p, LR[ADAM], BETA1, BETA2, EPS, 0);
     for (int epoch = 0; epoch < EPOCHS && !failed && opt; epoch++) {
@@ -199,7 +199,7 @@ static double train(int method, nd_array *X[2], nd_array *y[2])
             ag_tensor *loss = ag_cross_entropy(mlp_forward(&hand, x), yb);
             double value = NAN;
             failed = !loss || nd_get(ag_value(loss), NULL, &value) < 0 || ag_backward(loss) < 0;
-            total += value * nd_size(yb);
+            total += failed ? 0 : value * nd_size(yb);
             t++;
             for (int i = 0; i < 4 && !failed; i++) {
                 if (method == SGD)
