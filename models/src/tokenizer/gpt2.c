@@ -238,6 +238,17 @@ static int put_alphabet_byte(loader *L, uint32_t cp, unsigned char *out, size_t 
     return 0;
 }
 
+/* The code point of the (valid UTF-8) character at the cursor, which
+ * moves past it. */
+static int utf8_char(loader *L, uint32_t *cp)
+{
+    size_t m = tok_utf8_next((const unsigned char *)L->s, L->n, L->i, cp);
+    if (m == 1 && (unsigned char)L->s[L->i] >= 0x80)   /* an invalid byte, as U+DC80.. */
+        return fail_at(L, "invalid UTF-8");
+    L->i += m;
+    return 0;
+}
+
 static int hex4(loader *L, uint32_t *v)
 {
     if (L->n - L->i < 4)
@@ -245,7 +256,8 @@ static int hex4(loader *L, uint32_t *v)
     *v = 0;
     for (int d = 0; d < 4; d++) {
         char c = L->s[L->i++];
-        int x = c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10 : -1;
+        char lower = (char)(c | 0x20);
+        int x = c >= '0' && c <= '9' ? c - '0' : lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
         if (x < 0)
             return fail_at(L, "bad \\u escape");
         *v = 16 * *v + (uint32_t)x;
@@ -288,11 +300,8 @@ static int parse_key(loader *L, unsigned char *out, size_t *k)
             }
         } else if (c < 0x20) {
             return fail_at(L, "control character in a string");
-        } else {
-            size_t m = tok_utf8_next(s, L->n, L->i, &cp);
-            if (cp >= 0xDC80 && cp <= 0xDCFF && m == 1 && c >= 0x80)
-                return fail_at(L, "invalid UTF-8");
-            L->i += m;
+        } else if (utf8_char(L, &cp) < 0) {
+            return ND_ERR_VALUE;
         }
         if (put_alphabet_byte(L, cp, out, k) < 0)
             return ND_ERR_VALUE;
@@ -450,15 +459,10 @@ static int build_vocabulary(loader *L)
 static int merge_part(loader *L, size_t end, unsigned char *out, size_t *k)
 {
     *k = 0;
-    const unsigned char *s = (const unsigned char *)L->s;
-    while (L->i < end && s[L->i] != ' ') {
+    while (L->i < end && L->s[L->i] != ' ') {
         uint32_t cp;
-        size_t m = tok_utf8_next(s, L->n, L->i, &cp);
-        if (cp >= 0xDC80 && cp <= 0xDCFF && m == 1 && s[L->i] >= 0x80)
-            return fail_at(L, "invalid UTF-8");
-        if (put_alphabet_byte(L, cp, out, k) < 0)
+        if (utf8_char(L, &cp) < 0 || put_alphabet_byte(L, cp, out, k) < 0)
             return ND_ERR_VALUE;
-        L->i += m;
     }
     return *k ? 0 : fail_at(L, "expected a token");
 }
