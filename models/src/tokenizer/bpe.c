@@ -27,17 +27,9 @@ static inline int byte_class(unsigned c)
 
 size_t tok_pretoken_end(const unsigned char *s, size_t len, size_t i)
 {
-    /* 's|'t|'re|'ve|'m|'ll|'d */
-    if (s[i] == '\'' && i + 1 < len) {
-        unsigned d = s[i + 1];
-        if (d == 's' || d == 't' || d == 'm' || d == 'd')
-            return i + 2;
-        if (i + 2 < len) {
-            unsigned e = s[i + 2];
-            if ((d == 'r' && e == 'e') || (d == 'v' && e == 'e') || (d == 'l' && e == 'l'))
-                return i + 3;
-        }
-    }
+    size_t c = tok_contraction_len(s, len, i);   /* 's|'t|'re|'ve|'m|'ll|'d */
+    if (c)
+        return i + c;
     /* ' ?L+| ?N+| ?[^\sLN]+': an optional space, then a run of one class. */
     size_t j = i + (s[i] == ' ' && i + 1 < len && byte_class(s[i + 1]) != C_SPACE);
     int k = byte_class(s[j]);
@@ -74,19 +66,6 @@ typedef struct wordmap {
     size_t nslots;   /* a power of two, at least 2n */
 } wordmap;
 
-static uint64_t hash_bytes(const unsigned char *p, size_t n)
-{
-    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
-    for (; n >= 8; p += 8, n -= 8) {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        h = tok_mix64(h ^ v);
-    }
-    uint64_t v = 0;
-    memcpy(&v, p, n);
-    return tok_mix64(h ^ v);
-}
-
 static void wordmap_free(wordmap *m)
 {
     free(m->w);
@@ -121,7 +100,7 @@ static word *wordmap_find(wordmap *m, const unsigned char *p, size_t len)
         m->w = w;
         m->cap = ns / 2;
     }
-    uint64_t h = hash_bytes(p, len);
+    uint64_t h = tok_hash_bytes(p, len);
     size_t i = h & (m->nslots - 1);
     for (; m->slot[i] >= 0; i = (i + 1) & (m->nslots - 1)) {
         word *e = &m->w[m->slot[i]];
@@ -653,7 +632,7 @@ static int encode_word(const tok_tokenizer *tok, encoder *e, const unsigned char
     }
     int32_t L = (int32_t)n;
     for (int32_t k = 0; k < L; k++) {
-        e->sym[k] = p[k];
+        e->sym[k] = tok_byte_id(tok, p[k]);
         e->next[k] = k + 1;
         e->prev[k] = k - 1;
     }
@@ -668,7 +647,7 @@ static int encode_word(const tok_tokenizer *tok, encoder *e, const unsigned char
         if (e->sym[k] < 0 || (q = e->next[k]) >= L ||
             tok_pairmap_get(&tok->ranks, e->sym[k], e->sym[q]) != r)
             continue;
-        e->sym[k] = 256 + r;
+        e->sym[k] = tok_merge_id(tok, r);
         e->sym[q] = -1;
         e->next[k] = e->next[q];
         if (e->next[k] < L)
@@ -691,15 +670,18 @@ int tok_bpe_encode(const tok_tokenizer *tok, const unsigned char *s, size_t len,
     tok_ivec out = {0};
     wordmap cache = {0};   /* pre-token -> its ids, already in out */
     encoder enc = {0};
+    /* bpe splits with ASCII classes, gpt2 with Unicode ones (tok.h). */
+    size_t (*pretoken_end)(const unsigned char *, size_t, size_t) =
+        tok->kind == TOK_GPT2 ? tok_gpt2_pretoken_end : tok_pretoken_end;
     int status = tok_ivec_reserve(&out, len / 3 + 16);
     for (size_t i = 0; i < len && status == 0;) {
-        size_t e = tok_pretoken_end(s, len, i), wl = e - i;
+        size_t e = pretoken_end(s, len, i), wl = e - i;
         const unsigned char *p = s + i;
         i = e;
         if (wl == 1) {
             status = tok_ivec_reserve(&out, 1);
             if (status == 0)
-                out.v[out.n++] = p[0];
+                out.v[out.n++] = tok_byte_id(tok, p[0]);
             continue;
         }
         if (wl > (size_t)INT32_MAX) {

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "nd.h"
 #include "tok.h"
@@ -32,6 +33,20 @@ static inline uint64_t tok_mix64(uint64_t x)
     x ^= x >> 27;
     x *= 0x94d049bb133111ebULL;
     return x ^ (x >> 31);
+}
+
+/* A hash of the bytes p[0..n) (8 at a time through tok_mix64). */
+static inline uint64_t tok_hash_bytes(const unsigned char *p, size_t n)
+{
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        h = tok_mix64(h ^ v);
+    }
+    uint64_t v = 0;
+    memcpy(&v, p, n);
+    return tok_mix64(h ^ v);
 }
 
 /* The value of (a, b), or -1 if absent. */
@@ -70,7 +85,28 @@ struct tok_tokenizer {
     int32_t *merges;
     int32_t n_merges;
     tok_pairmap ranks;
+
+    /* gpt2 (the same encoder as bpe, other ids): the one-byte token of byte
+     * b is byte_id[b], merge i makes merge_id[i], ranks maps a pair of ids
+     * to its merge index; the two files as read, which tok_save writes
+     * back byte for byte (file[0] encoder.json, file[1] vocab.bpe). bpe
+     * needs no tables: byte b is id b, merge i makes 256 + i. */
+    int32_t byte_id[256];
+    int32_t *merge_id;
+    int32_t eot;   /* the id of "<|endoftext|>", -1 if encoder.json has none */
+    char *file[2];
+    size_t file_len[2];
 };
+
+static inline int32_t tok_byte_id(const tok_tokenizer *tok, unsigned char b)
+{
+    return tok->kind == TOK_GPT2 ? tok->byte_id[b] : (int32_t)b;
+}
+
+static inline int32_t tok_merge_id(const tok_tokenizer *tok, int32_t rank)
+{
+    return tok->kind == TOK_GPT2 ? tok->merge_id[rank] : 256 + rank;
+}
 
 /* U+DC80 + (byte - 0x80): how an invalid UTF-8 byte is a character. */
 #define TOK_ESCAPE_BASE 0xDC00u
@@ -82,9 +118,41 @@ struct tok_tokenizer {
  * U+DC00 + b. */
 size_t tok_utf8_next(const unsigned char *s, size_t len, size_t i, uint32_t *cp);
 
+/* The length of the contraction 's|'t|'re|'ve|'m|'ll|'d at s[i] (i < len),
+ * 0 if there is none: the first alternatives of GPT-2's regex, the same
+ * for both pre-tokenizers (case-sensitive: "'S" is no contraction). */
+static inline size_t tok_contraction_len(const unsigned char *s, size_t len, size_t i)
+{
+    if (s[i] != '\'' || i + 1 >= len)
+        return 0;
+    unsigned d = s[i + 1];
+    if (d == 's' || d == 't' || d == 'm' || d == 'd')
+        return 2;
+    if (i + 2 < len) {
+        unsigned e = s[i + 2];
+        if ((d == 'r' && e == 'e') || (d == 'v' && e == 'e') || (d == 'l' && e == 'l'))
+            return 3;
+    }
+    return 0;
+}
+
 /* The end of the pre-token that starts at s[i] (i < len): GPT-2's split with
  * ASCII classes, as tok.h describes. Always > i. */
 size_t tok_pretoken_end(const unsigned char *s, size_t len, size_t i);
+
+/* The end of the pre-token that starts at s[i] (i < len): GPT-2's split
+ * with its Unicode classes (gpt2.c). Always > i. */
+size_t tok_gpt2_pretoken_end(const unsigned char *s, size_t len, size_t i);
+
+/* A GPT-2 tokenizer from the encoder.json and vocab.bpe next to the
+ * tokenizer file json_path (tok_load of a "gpt2" file), and tok_save of
+ * one: both files, then json_path. `what` prefixes messages. */
+tok_tokenizer *tok_gpt2_load_beside(const char *json_path, const char *what);
+int tok_gpt2_save(const tok_tokenizer *tok, const char *json_path);
+
+/* Writes data to path through a temporary file in the same folder, fsync'd
+ * before the rename (io.c). 0, or ND_ERR_IO naming the path. */
+int tok_write_atomically(const char *path, const char *data, size_t n);
 
 /* Tokenizers from their defining data, validated (training and tok_load
  * both end here). Both take ownership of the array (freed on error too) and

@@ -62,7 +62,7 @@ static void sb_printf(strbuf *b, const char *fmt, ...)
 
 /* Writes data to path through a temporary file in the same folder, fsync'd
  * before the rename, so readers see the old file or the new one. */
-static int write_atomically(const char *path, const char *data, size_t n)
+int tok_write_atomically(const char *path, const char *data, size_t n)
 {
     char *tmp;
     if (asprintf(&tmp, "%s.tmp-XXXXXX", path) < 0)
@@ -109,6 +109,8 @@ int tok_save(const tok_tokenizer *tok, const char *path)
 {
     if (!tok || !path)
         return nd_set_last_error(ND_ERR_VALUE, "tok_save: tok and path must not be NULL");
+    if (tok->kind == TOK_GPT2)
+        return tok_gpt2_save(tok, path);
     strbuf b = {0};
     sb_printf(&b, "{\n  \"format\": \"%s\",\n  \"version\": 1,\n  \"kind\": \"%s\",\n"
                   "  \"vocab_size\": %d,\n",
@@ -127,7 +129,7 @@ int tok_save(const tok_tokenizer *tok, const char *path)
     }
     sb_printf(&b, "\n  ]\n}\n");
     int status = b.failed ? nd_set_last_error(ND_ERR_MEMORY, "out of memory writing '%s'", path)
-                          : write_atomically(path, b.s, b.n);
+                          : tok_write_atomically(path, b.s, b.n);
     free(b.s);
     return status;
 }
@@ -336,9 +338,10 @@ static bool parse_value(parser *p, int key, fields *f)
     case K_KIND:
         if (!parse_string(p, s, sizeof s))
             return false;
-        f->kind = strcmp(s, "char") == 0 ? TOK_CHAR : strcmp(s, "bpe") == 0 ? TOK_BPE : 0;
+        f->kind = strcmp(s, "char") == 0 ? TOK_CHAR : strcmp(s, "bpe") == 0 ? TOK_BPE
+                : strcmp(s, "gpt2") == 0 ? TOK_GPT2 : 0;
         if (!f->kind)
-            fail_at(p, "kind is \"%s\", not \"char\" or \"bpe\"", s);
+            fail_at(p, "kind is \"%s\", not \"char\", \"bpe\" or \"gpt2\"", s);
         return f->kind != 0;
     case K_VOCAB:
         return parse_int(p, 1, INT32_MAX, &f->vocab_size);
@@ -402,6 +405,16 @@ static bool check_fields(const fields *f, const char *what)
             nd_set_last_error(ND_ERR_VALUE, "%smissing key \"%s\"", what, key_names[common[i]]);
             return false;
         }
+    if (f->kind == TOK_GPT2) {   /* its data are the two files beside it */
+        static const int theirs[] = {K_UNK, K_CHARS, K_PRETOK, K_MERGES};
+        for (size_t i = 0; i < sizeof theirs / sizeof *theirs; i++)
+            if (f->seen[theirs[i]]) {
+                nd_set_last_error(ND_ERR_VALUE, "%skey \"%s\" does not belong to a gpt2 tokenizer",
+                                  what, key_names[theirs[i]]);
+                return false;
+            }
+        return true;
+    }
     bool is_char = f->kind == TOK_CHAR;
     int mine[2] = {is_char ? K_UNK : K_PRETOK, is_char ? K_CHARS : K_MERGES};
     int theirs[2] = {is_char ? K_PRETOK : K_UNK, is_char ? K_MERGES : K_CHARS};
@@ -491,7 +504,15 @@ tok_tokenizer *tok_load(const char *path)
     fields f = {0};
     tok_tokenizer *tok = NULL;
     if (parse_object(&p, &f) && check_fields(&f, what)) {
-        if (f.kind == TOK_CHAR) {
+        if (f.kind == TOK_GPT2) {
+            tok = tok_gpt2_load_beside(path, what);
+            if (tok && tok->vocab_size != f.vocab_size) {
+                nd_set_last_error(ND_ERR_VALUE, "%svocab_size is %" PRId64 " but encoder.json has %d",
+                                  what, f.vocab_size, (int)tok->vocab_size);
+                tok_free(tok);
+                tok = NULL;
+            }
+        } else if (f.kind == TOK_CHAR) {
             tok = tok_char_from_code_points(f.chars, f.nchars, what);
             f.chars = NULL;
         } else {

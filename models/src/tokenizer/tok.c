@@ -1,6 +1,6 @@
-/* tokenizer/tok.c: the entry points both kinds share: encode and decode
- * (argument checks, then the kind's encoder; decoding is one table for
- * both), the accessors, and freeing. */
+/* tokenizer/tok.c: the entry points the kinds share: encode and decode
+ * (argument checks, then the kind's encoder: bpe.c serves bpe and gpt2;
+ * decoding is one table for all), the accessors, and freeing. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +35,9 @@ void tok_free(tok_tokenizer *tok)
     free(tok->cps);
     free(tok->merges);
     tok_pairmap_free(&tok->ranks);
+    free(tok->merge_id);
+    free(tok->file[0]);
+    free(tok->file[1]);
     free(tok);
 }
 
@@ -44,12 +47,17 @@ tok_kind tok_kind_of(const tok_tokenizer *tok) { return tok ? tok->kind : (tok_k
 
 const char *tok_kind_name(tok_kind kind)
 {
-    return kind == TOK_CHAR ? "char" : kind == TOK_BPE ? "bpe" : NULL;
+    return kind == TOK_CHAR ? "char" : kind == TOK_BPE ? "bpe" : kind == TOK_GPT2 ? "gpt2" : NULL;
 }
 
 int tok_unk_id(const tok_tokenizer *tok)
 {
     return tok && tok->kind == TOK_CHAR ? tok->vocab_size - 1 : -1;
+}
+
+int tok_eot_id(const tok_tokenizer *tok)
+{
+    return tok && tok->kind == TOK_GPT2 ? tok->eot : -1;
 }
 
 static int check_id(const tok_tokenizer *tok, int32_t id)
