@@ -350,11 +350,24 @@ static int gemm_dispatch(nd_dtype operands, nd_dtype dt, matrix a, matrix b, mat
 /* C (dtype dt) = A @ B for float16/bfloat16 A and B (dtype `from`) through
  * float32: widen both, multiply there, round once. NumPy's float16 matmul
  * accumulates in float32 the same way. */
+/* x widened to float32 in scratch, keeping its orientation: a matrix
+ * whose columns are contiguous (W^T) is copied column by column, as a
+ * column-major copy, rather than gathered across rows. */
+static int widened(scratch *s, int slot, nd_dtype from, matrix x, matrix *out)
+{
+    int64_t item = (int64_t)nd_dtype_itemsize(from);
+    bool columns = x.rows > 1 && x.cols > 1 && x.rs == item && x.cs != item;
+    if (packed(s, slot, from, columns ? transposed(x) : x, ND_FLOAT32, out) < 0)
+        return ND_ERR_MEMORY;
+    if (columns)
+        *out = transposed(*out);
+    return 0;
+}
+
 static int widened_gemm(nd_dtype from, nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
 {
     matrix wa, wb, wc = c;
-    if (packed(s, SLOT_WIDE_A, from, a, ND_FLOAT32, &wa) < 0 ||
-        packed(s, SLOT_WIDE_B, from, b, ND_FLOAT32, &wb) < 0 ||
+    if (widened(s, SLOT_WIDE_A, from, a, &wa) < 0 || widened(s, SLOT_WIDE_B, from, b, &wb) < 0 ||
         (dt != ND_FLOAT32 && scratch_matrix(s, SLOT_WIDE_C, ND_FLOAT32, c.rows, c.cols, &wc) < 0))
         return ND_ERR_MEMORY;
     int status = gemm_dispatch(ND_FLOAT32, ND_FLOAT32, wa, wb, wc, s);
