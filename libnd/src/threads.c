@@ -67,11 +67,13 @@
 #define SPIN_MICROSECONDS 100
 /* How often a waiting caller reads the holders' CPU clocks. */
 #define PROGRESS_CHECK_US 40
-/* Serial periods after a stall: the first, the longest, and how many clean
- * parallel jobs halve the period again. */
-#define BACKOFF_MIN_US 2000
-#define BACKOFF_MAX_US 512000
-#define CLEAN_JOBS_TO_HALVE 256
+/* Serial periods after a stall: the first, the longest, and how long
+ * parallel jobs must run without a stall to halve the period again (by
+ * time, not by job count: a stream of tiny jobs, as in sampling, would
+ * otherwise forget a busy core within milliseconds and stall again). */
+#define BACKOFF_MIN_US 10000
+#define BACKOFF_MAX_US 1000000
+#define CLEAN_US_TO_HALVE 1000000
 
 static struct {
     pthread_mutex_t lock;         /* guards starting workers and the thread count */
@@ -96,7 +98,7 @@ static struct {
     /* Degrading on a busy machine (only the job_lock holder touches these). */
     int64_t serial_until_us;      /* run jobs on the caller alone until then */
     int64_t backoff_us;           /* the next serial period */
-    int clean_jobs;               /* parallel jobs since the last stall */
+    int64_t clean_since_us;       /* parallel jobs without a stall since then */
     pthread_t workers[MAX_THREADS];
 #ifndef __linux__
     pthread_mutex_t wait_lock;
@@ -365,12 +367,15 @@ static void account_job(bool stalled)
         int64_t b = pool.backoff_us * 2;
         pool.backoff_us = b < BACKOFF_MIN_US ? BACKOFF_MIN_US : b > BACKOFF_MAX_US ? BACKOFF_MAX_US : b;
         pool.serial_until_us = microseconds_now() + pool.backoff_us;
-        pool.clean_jobs = 0;
-    } else if (pool.backoff_us > 0 && ++pool.clean_jobs >= CLEAN_JOBS_TO_HALVE) {
-        pool.backoff_us /= 2;
-        if (pool.backoff_us < BACKOFF_MIN_US / 2)
-            pool.backoff_us = 0;
-        pool.clean_jobs = 0;
+        pool.clean_since_us = pool.serial_until_us;
+    } else if (pool.backoff_us > 0) {
+        int64_t now = microseconds_now();
+        if (now - pool.clean_since_us >= CLEAN_US_TO_HALVE) {
+            pool.backoff_us /= 2;
+            if (pool.backoff_us < BACKOFF_MIN_US)
+                pool.backoff_us = 0;
+            pool.clean_since_us = now;
+        }
     }
 }
 
