@@ -672,7 +672,13 @@ ND_API int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdi
  * (a[::2, ::2], negative strides) is copied first. The float32 kernel's
  * results do not depend on the thread count; they differ from OpenBLAS's
  * in the last bits, as two BLAS libraries do. float16/bfloat16 are computed in float32 and
- * rounded once to the result dtype (NumPy computes float16 this way).
+ * rounded once to the result dtype (NumPy computes float16 this way). On
+ * CPUs with AVX512_BF16 (Zen 4/5, Cooper Lake, Sapphire Rapids) bfloat16
+ * products run on libnd's vdpbf16ps kernel: products of bf16 values are
+ * exact in float32, the sums are float32 (bf16 subnormals, below 2^-126,
+ * count as zero there); elsewhere, or with the environment variable
+ * ND_BF16_GEMM=fallback, both operands are widened to float32 and the
+ * float32 kernel runs. The two paths agree up to float32 summation order.
  * Integers wrap modulo 2^bits like NumPy's; bool products are logical
  * or-of-ands. Mixed dtypes compute in numpy.result_type of the two (the
  * plain table: a 0-d operand is not value-based here, as in numpy.dot).
@@ -696,6 +702,16 @@ ND_API int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdi
  *    (2,newaxis,newaxis) (3,3,4)->(3,newaxis,newaxis)  and requested shape
  *    (2,4)". */
 ND_API nd_array *nd_matmul(const nd_array *a, const nd_array *b);
+/* numpy.matmul(a, b, dtype=dt): the product computed in dtype dt and
+ * returned as dt. Inputs are cast to dt where 'same_kind' allows ("Cannot
+ * cast ufunc 'matmul' input 0 from dtype('float64') to dtype('int64') with
+ * casting rule 'same_kind'" otherwise, ND_ERR_TYPE; an invalid dt: "data
+ * type 7 not understood"); shapes and their errors as nd_matmul.
+ * Mixed precision's product: two bfloat16 inputs with dt = ND_FLOAT32 are
+ * not widened but go to the bf16 kernel with float32 sums and a float32
+ * result (a bf16 weight's product with bf16 activations, kept in float32
+ * for the backward pass); with dt = ND_BFLOAT16 it is nd_matmul. */
+ND_API nd_array *nd_matmul_dtype(const nd_array *a, const nd_array *b, nd_dtype dt);
 /* numpy.matmul(a, b, out=out). out must be writeable and have exactly the
  * result shape (NumPy's core-dimension message for the last axes, "non-
  * broadcastable output operand with shape (3,2,2) doesn't match the

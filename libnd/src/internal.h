@@ -161,6 +161,26 @@ bool nd_sgemm_avx512_supported(void);
 int nd_sgemm_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t a_rs, int64_t a_cs,
                     const float *b, int64_t b_rs, int64_t b_cs, float *c, int64_t ldc);
 
+/* ---- bfloat16 matrix product on AVX512_BF16 (sbgemm_avx512.c) ------------- */
+
+/* Whether nd_sbgemm_avx512 is used for bfloat16 products: the CPU has
+ * AVX512_BF16 (CPUID 7.1:EAX bit 5) with AVX-512F/BW/VL, and neither
+ * ND_BF16_GEMM=fallback (read once) nor nd_sbgemm_force_fallback(true) asked
+ * for the widened float32 path instead. */
+bool nd_sbgemm_avx512_supported(void);
+/* true: bfloat16 products widen to float32 even where the kernel could run
+ * (tests run both paths on one machine); false: back to what the CPU has. */
+void nd_sbgemm_force_fallback(bool fallback);
+/* C = A @ B with bfloat16 A (m x k) and B (k x n) read through element
+ * strides (any sign), float32 sums; C has row stride ldc elements and unit
+ * column stride and is float32, or bfloat16 (c_bf16, rounded once to
+ * nearest even). C must not overlap A or B; m, n, k > 0. Splits across the
+ * thread pool; the result does not depend on the thread count. 0, or
+ * ND_ERR_MEMORY. */
+int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t a_rs,
+                     int64_t a_cs, const uint16_t *b, int64_t b_rs, int64_t b_cs, void *c,
+                     int64_t ldc, bool c_bf16);
+
 /* ---- the elementwise engine (ufunc.c) ------------------------------------- */
 
 /* NumPy's inner loop: dims[0] elements; args[i] points at operand i's first

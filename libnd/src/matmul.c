@@ -13,10 +13,12 @@
  *                      has AVX-512F, else OpenBLAS; cblas_sgemv when C is a
  *                      vector
  *   float64            OpenBLAS: cblas_dgemm, cblas_dgemv when C is a vector
- *   float16, bfloat16  widen to float32, sgemm, round once (as NumPy does)
+ *   bfloat16           libnd's AVX512_BF16 kernel (sbgemm_avx512.c): bf16
+ *                      operands, float32 sums, C float32 (nd_matmul_dtype)
+ *                      or rounded once to bf16; without AVX512_BF16 (or
+ *                      with ND_BF16_GEMM=fallback) widen as float16 does
+ *   float16            widen to float32, sgemm, round once (as NumPy does)
  *   ints, bool         typed loops here: wrap-around ints, or-of-ands bool
- *
- * (a native bfloat16 / AMX kernel would be one more case there).
  *
  * BLAS is handed the caller's memory whenever its strides allow: a matrix
  * with unit column stride is NoTrans with lda = its row stride, one with
@@ -343,12 +345,97 @@ static bool fits_blas_int(matrix a, matrix b)
     return a.rows <= INT_MAX && a.cols <= INT_MAX && b.cols <= INT_MAX;
 }
 
-/* C = A @ B for one matrix triple of dtype dt (A is m x k, B k x n, C m x
- * n; A and B must not overlap C). The only place a kernel is chosen. */
-static int gemm_dispatch(nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
+static int gemm_dispatch(nd_dtype operands, nd_dtype dt, matrix a, matrix b, matrix c, scratch *s);
+
+/* C (dtype dt) = A @ B for float16/bfloat16 A and B (dtype `from`) through
+ * float32: widen both, multiply there, round once. NumPy's float16 matmul
+ * accumulates in float32 the same way. */
+/* x widened to float32 in scratch, keeping its orientation: a matrix
+ * whose columns are contiguous (W^T) is copied column by column, as a
+ * column-major copy, rather than gathered across rows. */
+static int widened(scratch *s, int slot, nd_dtype from, matrix x, matrix *out)
+{
+    int64_t item = (int64_t)nd_dtype_itemsize(from);
+    bool columns = x.rows > 1 && x.cols > 1 && x.rs == item && x.cs != item;
+    if (packed(s, slot, from, columns ? transposed(x) : x, ND_FLOAT32, out) < 0)
+        return ND_ERR_MEMORY;
+    if (columns)
+        *out = transposed(*out);
+    return 0;
+}
+
+static int widened_gemm(nd_dtype from, nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
+{
+    matrix wa, wb, wc = c;
+    if (widened(s, SLOT_WIDE_A, from, a, &wa) < 0 || widened(s, SLOT_WIDE_B, from, b, &wb) < 0 ||
+        (dt != ND_FLOAT32 && scratch_matrix(s, SLOT_WIDE_C, ND_FLOAT32, c.rows, c.cols, &wc) < 0))
+        return ND_ERR_MEMORY;
+    int status = gemm_dispatch(ND_FLOAT32, ND_FLOAT32, wa, wb, wc, s);
+    if (status == 0 && wc.data != c.data)
+        convert_matrix(ND_FLOAT32, wc, dt, c);
+    return status;
+}
+
+/* x with the strides of its length-1 axes set to 0 (they never matter),
+ * packed into scratch if a stride is not a whole number of elements. */
+static int element_strided(matrix *x, int slot, nd_dtype dt, scratch *s)
+{
+    int64_t item = (int64_t)nd_dtype_itemsize(dt);
+    if (x->rows <= 1)
+        x->rs = 0;
+    if (x->cols <= 1)
+        x->cs = 0;
+    if (x->rs % item == 0 && x->cs % item == 0)
+        return 0;
+    return packed(s, slot, dt, *x, dt, x);
+}
+
+/* C (float32 or bfloat16) = A @ B for bfloat16 A and B with float32 sums:
+ * the AVX512_BF16 kernel, which reads A and B through any element strides
+ * and writes a C with unit column stride (C^T = B^T A^T when C is
+ * column-major, else a temporary). */
+static int bf16_gemm(nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
+{
+    if (!nd_sbgemm_avx512_supported())
+        return widened_gemm(ND_BFLOAT16, dt, a, b, c, s);
+    if (a.cols == 0) {   /* k == 0: an empty sum */
+        zero_matrix(dt, c);
+        return 0;
+    }
+    size_t item = nd_dtype_itemsize(dt);
+    CBLAS_TRANSPOSE tc;
+    int64_t ldc;
+    if (blas_layout(c, item, &tc, &ldc) && tc == CblasTrans && c.cols > 1) {
+        matrix at = transposed(a);
+        a = transposed(b), b = at, c = transposed(c);
+    }
+    matrix target = c;
+    if (!blas_layout(c, item, &tc, &ldc) || tc != CblasNoTrans) {
+        if (scratch_matrix(s, SLOT_C, dt, c.rows, c.cols, &target) < 0)
+            return ND_ERR_MEMORY;
+        ldc = target.cols;
+    }
+    if (element_strided(&a, SLOT_A, ND_BFLOAT16, s) < 0 ||
+        element_strided(&b, SLOT_B, ND_BFLOAT16, s) < 0)
+        return ND_ERR_MEMORY;
+    int status = nd_sbgemm_avx512(c.rows, c.cols, a.cols, (const uint16_t *)a.data, a.rs / 2,
+                                  a.cs / 2, (const uint16_t *)b.data, b.rs / 2, b.cs / 2,
+                                  target.data, ldc, dt == ND_BFLOAT16);
+    if (status == 0 && target.data != c.data)
+        convert_matrix(dt, target, dt, c);
+    return status;
+}
+
+/* C = A @ B for one matrix triple: A and B of dtype `operands`, C of dtype
+ * dt, the same except for bfloat16 operands summed into float32 (A is m x
+ * k, B k x n, C m x n; A and B must not overlap C). The only place a
+ * kernel is chosen. */
+static int gemm_dispatch(nd_dtype operands, nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
 {
     if (c.rows == 0 || c.cols == 0)
         return 0;
+    if (operands == ND_BFLOAT16)
+        return bf16_gemm(dt, a, b, c, s);
     switch (dt) {
     case ND_FLOAT32:
     case ND_FLOAT64:
@@ -356,19 +443,7 @@ static int gemm_dispatch(nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
             return blas_gemm(dt, a, b, c, s);
         return ring_gemm(dt, a, b, c, s);   /* beyond BLAS's int: plain loops */
     case ND_FLOAT16:
-    case ND_BFLOAT16: {
-        /* Widen to float32, multiply there, round once: NumPy's float16
-         * matmul accumulates in float32 the same way. */
-        matrix wa, wb, wc;
-        if (packed(s, SLOT_WIDE_A, dt, a, ND_FLOAT32, &wa) < 0 ||
-            packed(s, SLOT_WIDE_B, dt, b, ND_FLOAT32, &wb) < 0 ||
-            scratch_matrix(s, SLOT_WIDE_C, ND_FLOAT32, c.rows, c.cols, &wc) < 0)
-            return ND_ERR_MEMORY;
-        int status = gemm_dispatch(ND_FLOAT32, wa, wb, wc, s);
-        if (status == 0)
-            convert_matrix(ND_FLOAT32, wc, dt, c);
-        return status;
-    }
+        return widened_gemm(ND_FLOAT16, dt, a, b, c, s);
     default:
         return ring_gemm(dt, a, b, c, s);
     }
@@ -382,7 +457,8 @@ static int gemm_dispatch(nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
  * array has up to (N-2) + (M-2) batch axes, hence the 2x. */
 #define MAX_BATCH (2 * ND_MAXDIMS)
 typedef struct batch {
-    nd_dtype dtype;
+    nd_dtype dtype;      /* C's */
+    nd_dtype operands;   /* A's and B's: dtype, or bfloat16 summed into float32 */
     matrix a, b, c;
     int ndim;
     int64_t shape[MAX_BATCH], a_step[MAX_BATCH], b_step[MAX_BATCH], c_step[MAX_BATCH];
@@ -482,7 +558,7 @@ static void run_batch_items(void *ctx, int64_t begin, int64_t end)
     for (int64_t i = begin; i < end; i++) {
         matrix a, b, c;
         batch_item(t->p, i, &a, &b, &c);
-        int status = gemm_dispatch(t->p->dtype, a, b, c, &s);
+        int status = gemm_dispatch(t->p->operands, t->p->dtype, a, b, c, &s);
         if (status < 0) {
             __atomic_store_n(&t->status, status, __ATOMIC_RELAXED);
             break;
@@ -504,12 +580,13 @@ static int run_batch(batch *p)
     for (int d = 0; d < p->ndim; d++)
         count *= p->shape[d];
     batch_task task = {p, 0};
-    /* A batch of small float32 products (attention's per-head matmuls) is
-     * split across the pool a whole product per piece: each is too small
-     * to split itself. Only libnd's own kernel runs inside the pool;
-     * OpenBLAS never does (see threads.c). */
-    bool split = p->dtype == ND_FLOAT32 && nd_sgemm_avx512_supported() && count > 1 &&
-                 p->c.rows * p->c.cols * p->a.cols < ((int64_t)1 << 24);
+    /* A batch of small float32 or bf16 products (attention's per-head
+     * matmuls) is split across the pool a whole product per piece: each is
+     * too small to split itself. Only libnd's own kernels run inside the
+     * pool; OpenBLAS never does (see threads.c). */
+    bool own_kernel = p->operands == ND_BFLOAT16 ? nd_sbgemm_avx512_supported()
+                                                 : p->dtype == ND_FLOAT32 && nd_sgemm_avx512_supported();
+    bool split = own_kernel && count > 1 && p->c.rows * p->c.cols * p->a.cols < ((int64_t)1 << 24);
     if (split) {
         nd_parallel_for(count, 1, run_batch_items, &task);
         if (task.status < 0)   /* raised on a worker thread: say it here */
@@ -525,17 +602,22 @@ static int run_batch(batch *p)
 /* Fills the batch for out = a (op) b; a and b already have out's dtype. */
 typedef void (*layout_fn)(const nd_array *a, const nd_array *b, const nd_array *out, batch *p);
 
-/* Computes `out` = a (op) b in result_type(a, b), then casts into out if
- * its dtype differs. Inputs of another dtype are cast first (an O(size)
- * copy; the product is O(m*n*k)). out may overlap a or b. */
-static int evaluate(const nd_array *a, const nd_array *b, nd_array *out, layout_fn layout)
+/* Computes `out` = a (op) b in dtype dt, then casts into out if its dtype
+ * differs. Inputs of another dtype are cast to dt first (an O(size) copy;
+ * the product is O(m*n*k)), except two bfloat16 inputs of a float32
+ * product: the bf16 kernel reads them as they are and sums in float32,
+ * which is exactly the float32 product of the widened values up to the
+ * order of the additions. out may overlap a or b. */
+static int evaluate_in(const nd_array *a, const nd_array *b, nd_array *out, layout_fn layout,
+                       nd_dtype dt)
 {
-    nd_dtype dt = nd_result_type(a->dtype, b->dtype);
+    nd_dtype operands = dt == ND_FLOAT32 && a->dtype == ND_BFLOAT16 && b->dtype == ND_BFLOAT16
+                            ? ND_BFLOAT16 : dt;
     nd_array *a_cast = NULL, *b_cast = NULL, *temp = NULL;
     int status = ND_ERR_MEMORY;
-    if (a->dtype != dt && !(a = a_cast = nd_astype(a, dt)))
+    if (a->dtype != operands && !(a = a_cast = nd_astype(a, operands)))
         goto done;
-    if (b->dtype != dt && !(b = b_cast = nd_astype(b, dt)))
+    if (b->dtype != operands && !(b = b_cast = nd_astype(b, operands)))
         goto done;
     nd_array *target = out;
     if (out->dtype != dt || (nd_size(out) > 0 && (nd_may_share_memory(out, a) ||
@@ -543,7 +625,7 @@ static int evaluate(const nd_array *a, const nd_array *b, nd_array *out, layout_
         if (!(target = temp = nd_alloc_array(dt, out->ndim, out->shape)))
             goto done;
     }
-    batch p = {.dtype = dt};
+    batch p = {.dtype = dt, .operands = operands};
     layout(a, b, target, &p);
     status = run_batch(&p);
     if (status == 0 && temp)
@@ -555,16 +637,29 @@ done:
     return status;
 }
 
-/* A new array of the given shape holding a (op) b. */
-static nd_array *evaluate_new(const nd_array *a, const nd_array *b, int ndim,
-                              const int64_t *shape, layout_fn layout)
+/* evaluate_in at result_type(a, b). */
+static int evaluate(const nd_array *a, const nd_array *b, nd_array *out, layout_fn layout)
 {
-    nd_array *out = nd_alloc_array(nd_result_type(a->dtype, b->dtype), ndim, shape);
-    if (out && evaluate(a, b, out, layout) < 0) {
+    return evaluate_in(a, b, out, layout, nd_result_type(a->dtype, b->dtype));
+}
+
+/* A new array of the given shape and dtype holding a (op) b. */
+static nd_array *evaluate_new_in(const nd_array *a, const nd_array *b, int ndim,
+                                 const int64_t *shape, layout_fn layout, nd_dtype dt)
+{
+    nd_array *out = nd_alloc_array(dt, ndim, shape);
+    if (out && evaluate_in(a, b, out, layout, dt) < 0) {
         nd_free(out);
         return NULL;
     }
     return out;
+}
+
+/* evaluate_new_in at result_type(a, b). */
+static nd_array *evaluate_new(const nd_array *a, const nd_array *b, int ndim,
+                              const int64_t *shape, layout_fn layout)
+{
+    return evaluate_new_in(a, b, ndim, shape, layout, nd_result_type(a->dtype, b->dtype));
 }
 
 /* ---- matmul ----------------------------------------------------------------- */
@@ -656,6 +751,27 @@ nd_array *nd_matmul(const nd_array *a, const nd_array *b)
     if (matmul_shape(a, b, &ndim, shape) < 0)
         return NULL;
     return evaluate_new(a, b, ndim, shape, matmul_layout);
+}
+
+nd_array *nd_matmul_dtype(const nd_array *a, const nd_array *b, nd_dtype dt)
+{
+    if (!nd_dtype_valid(dt)) {
+        nd_set_error(ND_ERR_TYPE, "data type %d not understood", (int)dt);
+        return NULL;
+    }
+    const nd_array *ops[2] = {a, b};
+    for (int i = 0; i < 2; i++)
+        if (!nd_can_cast(ops[i]->dtype, dt, ND_CAST_SAME_KIND)) {
+            nd_set_error(ND_ERR_TYPE, "Cannot cast ufunc 'matmul' input %d from dtype('%s') to "
+                         "dtype('%s') with casting rule 'same_kind'", i,
+                         nd_dtype_name(ops[i]->dtype), nd_dtype_name(dt));
+            return NULL;
+        }
+    int ndim;
+    int64_t shape[ND_MAXDIMS];
+    if (matmul_shape(a, b, &ndim, shape) < 0)
+        return NULL;
+    return evaluate_new_in(a, b, ndim, shape, matmul_layout, dt);
 }
 
 int nd_matmul_out(const nd_array *a, const nd_array *b, nd_array *out)

@@ -18,7 +18,7 @@ static const char usage[] =
     "                 [--resume] [--reference] [--learned-positions] [--post-ln]\n"
     "                 [--eval-interval N] [--stop-at N]\n"
     "  shannon sample --model DIR [--prompt TEXT] [--tokens N] [--temperature X]\n"
-    "                 [--top-k N] [--top-p X] [--seed N]\n"
+    "                 [--top-k N] [--top-p X] [--seed N] [--threads N]\n"
     "  shannon eval   --model DIR --data FILE [--threads N]\n"
     "  shannon tokenize --tokenizer DIR|gpt2 [--decode] [--input FILE]\n";
 

@@ -15,21 +15,23 @@
 int command_sample(int argc, char **argv)
 {
     const char *dir = NULL, *prompt = "";
-    int64_t tokens = 200, top_k = 0, seed = 1337;
+    int64_t tokens = 200, top_k = 0, seed = 1337, threads = 0;
     double temperature = 0.8, top_p = 1.0;
     option options[] = {
         {"--model", OPT_STRING, &dir, true, false},       {"--prompt", OPT_STRING, &prompt, false, false},
         {"--tokens", OPT_INT, &tokens, false, false},     {"--temperature", OPT_DOUBLE, &temperature, false, false},
         {"--top-k", OPT_INT, &top_k, false, false},       {"--top-p", OPT_DOUBLE, &top_p, false, false},
-        {"--seed", OPT_INT, &seed, false, false},
+        {"--seed", OPT_INT, &seed, false, false},         {"--threads", OPT_INT, &threads, false, false},
     };
     if (parse_options("sample", argc, argv, 2, options, sizeof options / sizeof options[0]) < 0)
         return 2;
-    if (tokens < 0 || temperature < 0 || top_k < 0 || !(top_p > 0 && top_p <= 1)) {
-        fprintf(stderr, "shannon sample: --tokens, --temperature and --top-k must be >= 0, "
-                "--top-p in (0, 1]\n");
+    if (tokens < 0 || temperature < 0 || top_k < 0 || threads < 0 || !(top_p > 0 && top_p <= 1)) {
+        fprintf(stderr, "shannon sample: --tokens, --temperature, --top-k and --threads must be "
+                ">= 0, --top-p in (0, 1]\n");
         return 2;
     }
+    if (nd_set_num_threads((int)threads) < 0)   /* 0: the default, as in train */
+        return 2;
     model_dir m;
     if (open_model_dir("sample", dir, &m) < 0)
         return 1;
