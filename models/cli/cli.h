@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gpt.h"
+#include "transformer.h"
 
 /* ---- options ------------------------------------------------------------------ */
 
@@ -51,7 +51,7 @@ const char *join_path(char *buffer, size_t size, const char *dir, const char *na
 /* ---- config.json ------------------------------------------------------------------ */
 
 typedef struct run_config {
-    gpt_config model;
+    transformer_config model;
     char tokenizer[16];        /* "char" or "bpe" */
     int64_t batch, iters, seed;
     double lr;
@@ -69,7 +69,7 @@ int load_run_config(const char *command, const char *path, run_config *config);
  * its window before it. Windows are evaluated `batch` at a time, without
  * recording (composed: the reference ops). NaN if n < 2 or on error
  * (nd_last_error says why). */
-double text_loss(gpt_model *model, const int32_t *ids, size_t n, int64_t batch, bool composed);
+double text_loss(transformer_model *model, const int32_t *ids, size_t n, int64_t batch, bool composed);
 
 /* ---- reporting ---------------------------------------------------------------------- */
 

@@ -170,7 +170,7 @@ int load_run_config(const char *command, const char *path, run_config *c)
     c->model.n_layer = (int)n_layer;
     c->model.n_head = (int)n_head;
     strcpy(c->tokenizer, tokenizer->text);   /* "char" or "bpe", checked above */
-    if (gpt_config_check(&c->model) < 0) {
+    if (transformer_config_check(&c->model) < 0) {
         fprintf(stderr, "shannon %s: '%s': %s\n", command, path, nd_last_error());
         return -1;
     }

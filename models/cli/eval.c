@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-double text_loss(gpt_model *model, const int32_t *ids, size_t n, int64_t batch, bool composed)
+double text_loss(transformer_model *model, const int32_t *ids, size_t n, int64_t batch, bool composed)
 {
-    const int64_t T = gpt_get_config(model)->block_size;
+    const int64_t T = transformer_get_config(model)->block_size;
     double total = 0;
     int64_t counted = 0;
     ag_no_grad_begin();
@@ -34,8 +34,8 @@ double text_loss(gpt_model *model, const int32_t *ids, size_t n, int64_t batch, 
                     ((int64_t *)nd_data(x))[b * t + i] = ids[start + (size_t)(b * T + i)];
                     ((int64_t *)nd_data(y))[b * t + i] = ids[start + (size_t)(b * T + i) + 1];
                 }
-            gpt_forward_options o = {.composed = composed};
-            loss = gpt_loss(model, x, y, &o);
+            transformer_forward_options o = {.composed = composed};
+            loss = transformer_lm_loss(model, x, y, &o);
         }
         nd_free(x);
         nd_free(y);

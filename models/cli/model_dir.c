@@ -20,12 +20,12 @@ int open_model_dir(const char *command, const char *dir, model_dir *m)
         close_model_dir(m);
         return -1;
     }
-    m->model = gpt_new(&m->config.model, 0);
-    const char *names[GPT_MAX_TENSORS];
-    ag_tensor *tensors[GPT_MAX_TENSORS];
-    int n = m->model ? gpt_num_tensors(m->model) : 0;
+    m->model = transformer_new(&m->config.model, 0);
+    const char *names[TRANSFORMER_MAX_TENSORS];
+    ag_tensor *tensors[TRANSFORMER_MAX_TENSORS];
+    int n = m->model ? transformer_num_tensors(m->model) : 0;
     for (int i = 0; i < n; i++)
-        tensors[i] = gpt_tensor(m->model, i, &names[i]);
+        tensors[i] = transformer_tensor(m->model, i, &names[i]);
     if (!m->model ||
         ag_load_params(join_path(path, sizeof path, dir, "model.safetensors"), n, names, tensors) < 0) {
         fprintf(stderr, "shannon %s: cannot load '%s': %s\n", command, path, nd_last_error());
@@ -37,7 +37,7 @@ int open_model_dir(const char *command, const char *dir, model_dir *m)
 
 void close_model_dir(model_dir *m)
 {
-    gpt_free(m->model);
+    transformer_free(m->model);
     tok_free(m->tok);
     *m = (model_dir){0};
 }

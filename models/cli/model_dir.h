@@ -9,7 +9,7 @@
 typedef struct model_dir {
     run_config config;
     tok_tokenizer *tok;
-    gpt_model *model;
+    transformer_model *model;
 } model_dir;
 
 /* Loads everything or prints one line ("shannon sample: ...") and returns

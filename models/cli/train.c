@@ -39,12 +39,12 @@
 typedef struct trainer {
     const char *out;
     run_config config;
-    gpt_model *model;
+    transformer_model *model;
     tok_tokenizer *tok;
     int32_t *train_ids, *val_ids;
     size_t ntrain, nval;
     ag_optimizer *decay, *no_decay;     /* AdamW groups: matrices / vectors */
-    ag_tensor *params[GPT_MAX_TENSORS];
+    ag_tensor *params[TRANSFORMER_MAX_TENSORS];
     int nparams;
     nd_rng *batch_rng, *dropout_rng;
     int64_t iter;                       /* the next iteration to run */
@@ -93,8 +93,8 @@ static double estimate_loss(trainer *t, const int32_t *ids, size_t n, int batche
             total = NAN;
             break;
         }
-        gpt_forward_options o = {.composed = t->reference};
-        ag_tensor *loss = gpt_loss(t->model, x, y, &o);
+        transformer_forward_options o = {.composed = t->reference};
+        ag_tensor *loss = transformer_lm_loss(t->model, x, y, &o);
         total += loss ? (double)*(const float *)nd_data(ag_value(loss)) : NAN;
         nd_free(x);
         nd_free(y);
@@ -124,11 +124,11 @@ static int save_checkpoint(trainer *t)
     char path[4096], meta_iter[32];
     snprintf(meta_iter, sizeof meta_iter, "%lld", (long long)t->iter);
     const char *meta[2] = {"iter", meta_iter};
-    const char *names[GPT_MAX_TENSORS];
-    ag_tensor *tensors[GPT_MAX_TENSORS];
-    int n = gpt_num_tensors(t->model);
+    const char *names[TRANSFORMER_MAX_TENSORS];
+    ag_tensor *tensors[TRANSFORMER_MAX_TENSORS];
+    int n = transformer_num_tensors(t->model);
     for (int i = 0; i < n; i++)
-        tensors[i] = gpt_tensor(t->model, i, &names[i]);
+        tensors[i] = transformer_tensor(t->model, i, &names[i]);
     if (ag_save_params(join_path(path, sizeof path, t->out, "model.safetensors"), n, names,
                        tensors, 1, meta) < 0 ||
         ag_optimizer_save(t->decay, join_path(path, sizeof path, t->out, "optimizer_decay.safetensors"), 1, meta) < 0 ||
@@ -206,11 +206,11 @@ static int resume(trainer *t)
             return -1;
         }
     }
-    const char *names[GPT_MAX_TENSORS];
-    ag_tensor *tensors[GPT_MAX_TENSORS];
-    int n = gpt_num_tensors(t->model);
+    const char *names[TRANSFORMER_MAX_TENSORS];
+    ag_tensor *tensors[TRANSFORMER_MAX_TENSORS];
+    int n = transformer_num_tensors(t->model);
     for (int i = 0; i < n; i++)
-        tensors[i] = gpt_tensor(t->model, i, &names[i]);
+        tensors[i] = transformer_tensor(t->model, i, &names[i]);
     if (ag_load_params(join_path(path, sizeof path, t->out, "model.safetensors"), n, names, tensors) < 0 ||
         ag_optimizer_load(t->decay, join_path(path, sizeof path, t->out, "optimizer_decay.safetensors")) < 0 ||
         ag_optimizer_load(t->no_decay, join_path(path, sizeof path, t->out, "optimizer_no_decay.safetensors")) < 0) {
@@ -285,11 +285,11 @@ static int check_same(const char *out, const char *flag, bool given, long long s
 
 static int make_optimizers(trainer *t, double lr)
 {
-    ag_tensor *decay[GPT_MAX_TENSORS], *no_decay[GPT_MAX_TENSORS];
+    ag_tensor *decay[TRANSFORMER_MAX_TENSORS], *no_decay[TRANSFORMER_MAX_TENSORS];
     int nd = 0, nn = 0;
-    t->nparams = gpt_num_tensors(t->model);
+    t->nparams = transformer_num_tensors(t->model);
     for (int i = 0; i < t->nparams; i++) {
-        ag_tensor *p = t->params[i] = gpt_tensor(t->model, i, NULL);
+        ag_tensor *p = t->params[i] = transformer_tensor(t->model, i, NULL);
         /* As nanoGPT: decay the matrices (weights, embeddings), not the
          * biases and LayerNorm gains. */
         if (nd_ndim(ag_value(p)) >= 2)
@@ -306,7 +306,7 @@ static void trainer_free(trainer *t)
 {
     ag_optimizer_free(t->decay);
     ag_optimizer_free(t->no_decay);
-    gpt_free(t->model);
+    transformer_free(t->model);
     tok_free(t->tok);
     free(t->train_ids);
     free(t->val_ids);
@@ -351,10 +351,10 @@ int command_train(int argc, char **argv)
     }
     if (batch < 1 || iters < 1 || block < 1 || threads < 0 || !(lr > 0) || vocab < 257 ||
         eval_interval < 1 ||
-        vocab > 1 << 20 || layers < 1 || layers > GPT_MAX_LAYERS || heads < 1 || embd < 1) {
+        vocab > 1 << 20 || layers < 1 || layers > TRANSFORMER_MAX_LAYERS || heads < 1 || embd < 1) {
         fprintf(stderr, "shannon train: --batch, --iters, --block, --layers (<= %d), --heads, "
                 "--embd and --lr must be positive, --threads >= 0, --vocab-size in [257, 2^20]\n",
-                GPT_MAX_LAYERS);
+                TRANSFORMER_MAX_LAYERS);
         return 2;
     }
     if (nd_set_num_threads((int)threads) < 0)
@@ -400,7 +400,7 @@ int command_train(int argc, char **argv)
         }
     } else {
         t.config = (run_config){.batch = batch, .iters = iters, .seed = seed, .lr = lr};
-        t.config.model = (gpt_config){.block_size = block, .n_layer = (int)layers, .n_head = (int)heads,
+        t.config.model = (transformer_config){.block_size = block, .n_layer = (int)layers, .n_head = (int)heads,
                                       .n_embd = embd, .dropout = dropout_p,
                                       .learned_positions = learned, .post_ln = post_ln};
         snprintf(t.config.tokenizer, sizeof t.config.tokenizer, "%s", tokenizer);
@@ -417,14 +417,14 @@ int command_train(int argc, char **argv)
         }
         t.config.model.vocab_size = tok_vocab_size(t.tok);
     }
-    if (gpt_config_check(&t.config.model) < 0) {
+    if (transformer_config_check(&t.config.model) < 0) {
         fprintf(stderr, "shannon train: %s\n", nd_last_error());
         goto done;
     }
     if (encode_split(&t, text, cut, &t.train_ids, &t.ntrain, "training") < 0 ||
         encode_split(&t, text + cut, len - cut, &t.val_ids, &t.nval, "validation (last 10% of the file)") < 0)
         goto done;
-    t.model = gpt_new(&t.config.model, (uint64_t)t.config.seed);
+    t.model = transformer_new(&t.config.model, (uint64_t)t.config.seed);
     t.batch_rng = nd_rng_new((uint64_t)t.config.seed);
     t.dropout_rng = nd_rng_new((uint64_t)t.config.seed + 1);
     if (!t.model || !t.batch_rng || !t.dropout_rng || make_optimizers(&t, t.config.lr) < 0) {
@@ -444,7 +444,7 @@ int command_train(int argc, char **argv)
         }
     }
     fprintf(stderr, "shannon train: %lld parameters, %s tokenizer (%lld tokens), %zu train / %zu "
-            "val tokens\n", (long long)gpt_num_parameters(t.model), t.config.tokenizer,
+            "val tokens\n", (long long)transformer_num_parameters(t.model), t.config.tokenizer,
             (long long)t.config.model.vocab_size, t.ntrain, t.nval);
 
     const int64_t B = t.config.batch, T = t.config.model.block_size;
@@ -463,8 +463,8 @@ int command_train(int argc, char **argv)
         nd_array *x, *y;
         if (make_batch(t.batch_rng, t.train_ids, t.ntrain, B, T, &x, &y) < 0)
             goto failed;
-        gpt_forward_options o = {.dropout_rng = t.dropout_rng, .composed = t.reference};
-        ag_tensor *loss = gpt_loss(t.model, x, y, &o);
+        transformer_forward_options o = {.dropout_rng = t.dropout_rng, .composed = t.reference};
+        ag_tensor *loss = transformer_lm_loss(t.model, x, y, &o);
         nd_free(x);
         nd_free(y);
         if (!loss || ag_backward(loss) < 0 ||

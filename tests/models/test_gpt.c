@@ -5,15 +5,15 @@
  */
 #include "test_util.h"
 
-#include <gpt.h>
+#include <transformer.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static gpt_config small_config(void)
+static transformer_config small_config(void)
 {
-    gpt_config c = gpt_default_config();
+    transformer_config c = transformer_default_config();
     c.vocab_size = 29;
     c.block_size = 16;
     c.n_layer = 2;
@@ -65,17 +65,17 @@ START_TEST(test_matches_pytorch)
 {
     if (!test_python_has("torch"))
         test_skip("torch cannot be imported");
-    gpt_config c = small_config();
-    gpt_model *m = gpt_new(&c, 7);
+    transformer_config c = small_config();
+    transformer_model *m = transformer_new(&c, 7);
     ck_assert_ptr_nonnull(m);
     char *dir = test_make_tmpdir("gpt");
     char path[4096];
     /* The weights, the batches and the shape, for the PyTorch twin. */
-    int n = gpt_num_tensors(m);
-    const char *names[GPT_MAX_TENSORS];
-    ag_tensor *params[GPT_MAX_TENSORS];
+    int n = transformer_num_tensors(m);
+    const char *names[TRANSFORMER_MAX_TENSORS];
+    ag_tensor *params[TRANSFORMER_MAX_TENSORS];
     for (int i = 0; i < n; i++)
-        params[i] = gpt_tensor(m, i, &names[i]);
+        params[i] = transformer_tensor(m, i, &names[i]);
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     ck_assert_int_eq(ag_save_params(path, n, names, params, 0, NULL), 0);
     const int64_t steps = 10, B = 3, T = 16;
@@ -93,7 +93,7 @@ START_TEST(test_matches_pytorch)
 
     /* One batch: the loss and every parameter's gradient. */
     nd_array *x0 = batch(xs, 0), *y0 = batch(ys, 0);
-    ag_tensor *loss = gpt_loss(m, x0, y0, NULL);
+    ag_tensor *loss = transformer_lm_loss(m, x0, y0, NULL);
     ck_assert_ptr_nonnull(loss);
     ck_assert_int_eq(ag_backward(loss), 0);
     snprintf(path, sizeof path, "%s/loss0.npy", dir);
@@ -118,7 +118,7 @@ START_TEST(test_matches_pytorch)
     /* Ten AdamW steps on the same batches give the same losses. */
     for (int i = 0; i < n; i++)
         ag_zero_grad(params[i]);
-    ag_tensor *decay[GPT_MAX_TENSORS], *no_decay[GPT_MAX_TENSORS];
+    ag_tensor *decay[TRANSFORMER_MAX_TENSORS], *no_decay[TRANSFORMER_MAX_TENSORS];
     int nd = 0, nn = 0;
     for (int i = 0; i < n; i++) {
         if (nd_ndim(ag_value(params[i])) >= 2)
@@ -132,7 +132,7 @@ START_TEST(test_matches_pytorch)
     nd_array *torch_losses = nd_load_npy(path);
     for (int64_t s = 0; s < steps; s++) {
         nd_array *x = batch(xs, s), *y = batch(ys, s);
-        ag_tensor *l = gpt_loss(m, x, y, NULL);
+        ag_tensor *l = transformer_lm_loss(m, x, y, NULL);
         ck_assert_int_eq(ag_backward(l), 0);
         ck_assert_int_eq(ag_optimizer_step(o1), 0);
         ck_assert_int_eq(ag_optimizer_step(o2), 0);
@@ -154,7 +154,7 @@ START_TEST(test_matches_pytorch)
     nd_free(y0);
     nd_free(xs);
     nd_free(ys);
-    gpt_free(m);
+    transformer_free(m);
     test_remove_tree(dir);
     free(dir);
 }
@@ -162,21 +162,21 @@ END_TEST
 
 START_TEST(test_fused_and_composed_agree)
 {
-    gpt_config c = small_config();
-    gpt_model *m = gpt_new(&c, 3);
+    transformer_config c = small_config();
+    transformer_model *m = transformer_new(&c, 3);
     nd_array *xs = random_ids(4, 1, 2, 12, c.vocab_size), *ys = random_ids(5, 1, 2, 12, c.vocab_size);
     nd_array *x = batch(xs, 0), *y = batch(ys, 0);
-    int n = gpt_num_tensors(m);
-    nd_array *fused_grads[GPT_MAX_TENSORS];
+    int n = transformer_num_tensors(m);
+    nd_array *fused_grads[TRANSFORMER_MAX_TENSORS];
     double losses[2];
     for (int pass = 0; pass < 2; pass++) {
-        gpt_forward_options o = {.composed = pass == 1};
-        ag_tensor *loss = gpt_loss(m, x, y, &o);
+        transformer_forward_options o = {.composed = pass == 1};
+        ag_tensor *loss = transformer_lm_loss(m, x, y, &o);
         ck_assert_ptr_nonnull(loss);
         losses[pass] = scalar(loss);
         ck_assert_int_eq(ag_backward(loss), 0);
         for (int i = 0; i < n; i++) {
-            ag_tensor *p = gpt_tensor(m, i, NULL);
+            ag_tensor *p = transformer_tensor(m, i, NULL);
             if (pass == 0) {
                 fused_grads[i] = nd_copy(ag_grad(p));
             } else {
@@ -193,29 +193,32 @@ START_TEST(test_fused_and_composed_agree)
     nd_free(ys);
     nd_free(x);
     nd_free(y);
-    gpt_free(m);
+    transformer_free(m);
 }
 END_TEST
 
 START_TEST(test_kv_cache_matches_full_forward)
 {
-    gpt_config c = small_config();
+    transformer_config c = small_config();
     for (int post = 0; post < 2; post++) {
         c.post_ln = post;
         c.learned_positions = post;
-        gpt_model *m = gpt_new(&c, 11);
+        transformer_model *m = transformer_new(&c, 11);
         const int32_t tokens[10] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3};
         nd_array *idx = nd_from_data(ND_INT32, 2, (int64_t[]){1, 10}, tokens);
         ag_no_grad_begin();
-        ag_tensor *logits = gpt_forward(m, idx, NULL);   /* (1, 10, V) */
+        ag_tensor *full = transformer_forward(m, idx, NULL);   /* (1, 10, V) */
         ag_no_grad_end();
-        ck_assert_ptr_nonnull(logits);
+        ck_assert_ptr_nonnull(full);
+        /* A copy: feeding resets the tape that holds `full`. */
+        nd_array *logits = nd_copy(ag_value(full));
+        ag_tape_reset();
         /* Prompt of 4 in one feed, then one token at a time. */
-        gpt_kv_cache *cache = gpt_kv_cache_new(m);
+        transformer_kv_cache *cache = transformer_kv_cache_new(m);
         for (int64_t t = 3; t < 10; t++) {
-            nd_array *got = t == 3 ? gpt_feed(m, cache, tokens, 4) : gpt_feed(m, cache, tokens + t, 1);
+            nd_array *got = t == 3 ? transformer_kv_cache_feed(m, cache, tokens, 4) : transformer_kv_cache_feed(m, cache, tokens + t, 1);
             ck_assert_ptr_nonnull(got);
-            nd_array *row = nd_slice(ag_value(logits), 1, t, t + 1, 1);
+            nd_array *row = nd_slice(logits, 1, t, t + 1, 1);
             nd_array *want = nd_reshape(row, 1, (int64_t[]){c.vocab_size});
             double err = relative_error(got, want);
             ck_assert_msg(err < 1e-5, "position %lld: cache and full forward differ by %g", (long long)t, err);
@@ -223,16 +226,16 @@ START_TEST(test_kv_cache_matches_full_forward)
             nd_free(row);
             nd_free(want);
         }
-        ck_assert_int_eq(gpt_kv_cache_length(cache), 10);
+        ck_assert_int_eq(transformer_kv_cache_length(cache), 10);
         /* Past the block: a clear error, nothing changed. */
         int32_t more[7] = {0};
-        ck_assert_ptr_null(gpt_feed(m, cache, more, 7));
+        ck_assert_ptr_null(transformer_kv_cache_feed(m, cache, more, 7));
         ck_assert_str_eq(nd_last_error(), "Cannot forward sequence of length 17, block size is only 16");
-        ck_assert_int_eq(gpt_kv_cache_length(cache), 10);
-        gpt_kv_cache_free(cache);
-        ag_tape_reset();
+        ck_assert_int_eq(transformer_kv_cache_length(cache), 10);
+        transformer_kv_cache_free(cache);
+        nd_free(logits);
         nd_free(idx);
-        gpt_free(m);
+        transformer_free(m);
     }
 }
 END_TEST
@@ -243,11 +246,11 @@ START_TEST(test_sampling)
     nd_array *logits = nd_from_data(ND_FLOAT32, 1, (int64_t[]){5}, l);
     nd_rng *rng = nd_rng_new(0);
     int32_t t;
-    ck_assert_int_eq(gpt_sample(logits, 0.0, 0, 1.0, rng, &t), 0);
+    ck_assert_int_eq(transformer_sample(logits, 0.0, 0, 1.0, rng, &t), 0);
     ck_assert_int_eq(t, 1);                                  /* greedy */
     int counts[5] = {0};
     for (int i = 0; i < 2000; i++) {
-        ck_assert_int_eq(gpt_sample(logits, 1.0, 2, 1.0, rng, &t), 0);
+        ck_assert_int_eq(transformer_sample(logits, 1.0, 2, 1.0, rng, &t), 0);
         counts[t]++;
     }
     ck_assert_int_eq(counts[0] + counts[3] + counts[4], 0);  /* top-k 2: only ids 1 and 2 */
@@ -255,11 +258,11 @@ START_TEST(test_sampling)
     ck_assert_int_gt(counts[1], 1350);
     ck_assert_int_lt(counts[1], 1580);
     for (int i = 0; i < 200; i++) {                          /* top-p 0.5: id 1 alone (0.61) */
-        ck_assert_int_eq(gpt_sample(logits, 1.0, 0, 0.5, rng, &t), 0);
+        ck_assert_int_eq(transformer_sample(logits, 1.0, 0, 0.5, rng, &t), 0);
         ck_assert_int_eq(t, 1);
     }
-    ck_assert_int_lt(gpt_sample(logits, -1.0, 0, 1.0, rng, &t), 0);
-    ck_assert_int_lt(gpt_sample(logits, 1.0, 0, 0.0, rng, &t), 0);
+    ck_assert_int_lt(transformer_sample(logits, -1.0, 0, 1.0, rng, &t), 0);
+    ck_assert_int_lt(transformer_sample(logits, 1.0, 0, 0.0, rng, &t), 0);
     nd_rng_free(rng);
     nd_free(logits);
 }
@@ -267,22 +270,22 @@ END_TEST
 
 START_TEST(test_bad_configs_and_inputs)
 {
-    gpt_config c = small_config();
+    transformer_config c = small_config();
     c.n_head = 3;
-    ck_assert_ptr_null(gpt_new(&c, 0));
+    ck_assert_ptr_null(transformer_new(&c, 0));
     ck_assert_str_eq(nd_last_error(), "n_embd (32) must be a multiple of n_head (3)");
     c = small_config();
-    gpt_model *m = gpt_new(&c, 0);
+    transformer_model *m = transformer_new(&c, 0);
     nd_array *too_long = nd_zeros(ND_INT64, 2, (int64_t[]){1, 17});
-    ck_assert_ptr_null(gpt_forward(m, too_long, NULL));
+    ck_assert_ptr_null(transformer_forward(m, too_long, NULL));
     ck_assert_str_eq(nd_last_error(), "Cannot forward sequence of length 17, block size is only 16");
     nd_array *bad = nd_full(ND_INT64, 2, (int64_t[]){1, 4}, 29);   /* id == vocab size */
-    ck_assert_ptr_null(gpt_forward(m, bad, NULL));
+    ck_assert_ptr_null(transformer_forward(m, bad, NULL));
     ag_tape_reset();
     /* GPT-2 init: a residual projection's spread is 0.02 / sqrt(2 n_layer). */
     const char *name;
-    for (int i = 0; i < gpt_num_tensors(m); i++) {
-        ag_tensor *p = gpt_tensor(m, i, &name);
+    for (int i = 0; i < transformer_num_tensors(m); i++) {
+        ag_tensor *p = transformer_tensor(m, i, &name);
         if (strcmp(name, "transformer.h.0.mlp.c_proj.weight") == 0) {
             nd_array *sd = nd_std(ag_value(p), 0, NULL, 0, false);
             double s;
@@ -293,7 +296,7 @@ START_TEST(test_bad_configs_and_inputs)
     }
     nd_free(too_long);
     nd_free(bad);
-    gpt_free(m);
+    transformer_free(m);
 }
 END_TEST
 
