@@ -151,6 +151,14 @@ ag_tensor *transformer_mlm_loss(transformer_model *model, const nd_array *idx,
                                 const nd_array *targets,
                                 const transformer_forward_options *options);
 
+/* Scores the MLM head without recording (no-grad): over the masked
+ * positions of targets, *loss_sum gets the summed cross-entropy (nats),
+ * *correct how many argmax predictions equal the target, *count how many
+ * positions there were. 0 or a negative status. */
+int transformer_mlm_score(transformer_model *model, const nd_array *idx, const nd_array *targets,
+                          const transformer_forward_options *options, double *loss_sum,
+                          int64_t *correct, int64_t *count);
+
 /* BERT's corruption of a batch, in place on a copy: for each sequence of
  * ids (B, T), each position that is not padding (pad_id; -1: none) is
  * chosen with probability mask_rate, and at least one per sequence; a
@@ -170,6 +178,9 @@ int transformer_mask_tokens(const nd_array *ids, double mask_rate, int64_t mask_
  * of options->padding (all tokens without it). */
 ag_tensor *transformer_classify_logits(transformer_model *model, const nd_array *idx,
                                        const transformer_forward_options *options);
+/* Class probabilities (B, K): softmax of the logits. */
+ag_tensor *transformer_classify_probs(transformer_model *model, const nd_array *idx,
+                                      const transformer_forward_options *options);
 /* Mean cross-entropy of the class logits against labels (B,) in [0, K). */
 ag_tensor *transformer_classify_loss(transformer_model *model, const nd_array *idx,
                                      const nd_array *labels,

@@ -141,6 +141,35 @@ ag_tensor *transformer_mlm_loss(transformer_model *m, const nd_array *idx, const
     return loss;
 }
 
+int transformer_mlm_score(transformer_model *m, const nd_array *idx, const nd_array *targets,
+                          const transformer_forward_options *options, double *loss_sum,
+                          int64_t *correct, int64_t *count)
+{
+    if (!loss_sum || !correct || !count)
+        return nd_set_last_error(ND_ERR_VALUE, "loss_sum, correct and count must not be NULL");
+    nd_array *wanted = NULL, *best = NULL;
+    ag_no_grad_begin();
+    const transformer_forward_options *o = or_none(options);
+    ag_tensor *logits = mlm_logits(m, idx, targets, o, &wanted);
+    ag_tensor *loss = logits ? cross_entropy(o, logits, wanted) : NULL;
+    best = logits ? nd_argmax(ag_value(logits), 1) : NULL;
+    int status = loss && best ? 0 : -1;
+    if (status == 0) {
+        const int64_t M = nd_size(wanted), *w = nd_data(wanted), *p = nd_data(best);
+        double mean;
+        nd_get(ag_value(loss), NULL, &mean);
+        *loss_sum = mean * (double)M;
+        *count = M;
+        *correct = 0;
+        for (int64_t i = 0; i < M; i++)
+            *correct += p[i] == w[i];
+    }
+    ag_no_grad_end();
+    nd_free(wanted);
+    nd_free(best);
+    return status;
+}
+
 int transformer_mask_tokens(const nd_array *ids, double mask_rate, int64_t mask_id, int64_t pad_id,
                             int64_t random_below, nd_rng *rng, nd_array **input,
                             nd_array **targets)
@@ -263,6 +292,12 @@ ag_tensor *transformer_classify_logits(transformer_model *m, const nd_array *idx
         return NULL;
     ag_tensor *pooled = pool(m, h, nd_shape(idx)[0], nd_shape(idx)[1], o->padding);
     return ag_linear(pooled, m->classifier_weight, m->classifier_bias);
+}
+
+ag_tensor *transformer_classify_probs(transformer_model *m, const nd_array *idx,
+                                      const transformer_forward_options *options)
+{
+    return ag_softmax(transformer_classify_logits(m, idx, options), 1);
 }
 
 ag_tensor *transformer_classify_loss(transformer_model *m, const nd_array *idx,
