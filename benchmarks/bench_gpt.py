@@ -16,7 +16,7 @@ One step, the same on both sides (nanoGPT's):
     loss = gpt(x, y); loss.backward(); clip_grad_norm_(params, 1.0);
     AdamW (lr 1e-3, betas (0.9, 0.99), weight decay 0.1 on matrices, 0 on
     vectors: two groups); zero_grad(set_to_none=True); loss.item()
-PyTorch runs the model of tests/models/gpt_torch.py op for op (functional:
+PyTorch runs the model of tests/models/transformer_torch.py op for op (functional:
 embedding + sinusoidal positions, pre-LN blocks, masked softmax attention,
 tanh GELU, tied LM head, cross-entropy), starting from the weights Shannon
 initialized (bench_gpt_step --save-weights), on the batches written here.
@@ -117,7 +117,7 @@ def torch_child(argv):
     def p(name):
         return params['transformer.' + name]
 
-    def loss_of(x, y):   # tests/models/gpt_torch.py, op for op
+    def loss_of(x, y):   # tests/models/transformer_torch.py, op for op
         h = p('wte.weight')[x] * math.sqrt(C) + pe   # token embeddings scaled by sqrt(C), as model.c
         for l in range(L):
             b = 'h.%d.' % l

@@ -7,7 +7,7 @@
  *                  [--warmup W] [--batches FILE.npy] [--seed S]
  *                  [--save-weights FILE.safetensors] [--positions learned|sinusoidal]
  *
- * One step is nanoGPT's: loss = gpt_loss(x, y); ag_backward(loss);
+ * One step is nanoGPT's: loss = transformer_lm_loss(x, y); ag_backward(loss);
  * clip the global gradient norm to 1.0; AdamW on two groups (matrices with
  * weight decay 0.1, vectors without; lr 1e-3, betas (0.9, 0.99)); zero the
  * gradients; ag_tape_reset. W warm-up steps (default 2) run first and are
@@ -27,10 +27,10 @@
  *   RESULT impl=shannon ... tok_s_mean=.. tok_s_best=.. peak_rss_mb=.. ...
  * tok_s_mean is N*B*T over the time of all N steps; tok_s_best is B*T over
  * the fastest single step (the machine may be shared). The fwd/bwd/opt
- * columns split the mean step: gpt_loss, ag_backward, and the rest (clip,
+ * columns split the mean step: transformer_lm_loss, ag_backward, and the rest (clip,
  * AdamW, zero_grad, tape reset). peak_rss_mb is getrusage's ru_maxrss.
  */
-#include <gpt.h>
+#include <transformer.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +59,7 @@ static void usage(void)
 }
 
 typedef struct options {
-    gpt_config config;
+    transformer_config config;
     int64_t batch, steps, warmup, threads, seed;
     const char *batches_path, *save_path;
 } options;
@@ -67,7 +67,7 @@ typedef struct options {
 /* 0, or -1 after printing the usage. */
 static int parse(int argc, char **argv, options *o)
 {
-    *o = (options){.config = gpt_default_config(), .batch = 12, .steps = 10, .warmup = 2,
+    *o = (options){.config = transformer_default_config(), .batch = 12, .steps = 10, .warmup = 2,
                    .threads = 1, .seed = 1};
     for (int i = 1; i < argc; i++) {
         const char *key = argv[i];
@@ -157,17 +157,17 @@ int main(int argc, char **argv)
         return 2;
     if (nd_set_num_threads((int)o.threads) < 0)
         return fail("threads");
-    gpt_model *m = gpt_new(&o.config, (uint64_t)o.seed);
+    transformer_model *m = transformer_new(&o.config, (uint64_t)o.seed);
     if (!m)
-        return fail("gpt_new");
-    int n = gpt_num_tensors(m);
-    const char *names[GPT_MAX_TENSORS];
-    ag_tensor *params[GPT_MAX_TENSORS];
+        return fail("transformer_new");
+    int n = transformer_num_tensors(m);
+    const char *names[TRANSFORMER_MAX_TENSORS];
+    ag_tensor *params[TRANSFORMER_MAX_TENSORS];
     for (int i = 0; i < n; i++)
-        params[i] = gpt_tensor(m, i, &names[i]);
+        params[i] = transformer_tensor(m, i, &names[i]);
     if (o.save_path) {
         int rc = ag_save_params(o.save_path, n, names, params, 0, NULL);
-        gpt_free(m);
+        transformer_free(m);
         return rc < 0 ? fail("save") : 0;
     }
     nd_array *batches = make_batches(&o);
@@ -175,7 +175,7 @@ int main(int argc, char **argv)
         return fail("batches");
 
     /* nanoGPT's groups: weight decay on matrices (embeddings included). */
-    ag_tensor *decay[GPT_MAX_TENSORS], *no_decay[GPT_MAX_TENSORS];
+    ag_tensor *decay[TRANSFORMER_MAX_TENSORS], *no_decay[TRANSFORMER_MAX_TENSORS];
     int ndecay = 0, nno = 0;
     for (int i = 0; i < n; i++) {
         if (nd_ndim(ag_value(params[i])) >= 2)
@@ -195,9 +195,9 @@ int main(int argc, char **argv)
         if (!x || !y)
             return fail("batch");
         double t0 = now();
-        ag_tensor *loss = gpt_loss(m, x, y, NULL);
+        ag_tensor *loss = transformer_lm_loss(m, x, y, NULL);
         if (!loss)
-            return fail("gpt_loss");
+            return fail("transformer_lm_loss");
         double t1 = now();
         if (ag_backward(loss) < 0)
             return fail("backward");
@@ -234,13 +234,13 @@ int main(int argc, char **argv)
            "peak_rss_mb=%.1f loss_first=%.6f loss_last=%.6f\n",
            (long long)o.config.vocab_size, o.config.n_layer, o.config.n_head,
            (long long)o.config.n_embd, (long long)o.config.block_size, (long long)o.batch,
-           (long long)o.threads, (long long)o.steps, (long long)gpt_num_parameters(m),
+           (long long)o.threads, (long long)o.steps, (long long)transformer_num_parameters(m),
            (double)tokens / mean, (double)tokens / best, 1e3 * mean, 1e3 * best,
            1e3 * t_fwd / (double)o.steps, 1e3 * t_bwd / (double)o.steps,
            1e3 * t_opt / (double)o.steps, (double)ru.ru_maxrss / 1024.0, loss_first, loss_last);
     ag_optimizer_free(opt_decay);
     ag_optimizer_free(opt_plain);
     nd_free(batches);
-    gpt_free(m);
+    transformer_free(m);
     return 0;
 }

@@ -7,7 +7,8 @@
  *              atomic writes, the model folder
  *   config.c   config.json: the model's shape, the tokenizer, the run
  *   report.c   the progress bar, loss.csv and the loss-curve SVG
- *   train.c, sample.c, eval.c   the commands
+ *   examples.c labeled examples (label<TAB>text), batches, class probabilities
+ *   train.c, finetune.c, sample.c, eval.c, classify.c   the commands
  */
 #ifndef SHANNON_CLI_H
 #define SHANNON_CLI_H
@@ -16,8 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "gpt.h"
 #include "tok.h"
+#include "transformer.h"
 
 /* ---- options ------------------------------------------------------------------ */
 
@@ -34,6 +35,10 @@ typedef struct option {
 /* Parses argv[first..argc) against the table. Returns 0, or prints
  * "shannon <command>: <reason>" to stderr and returns -1. */
 int parse_options(const char *command, int argc, char **argv, int first, option *options, int n);
+
+/* "causal" or "mlm", and a mask rate in (0, 1); else a one-line error
+ * ("shannon train: --objective must be causal or mlm, not 'x'") and -1. */
+int check_objective(const char *command, const char *objective, double mask_rate);
 
 /* ---- files ---------------------------------------------------------------------- */
 
@@ -52,15 +57,35 @@ const char *join_path(char *buffer, size_t size, const char *dir, const char *na
 /* ---- config.json ------------------------------------------------------------------ */
 
 typedef struct run_config {
-    gpt_config model;
+    transformer_config model;
     char tokenizer[16];        /* "char" or "bpe" */
+    char objective[16];        /* "causal", "mlm" or "classify" */
+    double mask_rate;          /* mlm: the share of tokens chosen */
     int64_t batch, iters, seed;
     double lr;
 } run_config;
 
+/* "first", "last", "mean" (config.json's pooling). */
+const char *pooling_name(transformer_pooling pooling);
+
 int save_run_config(const char *path, const run_config *config);
 /* Reads what save_run_config wrote; a one-line error (stderr) otherwise. */
 int load_run_config(const char *command, const char *path, run_config *config);
+
+/* ---- training pieces shared by train and finetune (train.c) ------------------------- */
+
+/* x, y (B, T) int64: B windows at random offsets of ids, y shifted by one. */
+int make_batch(nd_rng *rng, const int32_t *ids, size_t n, int64_t B, int64_t T, nd_array **x,
+               nd_array **y);
+/* Splits text at floor(0.9 len), nanoGPT's data[:int(n * 0.9)], moved
+ * forward to a UTF-8 character boundary. */
+size_t split_point(const char *text, size_t len);
+/* AdamW (betas 0.9, 0.99) in two groups, as nanoGPT: the matrices with
+ * weight_decay, the vectors without. params receives every parameter
+ * (TRANSFORMER_MAX_TENSORS room), *nparams their count. */
+int make_adamw_groups(transformer_model *model, double lr, double weight_decay,
+                      ag_optimizer **decay, ag_optimizer **no_decay, ag_tensor **params,
+                      int *nparams);
 
 /* ---- loss over a whole text ---------------------------------------------------------- */
 
@@ -70,7 +95,57 @@ int load_run_config(const char *command, const char *path, run_config *config);
  * its window before it. Windows are evaluated `batch` at a time, without
  * recording (composed: the reference ops). NaN if n < 2 or on error
  * (nd_last_error says why). */
-double text_loss(gpt_model *model, const int32_t *ids, size_t n, int64_t batch, bool composed);
+double text_loss(transformer_model *model, const int32_t *ids, size_t n, int64_t batch, bool composed);
+
+/* ---- masked-LM evaluation ------------------------------------------------------------- */
+
+typedef struct mlm_result {
+    double loss;               /* mean cross-entropy over the masked positions */
+    double accuracy;           /* share of masked positions predicted exactly */
+    int64_t masked;            /* how many */
+} mlm_result;
+
+/* Evaluates an MLM model on a token stream cut into consecutive windows of
+ * block tokens, `batch` at a time, masked by BERT's rule at mask_rate with
+ * masks drawn from a fixed seed (two evaluations of one model agree). The
+ * tokenizer gives [MASK] and the range of random replacements. loss NaN on
+ * error (nd_last_error says why). */
+mlm_result mlm_text_eval(transformer_model *model, const tok_tokenizer *tok, const int32_t *ids,
+                         size_t n, int64_t batch, double mask_rate);
+/* BERT's corruption of x (B, T) for the model's tokenizer. */
+int mlm_mask_batch(const tok_tokenizer *tok, const nd_array *x, double mask_rate, nd_rng *rng,
+                   nd_array **input, nd_array **targets);
+
+/* ---- labeled examples (label<TAB>text), for classification ------------------------------ */
+
+typedef struct labeled {
+    size_t n;
+    char **texts;              /* n lines of text (malloc'd) */
+    int64_t *labels;           /* class index per line, -1 for unlabeled input */
+    char **names;              /* the label names, sorted (malloc'd) */
+    int64_t nnames;
+} labeled;
+
+/* Reads FILE of label<TAB>text lines. With known == NULL the labels found
+ * become the classes (sorted); otherwise every label must be one of
+ * known's ("label 'x' on line 4 of 'valid.tsv' does not occur in the
+ * training file"). One-line error on stderr and -1 for a line without a
+ * tab, an empty label, or an empty file. */
+int read_labeled(const char *command, const char *path, const labeled *known, labeled *out);
+/* Lines of unlabeled text (stdin if path is NULL). */
+int read_lines(const char *command, const char *path, labeled *out);
+void free_labeled(labeled *l);
+/* ids (B, T) and padding (B, T) of texts[first .. first+B): [CLS] first
+ * for an encoder (pool first), then the tokens cut to the block, [PAD]
+ * after (id 0 without special tokens; masked out anyway). */
+int encode_examples(const tok_tokenizer *tok, const transformer_config *c, char *const *texts,
+                    size_t B, nd_array **ids, nd_array **padding);
+/* Class probabilities (n, K) float32 of texts, batch at a time (a new
+ * array). */
+nd_array *classify_texts(transformer_model *model, const tok_tokenizer *tok, char *const *texts,
+                         size_t n, int64_t batch);
+/* labels.txt: one label name per line, class i on line i. */
+int save_labels(const char *path, const labeled *l);
 
 /* ---- reporting ---------------------------------------------------------------------- */
 
@@ -104,6 +179,8 @@ int write_loss_svg(const char *path, const loss_row *rows, int64_t n);
 int command_train(int argc, char **argv);
 int command_sample(int argc, char **argv);
 int command_eval(int argc, char **argv);
+int command_finetune(int argc, char **argv);
+int command_classify(int argc, char **argv);
 int command_tokenize(int argc, char **argv);
 
 /* The tokenizer that --tokenizer SPEC names (tokenize.c): "gpt2" is GPT-2's

@@ -22,6 +22,11 @@ int save_run_config(const char *path, const run_config *c)
                        "  \"dropout\": %.17g,\n"
                        "  \"learned_positions\": %s,\n"
                        "  \"post_ln\": %s,\n"
+                       "  \"objective\": \"%s\",\n"
+                       "  \"bidirectional\": %s,\n"
+                       "  \"mask_rate\": %.17g,\n"
+                       "  \"num_classes\": %lld,\n"
+                       "  \"pooling\": \"%s\",\n"
                        "  \"tokenizer\": \"%s\",\n"
                        "  \"batch\": %lld,\n"
                        "  \"iters\": %lld,\n"
@@ -31,7 +36,10 @@ int save_run_config(const char *path, const run_config *c)
                        (long long)c->model.vocab_size, (long long)c->model.block_size,
                        c->model.n_layer, c->model.n_head, (long long)c->model.n_embd,
                        c->model.dropout, c->model.learned_positions ? "true" : "false",
-                       c->model.post_ln ? "true" : "false", c->tokenizer, (long long)c->batch,
+                       c->model.post_ln ? "true" : "false", c->objective,
+                       c->model.bidirectional ? "true" : "false", c->mask_rate,
+                       (long long)c->model.num_classes, pooling_name(c->model.pooling),
+                       c->tokenizer, (long long)c->batch,
                        (long long)c->iters, c->lr, (long long)c->seed);
     return write_file_atomic(path, text, (size_t)len);
 }
@@ -136,6 +144,38 @@ static bool read_bool(const json_value *v, int n, const char *key, bool *out)
     return true;
 }
 
+const char *pooling_name(transformer_pooling pooling)
+{
+    return pooling == TRANSFORMER_POOL_FIRST ? "first" : pooling == TRANSFORMER_POOL_MEAN ? "mean"
+                                                                                        : "last";
+}
+
+/* The keys an encoder or a classifier added; a config.json written before
+ * them is a causal decoder. */
+static bool read_objective(const json_value *v, int n, run_config *c)
+{
+    const json_value *objective = find(v, n, "objective"), *pooling = find(v, n, "pooling");
+    snprintf(c->objective, sizeof c->objective, "causal");
+    c->model.pooling = TRANSFORMER_POOL_LAST;
+    if (!objective)
+        return true;
+    if (!objective->is_string || (strcmp(objective->text, "causal") && strcmp(objective->text, "mlm") &&
+                                  strcmp(objective->text, "classify")))
+        return false;
+    snprintf(c->objective, sizeof c->objective, "%.15s", objective->text);
+    if (!pooling || !pooling->is_string)
+        return false;
+    c->model.pooling = strcmp(pooling->text, "first") == 0 ? TRANSFORMER_POOL_FIRST
+                     : strcmp(pooling->text, "mean") == 0  ? TRANSFORMER_POOL_MEAN
+                     : strcmp(pooling->text, "last") == 0  ? TRANSFORMER_POOL_LAST
+                                                           : (transformer_pooling)-1;
+    return read_bool(v, n, "bidirectional", &c->model.bidirectional) &&
+           read_double(v, n, "mask_rate", &c->mask_rate) &&
+           read_int(v, n, "num_classes", &c->model.num_classes) &&
+           (int)c->model.pooling >= 0 &&
+           (strcmp(c->objective, "classify") == 0) == (c->model.num_classes > 0);
+}
+
 int load_run_config(const char *command, const char *path, run_config *c)
 {
     FILE *f = fopen(path, "r");
@@ -162,6 +202,7 @@ int load_run_config(const char *command, const char *path, run_config *c)
               (strcmp(tokenizer->text, "char") == 0 || strcmp(tokenizer->text, "bpe") == 0) &&
               read_int(v, n, "batch", &c->batch) && read_int(v, n, "iters", &c->iters) &&
               read_double(v, n, "lr", &c->lr) && read_int(v, n, "seed", &c->seed) &&
+              read_objective(v, n, c) &&
               n_layer > 0 && n_layer <= 1024 && n_head > 0 && n_head <= 1024;
     if (!ok) {
         fprintf(stderr, "shannon %s: '%s' is not a valid shannon config.json\n", command, path);
@@ -170,7 +211,7 @@ int load_run_config(const char *command, const char *path, run_config *c)
     c->model.n_layer = (int)n_layer;
     c->model.n_head = (int)n_head;
     strcpy(c->tokenizer, tokenizer->text);   /* "char" or "bpe", checked above */
-    if (gpt_config_check(&c->model) < 0) {
+    if (transformer_config_check(&c->model) < 0) {
         fprintf(stderr, "shannon %s: '%s': %s\n", command, path, nd_last_error());
         return -1;
     }

@@ -2,6 +2,27 @@
 #include "model_dir.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+
+/* labels.txt: exactly num_classes non-empty lines. */
+static int load_labels(const char *command, const char *dir, model_dir *m)
+{
+    char path[4096];
+    labeled lines;
+    if (read_lines(command, join_path(path, sizeof path, dir, "labels.txt"), &lines) < 0)
+        return -1;
+    if ((int64_t)lines.n != m->config.model.num_classes) {
+        fprintf(stderr, "shannon %s: '%s' has %zu labels but config.json says %lld\n", command,
+                path, lines.n, (long long)m->config.model.num_classes);
+        free_labeled(&lines);
+        return -1;
+    }
+    m->labels = lines.texts;   /* taken over */
+    lines.texts = NULL;
+    lines.n = 0;
+    free_labeled(&lines);
+    return 0;
+}
 
 int open_model_dir(const char *command, const char *dir, model_dir *m)
 {
@@ -20,15 +41,14 @@ int open_model_dir(const char *command, const char *dir, model_dir *m)
         close_model_dir(m);
         return -1;
     }
-    m->model = gpt_new(&m->config.model, 0);
-    const char *names[GPT_MAX_TENSORS];
-    ag_tensor *tensors[GPT_MAX_TENSORS];
-    int n = m->model ? gpt_num_tensors(m->model) : 0;
-    for (int i = 0; i < n; i++)
-        tensors[i] = gpt_tensor(m->model, i, &names[i]);
+    m->model = transformer_new(&m->config.model, 0);
     if (!m->model ||
-        ag_load_params(join_path(path, sizeof path, dir, "model.safetensors"), n, names, tensors) < 0) {
+        transformer_load(m->model, join_path(path, sizeof path, dir, "model.safetensors"), false) < 0) {
         fprintf(stderr, "shannon %s: cannot load '%s': %s\n", command, path, nd_last_error());
+        close_model_dir(m);
+        return -1;
+    }
+    if (m->config.model.num_classes > 0 && load_labels(command, dir, m) < 0) {
         close_model_dir(m);
         return -1;
     }
@@ -37,7 +57,10 @@ int open_model_dir(const char *command, const char *dir, model_dir *m)
 
 void close_model_dir(model_dir *m)
 {
-    gpt_free(m->model);
+    transformer_free(m->model);
     tok_free(m->tok);
+    for (int64_t i = 0; m->labels && i < m->config.model.num_classes; i++)
+        free(m->labels[i]);
+    free(m->labels);
     *m = (model_dir){0};
 }

@@ -1,5 +1,6 @@
 /* model_dir.h: opening a trained model folder (config.json, tokenizer.json,
- * model.safetensors), shared by `sample` and `eval`. */
+ * model.safetensors, and a classifier's labels.txt), shared by `sample`,
+ * `eval`, `classify` and `finetune --from`. */
 #ifndef SHANNON_MODEL_DIR_H
 #define SHANNON_MODEL_DIR_H
 
@@ -9,7 +10,8 @@
 typedef struct model_dir {
     run_config config;
     tok_tokenizer *tok;
-    gpt_model *model;
+    transformer_model *model;
+    char **labels;             /* a classifier's num_classes label names (labels.txt) */
 } model_dir;
 
 /* Loads everything or prints one line ("shannon sample: ...") and returns

@@ -56,3 +56,17 @@ int parse_options(const char *command, int argc, char **argv, int first, option 
             return fail(command, "%s is required%s", options[k].name, "");
     return 0;
 }
+
+int check_objective(const char *command, const char *objective, double mask_rate)
+{
+    if (strcmp(objective, "causal") != 0 && strcmp(objective, "mlm") != 0) {
+        fprintf(stderr, "shannon %s: --objective must be causal or mlm, not '%s'\n", command,
+                objective);
+        return -1;
+    }
+    if (!(mask_rate > 0 && mask_rate < 1)) {
+        fprintf(stderr, "shannon %s: --mask-rate must be in (0, 1), not %g\n", command, mask_rate);
+        return -1;
+    }
+    return 0;
+}

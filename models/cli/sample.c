@@ -1,9 +1,7 @@
 /*
- * shannon sample: text from a trained model, token by token with a KV cache.
- *
- * The prompt is fed once; each new token then costs one position of work.
- * When the context reaches the block size, the cache is refilled with the
- * last half block of tokens and generation goes on (a sliding window).
+ * shannon sample: text from a trained model, token by token with a KV cache
+ * (transformer_generate: the prompt is fed once, each new token then costs
+ * one position of work, and a full context slides by half a block).
  * Only the generated text is written to standard output.
  */
 #include "model_dir.h"
@@ -35,7 +33,6 @@ int command_sample(int argc, char **argv)
     model_dir m;
     if (open_model_dir("sample", dir, &m) < 0)
         return 1;
-    const int64_t block = m.config.model.block_size;
     int32_t *ids = NULL;
     size_t nprompt = 0;
     if (tok_encode(m.tok, prompt, strlen(prompt), &ids, &nprompt) < 0) {
@@ -53,7 +50,7 @@ int command_sample(int argc, char **argv)
             start = nl[0];
         free(nl);
     }
-    int32_t *all = realloc(ids, (nprompt + 1 + (size_t)tokens) * sizeof *all);
+    int32_t *all = realloc(ids, (nprompt + 1) * sizeof *all);
     if (all && nprompt == 0)
         all[nprompt++] = start;
     if (!all) {
@@ -62,38 +59,17 @@ int command_sample(int argc, char **argv)
         fprintf(stderr, "shannon sample: out of memory\n");
         return 1;
     }
-    size_t n = nprompt;
     nd_rng *rng = nd_rng_new((uint64_t)seed);
-    gpt_kv_cache *cache = gpt_kv_cache_new(m.model);
-    int status = rng && cache ? 0 : 1;
-    /* Feed the prompt (its last `block` tokens at most). */
-    size_t first = n > (size_t)block ? n - (size_t)block : 0;
-    nd_array *logits = status == 0 ? gpt_feed(m.model, cache, all + first, (int64_t)(n - first)) : NULL;
-    for (int64_t i = 0; i < tokens && logits; i++) {
-        int32_t next;
-        if (gpt_sample(logits, temperature, top_k, top_p, rng, &next) < 0)
-            break;
-        nd_free(logits);
-        logits = NULL;
-        all[n++] = next;
-        if (i + 1 == tokens)
-            break;
-        if (gpt_kv_cache_length(cache) == block) {   /* slide: keep the last half block */
-            gpt_kv_cache_clear(cache);
-            int64_t keep = block / 2 > 0 ? block / 2 : 1;
-            logits = gpt_feed(m.model, cache, all + n - (size_t)keep, keep);
-        } else {
-            logits = gpt_feed(m.model, cache, all + n - 1, 1);
-        }
-    }
-    if (!logits && (int64_t)(n - nprompt) < tokens && status == 0) {
+    int32_t *generated = NULL;
+    transformer_generate_options g = {.temperature = temperature, .top_k = top_k, .top_p = top_p};
+    int status = 0;
+    if (!rng || transformer_generate(m.model, all, (int64_t)nprompt, tokens, &g, rng, &generated) < 0) {
         fprintf(stderr, "shannon sample: %s\n", nd_last_error());
         status = 1;
     }
-    nd_free(logits);
     char *text = NULL;
     size_t len = 0;
-    if (status == 0 && tok_decode(m.tok, all + nprompt, n - nprompt, &text, &len) == 0) {
+    if (status == 0 && tok_decode(m.tok, generated, (size_t)tokens, &text, &len) == 0) {
         fwrite(text, 1, len, stdout);
         fputc('\n', stdout);
     } else if (status == 0) {
@@ -102,8 +78,8 @@ int command_sample(int argc, char **argv)
     }
     free(text);
     free(all);
+    free(generated);
     nd_rng_free(rng);
-    gpt_kv_cache_free(cache);
     close_model_dir(&m);
     return status;
 }

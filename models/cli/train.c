@@ -39,12 +39,12 @@
 typedef struct trainer {
     const char *out;
     run_config config;
-    gpt_model *model;
+    transformer_model *model;
     tok_tokenizer *tok;
     int32_t *train_ids, *val_ids;
     size_t ntrain, nval;
     ag_optimizer *decay, *no_decay;     /* AdamW groups: matrices / vectors */
-    ag_tensor *params[GPT_MAX_TENSORS];
+    ag_tensor *params[TRANSFORMER_MAX_TENSORS];
     int nparams;
     nd_rng *batch_rng, *dropout_rng;
     int64_t iter;                       /* the next iteration to run */
@@ -55,8 +55,7 @@ typedef struct trainer {
 
 /* ---- batches ------------------------------------------------------------------- */
 
-/* x, y (B, T) int64: B windows at random offsets of ids, y shifted by one. */
-static int make_batch(nd_rng *rng, const int32_t *ids, size_t n, int64_t B, int64_t T,
+int make_batch(nd_rng *rng, const int32_t *ids, size_t n, int64_t B, int64_t T,
                       nd_array **x, nd_array **y)
 {
     nd_array *starts = nd_rng_integers(rng, 0, (int64_t)n - T, false, ND_INT64, 1, &B);
@@ -79,6 +78,23 @@ static int make_batch(nd_rng *rng, const int32_t *ids, size_t n, int64_t B, int6
     return 0;
 }
 
+/* The training loss of one batch: next-token cross-entropy (causal), or
+ * the masked-token loss of x corrupted by BERT's rule with masks drawn
+ * from mask_rng (mlm; y unused). */
+static ag_tensor *batch_loss(trainer *t, const nd_array *x, const nd_array *y, nd_rng *mask_rng,
+                             const transformer_forward_options *o)
+{
+    if (strcmp(t->config.objective, "mlm") != 0)
+        return transformer_lm_loss(t->model, x, y, o);
+    nd_array *in, *tg;
+    if (mlm_mask_batch(t->tok, x, t->config.mask_rate, mask_rng, &in, &tg) < 0)
+        return NULL;
+    ag_tensor *loss = transformer_mlm_loss(t->model, in, tg, o);
+    nd_free(in);
+    nd_free(tg);
+    return loss;
+}
+
 /* Mean loss over `batches` random batches of a split, without recording.
  * Its own generator (from the seed and the iteration) keeps the training
  * stream of batches independent of how often the loss is estimated. */
@@ -93,8 +109,8 @@ static double estimate_loss(trainer *t, const int32_t *ids, size_t n, int batche
             total = NAN;
             break;
         }
-        gpt_forward_options o = {.composed = t->reference};
-        ag_tensor *loss = gpt_loss(t->model, x, y, &o);
+        transformer_forward_options o = {.composed = t->reference};
+        ag_tensor *loss = batch_loss(t, x, y, rng, &o);
         total += loss ? (double)*(const float *)nd_data(ag_value(loss)) : NAN;
         nd_free(x);
         nd_free(y);
@@ -124,11 +140,11 @@ static int save_checkpoint(trainer *t)
     char path[4096], meta_iter[32];
     snprintf(meta_iter, sizeof meta_iter, "%lld", (long long)t->iter);
     const char *meta[2] = {"iter", meta_iter};
-    const char *names[GPT_MAX_TENSORS];
-    ag_tensor *tensors[GPT_MAX_TENSORS];
-    int n = gpt_num_tensors(t->model);
+    const char *names[TRANSFORMER_MAX_TENSORS];
+    ag_tensor *tensors[TRANSFORMER_MAX_TENSORS];
+    int n = transformer_num_tensors(t->model);
     for (int i = 0; i < n; i++)
-        tensors[i] = gpt_tensor(t->model, i, &names[i]);
+        tensors[i] = transformer_tensor(t->model, i, &names[i]);
     if (ag_save_params(join_path(path, sizeof path, t->out, "model.safetensors"), n, names,
                        tensors, 1, meta) < 0 ||
         ag_optimizer_save(t->decay, join_path(path, sizeof path, t->out, "optimizer_decay.safetensors"), 1, meta) < 0 ||
@@ -206,11 +222,11 @@ static int resume(trainer *t)
             return -1;
         }
     }
-    const char *names[GPT_MAX_TENSORS];
-    ag_tensor *tensors[GPT_MAX_TENSORS];
-    int n = gpt_num_tensors(t->model);
+    const char *names[TRANSFORMER_MAX_TENSORS];
+    ag_tensor *tensors[TRANSFORMER_MAX_TENSORS];
+    int n = transformer_num_tensors(t->model);
     for (int i = 0; i < n; i++)
-        tensors[i] = gpt_tensor(t->model, i, &names[i]);
+        tensors[i] = transformer_tensor(t->model, i, &names[i]);
     if (ag_load_params(join_path(path, sizeof path, t->out, "model.safetensors"), n, names, tensors) < 0 ||
         ag_optimizer_load(t->decay, join_path(path, sizeof path, t->out, "optimizer_decay.safetensors")) < 0 ||
         ag_optimizer_load(t->no_decay, join_path(path, sizeof path, t->out, "optimizer_no_decay.safetensors")) < 0) {
@@ -246,9 +262,7 @@ static int add_row(trainer *t, loss_row row)
 
 /* ---- setup ---------------------------------------------------------------------- */
 
-/* Splits text at floor(0.9 len), nanoGPT's data[:int(n * 0.9)], moved
- * forward to a UTF-8 character boundary. */
-static size_t split_point(const char *text, size_t len)
+size_t split_point(const char *text, size_t len)
 {
     size_t at = len / 10 * 9 + len % 10 * 9 / 10;
     while (at < len && ((unsigned char)text[at] & 0xc0) == 0x80)
@@ -283,13 +297,15 @@ static int check_same(const char *out, const char *flag, bool given, long long s
     return 0;
 }
 
-static int make_optimizers(trainer *t, double lr)
+int make_adamw_groups(transformer_model *model, double lr, double weight_decay,
+                      ag_optimizer **decay_opt, ag_optimizer **no_decay_opt, ag_tensor **params,
+                      int *nparams)
 {
-    ag_tensor *decay[GPT_MAX_TENSORS], *no_decay[GPT_MAX_TENSORS];
+    ag_tensor *decay[TRANSFORMER_MAX_TENSORS], *no_decay[TRANSFORMER_MAX_TENSORS];
     int nd = 0, nn = 0;
-    t->nparams = gpt_num_tensors(t->model);
-    for (int i = 0; i < t->nparams; i++) {
-        ag_tensor *p = t->params[i] = gpt_tensor(t->model, i, NULL);
+    *nparams = transformer_num_tensors(model);
+    for (int i = 0; i < *nparams; i++) {
+        ag_tensor *p = params[i] = transformer_tensor(model, i, NULL);
         /* As nanoGPT: decay the matrices (weights, embeddings), not the
          * biases and LayerNorm gains. */
         if (nd_ndim(ag_value(p)) >= 2)
@@ -297,16 +313,22 @@ static int make_optimizers(trainer *t, double lr)
         else
             no_decay[nn++] = p;
     }
-    t->decay = ag_adamw_new(nd, decay, lr, BETA1, BETA2, 1e-8, WEIGHT_DECAY);
-    t->no_decay = ag_adamw_new(nn, no_decay, lr, BETA1, BETA2, 1e-8, 0.0);
-    return t->decay && t->no_decay ? 0 : -1;
+    *decay_opt = ag_adamw_new(nd, decay, lr, BETA1, BETA2, 1e-8, weight_decay);
+    *no_decay_opt = ag_adamw_new(nn, no_decay, lr, BETA1, BETA2, 1e-8, 0.0);
+    return *decay_opt && *no_decay_opt ? 0 : -1;
+}
+
+static int make_optimizers(trainer *t, double lr)
+{
+    return make_adamw_groups(t->model, lr, WEIGHT_DECAY, &t->decay, &t->no_decay, t->params,
+                             &t->nparams);
 }
 
 static void trainer_free(trainer *t)
 {
     ag_optimizer_free(t->decay);
     ag_optimizer_free(t->no_decay);
-    gpt_free(t->model);
+    transformer_free(t->model);
     tok_free(t->tok);
     free(t->train_ids);
     free(t->val_ids);
@@ -322,7 +344,8 @@ int command_train(int argc, char **argv)
     const char *data = NULL, *out = NULL, *tokenizer = "char";
     int64_t vocab = 4096, layers = 4, heads = 4, embd = 128, block = 64, batch = 12, iters = 2000;
     int64_t seed = 1337, threads = 0, stop_at = -1, eval_interval = EVAL_INTERVAL;
-    double lr = 1e-3, dropout_p = 0.0;
+    double lr = 1e-3, dropout_p = 0.0, mask_rate = 0.15;
+    const char *objective = "causal";
     bool resume_flag = false, reference = false, learned = false, post_ln = false;
     option options[] = {
         {"--data", OPT_STRING, &data, true, false},      {"--out", OPT_STRING, &out, true, false},
@@ -341,20 +364,26 @@ int command_train(int argc, char **argv)
         /* Stop after iteration N with a checkpoint, as an interrupted run
          * would; --resume then continues to --iters. */
         {"--stop-at", OPT_INT, &stop_at, false, false},
+        /* causal: a GPT; mlm: a BERT-style encoder (BERT's masking). */
+        {"--objective", OPT_STRING, &objective, false, false},
+        {"--mask-rate", OPT_DOUBLE, &mask_rate, false, false},
     };
-    enum { DATA, OUT, TOKENIZER, VOCAB, LAYERS, HEADS, EMBD, BLOCK, BATCH, ITERS, LR, DROPOUT, SEED };
+    enum { DATA, OUT, TOKENIZER, VOCAB, LAYERS, HEADS, EMBD, BLOCK, BATCH, ITERS, LR, DROPOUT, SEED,
+           THREADS, RESUME, REFERENCE, LEARNED, POST_LN, EVAL_INTERVAL_OPT, STOP_AT, OBJECTIVE };
     if (parse_options("train", argc, argv, 2, options, sizeof options / sizeof options[0]) < 0)
         return 2;
     if (strcmp(tokenizer, "char") != 0 && strcmp(tokenizer, "bpe") != 0) {
         fprintf(stderr, "shannon train: --tokenizer must be 'char' or 'bpe', not '%s'\n", tokenizer);
         return 2;
     }
+    if (check_objective("train", objective, mask_rate) < 0)
+        return 2;
     if (batch < 1 || iters < 1 || block < 1 || threads < 0 || !(lr > 0) || vocab < 257 ||
         eval_interval < 1 ||
-        vocab > 1 << 20 || layers < 1 || layers > GPT_MAX_LAYERS || heads < 1 || embd < 1) {
+        vocab > 1 << 20 || layers < 1 || layers > TRANSFORMER_MAX_LAYERS || heads < 1 || embd < 1) {
         fprintf(stderr, "shannon train: --batch, --iters, --block, --layers (<= %d), --heads, "
                 "--embd and --lr must be positive, --threads >= 0, --vocab-size in [257, 2^20]\n",
-                GPT_MAX_LAYERS);
+                TRANSFORMER_MAX_LAYERS);
         return 2;
     }
     if (nd_set_num_threads((int)threads) < 0)
@@ -388,7 +417,10 @@ int command_train(int argc, char **argv)
                        c->model.vocab_size, vocab) ||
             (options[TOKENIZER].seen && strcmp(c->tokenizer, tokenizer) != 0 &&
              (fprintf(stderr, "shannon train: '%s' holds a %s-tokenizer model, not %s\n", out,
-                      c->tokenizer, tokenizer), 1)))
+                      c->tokenizer, tokenizer), 1)) ||
+            (options[OBJECTIVE].seen && strcmp(c->objective, objective) != 0 &&
+             (fprintf(stderr, "shannon train: '%s' holds a %s model, not %s\n", out,
+                      c->objective, objective), 1)))
             goto done;
         t.config.iters = options[ITERS].seen ? iters : c->iters;
         if (options[LR].seen)
@@ -400,10 +432,14 @@ int command_train(int argc, char **argv)
         }
     } else {
         t.config = (run_config){.batch = batch, .iters = iters, .seed = seed, .lr = lr};
-        t.config.model = (gpt_config){.block_size = block, .n_layer = (int)layers, .n_head = (int)heads,
+        t.config.model = (transformer_config){.block_size = block, .n_layer = (int)layers, .n_head = (int)heads,
                                       .n_embd = embd, .dropout = dropout_p,
-                                      .learned_positions = learned, .post_ln = post_ln};
+                                      .learned_positions = learned, .post_ln = post_ln,
+                                      .bidirectional = strcmp(objective, "mlm") == 0,
+                                      .pooling = TRANSFORMER_POOL_LAST};
         snprintf(t.config.tokenizer, sizeof t.config.tokenizer, "%s", tokenizer);
+        snprintf(t.config.objective, sizeof t.config.objective, "%s", objective);
+        t.config.mask_rate = strcmp(objective, "mlm") == 0 ? mask_rate : 0;
     }
     size_t cut = split_point(text, len);
     if (!t.tok) {
@@ -411,20 +447,25 @@ int command_train(int argc, char **argv)
          * bpe: merges learned on the training part only. */
         t.tok = strcmp(tokenizer, "char") == 0 ? tok_char_train(text, len)
                                                : tok_bpe_train(text, cut, (int)vocab);
+        /* An encoder needs [MASK] (and [CLS], [PAD] to be fine-tuned). */
+        if (t.tok && strcmp(t.config.objective, "mlm") == 0 && tok_add_special_tokens(t.tok) < 0) {
+            tok_free(t.tok);
+            t.tok = NULL;
+        }
         if (!t.tok) {
             fprintf(stderr, "shannon train: cannot build the tokenizer: %s\n", tok_last_error());
             goto done;
         }
         t.config.model.vocab_size = tok_vocab_size(t.tok);
     }
-    if (gpt_config_check(&t.config.model) < 0) {
+    if (transformer_config_check(&t.config.model) < 0) {
         fprintf(stderr, "shannon train: %s\n", nd_last_error());
         goto done;
     }
     if (encode_split(&t, text, cut, &t.train_ids, &t.ntrain, "training") < 0 ||
         encode_split(&t, text + cut, len - cut, &t.val_ids, &t.nval, "validation (last 10% of the file)") < 0)
         goto done;
-    t.model = gpt_new(&t.config.model, (uint64_t)t.config.seed);
+    t.model = transformer_new(&t.config.model, (uint64_t)t.config.seed);
     t.batch_rng = nd_rng_new((uint64_t)t.config.seed);
     t.dropout_rng = nd_rng_new((uint64_t)t.config.seed + 1);
     if (!t.model || !t.batch_rng || !t.dropout_rng || make_optimizers(&t, t.config.lr) < 0) {
@@ -444,7 +485,7 @@ int command_train(int argc, char **argv)
         }
     }
     fprintf(stderr, "shannon train: %lld parameters, %s tokenizer (%lld tokens), %zu train / %zu "
-            "val tokens\n", (long long)gpt_num_parameters(t.model), t.config.tokenizer,
+            "val tokens\n", (long long)transformer_num_parameters(t.model), t.config.tokenizer,
             (long long)t.config.model.vocab_size, t.ntrain, t.nval);
 
     const int64_t B = t.config.batch, T = t.config.model.block_size;
@@ -463,8 +504,10 @@ int command_train(int argc, char **argv)
         nd_array *x, *y;
         if (make_batch(t.batch_rng, t.train_ids, t.ntrain, B, T, &x, &y) < 0)
             goto failed;
-        gpt_forward_options o = {.dropout_rng = t.dropout_rng, .composed = t.reference};
-        ag_tensor *loss = gpt_loss(t.model, x, y, &o);
+        transformer_forward_options o = {.dropout_rng = t.dropout_rng, .composed = t.reference};
+        /* mlm: the masks come from the dropout generator, whose state the
+         * checkpoint keeps, so --resume stays exact. */
+        ag_tensor *loss = batch_loss(&t, x, y, t.dropout_rng, &o);
         nd_free(x);
         nd_free(y);
         if (!loss || ag_backward(loss) < 0 ||
@@ -509,9 +552,15 @@ int command_train(int argc, char **argv)
     progress_finish(&bar);
     {
         double train_loss = estimate_loss(&t, t.train_ids, t.ntrain, FINAL_TRAIN_BATCHES, 1u << 30);
-        double val_loss = text_loss(t.model, t.val_ids, t.nval, B, t.reference);
         double tps = train_seconds > 0 ? (double)(trained * B * T) / train_seconds : 0;
-        printf("train_loss=%.4f val_loss=%.4f tokens_per_s=%.1f\n", train_loss, val_loss, tps);
+        if (strcmp(t.config.objective, "mlm") == 0) {
+            mlm_result r = mlm_text_eval(t.model, t.tok, t.val_ids, t.nval, B, t.config.mask_rate);
+            printf("train_loss=%.4f val_loss=%.4f val_accuracy=%.4f tokens_per_s=%.1f\n", train_loss,
+                   r.loss, r.accuracy, tps);
+        } else {
+            double val_loss = text_loss(t.model, t.val_ids, t.nval, B, t.reference);
+            printf("train_loss=%.4f val_loss=%.4f tokens_per_s=%.1f\n", train_loss, val_loss, tps);
+        }
         status = 0;
     }
     goto done;

@@ -164,7 +164,8 @@ int tok_vocab_size(const tok_tokenizer *tok);
 tok_kind tok_kind_of(const tok_tokenizer *tok);
 /* "char", "bpe" or "gpt2" (the name tok_save writes); NULL for another value. */
 const char *tok_kind_name(tok_kind kind);
-/* The id of <unk> (char: vocab_size - 1); -1 for bpe and gpt2, which need none. */
+/* The id of <unk> (char: the number of characters, vocab_size - 1 without
+ * special tokens); -1 for bpe and gpt2, which need none. */
 int tok_unk_id(const tok_tokenizer *tok);
 /* The id of the end-of-text token: gpt2: that of "<|endoftext|>" in
  * encoder.json (TOK_GPT2_EOT for GPT-2's, -1 if the file has none); -1
@@ -175,6 +176,34 @@ int tok_eot_id(const tok_tokenizer *tok);
  * from the tokenizer, valid until tok_free. NULL with an error for an id out
  * of range. */
 const char *tok_token_bytes(const tok_tokenizer *tok, int32_t id, size_t *len);
+
+/* ------------------------------------------------------------------------ */
+/* Special tokens                                                           */
+/* ------------------------------------------------------------------------ */
+
+/* The tokens an encoder needs besides text: [MASK] (what masked-LM
+ * training puts in place of a hidden token), [CLS] (the first token of a
+ * sequence to classify, whose state the head reads), [SEP] (between or
+ * after segments) and [PAD] (fills a batch's short rows; masked out of
+ * attention and pooling). */
+typedef enum tok_special {
+    TOK_MASK = 0, TOK_CLS = 1, TOK_SEP = 2, TOK_PAD = 3
+} tok_special;
+#define TOK_NUM_SPECIAL 4
+
+/* Appends the four special tokens to the vocabulary, in the order above,
+ * as ids vocab_size .. vocab_size + 3 (every existing id keeps its
+ * meaning; a char tokenizer's <unk> stays where it was, now no longer the
+ * last id). They decode to their names ("[MASK]") but are never produced
+ * by tok_encode: the text "[MASK]" encodes as ordinary characters.
+ * tok_save records them. Call it once, before the tokenizer is shared
+ * between threads; a second call does nothing. 0 or ND_ERR_MEMORY. */
+int tok_add_special_tokens(tok_tokenizer *tok);
+/* The id of a special token, or -1 if the tokenizer has none (or tok is
+ * NULL, or which is not a tok_special). */
+int tok_special_id(const tok_tokenizer *tok, tok_special which);
+/* "[MASK]", "[CLS]", "[SEP]", "[PAD]"; NULL for another value. */
+const char *tok_special_name(tok_special which);
 
 /* ------------------------------------------------------------------------ */
 /* Files                                                                    */
@@ -205,6 +234,11 @@ const char *tok_token_bytes(const tok_tokenizer *tok, int32_t id, size_t *len);
  *     the data are GPT-2's own files, encoder.json and vocab.bpe, in the
  *     same folder as this file (tok_save writes all three, the two byte
  *     for byte as they were loaded), so a model folder is self-contained.
+ *
+ *   Either kind may hold, after "vocab_size",
+ *     "special_tokens": ["[MASK]", "[CLS]", "[SEP]", "[PAD]"],
+ *   (tok_add_special_tokens): vocab_size then counts them too, and they
+ *   are the last four ids.
  */
 
 /* Writes tok to path atomically: a temporary file in the same folder,

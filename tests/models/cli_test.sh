@@ -121,5 +121,96 @@ cmp -s "$WORK/t/model.safetensors" "$WORK/t.before" && pass || fail "a refused r
 expect_error "sample without a model" "no model in" "$SHANNON" sample --model "$WORK/nowhere"
 expect_error "bad top-p" "top-p" "$SHANNON" sample --model "$WORK/m" --top-p 2
 
+# ---- masked-LM pre-training, fine-tuning, classification ------------------------------
+"$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/e" $TINY --iters 20 --objective mlm \
+  --mask-rate 0.2 > "$WORK/mlm.out" 2> "$WORK/mlm.err"
+[ $? -eq 0 ] && pass || { fail "train --objective mlm exited non-zero"; cat "$WORK/mlm.err"; }
+tail -n 1 "$WORK/mlm.out" | grep -Eq '^train_loss=[0-9.]+ val_loss=[0-9.]+ val_accuracy=[0-9.]+ tokens_per_s=[0-9.]+$' \
+  && pass || fail "train mlm's last line: $(tail -n 1 "$WORK/mlm.out")"
+grep -q '"special_tokens": \["\[MASK\]", "\[CLS\]", "\[SEP\]", "\[PAD\]"\]' "$WORK/e/tokenizer.json" \
+  && pass || fail "the mlm tokenizer lacks the special tokens"
+grep -q '"objective": "mlm"' "$WORK/e/config.json" && grep -q '"bidirectional": true' "$WORK/e/config.json" \
+  && pass || fail "config.json of an mlm model"
+# eval: masks from a fixed seed, so two evals agree to the last digit.
+"$SHANNON" eval --model "$WORK/e" --data "$WORK/val.txt" > "$WORK/eval1.out" 2>&1
+"$SHANNON" eval --model "$WORK/e" --data "$WORK/val.txt" > "$WORK/eval2.out" 2>&1
+grep -Eq '^loss=[0-9.]+ ppl=[0-9.]+ accuracy=[0-9.]+ masked=[0-9]+$' "$WORK/eval1.out" \
+  && pass || fail "eval mlm: $(cat "$WORK/eval1.out")"
+cmp -s "$WORK/eval1.out" "$WORK/eval2.out" && pass || fail "two evals of an mlm model differ"
+# The final val_loss of train is eval's on the validation split.
+mlm_val=$(tail -n 1 "$WORK/mlm.out" | sed -n 's/.*val_loss=\([0-9.]*\) .*/\1/p')
+grep -q "^loss=$mlm_val " "$WORK/eval1.out" && pass || fail "train mlm val_loss $mlm_val, eval $(cat "$WORK/eval1.out")"
+expect_error "sample from an encoder" "KV cache needs a causal model" "$SHANNON" sample --model "$WORK/e"
+
+# finetune --data: more LM training on new text, the loss before and after.
+i=0
+while [ $i -lt 40 ]; do echo "The lazy dog sleeps; the quick fox jumps over it again."; i=$((i + 1)); done > "$WORK/more.txt"
+for src in m e; do
+  "$SHANNON" finetune --from "$WORK/$src" --data "$WORK/more.txt" --out "$WORK/f$src" --iters 10 \
+    > "$WORK/ft.out" 2> "$WORK/ft.err"
+  [ $? -eq 0 ] && pass || { fail "finetune --data from $src"; cat "$WORK/ft.err"; }
+  tail -n 1 "$WORK/ft.out" | grep -Eq '^before_val_loss=[0-9.]+ val_loss=[0-9.]+ tokens_per_s=[0-9.]+$' \
+    && pass || fail "finetune --data's last line: $(tail -n 1 "$WORK/ft.out")"
+  b=$(tail -n 1 "$WORK/ft.out" | sed -n 's/^before_val_loss=\([0-9.]*\) val_loss=\([0-9.]*\) .*/\1 \2/p')
+  awk -v b="$b" 'BEGIN { split(b, v, " "); exit !(v[2] < v[1]) }' && pass || fail "finetune --data did not lower the loss: $b"
+done
+
+# A labeled task: lines about the fox or about jugs, told apart by their
+# words (the numbers are shared), held-out numbers in valid.
+: > "$WORK/train.tsv"
+i=0
+while [ $i -lt 30 ]; do
+  printf 'fox\tthe quick brown fox %d\njugs\tfive dozen liquor jugs %d\n' $i $i >> "$WORK/train.tsv"
+  i=$((i + 1))
+done
+printf 'fox\tthe quick brown fox 77\njugs\tfive dozen liquor jugs 78\nfox\tthe quick brown fox 79\n' > "$WORK/valid.tsv"
+for src in e m ""; do
+  from=""; [ -n "$src" ] && from="--from $WORK/$src"
+  out="$WORK/c$src"
+  # shellcheck disable=SC2086
+  "$SHANNON" finetune $from --out "$out" --task classify --train "$WORK/train.tsv" \
+    --valid "$WORK/valid.tsv" --iters 150 --lr 2e-3 --batch 8 --threads 1 \
+    $( [ -z "$src" ] && echo "$TINY" | sed 's/--batch 4//; s/--threads 1//' ) > "$WORK/cl.out" 2> "$WORK/cl.err"
+  [ $? -eq 0 ] && pass || { fail "finetune --task classify (from '$src')"; cat "$WORK/cl.err"; }
+  tail -n 1 "$WORK/cl.out" | grep -Eq '^train_loss=[0-9.]+ val_accuracy=1.0000 majority=0.6667 examples_per_s=[0-9.]+$' \
+    && pass || fail "finetune classify (from '$src'): $(tail -n 1 "$WORK/cl.out")"
+  [ "$(cat "$out/labels.txt")" = "$(printf 'fox\njugs')" ] && pass || fail "labels.txt: $(cat "$out/labels.txt")"
+done
+grep -q '"pooling": "first"' "$WORK/ce/config.json" && grep -q '"pooling": "last"' "$WORK/cm/config.json" \
+  && pass || fail "an encoder pools its first token, a decoder its last"
+"$SHANNON" eval --model "$WORK/ce" --data "$WORK/valid.tsv" > "$WORK/ev.out" 2>&1
+[ "$(cat "$WORK/ev.out")" = "accuracy=1.0000 examples=3" ] && pass || fail "eval classifier: $(cat "$WORK/ev.out")"
+printf 'the quick brown fox 90\nfive dozen liquor jugs 91\n' | "$SHANNON" classify --model "$WORK/ce" > "$WORK/cls.out" 2>&1
+awk -F '\t' 'NR == 1 && $1 == "fox" && $2 > 0.5 { a = 1 } NR == 2 && $1 == "jugs" && $2 > 0.5 { b = 1 }
+  END { exit !(a && b && NR == 2) }' "$WORK/cls.out" && pass || fail "classify: $(cat "$WORK/cls.out")"
+
+# Bad input: one line, non-zero exit, nothing written.
+printf 'fox the quick fox\n' > "$WORK/notab.tsv"
+printf 'fox\tthe quick fox\n\tno label\n' > "$WORK/nolabel.tsv"
+printf 'fox\tthe quick fox\ncat\ta cat\n' > "$WORK/unseen.tsv"
+CL="--out $WORK/y --task classify --iters 1"
+expect_error "tsv without a tab" "line 1 of '$WORK/notab.tsv' has no tab" \
+  "$SHANNON" finetune $CL --train "$WORK/notab.tsv" --valid "$WORK/valid.tsv"
+expect_error "tsv with an empty label" "line 2 of '$WORK/nolabel.tsv' has an empty label" \
+  "$SHANNON" finetune $CL --train "$WORK/nolabel.tsv" --valid "$WORK/valid.tsv"
+expect_error "label unseen in training" "label 'cat' on line 2 of '$WORK/unseen.tsv' does not occur in the training file" \
+  "$SHANNON" finetune $CL --train "$WORK/train.tsv" --valid "$WORK/unseen.tsv"
+expect_error "classify on a non-classifier" "is not a classifier" "$SHANNON" classify --model "$WORK/e" --input "$WORK/val.txt"
+expect_error "--from a missing dir" "no model in" "$SHANNON" finetune --from "$WORK/nowhere" $CL --train "$WORK/train.tsv" --valid "$WORK/valid.tsv"
+expect_error "--from a corrupt dir" "cannot load" "$SHANNON" finetune --from "$WORK/t" --out "$WORK/y" --data "$WORK/more.txt"
+expect_error "unknown objective" "--objective must be causal or mlm, not 'clm'" \
+  "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/y" --objective clm
+expect_error "mask rate 0" "--mask-rate must be in (0, 1), not 0" \
+  "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/y" --objective mlm --mask-rate 0
+expect_error "mask rate 1.5" "--mask-rate must be in (0, 1), not 1.5" \
+  "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/y" --objective mlm --mask-rate 1.5
+expect_error "eval classifier on an unseen label" "does not occur in the training file" \
+  "$SHANNON" eval --model "$WORK/ce" --data "$WORK/unseen.tsv"
+[ ! -e "$WORK/y" ] && pass || fail "a refused finetune or train created its --out folder"
+cp "$WORK/ce/model.safetensors" "$WORK/ce.before"
+expect_error "finetune into an existing model" "already holds a model" \
+  "$SHANNON" finetune --from "$WORK/e" --out "$WORK/ce" --task classify --train "$WORK/train.tsv" --valid "$WORK/valid.tsv"
+cmp -s "$WORK/ce/model.safetensors" "$WORK/ce.before" && pass || fail "a refused finetune changed the model"
+
 echo "$checks checks, $failures failed"
 [ $failures -eq 0 ]

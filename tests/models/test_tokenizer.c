@@ -775,6 +775,61 @@ START_TEST(shakespeare_bpe_4096)
 }
 END_TEST
 
+/* [MASK] [CLS] [SEP] [PAD]: the last four ids of either kind; every other
+ * id keeps its meaning, text never encodes to them, and they survive
+ * tok_save / tok_load. */
+START_TEST(special_tokens)
+{
+    char *dir = test_make_tmpdir("tokspecial");
+    char *path = path_in(dir, "tok.json");
+    const char *text = "abca [MASK] bb";
+    for (int kind = 0; kind < 2; kind++) {
+        tok_tokenizer *tok = kind == 0 ? tok_char_train(text, strlen(text))
+                                       : tok_bpe_train(text, strlen(text), 260);
+        int V = tok_vocab_size(tok), unk = tok_unk_id(tok);
+        int32_t *before;
+        size_t nbefore;
+        ck_assert_int_eq(tok_encode(tok, text, strlen(text), &before, &nbefore), 0);
+        ck_assert_int_eq(tok_special_id(tok, TOK_MASK), -1);
+        ck_assert_int_eq(tok_add_special_tokens(tok), 0);
+        ck_assert_int_eq(tok_add_special_tokens(tok), 0);               /* once only */
+        ck_assert_int_eq(tok_vocab_size(tok), V + 4);
+        ck_assert_int_eq(tok_unk_id(tok), unk);
+        ck_assert_int_eq(tok_special_id(tok, TOK_MASK), V);
+        ck_assert_int_eq(tok_special_id(tok, TOK_PAD), V + 3);
+        ck_assert_int_eq(tok_special_id(tok, (tok_special)4), -1);
+        assert_token(tok, V + 1, "[CLS]", 5);
+        /* The same ids as before: "[MASK]" in the text is characters. */
+        int32_t *after;
+        size_t nafter;
+        ck_assert_int_eq(tok_encode(tok, text, strlen(text), &after, &nafter), 0);
+        ck_assert_uint_eq(nafter, nbefore);
+        ck_assert(memcmp(after, before, nafter * sizeof *after) == 0);
+        if (kind == 0)   /* a character outside the vocabulary is still <unk> */
+            ck_assert_encodes(tok, "z", unk);
+        ck_assert_int_eq(tok_save(tok, path), 0);
+        tok_tokenizer *back = tok_load(path);
+        ck_assert_msg(back != NULL, "%s", tok_last_error());
+        assert_same_tokenizer(tok, back);
+        ck_assert_int_eq(tok_special_id(back, TOK_SEP), V + 2);
+        tok_free(back);
+        free(before);
+        free(after);
+        tok_free(tok);
+    }
+    /* A file whose special tokens are not exactly the four: an error. */
+    write_and_fail(path, "{\"format\": \"shannon-tokenizer\", \"version\": 1, \"kind\": \"char\", "
+                   "\"vocab_size\": 6, \"special_tokens\": [\"[MASK]\", \"[CLS]\", \"[PAD]\", \"[SEP]\"], "
+                   "\"unk_id\": 1, \"chars\": [97]}", "special_tokens must be");
+    write_and_fail(path, "{\"format\": \"shannon-tokenizer\", \"version\": 1, \"kind\": \"char\", "
+                   "\"vocab_size\": 6, \"special_tokens\": [\"[BOS]\"], "
+                   "\"unk_id\": 1, \"chars\": [97]}", "\"[BOS]\" is not a special token");
+    free(path);
+    test_remove_tree(dir);
+    free(dir);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
     Suite *s = suite_create("tokenizer");
@@ -803,6 +858,7 @@ Suite *test_suite(void)
     tcase_add_test(tc, save_load_round_trip);
     tcase_add_test(tc, load_rejects_bad_values);
     tcase_add_test(tc, load_survives_corruption);
+    tcase_add_test(tc, special_tokens);
     suite_add_tcase(s, tc);
     tc = tcase_create("shakespeare");
     tcase_set_timeout(tc, 600);

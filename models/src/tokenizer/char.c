@@ -181,7 +181,7 @@ int tok_char_encode(const tok_tokenizer *tok, const unsigned char *s, size_t len
     int32_t *out = malloc((len ? len : 1) * sizeof *out);
     if (!out)
         return nd_set_last_error(ND_ERR_MEMORY, "out of memory for %zu token ids", len);
-    int32_t unk = tok->vocab_size - 1;
+    int32_t unk = tok->vocab_size - 1 - tok->n_special;
     size_t nchars = (size_t)unk, k = 0;
     for (size_t i = 0; i < len;) {
         if (s[i] < 128) {

@@ -71,6 +71,7 @@ void tok_pairmap_free(tok_pairmap *m);
 struct tok_tokenizer {
     tok_kind kind;
     int32_t vocab_size;
+    int32_t n_special;   /* 0, or TOK_NUM_SPECIAL: the last ids are [MASK] [CLS] [SEP] [PAD] */
     /* The bytes of token i are bytes[off[i] .. off[i+1]). */
     size_t *off;
     char *bytes;

@@ -115,9 +115,12 @@ int tok_save(const tok_tokenizer *tok, const char *path)
     sb_printf(&b, "{\n  \"format\": \"%s\",\n  \"version\": 1,\n  \"kind\": \"%s\",\n"
                   "  \"vocab_size\": %d,\n",
               FORMAT_NAME, tok_kind_name(tok->kind), (int)tok->vocab_size);
+    for (int i = 0; i < tok->n_special; i++)
+        sb_printf(&b, "%s\"%s\"%s", i ? " " : "  \"special_tokens\": [",
+                  tok_special_name((tok_special)i), i + 1 < tok->n_special ? "," : "],\n");
     if (tok->kind == TOK_CHAR) {
-        size_t n = (size_t)tok->vocab_size - 1;
-        sb_printf(&b, "  \"unk_id\": %d,\n  \"chars\": [", (int)tok->vocab_size - 1);
+        size_t n = (size_t)tok->vocab_size - 1 - (size_t)tok->n_special;
+        sb_printf(&b, "  \"unk_id\": %d,\n  \"chars\": [", (int)n);
         for (size_t i = 0; i < n; i++)
             sb_printf(&b, "%s%s%u", i ? "," : "", i % 16 == 0 ? "\n    " : " ",
                       (unsigned)tok->cps[i]);
@@ -300,9 +303,25 @@ static bool parse_merge_item(parser *p, void *out)
     return true;
 }
 
-enum { K_FORMAT, K_VERSION, K_KIND, K_VOCAB, K_UNK, K_CHARS, K_PRETOK, K_MERGES, NKEYS };
+enum { K_FORMAT, K_VERSION, K_KIND, K_VOCAB, K_UNK, K_CHARS, K_PRETOK, K_MERGES, K_SPECIAL, NKEYS };
 static const char *const key_names[NKEYS] = {
-    "format", "version", "kind", "vocab_size", "unk_id", "chars", "pretokenizer", "merges"};
+    "format", "version", "kind", "vocab_size", "unk_id", "chars", "pretokenizer", "merges",
+    "special_tokens"};
+
+/* An item of special_tokens: one of the names, stored as its index. */
+static bool parse_special_item(parser *p, void *out)
+{
+    char s[16];
+    if (!parse_string(p, s, sizeof s))
+        return false;
+    for (int k = 0; k < TOK_NUM_SPECIAL; k++)
+        if (strcmp(s, tok_special_name((tok_special)k)) == 0) {
+            *(int *)out = k;
+            return true;
+        }
+    fail_at(p, "\"%s\" is not a special token", s);
+    return false;
+}
 
 typedef struct fields {
     bool seen[NKEYS];
@@ -312,6 +331,7 @@ typedef struct fields {
     size_t nchars;
     int32_t *merges;
     size_t nmerges;
+    int nspecial;
 } fields;
 
 static bool parse_value(parser *p, int key, fields *f)
@@ -358,6 +378,19 @@ static bool parse_value(parser *p, int key, fields *f)
             return false;
         }
         return true;
+    case K_SPECIAL: {
+        /* Exactly the four names, in tok_special's order. */
+        int *v = NULL;
+        size_t n = 0;
+        bool ok = parse_array(p, TOK_NUM_SPECIAL, sizeof *v, (void **)&v, &n, parse_special_item);
+        for (size_t i = 0; ok && i < TOK_NUM_SPECIAL; i++)
+            ok = i < n && v[i] == (int)i;
+        free(v);
+        if (!ok && !p->failed)
+            fail_at(p, "special_tokens must be [\"[MASK]\", \"[CLS]\", \"[SEP]\", \"[PAD]\"]");
+        f->nspecial = ok ? TOK_NUM_SPECIAL : 0;
+        return ok;
+    }
     default:
         return parse_array(p, TOK_MAX_VOCAB - 256, 2 * sizeof *f->merges, (void **)&f->merges,
                            &f->nmerges, parse_merge_item);
@@ -429,15 +462,15 @@ static bool check_fields(const fields *f, const char *what)
             return false;
         }
     }
-    int64_t expected = is_char ? (int64_t)f->nchars + 1 : 256 + (int64_t)f->nmerges;
+    int64_t expected = (is_char ? (int64_t)f->nchars + 1 : 256 + (int64_t)f->nmerges) + f->nspecial;
     if (f->vocab_size != expected) {
         nd_set_last_error(ND_ERR_VALUE, "%svocab_size is %" PRId64 " but the %s make %" PRId64,
                           what, f->vocab_size, is_char ? "chars" : "merges", expected);
         return false;
     }
-    if (is_char && f->unk_id != f->vocab_size - 1) {
-        nd_set_last_error(ND_ERR_VALUE, "%sunk_id is %" PRId64 ", not vocab_size - 1 = %" PRId64,
-                          what, f->unk_id, f->vocab_size - 1);
+    if (is_char && f->unk_id != (int64_t)f->nchars) {
+        nd_set_last_error(ND_ERR_VALUE, "%sunk_id is %" PRId64 ", not the number of chars %" PRId64,
+                          what, f->unk_id, (int64_t)f->nchars);
         return false;
     }
     return true;
@@ -518,6 +551,10 @@ tok_tokenizer *tok_load(const char *path)
         } else {
             tok = tok_bpe_from_merges(f.merges, (int32_t)f.nmerges, what);
             f.merges = NULL;
+        }
+        if (tok && f.nspecial && tok_add_special_tokens(tok) < 0) {
+            tok_free(tok);
+            tok = NULL;
         }
     }
     free(f.chars);

@@ -52,7 +52,48 @@ const char *tok_kind_name(tok_kind kind)
 
 int tok_unk_id(const tok_tokenizer *tok)
 {
-    return tok && tok->kind == TOK_CHAR ? tok->vocab_size - 1 : -1;
+    return tok && tok->kind == TOK_CHAR ? tok->vocab_size - 1 - tok->n_special : -1;
+}
+
+static const char *const special_names[TOK_NUM_SPECIAL] = {"[MASK]", "[CLS]", "[SEP]", "[PAD]"};
+
+const char *tok_special_name(tok_special which)
+{
+    return (int)which >= 0 && (int)which < TOK_NUM_SPECIAL ? special_names[which] : NULL;
+}
+
+int tok_special_id(const tok_tokenizer *tok, tok_special which)
+{
+    if (!tok || !tok->n_special || !tok_special_name(which))
+        return -1;
+    return tok->vocab_size - tok->n_special + (int)which;
+}
+
+int tok_add_special_tokens(tok_tokenizer *tok)
+{
+    if (!tok)
+        return nd_set_last_error(ND_ERR_VALUE, "tok_add_special_tokens: tok is NULL");
+    if (tok->n_special)
+        return 0;
+    size_t V = (size_t)tok->vocab_size, end = tok->off[V], extra = 0;
+    for (int i = 0; i < TOK_NUM_SPECIAL; i++)
+        extra += strlen(special_names[i]);
+    size_t *off = realloc(tok->off, (V + TOK_NUM_SPECIAL + 1) * sizeof *off);
+    if (!off)
+        return nd_set_last_error(ND_ERR_MEMORY, "out of memory adding special tokens");
+    tok->off = off;
+    char *bytes = realloc(tok->bytes, end + extra);
+    if (!bytes)
+        return nd_set_last_error(ND_ERR_MEMORY, "out of memory adding special tokens");
+    tok->bytes = bytes;
+    for (int i = 0; i < TOK_NUM_SPECIAL; i++) {
+        size_t k = strlen(special_names[i]);
+        memcpy(bytes + off[V + (size_t)i], special_names[i], k);
+        off[V + (size_t)i + 1] = off[V + (size_t)i] + k;
+    }
+    tok->n_special = TOK_NUM_SPECIAL;
+    tok->vocab_size += TOK_NUM_SPECIAL;
+    return 0;
 }
 
 int tok_eot_id(const tok_tokenizer *tok)

@@ -1,10 +1,16 @@
-"""The same GPT in PyTorch, on the weights libnd's model wrote.
+"""The same Transformer in PyTorch, on the weights Shannon's model wrote:
+a GPT (causal LM), a BERT-style encoder with its MLM head, or a classifier.
 
-Usage: gpt_torch.py DIR
+Usage: transformer_torch.py DIR
 
-DIR holds (written by test_gpt.c): model.safetensors (every parameter, with
-nanoGPT's names), config.txt (vocab block layers heads embd), x.npy and
-y.npy (10 batches of (B, T) token ids). Writes into DIR:
+DIR holds (written by test_transformer.c): model.safetensors (every
+parameter, with nanoGPT's names, and classifier.weight/bias), config.txt
+(vocab block layers heads embd bidirectional head pooling; head is lm, mlm
+or classify, pooling first, last or mean), x.npy (10 batches of (B, T)
+token ids), y.npy (the targets: (10, B, T) next tokens for lm, (10, B, T)
+with -100 at the unmasked positions for mlm, (10, B) labels for classify)
+and, for classify, padding.npy ((10, B, T) bool, true at padding).
+Writes into DIR:
   loss0.npy          the loss of batch 0
   grads.safetensors  d loss0 / d every parameter
   losses.npy         the losses of 10 AdamW steps (lr 1e-3, betas (0.9,
@@ -59,11 +65,14 @@ def write_safetensors(path, tensors):
         f.write(struct.pack('<Q', len(h)) + h + b''.join(blobs))
 
 
-V, block, L, H, C = (int(v) for v in open(os.path.join(DIR, 'config.txt')).read().split())
+fields = open(os.path.join(DIR, 'config.txt')).read().split()
+V, block, L, H, C, BIDIRECTIONAL = (int(v) for v in fields[:6])
+HEAD, POOLING = fields[6], fields[7]
 weights = read_safetensors(os.path.join(DIR, 'model.safetensors'))
 params = {k: torch.tensor(v, requires_grad=True) for k, v in weights.items()}
 X = np.load(os.path.join(DIR, 'x.npy'))
 Y = np.load(os.path.join(DIR, 'y.npy'))
+PAD = np.load(os.path.join(DIR, 'padding.npy')) if HEAD == 'classify' else np.zeros(X.shape, bool)
 
 # The sinusoidal table, computed as the C code does (double, then float32).
 pe = np.zeros((block, C), np.float32)
@@ -78,11 +87,15 @@ def p(name):
     return params['transformer.' + name]
 
 
-def loss_of(x, y):
+def loss_of(x, y, pad):
     B, T = x.shape
     D = C // H
     h = p('wte.weight')[torch.tensor(x)] * math.sqrt(C) + pe[:T]   # the paper's sqrt(d_model)
-    mask = torch.triu(torch.ones(T, T, dtype=torch.bool), 1)
+    pad = torch.tensor(pad)
+    # masked[b, 0, i, j]: query i may not see key j (the future, or padding)
+    mask = pad[:, None, None, :].expand(B, 1, T, T)
+    if not BIDIRECTIONAL:
+        mask = mask | torch.triu(torch.ones(T, T, dtype=torch.bool), 1)
     for l in range(L):
         b = 'h.%d.' % l
         a = F.layer_norm(h, (C,), p(b + 'ln_1.weight'), p(b + 'ln_1.bias'), 1e-5)
@@ -96,11 +109,27 @@ def loss_of(x, y):
         up = F.gelu(a @ p(b + 'mlp.c_fc.weight').T + p(b + 'mlp.c_fc.bias'), approximate='tanh')
         h = h + up @ p(b + 'mlp.c_proj.weight').T + p(b + 'mlp.c_proj.bias')
     h = F.layer_norm(h, (C,), p('ln_f.weight'), p('ln_f.bias'), 1e-5)
-    logits = h @ p('wte.weight').T
-    return F.cross_entropy(logits.reshape(-1, V), torch.tensor(y).reshape(-1))
+    y = torch.tensor(y)
+    if HEAD == 'lm':
+        logits = h @ p('wte.weight').T
+        return F.cross_entropy(logits.reshape(-1, V), y.reshape(-1))
+    if HEAD == 'mlm':   # the head on the masked rows only
+        rows = (y.reshape(-1) != -100).nonzero().squeeze(1)
+        logits = h.reshape(-1, C)[rows] @ p('wte.weight').T
+        return F.cross_entropy(logits, y.reshape(-1)[rows])
+    real = (~pad).float()
+    if POOLING == 'first':
+        pooled = h[:, 0]
+    elif POOLING == 'last':
+        last = (real * torch.arange(T)).argmax(1)   # the last real position
+        pooled = h[torch.arange(B), last]
+    else:
+        pooled = (h * real[:, :, None]).sum(1) / real.sum(1, keepdim=True)
+    logits = pooled @ params['classifier.weight'].T + params['classifier.bias']
+    return F.cross_entropy(logits, y)
 
 
-loss = loss_of(X[0], Y[0])
+loss = loss_of(X[0], Y[0], PAD[0])
 loss.backward()
 np.save(os.path.join(DIR, 'loss0.npy'), np.array(loss.item(), np.float64))
 write_safetensors(os.path.join(DIR, 'grads.safetensors'), {k: v.grad.numpy() for k, v in params.items()})
@@ -113,7 +142,7 @@ opt = torch.optim.AdamW([{'params': decay, 'weight_decay': 0.1}, {'params': no_d
                         lr=1e-3, betas=(0.9, 0.99), eps=1e-8)
 losses = []
 for step in range(X.shape[0]):
-    loss = loss_of(X[step], Y[step])
+    loss = loss_of(X[step], Y[step], PAD[step])
     loss.backward()
     opt.step()
     opt.zero_grad(set_to_none=True)

@@ -1,0 +1,105 @@
+#!/bin/sh
+# The value of pre-training, on the fortunes classification task, and MLM
+# on tinyshakespeare. Prints one `key=value` line per result; run it on a
+# quiet machine and record the lines in RESULTS.md.
+#
+#   benchmarks/fortunes_experiment.sh [BUILD_DIR] [WORK_DIR]
+#
+# Environment (defaults give the full run, hours on 2 cores; the "small"
+# check in the report used PRE_STEPS="0 50" FT_ITERS=30 SHAKESPEARE_ITERS=30
+# LAYERS=2 EMBD=64):
+#   PRE_STEPS          pre-training steps of the curve ("0 500 1000 2000 4000";
+#                      0 = from scratch)
+#   FT_ITERS           fine-tuning iterations (600)
+#   LAYERS HEADS EMBD BLOCK BATCH   the architecture (4 4 128 128 16)
+#   THREADS            (0: all cores)
+#   SHAKESPEARE_ITERS  MLM steps on tinyshakespeare (2000)
+#   SHAKESPEARE        the corpus (/work/shared/data/tinyshakespeare.txt)
+set -eu
+BUILD=${1:-build}
+WORK=${2:-$(mktemp -d "${TMPDIR:-/tmp}/fortunes-XXXXXX")}
+S="$BUILD/models/shannon"
+PRE_STEPS=${PRE_STEPS:-"0 500 1000 2000 4000"}
+FT_ITERS=${FT_ITERS:-600}
+LAYERS=${LAYERS:-4}; HEADS=${HEADS:-4}; EMBD=${EMBD:-128}; BLOCK=${BLOCK:-128}; BATCH=${BATCH:-16}
+THREADS=${THREADS:-0}
+SHAKESPEARE_ITERS=${SHAKESPEARE_ITERS:-2000}
+SHAKESPEARE=${SHAKESPEARE:-/work/shared/data/tinyshakespeare.txt}
+ARCH="--layers $LAYERS --heads $HEADS --embd $EMBD --block $BLOCK --threads $THREADS"
+PY=/usr/bin/python3
+here=$(dirname "$0")
+
+now() { date +%s.%N; }
+elapsed() { echo "$(now) $1" | awk '{ printf "%.1f", $1 - $2 }'; }
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+
+mkdir -p "$WORK"
+echo "work_dir=$WORK"
+$PY "$here/fortunes_task.py" "$WORK/task"
+T="$WORK/task"
+
+# ---- baselines ---------------------------------------------------------------------------
+nb=$("$BUILD/benchmarks/naive_bayes" "$T/train.tsv" "$T/test.tsv")
+echo "majority_test_accuracy=$(echo "$nb" | field majority)"
+echo "naive_bayes_test_accuracy=$(echo "$nb" | field accuracy)"
+
+# finetune_and_test NAME [--from DIR --threads N | scratch flags]: fine-tunes, prints
+# valid and test accuracy and the wall time.
+finetune_and_test() {
+  name=$1; shift
+  rm -rf "$WORK/$name"
+  start=$(now)
+  line=$("$S" finetune "$@" --out "$WORK/$name" --task classify --train "$T/train.tsv" \
+         --valid "$T/valid.tsv" --iters "$FT_ITERS" --batch "$BATCH" 2>/dev/null | tail -n 1)
+  secs=$(elapsed "$start")
+  test=$("$S" eval --model "$WORK/$name" --data "$T/test.tsv" --threads "$THREADS" | field accuracy)
+  echo "$name: $line test_accuracy=$test finetune_seconds=$secs"
+}
+
+# ---- the curve: fine-tuned accuracy against pre-training steps, MLM and GPT ----------------
+for steps in $PRE_STEPS; do
+  if [ "$steps" -eq 0 ]; then
+    finetune_and_test scratch_encoder $ARCH --objective mlm
+    finetune_and_test scratch_decoder $ARCH --objective causal
+    continue
+  fi
+  for objective in mlm causal; do
+    pre="$WORK/pre_${objective}_$steps"
+    rm -rf "$pre"
+    start=$(now)
+    line=$("$S" train --data "$T/corpus.txt" --out "$pre" --objective "$objective" $ARCH \
+           --batch "$BATCH" --iters "$steps" --eval-interval "$steps" 2>/dev/null | tail -n 1)
+    echo "pretrain_${objective}_$steps: $line pretrain_seconds=$(elapsed "$start") tokens_seen=$((steps * BATCH * BLOCK))"
+    finetune_and_test "ft_${objective}_$steps" --from "$pre" --threads "$THREADS"
+  done
+done
+
+# ---- MLM on tinyshakespeare: masked-token accuracy vs the most frequent token -------------
+if [ -r "$SHAKESPEARE" ]; then
+  rm -rf "$WORK/shakespeare_mlm"
+  start=$(now)
+  line=$("$S" train --data "$SHAKESPEARE" --out "$WORK/shakespeare_mlm" --objective mlm \
+         --layers 4 --heads 4 --embd 128 --block 64 --batch 12 --threads "$THREADS" \
+         --iters "$SHAKESPEARE_ITERS" --eval-interval "$SHAKESPEARE_ITERS" 2>/dev/null | tail -n 1)
+  echo "shakespeare_mlm: $line seconds=$(elapsed "$start")"
+  # Masked positions are uniform over the validation characters, so always
+  # answering the most frequent training character scores its share there.
+  $PY - "$SHAKESPEARE" <<'PYEOF'
+import collections, sys
+text = open(sys.argv[1], encoding='utf-8').read()
+cut = len(text.encode()) // 10 * 9 + len(text.encode()) % 10 * 9 // 10
+data = text.encode()
+train, val = data[:cut].decode('utf-8', 'ignore'), data[cut:].decode('utf-8', 'ignore')
+top, _ = collections.Counter(train).most_common(1)[0]
+print('shakespeare_most_frequent_token=%r baseline_accuracy=%.4f' % (top, val.count(top) / len(val)))
+PYEOF
+  # Continued LM training on a second corpus (the fortunes texts) against
+  # the same budget from scratch.
+  rm -rf "$WORK/shakespeare_gpt" "$WORK/gpt_on_fortunes" "$WORK/scratch_on_fortunes"
+  "$S" train --data "$SHAKESPEARE" --out "$WORK/shakespeare_gpt" --threads "$THREADS" \
+    --iters "$SHAKESPEARE_ITERS" --eval-interval "$SHAKESPEARE_ITERS" >/dev/null 2>&1
+  echo "lm_finetune_from_shakespeare: $("$S" finetune --from "$WORK/shakespeare_gpt" \
+    --data "$T/corpus.txt" --out "$WORK/gpt_on_fortunes" --iters "$FT_ITERS" --threads "$THREADS" 2>/dev/null | tail -n 1)"
+  echo "lm_scratch_same_budget: $("$S" train --data "$T/corpus.txt" --out "$WORK/scratch_on_fortunes" \
+    --iters "$FT_ITERS" --eval-interval "$FT_ITERS" --threads "$THREADS" 2>/dev/null | tail -n 1)"
+fi

@@ -1,0 +1,234 @@
+/*
+ * transformer.h: one Transformer on libautograd, of which a GPT (decoder),
+ * a BERT-style masked-LM encoder and a sequence classifier are
+ * configurations.
+ *
+ * The model of "Attention Is All You Need" as GPT-2 and BERT use it,
+ * written the way the original NumPy project wrote it, one function per
+ * idea:
+ *
+ *   x = wte[idx] + position(t)                    token + positional encoding
+ *   for each block:  x = x + attn(ln_1(x))        pre-LN (post-LN selectable:
+ *                    x = x + mlp(ln_2(x))          x = ln_1(x + attn(x)) ...)
+ *   h = ln_f(x)                                   final LayerNorm
+ *
+ * and one of three heads on h:
+ *
+ *   LM          logits = h @ wte^T at every position (tied to the embedding)
+ *   MLM         the same tied head, evaluated only at the masked positions:
+ *               their rows of h are gathered first, then multiplied by
+ *               wte^T (M rows instead of B*T: the head is the largest
+ *               matrix product of a small model)
+ *   classifier  logits = pool(h) @ W^T + b, W (K, C) "classifier.weight",
+ *               b (K,) "classifier.bias"; pool takes the first token (an
+ *               encoder's [CLS]), the last real token (a decoder, which
+ *               has seen the whole sequence only there), or the mean of
+ *               the real tokens
+ *
+ * attn is multi-head self-attention with 1/sqrt(d_k) scaling, causal (a
+ * decoder: position t sees 0..t) or bidirectional (an encoder: every
+ * position sees every real position); padding is masked out of the keys and
+ * out of the pooling. mlp is Linear(C, 4C) -> GELU -> Linear(4C, C).
+ * Parameters are named and shaped as nanoGPT's (Linear weights (out, in),
+ * used as x @ W^T), so weights move between this model and PyTorch by name.
+ *
+ * Generation with a KV cache runs the same layer code as training, under
+ * no-grad, one chunk of new positions at a time.
+ *
+ * Ownership: a transformer_model owns its parameters (ag_tensor, freed by
+ * transformer_free). Tensors returned by the forward functions belong to
+ * the calling thread's autograd tape (ag_tape_reset frees them).
+ * Errors: NULL or a negative status, with nd_last_error() saying why.
+ */
+#ifndef TRANSFORMER_H
+#define TRANSFORMER_H
+
+#include <autograd.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The deepest model and the most parameter tensors it can have. */
+#define TRANSFORMER_MAX_LAYERS 64
+#define TRANSFORMER_MAX_TENSORS (5 + 12 * TRANSFORMER_MAX_LAYERS)
+/* The target that means "no prediction here" (torch's ignore_index). */
+#define TRANSFORMER_IGNORE (-100)
+
+/* How the classification head reduces a sequence to one vector. */
+typedef enum transformer_pooling {
+    TRANSFORMER_POOL_FIRST = 0,   /* the first token (an encoder's [CLS]) */
+    TRANSFORMER_POOL_LAST = 1,    /* the last real token (a decoder) */
+    TRANSFORMER_POOL_MEAN = 2     /* the mean over the real tokens */
+} transformer_pooling;
+
+typedef struct transformer_config {
+    int64_t vocab_size;
+    int64_t block_size;       /* the longest context, T_max */
+    int n_layer;
+    int n_head;
+    int64_t n_embd;           /* C; a multiple of n_head (d_k = C / n_head) */
+    double dropout;           /* on embeddings and residual branches */
+    bool learned_positions;   /* false: sinusoidal, as in the original paper */
+    bool post_ln;             /* false: pre-LN (GPT-2); true: post-LN */
+    bool bidirectional;       /* false: causal decoder (GPT); true: encoder (BERT) */
+    int64_t num_classes;      /* > 0: a classification head over that many labels */
+    transformer_pooling pooling;   /* the classification head's pooling */
+} transformer_config;
+
+/* nanoGPT's CPU "baby" shakespeare_char model: a causal decoder of 4
+ * layers, 4 heads, 128 embd, block 64, dropout 0, no classification head;
+ * vocab_size must still be set. */
+transformer_config transformer_default_config(void);
+/* 0, or a negative status with a one-line reason ("n_embd (100) must be a
+ * multiple of n_head (3)"). */
+int transformer_config_check(const transformer_config *config);
+
+typedef struct transformer_model transformer_model;
+
+/* A new model with GPT-2's initialization: weights and embeddings
+ * N(0, 0.02), the residual projections (attn.c_proj, mlp.c_proj)
+ * N(0, 0.02 / sqrt(2 n_layer)), biases 0, LayerNorm weights 1, the
+ * classifier N(0, 0.02) and 0; drawn from nd_rng_new(seed) in parameter
+ * order (the classifier last, so a model with and without one share every
+ * other value for one seed). */
+transformer_model *transformer_new(const transformer_config *config, uint64_t seed);
+void transformer_free(transformer_model *model);   /* NULL is fine */
+const transformer_config *transformer_get_config(const transformer_model *model);
+
+/* The parameters in a fixed order, with nanoGPT's names
+ * ("transformer.h.0.attn.c_attn.weight"), the classifier's two last
+ * ("classifier.weight", "classifier.bias"). Borrowed. */
+int transformer_num_tensors(const transformer_model *model);
+ag_tensor *transformer_tensor(const transformer_model *model, int i, const char **name);
+/* Number of scalars in all parameters. */
+int64_t transformer_num_parameters(const transformer_model *model);
+
+/* Saves every parameter to a safetensors file (metadata: n_meta key/value
+ * pairs, may be 0). Loads them back by name into a model of the same
+ * configuration; with skip_classifier the file may lack the classifier
+ * (a body pre-trained without one: the new head keeps its init). 0 or a
+ * negative status ("no tensor named 'transformer.wte.weight' in ..."). */
+int transformer_save(const transformer_model *model, const char *path, int n_meta,
+                     const char *const *meta);
+int transformer_load(transformer_model *model, const char *path, bool skip_classifier);
+
+/* Options of a forward pass (NULL means all zero). */
+typedef struct transformer_forward_options {
+    nd_rng *dropout_rng;      /* dropout is applied only with an rng and dropout > 0 */
+    bool composed;            /* the reference path: composed ops instead of fused */
+    /* NULL, or a bool (B, T) array: true marks padding, which no position
+     * attends to and no pooling counts. Every row needs a real token. */
+    const nd_array *padding;
+} transformer_forward_options;
+
+/* Logits (B, T, V) of the LM head for token ids idx (B, T) of any integer
+ * dtype, T <= block_size ("Cannot forward sequence of length 65, block
+ * size is only 64"). options may be NULL. */
+ag_tensor *transformer_forward(transformer_model *model, const nd_array *idx,
+                               const transformer_forward_options *options);
+/* The final hidden states ln_f(x): (B*T, C), row b*T + t. */
+ag_tensor *transformer_hidden(transformer_model *model, const nd_array *idx,
+                              const transformer_forward_options *options);
+/* Mean cross-entropy of the LM head against targets (B, T) (for a decoder
+ * the next tokens); positions whose target is TRANSFORMER_IGNORE count for
+ * nothing. */
+ag_tensor *transformer_lm_loss(transformer_model *model, const nd_array *idx,
+                               const nd_array *targets,
+                               const transformer_forward_options *options);
+
+/* ---- masked language modelling ---------------------------------------------------- */
+
+/* The MLM head's logits (M, V) at the M positions where targets (B, T) is
+ * not TRANSFORMER_IGNORE, in row-major order: those rows of the hidden
+ * states are gathered, then multiplied by wte^T. No position chosen is an
+ * error ("no masked position in the batch"). */
+ag_tensor *transformer_mlm_logits(transformer_model *model, const nd_array *idx,
+                                  const nd_array *targets,
+                                  const transformer_forward_options *options);
+/* Mean cross-entropy over the masked positions only (BERT's loss). */
+ag_tensor *transformer_mlm_loss(transformer_model *model, const nd_array *idx,
+                                const nd_array *targets,
+                                const transformer_forward_options *options);
+
+/* Scores the MLM head without recording (no-grad): over the masked
+ * positions of targets, *loss_sum gets the summed cross-entropy (nats),
+ * *correct how many argmax predictions equal the target, *count how many
+ * positions there were. 0 or a negative status. */
+int transformer_mlm_score(transformer_model *model, const nd_array *idx, const nd_array *targets,
+                          const transformer_forward_options *options, double *loss_sum,
+                          int64_t *correct, int64_t *count);
+
+/* BERT's corruption of a batch, in place on a copy: for each sequence of
+ * ids (B, T), each position that is not padding (pad_id; -1: none) is
+ * chosen with probability mask_rate, and at least one per sequence; a
+ * chosen token becomes mask_id with probability 0.8, a uniform random id
+ * in [0, random_below) with 0.1, and stays with 0.1. Returns the corrupted
+ * ids in *input and the targets in *targets (the original id at chosen
+ * positions, TRANSFORMER_IGNORE elsewhere), both new int64 (B, T) arrays.
+ * mask_rate in (0, 1). */
+int transformer_mask_tokens(const nd_array *ids, double mask_rate, int64_t mask_id,
+                            int64_t pad_id, int64_t random_below, nd_rng *rng,
+                            nd_array **input, nd_array **targets);
+
+/* ---- sequence classification ---------------------------------------------------------- */
+
+/* Class logits (B, K) of the classification head (num_classes > 0, else
+ * "the model has no classification head"). Pooling over the real tokens
+ * of options->padding (all tokens without it). */
+ag_tensor *transformer_classify_logits(transformer_model *model, const nd_array *idx,
+                                       const transformer_forward_options *options);
+/* Class probabilities (B, K): softmax of the logits. */
+ag_tensor *transformer_classify_probs(transformer_model *model, const nd_array *idx,
+                                      const transformer_forward_options *options);
+/* Mean cross-entropy of the class logits against labels (B,) in [0, K). */
+ag_tensor *transformer_classify_loss(transformer_model *model, const nd_array *idx,
+                                     const nd_array *labels,
+                                     const transformer_forward_options *options);
+
+/* ---- generation with a KV cache ------------------------------------------------ */
+
+/* Keys and values of every layer for the tokens seen so far, so each new
+ * token costs one position of work instead of re-running the prefix. Only
+ * for a causal model ("a KV cache needs a causal model"). */
+typedef struct transformer_kv_cache transformer_kv_cache;
+
+transformer_kv_cache *transformer_kv_cache_new(const transformer_model *model);
+void transformer_kv_cache_free(transformer_kv_cache *cache);
+/* Number of positions cached (0..block_size). */
+int64_t transformer_kv_cache_length(const transformer_kv_cache *cache);
+void transformer_kv_cache_clear(transformer_kv_cache *cache);
+/* Feeds n tokens at the next positions through the model's own layers
+ * (no-grad) and returns the LM logits (V,) float32 after the last one (a
+ * new array). Fails, the cache unchanged, when it would pass block_size.
+ * Resets the calling thread's tape when done: not to be called in the
+ * middle of a training step. */
+nd_array *transformer_kv_cache_feed(transformer_model *model, transformer_kv_cache *cache,
+                                    const int32_t *tokens, int64_t n);
+
+/* Draws the next token from logits (V,): divided by temperature (> 0;
+ * 0 means greedy), restricted to the top_k most likely (0: all) and to the
+ * smallest set whose probability reaches top_p (1: all). */
+int transformer_sample(const nd_array *logits, double temperature, int64_t top_k, double top_p,
+                       nd_rng *rng, int32_t *token);
+
+typedef struct transformer_generate_options {
+    double temperature;       /* 0: greedy */
+    int64_t top_k;            /* 0: all */
+    double top_p;             /* 1: all; 0 is read as 1 */
+} transformer_generate_options;
+
+/* Continues prompt[0..n_prompt) (n_prompt >= 1) by n_new tokens drawn with
+ * transformer_sample. The prompt's last block_size tokens are fed at
+ * once; when the context is full, the cache is refilled with the last
+ * half block and generation goes on (a sliding window). On success *out
+ * is a new malloc'd array of the n_new generated ids (free()). Resets the
+ * calling thread's tape. */
+int transformer_generate(transformer_model *model, const int32_t *prompt, int64_t n_prompt,
+                         int64_t n_new, const transformer_generate_options *options,
+                         nd_rng *rng, int32_t **out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TRANSFORMER_H */
