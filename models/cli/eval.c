@@ -58,14 +58,16 @@ int command_eval(int argc, char **argv)
     const char *dir = NULL, *data = NULL;
     int64_t threads = 0;
     option options[] = {
-        {"--model", OPT_STRING, &dir, true, false},
-        {"--data", OPT_STRING, &data, true, false},
-        {"--threads", OPT_INT, &threads, false, false},
+        {"--model", OPT_STRING, &dir, true, .meta = "DIR", .help = "a folder written by 'shannon train'"},
+        {"--data", OPT_STRING, &data, true, .meta = "FILE", .help = "the text to measure the loss on"},
+        {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
+         .min = 0, .max = 1024},
     };
-    if (parse_options("eval", argc, argv, 2, options, sizeof options / sizeof options[0]) < 0)
-        return 2;
-    if (threads < 0 || nd_set_num_threads((int)threads) < 0) {
-        fprintf(stderr, "shannon eval: --threads must be >= 0\n");
+    int parsed = parse_options("eval", argc, argv, 2, options, sizeof options / sizeof options[0]);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : 2;
+    if (nd_set_num_threads((int)threads) < 0) {
+        fprintf(stderr, "shannon eval: %s\n", nd_last_error());
         return 2;
     }
     size_t len;
