@@ -22,6 +22,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,20 +179,21 @@ static bool weights_finite(const trainer *t)
 }
 
 /* The first SIGINT/SIGTERM asks the loop to stop after its step (with a
- * checkpoint); a second one ends the process at once. */
-static volatile sig_atomic_t stop_signal;
+ * checkpoint); a second one ends the process at once. Any thread of the
+ * pool may run the handler, two at the same time: the compare-and-swap
+ * (lock-free, so safe in a handler) makes exactly one signal the first. */
+static atomic_int stop_signal;
 
 static void on_signal(int sig)
 {
-    if (stop_signal) {
+    int none = 0;
+    if (!atomic_compare_exchange_strong(&stop_signal, &none, sig)) {
         static const char msg[] = "\nshannon train: second signal; stopping at once\n";
         ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)ignored;
         signal(sig, SIG_DFL);
         raise(sig);          /* delivered when this handler returns */
-        return;
     }
-    stop_signal = sig;
 }
 
 static void catch_signals(bool on, struct sigaction saved[2])

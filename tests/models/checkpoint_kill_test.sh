@@ -17,20 +17,8 @@
 # usage: checkpoint_kill_test.sh path/to/shannon
 set -u
 SHANNON=$1
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/shannon-kill-XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-failures=0
-checks=0
-pass() { checks=$((checks + 1)); }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*"; }
-
-i=0
-while [ $i -lt 60 ]; do
-  echo "The quick brown fox jumps over the lazy dog $i times."
-  echo "Pack my box with five dozen liquor jugs, said the cook."
-  i=$((i + 1))
-done > "$WORK/corpus.txt"
-ARGS="--data $WORK/corpus.txt --layers 1 --heads 2 --embd 16 --block 16 --batch 4 --threads 1 --dropout 0.1"
+. "$(dirname "$0")/cli_common.sh"
+ARGS="--data $WORK/corpus.txt $TINY --dropout 0.1"
 
 # same_as_straight NAME DIR STRAIGHT: the final files are byte-identical and
 # the folder holds only the published checkpoint and its links.
@@ -88,5 +76,4 @@ done
 echo "random kills: $kills runs killed"
 same_as_straight "random kills" "$WORK/k2" "$WORK/straight2"
 
-echo "$checks checks, $failures failed"
-[ $failures -eq 0 ]
+finish
