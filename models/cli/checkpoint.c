@@ -17,8 +17,10 @@
  *      fsyncs its file), then fsync the folder. Nothing refers to it yet.
  *   2. symlink("checkpoint-8", "DIR/.current.tmp"), rename it over
  *      DIR/current, fsync DIR.
- *   3. Create the top-level links that are missing (the first checkpoint),
- *      then remove checkpoint-7.
+ *   3. Remove checkpoint-7.
+ * Before step 2, the top-level links that are missing (the first
+ * checkpoint's) are made: they lead through `current`, so they stay right
+ * whatever it names, and dangle only while there is no checkpoint at all.
  *
  * Why a kill leaves the previous or the new checkpoint, never a mix: every
  * reader (--resume, sample, eval, any tool opening DIR/model.safetensors)
@@ -452,6 +454,12 @@ int checkpoint_save(const char *command, checkpoint_dir *cd, const checkpoint *c
         (void)remove_generation(cd->fd, gname);
         return -1;
     }
+    /* The links people open lead through `current`: made before it first
+     * exists (dangling until then), they never need changing again. */
+    if (link_public_files(command, cd, gname) < 0) {
+        (void)remove_generation(cd->fd, gname);
+        return -1;
+    }
     /* 2. Publish: one rename replaces the link `current`. */
     kill_point();
     (void)unlinkat(cd->fd, CURRENT_TEMP, 0);
@@ -471,9 +479,7 @@ int checkpoint_save(const char *command, checkpoint_dir *cd, const checkpoint *c
     kill_point();
     if (fsync(cd->fd) != 0)
         return fail_errno(command, "sync the folder", cd->path);
-    /* 3. The links people open (once), and the previous generation goes. */
-    if (link_public_files(command, cd, gname) < 0)
-        return -1;
+    /* 3. The previous generation goes. */
     if (previous > 0)
         (void)remove_generation(cd->fd, old);
     return 0;

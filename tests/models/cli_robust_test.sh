@@ -129,8 +129,9 @@ cmp -s "$WORK/m2/model.safetensors" "$WORK/model.before" && [ "$(readlink "$WORK
   && pass || fail "a NaN run wrote over the last checkpoint"
 
 # ---- SIGINT / SIGTERM: finish the step, checkpoint, exit 128 + signal -------------------
-LONG="$DATA $TINY --iters 3000 --eval-interval 100000"
-"$SHANNON" train $LONG --out "$WORK/straight" > /dev/null 2>&1
+# The interrupted run is then resumed to 10 iterations past the signal's
+# and compared with a run stopped there (--stop-at): the same schedule.
+LONG="$DATA $TINY --iters 1000000 --eval-interval 100000"
 for sig in INT TERM; do
   "$SHANNON" train $LONG --out "$WORK/sig$sig" > /dev/null 2> "$WORK/sig.err" &
   pid=$!
@@ -144,10 +145,12 @@ for sig in INT TERM; do
   grep -q "interrupted (SIG$sig) after iteration [0-9]*; checkpoint saved, continue with --resume" "$WORK/sig.err" \
     && pass || fail "SIG$sig: message: $(tail -n 1 "$WORK/sig.err")"
   [ -z "$(litter "$WORK/sig$sig")" ] && pass || fail "SIG$sig left: $(litter "$WORK/sig$sig")"
-  "$SHANNON" train $LONG --out "$WORK/sig$sig" --resume > /dev/null 2> "$WORK/err.txt" \
+  at=$(sed -n 's/.*interrupted (SIG.*) after iteration \([0-9]*\);.*/\1/p' "$WORK/sig.err")
+  "$SHANNON" train $LONG --out "$WORK/sig$sig" --resume --stop-at $((${at:-0} + 10)) > /dev/null 2> "$WORK/err.txt" \
     && pass || fail "resume after SIG$sig: $(cat "$WORK/err.txt")"
-  cmp -s "$WORK/sig$sig/model.safetensors" "$WORK/straight/model.safetensors" && \
-    cmp -s "$WORK/sig$sig/loss.csv" "$WORK/straight/loss.csv" \
+  "$SHANNON" train $LONG --out "$WORK/straight$sig" --stop-at $((${at:-0} + 10)) > /dev/null 2>&1
+  cmp -s "$WORK/sig$sig/model.safetensors" "$WORK/straight$sig/model.safetensors" && \
+    cmp -s "$WORK/sig$sig/loss.csv" "$WORK/straight$sig/loss.csv" \
     && pass || fail "resumed after SIG$sig: not identical to the uninterrupted run"
 done
 # A second signal ends the run at once (a larger model: the first signal's
