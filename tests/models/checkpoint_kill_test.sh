@@ -33,15 +33,15 @@ same_as_straight() {
 }
 
 # ---- 1. a kill at every step ---------------------------------------------------------
-"$SHANNON" train $ARGS --out "$WORK/straight1" --iters 40 --eval-interval 2 > /dev/null 2>&1
+"$SHANNON" train $ARGS --out "$WORK/straight1" --iters 40 --eval-interval 2 --stop-at 40 > /dev/null 2>&1
 k=1
 kills=0
 while :; do
   if [ $k -le 60 ]; then
     SHANNON_CHECKPOINT_KILL_AT=$k "$SHANNON" train $ARGS --out "$WORK/k1" --iters 40 \
-      --eval-interval 2 --resume > /dev/null 2> "$WORK/err.txt"
+      --eval-interval 2 --stop-at 40 --resume > /dev/null 2> "$WORK/err.txt"
   else
-    "$SHANNON" train $ARGS --out "$WORK/k1" --iters 40 --eval-interval 2 --resume \
+    "$SHANNON" train $ARGS --out "$WORK/k1" --iters 40 --eval-interval 2 --stop-at 40 --resume \
       > /dev/null 2> "$WORK/err.txt"
   fi
   status=$?
@@ -57,11 +57,11 @@ echo "kill points: $kills runs killed inside checkpoint code"
 same_as_straight "kill points" "$WORK/k1" "$WORK/straight1"
 
 # ---- 2. kills after random delays ---------------------------------------------------------
-"$SHANNON" train $ARGS --out "$WORK/straight2" --iters 60 --eval-interval 1 > /dev/null 2>&1
+"$SHANNON" train $ARGS --out "$WORK/straight2" --iters 30 --eval-interval 1 --stop-at 30 > /dev/null 2>&1
 delays=$(awk 'BEGIN { srand(7); for (i = 0; i < 15; i++) printf "%.3f ", 0.03 + rand() * 0.25 }')
 kills=0
 for d in $delays; do
-  "$SHANNON" train $ARGS --out "$WORK/k2" --iters 60 --eval-interval 1 --resume \
+  "$SHANNON" train $ARGS --out "$WORK/k2" --iters 30 --eval-interval 1 --stop-at 30 --resume \
     > /dev/null 2> "$WORK/err.txt" &
   pid=$!
   sleep "$d"
@@ -71,7 +71,7 @@ for d in $delays; do
   if [ $status -eq 137 ]; then kills=$((kills + 1))
   elif [ $status -ne 0 ]; then fail "random kill after ${d}s: exit status $status:"; cat "$WORK/err.txt"; fi
 done
-"$SHANNON" train $ARGS --out "$WORK/k2" --iters 60 --eval-interval 1 --resume > /dev/null 2> "$WORK/err.txt" \
+"$SHANNON" train $ARGS --out "$WORK/k2" --iters 30 --eval-interval 1 --stop-at 30 --resume > /dev/null 2> "$WORK/err.txt" \
   && pass || { fail "the last resume failed:"; cat "$WORK/err.txt"; }
 echo "random kills: $kills runs killed"
 same_as_straight "random kills" "$WORK/k2" "$WORK/straight2"
