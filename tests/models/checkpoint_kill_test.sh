@@ -6,13 +6,13 @@
 #    write, fsync, link, rename and removal, and the start's clean-up of
 #    what the previous kill left). Runs with k = 1, 2, 3, ... each resume
 #    what the last one left, so every step of a checkpoint is hit.
-# 2. Random: runs killed with `kill -9` after pseudo-random short delays
+# 2. Random: 10 runs killed with `kill -9` after pseudo-random short delays
 #    (checkpoints every iteration, so most kills land inside one).
 #
 # After each kill the next `--resume` must continue (exit 0 or the next
 # kill; never "damaged"), and the run must end with loss.csv and
 # model.safetensors byte-identical to a run that was never interrupted,
-# and with no litter left in the folder. Bounded: at most 60 + 15 kills.
+# and with no litter left in the folder. Bounded: at most 60 + 10 kills.
 #
 # usage: checkpoint_kill_test.sh path/to/shannon
 set -u
@@ -58,7 +58,7 @@ same_as_straight "kill points" "$WORK/k1" "$WORK/straight1"
 
 # ---- 2. kills after random delays ---------------------------------------------------------
 "$SHANNON" train $ARGS --out "$WORK/straight2" --iters 30 --eval-interval 1 --stop-at 30 > /dev/null 2>&1
-delays=$(awk 'BEGIN { srand(7); for (i = 0; i < 15; i++) printf "%.3f ", 0.03 + rand() * 0.25 }')
+delays=$(awk 'BEGIN { srand(7); for (i = 0; i < 10; i++) printf "%.3f ", 0.03 + rand() * 0.25 }')
 kills=0
 for d in $delays; do
   "$SHANNON" train $ARGS --out "$WORK/k2" --iters 30 --eval-interval 1 --stop-at 30 --resume \

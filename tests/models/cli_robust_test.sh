@@ -211,7 +211,7 @@ sed 's/"n_embd": 16/"n_embd": 10000000/' "$WORK/m/config.json" > "$WORK/big/conf
 # (ulimit -v: were the model built first, it would fail here instead of
 # taking gigabytes; not under AddressSanitizer, which maps terabytes of shadow)
 limit=4000000
-(ulimit -v $limit; exec "$SHANNON" --help) > /dev/null 2>&1 || limit=unlimited
+{ (ulimit -v $limit; exec "$SHANNON" --help); } > /dev/null 2>&1 || limit=unlimited
 (ulimit -v $limit; exec "$SHANNON" sample --model "$WORK/big") > /dev/null 2> "$WORK/err.txt"
 [ $? -ne 0 ] && grep -q "'.*big/config.json' asks for more than shannon allows" "$WORK/err.txt" \
   && pass || fail "n_embd 10000000: $(cat "$WORK/err.txt")"
