@@ -13,14 +13,18 @@ int command_classify(int argc, char **argv)
     const char *dir = NULL, *input = NULL;
     int64_t threads = 0;
     option options[] = {
-        {"--model", OPT_STRING, &dir, true, false},
-        {"--input", OPT_STRING, &input, false, false},
-        {"--threads", OPT_INT, &threads, false, false},
+        {"--model", OPT_STRING, &dir, true, .meta = "DIR",
+         .help = "a classifier written by 'shannon finetune --task classify'"},
+        {"--input", OPT_STRING, &input, .meta = "FILE",
+         .help = "one text per line (default: standard input)"},
+        {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
+         .min = 0, .max = 1024},
     };
-    if (parse_options("classify", argc, argv, 2, options, sizeof options / sizeof options[0]) < 0)
-        return 2;
-    if (threads < 0 || nd_set_num_threads((int)threads) < 0) {
-        fprintf(stderr, "shannon classify: --threads must be >= 0\n");
+    int parsed = parse_options("classify", argc, argv, 2, options, sizeof options / sizeof options[0]);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : 2;
+    if (nd_set_num_threads((int)threads) < 0) {
+        fprintf(stderr, "shannon classify: %s\n", nd_last_error());
         return 2;
     }
     model_dir m;

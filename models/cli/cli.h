@@ -1,10 +1,11 @@
 /*
  * cli.h: the pieces of the `shannon` command line shared by its commands.
  *
- *   options.c  strict flag parsing: unknown flags, bad numbers, missing
- *              values are one-line errors
- *   files.c    reading a text corpus (missing, empty, binary files refused),
- *              atomic writes, the model folder
+ *   options.c  strict flag parsing: unknown flags, bad numbers, values out
+ *              of range, missing values are one-line errors; --help
+ *   files.c    reading a text corpus (missing, empty, binary files, FIFOs
+ *              refused), atomic writes, the model folder, stdout errors
+ *   checkpoint.c  a training run's checkpoints, each published as one unit
  *   config.c   config.json: the model's shape, the tokenizer, the run
  *   report.c   the progress bar, loss.csv and the loss-curve SVG
  *   examples.c labeled examples (label<TAB>text), batches, class probabilities
@@ -27,14 +28,23 @@ typedef enum option_kind { OPT_INT, OPT_DOUBLE, OPT_STRING, OPT_FLAG } option_ki
 typedef struct option {
     const char *name;          /* "--iters" */
     option_kind kind;
-    void *value;               /* int64_t *, double *, const char **, bool * */
+    void *value;               /* int64_t *, double *, const char **, bool *; holds the
+                                * default, which --help prints */
     bool required;
     bool seen;                 /* set by parse_options */
+    const char *help;          /* one line for --help: what the flag means */
+    const char *meta;          /* the value's name in --help ("FILE"); NULL: N, X or TEXT */
+    int64_t min, max;          /* OPT_INT: the allowed range, checked before anything is
+                                * allocated; both 0: any int64 */
 } option;
 
-/* Parses argv[first..argc) against the table. Returns 0, or prints
- * "shannon <command>: <reason>" to stderr and returns -1. */
+/* Parses argv[first..argc) against the table. Returns 0; or 1 after
+ * printing the command's usage to stdout for --help / -h (the caller
+ * exits 0); or -1 after printing "shannon <command>: <reason>" to stderr. */
 int parse_options(const char *command, int argc, char **argv, int first, option *options, int n);
+/* The one-line summary of a command for --help ("train a GPT on a text
+ * file"), from main.c's table of commands; NULL if unknown. */
+const char *command_summary(const char *command);
 
 /* "causal" or "mlm", and a mask rate in (0, 1); else a one-line error
  * ("shannon train: --objective must be causal or mlm, not 'x'") and -1. */
@@ -44,15 +54,26 @@ int check_objective(const char *command, const char *objective, double mask_rate
 
 /* The whole file as a malloc'd buffer (NUL-terminated, *len bytes). Fails
  * with a one-line message on stderr for a missing, unreadable, empty or
- * binary (NUL bytes, or not UTF-8) file. */
+ * binary (NUL bytes, or not UTF-8) file, and for anything that is not a
+ * regular file (a FIFO is refused without blocking on it). */
 char *read_text_file(const char *command, const char *path, size_t *len);
 /* Writes len bytes to path atomically: a temporary file in the same
  * folder, fsync, rename. Never leaves a partial file at path. */
 int write_file_atomic(const char *path, const void *data, size_t len);
 /* Creates the folder (and its parents) if missing. */
 int make_folder(const char *path);
-/* dir + "/" + name in a static buffer per call site (copy if kept). */
+/* dir + "/" + name in the caller's buffer; returns buffer. */
 const char *join_path(char *buffer, size_t size, const char *dir, const char *name);
+/* Flushes standard output; 0, or -1 after "shannon <command>: cannot write
+ * the output: <strerror>" on stderr (a full disk, a closed pipe). */
+int finish_output(const char *command);
+
+/* Upper bounds on a model's shape, for flags and for config.json alike:
+ * they keep every product of sizes far from overflowing int64. */
+#define MAX_VOCAB (1 << 20)
+#define MAX_BLOCK 65536
+#define MAX_EMBD 65536
+#define MAX_HEADS 1024
 
 /* ---- config.json ------------------------------------------------------------------ */
 

@@ -150,29 +150,34 @@ int command_eval(int argc, char **argv)
     const char *dir = NULL, *data = NULL;
     int64_t threads = 0;
     option options[] = {
-        {"--model", OPT_STRING, &dir, true, false},
-        {"--data", OPT_STRING, &data, true, false},
-        {"--threads", OPT_INT, &threads, false, false},
+        {"--model", OPT_STRING, &dir, true, .meta = "DIR", .help = "a folder written by 'shannon train'"},
+        {"--data", OPT_STRING, &data, true, .meta = "FILE", .help = "the text to measure the loss on"},
+        {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
+         .min = 0, .max = 1024},
     };
-    if (parse_options("eval", argc, argv, 2, options, sizeof options / sizeof options[0]) < 0)
-        return 2;
-    if (threads < 0 || nd_set_num_threads((int)threads) < 0) {
-        fprintf(stderr, "shannon eval: --threads must be >= 0\n");
+    int parsed = parse_options("eval", argc, argv, 2, options, sizeof options / sizeof options[0]);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : 2;
+    if (nd_set_num_threads((int)threads) < 0) {
+        fprintf(stderr, "shannon eval: %s\n", nd_last_error());
         return 2;
     }
-    model_dir m;
-    if (open_model_dir("eval", dir, &m) < 0)
+    /* The text before the model: a missing, binary or special file fails
+     * fast, before anything large is read. */
+    size_t len;
+    char *text = read_text_file("eval", data, &len);
+    if (!text)
         return 1;
-    if (m.config.model.num_classes > 0) {
+    model_dir m;
+    if (open_model_dir("eval", dir, &m) < 0) {
+        free(text);
+        return 1;
+    }
+    if (m.config.model.num_classes > 0) {   /* label<TAB>text lines, read as such */
+        free(text);
         int s = eval_classifier(data, &m);
         close_model_dir(&m);
         return s;
-    }
-    size_t len;
-    char *text = read_text_file("eval", data, &len);
-    if (!text) {
-        close_model_dir(&m);
-        return 1;
     }
     int32_t *ids = NULL;
     size_t n = 0;

@@ -29,22 +29,30 @@ static bool is_utf8(const unsigned char *s, size_t n)
 
 char *read_text_file(const char *command, const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+     * writer forever; fstat then refuses it (and devices, folders). */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
         fprintf(stderr, "shannon %s: cannot open '%s': %s\n", command, path, strerror(errno));
         return NULL;
     }
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         fprintf(stderr, "shannon %s: '%s' is not a regular file\n", command, path);
-        fclose(f);
+        close(fd);
+        return NULL;
+    }
+    FILE *f = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0 ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        fprintf(stderr, "shannon %s: cannot open '%s': %s\n", command, path, strerror(errno));
+        close(fd);
         return NULL;
     }
     size_t size = (size_t)st.st_size;
     char *data = malloc(size + 1);
     if (!data || fread(data, 1, size, f) != size) {
-        fprintf(stderr, "shannon %s: cannot read '%s'%s\n", command, path,
-                data ? "" : ": out of memory");
+        fprintf(stderr, "shannon %s: cannot read '%s': %s\n", command, path,
+                data ? (ferror(f) ? strerror(errno) : "it changed while being read") : "out of memory");
         free(data);
         fclose(f);
         return NULL;
@@ -69,8 +77,10 @@ char *read_text_file(const char *command, const char *path, size_t *len)
 int write_file_atomic(const char *path, const void *data, size_t len)
 {
     char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
+        errno = ENAMETOOLONG;
         return -1;
+    }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0)
         return -1;
@@ -81,15 +91,24 @@ int write_file_atomic(const char *path, const void *data, size_t len)
         if (w < 0) {
             if (errno == EINTR)
                 continue;
+            int saved = errno;      /* the reason, for the caller's message */
             close(fd);
             unlink(tmp);
+            errno = saved;
             return -1;
         }
         p += w;
         left -= (size_t)w;
     }
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+    bool synced = fsync(fd) == 0;
+    int saved = errno;
+    if (close(fd) != 0 && synced)
+        synced = false, saved = errno;
+    if (synced && rename(tmp, path) != 0)
+        synced = false, saved = errno;
+    if (!synced) {
         unlink(tmp);
+        errno = saved;
         return -1;
     }
     return 0;
@@ -117,4 +136,14 @@ const char *join_path(char *buffer, size_t size, const char *dir, const char *na
 {
     snprintf(buffer, size, "%s/%s", dir, name);
     return buffer;
+}
+
+int finish_output(const char *command)
+{
+    errno = 0;
+    if (fflush(stdout) == 0 && !ferror(stdout))
+        return 0;
+    fprintf(stderr, "shannon %s: cannot write the output: %s\n", command,
+            strerror(errno ? errno : EIO));
+    return -1;
 }

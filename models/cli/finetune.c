@@ -314,26 +314,52 @@ int command_finetune(int argc, char **argv)
     double lr = 0, dropout_p = 0.1;
     bool learned = false, post_ln = false;
     option options[] = {
-        {"--out", OPT_STRING, &out, true, false},        {"--from", OPT_STRING, &from, false, false},
-        {"--data", OPT_STRING, &data, false, false},     {"--task", OPT_STRING, &task, false, false},
-        {"--train", OPT_STRING, &train_path, false, false},
-        {"--valid", OPT_STRING, &valid_path, false, false},
-        {"--iters", OPT_INT, &iters, false, false},      {"--lr", OPT_DOUBLE, &lr, false, false},
-        {"--batch", OPT_INT, &batch, false, false},      {"--grad-accum", OPT_INT, &grad_accum, false, false},
-        {"--seed", OPT_INT, &seed, false, false},        {"--threads", OPT_INT, &threads, false, false},
+        {"--out", OPT_STRING, &out, true, .meta = "DIR", .help = "the new model folder"},
+        {"--from", OPT_STRING, &from, .meta = "DIR",
+         .help = "the pre-trained model to start from (omitted: random init, flags as in train)"},
+        {"--data", OPT_STRING, &data, .meta = "FILE",
+         .help = "continue language-model training on this text (with --from)"},
+        {"--task", OPT_STRING, &task, .meta = "classify",
+         .help = "train a classification head and the whole network on --train"},
+        {"--train", OPT_STRING, &train_path, .meta = "FILE",
+         .help = "the training examples, one label<TAB>text per line"},
+        {"--valid", OPT_STRING, &valid_path, .meta = "FILE",
+         .help = "the validation examples, same format; every label must occur in --train"},
+        {"--iters", OPT_INT, &iters, .help = "iterations (0: the task's default)",
+         .min = 0, .max = (int64_t)1 << 40},
+        {"--lr", OPT_DOUBLE, &lr, .help = "the peak learning rate (0: the fine-tuning default)"},
+        {"--batch", OPT_INT, &batch, .help = "sequences per micro-batch (0: the default)",
+         .min = 0, .max = 1 << 20},
+        {"--grad-accum", OPT_INT, &grad_accum, .help = "micro-batches per optimizer step",
+         .min = 1, .max = 1 << 20},
+        {"--seed", OPT_INT, &seed, .help = "seed of the head's init, the batches and dropout"},
+        {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
+         .min = 0, .max = 1024},
         /* the architecture of a classifier from random init (as train) */
-        {"--tokenizer", OPT_STRING, &tokenizer, false, false},
-        {"--vocab-size", OPT_INT, &vocab, false, false}, {"--layers", OPT_INT, &layers, false, false},
-        {"--heads", OPT_INT, &heads, false, false},      {"--embd", OPT_INT, &embd, false, false},
-        {"--block", OPT_INT, &block, false, false},      {"--dropout", OPT_DOUBLE, &dropout_p, false, false},
-        {"--objective", OPT_STRING, &objective, false, false},
-        {"--learned-positions", OPT_FLAG, &learned, false, false},
-        {"--post-ln", OPT_FLAG, &post_ln, false, false},
+        {"--tokenizer", OPT_STRING, &tokenizer, .meta = "char|bpe",
+         .help = "without --from: the tokenizer, learned on --train's texts"},
+        {"--vocab-size", OPT_INT, &vocab, .help = "without --from: the BPE vocabulary size",
+         .min = 257, .max = MAX_VOCAB},
+        {"--layers", OPT_INT, &layers, .help = "without --from: Transformer blocks",
+         .min = 1, .max = TRANSFORMER_MAX_LAYERS},
+        {"--heads", OPT_INT, &heads, .help = "without --from: attention heads per block",
+         .min = 1, .max = MAX_HEADS},
+        {"--embd", OPT_INT, &embd, .help = "without --from: the embedding width",
+         .min = 1, .max = MAX_EMBD},
+        {"--block", OPT_INT, &block, .help = "without --from: the context length in tokens",
+         .min = 1, .max = MAX_BLOCK},
+        {"--dropout", OPT_DOUBLE, &dropout_p, .help = "without --from: dropout probability, in [0, 1)"},
+        {"--objective", OPT_STRING, &objective, .meta = "causal|mlm",
+         .help = "without --from: a decoder (last-token pooling) or an encoder (first token)"},
+        {"--learned-positions", OPT_FLAG, &learned,
+         .help = "without --from: learned position embeddings"},
+        {"--post-ln", OPT_FLAG, &post_ln, .help = "without --from: post-LN blocks"},
     };
     enum { FIRST_ARCH_FLAG = 12 };
     const int noptions = sizeof options / sizeof options[0];
-    if (parse_options("finetune", argc, argv, 2, options, noptions) < 0)
-        return 2;
+    int parsed = parse_options("finetune", argc, argv, 2, options, noptions);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : 2;
     const bool classify = task != NULL;
     if (classify && strcmp(task, "classify") != 0) {
         fprintf(stderr, "shannon finetune: --task must be classify, not '%s'\n", task);

@@ -8,50 +8,71 @@
  *   shannon sample   --model DIR [--prompt TEXT] [--tokens N] ...
  *   shannon eval     --model DIR --data FILE
  *   shannon classify --model DIR [--input FILE]
+ *   shannon tokenize --tokenizer DIR|gpt2 [--decode] [--input FILE]
+ *
+ * `shannon COMMAND --help` lists a command's flags (options.c prints them
+ * from the command's own table, so the list cannot go stale).
  */
 #include "cli.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage:\n"
-    "  shannon train    --data FILE --out DIR [--objective causal|mlm] [--mask-rate X]\n"
-    "                   [--tokenizer char|bpe] [--vocab-size N]\n"
-    "                   [--layers N] [--heads N] [--embd N] [--block N] [--batch N]\n"
-    "                   [--iters N] [--lr X] [--dropout X] [--seed N] [--threads N]\n"
-    "                   [--resume] [--reference] [--learned-positions] [--post-ln]\n"
-    "                   [--eval-interval N] [--stop-at N]\n"
-    "  shannon finetune --out DIR [--from DIR | architecture flags as in train]\n"
-    "                   ( --data FILE | --task classify --train FILE --valid FILE )\n"
-    "                   [--iters N] [--lr X] [--batch N] [--grad-accum N] [--seed N]\n"
-    "                   [--threads N]          (FILEs of --train/--valid: label<TAB>text)\n"
-    "  shannon sample   --model DIR [--prompt TEXT] [--tokens N] [--temperature X]\n"
-    "                   [--top-k N] [--top-p X] [--seed N] [--threads N]\n"
-    "  shannon eval     --model DIR --data FILE [--threads N]\n"
-    "  shannon classify --model DIR [--input FILE] [--threads N]\n"
-    "  shannon tokenize --tokenizer DIR|gpt2 [--decode] [--input FILE]\n";
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"train", command_train, "train a GPT or a masked-LM encoder on a text file (--resume continues)"},
+    {"finetune", command_finetune,
+     "continue training on new text, or train a classifier on label<TAB>text lines"},
+    {"sample", command_sample, "generate text from a trained model"},
+    {"eval", command_eval, "loss and perplexity (or accuracy) of a trained model on a file"},
+    {"classify", command_classify, "label<TAB>probability for each line, from a classifier"},
+    {"tokenize", command_tokenize, "token ids of a text (or the text of ids, --decode)"},
+};
+#define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
+
+const char *command_summary(const char *command)
+{
+    for (int i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, command) == 0)
+            return commands[i].summary;
+    return NULL;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: shannon COMMAND [options]\n\ncommands:\n");
+    for (int i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'shannon COMMAND --help' lists the options of a command.\n");
+}
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
     }
-    if (strcmp(argv[1], "train") == 0)
-        return command_train(argc, argv);
-    if (strcmp(argv[1], "sample") == 0)
-        return command_sample(argc, argv);
-    if (strcmp(argv[1], "eval") == 0)
-        return command_eval(argc, argv);
-    if (strcmp(argv[1], "finetune") == 0)
-        return command_finetune(argc, argv);
-    if (strcmp(argv[1], "classify") == 0)
-        return command_classify(argc, argv);
-    if (strcmp(argv[1], "tokenize") == 0)
-        return command_tokenize(argc, argv);
-    fprintf(stderr, "shannon: unknown command '%s' (expected train, finetune, sample, eval, "
-            "classify or tokenize; see "
-            "'shannon --help')\n", argv[1]);
-    return 2;
+    const char *name = argv[1];
+    int status = -1;
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        status = 0;
+        name = "--help";
+    }
+    for (int i = 0; status < 0 && i < NCOMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            status = commands[i].run(argc, argv);
+    if (status < 0) {
+        fprintf(stderr, "shannon: unknown command '%s' (expected train, finetune, sample, eval, classify or tokenize; see "
+                "'shannon --help')\n", name);
+        return 2;
+    }
+    /* What a command printed is only written once stdout is flushed: a full
+     * disk or a closed pipe shows here, and must not end in exit 0. */
+    if (finish_output(name) < 0 && status == 0)
+        status = 1;
+    return status;
 }

@@ -1,4 +1,11 @@
-/* Opening a model folder written by `shannon train`. */
+/* Opening a model folder written by `shannon train`.
+ *
+ * config.json is checked against the files before the model is built:
+ * transformer_new allocates and fills what the config describes, so a 250-byte
+ * config.json saying "n_embd": 10000000 would cost gigabytes before
+ * ag_load_params could notice that model.safetensors holds something else.
+ * The shapes that size the model (the embedding, the positions, the
+ * number of blocks) are read from model.safetensors' header first. */
 #include "model_dir.h"
 
 #include <stdio.h>
@@ -24,9 +31,105 @@ static int load_labels(const char *command, const char *dir, model_dir *m)
     return 0;
 }
 
+/* One tensor's shape as "(65, 16)", or "missing". */
+static const char *shape_text(const ag_safetensors *st, const char *name, char *buffer, size_t size)
+{
+    int ndim;
+    const int64_t *shape;
+    nd_dtype dtype;
+    if (ag_safetensors_info(st, name, &dtype, &ndim, &shape) < 0)
+        return "missing";
+    size_t at = (size_t)snprintf(buffer, size, "(");
+    for (int i = 0; i < ndim && at < size; i++)
+        at += (size_t)snprintf(buffer + at, size - at, "%s%lld", i ? ", " : "", (long long)shape[i]);
+    if (at < size)
+        snprintf(buffer + at, size - at, ")");
+    return buffer;
+}
+
+static bool has_shape(const ag_safetensors *st, const char *name, int64_t rows, int64_t cols)
+{
+    int ndim;
+    const int64_t *shape;
+    nd_dtype dtype;
+    return ag_safetensors_info(st, name, &dtype, &ndim, &shape) == 0 && ndim == 2 &&
+           shape[0] == rows && shape[1] == cols;
+}
+
+static bool has_tensor(const ag_safetensors *st, const char *name)
+{
+    int ndim;
+    const int64_t *shape;
+    nd_dtype dtype;
+    return ag_safetensors_info(st, name, &dtype, &ndim, &shape) == 0;
+}
+
+int check_model_files(const char *command, const char *dir, const run_config *config,
+                      const tok_tokenizer *tok)
+{
+    char path[4200], config_path[4200], got[128];
+    const transformer_config *c = &config->model;
+    join_path(config_path, sizeof config_path, dir, "config.json");
+    if (c->vocab_size > MAX_VOCAB || c->block_size > MAX_BLOCK || c->n_embd > MAX_EMBD ||
+        c->n_head > MAX_HEADS) {
+        fprintf(stderr, "shannon %s: '%s' asks for more than shannon allows (vocab_size <= %d, "
+                "block_size <= %d, n_embd <= %d, n_head <= %d)\n", command, config_path, MAX_VOCAB,
+                MAX_BLOCK, MAX_EMBD, MAX_HEADS);
+        return -1;
+    }
+    if (tok && tok_vocab_size(tok) != c->vocab_size) {
+        fprintf(stderr, "shannon %s: '%s' has %d tokens but '%s' says vocab_size %lld\n", command,
+                join_path(path, sizeof path, dir, "tokenizer.json"), tok_vocab_size(tok), config_path,
+                (long long)c->vocab_size);
+        return -1;
+    }
+    ag_safetensors *st = ag_safetensors_load(join_path(path, sizeof path, dir, "model.safetensors"));
+    if (!st) {
+        fprintf(stderr, "shannon %s: cannot load '%s': %s\n", command, path, nd_last_error());
+        return -1;
+    }
+    char last[64], beyond[64];
+    snprintf(last, sizeof last, "transformer.h.%d.ln_1.weight", c->n_layer - 1);
+    snprintf(beyond, sizeof beyond, "transformer.h.%d.ln_1.weight", c->n_layer);
+    const char *problem = NULL;
+    char detail[256];
+    if (!has_shape(st, "transformer.wte.weight", c->vocab_size, c->n_embd)) {
+        snprintf(detail, sizeof detail, "vocab_size %lld and n_embd %lld, but transformer.wte.weight "
+                 "is %s", (long long)c->vocab_size, (long long)c->n_embd,
+                 shape_text(st, "transformer.wte.weight", got, sizeof got));
+        problem = detail;
+    } else if (c->learned_positions && !has_shape(st, "transformer.wpe.weight", c->block_size, c->n_embd)) {
+        snprintf(detail, sizeof detail, "learned positions of block_size %lld, but "
+                 "transformer.wpe.weight is %s", (long long)c->block_size,
+                 shape_text(st, "transformer.wpe.weight", got, sizeof got));
+        problem = detail;
+    } else if (!c->learned_positions && has_tensor(st, "transformer.wpe.weight")) {
+        problem = "sinusoidal positions, but the file has learned ones (transformer.wpe.weight)";
+    } else if (!has_tensor(st, last) || has_tensor(st, beyond)) {
+        snprintf(detail, sizeof detail, "n_layer %d, but the file has a different number of blocks",
+                 c->n_layer);
+        problem = detail;
+    }
+    ag_safetensors_free(st);
+    if (problem) {
+        fprintf(stderr, "shannon %s: '%s' does not match '%s': it says %s\n", command, config_path,
+                path, problem);
+        return -1;
+    }
+    return 0;
+}
+
+int model_tensors(const transformer_model *model, const char **names, ag_tensor **tensors)
+{
+    int n = transformer_num_tensors(model);
+    for (int i = 0; i < n; i++)
+        tensors[i] = transformer_tensor(model, i, &names[i]);
+    return n;
+}
+
 int open_model_dir(const char *command, const char *dir, model_dir *m)
 {
-    char path[4096];
+    char path[4200];
     *m = (model_dir){0};
     if (load_run_config(command, join_path(path, sizeof path, dir, "config.json"), &m->config) < 0)
         return -1;
@@ -35,15 +138,18 @@ int open_model_dir(const char *command, const char *dir, model_dir *m)
         fprintf(stderr, "shannon %s: cannot load '%s': %s\n", command, path, tok_last_error());
         return -1;
     }
-    if (tok_vocab_size(m->tok) != m->config.model.vocab_size) {
-        fprintf(stderr, "shannon %s: '%s' has %d tokens but config.json says %lld\n", command, path,
-                tok_vocab_size(m->tok), (long long)m->config.model.vocab_size);
+    if (check_model_files(command, dir, &m->config, m->tok) < 0) {
         close_model_dir(m);
         return -1;
     }
     m->model = transformer_new(&m->config.model, 0);
-    if (!m->model ||
-        transformer_load(m->model, join_path(path, sizeof path, dir, "model.safetensors"), false) < 0) {
+    if (!m->model) {
+        fprintf(stderr, "shannon %s: cannot build the model of '%s': %s\n", command, dir,
+                nd_last_error());
+        close_model_dir(m);
+        return -1;
+    }
+    if (transformer_load(m->model, join_path(path, sizeof path, dir, "model.safetensors"), false) < 0) {
         fprintf(stderr, "shannon %s: cannot load '%s': %s\n", command, path, nd_last_error());
         close_model_dir(m);
         return -1;

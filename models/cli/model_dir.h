@@ -19,4 +19,18 @@ typedef struct model_dir {
 int open_model_dir(const char *command, const char *dir, model_dir *m);
 void close_model_dir(model_dir *m);
 
+/* The model's parameters and their names (borrowed), in transformer_tensor's
+ * order, as ag_save_params / ag_load_params take them; returns how many
+ * (at most TRANSFORMER_MAX_TENSORS). */
+int model_tensors(const transformer_model *model, const char **names, ag_tensor **tensors);
+
+/* Checks a folder's config.json (already read into config) against its
+ * tokenizer (if given) and model.safetensors' header, before anything
+ * the config sizes is allocated: the upper bounds of cli.h, the
+ * tokenizer's vocabulary, and the embedding, position and block shapes
+ * that size the model. 0, or -1 after one line on stderr naming the
+ * files. Used on DIR by sample/eval and on DIR/checkpoint-N by --resume. */
+int check_model_files(const char *command, const char *dir, const run_config *config,
+                      const tok_tokenizer *tok);
+
 #endif

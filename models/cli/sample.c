@@ -6,9 +6,14 @@
  */
 #include "model_dir.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* At most 2^30 new tokens: the whole text is kept (and decoded at the end),
+ * and the buffer's size in bytes must not overflow. */
+#define MAX_TOKENS ((int64_t)1 << 30)
 
 int command_sample(int argc, char **argv)
 {
@@ -16,16 +21,24 @@ int command_sample(int argc, char **argv)
     int64_t tokens = 200, top_k = 0, seed = 1337, threads = 0;
     double temperature = 0.8, top_p = 1.0;
     option options[] = {
-        {"--model", OPT_STRING, &dir, true, false},       {"--prompt", OPT_STRING, &prompt, false, false},
-        {"--tokens", OPT_INT, &tokens, false, false},     {"--temperature", OPT_DOUBLE, &temperature, false, false},
-        {"--top-k", OPT_INT, &top_k, false, false},       {"--top-p", OPT_DOUBLE, &top_p, false, false},
-        {"--seed", OPT_INT, &seed, false, false},         {"--threads", OPT_INT, &threads, false, false},
+        {"--model", OPT_STRING, &dir, true, .meta = "DIR", .help = "a folder written by 'shannon train'"},
+        {"--prompt", OPT_STRING, &prompt, .help = "the text to continue (empty: a newline)"},
+        {"--tokens", OPT_INT, &tokens, .help = "tokens to generate", .min = 0, .max = MAX_TOKENS},
+        {"--temperature", OPT_DOUBLE, &temperature,
+         .help = "divides the logits: < 1 sharper, > 1 flatter, 0 greedy"},
+        {"--top-k", OPT_INT, &top_k, .help = "sample among the k most likely tokens (0: all)",
+         .min = 0, .max = INT32_MAX},
+        {"--top-p", OPT_DOUBLE, &top_p,
+         .help = "sample among the most likely tokens whose probability reaches p, in (0, 1]"},
+        {"--seed", OPT_INT, &seed, .help = "seed of the sampling"},
+        {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
+         .min = 0, .max = 1024},
     };
-    if (parse_options("sample", argc, argv, 2, options, sizeof options / sizeof options[0]) < 0)
-        return 2;
-    if (tokens < 0 || temperature < 0 || top_k < 0 || threads < 0 || !(top_p > 0 && top_p <= 1)) {
-        fprintf(stderr, "shannon sample: --tokens, --temperature, --top-k and --threads must be "
-                ">= 0, --top-p in (0, 1]\n");
+    int parsed = parse_options("sample", argc, argv, 2, options, sizeof options / sizeof options[0]);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : 2;
+    if (temperature < 0 || !(top_p > 0 && top_p <= 1)) {
+        fprintf(stderr, "shannon sample: --temperature must be >= 0, --top-p in (0, 1]\n");
         return 2;
     }
     if (nd_set_num_threads((int)threads) < 0)   /* 0: the default, as in train */
@@ -50,6 +63,8 @@ int command_sample(int argc, char **argv)
             start = nl[0];
         free(nl);
     }
+    /* The prompt (or its start token); transformer_generate writes the new
+     * tokens into a buffer of its own. */
     int32_t *all = realloc(ids, (nprompt + 1) * sizeof *all);
     if (all && nprompt == 0)
         all[nprompt++] = start;

@@ -16,15 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char usage[] =
-    "usage: shannon tokenize --tokenizer DIR|gpt2 [--decode] [--input FILE]\n"
-    "  Prints the token ids of the input (FILE, or standard input) on one line,\n"
-    "  separated by spaces; with --decode reads ids and writes the text.\n"
-    "  --tokenizer gpt2   GPT-2's tokenizer (encoder.json + vocab.bpe from\n"
-    "                     $SHANNON_GPT2_DIR, else what 'make gpt2-tokenizer' fetched)\n"
-    "  --tokenizer DIR    a model folder (its tokenizer.json), a folder holding\n"
-    "                     GPT-2's encoder.json and vocab.bpe, or a tokenizer.json\n";
-
 tok_tokenizer *open_tokenizer(const char *command, const char *spec)
 {
     tok_tokenizer *tok = NULL;
@@ -174,20 +165,21 @@ static int decode(const tok_tokenizer *tok, const char *s, size_t len)
 
 int command_tokenize(int argc, char **argv)
 {
-    for (int i = 2; i < argc; i++)
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(usage, stdout);
-            return 0;
-        }
     const char *spec = NULL, *input = NULL;
     bool want_decode = false;
     option options[] = {
-        {"--tokenizer", OPT_STRING, &spec, true, false},
-        {"--input", OPT_STRING, &input, false, false},
-        {"--decode", OPT_FLAG, &want_decode, false, false},
+        {"--tokenizer", OPT_STRING, &spec, true, .meta = "DIR|gpt2",
+         .help = "gpt2: GPT-2's (encoder.json + vocab.bpe from $SHANNON_GPT2_DIR, else what "
+                 "'make gpt2-tokenizer' fetched); DIR: a model folder, a folder holding GPT-2's "
+                 "two files, or a tokenizer.json"},
+        {"--input", OPT_STRING, &input, .meta = "FILE",
+         .help = "the text (or, with --decode, the ids) to read (default: standard input)"},
+        {"--decode", OPT_FLAG, &want_decode,
+         .help = "read whitespace-separated ids and write the bytes they stand for"},
     };
-    if (parse_options("tokenize", argc, argv, 2, options, sizeof options / sizeof options[0]) < 0)
-        return 2;
+    int parsed = parse_options("tokenize", argc, argv, 2, options, sizeof options / sizeof options[0]);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : 2;
     tok_tokenizer *tok = open_tokenizer("tokenize", spec);
     if (!tok)
         return 1;

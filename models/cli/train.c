@@ -10,20 +10,23 @@
  *   at the end: train loss over 200 random batches, val loss over the whole
  *   validation split, every token once (as `shannon eval`)
  *
- * A checkpoint is model.safetensors, optimizer_*.safetensors and
- * train_state.json (iteration and random-generator states), each written
- * atomically, train_state.json last, so --resume continues exactly where
- * the run would have been: same batches, same dropout masks, same losses.
+ * A checkpoint (checkpoint.c) holds the weights, the optimizer states, the
+ * iteration and the random generators' states, published as one unit, so
+ * --resume continues exactly where the run would have been: same batches,
+ * same dropout masks, same losses. SIGINT/SIGTERM finish the step, write a
+ * checkpoint and exit 128 + the signal; a loss, gradient or weight that is
+ * no longer finite stops the run without writing over the last checkpoint.
  */
-#include "cli.h"
-
-#include "tok.h"
+#include "checkpoint.h"
+#include "model_dir.h"
 
 #include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 /* nanoGPT's shakespeare_char settings for what the command line leaves out. */
 #define WARMUP_ITERS 100
@@ -51,6 +54,12 @@ typedef struct trainer {
     loss_row *rows;
     int64_t nrows, cap_rows;
     bool reference;
+    checkpoint_dir dir;                 /* --out, locked while the run writes */
+    int64_t eval_interval;
+    uint64_t data_hash;                 /* the training text, as train_state.json records it */
+    int64_t data_bytes;
+    char *notes;                        /* notes.txt: the run's warnings; NULL: none */
+    int64_t saved_iter;                 /* the iteration of the last checkpoint; -1: none */
 } trainer;
 
 /* ---- batches ------------------------------------------------------------------- */
@@ -121,129 +130,100 @@ static double estimate_loss(trainer *t, const int32_t *ids, size_t n, int batche
     return total / batches;
 }
 
-/* ---- checkpoints --------------------------------------------------------------- */
+/* ---- checkpoints and stopping ------------------------------------------------------ */
 
-static int save_rng_state(FILE *f, const char *name, const nd_rng *rng, bool last)
+static checkpoint checkpoint_of(trainer *t)
 {
-    nd_rng_state s;
-    if (nd_rng_get_state(rng, &s) < 0)
-        return -1;
-    fprintf(f, "  \"%s\": [%llu, %llu, %llu, %llu, %d, %u]%s\n", name,
-            (unsigned long long)s.state_high, (unsigned long long)s.state_low,
-            (unsigned long long)s.inc_high, (unsigned long long)s.inc_low, s.has_uint32,
-            (unsigned)s.uinteger, last ? "" : ",");
-    return 0;
+    return (checkpoint){.config = &t->config, .tok = t->tok, .model = t->model, .decay = t->decay,
+                        .no_decay = t->no_decay, .batch_rng = t->batch_rng,
+                        .dropout_rng = t->dropout_rng, .iter = t->iter,
+                        .eval_interval = t->eval_interval, .data_hash = t->data_hash,
+                        .data_bytes = t->data_bytes, .rows = t->rows, .nrows = t->nrows,
+                        .notes = t->notes};
 }
 
+/* A checkpoint that resumes at iteration t->iter. */
 static int save_checkpoint(trainer *t)
 {
-    char path[4096], meta_iter[32];
-    snprintf(meta_iter, sizeof meta_iter, "%lld", (long long)t->iter);
-    const char *meta[2] = {"iter", meta_iter};
-    const char *names[TRANSFORMER_MAX_TENSORS];
-    ag_tensor *tensors[TRANSFORMER_MAX_TENSORS];
-    int n = transformer_num_tensors(t->model);
-    for (int i = 0; i < n; i++)
-        tensors[i] = transformer_tensor(t->model, i, &names[i]);
-    if (ag_save_params(join_path(path, sizeof path, t->out, "model.safetensors"), n, names,
-                       tensors, 1, meta) < 0 ||
-        ag_optimizer_save(t->decay, join_path(path, sizeof path, t->out, "optimizer_decay.safetensors"), 1, meta) < 0 ||
-        ag_optimizer_save(t->no_decay, join_path(path, sizeof path, t->out, "optimizer_no_decay.safetensors"), 1, meta) < 0)
+    checkpoint ck = checkpoint_of(t);
+    if (checkpoint_save("train", &t->dir, &ck) < 0)
         return -1;
-    if (write_loss_csv(join_path(path, sizeof path, t->out, "loss.csv"), t->rows, t->nrows) < 0 ||
-        write_loss_svg(join_path(path, sizeof path, t->out, "loss.svg"), t->rows, t->nrows) < 0)
-        return -1;
-    /* train_state.json last: a checkpoint counts once it is written. */
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
-    if (!f)
-        return -1;
-    fprintf(f, "{\n  \"iter\": %lld,\n", (long long)t->iter);
-    int status = save_rng_state(f, "batch_rng", t->batch_rng, false) |
-                 save_rng_state(f, "dropout_rng", t->dropout_rng, true);
-    fprintf(f, "}\n");
-    fclose(f);
-    if (status == 0)
-        status = write_file_atomic(join_path(path, sizeof path, t->out, "train_state.json"), text, len);
-    free(text);
-    return status;
-}
-
-static int load_rng_state(const char *text, const char *name, nd_rng *rng)
-{
-    char key[64];
-    snprintf(key, sizeof key, "\"%s\": [", name);
-    const char *p = strstr(text, key);
-    unsigned long long v[4];
-    int has;
-    unsigned u;
-    if (!p || sscanf(p + strlen(key), "%llu, %llu, %llu, %llu, %d, %u", &v[0], &v[1], &v[2], &v[3],
-                     &has, &u) != 6)
-        return -1;
-    nd_rng_state s = {v[0], v[1], v[2], v[3], has, u};
-    return nd_rng_set_state(rng, &s);
-}
-
-/* The iteration a checkpoint file says it belongs to, or -1. */
-static int64_t checkpoint_iter(const char *path)
-{
-    ag_safetensors *st = ag_safetensors_load(path);
-    const char *v = st ? ag_safetensors_metadata(st, "iter") : NULL;
-    int64_t iter = v ? strtoll(v, NULL, 10) : -1;
-    ag_safetensors_free(st);
-    return iter;
+    t->saved_iter = t->iter;
+    return 0;
 }
 
 static int resume(trainer *t)
 {
-    char path[4096];
-    FILE *f = fopen(join_path(path, sizeof path, t->out, "train_state.json"), "r");
-    char text[1024] = "";
-    size_t len = f ? fread(text, 1, sizeof text - 1, f) : 0;
-    if (f)
-        fclose(f);
-    text[len] = '\0';
-    long long iter;
-    const char *p = strstr(text, "\"iter\": ");
-    if (!p || sscanf(p + 8, "%lld", &iter) != 1 || load_rng_state(text, "batch_rng", t->batch_rng) < 0 ||
-        load_rng_state(text, "dropout_rng", t->dropout_rng) < 0) {
-        fprintf(stderr, "shannon train: no usable checkpoint in '%s' (train_state.json missing "
-                "or damaged)\n", t->out);
+    checkpoint ck = checkpoint_of(t);
+    if (checkpoint_load("train", &t->dir, &ck) < 0)
         return -1;
+    t->iter = t->saved_iter = ck.iter;
+    t->rows = ck.rows;
+    t->nrows = t->cap_rows = ck.nrows;
+    t->notes = ck.notes;
+    t->eval_interval = ck.eval_interval;
+    t->data_hash = ck.data_hash;
+    t->data_bytes = ck.data_bytes;
+    return 0;
+}
+
+/* Adds a line to notes.txt (published with the next checkpoint). */
+static int add_note(trainer *t, const char *line)
+{
+    size_t old = t->notes ? strlen(t->notes) : 0, add = strlen(line);
+    char *grown = realloc(t->notes, old + add + 2);
+    if (!grown)
+        return -1;
+    memcpy(grown + old, line, add);
+    grown[old + add] = '\n';
+    grown[old + add + 1] = '\0';
+    t->notes = grown;
+    return 0;
+}
+
+/* Weights about to be saved are all finite (float32 parameters). */
+static bool weights_finite(const trainer *t)
+{
+    for (int i = 0; i < t->nparams; i++) {
+        const nd_array *v = ag_value(t->params[i]);
+        const float *p = nd_data(v);
+        for (int64_t k = 0, n = nd_size(v); k < n; k++)
+            if (!isfinite(p[k]))
+                return false;
     }
-    const char *files[3] = {"model.safetensors", "optimizer_decay.safetensors",
-                            "optimizer_no_decay.safetensors"};
-    for (int i = 0; i < 3; i++) {
-        int64_t at = checkpoint_iter(join_path(path, sizeof path, t->out, files[i]));
-        if (at != iter) {
-            fprintf(stderr, "shannon train: checkpoint '%s' is %s (expected iteration %lld)\n",
-                    path, at < 0 ? "missing or damaged" : "from another iteration", iter);
-            return -1;
+    return true;
+}
+
+/* The first SIGINT/SIGTERM asks the loop to stop after its step (with a
+ * checkpoint); a second one ends the process at once. Any thread of the
+ * pool may run the handler, two at the same time: the compare-and-swap
+ * (lock-free, so safe in a handler) makes exactly one signal the first. */
+static atomic_int stop_signal;
+
+static void on_signal(int sig)
+{
+    int none = 0;
+    if (!atomic_compare_exchange_strong(&stop_signal, &none, sig)) {
+        static const char msg[] = "\nshannon train: second signal; stopping at once\n";
+        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+        (void)ignored;
+        signal(sig, SIG_DFL);
+        raise(sig);          /* delivered when this handler returns */
+    }
+}
+
+static void catch_signals(bool on, struct sigaction saved[2])
+{
+    const int sigs[2] = {SIGINT, SIGTERM};
+    for (int i = 0; i < 2; i++) {
+        if (on) {
+            struct sigaction sa = {.sa_handler = on_signal, .sa_flags = SA_RESTART};
+            sigemptyset(&sa.sa_mask);
+            sigaction(sigs[i], &sa, &saved[i]);
+        } else {
+            sigaction(sigs[i], &saved[i], NULL);
         }
     }
-    const char *names[TRANSFORMER_MAX_TENSORS];
-    ag_tensor *tensors[TRANSFORMER_MAX_TENSORS];
-    int n = transformer_num_tensors(t->model);
-    for (int i = 0; i < n; i++)
-        tensors[i] = transformer_tensor(t->model, i, &names[i]);
-    if (ag_load_params(join_path(path, sizeof path, t->out, "model.safetensors"), n, names, tensors) < 0 ||
-        ag_optimizer_load(t->decay, join_path(path, sizeof path, t->out, "optimizer_decay.safetensors")) < 0 ||
-        ag_optimizer_load(t->no_decay, join_path(path, sizeof path, t->out, "optimizer_no_decay.safetensors")) < 0) {
-        fprintf(stderr, "shannon train: cannot resume from '%s': %s\n", t->out, nd_last_error());
-        return -1;
-    }
-    t->iter = iter;
-    /* The loss log up to the checkpoint (later rows belong to the stopped run). */
-    loss_row *rows = NULL;
-    int64_t nrows = 0;
-    if (read_loss_csv(join_path(path, sizeof path, t->out, "loss.csv"), &rows, &nrows) == 0) {
-        while (nrows > 0 && rows[nrows - 1].iter >= iter)
-            nrows--;
-        t->rows = rows;
-        t->nrows = t->cap_rows = nrows;
-    }
-    return 0;
 }
 
 static int add_row(trainer *t, loss_row row)
@@ -286,12 +266,34 @@ static int encode_split(trainer *t, const char *text, size_t len, int32_t **ids,
     return 0;
 }
 
-/* Flags given on the command line must agree with a model being resumed. */
+/* Flags given on the command line must agree with a model being resumed:
+ * one line naming the first that does not. */
 static int check_same(const char *out, const char *flag, bool given, long long stored, long long asked)
 {
     if (given && stored != asked) {
         fprintf(stderr, "shannon train: '%s' holds a model with %s %lld, not %lld; drop the flag "
                 "to resume it, or train into another --out\n", out, flag, stored, asked);
+        return -1;
+    }
+    return 0;
+}
+
+static int check_same_real(const char *out, const char *flag, bool given, double stored, double asked)
+{
+    if (given && stored != asked) {
+        fprintf(stderr, "shannon train: '%s' holds a model with %s %g, not %g; drop the flag "
+                "to resume it, or train into another --out\n", out, flag, stored, asked);
+        return -1;
+    }
+    return 0;
+}
+
+/* A flag such as --post-ln given for a model trained without it. */
+static int check_same_flag(const char *out, const char *flag, bool given, bool stored)
+{
+    if (given && !stored) {
+        fprintf(stderr, "shannon train: '%s' holds a model trained without %s; drop the flag to "
+                "resume it, or train into another --out\n", out, flag);
         return -1;
     }
     return 0;
@@ -335,9 +337,24 @@ static void trainer_free(trainer *t)
     nd_rng_free(t->batch_rng);
     nd_rng_free(t->dropout_rng);
     free(t->rows);
+    free(t->notes);
+    checkpoint_dir_close(&t->dir);
 }
 
 /* ---- the command ------------------------------------------------------------------ */
+
+/* Stops the run for a loss, gradient or weight that is no longer finite,
+ * keeping the last checkpoint (nothing is saved from here on). */
+static void stop_not_finite(const trainer *t, const char *what, double value)
+{
+    fprintf(stderr, "shannon train: the %s became %g at iteration %lld (is --lr too high?); "
+            "stopped, ", what, value, (long long)t->iter);
+    if (t->saved_iter >= 0)
+        fprintf(stderr, "the checkpoint of iteration %lld in '%s' is kept\n",
+                (long long)t->saved_iter, t->out);
+    else
+        fprintf(stderr, "no checkpoint was written\n");
+}
 
 int command_train(int argc, char **argv)
 {
@@ -347,64 +364,119 @@ int command_train(int argc, char **argv)
     double lr = 1e-3, dropout_p = 0.0, mask_rate = 0.15;
     const char *objective = "causal";
     bool resume_flag = false, reference = false, learned = false, post_ln = false;
+    const int64_t MAX_ITERS = (int64_t)1 << 40;
     option options[] = {
-        {"--data", OPT_STRING, &data, true, false},      {"--out", OPT_STRING, &out, true, false},
-        {"--tokenizer", OPT_STRING, &tokenizer, false, false},
-        {"--vocab-size", OPT_INT, &vocab, false, false}, {"--layers", OPT_INT, &layers, false, false},
-        {"--heads", OPT_INT, &heads, false, false},      {"--embd", OPT_INT, &embd, false, false},
-        {"--block", OPT_INT, &block, false, false},      {"--batch", OPT_INT, &batch, false, false},
-        {"--iters", OPT_INT, &iters, false, false},      {"--lr", OPT_DOUBLE, &lr, false, false},
-        {"--dropout", OPT_DOUBLE, &dropout_p, false, false}, {"--seed", OPT_INT, &seed, false, false},
-        {"--threads", OPT_INT, &threads, false, false},  {"--resume", OPT_FLAG, &resume_flag, false, false},
-        {"--reference", OPT_FLAG, &reference, false, false},
-        {"--learned-positions", OPT_FLAG, &learned, false, false},
-        {"--post-ln", OPT_FLAG, &post_ln, false, false},
-        /* Checkpoint (and estimate the loss) every N iterations. */
-        {"--eval-interval", OPT_INT, &eval_interval, false, false},
-        /* Stop after iteration N with a checkpoint, as an interrupted run
-         * would; --resume then continues to --iters. */
-        {"--stop-at", OPT_INT, &stop_at, false, false},
-        /* causal: a GPT; mlm: a BERT-style encoder (BERT's masking). */
-        {"--objective", OPT_STRING, &objective, false, false},
-        {"--mask-rate", OPT_DOUBLE, &mask_rate, false, false},
+        {"--data", OPT_STRING, &data, true, .meta = "FILE",
+         .help = "the text to train on (UTF-8); its last 10% is the validation split"},
+        {"--out", OPT_STRING, &out, true, .meta = "DIR",
+         .help = "the model folder: checkpoints, config, tokenizer, loss.csv, loss.svg"},
+        {"--tokenizer", OPT_STRING, &tokenizer, .meta = "char|bpe",
+         .help = "the characters of the text, or byte-level BPE learned on it"},
+        {"--vocab-size", OPT_INT, &vocab, .help = "the BPE vocabulary size",
+         .min = 257, .max = MAX_VOCAB},
+        {"--layers", OPT_INT, &layers, .help = "Transformer blocks", .min = 1, .max = TRANSFORMER_MAX_LAYERS},
+        {"--heads", OPT_INT, &heads, .help = "attention heads per block (must divide --embd)",
+         .min = 1, .max = MAX_HEADS},
+        {"--embd", OPT_INT, &embd, .help = "the embedding width", .min = 1, .max = MAX_EMBD},
+        {"--block", OPT_INT, &block, .help = "the context length in tokens", .min = 1, .max = MAX_BLOCK},
+        {"--batch", OPT_INT, &batch, .help = "sequences per iteration", .min = 1, .max = 1 << 20},
+        {"--iters", OPT_INT, &iters, .help = "iterations to train in all", .min = 1, .max = MAX_ITERS},
+        {"--lr", OPT_DOUBLE, &lr, .help = "the peak learning rate (warmup, then cosine decay to lr/10)"},
+        {"--dropout", OPT_DOUBLE, &dropout_p,
+         .help = "dropout probability on embeddings and residual branches, in [0, 1)"},
+        {"--seed", OPT_INT, &seed, .help = "seed of the initialization, the batches and dropout"},
+        {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
+         .min = 0, .max = 1024},
+        {"--resume", OPT_FLAG, &resume_flag,
+         .help = "continue the checkpoint in --out (flags given must match it)"},
+        {"--reference", OPT_FLAG, &reference,
+         .help = "use the composed reference ops instead of the fused ones (slower)"},
+        {"--learned-positions", OPT_FLAG, &learned,
+         .help = "learned position embeddings instead of sinusoidal ones"},
+        {"--post-ln", OPT_FLAG, &post_ln, .help = "LayerNorm after each residual sum (post-LN)"},
+        {"--eval-interval", OPT_INT, &eval_interval,
+         .help = "estimate the loss and write a checkpoint every N iterations",
+         .min = 1, .max = MAX_ITERS},
+        {"--stop-at", OPT_INT, &stop_at,
+         .help = "stop after iteration N with a checkpoint, as an interrupted run would",
+         .min = 1, .max = MAX_ITERS},
+        {"--objective", OPT_STRING, &objective, .meta = "causal|mlm",
+         .help = "causal: a GPT (next token); mlm: a BERT-style encoder (masked tokens)"},
+        {"--mask-rate", OPT_DOUBLE, &mask_rate,
+         .help = "mlm: the share of tokens chosen for prediction, in (0, 1) (default 0.15)"},
     };
     enum { DATA, OUT, TOKENIZER, VOCAB, LAYERS, HEADS, EMBD, BLOCK, BATCH, ITERS, LR, DROPOUT, SEED,
-           THREADS, RESUME, REFERENCE, LEARNED, POST_LN, EVAL_INTERVAL_OPT, STOP_AT, OBJECTIVE };
-    if (parse_options("train", argc, argv, 2, options, sizeof options / sizeof options[0]) < 0)
-        return 2;
+           THREADS, RESUME, REFERENCE, LEARNED, POST_LN, EVAL_INTERVAL_FLAG, STOP_AT, OBJECTIVE };
+    int parsed = parse_options("train", argc, argv, 2, options, sizeof options / sizeof options[0]);
+    if (parsed != 0)
+        return parsed > 0 ? 0 : 2;
+    /* Everything the flags alone decide, before any file is read. */
     if (strcmp(tokenizer, "char") != 0 && strcmp(tokenizer, "bpe") != 0) {
         fprintf(stderr, "shannon train: --tokenizer must be 'char' or 'bpe', not '%s'\n", tokenizer);
         return 2;
     }
     if (check_objective("train", objective, mask_rate) < 0)
         return 2;
-    if (batch < 1 || iters < 1 || block < 1 || threads < 0 || !(lr > 0) || vocab < 257 ||
-        eval_interval < 1 ||
-        vocab > 1 << 20 || layers < 1 || layers > TRANSFORMER_MAX_LAYERS || heads < 1 || embd < 1) {
-        fprintf(stderr, "shannon train: --batch, --iters, --block, --layers (<= %d), --heads, "
-                "--embd and --lr must be positive, --threads >= 0, --vocab-size in [257, 2^20]\n",
-                TRANSFORMER_MAX_LAYERS);
+    if (!(lr > 0) || !(dropout_p >= 0 && dropout_p < 1)) {
+        fprintf(stderr, "shannon train: --lr must be positive and --dropout in [0, 1)\n");
         return 2;
     }
-    if (nd_set_num_threads((int)threads) < 0)
+    if (batch * block > (int64_t)1 << 24) {   /* both <= 2^20: no overflow */
+        fprintf(stderr, "shannon train: --batch x --block must be at most %d tokens, not %lld\n",
+                1 << 24, (long long)(batch * block));
         return 2;
+    }
+    if (nd_set_num_threads((int)threads) < 0) {
+        fprintf(stderr, "shannon train: %s\n", nd_last_error());
+        return 2;
+    }
 
-    trainer t = {.out = out, .reference = reference};
+    trainer t = {.out = out, .reference = reference, .saved_iter = -1, .eval_interval = eval_interval};
     int status = 1;
     size_t len = 0;
-    char *text = read_text_file("train", data, &len);
-    if (!text)
-        return 1;
-    char path[4096];
-    struct stat st;
-    bool has_model = stat(join_path(path, sizeof path, out, "config.json"), &st) == 0;
-    if (has_model && !resume_flag) {
+    char *text = NULL;
+    struct sigaction saved_signals[2];
+    catch_signals(true, saved_signals);
+    int found = checkpoint_dir_open("train", out, &t.dir);
+    if (found < 0)
+        goto done;
+    if (found == CHECKPOINT_FOREIGN) {
+        fprintf(stderr, "shannon train: '%s' already holds a model that is not a shannon checkpoint "
+                "(a plain config.json or model.safetensors); choose another --out\n", out);
+        goto done;
+    }
+    if (found == CHECKPOINT_FOUND && !resume_flag) {
         fprintf(stderr, "shannon train: '%s' already holds a model; use --resume to continue it "
                 "or choose another --out\n", out);
         goto done;
     }
-    if (resume_flag && has_model) {
-        if (load_run_config("train", path, &t.config) < 0)
+    bool resuming = found == CHECKPOINT_FOUND;
+    if (resume_flag && !resuming)
+        fprintf(stderr, "shannon train: nothing to resume in '%s' (no checkpoint yet); starting a "
+                "new run\n", out);
+    if (!resuming) {
+        t.config = (run_config){.batch = batch, .iters = iters, .seed = seed, .lr = lr};
+        t.config.model = (transformer_config){.vocab_size = 257, .block_size = block,
+                                              .n_layer = (int)layers, .n_head = (int)heads,
+                                              .n_embd = embd, .dropout = dropout_p,
+                                              .learned_positions = learned, .post_ln = post_ln,
+                                              .bidirectional = strcmp(objective, "mlm") == 0,
+                                              .pooling = TRANSFORMER_POOL_LAST};
+        snprintf(t.config.tokenizer, sizeof t.config.tokenizer, "%s", tokenizer);
+        snprintf(t.config.objective, sizeof t.config.objective, "%s", objective);
+        t.config.mask_rate = strcmp(objective, "mlm") == 0 ? mask_rate : 0;
+        if (transformer_config_check(&t.config.model) < 0) {
+            fprintf(stderr, "shannon train: %s\n", nd_last_error());
+            status = 2;
+            goto done;
+        }
+    }
+    if (!(text = read_text_file("train", data, &len)))
+        goto done;
+    char path[4200];
+    if (resuming) {
+        if (load_run_config("train", checkpoint_file(&t.dir, "config.json", path, sizeof path),
+                            &t.config) < 0)
             goto done;
         const run_config *c = &t.config;
         if (check_same(out, "--layers", options[LAYERS].seen, c->model.n_layer, layers) ||
@@ -415,6 +487,9 @@ int command_train(int argc, char **argv)
             check_same(out, "--seed", options[SEED].seen, c->seed, seed) ||
             check_same(out, "--vocab-size", options[VOCAB].seen && strcmp(c->tokenizer, "bpe") == 0,
                        c->model.vocab_size, vocab) ||
+            check_same_real(out, "--dropout", options[DROPOUT].seen, c->model.dropout, dropout_p) ||
+            check_same_flag(out, "--post-ln", post_ln, c->model.post_ln) ||
+            check_same_flag(out, "--learned-positions", learned, c->model.learned_positions) ||
             (options[TOKENIZER].seen && strcmp(c->tokenizer, tokenizer) != 0 &&
              (fprintf(stderr, "shannon train: '%s' holds a %s-tokenizer model, not %s\n", out,
                       c->tokenizer, tokenizer), 1)) ||
@@ -425,21 +500,14 @@ int command_train(int argc, char **argv)
         t.config.iters = options[ITERS].seen ? iters : c->iters;
         if (options[LR].seen)
             t.config.lr = lr;
-        t.tok = tok_load(join_path(path, sizeof path, out, "tokenizer.json"));
+        t.tok = tok_load(checkpoint_file(&t.dir, "tokenizer.json", path, sizeof path));
         if (!t.tok) {
-            fprintf(stderr, "shannon train: cannot load the tokenizer of '%s': %s\n", out, tok_last_error());
+            fprintf(stderr, "shannon train: cannot load '%s': %s\n", path, tok_last_error());
             goto done;
         }
-    } else {
-        t.config = (run_config){.batch = batch, .iters = iters, .seed = seed, .lr = lr};
-        t.config.model = (transformer_config){.block_size = block, .n_layer = (int)layers, .n_head = (int)heads,
-                                      .n_embd = embd, .dropout = dropout_p,
-                                      .learned_positions = learned, .post_ln = post_ln,
-                                      .bidirectional = strcmp(objective, "mlm") == 0,
-                                      .pooling = TRANSFORMER_POOL_LAST};
-        snprintf(t.config.tokenizer, sizeof t.config.tokenizer, "%s", tokenizer);
-        snprintf(t.config.objective, sizeof t.config.objective, "%s", objective);
-        t.config.mask_rate = strcmp(objective, "mlm") == 0 ? mask_rate : 0;
+        if (check_model_files("train", checkpoint_file(&t.dir, NULL, path, sizeof path), &t.config,
+                              t.tok) < 0)
+            goto done;
     }
     size_t cut = split_point(text, len);
     if (!t.tok) {
@@ -472,18 +540,32 @@ int command_train(int argc, char **argv)
         fprintf(stderr, "shannon train: %s\n", nd_last_error());
         goto done;
     }
-    if (resume_flag && has_model) {
+    uint64_t hash = text_hash(text, len);
+    if (resuming) {
         if (resume(&t) < 0)
             goto done;
-    } else {
-        /* Everything checked: only now touch the output folder. */
-        if (make_folder(out) < 0 ||
-            save_run_config(join_path(path, sizeof path, out, "config.json"), &t.config) < 0 ||
-            tok_save(t.tok, join_path(path, sizeof path, out, "tokenizer.json")) < 0) {
-            fprintf(stderr, "shannon train: cannot write into '%s'\n", out);
-            goto done;
+        if (options[EVAL_INTERVAL_FLAG].seen)
+            t.eval_interval = eval_interval;
+        if (hash != t.data_hash || (int64_t)len != t.data_bytes) {
+            /* Allowed (a corpus grows, a file moves), but never silently. */
+            char note[4400];
+            snprintf(note, sizeof note, "iteration %lld: resumed on '%s' (%zu bytes, FNV-1a %016llx), "
+                     "not the text of the checkpoint (%lld bytes, FNV-1a %016llx)", (long long)t.iter,
+                     data, len, (unsigned long long)hash, (long long)t.data_bytes,
+                     (unsigned long long)t.data_hash);
+            fprintf(stderr, "shannon train: warning: --data '%s' is not the text this model was "
+                    "trained on; going on with it (noted in '%s/notes.txt')\n", data, out);
+            if (add_note(&t, note) < 0) {
+                fprintf(stderr, "shannon train: out of memory\n");
+                goto done;
+            }
         }
     }
+    t.data_hash = hash;
+    t.data_bytes = (int64_t)len;
+    /* Everything checked: only now touch the output folder. */
+    if (checkpoint_dir_prepare("train", &t.dir) < 0)
+        goto done;
     fprintf(stderr, "shannon train: %lld parameters, %s tokenizer (%lld tokens), %zu train / %zu "
             "val tokens\n", (long long)transformer_num_parameters(t.model), t.config.tokenizer,
             (long long)t.config.model.vocab_size, t.ntrain, t.nval);
@@ -510,11 +592,26 @@ int command_train(int argc, char **argv)
         ag_tensor *loss = batch_loss(&t, x, y, t.dropout_rng, &o);
         nd_free(x);
         nd_free(y);
-        if (!loss || ag_backward(loss) < 0 ||
-            ag_clip_grad_norm(t.nparams, t.params, GRAD_CLIP) < 0 ||
-            ag_optimizer_step(t.decay) < 0 || ag_optimizer_step(t.no_decay) < 0)
+        if (!loss)
             goto failed;
         last_loss = *(const float *)nd_data(ag_value(loss));
+        if (!isfinite(last_loss)) {
+            progress_finish(&bar);
+            stop_not_finite(&t, "loss", last_loss);
+            goto done;
+        }
+        if (ag_backward(loss) < 0)
+            goto failed;
+        double norm = ag_clip_grad_norm(t.nparams, t.params, GRAD_CLIP);
+        if (norm < 0)
+            goto failed;
+        if (!isfinite(norm)) {
+            progress_finish(&bar);
+            stop_not_finite(&t, "gradient norm", norm);
+            goto done;
+        }
+        if (ag_optimizer_step(t.decay) < 0 || ag_optimizer_step(t.no_decay) < 0)
+            goto failed;
         ag_optimizer_zero_grad(t.decay);
         ag_optimizer_zero_grad(t.no_decay);
         ag_tape_reset();
@@ -522,24 +619,37 @@ int command_train(int argc, char **argv)
         trained++;
         loss_row row = {t.iter, last_loss, NAN, lr_now};
         bool stop = t.iter + 1 == stop_at;
-        bool evaluate = (t.iter + 1) % eval_interval == 0 || t.iter + 1 == t.config.iters || stop;
+        bool evaluate = (t.iter + 1) % t.eval_interval == 0 || t.iter + 1 == t.config.iters || stop;
         if (evaluate)
             row.val_loss = estimate_loss(&t, t.val_ids, t.nval, EVAL_BATCHES, (uint64_t)t.iter);
         if (add_row(&t, row) < 0)
             goto failed;
-        progress_update(&bar, t.iter, last_loss, (double)(trained * B * T) / train_seconds);
-        if (evaluate) {
+        progress_update(&bar, t.iter, last_loss, (double)trained * (double)(B * T) / train_seconds);
+        if (evaluate || stop_signal) {
             int64_t done_iters = t.iter + 1;
+            if (!weights_finite(&t)) {
+                progress_finish(&bar);
+                stop_not_finite(&t, "weights", NAN);
+                goto done;
+            }
             t.iter++;                         /* the checkpoint resumes after this one */
             int saved = save_checkpoint(&t);
             t.iter--;
             if (saved < 0) {
                 progress_finish(&bar);
-                fprintf(stderr, "shannon train: cannot write a checkpoint into '%s'\n", out);
                 goto done;
             }
-            progress_note(&bar, "iter %lld: train loss %.4f, val loss %.4f (checkpoint saved)",
-                          (long long)done_iters, last_loss, row.val_loss);
+            if (evaluate)
+                progress_note(&bar, "iter %lld: train loss %.4f, val loss %.4f (checkpoint saved)",
+                              (long long)done_iters, last_loss, row.val_loss);
+            if (stop_signal) {
+                progress_finish(&bar);
+                fprintf(stderr, "shannon train: interrupted (%s) after iteration %lld; checkpoint "
+                        "saved, continue with --resume\n", stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
+                        (long long)done_iters);
+                status = 128 + stop_signal;
+                goto done;
+            }
             if (stop) {
                 progress_finish(&bar);
                 fprintf(stderr, "shannon train: stopped after iteration %lld (--stop-at); "
@@ -550,9 +660,9 @@ int command_train(int argc, char **argv)
         }
     }
     progress_finish(&bar);
-    {
+    if (!stop_signal) {
         double train_loss = estimate_loss(&t, t.train_ids, t.ntrain, FINAL_TRAIN_BATCHES, 1u << 30);
-        double tps = train_seconds > 0 ? (double)(trained * B * T) / train_seconds : 0;
+        double tps = train_seconds > 0 ? (double)trained * (double)(B * T) / train_seconds : 0;
         if (strcmp(t.config.objective, "mlm") == 0) {
             mlm_result r = mlm_text_eval(t.model, t.tok, t.val_ids, t.nval, B, t.config.mask_rate);
             printf("train_loss=%.4f val_loss=%.4f val_accuracy=%.4f tokens_per_s=%.1f\n", train_loss,
@@ -561,6 +671,12 @@ int command_train(int argc, char **argv)
             double val_loss = text_loss(t.model, t.val_ids, t.nval, B, t.reference);
             printf("train_loss=%.4f val_loss=%.4f tokens_per_s=%.1f\n", train_loss, val_loss, tps);
         }
+    }
+    if (stop_signal) {
+        fprintf(stderr, "shannon train: interrupted (%s) after the last iteration; the final "
+                "checkpoint is saved\n", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
+        status = 128 + stop_signal;
+    } else {
         status = 0;
     }
     goto done;
@@ -571,5 +687,6 @@ done:
     ag_tape_reset();
     trainer_free(&t);
     free(text);
+    catch_signals(false, saved_signals);
     return status;
 }

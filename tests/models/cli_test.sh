@@ -6,36 +6,7 @@
 # usage: cli_test.sh path/to/shannon
 set -u
 SHANNON=$1
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/shannon-cli-XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-failures=0
-checks=0
-
-pass() { checks=$((checks + 1)); }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*"; }
-
-# A small corpus: the repeated alphabet of a few sentences is enough to
-# train a tiny model for a few iterations.
-i=0
-while [ $i -lt 60 ]; do
-  echo "The quick brown fox jumps over the lazy dog $i times."
-  echo "Pack my box with five dozen liquor jugs, said the cook."
-  i=$((i + 1))
-done > "$WORK/corpus.txt"
-TINY="--layers 1 --heads 2 --embd 16 --block 16 --batch 4 --threads 1"
-
-# expect_error NAME PATTERN command...: non-zero exit, exactly one stderr
-# line, matching PATTERN.
-expect_error() {
-  name=$1; pattern=$2; shift 2
-  "$@" > "$WORK/out.txt" 2> "$WORK/err.txt"
-  status=$?
-  lines=$(wc -l < "$WORK/err.txt")
-  if [ $status -eq 0 ]; then fail "$name: exit status 0"; return; fi
-  if [ "$lines" -ne 1 ]; then fail "$name: $lines lines on stderr:"; cat "$WORK/err.txt"; return; fi
-  if ! grep -q -- "$pattern" "$WORK/err.txt"; then fail "$name: unexpected message: $(cat "$WORK/err.txt")"; return; fi
-  pass
-}
+. "$(dirname "$0")/cli_common.sh"
 
 # ---- training, output files, the last line ------------------------------------------
 "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/m" $TINY --iters 30 > "$WORK/train.out" 2> "$WORK/train.err"
@@ -212,5 +183,4 @@ expect_error "finetune into an existing model" "already holds a model" \
   "$SHANNON" finetune --from "$WORK/e" --out "$WORK/ce" --task classify --train "$WORK/train.tsv" --valid "$WORK/valid.tsv"
 cmp -s "$WORK/ce/model.safetensors" "$WORK/ce.before" && pass || fail "a refused finetune changed the model"
 
-echo "$checks checks, $failures failed"
-[ $failures -eq 0 ]
+finish
