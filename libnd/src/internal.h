@@ -216,9 +216,21 @@ nd_dtype nd_min_scalar_type(const nd_array *a);
 nd_array *nd_npy_parse(const unsigned char *bytes, size_t nbytes, const char *what);
 /* Serializes a as an .npy image in a malloc'd buffer (*out, *out_len). */
 int nd_npy_serialize(const nd_array *a, unsigned char **out, size_t *out_len);
-/* Writes the concatenated chunks to `path` atomically: temp file in the
- * same folder, fsync, rename. Never leaves a partial file at `path`. */
-int nd_write_file_atomic(const char *path, const void *const *chunks,
-                         const size_t *lens, int nchunks);
+
+/* ---- whole files (fileio.c), for json.c and safetensors.c --------------- */
+
+/* The whole regular file at path in a new malloc'd buffer (NUL-terminated,
+ * *len bytes without it). NULL with ND_ERR_IO ("cannot read 'x': <reason>",
+ * also for FIFOs and devices, which are never waited on) or ND_ERR_VALUE
+ * (larger than max_bytes, checked before allocating). */
+char *nd_read_file(const char *path, size_t max_bytes, size_t *len);
+
+/* Is s[0..n) strict UTF-8 (no overlongs, surrogates or code points past
+ * U+10FFFF), as the JSON reader requires? (json.c) */
+bool nd_valid_utf8(const char *s, size_t n);
+
+/* Parses a safetensors image held in `file` (malloc'd, len bytes), taking
+ * ownership of it in every case. `what` names it in messages. */
+nd_safetensors *nd_safetensors_parse(unsigned char *file, size_t len, const char *what);
 
 #endif /* ND_INTERNAL_H */

@@ -172,10 +172,10 @@ static int load_rng_state(const char *text, const char *name, nd_rng *rng)
 /* The iteration a checkpoint file says it belongs to, or -1. */
 static int64_t checkpoint_iter(const char *path)
 {
-    ag_safetensors *st = ag_safetensors_load(path);
-    const char *v = st ? ag_safetensors_metadata(st, "iter") : NULL;
+    nd_safetensors *st = nd_safetensors_load(path);
+    const char *v = st ? nd_safetensors_metadata(st, "iter") : NULL;
     int64_t iter = v ? strtoll(v, NULL, 10) : -1;
-    ag_safetensors_free(st);
+    nd_safetensors_free(st);
     return iter;
 }
 
