@@ -372,6 +372,12 @@ ND_API int nd_write_atomic_chunks(const char *path, int n, const void *const *da
  * when the file is flushed. The writer must not close the FILE. */
 typedef int (*nd_writer_fn)(FILE *out, void *ctx);
 ND_API int nd_write_atomic_with(const char *path, nd_writer_fn write, void *ctx);
+/* The whole regular file at path in a new malloc'd buffer (the caller
+ * frees it), NUL-terminated after its *len bytes. Bounded: NULL with
+ * ND_ERR_VALUE if it holds more than max_bytes (checked before anything is
+ * allocated), ND_ERR_IO "cannot read 'x': <reason>" otherwise; a FIFO or a
+ * device is refused at once ("not a regular file"), never waited on. */
+ND_API char *nd_read_file(const char *path, size_t max_bytes, size_t *len);
 
 /*
  * JSON (RFC 8259), read into a document of values, with bounds on every

@@ -217,13 +217,8 @@ nd_array *nd_npy_parse(const unsigned char *bytes, size_t nbytes, const char *wh
 /* Serializes a as an .npy image in a malloc'd buffer (*out, *out_len). */
 int nd_npy_serialize(const nd_array *a, unsigned char **out, size_t *out_len);
 
-/* ---- whole files (fileio.c), for json.c and safetensors.c --------------- */
+/* ---- files (json.c, safetensors.c) --------------------------------------- */
 
-/* The whole regular file at path in a new malloc'd buffer (NUL-terminated,
- * *len bytes without it). NULL with ND_ERR_IO ("cannot read 'x': <reason>",
- * also for FIFOs and devices, which are never waited on) or ND_ERR_VALUE
- * (larger than max_bytes, checked before allocating). */
-char *nd_read_file(const char *path, size_t max_bytes, size_t *len);
 
 /* Is s[0..n) strict UTF-8 (no overlongs, surrogates or code points past
  * U+10FFFF), as the JSON reader requires? (json.c) */
