@@ -4,7 +4,7 @@
  *   options.c  strict flag parsing: unknown flags, bad numbers, missing
  *              values are one-line errors
  *   files.c    reading a text corpus (missing, empty, binary files refused),
- *              atomic writes, the model folder
+ *              the model folder (files are written with nd_write_atomic)
  *   config.c   config.json: the model's shape, the tokenizer, the run
  *   report.c   the progress bar, loss.csv and the loss-curve SVG
  *   train.c, sample.c, eval.c   the commands
@@ -40,9 +40,6 @@ int parse_options(const char *command, int argc, char **argv, int first, option 
  * with a one-line message on stderr for a missing, unreadable, empty or
  * binary (NUL bytes, or not UTF-8) file. */
 char *read_text_file(const char *command, const char *path, size_t *len);
-/* Writes len bytes to path atomically: a temporary file in the same
- * folder, fsync, rename. Never leaves a partial file at path. */
-int write_file_atomic(const char *path, const void *data, size_t len);
 /* Creates the folder (and its parents) if missing. */
 int make_folder(const char *path);
 /* dir + "/" + name in a static buffer per call site (copy if kept). */
@@ -58,8 +55,23 @@ typedef struct run_config {
 } run_config;
 
 int save_run_config(const char *path, const run_config *config);
+/* Parses config.json's text (len bytes; `what` starts JSON error messages):
+ * exactly the keys save_run_config writes, each once, typed and in range.
+ * 0, or ND_ERR_VALUE with one line in nd_last_error() ("n_embd must be an
+ * integer in [1, 65536] (got 10000000) at byte 80"). */
+int parse_run_config(const char *text, size_t len, const char *what, run_config *config);
 /* Reads what save_run_config wrote; a one-line error (stderr) otherwise. */
 int load_run_config(const char *command, const char *path, run_config *config);
+
+/* train_state.json (written by train.c's checkpoint): the iteration and the
+ * two generators' states. parse_train_state checks it as parse_run_config
+ * does config.json (exact keys, types, ranges); the generators' states are
+ * checked again by nd_rng_set_state. */
+typedef struct train_state {
+    int64_t iter;
+    nd_rng_state batch_rng, dropout_rng;
+} train_state;
+int parse_train_state(const char *text, size_t len, const char *what, train_state *state);
 
 /* ---- loss over a whole text ---------------------------------------------------------- */
 

@@ -1,13 +1,12 @@
-/* Reading the corpus safely, writing files atomically, the model folder. */
+/* Reading the corpus safely, the model folder. (Files are written with
+ * libnd's nd_write_atomic.) */
 #include "cli.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 /* True if the bytes are valid UTF-8 (ASCII included). */
 static bool is_utf8(const unsigned char *s, size_t n)
@@ -64,35 +63,6 @@ char *read_text_file(const char *command, const char *path, size_t *len)
     }
     *len = size;
     return data;
-}
-
-int write_file_atomic(const char *path, const void *data, size_t len)
-{
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return -1;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
-        return -1;
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            close(fd);
-            unlink(tmp);
-            return -1;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
 }
 
 int make_folder(const char *path)

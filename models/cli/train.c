@@ -149,24 +149,9 @@ static int save_checkpoint(trainer *t)
     fprintf(f, "}\n");
     fclose(f);
     if (status == 0)
-        status = write_file_atomic(join_path(path, sizeof path, t->out, "train_state.json"), text, len);
+        status = nd_write_atomic(join_path(path, sizeof path, t->out, "train_state.json"), text, len);
     free(text);
     return status;
-}
-
-static int load_rng_state(const char *text, const char *name, nd_rng *rng)
-{
-    char key[64];
-    snprintf(key, sizeof key, "\"%s\": [", name);
-    const char *p = strstr(text, key);
-    unsigned long long v[4];
-    int has;
-    unsigned u;
-    if (!p || sscanf(p + strlen(key), "%llu, %llu, %llu, %llu, %d, %u", &v[0], &v[1], &v[2], &v[3],
-                     &has, &u) != 6)
-        return -1;
-    nd_rng_state s = {v[0], v[1], v[2], v[3], has, u};
-    return nd_rng_set_state(rng, &s);
 }
 
 /* The iteration a checkpoint file says it belongs to, or -1. */
@@ -182,20 +167,19 @@ static int64_t checkpoint_iter(const char *path)
 static int resume(trainer *t)
 {
     char path[4096];
-    FILE *f = fopen(join_path(path, sizeof path, t->out, "train_state.json"), "r");
-    char text[1024] = "";
-    size_t len = f ? fread(text, 1, sizeof text - 1, f) : 0;
-    if (f)
-        fclose(f);
-    text[len] = '\0';
-    long long iter;
-    const char *p = strstr(text, "\"iter\": ");
-    if (!p || sscanf(p + 8, "%lld", &iter) != 1 || load_rng_state(text, "batch_rng", t->batch_rng) < 0 ||
-        load_rng_state(text, "dropout_rng", t->dropout_rng) < 0) {
-        fprintf(stderr, "shannon train: no usable checkpoint in '%s' (train_state.json missing "
-                "or damaged)\n", t->out);
+    size_t len;
+    char *text = nd_read_file(join_path(path, sizeof path, t->out, "train_state.json"), 1 << 16, &len);
+    train_state state;
+    if (!text || parse_train_state(text, len, path, &state) < 0 ||
+        nd_rng_set_state(t->batch_rng, &state.batch_rng) < 0 ||
+        nd_rng_set_state(t->dropout_rng, &state.dropout_rng) < 0) {
+        fprintf(stderr, "shannon train: no usable checkpoint in '%s' (train_state.json: %s)\n",
+                t->out, nd_last_error());
+        free(text);
         return -1;
     }
+    free(text);
+    long long iter = state.iter;
     const char *files[3] = {"model.safetensors", "optimizer_decay.safetensors",
                             "optimizer_no_decay.safetensors"};
     for (int i = 0; i < 3; i++) {

@@ -120,6 +120,19 @@ expect_error "truncated checkpoint (eval)" "cannot load" "$SHANNON" eval --model
 cmp -s "$WORK/t/model.safetensors" "$WORK/t.before" && pass || fail "a refused resume touched the checkpoint"
 expect_error "sample without a model" "no model in" "$SHANNON" sample --model "$WORK/nowhere"
 expect_error "bad top-p" "top-p" "$SHANNON" sample --model "$WORK/m" --top-p 2
+# config.json and train_state.json through the bounded JSON reader: duplicate
+# and unknown keys, out-of-range values and damaged states are one line each.
+cp -r "$WORK/m" "$WORK/c"
+sed 's/"n_embd": 16,/"n_embd": 16, "n_embd": 32,/' "$WORK/m/config.json" > "$WORK/c/config.json"
+expect_error "config: duplicate key" 'duplicate key "n_embd" at byte' "$SHANNON" sample --model "$WORK/c"
+sed 's/"seed"/"colour": 1, "seed"/' "$WORK/m/config.json" > "$WORK/c/config.json"
+expect_error "config: unknown key" 'unknown key "colour"' "$SHANNON" sample --model "$WORK/c"
+sed 's/"n_embd": 16,/"n_embd": 10000000,/' "$WORK/m/config.json" > "$WORK/c/config.json"
+expect_error "config: out of range" 'n_embd must be an integer in \[1, 65536\] (got 10000000)' "$SHANNON" sample --model "$WORK/c"
+cp "$WORK/m/config.json" "$WORK/c/config.json"
+sed 's/"iter": \([0-9]*\)/"iter": -\1/' "$WORK/m/train_state.json" > "$WORK/c/train_state.json"
+expect_error "train_state: negative iter" "iter must be an integer in \[0," "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/c" --resume
+[ "$(stat -c %a "$WORK/m/tokenizer.json")" = "$(stat -c %a "$WORK/m/config.json")" ] && pass || fail "tokenizer.json's mode differs from config.json's"
 
 echo "$checks checks, $failures failed"
 [ $failures -eq 0 ]
