@@ -457,7 +457,8 @@ static int close_container(parser *p, int64_t node, size_t base)
     if (reserve(p, &kids, &d->kids_cap, d->nkids, n, sizeof *d->kids) < 0)
         return -1;
     d->kids = kids;
-    memcpy(d->kids + d->nkids, p->stack + base, n * sizeof *d->kids);
+    if (n)   /* an empty container may come before any array exists: no NULL + 0 */
+        memcpy(d->kids + d->nkids, p->stack + base, n * sizeof *d->kids);
     v->v.at = d->nkids;
     v->count = v->type == ND_JSON_OBJECT ? n / 2 : n;
     d->nkids += n;

@@ -67,7 +67,8 @@ static int header_error(const cursor *c, const char *why)
     return nd_set_error(ND_ERR_VALUE, "%s: cannot parse .npy header: %s", c->what, why);
 }
 
-/* A Python string literal in '...' or "..." without escapes. */
+/* A Python string literal in '...' or "..." without escapes or control
+ * characters. */
 static int parse_string(cursor *c, char *out, size_t cap)
 {
     skip_space(c);
@@ -76,7 +77,9 @@ static int parse_string(cursor *c, char *out, size_t cap)
     char quote = *c->p++;
     size_t n = 0;
     while (c->p < c->end && *c->p != quote) {
-        if (*c->p == '\\' || n + 1 >= cap)
+        /* No escapes, and no control characters (a raw newline ends a
+         * Python string literal with a syntax error). */
+        if (*c->p == '\\' || (unsigned char)*c->p < 0x20 || n + 1 >= cap)
             return header_error(c, "unsupported or overlong string");
         out[n++] = *c->p++;
     }

@@ -273,6 +273,16 @@ START_TEST(test_json_valid_document)
     nd_json_free(doc);
     nd_json_free(NULL);
 
+    /* Empty containers first, before anything was stored (found by
+     * tests/fuzz/fuzz_json: memcpy from a NULL stack, UB). */
+    const char *empties[3] = {"{}", "[]", "[[[[{\"a\": [[{}]]}]]]]"};
+    for (int k = 0; k < 3; k++) {
+        doc = nd_json_parse(empties[k], strlen(empties[k]), NULL, NULL);
+        ck_assert_msg(doc != NULL, "%s: %s", empties[k], nd_last_error());
+        ck_assert_int_eq(nd_json_count(nd_json_root(doc)), k < 2 ? 0 : 1);
+        nd_json_free(doc);
+    }
+
     /* Scalars at the top level. */
     doc = nd_json_parse("42", 2, NULL, NULL);
     ck_assert_int_eq(nd_json_int(nd_json_root(doc), &i), 0);
