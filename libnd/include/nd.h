@@ -83,7 +83,9 @@ typedef enum nd_casting {
 /* ------------------------------------------------------------------------ */
 
 /* The message of the last error on this thread ("" if none). Borrowed; valid
- * until the next libnd call on this thread. */
+ * until the next libnd call on this thread. Always one line: control
+ * characters quoted from input (a key or a name read from a file) appear
+ * escaped, as \n, \t or \x01. */
 ND_API const char *nd_last_error(void);
 /* The kind of the last error on this thread (ND_OK if none). */
 ND_API nd_status nd_last_status(void);

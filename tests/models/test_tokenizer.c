@@ -662,6 +662,9 @@ START_TEST(load_rejects_bad_values)
     write_and_fail(path, "{\"format\": \"other\"}", "format is \"other\"");
     write_and_fail(path, "{\"kind\": \"char\", \"kind\": \"char\"}", "duplicate key \"kind\" at byte 17");
     write_and_fail(path, "{\"colour\": 1}", "unknown key \"colour\"");
+    /* Found by tests/fuzz/fuzz_tokenizer: a key with a newline made a
+     * two-line message (assert_load_fails checks for one line). */
+    write_and_fail(path, "{\"voc\\nab\": 1}", "unknown key \"voc\\nab\" at byte 1");
     write_and_fail(path, HEAD "\"kind\": \"char\", \"vocab_size\": 99999999999999999}",
                    "vocab_size out of range [1, 2147483647]");
     write_and_fail(path, HEAD "\"kind\": \"char\", \"vocab_size\": 1.5}", "vocab_size must be an integer, not a number");

@@ -267,6 +267,16 @@ START_TEST(test_json_valid_document)
     const char *allowed[2] = {"a", "b"};
     ck_assert_int_eq(nd_json_check_keys(root, 2, allowed), ND_ERR_KEY);
     ck_assert_error("unknown key \"\xf0\x9f\x98\x80\" at byte 80");
+    /* Found by the fuzzers (config, train_state, tokenizer, safetensors): a
+     * key holding a newline made a two-line message. Every message is one
+     * line; control characters are escaped. */
+    nd_json *nl = nd_json_parse("{\"a\\nb\\u0001\": 1}", 17, NULL, NULL);
+    ck_assert_ptr_nonnull(nl);
+    ck_assert_int_eq(nd_json_check_keys(nd_json_root(nl), 2, allowed), ND_ERR_KEY);
+    ck_assert_error("unknown key \"a\\nb\\x01\" at byte 1");
+    nd_json_free(nl);
+    nd_set_last_error(ND_ERR_VALUE, "%s", "tab\there\r\x7f");
+    ck_assert_error("tab\\there\\r\\x7f");
     const char *all[3] = {"a", "b", "\xf0\x9f\x98\x80"};
     ck_assert_int_eq(nd_json_check_keys(root, 3, all), 0);
     ck_assert_int_eq(nd_json_check_keys(a, 3, all), ND_ERR_TYPE);

@@ -417,6 +417,10 @@ START_TEST(test_hostile_headers_are_rejected)
     expect_rejected("{\"\\u12", 0, -1, "bad \\u escape (4 hex digits expected) at byte 6");
     expect_rejected("{\"a\tb\":{}}", 0, -1, "control character");
     expect_rejected("{\"\":{}}", 0, -1, "empty tensor name");
+    /* Found by tests/fuzz/fuzz_safetensors: a name with a newline in a
+     * message (expect_rejected also checks the message is one line). */
+    expect_rejected("{\"\\nmetadata__\":{\"format\":\"pt\"}}", 0, -1,
+                    "tensor '\\nmetadata__': unknown key \"format\" at byte 17 of the header");
     expect_rejected("{} x", 0, -1, "unexpected 'x' after the JSON value at byte 3");
     expect_rejected("{}{}", 0, -1, "unexpected '{' after the JSON value at byte 2");
     expect_rejected("{,}", 0, -1, "expected a string key, found ',' at byte 1");
