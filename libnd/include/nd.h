@@ -83,7 +83,9 @@ typedef enum nd_casting {
 /* ------------------------------------------------------------------------ */
 
 /* The message of the last error on this thread ("" if none). Borrowed; valid
- * until the next libnd call on this thread. */
+ * until the next libnd call on this thread. Always one line: control
+ * characters quoted from input (a key or a name read from a file) appear
+ * escaped, as \n, \t or \x01. */
 ND_API const char *nd_last_error(void);
 /* The kind of the last error on this thread (ND_OK if none). */
 ND_API nd_status nd_last_status(void);
@@ -325,7 +327,7 @@ ND_API int nd_print(const nd_array *a);
 ND_API nd_array *nd_load_npy(const char *path);
 /* numpy.save: version 1.0 (2.0 when the header needs it), native
  * little-endian, Fortran order when a is F- but not C-contiguous (as NumPy
- * does), C order otherwise. Writes to a temporary file and renames it, so a
+ * does), C order otherwise. Written atomically (nd_write_atomic), so a
  * failure never leaves a half-written `path`. */
 ND_API int nd_save_npy(const char *path, const nd_array *a);
 
@@ -342,12 +344,164 @@ ND_API const char *nd_npz_name(const nd_npz *z, int i);
 ND_API nd_array   *nd_npz_get(const nd_npz *z, const char *name);
 ND_API void        nd_npz_free(nd_npz *z);   /* NULL is fine */
 /* numpy.savez / numpy.savez_compressed: n arrays under the given names
- * (stored as "<name>.npy"). Names must be distinct and non-empty. Written to
- * a temporary file and renamed. */
+ * (stored as "<name>.npy"). Names must be distinct and non-empty. Written
+ * atomically (nd_write_atomic). */
 ND_API int nd_savez(const char *path, int n, const char *const *names,
                     const nd_array *const *arrays);
 ND_API int nd_savez_compressed(const char *path, int n, const char *const *names,
                                const nd_array *const *arrays);
+
+/* ------------------------------------------------------------------------ */
+/* Files: atomic writes, JSON, safetensors                                  */
+/* ------------------------------------------------------------------------ */
+
+/* Every file libnd, libautograd and the models write goes through one
+ * atomic writer: a temporary file made by mkstemp next to `path`
+ * ("<path>.tmpXXXXXX"), everything written and flushed, the mode set to
+ * 0644 minus the umask (what open(2) gives a new file), fsync, rename over
+ * `path`, fsync of the folder. A crash leaves the old file or the complete
+ * new one; a failure (no space, no permission, a failing writer) removes
+ * the temporary file, leaves `path` as it was, and returns ND_ERR_IO with
+ * the reason: "cannot write 'x': No space left on device". */
+ND_API int nd_write_atomic(const char *path, const void *data, size_t len);
+/* The same for the concatenation of n chunks (data[i], lens[i] bytes). */
+ND_API int nd_write_atomic_chunks(const char *path, int n, const void *const *data,
+                                  const size_t *lens);
+/* For content made incrementally: `write` gets the temporary file as a
+ * FILE * (fprintf, fwrite, ...) and returns 0, or a negative status (with
+ * nd_set_last_error, or just after a failing stdio call: errno is then the
+ * reason) to abandon the write. Stdio errors it ignores are still caught
+ * when the file is flushed. The writer must not close the FILE. */
+typedef int (*nd_writer_fn)(FILE *out, void *ctx);
+ND_API int nd_write_atomic_with(const char *path, nd_writer_fn write, void *ctx);
+/* The whole regular file at path in a new malloc'd buffer (the caller
+ * frees it), NUL-terminated after its *len bytes. Bounded: NULL with
+ * ND_ERR_VALUE if it holds more than max_bytes (checked before anything is
+ * allocated), ND_ERR_IO "cannot read 'x': <reason>" otherwise; a FIFO or a
+ * device is refused at once ("not a regular file"), never waited on. */
+ND_API char *nd_read_file(const char *path, size_t max_bytes, size_t *len);
+
+/*
+ * JSON (RFC 8259), read into a document of values, with bounds on every
+ * resource a hostile input could take (nd_json_limits). Beyond the grammar
+ * it rejects duplicate keys, integers that fit neither int64 nor uint64 (an
+ * integer is never silently rounded to a double), numbers that overflow a
+ * double, invalid UTF-8, lone surrogates and "\u0000". Integers (no
+ * fraction, no exponent) and doubles are distinct types. Errors are one
+ * line, ND_ERR_VALUE: "<what>: duplicate key \"n_layer\" at byte 57".
+ *
+ * Values are borrowed from their document and live until nd_json_free.
+ * Every accessor accepts NULL (and then fails), so lookups chain:
+ *   nd_json_int(nd_json_member(nd_json_root(doc), "n_layer"), &n)
+ * fails with the first missing link's message.
+ */
+typedef struct nd_json nd_json;
+typedef struct nd_json_value nd_json_value;
+typedef enum nd_json_type {
+    ND_JSON_NONE = -1,   /* what nd_json_type_of(NULL) says */
+    ND_JSON_NULL, ND_JSON_BOOL, ND_JSON_INT, ND_JSON_DOUBLE, ND_JSON_STRING,
+    ND_JSON_ARRAY, ND_JSON_OBJECT
+} nd_json_type;
+typedef struct nd_json_limits {
+    size_t max_bytes;    /* input size */
+    int max_depth;       /* nested arrays/objects (the top value is depth 0) */
+    size_t max_string;   /* bytes of one decoded string */
+    size_t max_values;   /* values in the document (keys included) */
+} nd_json_limits;
+/* 64 MiB, depth 64, 1 MiB strings, 4 Mi values. */
+ND_API extern const nd_json_limits ND_JSON_DEFAULT_LIMITS;
+
+/* Parses text[0..len) (NUL bytes in it are errors). limits NULL: the
+ * defaults; `what` (NULL: "JSON") starts error messages. A new document
+ * (nd_json_free), or NULL with ND_ERR_VALUE / ND_ERR_MEMORY. */
+ND_API nd_json *nd_json_parse(const char *text, size_t len, const nd_json_limits *limits,
+                              const char *what);
+/* The same for a regular file (never a FIFO or device; at most
+ * limits->max_bytes, checked before reading); messages start with the path.
+ * ND_ERR_IO "cannot read 'x': No such file or directory". */
+ND_API nd_json *nd_json_load(const char *path, const nd_json_limits *limits);
+ND_API void nd_json_free(nd_json *doc);   /* NULL is fine */
+ND_API const nd_json_value *nd_json_root(const nd_json *doc);
+ND_API nd_json_type nd_json_type_of(const nd_json_value *v);
+/* "an integer", "a string", ... for messages. */
+ND_API const char *nd_json_type_name(nd_json_type type);
+/* The byte of the input where v starts (0 for NULL), for messages. */
+ND_API size_t nd_json_offset(const nd_json_value *v);
+/* Scalars: 0 and *out, or ND_ERR_TYPE "expected an integer at byte 12,
+ * found a string", ND_ERR_VALUE when an integer does not fit (nd_json_int:
+ * int64; nd_json_uint: uint64, no negatives). nd_json_double takes an
+ * integer too (rounded to the nearest double). */
+ND_API int nd_json_bool(const nd_json_value *v, bool *out);
+ND_API int nd_json_int(const nd_json_value *v, int64_t *out);
+ND_API int nd_json_uint(const nd_json_value *v, uint64_t *out);
+ND_API int nd_json_double(const nd_json_value *v, double *out);
+/* A string's decoded UTF-8, NUL-terminated (*len bytes, if len is not
+ * NULL); NULL with ND_ERR_TYPE if v is not a string. */
+ND_API const char *nd_json_string(const nd_json_value *v, size_t *len);
+/* Items of an array or members of an object; -1 with ND_ERR_TYPE otherwise. */
+ND_API int64_t nd_json_count(const nd_json_value *v);
+/* Item i of an array, or the value of member i of an object (in file
+ * order), O(1); NULL with ND_ERR_INDEX if out of range. */
+ND_API const nd_json_value *nd_json_item(const nd_json_value *v, int64_t i);
+/* The key of member i of an object. */
+ND_API const char *nd_json_key(const nd_json_value *v, int64_t i);
+/* The value under key (linear search), or NULL with ND_ERR_KEY "missing key
+ * \"x\" in the object at byte 0". */
+ND_API const nd_json_value *nd_json_member(const nd_json_value *v, const char *key);
+/* 0 if every key of the object v is one of allowed[0..n), else ND_ERR_KEY
+ * "unknown key \"x\" at byte 40" (ND_ERR_TYPE if v is not an object). */
+ND_API int nd_json_check_keys(const nd_json_value *v, int n, const char *const *allowed);
+
+/*
+ * safetensors (Hugging Face's format): named arrays and a string map of
+ * metadata. The layout, little-endian throughout:
+ *   [8 bytes]  N, the header length (uint64, at most 100 MB)
+ *   [N bytes]  JSON {"__metadata__": {"k": "v", ...},
+ *                    "name": {"dtype": "F32", "shape": [2, 3],
+ *                             "data_offsets": [begin, end]}, ...}
+ *              padded with spaces so N is a multiple of 8
+ *   [rest]     the tensors' bytes, C order; offsets count from here
+ * dtypes F64 F32 F16 BF16 I64 I32 I16 I8 U64 U32 U16 U8 BOOL are libnd's
+ * thirteen, one for one.
+ *
+ * Loading validates what the format's reference implementation does: the
+ * header fits the file and the 100 MB limit, is UTF-8 JSON of exactly the
+ * shape above (unknown or duplicate keys, unknown dtypes are errors), each
+ * tensor's byte range is its shape's product times its item size (computed
+ * with overflow checks), and the ranges are contiguous, non-overlapping and
+ * cover the whole data section to the end of the file. Any violation is
+ * one ND_ERR_VALUE line starting "safetensors: "; nothing outside the file
+ * is read and at most about the file's size is allocated (the file is read
+ * whole).
+ */
+typedef struct nd_safetensors nd_safetensors;
+ND_API nd_safetensors *nd_safetensors_load(const char *path);
+ND_API void nd_safetensors_free(nd_safetensors *st);   /* NULL is fine */
+/* The tensors, in the header's order: count, i-th name (borrowed; NULL with
+ * ND_ERR_INDEX if out of range). */
+ND_API int nd_safetensors_count(const nd_safetensors *st);
+ND_API const char *nd_safetensors_name(const nd_safetensors *st, int i);
+/* A new C-contiguous array with a copy of the named tensor; NULL with
+ * ND_ERR_KEY "safetensors: no tensor named 'x'" if absent. */
+ND_API nd_array *nd_safetensors_get(const nd_safetensors *st, const char *name);
+/* The named tensor's dtype and shape without copying its data (shape is
+ * borrowed; any output may be NULL); ND_ERR_KEY if absent. */
+ND_API int nd_safetensors_info(const nd_safetensors *st, const char *name, nd_dtype *dtype,
+                               int *ndim, const int64_t **shape);
+/* The metadata: count, i-th key, and the value of a key (borrowed; NULL if
+ * absent). */
+ND_API int nd_safetensors_metadata_count(const nd_safetensors *st);
+ND_API const char *nd_safetensors_metadata_key(const nd_safetensors *st, int i);
+ND_API const char *nd_safetensors_metadata(const nd_safetensors *st, const char *key);
+/* Writes n arrays (any strides and dtype; stored in C order) under
+ * distinct, non-empty UTF-8 names (not "__metadata__"), with nmeta
+ * key/value UTF-8 string pairs metadata[2 i], metadata[2 i + 1] (metadata
+ * may be NULL when nmeta is 0), atomically (nd_write_atomic). Arrays are
+ * laid out by decreasing item size, then by name, as the reference
+ * implementation does, so every tensor is aligned to its item size. */
+ND_API int nd_safetensors_save(const char *path, int n, const char *const *names,
+                               const nd_array *const *arrays, int nmeta,
+                               const char *const *metadata);
 
 /* ------------------------------------------------------------------------ */
 /* Threads                                                                  */

@@ -17,9 +17,28 @@ void nd_clear_error(void)
     last_status = ND_OK;
 }
 
+/* Messages are one line even when they quote hostile input (a key or a
+ * tensor name from a file may hold a newline): control characters are
+ * written as escapes, \n \r \t or \xHH, as Python's repr would. The text
+ * is formatted into a scratch buffer first, so an argument may be
+ * nd_last_error() itself. */
 static int set_error_v(nd_status status, const char *fmt, va_list ap)
 {
-    vsnprintf(last_message, sizeof last_message, fmt, ap);
+    char text[sizeof last_message];
+    vsnprintf(text, sizeof text, fmt, ap);
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        char esc[5] = {(char)*p, 0};
+        if (*p < 0x20 || *p == 0x7f)
+            snprintf(esc, sizeof esc, *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : *p == '\t' ? "\\t"
+                                                                            : "\\x%02x", *p);
+        size_t n = strlen(esc);
+        if (o + n >= sizeof last_message)
+            break;
+        memcpy(last_message + o, esc, n);
+        o += n;
+    }
+    last_message[o] = '\0';
     last_status = status;
     return status;
 }

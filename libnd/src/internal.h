@@ -236,9 +236,16 @@ nd_dtype nd_min_scalar_type(const nd_array *a);
 nd_array *nd_npy_parse(const unsigned char *bytes, size_t nbytes, const char *what);
 /* Serializes a as an .npy image in a malloc'd buffer (*out, *out_len). */
 int nd_npy_serialize(const nd_array *a, unsigned char **out, size_t *out_len);
-/* Writes the concatenated chunks to `path` atomically: temp file in the
- * same folder, fsync, rename. Never leaves a partial file at `path`. */
-int nd_write_file_atomic(const char *path, const void *const *chunks,
-                         const size_t *lens, int nchunks);
+
+/* ---- files (json.c, safetensors.c) --------------------------------------- */
+
+
+/* Is s[0..n) strict UTF-8 (no overlongs, surrogates or code points past
+ * U+10FFFF), as the JSON reader requires? (json.c) */
+bool nd_valid_utf8(const char *s, size_t n);
+
+/* Parses a safetensors image held in `file` (malloc'd, len bytes), taking
+ * ownership of it in every case. `what` names it in messages. */
+nd_safetensors *nd_safetensors_parse(unsigned char *file, size_t len, const char *what);
 
 #endif /* ND_INTERNAL_H */

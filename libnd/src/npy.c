@@ -67,7 +67,8 @@ static int header_error(const cursor *c, const char *why)
     return nd_set_error(ND_ERR_VALUE, "%s: cannot parse .npy header: %s", c->what, why);
 }
 
-/* A Python string literal in '...' or "..." without escapes. */
+/* A Python string literal in '...' or "..." without escapes or control
+ * characters. */
 static int parse_string(cursor *c, char *out, size_t cap)
 {
     skip_space(c);
@@ -76,7 +77,9 @@ static int parse_string(cursor *c, char *out, size_t cap)
     char quote = *c->p++;
     size_t n = 0;
     while (c->p < c->end && *c->p != quote) {
-        if (*c->p == '\\' || n + 1 >= cap)
+        /* No escapes, and no control characters (a raw newline ends a
+         * Python string literal with a syntax error). */
+        if (*c->p == '\\' || (unsigned char)*c->p < 0x20 || n + 1 >= cap)
             return header_error(c, "unsupported or overlong string");
         out[n++] = *c->p++;
     }
@@ -459,50 +462,6 @@ int nd_npy_serialize(const nd_array *a, unsigned char **out, size_t *out_len)
     return 0;
 }
 
-int nd_write_file_atomic(const char *path, const void *const *chunks, const size_t *lens,
-                         int nchunks)
-{
-    char *temp = malloc(strlen(path) + 16);
-    if (!temp)
-        return nd_set_error(ND_ERR_MEMORY, "Unable to allocate a path");
-    sprintf(temp, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(temp);
-    if (fd < 0) {
-        int status = io_error(path);
-        free(temp);
-        return status;
-    }
-    int status = 0;
-    for (int i = 0; i < nchunks && status == 0; i++) {
-        const char *p = chunks[i];
-        size_t left = lens[i];
-        while (left > 0) {
-            ssize_t wrote = write(fd, p, left);
-            if (wrote < 0 && errno == EINTR)
-                continue;
-            if (wrote <= 0) {
-                status = io_error(path);
-                break;
-            }
-            p += wrote;
-            left -= (size_t)wrote;
-        }
-    }
-    /* fsync before rename: after a crash `path` is either the old file or
-     * the complete new one, never a prefix. */
-    /* mkstemp makes the file 0600; give it the mode a plain save would. */
-    if (status == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0))
-        status = io_error(path);
-    if (close(fd) < 0 && status == 0)
-        status = io_error(path);
-    if (status == 0 && rename(temp, path) < 0)
-        status = io_error(path);
-    if (status != 0)
-        unlink(temp);
-    free(temp);
-    return status;
-}
-
 int nd_save_npy(const char *path, const nd_array *a)
 {
     char *header;
@@ -514,7 +473,7 @@ int nd_save_npy(const char *path, const nd_array *a)
         return nd_last_status();
     const void *chunks[2] = {header, nd_data(data)};
     size_t lens[2] = {header_len, (size_t)nd_nbytes(data)};
-    int status = nd_write_file_atomic(path, chunks, lens, 2);
+    int status = nd_write_atomic_chunks(path, 2, chunks, lens);
     free(header);
     nd_free(data);
     return status;

@@ -392,7 +392,7 @@ static int save_npz(const char *path, int n, const char *const *names,
         put(&d, (uint64_t)n, 2); put(&d, directory_size, 4); put(&d, offset, 4); put(&d, 0, 2);
         chunks[2 * n] = directory;
         lens[2 * n] = (size_t)(d - directory);
-        status = nd_write_file_atomic(path, chunks, lens, 2 * n + 1);
+        status = nd_write_atomic_chunks(path, 2 * n + 1, chunks, lens);
     }
 done:
     for (int i = 0; owned && i < nchunks; i++)

@@ -284,60 +284,37 @@ static char *format_train_state(const checkpoint *ck, size_t *len)
     return text;
 }
 
-static bool scan_rng_state(const char *text, const char *name, nd_rng_state *s)
-{
-    char key[64];
-    snprintf(key, sizeof key, "\"%s\": [", name);
-    const char *p = strstr(text, key);
-    unsigned long long v[4];
-    int has;
-    unsigned u;
-    if (!p || sscanf(p + strlen(key), "%llu, %llu, %llu, %llu, %d, %u", &v[0], &v[1], &v[2],
-                     &v[3], &has, &u) != 6)
-        return false;
-    *s = (nd_rng_state){v[0], v[1], v[2], v[3], has, u};
-    return true;
-}
-
-static bool scan_int(const char *text, const char *key, long long *v)
-{
-    const char *p = strstr(text, key);
-    return p && sscanf(p + strlen(key), "%lld", v) == 1;
-}
-
-/* Reads what format_train_state wrote: the one reader of train_state.json. */
+/* Reads what format_train_state wrote, through config.c's checked reader
+ * (parse_train_state): exact keys, types and ranges. */
 static int read_train_state(const char *path, checkpoint *ck, nd_rng_state *b, nd_rng_state *d)
 {
-    FILE *f = fopen(path, "r");
-    char text[2048] = "";
-    size_t len = f ? fread(text, 1, sizeof text - 1, f) : 0;
-    if (f)
-        fclose(f);
-    text[len] = '\0';
-    long long iter, interval, bytes;
-    unsigned long long hash;
-    const char *h = strstr(text, "\"data_fnv1a64\": \"");
-    if (!scan_int(text, "\"iter\": ", &iter) || !scan_int(text, "\"eval_interval\": ", &interval) ||
-        !scan_int(text, "\"data_bytes\": ", &bytes) || !h ||
-        sscanf(h + strlen("\"data_fnv1a64\": \""), "%16llx", &hash) != 1 ||
-        !scan_rng_state(text, "batch_rng", b) || !scan_rng_state(text, "dropout_rng", d) ||
-        iter < 0 || interval < 1 || bytes < 0)
+    size_t len;
+    char *text = nd_read_file(path, 1 << 16, &len);
+    train_state state;
+    int status = text ? parse_train_state(text, len, path, &state) : -1;
+    free(text);
+    if (status < 0)
         return -1;
-    ck->iter = iter;
-    ck->eval_interval = interval;
-    ck->data_bytes = bytes;
-    ck->data_hash = hash;
+    ck->iter = state.iter;
+    ck->eval_interval = state.eval_interval;
+    ck->data_bytes = state.data_bytes;
+    ck->data_hash = state.data_hash;
+    *b = state.batch_rng;
+    *d = state.dropout_rng;
     return 0;
 }
 
 /* ---- saving ------------------------------------------------------------------------------- */
 
 /* One file of the new generation: 0, or -1 after naming it and the reason. */
-static int written(const char *command, int status, const char *path, const char *reason)
+static int written(const char *command, int status, const char *path)
 {
     if (status >= 0)
         return 0;
-    fprintf(stderr, "shannon %s: cannot write the checkpoint file '%s': %s\n", command, path, reason);
+    /* libnd's writers say "cannot write 'PATH.tmpXXXXXX': REASON": keep the reason. */
+    const char *message = nd_last_error(), *reason = strstr(message, "': ");
+    fprintf(stderr, "shannon %s: cannot write the checkpoint file '%s': %s\n", command, path,
+            reason ? reason + 3 : message);
     return -1;
 }
 
@@ -351,41 +328,40 @@ static int write_generation(const char *command, const char *gdir, const checkpo
     int n = model_tensors(ck->model, names, tensors);
 #define FILE_OF(name) join_path(path, sizeof path, gdir, name)
     kill_point();
-    if (written(command, save_run_config(FILE_OF("config.json"), ck->config), path, strerror(errno)))
+    if (written(command, save_run_config(FILE_OF("config.json"), ck->config), path))
         return -1;
     kill_point();
-    if (written(command, tok_save(ck->tok, FILE_OF("tokenizer.json")), path, tok_last_error()))
+    if (written(command, tok_save(ck->tok, FILE_OF("tokenizer.json")), path))
         return -1;
     kill_point();
-    if (written(command, ag_save_params(FILE_OF("model.safetensors"), n, names, tensors, 1, meta),
-                path, nd_last_error()))
+    if (written(command, ag_save_params(FILE_OF("model.safetensors"), n, names, tensors, 1, meta), path))
         return -1;
     kill_point();
-    if (written(command, ag_optimizer_save(ck->decay, FILE_OF("optimizer_decay.safetensors"), 1, meta),
-                path, nd_last_error()))
+    if (written(command, ag_optimizer_save(ck->decay, FILE_OF("optimizer_decay.safetensors"), 1, meta), path))
         return -1;
     kill_point();
     if (written(command, ag_optimizer_save(ck->no_decay, FILE_OF("optimizer_no_decay.safetensors"),
-                                           1, meta), path, nd_last_error()))
+                                           1, meta), path))
         return -1;
     kill_point();
-    if (written(command, write_loss_csv(FILE_OF("loss.csv"), ck->rows, ck->nrows), path, strerror(errno)))
+    if (written(command, write_loss_csv(FILE_OF("loss.csv"), ck->rows, ck->nrows), path))
         return -1;
     kill_point();
-    if (written(command, write_loss_svg(FILE_OF("loss.svg"), ck->rows, ck->nrows), path, strerror(errno)))
+    if (written(command, write_loss_svg(FILE_OF("loss.svg"), ck->rows, ck->nrows), path))
         return -1;
     if (ck->notes) {
         kill_point();
-        if (written(command, write_file_atomic(FILE_OF("notes.txt"), ck->notes, strlen(ck->notes)),
-                    path, strerror(errno)))
+        if (written(command, nd_write_atomic(FILE_OF("notes.txt"), ck->notes, strlen(ck->notes)), path))
             return -1;
     }
     size_t len = 0;
     char *state = format_train_state(ck, &len);
     kill_point();
-    int status = state ? write_file_atomic(FILE_OF("train_state.json"), state, len) : -1;
+    int status = state ? nd_write_atomic(FILE_OF("train_state.json"), state, len) : -1;
     free(state);
-    return written(command, status, path, state ? strerror(errno) : "out of memory");
+    if (!state)
+        nd_set_last_error(ND_ERR_MEMORY, "out of memory");
+    return written(command, status, path);
 #undef FILE_OF
 }
 
@@ -492,7 +468,8 @@ int checkpoint_load(const char *command, const checkpoint_dir *cd, checkpoint *c
     char path[4200];
     nd_rng_state b, d;
     if (read_train_state(checkpoint_file(cd, "train_state.json", path, sizeof path), ck, &b, &d) < 0) {
-        fprintf(stderr, "shannon %s: checkpoint '%s' is missing or damaged\n", command, path);
+        /* parse_train_state's messages start with the path */
+        fprintf(stderr, "shannon %s: damaged checkpoint: %s\n", command, nd_last_error());
         return -1;
     }
     const char *names[TRANSFORMER_MAX_TENSORS];

@@ -4,7 +4,8 @@
  *   options.c  strict flag parsing: unknown flags, bad numbers, values out
  *              of range, missing values are one-line errors; --help
  *   files.c    reading a text corpus (missing, empty, binary files, FIFOs
- *              refused), atomic writes, the model folder, stdout errors
+ *              refused), the model folder, stdout errors (files
+ *              are written with nd_write_atomic)
  *   checkpoint.c  a training run's checkpoints, each published as one unit
  *   config.c   config.json: the model's shape, the tokenizer, the run
  *   report.c   the progress bar, loss.csv and the loss-curve SVG
@@ -57,9 +58,6 @@ int check_objective(const char *command, const char *objective, double mask_rate
  * binary (NUL bytes, or not UTF-8) file, and for anything that is not a
  * regular file (a FIFO is refused without blocking on it). */
 char *read_text_file(const char *command, const char *path, size_t *len);
-/* Writes len bytes to path atomically: a temporary file in the same
- * folder, fsync, rename. Never leaves a partial file at path. */
-int write_file_atomic(const char *path, const void *data, size_t len);
 /* Creates the folder (and its parents) if missing. */
 int make_folder(const char *path);
 /* dir + "/" + name in the caller's buffer; returns buffer. */
@@ -70,10 +68,11 @@ int finish_output(const char *command);
 
 /* Upper bounds on a model's shape, for flags and for config.json alike:
  * they keep every product of sizes far from overflowing int64. */
-#define MAX_VOCAB (1 << 20)
+#define MAX_VOCAB (1 << 21)   /* > every code point + 1: a char vocabulary fits */
 #define MAX_BLOCK 65536
 #define MAX_EMBD 65536
 #define MAX_HEADS 1024
+#define MAX_CLASSES 65536
 
 /* ---- config.json ------------------------------------------------------------------ */
 
@@ -90,6 +89,11 @@ typedef struct run_config {
 const char *pooling_name(transformer_pooling pooling);
 
 int save_run_config(const char *path, const run_config *config);
+/* Parses config.json's text (len bytes; `what` starts JSON error messages):
+ * exactly the keys save_run_config writes, each once, typed and in range.
+ * 0, or ND_ERR_VALUE with one line in nd_last_error() ("n_embd must be an
+ * integer in [1, 65536] (got 10000000) at byte 80"). */
+int parse_run_config(const char *text, size_t len, const char *what, run_config *config);
 /* Reads what save_run_config wrote; a one-line error (stderr) otherwise. */
 int load_run_config(const char *command, const char *path, run_config *config);
 
@@ -107,6 +111,18 @@ size_t split_point(const char *text, size_t len);
 int make_adamw_groups(transformer_model *model, double lr, double weight_decay,
                       ag_optimizer **decay, ag_optimizer **no_decay, ag_tensor **params,
                       int *nparams);
+
+/* train_state.json (written by train.c's checkpoint): the iteration and the
+ * two generators' states. parse_train_state checks it as parse_run_config
+ * does config.json (exact keys, types, ranges); the generators' states are
+ * checked again by nd_rng_set_state. */
+typedef struct train_state {
+    int64_t iter, eval_interval;
+    int64_t data_bytes;            /* the training text's size and FNV-1a hash, */
+    uint64_t data_hash;            /* to notice a resume on another --data */
+    nd_rng_state batch_rng, dropout_rng;
+} train_state;
+int parse_train_state(const char *text, size_t len, const char *what, train_state *state);
 
 /* ---- loss over a whole text ---------------------------------------------------------- */
 

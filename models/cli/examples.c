@@ -182,7 +182,7 @@ int save_labels(const char *path, const labeled *l)
     for (int64_t i = 0; i < l->nnames; i++)
         fprintf(f, "%s\n", l->names[i]);
     fclose(f);
-    int status = write_file_atomic(path, text, len);
+    int status = nd_write_atomic(path, text, len);
     free(text);
     return status;
 }

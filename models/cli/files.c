@@ -1,13 +1,12 @@
-/* Reading the corpus safely, writing files atomically, the model folder. */
+/* Reading the corpus safely, the model folder. (Files are written with
+ * libnd's nd_write_atomic.) */
 #include "cli.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 /* True if the bytes are valid UTF-8 (ASCII included). */
 static bool is_utf8(const unsigned char *s, size_t n)
@@ -29,36 +28,14 @@ static bool is_utf8(const unsigned char *s, size_t n)
 
 char *read_text_file(const char *command, const char *path, size_t *len)
 {
-    /* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
-     * writer forever; fstat then refuses it (and devices, folders). */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0) {
-        fprintf(stderr, "shannon %s: cannot open '%s': %s\n", command, path, strerror(errno));
+    /* nd_read_file refuses a FIFO (or a device, a folder) without waiting
+     * on it, and the size limit is only that of memory. */
+    size_t size;
+    char *data = nd_read_file(path, SIZE_MAX / 2, &size);
+    if (!data) {
+        fprintf(stderr, "shannon %s: %s\n", command, nd_last_error());
         return NULL;
     }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        fprintf(stderr, "shannon %s: '%s' is not a regular file\n", command, path);
-        close(fd);
-        return NULL;
-    }
-    FILE *f = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0 ? fdopen(fd, "rb") : NULL;
-    if (!f) {
-        fprintf(stderr, "shannon %s: cannot open '%s': %s\n", command, path, strerror(errno));
-        close(fd);
-        return NULL;
-    }
-    size_t size = (size_t)st.st_size;
-    char *data = malloc(size + 1);
-    if (!data || fread(data, 1, size, f) != size) {
-        fprintf(stderr, "shannon %s: cannot read '%s': %s\n", command, path,
-                data ? (ferror(f) ? strerror(errno) : "it changed while being read") : "out of memory");
-        free(data);
-        fclose(f);
-        return NULL;
-    }
-    fclose(f);
-    data[size] = '\0';
     if (size == 0) {
         fprintf(stderr, "shannon %s: '%s' is empty\n", command, path);
         free(data);
@@ -72,46 +49,6 @@ char *read_text_file(const char *command, const char *path, size_t *len)
     }
     *len = size;
     return data;
-}
-
-int write_file_atomic(const char *path, const void *data, size_t len)
-{
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0)
-        return -1;
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            int saved = errno;      /* the reason, for the caller's message */
-            close(fd);
-            unlink(tmp);
-            errno = saved;
-            return -1;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    bool synced = fsync(fd) == 0;
-    int saved = errno;
-    if (close(fd) != 0 && synced)
-        synced = false, saved = errno;
-    if (synced && rename(tmp, path) != 0)
-        synced = false, saved = errno;
-    if (!synced) {
-        unlink(tmp);
-        errno = saved;
-        return -1;
-    }
-    return 0;
 }
 
 int make_folder(const char *path)

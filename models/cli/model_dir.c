@@ -32,12 +32,12 @@ static int load_labels(const char *command, const char *dir, model_dir *m)
 }
 
 /* One tensor's shape as "(65, 16)", or "missing". */
-static const char *shape_text(const ag_safetensors *st, const char *name, char *buffer, size_t size)
+static const char *shape_text(const nd_safetensors *st, const char *name, char *buffer, size_t size)
 {
     int ndim;
     const int64_t *shape;
     nd_dtype dtype;
-    if (ag_safetensors_info(st, name, &dtype, &ndim, &shape) < 0)
+    if (nd_safetensors_info(st, name, &dtype, &ndim, &shape) < 0)
         return "missing";
     size_t at = (size_t)snprintf(buffer, size, "(");
     for (int i = 0; i < ndim && at < size; i++)
@@ -47,21 +47,21 @@ static const char *shape_text(const ag_safetensors *st, const char *name, char *
     return buffer;
 }
 
-static bool has_shape(const ag_safetensors *st, const char *name, int64_t rows, int64_t cols)
+static bool has_shape(const nd_safetensors *st, const char *name, int64_t rows, int64_t cols)
 {
     int ndim;
     const int64_t *shape;
     nd_dtype dtype;
-    return ag_safetensors_info(st, name, &dtype, &ndim, &shape) == 0 && ndim == 2 &&
+    return nd_safetensors_info(st, name, &dtype, &ndim, &shape) == 0 && ndim == 2 &&
            shape[0] == rows && shape[1] == cols;
 }
 
-static bool has_tensor(const ag_safetensors *st, const char *name)
+static bool has_tensor(const nd_safetensors *st, const char *name)
 {
     int ndim;
     const int64_t *shape;
     nd_dtype dtype;
-    return ag_safetensors_info(st, name, &dtype, &ndim, &shape) == 0;
+    return nd_safetensors_info(st, name, &dtype, &ndim, &shape) == 0;
 }
 
 int check_model_files(const char *command, const char *dir, const run_config *config,
@@ -83,7 +83,7 @@ int check_model_files(const char *command, const char *dir, const run_config *co
                 (long long)c->vocab_size);
         return -1;
     }
-    ag_safetensors *st = ag_safetensors_load(join_path(path, sizeof path, dir, "model.safetensors"));
+    nd_safetensors *st = nd_safetensors_load(join_path(path, sizeof path, dir, "model.safetensors"));
     if (!st) {
         fprintf(stderr, "shannon %s: cannot load '%s': %s\n", command, path, nd_last_error());
         return -1;
@@ -110,7 +110,7 @@ int check_model_files(const char *command, const char *dir, const run_config *co
                  c->n_layer);
         problem = detail;
     }
-    ag_safetensors_free(st);
+    nd_safetensors_free(st);
     if (problem) {
         fprintf(stderr, "shannon %s: '%s' does not match '%s': it says %s\n", command, config_path,
                 path, problem);

@@ -94,7 +94,7 @@ int write_loss_csv(const char *path, const loss_row *rows, int64_t n)
         len += (size_t)snprintf(text + len, cap - len, "%lld,%.6f,%s,%.8g\n", (long long)rows[i].iter,
                                 rows[i].train_loss, val, rows[i].lr);
     }
-    int status = write_file_atomic(path, text, len);
+    int status = nd_write_atomic(path, text, len);
     free(text);
     return status;
 }
@@ -205,7 +205,7 @@ int write_loss_svg(const char *path, const loss_row *rows, int64_t n)
     }
     OUT("</svg>\n");
 #undef OUT
-    int status = write_file_atomic(path, s, len);
+    int status = nd_write_atomic(path, s, len);
     free(s);
     return status;
 }

@@ -241,17 +241,19 @@ const char *tok_special_name(tok_special which);
  *   are the last four ids.
  */
 
-/* Writes tok to path atomically: a temporary file in the same folder,
- * fsync, then rename over path (a crash leaves the old file or the new one,
- * never half of one; gpt2: encoder.json and vocab.bpe first, each the same
- * way, then path). Returns 0, or ND_ERR_IO ("could not write
- * 'dir/tokenizer.json': No such file or directory"). */
+/* Writes tok to path atomically with nd_write_atomic (mode 0644 minus the
+ * umask; a crash leaves the old file or the new one, never half of one;
+ * gpt2: encoder.json and vocab.bpe first, each the same way, then path).
+ * Returns 0, or ND_ERR_IO ("cannot write 'dir/tokenizer.json': No such
+ * file or directory"). */
 int tok_save(const tok_tokenizer *tok, const char *path);
 
 /* Reads a file written by tok_save. Returns a new tokenizer (caller frees
  * with tok_free) or NULL with a one-line error naming the file and what is
- * wrong: it cannot be read, it is not JSON of the format above ("...:
- * expected ',' or '}' at byte 120"), or its values are inconsistent
+ * wrong: it cannot be read ("cannot read 'x': ..."), it is not JSON of the
+ * format above ("tokenizer file 'x': expected ',' or '}', found ']' at byte
+ * 120"; libnd's bounded JSON reader, so duplicate and unknown keys are
+ * errors too), or its values are inconsistent
  * ("...: merge 7 uses id 300, which is not below 263"). A truncated,
  * corrupt or hostile file is an error, never a crash. */
 tok_tokenizer *tok_load(const char *path);

@@ -477,9 +477,9 @@ static void check_resume(const char *kind, nd_dtype dt)
     ck_assert_int_eq(ag_optimizer_load(o, opt_path), 0);
     ck_assert_int_eq(ag_optimizer_step_count(o), 12);
     ck_assert(ag_optimizer_get_lr(o) == ag_lr_at(&sched, 11));
-    ag_safetensors *st = ag_safetensors_load(opt_path);
-    ck_assert_str_eq(ag_safetensors_metadata(st, "iter"), "12");
-    ag_safetensors_free(st);
+    nd_safetensors *st = nd_safetensors_load(opt_path);
+    ck_assert_str_eq(nd_safetensors_metadata(st, "iter"), "12");
+    nd_safetensors_free(st);
     for (int s = 12; s < 30; s++)
         train_step(&resumed, o, &sched);
     ck_assert_msg(same_bits(ag_value(resumed.w), ag_value(full.w)) &&

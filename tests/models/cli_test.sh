@@ -64,7 +64,7 @@ tail -n 1 "$WORK/eval.out" | grep -Eq '^loss=[0-9.]+ ppl=[0-9.]+ tokens=[0-9]+$'
 : > "$WORK/empty.txt"
 printf 'abc\000def' > "$WORK/binary.txt"
 printf 'short text' > "$WORK/short.txt"
-expect_error "missing data" "cannot open" "$SHANNON" train --data "$WORK/nope.txt" --out "$WORK/x"
+expect_error "missing data" "cannot read .*No such file" "$SHANNON" train --data "$WORK/nope.txt" --out "$WORK/x"
 expect_error "empty data" "is empty" "$SHANNON" train --data "$WORK/empty.txt" --out "$WORK/x"
 expect_error "binary data" "looks binary" "$SHANNON" train --data "$WORK/binary.txt" --out "$WORK/x"
 expect_error "block > text" "too few for --block" "$SHANNON" train --data "$WORK/short.txt" --out "$WORK/x" --block 64
@@ -91,6 +91,20 @@ expect_error "truncated checkpoint (eval)" "cannot load" "$SHANNON" eval --model
 cmp -s "$WORK/t/model.safetensors" "$WORK/t.before" && pass || fail "a refused resume touched the checkpoint"
 expect_error "sample without a model" "no model in" "$SHANNON" sample --model "$WORK/nowhere"
 expect_error "bad top-p" "top-p" "$SHANNON" sample --model "$WORK/m" --top-p 2
+# config.json and train_state.json through the bounded JSON reader: duplicate
+# and unknown keys, out-of-range values and damaged states are one line each.
+cp -r "$WORK/m" "$WORK/cfg"
+sed 's/"n_embd": 16,/"n_embd": 16, "n_embd": 32,/' "$WORK/m/config.json" > "$WORK/cfg/config.json"
+expect_error "config: duplicate key" 'duplicate key "n_embd" at byte' "$SHANNON" sample --model "$WORK/cfg"
+sed 's/"seed"/"colour": 1, "seed"/' "$WORK/m/config.json" > "$WORK/cfg/config.json"
+expect_error "config: unknown key" 'unknown key "colour"' "$SHANNON" sample --model "$WORK/cfg"
+sed 's/"n_embd": 16,/"n_embd": 10000000,/' "$WORK/m/config.json" > "$WORK/cfg/config.json"
+expect_error "config: out of range" 'n_embd must be an integer in \[1, 65536\] (got 10000000)' "$SHANNON" sample --model "$WORK/cfg"
+cp "$WORK/m/config.json" "$WORK/cfg/config.json"
+rm -rf "$WORK/c2"; cp -a "$WORK/m" "$WORK/c2"    # a checkpoint's train_state is current/'s
+sed -i 's/"iter": \([0-9]*\)/"iter": -\1/' "$WORK/c2/current/train_state.json"
+expect_error "train_state: negative iter" "iter must be an integer in \[0," "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/c2" --resume
+[ "$(stat -L -c %a "$WORK/m/tokenizer.json")" = "$(stat -L -c %a "$WORK/m/config.json")" ] && pass || fail "tokenizer.json's mode differs from config.json's"
 
 # ---- masked-LM pre-training, fine-tuning, classification ------------------------------
 "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/e" $TINY --iters 20 --objective mlm \

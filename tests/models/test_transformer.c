@@ -161,17 +161,17 @@ static void check_parity(const transformer_config *c, const char *head, const ch
     nd_get(torch_loss, NULL, &want);
     ck_assert_msg(fabs(scalar(loss) - want) <= 1e-4 * fabs(want), "loss %.7f, torch %.7f", scalar(loss), want);
     snprintf(path, sizeof path, "%s/grads.safetensors", dir);
-    ag_safetensors *grads = ag_safetensors_load(path);
+    nd_safetensors *grads = nd_safetensors_load(path);
     ck_assert_ptr_nonnull(grads);
     for (int i = 0; i < n; i++) {
-        nd_array *g = ag_safetensors_get(grads, names[i]);
+        nd_array *g = nd_safetensors_get(grads, names[i]);
         ck_assert_ptr_nonnull(g);
         ck_assert_ptr_nonnull(ag_grad(params[i]));
         double err = relative_error(ag_grad(params[i]), g);
         ck_assert_msg(err < 1e-4, "%s: gradient of %s: relative error %g", head, names[i], err);
         nd_free(g);
     }
-    ag_safetensors_free(grads);
+    nd_safetensors_free(grads);
     ag_tape_reset();
 
     /* Ten AdamW steps on the same batches give the same losses. */

@@ -187,6 +187,11 @@ START_TEST(hostile_headers_are_refused)
     load_header("['descr', '<f4']\n", 8, false, "not a dictionary");
     load_header("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'descr': '<f8'}\n", 8,
                 false, "repeated");
+    /* Found by tests/fuzz/fuzz_npy: a control character inside a string
+     * (a syntax error in Python) was echoed into a two-line message. */
+    load_header("{'descr': '  \n<f8', 'fortran_order': True, 'shape': (1,), }\n", 8, false,
+                "unsupported or overlong string");
+    ck_assert_ptr_null(strchr(nd_last_error(), '\n'));
 }
 END_TEST
 

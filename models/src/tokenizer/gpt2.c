@@ -638,7 +638,7 @@ int tok_gpt2_save(const tok_tokenizer *tok, const char *json_path)
             status = ND_ERR_MEMORY;
             break;
         }
-        status = tok_write_atomically(path, tok->file[f], tok->file_len[f]);
+        status = nd_write_atomic(path, tok->file[f], tok->file_len[f]);
         free(path);
         path = NULL;
     }
@@ -650,7 +650,7 @@ int tok_gpt2_save(const tok_tokenizer *tok, const char *json_path)
         status = ND_ERR_MEMORY;
     }
     if (status == 0)
-        status = tok_write_atomically(json_path, path, (size_t)k);
+        status = nd_write_atomic(json_path, path, (size_t)k);
     else if (status == ND_ERR_MEMORY)
         nd_set_last_error(ND_ERR_MEMORY, "out of memory writing '%s'", json_path);
     free(path);

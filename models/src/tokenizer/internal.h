@@ -151,10 +151,6 @@ size_t tok_gpt2_pretoken_end(const unsigned char *s, size_t len, size_t i);
 tok_tokenizer *tok_gpt2_load_beside(const char *json_path, const char *what);
 int tok_gpt2_save(const tok_tokenizer *tok, const char *json_path);
 
-/* Writes data to path through a temporary file in the same folder, fsync'd
- * before the rename (io.c). 0, or ND_ERR_IO naming the path. */
-int tok_write_atomically(const char *path, const char *data, size_t n);
-
 /* Tokenizers from their defining data, validated (training and tok_load
  * both end here). Both take ownership of the array (freed on error too) and
  * report errors with `what` as the message prefix ("" or "file 'x': "). */
