@@ -6,7 +6,8 @@
  *
  *  1. A tensor (ag_tensor) holds a value (an nd_array), a gradient created
  *     on demand, and whether it requires a gradient. Values are float32 or
- *     float64; integer arrays enter only as constants (indices, targets).
+ *     float64; integer arrays enter only as constants (indices, targets);
+ *     bfloat16 values are made by ag_to_dtype for mixed precision.
  *  2. Two kinds of tensors, two owners:
  *       - parameters and constants, made by ag_param / ag_const, belong to
  *         the caller, live across steps, and are released with
@@ -207,6 +208,46 @@ AG_API ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b);
  * over all rows: what a Linear layer should use rather than the
  * matmul/transpose/add it equals. */
 AG_API ag_tensor *ag_linear(ag_tensor *x, ag_tensor *weight, ag_tensor *bias);
+
+/*
+ * Mixed precision (bf16 operands, float32 sums), as torch's CPU autocast
+ * with bfloat16. A float32 model keeps float32 master weights; each matmul
+ * operand is cast to bfloat16 with ag_to_dtype, and
+ *
+ *   y = ag_linear(ag_to_dtype(x, ND_BFLOAT16), w16, b)
+ *   with w16 = ag_to_dtype(W, ND_BFLOAT16) made ONCE per step
+ *
+ * is a Linear layer. The rule for ag_matmul(a, b) and ag_linear(x, W, b)
+ * when BOTH matrix operands are bfloat16 (any other mix is NumPy's
+ * promotion: a bf16 operand next to a float32 one is widened):
+ *  - forward: bf16 products summed in float32, the output FLOAT32
+ *    (nd_matmul_dtype(..., ND_FLOAT32)), not rounded to bf16 (torch's
+ *    autocast rounds it; here the float32 ops that follow get the sums);
+ *    ag_linear's bias (float32) is added in float32;
+ *  - backward: dL/dy (float32) is rounded to bf16 once and is the operand
+ *    of the gradient gemms, which sum in float32: dL/dx = dy16 @ W16,
+ *    dL/dW = dy16^T @ x16 (ag_matmul: dy16 @ b^T, a^T @ dy16). Each
+ *    gradient is rounded to its input's dtype (bf16) exactly once, after
+ *    every float32 sum (ag_matmul's broadcast batch axes are summed by the
+ *    tape in float32 first). The bias gradient is the float32 sum of dL/dy
+ *    over the rows (not rounded). ag_to_dtype's backward then widens the
+ *    bf16 gradient exactly to the float32 master weight.
+ * A bf16 tensor used k times (one weight copy serving several products)
+ * receives the sum of its k gradients (the tape adds them, each addition
+ * in float32 rounded once to bf16) and its cast's backward runs once.
+ * The products run on libnd's AVX512_BF16 kernel, or widened to float32
+ * where the CPU lacks it (or ND_BF16_GEMM=fallback); both paths give the
+ * same values up to float32 summation order.
+ */
+
+/* torch's x.to(dtype): x's value converted by nd_astype (to bfloat16 and
+ * float16: round to nearest even, overflow to inf, NaN stays NaN). The
+ * backward converts dL/dy to x's dtype: dL/dx = dL/dy as x's dtype (the
+ * rounding counts as the identity). To x's own dtype: returns x itself,
+ * nothing recorded. To an integer or bool dtype: not recorded, the result
+ * does not require a gradient (torch's x.long()). An invalid dtype:
+ * ND_ERR_TYPE; NULL x gives NULL. The op is named "to_dtype". */
+AG_API ag_tensor *ag_to_dtype(ag_tensor *x, nd_dtype dtype);
 /* Sum / mean over naxes axes (naxes 0: all), as nd_sum / nd_mean. */
 AG_API ag_tensor *ag_sum(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 AG_API ag_tensor *ag_mean(ag_tensor *a, int naxes, const int *axes, bool keepdims);

@@ -8,15 +8,65 @@
  * shape and the tape sums them down. A 1-D operand is treated as the
  * matrix NumPy makes of it ((k,) -> (1, k) on the left, (k, 1) on the
  * right), and dL/dy gets the removed axis back first.
+ *
+ * Mixed precision (both operands bfloat16, autograd.h has the contract):
+ * the forward is nd_matmul_dtype(a, b, float32), bf16 products summed and
+ * kept in float32; the backward rounds dL/dy to bf16 once (the gemms'
+ * operand, as under torch's autocast) and sums in float32 again. Each
+ * gradient is rounded to bf16 exactly once, after every float32 sum: in
+ * the gemm when it already has the operand's shape, else by the tape after
+ * it summed the broadcast batch axes in float32 (the product is returned
+ * in float32 for that).
  */
 #include "ops.h"
 
 #include <string.h>
 
+/* Both operands bfloat16: the product runs in mixed precision. */
+static bool mixed_precision(const nd_array *a, const nd_array *b)
+{
+    return nd_dtype_of(a) == ND_BFLOAT16 && nd_dtype_of(b) == ND_BFLOAT16;
+}
+
+/* The gemm operand made of dL/dy for the backward of a product of a and b:
+ * dL/dy rounded to bf16 (nearest even) in mixed precision, else dL/dy
+ * itself (a view). */
+static nd_array *grad_operand(const nd_array *a, const nd_array *b, const nd_array *dy)
+{
+    return mixed_precision(a, b) ? nd_astype(dy, ND_BFLOAT16) : nd_view(dy);
+}
+
 static nd_array *matmul_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)ctx, (void)n;
+    if (mixed_precision(x[0], x[1]))
+        return nd_matmul_dtype(x[0], x[1], ND_FLOAT32);
     return nd_matmul(x[0], x[1]);
+}
+
+/* True if a gradient of x (a matrix or a batch of them, as matmul saw it)
+ * computed with g's batch axes must be summed down by the tape: x has
+ * fewer batch axes, or a size-1 batch axis that g broadcast. */
+static bool batch_reduced(const nd_array *x, const nd_array *g)
+{
+    if (nd_ndim(x) != nd_ndim(g))
+        return true;
+    for (int d = 0; d < nd_ndim(x) - 2; d++)
+        if (nd_shape(x)[d] != nd_shape(g)[d])
+            return true;
+    return false;
+}
+
+/* l @ r, one of them the bf16-rounded dL/dy g, for the gradient of the
+ * operand x: in mixed precision a bf16 result rounded once by the gemm, or
+ * a float32 one when the tape still has batch axes of x to sum (it rounds
+ * to x's dtype after summing). Else nd_matmul. */
+static nd_array *grad_product(const nd_array *l, const nd_array *r, const nd_array *g,
+                              const nd_array *x)
+{
+    if (nd_dtype_of(g) == ND_BFLOAT16 && batch_reduced(x, g))
+        return nd_matmul_dtype(l, r, ND_FLOAT32);
+    return nd_matmul(l, r);
 }
 
 /* x as the matrix matmul saw: (k,) -> (1, k) if left, (k, 1) if right. */
@@ -31,10 +81,11 @@ static nd_array *as_matrix(const nd_array *x, bool left)
 static int matmul_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *a0 = ag_ctx_input(ctx, 0), *b0 = ag_ctx_input(ctx, 1);
-    nd_array *t[5] = {as_matrix(a0, true), as_matrix(b0, false), NULL, NULL, NULL};
+    nd_array *t[6] = {as_matrix(a0, true), as_matrix(b0, false), NULL, NULL, NULL,
+                      grad_operand(a0, b0, dy)};
     nd_array *a = t[0], *b = t[1];
-    if (!a || !b)
-        return ag_free_arrays(nd_last_status(), 5, t);
+    if (!a || !b || !t[5])
+        return ag_free_arrays(nd_last_status(), 6, t);
     /* dL/dy with the axes a 1-D operand removed put back as size 1:
      * (..., n) -> (..., 1, n) for a 1-D a, (..., m) -> (..., m, 1) for a
      * 1-D b. */
@@ -49,28 +100,28 @@ static int matmul_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     }
     if (nd_ndim(b0) == 1)
         shape[k++] = 1;
-    nd_array *g = t[2] = nd_reshape(dy, k, shape);
+    nd_array *g = t[2] = nd_reshape(t[5], k, shape);
     if (!g)
-        return ag_free_arrays(nd_last_status(), 5, t);
+        return ag_free_arrays(nd_last_status(), 6, t);
     if (ag_ctx_needs_grad(ctx, 0)) {
         nd_array *bt = t[3] = nd_swapaxes(b, -1, -2);
-        nd_array *ga = bt ? nd_matmul(g, bt) : NULL;
+        nd_array *ga = bt ? grad_product(g, bt, g, a) : NULL;
         dx[0] = ga && nd_ndim(a0) == 1 ? nd_squeeze(ga, 1, (const int[]){-2}) : ga;
         if (dx[0] != ga)
             nd_free(ga);
         if (!dx[0])
-            return ag_free_arrays(nd_last_status(), 5, t);
+            return ag_free_arrays(nd_last_status(), 6, t);
     }
     if (ag_ctx_needs_grad(ctx, 1)) {
         nd_array *at = t[4] = nd_swapaxes(a, -1, -2);
-        nd_array *gb = at ? nd_matmul(at, g) : NULL;
+        nd_array *gb = at ? grad_product(at, g, g, b) : NULL;
         dx[1] = gb && nd_ndim(b0) == 1 ? nd_squeeze(gb, 1, (const int[]){-1}) : gb;
         if (dx[1] != gb)
             nd_free(gb);
         if (!dx[1])
-            return ag_free_arrays(nd_last_status(), 5, t);
+            return ag_free_arrays(nd_last_status(), 6, t);
     }
-    return ag_free_arrays(0, 5, t);
+    return ag_free_arrays(0, 6, t);
 }
 
 static const ag_op matmul_op = {"matmul", matmul_forward, matmul_backward};
@@ -90,6 +141,12 @@ ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b)
  *   dL/dx = dL/dy @ W                       (..., in)
  *   dL/dW = dL/dy^T @ x   over all rows     (out, in)
  *   dL/db = sum of dL/dy over all rows      (out,)
+ *
+ * Mixed precision (x and W bfloat16, the bias float32): y = x @ W^T summed
+ * and kept in float32, plus b; the two gemms of the backward take dL/dy
+ * rounded to bf16 and write dL/dx, dL/dW in bf16, rounded once from their
+ * float32 sums; dL/db sums the float32 dL/dy (the bias is not a gemm
+ * operand, so it is not rounded).
  */
 static nd_array *linear_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
@@ -105,7 +162,8 @@ static nd_array *linear_forward(ag_ctx *ctx, int n, const nd_array *const *x)
         return NULL;
     }
     nd_array *wt = nd_transpose(x[1], NULL);
-    nd_array *y = wt ? nd_matmul(x[0], wt) : NULL;
+    nd_array *y = !wt ? NULL : mixed_precision(x[0], x[1]) ? nd_matmul_dtype(x[0], wt, ND_FLOAT32)
+                                                          : nd_matmul(x[0], wt);
     nd_free(wt);
     if (y && n == 3 && nd_add_out(y, x[2], y) < 0) {
         nd_free(y);
@@ -125,21 +183,23 @@ static nd_array *as_rows(const nd_array *a)
 static int linear_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *x = ag_ctx_input(ctx, 0), *w = ag_ctx_input(ctx, 1);
-    nd_array *t[3] = {as_rows(dy), NULL, NULL};
-    if (!t[0])
+    nd_array *t[5] = {grad_operand(x, w, dy), NULL, NULL, NULL, NULL};
+    nd_array *g = t[0];                          /* the gemms' dL/dy */
+    if (!g)
         return nd_last_status();
-    if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(dy, w)))
-        return ag_free_arrays(nd_last_status(), 3, t);
+    if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(g, w)))
+        return ag_free_arrays(nd_last_status(), 5, t);
     if (ag_ctx_needs_grad(ctx, 1)) {
-        t[1] = nd_transpose(t[0], NULL);         /* (out, rows), a view */
-        t[2] = as_rows(x);                       /* (rows, in) */
-        if (!t[1] || !t[2] || !(dx[1] = nd_matmul(t[1], t[2])))
-            return ag_free_arrays(nd_last_status(), 3, t);
+        t[1] = as_rows(g);                       /* (rows, out) */
+        t[2] = t[1] ? nd_transpose(t[1], NULL) : NULL;   /* (out, rows), a view */
+        t[3] = as_rows(x);                       /* (rows, in) */
+        if (!t[2] || !t[3] || !(dx[1] = nd_matmul(t[2], t[3])))
+            return ag_free_arrays(nd_last_status(), 5, t);
     }
     if (ag_ctx_num_inputs(ctx) == 3 && ag_ctx_needs_grad(ctx, 2) &&
-        !(dx[2] = nd_sum(t[0], 1, (const int[]){0}, false)))
-        return ag_free_arrays(nd_last_status(), 3, t);
-    return ag_free_arrays(0, 3, t);
+        (!(t[4] = as_rows(dy)) || !(dx[2] = nd_sum(t[4], 1, (const int[]){0}, false))))
+        return ag_free_arrays(nd_last_status(), 5, t);
+    return ag_free_arrays(0, 5, t);
 }
 
 static const ag_op linear_op = {"linear", linear_forward, linear_backward};
