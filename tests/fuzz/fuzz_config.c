@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(nd_last_error()[0] && !strchr(nd_last_error(), '\n'));
         return 0;
     }
-    FUZZ_ASSERT(gpt_config_check(&c.model) == 0);
+    FUZZ_ASSERT(transformer_config_check(&c.model) == 0);
     FUZZ_ASSERT(strcmp(c.tokenizer, "char") == 0 || strcmp(c.tokenizer, "bpe") == 0);
     FUZZ_ASSERT(c.batch >= 1 && c.iters >= 0 && c.lr >= 0);
     return 0;
