@@ -29,12 +29,17 @@ nd_array *nd_ones(nd_dtype dt, int ndim, const int64_t *shape)
     return nd_full(dt, ndim, shape, 1.0);
 }
 
-nd_array *nd_empty_like(const nd_array *a) { return nd_empty(a->dtype, a->ndim, a->shape); }
-nd_array *nd_zeros_like(const nd_array *a) { return nd_zeros(a->dtype, a->ndim, a->shape); }
-nd_array *nd_ones_like(const nd_array *a) { return nd_ones(a->dtype, a->ndim, a->shape); }
+nd_array *nd_empty_like(const nd_array *a)
+{
+    ND_CHECK_NOT_NULL(NULL, a);
+    return nd_empty(a->dtype, a->ndim, a->shape);
+}
+nd_array *nd_zeros_like(const nd_array *a) { return nd_full_like(a, 0.0); }
+nd_array *nd_ones_like(const nd_array *a) { return nd_full_like(a, 1.0); }
 
 nd_array *nd_full_like(const nd_array *a, double value)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     return nd_full(a->dtype, a->ndim, a->shape, value);
 }
 
