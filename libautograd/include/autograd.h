@@ -29,7 +29,11 @@
  *  5. Errors: a function returning a pointer returns NULL, one returning int
  *     a negative status; ag_last_error() (= nd_last_error(), thread-local)
  *     says why in PyTorch's words. An op given a NULL input returns NULL, so
- *     a failed expression can be checked once at the end.
+ *     a failed expression can be checked once at the end (the message of
+ *     the first failure is kept; a NULL with no error pending says "add: b
+ *     is NULL"). Every function checks its pointer arguments: accessors of a
+ *     NULL tensor return NULL / false / -1 / NaN as documented, with the
+ *     message set.
  */
 #ifndef AG_AUTOGRAD_H
 #define AG_AUTOGRAD_H
@@ -614,11 +618,11 @@ AG_API void ag_optimizer_zero_grad(ag_optimizer *opt);
 /* The learning rate the next step uses (set it from a schedule before each
  * step). set_lr rejects a negative or NaN lr. */
 AG_API int ag_optimizer_set_lr(ag_optimizer *opt, double lr);
-AG_API double ag_optimizer_get_lr(const ag_optimizer *opt);
+AG_API double ag_optimizer_get_lr(const ag_optimizer *opt);   /* NULL opt: NaN */
 /* How many times ag_optimizer_step succeeded (restored by
  * ag_optimizer_load). */
-AG_API int64_t ag_optimizer_step_count(const ag_optimizer *opt);
-/* "sgd", "adam" or "adamw". */
+AG_API int64_t ag_optimizer_step_count(const ag_optimizer *opt);   /* NULL opt: -1 */
+/* "sgd", "adam" or "adamw"; NULL for a NULL opt. */
 AG_API const char *ag_optimizer_name(const ag_optimizer *opt);
 
 /* Sets a parameter's gradient to a copy of grad (PyTorch's p.grad = g);

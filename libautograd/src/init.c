@@ -99,8 +99,9 @@ double ag_init_gain(ag_nonlinearity nonlinearity, double param)
  * fan_in = in * k1 * ..., fan_out = out * k1 * ... */
 int ag_init_fans(const nd_array *value, int64_t *fan_in, int64_t *fan_out)
 {
-    if (!value)
-        return ag_error(ND_ERR_VALUE, "fans: the array is NULL");
+    AG_REQUIRE(value, ND_ERR_VALUE);
+    AG_REQUIRE(fan_in, ND_ERR_VALUE);
+    AG_REQUIRE(fan_out, ND_ERR_VALUE);
     int ndim = nd_ndim(value);
     const int64_t *shape = nd_shape(value);
     if (ndim < 2)

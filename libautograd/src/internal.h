@@ -6,6 +6,7 @@
 #define AG_INTERNAL_H
 
 #include "autograd.h"
+#include "check.h"
 
 #include <stdlib.h>
 #include <string.h>

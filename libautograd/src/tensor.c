@@ -45,14 +45,41 @@ void ag_tensor_free(ag_tensor *t)
     free(t);
 }
 
-const nd_array *ag_value(const ag_tensor *t) { return t ? t->value : NULL; }
-nd_array *ag_param_value(ag_tensor *t) { return t && !t->on_tape ? t->value : NULL; }
-const nd_array *ag_grad(const ag_tensor *t) { return t ? t->grad : NULL; }
-bool ag_requires_grad(const ag_tensor *t) { return t && t->requires_grad; }
+void ag_null_argument(const char *func, const char *name)
+{
+    if (nd_last_status() == ND_OK)
+        ag_error(ND_ERR_VALUE, "%s: %s is NULL", strncmp(func, "ag_", 3) == 0 ? func + 3 : func,
+                 name);
+}
+
+const nd_array *ag_value(const ag_tensor *t)
+{
+    AG_REQUIRE(t, NULL);
+    return t->value;
+}
+
+nd_array *ag_param_value(ag_tensor *t)
+{
+    AG_REQUIRE(t, NULL);
+    return t->on_tape ? NULL : t->value;
+}
+
+const nd_array *ag_grad(const ag_tensor *t)
+{
+    AG_REQUIRE(t, NULL);
+    return t->grad;
+}
+
+bool ag_requires_grad(const ag_tensor *t)
+{
+    AG_REQUIRE(t, false);
+    return t->requires_grad;
+}
 
 int ag_set_requires_grad(ag_tensor *t, bool requires_grad)
 {
-    if (!t || t->on_tape)
+    AG_REQUIRE(t, ND_ERR_VALUE);
+    if (t->on_tape)
         return ag_error(ND_ERR_VALUE, "requires_grad can only be changed on parameters and "
                         "constants (leaf tensors)");
     if (requires_grad && !is_float(nd_dtype_of(t->value)))
@@ -72,5 +99,6 @@ void ag_zero_grad(ag_tensor *t)
 
 const char *ag_op_name(const ag_tensor *t)
 {
-    return t && t->node ? t->node->op->name : NULL;
+    AG_REQUIRE(t, NULL);
+    return t->node ? t->node->op->name : NULL;
 }

@@ -15,8 +15,11 @@
  *   F  double: NaN                V  void: nothing (it must just not crash)
  *   N  (argument "-") no pointer argument: covered by the range rows or
  *      nothing to check; listed so that the walk is complete by construction.
- * Every kind but V and N must also leave a message naming the NULL ("... is
- * NULL") in nd_last_error(). */
+ * Every kind but V and N must also leave a message in nd_last_error(); with
+ * NULL_ARGS_NAME_THE_NULL defined to 1 (libnd's walk) the message must name
+ * the NULL ("reshape: a is NULL"). libautograd keeps PyTorch's messages where
+ * PyTorch has one for the case ("torch.cat(): expected a non-empty list of
+ * Tensors"), so its walk asks only for a message. */
 #ifndef NULL_ARGS_H
 #define NULL_ARGS_H
 
@@ -25,10 +28,17 @@
 
 #include "test_util.h"
 
+#ifndef NULL_ARGS_NAME_THE_NULL
+#define NULL_ARGS_NAME_THE_NULL 0
+#endif
+
 static void null_args_expect_message(const char *fn, const char *arg)
 {
-    ck_assert_msg(strstr(nd_last_error(), "NULL") != NULL,
-                  "%s(%s = NULL): message \"%s\" does not name the NULL", fn, arg, nd_last_error());
+    ck_assert_msg(nd_last_error()[0] != '\0', "%s(%s = NULL): no message", fn, arg);
+    if (NULL_ARGS_NAME_THE_NULL)
+        ck_assert_msg(strstr(nd_last_error(), "NULL") != NULL,
+                      "%s(%s = NULL): message \"%s\" does not name the NULL", fn, arg,
+                      nd_last_error());
 }
 
 #define NULL_CASE_P(fn, arg, call)                                                          \

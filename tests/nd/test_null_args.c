@@ -5,6 +5,7 @@
  * checks that every function of nd.h has at least one row. */
 #include <stdlib.h>
 
+#define NULL_ARGS_NAME_THE_NULL 1
 #include "null_args.h"
 
 /* Valid arguments for the positions that are not NULL in a row. */

@@ -15,6 +15,15 @@ typedef struct reduce_params {
     bool keepdims;
 } reduce_params;
 
+/* naxes in [0, ND_MAXDIMS] with a list when it is not 0. */
+static int check_axes_list(int naxes, const int *axes)
+{
+    if (naxes < 0 || naxes > ND_MAXDIMS || (naxes > 0 && !axes))
+        return nd_set_last_error(ND_ERR_VALUE, "expected 0 to %d dims (naxes) with a list of "
+                                 "them, but got %d", ND_MAXDIMS, naxes);
+    return 0;
+}
+
 static reduce_params make_params(int naxes, const int *axes, bool keepdims)
 {
     reduce_params p = {.naxes = naxes < 0 ? 0 : naxes > ND_MAXDIMS ? ND_MAXDIMS : naxes,
@@ -58,6 +67,8 @@ static const ag_op sum_op = {"sum", sum_forward, sum_backward};
 
 ag_tensor *ag_sum(ag_tensor *a, int naxes, const int *axes, bool keepdims)
 {
+    if (check_axes_list(naxes, axes) < 0)
+        return NULL;
     reduce_params p = make_params(naxes, axes, keepdims);
     return ag_apply(&sum_op, 1, (ag_tensor *[]){a}, &p, sizeof p);
 }
@@ -85,6 +96,8 @@ static const ag_op mean_op = {"mean", mean_forward, mean_backward};
 
 ag_tensor *ag_mean(ag_tensor *a, int naxes, const int *axes, bool keepdims)
 {
+    if (check_axes_list(naxes, axes) < 0)
+        return NULL;
     reduce_params p = make_params(naxes, axes, keepdims);
     return ag_apply(&mean_op, 1, (ag_tensor *[]){a}, &p, sizeof p);
 }
@@ -101,9 +114,8 @@ static int checked_params(const ag_tensor *a, int naxes, const int *axes, bool k
                           reduce_params *p)
 {
     *p = make_params(0, NULL, keepdims);
-    if (naxes < 0 || naxes > ND_MAXDIMS || (naxes > 0 && !axes))
-        return nd_set_last_error(ND_ERR_VALUE, "expected 0 to %d dims (naxes) with a list of "
-                                 "them, but got %d", ND_MAXDIMS, naxes);
+    if (check_axes_list(naxes, axes) < 0)
+        return nd_last_status();
     if (!a)
         return 0;   /* ag_apply propagates the NULL input */
     int nd = nd_ndim(ag_value(a));   /* torch: a 0-d tensor has dims [-1, 0] */
