@@ -10,7 +10,13 @@
  *  2. Two kinds of tensors, two owners:
  *       - parameters and constants, made by ag_param / ag_const, belong to
  *         the caller, live across steps, and are released with
- *         ag_tensor_free();
+ *         ag_tensor_free(). They are reference-counted: the caller holds
+ *         one reference and every op recorded on a tape with the tensor as
+ *         an input holds another, until ag_tape_reset(). So a tensor freed
+ *         while the tape still needs it (a constant freed right after the
+ *         op that used it, before ag_backward) stays alive, and the
+ *         backward reads the right value; the tape's reset frees it. The
+ *         caller must not use a tensor after its own ag_tensor_free();
  *       - every tensor an op returns belongs to the TAPE of the calling
  *         thread. ag_tape_reset() frees all of them (values, saved
  *         activations, gradients) in one go, like an arena; the caller never
@@ -65,8 +71,10 @@ AG_API ag_tensor *ag_param(const nd_array *value);
 /* A constant: a copy of value (any dtype), no gradient. Owned by the
  * caller. */
 AG_API ag_tensor *ag_const(const nd_array *value);
-/* Releases a parameter or constant; NULL is fine. Tape tensors are not
- * released this way (the call is ignored): ag_tape_reset frees them. */
+/* Drops the caller's reference to a parameter or constant; NULL is fine.
+ * The tensor is freed now, or by the ag_tape_reset that drops the last
+ * reference of a recorded op (rule 2). Tape tensors are not released this
+ * way (the call is ignored): ag_tape_reset frees them. */
 AG_API void ag_tensor_free(ag_tensor *t);
 
 AG_API const nd_array *ag_value(const ag_tensor *t);

@@ -115,8 +115,14 @@ static void release_saved(ag_node *node)
 void ag_tape_reset(void)
 {
     tape *t = &the_tape;
-    for (size_t i = 0; i < t->nnodes; i++)
-        release_saved(t->nodes[i]);
+    for (size_t i = 0; i < t->nnodes; i++) {
+        ag_node *node = t->nodes[i];
+        release_saved(node);
+        /* the references ag_apply took on parameter and constant inputs */
+        for (int k = 0; k < node->ctx.n; k++)
+            if (!node->inputs[k]->on_tape)
+                ag_tensor_release(node->inputs[k]);
+    }
     t->nnodes = 0;
     for (ag_tensor *x = t->tensors; x; x = x->next) {
         nd_free(x->value);
@@ -253,6 +259,12 @@ ag_tensor *ag_apply(const ag_op *op, int n, ag_tensor *const *inputs, const void
         release_saved(node);
         return NULL;
     }
+    /* The backward reads the inputs' values and writes their gradients: a
+     * parameter or constant the caller frees before it runs must live on
+     * until the reset, which drops these references. */
+    for (int i = 0; i < n; i++)
+        if (!inputs[i]->on_tape)
+            ag_tensor_retain(inputs[i]);
     return out;
 }
 

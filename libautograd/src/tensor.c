@@ -21,6 +21,7 @@ static ag_tensor *owned_tensor(const nd_array *value, bool requires_grad)
         return NULL;
     }
     t->requires_grad = requires_grad;
+    atomic_init(&t->refs, 1);   /* the caller's */
     return t;
 }
 
@@ -36,13 +37,22 @@ ag_tensor *ag_param(const nd_array *value)
 
 ag_tensor *ag_const(const nd_array *value) { return owned_tensor(value, false); }
 
-void ag_tensor_free(ag_tensor *t)
+void ag_tensor_retain(ag_tensor *t) { atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed); }
+
+void ag_tensor_release(ag_tensor *t)
 {
-    if (!t || t->on_tape)
+    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
         return;
     nd_free(t->value);
     nd_free(t->grad);
     free(t);
+}
+
+void ag_tensor_free(ag_tensor *t)
+{
+    if (!t || t->on_tape)
+        return;
+    ag_tensor_release(t);   /* the caller's reference; the tape may hold more */
 }
 
 void ag_null_argument(const char *func, const char *name)
