@@ -190,8 +190,11 @@ ND_API nd_array *nd_full_like(const nd_array *a, double value);
 /* numpy.arange(start, stop, step, dtype): ceil((stop - start) / step)
  * elements (none if that is <= 0); element i is computed as NumPy does:
  * start + i * delta in dt, with delta = dt(start + step) - dt(start).
- * step 0 fails ("Maximum allowed size exceeded" in NumPy; here
- * "arange: step must not be zero"). */
+ * A quotient that underflows to 0 with stop != start gives one element
+ * when the step points towards stop (arange(0, 5, inf) is [0.]), none
+ * otherwise, as NumPy. Errors as NumPy 1.24's: step 0 "division by zero"
+ * (its ZeroDivisionError), a NaN argument "arange: cannot compute length",
+ * an infinite or too large length "Maximum allowed size exceeded". */
 ND_API nd_array *nd_arange(nd_dtype dt, double start, double stop, double step);
 /* numpy.linspace(start, stop, num, endpoint, dtype): computed in float64 as
  * NumPy does (i * step + start, the last element exactly stop when
@@ -413,7 +416,11 @@ ND_API void nd_parallel_for(int64_t n, int64_t min_per_thread, nd_task_fn fn, vo
  * allows it (NumPy's UFuncTypeError text otherwise). out may be one of the
  * inputs (a += b is nd_add_out(a, b, a)); partially overlapping operands
  * are copied first, so the result is always as if inputs were read before
- * any output was written.
+ * any output was written. An out that overlaps itself (a zero-stride view
+ * from nd_as_strided) has its overlapping inputs copied too, even the same
+ * view: each element written several times ends as the last write, as in
+ * NumPy (base [5.] as out of shape (3,), stride 0: add(out, [1, 2, 3],
+ * out) leaves 8).
  *
  * Integer arithmetic wraps modulo 2^bits; integer division by zero gives 0
  * (and x % 0 gives 0), INT_MIN // -1 gives INT_MIN, as NumPy's results
@@ -651,7 +658,10 @@ ND_API nd_array *nd_var(const nd_array *a, int naxes, const int *axes, int ddof,
 ND_API nd_array *nd_std(const nd_array *a, int naxes, const int *axes, int ddof, bool keepdims);
 /* scipy.special.logsumexp: log(sum(exp(a))) computed as m + log(sum(exp(a -
  * m))) with m the max, so it neither overflows nor underflows; all -inf
- * gives -inf. Float result (integers as float64). */
+ * gives -inf. Float result (integers as float64). Like scipy 1.10 (and
+ * nd_max), an empty reduction fails: "zero-size array to reduction
+ * operation maximum which has no identity" (ag_logsumexp gives torch's
+ * -inf instead). */
 ND_API nd_array *nd_logsumexp(const nd_array *a, int naxes, const int *axes, bool keepdims);
 /* The index (int64) of the first max/min along `axis` (-1: last); the axis
  * is removed. NaN counts as the max and as the min (the first NaN wins), as

@@ -420,6 +420,35 @@ int nd_check_writeable(const nd_array *a)
     return 0;
 }
 
+bool nd_may_have_internal_overlap(const nd_array *a)
+{
+    int64_t steps[ND_MAXDIMS], lengths[ND_MAXDIMS];
+    int n = 0;
+    for (int d = 0; d < a->ndim; d++) {
+        if (a->shape[d] == 0)
+            return false;   /* no elements at all */
+        if (a->shape[d] == 1)
+            continue;
+        int64_t s = a->strides[d] < 0 ? -a->strides[d] : a->strides[d];
+        int k = n++;   /* insertion sort by |stride| */
+        while (k > 0 && steps[k - 1] > s) {
+            steps[k] = steps[k - 1];
+            lengths[k] = lengths[k - 1];
+            k--;
+        }
+        steps[k] = s;
+        lengths[k] = a->shape[d];
+    }
+    /* Each axis must step past the whole span of the smaller ones. */
+    int64_t span = (int64_t)nd_dtype_itemsize(a->dtype);
+    for (int k = 0; k < n; k++) {
+        if (steps[k] < span)
+            return true;
+        span = steps[k] * (lengths[k] - 1) + span;
+    }
+    return false;
+}
+
 void nd_memory_extent(const nd_array *a, const char **low, const char **high)
 {
     const char *lo = a->data, *hi = a->data;

@@ -166,6 +166,12 @@ void nd_update_flags(nd_array *a);
 void nd_c_strides(size_t itemsize, int ndim, const int64_t *shape, int64_t *strides);
 /* The lowest and one-past-highest byte address any element can reach. */
 void nd_memory_extent(const nd_array *a, const char **low, const char **high);
+/* True unless a's elements provably occupy distinct bytes: a zero stride on
+ * an axis longer than 1, or strides that make rows interleave (as_strided
+ * views), count as overlap. Conservative, like NumPy's
+ * solve_may_have_internal_overlap with a small work bound: strides sorted
+ * by size must each step over everything the smaller ones span. */
+bool nd_may_have_internal_overlap(const nd_array *a);
 /* Errors with "assignment destination is read-only" if a is not writeable. */
 int nd_check_writeable(const nd_array *a);
 
