@@ -292,7 +292,9 @@ AG_API ag_tensor *ag_var(ag_tensor *a, int naxes, const int *axes, int correctio
 AG_API ag_tensor *ag_max(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 AG_API ag_tensor *ag_min(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 /* torch.logsumexp: log(sum(exp(a))) over the axes, without overflow; all
- * -inf gives -inf. dL/da = dL/dy * softmax(a) over the axes. */
+ * -inf gives -inf; an empty reduction gives -inf (log of an empty sum), as
+ * torch (nd_logsumexp fails there, as scipy). dL/da = dL/dy * softmax(a)
+ * over the axes. */
 AG_API ag_tensor *ag_logsumexp(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 
 /* ------------------------------------------------------------------------ */

@@ -255,12 +255,21 @@ ag_tensor *ag_min(ag_tensor *a, int naxes, const int *axes, bool keepdims)
 /* ---- logsumexp: y = log(sum(exp(a))) over axes ------------------------------------------ */
 
 /* Computed as m + log(sum(exp(a - m))), m the max (nd_logsumexp): no
- * overflow. */
+ * overflow. An empty a has no max (nd_logsumexp fails as scipy's does);
+ * torch defines the empty sum instead: log(sum(exp(a))) = log(0) = -inf on
+ * each output element, which the plain formula gives at no cost. */
 static nd_array *logsumexp_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)n;
     const reduce_params *p = ag_ctx_params(ctx);
-    return nd_logsumexp(x[0], p->naxes, p->axes, p->keepdims);
+    if (nd_size(x[0]) > 0)
+        return nd_logsumexp(x[0], p->naxes, p->axes, p->keepdims);
+    nd_array *e = nd_exp(x[0]);
+    nd_array *s = e ? nd_sum(e, p->naxes, p->axes, p->keepdims) : NULL;
+    nd_array *y = s ? nd_log(s) : NULL;
+    nd_free(e);
+    nd_free(s);
+    return y;
 }
 
 /* dL/da = dL/dy * exp(a - y) = dL/dy * softmax(a) over the axes, with
