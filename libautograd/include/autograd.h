@@ -549,7 +549,8 @@ typedef enum ag_nonlinearity {
 } ag_nonlinearity;
 
 /* torch.nn.init.calculate_gain(nonlinearity, param): `param` is the leaky
- * ReLU's negative slope (ignored otherwise). */
+ * ReLU's negative slope (ignored otherwise). NaN with "Unsupported
+ * nonlinearity 99" for a value outside the enum. */
 AG_API double ag_init_gain(ag_nonlinearity nonlinearity, double param);
 /* The fans above. Fewer than 2 dimensions: ND_ERR_VALUE "Fan in and fan
  * out can not be computed for tensor with fewer than 2 dimensions". */

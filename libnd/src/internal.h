@@ -115,10 +115,17 @@ int nd_normalize_axis(int *axis, int ndim);
                               (int)(sizeof nd_args_ / sizeof nd_args_[0])) < 0)      \
             return fail;                                                             \
     } while (0)
-/* A list argument that may be NULL only when its length is 0 (axes with
- * naxes, shape with ndim): "squeeze: axes is NULL but naxes is 2". */
+/* A list argument and its length: the length must not be negative
+ * ("squeeze: naxes must not be negative, got -1"), and the list may be NULL
+ * only when the length is 0 (axes with naxes, shape with ndim): "squeeze:
+ * axes is NULL but naxes is 2". */
 #define ND_CHECK_LIST(fail, count, list)                                             \
     do {                                                                             \
+        if ((count) < 0) {                                                           \
+            nd_set_error(ND_ERR_VALUE, "%s: %s must not be negative, got %lld",      \
+                         nd_public_name(__func__), #count, (long long)(count));      \
+            return fail;                                                             \
+        }                                                                            \
         if ((count) > 0 && (list) == NULL) {                                         \
             nd_set_error(ND_ERR_VALUE, "%s: %s is NULL but %s is %lld",              \
                          nd_public_name(__func__), #list, #count, (long long)(count)); \

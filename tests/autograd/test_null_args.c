@@ -284,6 +284,82 @@ START_TEST(null_argument)
 }
 END_TEST
 
+/* ---- out-of-range numbers ------------------------------------------------------------- */
+
+/* A call with a number out of its range (axis, ndim, count, enum) fails
+ * with a message. */
+#define RANGE_P(call)                                                                       \
+    do {                                                                                   \
+        nd_clear_error();                                                                  \
+        const void *r_ = (const void *)(call);                                             \
+        ck_assert_msg(r_ == NULL, "%s did not fail", #call);                               \
+        ck_assert_msg(nd_last_error()[0] != '\0', "%s: no message", #call);                \
+    } while (0)
+#define RANGE_I(call)                                                                       \
+    do {                                                                                   \
+        nd_clear_error();                                                                  \
+        long long r_ = (long long)(call);                                                  \
+        ck_assert_msg(r_ < 0, "%s did not fail", #call);                                   \
+        ck_assert_msg(nd_last_error()[0] != '\0', "%s: no message", #call);                \
+    } while (0)
+
+START_TEST(out_of_range_numbers)
+{
+    const int axes99[2] = {99, 0};
+    const int many_axes[ND_MAXDIMS + 1] = {0};
+    const int64_t big[ND_MAXDIMS + 1] = {0};
+    RANGE_P(ag_sum(T, -1, INTS, false));
+    RANGE_P(ag_sum(T, ND_MAXDIMS + 1, many_axes, false));
+    RANGE_P(ag_sum(T, 1, axes99, false));
+    RANGE_P(ag_mean(T, 1, axes99, false));
+    RANGE_P(ag_max(T, 1, axes99, false));
+    RANGE_P(ag_var(T, 1, axes99, 1, false));
+    RANGE_P(ag_logsumexp(T, 1, axes99, false));
+    RANGE_P(ag_softmax(T, 99));
+    RANGE_P(ag_log_softmax(T, -99));
+    RANGE_P(ag_softmax_composed(T, 99));
+    RANGE_P(ag_log_softmax_composed(T, 99));
+    RANGE_P(ag_reshape(T, -1, I64S));
+    RANGE_P(ag_reshape(T, ND_MAXDIMS + 1, big));
+    RANGE_P(ag_broadcast_to(T, -1, I64S));
+    RANGE_P(ag_permute(T, -1, INTS));
+    RANGE_P(ag_permute(T, 2, axes99));
+    RANGE_P(ag_transpose(T, axes99));
+    RANGE_P(ag_swapaxes(T, 0, 99));
+    RANGE_P(ag_slice(T, 99, 0, 1, 1));
+    RANGE_P(ag_slice(T, 0, 0, 1, 0));
+    RANGE_P(ag_expand_dims(T, 99));
+    RANGE_P(ag_squeeze(T, 1, axes99));
+    RANGE_P(ag_concat(-1, TS, 0));
+    RANGE_P(ag_concat(2, TS, 99));
+    RANGE_P(ag_stack(2, TS, 99));
+    RANGE_I(ag_split(T, -1, I64S, 0, TOUT));
+    RANGE_I(ag_split(T, 2, I64S, 99, TOUT));
+    RANGE_P(ag_take(T, IDX, 99));
+    RANGE_P(ag_take_along_axis(T, IDX, 99));
+    RANGE_P(ag_apply(&OP, -1, TS, NULL, 0));
+    RANGE_P(ag_apply(&OP, 99, TS, NULL, 0));
+    RANGE_P(ag_dropout(T, 2.0, RNG));
+    RANGE_P(ag_dropout(T, -0.5, RNG));
+    RANGE_I(ag_gradcheck(FN, NULL, -1, ARRS, 1e-6, 1e-5, 1e-3, NULL));
+    RANGE_I(ag_gradcheck(FN, NULL, 99, ARRS, 1e-6, 1e-5, 1e-3, NULL));
+    RANGE_P(ag_sgd_new(-1, TS, 0.1, 0, 0, 0, false));
+    RANGE_P(ag_sgd_new(1, TS, -1, 0, 0, 0, false));
+    RANGE_P(ag_adam_new(1, TS, 0.1, 1.5, 0.999, 1e-8, 0));
+    RANGE_I(ag_optimizer_set_lr(OPT, NAN));
+    RANGE_I(ag_init_kaiming_uniform(T, 0, (ag_fan_mode)99, AG_NONLINEARITY_RELU, RNG));
+    RANGE_I(ag_init_kaiming_normal(T, 0, AG_FAN_IN, (ag_nonlinearity)99, RNG));
+    RANGE_I(ag_init_normal(T, 0, -1, RNG));
+    RANGE_I(ag_init_uniform(T, 1, 0, RNG));
+    ck_assert(isnan(ag_init_gain((ag_nonlinearity)99, 0)));
+    ck_assert(isnan(ag_lr_at(&(ag_lr_schedule){.kind = (ag_lr_kind)99, .lr = 0.1}, 0)));
+    ck_assert(isnan(ag_lr_at(&(ag_lr_schedule){.kind = AG_LR_STEP, .lr = 0.1, .step_size = 0}, 0)));
+    ck_assert_double_lt(ag_clip_grad_norm(-1, TS, 1.0), 0);
+    ck_assert_double_lt(ag_clip_grad_norm(1, TS, -1.0), 0);
+    ck_assert_ptr_null(ag_ctx_saved(NULL, -1));
+}
+END_TEST
+
 Suite *test_suite(void)
 {
     Suite *s = suite_create("ag_null_args");
@@ -291,5 +367,9 @@ Suite *test_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, null_argument, 0, null_case_count);
     suite_add_tcase(s, tc);
+    TCase *range = tcase_create("range");
+    tcase_add_checked_fixture(range, setup, teardown);
+    tcase_add_test(range, out_of_range_numbers);
+    suite_add_tcase(s, range);
     return s;
 }

@@ -598,6 +598,120 @@ START_TEST(null_argument)
 }
 END_TEST
 
+/* ---- out-of-range numbers ------------------------------------------------------------- */
+
+/* A call with a number out of its range (ndim, axis, dtype, count, enum)
+ * fails with a message; checked in the order written. */
+#define RANGE_P(call)                                                                       \
+    do {                                                                                   \
+        nd_clear_error();                                                                  \
+        const void *r_ = (const void *)(call);                                             \
+        ck_assert_msg(r_ == NULL, "%s did not fail", #call);                               \
+        ck_assert_msg(nd_last_error()[0] != '\0', "%s: no message", #call);                \
+    } while (0)
+#define RANGE_I(call)                                                                       \
+    do {                                                                                   \
+        nd_clear_error();                                                                  \
+        long long r_ = (long long)(call);                                                  \
+        ck_assert_msg(r_ < 0, "%s did not fail", #call);                                   \
+        ck_assert_msg(nd_last_error()[0] != '\0', "%s: no message", #call);                \
+    } while (0)
+#define RANGE_ERROR(call, message)                                                          \
+    do {                                                                                   \
+        RANGE_P(call);                                                                     \
+        ck_assert_str_eq(nd_last_error(), message);                                        \
+    } while (0)
+
+START_TEST(out_of_range_numbers)
+{
+    const nd_dtype bad = (nd_dtype)99;
+    const int64_t big[ND_MAXDIMS + 1] = {0};
+    const int axes99[2] = {99, 0};
+    const int many_axes[ND_MAXDIMS + 1] = {0};
+    int count;
+    /* dtypes */
+    RANGE_P(nd_empty(bad, 2, I64S));
+    RANGE_P(nd_zeros((nd_dtype)-1, 2, I64S));
+    RANGE_P(nd_full(bad, 2, I64S, 1));
+    RANGE_P(nd_arange(bad, 0, 5, 1));
+    RANGE_P(nd_linspace(bad, 0, 1, 5, true));
+    RANGE_P(nd_eye(bad, 2, ND_NONE, 0));
+    RANGE_P(nd_from_data(bad, 2, I64S, BUF));
+    RANGE_P(nd_from_buffer(bad, 1, I64S, NULL, BUF, false));
+    RANGE_P(nd_astype(A, bad));
+    RANGE_P(nd_scalar(bad, 1));
+    RANGE_P(nd_one_hot(A, 3, bad));
+    RANGE_P(nd_rng_random(RNG, bad, 2, I64S));
+    RANGE_P(nd_rng_integers(RNG, 0, 5, false, bad, 2, I64S));
+    ck_assert_uint_eq(nd_dtype_itemsize(bad), 0);
+    ck_assert_ptr_null(nd_dtype_name(bad));
+    ck_assert_int_eq((int)nd_result_type(bad, ND_FLOAT64), -1);
+    ck_assert(!nd_can_cast(bad, ND_FLOAT64, ND_CAST_UNSAFE));
+    ck_assert(!nd_can_cast(ND_FLOAT64, ND_FLOAT64, (nd_casting)99));
+    RANGE_I(nd_copyto(W, A, (nd_casting)99));
+    /* ndim and shapes */
+    RANGE_ERROR(nd_empty(ND_FLOAT64, -1, I64S), "maximum supported dimension for an ndarray is 32, found -1");
+    RANGE_P(nd_empty(ND_FLOAT64, ND_MAXDIMS + 1, big));
+    RANGE_ERROR(nd_zeros(ND_FLOAT64, 1, (const int64_t[]){-1}), "negative dimensions are not allowed");
+    RANGE_P(nd_zeros(ND_FLOAT64, 2, (const int64_t[]){INT64_MAX, INT64_MAX}));
+    RANGE_P(nd_reshape(A, -1, I64S));
+    RANGE_P(nd_reshape(A, ND_MAXDIMS + 1, big));
+    RANGE_P(nd_broadcast_to(A, -1, I64S));
+    RANGE_P(nd_broadcast_to(A, ND_MAXDIMS + 1, big));
+    RANGE_P(nd_as_strided(A, -1, I64S, I64S));
+    RANGE_P(nd_as_strided(A, ND_MAXDIMS + 1, big, big));
+    RANGE_P(nd_rng_random(RNG, ND_FLOAT64, -1, I64S));
+    RANGE_P(nd_rng_standard_normal(RNG, ND_FLOAT64, ND_MAXDIMS + 1, big));
+    RANGE_P(nd_linspace(ND_FLOAT64, 0, 1, -1, true));
+    RANGE_P(nd_eye(ND_FLOAT64, -1, ND_NONE, 0));
+    /* axes */
+    RANGE_ERROR(nd_slice(A, 99, 0, 1, 1), "axis 99 is out of bounds for array of dimension 2");
+    RANGE_P(nd_slice(A, -3, 0, 1, 1));
+    RANGE_P(nd_transpose(A, axes99));
+    RANGE_P(nd_swapaxes(A, 0, 99));
+    RANGE_P(nd_expand_dims(A, 99));
+    RANGE_P(nd_squeeze(A, 1, axes99));
+    RANGE_P(nd_squeeze(A, -1, INTS));
+    RANGE_P(nd_diagonal(A, 0, 0, 99));
+    RANGE_P(nd_sum(A, 1, axes99, false));
+    RANGE_P(nd_sum(A, -1, INTS, false));
+    RANGE_P(nd_sum(A, ND_MAXDIMS + 1, many_axes, false));
+    RANGE_P(nd_max(A, 1, axes99, false));
+    RANGE_P(nd_mean(A, 1, axes99, false));
+    RANGE_P(nd_argmax(A, 99));
+    RANGE_P(nd_cumsum(A, 99));
+    RANGE_P(nd_sort(A, 99));
+    RANGE_P(nd_argsort(A, -99));
+    RANGE_P(nd_take(A, A, 99));
+    RANGE_P(nd_roll(A, 1, 99));
+    RANGE_P(nd_repeat(A, 2, 99));
+    RANGE_P(nd_flip(A, 1, axes99));
+    RANGE_P(nd_concatenate(2, ARRS, 99));
+    RANGE_P(nd_stack(2, ARRS, 99));
+    RANGE_P(nd_split(A, 2, 99, &count));
+    RANGE_P(nd_linalg_norm(A, NULL, 1, axes99, false));
+    RANGE_P(nd_tensordot(A, A, 1, axes99, INTS));
+    /* counts */
+    RANGE_P(nd_concatenate(-1, ARRS, 0));
+    RANGE_P(nd_stack(-1, ARRS, 0));
+    RANGE_P(nd_einsum("ij->ji", -1, ARRS));
+    RANGE_P(nd_tensordot(A, A, -1, INTS, INTS));
+    RANGE_P(nd_split(A, 0, 0, &count));
+    RANGE_P(nd_split(A, -1, 0, &count));
+    RANGE_P(nd_repeat(A, -1, 0));
+    RANGE_P(nd_tile(A, -1, I64S));
+    RANGE_P(nd_partition(A, -1, I64S, 0));
+    RANGE_P(nd_rng_permutation(NULL, 5));
+    RANGE_I(nd_topk(A, -1, 0, true, &PA, &PA));
+    RANGE_I(nd_set_num_threads(-1));
+    ck_assert_int_eq((int)nd_result_type_arrays(-1, ARRS), -1);
+    ck_assert_int_eq((int)nd_result_type_arrays(1000, ARRS), -1);
+    /* enums */
+    RANGE_P(nd_pad(A, (const int64_t[]){1, 1, 1, 1}, (nd_pad_mode)99, 0));
+    RANGE_P(nd_searchsorted(A, A, (nd_side)99));
+}
+END_TEST
+
 Suite *test_suite(void)
 {
     Suite *s = suite_create("nd_null_args");
@@ -605,5 +719,9 @@ Suite *test_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_loop_test(tc, null_argument, 0, null_case_count);
     suite_add_tcase(s, tc);
+    TCase *range = tcase_create("range");
+    tcase_add_checked_fixture(range, setup, teardown);
+    tcase_add_test(range, out_of_range_numbers);
+    suite_add_tcase(s, range);
     return s;
 }
