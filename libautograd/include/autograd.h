@@ -11,7 +11,13 @@
  *  2. Two kinds of tensors, two owners:
  *       - parameters and constants, made by ag_param / ag_const, belong to
  *         the caller, live across steps, and are released with
- *         ag_tensor_free();
+ *         ag_tensor_free(). They are reference-counted: the caller holds
+ *         one reference and every op recorded on a tape with the tensor as
+ *         an input holds another, until ag_tape_reset(). So a tensor freed
+ *         while the tape still needs it (a constant freed right after the
+ *         op that used it, before ag_backward) stays alive, and the
+ *         backward reads the right value; the tape's reset frees it. The
+ *         caller must not use a tensor after its own ag_tensor_free();
  *       - every tensor an op returns belongs to the TAPE of the calling
  *         thread. ag_tape_reset() frees all of them (values, saved
  *         activations, gradients) in one go, like an arena; the caller never
@@ -30,7 +36,11 @@
  *  5. Errors: a function returning a pointer returns NULL, one returning int
  *     a negative status; ag_last_error() (= nd_last_error(), thread-local)
  *     says why in PyTorch's words. An op given a NULL input returns NULL, so
- *     a failed expression can be checked once at the end.
+ *     a failed expression can be checked once at the end (the message of
+ *     the first failure is kept; a NULL with no error pending says "add: b
+ *     is NULL"). Every function checks its pointer arguments: accessors of a
+ *     NULL tensor return NULL / false / -1 / NaN as documented, with the
+ *     message set.
  */
 #ifndef AG_AUTOGRAD_H
 #define AG_AUTOGRAD_H
@@ -62,8 +72,10 @@ AG_API ag_tensor *ag_param(const nd_array *value);
 /* A constant: a copy of value (any dtype), no gradient. Owned by the
  * caller. */
 AG_API ag_tensor *ag_const(const nd_array *value);
-/* Releases a parameter or constant; NULL is fine. Tape tensors are not
- * released this way (the call is ignored): ag_tape_reset frees them. */
+/* Drops the caller's reference to a parameter or constant; NULL is fine.
+ * The tensor is freed now, or by the ag_tape_reset that drops the last
+ * reference of a recorded op (rule 2). Tape tensors are not released this
+ * way (the call is ignored): ag_tape_reset frees them. */
 AG_API void ag_tensor_free(ag_tensor *t);
 
 AG_API const nd_array *ag_value(const ag_tensor *t);
@@ -321,7 +333,9 @@ AG_API ag_tensor *ag_var(ag_tensor *a, int naxes, const int *axes, int correctio
 AG_API ag_tensor *ag_max(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 AG_API ag_tensor *ag_min(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 /* torch.logsumexp: log(sum(exp(a))) over the axes, without overflow; all
- * -inf gives -inf. dL/da = dL/dy * softmax(a) over the axes. */
+ * -inf gives -inf; an empty reduction gives -inf (log of an empty sum), as
+ * torch (nd_logsumexp fails there, as scipy). dL/da = dL/dy * softmax(a)
+ * over the axes. */
 AG_API ag_tensor *ag_logsumexp(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 
 /* ------------------------------------------------------------------------ */
@@ -576,7 +590,8 @@ typedef enum ag_nonlinearity {
 } ag_nonlinearity;
 
 /* torch.nn.init.calculate_gain(nonlinearity, param): `param` is the leaky
- * ReLU's negative slope (ignored otherwise). */
+ * ReLU's negative slope (ignored otherwise). NaN with "Unsupported
+ * nonlinearity 99" for a value outside the enum. */
 AG_API double ag_init_gain(ag_nonlinearity nonlinearity, double param);
 /* The fans above. Fewer than 2 dimensions: ND_ERR_VALUE "Fan in and fan
  * out can not be computed for tensor with fewer than 2 dimensions". */
@@ -655,11 +670,11 @@ AG_API void ag_optimizer_zero_grad(ag_optimizer *opt);
 /* The learning rate the next step uses (set it from a schedule before each
  * step). set_lr rejects a negative or NaN lr. */
 AG_API int ag_optimizer_set_lr(ag_optimizer *opt, double lr);
-AG_API double ag_optimizer_get_lr(const ag_optimizer *opt);
+AG_API double ag_optimizer_get_lr(const ag_optimizer *opt);   /* NULL opt: NaN */
 /* How many times ag_optimizer_step succeeded (restored by
  * ag_optimizer_load). */
-AG_API int64_t ag_optimizer_step_count(const ag_optimizer *opt);
-/* "sgd", "adam" or "adamw". */
+AG_API int64_t ag_optimizer_step_count(const ag_optimizer *opt);   /* NULL opt: -1 */
+/* "sgd", "adam" or "adamw"; NULL for a NULL opt. */
 AG_API const char *ag_optimizer_name(const ag_optimizer *opt);
 
 /* Sets a parameter's gradient to a copy of grad (PyTorch's p.grad = g);

@@ -90,17 +90,19 @@ double ag_init_gain(ag_nonlinearity nonlinearity, double param)
         return sqrt(2.0 / (1.0 + param * param));
     case AG_NONLINEARITY_LINEAR:
     case AG_NONLINEARITY_SIGMOID:
-    default:
         return 1.0;
     }
+    ag_error(ND_ERR_VALUE, "Unsupported nonlinearity %d", (int)nonlinearity);
+    return NAN;
 }
 
 /* torch.nn.init._calculate_fan_in_and_fan_out: for shape (out, in, k1, ...),
  * fan_in = in * k1 * ..., fan_out = out * k1 * ... */
 int ag_init_fans(const nd_array *value, int64_t *fan_in, int64_t *fan_out)
 {
-    if (!value)
-        return ag_error(ND_ERR_VALUE, "fans: the array is NULL");
+    AG_REQUIRE(value, ND_ERR_VALUE);
+    AG_REQUIRE(fan_in, ND_ERR_VALUE);
+    AG_REQUIRE(fan_out, ND_ERR_VALUE);
     int ndim = nd_ndim(value);
     const int64_t *shape = nd_shape(value);
     if (ndim < 2)
@@ -158,10 +160,13 @@ static int kaiming(ag_tensor *t, double a, ag_fan_mode mode, ag_nonlinearity non
     if (mode != AG_FAN_IN && mode != AG_FAN_OUT)
         return ag_error(ND_ERR_VALUE, "Mode %d not supported, please use one of fan_in, fan_out",
                         (int)mode);
+    double gain = ag_init_gain(nonlinearity, a);
+    if (isnan(gain))
+        return nd_last_status();
     if (nd_size(v) == 0)
         return 0;
     double fan = (double)(mode == AG_FAN_IN ? fan_in : fan_out);
-    return fill_scaled(v, ag_init_gain(nonlinearity, a) / sqrt(fan), uniform, rng);
+    return fill_scaled(v, gain / sqrt(fan), uniform, rng);
 }
 
 int ag_init_kaiming_uniform(ag_tensor *t, double a, ag_fan_mode mode,

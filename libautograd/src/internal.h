@@ -6,7 +6,9 @@
 #define AG_INTERNAL_H
 
 #include "autograd.h"
+#include "check.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,9 +22,20 @@ struct ag_tensor {
     nd_array *grad;          /* accumulated gradient, NULL until a backward reaches it */
     ag_node *node;           /* the op that produced it; NULL for leaves and detached */
     ag_tensor *next;         /* tape tensors: the tape's list, for the reset */
+    /* Parameters and constants: the caller's reference (dropped by
+     * ag_tensor_free) plus one per recorded node that has it as an input
+     * (dropped by ag_tape_reset). Freed at 0, so a tensor the caller freed
+     * stays alive while the tape still needs its value or gradient. Atomic:
+     * the tapes of several threads may hold the same parameter. */
+    atomic_int refs;
     bool requires_grad;
     bool on_tape;            /* owned by the tape (else by the caller) */
 };
+
+/* A reference to a parameter or constant (not to tape tensors, which live
+ * until the reset anyway). ag_tensor_release frees it with its last one. */
+void ag_tensor_retain(ag_tensor *t);
+void ag_tensor_release(ag_tensor *t);
 
 struct ag_ctx {
     ag_node *node;           /* NULL while an unrecorded op runs its forward */

@@ -375,11 +375,22 @@ int ag_optimizer_set_lr(ag_optimizer *opt, double lr)
     return 0;
 }
 
-double ag_optimizer_get_lr(const ag_optimizer *opt) { return opt ? opt->lr : NAN; }
-int64_t ag_optimizer_step_count(const ag_optimizer *opt) { return opt ? opt->steps : -1; }
+double ag_optimizer_get_lr(const ag_optimizer *opt)
+{
+    AG_REQUIRE(opt, NAN);
+    return opt->lr;
+}
+
+int64_t ag_optimizer_step_count(const ag_optimizer *opt)
+{
+    AG_REQUIRE(opt, -1);
+    return opt->steps;
+}
+
 const char *ag_optimizer_name(const ag_optimizer *opt)
 {
-    return opt ? kind_names[opt->kind] : NULL;
+    AG_REQUIRE(opt, NULL);
+    return kind_names[opt->kind];
 }
 
 /* ---- gradients ------------------------------------------------------------------------------ */

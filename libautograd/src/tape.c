@@ -115,8 +115,14 @@ static void release_saved(ag_node *node)
 void ag_tape_reset(void)
 {
     tape *t = &the_tape;
-    for (size_t i = 0; i < t->nnodes; i++)
-        release_saved(t->nodes[i]);
+    for (size_t i = 0; i < t->nnodes; i++) {
+        ag_node *node = t->nodes[i];
+        release_saved(node);
+        /* the references ag_apply took on parameter and constant inputs */
+        for (int k = 0; k < node->ctx.n; k++)
+            if (!node->inputs[k]->on_tape)
+                ag_tensor_release(node->inputs[k]);
+    }
     t->nnodes = 0;
     for (ag_tensor *x = t->tensors; x; x = x->next) {
         nd_free(x->value);
@@ -160,8 +166,7 @@ static ag_tensor *tape_tensor(nd_array *value, bool requires_grad)
 
 ag_tensor *ag_detach(ag_tensor *t)
 {
-    if (!t)
-        return NULL;
+    AG_REQUIRE(t, NULL);
     nd_array *view = nd_view(t->value);
     return view ? tape_tensor(view, false) : NULL;
 }
@@ -187,7 +192,12 @@ static int push_node(ag_node *node)
 ag_tensor *ag_apply(const ag_op *op, int n, ag_tensor *const *inputs, const void *params,
                     size_t params_size)
 {
-    if (!op || n < 0 || n > AG_MAX_INPUTS) {
+    AG_REQUIRE(op, NULL);
+    if (n > 0)
+        AG_REQUIRE(inputs, NULL);
+    if (params_size > 0)
+        AG_REQUIRE(params, NULL);
+    if (n < 0 || n > AG_MAX_INPUTS) {
         ag_error(ND_ERR_VALUE, "ag_apply: an op takes 0 to %d inputs", AG_MAX_INPUTS);
         return NULL;
     }
@@ -249,13 +259,23 @@ ag_tensor *ag_apply(const ag_op *op, int n, ag_tensor *const *inputs, const void
         release_saved(node);
         return NULL;
     }
+    /* The backward reads the inputs' values and writes their gradients: a
+     * parameter or constant the caller frees before it runs must live on
+     * until the reset, which drops these references. */
+    for (int i = 0; i < n; i++)
+        if (!inputs[i]->on_tape)
+            ag_tensor_retain(inputs[i]);
     return out;
 }
 
 /* ---- the context ------------------------------------------------------------------------ */
 
+/* Contexts exist only inside an op's forward and backward; the checks
+ * guard against a custom op passing something else. */
 int ag_ctx_save(ag_ctx *ctx, const nd_array *a)
 {
+    AG_REQUIRE(ctx, ND_ERR_VALUE);
+    AG_REQUIRE(a, ND_ERR_VALUE);
     if (ctx->nsaved == AG_MAX_SAVED)
         return ag_error(ND_ERR_VALUE, "an op may save at most %d arrays", AG_MAX_SAVED);
     nd_array *handle = nd_view(a);
@@ -267,20 +287,37 @@ int ag_ctx_save(ag_ctx *ctx, const nd_array *a)
 
 const nd_array *ag_ctx_saved(const ag_ctx *ctx, int index)
 {
+    AG_REQUIRE(ctx, NULL);
     return index >= 0 && index < ctx->nsaved ? ctx->saved[index] : NULL;
 }
 
 const nd_array *ag_ctx_input(const ag_ctx *ctx, int index)
 {
+    AG_REQUIRE(ctx, NULL);
     return index >= 0 && index < ctx->n ? ctx->inputs[index] : NULL;
 }
 
-const nd_array *ag_ctx_output(const ag_ctx *ctx) { return ctx->output; }
-int ag_ctx_num_inputs(const ag_ctx *ctx) { return ctx->n; }
-const void *ag_ctx_params(const ag_ctx *ctx) { return ctx->params; }
+const nd_array *ag_ctx_output(const ag_ctx *ctx)
+{
+    AG_REQUIRE(ctx, NULL);
+    return ctx->output;
+}
+
+int ag_ctx_num_inputs(const ag_ctx *ctx)
+{
+    AG_REQUIRE(ctx, ND_ERR_VALUE);
+    return ctx->n;
+}
+
+const void *ag_ctx_params(const ag_ctx *ctx)
+{
+    AG_REQUIRE(ctx, NULL);
+    return ctx->params;
+}
 
 bool ag_ctx_needs_grad(const ag_ctx *ctx, int index)
 {
+    AG_REQUIRE(ctx, false);
     return index >= 0 && index < ctx->n && ctx->needs_grad[index];
 }
 
@@ -288,6 +325,9 @@ bool ag_ctx_needs_grad(const ag_ctx *ctx, int index)
 
 nd_array *ag_reduce_to_shape(const nd_array *grad, int ndim, const int64_t *shape)
 {
+    AG_REQUIRE(grad, NULL);
+    if (ndim > 0)
+        AG_REQUIRE(shape, NULL);
     int gnd = nd_ndim(grad);
     const int64_t *gshape = nd_shape(grad);
     int axes[ND_MAXDIMS], naxes = 0;

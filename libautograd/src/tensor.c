@@ -21,6 +21,7 @@ static ag_tensor *owned_tensor(const nd_array *value, bool requires_grad)
         return NULL;
     }
     t->requires_grad = requires_grad;
+    atomic_init(&t->refs, 1);   /* the caller's */
     return t;
 }
 
@@ -36,23 +37,59 @@ ag_tensor *ag_param(const nd_array *value)
 
 ag_tensor *ag_const(const nd_array *value) { return owned_tensor(value, false); }
 
-void ag_tensor_free(ag_tensor *t)
+void ag_tensor_retain(ag_tensor *t) { atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed); }
+
+void ag_tensor_release(ag_tensor *t)
 {
-    if (!t || t->on_tape)
+    if (atomic_fetch_sub_explicit(&t->refs, 1, memory_order_acq_rel) != 1)
         return;
     nd_free(t->value);
     nd_free(t->grad);
     free(t);
 }
 
-const nd_array *ag_value(const ag_tensor *t) { return t ? t->value : NULL; }
-nd_array *ag_param_value(ag_tensor *t) { return t && !t->on_tape ? t->value : NULL; }
-const nd_array *ag_grad(const ag_tensor *t) { return t ? t->grad : NULL; }
-bool ag_requires_grad(const ag_tensor *t) { return t && t->requires_grad; }
+void ag_tensor_free(ag_tensor *t)
+{
+    if (!t || t->on_tape)
+        return;
+    ag_tensor_release(t);   /* the caller's reference; the tape may hold more */
+}
+
+void ag_null_argument(const char *func, const char *name)
+{
+    if (nd_last_status() == ND_OK)
+        ag_error(ND_ERR_VALUE, "%s: %s is NULL", strncmp(func, "ag_", 3) == 0 ? func + 3 : func,
+                 name);
+}
+
+const nd_array *ag_value(const ag_tensor *t)
+{
+    AG_REQUIRE(t, NULL);
+    return t->value;
+}
+
+nd_array *ag_param_value(ag_tensor *t)
+{
+    AG_REQUIRE(t, NULL);
+    return t->on_tape ? NULL : t->value;
+}
+
+const nd_array *ag_grad(const ag_tensor *t)
+{
+    AG_REQUIRE(t, NULL);
+    return t->grad;
+}
+
+bool ag_requires_grad(const ag_tensor *t)
+{
+    AG_REQUIRE(t, false);
+    return t->requires_grad;
+}
 
 int ag_set_requires_grad(ag_tensor *t, bool requires_grad)
 {
-    if (!t || t->on_tape)
+    AG_REQUIRE(t, ND_ERR_VALUE);
+    if (t->on_tape)
         return ag_error(ND_ERR_VALUE, "requires_grad can only be changed on parameters and "
                         "constants (leaf tensors)");
     if (requires_grad && !is_float(nd_dtype_of(t->value)))
@@ -72,5 +109,6 @@ void ag_zero_grad(ag_tensor *t)
 
 const char *ag_op_name(const ag_tensor *t)
 {
-    return t && t->node ? t->node->op->name : NULL;
+    AG_REQUIRE(t, NULL);
+    return t->node ? t->node->op->name : NULL;
 }

@@ -15,7 +15,11 @@
  *     returning int returns 0 on success and a negative nd_status on error.
  *     nd_last_error() (thread-local) then says what went wrong in NumPy's
  *     words, e.g. "cannot reshape array of size 6 into shape (4,)". Bad
- *     input never aborts, crashes or leaks.
+ *     input never aborts, crashes or leaks. A NULL where an array (or
+ *     another required pointer) is expected is bad input like any other:
+ *     "reshape: a is NULL"; a list may be NULL only when its length is 0
+ *     (axes with naxes 0, shape with ndim 0). Functions that return a plain
+ *     value document their error value (nd_ndim: -1).
  *  4. Inputs are never modified unless the name says so (_out, _inplace,
  *     set, fill, copyto).
  *
@@ -142,17 +146,20 @@ ND_API uint16_t nd_double_to_bfloat16(double d);
  * wraps caller memory (nd_from_buffer). NULL is fine. */
 ND_API void nd_free(nd_array *a);
 
-ND_API nd_dtype       nd_dtype_of(const nd_array *a);
-ND_API int            nd_ndim(const nd_array *a);
-ND_API const int64_t *nd_shape(const nd_array *a);     /* ndim entries; borrowed */
-ND_API const int64_t *nd_strides(const nd_array *a);   /* ndim entries, in bytes; borrowed */
-ND_API int64_t        nd_size(const nd_array *a);      /* product of the shape (1 for 0-d) */
-ND_API size_t         nd_itemsize(const nd_array *a);
-ND_API int64_t        nd_nbytes(const nd_array *a);    /* size * itemsize */
-ND_API void          *nd_data(const nd_array *a);      /* the first element; borrowed */
+/* Accessors. Given NULL, each returns the error value in its comment and
+ * sets the message ("ndim: a is NULL"). */
+ND_API nd_dtype       nd_dtype_of(const nd_array *a);  /* NULL: -1, not a dtype */
+ND_API int            nd_ndim(const nd_array *a);      /* NULL: -1 */
+ND_API const int64_t *nd_shape(const nd_array *a);     /* ndim entries; borrowed; NULL: NULL */
+ND_API const int64_t *nd_strides(const nd_array *a);   /* ndim entries, in bytes; borrowed; NULL: NULL */
+ND_API int64_t        nd_size(const nd_array *a);      /* product of the shape (1 for 0-d); NULL: -1 */
+ND_API size_t         nd_itemsize(const nd_array *a);  /* NULL: 0 */
+ND_API int64_t        nd_nbytes(const nd_array *a);    /* size * itemsize; NULL: -1 */
+ND_API void          *nd_data(const nd_array *a);      /* the first element; borrowed; NULL: NULL */
 
 /* Flags, as NumPy's a.flags: C_CONTIGUOUS, F_CONTIGUOUS (strides of size-1
- * dimensions are ignored; empty arrays are both), WRITEABLE. */
+ * dimensions are ignored; empty arrays are both), WRITEABLE. false (with
+ * the message set) for a NULL array. */
 ND_API bool nd_is_c_contiguous(const nd_array *a);
 ND_API bool nd_is_f_contiguous(const nd_array *a);
 ND_API bool nd_is_writeable(const nd_array *a);
@@ -160,7 +167,8 @@ ND_API bool nd_is_writeable(const nd_array *a);
  * fails with "cannot set WRITEABLE flag to True of this array" when the
  * memory itself is read-only (nd_from_buffer(..., writeable=false)). */
 ND_API int  nd_set_writeable(nd_array *a, bool writeable);
-/* numpy.may_share_memory: true if the memory spans of a and b overlap. */
+/* numpy.may_share_memory: true if the memory spans of a and b overlap
+ * (false, with the message set, if either is NULL). */
 ND_API bool nd_may_share_memory(const nd_array *a, const nd_array *b);
 
 /* ------------------------------------------------------------------------ */
@@ -184,8 +192,11 @@ ND_API nd_array *nd_full_like(const nd_array *a, double value);
 /* numpy.arange(start, stop, step, dtype): ceil((stop - start) / step)
  * elements (none if that is <= 0); element i is computed as NumPy does:
  * start + i * delta in dt, with delta = dt(start + step) - dt(start).
- * step 0 fails ("Maximum allowed size exceeded" in NumPy; here
- * "arange: step must not be zero"). */
+ * A quotient that underflows to 0 with stop != start gives one element
+ * when the step points towards stop (arange(0, 5, inf) is [0.]), none
+ * otherwise, as NumPy. Errors as NumPy 1.24's: step 0 "division by zero"
+ * (its ZeroDivisionError), a NaN argument "arange: cannot compute length",
+ * an infinite or too large length "Maximum allowed size exceeded". */
 ND_API nd_array *nd_arange(nd_dtype dt, double start, double stop, double step);
 /* numpy.linspace(start, stop, num, endpoint, dtype): computed in float64 as
  * NumPy does (i * step + start, the last element exactly stop when
@@ -559,7 +570,11 @@ ND_API void nd_parallel_for(int64_t n, int64_t min_per_thread, nd_task_fn fn, vo
  * allows it (NumPy's UFuncTypeError text otherwise). out may be one of the
  * inputs (a += b is nd_add_out(a, b, a)); partially overlapping operands
  * are copied first, so the result is always as if inputs were read before
- * any output was written.
+ * any output was written. An out that overlaps itself (a zero-stride view
+ * from nd_as_strided) has its overlapping inputs copied too, even the same
+ * view: each element written several times ends as the last write, as in
+ * NumPy (base [5.] as out of shape (3,), stride 0: add(out, [1, 2, 3],
+ * out) leaves 8).
  *
  * Integer arithmetic wraps modulo 2^bits; integer division by zero gives 0
  * (and x % 0 gives 0), INT_MIN // -1 gives INT_MIN, as NumPy's results
@@ -762,7 +777,7 @@ ND_API int nd_clip_out(const nd_array *a, const nd_array *lo, const nd_array *hi
  * float dtype by the value-based rule above. */
 ND_API nd_array *nd_scalar(nd_dtype dt, double value);
 /* numpy.result_type over n arrays, with the value-based rule for 0-d ones.
- * Returns -1 (not a dtype) and sets an error if n < 1. */
+ * Returns -1 (not a dtype) and sets an error if n < 1 or an array is NULL. */
 ND_API nd_dtype nd_result_type_arrays(int n, const nd_array *const *arrays);
 
 /* ------------------------------------------------------------------------ */
@@ -797,7 +812,10 @@ ND_API nd_array *nd_var(const nd_array *a, int naxes, const int *axes, int ddof,
 ND_API nd_array *nd_std(const nd_array *a, int naxes, const int *axes, int ddof, bool keepdims);
 /* scipy.special.logsumexp: log(sum(exp(a))) computed as m + log(sum(exp(a -
  * m))) with m the max, so it neither overflows nor underflows; all -inf
- * gives -inf. Float result (integers as float64). */
+ * gives -inf. Float result (integers as float64). Like scipy 1.10 (and
+ * nd_max), an empty reduction fails: "zero-size array to reduction
+ * operation maximum which has no identity" (ag_logsumexp gives torch's
+ * -inf instead). */
 ND_API nd_array *nd_logsumexp(const nd_array *a, int naxes, const int *axes, bool keepdims);
 /* The index (int64) of the first max/min along `axis` (-1: last); the axis
  * is removed. NaN counts as the max and as the min (the first NaN wins), as

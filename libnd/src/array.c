@@ -277,6 +277,7 @@ nd_array *nd_make_view(const nd_array *base, int ndim, const int64_t *shape,
 nd_array *nd_from_buffer(nd_dtype dt, int ndim, const int64_t *shape, const int64_t *strides,
                          void *data, bool writeable)
 {
+    ND_CHECK_NOT_NULL(NULL, data);
     int64_t size;
     if (nd_check_shape(dt, ndim, shape, &size) < 0)
         return NULL;
@@ -330,29 +331,82 @@ void nd_free(nd_array *a)
 
 /* ---- accessors ------------------------------------------------------------- */
 
-nd_dtype nd_dtype_of(const nd_array *a) { return a->dtype; }
-int nd_ndim(const nd_array *a) { return a->ndim; }
-const int64_t *nd_shape(const nd_array *a) { return a->shape; }
-const int64_t *nd_strides(const nd_array *a) { return a->strides; }
-size_t nd_itemsize(const nd_array *a) { return nd_dtype_itemsize(a->dtype); }
-void *nd_data(const nd_array *a) { return a->data; }
+/* On a NULL array each accessor answers the error value nd.h documents for
+ * it (-1, NULL, 0 or false) with the message set. */
+nd_dtype nd_dtype_of(const nd_array *a)
+{
+    ND_CHECK_NOT_NULL((nd_dtype)-1, a);
+    return a->dtype;
+}
+
+int nd_ndim(const nd_array *a)
+{
+    ND_CHECK_NOT_NULL(-1, a);
+    return a->ndim;
+}
+
+const int64_t *nd_shape(const nd_array *a)
+{
+    ND_CHECK_NOT_NULL(NULL, a);
+    return a->shape;
+}
+
+const int64_t *nd_strides(const nd_array *a)
+{
+    ND_CHECK_NOT_NULL(NULL, a);
+    return a->strides;
+}
+
+size_t nd_itemsize(const nd_array *a)
+{
+    ND_CHECK_NOT_NULL(0, a);
+    return nd_dtype_itemsize(a->dtype);
+}
+
+void *nd_data(const nd_array *a)
+{
+    ND_CHECK_NOT_NULL(NULL, a);
+    return a->data;
+}
 
 int64_t nd_size(const nd_array *a)
 {
+    ND_CHECK_NOT_NULL(-1, a);
     int64_t size = 1;
     for (int i = 0; i < a->ndim; i++)
         size *= a->shape[i];
     return size;
 }
 
-int64_t nd_nbytes(const nd_array *a) { return nd_size(a) * (int64_t)nd_itemsize(a); }
+int64_t nd_nbytes(const nd_array *a)
+{
+    ND_CHECK_NOT_NULL(-1, a);
+    return nd_size(a) * (int64_t)nd_itemsize(a);
+}
 
-bool nd_is_c_contiguous(const nd_array *a) { return (a->flags & ND_FLAG_C_CONTIGUOUS) != 0; }
-bool nd_is_f_contiguous(const nd_array *a) { return (a->flags & ND_FLAG_F_CONTIGUOUS) != 0; }
-bool nd_is_writeable(const nd_array *a) { return (a->flags & ND_FLAG_WRITEABLE) != 0; }
+static bool has_flag(const nd_array *a, int flag) { return (a->flags & flag) != 0; }
+
+bool nd_is_c_contiguous(const nd_array *a)
+{
+    ND_CHECK_NOT_NULL(false, a);
+    return has_flag(a, ND_FLAG_C_CONTIGUOUS);
+}
+
+bool nd_is_f_contiguous(const nd_array *a)
+{
+    ND_CHECK_NOT_NULL(false, a);
+    return has_flag(a, ND_FLAG_F_CONTIGUOUS);
+}
+
+bool nd_is_writeable(const nd_array *a)
+{
+    ND_CHECK_NOT_NULL(false, a);
+    return has_flag(a, ND_FLAG_WRITEABLE);
+}
 
 int nd_set_writeable(nd_array *a, bool writeable)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a);
     if (writeable && !a->buffer->writeable)
         return nd_set_error(ND_ERR_VALUE, "cannot set WRITEABLE flag to True of this array");
     a->flags = writeable ? (a->flags | ND_FLAG_WRITEABLE) : (a->flags & ~ND_FLAG_WRITEABLE);
@@ -364,6 +418,35 @@ int nd_check_writeable(const nd_array *a)
     if (!(a->flags & ND_FLAG_WRITEABLE))
         return nd_set_error(ND_ERR_VALUE, "assignment destination is read-only");
     return 0;
+}
+
+bool nd_may_have_internal_overlap(const nd_array *a)
+{
+    int64_t steps[ND_MAXDIMS], lengths[ND_MAXDIMS];
+    int n = 0;
+    for (int d = 0; d < a->ndim; d++) {
+        if (a->shape[d] == 0)
+            return false;   /* no elements at all */
+        if (a->shape[d] == 1)
+            continue;
+        int64_t s = a->strides[d] < 0 ? -a->strides[d] : a->strides[d];
+        int k = n++;   /* insertion sort by |stride| */
+        while (k > 0 && steps[k - 1] > s) {
+            steps[k] = steps[k - 1];
+            lengths[k] = lengths[k - 1];
+            k--;
+        }
+        steps[k] = s;
+        lengths[k] = a->shape[d];
+    }
+    /* Each axis must step past the whole span of the smaller ones. */
+    int64_t span = (int64_t)nd_dtype_itemsize(a->dtype);
+    for (int k = 0; k < n; k++) {
+        if (steps[k] < span)
+            return true;
+        span = steps[k] * (lengths[k] - 1) + span;
+    }
+    return false;
 }
 
 void nd_memory_extent(const nd_array *a, const char **low, const char **high)
@@ -386,6 +469,7 @@ void nd_memory_extent(const nd_array *a, const char **low, const char **high)
 
 bool nd_may_share_memory(const nd_array *a, const nd_array *b)
 {
+    ND_CHECK_NOT_NULL(false, a, b);
     const char *a_low, *a_high, *b_low, *b_high;
     nd_memory_extent(a, &a_low, &a_high);
     nd_memory_extent(b, &b_low, &b_high);

@@ -72,16 +72,22 @@ void nd_assign_same_shape(nd_array *dst, const nd_array *src)
 
 nd_array *nd_astype(const nd_array *a, nd_dtype dt)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     nd_array *result = nd_alloc_array(dt, a->ndim, a->shape);
     if (result)
         nd_assign_same_shape(result, a);
     return result;
 }
 
-nd_array *nd_copy(const nd_array *a) { return nd_astype(a, a->dtype); }
+nd_array *nd_copy(const nd_array *a)
+{
+    ND_CHECK_NOT_NULL(NULL, a);
+    return nd_astype(a, a->dtype);
+}
 
 nd_array *nd_ascontiguousarray(const nd_array *a)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     if (a->ndim == 0) {   /* NumPy returns at least 1-d: shape (1,) */
         const int64_t one = 1;
         return nd_reshape(a, 1, &one);
@@ -97,6 +103,7 @@ static const char *casting_name(nd_casting casting)
 
 int nd_copyto(nd_array *dst, const nd_array *src, nd_casting casting)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, dst, src);
     if (nd_check_writeable(dst) < 0)
         return ND_ERR_VALUE;
     if (!nd_can_cast(src->dtype, dst->dtype, casting))
@@ -138,6 +145,7 @@ int nd_copyto(nd_array *dst, const nd_array *src, nd_casting casting)
 
 int nd_fill(nd_array *a, double value)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a);
     if (nd_check_writeable(a) < 0)
         return ND_ERR_VALUE;
     /* Convert once, then copy the item everywhere with stride-0 reads. */
@@ -171,6 +179,7 @@ static char *element_address(const nd_array *a, const int64_t *index)
 
 int nd_get(const nd_array *a, const int64_t *index, double *value)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, value);
     const char *p = element_address(a, index);
     if (!p)
         return nd_last_status();
@@ -180,6 +189,7 @@ int nd_get(const nd_array *a, const int64_t *index, double *value)
 
 int nd_get_int64(const nd_array *a, const int64_t *index, int64_t *value)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, value);
     const char *p = element_address(a, index);
     if (!p)
         return nd_last_status();
@@ -189,6 +199,7 @@ int nd_get_int64(const nd_array *a, const int64_t *index, int64_t *value)
 
 int nd_set(nd_array *a, const int64_t *index, double value)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a);
     if (nd_check_writeable(a) < 0)
         return ND_ERR_VALUE;
     char *p = element_address(a, index);
@@ -200,6 +211,7 @@ int nd_set(nd_array *a, const int64_t *index, double value)
 
 int nd_set_int64(nd_array *a, const int64_t *index, int64_t value)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a);
     if (nd_check_writeable(a) < 0)
         return ND_ERR_VALUE;
     char *p = element_address(a, index);

@@ -29,12 +29,17 @@ nd_array *nd_ones(nd_dtype dt, int ndim, const int64_t *shape)
     return nd_full(dt, ndim, shape, 1.0);
 }
 
-nd_array *nd_empty_like(const nd_array *a) { return nd_empty(a->dtype, a->ndim, a->shape); }
-nd_array *nd_zeros_like(const nd_array *a) { return nd_zeros(a->dtype, a->ndim, a->shape); }
-nd_array *nd_ones_like(const nd_array *a) { return nd_ones(a->dtype, a->ndim, a->shape); }
+nd_array *nd_empty_like(const nd_array *a)
+{
+    ND_CHECK_NOT_NULL(NULL, a);
+    return nd_empty(a->dtype, a->ndim, a->shape);
+}
+nd_array *nd_zeros_like(const nd_array *a) { return nd_full_like(a, 0.0); }
+nd_array *nd_ones_like(const nd_array *a) { return nd_full_like(a, 1.0); }
 
 nd_array *nd_full_like(const nd_array *a, double value)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     return nd_full(a->dtype, a->ndim, a->shape, value);
 }
 
@@ -98,10 +103,16 @@ nd_array *nd_arange(nd_dtype dt, double start, double stop, double step)
         return NULL;
     }
     if (step == 0) {
-        nd_set_error(ND_ERR_VALUE, "arange: step must not be zero");
+        nd_set_error(ND_ERR_VALUE, "division by zero");   /* NumPy's ZeroDivisionError */
         return NULL;
     }
-    double length = ceil((stop - start) / step);
+    /* NumPy's PyArray_Arange: a quotient that underflows to zero (an
+     * infinite step, or a tiny span over a huge step) still has its first
+     * element when the step points from start towards stop: arange(0, 5,
+     * inf) is [0.]; with the sign of the zero saying which way it pointed,
+     * arange(0, -5, inf) is empty. */
+    double delta = stop - start, quotient = delta / step;
+    double length = quotient == 0 && delta != 0 ? (signbit(quotient) ? 0 : 1) : ceil(quotient);
     if (isnan(length)) {
         nd_set_error(ND_ERR_VALUE, "arange: cannot compute length");
         return NULL;

@@ -60,6 +60,7 @@ bool nd_dtype_is_signed(nd_dtype dt)
 
 int nd_dtype_from_name(const char *name, nd_dtype *out)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, name, out);
     static const struct { const char *alias; nd_dtype dt; } aliases[] = {
         {"bool_", ND_BOOL}, {"float", ND_FLOAT64}, {"int", ND_INT64}, {"double", ND_FLOAT64},
         {"half", ND_FLOAT16}, {"single", ND_FLOAT32},

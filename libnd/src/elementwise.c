@@ -822,6 +822,7 @@ nd_array *nd_where(const nd_array *cond, const nd_array *a, const nd_array *b)
 /* numpy.clip: the result dtype is that of a, lo and hi together. */
 int nd_clip_out(const nd_array *a, const nd_array *lo, const nd_array *hi, nd_array *out)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, out);
     if (!a)
         return nd_set_error(ND_ERR_VALUE, "clip: a is NULL");
     if (!lo && !hi)
@@ -835,6 +836,7 @@ int nd_clip_out(const nd_array *a, const nd_array *lo, const nd_array *hi, nd_ar
 
 nd_array *nd_clip(const nd_array *a, const nd_array *lo, const nd_array *hi)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     if (!a) {
         nd_set_error(ND_ERR_VALUE, "clip: a is NULL");
         return NULL;
@@ -857,6 +859,7 @@ nd_array *nd_scalar(nd_dtype dt, double value)
 
 nd_dtype nd_result_type_arrays(int n, const nd_array *const *arrays)
 {
+    ND_CHECK_LIST((nd_dtype)-1, n, arrays);
     if (n < 1 || n > ND_MAX_RESOLVE || !arrays) {
         nd_set_error(ND_ERR_VALUE, "result_type: between 1 and %d arrays, got %d", ND_MAX_RESOLVE, n);
         return (nd_dtype)-1;

@@ -89,9 +89,31 @@ int nd_normalize_axis(int *axis, int ndim)
     return 0;
 }
 
+int nd_first_null_arg(const char *func, const char *names, const void *const *args, int n)
+{
+    int i = 0;
+    while (i < n && args[i] != NULL)
+        i++;
+    if (i == n)
+        return 0;
+    /* the i-th name of "a, b, out" */
+    for (int k = 0; k < i; k++)
+        names = strchr(names, ',') + 1;
+    while (*names == ' ')
+        names++;
+    int len = (int)strcspn(names, ",");
+    return nd_set_error(ND_ERR_VALUE, "%s: %.*s is NULL", nd_public_name(func), len, names);
+}
+
+const char *nd_public_name(const char *func)
+{
+    return strncmp(func, "nd_", 3) == 0 ? func + 3 : func;
+}
+
 /* The public twin of nd_set_error, for libraries built on libnd. */
 int nd_set_last_error(nd_status status, const char *fmt, ...)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, fmt);
     va_list ap;
     va_start(ap, fmt);
     set_error_v(status, fmt, ap);

@@ -276,6 +276,7 @@ static nd_array at_least_1d(const nd_array *a)
 
 nd_array *nd_take(const nd_array *array, const nd_array *indices, int axis)
 {
+    ND_CHECK_NOT_NULL(NULL, array, indices);
     nd_array a = at_least_1d(array);
     if (nd_normalize_axis(&axis, a.ndim) < 0)
         return NULL;
@@ -325,6 +326,7 @@ done:
 
 nd_array *nd_take_flat(const nd_array *a, const nd_array *indices)
 {
+    ND_CHECK_NOT_NULL(NULL, a, indices);
     nd_array *flat = nd_ravel(a);
     nd_array *out = flat ? nd_take(flat, indices, 0) : NULL;
     nd_free(flat);
@@ -410,6 +412,7 @@ static int64_t *along_axis_offsets(const nd_array *a, const nd_array *indices, i
 
 nd_array *nd_take_along_axis(const nd_array *a, const nd_array *indices, int axis)
 {
+    ND_CHECK_NOT_NULL(NULL, a, indices);
     int64_t shape[ND_MAXDIMS], count;
     int64_t *offsets = along_axis_offsets(a, indices, &axis, shape, &count);
     if (!offsets)
@@ -424,6 +427,7 @@ nd_array *nd_take_along_axis(const nd_array *a, const nd_array *indices, int axi
 
 int nd_put_along_axis(nd_array *a, const nd_array *indices, const nd_array *values, int axis)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, indices, values);
     if (nd_check_writeable(a) < 0)
         return ND_ERR_VALUE;
     int64_t shape[ND_MAXDIMS], count;
@@ -443,6 +447,7 @@ int nd_put_along_axis(nd_array *a, const nd_array *indices, const nd_array *valu
 
 int nd_put(nd_array *a, const nd_array *indices, const nd_array *values)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, indices, values);
     if (nd_check_writeable(a) < 0)
         return ND_ERR_VALUE;
     int64_t *idx = read_indices(indices, INDEX_SAFE_CAST, 0, NULL);
@@ -542,6 +547,7 @@ static int64_t *mask_offsets(const nd_array *a, const nd_array *mask, int64_t *c
 
 nd_array *nd_mask_select(const nd_array *a, const nd_array *mask)
 {
+    ND_CHECK_NOT_NULL(NULL, a, mask);
     int64_t count, shape[ND_MAXDIMS + 1];
     int64_t *offsets = mask_offsets(a, mask, &count);
     if (!offsets)
@@ -557,6 +563,7 @@ nd_array *nd_mask_select(const nd_array *a, const nd_array *mask)
 
 int nd_mask_assign(nd_array *a, const nd_array *mask, const nd_array *values)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, mask, values);
     if (nd_check_writeable(a) < 0)
         return ND_ERR_VALUE;
     int64_t count, shape[ND_MAXDIMS + 1];
@@ -773,6 +780,7 @@ static void add_slabs(nd_array *a, const slab *s, const int64_t *offsets, int64_
 
 int nd_add_at(nd_array *a, const nd_array *indices, const nd_array *values)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, indices, values);
     if (nd_check_writeable(a) < 0)
         return ND_ERR_VALUE;
     if (a->ndim == 0)
@@ -853,6 +861,7 @@ static int64_t *nonzero_indices(const nd_array *array, int64_t *count)
 
 nd_array **nd_nonzero(const nd_array *a, int *count)
 {
+    ND_CHECK_NOT_NULL(NULL, a, count);
     int64_t found;
     int ndim = a->ndim > 0 ? a->ndim : 1;
     int64_t *indices = nonzero_indices(a, &found);
@@ -879,6 +888,7 @@ nd_array **nd_nonzero(const nd_array *a, int *count)
 
 nd_array *nd_argwhere(const nd_array *a)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     int64_t found;
     int64_t *indices = nonzero_indices(a, &found);
     if (!indices)
@@ -895,6 +905,7 @@ nd_array *nd_argwhere(const nd_array *a)
 
 nd_array *nd_bincount(const nd_array *x, const nd_array *weights, int64_t minlength)
 {
+    ND_CHECK_NOT_NULL(NULL, x);
     if (x->ndim != 1) {
         nd_set_error(ND_ERR_VALUE, x->ndim == 0 ? "object of too small depth for desired array"
                                                 : "object too deep for desired array");
@@ -952,6 +963,7 @@ done:
 
 nd_array *nd_one_hot(const nd_array *indices, int64_t num_classes, nd_dtype dtype)
 {
+    ND_CHECK_NOT_NULL(NULL, indices);
     if (!nd_dtype_is_integer(indices->dtype)) {
         nd_set_error(ND_ERR_TYPE, "one_hot is only applicable to index tensor.");
         return NULL;

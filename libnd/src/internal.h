@@ -98,6 +98,47 @@ const char *nd_format_shape_compact(char *buf, int ndim, const int64_t *shape);
  * ND_ERR_AXIS. */
 int nd_normalize_axis(int *axis, int ndim);
 
+/* The argument check at the top of a public function: if one of the listed
+ * pointers is NULL, records "<function>: <argument> is NULL" (ND_ERR_VALUE;
+ * the function's name without "nd_") and returns `fail` (NULL, a negative
+ * status, or the documented error value of an accessor):
+ *     ND_CHECK_NOT_NULL(NULL, a, shape);
+ * NumPy cannot be handed a NULL, so there are no NumPy words to copy; the
+ * message names what was missing, as the rest of libnd does. */
+#define ND_CHECK_NOT_NULL(fail, ...) ND_CHECK_NOT_NULL_AS(__func__, fail, __VA_ARGS__)
+/* The same in a helper shared by several public functions, which passes the
+ * public name: ND_CHECK_NOT_NULL_AS(inner ? "inner" : "dot", NULL, a, b). */
+#define ND_CHECK_NOT_NULL_AS(func, fail, ...)                                        \
+    do {                                                                             \
+        const void *const nd_args_[] = {__VA_ARGS__};                                \
+        if (nd_first_null_arg((func), #__VA_ARGS__, nd_args_,                        \
+                              (int)(sizeof nd_args_ / sizeof nd_args_[0])) < 0)      \
+            return fail;                                                             \
+    } while (0)
+/* A list argument and its length: the length must not be negative
+ * ("squeeze: naxes must not be negative, got -1"), and the list may be NULL
+ * only when the length is 0 (axes with naxes, shape with ndim): "squeeze:
+ * axes is NULL but naxes is 2". */
+#define ND_CHECK_LIST(fail, count, list)                                             \
+    do {                                                                             \
+        if ((count) < 0) {                                                           \
+            nd_set_error(ND_ERR_VALUE, "%s: %s must not be negative, got %lld",      \
+                         nd_public_name(__func__), #count, (long long)(count));      \
+            return fail;                                                             \
+        }                                                                            \
+        if ((count) > 0 && (list) == NULL) {                                         \
+            nd_set_error(ND_ERR_VALUE, "%s: %s is NULL but %s is %lld",              \
+                         nd_public_name(__func__), #list, #count, (long long)(count)); \
+            return fail;                                                             \
+        }                                                                            \
+    } while (0)
+/* A function's name as messages print it: without "nd_". */
+const char *nd_public_name(const char *func);
+/* The helper of ND_CHECK_NOT_NULL: names is the stringized argument list
+ * ("a, shape"); returns ND_ERR_VALUE with the message set for the first
+ * NULL, 0 if there is none. */
+int nd_first_null_arg(const char *func, const char *names, const void *const *args, int n);
+
 /* ---- dtypes (dtype.c) ----------------------------------------------------- */
 
 /* Element access through double / int64, converting as nd_astype does. Used
@@ -132,6 +173,12 @@ void nd_update_flags(nd_array *a);
 void nd_c_strides(size_t itemsize, int ndim, const int64_t *shape, int64_t *strides);
 /* The lowest and one-past-highest byte address any element can reach. */
 void nd_memory_extent(const nd_array *a, const char **low, const char **high);
+/* True unless a's elements provably occupy distinct bytes: a zero stride on
+ * an axis longer than 1, or strides that make rows interleave (as_strided
+ * views), count as overlap. Conservative, like NumPy's
+ * solve_may_have_internal_overlap with a small work bound: strides sorted
+ * by size must each step over everything the smaller ones span. */
+bool nd_may_have_internal_overlap(const nd_array *a);
 /* Errors with "assignment destination is read-only" if a is not writeable. */
 int nd_check_writeable(const nd_array *a);
 

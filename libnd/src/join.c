@@ -157,6 +157,7 @@ static nd_dtype common_dtype(int n, const nd_array *const *arrays)
 
 nd_array *nd_concatenate(int n, const nd_array *const *arrays, int axis)
 {
+    ND_CHECK_LIST(NULL, n, arrays);
     if (n < 1 || !arrays) {
         nd_set_error(ND_ERR_VALUE, "need at least one array to concatenate");
         return NULL;
@@ -212,6 +213,7 @@ nd_array *nd_concatenate(int n, const nd_array *const *arrays, int axis)
 
 nd_array *nd_concatenate_flat(int n, const nd_array *const *arrays)
 {
+    ND_CHECK_LIST(NULL, n, arrays);
     if (n < 1 || !arrays) {
         nd_set_error(ND_ERR_VALUE, "need at least one array to concatenate");
         return NULL;
@@ -236,6 +238,7 @@ nd_array *nd_concatenate_flat(int n, const nd_array *const *arrays)
 
 nd_array *nd_stack(int n, const nd_array *const *arrays, int axis)
 {
+    ND_CHECK_LIST(NULL, n, arrays);
     if (n < 1 || !arrays) {
         nd_set_error(ND_ERR_VALUE, "need at least one array to stack");
         return NULL;
@@ -311,6 +314,7 @@ static nd_array **split_at(const nd_array *a, int count, const int64_t *div, int
 
 nd_array **nd_array_split(const nd_array *a, int64_t sections, int axis, int *count)
 {
+    ND_CHECK_NOT_NULL(NULL, a, count);
     if (nd_normalize_axis(&axis, a->ndim) < 0)
         return NULL;
     if (sections <= 0 || sections > INT32_MAX - 1) {
@@ -335,6 +339,7 @@ nd_array **nd_array_split(const nd_array *a, int64_t sections, int axis, int *co
 
 nd_array **nd_split(const nd_array *a, int64_t sections, int axis, int *count)
 {
+    ND_CHECK_NOT_NULL(NULL, a, count);
     if (nd_normalize_axis(&axis, a->ndim) < 0)
         return NULL;
     if (sections > 0 && a->shape[axis] % sections != 0) {
@@ -347,6 +352,8 @@ nd_array **nd_split(const nd_array *a, int64_t sections, int axis, int *count)
 nd_array **nd_split_indices(const nd_array *a, int n, const int64_t *indices, int axis,
                             int *count)
 {
+    ND_CHECK_NOT_NULL(NULL, a, count);
+    ND_CHECK_LIST(NULL, n, indices);
     if (nd_normalize_axis(&axis, a->ndim) < 0)
         return NULL;
     if (n < 0 || n > INT32_MAX - 2 || (n > 0 && !indices)) {
@@ -378,6 +385,8 @@ static int64_t floor_mod(int64_t i, int64_t n)
 
 nd_array *nd_pad(const nd_array *a, const int64_t *pad_width, nd_pad_mode mode, double value)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
+    ND_CHECK_LIST(NULL, a->ndim, pad_width);
     if ((unsigned)mode > ND_PAD_REFLECT) {
         nd_set_error(ND_ERR_VALUE, "mode '%d' is not supported", (int)mode);
         return NULL;
@@ -438,6 +447,8 @@ nd_array *nd_pad(const nd_array *a, const int64_t *pad_width, nd_pad_mode mode, 
 
 nd_array *nd_tile(const nd_array *a, int nreps, const int64_t *reps)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
+    ND_CHECK_LIST(NULL, nreps, reps);
     if (nreps < 0 || nreps > ND_MAXDIMS || (nreps > 0 && !reps)) {
         nd_set_error(ND_ERR_VALUE, "tile: bad reps");
         return NULL;
@@ -514,6 +525,7 @@ static nd_array *repeat(const nd_array *a, int64_t ncounts, const int64_t *count
 
 nd_array *nd_repeat(const nd_array *a, int64_t repeats, int axis)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     if (repeats < 0) {
         nd_set_error(ND_ERR_VALUE, "negative dimensions are not allowed");
         return NULL;
@@ -523,6 +535,8 @@ nd_array *nd_repeat(const nd_array *a, int64_t repeats, int axis)
 
 nd_array *nd_repeat_each(const nd_array *a, int64_t n, const int64_t *repeats, int axis)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
+    ND_CHECK_LIST(NULL, n, repeats);
     if (n < 0 || (n > 0 && !repeats)) {
         nd_set_error(ND_ERR_VALUE, "repeat: bad list of repeats");
         return NULL;
@@ -541,6 +555,8 @@ nd_array *nd_repeat_each(const nd_array *a, int64_t n, const int64_t *repeats, i
 
 nd_array *nd_flip(const nd_array *a, int naxes, const int *axes)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
+    ND_CHECK_LIST(NULL, naxes, axes);
     bool flip[ND_MAXDIMS] = {false};
     for (int k = 0; k < naxes; k++) {
         int axis = axes[k];
@@ -568,6 +584,7 @@ nd_array *nd_flip(const nd_array *a, int naxes, const int *axes)
 
 nd_array *nd_roll(const nd_array *a, int64_t shift, int axis)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     if (nd_normalize_axis(&axis, a->ndim) < 0)
         return NULL;
     maps m;
@@ -584,6 +601,7 @@ nd_array *nd_roll(const nd_array *a, int64_t shift, int axis)
 
 nd_array *nd_roll_flat(const nd_array *a, int64_t shift)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     nd_array *flat = nd_ravel(a);
     nd_array *rolled = flat ? nd_roll(flat, shift, 0) : NULL;
     nd_array *out = rolled ? nd_reshape(rolled, a->ndim, a->shape) : NULL;

@@ -369,6 +369,7 @@ static int det_stack(const nd_array *a, nd_array **det_out, nd_array **sign_out,
 
 nd_array *nd_linalg_det(const nd_array *a)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     nd_array *det = NULL;
     det_stack(a, &det, NULL, NULL);
     return det;
@@ -376,6 +377,7 @@ nd_array *nd_linalg_det(const nd_array *a)
 
 int nd_linalg_slogdet(const nd_array *a, nd_array **sign, nd_array **logabsdet)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, sign, logabsdet);
     *sign = *logabsdet = NULL;
     return det_stack(a, NULL, sign, logabsdet);
 }
@@ -438,6 +440,7 @@ fail:
 
 nd_array *nd_linalg_inv(const nd_array *a)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     nd_dtype rt;
     if (check_stacked_square(a) < 0 || result_type(a, NULL, &rt) < 0)
         return NULL;
@@ -478,6 +481,7 @@ static void solve_broadcast_error(const nd_array *a, const nd_array *b, bool b_v
 
 nd_array *nd_linalg_solve(const nd_array *a, const nd_array *b)
 {
+    ND_CHECK_NOT_NULL(NULL, a, b);
     nd_dtype rt;
     if (check_stacked_square(a) < 0 || result_type(a, b, &rt) < 0)
         return NULL;
@@ -515,6 +519,7 @@ nd_array *nd_linalg_solve(const nd_array *a, const nd_array *b)
 
 nd_array *nd_linalg_cholesky(const nd_array *a)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     nd_dtype rt;
     if (check_stacked_square(a) < 0 || result_type(a, NULL, &rt) < 0)
         return NULL;
@@ -561,6 +566,7 @@ nd_array *nd_linalg_cholesky(const nd_array *a)
 
 int nd_linalg_qr(const nd_array *a, nd_array **q_out, nd_array **r_out)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, q_out, r_out);
     *q_out = *r_out = NULL;
     nd_dtype rt;
     if (check_stacked_2d(a) < 0)
@@ -703,6 +709,7 @@ static int svd_run(svd_work *w)
 int nd_linalg_svd(const nd_array *a, bool full_matrices, nd_array **u_out, nd_array **s_out,
                   nd_array **vh_out)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, s_out);
     bool compute_uv = u_out || vh_out;
     if (u_out)
         *u_out = NULL;
@@ -766,6 +773,7 @@ done:
 
 int nd_linalg_eigh(const nd_array *a, nd_array **w_out, nd_array **v_out)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, w_out);
     *w_out = NULL;
     if (v_out)
         *v_out = NULL;
@@ -842,6 +850,7 @@ static int check_2d(const nd_array *a)
 int nd_linalg_lstsq(const nd_array *a, const nd_array *b, double rcond, nd_array **x_out,
                     nd_array **residuals_out, int64_t *rank_out, nd_array **s_out)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, b, x_out);
     *x_out = NULL;
     if (residuals_out)
         *residuals_out = NULL;
@@ -1131,6 +1140,8 @@ static int check_norm_args(const nd_array *x, const norm_order *o, int naxes, in
 nd_array *nd_linalg_norm(const nd_array *x, const char *ord, int naxes, const int *axes_in,
                          bool keepdims)
 {
+    ND_CHECK_NOT_NULL(NULL, x);
+    ND_CHECK_LIST(NULL, naxes, axes_in);
     norm_order o = parse_order(ord);
     int axes[2] = {0, 1};
     /* axis=None: the 2-norm of all elements when ord allows it (NumPy's

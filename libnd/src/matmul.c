@@ -746,6 +746,7 @@ static void matmul_layout(const nd_array *a, const nd_array *b, const nd_array *
 
 nd_array *nd_matmul(const nd_array *a, const nd_array *b)
 {
+    ND_CHECK_NOT_NULL(NULL, a, b);
     int ndim;
     int64_t shape[ND_MAXDIMS];
     if (matmul_shape(a, b, &ndim, shape) < 0)
@@ -776,6 +777,7 @@ nd_array *nd_matmul_dtype(const nd_array *a, const nd_array *b, nd_dtype dt)
 
 int nd_matmul_out(const nd_array *a, const nd_array *b, nd_array *out)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, b, out);
     int ndim;
     int64_t shape[ND_MAXDIMS];
     int status = matmul_shape(a, b, &ndim, shape);
@@ -884,6 +886,7 @@ static void inner_layout(const nd_array *a, const nd_array *b, const nd_array *o
 /* Checks k and computes the result shape of dot / inner. */
 static nd_array *dot_like(const nd_array *a, const nd_array *b, bool inner)
 {
+    ND_CHECK_NOT_NULL_AS(inner ? "inner" : "dot", NULL, a, b);
     int64_t shape[2 * ND_MAXDIMS];
     int ndim = 0;
     if (a->ndim == 0 || b->ndim == 0) {
@@ -937,6 +940,7 @@ static int flatten_pair(const nd_array *a, const nd_array *b, nd_array **fa, nd_
 
 nd_array *nd_vdot(const nd_array *a, const nd_array *b)
 {
+    ND_CHECK_NOT_NULL(NULL, a, b);
     int64_t n = nd_size(a);
     if (nd_size(b) != n) {
         nd_set_error(ND_ERR_VALUE, "cannot reshape array of size %lld into shape (%lld,)",
@@ -962,6 +966,7 @@ static void outer_layout(const nd_array *a, const nd_array *b, const nd_array *o
 
 nd_array *nd_outer(const nd_array *a, const nd_array *b)
 {
+    ND_CHECK_NOT_NULL(NULL, a, b);
     nd_array *fa, *fb;
     if (flatten_pair(a, b, &fa, &fb) < 0)
         return NULL;
@@ -999,6 +1004,9 @@ static int64_t free_axes(const nd_array *x, const int *summed, int nsummed, int 
 nd_array *nd_tensordot(const nd_array *a, const nd_array *b, int naxes, const int *axes_a,
                        const int *axes_b)
 {
+    ND_CHECK_NOT_NULL(NULL, a, b);
+    ND_CHECK_LIST(NULL, naxes, axes_a);
+    ND_CHECK_LIST(NULL, naxes, axes_b);
     if (naxes < 0 || naxes > ND_MAXDIMS || (naxes > 0 && (!axes_a || !axes_b))) {
         nd_set_error(ND_ERR_VALUE, "shape-mismatch for sum");
         return NULL;

@@ -467,6 +467,8 @@ int nd_save_npy(const char *path, const nd_array *a)
     char *header;
     size_t header_len;
     nd_array *data;
+    if (!path)
+        return nd_set_error(ND_ERR_VALUE, "save: path is NULL");
     if (!a)
         return nd_set_error(ND_ERR_VALUE, "save: array is NULL");
     if (build_header(a, &header, &header_len, &data) < 0)

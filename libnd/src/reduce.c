@@ -13,14 +13,26 @@
  * splitting (sum of everything, or over all but a short axis), the input is
  * cut along a reduced axis here instead, each piece reduced into its own
  * accumulator, and the partial results combined with the same op.
+ *
+ * Results never depend on the thread count: how a reduction is cut (which
+ * axis, how many pieces) follows from the array's shape and size alone, the
+ * pieces are combined in their order, and a thread count only decides who
+ * computes which piece. So 1 and 8 threads give the same bits.
  */
 #include "ufunc.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-/* Below this many input elements a reduction stays on one thread. */
+/* Below this many input elements a reduction stays in one piece; above, it
+ * is cut into one piece per MIN_ELEMENTS_TO_SPLIT elements, at most
+ * MAX_PIECES (enough for every core count this runs on). */
 #define MIN_ELEMENTS_TO_SPLIT (1 << 17)
+#define MAX_PIECES 64
+/* A kept axis at least this long is left for the engine to share out
+ * (each thread then owns whole outputs): fixed, so that the choice does
+ * not change with the thread count. */
+#define KEPT_AXIS_TO_SPLIT 16
 
 /* ---- axes ----------------------------------------------------------------------- */
 
@@ -273,7 +285,6 @@ static nd_array *reduce_into_new(const reduction *r, const nd_array *a, const bo
     nd_array *summed = sum_leading_axes(r, a, mask, &applies);
     if (applies)
         return summed;
-    int threads = nd_get_num_threads();
     int64_t size = 1;
     for (int d = 0; d < a->ndim; d++)
         size *= a->shape[d];
@@ -288,18 +299,21 @@ static nd_array *reduce_into_new(const reduction *r, const nd_array *a, const bo
             outermost = d;
     bool engine_can_split = false;
     for (int d = 0; d < a->ndim; d++)
-        if (!mask[d] && a->shape[d] >= threads)
+        if (!mask[d] && a->shape[d] >= KEPT_AXIS_TO_SPLIT)
             engine_can_split = true;
     int split_axis = outermost >= 0 && mask[outermost] ? outermost : -1;
     if (split_axis < 0 && !engine_can_split)   /* e.g. a full reduction */
         for (int d = 0; d < a->ndim; d++)
             if (mask[d] && (split_axis < 0 || a->shape[d] > a->shape[split_axis]))
                 split_axis = d;
-    if (threads > 1 && size >= MIN_ELEMENTS_TO_SPLIT && split_axis >= 0 &&
-        a->shape[split_axis] >= threads) {
-        nd_array *partial[64] = {0};
-        int pieces = threads < 64 ? threads : 64;
-        split_reduction s = {r, a, mask, split_axis, pieces, partial, 0};
+    int64_t pieces = size / MIN_ELEMENTS_TO_SPLIT;
+    if (pieces > MAX_PIECES)
+        pieces = MAX_PIECES;
+    if (split_axis >= 0 && pieces > a->shape[split_axis])
+        pieces = a->shape[split_axis];
+    if (split_axis >= 0 && pieces >= 2) {
+        nd_array *partial[MAX_PIECES] = {0};
+        split_reduction s = {r, a, mask, split_axis, (int)pieces, partial, 0};
         nd_parallel_for(pieces, 1, reduce_piece, &s);
         nd_array *acc = partial[0];
         for (int i = 1; i < pieces && s.status == 0; i++) {

@@ -293,6 +293,7 @@ static nd_array at_least_1d(const nd_array *a)
 
 static nd_array *sort_common(const nd_array *a, int axis, bool want_indices)
 {
+    ND_CHECK_NOT_NULL_AS(want_indices ? "argsort" : "sort", NULL, a);
     if (nd_normalize_axis(&axis, a->ndim) < 0)
         return NULL;
     lane_job job = {.op = LANE_SORT, .out_length = a->shape[axis]};
@@ -305,6 +306,7 @@ nd_array *nd_sort(const nd_array *a, int axis) { return sort_common(a, axis, fal
 
 nd_array *nd_argsort(const nd_array *a, int axis)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     nd_array v = at_least_1d(a);
     return sort_common(&v, axis, true);
 }
@@ -350,11 +352,13 @@ static nd_array *partition_common(const nd_array *a, int nkth, const int64_t *kt
 
 nd_array *nd_partition(const nd_array *a, int nkth, const int64_t *kth, int axis)
 {
+    ND_CHECK_NOT_NULL(NULL, a, kth);
     return partition_common(a, nkth, kth, axis, false);
 }
 
 nd_array *nd_argpartition(const nd_array *a, int nkth, const int64_t *kth, int axis)
 {
+    ND_CHECK_NOT_NULL(NULL, a, kth);
     nd_array v = at_least_1d(a);
     return partition_common(&v, nkth, kth, axis, true);
 }
@@ -364,6 +368,7 @@ nd_array *nd_argpartition(const nd_array *a, int nkth, const int64_t *kth, int a
 int nd_topk(const nd_array *a, int64_t k, int axis, bool largest, nd_array **values,
             nd_array **indices)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, values, indices);
     if (!values || !indices)
         return nd_set_error(ND_ERR_VALUE, "topk: values and indices must not be NULL");
     nd_array v = at_least_1d(a);   /* torch treats a 0-d tensor as one element */
@@ -399,6 +404,7 @@ int nd_topk(const nd_array *a, int64_t k, int axis, bool largest, nd_array **val
 
 int nd_unique(const nd_array *a, nd_array **values, nd_array **counts, nd_array **inverse)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, values);
     if (!values)
         return nd_set_error(ND_ERR_VALUE, "unique: values must not be NULL");
     nd_array *flat = nd_ravel(a);
@@ -470,6 +476,7 @@ done:
 
 nd_array *nd_searchsorted(const nd_array *a, const nd_array *v, nd_side side)
 {
+    ND_CHECK_NOT_NULL(NULL, a, v);
     if (a->ndim != 1) {
         nd_set_error(ND_ERR_VALUE, a->ndim == 0 ? "object of too small depth for desired array"
                                                 : "object too deep for desired array");

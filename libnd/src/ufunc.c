@@ -679,13 +679,19 @@ int nd_ufunc_call_typed(const nd_ufunc *uf, nd_dtype loop_dtype, const nd_array 
 
     /* An input that overlaps the output other than element for element
      * (a[1:] + a[:-1] into a) is read from a private copy first, so the
-     * result is as if every input was read before anything was written. */
+     * result is as if every input was read before anything was written:
+     * NumPy's rule. Element for element is only safe when each output
+     * element is written once: an out with internal overlap (a zero-stride
+     * broadcast view made writeable) would read back its own writes, so
+     * its inputs are copied even when they are the same view. */
     nd_array *copies[ND_MAX_OPERANDS] = {0};
+    bool out_overlaps_itself = out && nd_may_have_internal_overlap(out);
     for (int i = 0; i < nin; i++) {
         plan.data[i] = inputs[i]->data;
         if (!out || !nd_may_share_memory(inputs[i], out))
             continue;
-        bool same_elements = inputs[i]->data == out->data && inputs[i]->dtype == out->dtype;
+        bool same_elements = !out_overlaps_itself && inputs[i]->data == out->data &&
+                             inputs[i]->dtype == out->dtype;
         for (int d = 0; d < ndim && same_elements; d++)
             same_elements = plan.strides[i][d] == out->strides[d] || shape[d] == 1;
         if (same_elements)

@@ -5,6 +5,7 @@
 
 nd_array *nd_view(const nd_array *a)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     return nd_make_view(a, a->ndim, a->shape, a->strides, a->data);
 }
 
@@ -89,6 +90,8 @@ static bool nocopy_strides(const nd_array *a, int ndim, const int64_t *shape, in
 
 nd_array *nd_reshape(const nd_array *a, int ndim, const int64_t *requested)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
+    ND_CHECK_LIST(NULL, ndim, requested);
     int64_t shape[ND_MAXDIMS], strides[ND_MAXDIMS];
     if (ndim > 0 && !requested) {
         nd_set_error(ND_ERR_VALUE, "reshape: shape is NULL");
@@ -115,6 +118,7 @@ nd_array *nd_reshape(const nd_array *a, int ndim, const int64_t *requested)
 
 nd_array *nd_ravel(const nd_array *a)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     /* NumPy's ravel makes a view only of a C-contiguous array, even where
      * reshape(-1) could (a[::2] ravels to a copy). */
     int64_t n = nd_size(a);
@@ -130,6 +134,7 @@ nd_array *nd_ravel(const nd_array *a)
 
 nd_array *nd_transpose(const nd_array *a, const int *axes)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     int64_t shape[ND_MAXDIMS], strides[ND_MAXDIMS];
     bool seen[ND_MAXDIMS] = {false};
     for (int i = 0; i < a->ndim; i++) {
@@ -160,6 +165,7 @@ static int normalize_named_axis(int *axis, int ndim, const char *name)
 
 nd_array *nd_swapaxes(const nd_array *a, int axis1, int axis2)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     if (normalize_named_axis(&axis1, a->ndim, "axis1") < 0 ||
         normalize_named_axis(&axis2, a->ndim, "axis2") < 0)
         return NULL;
@@ -204,6 +210,7 @@ static int64_t slice_indices(int64_t length, int64_t *start, int64_t *stop, int6
 
 nd_array *nd_slice(const nd_array *a, int axis, int64_t start, int64_t stop, int64_t step)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     if (a->ndim == 0) {
         nd_set_error(ND_ERR_INDEX, "too many indices for array: array is 0-dimensional, "
                                    "but 1 were indexed");
@@ -238,6 +245,8 @@ nd_array *nd_slice(const nd_array *a, int axis, int64_t start, int64_t stop, int
 
 nd_array *nd_squeeze(const nd_array *a, int naxes, const int *axes)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
+    ND_CHECK_LIST(NULL, naxes, axes);
     bool drop[ND_MAXDIMS] = {false};
     if (naxes == 0) {
         for (int i = 0; i < a->ndim; i++)
@@ -271,6 +280,7 @@ nd_array *nd_squeeze(const nd_array *a, int naxes, const int *axes)
 
 nd_array *nd_expand_dims(const nd_array *a, int axis)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     if (a->ndim == ND_MAXDIMS) {
         nd_set_error(ND_ERR_VALUE, "maximum supported dimension for an ndarray is %d, found %d",
                      ND_MAXDIMS, ND_MAXDIMS + 1);
@@ -320,6 +330,8 @@ int nd_broadcast_strides(const nd_array *a, int ndim, const int64_t *shape, int6
 
 nd_array *nd_broadcast_to(const nd_array *a, int ndim, const int64_t *shape)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
+    ND_CHECK_LIST(NULL, ndim, shape);
     int64_t size, strides[ND_MAXDIMS];
     for (int i = 0; i < ndim && ndim <= ND_MAXDIMS; i++)
         if (shape[i] < 0) {
@@ -356,6 +368,9 @@ nd_array *nd_broadcast_to(const nd_array *a, int ndim, const int64_t *shape)
 nd_array *nd_as_strided(const nd_array *a, int ndim, const int64_t *shape,
                         const int64_t *strides)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
+    ND_CHECK_LIST(NULL, ndim, shape);
+    ND_CHECK_LIST(NULL, ndim, strides);
     int64_t size;
     if (nd_check_shape(a->dtype, ndim, shape, &size) < 0)
         return NULL;
@@ -390,6 +405,7 @@ nd_array *nd_as_strided(const nd_array *a, int ndim, const int64_t *shape,
 
 nd_array *nd_diagonal(const nd_array *a, int64_t offset, int axis1, int axis2)
 {
+    ND_CHECK_NOT_NULL(NULL, a);
     if (a->ndim < 2) {
         nd_set_error(ND_ERR_VALUE, "diag requires an array of at least two dimensions");
         return NULL;

@@ -523,11 +523,11 @@ START_TEST(arange_empty_and_errors)
     }
     nd_clear_error();
     ck_assert_ptr_null(nd_arange(ND_FLOAT64, 0, 1, 0));
-    ck_assert_error("arange: step must not be zero");
+    ck_assert_error("division by zero");
     ck_assert_ptr_null(nd_arange(ND_INT32, 0, 0, 0));
-    ck_assert_error("arange: step must not be zero");
+    ck_assert_error("division by zero");
     ck_assert_ptr_null(nd_arange(ND_FLOAT64, 0, 1, -0.0));
-    ck_assert_error("arange: step must not be zero");
+    ck_assert_error("division by zero");
     /* np.arange(0, np.inf) and np.arange(0, np.nan) raise ValueError. */
     nd_clear_error();
     ck_assert_ptr_null(nd_arange(ND_FLOAT64, 0, INFINITY, 1));

@@ -241,8 +241,9 @@ static nd_array *mask_array(int ndim, int64_t Tq, int64_t Tk, bool causal, const
 ag_tensor *ag_attention_composed(ag_tensor *q, ag_tensor *k, ag_tensor *v, bool causal,
                                  const nd_array *padding_mask)
 {
-    if (!q || !k || !v)
-        return NULL;
+    AG_REQUIRE(q, NULL);
+    AG_REQUIRE(k, NULL);
+    AG_REQUIRE(v, NULL);
     if (check_attention(q, k, v, padding_mask) < 0)
         return NULL;
     const nd_array *qv = ag_value(q), *kv = ag_value(k);

@@ -51,6 +51,7 @@ static const ag_op dropout_op = {"dropout", dropout_forward, dropout_backward};
 
 ag_tensor *ag_dropout(ag_tensor *a, double p, nd_rng *rng)
 {
+    AG_REQUIRE(a, NULL);
     if (!(p >= 0 && p <= 1)) {
         nd_set_last_error(ND_ERR_VALUE, "dropout probability has to be between 0 and 1, but got %g",
                           p);

@@ -257,7 +257,8 @@ static nd_array *smoothed_targets(const nd_array *targets, nd_dtype dt, int64_t 
 ag_tensor *ag_cross_entropy_composed(ag_tensor *logits, const nd_array *targets,
                                      int64_t ignore_index, double label_smoothing)
 {
-    if (!logits || check_cross_entropy(logits, targets, label_smoothing) < 0)
+    AG_REQUIRE(logits, NULL);
+    if (check_cross_entropy(logits, targets, label_smoothing) < 0)
         return NULL;
     const nd_array *x = ag_value(logits);
     nd_array *w = smoothed_targets(targets, nd_dtype_of(x), nd_shape(x)[0], nd_shape(x)[1],

@@ -7,6 +7,7 @@
 #define AG_OPS_H
 
 #include "autograd.h"
+#include "../check.h"
 
 /* Releases up to n arrays (NULLs are fine) and returns status: for the
  * error paths of a backward that built several temporaries. */

@@ -15,6 +15,15 @@ typedef struct reduce_params {
     bool keepdims;
 } reduce_params;
 
+/* naxes in [0, ND_MAXDIMS] with a list when it is not 0. */
+static int check_axes_list(int naxes, const int *axes)
+{
+    if (naxes < 0 || naxes > ND_MAXDIMS || (naxes > 0 && !axes))
+        return nd_set_last_error(ND_ERR_VALUE, "expected 0 to %d dims (naxes) with a list of "
+                                 "them, but got %d", ND_MAXDIMS, naxes);
+    return 0;
+}
+
 static reduce_params make_params(int naxes, const int *axes, bool keepdims)
 {
     reduce_params p = {.naxes = naxes < 0 ? 0 : naxes > ND_MAXDIMS ? ND_MAXDIMS : naxes,
@@ -58,6 +67,8 @@ static const ag_op sum_op = {"sum", sum_forward, sum_backward};
 
 ag_tensor *ag_sum(ag_tensor *a, int naxes, const int *axes, bool keepdims)
 {
+    if (check_axes_list(naxes, axes) < 0)
+        return NULL;
     reduce_params p = make_params(naxes, axes, keepdims);
     return ag_apply(&sum_op, 1, (ag_tensor *[]){a}, &p, sizeof p);
 }
@@ -85,6 +96,8 @@ static const ag_op mean_op = {"mean", mean_forward, mean_backward};
 
 ag_tensor *ag_mean(ag_tensor *a, int naxes, const int *axes, bool keepdims)
 {
+    if (check_axes_list(naxes, axes) < 0)
+        return NULL;
     reduce_params p = make_params(naxes, axes, keepdims);
     return ag_apply(&mean_op, 1, (ag_tensor *[]){a}, &p, sizeof p);
 }
@@ -101,9 +114,8 @@ static int checked_params(const ag_tensor *a, int naxes, const int *axes, bool k
                           reduce_params *p)
 {
     *p = make_params(0, NULL, keepdims);
-    if (naxes < 0 || naxes > ND_MAXDIMS || (naxes > 0 && !axes))
-        return nd_set_last_error(ND_ERR_VALUE, "expected 0 to %d dims (naxes) with a list of "
-                                 "them, but got %d", ND_MAXDIMS, naxes);
+    if (check_axes_list(naxes, axes) < 0)
+        return nd_last_status();
     if (!a)
         return 0;   /* ag_apply propagates the NULL input */
     int nd = nd_ndim(ag_value(a));   /* torch: a 0-d tensor has dims [-1, 0] */
@@ -243,12 +255,21 @@ ag_tensor *ag_min(ag_tensor *a, int naxes, const int *axes, bool keepdims)
 /* ---- logsumexp: y = log(sum(exp(a))) over axes ------------------------------------------ */
 
 /* Computed as m + log(sum(exp(a - m))), m the max (nd_logsumexp): no
- * overflow. */
+ * overflow. An empty a has no max (nd_logsumexp fails as scipy's does);
+ * torch defines the empty sum instead: log(sum(exp(a))) = log(0) = -inf on
+ * each output element, which the plain formula gives at no cost. */
 static nd_array *logsumexp_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)n;
     const reduce_params *p = ag_ctx_params(ctx);
-    return nd_logsumexp(x[0], p->naxes, p->axes, p->keepdims);
+    if (nd_size(x[0]) > 0)
+        return nd_logsumexp(x[0], p->naxes, p->axes, p->keepdims);
+    nd_array *e = nd_exp(x[0]);
+    nd_array *s = e ? nd_sum(e, p->naxes, p->axes, p->keepdims) : NULL;
+    nd_array *y = s ? nd_log(s) : NULL;
+    nd_free(e);
+    nd_free(s);
+    return y;
 }
 
 /* dL/da = dL/dy * exp(a - y) = dL/dy * softmax(a) over the axes, with

@@ -184,9 +184,13 @@ static int reduced_axes(ag_tensor *a) { return nd_ndim(ag_value(a)) > 0; }
 
 /* a - max(a) along axis. The max is detached: subtracting a constant from a
  * row does not change its softmax, so no gradient needs to flow through
- * it, and exp of the result is at most 1, so it cannot overflow. */
+ * it, and exp of the result is at most 1, so it cannot overflow. An empty
+ * a has nothing to shift (and an empty axis no max, torch.amax's error),
+ * so it goes on as is: softmax of an empty axis is empty, as torch's. */
 static ag_tensor *shifted(ag_tensor *a, int axis)
 {
+    if (nd_size(ag_value(a)) == 0)
+        return a;
     return ag_sub(a, ag_detach(ag_max(a, reduced_axes(a), &axis, true)));
 }
 
