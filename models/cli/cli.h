@@ -219,6 +219,8 @@ int command_eval(int argc, char **argv);
 int command_finetune(int argc, char **argv);
 int command_classify(int argc, char **argv);
 int command_tokenize(int argc, char **argv);
+int command_export(int argc, char **argv);   /* export.c, import.c: GPT-2's formats */
+int command_import(int argc, char **argv);
 
 /* The tokenizer that --tokenizer SPEC names (tokenize.c): "gpt2" is GPT-2's
  * (tok_gpt2_load(NULL)); a folder is its tokenizer.json (a model folder)

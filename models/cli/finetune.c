@@ -292,6 +292,7 @@ static int scratch_classifier(run *r, const labeled *train, const char *tokenize
         fclose(f);
     r->tok = !text ? NULL
            : strcmp(tokenizer, "char") == 0 ? tok_char_train(text, len)
+           : strcmp(tokenizer, "gpt2") == 0 ? tok_gpt2_load(NULL)   /* GPT-2's, not learned */
                                             : tok_bpe_train(text, len, (int)vocab);
     free(text);
     if (!r->tok || tok_add_special_tokens(r->tok) < 0) {
@@ -336,8 +337,8 @@ int command_finetune(int argc, char **argv)
         {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
          .min = 0, .max = 1024},
         /* the architecture of a classifier from random init (as train) */
-        {"--tokenizer", OPT_STRING, &tokenizer, .meta = "char|bpe",
-         .help = "without --from: the tokenizer, learned on --train's texts"},
+        {"--tokenizer", OPT_STRING, &tokenizer, .meta = "char|bpe|gpt2",
+         .help = "without --from: the tokenizer, learned on --train's texts (gpt2: GPT-2's)"},
         {"--vocab-size", OPT_INT, &vocab, .help = "without --from: the BPE vocabulary size",
          .min = 257, .max = MAX_VOCAB},
         {"--layers", OPT_INT, &layers, .help = "without --from: Transformer blocks",
@@ -378,8 +379,10 @@ int command_finetune(int argc, char **argv)
         }
     if (check_objective("finetune", objective, 0.15) < 0)
         return 2;
-    if (strcmp(tokenizer, "char") != 0 && strcmp(tokenizer, "bpe") != 0) {
-        fprintf(stderr, "shannon finetune: --tokenizer must be 'char' or 'bpe', not '%s'\n", tokenizer);
+    if (strcmp(tokenizer, "char") != 0 && strcmp(tokenizer, "bpe") != 0 &&
+        strcmp(tokenizer, "gpt2") != 0) {
+        fprintf(stderr, "shannon finetune: --tokenizer must be 'char', 'bpe' or 'gpt2', not '%s'\n",
+                tokenizer);
         return 2;
     }
     if (iters < 0 || batch < 0 || grad_accum < 1 || threads < 0 || lr < 0 || layers < 1 ||

@@ -9,6 +9,8 @@
  *   shannon eval     --model DIR --data FILE
  *   shannon classify --model DIR [--input FILE]
  *   shannon tokenize --tokenizer DIR|gpt2 [--decode] [--input FILE]
+ *   shannon export   --format hf-gpt2|llmc --model DIR --out PATH
+ *   shannon import   --format hf-gpt2|llmc --from PATH --out DIR
  *
  * `shannon COMMAND --help` lists a command's flags (options.c prints them
  * from the command's own table, so the list cannot go stale).
@@ -30,6 +32,8 @@ static const struct {
     {"eval", command_eval, "loss and perplexity (or accuracy) of a trained model on a file"},
     {"classify", command_classify, "label<TAB>probability for each line, from a classifier"},
     {"tokenize", command_tokenize, "token ids of a text (or the text of ids, --decode)"},
+    {"export", command_export, "write a GPT-2-shaped model as Hugging Face GPT-2 or llm.c files"},
+    {"import", command_import, "read Hugging Face GPT-2 or llm.c files into a model folder"},
 };
 #define NCOMMANDS (int)(sizeof commands / sizeof commands[0])
 
@@ -66,7 +70,7 @@ int main(int argc, char **argv)
         if (strcmp(name, commands[i].name) == 0)
             status = commands[i].run(argc, argv);
     if (status < 0) {
-        fprintf(stderr, "shannon: unknown command '%s' (expected train, finetune, sample, eval, classify or tokenize; see "
+        fprintf(stderr, "shannon: unknown command '%s' (expected train, finetune, sample, eval, classify, tokenize, export or import; see "
                 "'shannon --help')\n", name);
         return 2;
     }

@@ -370,8 +370,8 @@ int command_train(int argc, char **argv)
          .help = "the text to train on (UTF-8); its last 10% is the validation split"},
         {"--out", OPT_STRING, &out, true, .meta = "DIR",
          .help = "the model folder: checkpoints, config, tokenizer, loss.csv, loss.svg"},
-        {"--tokenizer", OPT_STRING, &tokenizer, .meta = "char|bpe",
-         .help = "the characters of the text, or byte-level BPE learned on it"},
+        {"--tokenizer", OPT_STRING, &tokenizer, .meta = "char|bpe|gpt2",
+         .help = "the characters of the text, byte-level BPE learned on it, or GPT-2's (50257)"},
         {"--vocab-size", OPT_INT, &vocab, .help = "the BPE vocabulary size",
          .min = 257, .max = MAX_VOCAB},
         {"--layers", OPT_INT, &layers, .help = "Transformer blocks", .min = 1, .max = TRANSFORMER_MAX_LAYERS},
@@ -411,8 +411,10 @@ int command_train(int argc, char **argv)
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;
     /* Everything the flags alone decide, before any file is read. */
-    if (strcmp(tokenizer, "char") != 0 && strcmp(tokenizer, "bpe") != 0) {
-        fprintf(stderr, "shannon train: --tokenizer must be 'char' or 'bpe', not '%s'\n", tokenizer);
+    if (strcmp(tokenizer, "char") != 0 && strcmp(tokenizer, "bpe") != 0 &&
+        strcmp(tokenizer, "gpt2") != 0) {
+        fprintf(stderr, "shannon train: --tokenizer must be 'char', 'bpe' or 'gpt2', not '%s'\n",
+                tokenizer);
         return 2;
     }
     if (check_objective("train", objective, mask_rate) < 0)
@@ -512,9 +514,11 @@ int command_train(int argc, char **argv)
     size_t cut = split_point(text, len);
     if (!t.tok) {
         /* char: the vocabulary of the whole text (nanoGPT's shakespeare_char);
-         * bpe: merges learned on the training part only. */
-        t.tok = strcmp(tokenizer, "char") == 0 ? tok_char_train(text, len)
-                                               : tok_bpe_train(text, cut, (int)vocab);
+         * bpe: merges learned on the training part only; gpt2: GPT-2's own
+         * files, nothing learned (`make gpt2-tokenizer` fetches them). */
+        t.tok = strcmp(tokenizer, "char") == 0   ? tok_char_train(text, len)
+                : strcmp(tokenizer, "gpt2") == 0 ? tok_gpt2_load(NULL)
+                                                 : tok_bpe_train(text, cut, (int)vocab);
         /* An encoder needs [MASK] (and [CLS], [PAD] to be fine-tuned). */
         if (t.tok && strcmp(t.config.objective, "mlm") == 0 && tok_add_special_tokens(t.tok) < 0) {
             tok_free(t.tok);

@@ -74,7 +74,7 @@ expect_error "bad number" "expects an integer" "$SHANNON" train --data "$WORK/co
 expect_error "missing value" "needs a value" "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/x" --iters
 expect_error "missing --data" "--data is required" "$SHANNON" train --out "$WORK/x"
 expect_error "unknown command" "unknown command" "$SHANNON" fly
-expect_error "bad tokenizer" "must be 'char' or 'bpe'" "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/x" --tokenizer word
+expect_error "bad tokenizer" "must be 'char', 'bpe' or 'gpt2'" "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/x" --tokenizer word
 cp "$WORK/m/model.safetensors" "$WORK/model.before"
 expect_error "existing model without --resume" "already holds a model" \
   "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/m" $TINY --iters 5
