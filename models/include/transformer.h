@@ -120,6 +120,11 @@ typedef struct transformer_forward_options {
     /* NULL, or a bool (B, T) array: true marks padding, which no position
      * attends to and no pooling counts. Every row needs a real token. */
     const nd_array *padding;
+    /* NULL, or n_layer + 1 entries: the forward writes ag_tape_size() where
+     * each block begins (after the embeddings) and, last, where the last
+     * block ends (before ln_f), so nodes tape_marks[l] .. tape_marks[l+1]-1
+     * of ag_tape_node / ag_tape_print are block l's ops. */
+    size_t *tape_marks;
 } transformer_forward_options;
 
 /* Logits (B, T, V) of the LM head for token ids idx (B, T) of any integer
