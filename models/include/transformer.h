@@ -191,6 +191,22 @@ ag_tensor *transformer_classify_loss(transformer_model *model, const nd_array *i
                                      const nd_array *labels,
                                      const transformer_forward_options *options);
 
+/* ---- seeing inside ---------------------------------------------------------------- */
+
+/* The attention probabilities of every layer and head for token ids idx
+ * (B, T) of any integer dtype: a new float32 (L, B, H, T, T) array whose
+ * [l, b, h, t, s] is how much query t of head h in layer l attends to key
+ * s; each row sums to 1 over the keys it may see (s <= t for a causal
+ * model) and is 0 elsewhere. They are the P that the fused attention op
+ * of the model's own forward (layers.c, no dropout) saves for its
+ * backward, read from the tape with ag_tape_node, so the pictures show
+ * exactly what training differentiates. Records one forward: grad mode
+ * must be on ("transformer_attention_maps records a forward: grad mode is
+ * off"), and this thread's tape is reset before and after (not to be
+ * called in the middle of a training step). NULL with the error set on
+ * failure (the forward's errors, e.g. T > block_size). */
+nd_array *transformer_attention_maps(transformer_model *model, const nd_array *idx);
+
 /* ---- generation with a KV cache ------------------------------------------------ */
 
 /* Keys and values of every layer for the tokens seen so far, so each new
