@@ -39,4 +39,41 @@ sum=$(awk '/^  #.* held [0-9]+ B$/ {s += $(NF-1)} END {print s}' "$WORK/tape.txt
 total=$(awk '/^held in all:/ {print $4}' "$WORK/tape.txt")
 if [ -n "$total" ] && [ "$sum" = "$total" ]; then pass; else fail "held: $sum vs $total"; fi
 
+# `sample --attention`: a tiny trained model, a prompt of 11 characters (all
+# in the corpus, so 11 char tokens): L*H = 2
+# maps of 11 x 11 cells, each row's weights (the cells' titles) summing to
+# 1 and 0 above the diagonal. The corpus has XML's specials for the labels.
+{ cat "$WORK/corpus.txt"; echo "if a<b & b>c then \"a\" isn't c"; } > "$WORK/corpus2.txt"
+$SHANNON train --data "$WORK/corpus2.txt" --out "$WORK/m" $TINY --iters 20 > /dev/null 2>&1 \
+  || fail "train for the attention map"
+$SHANNON sample --model "$WORK/m" --prompt "The quick b" --tokens 3 --attention "$WORK/att.svg" \
+  > "$WORK/sample.txt" 2> "$WORK/sample.err"
+if [ $? -eq 0 ] && [ -s "$WORK/sample.txt" ]; then pass; else fail "sample --attention"; cat "$WORK/sample.err"; fi
+maps=$(grep -c 'class="map"' "$WORK/att.svg")
+cells=$(grep -c 'class="cell"' "$WORK/att.svg")
+if [ "$maps" = 2 ] && [ "$cells" = $((2 * 11 * 11)) ]; then pass; else fail "maps $maps, cells $cells"; fi
+if python3 - "$WORK/att.svg" 11 <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = "{http://www.w3.org/2000/svg}"
+T = int(sys.argv[2])
+for g in ET.parse(sys.argv[1]).getroot().iter(ns + "g"):
+    w = [float(r.find(ns + "title").text) for r in g.iter(ns + "rect") if r.get("class") == "cell"]
+    assert len(w) == T * T, len(w)
+    for t in range(T):
+        row = w[t * T:(t + 1) * T]
+        assert abs(sum(row) - 1) < 2e-3 * T, (t, row)
+        assert all(x == 0 for x in row[t + 1:]), (t, row)
+PY
+then pass; else fail "the SVG's rows are not causal distributions"; fi
+# Token labels are escaped for XML (the file parsed above) and shown.
+$SHANNON sample --model "$WORK/m" --prompt "a<b & \"c'" --tokens 0 --attention "$WORK/esc.svg" \
+  > /dev/null 2>&1
+for label in '&lt;' '&amp;' '&quot;' '&apos;' '␣'; do
+  if grep -q ">$label</text>" "$WORK/esc.svg"; then pass; else fail "label $label missing"; fi
+done
+if python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$WORK/esc.svg"; then pass
+else fail "esc.svg is not well-formed XML"; fi
+expect_error "attention into a missing folder" "att.svg" \
+  $SHANNON sample --model "$WORK/m" --prompt "The" --attention "$WORK/no/such/att.svg"
+
 finish
