@@ -46,6 +46,7 @@
 #define AG_AUTOGRAD_H
 
 #include <nd.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -117,6 +118,41 @@ AG_API void ag_tape_reset(void);
 /* How many nodes the tape of this thread holds (for tests and memory
  * checks). */
 AG_API size_t ag_tape_size(void);
+
+/* The tape made visible. Node i of this thread's tape (0 <= i <
+ * ag_tape_size(), in recording order) described in *info: its op's name,
+ * its input and output values, the arrays its forward saved for the
+ * backward (NULL once a backward freed them: `released`), and the bytes it
+ * holds of its own: the output's (0 when the output is a view of an input,
+ * e.g. a reshape) plus each saved array that is not a view of an input or
+ * of the output. The arrays belong to the tape: valid until the next
+ * ag_tape_reset, read-only. Returns 0; a negative status for a NULL info or
+ * an index past the tape ("node 7 is past the tape's 5 nodes"). */
+#define AG_NODE_MAX_ARRAYS 8
+typedef struct ag_tape_node_info {
+    const char *op;
+    int ninputs;
+    const nd_array *inputs[AG_NODE_MAX_ARRAYS];
+    const nd_array *output;
+    int nsaved;
+    const nd_array *saved[AG_NODE_MAX_ARRAYS];
+    bool released;
+    int64_t bytes_held;
+} ag_tape_node_info;
+AG_API int ag_tape_node(size_t i, ag_tape_node_info *info);
+/* Prints nodes first .. first+count-1 of this thread's tape to out, twice:
+ * the forward in recording order, one line per node
+ *   "  #12 layer_norm  (64,32) (32) (32) -> (64,32)  saved: (64) float32,
+ *    (64) float32  held 16896 B"
+ * (saved arrays that are views of an input or the output are named so:
+ * "input 0", "output"), then the backward, the same nodes in reverse, the
+ * order in which ag_backward visits them, each line giving the gradient it
+ * receives and the ones it sends:
+ *   "  #12 layer_norm  d(64,32) -> d(64,32) d(32) d(32)  uses saved: ..."
+ * (inputs that need no gradient are "-"). count 0 means every node from
+ * first on. Returns how many nodes were printed, or a negative status: a
+ * NULL out, a range past the tape, a failed write. */
+AG_API int ag_tape_print(FILE *out, size_t first, size_t count);
 
 /* No-grad scopes (torch.no_grad()): between begin and end, ops record
  * nothing and return tensors that do not require grad. Nestable. */

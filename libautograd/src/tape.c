@@ -472,3 +472,126 @@ int ag_backward_ex(ag_tensor *output, const nd_array *grad_output, bool retain_g
 }
 
 int ag_backward(ag_tensor *loss) { return ag_backward_ex(loss, NULL, false); }
+
+/* ---- the tape made visible ------------------------------------------------------------------ */
+
+_Static_assert(AG_NODE_MAX_ARRAYS == AG_MAX_INPUTS && AG_NODE_MAX_ARRAYS == AG_MAX_SAVED,
+               "ag_tape_node_info holds a node's inputs and saved arrays");
+
+/* Which of the node's inputs a (saved or output) array is a view of: its
+ * index, -1 if none. */
+static int view_of_input(const ag_ctx *ctx, const nd_array *a)
+{
+    for (int k = 0; k < ctx->n; k++)
+        if (nd_may_share_memory(a, ctx->inputs[k]))
+            return k;
+    return -1;
+}
+
+int ag_tape_node(size_t i, ag_tape_node_info *info)
+{
+    AG_REQUIRE(info, ND_ERR_VALUE);
+    const tape *t = &the_tape;
+    if (i >= t->nnodes)
+        return ag_error(ND_ERR_INDEX, "node %zu is past the tape's %zu nodes", i, t->nnodes);
+    const ag_node *node = t->nodes[i];
+    const ag_ctx *ctx = &node->ctx;
+    *info = (ag_tape_node_info){.op = node->op->name, .ninputs = ctx->n, .output = ctx->output,
+                                .nsaved = ctx->nsaved, .released = node->released};
+    for (int k = 0; k < ctx->n; k++)
+        info->inputs[k] = ctx->inputs[k];
+    /* Bytes of its own: a view of an input (a reshape, a slice) or a saved
+     * view of an input or the output costs nothing beyond what they hold. */
+    info->bytes_held = view_of_input(ctx, ctx->output) < 0 ? nd_nbytes(ctx->output) : 0;
+    for (int k = 0; k < ctx->nsaved; k++) {
+        const nd_array *s = ctx->saved[k];
+        info->saved[k] = s;
+        if (view_of_input(ctx, s) < 0 && !nd_may_share_memory(s, ctx->output))
+            info->bytes_held += nd_nbytes(s);
+    }
+    return 0;
+}
+
+/* "(64,32)" */
+static void print_shape(FILE *out, const char *prefix, const nd_array *a)
+{
+    fprintf(out, " %s(", prefix);
+    for (int d = 0; d < nd_ndim(a); d++)
+        fprintf(out, d ? ",%lld" : "%lld", (long long)nd_shape(a)[d]);
+    fputc(')', out);
+}
+
+/* The saved arrays, named by what they are views of, else shape and dtype. */
+static void print_saved(FILE *out, const char *label, const ag_node *node)
+{
+    const ag_ctx *ctx = &node->ctx;
+    if (node->released) {
+        fprintf(out, "  %s: freed by the backward", label);
+        return;
+    }
+    if (ctx->nsaved == 0)
+        return;
+    fprintf(out, "  %s:", label);
+    for (int k = 0; k < ctx->nsaved; k++) {
+        const nd_array *s = ctx->saved[k];
+        int input = view_of_input(ctx, s);
+        if (k)
+            fputc(',', out);
+        if (input >= 0)
+            fprintf(out, " input %d", input);
+        else if (nd_may_share_memory(s, ctx->output))
+            fprintf(out, " output");
+        else {
+            print_shape(out, "", s);
+            fprintf(out, " %s", nd_dtype_name(nd_dtype_of(s)));
+        }
+    }
+}
+
+int ag_tape_print(FILE *out, size_t first, size_t count)
+{
+    AG_REQUIRE(out, ND_ERR_VALUE);
+    const tape *t = &the_tape;
+    if (first > t->nnodes || (count > 0 && count > t->nnodes - first))
+        return ag_error(ND_ERR_INDEX, "nodes %zu..%zu are past the tape's %zu nodes", first,
+                        first + count - 1, t->nnodes);
+    if (count == 0)
+        count = t->nnodes - first;
+    if (count > INT32_MAX)
+        return ag_error(ND_ERR_VALUE, "ag_tape_print: at most %d nodes at a time", INT32_MAX);
+    int64_t total = 0;
+    fprintf(out, "forward: %zu nodes (#%zu..#%zu), in recording order\n", count, first,
+            first + count - 1);
+    for (size_t i = first; i < first + count; i++) {
+        const ag_node *node = t->nodes[i];
+        ag_tape_node_info info;
+        ag_tape_node(i, &info);
+        total += info.bytes_held;
+        fprintf(out, "  #%zu %s", i, info.op);
+        for (int k = 0; k < info.ninputs; k++)
+            print_shape(out, "", info.inputs[k]);
+        fprintf(out, " ->");
+        print_shape(out, "", info.output);
+        print_saved(out, "saved", node);
+        fprintf(out, "  held %lld B\n", (long long)info.bytes_held);
+    }
+    fprintf(out, "held in all: %lld B\n", (long long)total);
+    fprintf(out, "backward: the same %zu nodes in reverse, as ag_backward visits them\n", count);
+    for (size_t i = first + count; i > first; i--) {
+        const ag_node *node = t->nodes[i - 1];
+        const ag_ctx *ctx = &node->ctx;
+        fprintf(out, "  #%zu %s", i - 1, node->op->name);
+        print_shape(out, "d", ctx->output);
+        fprintf(out, " ->");
+        for (int k = 0; k < ctx->n; k++)
+            if (ctx->needs_grad[k])
+                print_shape(out, "d", ctx->inputs[k]);
+            else
+                fprintf(out, " -");
+        print_saved(out, "uses saved", node);
+        fputc('\n', out);
+    }
+    if (ferror(out))
+        return ag_error(ND_ERR_IO, "ag_tape_print: cannot write the listing");
+    return (int)count;
+}

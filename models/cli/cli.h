@@ -210,6 +210,12 @@ int write_loss_csv(const char *path, const loss_row *rows, int64_t n);
 int read_loss_csv(const char *path, loss_row **rows, int64_t *n);
 /* A standalone SVG line chart of train and val loss against iteration. */
 int write_loss_svg(const char *path, const loss_row *rows, int64_t n);
+/* attention_svg.c: the attention maps of the prompt ids[0..n) (its last
+ * block_size tokens; n >= 1) as one heat map per layer and head, labelled
+ * with the tokens, written atomically to path. 0, or -1 after one line on
+ * stderr ("shannon <command>: ..."). Resets this thread's tape. */
+int write_attention_svg(const char *command, const char *path, transformer_model *model,
+                        const tok_tokenizer *tok, const int32_t *ids, int64_t n);
 
 /* ---- commands ------------------------------------------------------------------------- */
 

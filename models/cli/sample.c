@@ -17,7 +17,7 @@
 
 int command_sample(int argc, char **argv)
 {
-    const char *dir = NULL, *prompt = "";
+    const char *dir = NULL, *prompt = "", *attention = NULL;
     int64_t tokens = 200, top_k = 0, seed = 1337, threads = 0;
     double temperature = 0.8, top_p = 1.0;
     option options[] = {
@@ -33,6 +33,8 @@ int command_sample(int argc, char **argv)
         {"--seed", OPT_INT, &seed, .help = "seed of the sampling"},
         {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
          .min = 0, .max = 1024},
+        {"--attention", OPT_STRING, &attention, .meta = "FILE.svg",
+         .help = "also write the prompt's attention, one heat map per layer and head"},
     };
     int parsed = parse_options("sample", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)
@@ -72,6 +74,12 @@ int command_sample(int argc, char **argv)
         free(ids);
         close_model_dir(&m);
         fprintf(stderr, "shannon sample: out of memory\n");
+        return 1;
+    }
+    if (attention && write_attention_svg("sample", attention, m.model, m.tok, all,
+                                         (int64_t)nprompt) < 0) {
+        free(all);
+        close_model_dir(&m);
         return 1;
     }
     nd_rng *rng = nd_rng_new((uint64_t)seed);

@@ -356,6 +356,33 @@ static void stop_not_finite(const trainer *t, const char *what, double value)
         fprintf(stderr, "no checkpoint was written\n");
 }
 
+/* --print-tape: one training step of the first batch, its forward recorded
+ * on the tape, and the nodes of block 0 (between the embeddings and block
+ * 1) listed with ag_tape_print, forward then backward; the backward is then
+ * run, so the step is a real one, but nothing is trained or written.
+ * Returns the exit status. */
+static int print_tape_step(trainer *t)
+{
+    nd_array *x, *y;
+    size_t marks[TRANSFORMER_MAX_LAYERS + 1];
+    const int64_t B = t->config.batch, T = t->config.model.block_size;
+    if (make_batch(t->batch_rng, t->train_ids, t->ntrain, B, T, &x, &y) < 0)
+        return fprintf(stderr, "shannon train: %s\n", nd_last_error()), 1;
+    transformer_forward_options o = {.dropout_rng = t->dropout_rng, .composed = t->reference,
+                                     .tape_marks = marks};
+    ag_tensor *loss = batch_loss(t, x, y, t->dropout_rng, &o);
+    nd_free(x);
+    nd_free(y);
+    printf("block 0 of %lld, batch %lld x %lld tokens, n_embd %lld, n_head %lld\n",
+           (long long)t->config.model.n_layer, (long long)B, (long long)T,
+           (long long)t->config.model.n_embd, (long long)t->config.model.n_head);
+    if (!loss || ag_tape_print(stdout, marks[0], marks[1] - marks[0]) < 0 || ag_backward(loss) < 0)
+        return fprintf(stderr, "shannon train: %s\n", nd_last_error()), 1;
+    printf("loss %.4f; the backward ran through %zu nodes\n",
+           (double)*(const float *)nd_data(ag_value(loss)), ag_tape_size());
+    return finish_output("train") < 0 ? 1 : 0;
+}
+
 int command_train(int argc, char **argv)
 {
     const char *data = NULL, *out = NULL, *tokenizer = "char";
@@ -363,7 +390,7 @@ int command_train(int argc, char **argv)
     int64_t seed = 1337, threads = 0, stop_at = -1, eval_interval = EVAL_INTERVAL;
     double lr = 1e-3, dropout_p = 0.0, mask_rate = 0.15;
     const char *objective = "causal";
-    bool resume_flag = false, reference = false, learned = false, post_ln = false;
+    bool resume_flag = false, reference = false, learned = false, post_ln = false, print_tape = false;
     const int64_t MAX_ITERS = (int64_t)1 << 40;
     option options[] = {
         {"--data", OPT_STRING, &data, true, .meta = "FILE",
@@ -404,6 +431,8 @@ int command_train(int argc, char **argv)
          .help = "causal: a GPT (next token); mlm: a BERT-style encoder (masked tokens)"},
         {"--mask-rate", OPT_DOUBLE, &mask_rate,
          .help = "mlm: the share of tokens chosen for prediction, in (0, 1) (default 0.15)"},
+        {"--print-tape", OPT_FLAG, &print_tape,
+         .help = "print one step's tape for block 0 (forward, then backward) and exit"},
     };
     enum { DATA, OUT, TOKENIZER, VOCAB, LAYERS, HEADS, EMBD, BLOCK, BATCH, ITERS, LR, DROPOUT, SEED,
            THREADS, RESUME, REFERENCE, LEARNED, POST_LN, EVAL_INTERVAL_FLAG, STOP_AT, OBJECTIVE };
@@ -567,6 +596,10 @@ int command_train(int argc, char **argv)
     }
     t.data_hash = hash;
     t.data_bytes = (int64_t)len;
+    if (print_tape) {
+        status = print_tape_step(&t);
+        goto done;
+    }
     /* Everything checked: only now touch the output folder. */
     if (checkpoint_dir_prepare("train", &t.dir) < 0)
         goto done;

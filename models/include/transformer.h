@@ -120,6 +120,11 @@ typedef struct transformer_forward_options {
     /* NULL, or a bool (B, T) array: true marks padding, which no position
      * attends to and no pooling counts. Every row needs a real token. */
     const nd_array *padding;
+    /* NULL, or n_layer + 1 entries: the forward writes ag_tape_size() where
+     * each block begins (after the embeddings) and, last, where the last
+     * block ends (before ln_f), so nodes tape_marks[l] .. tape_marks[l+1]-1
+     * of ag_tape_node / ag_tape_print are block l's ops. */
+    size_t *tape_marks;
 } transformer_forward_options;
 
 /* Logits (B, T, V) of the LM head for token ids idx (B, T) of any integer
@@ -185,6 +190,22 @@ ag_tensor *transformer_classify_probs(transformer_model *model, const nd_array *
 ag_tensor *transformer_classify_loss(transformer_model *model, const nd_array *idx,
                                      const nd_array *labels,
                                      const transformer_forward_options *options);
+
+/* ---- seeing inside ---------------------------------------------------------------- */
+
+/* The attention probabilities of every layer and head for token ids idx
+ * (B, T) of any integer dtype: a new float32 (L, B, H, T, T) array whose
+ * [l, b, h, t, s] is how much query t of head h in layer l attends to key
+ * s; each row sums to 1 over the keys it may see (s <= t for a causal
+ * model) and is 0 elsewhere. They are the P that the fused attention op
+ * of the model's own forward (layers.c, no dropout) saves for its
+ * backward, read from the tape with ag_tape_node, so the pictures show
+ * exactly what training differentiates. Records one forward: grad mode
+ * must be on ("transformer_attention_maps records a forward: grad mode is
+ * off"), and this thread's tape is reset before and after (not to be
+ * called in the middle of a training step). NULL with the error set on
+ * failure (the forward's errors, e.g. T > block_size). */
+nd_array *transformer_attention_maps(transformer_model *model, const nd_array *idx);
 
 /* ---- generation with a KV cache ------------------------------------------------ */
 

@@ -99,6 +99,8 @@ static void teardown(void)
     I(ag_backward_ex, output, ag_backward_ex(NULL, A, false)) \
     N(ag_tape_reset, none, 0) \
     N(ag_tape_size, none, 0) \
+    I(ag_tape_node, info, ag_tape_node(0, NULL)) \
+    I(ag_tape_print, out, ag_tape_print(NULL, 0, 0)) \
     N(ag_no_grad_begin, none, 0) \
     N(ag_no_grad_end, none, 0) \
     N(ag_is_grad_enabled, none, 0) \

@@ -145,6 +145,8 @@ ag_tensor *transformer_layers(transformer_model *m, const nd_array *idx,
     x = ag_reshape(dropout(m, o, x), 2, (int64_t[]){B * T, c->n_embd});
     for (int l = 0; l < c->n_layer; l++) {
         const transformer_block *b = &m->blocks[l];
+        if (o->tape_marks)
+            o->tape_marks[l] = ag_tape_size();
         if (c->post_ln) {   /* the original Transformer: normalize after the sum */
             x = layer_norm(o, ag_add(x, attention(m, o, l, x, B, T, cache)), b->ln_1_weight,
                            b->ln_1_bias);
@@ -155,6 +157,8 @@ ag_tensor *transformer_layers(transformer_model *m, const nd_array *idx,
             x = ag_add(x, mlp(m, o, b, layer_norm(o, x, b->ln_2_weight, b->ln_2_bias)));
         }
     }
+    if (o->tape_marks)
+        o->tape_marks[c->n_layer] = ag_tape_size();
     return layer_norm(o, x, m->ln_f_weight, m->ln_f_bias);
 }
 
