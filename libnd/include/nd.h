@@ -440,16 +440,17 @@ ND_API nd_json *nd_json_parse(const char *text, size_t len, const nd_json_limits
  * ND_ERR_IO "cannot read 'x': No such file or directory". */
 ND_API nd_json *nd_json_load(const char *path, const nd_json_limits *limits);
 ND_API void nd_json_free(nd_json *doc);   /* NULL is fine */
-/* The top value; NULL (with the message "json_root: doc is NULL") for a
- * NULL doc. */
+/* The top value; NULL for a NULL doc. nd_json_root, nd_json_type_of and
+ * nd_json_offset keep a pending error when given NULL (the failed
+ * nd_json_load's "cannot read 'x': ..." in nd_json_root(nd_json_load(..)));
+ * with none pending they set ND_ERR_VALUE "json_root: doc is NULL". */
 ND_API const nd_json_value *nd_json_root(const nd_json *doc);
-/* v's type; ND_JSON_NONE for NULL (with the message "json_type_of: v is
- * NULL"). */
+/* v's type; ND_JSON_NONE for NULL (the message as nd_json_root). */
 ND_API nd_json_type nd_json_type_of(const nd_json_value *v);
 /* "an integer", "a string", ... for messages. */
 ND_API const char *nd_json_type_name(nd_json_type type);
-/* The byte of the input where v starts (0 for NULL, with the message
- * "json_offset: v is NULL"), for messages. */
+/* The byte of the input where v starts (0 for NULL, the message as
+ * nd_json_root), for messages. */
 ND_API size_t nd_json_offset(const nd_json_value *v);
 /* Scalars: 0 and *out, or ND_ERR_TYPE "expected an integer at byte 12,
  * found a string", ND_ERR_VALUE when an integer does not fit (nd_json_int:

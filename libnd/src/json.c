@@ -640,15 +640,33 @@ nd_json *nd_json_load(const char *path, const nd_json_limits *limits)
 
 /* ---- reading values ---------------------------------------------------------- */
 
+/* A NULL document or value. The accessors chain
+ *   root = nd_json_root(nd_json_load(path, NULL))
+ * so a NULL usually comes from a call that failed just before: its message
+ * (the reason, "cannot read 'x': ...") is still pending and is kept. A NULL
+ * passed with no error pending gets its own message, "json_root: doc is
+ * NULL". */
+static void null_link(const char *func, const char *name)
+{
+    if (nd_last_status() == ND_OK)
+        nd_set_error(ND_ERR_VALUE, "%s: %s is NULL", nd_public_name(func), name);
+}
+
 const nd_json_value *nd_json_root(const nd_json *doc)
 {
-    ND_CHECK_NOT_NULL(NULL, doc);
+    if (!doc) {
+        null_link(__func__, "doc");
+        return NULL;
+    }
     return doc->nnodes ? &doc->nodes[0] : NULL;
 }
 
 nd_json_type nd_json_type_of(const nd_json_value *v)
 {
-    ND_CHECK_NOT_NULL(ND_JSON_NONE, v);
+    if (!v) {
+        null_link(__func__, "v");
+        return ND_JSON_NONE;
+    }
     return v->type;
 }
 
@@ -668,7 +686,10 @@ const char *nd_json_type_name(nd_json_type type)
 
 size_t nd_json_offset(const nd_json_value *v)
 {
-    ND_CHECK_NOT_NULL(0, v);
+    if (!v) {
+        null_link(__func__, "v");
+        return 0;
+    }
     return v->offset;
 }
 
