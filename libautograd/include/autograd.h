@@ -293,8 +293,11 @@ AG_API ag_tensor *ag_linear(ag_tensor *x, ag_tensor *weight, ag_tensor *bias);
  * backward converts dL/dy to x's dtype: dL/dx = dL/dy as x's dtype (the
  * rounding counts as the identity). To x's own dtype: returns x itself,
  * nothing recorded. To an integer or bool dtype: not recorded, the result
- * does not require a gradient (torch's x.long()). An invalid dtype:
- * ND_ERR_TYPE; NULL x gives NULL. The op is named "to_dtype". */
+ * does not require a gradient (torch's x.long()). NULL with ND_ERR_VALUE
+ * "to_dtype: x is NULL" for a NULL x (a message already set by the call
+ * that made the NULL is kept, so chains report their first failure), and
+ * ND_ERR_TYPE "to(): invalid dtype 99" for an invalid dtype. The op is
+ * named "to_dtype". */
 AG_API ag_tensor *ag_to_dtype(ag_tensor *x, nd_dtype dtype);
 /* Sum / mean over naxes axes (naxes 0: all), as nd_sum / nd_mean. */
 AG_API ag_tensor *ag_sum(ag_tensor *a, int naxes, const int *axes, bool keepdims);

@@ -346,17 +346,20 @@ ND_API int nd_save_npy(const char *path, const nd_array *a);
 typedef struct nd_npz nd_npz;
 /* numpy.load of an .npz (a zip of .npy files, stored or deflated). */
 ND_API nd_npz     *nd_load_npz(const char *path);
+/* The number of arrays; ND_ERR_VALUE ("npz_count: z is NULL") for a NULL z,
+ * so a loop `i < nd_npz_count(z)` over a failed load runs zero times. */
 ND_API int         nd_npz_count(const nd_npz *z);
 /* The i-th array's name, without the ".npy" suffix (as NpzFile.files);
- * borrowed; NULL if i is out of range. */
+ * borrowed; NULL with ND_ERR_INDEX if i is out of range. */
 ND_API const char *nd_npz_name(const nd_npz *z, int i);
 /* A new handle on the named array; NULL with ND_ERR_KEY ("x is not a file in
  * the archive") if absent. */
 ND_API nd_array   *nd_npz_get(const nd_npz *z, const char *name);
 ND_API void        nd_npz_free(nd_npz *z);   /* NULL is fine */
 /* numpy.savez / numpy.savez_compressed: n arrays under the given names
- * (stored as "<name>.npy"). Names must be distinct and non-empty. Written
- * atomically (nd_write_atomic). */
+ * (stored as "<name>.npy"). Names must be distinct and non-empty; n must
+ * not be negative ("savez: n must not be negative, got -1"), and names and
+ * arrays may be NULL only when n is 0. Written atomically (nd_write_atomic). */
 ND_API int nd_savez(const char *path, int n, const char *const *names,
                     const nd_array *const *arrays);
 ND_API int nd_savez_compressed(const char *path, int n, const char *const *names,
@@ -373,9 +376,13 @@ ND_API int nd_savez_compressed(const char *path, int n, const char *const *names
  * `path`, fsync of the folder. A crash leaves the old file or the complete
  * new one; a failure (no space, no permission, a failing writer) removes
  * the temporary file, leaves `path` as it was, and returns ND_ERR_IO with
- * the reason: "cannot write 'x': No space left on device". */
+ * the reason: "cannot write 'x': No space left on device". data may be
+ * NULL only when len is 0 (an empty file). */
 ND_API int nd_write_atomic(const char *path, const void *data, size_t len);
-/* The same for the concatenation of n chunks (data[i], lens[i] bytes). */
+/* The same for the concatenation of n chunks (data[i], lens[i] bytes). n
+ * must not be negative ("write_atomic_chunks: n must not be negative, got
+ * -1"); data and lens may be NULL only when n is 0, data[i] only when
+ * lens[i] is 0. */
 ND_API int nd_write_atomic_chunks(const char *path, int n, const void *const *data,
                                   const size_t *lens);
 /* For content made incrementally: `write` gets the temporary file as a
@@ -389,7 +396,8 @@ ND_API int nd_write_atomic_with(const char *path, nd_writer_fn write, void *ctx)
  * frees it), NUL-terminated after its *len bytes. Bounded: NULL with
  * ND_ERR_VALUE if it holds more than max_bytes (checked before anything is
  * allocated), ND_ERR_IO "cannot read 'x': <reason>" otherwise; a FIFO or a
- * device is refused at once ("not a regular file"), never waited on. */
+ * device is refused at once ("not a regular file"), never waited on. len
+ * is required ("read_file: len is NULL"). */
 ND_API char *nd_read_file(const char *path, size_t max_bytes, size_t *len);
 
 /*
@@ -432,11 +440,17 @@ ND_API nd_json *nd_json_parse(const char *text, size_t len, const nd_json_limits
  * ND_ERR_IO "cannot read 'x': No such file or directory". */
 ND_API nd_json *nd_json_load(const char *path, const nd_json_limits *limits);
 ND_API void nd_json_free(nd_json *doc);   /* NULL is fine */
+/* The top value; NULL for a NULL doc. nd_json_root, nd_json_type_of and
+ * nd_json_offset keep a pending error when given NULL (the failed
+ * nd_json_load's "cannot read 'x': ..." in nd_json_root(nd_json_load(..)));
+ * with none pending they set ND_ERR_VALUE "json_root: doc is NULL". */
 ND_API const nd_json_value *nd_json_root(const nd_json *doc);
+/* v's type; ND_JSON_NONE for NULL (the message as nd_json_root). */
 ND_API nd_json_type nd_json_type_of(const nd_json_value *v);
 /* "an integer", "a string", ... for messages. */
 ND_API const char *nd_json_type_name(nd_json_type type);
-/* The byte of the input where v starts (0 for NULL), for messages. */
+/* The byte of the input where v starts (0 for NULL, the message as
+ * nd_json_root), for messages. */
 ND_API size_t nd_json_offset(const nd_json_value *v);
 /* Scalars: 0 and *out, or ND_ERR_TYPE "expected an integer at byte 12,
  * found a string", ND_ERR_VALUE when an integer does not fit (nd_json_int:
@@ -460,7 +474,8 @@ ND_API const char *nd_json_key(const nd_json_value *v, int64_t i);
  * \"x\" in the object at byte 0". */
 ND_API const nd_json_value *nd_json_member(const nd_json_value *v, const char *key);
 /* 0 if every key of the object v is one of allowed[0..n), else ND_ERR_KEY
- * "unknown key \"x\" at byte 40" (ND_ERR_TYPE if v is not an object). */
+ * "unknown key \"x\" at byte 40" (ND_ERR_TYPE if v is not an object;
+ * ND_ERR_VALUE if n is negative, or allowed is NULL and n is not 0). */
 ND_API int nd_json_check_keys(const nd_json_value *v, int n, const char *const *allowed);
 
 /*
@@ -488,8 +503,8 @@ ND_API int nd_json_check_keys(const nd_json_value *v, int n, const char *const *
 typedef struct nd_safetensors nd_safetensors;
 ND_API nd_safetensors *nd_safetensors_load(const char *path);
 ND_API void nd_safetensors_free(nd_safetensors *st);   /* NULL is fine */
-/* The tensors, in the header's order: count, i-th name (borrowed; NULL with
- * ND_ERR_INDEX if out of range). */
+/* The tensors, in the header's order: count (ND_ERR_VALUE for a NULL st),
+ * i-th name (borrowed; NULL with ND_ERR_INDEX if out of range). */
 ND_API int nd_safetensors_count(const nd_safetensors *st);
 ND_API const char *nd_safetensors_name(const nd_safetensors *st, int i);
 /* A new C-contiguous array with a copy of the named tensor; NULL with
@@ -499,15 +514,18 @@ ND_API nd_array *nd_safetensors_get(const nd_safetensors *st, const char *name);
  * borrowed; any output may be NULL); ND_ERR_KEY if absent. */
 ND_API int nd_safetensors_info(const nd_safetensors *st, const char *name, nd_dtype *dtype,
                                int *ndim, const int64_t **shape);
-/* The metadata: count, i-th key, and the value of a key (borrowed; NULL if
- * absent). */
+/* The metadata: count (ND_ERR_VALUE for a NULL st), i-th key (NULL with
+ * ND_ERR_INDEX if out of range), and the value of a key (borrowed; NULL if
+ * absent, which is not an error: no message is set). */
 ND_API int nd_safetensors_metadata_count(const nd_safetensors *st);
 ND_API const char *nd_safetensors_metadata_key(const nd_safetensors *st, int i);
 ND_API const char *nd_safetensors_metadata(const nd_safetensors *st, const char *key);
 /* Writes n arrays (any strides and dtype; stored in C order) under
  * distinct, non-empty UTF-8 names (not "__metadata__"), with nmeta
  * key/value UTF-8 string pairs metadata[2 i], metadata[2 i + 1] (metadata
- * may be NULL when nmeta is 0), atomically (nd_write_atomic). Arrays are
+ * may be NULL when nmeta is 0), atomically (nd_write_atomic). n and nmeta
+ * must not be negative, names and arrays may be NULL only when n is 0
+ * ("safetensors_save: names is NULL but n is 1", ND_ERR_VALUE). Arrays are
  * laid out by decreasing item size, then by name, as the reference
  * implementation does, so every tensor is aligned to its item size. */
 ND_API int nd_safetensors_save(const char *path, int n, const char *const *names,
@@ -878,7 +896,8 @@ ND_API nd_array *nd_matmul(const nd_array *a, const nd_array *b);
  * returned as dt. Inputs are cast to dt where 'same_kind' allows ("Cannot
  * cast ufunc 'matmul' input 0 from dtype('float64') to dtype('int64') with
  * casting rule 'same_kind'" otherwise, ND_ERR_TYPE; an invalid dt: "data
- * type 7 not understood"); shapes and their errors as nd_matmul.
+ * type 7 not understood", checked first; a NULL a or b: "matmul_dtype: a
+ * is NULL"); shapes and their errors as nd_matmul.
  * Mixed precision's product: two bfloat16 inputs with dt = ND_FLOAT32 are
  * not widened but go to the bf16 kernel with float32 sums and a float32
  * result (a bf16 weight's product with bf16 activations, kept in float32

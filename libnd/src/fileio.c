@@ -84,9 +84,9 @@ static int sync_folder(const char *path)
 
 int nd_write_atomic_with(const char *path, nd_writer_fn write, void *ctx)
 {
-    if (!path || !*path || !write)
-        return nd_set_error(ND_ERR_VALUE, "write_atomic: path and writer must not be NULL or "
-                                          "empty");
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, path, write);
+    if (!*path)
+        return nd_set_error(ND_ERR_VALUE, "write_atomic: the path is empty");
     size_t n = strlen(path);
     char *temp = malloc(n + sizeof ".tmpXXXXXX");
     if (!temp)
@@ -148,8 +148,9 @@ static int write_chunks(FILE *f, void *ctx)
 
 int nd_write_atomic_chunks(const char *path, int n, const void *const *data, const size_t *lens)
 {
-    if (n < 0 || (n > 0 && (!data || !lens)))
-        return nd_set_error(ND_ERR_VALUE, "write_atomic: negative count or NULL chunks");
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, path);
+    ND_CHECK_LIST(ND_ERR_VALUE, n, data);
+    ND_CHECK_LIST(ND_ERR_VALUE, n, lens);
     for (int i = 0; i < n; i++)
         if (!data[i] && lens[i])
             return nd_set_error(ND_ERR_VALUE, "write_atomic: chunk %d is NULL", i);
@@ -159,16 +160,16 @@ int nd_write_atomic_chunks(const char *path, int n, const void *const *data, con
 
 int nd_write_atomic(const char *path, const void *data, size_t len)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, path);
+    if (!data && len)
+        return nd_set_error(ND_ERR_VALUE, "write_atomic: data is NULL but len is %zu", len);
     const void *d[1] = {data};
     return nd_write_atomic_chunks(path, 1, d, &len);
 }
 
 char *nd_read_file(const char *path, size_t max_bytes, size_t *len)
 {
-    if (!path || !len) {
-        nd_set_error(ND_ERR_VALUE, "read_file: path is NULL");
-        return NULL;
-    }
+    ND_CHECK_NOT_NULL(NULL, path, len);
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         nd_set_error(ND_ERR_IO, "cannot read '%s': %s", path, strerror(errno));

@@ -627,6 +627,7 @@ nd_json *nd_json_parse(const char *text, size_t len, const nd_json_limits *limit
 
 nd_json *nd_json_load(const char *path, const nd_json_limits *limits)
 {
+    ND_CHECK_NOT_NULL(NULL, path);
     size_t max = limits ? limits->max_bytes : ND_JSON_DEFAULT_LIMITS.max_bytes;
     size_t len;
     char *text = nd_read_file(path, max, &len);
@@ -639,12 +640,35 @@ nd_json *nd_json_load(const char *path, const nd_json_limits *limits)
 
 /* ---- reading values ---------------------------------------------------------- */
 
-const nd_json_value *nd_json_root(const nd_json *doc)
+/* A NULL document or value. The accessors chain
+ *   root = nd_json_root(nd_json_load(path, NULL))
+ * so a NULL usually comes from a call that failed just before: its message
+ * (the reason, "cannot read 'x': ...") is still pending and is kept. A NULL
+ * passed with no error pending gets its own message, "json_root: doc is
+ * NULL". */
+static void null_link(const char *func, const char *name)
 {
-    return doc && doc->nnodes ? &doc->nodes[0] : NULL;
+    if (nd_last_status() == ND_OK)
+        nd_set_error(ND_ERR_VALUE, "%s: %s is NULL", nd_public_name(func), name);
 }
 
-nd_json_type nd_json_type_of(const nd_json_value *v) { return v ? v->type : ND_JSON_NONE; }
+const nd_json_value *nd_json_root(const nd_json *doc)
+{
+    if (!doc) {
+        null_link(__func__, "doc");
+        return NULL;
+    }
+    return doc->nnodes ? &doc->nodes[0] : NULL;
+}
+
+nd_json_type nd_json_type_of(const nd_json_value *v)
+{
+    if (!v) {
+        null_link(__func__, "v");
+        return ND_JSON_NONE;
+    }
+    return v->type;
+}
 
 const char *nd_json_type_name(nd_json_type type)
 {
@@ -660,7 +684,14 @@ const char *nd_json_type_name(nd_json_type type)
     }
 }
 
-size_t nd_json_offset(const nd_json_value *v) { return v ? v->offset : 0; }
+size_t nd_json_offset(const nd_json_value *v)
+{
+    if (!v) {
+        null_link(__func__, "v");
+        return 0;
+    }
+    return v->offset;
+}
 
 static int type_error(const nd_json_value *v, const char *want)
 {
@@ -778,8 +809,7 @@ int nd_json_check_keys(const nd_json_value *v, int n, const char *const *allowed
 {
     if (nd_json_count(v) < 0 || v->type != ND_JSON_OBJECT)
         return type_error(v, "an object");
-    if (n < 0 || (n > 0 && !allowed))
-        return nd_set_error(ND_ERR_VALUE, "json_check_keys: bad list of keys");
+    ND_CHECK_LIST(ND_ERR_VALUE, n, allowed);
     for (size_t k = 0; k < v->count; k++) {
         const char *key = v->v.kids[2 * k]->v.s;
         int j = 0;

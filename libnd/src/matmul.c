@@ -760,6 +760,7 @@ nd_array *nd_matmul_dtype(const nd_array *a, const nd_array *b, nd_dtype dt)
         nd_set_error(ND_ERR_TYPE, "data type %d not understood", (int)dt);
         return NULL;
     }
+    ND_CHECK_NOT_NULL(NULL, a, b);
     const nd_array *ops[2] = {a, b};
     for (int i = 0; i < 2; i++)
         if (!nd_can_cast(ops[i]->dtype, dt, ND_CAST_SAME_KIND)) {

@@ -310,6 +310,7 @@ static int io_error(const char *path)
 
 nd_array *nd_load_npy(const char *path)
 {
+    ND_CHECK_NOT_NULL(NULL, path);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         io_error(path);
@@ -467,10 +468,7 @@ int nd_save_npy(const char *path, const nd_array *a)
     char *header;
     size_t header_len;
     nd_array *data;
-    if (!path)
-        return nd_set_error(ND_ERR_VALUE, "save: path is NULL");
-    if (!a)
-        return nd_set_error(ND_ERR_VALUE, "save: array is NULL");
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, path, a);
     if (build_header(a, &header, &header_len, &data) < 0)
         return nd_last_status();
     const void *chunks[2] = {header, nd_data(data)};

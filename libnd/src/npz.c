@@ -168,6 +168,7 @@ static void apply_zip64_extra(const unsigned char *extra, size_t length, uint64_
 
 nd_npz *nd_load_npz(const char *path)
 {
+    ND_CHECK_NOT_NULL(NULL, path);
     size_t size;
     unsigned char *file = read_whole_file(path, &size);
     if (!file)
@@ -257,19 +258,30 @@ fail:
     return NULL;
 }
 
-int nd_npz_count(const nd_npz *z) { return z ? z->count : 0; }
+int nd_npz_count(const nd_npz *z)
+{
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, z);
+    return z->count;
+}
 
 const char *nd_npz_name(const nd_npz *z, int i)
 {
-    return z && i >= 0 && i < z->count ? z->names[i] : NULL;
+    ND_CHECK_NOT_NULL(NULL, z);
+    if (i < 0 || i >= z->count) {
+        nd_set_error(ND_ERR_INDEX, "npz: array index %d is out of range for an archive of %d",
+                     i, z->count);
+        return NULL;
+    }
+    return z->names[i];
 }
 
 nd_array *nd_npz_get(const nd_npz *z, const char *name)
 {
-    for (int i = 0; z && name && i < z->count; i++)
+    ND_CHECK_NOT_NULL(NULL, z, name);
+    for (int i = 0; i < z->count; i++)
         if (strcmp(z->names[i], name) == 0)
             return nd_view(z->arrays[i]);
-    nd_set_error(ND_ERR_KEY, "%s is not a file in the archive", name ? name : "(null)");
+    nd_set_error(ND_ERR_KEY, "%s is not a file in the archive", name);
     return NULL;
 }
 
@@ -307,11 +319,28 @@ static int deflate_bytes(const unsigned char *in, size_t n, unsigned char **out,
     return 0;
 }
 
+/* The argument checks of nd_savez and nd_savez_compressed, under the
+ * public function's name: n >= 0, and names and arrays NULL only if n is 0. */
+static int check_savez_args(const char *func, const char *path, int n, const char *const *names,
+                            const nd_array *const *arrays)
+{
+    ND_CHECK_NOT_NULL_AS(func, ND_ERR_VALUE, path);
+    if (n < 0)
+        return nd_set_error(ND_ERR_VALUE, "%s: n must not be negative, got %d",
+                            nd_public_name(func), n);
+    if (n > 0 && (!names || !arrays))
+        return nd_set_error(ND_ERR_VALUE, "%s: %s is NULL but n is %d", nd_public_name(func),
+                            names ? "arrays" : "names", n);
+    return 0;
+}
+
 static int save_npz(const char *path, int n, const char *const *names,
                     const nd_array *const *arrays, bool compressed)
 {
-    if (n < 0 || (n > 0 && (!names || !arrays)))
-        return nd_set_error(ND_ERR_VALUE, "savez: bad argument list");
+    int status = check_savez_args(compressed ? "nd_savez_compressed" : "nd_savez", path, n,
+                                  names, arrays);
+    if (status < 0)
+        return status;
     for (int i = 0; i < n; i++) {
         if (!names[i] || !names[i][0] || strlen(names[i]) > 60000 || !arrays[i])
             return nd_set_error(ND_ERR_VALUE, "savez: array %d has no name or is NULL", i);
@@ -330,7 +359,6 @@ static int save_npz(const char *path, int n, const char *const *names,
     for (int i = 0; i < n; i++)
         directory_capacity += 46 + strlen(names[i]) + 4;
     unsigned char *directory = malloc(directory_capacity);
-    int status = 0;
     if (!chunks || !lens || !owned || !directory) {
         status = nd_set_error(ND_ERR_MEMORY, "Unable to allocate the archive");
         goto done;

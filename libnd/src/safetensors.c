@@ -295,10 +295,7 @@ nd_safetensors *nd_safetensors_parse(unsigned char *file, size_t size, const cha
 
 nd_safetensors *nd_safetensors_load(const char *path)
 {
-    if (!path) {
-        bad("the path is NULL");
-        return NULL;
-    }
+    ND_CHECK_NOT_NULL(NULL, path);
     size_t len;
     char *file = nd_read_file(path, MAX_FILE, &len);
     if (!file) {
@@ -310,32 +307,36 @@ nd_safetensors *nd_safetensors_load(const char *path)
     return nd_safetensors_parse((unsigned char *)file, len, path);
 }
 
-int nd_safetensors_count(const nd_safetensors *st) { return st ? st->count : 0; }
+int nd_safetensors_count(const nd_safetensors *st)
+{
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, st);
+    return st->count;
+}
 
 const char *nd_safetensors_name(const nd_safetensors *st, int i)
 {
-    if (!st || i < 0 || i >= st->count) {
+    ND_CHECK_NOT_NULL(NULL, st);
+    if (i < 0 || i >= st->count) {
         nd_set_error(ND_ERR_INDEX, "safetensors: tensor index %d is out of range", i);
         return NULL;
     }
     return st->entries[i].name;
 }
 
+/* The entry named name, or NULL with ND_ERR_KEY (st and name not NULL). */
 static const st_entry *find_entry(const nd_safetensors *st, const char *name)
 {
-    for (int i = 0; st && name && i < st->count; i++)
+    for (int i = 0; i < st->count; i++)
         if (strcmp(st->entries[i].name, name) == 0)
             return &st->entries[i];
-    if (!st)
-        nd_set_error(ND_ERR_VALUE, "safetensors: the file is NULL");
-    else
-        nd_set_error(ND_ERR_KEY, "safetensors: no tensor named '%s'", name ? name : "(null)");
+    nd_set_error(ND_ERR_KEY, "safetensors: no tensor named '%s'", name);
     return NULL;
 }
 
 int nd_safetensors_info(const nd_safetensors *st, const char *name, nd_dtype *dtype, int *ndim,
                         const int64_t **shape)
 {
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, st, name);
     const st_entry *e = find_entry(st, name);
     if (!e)
         return nd_last_status();
@@ -350,6 +351,7 @@ int nd_safetensors_info(const nd_safetensors *st, const char *name, nd_dtype *dt
 
 nd_array *nd_safetensors_get(const nd_safetensors *st, const char *name)
 {
+    ND_CHECK_NOT_NULL(NULL, st, name);
     const st_entry *e = find_entry(st, name);
     if (!e)
         return NULL;
@@ -367,16 +369,27 @@ nd_array *nd_safetensors_get(const nd_safetensors *st, const char *name)
     return a;
 }
 
-int nd_safetensors_metadata_count(const nd_safetensors *st) { return st ? st->nmeta : 0; }
+int nd_safetensors_metadata_count(const nd_safetensors *st)
+{
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, st);
+    return st->nmeta;
+}
 
 const char *nd_safetensors_metadata_key(const nd_safetensors *st, int i)
 {
-    return st && i >= 0 && i < st->nmeta ? st->meta[2 * i] : NULL;
+    ND_CHECK_NOT_NULL(NULL, st);
+    if (i < 0 || i >= st->nmeta) {
+        nd_set_error(ND_ERR_INDEX, "safetensors: metadata index %d is out of range", i);
+        return NULL;
+    }
+    return st->meta[2 * i];
 }
 
+/* An absent key is not an error (NULL, no message): callers test for it. */
 const char *nd_safetensors_metadata(const nd_safetensors *st, const char *key)
 {
-    for (int i = 0; st && key && i < st->nmeta; i++)
+    ND_CHECK_NOT_NULL(NULL, st, key);
+    for (int i = 0; i < st->nmeta; i++)
         if (strcmp(st->meta[2 * i], key) == 0)
             return st->meta[2 * i + 1];
     return NULL;
@@ -441,12 +454,11 @@ static const char *find_duplicate(int n, const char *const *s, int step)
     return dup;
 }
 
-static int check_save_args(const char *path, int n, const char *const *names,
-                           const nd_array *const *arrays, int nmeta, const char *const *metadata)
+/* The names and metadata strings of nd_safetensors_save (whose lists are
+ * already checked against their counts). */
+static int check_save_args(int n, const char *const *names, const nd_array *const *arrays,
+                           int nmeta, const char *const *metadata)
 {
-    if (!path || n < 0 || (n > 0 && (!names || !arrays)) || nmeta < 0 || (nmeta > 0 && !metadata))
-        return bad("bad arguments (NULL path, negative count or NULL names, arrays or "
-                   "metadata)");
     for (int i = 0; i < n; i++) {
         if (!names[i] || !names[i][0] || !arrays[i])
             return bad("tensor %d has an empty name or a NULL array", i);
@@ -515,7 +527,11 @@ static int build_header(char **text, size_t *len, int n, const save_item *items,
 int nd_safetensors_save(const char *path, int n, const char *const *names,
                         const nd_array *const *arrays, int nmeta, const char *const *metadata)
 {
-    int status = check_save_args(path, n, names, arrays, nmeta, metadata);
+    ND_CHECK_NOT_NULL(ND_ERR_VALUE, path);
+    ND_CHECK_LIST(ND_ERR_VALUE, n, names);
+    ND_CHECK_LIST(ND_ERR_VALUE, n, arrays);
+    ND_CHECK_LIST(ND_ERR_VALUE, nmeta, metadata);
+    int status = check_save_args(n, names, arrays, nmeta, metadata);
     if (status < 0)
         return status;
     size_t count = (size_t)n + 2;

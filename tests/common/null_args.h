@@ -30,24 +30,6 @@
 
 #ifndef NULL_ARGS_NAME_THE_NULL
 #define NULL_ARGS_NAME_THE_NULL 0
-/* A call with a number out of its range (ndim, axis, dtype, count, enum)
- * must fail, with a message: RANGE_P for pointer results (NULL), RANGE_I
- * for statuses (negative). */
-#define RANGE_P(call)                                                                       \
-    do {                                                                                   \
-        nd_clear_error();                                                                  \
-        const void *r_ = (const void *)(call);                                             \
-        ck_assert_msg(r_ == NULL, "%s did not fail", #call);                               \
-        ck_assert_msg(nd_last_error()[0] != '\0', "%s: no message", #call);                \
-    } while (0)
-#define RANGE_I(call)                                                                       \
-    do {                                                                                   \
-        nd_clear_error();                                                                  \
-        long long r_ = (long long)(call);                                                  \
-        ck_assert_msg(r_ < 0, "%s did not fail", #call);                                   \
-        ck_assert_msg(nd_last_error()[0] != '\0', "%s: no message", #call);                \
-    } while (0)
-
 #endif
 
 static void null_args_expect_message(const char *fn, const char *arg)

@@ -4,6 +4,7 @@
  * tests/common/null_args.h for the row kinds), and tests/api_coverage.py
  * checks that every function of nd.h has at least one row. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #define NULL_ARGS_NAME_THE_NULL 1
 #include "null_args.h"
@@ -25,7 +26,17 @@ static void *CTXP = BUF;
 static nd_rng *RNG;
 static nd_rng_state RS;
 static nd_npz *NPZ;
+static nd_safetensors *ST;    /* "x": A, metadata {"k": "v"} */
+static nd_json *DOC;          /* {"x": 1} */
+static const nd_json_value *JV;   /* its root object */
+static const char *const META[2] = {"k", "v"};
+static const void *CHUNKS[1] = {BUF};
+static const size_t LENS[1] = {sizeof BUF};
+static size_t SZ;
 static char *TMPDIR;
+/* Real files (and one to write), so that a row fails on its NULL and not
+ * on a missing file. */
+static char NPY_PATH[4096], NPZ_PATH[4096], ST_PATH[4096], JSON_PATH[4096], OUT_PATH[4096];
 
 static void setup(void)
 {
@@ -37,10 +48,21 @@ static void setup(void)
     RNG = nd_rng_new(0);
     ck_assert_int_eq(nd_rng_get_state(RNG, &RS), 0);
     TMPDIR = test_make_tmpdir("null_args");
-    char path[4096];
-    snprintf(path, sizeof path, "%s/a.npz", TMPDIR);
-    ck_assert_int_eq(nd_savez(path, 1, NAMES, ARRS), 0);
-    NPZ = nd_load_npz(path);
+    snprintf(NPY_PATH, sizeof NPY_PATH, "%s/a.npy", TMPDIR);
+    snprintf(NPZ_PATH, sizeof NPZ_PATH, "%s/a.npz", TMPDIR);
+    snprintf(ST_PATH, sizeof ST_PATH, "%s/a.safetensors", TMPDIR);
+    snprintf(JSON_PATH, sizeof JSON_PATH, "%s/a.json", TMPDIR);
+    snprintf(OUT_PATH, sizeof OUT_PATH, "%s/out", TMPDIR);
+    ck_assert_int_eq(nd_save_npy(NPY_PATH, A), 0);
+    ck_assert_int_eq(nd_savez(NPZ_PATH, 1, NAMES, ARRS), 0);
+    NPZ = nd_load_npz(NPZ_PATH);
+    ck_assert_int_eq(nd_safetensors_save(ST_PATH, 1, NAMES, ARRS, 1, META), 0);
+    ST = nd_safetensors_load(ST_PATH);
+    ck_assert_int_eq(nd_write_atomic(JSON_PATH, "{\"x\": 1}", 8), 0);
+    DOC = nd_json_load(JSON_PATH, NULL);
+    JV = nd_json_root(DOC);
+    ck_assert_ptr_nonnull(ST);
+    ck_assert_ptr_nonnull(JV);
     ck_assert_ptr_nonnull(A);
     ck_assert_ptr_nonnull(W);
     ck_assert_ptr_nonnull(NPZ);
@@ -53,6 +75,8 @@ static void teardown(void)
     nd_free(W);
     nd_rng_free(RNG);
     nd_npz_free(NPZ);
+    nd_safetensors_free(ST);
+    nd_json_free(DOC);
     test_remove_tree(TMPDIR);
     free(TMPDIR);
 }
@@ -62,9 +86,12 @@ static void noop_task(void *ctx, int64_t begin, int64_t end)
     (void)ctx, (void)begin, (void)end;
 }
 
-/* The .npy/.npz functions (rows marked io_layer) are being moved into the
- * new I/O layer by another change, which takes over their NULL rows; until
- * then only nd_save_npy has rows here. */
+static int noop_writer(FILE *out, void *ctx)
+{
+    (void)out, (void)ctx;
+    return 0;
+}
+
 /* clang-format off */
 #define ND_NULL_TABLE(P, I, B, D, L, Z, F, V, N) \
     N(nd_last_error, none, 0) \
@@ -153,16 +180,65 @@ static void noop_task(void *ctx, int64_t begin, int64_t end)
     I(nd_fprint, stream, nd_fprint(NULL, A)) \
     I(nd_fprint, a, nd_fprint(stdout, NULL)) \
     I(nd_print, a, nd_print(NULL)) \
-    N(nd_load_npy, io_layer, 0) \
+    P(nd_load_npy, path, nd_load_npy(NULL)) \
     I(nd_save_npy, path, nd_save_npy(NULL, A)) \
-    I(nd_save_npy, a, nd_save_npy("/nonexistent/x", NULL)) \
-    N(nd_load_npz, io_layer, 0) \
-    N(nd_npz_count, io_layer, 0) \
-    N(nd_npz_name, io_layer, 0) \
-    N(nd_npz_get, io_layer, 0) \
-    N(nd_npz_free, io_layer, 0) \
-    N(nd_savez, io_layer, 0) \
-    N(nd_savez_compressed, io_layer, 0) \
+    I(nd_save_npy, a, nd_save_npy(OUT_PATH, NULL)) \
+    P(nd_load_npz, path, nd_load_npz(NULL)) \
+    I(nd_npz_count, z, nd_npz_count(NULL)) \
+    P(nd_npz_name, z, nd_npz_name(NULL, 0)) \
+    P(nd_npz_get, z, nd_npz_get(NULL, "x")) \
+    P(nd_npz_get, name, nd_npz_get(NPZ, NULL)) \
+    V(nd_npz_free, z, nd_npz_free(NULL)) \
+    I(nd_savez, path, nd_savez(NULL, 1, NAMES, ARRS)) \
+    I(nd_savez, names, nd_savez(OUT_PATH, 1, NULL, ARRS)) \
+    I(nd_savez, arrays, nd_savez(OUT_PATH, 1, NAMES, NULL)) \
+    I(nd_savez_compressed, path, nd_savez_compressed(NULL, 1, NAMES, ARRS)) \
+    I(nd_savez_compressed, names, nd_savez_compressed(OUT_PATH, 1, NULL, ARRS)) \
+    I(nd_savez_compressed, arrays, nd_savez_compressed(OUT_PATH, 1, NAMES, NULL)) \
+    I(nd_write_atomic, path, nd_write_atomic(NULL, BUF, sizeof BUF)) \
+    I(nd_write_atomic, data, nd_write_atomic(OUT_PATH, NULL, sizeof BUF)) \
+    I(nd_write_atomic_chunks, path, nd_write_atomic_chunks(NULL, 1, CHUNKS, LENS)) \
+    I(nd_write_atomic_chunks, data, nd_write_atomic_chunks(OUT_PATH, 1, NULL, LENS)) \
+    I(nd_write_atomic_chunks, lens, nd_write_atomic_chunks(OUT_PATH, 1, CHUNKS, NULL)) \
+    I(nd_write_atomic_with, path, nd_write_atomic_with(NULL, noop_writer, NULL)) \
+    I(nd_write_atomic_with, write, nd_write_atomic_with(OUT_PATH, NULL, NULL)) \
+    P(nd_read_file, path, nd_read_file(NULL, 1024, &SZ)) \
+    P(nd_read_file, len, nd_read_file(JSON_PATH, 1024, NULL)) \
+    P(nd_json_parse, text, nd_json_parse(NULL, 4, NULL, NULL)) \
+    P(nd_json_load, path, nd_json_load(NULL, NULL)) \
+    V(nd_json_free, doc, nd_json_free(NULL)) \
+    P(nd_json_root, doc, nd_json_root(NULL)) \
+    D(nd_json_type_of, v, nd_json_type_of(NULL)) \
+    N(nd_json_type_name, none, 0) \
+    Z(nd_json_offset, v, nd_json_offset(NULL)) \
+    I(nd_json_bool, v, nd_json_bool(NULL, NULL)) \
+    I(nd_json_int, v, nd_json_int(NULL, &I64)) \
+    I(nd_json_uint, v, nd_json_uint(NULL, NULL)) \
+    I(nd_json_double, v, nd_json_double(NULL, &DBL)) \
+    P(nd_json_string, v, nd_json_string(NULL, &SZ)) \
+    L(nd_json_count, v, nd_json_count(NULL)) \
+    P(nd_json_item, v, nd_json_item(NULL, 0)) \
+    P(nd_json_key, v, nd_json_key(NULL, 0)) \
+    P(nd_json_member, v, nd_json_member(NULL, "x")) \
+    P(nd_json_member, key, nd_json_member(JV, NULL)) \
+    I(nd_json_check_keys, v, nd_json_check_keys(NULL, 2, NAMES)) \
+    I(nd_json_check_keys, allowed, nd_json_check_keys(JV, 2, NULL)) \
+    P(nd_safetensors_load, path, nd_safetensors_load(NULL)) \
+    V(nd_safetensors_free, st, nd_safetensors_free(NULL)) \
+    I(nd_safetensors_count, st, nd_safetensors_count(NULL)) \
+    P(nd_safetensors_name, st, nd_safetensors_name(NULL, 0)) \
+    P(nd_safetensors_get, st, nd_safetensors_get(NULL, "x")) \
+    P(nd_safetensors_get, name, nd_safetensors_get(ST, NULL)) \
+    I(nd_safetensors_info, st, nd_safetensors_info(NULL, "x", &DT, &INT, NULL)) \
+    I(nd_safetensors_info, name, nd_safetensors_info(ST, NULL, &DT, &INT, NULL)) \
+    I(nd_safetensors_metadata_count, st, nd_safetensors_metadata_count(NULL)) \
+    P(nd_safetensors_metadata_key, st, nd_safetensors_metadata_key(NULL, 0)) \
+    P(nd_safetensors_metadata, st, nd_safetensors_metadata(NULL, "k")) \
+    P(nd_safetensors_metadata, key, nd_safetensors_metadata(ST, NULL)) \
+    I(nd_safetensors_save, path, nd_safetensors_save(NULL, 1, NAMES, ARRS, 1, META)) \
+    I(nd_safetensors_save, names, nd_safetensors_save(OUT_PATH, 1, NULL, ARRS, 1, META)) \
+    I(nd_safetensors_save, arrays, nd_safetensors_save(OUT_PATH, 1, NAMES, NULL, 1, META)) \
+    I(nd_safetensors_save, metadata, nd_safetensors_save(OUT_PATH, 1, NAMES, ARRS, 1, NULL)) \
     N(nd_set_num_threads, none, 0) \
     N(nd_get_num_threads, none, 0) \
     V(nd_parallel_for, ctx, nd_parallel_for(0, 0, noop_task, NULL)) \
@@ -469,6 +545,8 @@ static void noop_task(void *ctx, int64_t begin, int64_t end)
     I(nd_sum_out, out, nd_sum_out(A, 1, INTS, false, NULL)) \
     P(nd_matmul, a, nd_matmul(NULL, A)) \
     P(nd_matmul, b, nd_matmul(A, NULL)) \
+    P(nd_matmul_dtype, a, nd_matmul_dtype(NULL, A, ND_FLOAT64)) \
+    P(nd_matmul_dtype, b, nd_matmul_dtype(A, NULL, ND_FLOAT64)) \
     I(nd_matmul_out, a, nd_matmul_out(NULL, A, W)) \
     I(nd_matmul_out, b, nd_matmul_out(A, NULL, W)) \
     I(nd_matmul_out, out, nd_matmul_out(A, A, NULL)) \
@@ -624,6 +702,8 @@ START_TEST(out_of_range_numbers)
     RANGE_P(nd_from_data(bad, 2, I64S, BUF));
     RANGE_P(nd_from_buffer(bad, 1, I64S, NULL, BUF, false));
     RANGE_P(nd_astype(A, bad));
+    RANGE_ERROR(nd_matmul_dtype(A, A, bad), "data type 99 not understood");
+    RANGE_P(nd_matmul_dtype(A, A, (nd_dtype)-1));
     RANGE_P(nd_scalar(bad, 1));
     RANGE_P(nd_one_hot(A, 3, bad));
     RANGE_P(nd_rng_random(RNG, bad, 2, I64S));
@@ -691,6 +771,23 @@ START_TEST(out_of_range_numbers)
     RANGE_I(nd_set_num_threads(-1));
     ck_assert_int_eq((int)nd_result_type_arrays(-1, ARRS), -1);
     ck_assert_int_eq((int)nd_result_type_arrays(1000, ARRS), -1);
+    RANGE_I(nd_savez(OUT_PATH, -1, NAMES, ARRS));
+    RANGE_I(nd_savez_compressed(OUT_PATH, -1, NAMES, ARRS));
+    RANGE_I(nd_write_atomic_chunks(OUT_PATH, -1, CHUNKS, LENS));
+    RANGE_I(nd_safetensors_save(OUT_PATH, -1, NAMES, ARRS, 0, NULL));
+    RANGE_I(nd_safetensors_save(OUT_PATH, 1, NAMES, ARRS, -1, META));
+    RANGE_I(nd_json_check_keys(JV, -1, NAMES));
+    RANGE_P(nd_read_file(JSON_PATH, 2, &SZ));   /* the file is 8 bytes */
+    /* a failed write leaves nothing behind */
+    ck_assert_int_ne(access(OUT_PATH, F_OK), 0);
+    /* indices */
+    RANGE_P(nd_npz_name(NPZ, 1));
+    RANGE_P(nd_npz_name(NPZ, -1));
+    RANGE_P(nd_safetensors_name(ST, 1));
+    RANGE_P(nd_safetensors_metadata_key(ST, 1));
+    RANGE_P(nd_safetensors_metadata_key(ST, -1));
+    RANGE_P(nd_json_item(JV, 1));
+    RANGE_P(nd_json_key(JV, -1));
     /* enums */
     RANGE_P(nd_pad(A, (const int64_t[]){1, 1, 1, 1}, (nd_pad_mode)99, 0));
     RANGE_P(nd_searchsorted(A, A, (nd_side)99));

@@ -38,11 +38,12 @@ static const ag_op to_dtype_op = {"to_dtype", to_dtype_forward, to_dtype_backwar
 
 ag_tensor *ag_to_dtype(ag_tensor *x, nd_dtype dtype)
 {
+    AG_REQUIRE(x, NULL);
     if (nd_dtype_itemsize(dtype) == 0) {
         nd_set_last_error(ND_ERR_TYPE, "to(): invalid dtype %d", (int)dtype);
         return NULL;
     }
-    if (!x || nd_dtype_of(ag_value(x)) == dtype)
+    if (nd_dtype_of(ag_value(x)) == dtype)
         return x;
     if (nd_dtype_is_float(dtype))
         return ag_apply(&to_dtype_op, 1, &x, &dtype, sizeof dtype);
