@@ -175,6 +175,7 @@ typedef struct progress {
     double start_time;
     bool terminal;             /* stderr is a TTY: redraw one line */
     int64_t last_printed;
+    bool quiet;                /* prints nothing (the ranks of a data-parallel run but 0) */
 } progress;
 
 double now_seconds(void);
