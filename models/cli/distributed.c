@@ -10,6 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The variables a launcher sets in each rank's environment. */
+static int launcher_size(void)
+{
+    const char *names[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = getenv(names[i]);
+        if (v && atoi(v) > 1)
+            return atoi(v);
+    }
+    return 1;
+}
+
 int dist_stop_early(int status)
 {
     dist_failures(true);
@@ -33,7 +45,9 @@ static double seconds_now(void)
 int dist_start(const char *command)
 {
     (void)command;
-    if (started)
+    /* One process not started by a launcher (or -np 1) needs no MPI: it
+     * does not pay MPI_Init's start-up, nor its limits (PMIx's locks). */
+    if (started || launcher_size() <= 1)
         return 0;
     int provided;
     /* Funneled: the kernels' thread pool never calls MPI, only the main
@@ -195,18 +209,6 @@ double dist_reducer_exposed_seconds(dist_reducer *r)
 #else /* no MPI: one rank */
 
 #include <time.h>
-
-/* The variables a launcher sets in each rank's environment. */
-static int launcher_size(void)
-{
-    const char *names[] = {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE", "MPI_LOCALNRANKS"};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        const char *v = getenv(names[i]);
-        if (v && atoi(v) > 1)
-            return atoi(v);
-    }
-    return 1;
-}
 
 int dist_start(const char *command)
 {
