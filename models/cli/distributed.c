@@ -114,23 +114,63 @@ void dist_sum_doubles(double *x, int n)
         MPI_Allreduce(MPI_IN_PLACE, x, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
 }
 
+/* Rank order, in cache-sized pieces so each loop is a plain vectorized
+ * pass: sum = ((b_0 + b_1) + b_2) + ..., then the sum into every buffer. */
+static void sum_slice(float *const *peer, int size, int64_t lo, int64_t hi)
+{
+    enum { PIECE = 2048 };
+    float sum[PIECE];
+    for (int64_t at = lo; at < hi; at += PIECE) {
+        int64_t len = hi - at < PIECE ? hi - at : PIECE;
+        memcpy(sum, peer[0] + at, (size_t)len * sizeof *sum);
+        for (int r = 1; r < size; r++) {
+            const float *b = peer[r] + at;
+            for (int64_t k = 0; k < len; k++)
+                sum[k] += b[k];
+        }
+        for (int r = 0; r < size; r++)
+            memcpy(peer[r] + at, sum, (size_t)len * sizeof *sum);
+    }
+}
+
 struct dist_reducer {
     float *data;
+    int64_t n;
     int nbuckets;
     int64_t *begin, *end;
     MPI_Request *requests;   /* MPI_REQUEST_NULL: not started, or done */
     bool *ready;
     int next;                /* the next bucket to start (descending); -1: all started */
     double exposed;
+    /* All ranks on one node: the arenas live in one shared window. */
+    bool shared;
+    MPI_Comm node;
+    MPI_Win win;
+    float **peer;            /* every rank's arena */
 };
 
-dist_reducer *dist_reducer_new(float *data, int64_t n, int nbuckets, const int64_t *bucket_end)
+/* Whether every rank of the world shares this rank's node (MPI-3's
+ * MPI_COMM_TYPE_SHARED), and not overridden by SHANNON_REDUCE=mpi. */
+static bool one_node(MPI_Comm *node)
+{
+    MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, world_rank, MPI_INFO_NULL, node);
+    int node_size, all = 0;
+    MPI_Comm_size(*node, &node_size);
+    const char *env = getenv("SHANNON_REDUCE");
+    int mine = node_size == world_size && !(env && strcmp(env, "mpi") == 0);
+    MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+    return all;
+}
+
+dist_reducer *dist_reducer_new(int64_t n, int nbuckets, const int64_t *bucket_end)
 {
     dist_reducer *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    r->data = data;
+    r->n = n;
     r->nbuckets = nbuckets;
+    r->node = MPI_COMM_NULL;
+    r->win = MPI_WIN_NULL;
     r->begin = malloc((size_t)nbuckets * sizeof *r->begin);
     r->end = malloc((size_t)nbuckets * sizeof *r->end);
     r->requests = malloc((size_t)nbuckets * sizeof *r->requests);
@@ -145,14 +185,50 @@ dist_reducer *dist_reducer_new(float *data, int64_t n, int nbuckets, const int64
         r->end[b] = bucket_end[b];
         r->requests[b] = MPI_REQUEST_NULL;
     }
-    (void)n;
+    size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(float);
+    if (world_size > 1 && one_node(&r->node)) {
+        /* Each rank's segment page-aligned in its own pages (noncontig). */
+        MPI_Info info;
+        MPI_Info_create(&info);
+        MPI_Info_set(info, "alloc_shared_noncontig", "true");
+        MPI_Win_allocate_shared((MPI_Aint)bytes, sizeof(float), info, r->node, &r->data, &r->win);
+        MPI_Info_free(&info);
+        MPI_Win_lock_all(MPI_MODE_NOCHECK, r->win);   /* one epoch for the run */
+        r->peer = malloc((size_t)world_size * sizeof *r->peer);
+        if (!r->peer) {
+            dist_reducer_free(r);
+            return NULL;
+        }
+        for (int k = 0; k < world_size; k++) {
+            MPI_Aint size;
+            int unit;
+            MPI_Win_shared_query(r->win, k, &size, &unit, &r->peer[k]);
+        }
+        r->shared = true;
+    } else if (posix_memalign((void **)&r->data, 64, bytes) != 0) {
+        r->data = NULL;
+        dist_reducer_free(r);
+        return NULL;
+    }
+    memset(r->data, 0, bytes);
     return r;
 }
+
+float *dist_reducer_data(dist_reducer *r) { return r->data; }
 
 void dist_reducer_free(dist_reducer *r)
 {
     if (!r)
         return;
+    if (r->win != MPI_WIN_NULL) {
+        MPI_Win_unlock_all(r->win);
+        MPI_Win_free(&r->win);
+    } else {
+        free(r->data);
+    }
+    if (r->node != MPI_COMM_NULL)
+        MPI_Comm_free(&r->node);
+    free(r->peer);
     free(r->begin);
     free(r->end);
     free(r->requests);
@@ -162,7 +238,7 @@ void dist_reducer_free(dist_reducer *r)
 
 static void start_bucket(dist_reducer *r, int bucket)
 {
-    if (world_size == 1)
+    if (world_size == 1 || r->shared)
         return;
     /* Buckets are far below 2^31 floats (the arena is cut in pieces). */
     MPI_Iallreduce(MPI_IN_PLACE, r->data + r->begin[bucket], (int)(r->end[bucket] - r->begin[bucket]),
@@ -181,7 +257,7 @@ void dist_reducer_ready(dist_reducer *r, int bucket)
 
 void dist_reducer_progress(dist_reducer *r)
 {
-    if (world_size == 1)
+    if (world_size == 1 || r->shared)
         return;
     int flag;
     MPI_Testall(r->nbuckets, r->requests, &flag, MPI_STATUSES_IGNORE);
@@ -192,8 +268,21 @@ void dist_reducer_wait(dist_reducer *r)
     double start = seconds_now();
     for (int b = 0; b < r->nbuckets; b++)
         dist_reducer_ready(r, b);
-    if (world_size > 1)
+    if (r->shared) {
+        /* Every rank's gradients are written (sync + barrier make them
+         * visible); rank k sums its slice of all arenas in rank order and
+         * writes it back into each; once all are done, all arenas hold
+         * the sum. Slices are cut at multiples of 16 floats. */
+        MPI_Win_sync(r->win);
+        MPI_Barrier(r->node);
+        int64_t blocks = (r->n + 15) / 16;
+        int64_t lo = blocks * world_rank / world_size * 16, hi = blocks * (world_rank + 1) / world_size * 16;
+        sum_slice(r->peer, world_size, lo, hi < r->n ? hi : r->n);
+        MPI_Win_sync(r->win);
+        MPI_Barrier(r->node);
+    } else if (world_size > 1) {
         MPI_Waitall(r->nbuckets, r->requests, MPI_STATUSES_IGNORE);
+    }
     memset(r->ready, 0, (size_t)r->nbuckets * sizeof *r->ready);
     r->next = r->nbuckets - 1;
     r->exposed += seconds_now() - start;
@@ -240,15 +329,29 @@ void dist_allgather_doubles(const double *mine, int n, double *all)
 void dist_sum_doubles(double *x, int n) { (void)x, (void)n; }
 
 struct dist_reducer {
-    int unused;
+    float *data;
 };
 
-dist_reducer *dist_reducer_new(float *data, int64_t n, int nbuckets, const int64_t *bucket_end)
+dist_reducer *dist_reducer_new(int64_t n, int nbuckets, const int64_t *bucket_end)
 {
-    (void)data, (void)n, (void)nbuckets, (void)bucket_end;
-    return calloc(1, sizeof(dist_reducer));
+    (void)nbuckets, (void)bucket_end;
+    dist_reducer *r = calloc(1, sizeof *r);
+    size_t bytes = (size_t)(n > 0 ? n : 1) * sizeof(float);
+    if (!r || posix_memalign((void **)&r->data, 64, bytes) != 0) {
+        free(r);
+        return NULL;
+    }
+    memset(r->data, 0, bytes);
+    return r;
 }
-void dist_reducer_free(dist_reducer *r) { free(r); }
+float *dist_reducer_data(dist_reducer *r) { return r->data; }
+void dist_reducer_free(dist_reducer *r)
+{
+    if (r)
+        free(r->data);
+    free(r);
+}
+
 void dist_reducer_ready(dist_reducer *r, int bucket) { (void)r, (void)bucket; }
 void dist_reducer_progress(dist_reducer *r) { (void)r; }
 void dist_reducer_wait(dist_reducer *r) { (void)r; }

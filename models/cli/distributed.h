@@ -50,20 +50,30 @@ void dist_allgather_doubles(const double *mine, int n, double *all);
 void dist_sum_doubles(double *x, int n);
 
 /*
- * Gradient reduction in buckets: data (n floats, the gradient arena) is cut
- * at bucket_end[0] < ... < bucket_end[nbuckets-1] == n. Each bucket is
- * summed across ranks in place (MPI_Iallreduce, MPI_SUM) while the backward
+ * The gradient arena and its reduction. dist_reducer_new allocates n
+ * floats of zeros (64-byte aligned) that dist_reducer_wait sums across
+ * ranks in place; the arena is cut at bucket_end[0] < ... <
+ * bucket_end[nbuckets-1] == n.
+ *
+ * Ranks on one node (all of them, MPI_COMM_TYPE_SHARED): the arenas live
+ * in one MPI-3 shared-memory window (MPI_Win_allocate_shared), the
+ * backward writes straight into it, and after it each rank sums one slice
+ * of every rank's arena, in rank order, ((g_0 + g_1) + g_2) + ..., and
+ * writes the sum back into all of them: no copy through MPI's transport,
+ * and the same bits as one process adding the micro-batches in order.
+ * Otherwise (several nodes, or SHANNON_REDUCE=mpi): each bucket is summed
+ * by MPI_Iallreduce (MPI_SUM) as soon as it is ready, while the backward
  * computes the rest: dist_reducer_ready says a bucket's gradients are
- * final, and buckets start from the last down to the first (the order the
- * backward completes them, and one order on every rank, as MPI requires),
- * each once it and all buckets above it are ready. dist_reducer_wait
- * readies the rest and waits for all. With two ranks every element is
- * a + b on both: the sum of a sequential accumulation, bit for bit.
+ * final; buckets start from the last down to the first (the order the
+ * backward completes them, one order on every rank, as MPI requires), each
+ * once it and all buckets above it are ready. With two ranks every element
+ * is a + b either way: bit for bit the sequential sum.
  */
 typedef struct dist_reducer dist_reducer;
-dist_reducer *dist_reducer_new(float *data, int64_t n, int nbuckets, const int64_t *bucket_end);
+dist_reducer *dist_reducer_new(int64_t n, int nbuckets, const int64_t *bucket_end);
 void dist_reducer_free(dist_reducer *r);
-void dist_reducer_ready(dist_reducer *r, int bucket);
+float *dist_reducer_data(dist_reducer *r);   /* the arena; not collective */
+void dist_reducer_ready(dist_reducer *r, int bucket);   /* not collective */
 /* Lets MPI move started buckets along (MPI_Testall); cheap, not collective. */
 void dist_reducer_progress(dist_reducer *r);
 void dist_reducer_wait(dist_reducer *r);

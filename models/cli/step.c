@@ -126,8 +126,15 @@ train_step *train_step_new(int n, ag_tensor *const *params, ag_optimizer *decay,
         s->count[i] = nd_size(v);
         s->total += round_up(s->count[i]);
     }
+    if (make_buckets(s) < 0)
+        goto oom;
+    /* The gradients live where the reduction wants them (a shared-memory
+     * window when the ranks share a node). */
+    s->reducer = dist_reducer_new(s->total, s->nbuckets, s->bucket_end);
+    if (!s->reducer)
+        goto oom;
     s->values = nd_zeros(ND_FLOAT32, 1, &s->total);
-    s->grads = nd_zeros(ND_FLOAT32, 1, &s->total);
+    s->grads = nd_from_buffer(ND_FLOAT32, 1, &s->total, NULL, dist_reducer_data(s->reducer), true);
     if (!s->values || !s->grads)
         goto fail;
     if (grad_accum > 1 && !(s->sum = malloc((size_t)s->total * sizeof *s->sum)))
@@ -142,11 +149,6 @@ train_step *train_step_new(int n, ag_tensor *const *params, ag_optimizer *decay,
         if (status < 0)
             goto fail;
     }
-    if (make_buckets(s) < 0)
-        goto oom;
-    s->reducer = dist_reducer_new(nd_data(s->grads), s->total, s->nbuckets, s->bucket_end);
-    if (!s->reducer)
-        goto oom;
     return s;
 oom:
     nd_set_last_error(ND_ERR_MEMORY, "out of memory");
@@ -159,9 +161,9 @@ void train_step_free(train_step *s)
 {
     if (!s)
         return;
-    dist_reducer_free(s->reducer);
     nd_free(s->values);
     nd_free(s->grads);
+    dist_reducer_free(s->reducer);   /* the parameters' gradient views must not be read after */
     free(s->sum);
     free(s->params);
     free(s->offset);

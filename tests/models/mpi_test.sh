@@ -4,7 +4,8 @@
 #
 #  - mpirun -np 2 --batch B       == --batch B --grad-accum 2, bit for bit
 #    (loss.csv and model.safetensors), dropout on;
-#  - mpirun -np 4                 ~= --grad-accum 4 (relative 1e-5);
+#  - mpirun -np 4                 == --grad-accum 4 through the shared-memory
+#    window (rank-order sums), ~= through MPI_Iallreduce (relative 1e-5);
 #  - --zero 1                     == --zero 0 (optimizer files included);
 #  - a run stopped (--stop-at) under -np 2 resumes under -np 1 --grad-accum 2
 #    and ends byte-identical to the uninterrupted run;
@@ -83,11 +84,22 @@ $MPIRUN -np 2 "$SHANNON" train $ARGS --batch 6 --dropout 0.1 --out "$WORK/np2" >
 same "-np 2 vs --grad-accum 2" "$WORK/ga2" "$WORK/np2"
 [ "$(grep -c '^train_loss=' "$WORK/np2.out")" -eq 1 ] && pass || fail "-np 2: not one result line (rank 0 alone prints)"
 
-# 2. Four ranks: the sum reassociates, the last bits move.
+# ... also through MPI_Iallreduce buckets (the several-node path).
+SHANNON_REDUCE=mpi $MPIRUN -x SHANNON_REDUCE -np 2 "$SHANNON" train $ARGS --batch 6 --dropout 0.1 \
+  --out "$WORK/np2m" > /dev/null 2> "$WORK/np2m.err"
+[ $? -eq 0 ] && pass || { fail "-np 2 train (MPI_Iallreduce) failed"; cat "$WORK/np2m.err"; }
+same "-np 2 (MPI_Iallreduce) vs --grad-accum 2" "$WORK/ga2" "$WORK/np2m"
+
+# 2. Four ranks on one node add in rank order through the shared window:
+# bit for bit again; MPI's reduction tree reassociates (last bits move).
 "$SHANNON" train $ARGS --batch 3 --grad-accum 4 --out "$WORK/ga4" > /dev/null 2>&1
 $MPIRUN -np 4 "$SHANNON" train $ARGS --batch 3 --out "$WORK/np4" > /dev/null 2> "$WORK/np4.err"
 [ $? -eq 0 ] && pass || { fail "-np 4 train failed"; cat "$WORK/np4.err"; }
-close "-np 4 vs --grad-accum 4" "$WORK/ga4" "$WORK/np4" 1e-5
+same "-np 4 vs --grad-accum 4" "$WORK/ga4" "$WORK/np4"
+SHANNON_REDUCE=mpi $MPIRUN -x SHANNON_REDUCE -np 4 "$SHANNON" train $ARGS --batch 3 --out "$WORK/np4m" \
+  > /dev/null 2> "$WORK/np4m.err"
+[ $? -eq 0 ] && pass || { fail "-np 4 train (MPI_Iallreduce) failed"; cat "$WORK/np4m.err"; }
+close "-np 4 (MPI_Iallreduce) vs --grad-accum 4" "$WORK/ga4" "$WORK/np4m" 1e-5
 
 # 3. ZeRO-1 shards the optimizer and changes no bit.
 if "$SHANNON" train --help | grep -q -- --zero; then
