@@ -11,15 +11,17 @@
  *              of algorithm);
  *   buckets    MPI_Iallreduce per 25 MB bucket, all started, then waited
  *              (what shannon train does after the backward);
- *   shared     an MPI-3 shared-memory window (MPI_Win_allocate_shared):
- *              each rank's gradients sit in the window, rank r sums slice r
- *              of every rank's buffer in rank order and writes the sum into
- *              every rank's buffer, one barrier before and one after: each
- *              byte crosses memory twice, no copies through MPI's
- *              transport. Only for ranks on one node.
+ *   shared     shannon's own reduction (models/cli/distributed.c, linked
+ *              in): an MPI-3 shared-memory window (MPI_Win_allocate_shared)
+ *              holds every rank's arena, rank r sums slice r of all of them
+ *              in rank order and writes the sum into each, one barrier
+ *              before and one after: no copies through MPI's transport.
+ *              Only for ranks on one node.
  * The results of the three are checked equal (to the last bit with two
  * ranks).
  */
+#include "../models/cli/distributed.h"
+
 #include <mpi.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -32,27 +34,6 @@ static int compare(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Rank order, in cache-sized pieces so each loop is a plain vectorized
- * pass: sum = ((b0 + b1) + b2) + ..., then the sum into every buffer. */
-static void shared_slice(float **peer, int size, int64_t lo, int64_t hi)
-{
-    enum { PIECE = 2048 };
-    float sum[PIECE];
-    for (int64_t at = lo; at < hi; at += PIECE) {
-        int64_t len = hi - at < PIECE ? hi - at : PIECE;
-        const float *a = peer[0] + at;
-        for (int64_t k = 0; k < len; k++)
-            sum[k] = a[k];
-        for (int r = 1; r < size; r++) {
-            const float *b = peer[r] + at;
-            for (int64_t k = 0; k < len; k++)
-                sum[k] += b[k];
-        }
-        for (int r = 0; r < size; r++)
-            memcpy(peer[r] + at, sum, (size_t)len * sizeof *sum);
-    }
-}
-
 static void fill(float *g, int64_t n, int rank)
 {
     for (int64_t i = 0; i < n; i++)
@@ -61,7 +42,10 @@ static void fill(float *g, int64_t n, int rank)
 
 int main(int argc, char **argv)
 {
-    MPI_Init(&argc, &argv);
+    if (dist_start("bench_allreduce") < 0)
+        return 1;
+    if (dist_size() == 1)
+        MPI_Init(&argc, &argv);   /* one rank without a launcher */
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -73,22 +57,13 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--repeat") == 0)
             repeat = atoi(argv[i + 1]);
     }
+    int node_size;
     MPI_Comm node;
     MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node);
-    int node_size;
     MPI_Comm_size(node, &node_size);
-
+    MPI_Comm_free(&node);
     float *g = malloc((size_t)n * sizeof *g), *first = malloc((size_t)n * sizeof *first);
-    float *base;
-    MPI_Win win;
-    MPI_Win_allocate_shared((MPI_Aint)(n * (int64_t)sizeof(float)), sizeof(float), MPI_INFO_NULL,
-                            node, &base, &win);
-    float **peer = malloc((size_t)node_size * sizeof *peer);
-    for (int r = 0; r < node_size; r++) {
-        MPI_Aint bytes;
-        int unit;
-        MPI_Win_shared_query(win, r, &bytes, &unit, &peer[r]);
-    }
+    dist_reducer *shared = node_size == size ? dist_reducer_new(n, 1, &n) : NULL;
     double *t = malloc((size_t)repeat * sizeof *t);
     const char *names[3] = {"allreduce", "buckets", "shared"};
     const int64_t bucket = 25 * (1 << 20) / 4;
@@ -99,7 +74,7 @@ int main(int argc, char **argv)
             continue;
         }
         for (int k = 0; k < repeat; k++) {
-            float *x = way == 2 ? base : g;
+            float *x = way == 2 ? dist_reducer_data(shared) : g;
             fill(x, n, rank);
             MPI_Barrier(MPI_COMM_WORLD);
             double start = MPI_Wtime();
@@ -118,15 +93,7 @@ int main(int argc, char **argv)
                 MPI_Waitall(nb, req, MPI_STATUSES_IGNORE);
                 free(req);
             } else {
-                /* Everyone's gradients are written (the window's memory
-                 * model: a sync and a barrier make them visible). */
-                MPI_Win_lock_all(MPI_MODE_NOCHECK, win);
-                MPI_Win_sync(win);
-                MPI_Barrier(node);
-                shared_slice(peer, size, n * rank / size, n * (rank + 1) / size);
-                MPI_Win_sync(win);
-                MPI_Barrier(node);
-                MPI_Win_unlock_all(win);
+                dist_reducer_wait(shared);
             }
             t[k] = MPI_Wtime() - start;
             if (k == 0 && way == 0)
@@ -143,9 +110,10 @@ int main(int argc, char **argv)
             printf("%-10s ranks=%d floats=%lld bytes=%.0f median_s=%.4f effective_GB_s=%.2f\n",
                    names[way], size, (long long)n, bytes, median, bytes / median / 1e9);
     }
-    MPI_Win_free(&win);
-    MPI_Comm_free(&node);
-    free(g), free(first), free(peer), free(t);
-    MPI_Finalize();
+    dist_reducer_free(shared);
+    free(g), free(first), free(t);
+    if (dist_size() == 1)
+        MPI_Finalize();
+    dist_end();
     return 0;
 }

@@ -700,7 +700,7 @@ static int run_train(int argc, char **argv)
     progress_start(&bar, t.iter, t.config.iters);
     bar.quiet = !t.leader;
     int signal_seen = 0;      /* the first signal any rank caught, agreed each step */
-    double train_seconds = 0, last_loss = NAN;
+    double train_seconds = 0, last_loss = NAN, exposed_comm = 0;
     int64_t trained = 0;
     for (; t.iter < t.config.iters; t.iter++) {
         double lr_now = ag_lr_at(&schedule, t.iter);
@@ -716,6 +716,7 @@ static int run_train(int argc, char **argv)
         }
         last_loss = r.loss;
         signal_seen = r.stop_signal;
+        exposed_comm += r.exposed_comm;
         if (stepped > 0) {
             progress_finish(&bar);
             if (t.leader)
@@ -771,6 +772,10 @@ static int run_train(int argc, char **argv)
         }
     }
     progress_finish(&bar);
+    if (getenv("SHANNON_STEP_TIMING") && t.leader && trained > 0)   /* benchmarks/bench_mpi.sh */
+        fprintf(stderr, "shannon train: step timing: %.6f s per step, %.6f s of it waiting for the "
+                "gradient reduction after the backward\n", train_seconds / (double)trained,
+                exposed_comm / (double)trained);
     if (!signal_seen) {
         double train_loss = estimate_loss(&t, t.train_ids, t.ntrain, FINAL_TRAIN_BATCHES, 1u << 30);
         double tps = train_seconds > 0 ? (double)trained * (double)(B * T) / train_seconds : 0;
