@@ -15,16 +15,19 @@
  * before). A rank accumulates its micro-batches in order,
  *     S_r = ((G_r + G_{r+P}) + G_{r+2P}) + ...
  * and the ranks' sums are added by the reduction. With P = 1 this is
- * ((G_0 + G_1) + G_2) + ..., the sequential accumulation; with P = 2 and
- * K = 1 it is G_0 + G_1 on both ranks, which is the same number as one
- * rank's G_0 + G_1 (two-operand float sums commute): `-np 2 --batch B`
- * equals `--batch B --grad-accum 2` bit for bit. More ranks reassociate
- * the sum (MPI picks the tree), which changes the last bits only.
+ * ((G_0 + G_1) + G_2) + ..., the sequential accumulation. On one node the
+ * reduction adds in rank order, ((S_0 + S_1) + S_2) + ... (distributed.c),
+ * so with K = 1 any P gives the sequential sum: `-np 4 --batch B` equals
+ * `--batch B --grad-accum 4` bit for bit. MPI_Iallreduce (several nodes)
+ * keeps that for P = 2 (a + b = b + a) and reassociates beyond, which
+ * moves the last bits only; so does K > 1 with P > 1.
  * The reported loss is the mean of the M micro-batch losses added in j
  * order on every rank (they are gathered, not reduced), so it is the same
  * for every P.
  *
- * Overlap. On the last micro-batch of a step, the backward reports each
+ * Overlap (the MPI_Iallreduce path; the shared-memory window reduces
+ * after the backward, at memory speed). On the last micro-batch of a step,
+ * the backward reports each
  * parameter whose gradient is final (ag_set_grad_ready_hook: the last
  * layer first, the embedding last); when every parameter of a bucket (a
  * run of the arena of about SHANNON_BUCKET_MB, default an eighth of the
