@@ -28,6 +28,12 @@ PY=/usr/bin/python3
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_btl_vader_single_copy_mechanism=none OMPI_MCA_rmaps_base_oversubscribe=1
 export OMPI_MCA_mpi_yield_when_idle=1
+# Under AddressSanitizer: Open MPI's own leaks at MPI_Finalize are
+# suppressed by library (lsan_mpi.supp), which needs whole stacks (the
+# fast unwinder stops in MPI's frames) and its components kept loaded.
+export OMPI_MCA_mca_base_component_disable_dlclose=1
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}fast_unwind_on_malloc=0"
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$(cd "$(dirname "$0")" && pwd)/lsan_mpi.supp"
 MPIRUN="timeout 120 mpirun --oversubscribe"
 BASE="--layers 1 --heads 2 --block 16 --threads 1 --iters 12 --eval-interval 4"
 ARGS="--data $WORK/corpus.txt --embd 16 $BASE"
