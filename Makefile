@@ -18,7 +18,7 @@ PYTHON   := /usr/bin/python3
 # OpenCV and GDAL, none of which a test uses).
 BUILD_PACKAGES := gcc make meson ninja-build pkg-config libopenblas-dev zlib1g-dev
 DEMO_PACKAGES  := fortunes
-TEST_PACKAGES  := check python3 python3-numpy python3-torch python3-sklearn
+TEST_PACKAGES  := check python3 python3-numpy python3-torch python3-sklearn openmpi-bin libopenmpi-dev
 
 # What `make fuzz` adds: libFuzzer comes with clang.
 FUZZ_PACKAGES := clang

@@ -94,6 +94,27 @@ AG_API bool ag_requires_grad(const ag_tensor *t);
 AG_API int ag_set_requires_grad(ag_tensor *t, bool requires_grad);
 /* Forgets the gradient (ag_grad returns NULL until the next backward). */
 AG_API void ag_zero_grad(ag_tensor *t);
+/* Puts a parameter's value and gradient in caller storage: a parameter
+ * arena, where all parameters of a model sit in one contiguous buffer (and
+ * all gradients in another) so an optimizer step, a gradient reduction
+ * across processes or a checkpoint reads one block.
+ *   value (may be NULL: unchanged): the parameter's current value is copied
+ *     into it, and from then on the parameter's value IS that memory;
+ *   grad (may be NULL: unchanged): from then on gradients are written
+ *     there: a backward reaching the parameter while it has no gradient
+ *     copies its contribution in (so the bits are those an unbound
+ *     parameter would get), later contributions are added; ag_grad returns
+ *     a view of it. A gradient the parameter already has is copied in.
+ *     ag_zero_grad still forgets the gradient (ag_grad returns NULL) but
+ *     leaves the storage's bytes as they are.
+ * Each storage must be a writeable C-contiguous array of the parameter's
+ * shape and dtype (typically a reshaped slice of the arena); the tensor
+ * keeps its own handle on it (the caller may nd_free its own), so memory
+ * from nd_from_buffer must outlive the tensor. Binding again moves the
+ * parameter to the new storage the same way. Errors (nothing changes): a
+ * tape tensor or NULL param, storage of another shape or dtype, read-only
+ * or non-contiguous storage. */
+AG_API int ag_param_bind(ag_tensor *param, const nd_array *value, const nd_array *grad);
 /* The name of the op that produced t ("add", "matmul", ...), or NULL for a
  * parameter or constant. */
 AG_API const char *ag_op_name(const ag_tensor *t);
@@ -111,6 +132,19 @@ AG_API int ag_backward(ag_tensor *loss);
  * a one-element output) and whether to keep the graph for another
  * backward. */
 AG_API int ag_backward_ex(ag_tensor *output, const nd_array *grad_output, bool retain_graph);
+/* A callback for data-parallel training, which starts reducing a group of
+ * gradients while the backward still computes the others: during every
+ * ag_backward / ag_backward_ex on this thread, fn(param, ctx) is called
+ * once for each leaf tensor (parameter or constant requiring a gradient)
+ * that the backward reached, as soon as its gradient is final for this
+ * backward, i.e. right after the earliest recorded node that reads it ran
+ * (nodes run in reverse order, so no later contribution can come). Leaves
+ * complete in reverse order of first use: the last layer first, an
+ * embedding last. fn must not record ops, run a backward or reset the tape;
+ * it may read and write the gradient's memory. Leaves the backward does
+ * not reach get no call. fn NULL turns the hook off (the default). */
+typedef void (*ag_grad_ready_fn)(ag_tensor *param, void *ctx);
+AG_API void ag_set_grad_ready_hook(ag_grad_ready_fn fn, void *ctx);
 /* Frees every tensor created by ops on this thread since the last reset,
  * with its value, gradient and saved activations. Parameters and constants
  * are untouched (their gradients too). */

@@ -30,6 +30,13 @@ struct ag_tensor {
     atomic_int refs;
     bool requires_grad;
     bool on_tape;            /* owned by the tape (else by the caller) */
+    /* Parameters bound to caller storage (ag_param_bind): where gradients
+     * are written; NULL: a fresh array per first gradient. */
+    nd_array *grad_storage;
+    /* The grad-ready hook's bookkeeping during one backward (tape.c): the
+     * backward's stamp and the earliest node that reads this leaf. */
+    uint64_t ready_stamp;
+    size_t ready_node;
 };
 
 /* A reference to a parameter or constant (not to tape tensors, which live
@@ -62,5 +69,9 @@ struct ag_node {
 
 /* Bytes from the tape's arena: freed all at once by ag_tape_reset. */
 void *ag_arena_alloc(size_t size);
+
+/* Makes g (of x's shape and dtype) x's gradient when x has none: a view of
+ * x's bound storage holding a copy of g, or g itself. Takes g. */
+int ag_grad_adopt(ag_tensor *x, nd_array *g);
 
 #endif /* AG_INTERNAL_H */

@@ -408,8 +408,8 @@ int ag_set_grad(ag_tensor *param, const nd_array *grad)
     if (grad && !(copy = nd_copy(grad)))
         return nd_last_status();
     nd_free(param->grad);
-    param->grad = copy;
-    return 0;
+    param->grad = NULL;
+    return copy ? ag_grad_adopt(param, copy) : 0;
 }
 
 /* sum g^2 over one chunk, in double: eight independent partial sums (one

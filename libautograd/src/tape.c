@@ -364,6 +364,8 @@ static int accumulate(ag_tensor *x, nd_array *g, bool g_is_private)
     if (!shaped)
         return nd_last_status();
     if (!x->grad) {
+        if (x->grad_storage)   /* copied into the caller's storage as it is */
+            return ag_grad_adopt(x, shaped);
         if (nd_dtype_of(shaped) == nd_dtype_of(value) && (g_is_private || reduced) &&
             nd_is_c_contiguous(shaped) && nd_is_writeable(shaped)) {
             x->grad = shaped;
@@ -423,6 +425,52 @@ static int run_node(ag_node *node, bool retain_graph)
     return status;
 }
 
+/* ---- the grad-ready hook --------------------------------------------------------------- */
+
+static _Thread_local ag_grad_ready_fn ready_fn;
+static _Thread_local void *ready_ctx;
+static _Thread_local uint64_t ready_stamp;
+
+void ag_set_grad_ready_hook(ag_grad_ready_fn fn, void *ctx)
+{
+    ready_fn = fn;
+    ready_ctx = ctx;
+}
+
+static bool hooked_leaf(const ag_tensor *x) { return x && !x->on_tape && x->requires_grad; }
+
+/* Nodes run in reverse order of recording, so a leaf's gradient is final
+ * once the EARLIEST node reading it has run: marks each leaf with that
+ * node's index (a stamp tells this backward's marks from older ones). */
+static void mark_first_uses(tape *t, size_t start)
+{
+    ready_stamp++;
+    for (size_t i = 0; i < start; i++) {
+        ag_node *node = t->nodes[i];
+        for (int k = 0; k < node->ctx.n; k++) {
+            ag_tensor *x = node->inputs[k];
+            if (hooked_leaf(x) && x->ready_stamp != ready_stamp) {
+                x->ready_stamp = ready_stamp;
+                x->ready_node = i;
+            }
+        }
+    }
+}
+
+/* After node i: the hook for each leaf whose last contribution it was. */
+static void fire_ready(tape *t, size_t i)
+{
+    ag_node *node = t->nodes[i];
+    for (int k = 0; k < node->ctx.n; k++) {
+        ag_tensor *x = node->inputs[k];
+        if (hooked_leaf(x) && x->ready_stamp == ready_stamp && x->ready_node == i) {
+            x->ready_stamp = 0;          /* once, even if the node reads it twice */
+            if (x->grad)
+                ready_fn(x, ready_ctx);
+        }
+    }
+}
+
 int ag_backward_ex(ag_tensor *output, const nd_array *grad_output, bool retain_graph)
 {
     if (!output)
@@ -457,10 +505,15 @@ int ag_backward_ex(ag_tensor *output, const nd_array *grad_output, bool retain_g
     while (start > 0 && t->nodes[start - 1] != output->node)
         start--;
     int status = 0;
+    ag_grad_ready_fn hook = ready_fn;
+    if (hook)
+        mark_first_uses(t, start);
     for (size_t i = start; i > 0 && status == 0; i--) {
         ag_node *node = t->nodes[i - 1];
         if (node->output->grad)
             status = run_node(node, retain_graph);
+        if (hook && status == 0)
+            fire_ready(t, i - 1);
     }
     /* On failure, drop whatever gradients of tape tensors are in flight. */
     if (status < 0)

@@ -45,6 +45,7 @@ void ag_tensor_release(ag_tensor *t)
         return;
     nd_free(t->value);
     nd_free(t->grad);
+    nd_free(t->grad_storage);
     free(t);
 }
 
@@ -85,6 +86,70 @@ bool ag_requires_grad(const ag_tensor *t)
     AG_REQUIRE(t, false);
     return t->requires_grad;
 }
+
+static bool fits(const nd_array *storage, const nd_array *value)
+{
+    if (nd_dtype_of(storage) != nd_dtype_of(value) || nd_ndim(storage) != nd_ndim(value))
+        return false;
+    for (int d = 0; d < nd_ndim(value); d++)
+        if (nd_shape(storage)[d] != nd_shape(value)[d])
+            return false;
+    return nd_is_c_contiguous(storage) && nd_is_writeable(storage);
+}
+
+int ag_param_bind(ag_tensor *param, const nd_array *value, const nd_array *grad)
+{
+    AG_REQUIRE(param, ND_ERR_VALUE);
+    if (param->on_tape)
+        return ag_error(ND_ERR_VALUE, "param_bind: expected a parameter or constant (got %s)",
+                        param ? "a tensor made by an op" : "NULL");
+    for (int i = 0; i < 2; i++) {
+        const nd_array *s = i == 0 ? value : grad;
+        if (s && !fits(s, param->value))
+            return ag_error(ND_ERR_VALUE, "param_bind: the %s storage must be a writeable "
+                            "C-contiguous array of the parameter's shape and dtype",
+                            i == 0 ? "value" : "gradient");
+    }
+    nd_array *v = value ? nd_view(value) : NULL, *g = grad ? nd_view(grad) : NULL;
+    nd_array *gv = g && param->grad ? nd_view(g) : NULL;
+    if ((value && !v) || (grad && !g) || (g && param->grad && !gv) ||
+        (v && nd_copyto(v, param->value, ND_CAST_NO) < 0) ||
+        (gv && nd_copyto(gv, param->grad, ND_CAST_NO) < 0)) {
+        nd_free(v), nd_free(g), nd_free(gv);
+        return nd_last_status();
+    }
+    if (v) {
+        nd_free(param->value);
+        param->value = v;
+    }
+    if (g) {
+        nd_free(param->grad_storage);
+        param->grad_storage = g;
+        if (gv) {
+            nd_free(param->grad);
+            param->grad = gv;
+        }
+    }
+    return 0;
+}
+
+int ag_grad_adopt(ag_tensor *x, nd_array *g)
+{
+    if (!x->grad_storage) {
+        x->grad = g;
+        return 0;
+    }
+    nd_array *view = nd_view(x->grad_storage);
+    if (!view || nd_copyto(view, g, ND_CAST_SAME_KIND) < 0) {
+        nd_free(view);
+        nd_free(g);
+        return nd_last_status();
+    }
+    nd_free(g);
+    x->grad = view;
+    return 0;
+}
+
 
 int ag_set_requires_grad(ag_tensor *t, bool requires_grad)
 {

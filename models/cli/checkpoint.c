@@ -132,7 +132,19 @@ static int lock_folder(const char *command, checkpoint_dir *cd)
     return 0;
 }
 
+static int open_dir(const char *command, const char *dir, checkpoint_dir *cd, bool lock);
+
 int checkpoint_dir_open(const char *command, const char *dir, checkpoint_dir *cd)
+{
+    return open_dir(command, dir, cd, true);
+}
+
+int checkpoint_dir_open_unlocked(const char *command, const char *dir, checkpoint_dir *cd)
+{
+    return open_dir(command, dir, cd, false);
+}
+
+static int open_dir(const char *command, const char *dir, checkpoint_dir *cd, bool lock)
 {
     *cd = (checkpoint_dir){.fd = -1};
     if (snprintf(cd->path, sizeof cd->path, "%s", dir) >= (int)sizeof cd->path - 64) {
@@ -149,8 +161,9 @@ int checkpoint_dir_open(const char *command, const char *dir, checkpoint_dir *cd
         fprintf(stderr, "shannon %s: '%s' is not a folder\n", command, dir);
         return -1;
     }
-    if (lock_folder(command, cd) < 0)
-        return -1;
+    if (lock ? lock_folder(command, cd) < 0
+             : (cd->fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+        return lock ? -1 : fail_errno(command, "open the folder", dir);
     char target[256];
     ssize_t n = readlinkat(cd->fd, CURRENT, target, sizeof target - 1);
     if (n >= 0) {
@@ -272,8 +285,9 @@ static char *format_train_state(const checkpoint *ck, size_t *len)
     if (!f)
         return NULL;
     fprintf(f, "{\n  \"iter\": %" PRId64 ",\n  \"eval_interval\": %" PRId64 ",\n"
+            "  \"micro_batches\": %" PRId64 ",\n"
             "  \"data_bytes\": %" PRId64 ",\n  \"data_fnv1a64\": \"%016" PRIx64 "\",\n",
-            ck->iter, ck->eval_interval, ck->data_bytes, ck->data_hash);
+            ck->iter, ck->eval_interval, ck->micro_batches, ck->data_bytes, ck->data_hash);
     print_rng_state(f, "batch_rng", &b, false);
     print_rng_state(f, "dropout_rng", &d, true);
     fprintf(f, "}\n");
@@ -297,6 +311,7 @@ static int read_train_state(const char *path, checkpoint *ck, nd_rng_state *b, n
         return -1;
     ck->iter = state.iter;
     ck->eval_interval = state.eval_interval;
+    ck->micro_batches = state.micro_batches;
     ck->data_bytes = state.data_bytes;
     ck->data_hash = state.data_hash;
     *b = state.batch_rng;

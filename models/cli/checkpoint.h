@@ -21,6 +21,8 @@ typedef struct checkpoint {
     nd_rng *batch_rng, *dropout_rng;  /* train_state.json: their states, and */
     int64_t iter;                     /*   the next iteration to run, */
     int64_t eval_interval;            /*   --eval-interval, */
+    int64_t micro_batches;            /*   micro-batches per step, all ranks (grad-accum x
+                                       *   ranks; older files: 1), */
     uint64_t data_hash;               /*   text_hash and size of the text it trained on */
     int64_t data_bytes;
     loss_row *rows;                   /* loss.csv, loss.svg: iterations before iter */
@@ -47,6 +49,9 @@ typedef struct checkpoint_dir {
  * CHECKPOINT_* value, or -1 after one line on stderr ("shannon <command>:
  * ...": another trainer holds the lock, a damaged `current` link). */
 int checkpoint_dir_open(const char *command, const char *dir, checkpoint_dir *cd);
+/* The same without the lock, for the other ranks of a data-parallel run:
+ * they only read the checkpoint that rank 0 holds locked. */
+int checkpoint_dir_open_unlocked(const char *command, const char *dir, checkpoint_dir *cd);
 /* Before the first save: creates and locks the folder if needed, and
  * removes what a killed run left (unpublished or old generations,
  * temporary links). 0, or -1 after one line on stderr. */

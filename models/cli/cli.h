@@ -118,6 +118,7 @@ int make_adamw_groups(transformer_model *model, double lr, double weight_decay,
  * checked again by nd_rng_set_state. */
 typedef struct train_state {
     int64_t iter, eval_interval;
+    int64_t micro_batches;         /* per step, all ranks: 1 in files from before MPI */
     int64_t data_bytes;            /* the training text's size and FNV-1a hash, */
     uint64_t data_hash;            /* to notice a resume on another --data */
     nd_rng_state batch_rng, dropout_rng;
@@ -191,6 +192,7 @@ typedef struct progress {
     double start_time;
     bool terminal;             /* stderr is a TTY: redraw one line */
     int64_t last_printed;
+    bool quiet;                /* prints nothing (the ranks of a data-parallel run but 0) */
 } progress;
 
 double now_seconds(void);

@@ -263,8 +263,9 @@ static int read_rng_state(const nd_json_value *root, const char *key, nd_rng_sta
 
 int parse_train_state(const char *text, size_t len, const char *what, train_state *s)
 {
-    static const char *const state_keys[6] = {"iter", "eval_interval", "data_bytes", "data_fnv1a64",
-                                              "batch_rng", "dropout_rng"};
+    /* micro_batches (the last) is absent in files from before data parallelism: 1 */
+    static const char *const state_keys[7] = {"iter", "eval_interval", "data_bytes", "data_fnv1a64",
+                                              "batch_rng", "dropout_rng", "micro_batches"};
     memset(s, 0, sizeof *s);
     nd_json_limits lim = {.max_bytes = 1 << 16, .max_depth = 2, .max_string = 64,
                           .max_values = 64};
@@ -277,7 +278,7 @@ int parse_train_state(const char *text, size_t len, const char *what, train_stat
         status = nd_set_last_error(ND_ERR_VALUE, "the file must hold one JSON object, not %s",
                                    nd_json_type_name(nd_json_type_of(root)));
     if (status == 0)
-        status = nd_json_check_keys(root, 6, state_keys);
+        status = nd_json_check_keys(root, 7, state_keys);
     for (int k = 0; status == 0 && k < 6; k++)
         if (!nd_json_member(root, state_keys[k]))
             status = nd_set_last_error(ND_ERR_VALUE, "missing key \"%s\"", state_keys[k]);
@@ -285,6 +286,9 @@ int parse_train_state(const char *text, size_t len, const char *what, train_stat
         status = read_int(root, "iter", 0, INT64_MAX, &s->iter);
     if (status == 0)
         status = read_int(root, "eval_interval", 1, INT64_MAX, &s->eval_interval);
+    s->micro_batches = 1;
+    if (status == 0 && nd_json_member(root, "micro_batches"))
+        status = read_int(root, "micro_batches", 1, INT32_MAX, &s->micro_batches);
     if (status == 0)
         status = read_int(root, "data_bytes", 0, INT64_MAX, &s->data_bytes);
     if (status == 0) {

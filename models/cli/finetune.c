@@ -19,7 +19,9 @@
  * Nothing is written into --out before every input has been checked; an
  * --out that already holds a model is refused.
  */
+#include "distributed.h"
 #include "model_dir.h"
+#include "step.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -42,10 +44,14 @@ typedef struct run {
     nd_rng *batch_rng, *dropout_rng;
     int64_t grad_accum;
     loss_row *rows;
+    train_step *step;          /* the arena, accumulation and reduction (step.h) */
+    bool leader;               /* rank 0: prints and writes */
+    bool agreed;               /* joined the ranks' agreement before training */
 } run;
 
 static void run_free(run *r)
 {
+    train_step_free(r->step);
     ag_optimizer_free(r->decay);
     ag_optimizer_free(r->no_decay);
     transformer_free(r->model);
@@ -55,59 +61,64 @@ static void run_free(run *r)
     free(r->rows);
 }
 
-/* The loss of one micro-batch: index i of grad_accum. */
-typedef ag_tensor *(*micro_loss)(run *r, void *data, const transformer_forward_options *o);
+/* What a micro-batch function (step.h) of finetune reads: the run and the
+ * task's data. */
+typedef struct micro_data {
+    run *r;
+    void *data;
+} micro_data;
 
-/* iters optimizer steps of grad_accum micro-batches each, warmup + cosine
- * from lr to lr / 10, gradient norm clipped to 1. Returns the items
- * (tokens or examples) per second, or NAN (message printed). */
-static double train_steps(run *r, micro_loss loss_of, void *data, double items_per_micro)
+/* iters optimizer steps of grad_accum micro-batches per rank each (step.c),
+ * warmup + cosine from lr to lr / 10, gradient norm clipped to 1. Returns
+ * the items (tokens or examples) per second, or NAN (message printed). */
+static double train_steps(run *r, micro_batch_fn micro, micro_data *md, double items_per_micro)
 {
-    const int64_t iters = r->config.iters;
+    const int64_t iters = r->config.iters, M = r->grad_accum * dist_size();
     ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE, .lr = r->config.lr,
                                .warmup_iters = iters / 20, .lr_decay_iters = iters,
                                .min_lr = r->config.lr / 10};
     r->rows = calloc((size_t)iters, sizeof *r->rows);
-    if (!r->rows)
+    r->step = train_step_new(r->nparams, r->params, r->decay, r->no_decay, r->grad_accum, GRAD_CLIP);
+    if (!r->rows || !r->step)
+        fprintf(stderr, "shannon finetune: %s\n", r->step ? "out of memory" : nd_last_error());
+    /* Every rank got here, or all stop (a rank that failed before joins
+     * this agreement from command_finetune's end). */
+    r->agreed = true;
+    if (dist_failures(!r->rows || !r->step) > 0) {
+        if (r->rows && r->step)
+            fprintf(stderr, "shannon finetune: rank %d stops: another rank failed (its message is "
+                    "above)\n", dist_rank());
         return NAN;
+    }
+    /* One set of weights on every rank. */
+    int64_t n;
+    float *values = train_step_values(r->step, &n);
+    dist_broadcast(values, n * (int64_t)sizeof *values);
     progress bar;
     progress_start(&bar, 0, iters);
+    bar.quiet = !r->leader;
     double seconds = 0;
     for (int64_t it = 0; it < iters; it++) {
-        double lr = ag_lr_at(&schedule, it), start = now_seconds(), total = 0;
+        double lr = ag_lr_at(&schedule, it), start = now_seconds();
         ag_optimizer_set_lr(r->decay, lr);
         ag_optimizer_set_lr(r->no_decay, lr);
-        for (int64_t k = 0; k < r->grad_accum; k++) {
-            transformer_forward_options o = {.dropout_rng = r->dropout_rng};
-            ag_tensor *loss = loss_of(r, data, &o);
-            /* mean over the micro-batches: each backward adds 1/K of its
-             * gradient */
-            if (!loss || ag_backward(ag_mul_scalar(loss, 1.0 / (double)r->grad_accum)) < 0) {
-                progress_finish(&bar);
-                fprintf(stderr, "shannon finetune: iteration %lld failed: %s\n", (long long)it,
-                        nd_last_error());
-                ag_tape_reset();
-                return NAN;
-            }
-            total += *(const float *)nd_data(ag_value(loss));
-            ag_tape_reset();
-        }
-        if (ag_clip_grad_norm(r->nparams, r->params, GRAD_CLIP) < 0 ||
-            ag_optimizer_step(r->decay) < 0 || ag_optimizer_step(r->no_decay) < 0) {
+        step_result res;
+        int status = train_step_run(r->step, "finetune", it, micro, md, r->dropout_rng, 0, &res);
+        if (status != 0) {
             progress_finish(&bar);
-            fprintf(stderr, "shannon finetune: iteration %lld failed: %s\n", (long long)it,
-                    nd_last_error());
+            if (status > 0 && r->leader)
+                fprintf(stderr, "shannon finetune: the %s became %g at iteration %lld (is --lr too "
+                        "high?); stopped\n", isfinite(res.loss) ? "gradient norm" : "loss",
+                        isfinite(res.loss) ? res.grad_norm : res.loss, (long long)it);
             return NAN;
         }
-        ag_optimizer_zero_grad(r->decay);
-        ag_optimizer_zero_grad(r->no_decay);
         seconds += now_seconds() - start;
-        r->rows[it] = (loss_row){it, total / (double)r->grad_accum, NAN, lr};
+        r->rows[it] = (loss_row){it, res.loss, NAN, lr};
         progress_update(&bar, it, r->rows[it].train_loss,
-                        (double)(it + 1) * (double)r->grad_accum * items_per_micro / seconds);
+                        (double)(it + 1) * (double)M * items_per_micro / seconds);
     }
     progress_finish(&bar);
-    return seconds > 0 ? (double)iters * (double)r->grad_accum * items_per_micro / seconds : 0;
+    return seconds > 0 ? (double)iters * (double)M * items_per_micro / seconds : 0;
 }
 
 /* config.json, tokenizer.json, model.safetensors, loss.csv, loss.svg (and
@@ -136,27 +147,28 @@ typedef struct lm_data {
     size_t ntrain, nval;
 } lm_data;
 
-static ag_tensor *lm_micro_loss(run *r, void *data, const transformer_forward_options *o)
+static int lm_micro_batch(void *ctx, bool mine, const transformer_forward_options *o,
+                          ag_tensor **loss)
 {
-    lm_data *d = data;
+    run *r = ((micro_data *)ctx)->r;
+    lm_data *d = ((micro_data *)ctx)->data;
     nd_array *x, *y;
     if (make_batch(r->batch_rng, d->train_ids, d->ntrain, r->config.batch,
                    r->config.model.block_size, &x, &y) < 0)
-        return NULL;
-    ag_tensor *loss;
-    if (strcmp(r->config.objective, "mlm") == 0) {
+        return -1;
+    if (mine && strcmp(r->config.objective, "mlm") == 0) {
         nd_array *in = NULL, *tg = NULL;
-        loss = mlm_mask_batch(r->tok, x, r->config.mask_rate, r->dropout_rng, &in, &tg) < 0
-                   ? NULL
-                   : transformer_mlm_loss(r->model, in, tg, o);
+        *loss = mlm_mask_batch(r->tok, x, r->config.mask_rate, o->dropout_rng, &in, &tg) < 0
+                    ? NULL
+                    : transformer_mlm_loss(r->model, in, tg, o);
         nd_free(in);
         nd_free(tg);
-    } else {
-        loss = transformer_lm_loss(r->model, x, y, o);
+    } else if (mine) {
+        *loss = transformer_lm_loss(r->model, x, y, o);
     }
     nd_free(x);
     nd_free(y);
-    return loss;
+    return !mine || *loss ? 0 : -1;
 }
 
 /* The validation loss of the new text, as `eval` computes it. */
@@ -188,10 +200,15 @@ static int finetune_lm(run *r, const char *data_path)
                 "few for the model's block of %lld\n", data_path, d.ntrain, d.nval, (long long)T);
         goto done;
     }
-    double before = lm_val_loss(r, &d);
-    double tps = train_steps(r, lm_micro_loss, &d, (double)(r->config.batch * T));
+    /* Rank 0 alone evaluates and writes. */
+    double before = r->leader ? lm_val_loss(r, &d) : 0;
+    double tps = train_steps(r, lm_micro_batch, &(micro_data){r, &d}, (double)(r->config.batch * T));
     if (isnan(before) || isnan(tps))
         goto done;
+    status = 0;
+    if (!r->leader)
+        goto done;
+    status = 1;
     double after = lm_val_loss(r, &d);
     if (save_run(r, NULL) < 0)
         goto done;
@@ -206,15 +223,20 @@ done:
 
 /* ---- classification ---------------------------------------------------------------- */
 
-static ag_tensor *classify_micro_loss(run *r, void *data, const transformer_forward_options *o)
+static int classify_micro_batch(void *ctx, bool mine, const transformer_forward_options *o,
+                                ag_tensor **loss)
 {
-    const labeled *set = data;
+    run *r = ((micro_data *)ctx)->r;
+    const labeled *set = ((micro_data *)ctx)->data;
     const int64_t B = r->config.batch;
     nd_array *pick = nd_rng_integers(r->batch_rng, 0, (int64_t)set->n, false, ND_INT64, 1, &B);
+    if (!mine || !pick) {
+        nd_free(pick);
+        return pick ? 0 : -1;
+    }
     nd_array *labels = nd_empty(ND_INT64, 1, &B), *ids = NULL, *padding = NULL;
     char **texts = malloc((size_t)B * sizeof *texts);
-    ag_tensor *loss = NULL;
-    if (pick && labels && texts) {
+    if (labels && texts) {
         const int64_t *p = nd_data(pick);
         for (int64_t b = 0; b < B; b++) {
             texts[b] = set->texts[p[b]];
@@ -223,12 +245,12 @@ static ag_tensor *classify_micro_loss(run *r, void *data, const transformer_forw
         if (encode_examples(r->tok, &r->config.model, texts, (size_t)B, &ids, &padding) == 0) {
             transformer_forward_options with = *o;
             with.padding = padding;
-            loss = transformer_classify_loss(r->model, ids, labels, &with);
+            *loss = transformer_classify_loss(r->model, ids, labels, &with);
         }
     }
     free(texts);
     nd_free(pick), nd_free(labels), nd_free(ids), nd_free(padding);
-    return loss;
+    return *loss ? 0 : -1;
 }
 
 /* Accuracy of the model on a set, and its mean loss (cross-entropy of the
@@ -257,9 +279,12 @@ static double set_accuracy(run *r, const labeled *set, double *loss)
 
 static int finetune_classify(run *r, labeled *train, labeled *valid)
 {
-    double tps = train_steps(r, classify_micro_loss, train, (double)r->config.batch);
+    double tps = train_steps(r, classify_micro_batch, &(micro_data){r, train},
+                             (double)r->config.batch);
     if (isnan(tps))
         return 1;
+    if (!r->leader)   /* rank 0 alone evaluates and writes */
+        return 0;
     double train_loss, val_accuracy = set_accuracy(r, valid, NULL);
     set_accuracy(r, train, &train_loss);
     /* The majority baseline: the most frequent training label, on valid. */
@@ -306,7 +331,7 @@ static int scratch_classifier(run *r, const labeled *train, const char *tokenize
 
 /* ---- the command ------------------------------------------------------------------------ */
 
-int command_finetune(int argc, char **argv)
+static int run_finetune(int argc, char **argv)
 {
     const char *out = NULL, *from = NULL, *data = NULL, *task = NULL, *train_path = NULL,
                *valid_path = NULL, *tokenizer = "char", *objective = "mlm";
@@ -360,30 +385,30 @@ int command_finetune(int argc, char **argv)
     const int noptions = sizeof options / sizeof options[0];
     int parsed = parse_options("finetune", argc, argv, 2, options, noptions);
     if (parsed != 0)
-        return parsed > 0 ? 0 : 2;
+        return dist_stop_early(parsed > 0 ? 0 : 2);
     const bool classify = task != NULL;
     if (classify && strcmp(task, "classify") != 0) {
         fprintf(stderr, "shannon finetune: --task must be classify, not '%s'\n", task);
-        return 2;
+        return dist_stop_early(2);
     }
     if (classify ? (!train_path || !valid_path || data) : (!data || !from || train_path || valid_path)) {
         fprintf(stderr, "shannon finetune: give --from DIR --data FILE, or --task classify --train "
                 "FILE --valid FILE [--from DIR]\n");
-        return 2;
+        return dist_stop_early(2);
     }
     for (int k = FIRST_ARCH_FLAG; k < noptions; k++)
         if (options[k].seen && from) {
             fprintf(stderr, "shannon finetune: %s describes a model from random init; --from "
                     "takes the architecture of '%s'\n", options[k].name, from);
-            return 2;
+            return dist_stop_early(2);
         }
     if (check_objective("finetune", objective, 0.15) < 0)
-        return 2;
+        return dist_stop_early(2);
     if (strcmp(tokenizer, "char") != 0 && strcmp(tokenizer, "bpe") != 0 &&
         strcmp(tokenizer, "gpt2") != 0) {
         fprintf(stderr, "shannon finetune: --tokenizer must be 'char', 'bpe' or 'gpt2', not '%s'\n",
                 tokenizer);
-        return 2;
+        return dist_stop_early(2);
     }
     if (iters < 0 || batch < 0 || grad_accum < 1 || threads < 0 || lr < 0 || layers < 1 ||
         layers > TRANSFORMER_MAX_LAYERS || heads < 1 || embd < 1 || block < 1 || vocab < 257 ||
@@ -391,16 +416,16 @@ int command_finetune(int argc, char **argv)
         fprintf(stderr, "shannon finetune: --iters, --batch, --grad-accum, --lr, --layers (<= %d), "
                 "--heads, --embd, --block must be positive, --threads >= 0, --vocab-size in "
                 "[257, 2^20]\n", TRANSFORMER_MAX_LAYERS);
-        return 2;
+        return dist_stop_early(2);
     }
     char path[4096];
     struct stat st;
     if (stat(join_path(path, sizeof path, out, "config.json"), &st) == 0) {
         fprintf(stderr, "shannon finetune: '%s' already holds a model; choose another --out\n", out);
-        return 1;
+        return dist_stop_early(1);
     }
 
-    run r = {.out = out, .grad_accum = grad_accum};
+    run r = {.out = out, .grad_accum = grad_accum, .leader = dist_rank() == 0};
     labeled train = {0}, valid = {0};
     int status = 1;
     model_dir source = {0};
@@ -459,15 +484,27 @@ int command_finetune(int argc, char **argv)
         fprintf(stderr, "shannon finetune: %s\n", nd_last_error());
         goto done;
     }
-    fprintf(stderr, "shannon finetune: %lld parameters, %s%s, lr %g, %lld iterations\n",
-            (long long)transformer_num_parameters(r.model), from ? "from " : "random init",
-            from ? from : "", r.config.lr, (long long)r.config.iters);
+    if (r.leader)
+        fprintf(stderr, "shannon finetune: %lld parameters, %s%s, lr %g, %lld iterations\n",
+                (long long)transformer_num_parameters(r.model), from ? "from " : "random init",
+                from ? from : "", r.config.lr, (long long)r.config.iters);
     status = classify ? finetune_classify(&r, &train, &valid) : finetune_lm(&r, data);
 done:
+    if (!r.agreed)
+        dist_failures(true);
     ag_tape_reset();
     run_free(&r);
     close_model_dir(&source);
     free_labeled(&train);
     free_labeled(&valid);
+    return status;
+}
+
+int command_finetune(int argc, char **argv)
+{
+    if (dist_start("finetune") < 0)
+        return 1;
+    int status = run_finetune(argc, argv);
+    dist_end();
     return status;
 }

@@ -22,6 +22,7 @@ void progress_start(progress *p, int64_t first, int64_t total)
     p->start_time = now_seconds();
     p->terminal = isatty(STDERR_FILENO);
     p->last_printed = first - 1;
+    p->quiet = false;
 }
 
 static void format_eta(char *buf, size_t n, double seconds)
@@ -39,6 +40,8 @@ static void format_eta(char *buf, size_t n, double seconds)
  * every 10 iterations and at the end, so logs stay readable. */
 void progress_update(progress *p, int64_t it, double loss, double tokens_per_s)
 {
+    if (p->quiet)
+        return;
     int64_t done = it + 1;
     double elapsed = now_seconds() - p->start_time;
     int64_t since = done - (p->last_printed + 1);
@@ -65,6 +68,8 @@ void progress_update(progress *p, int64_t it, double loss, double tokens_per_s)
 
 void progress_note(progress *p, const char *fmt, ...)
 {
+    if (p->quiet)
+        return;
     if (p->terminal)
         fputs("\r\033[K", stderr);
     va_list ap;
@@ -76,7 +81,7 @@ void progress_note(progress *p, const char *fmt, ...)
 
 void progress_finish(progress *p)
 {
-    if (p->terminal)
+    if (p->terminal && !p->quiet)
         fputc('\n', stderr);
 }
 

@@ -18,7 +18,9 @@
  * no longer finite stops the run without writing over the last checkpoint.
  */
 #include "checkpoint.h"
+#include "distributed.h"
 #include "model_dir.h"
+#include "step.h"
 
 #include <math.h>
 #include <signal.h>
@@ -60,6 +62,10 @@ typedef struct trainer {
     int64_t data_bytes;
     char *notes;                        /* notes.txt: the run's warnings; NULL: none */
     int64_t saved_iter;                 /* the iteration of the last checkpoint; -1: none */
+    int64_t grad_accum;                 /* micro-batches per optimizer step on each rank */
+    int64_t micro_batches;              /* per step over all ranks: grad_accum x ranks */
+    train_step *step;                   /* the arena, accumulation and reduction */
+    bool leader;                        /* rank 0: prints and writes */
 } trainer;
 
 /* ---- batches ------------------------------------------------------------------- */
@@ -110,24 +116,64 @@ static ag_tensor *batch_loss(trainer *t, const nd_array *x, const nd_array *y, n
 static double estimate_loss(trainer *t, const int32_t *ids, size_t n, int batches, uint64_t salt)
 {
     nd_rng *rng = nd_rng_new((uint64_t)t->config.seed * 1000003u + salt);
-    double total = 0;
+    double *losses = calloc((size_t)batches, sizeof *losses), total = 0;
+    /* Batch i is evaluated by rank i mod P (every rank draws every batch
+     * to keep the generator in step) and the losses are added in batch
+     * order: the same number for every P. MLM draws its masks from the
+     * same generator while it evaluates, so there every rank does all. */
+    int P = dist_size(), r = dist_rank();
+    bool split = strcmp(t->config.objective, "mlm") != 0;
     ag_no_grad_begin();
     for (int i = 0; i < batches; i++) {
         nd_array *x, *y;
-        if (!rng || make_batch(rng, ids, n, t->config.batch, t->config.model.block_size, &x, &y) < 0) {
+        if (!rng || !losses ||
+            make_batch(rng, ids, n, t->config.batch, t->config.model.block_size, &x, &y) < 0) {
             total = NAN;
             break;
         }
-        transformer_forward_options o = {.composed = t->reference};
-        ag_tensor *loss = batch_loss(t, x, y, rng, &o);
-        total += loss ? (double)*(const float *)nd_data(ag_value(loss)) : NAN;
+        if (!split || i % P == r) {
+            transformer_forward_options o = {.composed = t->reference};
+            ag_tensor *loss = batch_loss(t, x, y, rng, &o);
+            losses[i] = loss ? (double)*(const float *)nd_data(ag_value(loss)) : NAN;
+        }
         nd_free(x);
         nd_free(y);
         ag_tape_reset();
     }
     ag_no_grad_end();
     nd_rng_free(rng);
+    if (dist_failures(isnan(total)) > 0) {   /* one rank without memory: NaN on all */
+        free(losses);
+        return NAN;
+    }
+    if (split)
+        dist_sum_doubles(losses, batches);
+    for (int i = 0; i < batches; i++)
+        total += losses[i];
+    free(losses);
     return total / batches;
+}
+
+/* Micro-batch of the training stream (step.h): drawn on every rank, its
+ * loss computed by the rank it belongs to. */
+static int train_micro_batch(void *ctx, bool mine, const transformer_forward_options *o,
+                             ag_tensor **loss)
+{
+    trainer *t = ctx;
+    nd_array *x, *y;
+    if (make_batch(t->batch_rng, t->train_ids, t->ntrain, t->config.batch,
+                   t->config.model.block_size, &x, &y) < 0)
+        return -1;
+    if (mine) {
+        transformer_forward_options with = *o;
+        with.composed = t->reference;
+        /* mlm: the masks come from the dropout generator, whose state the
+         * checkpoint keeps, so --resume stays exact. */
+        *loss = batch_loss(t, x, y, o->dropout_rng, &with);
+    }
+    nd_free(x);
+    nd_free(y);
+    return !mine || *loss ? 0 : -1;
 }
 
 /* ---- checkpoints and stopping ------------------------------------------------------ */
@@ -137,7 +183,7 @@ static checkpoint checkpoint_of(trainer *t)
     return (checkpoint){.config = &t->config, .tok = t->tok, .model = t->model, .decay = t->decay,
                         .no_decay = t->no_decay, .batch_rng = t->batch_rng,
                         .dropout_rng = t->dropout_rng, .iter = t->iter,
-                        .eval_interval = t->eval_interval, .data_hash = t->data_hash,
+                        .eval_interval = t->eval_interval, .micro_batches = t->micro_batches, .data_hash = t->data_hash,
                         .data_bytes = t->data_bytes, .rows = t->rows, .nrows = t->nrows,
                         .notes = t->notes};
 }
@@ -145,8 +191,10 @@ static checkpoint checkpoint_of(trainer *t)
 /* A checkpoint that resumes at iteration t->iter. */
 static int save_checkpoint(trainer *t)
 {
+    /* Rank 0 writes (every rank holds the same state); all learn whether
+     * it could, so a full disk stops every rank, not only rank 0. */
     checkpoint ck = checkpoint_of(t);
-    if (checkpoint_save("train", &t->dir, &ck) < 0)
+    if (dist_failures(t->leader && checkpoint_save("train", &t->dir, &ck) < 0) > 0)
         return -1;
     t->saved_iter = t->iter;
     return 0;
@@ -162,6 +210,7 @@ static int resume(trainer *t)
     t->nrows = t->cap_rows = ck.nrows;
     t->notes = ck.notes;
     t->eval_interval = ck.eval_interval;
+    t->micro_batches = ck.micro_batches;
     t->data_hash = ck.data_hash;
     t->data_bytes = ck.data_bytes;
     return 0;
@@ -328,6 +377,7 @@ static int make_optimizers(trainer *t, double lr)
 
 static void trainer_free(trainer *t)
 {
+    train_step_free(t->step);
     ag_optimizer_free(t->decay);
     ag_optimizer_free(t->no_decay);
     transformer_free(t->model);
@@ -342,6 +392,31 @@ static void trainer_free(trainer *t)
 }
 
 /* ---- the command ------------------------------------------------------------------ */
+
+/* The ranks of one run agree on what they train: the arena's size, the
+ * batch, the step, the data. A rank given other flags or another file
+ * would otherwise add gradients of another model. */
+static int check_same_run(trainer *t, uint64_t hash)
+{
+    int64_t arena;
+    train_step_values(t->step, &arena);
+    double mine[6] = {(double)arena, (double)t->config.batch, (double)t->grad_accum,
+                      (double)t->config.iters, (double)t->config.seed, (double)(hash >> 11)};
+    int P = dist_size();
+    double *all = malloc((size_t)P * sizeof mine);
+    if (!all)
+        return -1;
+    dist_allgather_doubles(mine, 6, all);
+    int bad = -1;
+    for (int r = 1; r < P && bad < 0; r++)
+        if (memcmp(all, all + 6 * r, sizeof mine) != 0)
+            bad = r;
+    free(all);
+    if (bad >= 0 && t->leader)
+        fprintf(stderr, "shannon train: rank %d was given another model, batch, step or text than "
+                "rank 0 (every rank must run the same command on the same file)\n", bad);
+    return bad >= 0 ? -1 : 0;
+}
 
 /* Stops the run for a loss, gradient or weight that is no longer finite,
  * keeping the last checkpoint (nothing is saved from here on). */
@@ -383,11 +458,11 @@ static int print_tape_step(trainer *t)
     return finish_output("train") < 0 ? 1 : 0;
 }
 
-int command_train(int argc, char **argv)
+static int run_train(int argc, char **argv)
 {
     const char *data = NULL, *out = NULL, *tokenizer = "char";
     int64_t vocab = 4096, layers = 4, heads = 4, embd = 128, block = 64, batch = 12, iters = 2000;
-    int64_t seed = 1337, threads = 0, stop_at = -1, eval_interval = EVAL_INTERVAL;
+    int64_t seed = 1337, threads = 0, stop_at = -1, eval_interval = EVAL_INTERVAL, grad_accum = 1;
     double lr = 1e-3, dropout_p = 0.0, mask_rate = 0.15;
     const char *objective = "causal";
     bool resume_flag = false, reference = false, learned = false, post_ln = false, print_tape = false;
@@ -433,42 +508,51 @@ int command_train(int argc, char **argv)
          .help = "mlm: the share of tokens chosen for prediction, in (0, 1) (default 0.15)"},
         {"--print-tape", OPT_FLAG, &print_tape,
          .help = "print one step's tape for block 0 (forward, then backward) and exit"},
+        {"--grad-accum", OPT_INT, &grad_accum,
+         .help = "micro-batches of --batch per optimizer step on each rank (global batch: batch x "
+                 "grad-accum x ranks)", .min = 1, .max = 1 << 20},
     };
     enum { DATA, OUT, TOKENIZER, VOCAB, LAYERS, HEADS, EMBD, BLOCK, BATCH, ITERS, LR, DROPOUT, SEED,
-           THREADS, RESUME, REFERENCE, LEARNED, POST_LN, EVAL_INTERVAL_FLAG, STOP_AT, OBJECTIVE };
+           THREADS, RESUME, REFERENCE, LEARNED, POST_LN, EVAL_INTERVAL_FLAG, STOP_AT, OBJECTIVE,
+           MASK_RATE, PRINT_TAPE, GRAD_ACCUM };
     int parsed = parse_options("train", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)
-        return parsed > 0 ? 0 : 2;
+        return dist_stop_early(parsed > 0 ? 0 : 2);
     /* Everything the flags alone decide, before any file is read. */
     if (strcmp(tokenizer, "char") != 0 && strcmp(tokenizer, "bpe") != 0 &&
         strcmp(tokenizer, "gpt2") != 0) {
         fprintf(stderr, "shannon train: --tokenizer must be 'char', 'bpe' or 'gpt2', not '%s'\n",
                 tokenizer);
-        return 2;
+        return dist_stop_early(2);
     }
     if (check_objective("train", objective, mask_rate) < 0)
-        return 2;
+        return dist_stop_early(2);
     if (!(lr > 0) || !(dropout_p >= 0 && dropout_p < 1)) {
         fprintf(stderr, "shannon train: --lr must be positive and --dropout in [0, 1)\n");
-        return 2;
+        return dist_stop_early(2);
     }
     if (batch * block > (int64_t)1 << 24) {   /* both <= 2^20: no overflow */
         fprintf(stderr, "shannon train: --batch x --block must be at most %d tokens, not %lld\n",
                 1 << 24, (long long)(batch * block));
-        return 2;
+        return dist_stop_early(2);
     }
     if (nd_set_num_threads((int)threads) < 0) {
         fprintf(stderr, "shannon train: %s\n", nd_last_error());
-        return 2;
+        return dist_stop_early(2);
     }
 
-    trainer t = {.out = out, .reference = reference, .saved_iter = -1, .eval_interval = eval_interval};
+    const int P = dist_size();
+    trainer t = {.out = out, .reference = reference, .saved_iter = -1, .eval_interval = eval_interval,
+                 .grad_accum = grad_accum, .micro_batches = grad_accum * P, .leader = dist_rank() == 0};
     int status = 1;
+    bool agreed = false;        /* passed the setup's agreement (dist_failures) */
     size_t len = 0;
     char *text = NULL;
     struct sigaction saved_signals[2];
     catch_signals(true, saved_signals);
-    int found = checkpoint_dir_open("train", out, &t.dir);
+    /* Rank 0 holds the folder locked; the others only read it. */
+    int found = t.leader ? checkpoint_dir_open("train", out, &t.dir)
+                         : checkpoint_dir_open_unlocked("train", out, &t.dir);
     if (found < 0)
         goto done;
     if (found == CHECKPOINT_FOREIGN) {
@@ -482,7 +566,7 @@ int command_train(int argc, char **argv)
         goto done;
     }
     bool resuming = found == CHECKPOINT_FOUND;
-    if (resume_flag && !resuming)
+    if (resume_flag && !resuming && t.leader)
         fprintf(stderr, "shannon train: nothing to resume in '%s' (no checkpoint yet); starting a "
                 "new run\n", out);
     if (!resuming) {
@@ -586,8 +670,9 @@ int command_train(int argc, char **argv)
                      "not the text of the checkpoint (%lld bytes, FNV-1a %016llx)", (long long)t.iter,
                      data, len, (unsigned long long)hash, (long long)t.data_bytes,
                      (unsigned long long)t.data_hash);
-            fprintf(stderr, "shannon train: warning: --data '%s' is not the text this model was "
-                    "trained on; going on with it (noted in '%s/notes.txt')\n", data, out);
+            if (t.leader)
+                fprintf(stderr, "shannon train: warning: --data '%s' is not the text this model was "
+                        "trained on; going on with it (noted in '%s/notes.txt')\n", data, out);
             if (add_note(&t, note) < 0) {
                 fprintf(stderr, "shannon train: out of memory\n");
                 goto done;
@@ -596,62 +681,86 @@ int command_train(int argc, char **argv)
     }
     t.data_hash = hash;
     t.data_bytes = (int64_t)len;
-    if (print_tape) {
+    if (print_tape) {   /* one step's tape, nothing trained or written */
         status = print_tape_step(&t);
         goto done;
     }
-    /* Everything checked: only now touch the output folder. */
-    if (checkpoint_dir_prepare("train", &t.dir) < 0)
+    if (resuming) {
+        /* The global batch a checkpoint was trained with is kept: under
+         * another rank count, --grad-accum makes up the difference. */
+        int64_t m = t.micro_batches;
+        if (options[GRAD_ACCUM].seen ? grad_accum * P != m : m % P != 0) {
+            fprintf(stderr, "shannon train: '%s' was trained with %lld micro-batches of --batch per "
+                    "step (--grad-accum x ranks); with %d rank%s give --grad-accum %lld%s\n", out,
+                    (long long)m, P, P > 1 ? "s" : "", (long long)(m / P ? m / P : 1),
+                    m % P ? " (the rank count must divide it)" : "");
+            status = 2;
+            goto done;
+        }
+        t.grad_accum = m / P;
+    }
+    if (!(t.step = train_step_new(t.nparams, t.params, t.decay, t.no_decay, t.grad_accum, GRAD_CLIP))) {
+        fprintf(stderr, "shannon train: %s\n", nd_last_error());
         goto done;
-    fprintf(stderr, "shannon train: %lld parameters, %s tokenizer (%lld tokens), %zu train / %zu "
+    }
+    /* Every rank checked everything: they agree, or all stop. */
+    agreed = true;
+    if (dist_failures(false) > 0) {
+        fprintf(stderr, "shannon train: rank %d of %d stops: another rank failed (its message is "
+                "above)\n", dist_rank(), P);
+        goto done;
+    }
+    if (check_same_run(&t, hash) < 0)
+        goto done;
+    /* One set of weights on every rank (the same seed or checkpoint gives
+     * them already; the broadcast makes sure). */
+    int64_t arena_size;
+    float *arena = train_step_values(t.step, &arena_size);
+    dist_broadcast(arena, arena_size * (int64_t)sizeof *arena);
+    /* Only now touch the output folder. */
+    if (dist_failures(t.leader && checkpoint_dir_prepare("train", &t.dir) < 0) > 0)
+        goto done;
+    if (t.leader)
+        fprintf(stderr, "shannon train: %lld parameters, %s tokenizer (%lld tokens), %zu train / %zu "
             "val tokens\n", (long long)transformer_num_parameters(t.model), t.config.tokenizer,
             (long long)t.config.model.vocab_size, t.ntrain, t.nval);
 
-    const int64_t B = t.config.batch, T = t.config.model.block_size;
+    if (t.leader && P > 1)
+        fprintf(stderr, "shannon train: %d ranks x --grad-accum %lld x --batch %lld = %lld sequences "
+                "per step\n", P, (long long)t.grad_accum, (long long)t.config.batch,
+                (long long)(t.micro_batches * t.config.batch));
+    const int64_t B = t.config.batch * t.micro_batches, T = t.config.model.block_size;
     ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE, .lr = t.config.lr,
                                .warmup_iters = WARMUP_ITERS < t.config.iters / 10 ? WARMUP_ITERS : t.config.iters / 10,
                                .lr_decay_iters = t.config.iters, .min_lr = t.config.lr / 10};
     progress bar;
     progress_start(&bar, t.iter, t.config.iters);
-    double train_seconds = 0, last_loss = NAN;
+    bar.quiet = !t.leader;
+    int signal_seen = 0;      /* the first signal any rank caught, agreed each step */
+    double train_seconds = 0, last_loss = NAN, exposed_comm = 0;
     int64_t trained = 0;
     for (; t.iter < t.config.iters; t.iter++) {
         double lr_now = ag_lr_at(&schedule, t.iter);
         ag_optimizer_set_lr(t.decay, lr_now);
         ag_optimizer_set_lr(t.no_decay, lr_now);
         double start = now_seconds();
-        nd_array *x, *y;
-        if (make_batch(t.batch_rng, t.train_ids, t.ntrain, B, T, &x, &y) < 0)
-            goto failed;
-        transformer_forward_options o = {.dropout_rng = t.dropout_rng, .composed = t.reference};
-        /* mlm: the masks come from the dropout generator, whose state the
-         * checkpoint keeps, so --resume stays exact. */
-        ag_tensor *loss = batch_loss(&t, x, y, t.dropout_rng, &o);
-        nd_free(x);
-        nd_free(y);
-        if (!loss)
-            goto failed;
-        last_loss = *(const float *)nd_data(ag_value(loss));
-        if (!isfinite(last_loss)) {
+        step_result r;
+        int stepped = train_step_run(t.step, "train", t.iter, train_micro_batch, &t, t.dropout_rng,
+                                     stop_signal, &r);
+        if (stepped < 0) {
             progress_finish(&bar);
-            stop_not_finite(&t, "loss", last_loss);
             goto done;
         }
-        if (ag_backward(loss) < 0)
-            goto failed;
-        double norm = ag_clip_grad_norm(t.nparams, t.params, GRAD_CLIP);
-        if (norm < 0)
-            goto failed;
-        if (!isfinite(norm)) {
+        last_loss = r.loss;
+        signal_seen = r.stop_signal;
+        exposed_comm += r.exposed_comm;
+        if (stepped > 0) {
             progress_finish(&bar);
-            stop_not_finite(&t, "gradient norm", norm);
+            if (t.leader)
+                stop_not_finite(&t, isfinite(r.loss) ? "gradient norm" : "loss",
+                                isfinite(r.loss) ? r.grad_norm : r.loss);
             goto done;
         }
-        if (ag_optimizer_step(t.decay) < 0 || ag_optimizer_step(t.no_decay) < 0)
-            goto failed;
-        ag_optimizer_zero_grad(t.decay);
-        ag_optimizer_zero_grad(t.no_decay);
-        ag_tape_reset();
         train_seconds += now_seconds() - start;
         trained++;
         loss_row row = {t.iter, last_loss, NAN, lr_now};
@@ -662,11 +771,12 @@ int command_train(int argc, char **argv)
         if (add_row(&t, row) < 0)
             goto failed;
         progress_update(&bar, t.iter, last_loss, (double)trained * (double)(B * T) / train_seconds);
-        if (evaluate || stop_signal) {
+        if (evaluate || signal_seen) {
             int64_t done_iters = t.iter + 1;
             if (!weights_finite(&t)) {
                 progress_finish(&bar);
-                stop_not_finite(&t, "weights", NAN);
+                if (t.leader)
+                    stop_not_finite(&t, "weights", NAN);
                 goto done;
             }
             t.iter++;                         /* the checkpoint resumes after this one */
@@ -676,20 +786,22 @@ int command_train(int argc, char **argv)
                 progress_finish(&bar);
                 goto done;
             }
-            if (evaluate)
+            if (evaluate && t.leader)
                 progress_note(&bar, "iter %lld: train loss %.4f, val loss %.4f (checkpoint saved)",
                               (long long)done_iters, last_loss, row.val_loss);
-            if (stop_signal) {
+            if (signal_seen) {
                 progress_finish(&bar);
-                fprintf(stderr, "shannon train: interrupted (%s) after iteration %lld; checkpoint "
-                        "saved, continue with --resume\n", stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
-                        (long long)done_iters);
-                status = 128 + stop_signal;
+                if (t.leader)
+                    fprintf(stderr, "shannon train: interrupted (%s) after iteration %lld; checkpoint "
+                            "saved, continue with --resume\n",
+                            signal_seen == SIGINT ? "SIGINT" : "SIGTERM", (long long)done_iters);
+                status = 128 + signal_seen;
                 goto done;
             }
             if (stop) {
                 progress_finish(&bar);
-                fprintf(stderr, "shannon train: stopped after iteration %lld (--stop-at); "
+                if (t.leader)
+                    fprintf(stderr, "shannon train: stopped after iteration %lld (--stop-at); "
                         "continue with --resume\n", (long long)done_iters);
                 status = 0;
                 goto done;
@@ -697,22 +809,29 @@ int command_train(int argc, char **argv)
         }
     }
     progress_finish(&bar);
-    if (!stop_signal) {
+    if (getenv("SHANNON_STEP_TIMING") && t.leader && trained > 0)   /* benchmarks/bench_mpi.sh */
+        fprintf(stderr, "shannon train: step timing: %.6f s per step, %.6f s of it waiting for the "
+                "gradient reduction after the backward\n", train_seconds / (double)trained,
+                exposed_comm / (double)trained);
+    if (!signal_seen) {
         double train_loss = estimate_loss(&t, t.train_ids, t.ntrain, FINAL_TRAIN_BATCHES, 1u << 30);
         double tps = train_seconds > 0 ? (double)trained * (double)(B * T) / train_seconds : 0;
-        if (strcmp(t.config.objective, "mlm") == 0) {
-            mlm_result r = mlm_text_eval(t.model, t.tok, t.val_ids, t.nval, B, t.config.mask_rate);
+        /* the whole validation split: rank 0 alone */
+        if (t.leader && strcmp(t.config.objective, "mlm") == 0) {
+            mlm_result m = mlm_text_eval(t.model, t.tok, t.val_ids, t.nval, t.config.batch,
+                                         t.config.mask_rate);
             printf("train_loss=%.4f val_loss=%.4f val_accuracy=%.4f tokens_per_s=%.1f\n", train_loss,
-                   r.loss, r.accuracy, tps);
-        } else {
-            double val_loss = text_loss(t.model, t.val_ids, t.nval, B, t.reference);
+                   m.loss, m.accuracy, tps);
+        } else if (t.leader) {
+            double val_loss = text_loss(t.model, t.val_ids, t.nval, t.config.batch, t.reference);
             printf("train_loss=%.4f val_loss=%.4f tokens_per_s=%.1f\n", train_loss, val_loss, tps);
         }
     }
-    if (stop_signal) {
-        fprintf(stderr, "shannon train: interrupted (%s) after the last iteration; the final "
-                "checkpoint is saved\n", stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
-        status = 128 + stop_signal;
+    if (signal_seen) {
+        if (t.leader)
+            fprintf(stderr, "shannon train: interrupted (%s) after the last iteration; the final "
+                    "checkpoint is saved\n", signal_seen == SIGINT ? "SIGINT" : "SIGTERM");
+        status = 128 + signal_seen;
     } else {
         status = 0;
     }
@@ -720,10 +839,23 @@ int command_train(int argc, char **argv)
 failed:
     progress_finish(&bar);
     fprintf(stderr, "shannon train: iteration %lld failed: %s\n", (long long)t.iter, nd_last_error());
+    if (P > 1)
+        dist_abort(1);   /* the others may wait in a collective */
 done:
+    if (!agreed)
+        dist_failures(true);
     ag_tape_reset();
     trainer_free(&t);
     free(text);
     catch_signals(false, saved_signals);
+    return status;
+}
+
+int command_train(int argc, char **argv)
+{
+    if (dist_start("train") < 0)
+        return 1;
+    int status = run_train(argc, argv);
+    dist_end();
     return status;
 }

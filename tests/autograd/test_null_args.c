@@ -96,6 +96,8 @@ static void teardown(void)
     P(ag_op_name, t, ag_op_name(NULL)) \
     I(ag_backward, loss, ag_backward(NULL)) \
     I(ag_backward_ex, output, ag_backward_ex(NULL, A, false)) \
+    I(ag_param_bind, param, ag_param_bind(NULL, NULL, NULL)) \
+    N(ag_set_grad_ready_hook, none, 0) /* fn NULL is valid: it turns the hook off */ \
     N(ag_tape_reset, none, 0) \
     N(ag_tape_size, none, 0) \
     I(ag_tape_node, info, ag_tape_node(0, NULL)) \
