@@ -24,10 +24,10 @@ done > "$WORK/corpus.txt"
 TINY="--layers 1 --heads 2 --embd 16 --block 16 --batch 4 --threads 1"
 
 # expect_error NAME PATTERN command...: non-zero exit, exactly one stderr
-# line, matching PATTERN.
+# line, matching PATTERN (standard input: $STDIN, or /dev/null).
 expect_error() {
   name=$1; pattern=$2; shift 2
-  "$@" > "$WORK/out.txt" 2> "$WORK/err.txt"
+  "$@" > "$WORK/out.txt" 2> "$WORK/err.txt" < "${STDIN:-/dev/null}"
   status=$?
   lines=$(wc -l < "$WORK/err.txt")
   if [ $status -eq 0 ]; then fail "$name: exit status 0"; return; fi

@@ -8,12 +8,7 @@
 # usage: tokenize_test.sh path/to/shannon
 set -u
 SHANNON=$1
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/shannon-tokenize-XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
-failures=0
-checks=0
-pass() { checks=$((checks + 1)); }
-fail() { checks=$((checks + 1)); failures=$((failures + 1)); echo "FAIL: $*"; }
+. "$(dirname "$0")/cli_common.sh"   # WORK, pass/fail/finish, expect_error
 
 # expect NAME EXPECTED command...: exit 0 and exactly EXPECTED on stdout.
 expect() {
@@ -22,18 +17,6 @@ expect() {
   status=$?
   if [ $status -ne 0 ]; then fail "$name: exit $status: $(cat "$WORK/err.txt")"; return; fi
   if [ "$got" != "$want" ]; then fail "$name: got '$got', expected '$want'"; return; fi
-  pass
-}
-
-# expect_error NAME PATTERN command...: non-zero exit, one stderr line matching PATTERN.
-expect_error() {
-  name=$1; pattern=$2; shift 2
-  "$@" > "$WORK/out.txt" 2> "$WORK/err.txt" < "${STDIN:-/dev/null}"
-  status=$?
-  lines=$(wc -l < "$WORK/err.txt")
-  if [ $status -eq 0 ]; then fail "$name: exit status 0"; return; fi
-  if [ "$lines" -ne 1 ]; then fail "$name: $lines lines on stderr:"; cat "$WORK/err.txt"; return; fi
-  if ! grep -q -- "$pattern" "$WORK/err.txt"; then fail "$name: unexpected message: $(cat "$WORK/err.txt")"; return; fi
   pass
 }
 
@@ -94,5 +77,4 @@ else
   echo "GPT-2's tokenizer is not available, its cases are skipped: $(cat "$WORK/gpt2.txt")"
 fi
 
-echo "tokenize: $checks checks, $failures failures"
-[ $failures -eq 0 ]
+finish
