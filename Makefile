@@ -12,9 +12,10 @@ FUZZ_SECONDS ?= 60
 PYTHON   := /usr/bin/python3
 
 # What each command needs from Debian, and no more: `make demo` installs the
-# build and the demo corpus (about 60 MB), `make test` adds the test
-# framework and the reference implementations (NumPy, PyTorch: most of the
-# install). Recommended packages are not pulled in (PyTorch's alone bring Qt,
+# build and the demo corpus (about 100 MB), `make test` adds the test
+# framework, the reference implementations (NumPy, PyTorch: most of the
+# install), the digits data set and Open MPI (benchmarks/RESULTS.md has the
+# sizes). Recommended packages are not pulled in (PyTorch's alone bring Qt,
 # OpenCV and GDAL, none of which a test uses).
 BUILD_PACKAGES := gcc make meson ninja-build pkg-config libopenblas-dev zlib1g-dev
 DEMO_PACKAGES  := fortunes
