@@ -131,3 +131,12 @@ void test_assert_values(const nd_array *a, const double *expected, int64_t n,
         }
     }
 }
+
+const char *test_path(const char *dir, const char *file)
+{
+    static char path[4][1024];
+    static int next;
+    char *p = path[next++ % 4];
+    snprintf(p, sizeof path[0], "%s/%s", dir, file);
+    return p;
+}

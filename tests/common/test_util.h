@@ -28,6 +28,9 @@ int test_run_python(const char *script, ...) __attribute__((sentinel));
  * everything in it by test_remove_tree. */
 char *test_make_tmpdir(const char *tag);
 void test_remove_tree(const char *path);
+/* dir + "/" + file in one of four rotating static buffers, so up to four
+ * paths can be used in one call. */
+const char *test_path(const char *dir, const char *file);
 
 /* Asserts a's dtype, ndim and shape. */
 #define ck_assert_shape(a, dt, nd, ...) \

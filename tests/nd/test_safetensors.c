@@ -25,14 +25,7 @@ static void remove_dir(void)
     dir = NULL;
 }
 
-static const char *path_of(const char *file)
-{
-    static char path[4][1024];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, sizeof path[0], "%s/%s", dir, file);
-    return p;
-}
+static const char *path_of(const char *file) { return test_path(dir, file); }
 
 /* Same dtype, shape and bytes. */
 static void assert_same_array(const nd_array *got, const nd_array *want, const char *what)
