@@ -641,6 +641,10 @@ ND_API int nd_arctan2_out(const nd_array *a, const nd_array *b, nd_array *out);
 /* hypot: sqrt(a*a + b*b) without overflow, float */
 ND_API nd_array *nd_hypot(const nd_array *a, const nd_array *b);
 ND_API int nd_hypot_out(const nd_array *a, const nd_array *b, nd_array *out);
+/* copysign: the magnitude of a with the sign of b (numpy.copysign), float;
+ * the sign of b is its sign bit, so -0.0 and -NaN count as negative */
+ND_API nd_array *nd_copysign(const nd_array *a, const nd_array *b);
+ND_API int nd_copysign_out(const nd_array *a, const nd_array *b, nd_array *out);
 /* equal: a == b -> bool */
 ND_API nd_array *nd_equal(const nd_array *a, const nd_array *b);
 ND_API int nd_equal_out(const nd_array *a, const nd_array *b, nd_array *out);

@@ -42,22 +42,7 @@ struct nd_array {
     int64_t strides[ND_MAXDIMS];   /* bytes */
 };
 
-/* Compiles a hot loop for AVX-512, AVX2 and baseline x86-64; the loader
- * picks the best clone for the CPU it runs on (GCC function multiversioning),
- * so one binary vectorizes well everywhere. Not under ASan, whose
- * instrumentation and ifunc resolvers do not mix. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define ND_VECTORIZE __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define ND_VECTORIZE
-#endif
-
-/* The strict comparisons of max-like and min-like loops, as macros so that
- * kernel templates take them as arguments: a strict `>` keeps the first of
- * equal values, and a NaN never wins it (NumPy's argmax/maximum rules are
- * built on top). */
-#define ND_GREATER(a, b) ((a) > (b))
-#define ND_LESS(a, b) ((a) < (b))
+#include "vectorize.h"   /* ND_VECTORIZE, ND_ALWAYS_INLINE */
 
 /* ---- per-dtype code generation ------------------------------------------ */
 

@@ -197,35 +197,109 @@ static void reduce_piece(void *ctx, int64_t begin, int64_t end)
     }
 }
 
-/* ---- float sums over leading axes --------------------------------------------------- */
+/* ---- the typed loops ----------------------------------------------------------------- */
 
-/* acc[k] += x[r, k] for every row r of a C-contiguous (rows, K) block, over
- * the columns [begin, end). The engine adds one row at a time, loading and
- * storing the accumulator once per row; four rows at a time keep the same
- * order of additions, (((acc + x0) + x1) + x2) + x3, so the same bits, with
- * a quarter of the accumulator traffic and four read streams in flight
- * (1.6x on sum over axis 0 of 4096x4096 float32). Columns go in chunks
- * whose accumulator stays in L1. */
-#define COLUMN_CHUNK 2048
-#define DEFINE_SUM_ROWS(NAME, T)                                                             \
-    ND_VECTORIZE static void NAME(T *restrict acc, const T *restrict x, int64_t rows,        \
-                                  int64_t K, int64_t begin, int64_t end)                     \
-    {                                                                                        \
-        for (int64_t k0 = begin; k0 < end; k0 += COLUMN_CHUNK) {                             \
-            int64_t k1 = k0 + COLUMN_CHUNK < end ? k0 + COLUMN_CHUNK : end;                  \
-            int64_t r = 0;                                                                   \
-            for (; r + 4 <= rows; r += 4) {                                                  \
-                const T *x0 = x + r * K, *x1 = x0 + K, *x2 = x1 + K, *x3 = x2 + K;           \
-                for (int64_t k = k0; k < k1; k++)                                            \
-                    acc[k] = (((acc[k] + x0[k]) + x1[k]) + x2[k]) + x3[k];                   \
-            }                                                                                \
-            for (; r < rows; r++)                                                            \
-                for (int64_t k = k0; k < k1; k++)                                            \
-                    acc[k] = acc[k] + x[r * K + k];                                          \
-        }                                                                                    \
-    }
-DEFINE_SUM_ROWS(sum_rows_float32, float)
-DEFINE_SUM_ROWS(sum_rows_float64, double)
+/* Plain functions, written once in reduce_loops.inc (every compute dtype:
+ * argmax/argmin scans, cumulative ops) and reduce_float.inc (float32 and
+ * float64: column sums, the vector and AVX-512 argmax/argmin passes), and
+ * included here once per dtype with T and FN(name) = name_<dtype>. */
+#define COLUMN_CHUNK 2048   /* elements per column chunk of sum_rows */
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_ARG_EXTREME_AVX512 1
+#define ARG_CHUNK_BYTES 16384
+#endif
+/* The NaN test `v != v` is always false for the integer instances: intended. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wtautological-compare"
+
+#define T uint8_t
+#define FN(name) name##_bool
+#include "reduce_loops.inc"
+#undef T
+#undef FN
+
+#define T int8_t
+#define FN(name) name##_int8
+#include "reduce_loops.inc"
+#undef T
+#undef FN
+
+#define T int16_t
+#define FN(name) name##_int16
+#include "reduce_loops.inc"
+#undef T
+#undef FN
+
+#define T int32_t
+#define FN(name) name##_int32
+#include "reduce_loops.inc"
+#undef T
+#undef FN
+
+#define T int64_t
+#define FN(name) name##_int64
+#include "reduce_loops.inc"
+#undef T
+#undef FN
+
+#define T uint8_t
+#define FN(name) name##_uint8
+#include "reduce_loops.inc"
+#undef T
+#undef FN
+
+#define T uint16_t
+#define FN(name) name##_uint16
+#include "reduce_loops.inc"
+#undef T
+#undef FN
+
+#define T uint32_t
+#define FN(name) name##_uint32
+#include "reduce_loops.inc"
+#undef T
+#undef FN
+
+#define T uint64_t
+#define FN(name) name##_uint64
+#include "reduce_loops.inc"
+#undef T
+#undef FN
+
+#define T float
+#define FN(name) name##_float32
+#include "reduce_loops.inc"
+#define IT int32_t
+#define VF 16
+#ifdef HAVE_ARG_EXTREME_AVX512
+#define VEC __m512
+#define LANES 16
+#define V(op) _mm512_##op##_ps
+#define VCMP_MASK _mm512_cmp_ps_mask
+#endif
+#include "reduce_float.inc"
+#undef T
+#undef FN
+
+#define T double
+#define FN(name) name##_float64
+#include "reduce_loops.inc"
+#define IT int64_t
+#define VF 8
+#ifdef HAVE_ARG_EXTREME_AVX512
+#define VEC __m512d
+#define LANES 8
+#define V(op) _mm512_##op##_pd
+#define VCMP_MASK _mm512_cmp_pd_mask
+#endif
+#include "reduce_float.inc"
+#undef T
+#undef FN
+
+#pragma GCC diagnostic pop
+
+/* ---- float sums over leading axes --------------------------------------------------- */
 
 typedef struct sum_rows_task {
     nd_array *acc;
@@ -575,229 +649,20 @@ int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdims, nd_
 
 /* ---- argmax / argmin -------------------------------------------------------------------- */
 
-/* The index of the first max (min) of n values `step` bytes apart; a NaN
- * counts as larger (smaller) than everything and the first NaN wins, as in
- * NumPy. Contiguous runs keep 16 independent (value, index) lanes in one
- * pass, which vectorizes; a strict comparison keeps each lane's first
- * occurrence, and lanes are merged preferring the lower index on ties.
- * NaN is rare, so it is only noted in the fast pass and then located by a
- * second, scalar scan. */
-#define DEFINE_ARG_EXTREME(NAME, T, BETTER)                                              \
-    static int64_t NAME(const char *p, int64_t n, int64_t step)                          \
-    {                                                                                    \
-        int64_t best_index = 0;                                                          \
-        T best = *(const T *)p;                                                          \
-        if (best != best)                                                                \
-            return 0;                                                                    \
-        for (int64_t i = 1; i < n; i++) {                                                \
-            T v = *(const T *)(p + i * step);                                            \
-            if (v != v)                                                                  \
-                return i;                                                                \
-            if (BETTER(v, best)) {                                                       \
-                best = v;                                                                \
-                best_index = i;                                                          \
-            }                                                                            \
-        }                                                                                \
-        return best_index;                                                               \
-    }
-
-/* The contiguous float fast path: one pass with a vector of running
- * extremes and a vector of their indices (GCC vector extensions, so the
- * same code becomes one AVX-512 register, two AVX2 ones or four SSE ones).
- * A strict comparison keeps each lane's first occurrence; lanes merge
- * preferring the lower index on ties. NaN is only noted here, then located
- * by a scalar scan, as it is rare. VF lanes of T, index lanes of IT (same
- * width, so the masks line up). */
-#define DEFINE_ARG_EXTREME_VECTOR(NAME, T, IT, VF, BETTER, SCALAR)                     \
-    typedef T NAME##_values __attribute__((vector_size(VF * sizeof(T))));                \
-    typedef IT NAME##_indices __attribute__((vector_size(VF * sizeof(T))));              \
-    ND_VECTORIZE static int64_t NAME(const char *p, int64_t n, int64_t step)              \
-    {                                                                                    \
-        if (step != sizeof(T) || n < 2 * VF)                                             \
-            return SCALAR(p, n, step);                                                   \
-        const T *x = (const T *)p;                                                       \
-        NAME##_values value, v;                                                          \
-        NAME##_indices index, current, nan, better;                                      \
-        for (int k = 0; k < VF; k++)                                                     \
-            index[k] = k;                                                                \
-        current = index;                                                                 \
-        memcpy(&value, x, sizeof value);                                                 \
-        nan = value != value;                                                            \
-        int64_t i;                                                                       \
-        for (i = VF; i + VF <= n; i += VF) {                                             \
-            memcpy(&v, x + i, sizeof v);                                                 \
-            __builtin_prefetch(x + i + 32 * VF);   /* 2 KB ahead: ~3% */                     \
-            current += VF;                                                               \
-            better = BETTER(v, value);                                                   \
-            value = (NAME##_values)(((NAME##_indices)v & better) |                        \
-                                    ((NAME##_indices)value & ~better));                  \
-            index = (current & better) | (index & ~better);                              \
-            nan |= v != v;                                                               \
-        }                                                                                \
-        bool any_nan = false;                                                            \
-        for (int k = 0; k < VF; k++)                                                     \
-            any_nan |= nan[k] != 0;                                                      \
-        for (int64_t j = i; j < n; j++)                                                  \
-            any_nan |= x[j] != x[j];                                                     \
-        if (any_nan)                                                                     \
-            return SCALAR(p, n, step);   /* finds the first NaN */                       \
-        T best = value[0];                                                               \
-        int64_t best_index = index[0];                                                   \
-        for (int k = 1; k < VF; k++)                                                     \
-            if (BETTER(value[k], best) || (value[k] == best && index[k] < best_index)) { \
-                best = value[k];                                                         \
-                best_index = index[k];                                                   \
-            }                                                                            \
-        for (; i < n; i++)                                                               \
-            if (BETTER(x[i], best)) {                                                    \
-                best = x[i];                                                             \
-                best_index = i;                                                          \
-            }                                                                            \
-        return best_index;                                                               \
-    }
-
-
-/* The AVX-512 pass for long contiguous float rows, in two steps per 16 KB
- * chunk: the chunk's extreme with plain vmaxps/vminps on four accumulators
- * (no index bookkeeping on the streaming path), then, once at the end, the
- * first index equal to the best value inside the first chunk that reached
- * it. That index is the answer: every earlier chunk's extreme is strictly
- * worse. Signed zeros compare equal, as with NumPy's `>`.
- *
- * NaN: vmaxps(v, m) returns m when v is NaN, so the extremes never see one.
- * A running sum does (NaN + anything = NaN); a NaN sum sends the chunk to a
- * scan for its first NaN. An inf - inf in the sum is a false alarm: the scan
- * finds nothing and the pass goes on.
- *
- * The empty asm keeps the four loaded vectors in registers. Without it GCC
- * folds the loads into both the max and the add as memory operands, so each
- * cache line is loaded twice while its miss is in flight, and the pass runs
- * 30% slower than a plain streaming read (on Zen 5). */
-#if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-#define HAVE_ARG_EXTREME_AVX512 1
-#define ARG_CHUNK_BYTES 16384
-#define DEFINE_ARG_EXTREME_AVX512(NAME, T, VEC, SFX, LANES, EXTREME, BETTER)                  \
-    __attribute__((target("avx512f"))) static int64_t NAME(const T *x, int64_t n)              \
-    {                                                                                          \
-        const int64_t chunk = ARG_CHUNK_BYTES / sizeof(T);                                     \
-        T best = x[0];                                                                         \
-        int64_t best_chunk = 0;                                                                \
-        if (best != best)                                                                      \
-            return 0;                                                                          \
-        for (int64_t c = 0; c < n; c += chunk) {                                               \
-            const T *p = x + c;                                                                \
-            int64_t len = n - c < chunk ? n - c : chunk, i = 0;                                \
-            VEC m0 = _mm512_set1_##SFX(best), m1 = m0, m2 = m0, m3 = m0;                       \
-            VEC sum = _mm512_setzero_##SFX();                                                  \
-            for (; i + 4 * LANES <= len; i += 4 * LANES) {                                     \
-                VEC v0 = _mm512_loadu_##SFX(p + i), v1 = _mm512_loadu_##SFX(p + i + LANES);    \
-                VEC v2 = _mm512_loadu_##SFX(p + i + 2 * LANES);                                \
-                VEC v3 = _mm512_loadu_##SFX(p + i + 3 * LANES);                                \
-                __asm__("" : "+v"(v0), "+v"(v1), "+v"(v2), "+v"(v3));                         \
-                m0 = _mm512_##EXTREME##_##SFX(v0, m0);                                         \
-                m1 = _mm512_##EXTREME##_##SFX(v1, m1);                                         \
-                m2 = _mm512_##EXTREME##_##SFX(v2, m2);                                         \
-                m3 = _mm512_##EXTREME##_##SFX(v3, m3);                                         \
-                sum = _mm512_add_##SFX(sum, _mm512_add_##SFX(_mm512_add_##SFX(v0, v1),         \
-                                                             _mm512_add_##SFX(v2, v3)));       \
-            }                                                                                  \
-            m0 = _mm512_##EXTREME##_##SFX(_mm512_##EXTREME##_##SFX(m0, m1),                    \
-                                          _mm512_##EXTREME##_##SFX(m2, m3));                   \
-            T extreme = _mm512_reduce_##EXTREME##_##SFX(m0), total = _mm512_reduce_add_##SFX(sum); \
-            for (; i < len; i++) {                                                             \
-                total += p[i];                                                                 \
-                if (BETTER(p[i], extreme))                                                     \
-                    extreme = p[i];                                                            \
-            }                                                                                  \
-            if (total != total)                                                                \
-                for (int64_t j = 0; j < len; j++)                                              \
-                    if (p[j] != p[j])                                                          \
-                        return c + j;                                                          \
-            if (BETTER(extreme, best)) {                                                       \
-                best = extreme;                                                                \
-                best_chunk = c;                                                                \
-            }                                                                                  \
-        }                                                                                      \
-        VEC target = _mm512_set1_##SFX(best);                                                  \
-        int64_t i = best_chunk;                                                                \
-        for (; i + 4 * LANES <= n; i += 4 * LANES) {   /* one branch per 4 vectors */         \
-            uint64_t equal = 0;                                                                \
-            for (int v = 3; v >= 0; v--)                                                       \
-                equal = equal << LANES | _mm512_cmp_##SFX##_mask(                              \
-                    _mm512_loadu_##SFX(x + i + v * LANES), target, _CMP_EQ_OQ);               \
-            if (equal)                                                                         \
-                return i + __builtin_ctzll(equal);                                             \
-        }                                                                                      \
-        for (; i + LANES <= n; i += LANES) {                                                   \
-            unsigned equal = _mm512_cmp_##SFX##_mask(_mm512_loadu_##SFX(x + i), target, _CMP_EQ_OQ); \
-            if (equal)                                                                         \
-                return i + __builtin_ctz(equal);                                               \
-        }                                                                                      \
-        while (x[i] != best)   /* best is an element at or after best_chunk */             \
-            i++;                                                                               \
-        return i;                                                                              \
-    }
-DEFINE_ARG_EXTREME_AVX512(argmax_avx512_float32, float, __m512, ps, 16, max, ND_GREATER)
-DEFINE_ARG_EXTREME_AVX512(argmin_avx512_float32, float, __m512, ps, 16, min, ND_LESS)
-DEFINE_ARG_EXTREME_AVX512(argmax_avx512_float64, double, __m512d, pd, 8, max, ND_GREATER)
-DEFINE_ARG_EXTREME_AVX512(argmin_avx512_float64, double, __m512d, pd, 8, min, ND_LESS)
-#endif
-
-#define DEFINE_ARG_PAIR(E, NAME, T, ...)                              \
-    DEFINE_ARG_EXTREME(argmax_##NAME, T, ND_GREATER)                     \
-    DEFINE_ARG_EXTREME(argmin_##NAME, T, ND_LESS)
-/* Every compute dtype; bool as uint8_t. (Integers never hold NaN, so the
- * NaN tests fold away.) */
-DEFINE_ARG_PAIR(ND_BOOL, bool, uint8_t)
-DEFINE_ARG_PAIR(ND_INT8, int8, int8_t)
-DEFINE_ARG_PAIR(ND_INT16, int16, int16_t)
-DEFINE_ARG_PAIR(ND_INT32, int32, int32_t)
-DEFINE_ARG_PAIR(ND_INT64, int64, int64_t)
-DEFINE_ARG_PAIR(ND_UINT8, uint8, uint8_t)
-DEFINE_ARG_PAIR(ND_UINT16, uint16, uint16_t)
-DEFINE_ARG_PAIR(ND_UINT32, uint32, uint32_t)
-DEFINE_ARG_PAIR(ND_UINT64, uint64, uint64_t)
-DEFINE_ARG_PAIR(ND_FLOAT32, scalar_float32, float)
-DEFINE_ARG_PAIR(ND_FLOAT64, scalar_float64, double)
-#ifdef HAVE_ARG_EXTREME_AVX512
-/* Long contiguous rows on a CPU with AVX-512 take the two-step pass above. */
-#define ARG_AVX512(EXTREME, NAME, T, p, n, step)                                               \
-    if (step == sizeof(T) && n >= 256 && __builtin_cpu_supports("avx512f"))                    \
-        return EXTREME##_avx512_##NAME((const T *)p, n);
-#else
-#define ARG_AVX512(EXTREME, NAME, T, p, n, step)
-#endif
-/* Index lanes of 32 bits limit a vector pass to 2^31 elements per row. */
-#define ARG_VECTOR_PAIR(NAME, T, IT, VF)                                                     \
-    /* argmax_NAME and argmin_NAME: the vector pass where it applies. */                    \
-    DEFINE_ARG_EXTREME_VECTOR(argmax_vector_##NAME, T, IT, VF, ND_GREATER, argmax_scalar_##NAME) \
-    DEFINE_ARG_EXTREME_VECTOR(argmin_vector_##NAME, T, IT, VF, ND_LESS, argmin_scalar_##NAME)    \
-    static int64_t argmax_##NAME(const char *p, int64_t n, int64_t step)                     \
-    {                                                                                        \
-        ARG_AVX512(argmax, NAME, T, p, n, step)                                              \
-        return n <= INT32_MAX ? argmax_vector_##NAME(p, n, step) : argmax_scalar_##NAME(p, n, step); \
-    }                                                                                        \
-    static int64_t argmin_##NAME(const char *p, int64_t n, int64_t step)                     \
-    {                                                                                        \
-        ARG_AVX512(argmin, NAME, T, p, n, step)                                              \
-        return n <= INT32_MAX ? argmin_vector_##NAME(p, n, step) : argmin_scalar_##NAME(p, n, step); \
-    }
-ARG_VECTOR_PAIR(float32, float, int32_t, 16)
-ARG_VECTOR_PAIR(float64, double, int64_t, 8)
-
 typedef int64_t (*arg_loop)(const char *p, int64_t n, int64_t step);
 static const arg_loop argmax_loops[ND_NUM_DTYPES] = {
-    [ND_BOOL] = argmax_bool, [ND_INT8] = argmax_int8, [ND_INT16] = argmax_int16,
-    [ND_INT32] = argmax_int32, [ND_INT64] = argmax_int64, [ND_UINT8] = argmax_uint8,
-    [ND_UINT16] = argmax_uint16, [ND_UINT32] = argmax_uint32, [ND_UINT64] = argmax_uint64,
-    [ND_FLOAT32] = argmax_float32, [ND_FLOAT64] = argmax_float64,
+    [ND_BOOL] = argmax_scalar_bool, [ND_INT8] = argmax_scalar_int8,
+    [ND_INT16] = argmax_scalar_int16, [ND_INT32] = argmax_scalar_int32,
+    [ND_INT64] = argmax_scalar_int64, [ND_UINT8] = argmax_scalar_uint8,
+    [ND_UINT16] = argmax_scalar_uint16, [ND_UINT32] = argmax_scalar_uint32,
+    [ND_UINT64] = argmax_scalar_uint64, [ND_FLOAT32] = argmax_float32, [ND_FLOAT64] = argmax_float64,
 };
 static const arg_loop argmin_loops[ND_NUM_DTYPES] = {
-    [ND_BOOL] = argmin_bool, [ND_INT8] = argmin_int8, [ND_INT16] = argmin_int16,
-    [ND_INT32] = argmin_int32, [ND_INT64] = argmin_int64, [ND_UINT8] = argmin_uint8,
-    [ND_UINT16] = argmin_uint16, [ND_UINT32] = argmin_uint32, [ND_UINT64] = argmin_uint64,
-    [ND_FLOAT32] = argmin_float32, [ND_FLOAT64] = argmin_float64,
+    [ND_BOOL] = argmin_scalar_bool, [ND_INT8] = argmin_scalar_int8,
+    [ND_INT16] = argmin_scalar_int16, [ND_INT32] = argmin_scalar_int32,
+    [ND_INT64] = argmin_scalar_int64, [ND_UINT8] = argmin_scalar_uint8,
+    [ND_UINT16] = argmin_scalar_uint16, [ND_UINT32] = argmin_scalar_uint32,
+    [ND_UINT64] = argmin_scalar_uint64, [ND_FLOAT32] = argmin_float32, [ND_FLOAT64] = argmin_float64,
 };
 
 typedef struct arg_task {
@@ -876,49 +741,77 @@ nd_array *nd_argmin(const nd_array *a, int axis) { return arg_extreme(a, axis, f
 
 /* ---- cumsum / cumprod ----------------------------------------------------------------------- */
 
-/* In a C-contiguous block of `outer` x n x `inner` elements, turns each of
- * the n rows of `inner` elements into the running op of the rows before
- * it: row[i] = row[i-1] op row[i]. Sequential along the axis, as NumPy's
- * accumulate. */
-#define DEFINE_ACCUMULATE(NAME, T, OP)                                                    \
-    static void NAME(char *data, int64_t outer, int64_t n, int64_t inner)                 \
-    {                                                                                     \
-        T *x = (T *)data;                                                                 \
-        for (int64_t o = 0; o < outer; o++, x += n * inner) {                             \
-            if (inner == 1) {                                                             \
-                for (int64_t i = 1; i < n; i++)                                           \
-                    x[i] = OP(x[i - 1], x[i]);                                            \
-                continue;                                                                 \
-            }                                                                             \
-            for (int64_t i = 1; i < n; i++)                                               \
-                for (int64_t j = 0; j < inner; j++)                                       \
-                    x[i * inner + j] = OP(x[(i - 1) * inner + j], x[i * inner + j]);      \
-        }                                                                                 \
-    }
-#define WRAP_ADD_I64(a, b) ((int64_t)((uint64_t)(a) + (uint64_t)(b)))
-#define WRAP_MUL_I64(a, b) ((int64_t)((uint64_t)(a) * (uint64_t)(b)))
-#define PLUS(a, b) ((a) + (b))
-#define TIMES(a, b) ((a) * (b))
-DEFINE_ACCUMULATE(cumsum_int64, int64_t, WRAP_ADD_I64)
-DEFINE_ACCUMULATE(cumsum_uint64, uint64_t, PLUS)
-DEFINE_ACCUMULATE(cumsum_float32, float, PLUS)
-DEFINE_ACCUMULATE(cumsum_float64, double, PLUS)
-DEFINE_ACCUMULATE(cumprod_int64, int64_t, WRAP_MUL_I64)
-DEFINE_ACCUMULATE(cumprod_uint64, uint64_t, TIMES)
-DEFINE_ACCUMULATE(cumprod_float32, float, TIMES)
-DEFINE_ACCUMULATE(cumprod_float64, double, TIMES)
-/* float16/bfloat16: NumPy's accumulate stores each partial result in the
+/* cumsum / cumprod of each accumulation dtype: FN(accumulate) of
+ * reduce_loops.inc with the dtype's op. Integers wrap as in NumPy (int64
+ * through uint64, where overflow is defined). float16/bfloat16 compute in
+ * float32 but, as NumPy's accumulate stores each partial result in the
  * 16-bit dtype and reads it back for the next step (cumsum of float16
- * [2048, 1, 1] is [2048, 2048, 2048]), so every step rounds, unlike sum,
- * which accumulates in float32 and rounds once. */
-#define PLUS_HALF(a, b) nd_half_to_float(nd_float_to_half((a) + (b)))
-#define TIMES_HALF(a, b) nd_half_to_float(nd_float_to_half((a) * (b)))
-#define PLUS_BFLOAT16(a, b) nd_bfloat16_to_float(nd_float_to_bfloat16((a) + (b)))
-#define TIMES_BFLOAT16(a, b) nd_bfloat16_to_float(nd_float_to_bfloat16((a) * (b)))
-DEFINE_ACCUMULATE(cumsum_float16, float, PLUS_HALF)
-DEFINE_ACCUMULATE(cumprod_float16, float, TIMES_HALF)
-DEFINE_ACCUMULATE(cumsum_bfloat16, float, PLUS_BFLOAT16)
-DEFINE_ACCUMULATE(cumprod_bfloat16, float, TIMES_BFLOAT16)
+ * [2048, 1, 1] is [2048, 2048, 2048]), every step rounds, unlike sum, which
+ * accumulates in float32 and rounds once. */
+static inline int64_t wrap_add_int64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+static inline int64_t wrap_multiply_int64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
+static inline uint64_t add_uint64(uint64_t a, uint64_t b) { return a + b; }
+static inline uint64_t multiply_uint64(uint64_t a, uint64_t b) { return a * b; }
+static inline float add_float32(float a, float b) { return a + b; }
+static inline float multiply_float32(float a, float b) { return a * b; }
+static inline double add_float64(double a, double b) { return a + b; }
+static inline double multiply_float64(double a, double b) { return a * b; }
+static inline float add_float16(float a, float b) { return nd_half_to_float(nd_float_to_half(a + b)); }
+static inline float multiply_float16(float a, float b) { return nd_half_to_float(nd_float_to_half(a * b)); }
+static inline float add_bfloat16(float a, float b) { return nd_bfloat16_to_float(nd_float_to_bfloat16(a + b)); }
+static inline float multiply_bfloat16(float a, float b)
+{
+    return nd_bfloat16_to_float(nd_float_to_bfloat16(a * b));
+}
+
+static void cumsum_int64(char *data, int64_t outer, int64_t n, int64_t inner)
+{
+    accumulate_int64(data, outer, n, inner, wrap_add_int64);
+}
+static void cumprod_int64(char *data, int64_t outer, int64_t n, int64_t inner)
+{
+    accumulate_int64(data, outer, n, inner, wrap_multiply_int64);
+}
+static void cumsum_uint64(char *data, int64_t outer, int64_t n, int64_t inner)
+{
+    accumulate_uint64(data, outer, n, inner, add_uint64);
+}
+static void cumprod_uint64(char *data, int64_t outer, int64_t n, int64_t inner)
+{
+    accumulate_uint64(data, outer, n, inner, multiply_uint64);
+}
+static void cumsum_float32(char *data, int64_t outer, int64_t n, int64_t inner)
+{
+    accumulate_float32(data, outer, n, inner, add_float32);
+}
+static void cumprod_float32(char *data, int64_t outer, int64_t n, int64_t inner)
+{
+    accumulate_float32(data, outer, n, inner, multiply_float32);
+}
+static void cumsum_float64(char *data, int64_t outer, int64_t n, int64_t inner)
+{
+    accumulate_float64(data, outer, n, inner, add_float64);
+}
+static void cumprod_float64(char *data, int64_t outer, int64_t n, int64_t inner)
+{
+    accumulate_float64(data, outer, n, inner, multiply_float64);
+}
+static void cumsum_float16(char *data, int64_t outer, int64_t n, int64_t inner)
+{
+    accumulate_float32(data, outer, n, inner, add_float16);
+}
+static void cumprod_float16(char *data, int64_t outer, int64_t n, int64_t inner)
+{
+    accumulate_float32(data, outer, n, inner, multiply_float16);
+}
+static void cumsum_bfloat16(char *data, int64_t outer, int64_t n, int64_t inner)
+{
+    accumulate_float32(data, outer, n, inner, add_bfloat16);
+}
+static void cumprod_bfloat16(char *data, int64_t outer, int64_t n, int64_t inner)
+{
+    accumulate_float32(data, outer, n, inner, multiply_bfloat16);
+}
 
 typedef void (*accumulate_loop)(char *data, int64_t outer, int64_t n, int64_t inner);
 

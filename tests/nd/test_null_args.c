@@ -312,6 +312,11 @@ static int noop_writer(FILE *out, void *ctx)
     I(nd_hypot_out, a, nd_hypot_out(NULL, A, W)) \
     I(nd_hypot_out, b, nd_hypot_out(A, NULL, W)) \
     I(nd_hypot_out, out, nd_hypot_out(A, A, NULL)) \
+    P(nd_copysign, a, nd_copysign(NULL, A)) \
+    P(nd_copysign, b, nd_copysign(A, NULL)) \
+    I(nd_copysign_out, a, nd_copysign_out(NULL, A, W)) \
+    I(nd_copysign_out, b, nd_copysign_out(A, NULL, W)) \
+    I(nd_copysign_out, out, nd_copysign_out(A, A, NULL)) \
     P(nd_equal, a, nd_equal(NULL, A)) \
     P(nd_equal, b, nd_equal(A, NULL)) \
     I(nd_equal_out, a, nd_equal_out(NULL, A, W)) \

@@ -113,23 +113,17 @@ typedef nd_array *(*reduce_fn)(const nd_array *, int, const int *, bool);
 typedef nd_array *(*ddof_fn)(const nd_array *, int, const int *, int, bool);
 typedef nd_array *(*axis_fn)(const nd_array *, int);
 
-#define BINARY(name) {#name, nd_##name, nd_##name##_out}
+/* Every op of libnd's list (libnd/src/ops/elementwise.def), by its libnd
+ * name; gen_op_cases.py writes cases for the same rows. */
 static const struct { const char *name; binary_fn fn; binary_out_fn out; } binary_ops[] = {
-    BINARY(add), BINARY(subtract), BINARY(multiply), BINARY(divide), BINARY(true_divide),
-    BINARY(floor_divide), BINARY(mod), BINARY(power), BINARY(maximum), BINARY(minimum),
-    BINARY(fmax), BINARY(fmin), BINARY(arctan2), BINARY(hypot), BINARY(equal),
-    BINARY(not_equal), BINARY(less), BINARY(less_equal), BINARY(greater), BINARY(greater_equal),
-    BINARY(logical_and), BINARY(logical_or), BINARY(logical_xor), BINARY(bitwise_and),
-    BINARY(bitwise_or), BINARY(bitwise_xor), BINARY(left_shift), BINARY(right_shift),
+#define ND_BINARY(name, numpy_name, ufunc) {#name, nd_##name, nd_##name##_out},
+#define ND_UNARY(name, numpy_name, ufunc)
+#include "elementwise.def"
 };
-#define UNARY(name) {#name, nd_##name}
 static const struct { const char *name; unary_fn fn; } unary_ops[] = {
-    UNARY(negative), UNARY(positive), UNARY(absolute), UNARY(sign), UNARY(sqrt), UNARY(cbrt),
-    UNARY(square), UNARY(reciprocal), UNARY(exp), UNARY(exp2), UNARY(expm1), UNARY(log),
-    UNARY(log2), UNARY(log10), UNARY(log1p), UNARY(sin), UNARY(cos), UNARY(tan), UNARY(arcsin),
-    UNARY(arccos), UNARY(arctan), UNARY(sinh), UNARY(cosh), UNARY(tanh), UNARY(arcsinh),
-    UNARY(arccosh), UNARY(arctanh), UNARY(floor), UNARY(ceil), UNARY(trunc), UNARY(rint),
-    UNARY(isnan), UNARY(isinf), UNARY(isfinite), UNARY(signbit), UNARY(logical_not), UNARY(invert),
+#define ND_BINARY(name, numpy_name, ufunc)
+#define ND_UNARY(name, numpy_name, ufunc) {#name, nd_##name},
+#include "elementwise.def"
 };
 #define REDUCE(name) {#name, nd_##name}
 static const struct { const char *name; reduce_fn fn; } reduce_ops[] = {
@@ -207,6 +201,14 @@ static nd_array *compute(const op_case *c, bool *known)
         axis_fn fn = strcmp(op, "argmax") == 0 ? nd_argmax : strcmp(op, "argmin") == 0 ? nd_argmin
                    : strcmp(op, "cumsum") == 0 ? nd_cumsum : nd_cumprod;
         result = fn(in[0], int_param(c, "axis", 0));
+    } else if ((strcmp(op, "where") == 0 || strcmp(op, "clip") == 0) && form == 0) {
+        result = nd_copy(in[3]);   /* op(x, y, z, out=w) */
+        int status = op[0] == 'w' ? nd_where_out(in[0], in[1], in[2], result)
+                                  : nd_clip_out(in[0], in[1], in[2], result);
+        if (status < 0) {
+            nd_free(result);
+            result = NULL;
+        }
     } else if (strcmp(op, "where") == 0) {
         result = nd_where(in[0], in[1], in[2]);
     } else if (strcmp(op, "clip") == 0) {

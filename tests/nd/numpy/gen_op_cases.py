@@ -19,7 +19,9 @@ cases.txt is one case, tab-separated:
 The C runner (tests/nd/test_ops_vs_numpy.c) computes each case with libnd
 and compares. Run with /usr/bin/python3 (Debian's numpy 1.24).
 """
+import math
 import os
+import re
 import sys
 import warnings
 
@@ -115,7 +117,7 @@ def tolerance(op, dtypes, result):
     rtol = {'float16': 2e-3, 'float32': 4e-6, 'float64': 1e-13}[str(result.dtype)]
     transcendental = op in ('exp', 'exp2', 'expm1', 'log', 'log2', 'log10', 'log1p', 'sin', 'cos', 'tan',
                             'arcsin', 'arccos', 'arctan', 'sinh', 'cosh', 'tanh', 'arcsinh', 'arccosh',
-                            'arctanh', 'cbrt', 'power', 'arctan2', 'hypot', 'logsumexp')
+                            'arctanh', 'cbrt', 'power', 'arctan2', 'hypot', 'logsumexp', 'erf')
     if transcendental:
         rtol *= 4
     return 'rtol=%g atol=%g' % (rtol, eps * 4 if op not in ('power',) else eps * 16)
@@ -139,18 +141,32 @@ def run(fn):
         return e
 
 
+# ---- the op list ---------------------------------------------------------------
+# libnd's elementwise ops are the rows of libnd/src/ops/elementwise.def, the
+# list elementwise.c and the C tests include: a case for every row.
+DEF = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'libnd', 'src', 'ops',
+                   'elementwise.def')
+
+
+def erf(a):
+    """numpy.erf does not exist (it is scipy.special.erf): math.erf of each
+    element, in the dtype NumPy's float functions give (int8 -> float16)."""
+    a = np.asarray(a)
+    dtype = np.sqrt(np.zeros(1, a.dtype)).dtype
+    flat = [math.erf(float(x)) for x in a.astype(np.float64).reshape(-1)]
+    return np.array(flat, np.float64).reshape(a.shape).astype(dtype)
+
+
+def numpy_function(name):
+    return erf if name == 'erf' else getattr(np, name)
+
+
+ROWS = re.findall(r'^ND_(BINARY|UNARY)\w*\((\w+), (\w+), \w+\)', open(DEF).read(), flags=re.M)
+assert ROWS, 'no rows in ' + DEF
+BINARY = {name: numpy_function(numpy_name) for kind, name, numpy_name in ROWS if kind == 'BINARY'}
+UNARY = {name: numpy_function(numpy_name) for kind, name, numpy_name in ROWS if kind == 'UNARY'}
+
 # ---- binary ufuncs --------------------------------------------------------------
-BINARY = {
-    'add': np.add, 'subtract': np.subtract, 'multiply': np.multiply, 'divide': np.divide,
-    'true_divide': np.true_divide, 'floor_divide': np.floor_divide, 'mod': np.remainder,
-    'power': np.power, 'maximum': np.maximum, 'minimum': np.minimum, 'fmax': np.fmax,
-    'fmin': np.fmin, 'arctan2': np.arctan2, 'hypot': np.hypot, 'equal': np.equal,
-    'not_equal': np.not_equal, 'less': np.less, 'less_equal': np.less_equal,
-    'greater': np.greater, 'greater_equal': np.greater_equal, 'logical_and': np.logical_and,
-    'logical_or': np.logical_or, 'logical_xor': np.logical_xor, 'bitwise_and': np.bitwise_and,
-    'bitwise_or': np.bitwise_or, 'bitwise_xor': np.bitwise_xor, 'left_shift': np.left_shift,
-    'right_shift': np.right_shift,
-}
 for op, fn in BINARY.items():
     for _ in range(40):
         da, db = rng.choice(ALL), rng.choice(ALL)
@@ -202,8 +218,16 @@ for op in ('add', 'subtract', 'multiply', 'divide', 'maximum', 'power', 'mod'):
                 BINARY[op](va, vb, out=o)
                 return o
             r = run(compute)
+            # The tolerance of the coarser of the compute dtype and out's: a
+            # float32 power written into a float64 out has float32's error.
+            computed = run(lambda: BINARY[op](va, vb))
+            tol_of = np.asarray(r)
+            if not isinstance(r, Exception) and not isinstance(computed, Exception) and \
+                    computed.dtype.kind == tol_of.dtype.kind == 'f' and \
+                    np.finfo(computed.dtype).eps > np.finfo(tol_of.dtype).eps:
+                tol_of = computed
             add_case(op + '_out', [ia, ib, io], '', r,
-                     '' if isinstance(r, Exception) else tolerance(op, (dt,), np.asarray(r)))
+                     '' if isinstance(r, Exception) else tolerance(op, (dt,), tol_of))
 
 # overlapping in-place: a[1:] + a[:-1] into a[1:] (NumPy copies the input first)
 for _ in range(10):
@@ -216,12 +240,7 @@ for _ in range(10):
     add_case('add_overlap', [ia], '', x, tolerance('add', (dt,), x))
 
 # ---- unary ufuncs ---------------------------------------------------------------
-UNARY = ['negative', 'positive', 'absolute', 'sign', 'sqrt', 'cbrt', 'square', 'reciprocal', 'exp',
-         'exp2', 'expm1', 'log', 'log2', 'log10', 'log1p', 'sin', 'cos', 'tan', 'arcsin', 'arccos',
-         'arctan', 'sinh', 'cosh', 'tanh', 'arcsinh', 'arccosh', 'arctanh', 'floor', 'ceil', 'trunc',
-         'rint', 'isnan', 'isinf', 'isfinite', 'signbit', 'logical_not', 'invert']
-for op in UNARY:
-    fn = getattr(np, op)
+for op, fn in UNARY.items():
     for _ in range(24):
         dt = rng.choice(ALL)
         shape = SHAPES_1[rng.integers(len(SHAPES_1))]
@@ -258,6 +277,38 @@ for _ in range(60):
     ihi = save(np.asarray(hi)) if choice != 2 else '-'
     r = run(lambda: np.clip(va, lo if choice != 1 else None, hi if choice != 2 else None))
     add_case('clip', [ia, ilo, ihi], '', r)
+
+# where and clip into an out of another dtype: the ufuncs' out= rule (the
+# result casts into out by 'same_kind', else NumPy's error)
+for op in ('where', 'clip'):
+    for _ in range(12):
+        dt = rng.choice(['int32', 'float32', 'float64', 'int8'])
+        shape = [(3, 4), (7,), (2, 3, 4)][rng.integers(3)]
+        a, b = values(dt, shape, 'small'), values(dt, shape[-1:], 'small')
+        ia, va = operand(a)
+        ib, vb = operand(b)
+        out = np.zeros(shape, rng.choice(['float64', 'int64', 'float32']))
+        io = save(out)
+        if op == 'where':
+            ic, vc = operand(values('bool', shape))
+            inputs, r = [ic, ia, ib], run(lambda: np.where(vc, va, vb))
+        else:
+            inputs, r = [ia, ib, '-'], run(lambda: np.clip(va, vb, None))
+        if op == 'clip':
+            def compute(out=out):
+                o = out.copy()
+                np.clip(va, vb, None, out=o)
+                return o
+            r = run(compute)
+        elif not np.can_cast(r.dtype, out.dtype, 'same_kind'):
+            # numpy.where has no out=; libnd's follows the ufuncs' rule
+            r = TypeError("Cannot cast ufunc 'where' output from dtype('%s') to dtype('%s') with "
+                          "casting rule 'same_kind'" % (r.dtype, out.dtype))
+        else:
+            o = out.copy()
+            o[...] = r
+            r = o
+        add_case(op + '_out', inputs + [io], '', r)
 
 # ---- reductions -----------------------------------------------------------------
 REDUCE = {'sum': np.sum, 'prod': np.prod, 'mean': np.mean, 'max': np.max, 'min': np.min,
