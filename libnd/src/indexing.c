@@ -74,8 +74,8 @@ static bool slab_is_contiguous(const slab *s)
 /* Asks for the first 4 KB of the slab a gather copies next. Gathered slabs
  * sit at scattered places, so the hardware prefetcher, which follows
  * addresses in order, only picks one up after its first misses; asking a
- * slab ahead overlaps those misses with the current copy (take of 4096 rows
- * of 3 KB: 1.3-1.5x faster). Past 4 KB the prefetcher has caught on. */
+ * slab ahead overlaps those misses with the current copy. Past 4 KB the
+ * prefetcher has caught on. */
 static inline void prefetch_slab(const char *p, size_t bytes)
 {
     size_t n = bytes < 4096 ? bytes : 4096;

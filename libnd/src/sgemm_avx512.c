@@ -1,10 +1,10 @@
 /* float32 matrix product on AVX-512: C = A @ B, the way BLIS builds one.
  *
- * Why libnd has its own: Debian's OpenBLAS 0.3.21 does not know AMD Zen 5
- * and falls back to its Haswell (AVX2) kernels, about 130 GFLOP/s per core
- * here, where 512-bit FMAs give about 230. This kernel is chosen by
- * matmul.c's gemm_dispatch for float32 when the CPU has AVX-512F; every
- * other CPU keeps OpenBLAS.
+ * Why libnd has its own: an OpenBLAS that does not recognize the CPU falls
+ * back to its AVX2 kernels, which use half the width of the CPU's 512-bit
+ * FMAs. This kernel is chosen by matmul.c's gemm_dispatch for float32 when
+ * the CPU has AVX-512F; every other CPU keeps OpenBLAS. (What it measures
+ * against OpenBLAS: benchmarks/RESULTS.md.)
  *
  * The loops (Goto's algorithm, with BLIS's names; pc is outside jc so that
  * a packed A can serve every column block):
@@ -26,7 +26,7 @@
  * kernel always runs full blocks; masked stores write only C's real part.
  * A B whose columns are contiguous (x @ W^T with W row-major, every Linear
  * layer's forward) is packed by 16 x 16 transposes in registers, as fast as
- * a row-major B (it was 6-19% slower gathered one float at a time).
+ * a row-major B (gathering it one float at a time was slower).
  *
  * Every element of C is one thread's sum over k in a fixed order (KC-long
  * runs added in turn), so the result does not depend on the thread count. */

@@ -1,13 +1,12 @@
 /* The thread pool behind libnd's kernels, and the one thread count that
  * libnd and OpenBLAS share.
  *
- * Why one count: this machine has two cores. If libnd ran two threads of its
- * own while OpenBLAS ran two more, four threads would fight over two cores
- * (PyTorch here trains a small GPT 2.4x slower with 2 threads than with 1
- * for that reason). So nd_set_num_threads tells OpenBLAS the same number,
- * and the pool only works between OpenBLAS calls, never during one: they
- * are made from the caller's thread, outside any parallel region. (libnd's
- * own float32 matmul kernel runs on the pool instead.)
+ * Why one count: if libnd ran N threads of its own while OpenBLAS ran N
+ * more, 2N threads would fight over N cores, and oversubscribed cores make
+ * every thread wait for the others. So nd_set_num_threads tells OpenBLAS
+ * the same number, and the pool only works between OpenBLAS calls, never
+ * during one: they are made from the caller's thread, outside any parallel
+ * region. (libnd's own float32 matmul kernel runs on the pool instead.)
  *
  * The pool: N-1 workers plus the calling thread, one job at a time, each
  * job a range [0, n) cut into at most N contiguous pieces, fixed by n and

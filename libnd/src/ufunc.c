@@ -22,8 +22,8 @@
  * L1/L2, large enough that the inner loop's call overhead vanishes. */
 #define BUFFER_ELEMENTS 1024
 /* Below this many elements per thread, waking a second thread costs more
- * than it saves (a thread wake-up here is ~10 us; add streams ~2-4 GB/s of
- * float32 per core). */
+ * than it saves: a wake-up costs microseconds, the time a core takes to
+ * stream tens of thousands of elements. */
 #define MIN_ELEMENTS_PER_THREAD 65536
 
 /* ---- axis order and coalescing -------------------------------------------- */
