@@ -16,58 +16,27 @@
 #define SQRT1_2 0.7071067811865476   /* 1 / sqrt(2) */
 #define INV_SQRT_2PI 0.3989422804014327
 
-#define ACTIVATION_KERNELS(T)                                                                \
-    /* u = sqrt(2/pi) (x + 0.044715 x^3) */                                                  \
-    static void gelu_tanh_arg_##T(T *u, const T *x, int64_t n)                               \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++)                                                      \
-            u[i] = (T)GELU_K * (x[i] + (T)GELU_C * x[i] * x[i] * x[i]);                      \
-    }                                                                                        \
-    /* y = 0.5 x (1 + f), f = tanh(u) or erf(x / sqrt 2) */                                  \
-    static void gelu_finish_##T(T *y, const T *x, const T *f, int64_t n)                     \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++)                                                      \
-            y[i] = (T)0.5 * x[i] * (1 + f[i]);                                               \
-    }                                                                                        \
-    /* dx = dy (0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 0.044715 x^2)) */            \
-    static void gelu_tanh_backward_##T(T *dx, const T *dy, const T *x, const T *t,           \
-                                       int64_t n)                                            \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++) {                                                    \
-            T du = (T)GELU_K * (1 + 3 * (T)GELU_C * x[i] * x[i]);                            \
-            dx[i] = dy[i] * ((T)0.5 * (1 + t[i]) + (T)0.5 * x[i] * (1 - t[i] * t[i]) * du);  \
-        }                                                                                    \
-    }                                                                                        \
-    /* q = -x^2 / 2 (exponent of the Gaussian) */                                            \
-    static void half_square_##T(T *q, const T *x, int64_t n)                                 \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++)                                                      \
-            q[i] = (T)-0.5 * x[i] * x[i];                                                    \
-    }                                                                                        \
-    /* dx = dy (0.5 (1 + erf) + x g / sqrt(2 pi)), g = exp(-x^2 / 2) */                      \
-    static void gelu_erf_backward_##T(T *dx, const T *dy, const T *x, const T *erf,          \
-                                      const T *g, int64_t n)                                 \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++)                                                      \
-            dx[i] = dy[i] * ((T)0.5 * (1 + erf[i]) + x[i] * g[i] * (T)INV_SQRT_2PI);         \
-    }                                                                                        \
-    /* e holds exp(-x): s = 1 / (1 + e) (sigmoid, in place), y = x s */                      \
-    static void silu_finish_##T(T *y, T *s, const T *x, int64_t n)                           \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++) {                                                    \
-            s[i] = 1 / (1 + s[i]);                                                           \
-            y[i] = x[i] * s[i];                                                              \
-        }                                                                                    \
-    }                                                                                        \
-    /* dx = dy s (1 + x (1 - s)) */                                                          \
-    static void silu_backward_##T(T *dx, const T *dy, const T *x, const T *s, int64_t n)     \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++)                                                      \
-            dx[i] = dy[i] * s[i] * (1 + x[i] * (1 - s[i]));                                  \
-    }
+/* ---- the kernels, once per element type (activation_kernels.inc) ---- */
 
-ACTIVATION_KERNELS(float)
-ACTIVATION_KERNELS(double)
+#define T float
+#define gelu_tanh_arg_T gelu_tanh_arg_float
+#define gelu_finish_T gelu_finish_float
+#define gelu_tanh_backward_T gelu_tanh_backward_float
+#define half_square_T half_square_float
+#define gelu_erf_backward_T gelu_erf_backward_float
+#define silu_finish_T silu_finish_float
+#define silu_backward_T silu_backward_float
+#include "activation_kernels.inc"
+
+#define T double
+#define gelu_tanh_arg_T gelu_tanh_arg_double
+#define gelu_finish_T gelu_finish_double
+#define gelu_tanh_backward_T gelu_tanh_backward_double
+#define half_square_T half_square_double
+#define gelu_erf_backward_T gelu_erf_backward_double
+#define silu_finish_T silu_finish_double
+#define silu_backward_T silu_backward_double
+#include "activation_kernels.inc"
 
 /* A new C-contiguous array of x's shape and dtype (what the kernels write). */
 static nd_array *contiguous_like(const nd_array *x)

@@ -29,41 +29,19 @@ static inline bool key_visible(int64_t j, int64_t limit, const bool *pad)
     return j < limit && !(pad && pad[j]);
 }
 
-#define ATTENTION_KERNELS(T)                                                                 \
-    /* S (rows, Tk), row r = query r % Tq of batch row r / per_batch: S = scale S, masked    \
-     * entries -inf, then minus the row max (a row with nothing visible: all -inf, so its   \
-     * exp is 0). pad (B, Tk) or NULL; B 1 broadcasts. */                                    \
-    static void masked_scores_##T(T *S, int64_t rows, int64_t Tq, int64_t Tk, T scale,      \
-                                  bool causal, const bool *pad, int64_t B,                  \
-                                  int64_t per_batch)                                        \
-    {                                                                                        \
-        for (int64_t r = 0; r < rows; r++) {                                                 \
-            T *s = S + r * Tk;                                                               \
-            int64_t i = r % Tq, limit = causal ? i + (Tk - Tq) + 1 : Tk;                     \
-            const bool *padr = pad ? pad + (B == 1 ? 0 : r / per_batch) * Tk : NULL;         \
-            T m = -INFINITY;                                                                 \
-            for (int64_t j = 0; j < Tk; j++) {                                               \
-                s[j] = key_visible(j, limit, padr) ? s[j] * scale : -INFINITY;               \
-                m = s[j] > m ? s[j] : m;                                                     \
-            }                                                                                \
-            if (m == -INFINITY)                                                              \
-                continue;                                                                    \
-            for (int64_t j = 0; j < Tk; j++)                                                 \
-                s[j] -= m;                                                                   \
-        }                                                                                    \
-    }                                                                                        \
-    /* P (rows, Tk) holds exp of the shifted scores: P /= rowsum(P) (rows of zeros stay) */  \
-    static void normalize_probs_##T(T *P, int64_t rows, int64_t Tk)                          \
-    {                                                                                        \
-        for (int64_t r = 0; r < rows; r++) {                                                 \
-            T s = sum_##T(P + r * Tk, Tk), inv = s > 0 ? 1 / s : 0;                          \
-            for (int64_t j = 0; j < Tk; j++)                                                 \
-                P[r * Tk + j] *= inv;                                                        \
-        }                                                                                    \
-    }
+/* ---- the kernels, once per element type (attention_kernels.inc) ---- */
 
-ATTENTION_KERNELS(float)
-ATTENTION_KERNELS(double)
+#define T float
+#define sum_T sum_float
+#define masked_scores_T masked_scores_float
+#define normalize_probs_T normalize_probs_float
+#include "attention_kernels.inc"
+
+#define T double
+#define sum_T sum_double
+#define masked_scores_T masked_scores_double
+#define normalize_probs_T normalize_probs_double
+#include "attention_kernels.inc"
 
 static int64_t dim_from_end(const nd_array *a, int k) { return nd_shape(a)[nd_ndim(a) - k]; }
 

@@ -85,68 +85,23 @@ static double scaled_grad(const nd_array *dy, const nd_array *t, int64_t ignore_
     return g / (double)count;
 }
 
-/* ---- the kernels ------------------------------------------------------------------------ */
+/* ---- the kernels, once per element type (loss_kernels.inc) ------------------------------ */
 
-#define LOSS_KERNELS(T)                                                                      \
-    /* z (N, C) holds x - max, p = exp(z). Makes p the softmax and returns the sum of the    \
-     * counted rows' losses: (1 - e)(log s - z[t]) + e (log s - mean(z)), s = sum(p). */     \
-    static double cross_entropy_rows_##T(T *p, const T *z, const int64_t *t, int64_t rows,  \
-                                         int64_t n, int64_t ignore, double e)               \
-    {                                                                                        \
-        double total = 0;                                                                    \
-        for (int64_t r = 0; r < rows; r++) {                                                 \
-            T *pr = p + r * n;                                                               \
-            const T *zr = z + r * n;                                                         \
-            T s = sum_##T(pr, n), inv = 1 / s;                                               \
-            if (t[r] != ignore) {                                                            \
-                double log_s = log((double)s);                                               \
-                double smooth = e > 0 ? log_s - (double)sum_##T(zr, n) / (double)n : 0;      \
-                total += (1 - e) * (log_s - (double)zr[t[r]]) + e * smooth;                  \
-            }                                                                                \
-            for (int64_t i = 0; i < n; i++)                                                  \
-                pr[i] *= inv;                                                                \
-        }                                                                                    \
-        return total;                                                                        \
-    }                                                                                        \
-    /* dx = g (p - q): q = (1 - e) onehot(t) + e / C; 0 for ignored rows */                  \
-    static void cross_entropy_backward_rows_##T(T *dx, const T *p, const int64_t *t,        \
-                                                int64_t rows, int64_t n, int64_t ignore,    \
-                                                double e, double g)                         \
-    {                                                                                        \
-        T off = (T)(g * e / (double)n), gt = (T)g;                                           \
-        for (int64_t r = 0; r < rows; r++) {                                                 \
-            T *dr = dx + r * n;                                                              \
-            const T *pr = p + r * n;                                                         \
-            if (t[r] == ignore) {                                                            \
-                memset(dr, 0, (size_t)n * sizeof(T));                                        \
-                continue;                                                                    \
-            }                                                                                \
-            for (int64_t i = 0; i < n; i++)                                                  \
-                dr[i] = gt * pr[i] - off;                                                    \
-            dr[t[r]] -= (T)(g * (1 - e));                                                    \
-        }                                                                                    \
-    }                                                                                        \
-    /* sum of -x[i, t_i] over counted rows */                                                \
-    static double nll_rows_##T(const T *x, const int64_t *t, int64_t rows, int64_t n,       \
-                               int64_t ignore)                                               \
-    {                                                                                        \
-        double total = 0;                                                                    \
-        for (int64_t r = 0; r < rows; r++)                                                   \
-            if (t[r] != ignore)                                                              \
-                total -= (double)x[r * n + t[r]];                                            \
-        return total;                                                                        \
-    }                                                                                        \
-    /* dx (zeros) [i, t_i] = -g for counted rows */                                          \
-    static void nll_backward_rows_##T(T *dx, const int64_t *t, int64_t rows, int64_t n,     \
-                                      int64_t ignore, double g)                             \
-    {                                                                                        \
-        for (int64_t r = 0; r < rows; r++)                                                   \
-            if (t[r] != ignore)                                                              \
-                dx[r * n + t[r]] = (T)-g;                                                    \
-    }
+#define T float
+#define sum_T sum_float
+#define cross_entropy_rows_T cross_entropy_rows_float
+#define cross_entropy_backward_rows_T cross_entropy_backward_rows_float
+#define nll_rows_T nll_rows_float
+#define nll_backward_rows_T nll_backward_rows_float
+#include "loss_kernels.inc"
 
-LOSS_KERNELS(float)
-LOSS_KERNELS(double)
+#define T double
+#define sum_T sum_double
+#define cross_entropy_rows_T cross_entropy_rows_double
+#define cross_entropy_backward_rows_T cross_entropy_backward_rows_double
+#define nll_rows_T nll_rows_double
+#define nll_backward_rows_T nll_backward_rows_double
+#include "loss_kernels.inc"
 
 /* total / count as a 0-d array of dt (NaN when nothing counts, as torch). */
 static nd_array *mean_loss(nd_dtype dt, double total, int64_t count)

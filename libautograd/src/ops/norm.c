@@ -17,72 +17,23 @@ typedef struct norm_params {
     bool has_weight, has_bias;   /* inputs: x, then weight if any, then bias if any */
 } norm_params;
 
-#define NORM_KERNELS(T)                                                                      \
-    /* sum_i (x_i - m)^2 */                                                                  \
-    static T square_deviation_##T(const T *x, T m, int64_t n)                                \
-    {                                                                                        \
-        T acc[LAYER_LANES] = {0}, s = 0;                                                     \
-        int64_t i = 0;                                                                       \
-        for (; i + LAYER_LANES <= n; i += LAYER_LANES)                                       \
-            for (int k = 0; k < LAYER_LANES; k++)                                            \
-                acc[k] += (x[i + k] - m) * (x[i + k] - m);                                   \
-        for (; i < n; i++)                                                                   \
-            s += (x[i] - m) * (x[i] - m);                                                    \
-        for (int k = 0; k < LAYER_LANES; k++)                                                \
-            s += acc[k];                                                                     \
-        return s;                                                                            \
-    }                                                                                        \
-    /* inp, out (rows, C); weight, bias (C,) or NULL; mean, rstd (rows,) kept for the       \
-     * backward (mean NULL: RMS norm, no centering, no bias). */                             \
-    static void norm_forward_##T(T *out, T *mean, T *rstd, const T *inp, const T *weight,   \
-                                 const T *bias, int64_t rows, int64_t C, double eps)        \
-    {                                                                                        \
-        for (int64_t r = 0; r < rows; r++) {                                                 \
-            const T *x = inp + r * C;                                                        \
-            T *y = out + r * C;                                                              \
-            T m = mean ? sum_##T(x, C) / (T)C : 0;                                           \
-            T s = (T)(1 / sqrt((double)(square_deviation_##T(x, m, C) / (T)C) + eps));      \
-            for (int64_t i = 0; i < C; i++) {                                                \
-                T o = (x[i] - m) * s;                                                        \
-                y[i] = o * (weight ? weight[i] : 1) + (bias ? bias[i] : 0);                  \
-            }                                                                                \
-            if (mean)                                                                        \
-                mean[r] = m;                                                                 \
-            rstd[r] = s;                                                                     \
-        }                                                                                    \
-    }                                                                                        \
-    /* dout, inp, dinp (rows, C); dweight, dbias (C,) accumulated (NULL: not wanted);       \
-     * scratch 2C. With xhat = (x - mean) rstd and g = weight * dout:                       \
-     *   dinp = rstd (g - mean(g) - xhat mean(g xhat))   (layer norm)                       \
-     *   dinp = rstd (g - xhat mean(g xhat))             (RMS norm: mean NULL)              \
-     *   dweight += dout xhat,  dbias += dout. */                                            \
-    static void norm_backward_##T(T *dinp, T *dweight, T *dbias, const T *dout,             \
-                                  const T *inp, const T *weight, const T *mean,             \
-                                  const T *rstd, int64_t rows, int64_t C, T *scratch)       \
-    {                                                                                        \
-        T *xhat = scratch, *g = scratch + C;                                                 \
-        for (int64_t r = 0; r < rows; r++) {                                                 \
-            const T *x = inp + r * C, *dy = dout + r * C;                                    \
-            T *dx = dinp + r * C, m = mean ? mean[r] : 0, s = rstd[r];                       \
-            for (int64_t i = 0; i < C; i++) {                                                \
-                xhat[i] = (x[i] - m) * s;                                                    \
-                g[i] = dy[i] * (weight ? weight[i] : 1);                                     \
-            }                                                                                \
-            T g_mean = mean ? sum_##T(g, C) / (T)C : 0;                                      \
-            T gx_mean = dot_##T(g, xhat, C) / (T)C;                                          \
-            for (int64_t i = 0; i < C; i++)                                                  \
-                dx[i] = s * (g[i] - g_mean - xhat[i] * gx_mean);                             \
-            if (dweight)                                                                     \
-                for (int64_t i = 0; i < C; i++)                                              \
-                    dweight[i] += dy[i] * xhat[i];                                           \
-            if (dbias)                                                                       \
-                for (int64_t i = 0; i < C; i++)                                              \
-                    dbias[i] += dy[i];                                                       \
-        }                                                                                    \
-    }
+/* ---- the kernels, once per element type (norm_kernels.inc; layers.h explains) ---- */
 
-NORM_KERNELS(float)
-NORM_KERNELS(double)
+#define T float
+#define dot_T dot_float
+#define sum_T sum_float
+#define square_deviation_T square_deviation_float
+#define norm_forward_T norm_forward_float
+#define norm_backward_T norm_backward_float
+#include "norm_kernels.inc"
+
+#define T double
+#define dot_T dot_double
+#define sum_T sum_double
+#define square_deviation_T square_deviation_double
+#define norm_forward_T norm_forward_double
+#define norm_backward_T norm_backward_double
+#include "norm_kernels.inc"
 
 static int64_t last_dim(const nd_array *a) { return nd_shape(a)[nd_ndim(a) - 1]; }
 

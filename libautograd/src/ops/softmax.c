@@ -15,42 +15,22 @@
  */
 #include "layers.h"
 
-/* ---- the kernels: x, y, dy, dx are (rows, n), contiguous ------------------------- */
+/* ---- the kernels (softmax_kernels.inc, once per element type): x, y, dy, dx are (rows, n),
+ * contiguous ---- */
 
-#define SOFTMAX_KERNELS(T)                                                    \
-    /* e holds exp(x - max): y = e / sum(e), per row (y may be e) */          \
-    static void normalize_rows_##T(T *y, const T *e, int64_t rows, int64_t n) \
-    {                                                                         \
-        for (int64_t r = 0; r < rows; r++) {                                  \
-            T inv = 1 / sum_##T(e + r * n, n);                                \
-            for (int64_t i = 0; i < n; i++)                                   \
-                y[r * n + i] = e[r * n + i] * inv;                            \
-        }                                                                     \
-    }                                                                         \
-    /* y holds x - max, e = exp(y): y -= log(sum(e)), per row */              \
-    static void log_normalize_rows_##T(T *y, const T *e, int64_t rows,        \
-                                       int64_t n)                             \
-    {                                                                         \
-        for (int64_t r = 0; r < rows; r++) {                                  \
-            T lse = (T)log(sum_##T(e + r * n, n));                            \
-            for (int64_t i = 0; i < n; i++)                                   \
-                y[r * n + i] -= lse;                                          \
-        }                                                                     \
-    }                                                                         \
-    /* dx = dy - e * sum(dy), e = exp(y) = softmax, per row */                \
-    static void log_softmax_backward_rows_##T(T *dx, const T *dy, const T *e, \
-                                              int64_t rows, int64_t n)        \
-    {                                                                         \
-        for (int64_t r = 0; r < rows; r++) {                                  \
-            const T *dyr = dy + r * n, *er = e + r * n;                       \
-            T s = sum_##T(dyr, n);                                            \
-            for (int64_t i = 0; i < n; i++)                                   \
-                dx[r * n + i] = dyr[i] - er[i] * s;                           \
-        }                                                                     \
-    }
+#define T float
+#define sum_T sum_float
+#define normalize_rows_T normalize_rows_float
+#define log_normalize_rows_T log_normalize_rows_float
+#define log_softmax_backward_rows_T log_softmax_backward_rows_float
+#include "softmax_kernels.inc"
 
-SOFTMAX_KERNELS(float)
-SOFTMAX_KERNELS(double)
+#define T double
+#define sum_T sum_double
+#define normalize_rows_T normalize_rows_double
+#define log_normalize_rows_T log_normalize_rows_double
+#define log_softmax_backward_rows_T log_softmax_backward_rows_double
+#include "softmax_kernels.inc"
 
 /* ---- rows: the axis moved last ------------------------------------------------------ */
 
