@@ -52,21 +52,18 @@ static nd_array *attention_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)n;
     const attention_params *p = ag_ctx_params(ctx);
-    nd_array *t[3] = {nd_swapaxes(x[1], -1, -2), NULL, NULL};
-    nd_array *S = t[1] = t[0] ? nd_matmul(x[0], t[0]) : NULL;   /* (..., Tq, Tk), C order */
-    nd_array *pad = t[2] = S && p->padding_mask ? nd_astype(p->padding_mask, ND_BOOL) : NULL;
-    if (!S || (p->padding_mask && !pad)) {
-        ag_free_arrays(0, 3, t);
-        return NULL;
-    }
+    nd_array *kt = nd_swapaxes(x[1], -1, -2), *out = NULL;
+    nd_array *S = kt ? nd_matmul(x[0], kt) : NULL;   /* (..., Tq, Tk), C order */
+    nd_array *pad = S && p->padding_mask ? nd_astype(p->padding_mask, ND_BOOL) : NULL;
+    if (!S || (p->padding_mask && !pad))
+        goto done;
     int64_t Tq = dim_from_end(S, 2), Tk = dim_from_end(S, 1), rows = layer_rows(S, Tk);
     int64_t B = pad ? nd_shape(pad)[0] : 1, lead = nd_ndim(S) > 2 ? nd_shape(S)[0] : 1;
     if (pad && B != 1 && B != lead) {
         nd_set_last_error(ND_ERR_VALUE, "attention: expected a padding mask of shape (%lld, %lld), "
                           "got (%lld, %lld)", (long long)lead, (long long)Tk, (long long)B,
                           (long long)nd_shape(pad)[1]);
-        ag_free_arrays(0, 3, t);
-        return NULL;
+        goto done;
     }
     nd_dtype dt = nd_dtype_of(S);
     double scale = 1 / sqrt((double)dim_from_end(x[0], 1));
@@ -76,13 +73,15 @@ static nd_array *attention_forward(ag_ctx *ctx, int n, const nd_array *const *x)
         masked_scores_float(nd_data(S), rows, Tq, Tk, (float)scale, p->causal, pd, B, per_batch);
     else
         masked_scores_double(nd_data(S), rows, Tq, Tk, scale, p->causal, pd, B, per_batch);
-    nd_array *out = NULL;
     if (nd_exp_out(S, S) == 0) {
         LAYER_CALL(dt, normalize_probs, nd_data(S), rows, Tk);
         if (ag_ctx_save(ctx, S) >= 0)
             out = nd_matmul(S, x[2]);
     }
-    ag_free_arrays(0, 3, t);
+done:
+    nd_free(kt);
+    nd_free(S);
+    nd_free(pad);
     return out;
 }
 
@@ -90,19 +89,20 @@ static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
 {
     const nd_array *q = ag_ctx_input(ctx, 0), *k = ag_ctx_input(ctx, 1), *v = ag_ctx_input(ctx, 2);
     const nd_array *P = ag_ctx_saved(ctx, 0);
-    nd_array *t[4] = {0};
+    nd_array *Pt = NULL, *Vt = NULL, *dS = NULL, *dSt = NULL;
+    int status = 0;
     if (ag_ctx_needs_grad(ctx, 2)) {   /* dV = P^T dO */
-        nd_array *Pt = t[0] = nd_swapaxes(P, -1, -2);
+        Pt = nd_swapaxes(P, -1, -2);
         if (!Pt || !(dx[2] = nd_matmul(Pt, dO)))
-            return ag_free_arrays(nd_last_status(), 4, t);
+            goto fail;
     }
     if (!ag_ctx_needs_grad(ctx, 0) && !ag_ctx_needs_grad(ctx, 1))
-        return ag_free_arrays(0, 4, t);
+        goto done;
     /* dP = dO V^T; dS = s P (dP - rowsum(dP P)), in place in dP (C order from matmul) */
-    nd_array *Vt = t[1] = nd_swapaxes(v, -1, -2);
-    nd_array *dS = t[2] = Vt ? nd_matmul(dO, Vt) : NULL;
+    Vt = nd_swapaxes(v, -1, -2);
+    dS = Vt ? nd_matmul(dO, Vt) : NULL;
     if (!dS)
-        return ag_free_arrays(nd_last_status(), 4, t);
+        goto fail;
     int64_t Tk = dim_from_end(P, 1), rows = layer_rows(P, Tk);
     double scale = 1 / sqrt((double)dim_from_end(q, 1));
     if (nd_dtype_of(P) == ND_FLOAT32)
@@ -110,13 +110,21 @@ static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
     else
         softmax_backward_rows_double(nd_data(dS), nd_data(dS), nd_data(P), rows, Tk, scale);
     if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(dS, k)))   /* dQ = dS K */
-        return ag_free_arrays(nd_last_status(), 4, t);
+        goto fail;
     if (ag_ctx_needs_grad(ctx, 1)) {   /* dK = dS^T Q */
-        nd_array *dSt = t[3] = nd_swapaxes(dS, -1, -2);
+        dSt = nd_swapaxes(dS, -1, -2);
         if (!dSt || !(dx[1] = nd_matmul(dSt, q)))
-            return ag_free_arrays(nd_last_status(), 4, t);
+            goto fail;
     }
-    return ag_free_arrays(0, 4, t);
+    goto done;
+fail:
+    status = nd_last_status();
+done:
+    nd_free(Pt);
+    nd_free(Vt);
+    nd_free(dS);
+    nd_free(dSt);
+    return status;
 }
 
 static const ag_op attention_op = {"attention", attention_forward, attention_backward};

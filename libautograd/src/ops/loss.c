@@ -117,26 +117,28 @@ static nd_array *cross_entropy_forward(ag_ctx *ctx, int n, const nd_array *const
     (void)n;
     const loss_params *lp = ag_ctx_params(ctx);
     int64_t rows = nd_shape(x[0])[0], classes = nd_shape(x[0])[1], count;
-    nd_array *t[4] = {targets_int64(lp->targets, classes, lp->ignore_index, &count)};
-    nd_array *in = t[0] ? t[1] = nd_ascontiguousarray(x[0]) : NULL;
-    nd_array *z = in ? t[2] = nd_empty_like(in) : NULL;
-    if (!z) {
-        ag_free_arrays(0, 4, t);
-        return NULL;
-    }
+    nd_array *targets = targets_int64(lp->targets, classes, lp->ignore_index, &count);
+    nd_array *in = targets ? nd_ascontiguousarray(x[0]) : NULL;
+    nd_array *z = in ? nd_empty_like(in) : NULL, *p = NULL, *y = NULL;
+    if (!z)
+        goto done;
     nd_dtype dt = nd_dtype_of(in);
-    LAYER_CALL(dt, shift_rows, nd_data(z), nd_data(in), rows, classes);
-    nd_array *p = t[3] = nd_exp(z);
-    double total = 0;
-    if (p && dt == ND_FLOAT32)
-        total = cross_entropy_rows_float(nd_data(p), nd_data(z), nd_data(t[0]), rows, classes,
-                                         lp->ignore_index, lp->smoothing);
-    else if (p)
-        total = cross_entropy_rows_double(nd_data(p), nd_data(z), nd_data(t[0]), rows, classes,
-                                          lp->ignore_index, lp->smoothing);
-    nd_array *y = p && ag_ctx_save(ctx, p) >= 0 && ag_ctx_save(ctx, t[0]) >= 0
-                      ? mean_loss(dt, total, count) : NULL;
-    ag_free_arrays(0, 4, t);
+    LAYER_CALL(dt, shift_rows, nd_data(z), nd_data(in), rows, classes);   /* z = x - max */
+    p = nd_exp(z);
+    if (!p)
+        goto done;
+    double total = dt == ND_FLOAT32
+        ? cross_entropy_rows_float(nd_data(p), nd_data(z), nd_data(targets), rows, classes,
+                                   lp->ignore_index, lp->smoothing)
+        : cross_entropy_rows_double(nd_data(p), nd_data(z), nd_data(targets), rows, classes,
+                                    lp->ignore_index, lp->smoothing);
+    if (ag_ctx_save(ctx, p) >= 0 && ag_ctx_save(ctx, targets) >= 0)
+        y = mean_loss(dt, total, count);
+done:
+    nd_free(targets);
+    nd_free(in);
+    nd_free(z);
+    nd_free(p);
     return y;
 }
 
@@ -234,16 +236,17 @@ static nd_array *nll_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     (void)n;
     const loss_params *lp = ag_ctx_params(ctx);
     int64_t rows = nd_shape(x[0])[0], classes = nd_shape(x[0])[1], count;
-    nd_array *t[2] = {targets_int64(lp->targets, classes, lp->ignore_index, &count)};
-    nd_array *in = t[0] ? t[1] = nd_ascontiguousarray(x[0]) : NULL;
+    nd_array *targets = targets_int64(lp->targets, classes, lp->ignore_index, &count);
+    nd_array *in = targets ? nd_ascontiguousarray(x[0]) : NULL;
     nd_array *y = NULL;
-    if (in && ag_ctx_save(ctx, t[0]) >= 0) {
+    if (in && ag_ctx_save(ctx, targets) >= 0) {
         double total = nd_dtype_of(in) == ND_FLOAT32
-            ? nll_rows_float(nd_data(in), nd_data(t[0]), rows, classes, lp->ignore_index)
-            : nll_rows_double(nd_data(in), nd_data(t[0]), rows, classes, lp->ignore_index);
+            ? nll_rows_float(nd_data(in), nd_data(targets), rows, classes, lp->ignore_index)
+            : nll_rows_double(nd_data(in), nd_data(targets), rows, classes, lp->ignore_index);
         y = mean_loss(nd_dtype_of(in), total, count);
     }
-    ag_free_arrays(0, 2, t);
+    nd_free(targets);
+    nd_free(in);
     return y;
 }
 

@@ -54,20 +54,24 @@ static nd_array *norm_forward(ag_ctx *ctx, const nd_array *const *x, bool center
     const nd_array *w = p->has_weight ? x[1] : NULL, *b = p->has_bias ? x[1 + p->has_weight] : NULL;
     nd_dtype dt = nd_dtype_of(x[0]);
     int64_t C = last_dim(x[0]), rows = layer_rows(x[0], C);
-    nd_array *t[6] = {nd_ascontiguousarray(x[0]), w ? nd_ascontiguousarray(w) : NULL,
-                      b ? nd_ascontiguousarray(b) : NULL, nd_empty(dt, nd_ndim(x[0]), nd_shape(x[0])),
-                      centered ? nd_empty(dt, 1, &rows) : NULL, nd_empty(dt, 1, &rows)};
-    if (!t[0] || (w && !t[1]) || (b && !t[2]) || !t[3] || (centered && !t[4]) || !t[5]) {
-        ag_free_arrays(0, 6, t);
-        return NULL;
-    }
-    LAYER_CALL(dt, norm_forward, nd_data(t[3]), centered ? nd_data(t[4]) : NULL, nd_data(t[5]),
-               nd_data(t[0]), data_or_null(t[1]), data_or_null(t[2]), rows, C, p->eps);
-    nd_array *y = NULL;
-    if ((!centered || ag_ctx_save(ctx, t[4]) >= 0) && ag_ctx_save(ctx, t[5]) >= 0)
-        y = t[3], t[3] = NULL;
-    ag_free_arrays(0, 6, t);
-    return y;
+    nd_array *in = nd_ascontiguousarray(x[0]), *y = nd_empty(dt, nd_ndim(x[0]), nd_shape(x[0]));
+    nd_array *weight = w ? nd_ascontiguousarray(w) : NULL, *bias = b ? nd_ascontiguousarray(b) : NULL;
+    nd_array *mean = centered ? nd_empty(dt, 1, &rows) : NULL, *rstd = nd_empty(dt, 1, &rows);
+    nd_array *result = NULL;
+    if (!in || (w && !weight) || (b && !bias) || !y || (centered && !mean) || !rstd)
+        goto done;
+    LAYER_CALL(dt, norm_forward, nd_data(y), mean ? nd_data(mean) : NULL, nd_data(rstd), nd_data(in),
+               data_or_null(weight), data_or_null(bias), rows, C, p->eps);
+    if ((!centered || ag_ctx_save(ctx, mean) >= 0) && ag_ctx_save(ctx, rstd) >= 0)
+        result = y, y = NULL;
+done:
+    nd_free(in);
+    nd_free(weight);
+    nd_free(bias);
+    nd_free(y);
+    nd_free(mean);
+    nd_free(rstd);
+    return result;
 }
 
 static int norm_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx, bool centered)
@@ -81,26 +85,39 @@ static int norm_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx, bool ce
     bool want_b = p->has_bias && ag_ctx_needs_grad(ctx, ib);
     nd_dtype dt = nd_dtype_of(x);
     int64_t C = last_dim(x), rows = layer_rows(x, C);
-    nd_array *t[6] = {nd_ascontiguousarray(x), nd_ascontiguousarray(dy),
-                      w ? nd_ascontiguousarray(w) : NULL, nd_empty(dt, nd_ndim(x), nd_shape(x)),
-                      want_w ? nd_zeros(dt, 1, &C) : NULL, want_b ? nd_zeros(dt, 1, &C) : NULL};
+    nd_array *in = nd_ascontiguousarray(x), *g = nd_ascontiguousarray(dy);
+    nd_array *weight = w ? nd_ascontiguousarray(w) : NULL;
+    nd_array *dinp = nd_empty(dt, nd_ndim(x), nd_shape(x));
+    nd_array *dweight = want_w ? nd_zeros(dt, 1, &C) : NULL;
+    nd_array *dbias = want_b ? nd_zeros(dt, 1, &C) : NULL;
     void *scratch = malloc((size_t)(2 * C + 1) * nd_itemsize(x));
-    if (!t[0] || !t[1] || (w && !t[2]) || !t[3] || (want_w && !t[4]) || (want_b && !t[5]) ||
-        !scratch) {
-        free(scratch);
-        return ag_free_arrays(scratch ? nd_last_status() : ND_ERR_MEMORY, 6, t);
+    int status = 0;
+    if (!in || !g || (w && !weight) || !dinp || (want_w && !dweight) || (want_b && !dbias)) {
+        status = nd_last_status();
+        goto done;
     }
-    LAYER_CALL(dt, norm_backward, nd_data(t[3]), want_w ? nd_data(t[4]) : NULL,
-               want_b ? nd_data(t[5]) : NULL, nd_data(t[1]), nd_data(t[0]), data_or_null(t[2]),
+    if (!scratch) {
+        status = nd_set_last_error(ND_ERR_MEMORY, "norm backward: out of memory");
+        goto done;
+    }
+    LAYER_CALL(dt, norm_backward, nd_data(dinp), want_w ? nd_data(dweight) : NULL,
+               want_b ? nd_data(dbias) : NULL, nd_data(g), nd_data(in), data_or_null(weight),
                data_or_null(mean), nd_data(rstd), rows, C, scratch);
-    free(scratch);
     if (ag_ctx_needs_grad(ctx, 0))
-        dx[0] = t[3], t[3] = NULL;
+        dx[0] = dinp, dinp = NULL;
     if (want_w)
-        dx[iw] = t[4], t[4] = NULL;
+        dx[iw] = dweight, dweight = NULL;
     if (want_b)
-        dx[ib] = t[5], t[5] = NULL;
-    return ag_free_arrays(0, 6, t);
+        dx[ib] = dbias, dbias = NULL;
+done:
+    free(scratch);
+    nd_free(in);
+    nd_free(g);
+    nd_free(weight);
+    nd_free(dinp);
+    nd_free(dweight);
+    nd_free(dbias);
+    return status;
 }
 
 /* ---- layer_norm ---------------------------------------------------------------------------- */
