@@ -40,7 +40,15 @@
  *     the first failure is kept; a NULL with no error pending says "add: b
  *     is NULL"). Every function checks its pointer arguments: accessors of a
  *     NULL tensor return NULL / false / -1 / NaN as documented, with the
- *     message set.
+ *     message set. The rule by return type:
+ *       pointer        NULL;
+ *       int (status)   a negative ND_ERR_* status;
+ *       int64_t count  -1 (a count is never negative);
+ *       double         NaN (test with isnan: a rate, gain or norm may be
+ *                      any number, so no finite value can mean "error");
+ *       bool           false (documented per function).
+ *     One function does not follow the double rule yet: ag_clip_grad_norm
+ *     returns -1 on bad arguments (its callers test `< 0`).
  */
 #ifndef AG_AUTOGRAD_H
 #define AG_AUTOGRAD_H
@@ -270,9 +278,11 @@ AG_API int ag_gradcheck(ag_function fn, void *ctx, int n, const nd_array *const 
                         double eps, double atol, double rtol, ag_gradcheck_report *report);
 
 /* ------------------------------------------------------------------------ */
-/* Ops: arithmetic (ops/arithmetic.c), matmul (ops/matmul.c), sum/mean      */
-/* (ops/reduce.c). Inputs broadcast as in NumPy; NULL in gives NULL out.    */
+/* Ops: arithmetic, matmul, linear and casts                                */
 /* ------------------------------------------------------------------------ */
+
+/* Arithmetic (ops/arithmetic.c), matmul and linear (ops/matmul.c), casts
+ * (ops/cast.c). Inputs broadcast as in NumPy; NULL in gives NULL out. */
 
 AG_API ag_tensor *ag_add(ag_tensor *a, ag_tensor *b);   /* a + b */
 AG_API ag_tensor *ag_sub(ag_tensor *a, ag_tensor *b);   /* a - b */
@@ -333,9 +343,6 @@ AG_API ag_tensor *ag_linear(ag_tensor *x, ag_tensor *weight, ag_tensor *bias);
  * ND_ERR_TYPE "to(): invalid dtype 99" for an invalid dtype. The op is
  * named "to_dtype". */
 AG_API ag_tensor *ag_to_dtype(ag_tensor *x, nd_dtype dtype);
-/* Sum / mean over naxes axes (naxes 0: all), as nd_sum / nd_mean. */
-AG_API ag_tensor *ag_sum(ag_tensor *a, int naxes, const int *axes, bool keepdims);
-AG_API ag_tensor *ag_mean(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 
 /* ------------------------------------------------------------------------ */
 /* Ops: elementwise and unary math                                          */
@@ -387,10 +394,19 @@ AG_API ag_tensor *ag_masked_fill(ag_tensor *a, const nd_array *mask, double valu
  * NaN; lo > hi gives hi everywhere with gradient 0 (as torch). */
 AG_API ag_tensor *ag_clamp(ag_tensor *a, double lo, double hi);
 
-/* Reductions beyond sum/mean (ops/reduce.c). naxes axes (naxes 0: all),
- * keepdims as ag_sum. Axes are checked in torch's words: "Dimension out of
- * range (expected to be in range of [-2, 1], but got 3)", "dim 0 appears
+/* ------------------------------------------------------------------------ */
+/* Ops: reductions                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Reductions (ops/reduce.c) over naxes axes (naxes 0: all), keepdims
+ * keeping them as size 1. Axes are checked in torch's words: "Dimension out
+ * of range (expected to be in range of [-2, 1], but got 3)", "dim 0 appears
  * multiple times in the list of dims"; a 0-d tensor takes dim 0 or -1. */
+
+/* Sum / mean over naxes axes (naxes 0: all), as nd_sum / nd_mean.
+ * dL/da is dL/dy (divided by the count for the mean) broadcast back. */
+AG_API ag_tensor *ag_sum(ag_tensor *a, int naxes, const int *axes, bool keepdims);
+AG_API ag_tensor *ag_mean(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 
 /* torch.var(a, dim, correction=correction, keepdim): the sum of squared
  * deviations from the mean over N - correction (torch's default correction
@@ -412,7 +428,7 @@ AG_API ag_tensor *ag_min(ag_tensor *a, int naxes, const int *axes, bool keepdims
 AG_API ag_tensor *ag_logsumexp(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 
 /* ------------------------------------------------------------------------ */
-/* Ops: reductions, shapes and indexing                                     */
+/* Ops: shapes and indexing                                                 */
 /* ------------------------------------------------------------------------ */
 
 /* Shapes (ops/shape.c). Each returns a new tape tensor whose value may be a
