@@ -358,6 +358,11 @@ AG_API ag_tensor *ag_sqrt(ag_tensor *a);      /* a^(1/2) */
 AG_API ag_tensor *ag_rsqrt(ag_tensor *a);     /* 1 / sqrt(a) */
 AG_API ag_tensor *ag_tanh(ag_tensor *a);
 AG_API ag_tensor *ag_sigmoid(ag_tensor *a);   /* 1 / (1 + e^-a) */
+/* torch.nn.functional.softplus(a, beta, threshold), a smooth relu:
+ *   y = log(1 + e^(beta a)) / beta, and y = a where beta a > threshold
+ * (torch's defaults: beta 1, threshold 20). dL/da = dL/dy * sigmoid(beta a),
+ * dL/dy in the linear region. beta is not checked (0 gives NaN, as torch). */
+AG_API ag_tensor *ag_softplus(ag_tensor *a, double beta, double threshold);
 AG_API ag_tensor *ag_relu(ag_tensor *a);      /* max(a, 0); NaN stays NaN */
 AG_API ag_tensor *ag_abs(ag_tensor *a);       /* |a| */
 AG_API ag_tensor *ag_square(ag_tensor *a);    /* a^2 */
