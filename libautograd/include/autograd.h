@@ -811,14 +811,16 @@ typedef struct ag_lr_schedule {
 /* The rate at `step` for a schedule; NaN (with an error set) for an
  * invalid schedule (unknown kind, step_size <= 0, negative iters). */
 AG_API double ag_lr_at(const ag_lr_schedule *s, int64_t step);
-/* lr * gamma^floor(step / step_size) (StepLR's closed form). */
+/* lr * gamma^floor(step / step_size) (StepLR's closed form); NaN with the
+ * error set for step_size <= 0 or a negative step. */
 AG_API double ag_lr_step_decay(int64_t step, double lr, int64_t step_size, double gamma);
 /* nanoGPT's get_lr(it):
  *   it < warmup_iters:    lr * (it + 1) / (warmup_iters + 1)
  *   it > lr_decay_iters:  min_lr
  *   else: ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters),
  *         min_lr + 0.5 (1 + cos(pi ratio)) (lr - min_lr)
- * (ratio 0 when lr_decay_iters == warmup_iters). */
+ * (ratio 0 when lr_decay_iters == warmup_iters); NaN with the error set for
+ * a negative step, warmup_iters or lr_decay_iters. */
 AG_API double ag_lr_warmup_cosine(int64_t step, double lr, int64_t warmup_iters,
                                   int64_t lr_decay_iters, double min_lr);
 
