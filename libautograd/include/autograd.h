@@ -40,7 +40,15 @@
  *     the first failure is kept; a NULL with no error pending says "add: b
  *     is NULL"). Every function checks its pointer arguments: accessors of a
  *     NULL tensor return NULL / false / -1 / NaN as documented, with the
- *     message set.
+ *     message set. The rule by return type:
+ *       pointer        NULL;
+ *       int (status)   a negative ND_ERR_* status;
+ *       int64_t count  -1 (a count is never negative);
+ *       double         NaN (test with isnan: a rate, gain or norm may be
+ *                      any number, so no finite value can mean "error");
+ *       bool           false (documented per function).
+ *     One function does not follow the double rule yet: ag_clip_grad_norm
+ *     returns -1 on bad arguments (its callers test `< 0`).
  */
 #ifndef AG_AUTOGRAD_H
 #define AG_AUTOGRAD_H
@@ -270,9 +278,11 @@ AG_API int ag_gradcheck(ag_function fn, void *ctx, int n, const nd_array *const 
                         double eps, double atol, double rtol, ag_gradcheck_report *report);
 
 /* ------------------------------------------------------------------------ */
-/* Ops: arithmetic (ops/arithmetic.c), matmul (ops/matmul.c), sum/mean      */
-/* (ops/reduce.c). Inputs broadcast as in NumPy; NULL in gives NULL out.    */
+/* Ops: arithmetic, matmul, linear and casts                                */
 /* ------------------------------------------------------------------------ */
+
+/* Arithmetic (ops/arithmetic.c), matmul and linear (ops/matmul.c), casts
+ * (ops/cast.c). Inputs broadcast as in NumPy; NULL in gives NULL out. */
 
 AG_API ag_tensor *ag_add(ag_tensor *a, ag_tensor *b);   /* a + b */
 AG_API ag_tensor *ag_sub(ag_tensor *a, ag_tensor *b);   /* a - b */
@@ -333,9 +343,6 @@ AG_API ag_tensor *ag_linear(ag_tensor *x, ag_tensor *weight, ag_tensor *bias);
  * ND_ERR_TYPE "to(): invalid dtype 99" for an invalid dtype. The op is
  * named "to_dtype". */
 AG_API ag_tensor *ag_to_dtype(ag_tensor *x, nd_dtype dtype);
-/* Sum / mean over naxes axes (naxes 0: all), as nd_sum / nd_mean. */
-AG_API ag_tensor *ag_sum(ag_tensor *a, int naxes, const int *axes, bool keepdims);
-AG_API ag_tensor *ag_mean(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 
 /* ------------------------------------------------------------------------ */
 /* Ops: elementwise and unary math                                          */
@@ -351,6 +358,11 @@ AG_API ag_tensor *ag_sqrt(ag_tensor *a);      /* a^(1/2) */
 AG_API ag_tensor *ag_rsqrt(ag_tensor *a);     /* 1 / sqrt(a) */
 AG_API ag_tensor *ag_tanh(ag_tensor *a);
 AG_API ag_tensor *ag_sigmoid(ag_tensor *a);   /* 1 / (1 + e^-a) */
+/* torch.nn.functional.softplus(a, beta, threshold), a smooth relu:
+ *   y = log(1 + e^(beta a)) / beta, and y = a where beta a > threshold
+ * (torch's defaults: beta 1, threshold 20). dL/da = dL/dy * sigmoid(beta a),
+ * dL/dy in the linear region. beta is not checked (0 gives NaN, as torch). */
+AG_API ag_tensor *ag_softplus(ag_tensor *a, double beta, double threshold);
 AG_API ag_tensor *ag_relu(ag_tensor *a);      /* max(a, 0); NaN stays NaN */
 AG_API ag_tensor *ag_abs(ag_tensor *a);       /* |a| */
 AG_API ag_tensor *ag_square(ag_tensor *a);    /* a^2 */
@@ -387,10 +399,19 @@ AG_API ag_tensor *ag_masked_fill(ag_tensor *a, const nd_array *mask, double valu
  * NaN; lo > hi gives hi everywhere with gradient 0 (as torch). */
 AG_API ag_tensor *ag_clamp(ag_tensor *a, double lo, double hi);
 
-/* Reductions beyond sum/mean (ops/reduce.c). naxes axes (naxes 0: all),
- * keepdims as ag_sum. Axes are checked in torch's words: "Dimension out of
- * range (expected to be in range of [-2, 1], but got 3)", "dim 0 appears
+/* ------------------------------------------------------------------------ */
+/* Ops: reductions                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Reductions (ops/reduce.c) over naxes axes (naxes 0: all), keepdims
+ * keeping them as size 1. Axes are checked in torch's words: "Dimension out
+ * of range (expected to be in range of [-2, 1], but got 3)", "dim 0 appears
  * multiple times in the list of dims"; a 0-d tensor takes dim 0 or -1. */
+
+/* Sum / mean over naxes axes (naxes 0: all), as nd_sum / nd_mean.
+ * dL/da is dL/dy (divided by the count for the mean) broadcast back. */
+AG_API ag_tensor *ag_sum(ag_tensor *a, int naxes, const int *axes, bool keepdims);
+AG_API ag_tensor *ag_mean(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 
 /* torch.var(a, dim, correction=correction, keepdim): the sum of squared
  * deviations from the mean over N - correction (torch's default correction
@@ -412,7 +433,7 @@ AG_API ag_tensor *ag_min(ag_tensor *a, int naxes, const int *axes, bool keepdims
 AG_API ag_tensor *ag_logsumexp(ag_tensor *a, int naxes, const int *axes, bool keepdims);
 
 /* ------------------------------------------------------------------------ */
-/* Ops: reductions, shapes and indexing                                     */
+/* Ops: shapes and indexing                                                 */
 /* ------------------------------------------------------------------------ */
 
 /* Shapes (ops/shape.c). Each returns a new tape tensor whose value may be a
@@ -790,14 +811,16 @@ typedef struct ag_lr_schedule {
 /* The rate at `step` for a schedule; NaN (with an error set) for an
  * invalid schedule (unknown kind, step_size <= 0, negative iters). */
 AG_API double ag_lr_at(const ag_lr_schedule *s, int64_t step);
-/* lr * gamma^floor(step / step_size) (StepLR's closed form). */
+/* lr * gamma^floor(step / step_size) (StepLR's closed form); NaN with the
+ * error set for step_size <= 0 or a negative step. */
 AG_API double ag_lr_step_decay(int64_t step, double lr, int64_t step_size, double gamma);
 /* nanoGPT's get_lr(it):
  *   it < warmup_iters:    lr * (it + 1) / (warmup_iters + 1)
  *   it > lr_decay_iters:  min_lr
  *   else: ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters),
  *         min_lr + 0.5 (1 + cos(pi ratio)) (lr - min_lr)
- * (ratio 0 when lr_decay_iters == warmup_iters). */
+ * (ratio 0 when lr_decay_iters == warmup_iters); NaN with the error set for
+ * a negative step, warmup_iters or lr_decay_iters. */
 AG_API double ag_lr_warmup_cosine(int64_t step, double lr, int64_t warmup_iters,
                                   int64_t lr_decay_iters, double min_lr);
 

@@ -83,13 +83,17 @@ typedef struct unary_case {
 static ag_tensor *pow_2_5(ag_tensor *a) { return ag_pow_scalar(a, 2.5); }
 static ag_tensor *pow_minus_3(ag_tensor *a) { return ag_pow_scalar(a, -3.0); }
 static ag_tensor *pow_0(ag_tensor *a) { return ag_pow_scalar(a, 0.0); }
+static ag_tensor *softplus_default(ag_tensor *a) { return ag_softplus(a, 1.0, 20.0); }
+/* beta 2: linear for a > 1.5, so the inputs cover both regions */
+static ag_tensor *softplus_beta_2(ag_tensor *a) { return ag_softplus(a, 2.0, 3.0); }
 
 static const unary_case unary_cases[] = {
     {"exp", ag_exp, false}, {"log", ag_log, true}, {"sqrt", ag_sqrt, true},
     {"rsqrt", ag_rsqrt, true}, {"tanh", ag_tanh, false}, {"sigmoid", ag_sigmoid, false},
     {"relu", ag_relu, false}, {"abs", ag_abs, false}, {"square", ag_square, false},
     {"pow_scalar 2.5", pow_2_5, true}, {"pow_scalar -3", pow_minus_3, true},
-    {"pow_scalar 0", pow_0, false},
+    {"pow_scalar 0", pow_0, false}, {"softplus", softplus_default, false},
+    {"softplus beta 2", softplus_beta_2, false},
 };
 
 static ag_tensor *unary_plain(ag_tensor *const *x, void *ctx)

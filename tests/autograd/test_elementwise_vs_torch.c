@@ -38,6 +38,12 @@ static ag_tensor *f_masked_fill(ag_tensor *const *x, int n, const char *p)
     return ag_masked_fill(x[0], ag_value(x[1]), torch_param_double(p, "value", 0));
 }
 
+static ag_tensor *f_softplus(ag_tensor *const *x, int n, const char *p)
+{
+    (void)n;
+    return ag_softplus(x[0], torch_param_double(p, "beta", 1), torch_param_double(p, "threshold", 20));
+}
+
 static ag_tensor *f_clamp(ag_tensor *const *x, int n, const char *p)
 {
     (void)n;
@@ -66,7 +72,7 @@ static ag_tensor *f_var(ag_tensor *const *x, int n, const char *p)
 
 static const torch_case_entry table[] = {
     {"exp", f_exp}, {"log", f_log}, {"sqrt", f_sqrt}, {"rsqrt", f_rsqrt}, {"tanh", f_tanh},
-    {"sigmoid", f_sigmoid}, {"relu", f_relu}, {"abs", f_abs}, {"square", f_square},
+    {"sigmoid", f_sigmoid}, {"softplus", f_softplus}, {"relu", f_relu}, {"abs", f_abs}, {"square", f_square},
     {"pow", f_pow}, {"pow_scalar", f_pow_scalar}, {"maximum", f_maximum}, {"minimum", f_minimum},
     {"where", f_where}, {"masked_fill", f_masked_fill}, {"clamp", f_clamp}, {"var", f_var},
     {"max", f_max}, {"min", f_min}, {"logsumexp", f_logsumexp},

@@ -19,6 +19,13 @@ static ag_tensor *f_cross_entropy(ag_tensor *const *x, int n, const char *p)
     return ag_cross_entropy_ex(x[0], ag_value(x[1]), IGNORE(p), SMOOTH(p));
 }
 
+/* ag_cross_entropy: the short form, torch's defaults */
+static ag_tensor *f_cross_entropy_default(ag_tensor *const *x, int n, const char *p)
+{
+    (void)n, (void)p;
+    return ag_cross_entropy(x[0], ag_value(x[1]));
+}
+
 static ag_tensor *f_cross_entropy_c(ag_tensor *const *x, int n, const char *p)
 {
     (void)n;
@@ -80,6 +87,7 @@ static const torch_case_entry table[] = {
     {"softmax", f_softmax}, {"softmax_composed", f_softmax_c},
     {"log_softmax", f_log_softmax}, {"log_softmax_composed", f_log_softmax_c},
     {"cross_entropy", f_cross_entropy}, {"cross_entropy_composed", f_cross_entropy_c},
+    {"cross_entropy_default", f_cross_entropy_default},
     {"nll_loss", f_nll_loss}, {"mse_loss", f_mse_loss},
     {"layer_norm", f_layer_norm}, {"layer_norm_composed", f_layer_norm_c},
     {"rms_norm", f_rms_norm}, {"rms_norm_composed", f_rms_norm_c},

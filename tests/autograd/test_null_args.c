@@ -147,6 +147,7 @@ static void teardown(void)
     P(ag_rsqrt, a, ag_rsqrt(NULL)) \
     P(ag_tanh, a, ag_tanh(NULL)) \
     P(ag_sigmoid, a, ag_sigmoid(NULL)) \
+    P(ag_softplus, a, ag_softplus(NULL, 1.0, 20.0)) \
     P(ag_relu, a, ag_relu(NULL)) \
     P(ag_abs, a, ag_abs(NULL)) \
     P(ag_square, a, ag_square(NULL)) \

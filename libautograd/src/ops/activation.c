@@ -16,58 +16,27 @@
 #define SQRT1_2 0.7071067811865476   /* 1 / sqrt(2) */
 #define INV_SQRT_2PI 0.3989422804014327
 
-#define ACTIVATION_KERNELS(T)                                                                \
-    /* u = sqrt(2/pi) (x + 0.044715 x^3) */                                                  \
-    static void gelu_tanh_arg_##T(T *u, const T *x, int64_t n)                               \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++)                                                      \
-            u[i] = (T)GELU_K * (x[i] + (T)GELU_C * x[i] * x[i] * x[i]);                      \
-    }                                                                                        \
-    /* y = 0.5 x (1 + f), f = tanh(u) or erf(x / sqrt 2) */                                  \
-    static void gelu_finish_##T(T *y, const T *x, const T *f, int64_t n)                     \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++)                                                      \
-            y[i] = (T)0.5 * x[i] * (1 + f[i]);                                               \
-    }                                                                                        \
-    /* dx = dy (0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 0.044715 x^2)) */            \
-    static void gelu_tanh_backward_##T(T *dx, const T *dy, const T *x, const T *t,           \
-                                       int64_t n)                                            \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++) {                                                    \
-            T du = (T)GELU_K * (1 + 3 * (T)GELU_C * x[i] * x[i]);                            \
-            dx[i] = dy[i] * ((T)0.5 * (1 + t[i]) + (T)0.5 * x[i] * (1 - t[i] * t[i]) * du);  \
-        }                                                                                    \
-    }                                                                                        \
-    /* q = -x^2 / 2 (exponent of the Gaussian) */                                            \
-    static void half_square_##T(T *q, const T *x, int64_t n)                                 \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++)                                                      \
-            q[i] = (T)-0.5 * x[i] * x[i];                                                    \
-    }                                                                                        \
-    /* dx = dy (0.5 (1 + erf) + x g / sqrt(2 pi)), g = exp(-x^2 / 2) */                      \
-    static void gelu_erf_backward_##T(T *dx, const T *dy, const T *x, const T *erf,          \
-                                      const T *g, int64_t n)                                 \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++)                                                      \
-            dx[i] = dy[i] * ((T)0.5 * (1 + erf[i]) + x[i] * g[i] * (T)INV_SQRT_2PI);         \
-    }                                                                                        \
-    /* e holds exp(-x): s = 1 / (1 + e) (sigmoid, in place), y = x s */                      \
-    static void silu_finish_##T(T *y, T *s, const T *x, int64_t n)                           \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++) {                                                    \
-            s[i] = 1 / (1 + s[i]);                                                           \
-            y[i] = x[i] * s[i];                                                              \
-        }                                                                                    \
-    }                                                                                        \
-    /* dx = dy s (1 + x (1 - s)) */                                                          \
-    static void silu_backward_##T(T *dx, const T *dy, const T *x, const T *s, int64_t n)     \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++)                                                      \
-            dx[i] = dy[i] * s[i] * (1 + x[i] * (1 - s[i]));                                  \
-    }
+/* ---- the kernels, once per element type (activation_kernels.inc) ---- */
 
-ACTIVATION_KERNELS(float)
-ACTIVATION_KERNELS(double)
+#define T float
+#define gelu_tanh_arg_T gelu_tanh_arg_float
+#define gelu_finish_T gelu_finish_float
+#define gelu_tanh_backward_T gelu_tanh_backward_float
+#define half_square_T half_square_float
+#define gelu_erf_backward_T gelu_erf_backward_float
+#define silu_finish_T silu_finish_float
+#define silu_backward_T silu_backward_float
+#include "activation_kernels.inc"
+
+#define T double
+#define gelu_tanh_arg_T gelu_tanh_arg_double
+#define gelu_finish_T gelu_finish_double
+#define gelu_tanh_backward_T gelu_tanh_backward_double
+#define half_square_T half_square_double
+#define gelu_erf_backward_T gelu_erf_backward_double
+#define silu_finish_T silu_finish_double
+#define silu_backward_T silu_backward_double
+#include "activation_kernels.inc"
 
 /* A new C-contiguous array of x's shape and dtype (what the kernels write). */
 static nd_array *contiguous_like(const nd_array *x)
@@ -81,34 +50,38 @@ static nd_array *contiguous_like(const nd_array *x)
 static nd_array *gelu_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)n;
-    nd_array *t[3] = {nd_ascontiguousarray(x[0]), contiguous_like(x[0]), contiguous_like(x[0])};
-    nd_array *in = t[0], *u = t[1], *y = t[2];
-    if (!in || !u || !y) {
-        ag_free_arrays(0, 3, t);
-        return NULL;
-    }
+    nd_array *in = nd_ascontiguousarray(x[0]), *t = contiguous_like(x[0]);
+    nd_array *y = contiguous_like(x[0]), *result = NULL;
+    if (!in || !t || !y)
+        goto done;
     nd_dtype dt = nd_dtype_of(in);
-    LAYER_CALL(dt, gelu_tanh_arg, nd_data(u), nd_data(in), nd_size(in));
-    if (nd_tanh_out(u, u) < 0 || ag_ctx_save(ctx, u) < 0) {
-        ag_free_arrays(0, 3, t);
-        return NULL;
-    }
-    LAYER_CALL(dt, gelu_finish, nd_data(y), nd_data(in), nd_data(u), nd_size(in));
-    t[2] = NULL;
-    ag_free_arrays(0, 3, t);
-    return y;
+    LAYER_CALL(dt, gelu_tanh_arg, nd_data(t), nd_data(in), nd_size(in));
+    if (nd_tanh_out(t, t) < 0 || ag_ctx_save(ctx, t) < 0)
+        goto done;
+    LAYER_CALL(dt, gelu_finish, nd_data(y), nd_data(in), nd_data(t), nd_size(in));
+    result = y, y = NULL;
+done:
+    nd_free(in);
+    nd_free(t);
+    nd_free(y);
+    return result;
 }
 
 static int gelu_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *x0 = ag_ctx_input(ctx, 0), *tanh_u = ag_ctx_saved(ctx, 0);
-    nd_array *t[3] = {nd_ascontiguousarray(x0), nd_ascontiguousarray(dy), contiguous_like(x0)};
-    if (!t[0] || !t[1] || !t[2])
-        return ag_free_arrays(nd_last_status(), 3, t);
-    LAYER_CALL(nd_dtype_of(x0), gelu_tanh_backward, nd_data(t[2]), nd_data(t[1]), nd_data(t[0]),
-               nd_data(tanh_u), nd_size(x0));
-    dx[0] = t[2], t[2] = NULL;
-    return ag_free_arrays(0, 3, t);
+    nd_array *x = nd_ascontiguousarray(x0), *g = nd_ascontiguousarray(dy);
+    nd_array *out = contiguous_like(x0);
+    int status = x && g && out ? 0 : nd_last_status();
+    if (status == 0) {
+        LAYER_CALL(nd_dtype_of(x0), gelu_tanh_backward, nd_data(out), nd_data(g), nd_data(x),
+                   nd_data(tanh_u), nd_size(x0));
+        dx[0] = out, out = NULL;
+    }
+    nd_free(x);
+    nd_free(g);
+    nd_free(out);
+    return status;
 }
 
 static const ag_op gelu_op = {"gelu", gelu_forward, gelu_backward};
@@ -121,35 +94,41 @@ static nd_array *gelu_erf_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     (void)n;
     /* libnd's results follow their input's layout: compute from the contiguous copy */
     nd_array *s = nd_scalar(nd_dtype_of(x[0]), SQRT1_2);
-    nd_array *t[3] = {nd_ascontiguousarray(x[0]), NULL, contiguous_like(x[0])};
-    t[1] = s && t[0] ? nd_multiply(t[0], s) : NULL;
-    nd_free(s);
-    nd_array *in = t[0], *e = t[1], *y = t[2];
-    if (!in || !e || !y || nd_erf_out(e, e) < 0 || ag_ctx_save(ctx, e) < 0) {
-        ag_free_arrays(0, 3, t);
-        return NULL;
-    }
+    nd_array *in = nd_ascontiguousarray(x[0]), *y = contiguous_like(x[0]), *result = NULL;
+    nd_array *e = s && in ? nd_multiply(in, s) : NULL;
+    if (!in || !e || !y || nd_erf_out(e, e) < 0 || ag_ctx_save(ctx, e) < 0)
+        goto done;
     LAYER_CALL(nd_dtype_of(in), gelu_finish, nd_data(y), nd_data(in), nd_data(e), nd_size(in));
-    t[2] = NULL;
-    ag_free_arrays(0, 3, t);
-    return y;
+    result = y, y = NULL;
+done:
+    nd_free(s);
+    nd_free(in);
+    nd_free(e);
+    nd_free(y);
+    return result;
 }
 
 static int gelu_erf_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *x0 = ag_ctx_input(ctx, 0), *erf = ag_ctx_saved(ctx, 0);
-    nd_array *t[4] = {nd_ascontiguousarray(x0), nd_ascontiguousarray(dy), contiguous_like(x0),
-                      contiguous_like(x0)};
-    if (!t[0] || !t[1] || !t[2] || !t[3])
-        return ag_free_arrays(nd_last_status(), 4, t);
+    nd_array *x = nd_ascontiguousarray(x0), *g = nd_ascontiguousarray(dy);
+    nd_array *out = contiguous_like(x0), *gauss = contiguous_like(x0);
     nd_dtype dt = nd_dtype_of(x0);
-    LAYER_CALL(dt, half_square, nd_data(t[3]), nd_data(t[0]), nd_size(x0));
-    if (nd_exp_out(t[3], t[3]) < 0)
-        return ag_free_arrays(nd_last_status(), 4, t);
-    LAYER_CALL(dt, gelu_erf_backward, nd_data(t[2]), nd_data(t[1]), nd_data(t[0]), nd_data(erf),
-               nd_data(t[3]), nd_size(x0));
-    dx[0] = t[2], t[2] = NULL;
-    return ag_free_arrays(0, 4, t);
+    int status = x && g && out && gauss ? 0 : nd_last_status();
+    if (status == 0) {
+        LAYER_CALL(dt, half_square, nd_data(gauss), nd_data(x), nd_size(x0));
+        status = nd_exp_out(gauss, gauss);   /* exp(-x^2 / 2) */
+    }
+    if (status == 0) {
+        LAYER_CALL(dt, gelu_erf_backward, nd_data(out), nd_data(g), nd_data(x), nd_data(erf),
+                   nd_data(gauss), nd_size(x0));
+        dx[0] = out, out = NULL;
+    }
+    nd_free(x);
+    nd_free(g);
+    nd_free(out);
+    nd_free(gauss);
+    return status;
 }
 
 static const ag_op gelu_erf_op = {"gelu_erf", gelu_erf_forward, gelu_erf_backward};
@@ -160,33 +139,36 @@ static const ag_op gelu_erf_op = {"gelu_erf", gelu_erf_forward, gelu_erf_backwar
 static nd_array *silu_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)n;
-    nd_array *t[3] = {nd_ascontiguousarray(x[0]), NULL, contiguous_like(x[0])};
-    t[1] = t[0] ? nd_negative(t[0]) : NULL;
-    nd_array *in = t[0], *s = t[1], *y = t[2];
-    if (!in || !s || !y || nd_exp_out(s, s) < 0) {
-        ag_free_arrays(0, 3, t);
-        return NULL;
-    }
+    nd_array *in = nd_ascontiguousarray(x[0]), *y = contiguous_like(x[0]), *result = NULL;
+    nd_array *s = in ? nd_negative(in) : NULL;   /* exp(-x), then sigmoid(x) in place */
+    if (!in || !s || !y || nd_exp_out(s, s) < 0)
+        goto done;
     LAYER_CALL(nd_dtype_of(in), silu_finish, nd_data(y), nd_data(s), nd_data(in), nd_size(in));
-    if (ag_ctx_save(ctx, s) < 0) {
-        ag_free_arrays(0, 3, t);
-        return NULL;
-    }
-    t[2] = NULL;
-    ag_free_arrays(0, 3, t);
-    return y;
+    if (ag_ctx_save(ctx, s) < 0)
+        goto done;
+    result = y, y = NULL;
+done:
+    nd_free(in);
+    nd_free(s);
+    nd_free(y);
+    return result;
 }
 
 static int silu_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *x0 = ag_ctx_input(ctx, 0), *s = ag_ctx_saved(ctx, 0);
-    nd_array *t[3] = {nd_ascontiguousarray(x0), nd_ascontiguousarray(dy), contiguous_like(x0)};
-    if (!t[0] || !t[1] || !t[2])
-        return ag_free_arrays(nd_last_status(), 3, t);
-    LAYER_CALL(nd_dtype_of(x0), silu_backward, nd_data(t[2]), nd_data(t[1]), nd_data(t[0]),
-               nd_data(s), nd_size(x0));
-    dx[0] = t[2], t[2] = NULL;
-    return ag_free_arrays(0, 3, t);
+    nd_array *x = nd_ascontiguousarray(x0), *g = nd_ascontiguousarray(dy);
+    nd_array *out = contiguous_like(x0);
+    int status = x && g && out ? 0 : nd_last_status();
+    if (status == 0) {
+        LAYER_CALL(nd_dtype_of(x0), silu_backward, nd_data(out), nd_data(g), nd_data(x),
+                   nd_data(s), nd_size(x0));
+        dx[0] = out, out = NULL;
+    }
+    nd_free(x);
+    nd_free(g);
+    nd_free(out);
+    return status;
 }
 
 static const ag_op silu_op = {"silu", silu_forward, silu_backward};

@@ -29,41 +29,19 @@ static inline bool key_visible(int64_t j, int64_t limit, const bool *pad)
     return j < limit && !(pad && pad[j]);
 }
 
-#define ATTENTION_KERNELS(T)                                                                 \
-    /* S (rows, Tk), row r = query r % Tq of batch row r / per_batch: S = scale S, masked    \
-     * entries -inf, then minus the row max (a row with nothing visible: all -inf, so its   \
-     * exp is 0). pad (B, Tk) or NULL; B 1 broadcasts. */                                    \
-    static void masked_scores_##T(T *S, int64_t rows, int64_t Tq, int64_t Tk, T scale,      \
-                                  bool causal, const bool *pad, int64_t B,                  \
-                                  int64_t per_batch)                                        \
-    {                                                                                        \
-        for (int64_t r = 0; r < rows; r++) {                                                 \
-            T *s = S + r * Tk;                                                               \
-            int64_t i = r % Tq, limit = causal ? i + (Tk - Tq) + 1 : Tk;                     \
-            const bool *padr = pad ? pad + (B == 1 ? 0 : r / per_batch) * Tk : NULL;         \
-            T m = -INFINITY;                                                                 \
-            for (int64_t j = 0; j < Tk; j++) {                                               \
-                s[j] = key_visible(j, limit, padr) ? s[j] * scale : -INFINITY;               \
-                m = s[j] > m ? s[j] : m;                                                     \
-            }                                                                                \
-            if (m == -INFINITY)                                                              \
-                continue;                                                                    \
-            for (int64_t j = 0; j < Tk; j++)                                                 \
-                s[j] -= m;                                                                   \
-        }                                                                                    \
-    }                                                                                        \
-    /* P (rows, Tk) holds exp of the shifted scores: P /= rowsum(P) (rows of zeros stay) */  \
-    static void normalize_probs_##T(T *P, int64_t rows, int64_t Tk)                          \
-    {                                                                                        \
-        for (int64_t r = 0; r < rows; r++) {                                                 \
-            T s = sum_##T(P + r * Tk, Tk), inv = s > 0 ? 1 / s : 0;                          \
-            for (int64_t j = 0; j < Tk; j++)                                                 \
-                P[r * Tk + j] *= inv;                                                        \
-        }                                                                                    \
-    }
+/* ---- the kernels, once per element type (attention_kernels.inc) ---- */
 
-ATTENTION_KERNELS(float)
-ATTENTION_KERNELS(double)
+#define T float
+#define sum_T sum_float
+#define masked_scores_T masked_scores_float
+#define normalize_probs_T normalize_probs_float
+#include "attention_kernels.inc"
+
+#define T double
+#define sum_T sum_double
+#define masked_scores_T masked_scores_double
+#define normalize_probs_T normalize_probs_double
+#include "attention_kernels.inc"
 
 static int64_t dim_from_end(const nd_array *a, int k) { return nd_shape(a)[nd_ndim(a) - k]; }
 
@@ -74,21 +52,18 @@ static nd_array *attention_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)n;
     const attention_params *p = ag_ctx_params(ctx);
-    nd_array *t[3] = {nd_swapaxes(x[1], -1, -2), NULL, NULL};
-    nd_array *S = t[1] = t[0] ? nd_matmul(x[0], t[0]) : NULL;   /* (..., Tq, Tk), C order */
-    nd_array *pad = t[2] = S && p->padding_mask ? nd_astype(p->padding_mask, ND_BOOL) : NULL;
-    if (!S || (p->padding_mask && !pad)) {
-        ag_free_arrays(0, 3, t);
-        return NULL;
-    }
+    nd_array *kt = nd_swapaxes(x[1], -1, -2), *out = NULL;
+    nd_array *S = kt ? nd_matmul(x[0], kt) : NULL;   /* (..., Tq, Tk), C order */
+    nd_array *pad = S && p->padding_mask ? nd_astype(p->padding_mask, ND_BOOL) : NULL;
+    if (!S || (p->padding_mask && !pad))
+        goto done;
     int64_t Tq = dim_from_end(S, 2), Tk = dim_from_end(S, 1), rows = layer_rows(S, Tk);
     int64_t B = pad ? nd_shape(pad)[0] : 1, lead = nd_ndim(S) > 2 ? nd_shape(S)[0] : 1;
     if (pad && B != 1 && B != lead) {
         nd_set_last_error(ND_ERR_VALUE, "attention: expected a padding mask of shape (%lld, %lld), "
                           "got (%lld, %lld)", (long long)lead, (long long)Tk, (long long)B,
                           (long long)nd_shape(pad)[1]);
-        ag_free_arrays(0, 3, t);
-        return NULL;
+        goto done;
     }
     nd_dtype dt = nd_dtype_of(S);
     double scale = 1 / sqrt((double)dim_from_end(x[0], 1));
@@ -98,13 +73,15 @@ static nd_array *attention_forward(ag_ctx *ctx, int n, const nd_array *const *x)
         masked_scores_float(nd_data(S), rows, Tq, Tk, (float)scale, p->causal, pd, B, per_batch);
     else
         masked_scores_double(nd_data(S), rows, Tq, Tk, scale, p->causal, pd, B, per_batch);
-    nd_array *out = NULL;
     if (nd_exp_out(S, S) == 0) {
         LAYER_CALL(dt, normalize_probs, nd_data(S), rows, Tk);
         if (ag_ctx_save(ctx, S) >= 0)
             out = nd_matmul(S, x[2]);
     }
-    ag_free_arrays(0, 3, t);
+done:
+    nd_free(kt);
+    nd_free(S);
+    nd_free(pad);
     return out;
 }
 
@@ -112,19 +89,20 @@ static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
 {
     const nd_array *q = ag_ctx_input(ctx, 0), *k = ag_ctx_input(ctx, 1), *v = ag_ctx_input(ctx, 2);
     const nd_array *P = ag_ctx_saved(ctx, 0);
-    nd_array *t[4] = {0};
+    nd_array *Pt = NULL, *Vt = NULL, *dS = NULL, *dSt = NULL;
+    int status = 0;
     if (ag_ctx_needs_grad(ctx, 2)) {   /* dV = P^T dO */
-        nd_array *Pt = t[0] = nd_swapaxes(P, -1, -2);
+        Pt = nd_swapaxes(P, -1, -2);
         if (!Pt || !(dx[2] = nd_matmul(Pt, dO)))
-            return ag_free_arrays(nd_last_status(), 4, t);
+            goto fail;
     }
     if (!ag_ctx_needs_grad(ctx, 0) && !ag_ctx_needs_grad(ctx, 1))
-        return ag_free_arrays(0, 4, t);
+        goto done;
     /* dP = dO V^T; dS = s P (dP - rowsum(dP P)), in place in dP (C order from matmul) */
-    nd_array *Vt = t[1] = nd_swapaxes(v, -1, -2);
-    nd_array *dS = t[2] = Vt ? nd_matmul(dO, Vt) : NULL;
+    Vt = nd_swapaxes(v, -1, -2);
+    dS = Vt ? nd_matmul(dO, Vt) : NULL;
     if (!dS)
-        return ag_free_arrays(nd_last_status(), 4, t);
+        goto fail;
     int64_t Tk = dim_from_end(P, 1), rows = layer_rows(P, Tk);
     double scale = 1 / sqrt((double)dim_from_end(q, 1));
     if (nd_dtype_of(P) == ND_FLOAT32)
@@ -132,13 +110,21 @@ static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
     else
         softmax_backward_rows_double(nd_data(dS), nd_data(dS), nd_data(P), rows, Tk, scale);
     if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(dS, k)))   /* dQ = dS K */
-        return ag_free_arrays(nd_last_status(), 4, t);
+        goto fail;
     if (ag_ctx_needs_grad(ctx, 1)) {   /* dK = dS^T Q */
-        nd_array *dSt = t[3] = nd_swapaxes(dS, -1, -2);
+        dSt = nd_swapaxes(dS, -1, -2);
         if (!dSt || !(dx[1] = nd_matmul(dSt, q)))
-            return ag_free_arrays(nd_last_status(), 4, t);
+            goto fail;
     }
-    return ag_free_arrays(0, 4, t);
+    goto done;
+fail:
+    status = nd_last_status();
+done:
+    nd_free(Pt);
+    nd_free(Vt);
+    nd_free(dS);
+    nd_free(dSt);
+    return status;
 }
 
 static const ag_op attention_op = {"attention", attention_forward, attention_backward};

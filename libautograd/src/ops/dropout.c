@@ -15,16 +15,15 @@ typedef struct dropout_params {
     nd_rng *rng;   /* used by the forward only */
 } dropout_params;
 
-#define DROPOUT_KERNELS(T)                                                                   \
-    /* u (n,) uniform in [0, 1) becomes the mask: scale where u >= p, else 0 */              \
-    static void dropout_mask_##T(T *u, int64_t n, double p, double scale)                    \
-    {                                                                                        \
-        for (int64_t i = 0; i < n; i++)                                                      \
-            u[i] = (double)u[i] >= p ? (T)scale : 0;                                         \
-    }
+/* ---- the kernel, once per element type (dropout_kernels.inc) ---- */
 
-DROPOUT_KERNELS(float)
-DROPOUT_KERNELS(double)
+#define T float
+#define dropout_mask_T dropout_mask_float
+#include "dropout_kernels.inc"
+
+#define T double
+#define dropout_mask_T dropout_mask_double
+#include "dropout_kernels.inc"
 
 /* x -> y = x * m; saves m (x's shape and dtype). */
 static nd_array *dropout_forward(ag_ctx *ctx, int n, const nd_array *const *x)

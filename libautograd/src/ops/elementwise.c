@@ -104,21 +104,24 @@ static int select_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx,
                            nd_array *(*a_loses)(const nd_array *, const nd_array *))
 {
     const nd_array *a = ag_ctx_input(ctx, 0), *b = ag_ctx_input(ctx, 1);
-    nd_array *t[4] = {nd_equal(a, b), nd_scalar(nd_dtype_of(dy), 0.5), NULL, NULL};
-    nd_array *half = t[1] ? nd_multiply(dy, t[1]) : NULL;
-    nd_array *h = t[2] = half && t[0] ? nd_where(t[0], half, dy) : NULL;
-    nd_free(half);
-    if (!h)
-        return ag_free_arrays(nd_last_status(), 4, t);
-    for (int i = 0; i < 2; i++) {
+    nd_array *tie = nd_equal(a, b), *one_half = nd_scalar(nd_dtype_of(dy), 0.5);
+    nd_array *half = one_half ? nd_multiply(dy, one_half) : NULL;
+    nd_array *h = half && tie ? nd_where(tie, half, dy) : NULL, *lost = NULL;
+    int status = h ? 0 : nd_last_status();
+    for (int i = 0; i < 2 && status == 0; i++) {
         if (!ag_ctx_needs_grad(ctx, i))
             continue;
-        nd_free(t[3]);
-        t[3] = i == 0 ? a_loses(a, b) : a_loses(b, a);
-        if (!t[3] || !(dx[i] = pass_where(t[3], h, false)))
-            return ag_free_arrays(nd_last_status(), 4, t);
+        nd_free(lost);
+        lost = i == 0 ? a_loses(a, b) : a_loses(b, a);
+        if (!lost || !(dx[i] = pass_where(lost, h, false)))
+            status = nd_last_status();
     }
-    return ag_free_arrays(0, 4, t);
+    nd_free(tie);
+    nd_free(one_half);
+    nd_free(half);
+    nd_free(h);
+    nd_free(lost);
+    return status;
 }
 
 static int maximum_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
@@ -249,18 +252,24 @@ static int clamp_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     const clamp_params *p = ag_ctx_params(ctx);
     const nd_array *x = ag_ctx_input(ctx, 0);
     int status = 0;
-    nd_array *t[4] = {bound(x, p->lo, &status), bound(x, p->hi, &status), NULL, NULL};
+    nd_array *lo = bound(x, p->lo, &status), *hi = bound(x, p->hi, &status);
+    nd_array *keep = NULL, *below_hi = NULL;   /* lo <= x, x <= hi */
     if (status < 0)
-        return ag_free_arrays(status, 4, t);
-    nd_array *keep = t[2] = t[0] ? nd_greater_equal(x, t[0]) : nd_less_equal(x, t[1]);
-    if (keep && t[0] && t[1]) {
-        t[3] = nd_less_equal(x, t[1]);
-        if (!t[3] || nd_logical_and_out(keep, t[3], keep) < 0)
-            keep = NULL;
+        goto done;
+    keep = lo ? nd_greater_equal(x, lo) : nd_less_equal(x, hi);
+    if (keep && lo && hi) {
+        below_hi = nd_less_equal(x, hi);
+        if (!below_hi || nd_logical_and_out(keep, below_hi, keep) < 0)
+            status = nd_last_status();
     }
-    if (!keep || !(dx[0] = pass_where(keep, dy, true)))
-        return ag_free_arrays(nd_last_status(), 4, t);
-    return ag_free_arrays(0, 4, t);
+    if (status == 0 && (!keep || !(dx[0] = pass_where(keep, dy, true))))
+        status = nd_last_status();
+done:
+    nd_free(lo);
+    nd_free(hi);
+    nd_free(keep);
+    nd_free(below_hi);
+    return status;
 }
 
 static const ag_op clamp_op = {"clamp", clamp_forward, clamp_backward};

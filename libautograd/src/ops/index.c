@@ -69,8 +69,8 @@ static int take_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     /* A 0-d a is taken from as shape (1,); the tape sums (1,) back to (). */
     int nd = nd_ndim(a) > 0 ? nd_ndim(a) : 1, k = nd_ndim(idx);
     int axis = ag_wrap_dim(((const index_params *)ag_ctx_params(ctx))->axis, nd);
-    nd_array *t[3] = {nd_zeros(nd_dtype_of(dy), nd, nd_ndim(a) > 0 ? nd_shape(a) : (const int64_t[]){1})};
-    if (!t[0])
+    nd_array *g = nd_zeros(nd_dtype_of(dy), nd, nd_ndim(a) > 0 ? nd_shape(a) : (const int64_t[]){1});
+    if (!g)
         return nd_last_status();
     int gperm[ND_MAXDIMS], dperm[ND_MAXDIMS], m = 0;
     gperm[m++] = axis;                            /* g: (axis, pre, post) */
@@ -83,14 +83,16 @@ static int take_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     for (int d = 0; d < nd_ndim(dy); d++)
         if (d < axis || d >= axis + k)
             dperm[m++] = d;
-    t[1] = nd_transpose(t[0], gperm);
-    t[2] = t[1] ? nd_transpose(dy, dperm) : NULL;
-    int status = t[2] ? nd_add_at(t[1], idx, t[2]) : nd_last_status();
+    nd_array *g_front = nd_transpose(g, gperm);   /* views */
+    nd_array *dy_front = g_front ? nd_transpose(dy, dperm) : NULL;
+    int status = dy_front ? nd_add_at(g_front, idx, dy_front) : nd_last_status();
+    nd_free(g_front);
+    nd_free(dy_front);
     if (status < 0)
-        return ag_free_arrays(status, 3, t);
-    dx[0] = t[0];
-    ag_free_arrays(0, 2, t + 1);
-    return 0;
+        nd_free(g);
+    else
+        dx[0] = g;
+    return status;
 }
 
 static const ag_op take_op = {"take", take_forward, take_backward};
@@ -176,20 +178,24 @@ static int take_along_axis_backward(ag_ctx *ctx, const nd_array *dy, nd_array **
     int64_t shape[ND_MAXDIMS];
     memcpy(shape, nd_shape(dy), (size_t)nd * sizeof(int64_t));
     shape[axis] = nd_shape(a)[axis];
-    nd_array *t[5] = {nd_zeros(nd_dtype_of(dy), nd, shape)};
-    if (!t[0])
+    nd_array *g = nd_zeros(nd_dtype_of(dy), nd, shape);
+    if (!g)
         return nd_last_status();
-    int64_t size = nd_size(t[0]);
-    t[1] = nd_arange(ND_INT64, 0, (double)size, 1);         /* flat positions in g */
-    t[2] = t[1] ? nd_reshape(t[1], nd, shape) : NULL;
-    t[3] = t[2] ? nd_take_along_axis(t[2], idx, axis) : NULL;   /* where each y came from */
-    t[4] = t[3] ? nd_reshape(t[0], 1, &size) : NULL;           /* ravel(g): a view */
-    int status = t[4] ? nd_add_at(t[4], t[3], dy) : nd_last_status();
+    int64_t size = nd_size(g);
+    nd_array *flat = nd_arange(ND_INT64, 0, (double)size, 1);           /* flat positions in g */
+    nd_array *positions = flat ? nd_reshape(flat, nd, shape) : NULL;
+    nd_array *source = positions ? nd_take_along_axis(positions, idx, axis) : NULL;   /* of each y */
+    nd_array *g_flat = source ? nd_reshape(g, 1, &size) : NULL;         /* ravel(g): a view */
+    int status = g_flat ? nd_add_at(g_flat, source, dy) : nd_last_status();
+    nd_free(flat);
+    nd_free(positions);
+    nd_free(source);
+    nd_free(g_flat);
     if (status < 0)
-        return ag_free_arrays(status, 5, t);
-    dx[0] = t[0];
-    ag_free_arrays(0, 4, t + 1);
-    return 0;
+        nd_free(g);
+    else
+        dx[0] = g;
+    return status;
 }
 
 static const ag_op take_along_axis_op = {"take_along_axis", take_along_axis_forward,

@@ -2,12 +2,18 @@
  * layers.h: what the fused network layers share (softmax.c, loss.c,
  * norm.c, activation.c, attention.c, dropout.c).
  *
- * The fused kernels work on contiguous rows of float32 or float64, written
- * once per element type with a macro that takes the type: LAYER_KERNELS(T)
- * below defines sum_T and dot_T, and each file defines its own row kernels
- * the same way. Reductions keep 8 independent partial sums so the compiler
- * can vectorize them without reassociating (no -ffast-math needed), and the
- * rounding error grows like n/8 instead of n.
+ * The fused kernels work on contiguous rows of float32 or float64. Each
+ * family is written once, for an element type T, in a `<family>_kernels.inc`
+ * file of plain functions named name_T (norm_forward_T, sum_T, ...), and
+ * included twice: after `#define T float` and a `#define name_T name_float`
+ * for every kernel it defines or calls, then the same for double. So each
+ * kernel is an ordinary function: `grep norm_forward_float` finds the line
+ * that instantiates it, a debugger steps through the .inc's lines, a compile
+ * error points at them. Every .inc undefines T and its names at its end.
+ * The shared kernels below (layer_kernels.inc) are instantiated here.
+ * Reductions keep 8 independent partial sums so the compiler can vectorize
+ * them without reassociating (no -ffast-math needed), and the rounding error
+ * grows like n/8 instead of n.
  */
 #ifndef AG_LAYERS_H
 #define AG_LAYERS_H
@@ -19,64 +25,19 @@
 
 #define LAYER_LANES 8
 
-#define LAYER_KERNELS(T)                                                     \
-    /* sum_i x[i] */                                                         \
-    static inline T sum_##T(const T *x, int64_t n)                           \
-    {                                                                        \
-        T acc[LAYER_LANES] = {0}, s = 0;                                     \
-        int64_t i = 0;                                                       \
-        for (; i + LAYER_LANES <= n; i += LAYER_LANES)                       \
-            for (int k = 0; k < LAYER_LANES; k++)                            \
-                acc[k] += x[i + k];                                          \
-        for (; i < n; i++)                                                   \
-            s += x[i];                                                       \
-        for (int k = 0; k < LAYER_LANES; k++)                                \
-            s += acc[k];                                                     \
-        return s;                                                            \
-    }                                                                        \
-    /* sum_i x[i] * y[i] */                                                  \
-    static inline T dot_##T(const T *x, const T *y, int64_t n)               \
-    {                                                                        \
-        T acc[LAYER_LANES] = {0}, s = 0;                                     \
-        int64_t i = 0;                                                       \
-        for (; i + LAYER_LANES <= n; i += LAYER_LANES)                       \
-            for (int k = 0; k < LAYER_LANES; k++)                            \
-                acc[k] += x[i + k] * y[i + k];                               \
-        for (; i < n; i++)                                                   \
-            s += x[i] * y[i];                                                \
-        for (int k = 0; k < LAYER_LANES; k++)                                \
-            s += acc[k];                                                     \
-        return s;                                                            \
-    }                                                                        \
-    /* y = x - max(x), per row of (rows, n) (softmax's shift: exp(y) <= 1) */\
-    static inline void shift_rows_##T(T *y, const T *x, int64_t rows,        \
-                                      int64_t n)                             \
-    {                                                                        \
-        for (int64_t r = 0; r < rows; r++) {                                 \
-            const T *xr = x + r * n;                                         \
-            T m = xr[0];                                                     \
-            for (int64_t i = 1; i < n; i++)                                  \
-                m = xr[i] > m ? xr[i] : m;                                   \
-            for (int64_t i = 0; i < n; i++)                                  \
-                y[r * n + i] = xr[i] - m;                                    \
-        }                                                                    \
-    }                                                                        \
-    /* softmax's backward, per row of (rows, n), times a scale:             \
-     * dx = scale * y * (dy - sum(dy * y)) */                                \
-    static inline void softmax_backward_rows_##T(T *dx, const T *dy,         \
-                                                 const T *y, int64_t rows,   \
-                                                 int64_t n, T scale)         \
-    {                                                                        \
-        for (int64_t r = 0; r < rows; r++) {                                 \
-            const T *dyr = dy + r * n, *yr = y + r * n;                      \
-            T s = dot_##T(dyr, yr, n);                                       \
-            for (int64_t i = 0; i < n; i++)                                  \
-                dx[r * n + i] = scale * yr[i] * (dyr[i] - s);                \
-        }                                                                    \
-    }
+#define T float
+#define sum_T sum_float
+#define dot_T dot_float
+#define shift_rows_T shift_rows_float
+#define softmax_backward_rows_T softmax_backward_rows_float
+#include "layer_kernels.inc"
 
-LAYER_KERNELS(float)
-LAYER_KERNELS(double)
+#define T double
+#define sum_T sum_double
+#define dot_T dot_double
+#define shift_rows_T shift_rows_double
+#define softmax_backward_rows_T softmax_backward_rows_double
+#include "layer_kernels.inc"
 
 /* Calls fn_float or fn_double by dtype; the data pointers are passed as
  * nd_data's void *, which C converts to either. */

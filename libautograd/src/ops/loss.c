@@ -85,68 +85,23 @@ static double scaled_grad(const nd_array *dy, const nd_array *t, int64_t ignore_
     return g / (double)count;
 }
 
-/* ---- the kernels ------------------------------------------------------------------------ */
+/* ---- the kernels, once per element type (loss_kernels.inc) ------------------------------ */
 
-#define LOSS_KERNELS(T)                                                                      \
-    /* z (N, C) holds x - max, p = exp(z). Makes p the softmax and returns the sum of the    \
-     * counted rows' losses: (1 - e)(log s - z[t]) + e (log s - mean(z)), s = sum(p). */     \
-    static double cross_entropy_rows_##T(T *p, const T *z, const int64_t *t, int64_t rows,  \
-                                         int64_t n, int64_t ignore, double e)               \
-    {                                                                                        \
-        double total = 0;                                                                    \
-        for (int64_t r = 0; r < rows; r++) {                                                 \
-            T *pr = p + r * n;                                                               \
-            const T *zr = z + r * n;                                                         \
-            T s = sum_##T(pr, n), inv = 1 / s;                                               \
-            if (t[r] != ignore) {                                                            \
-                double log_s = log((double)s);                                               \
-                double smooth = e > 0 ? log_s - (double)sum_##T(zr, n) / (double)n : 0;      \
-                total += (1 - e) * (log_s - (double)zr[t[r]]) + e * smooth;                  \
-            }                                                                                \
-            for (int64_t i = 0; i < n; i++)                                                  \
-                pr[i] *= inv;                                                                \
-        }                                                                                    \
-        return total;                                                                        \
-    }                                                                                        \
-    /* dx = g (p - q): q = (1 - e) onehot(t) + e / C; 0 for ignored rows */                  \
-    static void cross_entropy_backward_rows_##T(T *dx, const T *p, const int64_t *t,        \
-                                                int64_t rows, int64_t n, int64_t ignore,    \
-                                                double e, double g)                         \
-    {                                                                                        \
-        T off = (T)(g * e / (double)n), gt = (T)g;                                           \
-        for (int64_t r = 0; r < rows; r++) {                                                 \
-            T *dr = dx + r * n;                                                              \
-            const T *pr = p + r * n;                                                         \
-            if (t[r] == ignore) {                                                            \
-                memset(dr, 0, (size_t)n * sizeof(T));                                        \
-                continue;                                                                    \
-            }                                                                                \
-            for (int64_t i = 0; i < n; i++)                                                  \
-                dr[i] = gt * pr[i] - off;                                                    \
-            dr[t[r]] -= (T)(g * (1 - e));                                                    \
-        }                                                                                    \
-    }                                                                                        \
-    /* sum of -x[i, t_i] over counted rows */                                                \
-    static double nll_rows_##T(const T *x, const int64_t *t, int64_t rows, int64_t n,       \
-                               int64_t ignore)                                               \
-    {                                                                                        \
-        double total = 0;                                                                    \
-        for (int64_t r = 0; r < rows; r++)                                                   \
-            if (t[r] != ignore)                                                              \
-                total -= (double)x[r * n + t[r]];                                            \
-        return total;                                                                        \
-    }                                                                                        \
-    /* dx (zeros) [i, t_i] = -g for counted rows */                                          \
-    static void nll_backward_rows_##T(T *dx, const int64_t *t, int64_t rows, int64_t n,     \
-                                      int64_t ignore, double g)                             \
-    {                                                                                        \
-        for (int64_t r = 0; r < rows; r++)                                                   \
-            if (t[r] != ignore)                                                              \
-                dx[r * n + t[r]] = (T)-g;                                                    \
-    }
+#define T float
+#define sum_T sum_float
+#define cross_entropy_rows_T cross_entropy_rows_float
+#define cross_entropy_backward_rows_T cross_entropy_backward_rows_float
+#define nll_rows_T nll_rows_float
+#define nll_backward_rows_T nll_backward_rows_float
+#include "loss_kernels.inc"
 
-LOSS_KERNELS(float)
-LOSS_KERNELS(double)
+#define T double
+#define sum_T sum_double
+#define cross_entropy_rows_T cross_entropy_rows_double
+#define cross_entropy_backward_rows_T cross_entropy_backward_rows_double
+#define nll_rows_T nll_rows_double
+#define nll_backward_rows_T nll_backward_rows_double
+#include "loss_kernels.inc"
 
 /* total / count as a 0-d array of dt (NaN when nothing counts, as torch). */
 static nd_array *mean_loss(nd_dtype dt, double total, int64_t count)
@@ -162,26 +117,28 @@ static nd_array *cross_entropy_forward(ag_ctx *ctx, int n, const nd_array *const
     (void)n;
     const loss_params *lp = ag_ctx_params(ctx);
     int64_t rows = nd_shape(x[0])[0], classes = nd_shape(x[0])[1], count;
-    nd_array *t[4] = {targets_int64(lp->targets, classes, lp->ignore_index, &count)};
-    nd_array *in = t[0] ? t[1] = nd_ascontiguousarray(x[0]) : NULL;
-    nd_array *z = in ? t[2] = nd_empty_like(in) : NULL;
-    if (!z) {
-        ag_free_arrays(0, 4, t);
-        return NULL;
-    }
+    nd_array *targets = targets_int64(lp->targets, classes, lp->ignore_index, &count);
+    nd_array *in = targets ? nd_ascontiguousarray(x[0]) : NULL;
+    nd_array *z = in ? nd_empty_like(in) : NULL, *p = NULL, *y = NULL;
+    if (!z)
+        goto done;
     nd_dtype dt = nd_dtype_of(in);
-    LAYER_CALL(dt, shift_rows, nd_data(z), nd_data(in), rows, classes);
-    nd_array *p = t[3] = nd_exp(z);
-    double total = 0;
-    if (p && dt == ND_FLOAT32)
-        total = cross_entropy_rows_float(nd_data(p), nd_data(z), nd_data(t[0]), rows, classes,
-                                         lp->ignore_index, lp->smoothing);
-    else if (p)
-        total = cross_entropy_rows_double(nd_data(p), nd_data(z), nd_data(t[0]), rows, classes,
-                                          lp->ignore_index, lp->smoothing);
-    nd_array *y = p && ag_ctx_save(ctx, p) >= 0 && ag_ctx_save(ctx, t[0]) >= 0
-                      ? mean_loss(dt, total, count) : NULL;
-    ag_free_arrays(0, 4, t);
+    LAYER_CALL(dt, shift_rows, nd_data(z), nd_data(in), rows, classes);   /* z = x - max */
+    p = nd_exp(z);
+    if (!p)
+        goto done;
+    double total = dt == ND_FLOAT32
+        ? cross_entropy_rows_float(nd_data(p), nd_data(z), nd_data(targets), rows, classes,
+                                   lp->ignore_index, lp->smoothing)
+        : cross_entropy_rows_double(nd_data(p), nd_data(z), nd_data(targets), rows, classes,
+                                    lp->ignore_index, lp->smoothing);
+    if (ag_ctx_save(ctx, p) >= 0 && ag_ctx_save(ctx, targets) >= 0)
+        y = mean_loss(dt, total, count);
+done:
+    nd_free(targets);
+    nd_free(in);
+    nd_free(z);
+    nd_free(p);
     return y;
 }
 
@@ -279,16 +236,17 @@ static nd_array *nll_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     (void)n;
     const loss_params *lp = ag_ctx_params(ctx);
     int64_t rows = nd_shape(x[0])[0], classes = nd_shape(x[0])[1], count;
-    nd_array *t[2] = {targets_int64(lp->targets, classes, lp->ignore_index, &count)};
-    nd_array *in = t[0] ? t[1] = nd_ascontiguousarray(x[0]) : NULL;
+    nd_array *targets = targets_int64(lp->targets, classes, lp->ignore_index, &count);
+    nd_array *in = targets ? nd_ascontiguousarray(x[0]) : NULL;
     nd_array *y = NULL;
-    if (in && ag_ctx_save(ctx, t[0]) >= 0) {
+    if (in && ag_ctx_save(ctx, targets) >= 0) {
         double total = nd_dtype_of(in) == ND_FLOAT32
-            ? nll_rows_float(nd_data(in), nd_data(t[0]), rows, classes, lp->ignore_index)
-            : nll_rows_double(nd_data(in), nd_data(t[0]), rows, classes, lp->ignore_index);
+            ? nll_rows_float(nd_data(in), nd_data(targets), rows, classes, lp->ignore_index)
+            : nll_rows_double(nd_data(in), nd_data(targets), rows, classes, lp->ignore_index);
         y = mean_loss(nd_dtype_of(in), total, count);
     }
-    ag_free_arrays(0, 2, t);
+    nd_free(targets);
+    nd_free(in);
     return y;
 }
 

@@ -81,11 +81,12 @@ static nd_array *as_matrix(const nd_array *x, bool left)
 static int matmul_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *a0 = ag_ctx_input(ctx, 0), *b0 = ag_ctx_input(ctx, 1);
-    nd_array *t[6] = {as_matrix(a0, true), as_matrix(b0, false), NULL, NULL, NULL,
-                      grad_operand(a0, b0, dy)};
-    nd_array *a = t[0], *b = t[1];
-    if (!a || !b || !t[5])
-        return ag_free_arrays(nd_last_status(), 6, t);
+    nd_array *a = as_matrix(a0, true), *b = as_matrix(b0, false);
+    nd_array *dy_op = grad_operand(a0, b0, dy);   /* dL/dy as the gemms take it */
+    nd_array *g = NULL, *bt = NULL, *at = NULL;
+    int status = 0;
+    if (!a || !b || !dy_op)
+        goto fail;
     /* dL/dy with the axes a 1-D operand removed put back as size 1:
      * (..., n) -> (..., 1, n) for a 1-D a, (..., m) -> (..., m, 1) for a
      * 1-D b. */
@@ -93,35 +94,45 @@ static int matmul_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     int k = nd_ndim(dy);
     memcpy(shape, nd_shape(dy), (size_t)k * sizeof(int64_t));
     if (nd_ndim(a0) == 1) {
-        int at = nd_ndim(b0) == 1 ? k : k - 1;
-        memmove(shape + at + 1, shape + at, (size_t)(k - at) * sizeof(int64_t));
-        shape[at] = 1;
+        int pos = nd_ndim(b0) == 1 ? k : k - 1;
+        memmove(shape + pos + 1, shape + pos, (size_t)(k - pos) * sizeof(int64_t));
+        shape[pos] = 1;
         k++;
     }
     if (nd_ndim(b0) == 1)
         shape[k++] = 1;
-    nd_array *g = t[2] = nd_reshape(t[5], k, shape);
+    g = nd_reshape(dy_op, k, shape);
     if (!g)
-        return ag_free_arrays(nd_last_status(), 6, t);
-    if (ag_ctx_needs_grad(ctx, 0)) {
-        nd_array *bt = t[3] = nd_swapaxes(b, -1, -2);
+        goto fail;
+    if (ag_ctx_needs_grad(ctx, 0)) {   /* dL/da = g b^T */
+        bt = nd_swapaxes(b, -1, -2);
         nd_array *ga = bt ? grad_product(g, bt, g, a) : NULL;
         dx[0] = ga && nd_ndim(a0) == 1 ? nd_squeeze(ga, 1, (const int[]){-2}) : ga;
         if (dx[0] != ga)
             nd_free(ga);
         if (!dx[0])
-            return ag_free_arrays(nd_last_status(), 6, t);
+            goto fail;
     }
-    if (ag_ctx_needs_grad(ctx, 1)) {
-        nd_array *at = t[4] = nd_swapaxes(a, -1, -2);
+    if (ag_ctx_needs_grad(ctx, 1)) {   /* dL/db = a^T g */
+        at = nd_swapaxes(a, -1, -2);
         nd_array *gb = at ? grad_product(at, g, g, b) : NULL;
         dx[1] = gb && nd_ndim(b0) == 1 ? nd_squeeze(gb, 1, (const int[]){-1}) : gb;
         if (dx[1] != gb)
             nd_free(gb);
         if (!dx[1])
-            return ag_free_arrays(nd_last_status(), 6, t);
+            goto fail;
     }
-    return ag_free_arrays(0, 6, t);
+    goto done;
+fail:
+    status = nd_last_status();
+done:
+    nd_free(a);
+    nd_free(b);
+    nd_free(dy_op);
+    nd_free(g);
+    nd_free(bt);
+    nd_free(at);
+    return status;
 }
 
 static const ag_op matmul_op = {"matmul", matmul_forward, matmul_backward};
@@ -183,23 +194,33 @@ static nd_array *as_rows(const nd_array *a)
 static int linear_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *x = ag_ctx_input(ctx, 0), *w = ag_ctx_input(ctx, 1);
-    nd_array *t[5] = {grad_operand(x, w, dy), NULL, NULL, NULL, NULL};
-    nd_array *g = t[0];                          /* the gemms' dL/dy */
+    nd_array *g = grad_operand(x, w, dy);   /* the gemms' dL/dy */
+    nd_array *g_rows = NULL, *g_rows_t = NULL, *x_rows = NULL, *dy_rows = NULL;
+    int status = 0;
     if (!g)
         return nd_last_status();
-    if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(g, w)))
-        return ag_free_arrays(nd_last_status(), 5, t);
-    if (ag_ctx_needs_grad(ctx, 1)) {
-        t[1] = as_rows(g);                       /* (rows, out) */
-        t[2] = t[1] ? nd_transpose(t[1], NULL) : NULL;   /* (out, rows), a view */
-        t[3] = as_rows(x);                       /* (rows, in) */
-        if (!t[2] || !t[3] || !(dx[1] = nd_matmul(t[2], t[3])))
-            return ag_free_arrays(nd_last_status(), 5, t);
+    if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(g, w)))   /* dL/dx = g W */
+        goto fail;
+    if (ag_ctx_needs_grad(ctx, 1)) {   /* dL/dW = g^T x over all rows: one gemm */
+        g_rows = as_rows(g);                                    /* (rows, out) */
+        g_rows_t = g_rows ? nd_transpose(g_rows, NULL) : NULL;  /* (out, rows), a view */
+        x_rows = as_rows(x);                                    /* (rows, in) */
+        if (!g_rows_t || !x_rows || !(dx[1] = nd_matmul(g_rows_t, x_rows)))
+            goto fail;
     }
-    if (ag_ctx_num_inputs(ctx) == 3 && ag_ctx_needs_grad(ctx, 2) &&
-        (!(t[4] = as_rows(dy)) || !(dx[2] = nd_sum(t[4], 1, (const int[]){0}, false))))
-        return ag_free_arrays(nd_last_status(), 5, t);
-    return ag_free_arrays(0, 5, t);
+    if (ag_ctx_num_inputs(ctx) == 3 && ag_ctx_needs_grad(ctx, 2) &&   /* dL/db = sum of rows */
+        (!(dy_rows = as_rows(dy)) || !(dx[2] = nd_sum(dy_rows, 1, (const int[]){0}, false))))
+        goto fail;
+    goto done;
+fail:
+    status = nd_last_status();
+done:
+    nd_free(g);
+    nd_free(g_rows);
+    nd_free(g_rows_t);
+    nd_free(x_rows);
+    nd_free(dy_rows);
+    return status;
 }
 
 static const ag_op linear_op = {"linear", linear_forward, linear_backward};

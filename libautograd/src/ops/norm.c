@@ -17,72 +17,23 @@ typedef struct norm_params {
     bool has_weight, has_bias;   /* inputs: x, then weight if any, then bias if any */
 } norm_params;
 
-#define NORM_KERNELS(T)                                                                      \
-    /* sum_i (x_i - m)^2 */                                                                  \
-    static T square_deviation_##T(const T *x, T m, int64_t n)                                \
-    {                                                                                        \
-        T acc[LAYER_LANES] = {0}, s = 0;                                                     \
-        int64_t i = 0;                                                                       \
-        for (; i + LAYER_LANES <= n; i += LAYER_LANES)                                       \
-            for (int k = 0; k < LAYER_LANES; k++)                                            \
-                acc[k] += (x[i + k] - m) * (x[i + k] - m);                                   \
-        for (; i < n; i++)                                                                   \
-            s += (x[i] - m) * (x[i] - m);                                                    \
-        for (int k = 0; k < LAYER_LANES; k++)                                                \
-            s += acc[k];                                                                     \
-        return s;                                                                            \
-    }                                                                                        \
-    /* inp, out (rows, C); weight, bias (C,) or NULL; mean, rstd (rows,) kept for the       \
-     * backward (mean NULL: RMS norm, no centering, no bias). */                             \
-    static void norm_forward_##T(T *out, T *mean, T *rstd, const T *inp, const T *weight,   \
-                                 const T *bias, int64_t rows, int64_t C, double eps)        \
-    {                                                                                        \
-        for (int64_t r = 0; r < rows; r++) {                                                 \
-            const T *x = inp + r * C;                                                        \
-            T *y = out + r * C;                                                              \
-            T m = mean ? sum_##T(x, C) / (T)C : 0;                                           \
-            T s = (T)(1 / sqrt((double)(square_deviation_##T(x, m, C) / (T)C) + eps));      \
-            for (int64_t i = 0; i < C; i++) {                                                \
-                T o = (x[i] - m) * s;                                                        \
-                y[i] = o * (weight ? weight[i] : 1) + (bias ? bias[i] : 0);                  \
-            }                                                                                \
-            if (mean)                                                                        \
-                mean[r] = m;                                                                 \
-            rstd[r] = s;                                                                     \
-        }                                                                                    \
-    }                                                                                        \
-    /* dout, inp, dinp (rows, C); dweight, dbias (C,) accumulated (NULL: not wanted);       \
-     * scratch 2C. With xhat = (x - mean) rstd and g = weight * dout:                       \
-     *   dinp = rstd (g - mean(g) - xhat mean(g xhat))   (layer norm)                       \
-     *   dinp = rstd (g - xhat mean(g xhat))             (RMS norm: mean NULL)              \
-     *   dweight += dout xhat,  dbias += dout. */                                            \
-    static void norm_backward_##T(T *dinp, T *dweight, T *dbias, const T *dout,             \
-                                  const T *inp, const T *weight, const T *mean,             \
-                                  const T *rstd, int64_t rows, int64_t C, T *scratch)       \
-    {                                                                                        \
-        T *xhat = scratch, *g = scratch + C;                                                 \
-        for (int64_t r = 0; r < rows; r++) {                                                 \
-            const T *x = inp + r * C, *dy = dout + r * C;                                    \
-            T *dx = dinp + r * C, m = mean ? mean[r] : 0, s = rstd[r];                       \
-            for (int64_t i = 0; i < C; i++) {                                                \
-                xhat[i] = (x[i] - m) * s;                                                    \
-                g[i] = dy[i] * (weight ? weight[i] : 1);                                     \
-            }                                                                                \
-            T g_mean = mean ? sum_##T(g, C) / (T)C : 0;                                      \
-            T gx_mean = dot_##T(g, xhat, C) / (T)C;                                          \
-            for (int64_t i = 0; i < C; i++)                                                  \
-                dx[i] = s * (g[i] - g_mean - xhat[i] * gx_mean);                             \
-            if (dweight)                                                                     \
-                for (int64_t i = 0; i < C; i++)                                              \
-                    dweight[i] += dy[i] * xhat[i];                                           \
-            if (dbias)                                                                       \
-                for (int64_t i = 0; i < C; i++)                                              \
-                    dbias[i] += dy[i];                                                       \
-        }                                                                                    \
-    }
+/* ---- the kernels, once per element type (norm_kernels.inc; layers.h explains) ---- */
 
-NORM_KERNELS(float)
-NORM_KERNELS(double)
+#define T float
+#define dot_T dot_float
+#define sum_T sum_float
+#define square_deviation_T square_deviation_float
+#define norm_forward_T norm_forward_float
+#define norm_backward_T norm_backward_float
+#include "norm_kernels.inc"
+
+#define T double
+#define dot_T dot_double
+#define sum_T sum_double
+#define square_deviation_T square_deviation_double
+#define norm_forward_T norm_forward_double
+#define norm_backward_T norm_backward_double
+#include "norm_kernels.inc"
 
 static int64_t last_dim(const nd_array *a) { return nd_shape(a)[nd_ndim(a) - 1]; }
 
@@ -103,20 +54,24 @@ static nd_array *norm_forward(ag_ctx *ctx, const nd_array *const *x, bool center
     const nd_array *w = p->has_weight ? x[1] : NULL, *b = p->has_bias ? x[1 + p->has_weight] : NULL;
     nd_dtype dt = nd_dtype_of(x[0]);
     int64_t C = last_dim(x[0]), rows = layer_rows(x[0], C);
-    nd_array *t[6] = {nd_ascontiguousarray(x[0]), w ? nd_ascontiguousarray(w) : NULL,
-                      b ? nd_ascontiguousarray(b) : NULL, nd_empty(dt, nd_ndim(x[0]), nd_shape(x[0])),
-                      centered ? nd_empty(dt, 1, &rows) : NULL, nd_empty(dt, 1, &rows)};
-    if (!t[0] || (w && !t[1]) || (b && !t[2]) || !t[3] || (centered && !t[4]) || !t[5]) {
-        ag_free_arrays(0, 6, t);
-        return NULL;
-    }
-    LAYER_CALL(dt, norm_forward, nd_data(t[3]), centered ? nd_data(t[4]) : NULL, nd_data(t[5]),
-               nd_data(t[0]), data_or_null(t[1]), data_or_null(t[2]), rows, C, p->eps);
-    nd_array *y = NULL;
-    if ((!centered || ag_ctx_save(ctx, t[4]) >= 0) && ag_ctx_save(ctx, t[5]) >= 0)
-        y = t[3], t[3] = NULL;
-    ag_free_arrays(0, 6, t);
-    return y;
+    nd_array *in = nd_ascontiguousarray(x[0]), *y = nd_empty(dt, nd_ndim(x[0]), nd_shape(x[0]));
+    nd_array *weight = w ? nd_ascontiguousarray(w) : NULL, *bias = b ? nd_ascontiguousarray(b) : NULL;
+    nd_array *mean = centered ? nd_empty(dt, 1, &rows) : NULL, *rstd = nd_empty(dt, 1, &rows);
+    nd_array *result = NULL;
+    if (!in || (w && !weight) || (b && !bias) || !y || (centered && !mean) || !rstd)
+        goto done;
+    LAYER_CALL(dt, norm_forward, nd_data(y), mean ? nd_data(mean) : NULL, nd_data(rstd), nd_data(in),
+               data_or_null(weight), data_or_null(bias), rows, C, p->eps);
+    if ((!centered || ag_ctx_save(ctx, mean) >= 0) && ag_ctx_save(ctx, rstd) >= 0)
+        result = y, y = NULL;
+done:
+    nd_free(in);
+    nd_free(weight);
+    nd_free(bias);
+    nd_free(y);
+    nd_free(mean);
+    nd_free(rstd);
+    return result;
 }
 
 static int norm_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx, bool centered)
@@ -130,26 +85,39 @@ static int norm_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx, bool ce
     bool want_b = p->has_bias && ag_ctx_needs_grad(ctx, ib);
     nd_dtype dt = nd_dtype_of(x);
     int64_t C = last_dim(x), rows = layer_rows(x, C);
-    nd_array *t[6] = {nd_ascontiguousarray(x), nd_ascontiguousarray(dy),
-                      w ? nd_ascontiguousarray(w) : NULL, nd_empty(dt, nd_ndim(x), nd_shape(x)),
-                      want_w ? nd_zeros(dt, 1, &C) : NULL, want_b ? nd_zeros(dt, 1, &C) : NULL};
+    nd_array *in = nd_ascontiguousarray(x), *g = nd_ascontiguousarray(dy);
+    nd_array *weight = w ? nd_ascontiguousarray(w) : NULL;
+    nd_array *dinp = nd_empty(dt, nd_ndim(x), nd_shape(x));
+    nd_array *dweight = want_w ? nd_zeros(dt, 1, &C) : NULL;
+    nd_array *dbias = want_b ? nd_zeros(dt, 1, &C) : NULL;
     void *scratch = malloc((size_t)(2 * C + 1) * nd_itemsize(x));
-    if (!t[0] || !t[1] || (w && !t[2]) || !t[3] || (want_w && !t[4]) || (want_b && !t[5]) ||
-        !scratch) {
-        free(scratch);
-        return ag_free_arrays(scratch ? nd_last_status() : ND_ERR_MEMORY, 6, t);
+    int status = 0;
+    if (!in || !g || (w && !weight) || !dinp || (want_w && !dweight) || (want_b && !dbias)) {
+        status = nd_last_status();
+        goto done;
     }
-    LAYER_CALL(dt, norm_backward, nd_data(t[3]), want_w ? nd_data(t[4]) : NULL,
-               want_b ? nd_data(t[5]) : NULL, nd_data(t[1]), nd_data(t[0]), data_or_null(t[2]),
+    if (!scratch) {
+        status = nd_set_last_error(ND_ERR_MEMORY, "norm backward: out of memory");
+        goto done;
+    }
+    LAYER_CALL(dt, norm_backward, nd_data(dinp), want_w ? nd_data(dweight) : NULL,
+               want_b ? nd_data(dbias) : NULL, nd_data(g), nd_data(in), data_or_null(weight),
                data_or_null(mean), nd_data(rstd), rows, C, scratch);
-    free(scratch);
     if (ag_ctx_needs_grad(ctx, 0))
-        dx[0] = t[3], t[3] = NULL;
+        dx[0] = dinp, dinp = NULL;
     if (want_w)
-        dx[iw] = t[4], t[4] = NULL;
+        dx[iw] = dweight, dweight = NULL;
     if (want_b)
-        dx[ib] = t[5], t[5] = NULL;
-    return ag_free_arrays(0, 6, t);
+        dx[ib] = dbias, dbias = NULL;
+done:
+    free(scratch);
+    nd_free(in);
+    nd_free(g);
+    nd_free(weight);
+    nd_free(dinp);
+    nd_free(dweight);
+    nd_free(dbias);
+    return status;
 }
 
 /* ---- layer_norm ---------------------------------------------------------------------------- */

@@ -9,17 +9,6 @@
 #include "autograd.h"
 #include "../check.h"
 
-/* Releases up to n arrays (NULLs are fine) and returns status: for the
- * error paths of a backward that built several temporaries. */
-static inline int ag_free_arrays(int status, int n, nd_array **arrays)
-{
-    for (int i = 0; i < n; i++) {
-        nd_free(arrays[i]);
-        arrays[i] = NULL;
-    }
-    return status;
-}
-
 /* PyTorch's dimension wrapping: dim in [-ndim, ndim - 1] (a 0-d tensor
  * counts as 1-d), returned in [0, ndim - 1]; a negative status otherwise,
  * with "Dimension out of range (expected to be in range of [-2, 1], but got

@@ -154,15 +154,21 @@ static int var_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     const var_params *p = ag_ctx_params(ctx);
     const nd_array *a = ag_ctx_input(ctx, 0);
     double n = reduced_count(a, ag_ctx_output(ctx));
-    nd_array *t[4] = {nd_mean(a, p->r.naxes, p->r.axes, true),
-                      nd_scalar(nd_dtype_of(dy), 2.0 / (n - p->correction)),
-                      expand_back(dy, a, &p->r), NULL};
-    nd_array *g = t[3] = t[0] && t[1] && t[2] ? nd_subtract(a, t[0]) : NULL;   /* a - mean */
-    if (!g || nd_multiply_out(g, t[1], g) < 0 || nd_multiply_out(g, t[2], g) < 0)
-        return ag_free_arrays(nd_last_status(), 4, t);
-    t[3] = NULL;
-    dx[0] = g;
-    return ag_free_arrays(0, 4, t);
+    nd_array *mean = nd_mean(a, p->r.naxes, p->r.axes, true);
+    nd_array *scale = nd_scalar(nd_dtype_of(dy), 2.0 / (n - p->correction));
+    nd_array *dy_back = expand_back(dy, a, &p->r);
+    nd_array *g = mean && scale && dy_back ? nd_subtract(a, mean) : NULL;   /* a - mean */
+    int status = 0;
+    if (!g || nd_multiply_out(g, scale, g) < 0 || nd_multiply_out(g, dy_back, g) < 0) {
+        status = nd_last_status();
+        nd_free(g);
+    } else {
+        dx[0] = g;
+    }
+    nd_free(mean);
+    nd_free(scale);
+    nd_free(dy_back);
+    return status;
 }
 
 static const ag_op var_op = {"var", var_forward, var_backward};
@@ -201,15 +207,21 @@ static int extremum_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const reduce_params *p = ag_ctx_params(ctx);
     const nd_array *a = ag_ctx_input(ctx, 0);
-    nd_array *t[5] = {expand_back(ag_ctx_output(ctx), a, p), NULL, NULL, NULL, NULL};
-    nd_array *hit = t[1] = t[0] ? nd_equal(a, t[0]) : NULL;                     /* a's shape */
-    nd_array *count = t[2] = hit ? nd_sum(hit, p->naxes, p->axes, true) : NULL;   /* kept, int64 */
-    nd_array *dy_kept = t[3] = count ? nd_reshape(dy, nd_ndim(count), nd_shape(count)) : NULL;
-    nd_array *share = t[4] = dy_kept ? nd_astype(count, nd_dtype_of(dy)) : NULL;
-    if (!share || nd_divide_out(dy_kept, share, share) < 0)   /* share = dy / count */
-        return ag_free_arrays(nd_last_status(), 5, t);
-    dx[0] = nd_multiply(share, hit);
-    return ag_free_arrays(dx[0] ? 0 : nd_last_status(), 5, t);
+    nd_array *y_back = expand_back(ag_ctx_output(ctx), a, p);
+    nd_array *hit = y_back ? nd_equal(a, y_back) : NULL;                      /* a's shape */
+    nd_array *count = hit ? nd_sum(hit, p->naxes, p->axes, true) : NULL;      /* kept, int64 */
+    nd_array *dy_kept = count ? nd_reshape(dy, nd_ndim(count), nd_shape(count)) : NULL;
+    nd_array *share = dy_kept ? nd_astype(count, nd_dtype_of(dy)) : NULL;
+    int status = 0;
+    if (!share || nd_divide_out(dy_kept, share, share) < 0 ||   /* share = dy / count */
+        !(dx[0] = nd_multiply(share, hit)))
+        status = nd_last_status();
+    nd_free(y_back);
+    nd_free(hit);
+    nd_free(count);
+    nd_free(dy_kept);
+    nd_free(share);
+    return status;
 }
 
 static const ag_op max_op = {"max", max_forward, extremum_backward};
@@ -278,13 +290,18 @@ static int logsumexp_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const reduce_params *p = ag_ctx_params(ctx);
     const nd_array *a = ag_ctx_input(ctx, 0);
-    nd_array *t[3] = {expand_back(ag_ctx_output(ctx), a, p), expand_back(dy, a, p), NULL};
-    nd_array *g = t[2] = t[0] && t[1] ? nd_subtract(a, t[0]) : NULL;   /* a - y */
-    if (!g || nd_exp_out(g, g) < 0 || nd_multiply_out(g, t[1], g) < 0)
-        return ag_free_arrays(nd_last_status(), 3, t);
-    t[2] = NULL;
-    dx[0] = g;
-    return ag_free_arrays(0, 3, t);
+    nd_array *y_back = expand_back(ag_ctx_output(ctx), a, p), *dy_back = expand_back(dy, a, p);
+    nd_array *g = y_back && dy_back ? nd_subtract(a, y_back) : NULL;   /* a - y */
+    int status = 0;
+    if (!g || nd_exp_out(g, g) < 0 || nd_multiply_out(g, dy_back, g) < 0) {
+        status = nd_last_status();
+        nd_free(g);
+    } else {
+        dx[0] = g;
+    }
+    nd_free(y_back);
+    nd_free(dy_back);
+    return status;
 }
 
 static const ag_op logsumexp_op = {"logsumexp", logsumexp_forward, logsumexp_backward};

@@ -15,42 +15,22 @@
  */
 #include "layers.h"
 
-/* ---- the kernels: x, y, dy, dx are (rows, n), contiguous ------------------------- */
+/* ---- the kernels (softmax_kernels.inc, once per element type): x, y, dy, dx are (rows, n),
+ * contiguous ---- */
 
-#define SOFTMAX_KERNELS(T)                                                    \
-    /* e holds exp(x - max): y = e / sum(e), per row (y may be e) */          \
-    static void normalize_rows_##T(T *y, const T *e, int64_t rows, int64_t n) \
-    {                                                                         \
-        for (int64_t r = 0; r < rows; r++) {                                  \
-            T inv = 1 / sum_##T(e + r * n, n);                                \
-            for (int64_t i = 0; i < n; i++)                                   \
-                y[r * n + i] = e[r * n + i] * inv;                            \
-        }                                                                     \
-    }                                                                         \
-    /* y holds x - max, e = exp(y): y -= log(sum(e)), per row */              \
-    static void log_normalize_rows_##T(T *y, const T *e, int64_t rows,        \
-                                       int64_t n)                             \
-    {                                                                         \
-        for (int64_t r = 0; r < rows; r++) {                                  \
-            T lse = (T)log(sum_##T(e + r * n, n));                            \
-            for (int64_t i = 0; i < n; i++)                                   \
-                y[r * n + i] -= lse;                                          \
-        }                                                                     \
-    }                                                                         \
-    /* dx = dy - e * sum(dy), e = exp(y) = softmax, per row */                \
-    static void log_softmax_backward_rows_##T(T *dx, const T *dy, const T *e, \
-                                              int64_t rows, int64_t n)        \
-    {                                                                         \
-        for (int64_t r = 0; r < rows; r++) {                                  \
-            const T *dyr = dy + r * n, *er = e + r * n;                       \
-            T s = sum_##T(dyr, n);                                            \
-            for (int64_t i = 0; i < n; i++)                                   \
-                dx[r * n + i] = dyr[i] - er[i] * s;                           \
-        }                                                                     \
-    }
+#define T float
+#define sum_T sum_float
+#define normalize_rows_T normalize_rows_float
+#define log_normalize_rows_T log_normalize_rows_float
+#define log_softmax_backward_rows_T log_softmax_backward_rows_float
+#include "softmax_kernels.inc"
 
-SOFTMAX_KERNELS(float)
-SOFTMAX_KERNELS(double)
+#define T double
+#define sum_T sum_double
+#define normalize_rows_T normalize_rows_double
+#define log_normalize_rows_T log_normalize_rows_double
+#define log_softmax_backward_rows_T log_softmax_backward_rows_double
+#include "softmax_kernels.inc"
 
 /* ---- rows: the axis moved last ------------------------------------------------------ */
 
@@ -107,21 +87,29 @@ static nd_array *forward(const nd_array *x, int axis, bool log_space)
 static int backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx, bool log_space)
 {
     int axis = *(const int *)ag_ctx_params(ctx);
-    nd_array *t[4] = {axis_last(dy, axis), axis_last(ag_ctx_output(ctx), axis), NULL, NULL};
-    nd_array *g = t[0], *y = t[1];
-    nd_array *out = g ? t[2] = nd_empty_like(g) : NULL;
-    nd_array *e = log_space && y ? t[3] = nd_exp(y) : NULL;
-    if (!y || !out || (log_space && !e))
-        return ag_free_arrays(nd_last_status(), 4, t);
+    nd_array *g = axis_last(dy, axis), *y = axis_last(ag_ctx_output(ctx), axis);
+    nd_array *out = g ? nd_empty_like(g) : NULL;
+    nd_array *e = log_space && y ? nd_exp(y) : NULL;   /* log_softmax: softmax = exp(y) */
+    int status = 0;
+    if (!y || !out || (log_space && !e)) {
+        status = nd_last_status();
+        nd_free(out);
+        goto done;
+    }
     nd_dtype dt = nd_dtype_of(g);
     int64_t n = row_length(g), rows = layer_rows(g, n);
     if (log_space)
         LAYER_CALL(dt, log_softmax_backward_rows, nd_data(out), nd_data(g), nd_data(e), rows, n);
     else
         LAYER_CALL(dt, softmax_backward_rows, nd_data(out), nd_data(g), nd_data(y), rows, n, 1);
-    t[2] = NULL;
-    dx[0] = axis_back(out, dy, axis);
-    return ag_free_arrays(dx[0] ? 0 : nd_last_status(), 4, t);
+    dx[0] = axis_back(out, dy, axis);   /* takes out */
+    if (!dx[0])
+        status = nd_last_status();
+done:
+    nd_free(g);
+    nd_free(y);
+    nd_free(e);
+    return status;
 }
 
 /* ---- softmax ----------------------------------------------------------------------- */

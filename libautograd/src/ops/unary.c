@@ -1,6 +1,6 @@
 /*
- * Unary math: exp, log, sqrt, rsqrt, tanh, sigmoid, relu, abs, square, and
- * powers (pow with a tensor exponent, pow_scalar).
+ * Unary math: exp, log, sqrt, rsqrt, tanh, sigmoid, softplus, relu, abs,
+ * square, and powers (pow with a tensor exponent, pow_scalar).
  *
  * Every op is forward, backward (the derivative in its comment), table entry
  * and public wrapper, side by side. Where the derivative is cheaper from the
@@ -182,11 +182,11 @@ ag_tensor *ag_tanh(ag_tensor *a) { return ag_apply(&tanh_op, 1, &a, NULL, 0); }
 
 /* ---- sigmoid: y = 1 / (1 + e^-x) -------------------------------------------------------- */
 
-/* e^-x overflows to inf for x < -89 (float32) and 1 / inf = 0: the limit. */
-static nd_array *sigmoid_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+/* 1 / (1 + e^-x), a new array. e^-x overflows to inf for x < -89
+ * (float32) and 1 / inf = 0: the limit. */
+static nd_array *sigmoid_of(const nd_array *x)
 {
-    (void)ctx, (void)n;
-    nd_array *t = nd_negative(x[0]);
+    nd_array *t = nd_negative(x);
     nd_array *one = t ? nd_scalar(nd_dtype_of(t), 1.0) : NULL;
     if (!one || nd_exp_out(t, t) < 0 || nd_add_out(t, one, t) < 0 || nd_reciprocal_out(t, t) < 0) {
         nd_free(t);
@@ -194,6 +194,12 @@ static nd_array *sigmoid_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     }
     nd_free(one);
     return t;
+}
+
+static nd_array *sigmoid_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)ctx, (void)n;
+    return sigmoid_of(x[0]);
 }
 
 /* dL/dx = dL/dy * y (1 - y) */
@@ -206,6 +212,75 @@ static int sigmoid_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 static const ag_op sigmoid_op = {"sigmoid", sigmoid_forward, sigmoid_backward};
 
 ag_tensor *ag_sigmoid(ag_tensor *a) { return ag_apply(&sigmoid_op, 1, &a, NULL, 0); }
+
+/* ---- softplus: y = log(1 + e^(beta x)) / beta ------------------------------------------- */
+
+typedef struct softplus_params {
+    double beta, threshold;
+} softplus_params;
+
+/* beta x (in x's dtype) and where beta x > threshold: the linear region,
+ * where softplus returns x itself (log(1 + e^z) = z up to rounding there). */
+static int softplus_regions(const nd_array *x, const softplus_params *p, nd_array **bx,
+                            nd_array **linear)
+{
+    *bx = with_scalar(nd_multiply, x, p->beta);
+    *linear = *bx ? with_scalar(nd_greater, *bx, p->threshold) : NULL;
+    return *linear ? 0 : nd_last_status();
+}
+
+/* torch's softplus kernel, element for element:
+ *   y = x                        where beta x > threshold
+ *   y = log1p(e^(beta x)) / beta elsewhere
+ * log1p keeps the tail exact: for beta x = -40, e^(beta x) = 4e-18 and
+ * log(1 + 4e-18) would round to 0. */
+static nd_array *softplus_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    const softplus_params *p = ag_ctx_params(ctx);
+    nd_array *bx, *linear, *beta = NULL, *y = NULL;
+    if (softplus_regions(x[0], p, &bx, &linear) < 0)
+        goto done;
+    beta = nd_scalar(nd_dtype_of(x[0]), p->beta);
+    if (!beta || nd_exp_out(bx, bx) < 0 || nd_log1p_out(bx, bx) < 0 ||
+        nd_divide_out(bx, beta, bx) < 0 || nd_where_out(linear, x[0], bx, bx) < 0)
+        goto done;
+    y = bx, bx = NULL;
+done:
+    nd_free(bx);
+    nd_free(linear);
+    nd_free(beta);
+    return y;
+}
+
+/* dy/dx = e^(beta x) / (1 + e^(beta x)) = sigmoid(beta x), 1 in the linear
+ * region: dL/dx = dL/dy * that. (torch writes z / (z + 1) with z =
+ * e^(beta x), which is NaN once z overflows below a threshold above ~88;
+ * the sigmoid form gives the limit 1 there and the same values elsewhere.) */
+static int softplus_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    nd_array *bx, *linear, *one = NULL, *d = NULL;
+    int status = softplus_regions(ag_ctx_input(ctx, 0), ag_ctx_params(ctx), &bx, &linear);
+    if (status == 0 && (!(one = nd_scalar(nd_dtype_of(dy), 1.0)) || !(d = sigmoid_of(bx)) ||
+                        nd_where_out(linear, one, d, d) < 0))
+        status = nd_last_status();
+    nd_free(bx);
+    nd_free(linear);
+    nd_free(one);
+    if (status < 0) {
+        nd_free(d);
+        return status;
+    }
+    return chain(d, dy, dx);
+}
+
+static const ag_op softplus_op = {"softplus", softplus_forward, softplus_backward};
+
+ag_tensor *ag_softplus(ag_tensor *a, double beta, double threshold)
+{
+    softplus_params p = {beta, threshold};
+    return ag_apply(&softplus_op, 1, &a, &p, sizeof p);
+}
 
 /* ---- relu: y = max(x, 0) ---------------------------------------------------------------- */
 

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from torchcases import Cases
 
@@ -44,6 +45,9 @@ for dt in (np.float32, np.float64):
         cases.add('tanh', [x * 2], lambda t: torch.tanh(t[0]))
         cases.add('sigmoid', [x * 3], lambda t: torch.sigmoid(t[0]))
         cases.add('relu', [x], lambda t: torch.relu(t[0]))
+        for beta, threshold in ((1.0, 20.0), (2.0, 3.0), (0.5, 20.0)):
+            cases.add('softplus', [x * 4], lambda t: F.softplus(t[0], beta, threshold),
+                      params='beta=%r threshold=%r' % (beta, threshold))
         cases.add('abs', [x], lambda t: torch.abs(t[0]))
         cases.add('square', [x], lambda t: torch.square(t[0]))
         for p in (2.0, 3.0, 0.5, -1.5, 0.0, 1.0, -1.0):
@@ -55,6 +59,7 @@ for dt in (np.float32, np.float64):
     for name, fn in [('exp', torch.exp), ('tanh', torch.tanh), ('sigmoid', torch.sigmoid),
                      ('relu', torch.relu), ('abs', torch.abs), ('square', torch.square)]:
         cases.add(name, [edge], lambda t, fn=fn: fn(t[0]))
+    cases.add('softplus', [edge], lambda t: F.softplus(t[0]), params='beta=1 threshold=20')
     nonneg = np.array([0.0, 1e-3, 1.0, 4.0, inf, nan, -1.0], dtype=dt)
     for name, fn in [('log', torch.log), ('sqrt', torch.sqrt), ('rsqrt', torch.rsqrt)]:
         cases.add(name, [nonneg], lambda t, fn=fn: fn(t[0]))

@@ -62,6 +62,8 @@ for dt in (np.float32, np.float64):
              params=params)
         cases.add('nll_loss', [x, t], lambda ts: F.nll_loss(ts[0], ts[1], ignore_index=ignore),
                   params=params)
+        if ignore == -100:   # the short form: torch's defaults (-100 ignored, no smoothing)
+            cases.add('cross_entropy_default', [x, t], lambda ts: F.cross_entropy(ts[0], ts[1]))
     for sa, sb in [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 3, 1), (3, 5))]:
         cases.add('mse_loss', [r(*sa, dtype=dt), r(*sb, dtype=dt)],
                   lambda t: F.mse_loss(*torch.broadcast_tensors(t[0], t[1])))
