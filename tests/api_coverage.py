@@ -1,12 +1,15 @@
 """Checks that the NULL-argument walk covers a whole public header.
 
-Usage: api_coverage.py HEADER MACRO TEST_C [SHARED_LIB]
+Usage: api_coverage.py HEADER[,HEADER...] MACRO TEST_C [SHARED_LIB]
 
 Every function declared with MACRO (ND_API, AG_API) in HEADER must have at
 least one row `KIND(function, ...)` in the table of TEST_C (see
 tests/common/null_args.h), so a new public function cannot skip the walk.
-With SHARED_LIB, the library must also export no function that the header
-does not declare (`nm -D --defined-only`): nothing leaks out of the API.
+MACRO "-" means the header marks its functions with no macro (the models'
+transformer.h and tok.h): every function declared at file scope counts.
+Several headers (comma-separated) make one API, walked by one TEST_C.
+With SHARED_LIB, the library must also export no function that the headers
+do not declare (`nm -D --defined-only`): nothing leaks out of the API.
 Exit 0 when complete, 1 with the list of what is missing.
 """
 import re
@@ -18,7 +21,12 @@ import sys
 def declared(header, macro):
     text = re.sub(r'/\*.*?\*/', '', open(header).read(), flags=re.S)
     text = re.sub(r'^\s*#.*$', '', text, flags=re.M)   # the macro's own #define
-    return set(re.findall(macro + r'\s[^;(]*?\b(\w+)\s*\(', text))
+    if macro != '-':
+        return set(re.findall(macro + r'\s[^;(]*?\b(\w+)\s*\(', text))
+    # No macro: a declaration starts a line at file scope (struct members and
+    # enumerators are indented), is no typedef, and ends with ");".
+    return {m.group(2) for m in re.finditer(r'^(?!typedef\b)(\w[^;{}()=]*?)\b(\w+)\s*\([^;{}]*\)\s*;',
+                                             text, flags=re.M)}
 
 
 def covered(test_c):
@@ -39,7 +47,7 @@ def main(argv):
         print(__doc__)
         return 2
     header, macro, test_c = argv[1:4]
-    names = declared(header, macro)
+    names = set().union(*(declared(h, macro) for h in header.split(',')))
     if not names:
         print('no %s declarations found in %s' % (macro, header))
         return 1

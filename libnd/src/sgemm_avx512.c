@@ -194,7 +194,12 @@ int nd_sgemm_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t a_r
     int64_t panels = (m + MR - 1) / MR;
     size_t shared_a_bytes = sizeof(float) * (size_t)(panels * MR) * KC;
     bool share_a = n > NC && shared_a_bytes <= MAX_SHARED_A_BYTES;
-    float *b_packed = aligned_alloc(64, sizeof(float) * KC * ((NC + NR - 1) / NR * NR));
+    /* The B block is KC x NC at most, but no larger than B: a small
+     * product (a tiny model's layers) packs into a few KB instead of the
+     * 737 KB that malloc would map and fault in again on every call (a
+     * multiple of 64 bytes either way, as aligned_alloc wants). */
+    int64_t kc_max = k < KC ? (k > 0 ? k : 1) : KC, nc_max = n < NC ? (n > 0 ? n : 1) : NC;
+    float *b_packed = aligned_alloc(64, sizeof(float) * (size_t)kc_max * ((nc_max + NR - 1) / NR * NR));
     float *a_packed = share_a ? aligned_alloc(64, shared_a_bytes) : NULL;
     if (!b_packed || (share_a && !a_packed)) {
         free(b_packed);

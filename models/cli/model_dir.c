@@ -5,7 +5,11 @@
  * config.json saying "n_embd": 10000000 would cost gigabytes before
  * ag_load_params could notice that model.safetensors holds something else.
  * The shapes that size the model (the embedding, the positions, the
- * number of blocks) are read from model.safetensors' header first. */
+ * number of blocks) are read from model.safetensors' header first, and the
+ * file must hold at least as many values as the model has parameters: the
+ * blocks' matrices grow as n_embd^2, so a config can ask for gigabytes
+ * while the embedding it is checked against is small (vocab_size 1). With
+ * that, what the model allocates is bounded by the file's size. */
 #include "model_dir.h"
 
 #include <stdio.h>
@@ -64,6 +68,34 @@ static bool has_tensor(const nd_safetensors *st, const char *name)
     return nd_safetensors_info(st, name, &dtype, &ndim, &shape) == 0;
 }
 
+int64_t config_num_parameters(const transformer_config *c)
+{
+    const int64_t C = c->n_embd;
+    int64_t n = c->vocab_size * C + (c->learned_positions ? c->block_size * C : 0);
+    n += (int64_t)c->n_layer * (12 * C * C + 13 * C);   /* the 12 tensors of a block */
+    n += 2 * C;                                          /* ln_f */
+    n += c->num_classes * (C + 1);                       /* the classifier */
+    return n;
+}
+
+/* The number of values in all tensors of the file. */
+static int64_t file_num_values(const nd_safetensors *st)
+{
+    int64_t total = 0;
+    for (int i = 0; i < nd_safetensors_count(st); i++) {
+        int ndim;
+        const int64_t *shape;
+        nd_dtype dtype;
+        if (nd_safetensors_info(st, nd_safetensors_name(st, i), &dtype, &ndim, &shape) < 0)
+            continue;
+        int64_t size = 1;
+        for (int d = 0; d < ndim; d++)
+            size *= shape[d];
+        total += size;
+    }
+    return total;
+}
+
 int check_model_files(const char *command, const char *dir, const run_config *config,
                       const tok_tokenizer *tok)
 {
@@ -93,6 +125,7 @@ int check_model_files(const char *command, const char *dir, const run_config *co
     snprintf(beyond, sizeof beyond, "transformer.h.%d.ln_1.weight", c->n_layer);
     const char *problem = NULL;
     char detail[256];
+    const int64_t needed = config_num_parameters(c), held = file_num_values(st);
     if (!has_shape(st, "transformer.wte.weight", c->vocab_size, c->n_embd)) {
         snprintf(detail, sizeof detail, "vocab_size %lld and n_embd %lld, but transformer.wte.weight "
                  "is %s", (long long)c->vocab_size, (long long)c->n_embd,
@@ -108,6 +141,9 @@ int check_model_files(const char *command, const char *dir, const run_config *co
     } else if (!has_tensor(st, last) || has_tensor(st, beyond)) {
         snprintf(detail, sizeof detail, "n_layer %d, but the file has a different number of blocks",
                  c->n_layer);
+        problem = detail;    } else if (needed > held) {
+        snprintf(detail, sizeof detail, "a model of %lld parameters, but the file holds %lld values",
+                 (long long)needed, (long long)held);
         problem = detail;
     }
     nd_safetensors_free(st);

@@ -32,5 +32,9 @@ int model_tensors(const transformer_model *model, const char **names, ag_tensor 
  * files. Used on DIR by sample/eval and on DIR/checkpoint-N by --resume. */
 int check_model_files(const char *command, const char *dir, const run_config *config,
                       const tok_tokenizer *tok);
+/* The number of parameters transformer_new makes for config (what
+ * transformer_num_parameters will say), computed without allocating; the
+ * config must be within cli.h's bounds (no overflow). */
+int64_t config_num_parameters(const transformer_config *config);
 
 #endif

@@ -56,6 +56,10 @@
  *   - Bad input (arguments, files) never aborts, crashes or leaks.
  *   - A text argument is (pointer, length): any bytes, NULs included; the
  *     pointer may be NULL only when the length is 0.
+ *   - Every other pointer argument must be non-NULL unless its comment
+ *     says otherwise (tok_free, tok_gpt2_load's dir); a NULL one is an
+ *     error (NULL, a negative status, or -1 from an accessor), never a
+ *     crash. tests/models/test_null_args.c walks every function.
  *   - A tokenizer is immutable once made: any number of threads may encode
  *     and decode with one tokenizer at the same time.
  */
@@ -68,6 +72,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* libtransformer is built with hidden visibility: what this header
+ * declares is exported, the internals of models/src are not. */
+#pragma GCC visibility push(default)
 
 typedef struct tok_tokenizer tok_tokenizer;
 
@@ -158,6 +166,9 @@ int tok_decode(const tok_tokenizer *tok, const int32_t *ids, size_t n,
 /* Accessors                                                                */
 /* ------------------------------------------------------------------------ */
 
+/* The accessors below answer a NULL tok with -1 (tok_kind_of: 0) and set
+ * the error message; a valid tok never sets it. */
+
 /* The number of ids (ids are 0 .. vocab_size - 1); -1 for a NULL tok. */
 int tok_vocab_size(const tok_tokenizer *tok);
 /* TOK_CHAR, TOK_BPE or TOK_GPT2; 0 for a NULL tok. */
@@ -174,7 +185,7 @@ int tok_eot_id(const tok_tokenizer *tok);
 /* The bytes that id decodes to, for printing or debugging: returns a
  * pointer to *len bytes (NOT NUL-terminated; may hold any byte) borrowed
  * from the tokenizer, valid until tok_free. NULL with an error for an id out
- * of range. */
+ * of range or a NULL tok or len. */
 const char *tok_token_bytes(const tok_tokenizer *tok, int32_t id, size_t *len);
 
 /* ------------------------------------------------------------------------ */
@@ -257,6 +268,8 @@ int tok_save(const tok_tokenizer *tok, const char *path);
  * ("...: merge 7 uses id 300, which is not below 263"). A truncated,
  * corrupt or hostile file is an error, never a crash. */
 tok_tokenizer *tok_load(const char *path);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -39,6 +39,13 @@
  * transformer_free). Tensors returned by the forward functions belong to
  * the calling thread's autograd tape (ag_tape_reset frees them).
  * Errors: NULL or a negative status, with nd_last_error() saying why.
+ * NULL arguments: every pointer argument must be non-NULL unless its
+ * comment says otherwise (the forward options, a generate options, the
+ * name of transformer_tensor, the rng of a greedy transformer_sample, and
+ * the objects given to transformer_free, transformer_kv_cache_free and
+ * transformer_kv_cache_clear, where NULL does nothing); a NULL elsewhere is
+ * an error like any other (NULL, a negative status, or -1 for a count),
+ * never a crash. tests/models/test_null_args.c walks every function.
  */
 #ifndef TRANSFORMER_H
 #define TRANSFORMER_H
@@ -48,6 +55,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* libtransformer is built with hidden visibility: what this header
+ * declares is exported, the internals of models/src are not. */
+#pragma GCC visibility push(default)
 
 /* The deepest model and the most parameter tensors it can have. */
 #define TRANSFORMER_MAX_LAYERS 64
@@ -94,14 +105,18 @@ typedef struct transformer_model transformer_model;
  * other value for one seed). */
 transformer_model *transformer_new(const transformer_config *config, uint64_t seed);
 void transformer_free(transformer_model *model);   /* NULL is fine */
+/* The model's configuration (borrowed); NULL for a NULL model. */
 const transformer_config *transformer_get_config(const transformer_model *model);
 
 /* The parameters in a fixed order, with nanoGPT's names
  * ("transformer.h.0.attn.c_attn.weight"), the classifier's two last
- * ("classifier.weight", "classifier.bias"). Borrowed. */
+ * ("classifier.weight", "classifier.bias"). Borrowed. The count is -1 for
+ * a NULL model; transformer_tensor is NULL for an i outside
+ * [0, transformer_num_tensors) (ND_ERR_INDEX) and sets *name unless name is
+ * NULL. */
 int transformer_num_tensors(const transformer_model *model);
 ag_tensor *transformer_tensor(const transformer_model *model, int i, const char **name);
-/* Number of scalars in all parameters. */
+/* Number of scalars in all parameters; -1 for a NULL model. */
 int64_t transformer_num_parameters(const transformer_model *model);
 
 /* Saves every parameter to a safetensors file (metadata: n_meta key/value
@@ -216,8 +231,9 @@ typedef struct transformer_kv_cache transformer_kv_cache;
 
 transformer_kv_cache *transformer_kv_cache_new(const transformer_model *model);
 void transformer_kv_cache_free(transformer_kv_cache *cache);
-/* Number of positions cached (0..block_size). */
+/* Number of positions cached (0..block_size); -1 for a NULL cache. */
 int64_t transformer_kv_cache_length(const transformer_kv_cache *cache);
+/* Forgets every position (NULL does nothing). */
 void transformer_kv_cache_clear(transformer_kv_cache *cache);
 /* Feeds n tokens at the next positions through the model's own layers
  * (no-grad) and returns the LM logits (V,) float32 after the last one (a
@@ -229,7 +245,10 @@ nd_array *transformer_kv_cache_feed(transformer_model *model, transformer_kv_cac
 
 /* Draws the next token from logits (V,): divided by temperature (> 0;
  * 0 means greedy), restricted to the top_k most likely (0: all) and to the
- * smallest set whose probability reaches top_p (1: all). */
+ * smallest set whose probability reaches top_p (1: all). rng may be NULL
+ * only when temperature is 0 (greedy draws nothing). 0, or ND_ERR_VALUE
+ * for an empty or non-(V,) logits, a NULL token, or a number out of its
+ * range (temperature < 0 or NaN, top_k < 0, top_p outside (0, 1]). */
 int transformer_sample(const nd_array *logits, double temperature, int64_t top_k, double top_p,
                        nd_rng *rng, int32_t *token);
 
@@ -248,6 +267,8 @@ typedef struct transformer_generate_options {
 int transformer_generate(transformer_model *model, const int32_t *prompt, int64_t n_prompt,
                          int64_t n_new, const transformer_generate_options *options,
                          nd_rng *rng, int32_t **out);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

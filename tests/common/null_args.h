@@ -102,6 +102,32 @@ typedef struct null_case {
         NULL_CASE_ROW, NULL_CASE_ROW, NULL_CASE_ROW, NULL_CASE_ROW)};                      \
     static const int null_case_count = (int)(sizeof null_cases / sizeof null_cases[0]);
 
+/* The Check test that runs row _i of the table, and test_suite(): suite
+ * NAME with a tcase "null" looping over every row and a tcase "range"
+ * running RANGE_TEST (a START_TEST of the file), both in the fixture
+ * SETUP/TEARDOWN. After NULL_CASES_DEFINE. */
+#define NULL_ARGS_SUITE(NAME, SETUP, TEARDOWN, RANGE_TEST)                                  \
+    static void null_args_run_row(int i)                                                   \
+    {                                                                                      \
+        nd_clear_error();                                                                  \
+        null_cases[i].run();                                                               \
+    }                                                                                      \
+    START_TEST(null_argument) { null_args_run_row(_i); }                                   \
+    END_TEST                                                                               \
+    Suite *test_suite(void)                                                                \
+    {                                                                                      \
+        Suite *s = suite_create(NAME);                                                     \
+        TCase *tc = tcase_create("null");                                                  \
+        tcase_add_checked_fixture(tc, SETUP, TEARDOWN);                                    \
+        tcase_add_loop_test(tc, null_argument, 0, null_case_count);                        \
+        suite_add_tcase(s, tc);                                                            \
+        TCase *range = tcase_create("range");                                              \
+        tcase_add_checked_fixture(range, SETUP, TEARDOWN);                                 \
+        tcase_add_test(range, RANGE_TEST);                                                 \
+        suite_add_tcase(s, range);                                                         \
+        return s;                                                                          \
+    }
+
 /* A call with a number out of its range (ndim, axis, dtype, count, enum)
  * must fail, with a message: RANGE_P for pointer results (NULL), RANGE_I
  * for statuses (negative). */

@@ -10,7 +10,8 @@ set -uo pipefail
 build=$1; seconds=$2; shift 2
 src=$(cd "$(dirname "$0")" && pwd)
 # name:max_len — inputs a little larger than the biggest realistic seed.
-all="npy:4096 npz:8192 safetensors:4096 json:4096 tokenizer:8192 config:1024 train_state:1024"
+all="npy:4096 npz:8192 safetensors:4096 json:4096 tokenizer:8192 config:1024 train_state:1024
+     model_dir:24576"
 [ $# -gt 0 ] && all=$(for h in "$@"; do for s in $all; do [ "${s%%:*}" = "$h" ] && echo "$s"; done; done)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -225,5 +225,21 @@ expect_error "n_layer 3 for a 1-block file" "n_layer 3, but the file has a diffe
 sed 's/"vocab_size": \([0-9]*\)/"vocab_size": 300/' "$WORK/m/config.json" > "$WORK/big/config.json"
 expect_error "a tokenizer of another size" "big/tokenizer.json' has [0-9]* tokens but '.*big/config.json' says vocab_size 300" \
   "$SHANNON" sample --model "$WORK/big"
+# The blocks grow as n_embd^2 while the embedding checked above may be
+# tiny: fuzz_model_dir's seed of vocab_size 1, n_embd 1024 and 64 blocks
+# (806 M parameters, 3.2 GB) against a file of 4096 values is refused
+# before the model is built. The folder comes from the seed script (NumPy).
+if /usr/bin/python3 -c 'import numpy' 2> /dev/null; then
+  /usr/bin/python3 "$(dirname "$0")/../fuzz/make_model_dir_seeds.py" "$WORK/seeds" --unpacked
+  (ulimit -v $limit; exec "$SHANNON" sample --model "$WORK/seeds/regression-blocks-beyond-file") \
+    > /dev/null 2> "$WORK/err.txt"
+  [ $? -ne 0 ] && grep -q "it says a model of 806161408 parameters, but the file holds 4096 values" \
+    "$WORK/err.txt" && pass || fail "blocks beyond the file: $(cat "$WORK/err.txt")"
+  # Every other seed is a folder that loads and samples.
+  for seed in causal_char learned_post_ln bpe gpt2; do
+    "$SHANNON" sample --model "$WORK/seeds/$seed" --tokens 3 --prompt a > /dev/null 2> "$WORK/err.txt" \
+      && pass || fail "seed $seed: $(cat "$WORK/err.txt")"
+  done
+fi
 
 finish

@@ -41,9 +41,26 @@ void tok_free(tok_tokenizer *tok)
     free(tok);
 }
 
-int tok_vocab_size(const tok_tokenizer *tok) { return tok ? tok->vocab_size : -1; }
+/* The accessors' answer to a NULL tok: -1 with the message set. */
+static int null_tok(const char *fn)
+{
+    nd_set_last_error(ND_ERR_VALUE, "%s: tok is NULL", fn);
+    return -1;
+}
 
-tok_kind tok_kind_of(const tok_tokenizer *tok) { return tok ? tok->kind : (tok_kind)0; }
+int tok_vocab_size(const tok_tokenizer *tok)
+{
+    return tok ? tok->vocab_size : null_tok("tok_vocab_size");
+}
+
+tok_kind tok_kind_of(const tok_tokenizer *tok)
+{
+    if (!tok) {
+        null_tok("tok_kind_of");
+        return (tok_kind)0;
+    }
+    return tok->kind;
+}
 
 const char *tok_kind_name(tok_kind kind)
 {
@@ -52,7 +69,9 @@ const char *tok_kind_name(tok_kind kind)
 
 int tok_unk_id(const tok_tokenizer *tok)
 {
-    return tok && tok->kind == TOK_CHAR ? tok->vocab_size - 1 - tok->n_special : -1;
+    if (!tok)
+        return null_tok("tok_unk_id");
+    return tok->kind == TOK_CHAR ? tok->vocab_size - 1 - tok->n_special : -1;
 }
 
 static const char *const special_names[TOK_NUM_SPECIAL] = {"[MASK]", "[CLS]", "[SEP]", "[PAD]"};
@@ -64,7 +83,9 @@ const char *tok_special_name(tok_special which)
 
 int tok_special_id(const tok_tokenizer *tok, tok_special which)
 {
-    if (!tok || !tok->n_special || !tok_special_name(which))
+    if (!tok)
+        return null_tok("tok_special_id");
+    if (!tok->n_special || !tok_special_name(which))
         return -1;
     return tok->vocab_size - tok->n_special + (int)which;
 }
@@ -98,7 +119,9 @@ int tok_add_special_tokens(tok_tokenizer *tok)
 
 int tok_eot_id(const tok_tokenizer *tok)
 {
-    return tok && tok->kind == TOK_GPT2 ? tok->eot : -1;
+    if (!tok)
+        return null_tok("tok_eot_id");
+    return tok->kind == TOK_GPT2 ? tok->eot : -1;
 }
 
 static int check_id(const tok_tokenizer *tok, int32_t id)

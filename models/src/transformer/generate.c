@@ -26,6 +26,10 @@ struct transformer_kv_cache {
 
 transformer_kv_cache *transformer_kv_cache_new(const transformer_model *m)
 {
+    if (!m) {
+        nd_set_last_error(ND_ERR_VALUE, "transformer_kv_cache_new: model is NULL");
+        return NULL;
+    }
     const transformer_config *c = &m->config;
     if (c->bidirectional) {
         nd_set_last_error(ND_ERR_VALUE, "a KV cache needs a causal model (this one is "
@@ -61,8 +65,17 @@ void transformer_kv_cache_free(transformer_kv_cache *cache)
     free(cache);
 }
 
-int64_t transformer_kv_cache_length(const transformer_kv_cache *cache) { return cache->length; }
-void transformer_kv_cache_clear(transformer_kv_cache *cache) { cache->length = 0; }
+int64_t transformer_kv_cache_length(const transformer_kv_cache *cache)
+{
+    return cache ? cache->length
+                 : nd_set_last_error(ND_ERR_VALUE, "transformer_kv_cache_length: cache is NULL");
+}
+
+void transformer_kv_cache_clear(transformer_kv_cache *cache)
+{
+    if (cache)
+        cache->length = 0;
+}
 
 nd_array *transformer_kv_cache_feed(transformer_model *m, transformer_kv_cache *cache,
                                     const int32_t *tokens, int64_t n)
@@ -114,6 +127,8 @@ int transformer_sample(const nd_array *logits, double temperature, int64_t top_k
     if (!(temperature >= 0) || top_k < 0 || !(top_p > 0 && top_p <= 1))
         return nd_set_last_error(ND_ERR_VALUE, "sample: temperature >= 0, top_k >= 0 and top_p "
                                  "in (0, 1] are required");
+    if (temperature > 0 && !rng)
+        return nd_set_last_error(ND_ERR_VALUE, "sample: an rng is required when temperature > 0");
     int64_t V = nd_size(logits);
     nd_array *f = nd_astype(logits, ND_FLOAT32);
     scored *s = f ? malloc((size_t)V * sizeof *s) : NULL;

@@ -31,6 +31,14 @@ static ag_tensor *cross_entropy(const transformer_forward_options *o, ag_tensor 
                        : ag_cross_entropy_ex(logits, targets, TRANSFORMER_IGNORE, 0.0);
 }
 
+/* The entry guard of every head: a NULL model is an error, not a crash. */
+static bool no_model(const transformer_model *m, const char *fn)
+{
+    if (!m)
+        nd_set_last_error(ND_ERR_VALUE, "%s: model is NULL", fn);
+    return !m;
+}
+
 static int check_targets(const nd_array *idx, const nd_array *targets)
 {
     if (!targets || !idx || nd_ndim(targets) != 2 || nd_ndim(idx) != 2 ||
@@ -42,12 +50,16 @@ static int check_targets(const nd_array *idx, const nd_array *targets)
 ag_tensor *transformer_hidden(transformer_model *m, const nd_array *idx,
                               const transformer_forward_options *options)
 {
+    if (no_model(m, "transformer_hidden"))
+        return NULL;
     return transformer_layers(m, idx, or_none(options), NULL);
 }
 
 ag_tensor *transformer_forward(transformer_model *m, const nd_array *idx,
                                const transformer_forward_options *options)
 {
+    if (no_model(m, "transformer_forward"))
+        return NULL;
     ag_tensor *logits = transformer_lm_head(m, transformer_hidden(m, idx, options));
     if (!logits)
         return NULL;
@@ -58,7 +70,7 @@ ag_tensor *transformer_forward(transformer_model *m, const nd_array *idx,
 ag_tensor *transformer_lm_loss(transformer_model *m, const nd_array *idx, const nd_array *targets,
                                const transformer_forward_options *options)
 {
-    if (check_targets(idx, targets) < 0)
+    if (no_model(m, "transformer_lm_loss") || check_targets(idx, targets) < 0)
         return NULL;
     ag_tensor *logits = transformer_lm_head(m, transformer_hidden(m, idx, options));   /* (B*T, V) */
     nd_array *flat = nd_reshape(targets, 1, (int64_t[]){nd_size(targets)});
@@ -108,7 +120,7 @@ static ag_tensor *mlm_logits(transformer_model *m, const nd_array *idx, const nd
 {
     nd_array *rows = NULL;
     *wanted = NULL;
-    if (check_targets(idx, targets) < 0 || masked_positions(targets, &rows, wanted) < 0)
+    if (no_model(m, "transformer_mlm_logits") || check_targets(idx, targets) < 0 || masked_positions(targets, &rows, wanted) < 0)
         return NULL;
     ag_tensor *h = transformer_hidden(m, idx, o);                     /* (B*T, C) */
     /* Gather the M masked rows first, then the head: (M, C) @ wte^T. */
@@ -282,6 +294,8 @@ static ag_tensor *pool(const transformer_model *m, ag_tensor *h, int64_t B, int6
 ag_tensor *transformer_classify_logits(transformer_model *m, const nd_array *idx,
                                        const transformer_forward_options *options)
 {
+    if (no_model(m, "transformer_classify_logits"))
+        return NULL;
     if (!m->classifier_weight) {
         nd_set_last_error(ND_ERR_VALUE, "the model has no classification head");
         return NULL;

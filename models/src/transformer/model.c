@@ -152,13 +152,37 @@ void transformer_free(transformer_model *m)
     free(m);
 }
 
-const transformer_config *transformer_get_config(const transformer_model *m) { return &m->config; }
-int transformer_num_tensors(const transformer_model *m) { return m->ntensors; }
+/* The accessors' guard: a NULL model is an error (ND_ERR_VALUE). */
+static int null_model(const char *fn)
+{
+    return nd_set_last_error(ND_ERR_VALUE, "%s: model is NULL", fn);
+}
+
+const transformer_config *transformer_get_config(const transformer_model *m)
+{
+    if (!m) {
+        null_model("transformer_get_config");
+        return NULL;
+    }
+    return &m->config;
+}
+
+int transformer_num_tensors(const transformer_model *m)
+{
+    return m ? m->ntensors : null_model("transformer_num_tensors");
+}
 
 ag_tensor *transformer_tensor(const transformer_model *m, int i, const char **name)
 {
-    if (i < 0 || i >= m->ntensors)
+    if (!m) {
+        null_model("transformer_tensor");
         return NULL;
+    }
+    if (i < 0 || i >= m->ntensors) {
+        nd_set_last_error(ND_ERR_INDEX, "tensor index %d is out of range for a model of %d tensors",
+                          i, m->ntensors);
+        return NULL;
+    }
     if (name)
         *name = m->names[i];
     return m->tensors[i];
@@ -166,6 +190,8 @@ ag_tensor *transformer_tensor(const transformer_model *m, int i, const char **na
 
 int64_t transformer_num_parameters(const transformer_model *m)
 {
+    if (!m)
+        return null_model("transformer_num_parameters");
     int64_t n = 0;
     for (int i = 0; i < m->ntensors; i++)
         n += nd_size(ag_value(m->tensors[i]));
@@ -176,6 +202,8 @@ int64_t transformer_num_parameters(const transformer_model *m)
 int transformer_save(const transformer_model *m, const char *path, int n_meta,
                      const char *const *meta)
 {
+    if (!m)
+        return null_model("transformer_save");
     const char *names[TRANSFORMER_MAX_TENSORS];
     for (int i = 0; i < m->ntensors; i++)
         names[i] = m->names[i];
@@ -184,6 +212,8 @@ int transformer_save(const transformer_model *m, const char *path, int n_meta,
 
 int transformer_load(transformer_model *m, const char *path, bool skip_classifier)
 {
+    if (!m)
+        return null_model("transformer_load");
     const char *names[TRANSFORMER_MAX_TENSORS];
     for (int i = 0; i < m->ntensors; i++)
         names[i] = m->names[i];
