@@ -18,7 +18,7 @@ int command_classify(int argc, char **argv)
         {"--input", OPT_STRING, &input, .meta = "FILE",
          .help = "one text per line (default: standard input)"},
         {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
-         .min = 0, .max = 1024},
+         .min = 0, .max = MAX_THREADS},
     };
     int parsed = parse_options("classify", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)

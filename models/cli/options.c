@@ -2,17 +2,24 @@
  * and in range, and --help describes them all from the same table. */
 #include "cli.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(const char *command, const char *fmt, const char *a, const char *b)
+static int fail(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(const char *command, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "shannon %s: ", command);
-    fprintf(stderr, fmt, a, b);
+    vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    va_end(ap);
     return -1;
 }
 
@@ -93,14 +100,14 @@ int parse_options(const char *command, int argc, char **argv, int first, option 
         if (!o)
             return fail(command, "unknown option '%s' (see 'shannon %s --help')", arg, command);
         if (o->seen)
-            return fail(command, "option '%s' given twice%s", arg, "");
+            return fail(command, "option '%s' given twice", arg);
         o->seen = true;
         if (o->kind == OPT_FLAG) {
             *(bool *)o->value = true;
             continue;
         }
         if (i + 1 >= argc)
-            return fail(command, "option '%s' needs a value%s", arg, "");
+            return fail(command, "option '%s' needs a value", arg);
         const char *text = argv[++i];
         if (o->kind == OPT_INT) {
             if (parse_int(command, o, text) < 0)
@@ -118,8 +125,17 @@ int parse_options(const char *command, int argc, char **argv, int first, option 
     }
     for (int k = 0; k < n; k++)
         if (options[k].required && !options[k].seen)
-            return fail(command, "%s is required%s", options[k].name, "");
+            return fail(command, "%s is required", options[k].name);
     return 0;
+}
+
+bool option_given(const option *options, int n, const char *name)
+{
+    for (int k = 0; k < n; k++)
+        if (strcmp(options[k].name, name) == 0)
+            return options[k].seen;
+    assert(!"option_given: no such option in the table");
+    return false;
 }
 
 int check_objective(const char *command, const char *objective, double mask_rate)

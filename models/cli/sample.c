@@ -18,7 +18,7 @@
 int command_sample(int argc, char **argv)
 {
     const char *dir = NULL, *prompt = "", *attention = NULL;
-    int64_t tokens = 200, top_k = 0, seed = 1337, threads = 0;
+    int64_t tokens = 200, top_k = 0, seed = DEFAULT_SEED, threads = 0;
     double temperature = 0.8, top_p = 1.0;
     option options[] = {
         {"--model", OPT_STRING, &dir, true, .meta = "DIR", .help = "a folder written by 'shannon train'"},
@@ -32,7 +32,7 @@ int command_sample(int argc, char **argv)
          .help = "sample among the most likely tokens whose probability reaches p, in (0, 1]"},
         {"--seed", OPT_INT, &seed, .help = "seed of the sampling"},
         {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
-         .min = 0, .max = 1024},
+         .min = 0, .max = MAX_THREADS},
         {"--attention", OPT_STRING, &attention, .meta = "FILE.svg",
          .help = "also write the prompt's attention, one heat map per layer and head"},
     };
