@@ -123,8 +123,8 @@ static int export_hf_config(const model_dir *m, const char *path)
                        "  \"bos_token_id\": %s,\n"
                        "  \"embd_pdrop\": %.17g,\n"
                        "  \"eos_token_id\": %s,\n"
-                       "  \"initializer_range\": 0.02,\n"
-                       "  \"layer_norm_epsilon\": 1e-05,\n"
+                       "  \"initializer_range\": %g,\n"
+                       "  \"layer_norm_epsilon\": %g,\n"
                        "  \"model_type\": \"gpt2\",\n"
                        "  \"n_ctx\": %lld,\n"
                        "  \"n_embd\": %lld,\n"
@@ -138,7 +138,8 @@ static int export_hf_config(const model_dir *m, const char *path)
                        "  \"use_cache\": true,\n"
                        "  \"vocab_size\": %lld\n"
                        "}\n",
-                       c->dropout, eot, c->dropout, eot, (long long)c->block_size,
+                       c->dropout, eot, c->dropout, eot, TRANSFORMER_INIT_STD,
+                       TRANSFORMER_LAYER_NORM_EPS, (long long)c->block_size,
                        (long long)c->n_embd, c->n_head, c->n_layer, (long long)c->block_size,
                        c->dropout, (long long)c->vocab_size);
     return nd_write_atomic(path, text, (size_t)len);

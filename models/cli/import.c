@@ -132,11 +132,11 @@ static int check_hf_config(const nd_json_value *root, const char *path, int64_t 
                 "GELU (\"gelu_new\"), the only one shannon's model computes\n", path, act);
         return -1;
     }
-    double eps = 1e-5;
+    double eps = TRANSFORMER_LAYER_NORM_EPS;
     const nd_json_value *v = nd_json_member(root, "layer_norm_epsilon");
-    if (v && (nd_json_double(v, &eps) < 0 || fabs(eps - 1e-5) > 1e-12)) {
-        fprintf(stderr, "shannon import: '%s': layer_norm_epsilon must be 1e-05, shannon's "
-                "LayerNorm eps (got %g)\n", path, eps);
+    if (v && (nd_json_double(v, &eps) < 0 || fabs(eps - TRANSFORMER_LAYER_NORM_EPS) > 1e-12)) {
+        fprintf(stderr, "shannon import: '%s': layer_norm_epsilon must be %g, shannon's "
+                "LayerNorm eps (got %g)\n", path, TRANSFORMER_LAYER_NORM_EPS, eps);
         return -1;
     }
     int64_t inner;
