@@ -261,6 +261,7 @@ static int export_llmc(const model_dir *m, const char *out, const char *tokenize
 int command_export(int argc, char **argv)
 {
     const char *format = NULL, *model = NULL, *out = NULL, *tokenizer_out = NULL;
+    // clang-format off
     option options[] = {
         {"--format", OPT_STRING, &format, true, .meta = "hf-gpt2|llmc",
          .help = "hf-gpt2: a Hugging Face GPT-2 folder; llmc: llm.c's model and tokenizer files"},
@@ -271,6 +272,7 @@ int command_export(int argc, char **argv)
         {"--tokenizer-out", OPT_STRING, &tokenizer_out, .meta = "FILE",
          .help = "llmc: the tokenizer file (default: X_tokenizer.bin next to X.bin)"},
     };
+    // clang-format on
     int parsed = parse_options("export", argc, argv, 2, options, sizeof options / sizeof *options);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;

@@ -340,6 +340,7 @@ static int run_finetune(int argc, char **argv)
     int64_t layers = 4, heads = 4, embd = 128, block = 64;
     double lr = 0, dropout_p = 0.1;
     bool learned = false, post_ln = false;
+    // clang-format off
     option options[] = {
         {"--out", OPT_STRING, &out, true, .meta = "DIR", .help = "the new model folder"},
         {"--from", OPT_STRING, &from, .meta = "DIR",
@@ -382,6 +383,7 @@ static int run_finetune(int argc, char **argv)
          .help = "without --from: learned position embeddings"},
         {"--post-ln", OPT_FLAG, &post_ln, .help = "without --from: post-LN blocks"},
     };
+    // clang-format on
     /* The flags that describe a model from random init, which --from excludes. */
     static const char *const arch_flags[] = {"--tokenizer", "--vocab-size", "--layers", "--heads",
                                              "--embd", "--block", "--dropout", "--objective",

@@ -579,6 +579,7 @@ static int import_llmc(const char *from, const char *out, const char *tokenizer)
 int command_import(int argc, char **argv)
 {
     const char *format = NULL, *from = NULL, *out = NULL, *tokenizer = NULL;
+    // clang-format off
     option options[] = {
         {"--format", OPT_STRING, &format, true, .meta = "hf-gpt2|llmc",
          .help = "hf-gpt2: a Hugging Face GPT-2 folder; llmc: llm.c's model file (version 3)"},
@@ -589,6 +590,7 @@ int command_import(int argc, char **argv)
         {"--tokenizer", OPT_STRING, &tokenizer, .meta = "DIR|FILE|gpt2",
          .help = "use this tokenizer instead of the one next to the checkpoint"},
     };
+    // clang-format on
     int parsed = parse_options("import", argc, argv, 2, options, sizeof options / sizeof *options);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;

@@ -39,7 +39,8 @@ static void print_usage(const char *command, const option *options, int n)
     printf(" [options]\n");
     const char *summary = command_summary(command);
     if (summary)
-        printf("%c%s.\n", summary[0] >= 'a' && summary[0] <= 'z' ? summary[0] - 'a' + 'A' : summary[0],
+        printf("%c%s.\n",
+               summary[0] >= 'a' && summary[0] <= 'z' ? summary[0] - 'a' + 'A' : summary[0],
                summary + 1);
     printf("\noptions:\n");
     for (int k = 0; k < n; k++) {
@@ -52,9 +53,9 @@ static void print_usage(const char *command, const option *options, int n)
         printf("  %-22s %s", left, o->help ? o->help : "");
         if (o->required)
             printf(" (required)");
-        else if (o->kind == OPT_INT && ((o->min == 0 && o->max == 0) ||
-                                        (*(const int64_t *)o->value >= o->min &&
-                                         *(const int64_t *)o->value <= o->max)))
+        else if (o->kind == OPT_INT &&
+                 ((o->min == 0 && o->max == 0) ||
+                  (*(const int64_t *)o->value >= o->min && *(const int64_t *)o->value <= o->max)))
             /* (a default outside the range, as --stop-at's -1, means "not set") */
             printf(" (default %lld)", (long long)*(const int64_t *)o->value);
         else if (o->kind == OPT_DOUBLE)
@@ -89,7 +90,7 @@ int parse_options(const char *command, int argc, char **argv, int first, option 
 {
     for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {   /* where a flag is expected */
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) { /* where a flag is expected */
             print_usage(command, options, n);
             return 1;
         }

@@ -20,6 +20,7 @@ int command_sample(int argc, char **argv)
     const char *dir = NULL, *prompt = "", *attention = NULL;
     int64_t tokens = 200, top_k = 0, seed = DEFAULT_SEED, threads = 0;
     double temperature = 0.8, top_p = 1.0;
+    // clang-format off
     option options[] = {
         {"--model", OPT_STRING, &dir, true, .meta = "DIR", .help = "a folder written by 'shannon train'"},
         {"--prompt", OPT_STRING, &prompt, .help = "the text to continue (empty: a newline)"},
@@ -36,6 +37,7 @@ int command_sample(int argc, char **argv)
         {"--attention", OPT_STRING, &attention, .meta = "FILE.svg",
          .help = "also write the prompt's attention, one heat map per layer and head"},
     };
+    // clang-format on
     int parsed = parse_options("sample", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;

@@ -36,13 +36,14 @@
 #define BETA1 0.9
 #define BETA2 0.99
 #define GRAD_CLIP 1.0
-#define EVAL_INTERVAL 250       /* default of --eval-interval */
-#define EVAL_BATCHES 20         /* during training (nanoGPT's CPU eval_iters) */
-#define FINAL_TRAIN_BATCHES 200 /* the final train loss; the final val loss reads
+#define EVAL_INTERVAL 250 /* default of --eval-interval */
+#define EVAL_BATCHES 20   /* during training (nanoGPT's CPU eval_iters) */
+#define FINAL_TRAIN_BATCHES                                                                        \
+    200                             /* the final train loss; the final val loss reads
                                  * the whole validation split (text_loss) */
 #define FINAL_TRAIN_SALT (1u << 30) /* estimate_loss's salt for them: no iteration's */
 #define ADAM_EPS 1e-8
-#define MAX_BATCH_TOKENS (1 << 24)  /* --batch x --block */
+#define MAX_BATCH_TOKENS (1 << 24) /* --batch x --block */
 /* A new run's vocabulary until its tokenizer is built and sets the real
  * one (config_from_flags checks the rest of the shape before the text is
  * read). */
@@ -55,35 +56,35 @@ typedef struct trainer {
     tok_tokenizer *tok;
     int32_t *train_ids, *val_ids;
     size_t ntrain, nval;
-    ag_optimizer *decay, *no_decay;     /* AdamW groups: matrices / vectors */
+    ag_optimizer *decay, *no_decay; /* AdamW groups: matrices / vectors */
     ag_tensor *params[TRANSFORMER_MAX_TENSORS];
     int nparams;
     nd_rng *batch_rng, *dropout_rng;
-    int64_t iter;                       /* the next iteration to run */
+    int64_t iter; /* the next iteration to run */
     loss_row *rows;
     int64_t nrows, cap_rows;
     bool reference;
-    checkpoint_dir dir;                 /* --out, locked while the run writes */
+    checkpoint_dir dir; /* --out, locked while the run writes */
     int64_t eval_interval;
-    uint64_t data_hash;                 /* the training text, as train_state.json records it */
+    uint64_t data_hash; /* the training text, as train_state.json records it */
     int64_t data_bytes;
-    char *notes;                        /* notes.txt: the run's warnings; NULL: none */
-    int64_t saved_iter;                 /* the iteration of the last checkpoint; -1: none */
-    int64_t grad_accum;                 /* micro-batches per optimizer step on each rank */
-    int64_t micro_batches;              /* per step over all ranks: grad_accum x ranks */
-    train_step *step;                   /* the arena, accumulation and reduction */
-    bool leader;                        /* rank 0: prints and writes */
-    char *text;                         /* --data, len bytes */
+    char *notes;           /* notes.txt: the run's warnings; NULL: none */
+    int64_t saved_iter;    /* the iteration of the last checkpoint; -1: none */
+    int64_t grad_accum;    /* micro-batches per optimizer step on each rank */
+    int64_t micro_batches; /* per step over all ranks: grad_accum x ranks */
+    train_step *step;      /* the arena, accumulation and reduction */
+    bool leader;           /* rank 0: prints and writes */
+    char *text;            /* --data, len bytes */
     size_t len;
-    int64_t bpe_vocab;                  /* --vocab-size, for a new BPE tokenizer */
-    bool resuming;                      /* --out holds a checkpoint: continue it */
-    bool agreed;                        /* passed the ranks' agreement (dist_failures) */
+    int64_t bpe_vocab; /* --vocab-size, for a new BPE tokenizer */
+    bool resuming;     /* --out holds a checkpoint: continue it */
+    bool agreed;       /* passed the ranks' agreement (dist_failures) */
 } trainer;
 
 /* ---- batches ------------------------------------------------------------------- */
 
-int make_batch(nd_rng *rng, const int32_t *ids, size_t n, int64_t B, int64_t T,
-                      nd_array **x, nd_array **y)
+int make_batch(nd_rng *rng, const int32_t *ids, size_t n, int64_t B, int64_t T, nd_array **x,
+               nd_array **y)
 {
     nd_array *starts = nd_rng_integers(rng, 0, (int64_t)n - T, false, ND_INT64, 1, &B);
     *x = nd_empty(ND_INT64, 2, (int64_t[]){B, T});
@@ -154,7 +155,7 @@ static double estimate_loss(trainer *t, const int32_t *ids, size_t n, int batche
     }
     ag_no_grad_end();
     nd_rng_free(rng);
-    if (dist_failures(isnan(total)) > 0) {   /* one rank without memory: NaN on all */
+    if (dist_failures(isnan(total)) > 0) { /* one rank without memory: NaN on all */
         free(losses);
         return NAN;
     }
@@ -192,11 +193,20 @@ static int train_micro_batch(void *ctx, bool mine, const transformer_forward_opt
 
 static checkpoint checkpoint_of(trainer *t)
 {
-    return (checkpoint){.config = &t->config, .tok = t->tok, .model = t->model, .decay = t->decay,
-                        .no_decay = t->no_decay, .batch_rng = t->batch_rng,
-                        .dropout_rng = t->dropout_rng, .iter = t->iter,
-                        .eval_interval = t->eval_interval, .micro_batches = t->micro_batches, .data_hash = t->data_hash,
-                        .data_bytes = t->data_bytes, .rows = t->rows, .nrows = t->nrows,
+    return (checkpoint){.config = &t->config,
+                        .tok = t->tok,
+                        .model = t->model,
+                        .decay = t->decay,
+                        .no_decay = t->no_decay,
+                        .batch_rng = t->batch_rng,
+                        .dropout_rng = t->dropout_rng,
+                        .iter = t->iter,
+                        .eval_interval = t->eval_interval,
+                        .micro_batches = t->micro_batches,
+                        .data_hash = t->data_hash,
+                        .data_bytes = t->data_bytes,
+                        .rows = t->rows,
+                        .nrows = t->nrows,
                         .notes = t->notes};
 }
 
@@ -269,7 +279,7 @@ static void on_signal(int sig)
         ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)ignored;
         signal(sig, SIG_DFL);
-        raise(sig);          /* delivered when this handler returns */
+        raise(sig); /* delivered when this handler returns */
     }
 }
 
@@ -319,9 +329,10 @@ static int encode_split(trainer *t, const char *text, size_t len, int32_t **ids,
         return -1;
     }
     if ((int64_t)*n < t->config.model.block_size + 2) {
-        fprintf(stderr, "shannon train: the %s text has %zu tokens, too few for --block %lld "
-                "(use a longer file or a smaller --block)\n", what, *n,
-                (long long)t->config.model.block_size);
+        fprintf(stderr,
+                "shannon train: the %s text has %zu tokens, too few for --block %lld "
+                "(use a longer file or a smaller --block)\n",
+                what, *n, (long long)t->config.model.block_size);
         return -1;
     }
     return 0;
@@ -329,21 +340,27 @@ static int encode_split(trainer *t, const char *text, size_t len, int32_t **ids,
 
 /* Flags given on the command line must agree with a model being resumed:
  * one line naming the first that does not. */
-static int check_same(const char *out, const char *flag, bool given, long long stored, long long asked)
+static int check_same(const char *out, const char *flag, bool given, long long stored,
+                      long long asked)
 {
     if (given && stored != asked) {
-        fprintf(stderr, "shannon train: '%s' holds a model with %s %lld, not %lld; drop the flag "
-                "to resume it, or train into another --out\n", out, flag, stored, asked);
+        fprintf(stderr,
+                "shannon train: '%s' holds a model with %s %lld, not %lld; drop the flag "
+                "to resume it, or train into another --out\n",
+                out, flag, stored, asked);
         return -1;
     }
     return 0;
 }
 
-static int check_same_real(const char *out, const char *flag, bool given, double stored, double asked)
+static int check_same_real(const char *out, const char *flag, bool given, double stored,
+                           double asked)
 {
     if (given && stored != asked) {
-        fprintf(stderr, "shannon train: '%s' holds a model with %s %g, not %g; drop the flag "
-                "to resume it, or train into another --out\n", out, flag, stored, asked);
+        fprintf(stderr,
+                "shannon train: '%s' holds a model with %s %g, not %g; drop the flag "
+                "to resume it, or train into another --out\n",
+                out, flag, stored, asked);
         return -1;
     }
     return 0;
@@ -353,8 +370,10 @@ static int check_same_real(const char *out, const char *flag, bool given, double
 static int check_same_flag(const char *out, const char *flag, bool given, bool stored)
 {
     if (given && !stored) {
-        fprintf(stderr, "shannon train: '%s' holds a model trained without %s; drop the flag to "
-                "resume it, or train into another --out\n", out, flag);
+        fprintf(stderr,
+                "shannon train: '%s' holds a model trained without %s; drop the flag to "
+                "resume it, or train into another --out\n",
+                out, flag);
         return -1;
     }
     return 0;
@@ -413,8 +432,8 @@ static int check_same_run(trainer *t, uint64_t hash)
 {
     int64_t arena;
     train_step_values(t->step, &arena);
-    double mine[6] = {(double)arena, (double)t->config.batch, (double)t->grad_accum,
-                      (double)t->config.iters, (double)t->config.seed, (double)(hash >> 11)};
+    double mine[6] = {(double)arena,           (double)t->config.batch, (double)t->grad_accum,
+                      (double)t->config.iters, (double)t->config.seed,  (double)(hash >> 11)};
     int P = dist_size();
     double *all = malloc((size_t)P * sizeof mine);
     if (!all)
@@ -426,8 +445,10 @@ static int check_same_run(trainer *t, uint64_t hash)
             bad = r;
     free(all);
     if (bad >= 0 && t->leader)
-        fprintf(stderr, "shannon train: rank %d was given another model, batch, step or text than "
-                "rank 0 (every rank must run the same command on the same file)\n", bad);
+        fprintf(stderr,
+                "shannon train: rank %d was given another model, batch, step or text than "
+                "rank 0 (every rank must run the same command on the same file)\n",
+                bad);
     return bad >= 0 ? -1 : 0;
 }
 
@@ -435,8 +456,10 @@ static int check_same_run(trainer *t, uint64_t hash)
  * keeping the last checkpoint (nothing is saved from here on). */
 static void stop_not_finite(const trainer *t, const char *what, double value)
 {
-    fprintf(stderr, "shannon train: the %s became %g at iteration %lld (is --lr too high?); "
-            "stopped, ", what, value, (long long)t->iter);
+    fprintf(stderr,
+            "shannon train: the %s became %g at iteration %lld (is --lr too high?); "
+            "stopped, ",
+            what, value, (long long)t->iter);
     if (t->saved_iter >= 0)
         fprintf(stderr, "the checkpoint of iteration %lld in '%s' is kept\n",
                 (long long)t->saved_iter, t->out);
@@ -456,8 +479,8 @@ static int print_tape_step(trainer *t)
     const int64_t B = t->config.batch, T = t->config.model.block_size;
     if (make_batch(t->batch_rng, t->train_ids, t->ntrain, B, T, &x, &y) < 0)
         return fprintf(stderr, "shannon train: %s\n", nd_last_error()), 1;
-    transformer_forward_options o = {.dropout_rng = t->dropout_rng, .composed = t->reference,
-                                     .tape_marks = marks};
+    transformer_forward_options o = {
+        .dropout_rng = t->dropout_rng, .composed = t->reference, .tape_marks = marks};
     ag_tensor *loss = batch_loss(t, x, y, t->dropout_rng, &o);
     nd_free(x);
     nd_free(y);
@@ -478,8 +501,8 @@ static int print_tape_step(trainer *t)
  * flag_given asks by name. */
 typedef struct train_flags {
     const char *data, *out, *tokenizer, *objective;
-    int64_t vocab, layers, heads, embd, block, batch, iters, seed, threads, stop_at,
-        eval_interval, grad_accum;
+    int64_t vocab, layers, heads, embd, block, batch, iters, seed, threads, stop_at, eval_interval,
+        grad_accum;
     double lr, dropout_p, mask_rate;
     bool resume_flag, reference, learned, post_ln, print_tape;
     option options[40];
@@ -494,11 +517,22 @@ static bool flag_given(const train_flags *f, const char *name)
 /* Fills f from argv: 0, 1 after --help, -1 after a one-line error. */
 static int parse_train_flags(train_flags *f, int argc, char **argv)
 {
-    *f = (train_flags){.tokenizer = "char", .objective = "causal", .vocab = DEFAULT_BPE_VOCAB,
-                       .layers = 4, .heads = 4, .embd = 128, .block = 64, .batch = 12,
-                       .iters = 2000, .seed = DEFAULT_SEED, .stop_at = -1,
-                       .eval_interval = EVAL_INTERVAL, .grad_accum = 1, .lr = 1e-3,
+    *f = (train_flags){.tokenizer = "char",
+                       .objective = "causal",
+                       .vocab = DEFAULT_BPE_VOCAB,
+                       .layers = 4,
+                       .heads = 4,
+                       .embd = 128,
+                       .block = 64,
+                       .batch = 12,
+                       .iters = 2000,
+                       .seed = DEFAULT_SEED,
+                       .stop_at = -1,
+                       .eval_interval = EVAL_INTERVAL,
+                       .grad_accum = 1,
+                       .lr = 1e-3,
                        .mask_rate = 0.15};
+    // clang-format off
     const option options[] = {
         {"--data", OPT_STRING, &f->data, true, .meta = "FILE",
          .help = "the text to train on (UTF-8); its last 10% is the validation split"},
@@ -544,6 +578,7 @@ static int parse_train_flags(train_flags *f, int argc, char **argv)
          .help = "micro-batches of --batch per optimizer step on each rank (global batch: batch x "
                  "grad-accum x ranks)", .min = 1, .max = MAX_GRAD_ACCUM},
     };
+    // clang-format on
     _Static_assert(sizeof options <= sizeof f->options, "train_flags.options: room for every row");
     f->noptions = (int)(sizeof options / sizeof options[0]);
     memcpy(f->options, options, sizeof options);
@@ -566,7 +601,7 @@ static int check_train_flags(const train_flags *f)
         fprintf(stderr, "shannon train: --lr must be positive and --dropout in [0, 1)\n");
         return -1;
     }
-    if (f->batch * f->block > MAX_BATCH_TOKENS) {   /* both <= 2^20: no overflow */
+    if (f->batch * f->block > MAX_BATCH_TOKENS) { /* both <= 2^20: no overflow */
         fprintf(stderr, "shannon train: --batch x --block must be at most %d tokens, not %lld\n",
                 MAX_BATCH_TOKENS, (long long)(f->batch * f->block));
         return -1;
@@ -590,19 +625,25 @@ static int open_model_folder(trainer *t, const train_flags *f)
     if (found < 0)
         return -1;
     if (found == CHECKPOINT_FOREIGN) {
-        fprintf(stderr, "shannon train: '%s' already holds a model that is not a shannon checkpoint "
-                "(a plain config.json or model.safetensors); choose another --out\n", f->out);
+        fprintf(stderr,
+                "shannon train: '%s' already holds a model that is not a shannon checkpoint "
+                "(a plain config.json or model.safetensors); choose another --out\n",
+                f->out);
         return -1;
     }
     if (found == CHECKPOINT_FOUND && !f->resume_flag) {
-        fprintf(stderr, "shannon train: '%s' already holds a model; use --resume to continue it "
-                "or choose another --out\n", f->out);
+        fprintf(stderr,
+                "shannon train: '%s' already holds a model; use --resume to continue it "
+                "or choose another --out\n",
+                f->out);
         return -1;
     }
     t->resuming = found == CHECKPOINT_FOUND;
     if (f->resume_flag && !t->resuming && t->leader)
-        fprintf(stderr, "shannon train: nothing to resume in '%s' (no checkpoint yet); starting a "
-                "new run\n", f->out);
+        fprintf(stderr,
+                "shannon train: nothing to resume in '%s' (no checkpoint yet); starting a "
+                "new run\n",
+                f->out);
     return 0;
 }
 
@@ -613,10 +654,13 @@ static int config_from_flags(trainer *t, const train_flags *f)
     bool mlm = strcmp(f->objective, "mlm") == 0;
     t->config = (run_config){.batch = f->batch, .iters = f->iters, .seed = f->seed, .lr = f->lr};
     t->config.model = (transformer_config){.vocab_size = VOCAB_BEFORE_TOKENIZER,
-                                           .block_size = f->block, .n_layer = (int)f->layers,
-                                           .n_head = (int)f->heads, .n_embd = f->embd,
+                                           .block_size = f->block,
+                                           .n_layer = (int)f->layers,
+                                           .n_head = (int)f->heads,
+                                           .n_embd = f->embd,
                                            .dropout = f->dropout_p,
-                                           .learned_positions = f->learned, .post_ln = f->post_ln,
+                                           .learned_positions = f->learned,
+                                           .post_ln = f->post_ln,
                                            .bidirectional = mlm,
                                            .pooling = TRANSFORMER_POOL_LAST};
     snprintf(t->config.tokenizer, sizeof t->config.tokenizer, "%s", f->tokenizer);
@@ -680,8 +724,8 @@ static int config_from_checkpoint(trainer *t, const train_flags *f)
         fprintf(stderr, "shannon train: cannot load '%s': %s\n", path, tok_last_error());
         return -1;
     }
-    return check_model_files("train", checkpoint_file(&t->dir, NULL, path, sizeof path),
-                             &t->config, t->tok);
+    return check_model_files("train", checkpoint_file(&t->dir, NULL, path, sizeof path), &t->config,
+                             t->tok);
 }
 
 /* A new run's tokenizer, from the text (the training part for BPE), and
@@ -743,13 +787,16 @@ static int restore_checkpoint(trainer *t, const train_flags *f, uint64_t hash)
     if (hash == t->data_hash && (int64_t)t->len == t->data_bytes)
         return 0;
     char note[4400];
-    snprintf(note, sizeof note, "iteration %lld: resumed on '%s' (%zu bytes, FNV-1a %016llx), "
-             "not the text of the checkpoint (%lld bytes, FNV-1a %016llx)", (long long)t->iter,
-             f->data, t->len, (unsigned long long)hash, (long long)t->data_bytes,
-             (unsigned long long)t->data_hash);
+    snprintf(note, sizeof note,
+             "iteration %lld: resumed on '%s' (%zu bytes, FNV-1a %016llx), "
+             "not the text of the checkpoint (%lld bytes, FNV-1a %016llx)",
+             (long long)t->iter, f->data, t->len, (unsigned long long)hash,
+             (long long)t->data_bytes, (unsigned long long)t->data_hash);
     if (t->leader)
-        fprintf(stderr, "shannon train: warning: --data '%s' is not the text this model was "
-                "trained on; going on with it (noted in '%s/notes.txt')\n", f->data, f->out);
+        fprintf(stderr,
+                "shannon train: warning: --data '%s' is not the text this model was "
+                "trained on; going on with it (noted in '%s/notes.txt')\n",
+                f->data, f->out);
     if (add_note(t, note) < 0) {
         fprintf(stderr, "shannon train: out of memory\n");
         return -1;
@@ -791,15 +838,17 @@ static int join_ranks(trainer *t, const train_flags *f)
          * another rank count, --grad-accum makes up the difference. */
         int64_t m = t->micro_batches;
         if (flag_given(f, "--grad-accum") ? f->grad_accum * P != m : m % P != 0) {
-            fprintf(stderr, "shannon train: '%s' was trained with %lld micro-batches of --batch per "
-                    "step (--grad-accum x ranks); with %d rank%s give --grad-accum %lld%s\n", f->out,
-                    (long long)m, P, P > 1 ? "s" : "", (long long)(m / P ? m / P : 1),
+            fprintf(stderr,
+                    "shannon train: '%s' was trained with %lld micro-batches of --batch per "
+                    "step (--grad-accum x ranks); with %d rank%s give --grad-accum %lld%s\n",
+                    f->out, (long long)m, P, P > 1 ? "s" : "", (long long)(m / P ? m / P : 1),
                     m % P ? " (the rank count must divide it)" : "");
             return 2;
         }
         t->grad_accum = m / P;
     }
-    t->step = train_step_new(t->nparams, t->params, t->decay, t->no_decay, t->grad_accum, GRAD_CLIP);
+    t->step =
+        train_step_new(t->nparams, t->params, t->decay, t->no_decay, t->grad_accum, GRAD_CLIP);
     if (!t->step) {
         fprintf(stderr, "shannon train: %s\n", nd_last_error());
         return 1;
@@ -807,8 +856,10 @@ static int join_ranks(trainer *t, const train_flags *f)
     /* Every rank checked everything: they agree, or all stop. */
     t->agreed = true;
     if (dist_failures(false) > 0) {
-        fprintf(stderr, "shannon train: rank %d of %d stops: another rank failed (its message is "
-                "above)\n", dist_rank(), P);
+        fprintf(stderr,
+                "shannon train: rank %d of %d stops: another rank failed (its message is "
+                "above)\n",
+                dist_rank(), P);
         return 1;
     }
     if (check_same_run(t, t->data_hash) < 0)
@@ -821,12 +872,16 @@ static int join_ranks(trainer *t, const train_flags *f)
     if (dist_failures(t->leader && checkpoint_dir_prepare("train", &t->dir) < 0) > 0)
         return 1;
     if (t->leader)
-        fprintf(stderr, "shannon train: %lld parameters, %s tokenizer (%lld tokens), %zu train / %zu "
-                "val tokens\n", (long long)transformer_num_parameters(t->model), t->config.tokenizer,
+        fprintf(stderr,
+                "shannon train: %lld parameters, %s tokenizer (%lld tokens), %zu train / %zu "
+                "val tokens\n",
+                (long long)transformer_num_parameters(t->model), t->config.tokenizer,
                 (long long)t->config.model.vocab_size, t->ntrain, t->nval);
     if (t->leader && P > 1)
-        fprintf(stderr, "shannon train: %d ranks x --grad-accum %lld x --batch %lld = %lld sequences "
-                "per step\n", P, (long long)t->grad_accum, (long long)t->config.batch,
+        fprintf(stderr,
+                "shannon train: %d ranks x --grad-accum %lld x --batch %lld = %lld sequences "
+                "per step\n",
+                P, (long long)t->grad_accum, (long long)t->config.batch,
                 (long long)(t->micro_batches * t->config.batch));
     return 0;
 }
@@ -835,9 +890,9 @@ static int join_ranks(trainer *t, const train_flags *f)
 
 /* What the step loop measured, for the report. */
 typedef struct step_timing {
-    int64_t steps;                  /* steps run by this invocation */
-    double seconds;                 /* their time, evaluations and checkpoints left out */
-    double exposed_comm;            /* of it, waiting for the gradient reduction */
+    int64_t steps;       /* steps run by this invocation */
+    double seconds;      /* their time, evaluations and checkpoints left out */
+    double exposed_comm; /* of it, waiting for the gradient reduction */
 } step_timing;
 
 /* run_steps: every iteration ran; on to the report. */
@@ -854,7 +909,7 @@ static int checkpoint_step(trainer *t, progress *bar, const loss_row *row, bool 
             stop_not_finite(t, "weights", NAN);
         return 1;
     }
-    t->iter++;                         /* the checkpoint resumes after this one */
+    t->iter++; /* the checkpoint resumes after this one */
     int saved = save_checkpoint(t);
     t->iter--;
     if (saved < 0) {
@@ -872,9 +927,12 @@ static int checkpoint_step(trainer *t, progress *bar, const loss_row *row, bool 
 static int run_steps(trainer *t, int64_t stop_at, step_timing *timing)
 {
     const int64_t B = t->config.batch * t->micro_batches, T = t->config.model.block_size;
-    const int64_t warmup = WARMUP_ITERS < t->config.iters / 10 ? WARMUP_ITERS : t->config.iters / 10;
-    ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE, .lr = t->config.lr,
-                               .warmup_iters = warmup, .lr_decay_iters = t->config.iters,
+    const int64_t warmup =
+        WARMUP_ITERS < t->config.iters / 10 ? WARMUP_ITERS : t->config.iters / 10;
+    ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE,
+                               .lr = t->config.lr,
+                               .warmup_iters = warmup,
+                               .lr_decay_iters = t->config.iters,
                                .min_lr = t->config.lr / 10};
     progress bar;
     progress_start(&bar, t->iter, t->config.iters);
@@ -899,7 +957,8 @@ static int run_steps(trainer *t, int64_t stop_at, step_timing *timing)
         timing->steps++;
         loss_row row = {t->iter, r.loss, NAN, lr_now};
         bool stop = t->iter + 1 == stop_at;
-        bool evaluate = (t->iter + 1) % t->eval_interval == 0 || t->iter + 1 == t->config.iters || stop;
+        bool evaluate =
+            (t->iter + 1) % t->eval_interval == 0 || t->iter + 1 == t->config.iters || stop;
         if (evaluate)
             row.val_loss = estimate_loss(t, t->val_ids, t->nval, EVAL_BATCHES, (uint64_t)t->iter);
         if (add_row(t, row) < 0) {
@@ -907,10 +966,11 @@ static int run_steps(trainer *t, int64_t stop_at, step_timing *timing)
             fprintf(stderr, "shannon train: iteration %lld failed: %s\n", (long long)t->iter,
                     nd_last_error());
             if (dist_size() > 1)
-                dist_abort(1);   /* the others may wait in a collective */
+                dist_abort(1); /* the others may wait in a collective */
             return 1;
         }
-        progress_update(&bar, t->iter, r.loss, (double)timing->steps * (double)(B * T) / timing->seconds);
+        progress_update(&bar, t->iter, r.loss,
+                        (double)timing->steps * (double)(B * T) / timing->seconds);
         if (!evaluate && !r.stop_signal)
             continue;
         int status = checkpoint_step(t, &bar, &row, evaluate);
@@ -919,7 +979,8 @@ static int run_steps(trainer *t, int64_t stop_at, step_timing *timing)
         if (r.stop_signal) {
             progress_finish(&bar);
             if (t->leader)
-                fprintf(stderr, "shannon train: interrupted (%s) after iteration %lld; checkpoint "
+                fprintf(stderr,
+                        "shannon train: interrupted (%s) after iteration %lld; checkpoint "
                         "saved, continue with --resume\n",
                         r.stop_signal == SIGINT ? "SIGINT" : "SIGTERM", (long long)(t->iter + 1));
             return 128 + r.stop_signal;
@@ -927,8 +988,10 @@ static int run_steps(trainer *t, int64_t stop_at, step_timing *timing)
         if (stop) {
             progress_finish(&bar);
             if (t->leader)
-                fprintf(stderr, "shannon train: stopped after iteration %lld (--stop-at); "
-                        "continue with --resume\n", (long long)(t->iter + 1));
+                fprintf(stderr,
+                        "shannon train: stopped after iteration %lld (--stop-at); "
+                        "continue with --resume\n",
+                        (long long)(t->iter + 1));
             return 0;
         }
     }
@@ -944,14 +1007,17 @@ static int run_steps(trainer *t, int64_t stop_at, step_timing *timing)
 static int report_final(trainer *t, const step_timing *timing)
 {
     const int64_t tokens_per_step = t->config.batch * t->micro_batches * t->config.model.block_size;
-    if (getenv("SHANNON_STEP_TIMING") && t->leader && timing->steps > 0)   /* benchmarks/bench_mpi.sh */
-        fprintf(stderr, "shannon train: step timing: %.6f s per step, %.6f s of it waiting for the "
-                "gradient reduction after the backward\n", timing->seconds / (double)timing->steps,
+    if (getenv("SHANNON_STEP_TIMING") && t->leader &&
+        timing->steps > 0) /* benchmarks/bench_mpi.sh */
+        fprintf(stderr,
+                "shannon train: step timing: %.6f s per step, %.6f s of it waiting for the "
+                "gradient reduction after the backward\n",
+                timing->seconds / (double)timing->steps,
                 timing->exposed_comm / (double)timing->steps);
-    double train_loss = estimate_loss(t, t->train_ids, t->ntrain, FINAL_TRAIN_BATCHES,
-                                      FINAL_TRAIN_SALT);
-    double tps = timing->seconds > 0
-                     ? (double)timing->steps * (double)tokens_per_step / timing->seconds : 0;
+    double train_loss =
+        estimate_loss(t, t->train_ids, t->ntrain, FINAL_TRAIN_BATCHES, FINAL_TRAIN_SALT);
+    double tps =
+        timing->seconds > 0 ? (double)timing->steps * (double)tokens_per_step / timing->seconds : 0;
     if (t->leader && strcmp(t->config.objective, "mlm") == 0) {
         mlm_result m = mlm_text_eval(t->model, t->tok, t->val_ids, t->nval, t->config.batch,
                                      t->config.mask_rate);
@@ -976,15 +1042,19 @@ static int run_train(int argc, char **argv)
         return dist_stop_early(2);
 
     const int P = dist_size();
-    trainer t = {.out = f.out, .reference = f.reference, .saved_iter = -1,
-                 .eval_interval = f.eval_interval, .grad_accum = f.grad_accum,
-                 .micro_batches = f.grad_accum * P, .bpe_vocab = f.vocab,
+    trainer t = {.out = f.out,
+                 .reference = f.reference,
+                 .saved_iter = -1,
+                 .eval_interval = f.eval_interval,
+                 .grad_accum = f.grad_accum,
+                 .micro_batches = f.grad_accum * P,
+                 .bpe_vocab = f.vocab,
                  .leader = dist_rank() == 0};
     struct sigaction saved_signals[2];
     catch_signals(true, saved_signals);
     int status = set_up_run(&t, &f);
     if (status == 0 && f.print_tape) {
-        status = print_tape_step(&t);   /* one step's tape, nothing trained or written */
+        status = print_tape_step(&t); /* one step's tape, nothing trained or written */
     } else if (status == 0 && (status = join_ranks(&t, &f)) == 0) {
         step_timing timing = {0};
         status = run_steps(&t, f.stop_at, &timing);
@@ -992,7 +1062,7 @@ static int run_train(int argc, char **argv)
             status = report_final(&t, &timing);
     }
     if (!t.agreed)
-        dist_failures(true);   /* the others learn that this rank stopped in the setup */
+        dist_failures(true); /* the others learn that this rank stopped in the setup */
     ag_tape_reset();
     trainer_free(&t);
     catch_signals(false, saved_signals);
