@@ -37,10 +37,10 @@
 #define BETA2 0.99
 #define GRAD_CLIP 1.0
 #define EVAL_INTERVAL 250 /* default of --eval-interval */
-#define EVAL_BATCHES 20   /* during training (nanoGPT's CPU eval_iters) */
-#define FINAL_TRAIN_BATCHES                                                                        \
-    200                             /* the final train loss; the final val loss reads
-                                 * the whole validation split (text_loss) */
+#define EVAL_BATCHES 20 /* during training (nanoGPT's CPU eval_iters) */
+/* The final train loss reads FINAL_TRAIN_BATCHES random batches; the final
+ * val loss reads the whole validation split (text_loss). */
+#define FINAL_TRAIN_BATCHES 200
 #define FINAL_TRAIN_SALT (1u << 30) /* estimate_loss's salt for them: no iteration's */
 #define ADAM_EPS 1e-8
 #define MAX_BATCH_TOKENS (1 << 24) /* --batch x --block */
@@ -68,17 +68,17 @@ typedef struct trainer {
     int64_t eval_interval;
     uint64_t data_hash; /* the training text, as train_state.json records it */
     int64_t data_bytes;
-    char *notes;           /* notes.txt: the run's warnings; NULL: none */
-    int64_t saved_iter;    /* the iteration of the last checkpoint; -1: none */
-    int64_t grad_accum;    /* micro-batches per optimizer step on each rank */
+    char *notes; /* notes.txt: the run's warnings; NULL: none */
+    int64_t saved_iter; /* the iteration of the last checkpoint; -1: none */
+    int64_t grad_accum; /* micro-batches per optimizer step on each rank */
     int64_t micro_batches; /* per step over all ranks: grad_accum x ranks */
-    train_step *step;      /* the arena, accumulation and reduction */
-    bool leader;           /* rank 0: prints and writes */
-    char *text;            /* --data, len bytes */
+    train_step *step; /* the arena, accumulation and reduction */
+    bool leader; /* rank 0: prints and writes */
+    char *text; /* --data, len bytes */
     size_t len;
     int64_t bpe_vocab; /* --vocab-size, for a new BPE tokenizer */
-    bool resuming;     /* --out holds a checkpoint: continue it */
-    bool agreed;       /* passed the ranks' agreement (dist_failures) */
+    bool resuming; /* --out holds a checkpoint: continue it */
+    bool agreed; /* passed the ranks' agreement (dist_failures) */
 } trainer;
 
 /* ---- batches ------------------------------------------------------------------- */
@@ -479,8 +479,9 @@ static int print_tape_step(trainer *t)
     const int64_t B = t->config.batch, T = t->config.model.block_size;
     if (make_batch(t->batch_rng, t->train_ids, t->ntrain, B, T, &x, &y) < 0)
         return fprintf(stderr, "shannon train: %s\n", nd_last_error()), 1;
-    transformer_forward_options o = {
-        .dropout_rng = t->dropout_rng, .composed = t->reference, .tape_marks = marks};
+    transformer_forward_options o = {.dropout_rng = t->dropout_rng,
+                                     .composed = t->reference,
+                                     .tape_marks = marks};
     ag_tensor *loss = batch_loss(t, x, y, t->dropout_rng, &o);
     nd_free(x);
     nd_free(y);
@@ -847,8 +848,7 @@ static int join_ranks(trainer *t, const train_flags *f)
         }
         t->grad_accum = m / P;
     }
-    t->step =
-        train_step_new(t->nparams, t->params, t->decay, t->no_decay, t->grad_accum, GRAD_CLIP);
+    t->step = train_step_new(t->nparams, t->params, t->decay, t->no_decay, t->grad_accum, GRAD_CLIP);
     if (!t->step) {
         fprintf(stderr, "shannon train: %s\n", nd_last_error());
         return 1;
@@ -890,8 +890,8 @@ static int join_ranks(trainer *t, const train_flags *f)
 
 /* What the step loop measured, for the report. */
 typedef struct step_timing {
-    int64_t steps;       /* steps run by this invocation */
-    double seconds;      /* their time, evaluations and checkpoints left out */
+    int64_t steps; /* steps run by this invocation */
+    double seconds; /* their time, evaluations and checkpoints left out */
     double exposed_comm; /* of it, waiting for the gradient reduction */
 } step_timing;
 
@@ -927,8 +927,7 @@ static int checkpoint_step(trainer *t, progress *bar, const loss_row *row, bool 
 static int run_steps(trainer *t, int64_t stop_at, step_timing *timing)
 {
     const int64_t B = t->config.batch * t->micro_batches, T = t->config.model.block_size;
-    const int64_t warmup =
-        WARMUP_ITERS < t->config.iters / 10 ? WARMUP_ITERS : t->config.iters / 10;
+    const int64_t warmup = WARMUP_ITERS < t->config.iters / 10 ? WARMUP_ITERS : t->config.iters / 10;
     ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE,
                                .lr = t->config.lr,
                                .warmup_iters = warmup,
@@ -1007,8 +1006,7 @@ static int run_steps(trainer *t, int64_t stop_at, step_timing *timing)
 static int report_final(trainer *t, const step_timing *timing)
 {
     const int64_t tokens_per_step = t->config.batch * t->micro_batches * t->config.model.block_size;
-    if (getenv("SHANNON_STEP_TIMING") && t->leader &&
-        timing->steps > 0) /* benchmarks/bench_mpi.sh */
+    if (getenv("SHANNON_STEP_TIMING") && t->leader && timing->steps > 0) /* benchmarks/bench_mpi.sh */
         fprintf(stderr,
                 "shannon train: step timing: %.6f s per step, %.6f s of it waiting for the "
                 "gradient reduction after the backward\n",

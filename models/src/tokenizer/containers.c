@@ -57,8 +57,7 @@ int tok_ivec_reserve(tok_ivec *a, size_t extra)
     size_t nc = a->cap ? a->cap : 16;
     while (nc - a->n < extra) {
         if (nc > SIZE_MAX / 2 / sizeof *a->v)
-            return nd_set_last_error(ND_ERR_MEMORY, "out of memory for %zu token ids",
-                                     a->n + extra);
+            return nd_set_last_error(ND_ERR_MEMORY, "out of memory for %zu token ids", a->n + extra);
         nc *= 2;
     }
     int32_t *v = realloc(a->v, nc * sizeof *v);
