@@ -14,12 +14,14 @@ PYTHON   := /usr/bin/python3
 # What each command needs from Debian, and no more: `make demo` installs the
 # build and the demo corpus (about 100 MB), `make test` adds the test
 # framework, the reference implementations (NumPy, PyTorch: most of the
-# install), the digits data set and Open MPI (benchmarks/RESULTS.md has the
-# sizes). Recommended packages are not pulled in (PyTorch's alone bring Qt,
-# OpenCV and GDAL, none of which a test uses).
+# install), the digits data set, Open MPI and clang-format (the format
+# check; benchmarks/RESULTS.md has the sizes). Recommended packages are not
+# pulled in (PyTorch's alone bring Qt, OpenCV and GDAL, none of which a test
+# uses).
 BUILD_PACKAGES := gcc make meson ninja-build pkg-config libopenblas-dev zlib1g-dev
 DEMO_PACKAGES  := fortunes
-TEST_PACKAGES  := check python3 python3-numpy python3-torch python3-sklearn openmpi-bin libopenmpi-dev
+TEST_PACKAGES  := check python3 python3-numpy python3-torch python3-sklearn openmpi-bin libopenmpi-dev \
+                  clang-format
 
 # What `make fuzz` adds: libFuzzer comes with clang.
 FUZZ_PACKAGES := clang
@@ -58,10 +60,12 @@ build: deps
 	ninja -C $(BUILD)
 
 # The test suites are built only where Check is installed: a build set up by
-# `make demo` before Check was there is reconfigured to include them.
+# `make demo` before Check was there is reconfigured to include them, and
+# with warnings as errors (meson.build lists the warnings).
 build-tests: deps-test
-	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --buildtype=release -Dtests=enabled
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --buildtype=release -Dtests=enabled -Dwerror=true
 	@meson configure $(BUILD) | grep -Eq '^ *tests +enabled' || meson configure $(BUILD) -Dtests=enabled
+	@meson configure $(BUILD) | grep -Eq '^ *werror +true' || meson configure $(BUILD) -Dwerror=true
 	ninja -C $(BUILD)
 
 # A small GPT trained for about two minutes on Debian's fortunes (every
@@ -101,7 +105,7 @@ test: build-tests gpt2-tokenizer-if-possible
 
 sanitize: deps-test gpt2-tokenizer-if-possible
 	@test -f $(SANITIZE)/build.ninja || meson setup $(SANITIZE) --buildtype=debug \
-	  -Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled
+	  -Db_sanitize=address,undefined -Db_lundef=false -Dtests=enabled -Dwerror=true
 	ninja -C $(SANITIZE)
 	@meson test -C $(SANITIZE) --print-errorlogs --num-processes 2 >/dev/null 2>&1; \
 	$(PYTHON) tests/summarize.py $(SANITIZE)

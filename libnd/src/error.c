@@ -23,6 +23,9 @@ void nd_clear_error(void)
  * is formatted into a scratch buffer first, so an argument may be
  * nd_last_error() itself. */
 static int set_error_v(nd_status status, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static int set_error_v(nd_status status, const char *fmt, va_list ap)
 {
     char text[sizeof last_message];
     vsnprintf(text, sizeof text, fmt, ap);

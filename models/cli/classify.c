@@ -12,14 +12,16 @@ int command_classify(int argc, char **argv)
 {
     const char *dir = NULL, *input = NULL;
     int64_t threads = 0;
+    // clang-format off
     option options[] = {
         {"--model", OPT_STRING, &dir, true, .meta = "DIR",
          .help = "a classifier written by 'shannon finetune --task classify'"},
         {"--input", OPT_STRING, &input, .meta = "FILE",
          .help = "one text per line (default: standard input)"},
         {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
-         .min = 0, .max = 1024},
+         .min = 0, .max = MAX_THREADS},
     };
+    // clang-format on
     int parsed = parse_options("classify", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;

@@ -43,6 +43,11 @@ typedef struct option {
  * printing the command's usage to stdout for --help / -h (the caller
  * exits 0); or -1 after printing "shannon <command>: <reason>" to stderr. */
 int parse_options(const char *command, int argc, char **argv, int first, option *options, int n);
+/* Whether the command line gave the flag `name` ("--lr"), after
+ * parse_options filled the table: read by name, so that rows can be added
+ * or moved freely. A name the table lacks is the caller's bug (an assert
+ * in debug builds; false otherwise). */
+bool option_given(const option *options, int n, const char *name);
 /* The one-line summary of a command for --help ("train a GPT on a text
  * file"), from main.c's table of commands; NULL if unknown. */
 const char *command_summary(const char *command);
@@ -73,6 +78,16 @@ int finish_output(const char *command);
 #define MAX_EMBD 65536
 #define MAX_HEADS 1024
 #define MAX_CLASSES 65536
+/* and on a run's flags */
+#define MIN_BPE_VOCAB 257          /* the 256 byte tokens and at least one merge */
+#define MAX_BATCH (1 << 20)        /* sequences per micro-batch */
+#define MAX_GRAD_ACCUM (1 << 20)   /* micro-batches per step */
+#define MAX_ITERS ((int64_t)1 << 40)
+#define MAX_THREADS 1024
+
+/* Defaults the commands share. */
+#define DEFAULT_SEED 1337          /* nanoGPT's */
+#define DEFAULT_BPE_VOCAB 4096
 
 /* ---- config.json ------------------------------------------------------------------ */
 

@@ -149,12 +149,14 @@ int command_eval(int argc, char **argv)
 {
     const char *dir = NULL, *data = NULL;
     int64_t threads = 0;
+    // clang-format off
     option options[] = {
         {"--model", OPT_STRING, &dir, true, .meta = "DIR", .help = "a folder written by 'shannon train'"},
         {"--data", OPT_STRING, &data, true, .meta = "FILE", .help = "the text to measure the loss on"},
         {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
-         .min = 0, .max = 1024},
+         .min = 0, .max = MAX_THREADS},
     };
+    // clang-format on
     int parsed = parse_options("eval", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;

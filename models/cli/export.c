@@ -123,8 +123,8 @@ static int export_hf_config(const model_dir *m, const char *path)
                        "  \"bos_token_id\": %s,\n"
                        "  \"embd_pdrop\": %.17g,\n"
                        "  \"eos_token_id\": %s,\n"
-                       "  \"initializer_range\": 0.02,\n"
-                       "  \"layer_norm_epsilon\": 1e-05,\n"
+                       "  \"initializer_range\": %g,\n"
+                       "  \"layer_norm_epsilon\": %g,\n"
                        "  \"model_type\": \"gpt2\",\n"
                        "  \"n_ctx\": %lld,\n"
                        "  \"n_embd\": %lld,\n"
@@ -138,7 +138,8 @@ static int export_hf_config(const model_dir *m, const char *path)
                        "  \"use_cache\": true,\n"
                        "  \"vocab_size\": %lld\n"
                        "}\n",
-                       c->dropout, eot, c->dropout, eot, (long long)c->block_size,
+                       c->dropout, eot, c->dropout, eot, TRANSFORMER_INIT_STD,
+                       TRANSFORMER_LAYER_NORM_EPS, (long long)c->block_size,
                        (long long)c->n_embd, c->n_head, c->n_layer, (long long)c->block_size,
                        c->dropout, (long long)c->vocab_size);
     return nd_write_atomic(path, text, (size_t)len);
@@ -260,6 +261,7 @@ static int export_llmc(const model_dir *m, const char *out, const char *tokenize
 int command_export(int argc, char **argv)
 {
     const char *format = NULL, *model = NULL, *out = NULL, *tokenizer_out = NULL;
+    // clang-format off
     option options[] = {
         {"--format", OPT_STRING, &format, true, .meta = "hf-gpt2|llmc",
          .help = "hf-gpt2: a Hugging Face GPT-2 folder; llmc: llm.c's model and tokenizer files"},
@@ -270,6 +272,7 @@ int command_export(int argc, char **argv)
         {"--tokenizer-out", OPT_STRING, &tokenizer_out, .meta = "FILE",
          .help = "llmc: the tokenizer file (default: X_tokenizer.bin next to X.bin)"},
     };
+    // clang-format on
     int parsed = parse_options("export", argc, argv, 2, options, sizeof options / sizeof *options);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;

@@ -335,10 +335,12 @@ static int run_finetune(int argc, char **argv)
 {
     const char *out = NULL, *from = NULL, *data = NULL, *task = NULL, *train_path = NULL,
                *valid_path = NULL, *tokenizer = "char", *objective = "mlm";
-    int64_t iters = 0, batch = 0, grad_accum = 1, seed = 1337, threads = 0, vocab = 4096;
+    int64_t iters = 0, batch = 0, grad_accum = 1, seed = DEFAULT_SEED, threads = 0,
+            vocab = DEFAULT_BPE_VOCAB;
     int64_t layers = 4, heads = 4, embd = 128, block = 64;
     double lr = 0, dropout_p = 0.1;
     bool learned = false, post_ln = false;
+    // clang-format off
     option options[] = {
         {"--out", OPT_STRING, &out, true, .meta = "DIR", .help = "the new model folder"},
         {"--from", OPT_STRING, &from, .meta = "DIR",
@@ -352,20 +354,20 @@ static int run_finetune(int argc, char **argv)
         {"--valid", OPT_STRING, &valid_path, .meta = "FILE",
          .help = "the validation examples, same format; every label must occur in --train"},
         {"--iters", OPT_INT, &iters, .help = "iterations (0: the task's default)",
-         .min = 0, .max = (int64_t)1 << 40},
+         .min = 0, .max = MAX_ITERS},
         {"--lr", OPT_DOUBLE, &lr, .help = "the peak learning rate (0: the fine-tuning default)"},
         {"--batch", OPT_INT, &batch, .help = "sequences per micro-batch (0: the default)",
-         .min = 0, .max = 1 << 20},
+         .min = 0, .max = MAX_BATCH},
         {"--grad-accum", OPT_INT, &grad_accum, .help = "micro-batches per optimizer step",
-         .min = 1, .max = 1 << 20},
+         .min = 1, .max = MAX_GRAD_ACCUM},
         {"--seed", OPT_INT, &seed, .help = "seed of the head's init, the batches and dropout"},
         {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
-         .min = 0, .max = 1024},
+         .min = 0, .max = MAX_THREADS},
         /* the architecture of a classifier from random init (as train) */
         {"--tokenizer", OPT_STRING, &tokenizer, .meta = "char|bpe|gpt2",
          .help = "without --from: the tokenizer, learned on --train's texts (gpt2: GPT-2's)"},
         {"--vocab-size", OPT_INT, &vocab, .help = "without --from: the BPE vocabulary size",
-         .min = 257, .max = MAX_VOCAB},
+         .min = MIN_BPE_VOCAB, .max = MAX_VOCAB},
         {"--layers", OPT_INT, &layers, .help = "without --from: Transformer blocks",
          .min = 1, .max = TRANSFORMER_MAX_LAYERS},
         {"--heads", OPT_INT, &heads, .help = "without --from: attention heads per block",
@@ -381,7 +383,11 @@ static int run_finetune(int argc, char **argv)
          .help = "without --from: learned position embeddings"},
         {"--post-ln", OPT_FLAG, &post_ln, .help = "without --from: post-LN blocks"},
     };
-    enum { FIRST_ARCH_FLAG = 12 };
+    // clang-format on
+    /* The flags that describe a model from random init, which --from excludes. */
+    static const char *const arch_flags[] = {"--tokenizer", "--vocab-size", "--layers", "--heads",
+                                             "--embd", "--block", "--dropout", "--objective",
+                                             "--learned-positions", "--post-ln"};
     const int noptions = sizeof options / sizeof options[0];
     int parsed = parse_options("finetune", argc, argv, 2, options, noptions);
     if (parsed != 0)
@@ -396,10 +402,10 @@ static int run_finetune(int argc, char **argv)
                 "FILE --valid FILE [--from DIR]\n");
         return dist_stop_early(2);
     }
-    for (int k = FIRST_ARCH_FLAG; k < noptions; k++)
-        if (options[k].seen && from) {
+    for (size_t k = 0; k < sizeof arch_flags / sizeof *arch_flags; k++)
+        if (from && option_given(options, noptions, arch_flags[k])) {
             fprintf(stderr, "shannon finetune: %s describes a model from random init; --from "
-                    "takes the architecture of '%s'\n", options[k].name, from);
+                    "takes the architecture of '%s'\n", arch_flags[k], from);
             return dist_stop_early(2);
         }
     if (check_objective("finetune", objective, 0.15) < 0)
@@ -411,11 +417,11 @@ static int run_finetune(int argc, char **argv)
         return dist_stop_early(2);
     }
     if (iters < 0 || batch < 0 || grad_accum < 1 || threads < 0 || lr < 0 || layers < 1 ||
-        layers > TRANSFORMER_MAX_LAYERS || heads < 1 || embd < 1 || block < 1 || vocab < 257 ||
-        vocab > 1 << 20 || nd_set_num_threads((int)threads) < 0) {
+        layers > TRANSFORMER_MAX_LAYERS || heads < 1 || embd < 1 || block < 1 ||
+        vocab < MIN_BPE_VOCAB || vocab > 1 << 20 || nd_set_num_threads((int)threads) < 0) {
         fprintf(stderr, "shannon finetune: --iters, --batch, --grad-accum, --lr, --layers (<= %d), "
                 "--heads, --embd, --block must be positive, --threads >= 0, --vocab-size in "
-                "[257, 2^20]\n", TRANSFORMER_MAX_LAYERS);
+                "[%d, 2^20]\n", TRANSFORMER_MAX_LAYERS, MIN_BPE_VOCAB);
         return dist_stop_early(2);
     }
     char path[4096];

@@ -132,11 +132,11 @@ static int check_hf_config(const nd_json_value *root, const char *path, int64_t 
                 "GELU (\"gelu_new\"), the only one shannon's model computes\n", path, act);
         return -1;
     }
-    double eps = 1e-5;
+    double eps = TRANSFORMER_LAYER_NORM_EPS;
     const nd_json_value *v = nd_json_member(root, "layer_norm_epsilon");
-    if (v && (nd_json_double(v, &eps) < 0 || fabs(eps - 1e-5) > 1e-12)) {
-        fprintf(stderr, "shannon import: '%s': layer_norm_epsilon must be 1e-05, shannon's "
-                "LayerNorm eps (got %g)\n", path, eps);
+    if (v && (nd_json_double(v, &eps) < 0 || fabs(eps - TRANSFORMER_LAYER_NORM_EPS) > 1e-12)) {
+        fprintf(stderr, "shannon import: '%s': layer_norm_epsilon must be %g, shannon's "
+                "LayerNorm eps (got %g)\n", path, TRANSFORMER_LAYER_NORM_EPS, eps);
         return -1;
     }
     int64_t inner;
@@ -579,6 +579,7 @@ static int import_llmc(const char *from, const char *out, const char *tokenizer)
 int command_import(int argc, char **argv)
 {
     const char *format = NULL, *from = NULL, *out = NULL, *tokenizer = NULL;
+    // clang-format off
     option options[] = {
         {"--format", OPT_STRING, &format, true, .meta = "hf-gpt2|llmc",
          .help = "hf-gpt2: a Hugging Face GPT-2 folder; llmc: llm.c's model file (version 3)"},
@@ -589,6 +590,7 @@ int command_import(int argc, char **argv)
         {"--tokenizer", OPT_STRING, &tokenizer, .meta = "DIR|FILE|gpt2",
          .help = "use this tokenizer instead of the one next to the checkpoint"},
     };
+    // clang-format on
     int parsed = parse_options("import", argc, argv, 2, options, sizeof options / sizeof *options);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;

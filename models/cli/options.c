@@ -2,17 +2,24 @@
  * and in range, and --help describes them all from the same table. */
 #include "cli.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int fail(const char *command, const char *fmt, const char *a, const char *b)
+static int fail(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(const char *command, const char *fmt, ...)
 {
+    va_list ap;
+    va_start(ap, fmt);
     fprintf(stderr, "shannon %s: ", command);
-    fprintf(stderr, fmt, a, b);
+    vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);
+    va_end(ap);
     return -1;
 }
 
@@ -32,7 +39,8 @@ static void print_usage(const char *command, const option *options, int n)
     printf(" [options]\n");
     const char *summary = command_summary(command);
     if (summary)
-        printf("%c%s.\n", summary[0] >= 'a' && summary[0] <= 'z' ? summary[0] - 'a' + 'A' : summary[0],
+        printf("%c%s.\n",
+               summary[0] >= 'a' && summary[0] <= 'z' ? summary[0] - 'a' + 'A' : summary[0],
                summary + 1);
     printf("\noptions:\n");
     for (int k = 0; k < n; k++) {
@@ -45,9 +53,9 @@ static void print_usage(const char *command, const option *options, int n)
         printf("  %-22s %s", left, o->help ? o->help : "");
         if (o->required)
             printf(" (required)");
-        else if (o->kind == OPT_INT && ((o->min == 0 && o->max == 0) ||
-                                        (*(const int64_t *)o->value >= o->min &&
-                                         *(const int64_t *)o->value <= o->max)))
+        else if (o->kind == OPT_INT &&
+                 ((o->min == 0 && o->max == 0) ||
+                  (*(const int64_t *)o->value >= o->min && *(const int64_t *)o->value <= o->max)))
             /* (a default outside the range, as --stop-at's -1, means "not set") */
             printf(" (default %lld)", (long long)*(const int64_t *)o->value);
         else if (o->kind == OPT_DOUBLE)
@@ -82,7 +90,7 @@ int parse_options(const char *command, int argc, char **argv, int first, option 
 {
     for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
-        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {   /* where a flag is expected */
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) { /* where a flag is expected */
             print_usage(command, options, n);
             return 1;
         }
@@ -93,14 +101,14 @@ int parse_options(const char *command, int argc, char **argv, int first, option 
         if (!o)
             return fail(command, "unknown option '%s' (see 'shannon %s --help')", arg, command);
         if (o->seen)
-            return fail(command, "option '%s' given twice%s", arg, "");
+            return fail(command, "option '%s' given twice", arg);
         o->seen = true;
         if (o->kind == OPT_FLAG) {
             *(bool *)o->value = true;
             continue;
         }
         if (i + 1 >= argc)
-            return fail(command, "option '%s' needs a value%s", arg, "");
+            return fail(command, "option '%s' needs a value", arg);
         const char *text = argv[++i];
         if (o->kind == OPT_INT) {
             if (parse_int(command, o, text) < 0)
@@ -118,8 +126,17 @@ int parse_options(const char *command, int argc, char **argv, int first, option 
     }
     for (int k = 0; k < n; k++)
         if (options[k].required && !options[k].seen)
-            return fail(command, "%s is required%s", options[k].name, "");
+            return fail(command, "%s is required", options[k].name);
     return 0;
+}
+
+bool option_given(const option *options, int n, const char *name)
+{
+    for (int k = 0; k < n; k++)
+        if (strcmp(options[k].name, name) == 0)
+            return options[k].seen;
+    assert(!"option_given: no such option in the table");
+    return false;
 }
 
 int check_objective(const char *command, const char *objective, double mask_rate)

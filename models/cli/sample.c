@@ -18,8 +18,9 @@
 int command_sample(int argc, char **argv)
 {
     const char *dir = NULL, *prompt = "", *attention = NULL;
-    int64_t tokens = 200, top_k = 0, seed = 1337, threads = 0;
+    int64_t tokens = 200, top_k = 0, seed = DEFAULT_SEED, threads = 0;
     double temperature = 0.8, top_p = 1.0;
+    // clang-format off
     option options[] = {
         {"--model", OPT_STRING, &dir, true, .meta = "DIR", .help = "a folder written by 'shannon train'"},
         {"--prompt", OPT_STRING, &prompt, .help = "the text to continue (empty: a newline)"},
@@ -32,10 +33,11 @@ int command_sample(int argc, char **argv)
          .help = "sample among the most likely tokens whose probability reaches p, in (0, 1]"},
         {"--seed", OPT_INT, &seed, .help = "seed of the sampling"},
         {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
-         .min = 0, .max = 1024},
+         .min = 0, .max = MAX_THREADS},
         {"--attention", OPT_STRING, &attention, .meta = "FILE.svg",
          .help = "also write the prompt's attention, one heat map per layer and head"},
     };
+    // clang-format on
     int parsed = parse_options("sample", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;

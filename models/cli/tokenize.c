@@ -167,6 +167,7 @@ int command_tokenize(int argc, char **argv)
 {
     const char *spec = NULL, *input = NULL;
     bool want_decode = false;
+    // clang-format off
     option options[] = {
         {"--tokenizer", OPT_STRING, &spec, true, .meta = "DIR|gpt2",
          .help = "gpt2: GPT-2's (encoder.json + vocab.bpe from $SHANNON_GPT2_DIR, else what "
@@ -177,6 +178,7 @@ int command_tokenize(int argc, char **argv)
         {"--decode", OPT_FLAG, &want_decode,
          .help = "read whitespace-separated ids and write the bytes they stand for"},
     };
+    // clang-format on
     int parsed = parse_options("tokenize", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;

@@ -36,10 +36,18 @@
 #define BETA1 0.9
 #define BETA2 0.99
 #define GRAD_CLIP 1.0
-#define EVAL_INTERVAL 250       /* default of --eval-interval */
-#define EVAL_BATCHES 20         /* during training (nanoGPT's CPU eval_iters) */
-#define FINAL_TRAIN_BATCHES 200 /* the final train loss; the final val loss reads
-                                 * the whole validation split (text_loss) */
+#define EVAL_INTERVAL 250 /* default of --eval-interval */
+#define EVAL_BATCHES 20 /* during training (nanoGPT's CPU eval_iters) */
+/* The final train loss reads FINAL_TRAIN_BATCHES random batches; the final
+ * val loss reads the whole validation split (text_loss). */
+#define FINAL_TRAIN_BATCHES 200
+#define FINAL_TRAIN_SALT (1u << 30) /* estimate_loss's salt for them: no iteration's */
+#define ADAM_EPS 1e-8
+#define MAX_BATCH_TOKENS (1 << 24) /* --batch x --block */
+/* A new run's vocabulary until its tokenizer is built and sets the real
+ * one (config_from_flags checks the rest of the shape before the text is
+ * read). */
+#define VOCAB_BEFORE_TOKENIZER 257
 
 typedef struct trainer {
     const char *out;
@@ -48,30 +56,35 @@ typedef struct trainer {
     tok_tokenizer *tok;
     int32_t *train_ids, *val_ids;
     size_t ntrain, nval;
-    ag_optimizer *decay, *no_decay;     /* AdamW groups: matrices / vectors */
+    ag_optimizer *decay, *no_decay; /* AdamW groups: matrices / vectors */
     ag_tensor *params[TRANSFORMER_MAX_TENSORS];
     int nparams;
     nd_rng *batch_rng, *dropout_rng;
-    int64_t iter;                       /* the next iteration to run */
+    int64_t iter; /* the next iteration to run */
     loss_row *rows;
     int64_t nrows, cap_rows;
     bool reference;
-    checkpoint_dir dir;                 /* --out, locked while the run writes */
+    checkpoint_dir dir; /* --out, locked while the run writes */
     int64_t eval_interval;
-    uint64_t data_hash;                 /* the training text, as train_state.json records it */
+    uint64_t data_hash; /* the training text, as train_state.json records it */
     int64_t data_bytes;
-    char *notes;                        /* notes.txt: the run's warnings; NULL: none */
-    int64_t saved_iter;                 /* the iteration of the last checkpoint; -1: none */
-    int64_t grad_accum;                 /* micro-batches per optimizer step on each rank */
-    int64_t micro_batches;              /* per step over all ranks: grad_accum x ranks */
-    train_step *step;                   /* the arena, accumulation and reduction */
-    bool leader;                        /* rank 0: prints and writes */
+    char *notes; /* notes.txt: the run's warnings; NULL: none */
+    int64_t saved_iter; /* the iteration of the last checkpoint; -1: none */
+    int64_t grad_accum; /* micro-batches per optimizer step on each rank */
+    int64_t micro_batches; /* per step over all ranks: grad_accum x ranks */
+    train_step *step; /* the arena, accumulation and reduction */
+    bool leader; /* rank 0: prints and writes */
+    char *text; /* --data, len bytes */
+    size_t len;
+    int64_t bpe_vocab; /* --vocab-size, for a new BPE tokenizer */
+    bool resuming; /* --out holds a checkpoint: continue it */
+    bool agreed; /* passed the ranks' agreement (dist_failures) */
 } trainer;
 
 /* ---- batches ------------------------------------------------------------------- */
 
-int make_batch(nd_rng *rng, const int32_t *ids, size_t n, int64_t B, int64_t T,
-                      nd_array **x, nd_array **y)
+int make_batch(nd_rng *rng, const int32_t *ids, size_t n, int64_t B, int64_t T, nd_array **x,
+               nd_array **y)
 {
     nd_array *starts = nd_rng_integers(rng, 0, (int64_t)n - T, false, ND_INT64, 1, &B);
     *x = nd_empty(ND_INT64, 2, (int64_t[]){B, T});
@@ -142,7 +155,7 @@ static double estimate_loss(trainer *t, const int32_t *ids, size_t n, int batche
     }
     ag_no_grad_end();
     nd_rng_free(rng);
-    if (dist_failures(isnan(total)) > 0) {   /* one rank without memory: NaN on all */
+    if (dist_failures(isnan(total)) > 0) { /* one rank without memory: NaN on all */
         free(losses);
         return NAN;
     }
@@ -180,11 +193,20 @@ static int train_micro_batch(void *ctx, bool mine, const transformer_forward_opt
 
 static checkpoint checkpoint_of(trainer *t)
 {
-    return (checkpoint){.config = &t->config, .tok = t->tok, .model = t->model, .decay = t->decay,
-                        .no_decay = t->no_decay, .batch_rng = t->batch_rng,
-                        .dropout_rng = t->dropout_rng, .iter = t->iter,
-                        .eval_interval = t->eval_interval, .micro_batches = t->micro_batches, .data_hash = t->data_hash,
-                        .data_bytes = t->data_bytes, .rows = t->rows, .nrows = t->nrows,
+    return (checkpoint){.config = &t->config,
+                        .tok = t->tok,
+                        .model = t->model,
+                        .decay = t->decay,
+                        .no_decay = t->no_decay,
+                        .batch_rng = t->batch_rng,
+                        .dropout_rng = t->dropout_rng,
+                        .iter = t->iter,
+                        .eval_interval = t->eval_interval,
+                        .micro_batches = t->micro_batches,
+                        .data_hash = t->data_hash,
+                        .data_bytes = t->data_bytes,
+                        .rows = t->rows,
+                        .nrows = t->nrows,
                         .notes = t->notes};
 }
 
@@ -257,7 +279,7 @@ static void on_signal(int sig)
         ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)ignored;
         signal(sig, SIG_DFL);
-        raise(sig);          /* delivered when this handler returns */
+        raise(sig); /* delivered when this handler returns */
     }
 }
 
@@ -307,9 +329,10 @@ static int encode_split(trainer *t, const char *text, size_t len, int32_t **ids,
         return -1;
     }
     if ((int64_t)*n < t->config.model.block_size + 2) {
-        fprintf(stderr, "shannon train: the %s text has %zu tokens, too few for --block %lld "
-                "(use a longer file or a smaller --block)\n", what, *n,
-                (long long)t->config.model.block_size);
+        fprintf(stderr,
+                "shannon train: the %s text has %zu tokens, too few for --block %lld "
+                "(use a longer file or a smaller --block)\n",
+                what, *n, (long long)t->config.model.block_size);
         return -1;
     }
     return 0;
@@ -317,21 +340,27 @@ static int encode_split(trainer *t, const char *text, size_t len, int32_t **ids,
 
 /* Flags given on the command line must agree with a model being resumed:
  * one line naming the first that does not. */
-static int check_same(const char *out, const char *flag, bool given, long long stored, long long asked)
+static int check_same(const char *out, const char *flag, bool given, long long stored,
+                      long long asked)
 {
     if (given && stored != asked) {
-        fprintf(stderr, "shannon train: '%s' holds a model with %s %lld, not %lld; drop the flag "
-                "to resume it, or train into another --out\n", out, flag, stored, asked);
+        fprintf(stderr,
+                "shannon train: '%s' holds a model with %s %lld, not %lld; drop the flag "
+                "to resume it, or train into another --out\n",
+                out, flag, stored, asked);
         return -1;
     }
     return 0;
 }
 
-static int check_same_real(const char *out, const char *flag, bool given, double stored, double asked)
+static int check_same_real(const char *out, const char *flag, bool given, double stored,
+                           double asked)
 {
     if (given && stored != asked) {
-        fprintf(stderr, "shannon train: '%s' holds a model with %s %g, not %g; drop the flag "
-                "to resume it, or train into another --out\n", out, flag, stored, asked);
+        fprintf(stderr,
+                "shannon train: '%s' holds a model with %s %g, not %g; drop the flag "
+                "to resume it, or train into another --out\n",
+                out, flag, stored, asked);
         return -1;
     }
     return 0;
@@ -341,8 +370,10 @@ static int check_same_real(const char *out, const char *flag, bool given, double
 static int check_same_flag(const char *out, const char *flag, bool given, bool stored)
 {
     if (given && !stored) {
-        fprintf(stderr, "shannon train: '%s' holds a model trained without %s; drop the flag to "
-                "resume it, or train into another --out\n", out, flag);
+        fprintf(stderr,
+                "shannon train: '%s' holds a model trained without %s; drop the flag to "
+                "resume it, or train into another --out\n",
+                out, flag);
         return -1;
     }
     return 0;
@@ -364,8 +395,8 @@ int make_adamw_groups(transformer_model *model, double lr, double weight_decay,
         else
             no_decay[nn++] = p;
     }
-    *decay_opt = ag_adamw_new(nd, decay, lr, BETA1, BETA2, 1e-8, weight_decay);
-    *no_decay_opt = ag_adamw_new(nn, no_decay, lr, BETA1, BETA2, 1e-8, 0.0);
+    *decay_opt = ag_adamw_new(nd, decay, lr, BETA1, BETA2, ADAM_EPS, weight_decay);
+    *no_decay_opt = ag_adamw_new(nn, no_decay, lr, BETA1, BETA2, ADAM_EPS, 0.0);
     return *decay_opt && *no_decay_opt ? 0 : -1;
 }
 
@@ -388,10 +419,11 @@ static void trainer_free(trainer *t)
     nd_rng_free(t->dropout_rng);
     free(t->rows);
     free(t->notes);
+    free(t->text);
     checkpoint_dir_close(&t->dir);
 }
 
-/* ---- the command ------------------------------------------------------------------ */
+/* ---- the ranks' agreement, a stop, --print-tape -------------------------------------- */
 
 /* The ranks of one run agree on what they train: the arena's size, the
  * batch, the step, the data. A rank given other flags or another file
@@ -400,8 +432,8 @@ static int check_same_run(trainer *t, uint64_t hash)
 {
     int64_t arena;
     train_step_values(t->step, &arena);
-    double mine[6] = {(double)arena, (double)t->config.batch, (double)t->grad_accum,
-                      (double)t->config.iters, (double)t->config.seed, (double)(hash >> 11)};
+    double mine[6] = {(double)arena,           (double)t->config.batch, (double)t->grad_accum,
+                      (double)t->config.iters, (double)t->config.seed,  (double)(hash >> 11)};
     int P = dist_size();
     double *all = malloc((size_t)P * sizeof mine);
     if (!all)
@@ -413,8 +445,10 @@ static int check_same_run(trainer *t, uint64_t hash)
             bad = r;
     free(all);
     if (bad >= 0 && t->leader)
-        fprintf(stderr, "shannon train: rank %d was given another model, batch, step or text than "
-                "rank 0 (every rank must run the same command on the same file)\n", bad);
+        fprintf(stderr,
+                "shannon train: rank %d was given another model, batch, step or text than "
+                "rank 0 (every rank must run the same command on the same file)\n",
+                bad);
     return bad >= 0 ? -1 : 0;
 }
 
@@ -422,8 +456,10 @@ static int check_same_run(trainer *t, uint64_t hash)
  * keeping the last checkpoint (nothing is saved from here on). */
 static void stop_not_finite(const trainer *t, const char *what, double value)
 {
-    fprintf(stderr, "shannon train: the %s became %g at iteration %lld (is --lr too high?); "
-            "stopped, ", what, value, (long long)t->iter);
+    fprintf(stderr,
+            "shannon train: the %s became %g at iteration %lld (is --lr too high?); "
+            "stopped, ",
+            what, value, (long long)t->iter);
     if (t->saved_iter >= 0)
         fprintf(stderr, "the checkpoint of iteration %lld in '%s' is kept\n",
                 (long long)t->saved_iter, t->out);
@@ -443,7 +479,8 @@ static int print_tape_step(trainer *t)
     const int64_t B = t->config.batch, T = t->config.model.block_size;
     if (make_batch(t->batch_rng, t->train_ids, t->ntrain, B, T, &x, &y) < 0)
         return fprintf(stderr, "shannon train: %s\n", nd_last_error()), 1;
-    transformer_forward_options o = {.dropout_rng = t->dropout_rng, .composed = t->reference,
+    transformer_forward_options o = {.dropout_rng = t->dropout_rng,
+                                     .composed = t->reference,
                                      .tape_marks = marks};
     ag_tensor *loss = batch_loss(t, x, y, t->dropout_rng, &o);
     nd_free(x);
@@ -458,395 +495,574 @@ static int print_tape_step(trainer *t)
     return finish_output("train") < 0 ? 1 : 0;
 }
 
-static int run_train(int argc, char **argv)
+/* ---- flags ------------------------------------------------------------------------ */
+
+/* The command line of `shannon train`: each flag's value (its default until
+ * parse_train_flags reads it) and the table that read them, which
+ * flag_given asks by name. */
+typedef struct train_flags {
+    const char *data, *out, *tokenizer, *objective;
+    int64_t vocab, layers, heads, embd, block, batch, iters, seed, threads, stop_at, eval_interval,
+        grad_accum;
+    double lr, dropout_p, mask_rate;
+    bool resume_flag, reference, learned, post_ln, print_tape;
+    option options[40];
+    int noptions;
+} train_flags;
+
+static bool flag_given(const train_flags *f, const char *name)
 {
-    const char *data = NULL, *out = NULL, *tokenizer = "char";
-    int64_t vocab = 4096, layers = 4, heads = 4, embd = 128, block = 64, batch = 12, iters = 2000;
-    int64_t seed = 1337, threads = 0, stop_at = -1, eval_interval = EVAL_INTERVAL, grad_accum = 1;
-    double lr = 1e-3, dropout_p = 0.0, mask_rate = 0.15;
-    const char *objective = "causal";
-    bool resume_flag = false, reference = false, learned = false, post_ln = false, print_tape = false;
-    const int64_t MAX_ITERS = (int64_t)1 << 40;
-    option options[] = {
-        {"--data", OPT_STRING, &data, true, .meta = "FILE",
+    return option_given(f->options, f->noptions, name);
+}
+
+/* Fills f from argv: 0, 1 after --help, -1 after a one-line error. */
+static int parse_train_flags(train_flags *f, int argc, char **argv)
+{
+    *f = (train_flags){.tokenizer = "char",
+                       .objective = "causal",
+                       .vocab = DEFAULT_BPE_VOCAB,
+                       .layers = 4,
+                       .heads = 4,
+                       .embd = 128,
+                       .block = 64,
+                       .batch = 12,
+                       .iters = 2000,
+                       .seed = DEFAULT_SEED,
+                       .stop_at = -1,
+                       .eval_interval = EVAL_INTERVAL,
+                       .grad_accum = 1,
+                       .lr = 1e-3,
+                       .mask_rate = 0.15};
+    // clang-format off
+    const option options[] = {
+        {"--data", OPT_STRING, &f->data, true, .meta = "FILE",
          .help = "the text to train on (UTF-8); its last 10% is the validation split"},
-        {"--out", OPT_STRING, &out, true, .meta = "DIR",
+        {"--out", OPT_STRING, &f->out, true, .meta = "DIR",
          .help = "the model folder: checkpoints, config, tokenizer, loss.csv, loss.svg"},
-        {"--tokenizer", OPT_STRING, &tokenizer, .meta = "char|bpe|gpt2",
+        {"--tokenizer", OPT_STRING, &f->tokenizer, .meta = "char|bpe|gpt2",
          .help = "the characters of the text, byte-level BPE learned on it, or GPT-2's (50257)"},
-        {"--vocab-size", OPT_INT, &vocab, .help = "the BPE vocabulary size",
-         .min = 257, .max = MAX_VOCAB},
-        {"--layers", OPT_INT, &layers, .help = "Transformer blocks", .min = 1, .max = TRANSFORMER_MAX_LAYERS},
-        {"--heads", OPT_INT, &heads, .help = "attention heads per block (must divide --embd)",
+        {"--vocab-size", OPT_INT, &f->vocab, .help = "the BPE vocabulary size",
+         .min = MIN_BPE_VOCAB, .max = MAX_VOCAB},
+        {"--layers", OPT_INT, &f->layers, .help = "Transformer blocks", .min = 1, .max = TRANSFORMER_MAX_LAYERS},
+        {"--heads", OPT_INT, &f->heads, .help = "attention heads per block (must divide --embd)",
          .min = 1, .max = MAX_HEADS},
-        {"--embd", OPT_INT, &embd, .help = "the embedding width", .min = 1, .max = MAX_EMBD},
-        {"--block", OPT_INT, &block, .help = "the context length in tokens", .min = 1, .max = MAX_BLOCK},
-        {"--batch", OPT_INT, &batch, .help = "sequences per iteration", .min = 1, .max = 1 << 20},
-        {"--iters", OPT_INT, &iters, .help = "iterations to train in all", .min = 1, .max = MAX_ITERS},
-        {"--lr", OPT_DOUBLE, &lr, .help = "the peak learning rate (warmup, then cosine decay to lr/10)"},
-        {"--dropout", OPT_DOUBLE, &dropout_p,
+        {"--embd", OPT_INT, &f->embd, .help = "the embedding width", .min = 1, .max = MAX_EMBD},
+        {"--block", OPT_INT, &f->block, .help = "the context length in tokens", .min = 1, .max = MAX_BLOCK},
+        {"--batch", OPT_INT, &f->batch, .help = "sequences per iteration", .min = 1, .max = MAX_BATCH},
+        {"--iters", OPT_INT, &f->iters, .help = "iterations to train in all", .min = 1, .max = MAX_ITERS},
+        {"--lr", OPT_DOUBLE, &f->lr, .help = "the peak learning rate (warmup, then cosine decay to lr/10)"},
+        {"--dropout", OPT_DOUBLE, &f->dropout_p,
          .help = "dropout probability on embeddings and residual branches, in [0, 1)"},
-        {"--seed", OPT_INT, &seed, .help = "seed of the initialization, the batches and dropout"},
-        {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
-         .min = 0, .max = 1024},
-        {"--resume", OPT_FLAG, &resume_flag,
+        {"--seed", OPT_INT, &f->seed, .help = "seed of the initialization, the batches and dropout"},
+        {"--threads", OPT_INT, &f->threads, .help = "threads for the kernels (0: one per core)",
+         .min = 0, .max = MAX_THREADS},
+        {"--resume", OPT_FLAG, &f->resume_flag,
          .help = "continue the checkpoint in --out (flags given must match it)"},
-        {"--reference", OPT_FLAG, &reference,
+        {"--reference", OPT_FLAG, &f->reference,
          .help = "use the composed reference ops instead of the fused ones (slower)"},
-        {"--learned-positions", OPT_FLAG, &learned,
+        {"--learned-positions", OPT_FLAG, &f->learned,
          .help = "learned position embeddings instead of sinusoidal ones"},
-        {"--post-ln", OPT_FLAG, &post_ln, .help = "LayerNorm after each residual sum (post-LN)"},
-        {"--eval-interval", OPT_INT, &eval_interval,
+        {"--post-ln", OPT_FLAG, &f->post_ln, .help = "LayerNorm after each residual sum (post-LN)"},
+        {"--eval-interval", OPT_INT, &f->eval_interval,
          .help = "estimate the loss and write a checkpoint every N iterations",
          .min = 1, .max = MAX_ITERS},
-        {"--stop-at", OPT_INT, &stop_at,
+        {"--stop-at", OPT_INT, &f->stop_at,
          .help = "stop after iteration N with a checkpoint, as an interrupted run would",
          .min = 1, .max = MAX_ITERS},
-        {"--objective", OPT_STRING, &objective, .meta = "causal|mlm",
+        {"--objective", OPT_STRING, &f->objective, .meta = "causal|mlm",
          .help = "causal: a GPT (next token); mlm: a BERT-style encoder (masked tokens)"},
-        {"--mask-rate", OPT_DOUBLE, &mask_rate,
+        {"--mask-rate", OPT_DOUBLE, &f->mask_rate,
          .help = "mlm: the share of tokens chosen for prediction, in (0, 1) (default 0.15)"},
-        {"--print-tape", OPT_FLAG, &print_tape,
+        {"--print-tape", OPT_FLAG, &f->print_tape,
          .help = "print one step's tape for block 0 (forward, then backward) and exit"},
-        {"--grad-accum", OPT_INT, &grad_accum,
+        {"--grad-accum", OPT_INT, &f->grad_accum,
          .help = "micro-batches of --batch per optimizer step on each rank (global batch: batch x "
-                 "grad-accum x ranks)", .min = 1, .max = 1 << 20},
+                 "grad-accum x ranks)", .min = 1, .max = MAX_GRAD_ACCUM},
     };
-    enum { DATA, OUT, TOKENIZER, VOCAB, LAYERS, HEADS, EMBD, BLOCK, BATCH, ITERS, LR, DROPOUT, SEED,
-           THREADS, RESUME, REFERENCE, LEARNED, POST_LN, EVAL_INTERVAL_FLAG, STOP_AT, OBJECTIVE,
-           MASK_RATE, PRINT_TAPE, GRAD_ACCUM };
-    int parsed = parse_options("train", argc, argv, 2, options, sizeof options / sizeof options[0]);
-    if (parsed != 0)
-        return dist_stop_early(parsed > 0 ? 0 : 2);
-    /* Everything the flags alone decide, before any file is read. */
-    if (strcmp(tokenizer, "char") != 0 && strcmp(tokenizer, "bpe") != 0 &&
-        strcmp(tokenizer, "gpt2") != 0) {
-        fprintf(stderr, "shannon train: --tokenizer must be 'char', 'bpe' or 'gpt2', not '%s'\n",
-                tokenizer);
-        return dist_stop_early(2);
-    }
-    if (check_objective("train", objective, mask_rate) < 0)
-        return dist_stop_early(2);
-    if (!(lr > 0) || !(dropout_p >= 0 && dropout_p < 1)) {
-        fprintf(stderr, "shannon train: --lr must be positive and --dropout in [0, 1)\n");
-        return dist_stop_early(2);
-    }
-    if (batch * block > (int64_t)1 << 24) {   /* both <= 2^20: no overflow */
-        fprintf(stderr, "shannon train: --batch x --block must be at most %d tokens, not %lld\n",
-                1 << 24, (long long)(batch * block));
-        return dist_stop_early(2);
-    }
-    if (nd_set_num_threads((int)threads) < 0) {
-        fprintf(stderr, "shannon train: %s\n", nd_last_error());
-        return dist_stop_early(2);
-    }
+    // clang-format on
+    _Static_assert(sizeof options <= sizeof f->options, "train_flags.options: room for every row");
+    f->noptions = (int)(sizeof options / sizeof options[0]);
+    memcpy(f->options, options, sizeof options);
+    return parse_options("train", argc, argv, 2, f->options, f->noptions);
+}
 
-    const int P = dist_size();
-    trainer t = {.out = out, .reference = reference, .saved_iter = -1, .eval_interval = eval_interval,
-                 .grad_accum = grad_accum, .micro_batches = grad_accum * P, .leader = dist_rank() == 0};
-    int status = 1;
-    bool agreed = false;        /* passed the setup's agreement (dist_failures) */
-    size_t len = 0;
-    char *text = NULL;
-    struct sigaction saved_signals[2];
-    catch_signals(true, saved_signals);
-    /* Rank 0 holds the folder locked; the others only read it. */
-    int found = t.leader ? checkpoint_dir_open("train", out, &t.dir)
-                         : checkpoint_dir_open_unlocked("train", out, &t.dir);
+/* Everything the flags alone decide, before any file is read: 0, or -1
+ * after a one-line error. */
+static int check_train_flags(const train_flags *f)
+{
+    if (strcmp(f->tokenizer, "char") != 0 && strcmp(f->tokenizer, "bpe") != 0 &&
+        strcmp(f->tokenizer, "gpt2") != 0) {
+        fprintf(stderr, "shannon train: --tokenizer must be 'char', 'bpe' or 'gpt2', not '%s'\n",
+                f->tokenizer);
+        return -1;
+    }
+    if (check_objective("train", f->objective, f->mask_rate) < 0)
+        return -1;
+    if (!(f->lr > 0) || !(f->dropout_p >= 0 && f->dropout_p < 1)) {
+        fprintf(stderr, "shannon train: --lr must be positive and --dropout in [0, 1)\n");
+        return -1;
+    }
+    if (f->batch * f->block > MAX_BATCH_TOKENS) { /* both <= 2^20: no overflow */
+        fprintf(stderr, "shannon train: --batch x --block must be at most %d tokens, not %lld\n",
+                MAX_BATCH_TOKENS, (long long)(f->batch * f->block));
+        return -1;
+    }
+    if (nd_set_num_threads((int)f->threads) < 0) {
+        fprintf(stderr, "shannon train: %s\n", nd_last_error());
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- run setup or resume ------------------------------------------------------------ */
+
+/* Opens --out (rank 0 holds it locked; the others only read it) and
+ * decides whether this run resumes the checkpoint in it. 0, or -1 after a
+ * one-line error. */
+static int open_model_folder(trainer *t, const train_flags *f)
+{
+    int found = t->leader ? checkpoint_dir_open("train", f->out, &t->dir)
+                          : checkpoint_dir_open_unlocked("train", f->out, &t->dir);
     if (found < 0)
-        goto done;
+        return -1;
     if (found == CHECKPOINT_FOREIGN) {
-        fprintf(stderr, "shannon train: '%s' already holds a model that is not a shannon checkpoint "
-                "(a plain config.json or model.safetensors); choose another --out\n", out);
-        goto done;
+        fprintf(stderr,
+                "shannon train: '%s' already holds a model that is not a shannon checkpoint "
+                "(a plain config.json or model.safetensors); choose another --out\n",
+                f->out);
+        return -1;
     }
-    if (found == CHECKPOINT_FOUND && !resume_flag) {
-        fprintf(stderr, "shannon train: '%s' already holds a model; use --resume to continue it "
-                "or choose another --out\n", out);
-        goto done;
+    if (found == CHECKPOINT_FOUND && !f->resume_flag) {
+        fprintf(stderr,
+                "shannon train: '%s' already holds a model; use --resume to continue it "
+                "or choose another --out\n",
+                f->out);
+        return -1;
     }
-    bool resuming = found == CHECKPOINT_FOUND;
-    if (resume_flag && !resuming && t.leader)
-        fprintf(stderr, "shannon train: nothing to resume in '%s' (no checkpoint yet); starting a "
-                "new run\n", out);
-    if (!resuming) {
-        t.config = (run_config){.batch = batch, .iters = iters, .seed = seed, .lr = lr};
-        t.config.model = (transformer_config){.vocab_size = 257, .block_size = block,
-                                              .n_layer = (int)layers, .n_head = (int)heads,
-                                              .n_embd = embd, .dropout = dropout_p,
-                                              .learned_positions = learned, .post_ln = post_ln,
-                                              .bidirectional = strcmp(objective, "mlm") == 0,
-                                              .pooling = TRANSFORMER_POOL_LAST};
-        snprintf(t.config.tokenizer, sizeof t.config.tokenizer, "%s", tokenizer);
-        snprintf(t.config.objective, sizeof t.config.objective, "%s", objective);
-        t.config.mask_rate = strcmp(objective, "mlm") == 0 ? mask_rate : 0;
-        if (transformer_config_check(&t.config.model) < 0) {
-            fprintf(stderr, "shannon train: %s\n", nd_last_error());
-            status = 2;
-            goto done;
-        }
+    t->resuming = found == CHECKPOINT_FOUND;
+    if (f->resume_flag && !t->resuming && t->leader)
+        fprintf(stderr,
+                "shannon train: nothing to resume in '%s' (no checkpoint yet); starting a "
+                "new run\n",
+                f->out);
+    return 0;
+}
+
+/* A new run's config.json from the flags (the vocabulary comes with the
+ * tokenizer). 0, or -1 after a one-line error. */
+static int config_from_flags(trainer *t, const train_flags *f)
+{
+    bool mlm = strcmp(f->objective, "mlm") == 0;
+    t->config = (run_config){.batch = f->batch, .iters = f->iters, .seed = f->seed, .lr = f->lr};
+    t->config.model = (transformer_config){.vocab_size = VOCAB_BEFORE_TOKENIZER,
+                                           .block_size = f->block,
+                                           .n_layer = (int)f->layers,
+                                           .n_head = (int)f->heads,
+                                           .n_embd = f->embd,
+                                           .dropout = f->dropout_p,
+                                           .learned_positions = f->learned,
+                                           .post_ln = f->post_ln,
+                                           .bidirectional = mlm,
+                                           .pooling = TRANSFORMER_POOL_LAST};
+    snprintf(t->config.tokenizer, sizeof t->config.tokenizer, "%s", f->tokenizer);
+    snprintf(t->config.objective, sizeof t->config.objective, "%s", f->objective);
+    t->config.mask_rate = mlm ? f->mask_rate : 0;
+    if (transformer_config_check(&t->config.model) < 0) {
+        fprintf(stderr, "shannon train: %s\n", nd_last_error());
+        return -1;
     }
-    if (!(text = read_text_file("train", data, &len)))
-        goto done;
+    return 0;
+}
+
+/* Every flag given must agree with the model being resumed: 0, or -1
+ * after one line naming the first that does not. */
+static int check_flags_match(const train_flags *f, const run_config *c)
+{
+    const char *out = f->out;
+    if (check_same(out, "--layers", flag_given(f, "--layers"), c->model.n_layer, f->layers) ||
+        check_same(out, "--heads", flag_given(f, "--heads"), c->model.n_head, f->heads) ||
+        check_same(out, "--embd", flag_given(f, "--embd"), c->model.n_embd, f->embd) ||
+        check_same(out, "--block", flag_given(f, "--block"), c->model.block_size, f->block) ||
+        check_same(out, "--batch", flag_given(f, "--batch"), c->batch, f->batch) ||
+        check_same(out, "--seed", flag_given(f, "--seed"), c->seed, f->seed) ||
+        check_same(out, "--vocab-size",
+                   flag_given(f, "--vocab-size") && strcmp(c->tokenizer, "bpe") == 0,
+                   c->model.vocab_size, f->vocab) ||
+        check_same_real(out, "--dropout", flag_given(f, "--dropout"), c->model.dropout,
+                        f->dropout_p) ||
+        check_same_flag(out, "--post-ln", f->post_ln, c->model.post_ln) ||
+        check_same_flag(out, "--learned-positions", f->learned, c->model.learned_positions))
+        return -1;
+    if (flag_given(f, "--tokenizer") && strcmp(c->tokenizer, f->tokenizer) != 0) {
+        fprintf(stderr, "shannon train: '%s' holds a %s-tokenizer model, not %s\n", out,
+                c->tokenizer, f->tokenizer);
+        return -1;
+    }
+    if (flag_given(f, "--objective") && strcmp(c->objective, f->objective) != 0) {
+        fprintf(stderr, "shannon train: '%s' holds a %s model, not %s\n", out, c->objective,
+                f->objective);
+        return -1;
+    }
+    return 0;
+}
+
+/* A resumed run's config.json and tokenizer from the checkpoint; --iters
+ * and --lr may change, the other flags must match. 0, or -1 after a
+ * one-line error. */
+static int config_from_checkpoint(trainer *t, const train_flags *f)
+{
     char path[4200];
-    if (resuming) {
-        if (load_run_config("train", checkpoint_file(&t.dir, "config.json", path, sizeof path),
-                            &t.config) < 0)
-            goto done;
-        const run_config *c = &t.config;
-        if (check_same(out, "--layers", options[LAYERS].seen, c->model.n_layer, layers) ||
-            check_same(out, "--heads", options[HEADS].seen, c->model.n_head, heads) ||
-            check_same(out, "--embd", options[EMBD].seen, c->model.n_embd, embd) ||
-            check_same(out, "--block", options[BLOCK].seen, c->model.block_size, block) ||
-            check_same(out, "--batch", options[BATCH].seen, c->batch, batch) ||
-            check_same(out, "--seed", options[SEED].seen, c->seed, seed) ||
-            check_same(out, "--vocab-size", options[VOCAB].seen && strcmp(c->tokenizer, "bpe") == 0,
-                       c->model.vocab_size, vocab) ||
-            check_same_real(out, "--dropout", options[DROPOUT].seen, c->model.dropout, dropout_p) ||
-            check_same_flag(out, "--post-ln", post_ln, c->model.post_ln) ||
-            check_same_flag(out, "--learned-positions", learned, c->model.learned_positions) ||
-            (options[TOKENIZER].seen && strcmp(c->tokenizer, tokenizer) != 0 &&
-             (fprintf(stderr, "shannon train: '%s' holds a %s-tokenizer model, not %s\n", out,
-                      c->tokenizer, tokenizer), 1)) ||
-            (options[OBJECTIVE].seen && strcmp(c->objective, objective) != 0 &&
-             (fprintf(stderr, "shannon train: '%s' holds a %s model, not %s\n", out,
-                      c->objective, objective), 1)))
-            goto done;
-        t.config.iters = options[ITERS].seen ? iters : c->iters;
-        if (options[LR].seen)
-            t.config.lr = lr;
-        t.tok = tok_load(checkpoint_file(&t.dir, "tokenizer.json", path, sizeof path));
-        if (!t.tok) {
-            fprintf(stderr, "shannon train: cannot load '%s': %s\n", path, tok_last_error());
-            goto done;
-        }
-        if (check_model_files("train", checkpoint_file(&t.dir, NULL, path, sizeof path), &t.config,
-                              t.tok) < 0)
-            goto done;
+    if (load_run_config("train", checkpoint_file(&t->dir, "config.json", path, sizeof path),
+                        &t->config) < 0 ||
+        check_flags_match(f, &t->config) < 0)
+        return -1;
+    if (flag_given(f, "--iters"))
+        t->config.iters = f->iters;
+    if (flag_given(f, "--lr"))
+        t->config.lr = f->lr;
+    t->tok = tok_load(checkpoint_file(&t->dir, "tokenizer.json", path, sizeof path));
+    if (!t->tok) {
+        fprintf(stderr, "shannon train: cannot load '%s': %s\n", path, tok_last_error());
+        return -1;
     }
-    size_t cut = split_point(text, len);
-    if (!t.tok) {
-        /* char: the vocabulary of the whole text (nanoGPT's shakespeare_char);
-         * bpe: merges learned on the training part only; gpt2: GPT-2's own
-         * files, nothing learned (`make gpt2-tokenizer` fetches them). */
-        t.tok = strcmp(tokenizer, "char") == 0   ? tok_char_train(text, len)
-                : strcmp(tokenizer, "gpt2") == 0 ? tok_gpt2_load(NULL)
-                                                 : tok_bpe_train(text, cut, (int)vocab);
-        /* An encoder needs [MASK] (and [CLS], [PAD] to be fine-tuned). */
-        if (t.tok && strcmp(t.config.objective, "mlm") == 0 && tok_add_special_tokens(t.tok) < 0) {
-            tok_free(t.tok);
-            t.tok = NULL;
-        }
-        if (!t.tok) {
-            fprintf(stderr, "shannon train: cannot build the tokenizer: %s\n", tok_last_error());
-            goto done;
-        }
-        t.config.model.vocab_size = tok_vocab_size(t.tok);
+    return check_model_files("train", checkpoint_file(&t->dir, NULL, path, sizeof path), &t->config,
+                             t->tok);
+}
+
+/* A new run's tokenizer, from the text (the training part for BPE), and
+ * the model's vocabulary with it. 0, or -1 after a one-line error. */
+static int build_tokenizer(trainer *t, size_t cut)
+{
+    const char *kind = t->config.tokenizer;
+    /* char: the vocabulary of the whole text (nanoGPT's shakespeare_char);
+     * bpe: merges learned on the training part only; gpt2: GPT-2's own
+     * files, nothing learned (`make gpt2-tokenizer` fetches them). */
+    t->tok = strcmp(kind, "char") == 0   ? tok_char_train(t->text, t->len)
+             : strcmp(kind, "gpt2") == 0 ? tok_gpt2_load(NULL)
+                                         : tok_bpe_train(t->text, cut, (int)t->bpe_vocab);
+    /* An encoder needs [MASK] (and [CLS], [PAD] to be fine-tuned). */
+    if (t->tok && strcmp(t->config.objective, "mlm") == 0 && tok_add_special_tokens(t->tok) < 0) {
+        tok_free(t->tok);
+        t->tok = NULL;
     }
-    if (transformer_config_check(&t.config.model) < 0) {
+    if (!t->tok) {
+        fprintf(stderr, "shannon train: cannot build the tokenizer: %s\n", tok_last_error());
+        return -1;
+    }
+    t->config.model.vocab_size = tok_vocab_size(t->tok);
+    return 0;
+}
+
+/* The token streams of both splits, the model, the generators and the
+ * optimizers, as a new run starts them (a resumed one then loads its
+ * checkpoint over them). 0, or -1 after a one-line error. */
+static int build_model(trainer *t, size_t cut)
+{
+    if (transformer_config_check(&t->config.model) < 0) {
         fprintf(stderr, "shannon train: %s\n", nd_last_error());
-        goto done;
+        return -1;
     }
-    if (encode_split(&t, text, cut, &t.train_ids, &t.ntrain, "training") < 0 ||
-        encode_split(&t, text + cut, len - cut, &t.val_ids, &t.nval, "validation (last 10% of the file)") < 0)
-        goto done;
-    t.model = transformer_new(&t.config.model, (uint64_t)t.config.seed);
-    t.batch_rng = nd_rng_new((uint64_t)t.config.seed);
-    t.dropout_rng = nd_rng_new((uint64_t)t.config.seed + 1);
-    if (!t.model || !t.batch_rng || !t.dropout_rng || make_optimizers(&t, t.config.lr) < 0) {
+    if (encode_split(t, t->text, cut, &t->train_ids, &t->ntrain, "training") < 0 ||
+        encode_split(t, t->text + cut, t->len - cut, &t->val_ids, &t->nval,
+                     "validation (last 10% of the file)") < 0)
+        return -1;
+    t->model = transformer_new(&t->config.model, (uint64_t)t->config.seed);
+    t->batch_rng = nd_rng_new((uint64_t)t->config.seed);
+    t->dropout_rng = nd_rng_new((uint64_t)t->config.seed + 1);
+    if (!t->model || !t->batch_rng || !t->dropout_rng || make_optimizers(t, t->config.lr) < 0) {
         fprintf(stderr, "shannon train: %s\n", nd_last_error());
-        goto done;
+        return -1;
     }
-    uint64_t hash = text_hash(text, len);
-    if (resuming) {
-        if (resume(&t) < 0)
-            goto done;
-        if (options[EVAL_INTERVAL_FLAG].seen)
-            t.eval_interval = eval_interval;
-        if (hash != t.data_hash || (int64_t)len != t.data_bytes) {
-            /* Allowed (a corpus grows, a file moves), but never silently. */
-            char note[4400];
-            snprintf(note, sizeof note, "iteration %lld: resumed on '%s' (%zu bytes, FNV-1a %016llx), "
-                     "not the text of the checkpoint (%lld bytes, FNV-1a %016llx)", (long long)t.iter,
-                     data, len, (unsigned long long)hash, (long long)t.data_bytes,
-                     (unsigned long long)t.data_hash);
-            if (t.leader)
-                fprintf(stderr, "shannon train: warning: --data '%s' is not the text this model was "
-                        "trained on; going on with it (noted in '%s/notes.txt')\n", data, out);
-            if (add_note(&t, note) < 0) {
-                fprintf(stderr, "shannon train: out of memory\n");
-                goto done;
-            }
-        }
+    return 0;
+}
+
+/* The checkpoint's weights, optimizer and generator states, rows and
+ * notes over the new run's; a resume on another text is allowed (a corpus
+ * grows, a file moves) but noted. 0, or -1 after a one-line error. */
+static int restore_checkpoint(trainer *t, const train_flags *f, uint64_t hash)
+{
+    if (resume(t) < 0)
+        return -1;
+    if (flag_given(f, "--eval-interval"))
+        t->eval_interval = f->eval_interval;
+    if (hash == t->data_hash && (int64_t)t->len == t->data_bytes)
+        return 0;
+    char note[4400];
+    snprintf(note, sizeof note,
+             "iteration %lld: resumed on '%s' (%zu bytes, FNV-1a %016llx), "
+             "not the text of the checkpoint (%lld bytes, FNV-1a %016llx)",
+             (long long)t->iter, f->data, t->len, (unsigned long long)hash,
+             (long long)t->data_bytes, (unsigned long long)t->data_hash);
+    if (t->leader)
+        fprintf(stderr,
+                "shannon train: warning: --data '%s' is not the text this model was "
+                "trained on; going on with it (noted in '%s/notes.txt')\n",
+                f->data, f->out);
+    if (add_note(t, note) < 0) {
+        fprintf(stderr, "shannon train: out of memory\n");
+        return -1;
     }
-    t.data_hash = hash;
-    t.data_bytes = (int64_t)len;
-    if (print_tape) {   /* one step's tape, nothing trained or written */
-        status = print_tape_step(&t);
-        goto done;
-    }
-    if (resuming) {
+    return 0;
+}
+
+/* From the flags to a model ready for its first step (new or resumed):
+ * 0, or the exit status after a one-line error. */
+static int set_up_run(trainer *t, const train_flags *f)
+{
+    if (open_model_folder(t, f) < 0)
+        return 1;
+    if (!t->resuming && config_from_flags(t, f) < 0)
+        return 2;
+    if (!(t->text = read_text_file("train", f->data, &t->len)))
+        return 1;
+    if (t->resuming && config_from_checkpoint(t, f) < 0)
+        return 1;
+    size_t cut = split_point(t->text, t->len);
+    if ((!t->tok && build_tokenizer(t, cut) < 0) || build_model(t, cut) < 0)
+        return 1;
+    uint64_t hash = text_hash(t->text, t->len);
+    if (t->resuming && restore_checkpoint(t, f, hash) < 0)
+        return 1;
+    t->data_hash = hash;
+    t->data_bytes = (int64_t)t->len;
+    return 0;
+}
+
+/* The step's arena and the ranks' agreement: the same micro-batches per
+ * step as the checkpoint, the same run on every rank, one set of weights;
+ * only then is the output folder touched. 0, or the exit status. */
+static int join_ranks(trainer *t, const train_flags *f)
+{
+    const int P = dist_size();
+    if (t->resuming) {
         /* The global batch a checkpoint was trained with is kept: under
          * another rank count, --grad-accum makes up the difference. */
-        int64_t m = t.micro_batches;
-        if (options[GRAD_ACCUM].seen ? grad_accum * P != m : m % P != 0) {
-            fprintf(stderr, "shannon train: '%s' was trained with %lld micro-batches of --batch per "
-                    "step (--grad-accum x ranks); with %d rank%s give --grad-accum %lld%s\n", out,
-                    (long long)m, P, P > 1 ? "s" : "", (long long)(m / P ? m / P : 1),
+        int64_t m = t->micro_batches;
+        if (flag_given(f, "--grad-accum") ? f->grad_accum * P != m : m % P != 0) {
+            fprintf(stderr,
+                    "shannon train: '%s' was trained with %lld micro-batches of --batch per "
+                    "step (--grad-accum x ranks); with %d rank%s give --grad-accum %lld%s\n",
+                    f->out, (long long)m, P, P > 1 ? "s" : "", (long long)(m / P ? m / P : 1),
                     m % P ? " (the rank count must divide it)" : "");
-            status = 2;
-            goto done;
+            return 2;
         }
-        t.grad_accum = m / P;
+        t->grad_accum = m / P;
     }
-    if (!(t.step = train_step_new(t.nparams, t.params, t.decay, t.no_decay, t.grad_accum, GRAD_CLIP))) {
+    t->step = train_step_new(t->nparams, t->params, t->decay, t->no_decay, t->grad_accum, GRAD_CLIP);
+    if (!t->step) {
         fprintf(stderr, "shannon train: %s\n", nd_last_error());
-        goto done;
+        return 1;
     }
     /* Every rank checked everything: they agree, or all stop. */
-    agreed = true;
+    t->agreed = true;
     if (dist_failures(false) > 0) {
-        fprintf(stderr, "shannon train: rank %d of %d stops: another rank failed (its message is "
-                "above)\n", dist_rank(), P);
-        goto done;
+        fprintf(stderr,
+                "shannon train: rank %d of %d stops: another rank failed (its message is "
+                "above)\n",
+                dist_rank(), P);
+        return 1;
     }
-    if (check_same_run(&t, hash) < 0)
-        goto done;
+    if (check_same_run(t, t->data_hash) < 0)
+        return 1;
     /* One set of weights on every rank (the same seed or checkpoint gives
      * them already; the broadcast makes sure). */
     int64_t arena_size;
-    float *arena = train_step_values(t.step, &arena_size);
+    float *arena = train_step_values(t->step, &arena_size);
     dist_broadcast(arena, arena_size * (int64_t)sizeof *arena);
-    /* Only now touch the output folder. */
-    if (dist_failures(t.leader && checkpoint_dir_prepare("train", &t.dir) < 0) > 0)
-        goto done;
-    if (t.leader)
-        fprintf(stderr, "shannon train: %lld parameters, %s tokenizer (%lld tokens), %zu train / %zu "
-            "val tokens\n", (long long)transformer_num_parameters(t.model), t.config.tokenizer,
-            (long long)t.config.model.vocab_size, t.ntrain, t.nval);
+    if (dist_failures(t->leader && checkpoint_dir_prepare("train", &t->dir) < 0) > 0)
+        return 1;
+    if (t->leader)
+        fprintf(stderr,
+                "shannon train: %lld parameters, %s tokenizer (%lld tokens), %zu train / %zu "
+                "val tokens\n",
+                (long long)transformer_num_parameters(t->model), t->config.tokenizer,
+                (long long)t->config.model.vocab_size, t->ntrain, t->nval);
+    if (t->leader && P > 1)
+        fprintf(stderr,
+                "shannon train: %d ranks x --grad-accum %lld x --batch %lld = %lld sequences "
+                "per step\n",
+                P, (long long)t->grad_accum, (long long)t->config.batch,
+                (long long)(t->micro_batches * t->config.batch));
+    return 0;
+}
 
-    if (t.leader && P > 1)
-        fprintf(stderr, "shannon train: %d ranks x --grad-accum %lld x --batch %lld = %lld sequences "
-                "per step\n", P, (long long)t.grad_accum, (long long)t.config.batch,
-                (long long)(t.micro_batches * t.config.batch));
-    const int64_t B = t.config.batch * t.micro_batches, T = t.config.model.block_size;
-    ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE, .lr = t.config.lr,
-                               .warmup_iters = WARMUP_ITERS < t.config.iters / 10 ? WARMUP_ITERS : t.config.iters / 10,
-                               .lr_decay_iters = t.config.iters, .min_lr = t.config.lr / 10};
+/* ---- the step loop and its checkpoints ---------------------------------------------- */
+
+/* What the step loop measured, for the report. */
+typedef struct step_timing {
+    int64_t steps; /* steps run by this invocation */
+    double seconds; /* their time, evaluations and checkpoints left out */
+    double exposed_comm; /* of it, waiting for the gradient reduction */
+} step_timing;
+
+/* run_steps: every iteration ran; on to the report. */
+enum { ALL_STEPS_RUN = -1 };
+
+/* After iteration t->iter: weights checked finite, a checkpoint that
+ * resumes after it, the losses on the progress line. 0, or the exit
+ * status (1: nothing more is written). */
+static int checkpoint_step(trainer *t, progress *bar, const loss_row *row, bool evaluated)
+{
+    if (!weights_finite(t)) {
+        progress_finish(bar);
+        if (t->leader)
+            stop_not_finite(t, "weights", NAN);
+        return 1;
+    }
+    t->iter++; /* the checkpoint resumes after this one */
+    int saved = save_checkpoint(t);
+    t->iter--;
+    if (saved < 0) {
+        progress_finish(bar);
+        return 1;
+    }
+    if (evaluated && t->leader)
+        progress_note(bar, "iter %lld: train loss %.4f, val loss %.4f (checkpoint saved)",
+                      (long long)(t->iter + 1), row->train_loss, row->val_loss);
+    return 0;
+}
+
+/* The steps from t->iter to the last (or --stop-at, or a signal), a
+ * checkpoint every eval interval. ALL_STEPS_RUN, or the exit status. */
+static int run_steps(trainer *t, int64_t stop_at, step_timing *timing)
+{
+    const int64_t B = t->config.batch * t->micro_batches, T = t->config.model.block_size;
+    const int64_t warmup = WARMUP_ITERS < t->config.iters / 10 ? WARMUP_ITERS : t->config.iters / 10;
+    ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE,
+                               .lr = t->config.lr,
+                               .warmup_iters = warmup,
+                               .lr_decay_iters = t->config.iters,
+                               .min_lr = t->config.lr / 10};
     progress bar;
-    progress_start(&bar, t.iter, t.config.iters);
-    bar.quiet = !t.leader;
-    int signal_seen = 0;      /* the first signal any rank caught, agreed each step */
-    double train_seconds = 0, last_loss = NAN, exposed_comm = 0;
-    int64_t trained = 0;
-    for (; t.iter < t.config.iters; t.iter++) {
-        double lr_now = ag_lr_at(&schedule, t.iter);
-        ag_optimizer_set_lr(t.decay, lr_now);
-        ag_optimizer_set_lr(t.no_decay, lr_now);
+    progress_start(&bar, t->iter, t->config.iters);
+    bar.quiet = !t->leader;
+    for (; t->iter < t->config.iters; t->iter++) {
+        double lr_now = ag_lr_at(&schedule, t->iter);
+        ag_optimizer_set_lr(t->decay, lr_now);
+        ag_optimizer_set_lr(t->no_decay, lr_now);
         double start = now_seconds();
         step_result r;
-        int stepped = train_step_run(t.step, "train", t.iter, train_micro_batch, &t, t.dropout_rng,
-                                     stop_signal, &r);
-        if (stepped < 0) {
+        int stepped = train_step_run(t->step, "train", t->iter, train_micro_batch, t,
+                                     t->dropout_rng, stop_signal, &r);
+        if (stepped != 0) {
             progress_finish(&bar);
-            goto done;
-        }
-        last_loss = r.loss;
-        signal_seen = r.stop_signal;
-        exposed_comm += r.exposed_comm;
-        if (stepped > 0) {
-            progress_finish(&bar);
-            if (t.leader)
-                stop_not_finite(&t, isfinite(r.loss) ? "gradient norm" : "loss",
+            if (stepped > 0 && t->leader)
+                stop_not_finite(t, isfinite(r.loss) ? "gradient norm" : "loss",
                                 isfinite(r.loss) ? r.grad_norm : r.loss);
-            goto done;
+            return 1;
         }
-        train_seconds += now_seconds() - start;
-        trained++;
-        loss_row row = {t.iter, last_loss, NAN, lr_now};
-        bool stop = t.iter + 1 == stop_at;
-        bool evaluate = (t.iter + 1) % t.eval_interval == 0 || t.iter + 1 == t.config.iters || stop;
+        timing->seconds += now_seconds() - start;
+        timing->exposed_comm += r.exposed_comm;
+        timing->steps++;
+        loss_row row = {t->iter, r.loss, NAN, lr_now};
+        bool stop = t->iter + 1 == stop_at;
+        bool evaluate =
+            (t->iter + 1) % t->eval_interval == 0 || t->iter + 1 == t->config.iters || stop;
         if (evaluate)
-            row.val_loss = estimate_loss(&t, t.val_ids, t.nval, EVAL_BATCHES, (uint64_t)t.iter);
-        if (add_row(&t, row) < 0)
-            goto failed;
-        progress_update(&bar, t.iter, last_loss, (double)trained * (double)(B * T) / train_seconds);
-        if (evaluate || signal_seen) {
-            int64_t done_iters = t.iter + 1;
-            if (!weights_finite(&t)) {
-                progress_finish(&bar);
-                if (t.leader)
-                    stop_not_finite(&t, "weights", NAN);
-                goto done;
-            }
-            t.iter++;                         /* the checkpoint resumes after this one */
-            int saved = save_checkpoint(&t);
-            t.iter--;
-            if (saved < 0) {
-                progress_finish(&bar);
-                goto done;
-            }
-            if (evaluate && t.leader)
-                progress_note(&bar, "iter %lld: train loss %.4f, val loss %.4f (checkpoint saved)",
-                              (long long)done_iters, last_loss, row.val_loss);
-            if (signal_seen) {
-                progress_finish(&bar);
-                if (t.leader)
-                    fprintf(stderr, "shannon train: interrupted (%s) after iteration %lld; checkpoint "
-                            "saved, continue with --resume\n",
-                            signal_seen == SIGINT ? "SIGINT" : "SIGTERM", (long long)done_iters);
-                status = 128 + signal_seen;
-                goto done;
-            }
-            if (stop) {
-                progress_finish(&bar);
-                if (t.leader)
-                    fprintf(stderr, "shannon train: stopped after iteration %lld (--stop-at); "
-                        "continue with --resume\n", (long long)done_iters);
-                status = 0;
-                goto done;
-            }
+            row.val_loss = estimate_loss(t, t->val_ids, t->nval, EVAL_BATCHES, (uint64_t)t->iter);
+        if (add_row(t, row) < 0) {
+            progress_finish(&bar);
+            fprintf(stderr, "shannon train: iteration %lld failed: %s\n", (long long)t->iter,
+                    nd_last_error());
+            if (dist_size() > 1)
+                dist_abort(1); /* the others may wait in a collective */
+            return 1;
+        }
+        progress_update(&bar, t->iter, r.loss,
+                        (double)timing->steps * (double)(B * T) / timing->seconds);
+        if (!evaluate && !r.stop_signal)
+            continue;
+        int status = checkpoint_step(t, &bar, &row, evaluate);
+        if (status != 0)
+            return status;
+        if (r.stop_signal) {
+            progress_finish(&bar);
+            if (t->leader)
+                fprintf(stderr,
+                        "shannon train: interrupted (%s) after iteration %lld; checkpoint "
+                        "saved, continue with --resume\n",
+                        r.stop_signal == SIGINT ? "SIGINT" : "SIGTERM", (long long)(t->iter + 1));
+            return 128 + r.stop_signal;
+        }
+        if (stop) {
+            progress_finish(&bar);
+            if (t->leader)
+                fprintf(stderr,
+                        "shannon train: stopped after iteration %lld (--stop-at); "
+                        "continue with --resume\n",
+                        (long long)(t->iter + 1));
+            return 0;
         }
     }
     progress_finish(&bar);
-    if (getenv("SHANNON_STEP_TIMING") && t.leader && trained > 0)   /* benchmarks/bench_mpi.sh */
-        fprintf(stderr, "shannon train: step timing: %.6f s per step, %.6f s of it waiting for the "
-                "gradient reduction after the backward\n", train_seconds / (double)trained,
-                exposed_comm / (double)trained);
-    if (!signal_seen) {
-        double train_loss = estimate_loss(&t, t.train_ids, t.ntrain, FINAL_TRAIN_BATCHES, 1u << 30);
-        double tps = train_seconds > 0 ? (double)trained * (double)(B * T) / train_seconds : 0;
-        /* the whole validation split: rank 0 alone */
-        if (t.leader && strcmp(t.config.objective, "mlm") == 0) {
-            mlm_result m = mlm_text_eval(t.model, t.tok, t.val_ids, t.nval, t.config.batch,
-                                         t.config.mask_rate);
-            printf("train_loss=%.4f val_loss=%.4f val_accuracy=%.4f tokens_per_s=%.1f\n", train_loss,
-                   m.loss, m.accuracy, tps);
-        } else if (t.leader) {
-            double val_loss = text_loss(t.model, t.val_ids, t.nval, t.config.batch, t.reference);
-            printf("train_loss=%.4f val_loss=%.4f tokens_per_s=%.1f\n", train_loss, val_loss, tps);
-        }
+    return ALL_STEPS_RUN;
+}
+
+/* ---- report ------------------------------------------------------------------------ */
+
+/* The last line on stdout: the train loss over FINAL_TRAIN_BATCHES random
+ * batches, the validation loss over the whole split (rank 0 alone; mlm
+ * adds the accuracy), the throughput. Returns the exit status, 0. */
+static int report_final(trainer *t, const step_timing *timing)
+{
+    const int64_t tokens_per_step = t->config.batch * t->micro_batches * t->config.model.block_size;
+    if (getenv("SHANNON_STEP_TIMING") && t->leader && timing->steps > 0) /* benchmarks/bench_mpi.sh */
+        fprintf(stderr,
+                "shannon train: step timing: %.6f s per step, %.6f s of it waiting for the "
+                "gradient reduction after the backward\n",
+                timing->seconds / (double)timing->steps,
+                timing->exposed_comm / (double)timing->steps);
+    double train_loss =
+        estimate_loss(t, t->train_ids, t->ntrain, FINAL_TRAIN_BATCHES, FINAL_TRAIN_SALT);
+    double tps =
+        timing->seconds > 0 ? (double)timing->steps * (double)tokens_per_step / timing->seconds : 0;
+    if (t->leader && strcmp(t->config.objective, "mlm") == 0) {
+        mlm_result m = mlm_text_eval(t->model, t->tok, t->val_ids, t->nval, t->config.batch,
+                                     t->config.mask_rate);
+        printf("train_loss=%.4f val_loss=%.4f val_accuracy=%.4f tokens_per_s=%.1f\n", train_loss,
+               m.loss, m.accuracy, tps);
+    } else if (t->leader) {
+        double val_loss = text_loss(t->model, t->val_ids, t->nval, t->config.batch, t->reference);
+        printf("train_loss=%.4f val_loss=%.4f tokens_per_s=%.1f\n", train_loss, val_loss, tps);
     }
-    if (signal_seen) {
-        if (t.leader)
-            fprintf(stderr, "shannon train: interrupted (%s) after the last iteration; the final "
-                    "checkpoint is saved\n", signal_seen == SIGINT ? "SIGINT" : "SIGTERM");
-        status = 128 + signal_seen;
-    } else {
-        status = 0;
+    return 0;
+}
+
+/* ---- the command ------------------------------------------------------------------ */
+
+static int run_train(int argc, char **argv)
+{
+    train_flags f;
+    int parsed = parse_train_flags(&f, argc, argv);
+    if (parsed != 0)
+        return dist_stop_early(parsed > 0 ? 0 : 2);
+    if (check_train_flags(&f) < 0)
+        return dist_stop_early(2);
+
+    const int P = dist_size();
+    trainer t = {.out = f.out,
+                 .reference = f.reference,
+                 .saved_iter = -1,
+                 .eval_interval = f.eval_interval,
+                 .grad_accum = f.grad_accum,
+                 .micro_batches = f.grad_accum * P,
+                 .bpe_vocab = f.vocab,
+                 .leader = dist_rank() == 0};
+    struct sigaction saved_signals[2];
+    catch_signals(true, saved_signals);
+    int status = set_up_run(&t, &f);
+    if (status == 0 && f.print_tape) {
+        status = print_tape_step(&t); /* one step's tape, nothing trained or written */
+    } else if (status == 0 && (status = join_ranks(&t, &f)) == 0) {
+        step_timing timing = {0};
+        status = run_steps(&t, f.stop_at, &timing);
+        if (status == ALL_STEPS_RUN)
+            status = report_final(&t, &timing);
     }
-    goto done;
-failed:
-    progress_finish(&bar);
-    fprintf(stderr, "shannon train: iteration %lld failed: %s\n", (long long)t.iter, nd_last_error());
-    if (P > 1)
-        dist_abort(1);   /* the others may wait in a collective */
-done:
-    if (!agreed)
-        dist_failures(true);
+    if (!t.agreed)
+        dist_failures(true); /* the others learn that this rank stopped in the setup */
     ag_tape_reset();
     trainer_free(&t);
-    free(text);
     catch_signals(false, saved_signals);
     return status;
 }

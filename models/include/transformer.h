@@ -65,6 +65,10 @@ extern "C" {
 #define TRANSFORMER_MAX_TENSORS (5 + 12 * TRANSFORMER_MAX_LAYERS)
 /* The target that means "no prediction here" (torch's ignore_index). */
 #define TRANSFORMER_IGNORE (-100)
+/* GPT-2's: every LayerNorm's eps (layer_norm_epsilon) and the standard
+ * deviation of the normal init (initializer_range). */
+#define TRANSFORMER_LAYER_NORM_EPS 1e-5
+#define TRANSFORMER_INIT_STD 0.02
 
 /* How the classification head reduces a sequence to one vector. */
 typedef enum transformer_pooling {

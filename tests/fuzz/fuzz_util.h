@@ -13,6 +13,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* libFuzzer's entry point, which every harness defines (declared here so
+ * that -Wmissing-prototypes sees a prototype). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 /* The path of a file holding exactly data[0..size). */
 static inline const char *fuzz_file(const uint8_t *data, size_t size)
 {

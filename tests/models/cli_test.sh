@@ -80,6 +80,20 @@ expect_error "existing model without --resume" "already holds a model" \
   "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/m" $TINY --iters 5
 expect_error "other config" "holds a model with --layers 1, not 2" \
   "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/m" --resume --layers 2
+# Each kind of flag train reads back by name on a resume, and a flag of the
+# table's first and last architecture rows that finetune --from refuses.
+expect_error "other dropout" "holds a model with --dropout 0, not 0.5" \
+  "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/m" --resume --dropout 0.5
+expect_error "other tokenizer" "holds a char-tokenizer model, not bpe" \
+  "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/m" --resume --tokenizer bpe
+expect_error "other objective" "holds a causal model, not mlm" \
+  "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/m" --resume --objective mlm
+expect_error "post-ln on resume" "trained without --post-ln" \
+  "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/m" --resume --post-ln
+expect_error "finetune --from --tokenizer" "--tokenizer describes a model from random init" \
+  "$SHANNON" finetune --from "$WORK/m" --data "$WORK/corpus.txt" --out "$WORK/x" --tokenizer bpe
+expect_error "finetune --from --post-ln" "--post-ln describes a model from random init" \
+  "$SHANNON" finetune --from "$WORK/m" --data "$WORK/corpus.txt" --out "$WORK/x" --post-ln
 cmp -s "$WORK/m/model.safetensors" "$WORK/model.before" && pass || fail "a refused train changed the model"
 # A truncated checkpoint: resume, sample and eval all refuse it in one line.
 cp -r "$WORK/m" "$WORK/t"

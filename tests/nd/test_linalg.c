@@ -15,9 +15,6 @@
 
 static nd_array *matrix(nd_dtype dt, int ndim, const int64_t *shape, const double *values)
 {
-    int64_t n = 1;
-    for (int i = 0; i < ndim; i++)
-        n *= shape[i];
     nd_array *f = nd_from_data(ND_FLOAT64, ndim, shape, values);
     ck_assert_ptr_nonnull(f);
     nd_array *a = nd_astype(f, dt);

@@ -117,48 +117,6 @@ static word *wordmap_find(wordmap *m, const unsigned char *p, size_t len)
 /* The tokenizer from its merges                                            */
 /* ------------------------------------------------------------------------ */
 
-int tok_pairmap_put(tok_pairmap *m, int32_t a, int32_t b, int32_t val)
-{
-    if (2 * (m->n + 1) > m->cap) {
-        size_t nc = m->cap ? 2 * m->cap : 512;
-        uint64_t *keys = malloc(nc * sizeof *keys);
-        int32_t *vals = malloc(nc * sizeof *vals);
-        if (!keys || !vals) {
-            free(keys), free(vals);
-            return nd_set_last_error(ND_ERR_MEMORY, "out of memory for %zu pairs", m->n);
-        }
-        memset(keys, 0xFF, nc * sizeof *keys);
-        for (size_t k = 0; k < m->cap; k++) {
-            if (m->keys[k] == UINT64_MAX)
-                continue;
-            size_t i = tok_mix64(m->keys[k]) & (nc - 1);
-            while (keys[i] != UINT64_MAX)
-                i = (i + 1) & (nc - 1);
-            keys[i] = m->keys[k];
-            vals[i] = m->vals[k];
-        }
-        free(m->keys), free(m->vals);
-        m->keys = keys, m->vals = vals, m->cap = nc;
-    }
-    uint64_t key = tok_pair_key(a, b);
-    size_t i = tok_mix64(key) & (m->cap - 1);
-    while (m->keys[i] != UINT64_MAX && m->keys[i] != key)
-        i = (i + 1) & (m->cap - 1);
-    if (m->keys[i] == UINT64_MAX) {
-        m->keys[i] = key;
-        m->n++;
-    }
-    m->vals[i] = val;
-    return 0;
-}
-
-void tok_pairmap_free(tok_pairmap *m)
-{
-    free(m->keys);
-    free(m->vals);
-    *m = (tok_pairmap){0};
-}
-
 tok_tokenizer *tok_bpe_from_merges(int32_t *merges, int32_t n_merges, const char *what)
 {
     tok_tokenizer *tok = NULL;

@@ -1,4 +1,4 @@
-/* tokenizer/internal.h: the tokenizer object and the helpers its three files
+/* tokenizer/internal.h: the tokenizer object and the helpers its files
  * share (private to models/src/tokenizer/). */
 #ifndef TOK_INTERNAL_H
 #define TOK_INTERNAL_H
@@ -64,7 +64,8 @@ static inline int32_t tok_pairmap_get(const tok_pairmap *m, int32_t a, int32_t b
     }
 }
 
-/* Sets (a, b) -> val (inserting or overwriting). 0, or ND_ERR_MEMORY. */
+/* containers.c: sets (a, b) -> val (inserting or overwriting). 0, or
+ * ND_ERR_MEMORY. */
 int tok_pairmap_put(tok_pairmap *m, int32_t a, int32_t b, int32_t val);
 void tok_pairmap_free(tok_pairmap *m);
 
@@ -169,7 +170,8 @@ typedef struct tok_ivec {
     size_t n, cap;
 } tok_ivec;
 
-/* Makes room for `extra` more; 0 or ND_ERR_MEMORY (with the message set). */
+/* containers.c: makes room for `extra` more; 0 or ND_ERR_MEMORY (with the
+ * message set). */
 int tok_ivec_reserve(tok_ivec *a, size_t extra);
 
 #endif

@@ -8,24 +8,6 @@
 
 const char *tok_last_error(void) { return nd_last_error(); }
 
-int tok_ivec_reserve(tok_ivec *a, size_t extra)
-{
-    if (a->cap - a->n >= extra && a->v)
-        return 0;
-    size_t nc = a->cap ? a->cap : 16;
-    while (nc - a->n < extra) {
-        if (nc > SIZE_MAX / 2 / sizeof *a->v)
-            return nd_set_last_error(ND_ERR_MEMORY, "out of memory for %zu token ids", a->n + extra);
-        nc *= 2;
-    }
-    int32_t *v = realloc(a->v, nc * sizeof *v);
-    if (!v)
-        return nd_set_last_error(ND_ERR_MEMORY, "out of memory for %zu token ids", a->n + extra);
-    a->v = v;
-    a->cap = nc;
-    return 0;
-}
-
 void tok_free(tok_tokenizer *tok)
 {
     if (!tok)

@@ -35,7 +35,8 @@ ag_tensor *transformer_tape_constant(const nd_array *a)
 static ag_tensor *layer_norm(const transformer_forward_options *o, ag_tensor *x, ag_tensor *w,
                              ag_tensor *b)
 {
-    return o->composed ? ag_layer_norm_composed(x, w, b, 1e-5) : ag_layer_norm(x, w, b, 1e-5);
+    const double eps = TRANSFORMER_LAYER_NORM_EPS;
+    return o->composed ? ag_layer_norm_composed(x, w, b, eps) : ag_layer_norm(x, w, b, eps);
 }
 
 static ag_tensor *gelu(const transformer_forward_options *o, ag_tensor *x)

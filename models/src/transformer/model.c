@@ -45,18 +45,24 @@ int transformer_config_check(const transformer_config *c)
 
 /* ---- parameters --------------------------------------------------------------- */
 
-/* Adds a parameter of the given shape, filled by `init`: 'n' normal(0,
- * std), 'z' zeros, 'o' ones. */
+/* How add_param fills a parameter. */
+typedef enum param_init {
+    INIT_NORMAL,   /* normal(0, std) from the model's generator */
+    INIT_ZEROS,
+    INIT_ONES,
+} param_init;
+
+/* Adds a parameter of the given shape, filled as `init` says. */
 static ag_tensor *add_param(transformer_model *m, nd_rng *rng, const char *name, int ndim,
-                            const int64_t *shape, char init, double std)
+                            const int64_t *shape, param_init init, double std)
 {
     if (m->ntensors == TRANSFORMER_MAX_TENSORS) {
         nd_set_last_error(ND_ERR_VALUE, "model too deep (more than %d tensors)", TRANSFORMER_MAX_TENSORS);
         return NULL;
     }
-    nd_array *value = init == 'n' ? nd_rng_normal(rng, 0.0, std, ND_FLOAT32, ndim, shape)
-                    : init == 'o' ? nd_ones(ND_FLOAT32, ndim, shape)
-                                  : nd_zeros(ND_FLOAT32, ndim, shape);
+    nd_array *value = init == INIT_NORMAL ? nd_rng_normal(rng, 0.0, std, ND_FLOAT32, ndim, shape)
+                    : init == INIT_ONES   ? nd_ones(ND_FLOAT32, ndim, shape)
+                                          : nd_zeros(ND_FLOAT32, ndim, shape);
     ag_tensor *t = value ? ag_param(value) : NULL;
     nd_free(value);
     if (!t)
@@ -96,39 +102,46 @@ transformer_model *transformer_new(const transformer_config *config, uint64_t se
     }
     m->config = *config;
     const int64_t C = config->n_embd, V = config->vocab_size;
-    const double std = 0.02, residual_std = 0.02 / sqrt(2.0 * config->n_layer);
-    bool ok = (m->wte = add_param(m, rng, "transformer.wte.weight", 2, (int64_t[]){V, C}, 'n', std));
+    const double std = TRANSFORMER_INIT_STD,
+                 residual_std = TRANSFORMER_INIT_STD / sqrt(2.0 * config->n_layer);
+    bool ok = (m->wte = add_param(m, rng, "transformer.wte.weight", 2, (int64_t[]){V, C},
+                                  INIT_NORMAL, std));
     if (ok && config->learned_positions)
         ok = (m->wpe = add_param(m, rng, "transformer.wpe.weight", 2,
-                                 (int64_t[]){config->block_size, C}, 'n', std));
+                                 (int64_t[]){config->block_size, C}, INIT_NORMAL, std));
     for (int l = 0; ok && l < config->n_layer; l++) {
         transformer_block *b = &m->blocks[l];
         char name[TRANSFORMER_NAME_MAX];
 #define PARAM(field, suffix, ndim, init, s, ...)                                           \
     (snprintf(name, sizeof name, "transformer.h.%d." suffix, l),                          \
      (b->field = add_param(m, rng, name, ndim, (int64_t[]){__VA_ARGS__}, init, s)) != NULL)
-        ok = PARAM(ln_1_weight, "ln_1.weight", 1, 'o', 0, C) &&
-             PARAM(ln_1_bias, "ln_1.bias", 1, 'z', 0, C) &&
-             PARAM(attn_weight, "attn.c_attn.weight", 2, 'n', std, 3 * C, C) &&
-             PARAM(attn_bias, "attn.c_attn.bias", 1, 'z', 0, 3 * C) &&
-             PARAM(attn_proj_weight, "attn.c_proj.weight", 2, 'n', residual_std, C, C) &&
-             PARAM(attn_proj_bias, "attn.c_proj.bias", 1, 'z', 0, C) &&
-             PARAM(ln_2_weight, "ln_2.weight", 1, 'o', 0, C) &&
-             PARAM(ln_2_bias, "ln_2.bias", 1, 'z', 0, C) &&
-             PARAM(fc_weight, "mlp.c_fc.weight", 2, 'n', std, 4 * C, C) &&
-             PARAM(fc_bias, "mlp.c_fc.bias", 1, 'z', 0, 4 * C) &&
-             PARAM(mlp_proj_weight, "mlp.c_proj.weight", 2, 'n', residual_std, C, 4 * C) &&
-             PARAM(mlp_proj_bias, "mlp.c_proj.bias", 1, 'z', 0, C);
+        ok = PARAM(ln_1_weight, "ln_1.weight", 1, INIT_ONES, 0, C) &&
+             PARAM(ln_1_bias, "ln_1.bias", 1, INIT_ZEROS, 0, C) &&
+             PARAM(attn_weight, "attn.c_attn.weight", 2, INIT_NORMAL, std, 3 * C, C) &&
+             PARAM(attn_bias, "attn.c_attn.bias", 1, INIT_ZEROS, 0, 3 * C) &&
+             PARAM(attn_proj_weight, "attn.c_proj.weight", 2, INIT_NORMAL, residual_std, C, C) &&
+             PARAM(attn_proj_bias, "attn.c_proj.bias", 1, INIT_ZEROS, 0, C) &&
+             PARAM(ln_2_weight, "ln_2.weight", 1, INIT_ONES, 0, C) &&
+             PARAM(ln_2_bias, "ln_2.bias", 1, INIT_ZEROS, 0, C) &&
+             PARAM(fc_weight, "mlp.c_fc.weight", 2, INIT_NORMAL, std, 4 * C, C) &&
+             PARAM(fc_bias, "mlp.c_fc.bias", 1, INIT_ZEROS, 0, 4 * C) &&
+             PARAM(mlp_proj_weight, "mlp.c_proj.weight", 2, INIT_NORMAL, residual_std, C, 4 * C) &&
+             PARAM(mlp_proj_bias, "mlp.c_proj.bias", 1, INIT_ZEROS, 0, C);
 #undef PARAM
     }
-    ok = ok && (m->ln_f_weight = add_param(m, rng, "transformer.ln_f.weight", 1, (int64_t[]){C}, 'o', 0)) &&
-         (m->ln_f_bias = add_param(m, rng, "transformer.ln_f.bias", 1, (int64_t[]){C}, 'z', 0));
+    ok = ok &&
+         (m->ln_f_weight = add_param(m, rng, "transformer.ln_f.weight", 1, (int64_t[]){C},
+                                     INIT_ONES, 0)) &&
+         (m->ln_f_bias = add_param(m, rng, "transformer.ln_f.bias", 1, (int64_t[]){C},
+                                   INIT_ZEROS, 0));
     /* The classifier comes last, so that the body draws the same values
      * with or without it. */
     const int64_t K = config->num_classes;
     if (ok && K > 0)
-        ok = (m->classifier_weight = add_param(m, rng, "classifier.weight", 2, (int64_t[]){K, C}, 'n', std)) &&
-             (m->classifier_bias = add_param(m, rng, "classifier.bias", 1, (int64_t[]){K}, 'z', 0));
+        ok = (m->classifier_weight = add_param(m, rng, "classifier.weight", 2,
+                                               (int64_t[]){K, C}, INIT_NORMAL, std)) &&
+             (m->classifier_bias = add_param(m, rng, "classifier.bias", 1, (int64_t[]){K},
+                                             INIT_ZEROS, 0));
     if (ok && !config->learned_positions) {
         nd_array *pe = sinusoidal_positions(config->block_size, C);
         ok = pe && (m->positions = ag_const(pe));
