@@ -194,7 +194,11 @@ static int save_checkpoint(trainer *t)
     /* Rank 0 writes (every rank holds the same state); all learn whether
      * it could, so a full disk stops every rank, not only rank 0. */
     checkpoint ck = checkpoint_of(t);
-    if (dist_failures(t->leader && checkpoint_save("train", &t->dir, &ck) < 0) > 0)
+    /* ZeRO-1: rank 0 gathers the whole optimizer state for the files. */
+    train_step_whole_state(t->step, true);
+    int failures = dist_failures(t->leader && checkpoint_save("train", &t->dir, &ck) < 0);
+    train_step_whole_state(t->step, false);
+    if (failures > 0)
         return -1;
     t->saved_iter = t->iter;
     return 0;
@@ -463,6 +467,7 @@ static int run_train(int argc, char **argv)
     const char *data = NULL, *out = NULL, *tokenizer = "char";
     int64_t vocab = 4096, layers = 4, heads = 4, embd = 128, block = 64, batch = 12, iters = 2000;
     int64_t seed = 1337, threads = 0, stop_at = -1, eval_interval = EVAL_INTERVAL, grad_accum = 1;
+    int64_t zero = 0;
     double lr = 1e-3, dropout_p = 0.0, mask_rate = 0.15;
     const char *objective = "causal";
     bool resume_flag = false, reference = false, learned = false, post_ln = false, print_tape = false;
@@ -511,10 +516,13 @@ static int run_train(int argc, char **argv)
         {"--grad-accum", OPT_INT, &grad_accum,
          .help = "micro-batches of --batch per optimizer step on each rank (global batch: batch x "
                  "grad-accum x ranks)", .min = 1, .max = 1 << 20},
+        {"--zero", OPT_INT, &zero, .meta = "0|1",
+         .help = "1: ZeRO-1 under mpirun, each rank keeps the AdamW moments of 1/ranks of the "
+                 "parameters (same results, less memory; default 0)", .min = 0, .max = 1},
     };
     enum { DATA, OUT, TOKENIZER, VOCAB, LAYERS, HEADS, EMBD, BLOCK, BATCH, ITERS, LR, DROPOUT, SEED,
            THREADS, RESUME, REFERENCE, LEARNED, POST_LN, EVAL_INTERVAL_FLAG, STOP_AT, OBJECTIVE,
-           MASK_RATE, PRINT_TAPE, GRAD_ACCUM };
+           MASK_RATE, PRINT_TAPE, GRAD_ACCUM, ZERO };
     int parsed = parse_options("train", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)
         return dist_stop_early(parsed > 0 ? 0 : 2);
@@ -699,7 +707,8 @@ static int run_train(int argc, char **argv)
         }
         t.grad_accum = m / P;
     }
-    if (!(t.step = train_step_new(t.nparams, t.params, t.decay, t.no_decay, t.grad_accum, GRAD_CLIP))) {
+    if (!(t.step = train_step_new(t.nparams, t.params, t.decay, t.no_decay, t.grad_accum, GRAD_CLIP,
+                                  (int)zero))) {
         fprintf(stderr, "shannon train: %s\n", nd_last_error());
         goto done;
     }
@@ -809,6 +818,7 @@ static int run_train(int argc, char **argv)
         }
     }
     progress_finish(&bar);
+    train_step_report_memory(t.step, "train");
     if (getenv("SHANNON_STEP_TIMING") && t.leader && trained > 0)   /* benchmarks/bench_mpi.sh */
         fprintf(stderr, "shannon train: step timing: %.6f s per step, %.6f s of it waiting for the "
                 "gradient reduction after the backward\n", train_seconds / (double)trained,
