@@ -174,6 +174,18 @@ static int setup_zero(train_step *s)
     return 0;
 }
 
+/* Whether every rank was given this --zero (ranks that disagree would run
+ * different collectives): how many ranks say 1 is 0 or all. Collective. */
+static bool same_zero_everywhere(int zero)
+{
+    int ones = dist_failures(zero == 1);
+    if (ones == 0 || ones == dist_size())
+        return true;
+    nd_set_last_error(ND_ERR_VALUE, "the ranks were given different --zero values (every rank "
+                      "must run the same command)");
+    return false;
+}
+
 train_step *train_step_new(int n, ag_tensor *const *params, ag_optimizer *decay,
                            ag_optimizer *no_decay, int64_t grad_accum, double grad_clip, int zero)
 {
@@ -224,6 +236,8 @@ train_step *train_step_new(int n, ag_tensor *const *params, ag_optimizer *decay,
         if (status < 0)
             goto fail;
     }
+    if (s->size > 1 && !same_zero_everywhere(zero))
+        goto fail;
     if (zero == 1 && s->size > 1 && setup_zero(s) < 0)
         goto fail;
     return s;

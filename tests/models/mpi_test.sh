@@ -206,4 +206,7 @@ D="--data $WORK/corpus.txt"
 one_rank_fails "bad flag" "--lr must be positive" $D --embd 16 --lr -1
 one_rank_fails "missing file" "nope.txt" --data "$WORK/nope.txt" --embd 16
 one_rank_fails "other model" "rank 1 was given another model" $D --embd 32
+if "$SHANNON" train --help | grep -q -- --zero; then
+  one_rank_fails "other --zero" "different --zero values" $D --embd 16 --zero 1
+fi
 finish
