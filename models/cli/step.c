@@ -33,6 +33,16 @@
  * run of the arena of about SHANNON_BUCKET_MB, default an eighth of the
  * arena between 1 and 64 MB) is final, its reduction starts while the
  * backward computes the layers below.
+ *
+ * ZeRO-1 (--zero 1, P > 1). Each rank owns a slice of the arena, cut at
+ * norm-chunk starts (setup_zero), and keeps the AdamW state of that slice
+ * only (ag_optimizer_set_range). The reduction leaves the sum in the
+ * owner's slice only (reduce-scatter; the same rank-order sums), the norm
+ * is put together from every rank's chunk sums with ag_clip_grad_norm's
+ * bits (clip_slice), each rank updates its slice, and the values are
+ * all-gathered. Every number is the one --zero 0 computes: the runs are
+ * bit-identical. Checkpoints gather the state into rank 0
+ * (train_step_whole_state).
  */
 #include "step.h"
 
