@@ -484,19 +484,23 @@ int train_step_run(train_step *s, const char *command, int64_t it, micro_batch_f
     return 0;
 }
 
-int train_step_whole_state(train_step *s, bool whole)
+void train_step_whole_state(train_step *s, bool whole)
 {
     if (!s->zero)
-        return 0;
-    int status = 0;
+        return;
     for (int i = 0; i < s->n; i++) {
         ag_optimizer *o = s->group[i];
         int j = s->index[i];
         int64_t begin, end, step;
         part_of(s, i, s->bound[s->rank], s->bound[s->rank + 1], &begin, &end);
-        if (!whole) {   /* back to this rank's slice: nothing to exchange */
-            if (s->rank == 0 && ag_optimizer_set_range(o, j, begin, end) < 0)
-                status = -1;
+        if (!whole) {
+            /* Back to this rank's slice: nothing to exchange. If rank 0
+             * cannot (out of memory) it keeps the whole state, which is
+             * still right: the parts it does not own are updated from
+             * stale gradients, but the all-gather overwrites those values
+             * and the next save overwrites that state. */
+            if (s->rank == 0)
+                (void)ag_optimizer_set_range(o, j, begin, end);
             continue;
         }
         /* Rank 0's own part stays where it is in the whole buffer, so the
@@ -514,7 +518,6 @@ int train_step_whole_state(train_step *s, bool whole)
                 dist_gather_floats(s->rank == 0 ? data + begin : data, end - begin, data, begin);
             }
     }
-    return status;
 }
 
 void train_step_report_memory(const train_step *s, const char *command)

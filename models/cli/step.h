@@ -58,10 +58,10 @@ int train_step_run(train_step *s, const char *command, int64_t it, micro_batch_f
 
 /* ZeRO-1 and checkpoints: whole = true gathers every rank's slice of the
  * optimizer state into rank 0's groups (rank 0 then holds the whole state,
- * what ag_optimizer_save writes under --zero 0); whole = false narrows
- * rank 0 to its slice again. Collective; a no-op without ZeRO-1. 0, or -1
- * with nd_last_error set (rank 0 out of memory: ends every rank). */
-int train_step_whole_state(train_step *s, bool whole);
+ * what ag_optimizer_save writes under --zero 0; out of memory there ends
+ * every rank with a message); whole = false narrows rank 0 to its slice
+ * again. Collective; a no-op without ZeRO-1. */
+void train_step_whole_state(train_step *s, bool whole);
 /* With several ranks, rank 0 prints the bytes of optimizer state (AdamW
  * moments) each rank holds now: "shannon <command>: optimizer state per
  * rank (AdamW moments, --zero Z): B_0 B_1 ... bytes" on stderr.
