@@ -771,6 +771,36 @@ AG_API int64_t ag_optimizer_step_count(const ag_optimizer *opt);   /* NULL opt: 
 /* "sgd", "adam" or "adamw"; NULL for a NULL opt. */
 AG_API const char *ag_optimizer_name(const ag_optimizer *opt);
 
+/*
+ * Sharded state (ZeRO-1: each of P processes keeps the optimizer state of
+ * one slice of the parameters, updates that slice, and the processes then
+ * exchange the updated values). The element math is ag_optimizer_step's,
+ * so a slice's update has the bits the whole update has there.
+ */
+/* Index of param among the optimizer's parameters, or -1 (no error set;
+ * for a NULL optimizer -1 with an error set). */
+AG_API int ag_optimizer_index(const ag_optimizer *opt, const ag_tensor *param);
+/* From now on parameter i's state covers elements [begin, end) of its
+ * value in C order (0 <= begin <= end <= its size), its buffers 1-D of
+ * end - begin elements, and ag_optimizer_step updates those elements only
+ * (the rest of the value is left alone; the gradient is read there only).
+ * State already held for elements in both ranges is kept, the rest starts
+ * at zero; the whole range [0, size) is the ordinary state again.
+ * ag_optimizer_load keeps the range's part of the file's state;
+ * ag_optimizer_save refuses a ranged state (gather it into the whole
+ * range first). Returns 0, or a negative status with nothing changed
+ * (bad index or range, out of memory). */
+AG_API int ag_optimizer_set_range(ag_optimizer *opt, int i, int64_t begin, int64_t end);
+/* Parameter i's state, borrowed and writeable: its update count and its
+ * buffers (SGD: momentum_buffer, NULL; Adam/AdamW: exp_avg, exp_avg_sq;
+ * NULL until its first update), each in the parameter's shape, or 1-D
+ * over its range. Valid until the next set_range, load or free. Returns
+ * 0, or a negative status for a NULL optimizer or output or a bad i. */
+AG_API int ag_optimizer_state(ag_optimizer *opt, int i, int64_t *step, nd_array **buf1,
+                              nd_array **buf2);
+/* Bytes of state buffers the optimizer holds now (-1 for NULL). */
+AG_API int64_t ag_optimizer_state_bytes(const ag_optimizer *opt);
+
 /* Sets a parameter's gradient to a copy of grad (PyTorch's p.grad = g);
  * NULL drops it. grad must have the value's shape ("assigned grad has data
  * of a different size") and dtype ("assigned grad has data of a different
@@ -785,6 +815,23 @@ AG_API int ag_set_grad(ag_tensor *param, const nd_array *grad);
  * parameter has a gradient, -1 with an error set on bad arguments
  * (NULL params, negative or NaN max_norm). */
 AG_API double ag_clip_grad_norm(int n, ag_tensor *const *params, double max_norm);
+
+/* The pieces of ag_clip_grad_norm for float32 gradients held in parts
+ * (ZeRO-1: each process holds the reduced gradient of a slice). A
+ * gradient's sum of squares is taken in chunks of AG_NORM_CHUNK elements
+ * from its start, the chunks' sums added in order from 0; with those sums,
+ * ag_clip_coef_f32 gives the bits ag_clip_grad_norm gives. */
+#define AG_NORM_CHUNK 8192
+/* sum x[k]^2 over one chunk (n <= AG_NORM_CHUNK elements), in double, as
+ * ag_clip_grad_norm sums it; -1 with an error set for n out of range or a
+ * NULL x. */
+AG_API double ag_sum_squares_f32(const float *x, int64_t n);
+/* The total norm of n float32 gradients whose sums of squares are
+ * sum_squares[i] (each the in-order sum of its chunks), returned, and
+ * *coef = min(1, max_norm / (norm + 1e-6)) in float32, the factor
+ * ag_clip_grad_norm multiplies every gradient by (g * (float)coef).
+ * -1 with an error set for bad arguments. */
+AG_API double ag_clip_coef_f32(int n, const double *sum_squares, double max_norm, double *coef);
 
 /*
  * Learning-rate schedules (schedule.c): pure functions of the step (the

@@ -32,6 +32,11 @@ typedef struct param_state {
     nd_array *buf1;    /* SGD: momentum_buffer; Adam: exp_avg */
     nd_array *buf2;    /* Adam: exp_avg_sq */
     bool fresh;        /* buf1 was made by this step (SGD: buf = d, no dampening) */
+    /* ag_optimizer_set_range: the buffers hold elements [begin, end) of
+     * the flattened parameter (1-D) and a step updates only those; not
+     * ranged: the whole parameter, buffers in its shape. */
+    bool ranged;
+    int64_t begin, end;
 } param_state;
 
 struct ag_optimizer {
@@ -242,6 +247,14 @@ static bool same_shape(const nd_array *a, const nd_array *b)
     return true;
 }
 
+/* A zero state buffer for a parameter of value `value`: its shape, or
+ * 1-D over the elements of st's range. */
+static nd_array *state_buffer(const nd_array *value, const param_state *st)
+{
+    int64_t len = st->end - st->begin;
+    return st->ranged ? nd_zeros(nd_dtype_of(value), 1, &len) : nd_zeros_like(value);
+}
+
 /* Checks parameter i and makes its buffers if this is its first update, so
  * that a failing step changes nothing. */
 static int prepare(ag_optimizer *o, int i)
@@ -260,11 +273,11 @@ static int prepare(ag_optimizer *o, int i)
                         "array", i);
     bool needs_buf1 = o->kind != OPT_SGD || o->momentum != 0;
     if (needs_buf1 && !st->buf1) {
-        st->buf1 = nd_zeros_like(t->value);
+        st->buf1 = state_buffer(t->value, st);
         st->fresh = true;
     }
     if (o->kind != OPT_SGD && !st->buf2)
-        st->buf2 = nd_zeros_like(t->value);
+        st->buf2 = state_buffer(t->value, st);
     if ((needs_buf1 && !st->buf1) || (o->kind != OPT_SGD && !st->buf2))
         return nd_last_status();
     return 0;
@@ -284,15 +297,20 @@ typedef struct update_task {
     adam_scalars adam;   /* Adam / AdamW only */
 } update_task;
 
+/* Elements [begin, end) of the state's buffers: of the value and the
+ * gradient, [first + begin, first + end), first being where a range
+ * starts (0 without one). */
 static void update_piece(void *ctx, int64_t begin, int64_t end)
 {
     const update_task *u = ctx;
     const ag_optimizer *o = u->o;
     int64_t n = end - begin;
     bool f32 = nd_dtype_of(u->t->value) == ND_FLOAT32;
-    size_t offset = (size_t)begin * (f32 ? sizeof(float) : sizeof(double));
-    char *p = (char *)nd_data(u->t->value) + offset;
-    const char *g = (const char *)nd_data(u->t->grad) + offset;
+    size_t item = f32 ? sizeof(float) : sizeof(double);
+    size_t offset = (size_t)begin * item;
+    size_t at = (size_t)(begin + (u->st->ranged ? u->st->begin : 0)) * item;
+    char *p = (char *)nd_data(u->t->value) + at;
+    const char *g = (const char *)nd_data(u->t->grad) + at;
     char *buf1 = u->st->buf1 ? (char *)nd_data(u->st->buf1) + offset : NULL;
     if (o->kind == OPT_SGD) {
         if (f32)
@@ -334,7 +352,8 @@ static void update(const ag_optimizer *o, ag_tensor *t, const param_state *st)
     update_task task = {.o = o, .t = t, .st = st};
     if (o->kind != OPT_SGD)
         task.adam = adam_step_scalars(o, st->step);
-    nd_parallel_for(nd_size(t->value), ELEMENTS_PER_THREAD, update_piece, &task);
+    int64_t n = st->ranged ? st->end - st->begin : nd_size(t->value);
+    nd_parallel_for(n, ELEMENTS_PER_THREAD, update_piece, &task);
 }
 
 int ag_optimizer_step(ag_optimizer *opt)
@@ -393,6 +412,92 @@ const char *ag_optimizer_name(const ag_optimizer *opt)
     return kind_names[opt->kind];
 }
 
+/* ---- sharded state (ZeRO-1) ---------------------------------------------------------------- */
+
+int ag_optimizer_index(const ag_optimizer *opt, const ag_tensor *param)
+{
+    AG_REQUIRE(opt, -1);
+    for (int i = 0; opt && i < opt->n; i++)
+        if (opt->params[i] == param)
+            return i;
+    return -1;
+}
+
+/* *out = buf moved to a new range: the elements both ranges hold are
+ * kept, the others start at zero. NULL stays NULL. */
+static int move_buffer(const nd_array *buf, const nd_array *value, const param_state *from,
+                       const param_state *to, nd_array **out)
+{
+    *out = NULL;
+    if (!buf)
+        return 0;
+    if (!(*out = state_buffer(value, to)))
+        return nd_last_status();
+    int64_t lo = from->begin > to->begin ? from->begin : to->begin;
+    int64_t hi = from->end < to->end ? from->end : to->end;
+    size_t item = nd_itemsize(value);
+    if (hi > lo)
+        memcpy((char *)nd_data(*out) + (size_t)(lo - to->begin) * item,
+               (const char *)nd_data(buf) + (size_t)(lo - from->begin) * item, (size_t)(hi - lo) * item);
+    return 0;
+}
+
+int ag_optimizer_set_range(ag_optimizer *opt, int i, int64_t begin, int64_t end)
+{
+    if (!opt || i < 0 || i >= opt->n)
+        return ag_error(ND_ERR_VALUE, "optimizer set_range: no parameter %d in %s", i,
+                        opt ? "this optimizer" : "a NULL optimizer");
+    const nd_array *value = opt->params[i]->value;
+    int64_t size = nd_size(value);
+    if (begin < 0 || begin > end || end > size)
+        return ag_error(ND_ERR_VALUE, "optimizer set_range: [%lld, %lld) is not a range of the "
+                        "%lld elements of parameter %d", (long long)begin, (long long)end,
+                        (long long)size, i);
+    param_state *st = &opt->state[i];
+    param_state from = *st, to = *st;
+    if (!from.ranged)
+        from.begin = 0, from.end = size;
+    to.begin = begin;
+    to.end = end;
+    to.ranged = !(begin == 0 && end == size);
+    nd_array *buf1 = NULL, *buf2 = NULL;
+    int status = move_buffer(st->buf1, value, &from, &to, &buf1);
+    if (status == 0)
+        status = move_buffer(st->buf2, value, &from, &to, &buf2);
+    if (status < 0) {   /* nothing changed */
+        nd_free(buf1);
+        nd_free(buf2);
+        return status;
+    }
+    nd_free(st->buf1);
+    nd_free(st->buf2);
+    to.buf1 = buf1;
+    to.buf2 = buf2;
+    *st = to;
+    return 0;
+}
+
+int ag_optimizer_state(ag_optimizer *opt, int i, int64_t *step, nd_array **buf1, nd_array **buf2)
+{
+    if (!opt || i < 0 || i >= opt->n || !step || !buf1 || !buf2)
+        return ag_error(ND_ERR_VALUE, "optimizer state: bad arguments (NULL optimizer or "
+                        "output, or no parameter %d)", i);
+    *step = opt->state[i].step;
+    *buf1 = opt->state[i].buf1;
+    *buf2 = opt->state[i].buf2;
+    return 0;
+}
+
+int64_t ag_optimizer_state_bytes(const ag_optimizer *opt)
+{
+    AG_REQUIRE(opt, -1);
+    int64_t bytes = 0;
+    for (int i = 0; i < opt->n; i++)
+        bytes += (opt->state[i].buf1 ? nd_nbytes(opt->state[i].buf1) : 0) +
+                 (opt->state[i].buf2 ? nd_nbytes(opt->state[i].buf2) : 0);
+    return bytes;
+}
+
 /* ---- gradients ------------------------------------------------------------------------------ */
 
 int ag_set_grad(ag_tensor *param, const nd_array *grad)
@@ -436,8 +541,19 @@ DEFINE_SQUARES_LOOP(double, sum_squares_f64)
 /* A gradient's sum of squares is the sum, in order, of the sums of chunks
  * of NORM_CHUNK elements; the chunks are shared out across the pool. Fixed
  * chunks, not one per thread, so the norm is the same whatever the number
- * of threads (training resumes bit-identically on another thread count). */
-#define NORM_CHUNK 8192
+ * of threads (training resumes bit-identically on another thread count),
+ * and whatever the number of processes holding the chunks (ZeRO-1). */
+#define NORM_CHUNK AG_NORM_CHUNK
+
+double ag_sum_squares_f32(const float *x, int64_t n)
+{
+    if ((!x && n > 0) || n < 0 || n > NORM_CHUNK) {
+        ag_error(ND_ERR_VALUE, "sum_squares: expected at most %d elements (got %lld)", NORM_CHUNK,
+                 (long long)n);
+        return -1;
+    }
+    return n > 0 ? sum_squares_f32(x, n) : 0;
+}
 
 typedef struct norm_task {
     const nd_array *g;
@@ -496,6 +612,45 @@ static void scale_piece(void *ctx, int64_t begin, int64_t end)
     }
 }
 
+/* One gradient's norm, rounded to its dtype as PyTorch's per-tensor
+ * norm is, squared in double (the stacked norms' norm). */
+static double norm_squared(double norm, bool f32)
+{
+    if (f32)
+        norm = (float)norm;
+    return norm * norm;
+}
+
+/* The total norm sqrt(sum) and the clip coefficient, min(1, max_norm /
+ * (total + 1e-6)), in float32 when every gradient is. */
+static double clip_total(double sum, bool all_f32, double max_norm, double *coef)
+{
+    double total = sqrt(sum);
+    if (all_f32) {
+        total = (float)total;
+        float denom = (float)total + 1e-6f;
+        *coef = (1.0f / denom) * (float)max_norm;
+    } else {
+        *coef = (1.0 / (total + 1e-6)) * max_norm;
+    }
+    if (*coef > 1.0)
+        *coef = 1.0;
+    return total;
+}
+
+double ag_clip_coef_f32(int n, const double *sum_squares, double max_norm, double *coef)
+{
+    if (n < 0 || (n > 0 && !sum_squares) || !coef || !finite_nonneg(max_norm)) {
+        ag_error(ND_ERR_VALUE, "clip_coef: expected n >= 0 sums of squares, an output and a "
+                 "non-negative max_norm (got n=%d, max_norm=%g)", n, max_norm);
+        return -1;
+    }
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += norm_squared(sqrt(sum_squares[i]), true);
+    return clip_total(sum, true, max_norm, coef);
+}
+
 /* torch.nn.utils.clip_grad_norm_ with norm_type 2:
  *   total = norm(stack([norm(g) for g in grads]))
  *   coef = clamp(max_norm / (total + 1e-6), max=1);  g *= coef
@@ -534,20 +689,9 @@ double ag_clip_grad_norm(int n, ag_tensor *const *params, double max_norm)
         double norm = grad_norm(g);
         if (norm < 0)
             return -1;
-        if (nd_dtype_of(g) == ND_FLOAT32)
-            norm = (float)norm;
-        sum += norm * norm;
+        sum += norm_squared(norm, nd_dtype_of(g) == ND_FLOAT32);
     }
-    double total = sqrt(sum), coef;
-    if (all_f32) {
-        total = (float)total;
-        float denom = (float)total + 1e-6f;
-        coef = (1.0f / denom) * (float)max_norm;
-    } else {
-        coef = (1.0 / (total + 1e-6)) * max_norm;
-    }
-    if (coef > 1.0)
-        coef = 1.0;
+    double coef, total = clip_total(sum, all_f32, max_norm, &coef);
     /* g * 1 == g for every float, so an unclipped step leaves the
      * gradients untouched without a pass over them. */
     for (int i = 0; i < n && coef != 1.0; i++) {
@@ -613,6 +757,12 @@ int ag_optimizer_save(const ag_optimizer *opt, const char *path, int nmeta,
     if (!opt || !path || nmeta < 0 || (nmeta > 0 && !metadata))
         return ag_error(ND_ERR_VALUE, "optimizer save: bad arguments (NULL optimizer, path "
                         "or metadata)");
+    for (int i = 0; i < opt->n; i++)
+        if (opt->state[i].ranged)
+            return ag_error(ND_ERR_VALUE, "optimizer save: the state of parameter %d holds "
+                            "elements [%lld, %lld) only (ag_optimizer_set_range); gather the whole "
+                            "state first", i, (long long)opt->state[i].begin,
+                            (long long)opt->state[i].end);
     int cap = opt->n * MAX_STATE_ARRAYS;
     char (*names)[NAME_LEN] = malloc((size_t)cap * NAME_LEN);
     const char **name_ptrs = malloc((size_t)cap * sizeof *name_ptrs);
@@ -678,6 +828,9 @@ static int read_state(const ag_optimizer *o, const nd_safetensors *st, int i, pa
     const char *bufs[2] = {b1, o->kind == OPT_SGD ? NULL : "exp_avg_sq"};
     nd_array **dst[2] = {&out->buf1, &out->buf2};
     memset(out, 0, sizeof *out);
+    out->ranged = o->state[i].ranged;   /* a ranged parameter keeps its range of the state */
+    out->begin = o->state[i].begin;
+    out->end = o->state[i].end;
     snprintf(name, sizeof name, "state.%d.step", i);
     nd_dtype dt;
     int ndim;
@@ -709,6 +862,15 @@ static int read_state(const ag_optimizer *o, const nd_safetensors *st, int i, pa
         if (!same_shape(a, value) || dt != nd_dtype_of(value))
             status = ag_error(ND_ERR_VALUE, "optimizer load: %s does not match parameter %d "
                               "(shape or dtype)", name, i);
+    }
+    if (out->ranged) {
+        param_state whole = {.begin = 0, .end = nd_size(value)};
+        for (int b = 0; b < 2 && status == 0; b++) {
+            nd_array *part;
+            status = move_buffer(*dst[b], value, &whole, out, &part);
+            nd_free(*dst[b]);
+            *dst[b] = part;
+        }
     }
     return status;
 }

@@ -6,6 +6,7 @@
  */
 #include "distributed.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,8 +116,9 @@ void dist_sum_doubles(double *x, int n)
 }
 
 /* Rank order, in cache-sized pieces so each loop is a plain vectorized
- * pass: sum = ((b_0 + b_1) + b_2) + ..., then the sum into every buffer. */
-static void sum_slice(float *const *peer, int size, int64_t lo, int64_t hi)
+ * pass: sum = ((b_0 + b_1) + b_2) + ..., then the sum into every buffer
+ * (all-reduce), or into this rank's own only (reduce-scatter, ZeRO-1). */
+static void sum_slice(float *const *peer, int size, int64_t lo, int64_t hi, bool scatter)
 {
     enum { PIECE = 2048 };
     float sum[PIECE];
@@ -128,7 +130,7 @@ static void sum_slice(float *const *peer, int size, int64_t lo, int64_t hi)
             for (int64_t k = 0; k < len; k++)
                 sum[k] += b[k];
         }
-        for (int r = 0; r < size; r++)
+        for (int r = scatter ? world_rank : 0; r < (scatter ? world_rank + 1 : size); r++)
             memcpy(peer[r] + at, sum, (size_t)len * sizeof *sum);
     }
 }
@@ -147,6 +149,11 @@ struct dist_reducer {
     MPI_Comm node;
     MPI_Win win;
     float **peer;            /* every rank's arena */
+    /* ZeRO-1 (dist_reducer_shard): rank k owns [bound[k], bound[k+1]). */
+    int64_t *bound;
+    int *counts;             /* the same, as MPI's int counts */
+    int *blocks, *displs;    /* and in blocks of 16 floats (MPI_Allgatherv) */
+    float *slice;            /* MPI_Reduce_scatter's result, before it goes into the arena */
 };
 
 /* Whether every rank of the world shares this rank's node (MPI-3's
@@ -229,6 +236,11 @@ void dist_reducer_free(dist_reducer *r)
     if (r->node != MPI_COMM_NULL)
         MPI_Comm_free(&r->node);
     free(r->peer);
+    free(r->bound);
+    free(r->counts);
+    free(r->blocks);
+    free(r->displs);
+    free(r->slice);
     free(r->begin);
     free(r->end);
     free(r->requests);
@@ -238,7 +250,7 @@ void dist_reducer_free(dist_reducer *r)
 
 static void start_bucket(dist_reducer *r, int bucket)
 {
-    if (world_size == 1 || r->shared)
+    if (world_size == 1 || r->shared || r->bound)
         return;
     /* Buckets are far below 2^31 floats (the arena is cut in pieces). */
     MPI_Iallreduce(MPI_IN_PLACE, r->data + r->begin[bucket], (int)(r->end[bucket] - r->begin[bucket]),
@@ -277,9 +289,16 @@ void dist_reducer_wait(dist_reducer *r)
         MPI_Barrier(r->node);
         int64_t blocks = (r->n + 15) / 16;
         int64_t lo = blocks * world_rank / world_size * 16, hi = blocks * (world_rank + 1) / world_size * 16;
-        sum_slice(r->peer, world_size, lo, hi < r->n ? hi : r->n);
+        if (r->bound)
+            lo = r->bound[world_rank], hi = r->bound[world_rank + 1];
+        sum_slice(r->peer, world_size, lo, hi < r->n ? hi : r->n, r->bound != NULL);
         MPI_Win_sync(r->win);
         MPI_Barrier(r->node);
+    } else if (world_size > 1 && r->bound) {
+        /* After the backward, not overlapped with it: MPI's reduce-scatter
+         * wants the whole arena at once. Two ranks add a + b either way. */
+        MPI_Reduce_scatter(r->data, r->slice, r->counts, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+        memcpy(r->data + r->bound[world_rank], r->slice, (size_t)r->counts[world_rank] * sizeof *r->slice);
     } else if (world_size > 1) {
         MPI_Waitall(r->nbuckets, r->requests, MPI_STATUSES_IGNORE);
     }
@@ -293,6 +312,85 @@ double dist_reducer_exposed_seconds(dist_reducer *r)
     double s = r->exposed;
     r->exposed = 0;
     return s;
+}
+
+int dist_reducer_shard(dist_reducer *r, const int64_t *bound)
+{
+    int64_t most = 0;
+    for (int k = 0; k < world_size; k++)
+        most = bound[k + 1] - bound[k] > most ? bound[k + 1] - bound[k] : most;
+    if (most > INT_MAX)
+        return -1;   /* MPI's counts are int */
+    r->bound = malloc((size_t)(world_size + 1) * sizeof *r->bound);
+    r->counts = malloc((size_t)world_size * sizeof *r->counts);
+    r->blocks = malloc((size_t)world_size * sizeof *r->blocks);
+    r->displs = malloc((size_t)world_size * sizeof *r->displs);
+    /* the window path needs no staging buffer */
+    r->slice = r->shared ? NULL : malloc((size_t)(most > 0 ? most : 1) * sizeof *r->slice);
+    if (!r->bound || !r->counts || !r->blocks || !r->displs || (!r->shared && !r->slice))
+        return -1;
+    memcpy(r->bound, bound, (size_t)(world_size + 1) * sizeof *bound);
+    /* The arena may pass 2^31 floats: the all-gather's displacements go
+     * by a datatype of 16 floats (every bound is a multiple of 16). */
+    for (int k = 0; k < world_size; k++) {
+        r->counts[k] = (int)(bound[k + 1] - bound[k]);
+        r->blocks[k] = r->counts[k] / 16;
+        r->displs[k] = (int)(bound[k] / 16);
+    }
+    return 0;
+}
+
+void dist_reducer_allgather(dist_reducer *r, float *values)
+{
+    if (world_size == 1)
+        return;
+    const int64_t *b = r->bound;
+    if (r->shared) {
+        /* Each rank puts its slice in its own window (its gradients there
+         * are used up), all read the others' slices; the second barrier
+         * keeps the next backward from writing a window still being read. */
+        memcpy(r->data + b[world_rank], values + b[world_rank],
+               (size_t)(b[world_rank + 1] - b[world_rank]) * sizeof *values);
+        MPI_Win_sync(r->win);
+        MPI_Barrier(r->node);
+        for (int k = 0; k < world_size; k++)
+            if (k != world_rank)
+                memcpy(values + b[k], r->peer[k] + b[k], (size_t)(b[k + 1] - b[k]) * sizeof *values);
+        MPI_Win_sync(r->win);
+        MPI_Barrier(r->node);
+        return;
+    }
+    MPI_Datatype block;
+    MPI_Type_contiguous(16, MPI_FLOAT, &block);
+    MPI_Type_commit(&block);
+    MPI_Allgatherv(MPI_IN_PLACE, 0, block, values, r->blocks, r->displs, block, MPI_COMM_WORLD);
+    MPI_Type_free(&block);
+}
+
+void dist_gather_floats(const float *mine, int64_t count, float *all, int64_t at)
+{
+    if (world_size == 1) {
+        if (all + at != mine)
+            memmove(all + at, mine, (size_t)count * sizeof *all);
+        return;
+    }
+    int64_t place[2] = {count, at}, *every = malloc((size_t)world_size * sizeof place);
+    int *counts = malloc((size_t)world_size * sizeof *counts), *displs = malloc((size_t)world_size * sizeof *displs);
+    if (!every || !counts || !displs) {
+        fprintf(stderr, "shannon: out of memory gathering the optimizer state\n");
+        dist_abort(1);
+    }
+    MPI_Allgather(place, 2, MPI_INT64_T, every, 2, MPI_INT64_T, MPI_COMM_WORLD);
+    for (int k = 0; k < world_size; k++) {
+        counts[k] = (int)every[2 * k];
+        displs[k] = (int)every[2 * k + 1];
+    }
+    bool in_place = world_rank == 0 && all + at == mine;
+    MPI_Gatherv(in_place ? MPI_IN_PLACE : mine, (int)count, MPI_FLOAT, all, counts, displs, MPI_FLOAT,
+                0, MPI_COMM_WORLD);
+    free(every);
+    free(counts);
+    free(displs);
 }
 
 #else /* no MPI: one rank */
@@ -359,6 +457,17 @@ double dist_reducer_exposed_seconds(dist_reducer *r)
 {
     (void)r;
     return 0;
+}
+int dist_reducer_shard(dist_reducer *r, const int64_t *bound)
+{
+    (void)r, (void)bound;
+    return 0;
+}
+void dist_reducer_allgather(dist_reducer *r, float *values) { (void)r, (void)values; }
+void dist_gather_floats(const float *mine, int64_t count, float *all, int64_t at)
+{
+    if (all + at != mine)
+        memmove(all + at, mine, (size_t)count * sizeof *all);
 }
 
 #endif

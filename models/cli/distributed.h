@@ -81,4 +81,26 @@ void dist_reducer_wait(dist_reducer *r);
  * the reduction the backward did not hide). Not collective. */
 double dist_reducer_exposed_seconds(dist_reducer *r);
 
+/*
+ * ZeRO-1. bound[0] = 0 <= bound[1] <= ... <= bound[P] = n, each a multiple
+ * of 16: rank k owns the slice [bound[k], bound[k+1]) of the arena. From
+ * then on dist_reducer_wait reduce-scatters: rank k's own arena holds the
+ * sum over ranks in its slice only (elsewhere its own gradients stay).
+ * On one node each rank sums its slice of every arena in rank order, as
+ * the all-reduce does, without writing it back to the others; otherwise
+ * MPI_Reduce_scatter after the backward (bucket overlap is the
+ * all-reduce's only). Returns 0, or -1 out of memory or with a slice of
+ * 2^31 floats or more. bound is copied.
+ */
+int dist_reducer_shard(dist_reducer *r, const int64_t *bound);
+/* The all-gather after the update: values (the n floats of the values
+ * arena, on every rank) gets every rank's slice from the rank that owns it
+ * (on one node through the window: each rank puts its slice in its own
+ * window and reads the others'; otherwise MPI_Allgatherv). */
+void dist_reducer_allgather(dist_reducer *r, float *values);
+/* Rank 0 gets every rank's `count` floats `mine` at all + (that rank's
+ * at); all is read on rank 0 only, and mine may lie at all + at there
+ * (MPI_Gatherv, MPI_IN_PLACE). */
+void dist_gather_floats(const float *mine, int64_t count, float *all, int64_t at);
+
 #endif

@@ -43,6 +43,7 @@ typedef struct run {
     int nparams;
     nd_rng *batch_rng, *dropout_rng;
     int64_t grad_accum;
+    int64_t zero;              /* --zero: 1 shards the AdamW moments over the ranks */
     loss_row *rows;
     train_step *step;          /* the arena, accumulation and reduction (step.h) */
     bool leader;               /* rank 0: prints and writes */
@@ -78,7 +79,8 @@ static double train_steps(run *r, micro_batch_fn micro, micro_data *md, double i
                                .warmup_iters = iters / 20, .lr_decay_iters = iters,
                                .min_lr = r->config.lr / 10};
     r->rows = calloc((size_t)iters, sizeof *r->rows);
-    r->step = train_step_new(r->nparams, r->params, r->decay, r->no_decay, r->grad_accum, GRAD_CLIP);
+    r->step = train_step_new(r->nparams, r->params, r->decay, r->no_decay, r->grad_accum, GRAD_CLIP,
+                             (int)r->zero);
     if (!r->rows || !r->step)
         fprintf(stderr, "shannon finetune: %s\n", r->step ? "out of memory" : nd_last_error());
     /* Every rank got here, or all stop (a rank that failed before joins
@@ -118,6 +120,7 @@ static double train_steps(run *r, micro_batch_fn micro, micro_data *md, double i
                         (double)(it + 1) * (double)M * items_per_micro / seconds);
     }
     progress_finish(&bar);
+    train_step_report_memory(r->step, "finetune");
     return seconds > 0 ? (double)iters * (double)M * items_per_micro / seconds : 0;
 }
 
@@ -336,7 +339,7 @@ static int run_finetune(int argc, char **argv)
     const char *out = NULL, *from = NULL, *data = NULL, *task = NULL, *train_path = NULL,
                *valid_path = NULL, *tokenizer = "char", *objective = "mlm";
     int64_t iters = 0, batch = 0, grad_accum = 1, seed = DEFAULT_SEED, threads = 0,
-            vocab = DEFAULT_BPE_VOCAB;
+            vocab = DEFAULT_BPE_VOCAB, zero = 0;
     int64_t layers = 4, heads = 4, embd = 128, block = 64;
     double lr = 0, dropout_p = 0.1;
     bool learned = false, post_ln = false;
@@ -363,6 +366,9 @@ static int run_finetune(int argc, char **argv)
         {"--seed", OPT_INT, &seed, .help = "seed of the head's init, the batches and dropout"},
         {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
          .min = 0, .max = MAX_THREADS},
+        {"--zero", OPT_INT, &zero, .meta = "0|1",
+         .help = "1: ZeRO-1 under mpirun, each rank keeps the AdamW moments of 1/ranks of the "
+                 "parameters (same results, less memory; default 0)", .min = 0, .max = 1},
         /* the architecture of a classifier from random init (as train) */
         {"--tokenizer", OPT_STRING, &tokenizer, .meta = "char|bpe|gpt2",
          .help = "without --from: the tokenizer, learned on --train's texts (gpt2: GPT-2's)"},
@@ -431,7 +437,7 @@ static int run_finetune(int argc, char **argv)
         return dist_stop_early(1);
     }
 
-    run r = {.out = out, .grad_accum = grad_accum, .leader = dist_rank() == 0};
+    run r = {.out = out, .grad_accum = grad_accum, .zero = zero, .leader = dist_rank() == 0};
     labeled train = {0}, valid = {0};
     int status = 1;
     model_dir source = {0};

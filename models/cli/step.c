@@ -33,6 +33,16 @@
  * run of the arena of about SHANNON_BUCKET_MB, default an eighth of the
  * arena between 1 and 64 MB) is final, its reduction starts while the
  * backward computes the layers below.
+ *
+ * ZeRO-1 (--zero 1, P > 1). Each rank owns a slice of the arena, cut at
+ * norm-chunk starts (setup_zero), and keeps the AdamW state of that slice
+ * only (ag_optimizer_set_range). The reduction leaves the sum in the
+ * owner's slice only (reduce-scatter; the same rank-order sums), the norm
+ * is put together from every rank's chunk sums with ag_clip_grad_norm's
+ * bits (clip_slice), each rank updates its slice, and the values are
+ * all-gathered. Every number is the one --zero 0 computes: the runs are
+ * bit-identical. Checkpoints gather the state into rank 0
+ * (train_step_whole_state).
  */
 #include "step.h"
 
@@ -62,6 +72,14 @@ struct train_step {
     int *pending;                /* per bucket: parameters not final yet */
     bool *done;                  /* per parameter, this step */
     dist_reducer *reducer;
+    /* ZeRO-1 (P > 1): this rank owns [bound[rank], bound[rank+1]) of the arena. */
+    bool zero;
+    int64_t *bound;              /* P + 1 */
+    ag_optimizer **group;        /* per parameter: decay or no_decay */
+    int *index;                  /* per parameter: its index in its group */
+    int64_t *first_chunk;        /* per parameter: its first norm chunk's number */
+    int64_t nchunks;
+    double *chunk_sums, *sum_squares;
 };
 
 static int64_t round_up(int64_t n) { return (n + ALIGN_FLOATS - 1) / ALIGN_FLOATS * ALIGN_FLOATS; }
@@ -102,8 +120,84 @@ static int make_buckets(train_step *s)
     return 0;
 }
 
+/* Parameter i's elements inside [lo, hi) of the arena, as a range of the
+ * parameter: [*begin, *end) (empty: begin == end). */
+static void part_of(const train_step *s, int i, int64_t lo, int64_t hi, int64_t *begin, int64_t *end)
+{
+    int64_t b = lo > s->offset[i] ? lo : s->offset[i];
+    int64_t e = hi < s->offset[i] + s->count[i] ? hi : s->offset[i] + s->count[i];
+    *begin = b < e ? b - s->offset[i] : 0;
+    *end = b < e ? e - s->offset[i] : 0;
+}
+
+/* ZeRO-1. The arena is cut into P slices at the starts of norm chunks (a
+ * parameter's elements from its start in runs of AG_NORM_CHUNK), cut k
+ * the start nearest k/P of the arena (not before cut k-1): a chunk lies in
+ * one slice, so every chunk's sum of squares is computed whole, by one
+ * rank, with the bits ag_clip_grad_norm gives it. Each parameter's
+ * optimizer state is narrowed to its part of this rank's slice. */
+static int setup_zero(train_step *s)
+{
+    const int P = s->size;
+    s->bound = malloc((size_t)(P + 1) * sizeof *s->bound);
+    s->group = malloc((size_t)s->n * sizeof *s->group);
+    s->index = malloc((size_t)s->n * sizeof *s->index);
+    s->first_chunk = malloc((size_t)s->n * sizeof *s->first_chunk);
+    s->sum_squares = malloc((size_t)s->n * sizeof *s->sum_squares);
+    if (!s->bound || !s->group || !s->index || !s->first_chunk || !s->sum_squares)
+        return nd_set_last_error(ND_ERR_MEMORY, "out of memory");
+    s->nchunks = 0;
+    for (int i = 0; i < s->n; i++) {
+        s->first_chunk[i] = s->nchunks;
+        s->nchunks += (s->count[i] + AG_NORM_CHUNK - 1) / AG_NORM_CHUNK;
+    }
+    if (!(s->chunk_sums = malloc((size_t)(s->nchunks > 0 ? s->nchunks : 1) * sizeof *s->chunk_sums)))
+        return nd_set_last_error(ND_ERR_MEMORY, "out of memory");
+    s->bound[0] = 0;
+    for (int k = 1; k < P; k++) {
+        int64_t target = s->total * k / P, cut = s->total;
+        for (int i = 0; i < s->n; i++)
+            for (int64_t at = s->offset[i]; at < s->offset[i] + s->count[i]; at += AG_NORM_CHUNK)
+                if (at >= s->bound[k - 1] && llabs(at - target) < llabs(cut - target))
+                    cut = at;
+        s->bound[k] = cut;
+    }
+    s->bound[P] = s->total;
+    if (dist_reducer_shard(s->reducer, s->bound) < 0)
+        return nd_set_last_error(ND_ERR_MEMORY, "out of memory (or a ZeRO-1 slice of 2^31 floats "
+                                 "or more: use more ranks)");
+    int64_t lo = s->bound[s->rank], hi = s->bound[s->rank + 1];
+    for (int i = 0; i < s->n; i++) {
+        s->group[i] = s->decay;
+        if ((s->index[i] = ag_optimizer_index(s->decay, s->params[i])) < 0) {
+            s->group[i] = s->no_decay;
+            s->index[i] = ag_optimizer_index(s->no_decay, s->params[i]);
+        }
+        int64_t begin, end;
+        part_of(s, i, lo, hi, &begin, &end);
+        if (s->index[i] < 0)
+            return nd_set_last_error(ND_ERR_VALUE, "ZeRO-1: parameter %d is in neither AdamW group", i);
+        if (ag_optimizer_set_range(s->group[i], s->index[i], begin, end) < 0)
+            return -1;
+    }
+    s->zero = true;
+    return 0;
+}
+
+/* Whether every rank was given this --zero (ranks that disagree would run
+ * different collectives): how many ranks say 1 is 0 or all. Collective. */
+static bool same_zero_everywhere(int zero)
+{
+    int ones = dist_failures(zero == 1);
+    if (ones == 0 || ones == dist_size())
+        return true;
+    nd_set_last_error(ND_ERR_VALUE, "the ranks were given different --zero values (every rank "
+                      "must run the same command)");
+    return false;
+}
+
 train_step *train_step_new(int n, ag_tensor *const *params, ag_optimizer *decay,
-                           ag_optimizer *no_decay, int64_t grad_accum, double grad_clip)
+                           ag_optimizer *no_decay, int64_t grad_accum, double grad_clip, int zero)
 {
     train_step *s = calloc(1, sizeof *s);
     if (!s) {
@@ -152,6 +246,10 @@ train_step *train_step_new(int n, ag_tensor *const *params, ag_optimizer *decay,
         if (status < 0)
             goto fail;
     }
+    if (s->size > 1 && !same_zero_everywhere(zero))
+        goto fail;
+    if (zero == 1 && s->size > 1 && setup_zero(s) < 0)
+        goto fail;
     return s;
 oom:
     nd_set_last_error(ND_ERR_MEMORY, "out of memory");
@@ -175,6 +273,12 @@ void train_step_free(train_step *s)
     free(s->bucket_end);
     free(s->pending);
     free(s->done);
+    free(s->bound);
+    free(s->group);
+    free(s->index);
+    free(s->first_chunk);
+    free(s->chunk_sums);
+    free(s->sum_squares);
     free(s);
 }
 
@@ -245,6 +349,42 @@ static int failed(const train_step *s, const char *command, int64_t it)
     return -1;
 }
 
+/* ZeRO-1's clipping: each rank holds the reduced gradient of its slice
+ * only. It sums the squares of the norm chunks there, every rank gets all
+ * chunks' sums (each chunk's from the one rank that holds it, zeros from
+ * the rest: exact), adds each parameter's in order, and the total and
+ * coefficient come from ag_clip_coef_f32: the bits ag_clip_grad_norm
+ * gives with the whole gradients (--zero 0). The rank scales its slice.
+ * Returns the total norm, or -1 with nd_last_error set. */
+static double clip_slice(train_step *s)
+{
+    int64_t lo = s->bound[s->rank], hi = s->bound[s->rank + 1];
+    float *g = nd_data(s->grads);
+    for (int64_t c = 0; c < s->nchunks; c++)
+        s->chunk_sums[c] = 0;
+    for (int i = 0; i < s->n; i++) {
+        int64_t end = s->offset[i] + s->count[i], c = s->first_chunk[i];
+        for (int64_t at = s->offset[i]; at < end; at += AG_NORM_CHUNK, c++)
+            if (at >= lo && at < hi)
+                s->chunk_sums[c] = ag_sum_squares_f32(g + at, end - at < AG_NORM_CHUNK ? end - at : AG_NORM_CHUNK);
+    }
+    dist_sum_doubles(s->chunk_sums, (int)s->nchunks);
+    for (int i = 0; i < s->n; i++) {
+        int64_t chunks = (s->count[i] + AG_NORM_CHUNK - 1) / AG_NORM_CHUNK;
+        double sum = 0;
+        for (int64_t c = 0; c < chunks; c++)
+            sum += s->chunk_sums[s->first_chunk[i] + c];
+        s->sum_squares[i] = sum;
+    }
+    double coef, total = ag_clip_coef_f32(s->n, s->sum_squares, s->grad_clip, &coef);
+    if (total >= 0 && coef != 1.0) {   /* as ag_clip_grad_norm: g * (float)coef */
+        const float c = (float)coef;
+        for (int64_t k = lo; k < hi; k++)
+            g[k] = g[k] * c;
+    }
+    return total;
+}
+
 int train_step_run(train_step *s, const char *command, int64_t it, micro_batch_fn fn, void *ctx,
                    nd_rng *dropout_rng, int stop_signal, step_result *result)
 {
@@ -299,7 +439,8 @@ int train_step_run(train_step *s, const char *command, int64_t it, micro_batch_f
         param_final(s, i);
     dist_reducer_wait(s->reducer);
     result->exposed_comm = dist_reducer_exposed_seconds(s->reducer);
-    /* Every gradient now holds the global sum; a parameter no backward
+    /* Every gradient now holds the global sum (ZeRO-1: in this rank's
+     * slice; the rest is stale and never read); a parameter no backward
      * reached gets it too (zeros, or the other ranks' part). */
     for (int i = 0; i < s->n; i++)
         if (!ag_grad(s->params[i])) {
@@ -326,15 +467,76 @@ int train_step_run(train_step *s, const char *command, int64_t it, micro_batch_f
     result->stop_signal = signal;
     if (!isfinite(result->loss))
         return 1;
-    double norm = ag_clip_grad_norm(s->n, s->params, s->grad_clip);
+    double norm = s->zero ? clip_slice(s) : ag_clip_grad_norm(s->n, s->params, s->grad_clip);
     if (norm < 0)
         return failed(s, command, it);
     result->grad_norm = norm;
     if (!isfinite(norm))
         return 1;
+    /* ZeRO-1: each optimizer updates this rank's slice (its state covers
+     * nothing else), then every rank gets every slice. */
     if (ag_optimizer_step(s->decay) < 0 || ag_optimizer_step(s->no_decay) < 0)
         return failed(s, command, it);
+    if (s->zero)
+        dist_reducer_allgather(s->reducer, nd_data(s->values));
     ag_optimizer_zero_grad(s->decay);
     ag_optimizer_zero_grad(s->no_decay);
     return 0;
+}
+
+void train_step_whole_state(train_step *s, bool whole)
+{
+    if (!s->zero)
+        return;
+    for (int i = 0; i < s->n; i++) {
+        ag_optimizer *o = s->group[i];
+        int j = s->index[i];
+        int64_t begin, end, step;
+        part_of(s, i, s->bound[s->rank], s->bound[s->rank + 1], &begin, &end);
+        if (!whole) {
+            /* Back to this rank's slice: nothing to exchange. If rank 0
+             * cannot (out of memory) it keeps the whole state, which is
+             * still right: the parts it does not own are updated from
+             * stale gradients, but the all-gather overwrites those values
+             * and the next save overwrites that state. */
+            if (s->rank == 0)
+                (void)ag_optimizer_set_range(o, j, begin, end);
+            continue;
+        }
+        /* Rank 0's own part stays where it is in the whole buffer, so the
+         * gather writes the others' parts around it. */
+        if (s->rank == 0 && ag_optimizer_set_range(o, j, 0, s->count[i]) < 0) {
+            /* the others wait in the gather */
+            fprintf(stderr, "shannon: cannot gather the optimizer state: %s\n", nd_last_error());
+            dist_abort(1);
+        }
+        nd_array *buf[2];
+        ag_optimizer_state(o, j, &step, &buf[0], &buf[1]);
+        for (int b = 0; b < 2; b++)
+            if (buf[b]) {   /* every rank has one or none: all took the same steps */
+                float *data = nd_data(buf[b]);
+                dist_gather_floats(s->rank == 0 ? data + begin : data, end - begin, data, begin);
+            }
+    }
+}
+
+void train_step_report_memory(const train_step *s, const char *command)
+{
+    if (s->size == 1)
+        return;
+    double mine = (double)(ag_optimizer_state_bytes(s->decay) + ag_optimizer_state_bytes(s->no_decay));
+    double *all = malloc((size_t)s->size * sizeof *all);
+    if (!all) {
+        fprintf(stderr, "shannon %s: out of memory\n", command);
+        dist_abort(1);
+    }
+    dist_allgather_doubles(&mine, 1, all);
+    if (s->rank == 0) {
+        fprintf(stderr, "shannon %s: optimizer state per rank (AdamW moments, --zero %d):", command,
+                s->zero ? 1 : 0);
+        for (int r = 0; r < s->size; r++)
+            fprintf(stderr, " %.0f", all[r]);
+        fprintf(stderr, " bytes\n");
+    }
+    free(all);
 }

@@ -28,9 +28,14 @@ typedef struct step_result {
 /* A step over n float32 parameters (borrowed; they move into the arena:
  * one block of values, one of gradients), with AdamW groups decay and
  * no_decay (borrowed), grad_accum micro-batches per rank and gradient
- * norm clipping at grad_clip. NULL with nd_last_error set. */
+ * norm clipping at grad_clip. zero 1 with several ranks: ZeRO-1, each
+ * rank keeps and updates the optimizer state of one slice of the arena
+ * (the groups' state is narrowed to it with ag_optimizer_set_range; load
+ * a checkpoint into the groups before this call, see
+ * train_step_whole_state to save one); zero 0, or one rank: every rank
+ * updates everything. Collective. NULL with nd_last_error set. */
 train_step *train_step_new(int n, ag_tensor *const *params, ag_optimizer *decay,
-                           ag_optimizer *no_decay, int64_t grad_accum, double grad_clip);
+                           ag_optimizer *no_decay, int64_t grad_accum, double grad_clip, int zero);
 void train_step_free(train_step *s);
 
 /* The values arena: every parameter's value, one after the other (with
@@ -50,5 +55,17 @@ float *train_step_values(train_step *s, int64_t *n);
  * single rank (with several ranks a failure ends them all). */
 int train_step_run(train_step *s, const char *command, int64_t it, micro_batch_fn fn, void *ctx,
                    nd_rng *dropout_rng, int stop_signal, step_result *result);
+
+/* ZeRO-1 and checkpoints: whole = true gathers every rank's slice of the
+ * optimizer state into rank 0's groups (rank 0 then holds the whole state,
+ * what ag_optimizer_save writes under --zero 0; out of memory there ends
+ * every rank with a message); whole = false narrows rank 0 to its slice
+ * again. Collective; a no-op without ZeRO-1. */
+void train_step_whole_state(train_step *s, bool whole);
+/* With several ranks, rank 0 prints the bytes of optimizer state (AdamW
+ * moments) each rank holds now: "shannon <command>: optimizer state per
+ * rank (AdamW moments, --zero Z): B_0 B_1 ... bytes" on stderr.
+ * Collective. */
+void train_step_report_memory(const train_step *s, const char *command);
 
 #endif

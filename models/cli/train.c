@@ -216,7 +216,11 @@ static int save_checkpoint(trainer *t)
     /* Rank 0 writes (every rank holds the same state); all learn whether
      * it could, so a full disk stops every rank, not only rank 0. */
     checkpoint ck = checkpoint_of(t);
-    if (dist_failures(t->leader && checkpoint_save("train", &t->dir, &ck) < 0) > 0)
+    /* ZeRO-1: rank 0 gathers the whole optimizer state for the files. */
+    train_step_whole_state(t->step, true);
+    int failures = dist_failures(t->leader && checkpoint_save("train", &t->dir, &ck) < 0);
+    train_step_whole_state(t->step, false);
+    if (failures > 0)
         return -1;
     t->saved_iter = t->iter;
     return 0;
@@ -503,7 +507,7 @@ static int print_tape_step(trainer *t)
 typedef struct train_flags {
     const char *data, *out, *tokenizer, *objective;
     int64_t vocab, layers, heads, embd, block, batch, iters, seed, threads, stop_at, eval_interval,
-        grad_accum;
+        grad_accum, zero;
     double lr, dropout_p, mask_rate;
     bool resume_flag, reference, learned, post_ln, print_tape;
     option options[40];
@@ -578,6 +582,9 @@ static int parse_train_flags(train_flags *f, int argc, char **argv)
         {"--grad-accum", OPT_INT, &f->grad_accum,
          .help = "micro-batches of --batch per optimizer step on each rank (global batch: batch x "
                  "grad-accum x ranks)", .min = 1, .max = MAX_GRAD_ACCUM},
+        {"--zero", OPT_INT, &f->zero, .meta = "0|1",
+         .help = "1: ZeRO-1 under mpirun, each rank keeps the AdamW moments of 1/ranks of the "
+                 "parameters (same results, less memory; default 0)", .min = 0, .max = 1},
     };
     // clang-format on
     _Static_assert(sizeof options <= sizeof f->options, "train_flags.options: room for every row");
@@ -848,7 +855,8 @@ static int join_ranks(trainer *t, const train_flags *f)
         }
         t->grad_accum = m / P;
     }
-    t->step = train_step_new(t->nparams, t->params, t->decay, t->no_decay, t->grad_accum, GRAD_CLIP);
+    t->step = train_step_new(t->nparams, t->params, t->decay, t->no_decay, t->grad_accum, GRAD_CLIP,
+                             (int)f->zero);
     if (!t->step) {
         fprintf(stderr, "shannon train: %s\n", nd_last_error());
         return 1;
@@ -995,6 +1003,7 @@ static int run_steps(trainer *t, int64_t stop_at, step_timing *timing)
         }
     }
     progress_finish(&bar);
+    train_step_report_memory(t->step, "train");
     return ALL_STEPS_RUN;
 }
 

@@ -253,6 +253,14 @@ static void teardown(void)
     F(ag_optimizer_get_lr, opt, ag_optimizer_get_lr(NULL)) \
     L(ag_optimizer_step_count, opt, ag_optimizer_step_count(NULL)) \
     P(ag_optimizer_name, opt, ag_optimizer_name(NULL)) \
+    I(ag_optimizer_index, opt, ag_optimizer_index(NULL, T)) \
+    I(ag_optimizer_set_range, opt, ag_optimizer_set_range(NULL, 0, 0, 1)) \
+    I(ag_optimizer_state, opt, ag_optimizer_state(NULL, 0, &(int64_t){0}, &(nd_array *){NULL}, &(nd_array *){NULL})) \
+    I(ag_optimizer_state, step, ag_optimizer_state(OPT, 0, NULL, &(nd_array *){NULL}, &(nd_array *){NULL})) \
+    L(ag_optimizer_state_bytes, opt, ag_optimizer_state_bytes(NULL)) \
+    D(ag_sum_squares_f32, x, ag_sum_squares_f32(NULL, 4)) \
+    D(ag_clip_coef_f32, sum_squares, ag_clip_coef_f32(1, NULL, 1.0, &(double){0})) \
+    D(ag_clip_coef_f32, coef, ag_clip_coef_f32(1, &(double){1}, 1.0, NULL)) \
     I(ag_set_grad, param, ag_set_grad(NULL, IDX)) \
     I(ag_clip_grad_norm, params, ag_clip_grad_norm(1, NULL, 1.0)) \
     F(ag_lr_at, s, ag_lr_at(NULL, 0)) \
@@ -327,6 +335,11 @@ START_TEST(out_of_range_numbers)
     RANGE_P(ag_sgd_new(1, TS, -1, 0, 0, 0, false));
     RANGE_P(ag_adam_new(1, TS, 0.1, 1.5, 0.999, 1e-8, 0));
     RANGE_I(ag_optimizer_set_lr(OPT, NAN));
+    RANGE_I(ag_optimizer_set_range(OPT, 0, 2, 1));
+    RANGE_I(ag_optimizer_set_range(OPT, 99, 0, 1));
+    RANGE_I(ag_optimizer_state(OPT, -1, &(int64_t){0}, &(nd_array *){NULL}, &(nd_array *){NULL}));
+    ck_assert_double_lt(ag_sum_squares_f32(&(float){1}, AG_NORM_CHUNK + 1), 0);
+    ck_assert_double_lt(ag_clip_coef_f32(1, &(double){1}, -1.0, &(double){0}), 0);
     RANGE_I(ag_init_kaiming_uniform(T, 0, (ag_fan_mode)99, AG_NONLINEARITY_RELU, RNG));
     RANGE_I(ag_init_kaiming_normal(T, 0, AG_FAN_IN, (ag_nonlinearity)99, RNG));
     RANGE_I(ag_init_normal(T, 0, -1, RNG));

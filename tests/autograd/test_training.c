@@ -542,6 +542,150 @@ START_TEST(test_optimizer_load_errors_change_nothing)
 }
 END_TEST
 
+/* ZeRO-1 in one process: two "ranks", each an optimizer over its own copy
+ * of two parameters whose state covers one slice of them
+ * (ag_optimizer_set_range), exchanging their updated slices after every
+ * step, stay bit-identical to one optimizer over everything; their state
+ * put together is the whole state, its bytes are split between them, a
+ * ranged state is not saved, and a ranged optimizer loads its slice. */
+static void check_ranged(int kind)
+{
+    const int64_t shapes[2][2] = {{5, 7}, {9, 1}}, sizes[2] = {35, 9};
+    /* rank 0: elements [0, 20) of parameter 0; rank 1: the rest of it and parameter 1 */
+    const int64_t range[2][2][2] = {{{0, 20}, {0, 0}}, {{20, 35}, {0, 9}}};
+    nd_rng *rng = nd_rng_new(3);
+    ag_tensor *whole[2], *part[2][2];
+    for (int i = 0; i < 2; i++) {
+        nd_array *v = nd_rng_standard_normal(rng, ND_FLOAT32, 2, shapes[i]);
+        whole[i] = ag_param(v);
+        part[0][i] = ag_param(v);
+        part[1][i] = ag_param(v);
+        nd_free(v);
+    }
+    ag_optimizer *ow = kind ? ag_adamw_new(2, whole, 0.01, 0.9, 0.99, 1e-8, 0.1)
+                            : ag_sgd_new(2, whole, 0.1, 0.9, 0, 0.01, true);
+    ag_optimizer *op[2];
+    for (int r = 0; r < 2; r++) {
+        op[r] = kind ? ag_adamw_new(2, part[r], 0.01, 0.9, 0.99, 1e-8, 0.1)
+                     : ag_sgd_new(2, part[r], 0.1, 0.9, 0, 0.01, true);
+        for (int i = 0; i < 2; i++)
+            ck_assert_int_eq(ag_optimizer_set_range(op[r], i, range[r][i][0], range[r][i][1]), 0);
+    }
+    ck_assert_int_eq(ag_optimizer_index(op[1], part[1][1]), 1);
+    ck_assert_int_eq(ag_optimizer_index(op[1], whole[1]), -1);
+    for (int step = 0; step < 3; step++) {
+        for (int i = 0; i < 2; i++) {
+            nd_array *g = nd_rng_standard_normal(rng, ND_FLOAT32, 2, shapes[i]);
+            ck_assert_int_eq(ag_set_grad(whole[i], g), 0);
+            ck_assert_int_eq(ag_set_grad(part[0][i], g), 0);
+            ck_assert_int_eq(ag_set_grad(part[1][i], g), 0);
+            nd_free(g);
+        }
+        ck_assert_int_eq(ag_optimizer_step(ow), 0);
+        ck_assert_int_eq(ag_optimizer_step(op[0]), 0);
+        ck_assert_int_eq(ag_optimizer_step(op[1]), 0);
+        /* the all-gather: each rank's slices to the other */
+        for (int r = 0; r < 2; r++)
+            for (int i = 0; i < 2; i++) {
+                const int64_t b = range[r][i][0], e = range[r][i][1];
+                float *from = nd_data(ag_value(part[r][i])), *to = nd_data(ag_value(part[1 - r][i]));
+                memcpy(to + b, from + b, (size_t)(e - b) * sizeof *to);
+            }
+        for (int r = 0; r < 2; r++)
+            for (int i = 0; i < 2; i++)
+                ck_assert_msg(memcmp(nd_data(ag_value(whole[i])), nd_data(ag_value(part[r][i])),
+                                     (size_t)sizes[i] * 4) == 0, "kind %d step %d: rank %d "
+                              "parameter %d differs", kind, step, r, i);
+    }
+    int64_t per_element = kind ? 8 : 4;   /* AdamW: two moments; SGD: a momentum */
+    ck_assert_int_eq(ag_optimizer_state_bytes(op[0]), 20 * per_element);
+    ck_assert_int_eq(ag_optimizer_state_bytes(op[0]) + ag_optimizer_state_bytes(op[1]),
+                     ag_optimizer_state_bytes(ow));
+    char *dir = test_make_tmpdir("ranged");
+    const char *path = test_path(dir, "opt.safetensors");
+    ck_assert_int_eq(ag_optimizer_save(op[0], path, 0, NULL), ND_ERR_VALUE);
+    ck_assert_ptr_nonnull(strstr(nd_last_error(), "holds elements [0, 20) only"));
+    /* Gathered: rank 0 widens to the whole parameter (its slice kept) and
+     * takes rank 1's part; then it is the whole state. */
+    ck_assert_int_eq(ag_optimizer_set_range(op[0], 0, 0, 35), 0);
+    int64_t step0, step1, stepw;
+    nd_array *a[2], *b[2], *w[2];
+    ck_assert_int_eq(ag_optimizer_state(op[0], 0, &step0, &a[0], &a[1]), 0);
+    ck_assert_int_eq(ag_optimizer_state(op[1], 0, &step1, &b[0], &b[1]), 0);
+    ck_assert_int_eq(ag_optimizer_state(ow, 0, &stepw, &w[0], &w[1]), 0);
+    ck_assert(step0 == 3 && step1 == 3 && stepw == 3);
+    ck_assert_int_eq(nd_ndim(a[0]), 2);   /* the whole range: the parameter's shape again */
+    for (int k = 0; k < (kind ? 2 : 1); k++) {
+        memcpy((float *)nd_data(a[k]) + 20, nd_data(b[k]), 15 * sizeof(float));
+        ck_assert(memcmp(nd_data(a[k]), nd_data(w[k]), 35 * sizeof(float)) == 0);
+    }
+    /* A ranged optimizer loads its slice of a whole state. */
+    ck_assert_int_eq(ag_optimizer_save(ow, path, 0, NULL), 0);
+    ag_optimizer *loaded = kind ? ag_adamw_new(2, part[1], 0.5, 0.9, 0.99, 1e-8, 0.1)
+                                : ag_sgd_new(2, part[1], 0.5, 0.9, 0, 0.01, true);
+    ck_assert_int_eq(ag_optimizer_set_range(loaded, 0, 20, 35), 0);
+    ck_assert_int_eq(ag_optimizer_load(loaded, path), 0);
+    ck_assert_int_eq(ag_optimizer_state(loaded, 0, &step1, &b[0], &b[1]), 0);
+    ck_assert(step1 == 3 && nd_size(b[0]) == 15);
+    ck_assert(memcmp(nd_data(b[0]), (const float *)nd_data(w[0]) + 20, 15 * sizeof(float)) == 0);
+    ck_assert_int_eq(ag_optimizer_state_bytes(loaded), 15 * per_element + 9 * per_element);
+    ck_assert_int_lt(ag_optimizer_set_range(loaded, 0, 30, 36), 0);   /* past the end */
+    ag_optimizer_free(loaded);
+    test_remove_tree(dir);
+    free(dir);
+    ag_optimizer_free(ow);
+    for (int r = 0; r < 2; r++) {
+        ag_optimizer_free(op[r]);
+        for (int i = 0; i < 2; i++)
+            ag_tensor_free(part[r][i]);
+    }
+    for (int i = 0; i < 2; i++)
+        ag_tensor_free(whole[i]);
+    nd_rng_free(rng);
+}
+
+START_TEST(test_ranged_state_matches_whole)
+{
+    check_ranged(0);
+    check_ranged(1);
+}
+END_TEST
+
+/* The clip in pieces (ag_sum_squares_f32 per chunk, ag_clip_coef_f32)
+ * gives ag_clip_grad_norm's norm and scale, bit for bit. */
+START_TEST(test_clip_in_pieces)
+{
+    const int64_t sizes[2] = {3 * AG_NORM_CHUNK + 123, 77};
+    nd_rng *rng = nd_rng_new(11);
+    ag_tensor *p[2];
+    double sums[2];
+    for (int i = 0; i < 2; i++) {
+        p[i] = zeros_param(ND_FLOAT32, 1, &sizes[i]);
+        nd_array *g = nd_rng_standard_normal(rng, ND_FLOAT32, 1, &sizes[i]);
+        ck_assert_int_eq(ag_set_grad(p[i], g), 0);
+        nd_free(g);
+        const float *x = nd_data(ag_grad(p[i]));
+        sums[i] = 0;
+        for (int64_t at = 0; at < sizes[i]; at += AG_NORM_CHUNK)
+            sums[i] += ag_sum_squares_f32(x + at, sizes[i] - at < AG_NORM_CHUNK ? sizes[i] - at
+                                                                                : AG_NORM_CHUNK);
+    }
+    double coef;
+    double total = ag_clip_coef_f32(2, sums, 1.0, &coef);
+    nd_array *before = nd_copy(ag_grad(p[0]));
+    ck_assert(ag_clip_grad_norm(2, p, 1.0) == total);
+    ck_assert(total > 100 && coef < 1);
+    const float *x = nd_data(before), *y = nd_data(ag_grad(p[0]));
+    for (int64_t k = 0; k < sizes[0]; k++)
+        ck_assert(y[k] == x[k] * (float)coef);
+    ck_assert(ag_clip_coef_f32(2, sums, 1e9, &coef) == total && coef == 1.0);
+    nd_free(before);
+    for (int i = 0; i < 2; i++)
+        ag_tensor_free(p[i]);
+    nd_rng_free(rng);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
     Suite *s = suite_create("training");
@@ -560,6 +704,8 @@ Suite *test_suite(void)
     tcase_add_test(opt, test_split_updates_match_across_thread_counts);
     tcase_add_test(opt, test_resume_is_bit_identical);
     tcase_add_test(opt, test_optimizer_load_errors_change_nothing);
+    tcase_add_test(opt, test_ranged_state_matches_whole);
+    tcase_add_test(opt, test_clip_in_pieces);
     suite_add_tcase(s, opt);
     return s;
 }

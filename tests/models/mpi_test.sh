@@ -6,7 +6,9 @@
 #    (loss.csv and model.safetensors), dropout on;
 #  - mpirun -np 4                 == --grad-accum 4 through the shared-memory
 #    window (rank-order sums), ~= through MPI_Iallreduce (relative 1e-5);
-#  - --zero 1                     == --zero 0 (optimizer files included);
+#  - --zero 1                     == --zero 0 (optimizer files included), on
+#    both reduction paths and 3 ranks; its moments take 1/P per rank; a
+#    --zero 1 checkpoint resumes under -np 1 and the other way round;
 #  - a run stopped (--stop-at) under -np 2 resumes under -np 1 --grad-accum 2
 #    and ends byte-identical to the uninterrupted run;
 #  - finetune -np 2               == finetune --grad-accum 2;
@@ -107,15 +109,66 @@ SHANNON_REDUCE=mpi $MPIRUN -x SHANNON_REDUCE -np 4 "$SHANNON" train $ARGS --batc
 [ $? -eq 0 ] && pass || { fail "-np 4 train (MPI_Iallreduce) failed"; cat "$WORK/np4m.err"; }
 close "-np 4 (MPI_Iallreduce) vs --grad-accum 4" "$WORK/ga4" "$WORK/np4m" 1e-5
 
-# 3. ZeRO-1 shards the optimizer and changes no bit.
+# 3. ZeRO-1 shards the optimizer and changes no bit. --lr 0.3 takes the
+# gradient norm past 1 in some steps, so clipping (the norm put together
+# from every rank's chunks) is exercised too.
 if "$SHANNON" train --help | grep -q -- --zero; then
-  $MPIRUN -np 2 "$SHANNON" train $ARGS --batch 4 --zero 1 --out "$WORK/z1" > /dev/null 2> "$WORK/z1.err"
+  ZARGS="$ARGS --batch 4 --lr 0.3"
+  # same_opt NAME A B: same, and the optimizer files of the last checkpoint.
+  same_opt() {
+    same "$@"
+    for f in optimizer_decay.safetensors optimizer_no_decay.safetensors; do
+      cmp -s "$2/current/$f" "$3/current/$f" && pass || fail "$1: $f differs"
+    done
+  }
+  $MPIRUN -np 2 "$SHANNON" train $ZARGS --zero 1 --out "$WORK/z1" > /dev/null 2> "$WORK/z1.err"
   [ $? -eq 0 ] && pass || { fail "--zero 1 failed"; cat "$WORK/z1.err"; }
-  $MPIRUN -np 2 "$SHANNON" train $ARGS --batch 4 --zero 0 --out "$WORK/z0" > /dev/null 2>&1
-  same "--zero 1 vs --zero 0" "$WORK/z0" "$WORK/z1"
-  for f in optimizer_decay.safetensors optimizer_no_decay.safetensors; do
-    cmp -s "$WORK/z0/current/$f" "$WORK/z1/current/$f" && pass || fail "--zero 1: $f differs"
-  done
+  $MPIRUN -np 2 "$SHANNON" train $ZARGS --zero 0 --out "$WORK/z0" > /dev/null 2> "$WORK/z0.err"
+  same_opt "--zero 1 vs --zero 0" "$WORK/z0" "$WORK/z1"
+  # Optimizer memory: the ranks' moments add up to one --zero 0 rank's,
+  # and none holds more than 3/4 of it (the cuts fall on 8192-element
+  # chunks or tensor starts, so the halves of a tiny model are uneven).
+  $PY - "$WORK/z0.err" "$WORK/z1.err" << 'EOF' && pass || fail "--zero 1: optimizer bytes per rank"
+import re, sys
+def ranks(path):
+    line = [l for l in open(path) if 'optimizer state per rank' in l][-1]
+    return [int(x) for x in re.search(r'\): ([0-9 ]+) bytes', line).group(1).split()]
+z0, z1 = ranks(sys.argv[1]), ranks(sys.argv[2])
+print('--zero 0:', z0, '--zero 1:', z1)
+sys.exit(0 if len(z1) == 2 and z0[0] == z0[1] == sum(z1) and max(z1) <= 0.75 * z0[0] else 1)
+EOF
+  # ... through MPI_Reduce_scatter and MPI_Allgatherv (two ranks: a + b).
+  SHANNON_REDUCE=mpi $MPIRUN -x SHANNON_REDUCE -np 2 "$SHANNON" train $ZARGS --zero 1 \
+    --out "$WORK/z1m" > /dev/null 2> "$WORK/z1m.err"
+  [ $? -eq 0 ] && pass || { fail "--zero 1 (MPI_Reduce_scatter) failed"; cat "$WORK/z1m.err"; }
+  same_opt "--zero 1 (MPI_Reduce_scatter) vs --zero 0" "$WORK/z0" "$WORK/z1m"
+  # ... with three ranks (uneven slices; rank-order sums in the window).
+  $MPIRUN -np 3 "$SHANNON" train $ZARGS --zero 1 --out "$WORK/z31" > /dev/null 2> "$WORK/z31.err"
+  [ $? -eq 0 ] && pass || { fail "-np 3 --zero 1 failed"; cat "$WORK/z31.err"; }
+  $MPIRUN -np 3 "$SHANNON" train $ZARGS --out "$WORK/z30" > /dev/null 2>&1
+  same_opt "-np 3: --zero 1 vs --zero 0" "$WORK/z30" "$WORK/z31"
+  # One process: allowed, nothing to shard.
+  "$SHANNON" train $ZARGS --grad-accum 2 --zero 1 --out "$WORK/z1s" > /dev/null 2>&1
+  same_opt "-np 1 --zero 1 --grad-accum 2 vs -np 2 --zero 0" "$WORK/z0" "$WORK/z1s"
+  # Checkpoints hold the whole state: a --zero 1 run resumes under -np 1,
+  # and a -np 1 run resumes under --zero 1, ending where z0 ends.
+  $MPIRUN -np 2 "$SHANNON" train $ZARGS --zero 1 --stop-at 4 --out "$WORK/zr1" > /dev/null 2>&1
+  "$SHANNON" train $ZARGS --grad-accum 2 --resume --out "$WORK/zr1" > /dev/null 2> "$WORK/zr1.err"
+  [ $? -eq 0 ] && pass || { fail "--zero 1 resumed under -np 1"; cat "$WORK/zr1.err"; }
+  same_opt "--zero 1 -np 2 stopped, resumed on -np 1" "$WORK/z0" "$WORK/zr1"
+  "$SHANNON" train $ZARGS --grad-accum 2 --stop-at 4 --out "$WORK/zr2" > /dev/null 2>&1
+  $MPIRUN -np 2 "$SHANNON" train $ZARGS --zero 1 --resume --out "$WORK/zr2" > /dev/null 2> "$WORK/zr2.err"
+  [ $? -eq 0 ] && pass || { fail "-np 1 resumed under --zero 1"; cat "$WORK/zr2.err"; }
+  same_opt "-np 1 stopped, resumed on -np 2 --zero 1" "$WORK/z0" "$WORK/zr2"
+  expect_error "--zero 2" "option '--zero' must be between 0 and 1, got 2" \
+    "$SHANNON" train $ZARGS --zero 2 --out "$WORK/z2"
+  # finetune shards the same way.
+  $MPIRUN -np 2 "$SHANNON" finetune --from "$WORK/z0" --data "$WORK/corpus.txt" --iters 4 --batch 4 \
+    --lr 0.3 --threads 1 --zero 1 --out "$WORK/fz1" > /dev/null 2> "$WORK/fz1.err"
+  [ $? -eq 0 ] && pass || { fail "finetune --zero 1 failed"; cat "$WORK/fz1.err"; }
+  $MPIRUN -np 2 "$SHANNON" finetune --from "$WORK/z0" --data "$WORK/corpus.txt" --iters 4 --batch 4 \
+    --lr 0.3 --threads 1 --out "$WORK/fz0" > /dev/null 2>&1
+  same "finetune --zero 1 vs --zero 0" "$WORK/fz0" "$WORK/fz1"
 fi
 
 # 4. Stopped under two ranks, resumed on one with the same global batch.
@@ -153,4 +206,7 @@ D="--data $WORK/corpus.txt"
 one_rank_fails "bad flag" "--lr must be positive" $D --embd 16 --lr -1
 one_rank_fails "missing file" "nope.txt" --data "$WORK/nope.txt" --embd 16
 one_rank_fails "other model" "rank 1 was given another model" $D --embd 32
+if "$SHANNON" train --help | grep -q -- --zero; then
+  one_rank_fails "other --zero" "different --zero values" $D --embd 16 --zero 1
+fi
 finish
