@@ -9,7 +9,10 @@ Writes OUTDIR/train.tsv, valid.tsv, test.tsv (label<TAB>text, a
 deterministic 80/10/10 split: examples ordered by the SHA-1 of their text,
 so the split does not depend on file order or on the Python version) and
 OUTDIR/corpus.txt (the training texts, one per line: the unlabeled text for
-pre-training, so that no valid/test text is seen in pre-training).
+pre-training, so that no valid/test text is seen in pre-training) and
+OUTDIR/corpus_pretrain.txt: those texts followed by the fortunes of every
+other category file (the ones that are not labels), less any text that is
+a valid or test example - about three times the text for pre-training.
 """
 import hashlib
 import os
@@ -51,8 +54,23 @@ def main():
     with open(os.path.join(out, 'corpus.txt'), 'w', encoding='utf-8') as f:
         for _, _, text in examples[:cut1]:
             f.write(text + '\n')
-    print('%d examples, %d categories: %d train, %d valid, %d test'
-          % (n, len(categories), cut1, cut2 - cut1, n - cut2))
+    held_out = {text for _, _, text in examples[cut1:]}
+    others = sorted(c for c in os.listdir(FORTUNES)
+                    if '.' not in c and c not in categories
+                    and os.path.isfile(os.path.join(FORTUNES, c)))
+    extra = 0
+    with open(os.path.join(out, 'corpus_pretrain.txt'), 'w', encoding='utf-8') as f:
+        for _, _, text in examples[:cut1]:
+            f.write(text + '\n')
+        for c in others:
+            for text in fortunes(c):
+                if text not in held_out and text not in seen:
+                    seen.add(text)
+                    f.write(text + '\n')
+                    extra += 1
+    print('%d examples, %d categories: %d train, %d valid, %d test; %d more texts from %d '
+          'other categories in corpus_pretrain.txt' % (n, len(categories), cut1, cut2 - cut1,
+                                                       n - cut2, extra, len(others)))
 
 
 if __name__ == '__main__':
