@@ -466,6 +466,7 @@ static int run_train(int argc, char **argv)
     double lr = 1e-3, dropout_p = 0.0, mask_rate = 0.15;
     const char *objective = "causal";
     bool resume_flag = false, reference = false, learned = false, post_ln = false, print_tape = false;
+    bool no_scale = false, no_residual = false;
     const int64_t MAX_ITERS = (int64_t)1 << 40;
     option options[] = {
         {"--data", OPT_STRING, &data, true, .meta = "FILE",
@@ -511,10 +512,16 @@ static int run_train(int argc, char **argv)
         {"--grad-accum", OPT_INT, &grad_accum,
          .help = "micro-batches of --batch per optimizer step on each rank (global batch: batch x "
                  "grad-accum x ranks)", .min = 1, .max = 1 << 20},
+        /* Experiment switches (docs/tutorial/08-lessons.md): models that
+         * show what the scale and the skip connections are for. */
+        {"--no-attention-scale", OPT_FLAG, &no_scale,
+         .help = "experiment: attention without the 1/sqrt(d_k) scale, softmax(q k^T) v"},
+        {"--no-residual", OPT_FLAG, &no_residual,
+         .help = "experiment: blocks without residual connections (x = f(x), not x + f(x))"},
     };
     enum { DATA, OUT, TOKENIZER, VOCAB, LAYERS, HEADS, EMBD, BLOCK, BATCH, ITERS, LR, DROPOUT, SEED,
            THREADS, RESUME, REFERENCE, LEARNED, POST_LN, EVAL_INTERVAL_FLAG, STOP_AT, OBJECTIVE,
-           MASK_RATE, PRINT_TAPE, GRAD_ACCUM };
+           MASK_RATE, PRINT_TAPE, GRAD_ACCUM, NO_SCALE, NO_RESIDUAL };
     int parsed = parse_options("train", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)
         return dist_stop_early(parsed > 0 ? 0 : 2);
@@ -575,6 +582,8 @@ static int run_train(int argc, char **argv)
                                               .n_layer = (int)layers, .n_head = (int)heads,
                                               .n_embd = embd, .dropout = dropout_p,
                                               .learned_positions = learned, .post_ln = post_ln,
+                                              .no_attention_scale = no_scale,
+                                              .no_residual = no_residual,
                                               .bidirectional = strcmp(objective, "mlm") == 0,
                                               .pooling = TRANSFORMER_POOL_LAST};
         snprintf(t.config.tokenizer, sizeof t.config.tokenizer, "%s", tokenizer);
@@ -605,6 +614,8 @@ static int run_train(int argc, char **argv)
             check_same_real(out, "--dropout", options[DROPOUT].seen, c->model.dropout, dropout_p) ||
             check_same_flag(out, "--post-ln", post_ln, c->model.post_ln) ||
             check_same_flag(out, "--learned-positions", learned, c->model.learned_positions) ||
+            check_same_flag(out, "--no-attention-scale", no_scale, c->model.no_attention_scale) ||
+            check_same_flag(out, "--no-residual", no_residual, c->model.no_residual) ||
             (options[TOKENIZER].seen && strcmp(c->tokenizer, tokenizer) != 0 &&
              (fprintf(stderr, "shannon train: '%s' holds a %s-tokenizer model, not %s\n", out,
                       c->tokenizer, tokenizer), 1)) ||
