@@ -199,7 +199,7 @@ cmp -s "$WORK/ce/model.safetensors" "$WORK/ce.before" && pass || fail "a refused
 
 # ---- the experiment switches: in config.json, read back, kept on resume ---------------------
 "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/sw" $TINY --iters 6 --no-attention-scale \
-  --no-residual > "$WORK/sw.out" 2> "$WORK/sw.err"
+  --no-residual --learned-positions > "$WORK/sw.out" 2> "$WORK/sw.err"
 [ $? -eq 0 ] && pass || { fail "train --no-attention-scale --no-residual exited non-zero"; cat "$WORK/sw.err"; }
 grep -q '"attention_scale": false' "$WORK/sw/config.json" && grep -q '"residual": false' "$WORK/sw/config.json" \
   && pass || fail "config.json does not record the experiment switches"
@@ -218,7 +218,7 @@ done
   && pass || fail "resume with the switch the model has"
 cp -r "$WORK/sw" "$WORK/sw2"
 sed -i 's/"residual": false/"residual": "no"/' "$WORK/sw2/config.json"
-expect_error "config: a switch not a bool" 'residual must be true or false (got string)' "$SHANNON" sample --model "$WORK/sw2"
+expect_error "config: a switch not a bool" 'residual must be true or false (got a string)' "$SHANNON" sample --model "$WORK/sw2"
 expect_error "export of an experiment" "without the attention scale or the residual" \
   "$SHANNON" export --format hf-gpt2 --model "$WORK/sw" --out "$WORK/sw.safetensors"
 
