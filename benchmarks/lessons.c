@@ -6,6 +6,9 @@
  *
  *   lessons TEXT OUTDIR [--iters N] [--threads N] [--only NAME]
  *
+ * (--only NAME runs one experiment and appends its lines to OUTDIR's
+ * summary.csv and gradnorms.csv.)
+ *
  * Every run is the same small character-level GPT trained the same way
  * (nanoGPT's recipe: AdamW with betas (0.9, 0.99), weight decay 0.1 on the
  * matrices, the global gradient norm clipped to 1, warmup then cosine decay
@@ -13,7 +16,8 @@
  * from a baseline in one switch only:
  *
  *   LayerNorm placement  pre-LN and post-LN, at 2 and 6 layers
- *   warmup               post-LN at 2 and 6 layers without warmup
+ *   warmup               post-LN at 2 and 6 layers without warmup, and at 6
+ *                        layers with a 5 times larger learning rate
  *   the attention scale  softmax(q k^T) v instead of softmax(q k^T / sqrt(d_k)) v
  *   residual connections x = f(x) instead of x = x + f(x)
  *   positions            learned instead of sinusoidal
@@ -40,7 +44,7 @@
 #include <time.h>
 
 /* The model and the run: nanoGPT's baby shakespeare_char shrunk so that
- * nine runs fit in about half an hour on one loaded core. d_k = 32 as in
+ * the twelve runs fit in about forty minutes on one loaded core. d_k = 32 as in
  * the baby model (128 / 4). */
 #define EMBD 64
 #define HEADS 2
@@ -58,18 +62,24 @@ typedef struct experiment {
     int n_layer;
     bool post_ln, no_scale, no_residual, learned;
     int64_t warmup;
+    double lr;            /* the peak learning rate */
 } experiment;
 
 static const experiment EXPERIMENTS[] = {
-    {"pre_L2", 2, false, false, false, false, WARMUP},
-    {"post_L2", 2, true, false, false, false, WARMUP},
-    {"post_L2_nowarmup", 2, true, false, false, false, 0},
-    {"pre_L6", 6, false, false, false, false, WARMUP},
-    {"post_L6", 6, true, false, false, false, WARMUP},
-    {"post_L6_nowarmup", 6, true, false, false, false, 0},
-    {"pre_L6_noscale", 6, false, true, false, false, WARMUP},
-    {"pre_L6_noresidual", 6, false, false, true, false, WARMUP},
-    {"pre_L6_learned", 6, false, false, false, true, WARMUP},
+    {"pre_L2", 2, false, false, false, false, WARMUP, LR},
+    {"post_L2", 2, true, false, false, false, WARMUP, LR},
+    {"post_L2_nowarmup", 2, true, false, false, false, 0, LR},
+    {"pre_L6", 6, false, false, false, false, WARMUP, LR},
+    {"post_L6", 6, true, false, false, false, WARMUP, LR},
+    {"post_L6_nowarmup", 6, true, false, false, false, 0, LR},
+    {"pre_L6_noscale", 6, false, true, false, false, WARMUP, LR},
+    {"pre_L6_noresidual", 6, false, false, true, false, WARMUP, LR},
+    {"pre_L6_learned", 6, false, false, false, true, WARMUP, LR},
+    /* warmup again at 5 times the learning rate, where it is said to matter
+     * most, with pre-LN without warmup beside it */
+    {"post_L6_lr1e-2", 6, true, false, false, false, WARMUP, 1e-2},
+    {"post_L6_lr1e-2_nowarmup", 6, true, false, false, false, 0, 1e-2},
+    {"pre_L6_lr1e-2_nowarmup", 6, false, false, false, false, 0, 1e-2},
 };
 #define NEXP (int)(sizeof EXPERIMENTS / sizeof EXPERIMENTS[0])
 
@@ -234,8 +244,8 @@ static int run(const experiment *e, const corpus *c, int64_t iters, const char *
         else
             no_decay[nn++] = params[i];
     }
-    ag_optimizer *od = ag_adamw_new(nd, decay, LR, 0.9, 0.99, 1e-8, 0.1);
-    ag_optimizer *on = ag_adamw_new(nn, no_decay, LR, 0.9, 0.99, 1e-8, 0.0);
+    ag_optimizer *od = ag_adamw_new(nd, decay, e->lr, 0.9, 0.99, 1e-8, 0.1);
+    ag_optimizer *on = ag_adamw_new(nn, no_decay, e->lr, 0.9, 0.99, 1e-8, 0.0);
     char path[4200];
     snprintf(path, sizeof path, "%s/curve_%s.csv", outdir, e->name);
     FILE *curve = fopen(path, "w");
@@ -243,8 +253,8 @@ static int run(const experiment *e, const corpus *c, int64_t iters, const char *
     int status = od && on && curve && batches ? 0 : -1;
     if (status < 0)
         fprintf(stderr, "lessons: cannot start %s (%s)\n", e->name, nd_last_error());
-    printf("%s: %d layers, %s, warmup %lld, attention scale %s, residual %s, %s positions, "
-           "%lld parameters\n", e->name, e->n_layer, e->post_ln ? "post-LN" : "pre-LN",
+    printf("%s: %d layers, %s, lr %g, warmup %lld, attention scale %s, residual %s, %s positions, "
+           "%lld parameters\n", e->name, e->n_layer, e->post_ln ? "post-LN" : "pre-LN", e->lr,
            (long long)e->warmup, e->no_scale ? "off" : "on", e->no_residual ? "off" : "on",
            e->learned ? "learned" : "sinusoidal", (long long)transformer_num_parameters(m));
     nd_array *x = NULL, *y = NULL;
@@ -254,8 +264,9 @@ static int run(const experiment *e, const corpus *c, int64_t iters, const char *
     }
     if (curve)
         fprintf(curve, "iter,train_loss,val_loss,grad_norm,lr\n");
-    const ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE, .lr = LR, .warmup_iters = e->warmup,
-                                     .lr_decay_iters = iters, .min_lr = LR / 10};
+    const ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE, .lr = e->lr,
+                                     .warmup_iters = e->warmup, .lr_decay_iters = iters,
+                                     .min_lr = e->lr / 10};
     double start = now(), tail = 0;
     int64_t ntail = 0;
     bool diverged = false;
@@ -301,8 +312,8 @@ static int run(const experiment *e, const corpus *c, int64_t iters, const char *
     if (status == 0) {
         double val = diverged ? NAN : val_loss(m, c, VAL_FINAL);
         double seconds = now() - start;
-        fprintf(summary, "%s,%d,%s,%lld,%s,%s,%s,%.4f,%.4f,%.0f,%s\n", e->name, e->n_layer,
-                e->post_ln ? "post" : "pre", (long long)e->warmup, e->no_scale ? "off" : "on",
+        fprintf(summary, "%s,%d,%s,%g,%lld,%s,%s,%s,%.4f,%.4f,%.0f,%s\n", e->name, e->n_layer,
+                e->post_ln ? "post" : "pre", e->lr, (long long)e->warmup, e->no_scale ? "off" : "on",
                 e->no_residual ? "off" : "on", e->learned ? "learned" : "sinusoidal", val,
                 ntail ? tail / (double)ntail : NAN, seconds, diverged ? "yes" : "no");
         fflush(summary);
@@ -347,17 +358,21 @@ int main(int argc, char **argv)
     if (read_corpus(argv[1], &c) < 0)
         return 1;
     char path[4200];
+    /* --only adds one run to the files of an earlier one */
     snprintf(path, sizeof path, "%s/summary.csv", argv[2]);
-    FILE *summary = fopen(path, "w");
+    FILE *summary = fopen(path, only ? "a" : "w");
     snprintf(path, sizeof path, "%s/gradnorms.csv", argv[2]);
-    FILE *gradnorms = fopen(path, "w");
-    if (!summary || !gradnorms) {
+    FILE *gradnorms = fopen(path, only ? "a" : "w");
+    if (!summary || !gradnorms || fseek(summary, 0, SEEK_END) < 0 ||
+        fseek(gradnorms, 0, SEEK_END) < 0) {
         fprintf(stderr, "lessons: cannot write into '%s'\n", argv[2]);
         return 1;
     }
-    fprintf(summary, "name,layers,ln,warmup,attention_scale,residual,positions,val_loss,"
+    if (ftell(summary) == 0)
+        fprintf(summary, "name,layers,ln,lr,warmup,attention_scale,residual,positions,val_loss,"
             "train_loss_last50,seconds,diverged\n");
-    fprintf(gradnorms, "name,layer,grad_norm\n");
+    if (ftell(gradnorms) == 0)
+        fprintf(gradnorms, "name,layer,grad_norm\n");
     printf("%zu characters, vocabulary %lld, %lld iterations of %d x %d tokens, lr %g, embd %d, "
            "heads %d\n", c.n, (long long)c.vocab, (long long)iters, BATCH, BLOCK, LR, EMBD, HEADS);
     int status = 0;

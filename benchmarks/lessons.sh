@@ -2,7 +2,7 @@
 # The seed project's lessons, measured (docs/tutorial/08-lessons.md):
 # pre-LN vs post-LN at two depths, post-LN without warmup, attention without
 # the 1/sqrt(d_k) scale, blocks without residual connections (and their
-# gradient norms at initialization), sinusoidal vs learned positions. Nine
+# gradient norms at initialization), sinusoidal vs learned positions. Twelve
 # small character-level GPTs trained on tinyshakespeare, one switch apart,
 # from the same seed on the same batches (benchmarks/lessons.c), then one
 # loss-curve picture per lesson (benchmarks/lessons_svg.py, plain SVG).
@@ -11,7 +11,8 @@
 #
 # Defaults: /work/shared/data/tinyshakespeare.txt, build/lessons,
 # docs/tutorial/images, 1000 iterations. Run from the repository root after
-# `ninja -C build`; about 25 minutes on one core of a shared machine:
+# `ninja -C build`; about 40 minutes on one core of a shared machine (each
+# 6-layer run about 4.5 minutes, each 2-layer one 1.5):
 #   nice -n 5 benchmarks/lessons.sh
 set -eu
 TEXT=${1:-/work/shared/data/tinyshakespeare.txt}

@@ -15,15 +15,17 @@ import math
 import os
 import sys
 
-W, H = 640, 400
-LEFT, RIGHT, TOP, BOTTOM = 60, 190, 40, 50
+W, H = 780, 400
+LEFT, RIGHT, TOP, BOTTOM = 60, 250, 40, 50
 COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b']
 
 LESSONS = [
     ('lesson_ln.svg', 'Pre-LN vs post-LN at 2 and 6 layers',
      ['pre_L2', 'post_L2', 'pre_L6', 'post_L6']),
-    ('lesson_warmup.svg', 'Post-LN with and without warmup',
+    ('lesson_warmup.svg', 'Post-LN with and without warmup (lr 2e-3)',
      ['post_L2', 'post_L2_nowarmup', 'post_L6', 'post_L6_nowarmup']),
+    ('lesson_warmup_lr1e-2.svg', 'Warmup at lr 1e-2 (6 layers)',
+     ['post_L6_lr1e-2', 'post_L6_lr1e-2_nowarmup', 'pre_L6_lr1e-2_nowarmup']),
     ('lesson_scale.svg', 'Attention with and without 1/sqrt(d_k) (6 layers)',
      ['pre_L6', 'pre_L6_noscale']),
     ('lesson_residual.svg', 'With and without residual connections (6 layers)',
@@ -104,6 +106,12 @@ def legend(parts, i, colour, label):
     parts.append('<text x="%d" y="%d">%s</text>' % (x + 24, y + 4, esc(label)))
 
 
+def final_losses(results):
+    """name -> the final validation loss of summary.csv (40 batches)."""
+    with open(os.path.join(results, 'summary.csv')) as f:
+        return {row['name']: float(row['val_loss']) for row in csv.DictReader(f)}
+
+
 def loss_picture(results, out, title, names):
     curves = {n: read_curve(os.path.join(results, 'curve_%s.csv' % n)) for n in names
               if os.path.exists(os.path.join(results, 'curve_%s.csv' % n))}
@@ -124,13 +132,17 @@ def loss_picture(results, out, title, names):
         for x, y in val:
             if ymin <= y <= ymax:
                 parts.append('<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"/>' % (sx(x), sy(y), colour))
-        final = val[-1][1] if val else float('nan')
+        final = final_losses(results).get(n, float('nan'))
         legend(parts, i, colour, '%s (val %.3f)' % (n, final))
     legend_y = TOP + 10 + 18 * (len(curves) + 1)
-    parts.append('<text x="%d" y="%d" fill="#555">thin: train (mean of 25)</text>'
+    parts.append('<text x="%d" y="%d" fill="#555">thin: train (mean of 25 iterations)</text>'
                  % (W - RIGHT + 12, legend_y))
-    parts.append('<text x="%d" y="%d" fill="#555">thick: validation</text>'
+    parts.append('<text x="%d" y="%d" fill="#555">thick: validation (8 batches)</text>'
                  % (W - RIGHT + 12, legend_y + 16))
+    parts.append('<text x="%d" y="%d" fill="#555">legend: final validation loss</text>'
+                 % (W - RIGHT + 12, legend_y + 32))
+    parts.append('<text x="%d" y="%d" fill="#555">(40 batches)</text>'
+                 % (W - RIGHT + 12, legend_y + 48))
     parts.append('</svg>')
     with open(out, 'w') as f:
         f.write('\n'.join(parts) + '\n')
