@@ -61,7 +61,8 @@ def smooth(values, n=25):
     return out
 
 
-def axes(title, xmax, ymin, ymax, xlabel, ylabel):
+def axes(title, xmax, ymin, ymax, xlabel, ylabel, xticks=None):
+    """xticks: [(x, label)]; None: six evenly spaced numbers."""
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
              'font-family="sans-serif" font-size="12">' % (W, H),
@@ -76,12 +77,12 @@ def axes(title, xmax, ymin, ymax, xlabel, ylabel):
     def sy(y):
         return TOP + ph * (ymax - y) / (ymax - ymin)
 
-    for k in range(6):
-        x = xmax * k / 5
+    for x, label in xticks or [(xmax * k / 5, '%g' % round(xmax * k / 5)) for k in range(6)]:
         parts.append('<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="#ddd"/>'
                      % (sx(x), TOP, sx(x), TOP + ph))
-        parts.append('<text x="%.1f" y="%d" text-anchor="middle">%g</text>'
-                     % (sx(x), TOP + ph + 16, round(x)))
+        parts.append('<text x="%.1f" y="%d" text-anchor="middle">%s</text>'
+                     % (sx(x), TOP + ph + 16, label))
+    for k in range(6):
         y = ymin + (ymax - ymin) * k / 5
         parts.append('<line x1="%d" y1="%.1f" x2="%d" y2="%.1f" stroke="#ddd"/>'
                      % (LEFT, sy(y), LEFT + pw, sy(y)))
@@ -163,7 +164,8 @@ def gradnorm_picture(results, out, names):
     if ymax == ymin:
         ymax += 1
     parts, sx, sy = axes('Gradient norm per block at initialization', layers, ymin, ymax,
-                         'block (0 = nearest the input)', 'log10 of the gradient norm')
+                         'block (0 = nearest the input)', 'log10 of the gradient norm',
+                         [(l + 0.5, str(l)) for l in range(layers)])
     bar = (W - LEFT - RIGHT) / layers / (len(norms) + 1)
     for i, (n, vals) in enumerate(norms.items()):
         colour = COLOURS[i % len(COLOURS)]
