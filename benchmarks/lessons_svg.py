@@ -15,8 +15,8 @@ import math
 import os
 import sys
 
-W, H = 780, 400
-LEFT, RIGHT, TOP, BOTTOM = 60, 250, 40, 50
+W, H = 830, 400
+LEFT, RIGHT, TOP, BOTTOM = 60, 300, 40, 50
 COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b']
 
 LESSONS = [
