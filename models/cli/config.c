@@ -11,6 +11,12 @@
 
 int save_run_config(const char *path, const run_config *c)
 {
+    /* The experiment switches (transformer.h) are written only when on,
+     * so every other model's config.json is as before. */
+    char switches[96];
+    snprintf(switches, sizeof switches, "%s%s",
+             c->model.no_attention_scale ? "  \"attention_scale\": false,\n" : "",
+             c->model.no_residual ? "  \"residual\": false,\n" : "");
     char text[1024];
     int len = snprintf(text, sizeof text,
                        "{\n"
@@ -22,6 +28,7 @@ int save_run_config(const char *path, const run_config *c)
                        "  \"dropout\": %.17g,\n"
                        "  \"learned_positions\": %s,\n"
                        "  \"post_ln\": %s,\n"
+                       "%s"
                        "  \"objective\": \"%s\",\n"
                        "  \"bidirectional\": %s,\n"
                        "  \"mask_rate\": %.17g,\n"
@@ -36,7 +43,7 @@ int save_run_config(const char *path, const run_config *c)
                        (long long)c->model.vocab_size, (long long)c->model.block_size,
                        c->model.n_layer, c->model.n_head, (long long)c->model.n_embd,
                        c->model.dropout, c->model.learned_positions ? "true" : "false",
-                       c->model.post_ln ? "true" : "false", c->objective,
+                       c->model.post_ln ? "true" : "false", switches, c->objective,
                        c->model.bidirectional ? "true" : "false", c->mask_rate,
                        (long long)c->model.num_classes, pooling_name(c->model.pooling),
                        c->tokenizer, (long long)c->batch,
@@ -51,14 +58,16 @@ int save_run_config(const char *path, const run_config *c)
  * before anything is allocated. */
 
 /* The keys every config.json has (NREQUIRED), then those an encoder or a
- * classifier added: a file written before them is a causal decoder. */
+ * classifier added (OBJECTIVE..POOLING: a file written before them is a
+ * causal decoder), then the experiment switches, each on its own (absent:
+ * true, the standard model). */
 enum { VOCAB, BLOCK, LAYER, HEAD, EMBD, DROPOUT, LEARNED, POST_LN, TOKENIZER, BATCH, ITERS, LR,
        SEED, NREQUIRED, OBJECTIVE = NREQUIRED, BIDIRECTIONAL, MASK_RATE, NUM_CLASSES, POOLING,
-       NKEYS };
+       ATTENTION_SCALE, RESIDUAL, NKEYS };
 static const char *const keys[NKEYS] = {
     "vocab_size", "block_size", "n_layer", "n_head", "n_embd", "dropout", "learned_positions",
     "post_ln", "tokenizer", "batch", "iters", "lr", "seed", "objective", "bidirectional",
-    "mask_rate", "num_classes", "pooling"};
+    "mask_rate", "num_classes", "pooling", "attention_scale", "residual"};
 
 /* One line naming the key, the rule and the byte: "n_embd must be an
  * integer in [1, 65536] (got 10000000) at byte 80". */
@@ -135,11 +144,11 @@ static int read_objective(const nd_json_value *root, run_config *c)
     snprintf(c->objective, sizeof c->objective, "causal");
     c->model.pooling = TRANSFORMER_POOL_LAST;
     int present = 0;
-    for (int k = OBJECTIVE; k < NKEYS; k++)
+    for (int k = OBJECTIVE; k <= POOLING; k++)
         present += nd_json_member(root, keys[k]) != NULL;
     if (present == 0)
         return 0;
-    for (int k = OBJECTIVE; k < NKEYS; k++)
+    for (int k = OBJECTIVE; k <= POOLING; k++)
         if (!nd_json_member(root, keys[k]))
             return nd_set_last_error(ND_ERR_VALUE, "missing key \"%s\" (with \"objective\")",
                                      keys[k]);
@@ -166,7 +175,7 @@ static int read_objective(const nd_json_value *root, run_config *c)
 int parse_run_config(const char *text, size_t len, const char *what, run_config *c)
 {
     memset(c, 0, sizeof *c);
-    /* A flat object of at most 18 keys: depth 1, a few dozen values, short strings. */
+    /* A flat object of at most 20 keys: depth 1, a few dozen values, short strings. */
     nd_json_limits lim = {.max_bytes = 1 << 16, .max_depth = 1, .max_string = 64,
                           .max_values = 64};
     nd_json *doc = nd_json_parse(text, len, &lim, what);
@@ -209,6 +218,16 @@ int parse_run_config(const char *text, size_t len, const char *what, run_config 
     }
     if (status == 0)
         status = read_objective(root, c);
+    /* The experiment switches: "attention_scale": false is no_attention_scale. */
+    bool on = true;
+    if (status == 0 && nd_json_member(root, keys[ATTENTION_SCALE])) {
+        status = read_bool(root, keys[ATTENTION_SCALE], &on);
+        c->model.no_attention_scale = !on;
+    }
+    if (status == 0 && nd_json_member(root, keys[RESIDUAL])) {
+        status = read_bool(root, keys[RESIDUAL], &on);
+        c->model.no_residual = !on;
+    }
     if (status == 0) {
         c->model.n_layer = (int)n_layer;
         c->model.n_head = (int)n_head;

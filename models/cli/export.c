@@ -40,6 +40,8 @@ const char *gpt2_shape_problem(const run_config *c)
         return "it uses sinusoidal positions (GPT-2 learns them: wpe)";
     if (c->model.post_ln)
         return "it is post-LN (GPT-2 normalizes before each block: pre-LN)";
+    if (c->model.no_attention_scale || c->model.no_residual)
+        return "it is an experiment without the attention scale or the residual connections";
     return NULL;
 }
 

@@ -509,7 +509,7 @@ typedef struct train_flags {
     int64_t vocab, layers, heads, embd, block, batch, iters, seed, threads, stop_at, eval_interval,
         grad_accum, zero;
     double lr, dropout_p, mask_rate;
-    bool resume_flag, reference, learned, post_ln, print_tape;
+    bool resume_flag, reference, learned, post_ln, print_tape, no_scale, no_residual;
     option options[40];
     int noptions;
 } train_flags;
@@ -585,6 +585,12 @@ static int parse_train_flags(train_flags *f, int argc, char **argv)
         {"--zero", OPT_INT, &f->zero, .meta = "0|1",
          .help = "1: ZeRO-1 under mpirun, each rank keeps the AdamW moments of 1/ranks of the "
                  "parameters (same results, less memory; default 0)", .min = 0, .max = 1},
+        /* Experiment switches (docs/tutorial/08-lessons.md): models that
+         * show what the scale and the skip connections are for. */
+        {"--no-attention-scale", OPT_FLAG, &f->no_scale,
+         .help = "experiment: attention without the 1/sqrt(d_k) scale, softmax(q k^T) v"},
+        {"--no-residual", OPT_FLAG, &f->no_residual,
+         .help = "experiment: blocks without residual connections (x = f(x), not x + f(x))"},
     };
     // clang-format on
     _Static_assert(sizeof options <= sizeof f->options, "train_flags.options: room for every row");
@@ -668,6 +674,8 @@ static int config_from_flags(trainer *t, const train_flags *f)
                                            .n_embd = f->embd,
                                            .dropout = f->dropout_p,
                                            .learned_positions = f->learned,
+                                           .no_attention_scale = f->no_scale,
+                                           .no_residual = f->no_residual,
                                            .post_ln = f->post_ln,
                                            .bidirectional = mlm,
                                            .pooling = TRANSFORMER_POOL_LAST};
@@ -698,7 +706,9 @@ static int check_flags_match(const train_flags *f, const run_config *c)
         check_same_real(out, "--dropout", flag_given(f, "--dropout"), c->model.dropout,
                         f->dropout_p) ||
         check_same_flag(out, "--post-ln", f->post_ln, c->model.post_ln) ||
-        check_same_flag(out, "--learned-positions", f->learned, c->model.learned_positions))
+        check_same_flag(out, "--learned-positions", f->learned, c->model.learned_positions) ||
+        check_same_flag(out, "--no-attention-scale", f->no_scale, c->model.no_attention_scale) ||
+        check_same_flag(out, "--no-residual", f->no_residual, c->model.no_residual))
         return -1;
     if (flag_given(f, "--tokenizer") && strcmp(c->tokenizer, f->tokenizer) != 0) {
         fprintf(stderr, "shannon train: '%s' holds a %s-tokenizer model, not %s\n", out,

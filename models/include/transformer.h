@@ -25,7 +25,8 @@
  *               has seen the whole sequence only there), or the mean of
  *               the real tokens
  *
- * attn is multi-head self-attention with 1/sqrt(d_k) scaling, causal (a
+ * attn is multi-head self-attention with 1/sqrt(d_k) scaling (switchable
+ * off, as the residual connections are, for experiments), causal (a
  * decoder: position t sees 0..t) or bidirectional (an encoder: every
  * position sees every real position); padding is masked out of the keys and
  * out of the pooling. mlp is Linear(C, 4C) -> GELU -> Linear(4C, C).
@@ -89,6 +90,16 @@ typedef struct transformer_config {
     bool bidirectional;       /* false: causal decoder (GPT); true: encoder (BERT) */
     int64_t num_classes;      /* > 0: a classification head over that many labels */
     transformer_pooling pooling;   /* the classification head's pooling */
+    /* Experiment switches, for measuring what each piece is for
+     * (docs/tutorial/08-lessons.md); both false in every real model.
+     * no_attention_scale: softmax(q k^T + mask) v instead of
+     *   softmax(q k^T / sqrt(d_k) + mask) v (the fused op is run on
+     *   q * sqrt(d_k), which cancels its scale).
+     * no_residual: each block's sublayers are chained without the skip
+     *   connections: pre-LN x = attn(ln_1(x)), x = mlp(ln_2(x)); post-LN
+     *   x = ln_1(attn(x)), x = ln_2(mlp(x)). */
+    bool no_attention_scale;
+    bool no_residual;
 } transformer_config;
 
 /* nanoGPT's CPU "baby" shakespeare_char model: a causal decoder of 4

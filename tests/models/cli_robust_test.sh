@@ -43,7 +43,7 @@ check_help() {
 }
 check_help train --data --out --tokenizer --vocab-size --layers --heads --embd --block --batch \
   --iters --lr --dropout --seed --threads --resume --reference --learned-positions --post-ln \
-  --eval-interval --stop-at
+  --eval-interval --stop-at --no-attention-scale --no-residual
 check_help sample --model --prompt --tokens --temperature --top-k --top-p --seed
 check_help eval --model --data --threads
 # A value that happens to be "--help" is a value.

@@ -211,4 +211,29 @@ expect_error "finetune into an existing model" "already holds a model" \
   "$SHANNON" finetune --from "$WORK/e" --out "$WORK/ce" --task classify --train "$WORK/train.tsv" --valid "$WORK/valid.tsv"
 cmp -s "$WORK/ce/model.safetensors" "$WORK/ce.before" && pass || fail "a refused finetune changed the model"
 
+# ---- the experiment switches: in config.json, read back, kept on resume ---------------------
+"$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/sw" $TINY --iters 6 --no-attention-scale \
+  --no-residual --learned-positions > "$WORK/sw.out" 2> "$WORK/sw.err"
+[ $? -eq 0 ] && pass || { fail "train --no-attention-scale --no-residual exited non-zero"; cat "$WORK/sw.err"; }
+grep -q '"attention_scale": false' "$WORK/sw/config.json" && grep -q '"residual": false' "$WORK/sw/config.json" \
+  && pass || fail "config.json does not record the experiment switches"
+grep -q -e attention_scale -e '"residual"' "$WORK/m/config.json" && fail "a standard config.json names the switches" || pass
+# eval rebuilds the model from config.json: the same loss as the training
+# run's only if both switches came back (either one changes the forward).
+train_val=$(tail -n 1 "$WORK/sw.out" | sed -n 's/.*val_loss=\([0-9.]*\).*/\1/p')
+eval_val=$("$SHANNON" eval --model "$WORK/sw" --data "$WORK/val.txt" 2>/dev/null | sed -n 's/^loss=\([0-9.]*\).*/\1/p')
+awk -v a="$train_val" -v b="$eval_val" 'BEGIN { d = a - b; exit !(a != "" && b != "" && d < 2e-4 && d > -2e-4) }' \
+  && pass || fail "switched model: train's val_loss $train_val, eval's $eval_val"
+for flag in --no-attention-scale --no-residual; do
+  expect_error "resume a standard model with $flag" "trained without $flag" \
+    "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/m" --resume $flag
+done
+"$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/sw" --resume --iters 8 --no-residual > /dev/null 2>&1 \
+  && pass || fail "resume with the switch the model has"
+cp -r "$WORK/sw" "$WORK/sw2"
+sed -i 's/"residual": false/"residual": "no"/' "$WORK/sw2/config.json"
+expect_error "config: a switch not a bool" 'residual must be true or false (got a string)' "$SHANNON" sample --model "$WORK/sw2"
+expect_error "export of an experiment" "without the attention scale or the residual" \
+  "$SHANNON" export --format hf-gpt2 --model "$WORK/sw" --out "$WORK/sw.safetensors"
+
 finish

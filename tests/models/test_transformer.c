@@ -146,9 +146,10 @@ static void check_parity(const transformer_config *c, const char *head, const ch
     }
     snprintf(path, sizeof path, "%s/config.txt", dir);
     FILE *f = fopen(path, "w");
-    fprintf(f, "%lld %lld %d %d %lld %d %s %s\n", (long long)c->vocab_size,
+    fprintf(f, "%lld %lld %d %d %lld %d %s %s %d %d %d\n", (long long)c->vocab_size,
             (long long)c->block_size, c->n_layer, c->n_head, (long long)c->n_embd,
-            (int)c->bidirectional, head, pooling);
+            (int)c->bidirectional, head, pooling, (int)c->post_ln, (int)c->no_attention_scale,
+            (int)c->no_residual);
     fclose(f);
     ck_assert_int_eq(test_run_python("transformer_torch.py", dir, NULL), 0);
 
@@ -237,6 +238,130 @@ START_TEST(test_classifier_matches_pytorch)
     c.pooling = (transformer_pooling)_i;
     c.bidirectional = _i != TRANSFORMER_POOL_LAST;
     check_parity(&c, "classify", poolings[_i]);
+}
+END_TEST
+
+/* The block's variants against the PyTorch twin: post-LN, and the
+ * experiment switches (no 1/sqrt(d_k), no residual connections) in both
+ * placements: the same loss, gradients and AdamW steps. */
+START_TEST(test_block_variants_match_pytorch)
+{
+    transformer_config c = small_config();
+    c.post_ln = _i == 0 || _i == 3;
+    c.no_attention_scale = _i == 1;
+    c.no_residual = _i >= 2;
+    check_parity(&c, "lm", "last");
+}
+END_TEST
+
+/* The hidden states (B*T, C) of model m for ids x, as a new array, from
+ * the fused ops or the composed ones. */
+static nd_array *hidden_of(transformer_model *m, const nd_array *x, bool composed)
+{
+    transformer_forward_options o = {.composed = composed};
+    ag_no_grad_begin();
+    ag_tensor *h = transformer_hidden(m, x, &o);
+    ag_no_grad_end();
+    ck_assert_msg(h != NULL, "%s", nd_last_error());
+    nd_array *out = nd_copy(ag_value(h));
+    ag_tape_reset();
+    return out;
+}
+
+/* Multiplies the first `rows` rows (all: -1) of c_attn's weight and bias
+ * in every block by factor. */
+static void scale_c_attn(transformer_model *m, int64_t rows, float factor)
+{
+    for (int i = 0; i < transformer_num_tensors(m); i++) {
+        const char *name;
+        ag_tensor *p = transformer_tensor(m, i, &name);
+        if (!strstr(name, "attn.c_attn"))
+            continue;
+        float *v = nd_data(ag_value(p));
+        int64_t per_row = nd_ndim(ag_value(p)) == 2 ? nd_shape(ag_value(p))[1] : 1;
+        int64_t n = rows < 0 ? nd_size(ag_value(p)) : rows * per_row;
+        for (int64_t k = 0; k < n; k++)
+            v[k] *= factor;
+    }
+}
+
+/* Without the scale, attention is softmax(q k^T) v: the same as the
+ * standard model whose query rows of c_attn (weight and bias) are
+ * multiplied by sqrt(d_k), fused and composed paths alike. (All c_attn
+ * weights are first made 8 times larger than at initialization, so that
+ * the scores are far from 0 and the scale matters.) */
+START_TEST(test_no_attention_scale_is_scaled_queries)
+{
+    transformer_config c = small_config();
+    c.no_attention_scale = true;
+    transformer_model *off = transformer_new(&c, 5);
+    c.no_attention_scale = false;
+    transformer_model *on = transformer_new(&c, 5), *plain = transformer_new(&c, 5);
+    scale_c_attn(off, -1, 8.0f);
+    scale_c_attn(on, -1, 8.0f);
+    scale_c_attn(plain, -1, 8.0f);
+    scale_c_attn(on, c.n_embd, sqrtf((float)(c.n_embd / c.n_head)));   /* q = rows 0..C-1 */
+    nd_array *xs = random_ids(6, 1, 2, 16, c.vocab_size), *x = batch(xs, 0);
+    for (int composed = 0; composed < 2; composed++) {
+        nd_array *a = hidden_of(off, x, composed), *b = hidden_of(on, x, composed);
+        ck_assert_msg(relative_error(a, b) < 1e-5, "no scale vs scaled queries: %g",
+                      relative_error(a, b));
+        /* and the switch does change the model: the standard one differs */
+        nd_array *p = hidden_of(plain, x, composed);
+        ck_assert_msg(relative_error(p, a) > 1e-3, "the switch changed nothing (%g)",
+                      relative_error(p, a));
+        nd_free(a), nd_free(b), nd_free(p);
+    }
+    nd_free(xs), nd_free(x);
+    transformer_free(off), transformer_free(on), transformer_free(plain);
+}
+END_TEST
+
+/* Without residual connections a block's output is its last sublayer's
+ * output alone. One pre-LN block whose MLP output projection is zero with
+ * bias beta: the MLP then returns beta at every position, so the block
+ * returns beta and every row of ln_f(x) is ln_f(beta); with the residual
+ * connection the rows would still carry each token. */
+START_TEST(test_no_residual_is_the_sublayer_alone)
+{
+    transformer_config c = small_config();
+    c.n_layer = 1;
+    for (int residual = 0; residual < 2; residual++) {
+        c.no_residual = !residual;
+        transformer_model *m = transformer_new(&c, 9);
+        float beta[64];
+        for (int i = 0; i < transformer_num_tensors(m); i++) {
+            const char *name;
+            ag_tensor *p = transformer_tensor(m, i, &name);
+            float *v = nd_data(ag_value(p));
+            if (strcmp(name, "transformer.h.0.mlp.c_proj.weight") == 0)
+                memset(v, 0, (size_t)nd_size(ag_value(p)) * sizeof *v);
+            if (strcmp(name, "transformer.h.0.mlp.c_proj.bias") == 0)
+                for (int64_t k = 0; k < c.n_embd; k++)
+                    v[k] = beta[k] = (float)sin(1.0 + (double)k);
+        }
+        nd_array *xs = random_ids(7, 1, 2, 16, c.vocab_size), *x = batch(xs, 0);
+        nd_array *h = hidden_of(m, x, residual);   /* both paths, one each */
+        /* ln_f(beta), ln_f's weight 1 and bias 0 at initialization */
+        double mean = 0, var = 0;
+        for (int64_t k = 0; k < c.n_embd; k++)
+            mean += beta[k] / (double)c.n_embd;
+        for (int64_t k = 0; k < c.n_embd; k++)
+            var += (beta[k] - mean) * (beta[k] - mean) / (double)c.n_embd;
+        const float *got = nd_data(h);
+        double worst = 0;
+        for (int64_t r = 0; r < 2 * 16; r++)
+            for (int64_t k = 0; k < c.n_embd; k++) {
+                double want = (beta[k] - mean) / sqrt(var + 1e-5);
+                worst = fmax(worst, fabs(got[r * c.n_embd + k] - want));
+            }
+        if (residual)
+            ck_assert_msg(worst > 0.1, "with the residual the rows still differ (%g)", worst);
+        else
+            ck_assert_msg(worst < 1e-4, "without the residual every row is ln_f(beta): %g", worst);
+        nd_free(h), nd_free(xs), nd_free(x);
+        transformer_free(m);
+    }
 }
 END_TEST
 
@@ -498,6 +623,9 @@ Suite *test_suite(void)
     tcase_add_test(tc, test_decoder_matches_pytorch);
     tcase_add_test(tc, test_encoder_mlm_matches_pytorch);
     tcase_add_loop_test(tc, test_classifier_matches_pytorch, 0, 3);
+    tcase_add_loop_test(tc, test_block_variants_match_pytorch, 0, 4);
+    tcase_add_test(tc, test_no_attention_scale_is_scaled_queries);
+    tcase_add_test(tc, test_no_residual_is_the_sublayer_alone);
     tcase_add_test(tc, test_fused_and_composed_agree);
     tcase_add_test(tc, test_kv_cache_matches_full_forward);
     tcase_add_test(tc, test_sampling);

@@ -5,8 +5,9 @@ Usage: transformer_torch.py DIR
 
 DIR holds (written by test_transformer.c): model.safetensors (every
 parameter, with nanoGPT's names, and classifier.weight/bias), config.txt
-(vocab block layers heads embd bidirectional head pooling; head is lm, mlm
-or classify, pooling first, last or mean), x.npy (10 batches of (B, T)
+(vocab block layers heads embd bidirectional head pooling, then optionally
+post_ln no_attention_scale no_residual as 0/1; head is lm, mlm or classify,
+pooling first, last or mean), x.npy (10 batches of (B, T)
 token ids), y.npy (the targets: (10, B, T) next tokens for lm, (10, B, T)
 with -100 at the unmasked positions for mlm, (10, B) labels for classify)
 and, for classify, padding.npy ((10, B, T) bool, true at padding).
@@ -68,6 +69,8 @@ def write_safetensors(path, tensors):
 fields = open(os.path.join(DIR, 'config.txt')).read().split()
 V, block, L, H, C, BIDIRECTIONAL = (int(v) for v in fields[:6])
 HEAD, POOLING = fields[6], fields[7]
+# the block's variants: post-LN and the experiment switches (0 when absent)
+POST_LN, NO_SCALE, NO_RESIDUAL = (int(v) for v in (fields[8:11] + ['0', '0', '0'])[:3])
 weights = read_safetensors(os.path.join(DIR, 'model.safetensors'))
 params = {k: torch.tensor(v, requires_grad=True) for k, v in weights.items()}
 X = np.load(os.path.join(DIR, 'x.npy'))
@@ -96,18 +99,34 @@ def loss_of(x, y, pad):
     mask = pad[:, None, None, :].expand(B, 1, T, T)
     if not BIDIRECTIONAL:
         mask = mask | torch.triu(torch.ones(T, T, dtype=torch.bool), 1)
-    for l in range(L):
-        b = 'h.%d.' % l
-        a = F.layer_norm(h, (C,), p(b + 'ln_1.weight'), p(b + 'ln_1.bias'), 1e-5)
+    def ln(n, a):
+        return F.layer_norm(a, (C,), p(b + n + '.weight'), p(b + n + '.bias'), 1e-5)
+
+    def attn(a):
         qkv = a @ p(b + 'attn.c_attn.weight').T + p(b + 'attn.c_attn.bias')
         q, k, v = (t.reshape(B, T, H, D).transpose(1, 2) for t in qkv.split(C, dim=2))
-        att = (q @ k.transpose(-2, -1)) / math.sqrt(D)
+        att = q @ k.transpose(-2, -1)
+        if not NO_SCALE:
+            att = att / math.sqrt(D)
         att = att.masked_fill(mask, float('-inf')).softmax(-1)
         y_ = (att @ v).transpose(1, 2).reshape(B, T, C)
-        h = h + y_ @ p(b + 'attn.c_proj.weight').T + p(b + 'attn.c_proj.bias')
-        a = F.layer_norm(h, (C,), p(b + 'ln_2.weight'), p(b + 'ln_2.bias'), 1e-5)
+        return y_ @ p(b + 'attn.c_proj.weight').T + p(b + 'attn.c_proj.bias')
+
+    def mlp(a):
         up = F.gelu(a @ p(b + 'mlp.c_fc.weight').T + p(b + 'mlp.c_fc.bias'), approximate='tanh')
-        h = h + up @ p(b + 'mlp.c_proj.weight').T + p(b + 'mlp.c_proj.bias')
+        return up @ p(b + 'mlp.c_proj.weight').T + p(b + 'mlp.c_proj.bias')
+
+    def res(x, f):   # the skip connection, or the sublayer alone
+        return f if NO_RESIDUAL else x + f
+
+    for l in range(L):
+        b = 'h.%d.' % l
+        if POST_LN:
+            h = ln('ln_1', res(h, attn(h)))
+            h = ln('ln_2', res(h, mlp(h)))
+        else:
+            h = res(h, attn(ln('ln_1', h)))
+            h = res(h, mlp(ln('ln_2', h)))
     h = F.layer_norm(h, (C,), p('ln_f.weight'), p('ln_f.bias'), 1e-5)
     y = torch.tensor(y)
     if HEAD == 'lm':

@@ -13,6 +13,7 @@
  *           y = softmax(q k^T / sqrt(D) + mask) v   (B, H, T, D)
  *           x = x + (y as (B*T, C)) @ c_proj^T + b
  *           x = x + gelu(ln_2(x) @ c_fc^T + b) @ c_proj^T + b
+ *   (the experiment switches drop the / sqrt(D) or the "x +")
  *   h = ln_f(x)                                (B*T, C)
  *
  * The mask is what makes a decoder or an encoder: causal (key j visible to
@@ -88,6 +89,10 @@ static ag_tensor *attention(const transformer_model *m, const transformer_forwar
         heads[1] = through_cache(heads[1], cache->keys[l], cache->start, T);
         heads[2] = through_cache(heads[2], cache->values[l], cache->start, T);
     }
+    /* The experiment without the 1/sqrt(D) scale: both ops divide q k^T
+     * by sqrt(D), so multiplying q by sqrt(D) first leaves q k^T itself. */
+    if (m->config.no_attention_scale)
+        heads[0] = ag_mul_scalar(heads[0], sqrt((double)D));
     const bool causal = !m->config.bidirectional;
     ag_tensor *y = o->composed
                        ? ag_attention_composed(heads[0], heads[1], heads[2], causal, o->padding)
@@ -102,6 +107,13 @@ static ag_tensor *mlp(const transformer_model *m, const transformer_forward_opti
 {
     ag_tensor *up = gelu(o, ag_linear(h, b->fc_weight, b->fc_bias));
     return dropout(m, o, ag_linear(up, b->mlp_proj_weight, b->mlp_proj_bias));
+}
+
+/* x + branch, or the branch alone in the experiment without residual
+ * connections (config.no_residual). */
+static ag_tensor *residual(const transformer_model *m, ag_tensor *x, ag_tensor *branch)
+{
+    return m->config.no_residual ? branch : ag_add(x, branch);
 }
 
 static int check_padding(const nd_array *padding, int64_t B, int64_t T)
@@ -149,13 +161,13 @@ ag_tensor *transformer_layers(transformer_model *m, const nd_array *idx,
         if (o->tape_marks)
             o->tape_marks[l] = ag_tape_size();
         if (c->post_ln) {   /* the original Transformer: normalize after the sum */
-            x = layer_norm(o, ag_add(x, attention(m, o, l, x, B, T, cache)), b->ln_1_weight,
+            x = layer_norm(o, residual(m, x, attention(m, o, l, x, B, T, cache)), b->ln_1_weight,
                            b->ln_1_bias);
-            x = layer_norm(o, ag_add(x, mlp(m, o, b, x)), b->ln_2_weight, b->ln_2_bias);
+            x = layer_norm(o, residual(m, x, mlp(m, o, b, x)), b->ln_2_weight, b->ln_2_bias);
         } else {            /* GPT-2: normalize the branch input */
-            x = ag_add(x, attention(m, o, l, layer_norm(o, x, b->ln_1_weight, b->ln_1_bias), B, T,
-                                    cache));
-            x = ag_add(x, mlp(m, o, b, layer_norm(o, x, b->ln_2_weight, b->ln_2_bias)));
+            x = residual(m, x, attention(m, o, l, layer_norm(o, x, b->ln_1_weight, b->ln_1_bias),
+                                         B, T, cache));
+            x = residual(m, x, mlp(m, o, b, layer_norm(o, x, b->ln_2_weight, b->ln_2_bias)));
         }
     }
     if (o->tape_marks)
