@@ -11,7 +11,7 @@
 
 int save_run_config(const char *path, const run_config *c)
 {
-    char text[1024];
+    char text[1100];
     int len = snprintf(text, sizeof text,
                        "{\n"
                        "  \"vocab_size\": %lld,\n"
@@ -31,7 +31,8 @@ int save_run_config(const char *path, const run_config *c)
                        "  \"batch\": %lld,\n"
                        "  \"iters\": %lld,\n"
                        "  \"lr\": %.17g,\n"
-                       "  \"seed\": %lld\n"
+                       "  \"seed\": %lld,\n"
+                       "  \"precision\": \"%s\"\n"
                        "}\n",
                        (long long)c->model.vocab_size, (long long)c->model.block_size,
                        c->model.n_layer, c->model.n_head, (long long)c->model.n_embd,
@@ -40,7 +41,8 @@ int save_run_config(const char *path, const run_config *c)
                        c->model.bidirectional ? "true" : "false", c->mask_rate,
                        (long long)c->model.num_classes, pooling_name(c->model.pooling),
                        c->tokenizer, (long long)c->batch,
-                       (long long)c->iters, c->lr, (long long)c->seed);
+                       (long long)c->iters, c->lr, (long long)c->seed,
+                       precision_name(c->model.precision));
     return nd_write_atomic(path, text, (size_t)len);
 }
 
@@ -51,14 +53,16 @@ int save_run_config(const char *path, const run_config *c)
  * before anything is allocated. */
 
 /* The keys every config.json has (NREQUIRED), then those an encoder or a
- * classifier added: a file written before them is a causal decoder. */
+ * classifier added (OBJECTIVE..POOLING: a file written before them is a
+ * causal decoder), then the precision (a file written before mixed
+ * precision trained in float32). */
 enum { VOCAB, BLOCK, LAYER, HEAD, EMBD, DROPOUT, LEARNED, POST_LN, TOKENIZER, BATCH, ITERS, LR,
        SEED, NREQUIRED, OBJECTIVE = NREQUIRED, BIDIRECTIONAL, MASK_RATE, NUM_CLASSES, POOLING,
-       NKEYS };
+       PRECISION, NKEYS };
 static const char *const keys[NKEYS] = {
     "vocab_size", "block_size", "n_layer", "n_head", "n_embd", "dropout", "learned_positions",
     "post_ln", "tokenizer", "batch", "iters", "lr", "seed", "objective", "bidirectional",
-    "mask_rate", "num_classes", "pooling"};
+    "mask_rate", "num_classes", "pooling", "precision"};
 
 /* One line naming the key, the rule and the byte: "n_embd must be an
  * integer in [1, 65536] (got 10000000) at byte 80". */
@@ -114,6 +118,26 @@ const char *pooling_name(transformer_pooling pooling)
                                                                                         : "last";
 }
 
+const char *precision_name(transformer_precision precision)
+{
+    return precision == TRANSFORMER_BF16 ? "bf16" : "float32";
+}
+
+int parse_precision(const char *command, const char *value, transformer_precision *out)
+{
+    if (value && (strcmp(value, "float32") == 0 || strcmp(value, "fp32") == 0)) {
+        *out = TRANSFORMER_FLOAT32;
+        return 0;
+    }
+    if (value && strcmp(value, "bf16") == 0) {
+        *out = TRANSFORMER_BF16;
+        return 0;
+    }
+    fprintf(stderr, "shannon %s: --precision must be 'float32' (or 'fp32') or 'bf16', not '%s'\n",
+            command, value ? value : "");
+    return -1;
+}
+
 /* One of the strings in `allowed` (n of them): its index, or -1 after an
  * error naming them. */
 static int read_choice(const nd_json_value *root, const char *key, int n, const char *const *allowed,
@@ -135,11 +159,11 @@ static int read_objective(const nd_json_value *root, run_config *c)
     snprintf(c->objective, sizeof c->objective, "causal");
     c->model.pooling = TRANSFORMER_POOL_LAST;
     int present = 0;
-    for (int k = OBJECTIVE; k < NKEYS; k++)
+    for (int k = OBJECTIVE; k <= POOLING; k++)
         present += nd_json_member(root, keys[k]) != NULL;
     if (present == 0)
         return 0;
-    for (int k = OBJECTIVE; k < NKEYS; k++)
+    for (int k = OBJECTIVE; k <= POOLING; k++)
         if (!nd_json_member(root, keys[k]))
             return nd_set_last_error(ND_ERR_VALUE, "missing key \"%s\" (with \"objective\")",
                                      keys[k]);
@@ -166,7 +190,7 @@ static int read_objective(const nd_json_value *root, run_config *c)
 int parse_run_config(const char *text, size_t len, const char *what, run_config *c)
 {
     memset(c, 0, sizeof *c);
-    /* A flat object of at most 18 keys: depth 1, a few dozen values, short strings. */
+    /* A flat object of at most 19 keys: depth 1, a few dozen values, short strings. */
     nd_json_limits lim = {.max_bytes = 1 << 16, .max_depth = 1, .max_string = 64,
                           .max_values = 64};
     nd_json *doc = nd_json_parse(text, len, &lim, what);
@@ -209,6 +233,14 @@ int parse_run_config(const char *text, size_t len, const char *what, run_config 
     }
     if (status == 0)
         status = read_objective(root, c);
+    if (status == 0 && nd_json_member(root, keys[PRECISION])) {
+        static const char *const precisions[2] = {"float32", "bf16"};
+        int p = read_choice(root, keys[PRECISION], 2, precisions, "\"float32\" or \"bf16\"");
+        if (p < 0)
+            status = ND_ERR_VALUE;
+        else
+            c->model.precision = p == 1 ? TRANSFORMER_BF16 : TRANSFORMER_FLOAT32;
+    }
     if (status == 0) {
         c->model.n_layer = (int)n_layer;
         c->model.n_head = (int)n_head;

@@ -334,7 +334,7 @@ static int scratch_classifier(run *r, const labeled *train, const char *tokenize
 static int run_finetune(int argc, char **argv)
 {
     const char *out = NULL, *from = NULL, *data = NULL, *task = NULL, *train_path = NULL,
-               *valid_path = NULL, *tokenizer = "char", *objective = "mlm";
+               *valid_path = NULL, *tokenizer = "char", *objective = "mlm", *precision = NULL;
     int64_t iters = 0, batch = 0, grad_accum = 1, seed = 1337, threads = 0, vocab = 4096;
     int64_t layers = 4, heads = 4, embd = 128, block = 64;
     double lr = 0, dropout_p = 0.1;
@@ -361,6 +361,9 @@ static int run_finetune(int argc, char **argv)
         {"--seed", OPT_INT, &seed, .help = "seed of the head's init, the batches and dropout"},
         {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
          .min = 0, .max = 1024},
+        {"--precision", OPT_STRING, &precision, .meta = "float32|bf16",
+         .help = "bf16: matrix products on bf16 operands with float32 sums, float32 master weights "
+                 "(default: --from's, else float32)"},
         /* the architecture of a classifier from random init (as train) */
         {"--tokenizer", OPT_STRING, &tokenizer, .meta = "char|bpe|gpt2",
          .help = "without --from: the tokenizer, learned on --train's texts (gpt2: GPT-2's)"},
@@ -381,7 +384,7 @@ static int run_finetune(int argc, char **argv)
          .help = "without --from: learned position embeddings"},
         {"--post-ln", OPT_FLAG, &post_ln, .help = "without --from: post-LN blocks"},
     };
-    enum { FIRST_ARCH_FLAG = 12 };
+    enum { FIRST_ARCH_FLAG = 13 };
     const int noptions = sizeof options / sizeof options[0];
     int parsed = parse_options("finetune", argc, argv, 2, options, noptions);
     if (parsed != 0)
@@ -403,6 +406,9 @@ static int run_finetune(int argc, char **argv)
             return dist_stop_early(2);
         }
     if (check_objective("finetune", objective, 0.15) < 0)
+        return dist_stop_early(2);
+    transformer_precision chosen = TRANSFORMER_FLOAT32;
+    if (precision && parse_precision("finetune", precision, &chosen) < 0)
         return dist_stop_early(2);
     if (strcmp(tokenizer, "char") != 0 && strcmp(tokenizer, "bpe") != 0 &&
         strcmp(tokenizer, "gpt2") != 0) {
@@ -466,6 +472,8 @@ static int run_finetune(int argc, char **argv)
     r.config.iters = iters > 0 ? iters : classify ? 300 : 200;
     r.config.batch = batch > 0 ? batch : classify ? 16 : r.config.batch;
     r.config.seed = seed;
+    if (precision)
+        r.config.model.precision = chosen;
     r.model = transformer_new(&r.config.model, (uint64_t)seed);
     if (!r.model) {
         fprintf(stderr, "shannon finetune: %s\n", nd_last_error());

@@ -431,6 +431,44 @@ static void stop_not_finite(const trainer *t, const char *what, double value)
         fprintf(stderr, "no checkpoint was written\n");
 }
 
+/* ---- model FLOPs utilization -------------------------------------------------------- */
+
+/* nanoGPT's estimate_mfu (from the PaLM paper, appendix B): a training
+ * step of one token costs 6N flops in the matrix products with the N
+ * weights (2N forward, 4N backward), plus 12 L T C in attention (q k^T
+ * and p v over the T positions of the context, forward and backward).
+ * N leaves out the learned position table, which is read, not multiplied
+ * (nanoGPT's get_num_params(non_embedding=True)); the tied token
+ * embedding stays, as the LM head multiplies by it. */
+static double flops_per_token(const trainer *t)
+{
+    const transformer_config *c = &t->config.model;
+    double n = (double)transformer_num_parameters(t->model);
+    if (c->learned_positions)
+        n -= (double)(c->block_size * c->n_embd);
+    return 6.0 * n + 12.0 * c->n_layer * (double)c->block_size * (double)c->n_embd;
+}
+
+/* The MFU of tokens_per_s: achieved model flops over the peak of this
+ * machine for the run's precision (nd_peak_gflops: FMA or vdpbf16ps
+ * chains on every thread, measured now, a few ms), times the ranks (each
+ * rank is taken to run on a machine like this one). Prints how it was
+ * made on stderr; *peak gets the peak in GFLOP/s. */
+static double model_flops_utilization(const trainer *t, double tokens_per_s, double *peak)
+{
+    const bool bf16 = t->config.model.precision == TRANSFORMER_BF16;
+    *peak = nd_peak_gflops(bf16 ? ND_BFLOAT16 : ND_FLOAT32) * dist_size();
+    double per_token = flops_per_token(t), mfu = tokens_per_s * per_token / (*peak * 1e9);
+    if (t->leader)
+        fprintf(stderr, "shannon train: %.4g model flops per token (6N + 12LTC) x %.1f tokens/s = "
+                "%.1f GFLOP/s; peak %.1f GFLOP/s (%s, %d thread%s%s, measured by %s chains): MFU "
+                "%.1f%%\n", per_token, tokens_per_s, tokens_per_s * per_token / 1e9, *peak,
+                precision_name(t->config.model.precision), nd_get_num_threads(),
+                nd_get_num_threads() == 1 ? "" : "s", dist_size() > 1 ? " per rank" : "",
+                bf16 ? "vdpbf16ps (or FMA where bf16 is widened)" : "FMA", 100 * mfu);
+    return mfu;
+}
+
 /* --print-tape: one training step of the first batch, its forward recorded
  * on the tape, and the nodes of block 0 (between the embeddings and block
  * 1) listed with ag_tape_print, forward then backward; the backward is then
@@ -464,7 +502,7 @@ static int run_train(int argc, char **argv)
     int64_t vocab = 4096, layers = 4, heads = 4, embd = 128, block = 64, batch = 12, iters = 2000;
     int64_t seed = 1337, threads = 0, stop_at = -1, eval_interval = EVAL_INTERVAL, grad_accum = 1;
     double lr = 1e-3, dropout_p = 0.0, mask_rate = 0.15;
-    const char *objective = "causal";
+    const char *objective = "causal", *precision = NULL;
     bool resume_flag = false, reference = false, learned = false, post_ln = false, print_tape = false;
     const int64_t MAX_ITERS = (int64_t)1 << 40;
     option options[] = {
@@ -511,10 +549,13 @@ static int run_train(int argc, char **argv)
         {"--grad-accum", OPT_INT, &grad_accum,
          .help = "micro-batches of --batch per optimizer step on each rank (global batch: batch x "
                  "grad-accum x ranks)", .min = 1, .max = 1 << 20},
+        {"--precision", OPT_STRING, &precision, .meta = "float32|bf16",
+         .help = "bf16: matrix products on bf16 operands with float32 sums; float32 master weights, "
+                 "optimizer, LayerNorm, softmax and loss (default float32; --resume: the model's)"},
     };
     enum { DATA, OUT, TOKENIZER, VOCAB, LAYERS, HEADS, EMBD, BLOCK, BATCH, ITERS, LR, DROPOUT, SEED,
            THREADS, RESUME, REFERENCE, LEARNED, POST_LN, EVAL_INTERVAL_FLAG, STOP_AT, OBJECTIVE,
-           MASK_RATE, PRINT_TAPE, GRAD_ACCUM };
+           MASK_RATE, PRINT_TAPE, GRAD_ACCUM, PRECISION };
     int parsed = parse_options("train", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)
         return dist_stop_early(parsed > 0 ? 0 : 2);
@@ -526,6 +567,9 @@ static int run_train(int argc, char **argv)
         return dist_stop_early(2);
     }
     if (check_objective("train", objective, mask_rate) < 0)
+        return dist_stop_early(2);
+    transformer_precision chosen = TRANSFORMER_FLOAT32;
+    if (precision && parse_precision("train", precision, &chosen) < 0)
         return dist_stop_early(2);
     if (!(lr > 0) || !(dropout_p >= 0 && dropout_p < 1)) {
         fprintf(stderr, "shannon train: --lr must be positive and --dropout in [0, 1)\n");
@@ -576,7 +620,8 @@ static int run_train(int argc, char **argv)
                                               .n_embd = embd, .dropout = dropout_p,
                                               .learned_positions = learned, .post_ln = post_ln,
                                               .bidirectional = strcmp(objective, "mlm") == 0,
-                                              .pooling = TRANSFORMER_POOL_LAST};
+                                              .pooling = TRANSFORMER_POOL_LAST,
+                                              .precision = chosen};
         snprintf(t.config.tokenizer, sizeof t.config.tokenizer, "%s", tokenizer);
         snprintf(t.config.objective, sizeof t.config.objective, "%s", objective);
         t.config.mask_rate = strcmp(objective, "mlm") == 0 ? mask_rate : 0;
@@ -613,6 +658,10 @@ static int run_train(int argc, char **argv)
                       c->objective, objective), 1)))
             goto done;
         t.config.iters = options[ITERS].seen ? iters : c->iters;
+        /* The weights are float32 in either precision: a resumed run may
+         * change it (config.json records the new one). */
+        if (options[PRECISION].seen)
+            t.config.model.precision = chosen;
         if (options[LR].seen)
             t.config.lr = lr;
         t.tok = tok_load(checkpoint_file(&t.dir, "tokenizer.json", path, sizeof path));
@@ -816,15 +865,17 @@ static int run_train(int argc, char **argv)
     if (!signal_seen) {
         double train_loss = estimate_loss(&t, t.train_ids, t.ntrain, FINAL_TRAIN_BATCHES, 1u << 30);
         double tps = train_seconds > 0 ? (double)trained * (double)(B * T) / train_seconds : 0;
+        double peak = 0, mfu = model_flops_utilization(&t, tps, &peak);
         /* the whole validation split: rank 0 alone */
         if (t.leader && strcmp(t.config.objective, "mlm") == 0) {
             mlm_result m = mlm_text_eval(t.model, t.tok, t.val_ids, t.nval, t.config.batch,
                                          t.config.mask_rate);
-            printf("train_loss=%.4f val_loss=%.4f val_accuracy=%.4f tokens_per_s=%.1f\n", train_loss,
-                   m.loss, m.accuracy, tps);
+            printf("train_loss=%.4f val_loss=%.4f val_accuracy=%.4f tokens_per_s=%.1f mfu=%.4f "
+                   "peak_gflops=%.1f\n", train_loss, m.loss, m.accuracy, tps, mfu, peak);
         } else if (t.leader) {
             double val_loss = text_loss(t.model, t.val_ids, t.nval, t.config.batch, t.reference);
-            printf("train_loss=%.4f val_loss=%.4f tokens_per_s=%.1f\n", train_loss, val_loss, tps);
+            printf("train_loss=%.4f val_loss=%.4f tokens_per_s=%.1f mfu=%.4f peak_gflops=%.1f\n",
+                   train_loss, val_loss, tps, mfu, peak);
         }
     }
     if (signal_seen) {
