@@ -65,7 +65,7 @@ static ag_tensor *bf16_weight(transformer_model *m, ag_tensor *w)
 
 ag_tensor *transformer_linear(transformer_model *m, ag_tensor *x, ag_tensor *w, ag_tensor *b)
 {
-    if (m->config.precision != TRANSFORMER_BF16)
+    if (m->config.precision != TRANSFORMER_BF16 || !x)   /* NULL x: its error stands */
         return ag_linear(x, w, b);
     return ag_linear(ag_to_dtype(x, ND_BFLOAT16), bf16_weight(m, w), b);
 }
@@ -141,6 +141,8 @@ ag_tensor *transformer_layers(transformer_model *m, const nd_array *idx,
     transformer_forward_options none = {0};
     const transformer_forward_options *o = options ? options : &none;
     const transformer_config *c = &m->config;
+    for (int i = 0; i < m->ntensors; i++)   /* a new forward: no bf16 copy yet */
+        m->bf16[i] = NULL;
     if (!idx || nd_ndim(idx) != 2) {
         nd_set_last_error(ND_ERR_VALUE, "idx must be a (B, T) array of token ids");
         return NULL;
@@ -154,8 +156,6 @@ ag_tensor *transformer_layers(transformer_model *m, const nd_array *idx,
     }
     if (check_padding(o->padding, B, T) < 0)
         return NULL;
-    for (int i = 0; i < m->ntensors; i++)   /* a new forward: no bf16 copy yet */
-        m->bf16[i] = NULL;
     ag_tensor *pos = ag_slice(c->learned_positions ? m->wpe : m->positions, 0, start, start + T, 1);
     ag_tensor *tokens = ag_embedding(m->wte, idx);                   /* (B, T, C) */
     /* With the fixed sinusoidal table (entries of size ~1) the token
