@@ -6,6 +6,7 @@
  *                  --batch B --steps N --threads K
  *                  [--warmup W] [--batches FILE.npy] [--seed S]
  *                  [--save-weights FILE.safetensors] [--positions learned|sinusoidal]
+ *                  [--precision float32|bf16]
  *
  * One step is nanoGPT's: loss = transformer_lm_loss(x, y); ag_backward(loss);
  * clip the global gradient norm to 1.0; AdamW on two groups (matrices with
@@ -29,6 +30,10 @@
  * the fastest single step (the machine may be shared). The fwd/bwd/opt
  * columns split the mean step: transformer_lm_loss, ag_backward, and the rest (clip,
  * AdamW, zero_grad, tape reset). peak_rss_mb is getrusage's ru_maxrss.
+ *
+ * --precision bf16 trains as `shannon train --precision bf16` does
+ * (transformer.h: bf16 matrix operands, float32 sums and master weights);
+ * benchmarks/bench_bf16_step.sh runs both precisions side by side.
  */
 #include <transformer.h>
 
@@ -55,7 +60,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: bench_gpt_step --vocab V --layers L --heads H --embd C --block T "
                     "--batch B --steps N --threads K [--warmup W] [--batches FILE.npy] "
-                    "[--seed S] [--save-weights FILE] [--positions learned|sinusoidal]\n");
+                    "[--seed S] [--save-weights FILE] [--positions learned|sinusoidal] "
+                    "[--precision float32|bf16]\n");
 }
 
 typedef struct options {
@@ -101,6 +107,8 @@ static int parse(int argc, char **argv, options *o)
             o->batches_path = value;
         else if (!strcmp(key, "--save-weights"))
             o->save_path = value;
+        else if (!strcmp(key, "--precision") && (!strcmp(value, "float32") || !strcmp(value, "bf16")))
+            o->config.precision = !strcmp(value, "bf16") ? TRANSFORMER_BF16 : TRANSFORMER_FLOAT32;
         else if (!strcmp(key, "--positions") && (!strcmp(value, "learned") || !strcmp(value, "sinusoidal")))
             o->config.learned_positions = !strcmp(value, "learned");
         else {
@@ -229,12 +237,13 @@ int main(int argc, char **argv)
     getrusage(RUSAGE_SELF, &ru);
     double mean = (t_fwd + t_bwd + t_opt) / (double)o.steps;
     printf("RESULT impl=shannon vocab=%lld layers=%d heads=%d embd=%lld block=%lld batch=%lld "
-           "threads=%lld steps=%lld params=%lld tok_s_mean=%.1f tok_s_best=%.1f "
+           "threads=%lld precision=%s steps=%lld params=%lld tok_s_mean=%.1f tok_s_best=%.1f "
            "step_ms_mean=%.2f step_ms_best=%.2f fwd_ms=%.2f bwd_ms=%.2f opt_ms=%.2f "
            "peak_rss_mb=%.1f loss_first=%.6f loss_last=%.6f\n",
            (long long)o.config.vocab_size, o.config.n_layer, o.config.n_head,
            (long long)o.config.n_embd, (long long)o.config.block_size, (long long)o.batch,
-           (long long)o.threads, (long long)o.steps, (long long)transformer_num_parameters(m),
+           (long long)o.threads, o.config.precision == TRANSFORMER_BF16 ? "bf16" : "float32",
+           (long long)o.steps, (long long)transformer_num_parameters(m),
            (double)tokens / mean, (double)tokens / best, 1e3 * mean, 1e3 * best,
            1e3 * t_fwd / (double)o.steps, 1e3 * t_bwd / (double)o.steps,
            1e3 * t_opt / (double)o.steps, (double)ru.ru_maxrss / 1024.0, loss_first, loss_last);

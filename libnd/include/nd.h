@@ -558,6 +558,17 @@ typedef void (*nd_task_fn)(void *ctx, int64_t begin, int64_t end);
  * instead of starting threads of their own. */
 ND_API void nd_parallel_for(int64_t n, int64_t min_per_thread, nd_task_fn fn, void *ctx);
 
+/* This machine's arithmetic peak in GFLOP/s (a multiply-add counts 2) for
+ * matrix products on dtype operands, ND_FLOAT32 or ND_BFLOAT16, over the
+ * nd_get_num_threads() threads of the pool, measured now (a few
+ * milliseconds): every thread runs independent chains of the instruction
+ * libnd's kernels use for that dtype (vfmadd231ps; vdpbf16ps where
+ * bfloat16 products run natively, else the float32 rate, as they are
+ * widened), the best of 3 runs. The denominator of a model FLOPs
+ * utilization. Another dtype: -1 with ND_ERR_TYPE
+ * ("peak_gflops: dtype must be float32 or bfloat16, not int32"). */
+ND_API double nd_peak_gflops(nd_dtype dtype);
+
 /* ------------------------------------------------------------------------ */
 /* Elementwise operations (ufuncs)                                          */
 /* ------------------------------------------------------------------------ */

@@ -211,7 +211,7 @@ uint16_t nd_double_to_bfloat16(double d) { return round_double_to_16bit_float(d,
  * low 16 bits away: adding 0x7fff plus the lowest kept bit carries exactly
  * when the dropped part is above half, or exactly half with an odd kept
  * part (ties to even). */
-uint16_t nd_float_to_bfloat16(float f)
+static inline uint16_t float_to_bf16(float f)
 {
     uint32_t u;
     memcpy(&u, &f, sizeof u);
@@ -221,13 +221,20 @@ uint16_t nd_float_to_bfloat16(float f)
     return (uint16_t)(u >> 16);
 }
 
-float nd_bfloat16_to_float(uint16_t b)
+static inline float bf16_to_float(uint16_t b)
 {
     uint32_t u = (uint32_t)b << 16;
     float f;
     memcpy(&f, &u, sizeof f);
     return f;
 }
+
+/* The exported names call the static ones: in a shared library a call to
+ * an exported function may be interposed, so the compiler neither inlines
+ * nor vectorizes it inside the cast loops below (measured: the loops
+ * called these per element, a quarter of a bf16 training step). */
+uint16_t nd_float_to_bfloat16(float f) { return float_to_bf16(f); }
+float nd_bfloat16_to_float(uint16_t b) { return bf16_to_float(b); }
 
 /* value = (-1)^s * 2^(e - 15) * 1.m for normal halves, 2^-14 * 0.m for
  * subnormals; every half is exactly a float, so this is exact. */
@@ -282,7 +289,7 @@ DEFINE_SATURATE(uint64, uint64_t, 0, UINT64_MAX)
 #define AS_DOUBLE_UINT(x) ((double)(x))
 #define AS_DOUBLE_FLOAT(x) ((double)(x))
 #define AS_DOUBLE_HALF(x) ((double)nd_half_to_float(x))
-#define AS_DOUBLE_BF16(x) ((double)nd_bfloat16_to_float(x))
+#define AS_DOUBLE_BF16(x) ((double)bf16_to_float(x))
 
 /* Nonzero test per family; for 16-bit floats +-0 are the bit patterns with
  * only the sign bit free, and NaN counts as nonzero, as in NumPy. */
@@ -323,7 +330,7 @@ DEFINE_SATURATE(uint64, uint64_t, 0, UINT64_MAX)
 #define CONVERT_UINT_FLOAT(D, DT, x) ((DT)(x))
 #define CONVERT_FLOAT_FLOAT(D, DT, x) ((DT)(x))
 #define CONVERT_HALF_FLOAT(D, DT, x) ((DT)nd_half_to_float(x))
-#define CONVERT_BF16_FLOAT(D, DT, x) ((DT)nd_bfloat16_to_float(x))
+#define CONVERT_BF16_FLOAT(D, DT, x) ((DT)bf16_to_float(x))
 
 #define CONVERT_BOOL_HALF(D, DT, x) nd_double_to_half(AS_DOUBLE_BOOL(x))
 #define CONVERT_INT_HALF(D, DT, x) nd_double_to_half(AS_DOUBLE_INT(x))
@@ -339,14 +346,23 @@ DEFINE_SATURATE(uint64, uint64_t, 0, UINT64_MAX)
  * the compiler vectorizes: 9.5 -> well under 1 ns an element); float64 must
  * round from the double itself (through float32 would round twice). */
 #define CONVERT_FLOAT_BF16(D, DT, x) \
-    _Generic((x), float: nd_float_to_bfloat16, default: nd_double_to_bfloat16)(x)
+    _Generic((x), float: float_to_bf16, default: nd_double_to_bfloat16)(x)
 #define CONVERT_HALF_BF16(D, DT, x) nd_double_to_bfloat16(AS_DOUBLE_HALF(x))
 #define CONVERT_BF16_BF16(D, DT, x) (x)
 
 /* One loop per (source, target) pair. The contiguous branch is a plain
- * indexed loop so the compiler can vectorize it. */
+ * indexed loop so the compiler can vectorize it; from float32, float64 and
+ * bfloat16 also for AVX-512 and AVX2 (ND_VECTORIZE: mixed precision casts
+ * every matmul operand and its gradient, and the baseline x86-64 build
+ * would do that 4 floats at a time). */
+#define CAST_ATTR_BOOL
+#define CAST_ATTR_INT
+#define CAST_ATTR_UINT
+#define CAST_ATTR_HALF
+#define CAST_ATTR_FLOAT ND_VECTORIZE
+#define CAST_ATTR_BF16 ND_VECTORIZE
 #define DEFINE_CAST_LOOP(D, DT, DF, S, ST, SF)                                   \
-    static void cast_##S##_to_##D(const char *src, int64_t src_step, char *dst, \
+    CAST_ATTR_##SF static void cast_##S##_to_##D(const char *src, int64_t src_step, char *dst, \
                                   int64_t dst_step, int64_t n)                   \
     {                                                                            \
         if (src_step == (int64_t)sizeof(ST) && dst_step == (int64_t)sizeof(DT)) { \

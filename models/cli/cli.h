@@ -102,6 +102,12 @@ typedef struct run_config {
 
 /* "first", "last", "mean" (config.json's pooling). */
 const char *pooling_name(transformer_pooling pooling);
+/* "float32" or "bf16" (config.json's precision, --precision's values). */
+const char *precision_name(transformer_precision precision);
+/* --precision's value: "float32" (or "fp32") or "bf16" into *out; -1 after
+ * one line on stderr naming the valid choices ("shannon train: --precision
+ * must be 'float32' (or 'fp32') or 'bf16', not 'fp16'"). */
+int parse_precision(const char *command, const char *value, transformer_precision *out);
 
 int save_run_config(const char *path, const run_config *config);
 /* Parses config.json's text (len bytes; `what` starts JSON error messages):

@@ -17,7 +17,7 @@ int save_run_config(const char *path, const run_config *c)
     snprintf(switches, sizeof switches, "%s%s",
              c->model.no_attention_scale ? "  \"attention_scale\": false,\n" : "",
              c->model.no_residual ? "  \"residual\": false,\n" : "");
-    char text[1024];
+    char text[1200];
     int len = snprintf(text, sizeof text,
                        "{\n"
                        "  \"vocab_size\": %lld,\n"
@@ -38,7 +38,8 @@ int save_run_config(const char *path, const run_config *c)
                        "  \"batch\": %lld,\n"
                        "  \"iters\": %lld,\n"
                        "  \"lr\": %.17g,\n"
-                       "  \"seed\": %lld\n"
+                       "  \"seed\": %lld,\n"
+                       "  \"precision\": \"%s\"\n"
                        "}\n",
                        (long long)c->model.vocab_size, (long long)c->model.block_size,
                        c->model.n_layer, c->model.n_head, (long long)c->model.n_embd,
@@ -47,7 +48,8 @@ int save_run_config(const char *path, const run_config *c)
                        c->model.bidirectional ? "true" : "false", c->mask_rate,
                        (long long)c->model.num_classes, pooling_name(c->model.pooling),
                        c->tokenizer, (long long)c->batch,
-                       (long long)c->iters, c->lr, (long long)c->seed);
+                       (long long)c->iters, c->lr, (long long)c->seed,
+                       precision_name(c->model.precision));
     return nd_write_atomic(path, text, (size_t)len);
 }
 
@@ -60,14 +62,15 @@ int save_run_config(const char *path, const run_config *c)
 /* The keys every config.json has (NREQUIRED), then those an encoder or a
  * classifier added (OBJECTIVE..POOLING: a file written before them is a
  * causal decoder), then the experiment switches, each on its own (absent:
- * true, the standard model). */
+ * true, the standard model), then the precision (a file written before mixed
+ * precision trained in float32). */
 enum { VOCAB, BLOCK, LAYER, HEAD, EMBD, DROPOUT, LEARNED, POST_LN, TOKENIZER, BATCH, ITERS, LR,
        SEED, NREQUIRED, OBJECTIVE = NREQUIRED, BIDIRECTIONAL, MASK_RATE, NUM_CLASSES, POOLING,
-       ATTENTION_SCALE, RESIDUAL, NKEYS };
+       ATTENTION_SCALE, RESIDUAL, PRECISION, NKEYS };
 static const char *const keys[NKEYS] = {
     "vocab_size", "block_size", "n_layer", "n_head", "n_embd", "dropout", "learned_positions",
     "post_ln", "tokenizer", "batch", "iters", "lr", "seed", "objective", "bidirectional",
-    "mask_rate", "num_classes", "pooling", "attention_scale", "residual"};
+    "mask_rate", "num_classes", "pooling", "attention_scale", "residual", "precision"};
 
 /* One line naming the key, the rule and the byte: "n_embd must be an
  * integer in [1, 65536] (got 10000000) at byte 80". */
@@ -123,6 +126,26 @@ const char *pooling_name(transformer_pooling pooling)
                                                                                         : "last";
 }
 
+const char *precision_name(transformer_precision precision)
+{
+    return precision == TRANSFORMER_BF16 ? "bf16" : "float32";
+}
+
+int parse_precision(const char *command, const char *value, transformer_precision *out)
+{
+    if (value && (strcmp(value, "float32") == 0 || strcmp(value, "fp32") == 0)) {
+        *out = TRANSFORMER_FLOAT32;
+        return 0;
+    }
+    if (value && strcmp(value, "bf16") == 0) {
+        *out = TRANSFORMER_BF16;
+        return 0;
+    }
+    fprintf(stderr, "shannon %s: --precision must be 'float32' (or 'fp32') or 'bf16', not '%s'\n",
+            command, value ? value : "");
+    return -1;
+}
+
 /* One of the strings in `allowed` (n of them): its index, or -1 after an
  * error naming them. */
 static int read_choice(const nd_json_value *root, const char *key, int n, const char *const *allowed,
@@ -175,7 +198,8 @@ static int read_objective(const nd_json_value *root, run_config *c)
 int parse_run_config(const char *text, size_t len, const char *what, run_config *c)
 {
     memset(c, 0, sizeof *c);
-    /* A flat object of at most 20 keys: depth 1, a few dozen values, short strings. */
+    /* A flat object of at most 21 keys: depth 1, a few dozen values, short strings. */
+    /* A flat object of at most 19 keys: depth 1, a few dozen values, short strings. */
     nd_json_limits lim = {.max_bytes = 1 << 16, .max_depth = 1, .max_string = 64,
                           .max_values = 64};
     nd_json *doc = nd_json_parse(text, len, &lim, what);
@@ -227,6 +251,14 @@ int parse_run_config(const char *text, size_t len, const char *what, run_config 
     if (status == 0 && nd_json_member(root, keys[RESIDUAL])) {
         status = read_bool(root, keys[RESIDUAL], &on);
         c->model.no_residual = !on;
+    }
+    if (status == 0 && nd_json_member(root, keys[PRECISION])) {
+        static const char *const precisions[2] = {"float32", "bf16"};
+        int p = read_choice(root, keys[PRECISION], 2, precisions, "\"float32\" or \"bf16\"");
+        if (p < 0)
+            status = ND_ERR_VALUE;
+        else
+            c->model.precision = p == 1 ? TRANSFORMER_BF16 : TRANSFORMER_FLOAT32;
     }
     if (status == 0) {
         c->model.n_layer = (int)n_layer;

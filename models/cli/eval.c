@@ -147,7 +147,7 @@ static int eval_classifier(const char *data, model_dir *m)
 
 int command_eval(int argc, char **argv)
 {
-    const char *dir = NULL, *data = NULL;
+    const char *dir = NULL, *data = NULL, *precision = NULL;
     int64_t threads = 0;
     // clang-format off
     option options[] = {
@@ -155,11 +155,16 @@ int command_eval(int argc, char **argv)
         {"--data", OPT_STRING, &data, true, .meta = "FILE", .help = "the text to measure the loss on"},
         {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
          .min = 0, .max = MAX_THREADS},
+        {"--precision", OPT_STRING, &precision, .meta = "float32|bf16",
+         .help = "the matrix products' arithmetic (default: the model's config.json)"},
     };
     // clang-format on
     int parsed = parse_options("eval", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;
+    transformer_precision chosen = TRANSFORMER_FLOAT32;
+    if (precision && parse_precision("eval", precision, &chosen) < 0)
+        return 2;
     if (nd_set_num_threads((int)threads) < 0) {
         fprintf(stderr, "shannon eval: %s\n", nd_last_error());
         return 2;
@@ -175,6 +180,8 @@ int command_eval(int argc, char **argv)
         free(text);
         return 1;
     }
+    if (precision)   /* else the precision config.json names */
+        transformer_set_precision(m.model, chosen);
     if (m.config.model.num_classes > 0) {   /* label<TAB>text lines, read as such */
         free(text);
         int s = eval_classifier(data, &m);

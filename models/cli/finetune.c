@@ -337,7 +337,7 @@ static int scratch_classifier(run *r, const labeled *train, const char *tokenize
 static int run_finetune(int argc, char **argv)
 {
     const char *out = NULL, *from = NULL, *data = NULL, *task = NULL, *train_path = NULL,
-               *valid_path = NULL, *tokenizer = "char", *objective = "mlm";
+               *valid_path = NULL, *tokenizer = "char", *objective = "mlm", *precision = NULL;
     int64_t iters = 0, batch = 0, grad_accum = 1, seed = DEFAULT_SEED, threads = 0,
             vocab = DEFAULT_BPE_VOCAB, zero = 0;
     int64_t layers = 4, heads = 4, embd = 128, block = 64;
@@ -369,6 +369,9 @@ static int run_finetune(int argc, char **argv)
         {"--zero", OPT_INT, &zero, .meta = "0|1",
          .help = "1: ZeRO-1 under mpirun, each rank keeps the AdamW moments of 1/ranks of the "
                  "parameters (same results, less memory; default 0)", .min = 0, .max = 1},
+        {"--precision", OPT_STRING, &precision, .meta = "float32|bf16",
+         .help = "bf16: matrix products on bf16 operands with float32 sums, float32 master weights "
+                 "(default: --from's, else float32)"},
         /* the architecture of a classifier from random init (as train) */
         {"--tokenizer", OPT_STRING, &tokenizer, .meta = "char|bpe|gpt2",
          .help = "without --from: the tokenizer, learned on --train's texts (gpt2: GPT-2's)"},
@@ -415,6 +418,9 @@ static int run_finetune(int argc, char **argv)
             return dist_stop_early(2);
         }
     if (check_objective("finetune", objective, 0.15) < 0)
+        return dist_stop_early(2);
+    transformer_precision chosen = TRANSFORMER_FLOAT32;
+    if (precision && parse_precision("finetune", precision, &chosen) < 0)
         return dist_stop_early(2);
     if (strcmp(tokenizer, "char") != 0 && strcmp(tokenizer, "bpe") != 0 &&
         strcmp(tokenizer, "gpt2") != 0) {
@@ -478,6 +484,8 @@ static int run_finetune(int argc, char **argv)
     r.config.iters = iters > 0 ? iters : classify ? 300 : 200;
     r.config.batch = batch > 0 ? batch : classify ? 16 : r.config.batch;
     r.config.seed = seed;
+    if (precision)
+        r.config.model.precision = chosen;
     r.model = transformer_new(&r.config.model, (uint64_t)seed);
     if (!r.model) {
         fprintf(stderr, "shannon finetune: %s\n", nd_last_error());

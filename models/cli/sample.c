@@ -17,7 +17,7 @@
 
 int command_sample(int argc, char **argv)
 {
-    const char *dir = NULL, *prompt = "", *attention = NULL;
+    const char *dir = NULL, *prompt = "", *attention = NULL, *precision = NULL;
     int64_t tokens = 200, top_k = 0, seed = DEFAULT_SEED, threads = 0;
     double temperature = 0.8, top_p = 1.0;
     // clang-format off
@@ -36,6 +36,8 @@ int command_sample(int argc, char **argv)
          .min = 0, .max = MAX_THREADS},
         {"--attention", OPT_STRING, &attention, .meta = "FILE.svg",
          .help = "also write the prompt's attention, one heat map per layer and head"},
+        {"--precision", OPT_STRING, &precision, .meta = "float32|bf16",
+         .help = "the matrix products' arithmetic (default: the model's config.json)"},
     };
     // clang-format on
     int parsed = parse_options("sample", argc, argv, 2, options, sizeof options / sizeof options[0]);
@@ -45,11 +47,16 @@ int command_sample(int argc, char **argv)
         fprintf(stderr, "shannon sample: --temperature must be >= 0, --top-p in (0, 1]\n");
         return 2;
     }
+    transformer_precision chosen = TRANSFORMER_FLOAT32;
+    if (precision && parse_precision("sample", precision, &chosen) < 0)
+        return 2;
     if (nd_set_num_threads((int)threads) < 0)   /* 0: the default, as in train */
         return 2;
     model_dir m;
     if (open_model_dir("sample", dir, &m) < 0)
         return 1;
+    if (precision)   /* else the precision config.json names */
+        transformer_set_precision(m.model, chosen);
     int32_t *ids = NULL;
     size_t nprompt = 0;
     if (tok_encode(m.tok, prompt, strlen(prompt), &ids, &nprompt) < 0) {

@@ -471,6 +471,44 @@ static void stop_not_finite(const trainer *t, const char *what, double value)
         fprintf(stderr, "no checkpoint was written\n");
 }
 
+/* ---- model FLOPs utilization -------------------------------------------------------- */
+
+/* nanoGPT's estimate_mfu (from the PaLM paper, appendix B): a training
+ * step of one token costs 6N flops in the matrix products with the N
+ * weights (2N forward, 4N backward), plus 12 L T C in attention (q k^T
+ * and p v over the T positions of the context, forward and backward).
+ * N leaves out the learned position table, which is read, not multiplied
+ * (nanoGPT's get_num_params(non_embedding=True)); the tied token
+ * embedding stays, as the LM head multiplies by it. */
+static double flops_per_token(const trainer *t)
+{
+    const transformer_config *c = &t->config.model;
+    double n = (double)transformer_num_parameters(t->model);
+    if (c->learned_positions)
+        n -= (double)(c->block_size * c->n_embd);
+    return 6.0 * n + 12.0 * c->n_layer * (double)c->block_size * (double)c->n_embd;
+}
+
+/* The MFU of tokens_per_s: achieved model flops over the peak of this
+ * machine for the run's precision (nd_peak_gflops: FMA or vdpbf16ps
+ * chains on every thread, measured now, a few ms), times the ranks (each
+ * rank is taken to run on a machine like this one). Prints how it was
+ * made on stderr; *peak gets the peak in GFLOP/s. */
+static double model_flops_utilization(const trainer *t, double tokens_per_s, double *peak)
+{
+    const bool bf16 = t->config.model.precision == TRANSFORMER_BF16;
+    *peak = nd_peak_gflops(bf16 ? ND_BFLOAT16 : ND_FLOAT32) * dist_size();
+    double per_token = flops_per_token(t), mfu = tokens_per_s * per_token / (*peak * 1e9);
+    if (t->leader)
+        fprintf(stderr, "shannon train: %.4g model flops per token (6N + 12LTC) x %.1f tokens/s = "
+                "%.1f GFLOP/s; peak %.1f GFLOP/s (%s, %d thread%s%s, measured by %s chains): MFU "
+                "%.1f%%\n", per_token, tokens_per_s, tokens_per_s * per_token / 1e9, *peak,
+                precision_name(t->config.model.precision), nd_get_num_threads(),
+                nd_get_num_threads() == 1 ? "" : "s", dist_size() > 1 ? " per rank" : "",
+                bf16 ? "vdpbf16ps (or FMA where bf16 is widened)" : "FMA", 100 * mfu);
+    return mfu;
+}
+
 /* --print-tape: one training step of the first batch, its forward recorded
  * on the tape, and the nodes of block 0 (between the embeddings and block
  * 1) listed with ag_tape_print, forward then backward; the backward is then
@@ -505,7 +543,8 @@ static int print_tape_step(trainer *t)
  * parse_train_flags reads it) and the table that read them, which
  * flag_given asks by name. */
 typedef struct train_flags {
-    const char *data, *out, *tokenizer, *objective;
+    const char *data, *out, *tokenizer, *objective, *precision;
+    transformer_precision chosen_precision; /* --precision parsed (float32 if not given) */
     int64_t vocab, layers, heads, embd, block, batch, iters, seed, threads, stop_at, eval_interval,
         grad_accum, zero;
     double lr, dropout_p, mask_rate;
@@ -587,6 +626,9 @@ static int parse_train_flags(train_flags *f, int argc, char **argv)
                  "parameters (same results, less memory; default 0)", .min = 0, .max = 1},
         /* Experiment switches (docs/tutorial/08-lessons.md): models that
          * show what the scale and the skip connections are for. */
+        {"--precision", OPT_STRING, &f->precision, .meta = "float32|bf16",
+         .help = "bf16: matrix products on bf16 operands with float32 sums; float32 master weights, "
+                 "optimizer, LayerNorm, softmax and loss (default float32; --resume: the model's)"},
         {"--no-attention-scale", OPT_FLAG, &f->no_scale,
          .help = "experiment: attention without the 1/sqrt(d_k) scale, softmax(q k^T) v"},
         {"--no-residual", OPT_FLAG, &f->no_residual,
@@ -601,7 +643,7 @@ static int parse_train_flags(train_flags *f, int argc, char **argv)
 
 /* Everything the flags alone decide, before any file is read: 0, or -1
  * after a one-line error. */
-static int check_train_flags(const train_flags *f)
+static int check_train_flags(train_flags *f)
 {
     if (strcmp(f->tokenizer, "char") != 0 && strcmp(f->tokenizer, "bpe") != 0 &&
         strcmp(f->tokenizer, "gpt2") != 0) {
@@ -610,6 +652,9 @@ static int check_train_flags(const train_flags *f)
         return -1;
     }
     if (check_objective("train", f->objective, f->mask_rate) < 0)
+        return -1;
+    f->chosen_precision = TRANSFORMER_FLOAT32;
+    if (f->precision && parse_precision("train", f->precision, &f->chosen_precision) < 0)
         return -1;
     if (!(f->lr > 0) || !(f->dropout_p >= 0 && f->dropout_p < 1)) {
         fprintf(stderr, "shannon train: --lr must be positive and --dropout in [0, 1)\n");
@@ -678,7 +723,8 @@ static int config_from_flags(trainer *t, const train_flags *f)
                                            .no_residual = f->no_residual,
                                            .post_ln = f->post_ln,
                                            .bidirectional = mlm,
-                                           .pooling = TRANSFORMER_POOL_LAST};
+                                           .pooling = TRANSFORMER_POOL_LAST,
+                                           .precision = f->chosen_precision};
     snprintf(t->config.tokenizer, sizeof t->config.tokenizer, "%s", f->tokenizer);
     snprintf(t->config.objective, sizeof t->config.objective, "%s", f->objective);
     t->config.mask_rate = mlm ? f->mask_rate : 0;
@@ -735,6 +781,10 @@ static int config_from_checkpoint(trainer *t, const train_flags *f)
         return -1;
     if (flag_given(f, "--iters"))
         t->config.iters = f->iters;
+    /* The weights are float32 in either precision: a resumed run may
+     * change it (config.json records the new one). */
+    if (flag_given(f, "--precision"))
+        t->config.model.precision = f->chosen_precision;
     if (flag_given(f, "--lr"))
         t->config.lr = f->lr;
     t->tok = tok_load(checkpoint_file(&t->dir, "tokenizer.json", path, sizeof path));
@@ -1035,14 +1085,16 @@ static int report_final(trainer *t, const step_timing *timing)
         estimate_loss(t, t->train_ids, t->ntrain, FINAL_TRAIN_BATCHES, FINAL_TRAIN_SALT);
     double tps =
         timing->seconds > 0 ? (double)timing->steps * (double)tokens_per_step / timing->seconds : 0;
+    double peak = 0, mfu = model_flops_utilization(t, tps, &peak);
     if (t->leader && strcmp(t->config.objective, "mlm") == 0) {
         mlm_result m = mlm_text_eval(t->model, t->tok, t->val_ids, t->nval, t->config.batch,
                                      t->config.mask_rate);
-        printf("train_loss=%.4f val_loss=%.4f val_accuracy=%.4f tokens_per_s=%.1f\n", train_loss,
-               m.loss, m.accuracy, tps);
+        printf("train_loss=%.4f val_loss=%.4f val_accuracy=%.4f tokens_per_s=%.1f mfu=%.4f "
+               "peak_gflops=%.1f\n", train_loss, m.loss, m.accuracy, tps, mfu, peak);
     } else if (t->leader) {
         double val_loss = text_loss(t->model, t->val_ids, t->nval, t->config.batch, t->reference);
-        printf("train_loss=%.4f val_loss=%.4f tokens_per_s=%.1f\n", train_loss, val_loss, tps);
+        printf("train_loss=%.4f val_loss=%.4f tokens_per_s=%.1f mfu=%.4f peak_gflops=%.1f\n",
+               train_loss, val_loss, tps, mfu, peak);
     }
     return 0;
 }

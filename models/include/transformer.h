@@ -78,6 +78,25 @@ typedef enum transformer_pooling {
     TRANSFORMER_POOL_MEAN = 2     /* the mean over the real tokens */
 } transformer_pooling;
 
+/* The arithmetic of the model's matrix products (its Linear layers and the
+ * tied LM/MLM head):
+ *   FLOAT32  float32 operands and sums.
+ *   BF16     mixed precision, as torch's CPU autocast with bfloat16: the
+ *            parameters stay float32 (the master weights the optimizer
+ *            updates); each forward pass casts every weight matrix it
+ *            multiplies by to bfloat16 ONCE (ag_to_dtype, round to nearest
+ *            even, an op on the tape whose backward widens the weight's
+ *            gradient exactly back to float32), rounds each Linear's input
+ *            activation to bfloat16 the same way, and multiplies with
+ *            float32 sums into a float32 result (autograd.h, "Mixed
+ *            precision"). Embedding lookups, biases, LayerNorm, GELU, the
+ *            attention (its q k^T and p v products included), softmax, the
+ *            loss and the optimizer stay float32. */
+typedef enum transformer_precision {
+    TRANSFORMER_FLOAT32 = 0,
+    TRANSFORMER_BF16 = 1
+} transformer_precision;
+
 typedef struct transformer_config {
     int64_t vocab_size;
     int64_t block_size;       /* the longest context, T_max */
@@ -100,6 +119,7 @@ typedef struct transformer_config {
      *   x = ln_1(attn(x)), x = ln_2(mlp(x)). */
     bool no_attention_scale;
     bool no_residual;
+    transformer_precision precision;   /* 0 (a zeroed config): float32 */
 } transformer_config;
 
 /* nanoGPT's CPU "baby" shakespeare_char model: a causal decoder of 4
@@ -122,6 +142,12 @@ transformer_model *transformer_new(const transformer_config *config, uint64_t se
 void transformer_free(transformer_model *model);   /* NULL is fine */
 /* The model's configuration (borrowed); NULL for a NULL model. */
 const transformer_config *transformer_get_config(const transformer_model *model);
+/* Changes the precision of a model's later forward passes (the parameters
+ * are float32 either way, so a model trained in one precision runs in the
+ * other: `shannon sample --precision float32` on a bf16-trained model).
+ * 0, or ND_ERR_VALUE for a NULL model or a value that is not a
+ * transformer_precision. */
+int transformer_set_precision(transformer_model *model, transformer_precision precision);
 
 /* The parameters in a fixed order, with nanoGPT's names
  * ("transformer.h.0.attn.c_attn.weight"), the classifier's two last

@@ -11,7 +11,7 @@ SHANNON=$1
 # ---- training, output files, the last line ------------------------------------------
 "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/m" $TINY --iters 30 > "$WORK/train.out" 2> "$WORK/train.err"
 [ $? -eq 0 ] && pass || { fail "train exited non-zero"; cat "$WORK/train.err"; }
-tail -n 1 "$WORK/train.out" | grep -Eq '^train_loss=[0-9.]+ val_loss=[0-9.]+ tokens_per_s=[0-9.]+$' \
+tail -n 1 "$WORK/train.out" | grep -Eq '^train_loss=[0-9.]+ val_loss=[0-9.]+ tokens_per_s=[0-9.]+ mfu=[0-9.]+ peak_gflops=[0-9.]+$' \
   && pass || fail "train's last line: $(tail -n 1 "$WORK/train.out")"
 for f in model.safetensors tokenizer.json config.json loss.csv loss.svg; do
   [ -s "$WORK/m/$f" ] && pass || fail "train did not write $f"
@@ -124,7 +124,7 @@ expect_error "train_state: negative iter" "iter must be an integer in \[0," "$SH
 "$SHANNON" train --data "$WORK/corpus.txt" --out "$WORK/e" $TINY --iters 20 --objective mlm \
   --mask-rate 0.2 > "$WORK/mlm.out" 2> "$WORK/mlm.err"
 [ $? -eq 0 ] && pass || { fail "train --objective mlm exited non-zero"; cat "$WORK/mlm.err"; }
-tail -n 1 "$WORK/mlm.out" | grep -Eq '^train_loss=[0-9.]+ val_loss=[0-9.]+ val_accuracy=[0-9.]+ tokens_per_s=[0-9.]+$' \
+tail -n 1 "$WORK/mlm.out" | grep -Eq '^train_loss=[0-9.]+ val_loss=[0-9.]+ val_accuracy=[0-9.]+ tokens_per_s=[0-9.]+ mfu=[0-9.]+ peak_gflops=[0-9.]+$' \
   && pass || fail "train mlm's last line: $(tail -n 1 "$WORK/mlm.out")"
 grep -q '"special_tokens": \["\[MASK\]", "\[CLS\]", "\[SEP\]", "\[PAD\]"\]' "$WORK/e/tokenizer.json" \
   && pass || fail "the mlm tokenizer lacks the special tokens"

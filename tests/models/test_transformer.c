@@ -3,7 +3,9 @@
  * (MLM head at the masked positions) and the classifier (first, last and
  * mean pooling over padded rows): same weights -> same loss and gradients,
  * same losses over 10 AdamW steps. Fused vs composed paths, the KV cache
- * against a full forward, BERT's masking rule, sampling, bad input.
+ * against a full forward, BERT's masking rule, sampling, bad input; bf16
+ * mixed precision (the casts it records, a loss curve that tracks
+ * float32's).
  */
 #include "test_util.h"
 
@@ -103,6 +105,24 @@ static batches make_batches(const transformer_config *c, const char *head, int64
     return d;
 }
 
+/* nanoGPT's AdamW groups (betas 0.9, 0.99): weight decay 0.1 on the
+ * matrices, none on the vectors. */
+static void nanogpt_adamw(int n, ag_tensor **params, double lr, ag_optimizer **decay,
+                          ag_optimizer **plain)
+{
+    ag_tensor *matrices[TRANSFORMER_MAX_TENSORS], *vectors[TRANSFORMER_MAX_TENSORS];
+    int nm = 0, nv = 0;
+    for (int i = 0; i < n; i++) {
+        if (nd_ndim(ag_value(params[i])) >= 2)
+            matrices[nm++] = params[i];
+        else
+            vectors[nv++] = params[i];
+    }
+    *decay = ag_adamw_new(nm, matrices, lr, 0.9, 0.99, 1e-8, 0.1);
+    *plain = ag_adamw_new(nv, vectors, lr, 0.9, 0.99, 1e-8, 0.0);
+    ck_assert(*decay && *plain);
+}
+
 static ag_tensor *loss_of(transformer_model *m, const char *head, const batches *d, int64_t i)
 {
     nd_array *x = batch(d->x, i), *y = batch(d->y, i), *pad = d->padding ? batch(d->padding, i) : NULL;
@@ -178,16 +198,8 @@ static void check_parity(const transformer_config *c, const char *head, const ch
     /* Ten AdamW steps on the same batches give the same losses. */
     for (int i = 0; i < n; i++)
         ag_zero_grad(params[i]);
-    ag_tensor *decay[TRANSFORMER_MAX_TENSORS], *no_decay[TRANSFORMER_MAX_TENSORS];
-    int nd = 0, nn = 0;
-    for (int i = 0; i < n; i++) {
-        if (nd_ndim(ag_value(params[i])) >= 2)
-            decay[nd++] = params[i];
-        else
-            no_decay[nn++] = params[i];
-    }
-    ag_optimizer *o1 = ag_adamw_new(nd, decay, 1e-3, 0.9, 0.99, 1e-8, 0.1);
-    ag_optimizer *o2 = ag_adamw_new(nn, no_decay, 1e-3, 0.9, 0.99, 1e-8, 0.0);
+    ag_optimizer *o1, *o2;
+    nanogpt_adamw(n, params, 1e-3, &o1, &o2);
     snprintf(path, sizeof path, "%s/losses.npy", dir);
     nd_array *torch_losses = nd_load_npy(path);
     for (int64_t s = 0; s < steps; s++) {
@@ -615,6 +627,150 @@ START_TEST(test_generate_matches_full_forward)
 }
 END_TEST
 
+/* ---- bf16 mixed precision ------------------------------------------------------------ */
+
+/* Batch i of a learnable stream: rows of an arithmetic progression mod V
+ * (step 7, random start), so the loss falls far within a few dozen steps
+ * and a precision that broke the gradients would show. x (B, T), y the
+ * next tokens. */
+static void progression_batch(uint64_t seed, int64_t B, int64_t T, int64_t V, nd_array **x,
+                              nd_array **y)
+{
+    nd_rng *rng = nd_rng_new(seed);
+    nd_array *starts = nd_rng_integers(rng, 0, V, false, ND_INT64, 1, &B);
+    *x = nd_empty(ND_INT64, 2, (int64_t[]){B, T});
+    *y = nd_empty(ND_INT64, 2, (int64_t[]){B, T});
+    const int64_t *s = nd_data(starts);
+    int64_t *px = nd_data(*x), *py = nd_data(*y);
+    for (int64_t b = 0; b < B; b++)
+        for (int64_t t = 0; t < T; t++) {
+            px[b * T + t] = (s[b] + 7 * t) % V;
+            py[b * T + t] = (s[b] + 7 * (t + 1)) % V;
+        }
+    nd_free(starts);
+    nd_rng_free(rng);
+}
+
+/* steps AdamW steps (lr 1e-2, nanoGPT's groups) of a fresh small model
+ * (seed 11) in the given precision; losses[i] is step i's loss. */
+static void train_curve(transformer_precision precision, int steps, double *losses)
+{
+    transformer_config c = small_config();
+    c.precision = precision;
+    transformer_model *m = transformer_new(&c, 11);
+    ck_assert_ptr_nonnull(m);
+    int n = transformer_num_tensors(m);
+    ag_tensor *params[TRANSFORMER_MAX_TENSORS];
+    for (int i = 0; i < n; i++)
+        params[i] = transformer_tensor(m, i, NULL);
+    ag_optimizer *od, *op;
+    nanogpt_adamw(n, params, 1e-2, &od, &op);
+    for (int step = 0; step < steps; step++) {
+        nd_array *x, *y;
+        progression_batch(100 + (uint64_t)step, 4, 16, c.vocab_size, &x, &y);
+        ag_tensor *loss = transformer_lm_loss(m, x, y, NULL);
+        ck_assert_ptr_nonnull(loss);
+        losses[step] = scalar(loss);
+        ck_assert_int_eq(ag_backward(loss), 0);
+        for (int i = 0; i < n; i++)   /* the master weights and their gradients stay float32 */
+            ck_assert_int_eq(nd_dtype_of(ag_grad(params[i])), ND_FLOAT32);
+        ck_assert(ag_clip_grad_norm(n, params, 1.0) >= 0);
+        ck_assert_int_eq(ag_optimizer_step(od), 0);
+        ck_assert_int_eq(ag_optimizer_step(op), 0);
+        ag_optimizer_zero_grad(od);
+        ag_optimizer_zero_grad(op);
+        ag_tape_reset();
+        nd_free(x);
+        nd_free(y);
+    }
+    for (int i = 0; i < n; i++)
+        ck_assert_int_eq(nd_dtype_of(ag_value(params[i])), ND_FLOAT32);
+    ag_optimizer_free(od);
+    ag_optimizer_free(op);
+    transformer_free(m);
+}
+
+/* A short bf16 run tracks float32's loss curve. The tolerance: bf16 keeps
+ * 8 significant bits (relative rounding 2^-9 = 0.2% per operand), which
+ * moves a step's loss by about 1e-3 at first; the runs then drift apart
+ * as any two trainings of different rounding do. 0.05 nats over 40 steps
+ * of a loss that falls from ln 29 = 3.37 to below 1 allows that drift and
+ * catches a broken gradient (a lost cast backward or a gradient not
+ * reaching the master weights leaves the loss near 3). */
+START_TEST(test_bf16_training_tracks_float32)
+{
+    enum { STEPS = 40 };
+    double f32[STEPS], b16[STEPS];
+    train_curve(TRANSFORMER_FLOAT32, STEPS, f32);
+    train_curve(TRANSFORMER_BF16, STEPS, b16);
+    ck_assert_double_eq_tol(b16[0], f32[0], 5e-3);   /* one forward: rounding alone */
+    double worst = 0;
+    for (int i = 0; i < STEPS; i++)
+        worst = fmax(worst, fabs(b16[i] - f32[i]));
+    ck_assert_msg(worst < 0.05, "bf16 and float32 losses differ by up to %g", worst);
+    ck_assert_msg(f32[STEPS - 1] < 0.5 * f32[0], "float32 did not learn: %g -> %g", f32[0],
+                  f32[STEPS - 1]);
+    ck_assert_msg(b16[0] != f32[0] || b16[STEPS - 1] != f32[STEPS - 1],
+                  "bf16 gave float32's losses bit for bit: the precision had no effect");
+}
+END_TEST
+
+/* What the bf16 forward records: each weight matrix cast to bf16 once,
+ * by a to_dtype node whose input is the parameter's own value (a float32
+ * master), and each Linear's input cast once; a set_precision to float32
+ * records no cast at all. The gradients reach every master weight. */
+START_TEST(test_bf16_casts_each_weight_once)
+{
+    transformer_config c = small_config();
+    c.precision = TRANSFORMER_BF16;
+    transformer_model *m = transformer_new(&c, 3);
+    nd_array *x, *y;
+    progression_batch(1, 2, 8, c.vocab_size, &x, &y);
+    for (int pass = 0; pass < 2; pass++) {
+        ag_tape_reset();
+        ck_assert_ptr_nonnull(transformer_lm_loss(m, x, y, NULL));
+        int weight_casts = 0, other_casts = 0;
+        for (size_t i = 0; i < ag_tape_size(); i++) {
+            ag_tape_node_info info;
+            ck_assert_int_eq(ag_tape_node(i, &info), 0);
+            if (strcmp(info.op, "to_dtype") != 0)
+                continue;
+            ck_assert_int_eq(nd_dtype_of(info.output), ND_BFLOAT16);
+            bool of_param = false;
+            for (int k = 0; k < transformer_num_tensors(m); k++)
+                of_param |= nd_data(info.inputs[0]) == nd_data(ag_value(transformer_tensor(m, k, NULL)));
+            weight_casts += of_param;
+            other_casts += !of_param;
+        }
+        /* per block: c_attn, attn.c_proj, c_fc, mlp.c_proj; then the head (wte) */
+        const int expected = pass == 0 ? 4 * c.n_layer + 1 : 0;
+        ck_assert_int_eq(weight_casts, expected);
+        ck_assert_int_eq(other_casts, expected);
+        ck_assert_int_eq(transformer_set_precision(m, TRANSFORMER_FLOAT32), 0);
+    }
+    ck_assert_int_lt(transformer_set_precision(m, (transformer_precision)7), 0);
+    ck_assert_ptr_nonnull(strstr(nd_last_error(), "float32 or bf16"));
+    ck_assert_int_lt(transformer_set_precision(NULL, TRANSFORMER_BF16), 0);
+    /* bf16 again: the backward fills every master gradient, float32 */
+    ck_assert_int_eq(transformer_set_precision(m, TRANSFORMER_BF16), 0);
+    ag_tape_reset();
+    ag_tensor *loss = transformer_lm_loss(m, x, y, NULL);
+    ck_assert_int_eq(ag_backward(loss), 0);
+    for (int k = 0; k < transformer_num_tensors(m); k++) {
+        const nd_array *g = ag_grad(transformer_tensor(m, k, NULL));
+        ck_assert_ptr_nonnull(g);
+        ck_assert_int_eq(nd_dtype_of(g), ND_FLOAT32);
+    }
+    ag_tape_reset();
+    c.precision = (transformer_precision)2;
+    ck_assert_ptr_null(transformer_new(&c, 0));
+    ck_assert_str_eq(nd_last_error(), "precision must be float32 or bf16 (got 2)");
+    nd_free(x);
+    nd_free(y);
+    transformer_free(m);
+}
+END_TEST
+
 Suite *test_suite(void)
 {
     Suite *s = suite_create("transformer");
@@ -633,6 +789,8 @@ Suite *test_suite(void)
     tcase_add_test(tc, test_heads_bad_input);
     tcase_add_test(tc, test_generate_matches_full_forward);
     tcase_add_test(tc, test_bad_configs_and_inputs);
+    tcase_add_test(tc, test_bf16_training_tracks_float32);
+    tcase_add_test(tc, test_bf16_casts_each_weight_once);
     suite_add_tcase(s, tc);
     return s;
 }

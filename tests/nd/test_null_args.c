@@ -242,6 +242,7 @@ static int noop_writer(FILE *out, void *ctx)
     N(nd_set_num_threads, none, 0) \
     N(nd_get_num_threads, none, 0) \
     V(nd_parallel_for, ctx, nd_parallel_for(0, 0, noop_task, NULL)) \
+    N(nd_peak_gflops, none, 0) \
     P(nd_add, a, nd_add(NULL, A)) \
     P(nd_add, b, nd_add(A, NULL)) \
     I(nd_add_out, a, nd_add_out(NULL, A, W)) \
@@ -774,6 +775,8 @@ START_TEST(out_of_range_numbers)
     RANGE_P(nd_rng_permutation(NULL, 5));
     RANGE_I(nd_topk(A, -1, 0, true, &PA, &PA));
     RANGE_I(nd_set_num_threads(-1));
+    ck_assert(nd_peak_gflops(ND_INT32) < 0);
+    ck_assert_msg(strstr(nd_last_error(), "float32 or bfloat16") != NULL, "%s", nd_last_error());
     ck_assert_int_eq((int)nd_result_type_arrays(-1, ARRS), -1);
     ck_assert_int_eq((int)nd_result_type_arrays(1000, ARRS), -1);
     RANGE_I(nd_savez(OUT_PATH, -1, NAMES, ARRS));

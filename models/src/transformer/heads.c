@@ -305,7 +305,7 @@ ag_tensor *transformer_classify_logits(transformer_model *m, const nd_array *idx
     if (!h)
         return NULL;
     ag_tensor *pooled = pool(m, h, nd_shape(idx)[0], nd_shape(idx)[1], o->padding);
-    return ag_linear(pooled, m->classifier_weight, m->classifier_bias);
+    return transformer_linear(m, pooled, m->classifier_weight, m->classifier_bias);
 }
 
 ag_tensor *transformer_classify_probs(transformer_model *m, const nd_array *idx,

@@ -30,6 +30,12 @@ struct transformer_model {
     ag_tensor *tensors[TRANSFORMER_MAX_TENSORS];
     char names[TRANSFORMER_MAX_TENSORS][TRANSFORMER_NAME_MAX];
     int ntensors;
+    /* bf16 precision: the bfloat16 copy of tensors[i] made by this forward
+     * pass (a tensor of the current tape), NULL until a product first
+     * needs it. transformer_layers empties it when a forward begins; the
+     * head that follows in the same call uses it; nothing reads it after
+     * the tape is reset. */
+    ag_tensor *bf16[TRANSFORMER_MAX_TENSORS];
 };
 
 /* Where the keys and values of the positions being computed go, when a KV
@@ -52,6 +58,11 @@ ag_tensor *transformer_layers(transformer_model *m, const nd_array *idx,
  * detached tape tensor shares that copy, and the tape frees it with the
  * rest of the step. */
 ag_tensor *transformer_tape_constant(const nd_array *a);
+/* x (N, in) @ weight^T + bias in the model's precision (transformer.h):
+ * ag_linear on the float32 values, or on x rounded to bf16 and the
+ * forward's one bf16 copy of weight (a parameter of m); float32 result. */
+ag_tensor *transformer_linear(transformer_model *m, ag_tensor *x, ag_tensor *weight,
+                              ag_tensor *bias);
 /* logits = h @ wte^T: the LM head shares the token embedding. */
 ag_tensor *transformer_lm_head(transformer_model *m, ag_tensor *h);
 

@@ -52,6 +52,26 @@ static ag_tensor *dropout(const transformer_model *m, const transformer_forward_
                                                    : x;
 }
 
+/* The forward's bf16 copy of parameter w, made by its first use: one cast
+ * per weight and forward pass however many products use it, so the
+ * gradients of all its uses meet in one bf16 gradient, widened once by the
+ * cast's backward into the float32 master's. The scan is over the model's
+ * few hundred tensor pointers at most, nothing beside a cast. */
+static ag_tensor *bf16_weight(transformer_model *m, ag_tensor *w)
+{
+    for (int i = 0; i < m->ntensors; i++)
+        if (m->tensors[i] == w)
+            return m->bf16[i] ? m->bf16[i] : (m->bf16[i] = ag_to_dtype(w, ND_BFLOAT16));
+    return ag_to_dtype(w, ND_BFLOAT16);   /* not a parameter (never the case): cast here */
+}
+
+ag_tensor *transformer_linear(transformer_model *m, ag_tensor *x, ag_tensor *w, ag_tensor *b)
+{
+    if (m->config.precision != TRANSFORMER_BF16 || !x)   /* NULL x: its error stands */
+        return ag_linear(x, w, b);
+    return ag_linear(ag_to_dtype(x, ND_BFLOAT16), bf16_weight(m, w), b);
+}
+
 /* k or v of the new positions, (1, H, T, D), written into the cache at
  * start.. ; returns every cached position 0..start+T as a (1, H, L, D)
  * tape constant, what the new queries attend over. */
@@ -71,13 +91,13 @@ static ag_tensor *through_cache(ag_tensor *part, nd_array *cached, int64_t start
 }
 
 /* Multi-head self-attention on h (B*T, C); returns (B*T, C). */
-static ag_tensor *attention(const transformer_model *m, const transformer_forward_options *o,
+static ag_tensor *attention(transformer_model *m, const transformer_forward_options *o,
                             int l, ag_tensor *h, int64_t B, int64_t T,
                             const transformer_cache_view *cache)
 {
     const transformer_block *b = &m->blocks[l];
     const int64_t C = m->config.n_embd, H = m->config.n_head, D = C / H;
-    ag_tensor *qkv = ag_reshape(ag_linear(h, b->attn_weight, b->attn_bias), 3,
+    ag_tensor *qkv = ag_reshape(transformer_linear(m, h, b->attn_weight, b->attn_bias), 3,
                                 (int64_t[]){B, T, 3 * C});
     /* q, k, v: (B, T, C) slices -> (B, T, H, D) -> (B, H, T, D), all views. */
     ag_tensor *heads[3];
@@ -99,14 +119,14 @@ static ag_tensor *attention(const transformer_model *m, const transformer_forwar
                        : ag_attention(heads[0], heads[1], heads[2], causal, o->padding);
     /* (B, H, T, D) -> (B, T, H, D) -> (B*T, C) */
     y = ag_reshape(ag_transpose(y, (int[]){0, 2, 1, 3}), 2, (int64_t[]){B * T, C});
-    return dropout(m, o, ag_linear(y, b->attn_proj_weight, b->attn_proj_bias));
+    return dropout(m, o, transformer_linear(m, y, b->attn_proj_weight, b->attn_proj_bias));
 }
 
-static ag_tensor *mlp(const transformer_model *m, const transformer_forward_options *o,
+static ag_tensor *mlp(transformer_model *m, const transformer_forward_options *o,
                       const transformer_block *b, ag_tensor *h)
 {
-    ag_tensor *up = gelu(o, ag_linear(h, b->fc_weight, b->fc_bias));
-    return dropout(m, o, ag_linear(up, b->mlp_proj_weight, b->mlp_proj_bias));
+    ag_tensor *up = gelu(o, transformer_linear(m, h, b->fc_weight, b->fc_bias));
+    return dropout(m, o, transformer_linear(m, up, b->mlp_proj_weight, b->mlp_proj_bias));
 }
 
 /* x + branch, or the branch alone in the experiment without residual
@@ -134,6 +154,8 @@ ag_tensor *transformer_layers(transformer_model *m, const nd_array *idx,
     transformer_forward_options none = {0};
     const transformer_forward_options *o = options ? options : &none;
     const transformer_config *c = &m->config;
+    for (int i = 0; i < m->ntensors; i++)   /* a new forward: no bf16 copy yet */
+        m->bf16[i] = NULL;
     if (!idx || nd_ndim(idx) != 2) {
         nd_set_last_error(ND_ERR_VALUE, "idx must be a (B, T) array of token ids");
         return NULL;
@@ -177,5 +199,5 @@ ag_tensor *transformer_layers(transformer_model *m, const nd_array *idx,
 
 ag_tensor *transformer_lm_head(transformer_model *m, ag_tensor *h)
 {
-    return ag_linear(h, m->wte, NULL);
+    return transformer_linear(m, h, m->wte, NULL);
 }

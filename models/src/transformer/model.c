@@ -40,6 +40,9 @@ int transformer_config_check(const transformer_config *c)
     if (c->pooling != TRANSFORMER_POOL_FIRST && c->pooling != TRANSFORMER_POOL_LAST &&
         c->pooling != TRANSFORMER_POOL_MEAN)
         return nd_set_last_error(ND_ERR_VALUE, "pooling must be first, last or mean");
+    if (c->precision != TRANSFORMER_FLOAT32 && c->precision != TRANSFORMER_BF16)
+        return nd_set_last_error(ND_ERR_VALUE, "precision must be float32 or bf16 (got %d)",
+                                 (int)c->precision);
     return 0;
 }
 
@@ -183,6 +186,17 @@ const transformer_config *transformer_get_config(const transformer_model *m)
 int transformer_num_tensors(const transformer_model *m)
 {
     return m ? m->ntensors : null_model("transformer_num_tensors");
+}
+
+int transformer_set_precision(transformer_model *m, transformer_precision precision)
+{
+    if (!m)
+        return nd_set_last_error(ND_ERR_VALUE, "transformer_set_precision: model is NULL");
+    if (precision != TRANSFORMER_FLOAT32 && precision != TRANSFORMER_BF16)
+        return nd_set_last_error(ND_ERR_VALUE, "precision must be float32 or bf16 (got %d)",
+                                 (int)precision);
+    m->config.precision = precision;
+    return 0;
 }
 
 ag_tensor *transformer_tensor(const transformer_model *m, int i, const char **name)
