@@ -44,11 +44,14 @@
  *       pointer        NULL;
  *       int (status)   a negative ND_ERR_* status;
  *       int64_t count  -1 (a count is never negative);
- *       double         NaN (test with isnan: a rate, gain or norm may be
- *                      any number, so no finite value can mean "error");
+ *       double         NaN when the value may be any number (a rate, a
+ *                      gain: test with isnan); -1 when it is never
+ *                      negative (a norm or a sum of squares:
+ *                      ag_clip_grad_norm, ag_sum_squares_f32,
+ *                      ag_clip_coef_f32), because there NaN is a result
+ *                      (a gradient that overflowed) the caller must tell
+ *                      apart from an error;
  *       bool           false (documented per function).
- *     One function does not follow the double rule yet: ag_clip_grad_norm
- *     returns -1 on bad arguments (its callers test `< 0`).
  */
 #ifndef AG_AUTOGRAD_H
 #define AG_AUTOGRAD_H

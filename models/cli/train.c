@@ -500,9 +500,11 @@ static double model_flops_utilization(const trainer *t, double tokens_per_s, dou
     *peak = nd_peak_gflops(bf16 ? ND_BFLOAT16 : ND_FLOAT32) * dist_size();
     double per_token = flops_per_token(t), mfu = tokens_per_s * per_token / (*peak * 1e9);
     if (t->leader)
-        fprintf(stderr, "shannon train: %.4g model flops per token (6N + 12LTC) x %.1f tokens/s = "
+        fprintf(stderr,
+                "shannon train: %.4g model flops per token (6N + 12LTC) x %.1f tokens/s = "
                 "%.1f GFLOP/s; peak %.1f GFLOP/s (%s, %d thread%s%s, measured by %s chains): MFU "
-                "%.1f%%\n", per_token, tokens_per_s, tokens_per_s * per_token / 1e9, *peak,
+                "%.1f%%\n",
+                per_token, tokens_per_s, tokens_per_s * per_token / 1e9, *peak,
                 precision_name(t->config.model.precision), nd_get_num_threads(),
                 nd_get_num_threads() == 1 ? "" : "s", dist_size() > 1 ? " per rank" : "",
                 bf16 ? "vdpbf16ps (or FMA where bf16 is widened)" : "FMA", 100 * mfu);
@@ -1090,7 +1092,8 @@ static int report_final(trainer *t, const step_timing *timing)
         mlm_result m = mlm_text_eval(t->model, t->tok, t->val_ids, t->nval, t->config.batch,
                                      t->config.mask_rate);
         printf("train_loss=%.4f val_loss=%.4f val_accuracy=%.4f tokens_per_s=%.1f mfu=%.4f "
-               "peak_gflops=%.1f\n", train_loss, m.loss, m.accuracy, tps, mfu, peak);
+               "peak_gflops=%.1f\n",
+               train_loss, m.loss, m.accuracy, tps, mfu, peak);
     } else if (t->leader) {
         double val_loss = text_loss(t->model, t->val_ids, t->nval, t->config.batch, t->reference);
         printf("train_loss=%.4f val_loss=%.4f tokens_per_s=%.1f mfu=%.4f peak_gflops=%.1f\n",
