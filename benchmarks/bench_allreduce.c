@@ -45,7 +45,7 @@ int main(int argc, char **argv)
     if (dist_start("bench_allreduce") < 0)
         return 1;
     if (dist_size() == 1)
-        MPI_Init(&argc, &argv);   /* one rank without a launcher */
+        MPI_Init(&argc, &argv); /* one rank without a launcher */
     int rank, size;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);

@@ -39,15 +39,15 @@ static double now(void)
 }
 
 typedef struct product {
-    const nd_array *a, *b;   /* views as the model passes them */
-    nd_dtype dt;             /* nd_matmul_dtype's dtype */
+    const nd_array *a, *b; /* views as the model passes them */
+    nd_dtype dt; /* nd_matmul_dtype's dtype */
 } product;
 
 typedef struct shape_case {
     const char *name;
     int64_t m, n, k;
-    bool a_transposed;       /* A is a transposed view (dW = dy^T @ x) */
-    bool b_transposed;       /* B is a transposed view (x @ W^T) */
+    bool a_transposed; /* A is a transposed view (dW = dy^T @ x) */
+    bool b_transposed; /* B is a transposed view (x @ W^T) */
 } shape_case;
 
 /* The best time of `repeat` runs of one product, after one warm-up. */
@@ -69,7 +69,8 @@ static double best_product(product p, int repeat)
     return best;
 }
 
-static double best_openblas(const shape_case *s, const float *a, const float *b, float *c, int repeat)
+static double best_openblas(const shape_case *s, const float *a, const float *b, float *c,
+                            int repeat)
 {
     double best = 1e30;
     int lda = (int)(s->a_transposed ? s->m : s->k), ldb = (int)(s->b_transposed ? s->k : s->n);
@@ -113,7 +114,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    nd_set_num_threads(threads);   /* OpenBLAS too */
+    nd_set_num_threads(threads); /* OpenBLAS too */
     const int64_t T = 1024, C = 768;
     const shape_case cases[] = {
         {"qkv  fwd x@W^T", T, 3 * C, C, false, true},

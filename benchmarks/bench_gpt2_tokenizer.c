@@ -96,8 +96,8 @@ int main(int argc, char **argv)
         best_whole = t < best_whole ? t : best_whole;
         free(ids);
     }
-    printf("pieces=%d bytes=%zu tokens=%zu seconds=%.4f mb_per_s=%.2f whole_mb_per_s=%.2f\n", npieces,
-           len, tokens, best, (double)len / 1e6 / best, (double)len / 1e6 / best_whole);
+    printf("pieces=%d bytes=%zu tokens=%zu seconds=%.4f mb_per_s=%.2f whole_mb_per_s=%.2f\n",
+           npieces, len, tokens, best, (double)len / 1e6 / best, (double)len / 1e6 / best_whole);
     tok_free(tok);
     free(size);
     free(text);

@@ -73,8 +73,12 @@ typedef struct options {
 /* 0, or -1 after printing the usage. */
 static int parse(int argc, char **argv, options *o)
 {
-    *o = (options){.config = transformer_default_config(), .batch = 12, .steps = 10, .warmup = 2,
-                   .threads = 1, .seed = 1};
+    *o = (options){.config = transformer_default_config(),
+                   .batch = 12,
+                   .steps = 10,
+                   .warmup = 2,
+                   .threads = 1,
+                   .seed = 1};
     for (int i = 1; i < argc; i++) {
         const char *key = argv[i];
         if (i + 1 == argc) {
@@ -109,7 +113,8 @@ static int parse(int argc, char **argv, options *o)
             o->save_path = value;
         else if (!strcmp(key, "--precision") && (!strcmp(value, "float32") || !strcmp(value, "bf16")))
             o->config.precision = !strcmp(value, "bf16") ? TRANSFORMER_BF16 : TRANSFORMER_FLOAT32;
-        else if (!strcmp(key, "--positions") && (!strcmp(value, "learned") || !strcmp(value, "sinusoidal")))
+        else if (!strcmp(key, "--positions") &&
+                 (!strcmp(value, "learned") || !strcmp(value, "sinusoidal")))
             o->config.learned_positions = !strcmp(value, "learned");
         else {
             usage();
@@ -136,8 +141,7 @@ static nd_array *make_batches(const options *o)
         return a;
     }
     nd_array *a = nd_load_npy(o->batches_path);
-    if (a && (nd_ndim(a) != 4 || nd_shape(a)[1] != 2 || nd_shape(a)[2] != B ||
-              nd_shape(a)[3] != T)) {
+    if (a && (nd_ndim(a) != 4 || nd_shape(a)[1] != 2 || nd_shape(a)[2] != B || nd_shape(a)[3] != T)) {
         nd_set_last_error(ND_ERR_VALUE, "%s must have shape (nb, 2, %lld, %lld)", o->batches_path,
                           (long long)B, (long long)T);
         nd_free(a);
@@ -243,10 +247,10 @@ int main(int argc, char **argv)
            (long long)o.config.vocab_size, o.config.n_layer, o.config.n_head,
            (long long)o.config.n_embd, (long long)o.config.block_size, (long long)o.batch,
            (long long)o.threads, o.config.precision == TRANSFORMER_BF16 ? "bf16" : "float32",
-           (long long)o.steps, (long long)transformer_num_parameters(m),
-           (double)tokens / mean, (double)tokens / best, 1e3 * mean, 1e3 * best,
-           1e3 * t_fwd / (double)o.steps, 1e3 * t_bwd / (double)o.steps,
-           1e3 * t_opt / (double)o.steps, (double)ru.ru_maxrss / 1024.0, loss_first, loss_last);
+           (long long)o.steps, (long long)transformer_num_parameters(m), (double)tokens / mean,
+           (double)tokens / best, 1e3 * mean, 1e3 * best, 1e3 * t_fwd / (double)o.steps,
+           1e3 * t_bwd / (double)o.steps, 1e3 * t_opt / (double)o.steps,
+           (double)ru.ru_maxrss / 1024.0, loss_first, loss_last);
     ag_optimizer_free(opt_decay);
     ag_optimizer_free(opt_plain);
     nd_free(batches);

@@ -64,7 +64,7 @@ static void step(const layer *l, nd_dtype dt)
 static double best_step(const layer *l, nd_dtype dt, int repeat)
 {
     double best = 1e30;
-    for (int r = 0; r <= repeat; r++) {   /* r == 0 warms up */
+    for (int r = 0; r <= repeat; r++) { /* r == 0 warms up */
         double start = now();
         step(l, dt);
         double t = now() - start;
@@ -120,15 +120,15 @@ int main(int argc, char **argv)
     nd_set_num_threads(threads);
     nd_rng *rng = nd_rng_new(1);
     layer l = {
-        .x = random_param(rng, 2, (const int64_t[]){T, C}, true),   /* dx too, as inside a model */
+        .x = random_param(rng, 2, (const int64_t[]){T, C}, true), /* dx too, as inside a model */
         .w = random_param(rng, 2, (const int64_t[]){H, C}, true),
         .b = random_param(rng, 1, (const int64_t[]){H}, true),
         .dy = nd_rng_standard_normal(rng, ND_FLOAT32, 2, (const int64_t[]){T, H}),
     };
     printf("bench_mixed_linear: x (%d, %d) @ W (%d, %d)^T + b, forward + backward, %d thread(s), "
-           "best of %d, %s time; native bf16 kernel: %s\n", T, C, H, C, threads, repeat,
-           clock_used == CLOCK_MONOTONIC ? "wall" : "CPU", nd_sbgemm_avx512_supported() ? "yes"
-                                                                                   : "no");
+           "best of %d, %s time; native bf16 kernel: %s\n",
+           T, C, H, C, threads, repeat, clock_used == CLOCK_MONOTONIC ? "wall" : "CPU",
+           nd_sbgemm_avx512_supported() ? "yes" : "no");
     double gflop = 3 * 2.0 * T * C * H * 1e-9;
     double f32 = best_step(&l, ND_FLOAT32, repeat);
     double bf16 = best_step(&l, ND_BFLOAT16, repeat);

@@ -169,20 +169,20 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < train.n; i++)
         ((float *)nd_data(onehot))[i * (size_t)K + (size_t)train.label[i]] = 1.0f;
     nd_array *ot = nd_transpose(onehot, NULL);
-    nd_array *nkw = nd_matmul(ot, x);                                      /* (K, V) */
+    nd_array *nkw = nd_matmul(ot, x); /* (K, V) */
     nd_array *one = nd_scalar(ND_FLOAT32, 1.0);
     nd_array *smoothed = nd_add(nkw, one);
-    nd_array *nk = nd_sum(smoothed, 1, (int[]){1}, true);                   /* (K, 1) */
+    nd_array *nk = nd_sum(smoothed, 1, (int[]){1}, true); /* (K, 1) */
     nd_array *pw = nd_divide(smoothed, nk);
     nd_array *logpw = nd_log(pw);
-    nd_array *logpwt = nd_transpose(logpw, NULL);                          /* (V, K) */
-    nd_array *docs = nd_sum(onehot, 1, (int[]){0}, false);                  /* (K,) */
+    nd_array *logpwt = nd_transpose(logpw, NULL); /* (V, K) */
+    nd_array *docs = nd_sum(onehot, 1, (int[]){0}, false); /* (K,) */
     nd_array *n = nd_scalar(ND_FLOAT32, (double)train.n);
     nd_array *prior = nd_divide(docs, n);
     nd_array *logprior = nd_log(prior);
 
     nd_array *xt = count_matrix(&test, &v);
-    nd_array *scores0 = nd_matmul(xt, logpwt);                             /* (N, K) */
+    nd_array *scores0 = nd_matmul(xt, logpwt); /* (N, K) */
     nd_array *scores = nd_add(scores0, logprior);
     nd_array *best = nd_argmax(scores, 1);
     if (!best) {
@@ -201,8 +201,8 @@ int main(int argc, char **argv)
     printf("accuracy=%.4f majority=%.4f examples=%zu vocabulary=%lld classes=%lld\n",
            (double)correct / (double)test.n, (double)majority / (double)test.n, test.n,
            (long long)V, (long long)K);
-    nd_array *all[] = {x, onehot, ot, nkw, one, smoothed, nk, pw, logpw, logpwt, docs, n, prior,
-                       logprior, xt, scores0, scores, best};
+    nd_array *all[] = {x,      onehot, ot, nkw,   one,      smoothed, nk,      pw,     logpw,
+                       logpwt, docs,   n,  prior, logprior, xt,       scores0, scores, best};
     for (size_t i = 0; i < sizeof all / sizeof *all; i++)
         nd_free(all[i]);
     return 0;

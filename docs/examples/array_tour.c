@@ -33,9 +33,8 @@ int main(void)
     /* Views share memory: transposing or slicing copies nothing. */
     nd_array *t = check(nd_transpose(a, NULL));
     show("a.T  (a view: strides swapped, no copy)", t);
-    printf("    a.strides = (%lld, %lld), a.T.strides = (%lld, %lld)\n",
-           (long long)nd_strides(a)[0], (long long)nd_strides(a)[1],
-           (long long)nd_strides(t)[0], (long long)nd_strides(t)[1]);
+    printf("    a.strides = (%lld, %lld), a.T.strides = (%lld, %lld)\n", (long long)nd_strides(a)[0],
+           (long long)nd_strides(a)[1], (long long)nd_strides(t)[0], (long long)nd_strides(t)[1]);
 
     nd_array *rows = check(nd_slice(a, 0, ND_NONE, ND_NONE, -1));
     nd_array *every_other = check(nd_slice(rows, 1, 1, ND_NONE, 2));

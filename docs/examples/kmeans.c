@@ -30,7 +30,7 @@ static nd_array *make_points(nd_rng *rng)
     for (int k = 0; k < K; k++) {
         blobs[k] = nd_rng_normal(rng, 0, 0.8, ND_FLOAT64, 2, blob_shape);
         nd_array *c = nd_from_data(ND_FLOAT64, 1, (const int64_t[]){D}, centres[k]);
-        nd_add_out(blobs[k], c, blobs[k]);   /* (PER_BLOB, D) + (D,) broadcasts */
+        nd_add_out(blobs[k], c, blobs[k]); /* (PER_BLOB, D) + (D,) broadcasts */
         nd_free(c);
     }
     nd_array *points = nd_concatenate(K, (const nd_array *const *)blobs, 0);
@@ -42,11 +42,11 @@ static nd_array *make_points(nd_rng *rng)
 /* labels (N,) int64: index of the nearest centre for each point. */
 static nd_array *nearest(const nd_array *X, const nd_array *C)
 {
-    nd_array *Xe = nd_expand_dims(X, 1);                 /* (N, 1, D) view */
-    nd_array *Ce = nd_expand_dims(C, 0);                 /* (1, K, D) view */
-    nd_array *diff = nd_subtract(Xe, Ce);                /* (N, K, D) */
+    nd_array *Xe = nd_expand_dims(X, 1); /* (N, 1, D) view */
+    nd_array *Ce = nd_expand_dims(C, 0); /* (1, K, D) view */
+    nd_array *diff = nd_subtract(Xe, Ce); /* (N, K, D) */
     nd_multiply_out(diff, diff, diff);
-    nd_array *d = nd_sum(diff, 1, (const int[]){-1}, false);   /* (N, K) */
+    nd_array *d = nd_sum(diff, 1, (const int[]){-1}, false); /* (N, K) */
     nd_array *labels = nd_argmin(d, 1);
     nd_free(Xe);
     nd_free(Ce);
@@ -58,11 +58,11 @@ static nd_array *nearest(const nd_array *X, const nd_array *C)
 /* The mean of the points of each cluster: (onehot^T @ X) / counts. */
 static nd_array *means(const nd_array *X, const nd_array *labels)
 {
-    nd_array *onehot = nd_one_hot(labels, K, ND_FLOAT64);      /* (N, K) */
+    nd_array *onehot = nd_one_hot(labels, K, ND_FLOAT64); /* (N, K) */
     nd_array *onehot_t = nd_transpose(onehot, NULL);
-    nd_array *sums = nd_matmul(onehot_t, X);                   /* (K, D) */
+    nd_array *sums = nd_matmul(onehot_t, X); /* (K, D) */
     nd_array *counts = nd_sum(onehot, 1, (const int[]){0}, false);
-    nd_array *counts_col = nd_expand_dims(counts, 1);          /* (K, 1) */
+    nd_array *counts_col = nd_expand_dims(counts, 1); /* (K, 1) */
     nd_array *C = nd_divide(sums, counts_col);
     nd_free(onehot);
     nd_free(onehot_t);

@@ -17,12 +17,12 @@
 #include <nd.h>
 #include <stdio.h>
 
-#define CHECK(x)                                                      \
-    do {                                                              \
-        if (!(x)) {                                                   \
-            fprintf(stderr, "%s failed: %s\n", #x, nd_last_error());  \
-            return 1;                                                 \
-        }                                                             \
+#define CHECK(x)                                                     \
+    do {                                                             \
+        if (!(x)) {                                                  \
+            fprintf(stderr, "%s failed: %s\n", #x, nd_last_error()); \
+            return 1;                                                \
+        }                                                            \
     } while (0)
 
 int main(void)
@@ -75,11 +75,13 @@ int main(void)
         nd_get(w, &i, &a);
         nd_get(w2, &i, &b);
         if (fabs(a - truth[i]) > 0.1 || fabs(a - b) > 1e-9) {
-            fprintf(stderr, "coefficient %lld: %g / %g, expected %g\n", (long long)i, a, b, truth[i]);
+            fprintf(stderr, "coefficient %lld: %g / %g, expected %g\n", (long long)i, a, b,
+                    truth[i]);
             status = 1;
         }
     }
-    nd_array *all[] = {x, noise, half, two, one, x2, y, t, ones, X, w, residuals, sv, Xt, XtX, Xty, w2};
+    nd_array *all[] = {x, noise, half,      two, one, x2,  y,   t, ones,
+                       X, w,     residuals, sv,  Xt,  XtX, Xty, w2};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         nd_free(all[i]);
     nd_rng_free(rng);

@@ -56,7 +56,7 @@ static int make_spirals(nd_rng *rng, nd_array **X, nd_array **y)
 /* Three linear layers, x @ W + b, W stored (in, out). The parameters belong
  * to the program (ag_param), not to the tape: they live across steps. */
 typedef struct mlp {
-    ag_tensor *params[2 * LAYERS];   /* W1, b1, W2, b2, W3, b3 */
+    ag_tensor *params[2 * LAYERS]; /* W1, b1, W2, b2, W3, b3 */
 } mlp;
 
 static int mlp_init(mlp *m, nd_rng *rng)
@@ -65,14 +65,13 @@ static int mlp_init(mlp *m, nd_rng *rng)
     for (int l = 0; l < LAYERS; l++) {
         nd_array *w = nd_zeros(ND_FLOAT32, 2, (const int64_t[]){sizes[l], sizes[l + 1]});
         nd_array *b = nd_zeros(ND_FLOAT32, 1, (const int64_t[]){sizes[l + 1]});
-        m->params[2 * l] = ag_param(w);       /* a copy: w can go */
+        m->params[2 * l] = ag_param(w); /* a copy: w can go */
         m->params[2 * l + 1] = ag_param(b);
         nd_free(w);
         nd_free(b);
         /* He initialization for relu. W is (in, out), so its input side is
          * dim 1's "fan out" in torch's (out, in) convention. */
-        if (ag_init_kaiming_uniform(m->params[2 * l], 0, AG_FAN_OUT, AG_NONLINEARITY_RELU,
-                                    rng) < 0)
+        if (ag_init_kaiming_uniform(m->params[2 * l], 0, AG_FAN_OUT, AG_NONLINEARITY_RELU, rng) < 0)
             return -1;
     }
     return 0;
@@ -91,7 +90,7 @@ static ag_tensor *mlp_forward(const mlp *m, ag_tensor *x)
 {
     ag_tensor *h = x;
     for (int l = 0; l < LAYERS; l++) {
-        h = ag_add(ag_matmul(h, m->params[2 * l]), m->params[2 * l + 1]);  /* (N, out) + (out,) */
+        h = ag_add(ag_matmul(h, m->params[2 * l]), m->params[2 * l + 1]); /* (N, out) + (out,) */
         if (l < LAYERS - 1)
             h = ag_relu(h);
     }
@@ -126,7 +125,7 @@ int main(void)
     bool learned = false;
     if (make_spirals(rng, &X, &y) < 0 || mlp_init(&m, rng) < 0)
         goto done;
-    x = ag_const(X);   /* the input: a constant, no gradient */
+    x = ag_const(X); /* the input: a constant, no gradient */
     opt = ag_adam_new(2 * LAYERS, m.params, 1e-2, 0.9, 0.999, 1e-8, 0.0);
     if (!x || !opt)
         goto done;
@@ -138,7 +137,7 @@ int main(void)
             ag_optimizer_step(opt) < 0)
             goto done;
         ag_optimizer_zero_grad(opt);
-        ag_tape_reset();   /* every tensor the step made is gone */
+        ag_tape_reset(); /* every tensor the step made is gone */
         if (step == 0)
             first_loss = loss_value;
         if (step % 200 == 0)

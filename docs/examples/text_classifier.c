@@ -20,11 +20,11 @@
 #include <transformer.h>
 
 #define N_EXAMPLES 16
-#define T 10   /* [CLS] + up to 9 characters, padded with [PAD] */
+#define T 10 /* [CLS] + up to 9 characters, padded with [PAD] */
 
 static const char *texts[N_EXAMPLES] = {
-    "abc", "edcba", "bad", "cab", "deed", "aced", "bead", "abba",
-    "xyz", "zzyx", "wavy", "yxwv", "vow", "zyx", "wwxy", "vxz",
+    "abc", "edcba", "bad",  "cab",  "deed", "aced", "bead", "abba",
+    "xyz", "zzyx",  "wavy", "yxwv", "vow",  "zyx",  "wwxy", "vxz",
 };
 static const int64_t labels[N_EXAMPLES] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1};
 
@@ -81,9 +81,9 @@ int main(void)
     c.n_layer = 2;
     c.n_head = 2;
     c.n_embd = 32;
-    c.bidirectional = true;                    /* an encoder */
+    c.bidirectional = true; /* an encoder */
     c.num_classes = 2;
-    c.pooling = TRANSFORMER_POOL_FIRST;        /* read [CLS] */
+    c.pooling = TRANSFORMER_POOL_FIRST; /* read [CLS] */
     transformer_model *model = transformer_new(&c, 42);
     nd_array *ids = NULL, *padding = NULL;
     nd_array *y = nd_from_data(ND_INT64, 1, (int64_t[]){N_EXAMPLES}, labels);
@@ -119,9 +119,9 @@ int main(void)
     if (fd >= 0)
         close(fd);
     transformer_model *again = transformer_new(&c, 0);
-    int ok = predict(model, ids, padding, before) == 0 && transformer_save(model, path, 0, NULL) == 0 &&
-             again && transformer_load(again, path, false) == 0 &&
-             predict(again, ids, padding, after) == 0;
+    int ok = predict(model, ids, padding, before) == 0 &&
+             transformer_save(model, path, 0, NULL) == 0 && again &&
+             transformer_load(again, path, false) == 0 && predict(again, ids, padding, after) == 0;
     remove(path);
     if (!ok) {
         fprintf(stderr, "save/load failed: %s\n", nd_last_error());

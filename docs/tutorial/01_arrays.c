@@ -51,36 +51,35 @@ static void expect_true(const char *claim, bool holds)
 int main(void)
 {
     /* ---- 1. An array is a buffer plus shape and strides (in bytes) ---- */
-    nd_array *r = keep(nd_arange(ND_FLOAT64, 0, 6, 1));           /* r = np.arange(6.0)     */
-    nd_array *a = keep(nd_reshape(r, 2, (int64_t[]){2, 3}));      /* a = r.reshape(2, 3)    */
-    expect("a = np.arange(6.0).reshape(2, 3)", a,
-           "array([[0., 1., 2.],\n       [3., 4., 5.]])");
+    nd_array *r = keep(nd_arange(ND_FLOAT64, 0, 6, 1)); /* r = np.arange(6.0)     */
+    nd_array *a = keep(nd_reshape(r, 2, (int64_t[]){2, 3})); /* a = r.reshape(2, 3)    */
+    expect("a = np.arange(6.0).reshape(2, 3)", a, "array([[0., 1., 2.],\n       [3., 4., 5.]])");
     /* a.strides == (24, 8): the next row is 3 floats of 8 bytes away. */
     expect_true("a.strides == (24, 8)", nd_strides(a)[0] == 24 && nd_strides(a)[1] == 8);
     expect_true("np.shares_memory(a, r)  (reshape made a view)", nd_may_share_memory(a, r));
 
     /* ---- 2. Views: new shape/strides over the same buffer, O(1) ---- */
-    nd_array *t = keep(nd_transpose(a, NULL));                     /* t = a.T                */
+    nd_array *t = keep(nd_transpose(a, NULL)); /* t = a.T                */
     expect("a.T", t, "array([[0., 3.],\n       [1., 4.],\n       [2., 5.]])");
     /* Transposing swaps the strides, moves no data: t.strides == (8, 24). */
     expect_true("a.T.strides == (8, 24)", nd_strides(t)[0] == 8 && nd_strides(t)[1] == 24);
     expect_true("a.T.flags['C_CONTIGUOUS'] is False", !nd_is_c_contiguous(t));
 
-    nd_array *s = keep(nd_slice(a, 1, ND_NONE, ND_NONE, 2));       /* s = a[:, ::2]          */
+    nd_array *s = keep(nd_slice(a, 1, ND_NONE, ND_NONE, 2)); /* s = a[:, ::2]          */
     expect("a[:, ::2]", s, "array([[0., 2.],\n       [3., 5.]])");
-    nd_array *rev = keep(nd_slice(a, 1, ND_NONE, ND_NONE, -1));    /* a[:, ::-1]             */
+    nd_array *rev = keep(nd_slice(a, 1, ND_NONE, ND_NONE, -1)); /* a[:, ::-1]             */
     expect("a[:, ::-1]", rev, "array([[2., 1., 0.],\n       [5., 4., 3.]])");
     /* A negative step is a negative stride: rev.strides == (24, -8). */
     expect_true("a[:, ::-1].strides == (24, -8)", nd_strides(rev)[1] == -8);
 
     /* Writing through a view writes the original (it is the same memory). */
-    nd_set(s, (int64_t[]){1, 1}, 50.0);                            /* s[1, 1] = 50           */
+    nd_set(s, (int64_t[]){1, 1}, 50.0); /* s[1, 1] = 50           */
     expect("s[1, 1] = 50; a", a, "array([[ 0.,  1.,  2.],\n       [ 3.,  4., 50.]])");
-    nd_set(s, (int64_t[]){1, 1}, 5.0);                             /* s[1, 1] = 5 (undo)     */
+    nd_set(s, (int64_t[]){1, 1}, 5.0); /* s[1, 1] = 5 (undo)     */
 
     /* reshape of a non-contiguous view cannot be a view: NumPy copies, so
      * does libnd, at exactly the same times. */
-    nd_array *flat_t = keep(nd_reshape(t, 1, (int64_t[]){6}));     /* a.T.reshape(6)         */
+    nd_array *flat_t = keep(nd_reshape(t, 1, (int64_t[]){6})); /* a.T.reshape(6)         */
     expect("a.T.reshape(6)", flat_t, "array([0., 3., 1., 4., 2., 5.])");
     expect_true("np.shares_memory(a.T.reshape(6), a) is False", !nd_may_share_memory(flat_t, a));
 
@@ -88,8 +87,7 @@ int main(void)
     /* row = np.array([10., 20., 30.]) */
     nd_array *row = keep(nd_from_data(ND_FLOAT64, 1, (int64_t[]){3}, (double[]){10, 20, 30}));
     /* (2,3) + (3,) -> (2,3): row is added to every row of a. */
-    expect("a + row", keep(nd_add(a, row)),
-           "array([[10., 21., 32.],\n       [13., 24., 35.]])");
+    expect("a + row", keep(nd_add(a, row)), "array([[10., 21., 32.],\n       [13., 24., 35.]])");
 
     /* col = np.array([[100.], [200.]]) */
     nd_array *col = keep(nd_from_data(ND_FLOAT64, 2, (int64_t[]){2, 1}, (double[]){100, 200}));
@@ -104,14 +102,14 @@ int main(void)
                 nd_strides(b)[0] == 0 && nd_strides(b)[1] == 8);
 
     /* The everyday use: centre each row by subtracting its own mean. */
-    nd_array *mean = keep(nd_mean(a, 1, (int[]){1}, true));  /* a.mean(axis=1, keepdims=True) */
+    nd_array *mean = keep(nd_mean(a, 1, (int[]){1}, true)); /* a.mean(axis=1, keepdims=True) */
     expect("a.mean(axis=1, keepdims=True)", mean, "array([[1.],\n       [4.]])");
     expect("a - a.mean(axis=1, keepdims=True)", keep(nd_subtract(a, mean)),
            "array([[-1.,  0.,  1.],\n       [-1.,  0.,  1.]])");
 
     /* Shapes that do not align fail, with NumPy's message. */
     nd_array *two = keep(nd_from_data(ND_FLOAT64, 1, (int64_t[]){2}, (double[]){1, 2}));
-    nd_array *bad = nd_add(a, two);                                /* a + np.array([1., 2.]) */
+    nd_array *bad = nd_add(a, two); /* a + np.array([1., 2.]) */
     printf(">>> a + np.array([1., 2.])\nValueError: %s\n", bad ? "(none)" : nd_last_error());
     expect_true("it fails, in NumPy's words",
                 !bad && strcmp(nd_last_error(), "operands could not be broadcast together "

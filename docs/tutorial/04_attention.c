@@ -20,37 +20,34 @@
 #include <math.h>
 #include <stdio.h>
 
-#define T 5   /* tokens     */
-#define C 8   /* embedding  */
-#define D 4   /* head size  */
+#define T 5 /* tokens     */
+#define C 8 /* embedding  */
+#define D 4 /* head size  */
 
 /* The head, step by step. inputs = {x (T, C), Wq, Wk, Wv (C, D)};
  * ctx = the causal mask (T, T), true above the diagonal. Writes the
  * attention weights P to *weights when weights is not NULL. */
 static ag_tensor *head(ag_tensor *const *in, const nd_array *future, ag_tensor **weights)
 {
-    ag_tensor *q = ag_matmul(in[0], in[1]);                  /* (T, C) @ (C, D) -> (T, D) */
+    ag_tensor *q = ag_matmul(in[0], in[1]); /* (T, C) @ (C, D) -> (T, D) */
     ag_tensor *k = ag_matmul(in[0], in[2]);
     ag_tensor *v = ag_matmul(in[0], in[3]);
     ag_tensor *scores = ag_matmul(q, ag_transpose(k, NULL)); /* (T, D) @ (D, T) -> (T, T) */
     ag_tensor *scaled = ag_mul_scalar(scores, 1.0 / sqrt(D));
     ag_tensor *masked = ag_masked_fill(scaled, future, -INFINITY);
-    ag_tensor *p = ag_softmax(masked, -1);                   /* exp(-inf) = 0: masked keys get 0 */
+    ag_tensor *p = ag_softmax(masked, -1); /* exp(-inf) = 0: masked keys get 0 */
     if (weights)
         *weights = p;
-    return ag_matmul(p, v);                                  /* (T, T) @ (T, D) -> (T, D) */
+    return ag_matmul(p, v); /* (T, T) @ (T, D) -> (T, D) */
 }
 
-static ag_tensor *head_fn(ag_tensor *const *inputs, void *ctx)
-{
-    return head(inputs, ctx, NULL);
-}
+static ag_tensor *head_fn(ag_tensor *const *inputs, void *ctx) { return head(inputs, ctx, NULL); }
 
 /* The same with the fused op: one tape node, a hand-written backward. */
 static ag_tensor *head_fused(ag_tensor *const *in)
 {
-    return ag_attention(ag_matmul(in[0], in[1]), ag_matmul(in[0], in[2]),
-                        ag_matmul(in[0], in[3]), true, NULL);
+    return ag_attention(ag_matmul(in[0], in[1]), ag_matmul(in[0], in[2]), ag_matmul(in[0], in[3]),
+                        true, NULL);
 }
 
 /* The value of a one-element array, which is then freed; NAN for NULL
@@ -82,8 +79,8 @@ static int measure_scale(nd_rng *rng, int d)
     nd_array *q = nd_rng_standard_normal(rng, ND_FLOAT64, 2, (int64_t[]){16384, d});
     nd_array *k = nd_rng_standard_normal(rng, ND_FLOAT64, 2, (int64_t[]){16384, d});
     nd_array *qk = nd_multiply(q, k);
-    nd_array *dots = nd_sum(qk, 1, (int[]){1}, false);            /* (q * k).sum(axis=1) */
-    nd_array *s = nd_reshape(dots, 2, (int64_t[]){1024, 16});    /* 1024 rows of 16 scores */
+    nd_array *dots = nd_sum(qk, 1, (int[]){1}, false); /* (q * k).sum(axis=1) */
+    nd_array *s = nd_reshape(dots, 2, (int64_t[]){1024, 16}); /* 1024 rows of 16 scores */
     double variance = take_scalar(nd_var(dots, 0, NULL, 0, false)), peak[2];
     for (int scaled = 0; scaled < 2; scaled++) {
         /* The mean over queries of the largest softmax weight of the row. */
@@ -124,9 +121,9 @@ int main(void)
     /* x ~ N(0, 1); W ~ N(0, 1/C), so that q, k, v have unit variance too. */
     ag_tensor *in[4];
     for (int i = 0; i < 4; i++) {
-        nd_array *init = i == 0 ? nd_rng_normal(rng, 0, 1, ND_FLOAT64, 2, (int64_t[]){T, C})
-                                : nd_rng_normal(rng, 0, 1 / sqrt(C), ND_FLOAT64, 2,
-                                                (int64_t[]){C, D});
+        nd_array *init = i == 0
+                             ? nd_rng_normal(rng, 0, 1, ND_FLOAT64, 2, (int64_t[]){T, C})
+                             : nd_rng_normal(rng, 0, 1 / sqrt(C), ND_FLOAT64, 2, (int64_t[]){C, D});
         in[i] = ag_param(init);
         nd_free(init);
     }
@@ -149,7 +146,7 @@ int main(void)
             nd_get(ag_value(P), (int64_t[]){i, j}, &p_ij);
             row += p_ij;
             if (j > i)
-                above = fmax(above, fabs(p_ij));   /* must be exactly 0 */
+                above = fmax(above, fabs(p_ij)); /* must be exactly 0 */
         }
         worst_row = fmax(worst_row, fabs(row - 1));
     }

@@ -11,12 +11,12 @@
  * `fail` with "<function>: <ptr> is NULL" (the name without "ag_"). As for
  * ops given the NULL result of a failed op (autograd.h, rule 5), an error
  * already pending on this thread is kept: it says what failed first. */
-#define AG_REQUIRE(ptr, fail)                       \
-    do {                                            \
-        if ((ptr) == NULL) {                        \
-            ag_null_argument(__func__, #ptr);       \
-            return fail;                            \
-        }                                           \
+#define AG_REQUIRE(ptr, fail)                 \
+    do {                                      \
+        if ((ptr) == NULL) {                  \
+            ag_null_argument(__func__, #ptr); \
+            return fail;                      \
+        }                                     \
     } while (0)
 void ag_null_argument(const char *func, const char *name);
 

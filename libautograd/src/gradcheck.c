@@ -52,8 +52,8 @@ int ag_gradcheck(ag_function fn, void *ctx, int n, const nd_array *const *inputs
     ag_tape_reset();
     for (int i = 0; i < n && status == 0; i++) {
         nd_dtype dt = nd_dtype_of(inputs[i]);
-        bool differentiable = dt == ND_FLOAT32 || dt == ND_FLOAT64 || dt == ND_FLOAT16 ||
-                              dt == ND_BFLOAT16;
+        bool differentiable =
+            dt == ND_FLOAT32 || dt == ND_FLOAT64 || dt == ND_FLOAT16 || dt == ND_BFLOAT16;
         nd_array *as64 = differentiable ? nd_astype(inputs[i], ND_FLOAT64) : NULL;
         x[i] = differentiable ? (as64 ? ag_param(as64) : NULL) : ag_const(inputs[i]);
         nd_free(as64);
@@ -65,7 +65,8 @@ int ag_gradcheck(ag_function fn, void *ctx, int n, const nd_array *const *inputs
         status = nd_last_status() ? nd_last_status() : ND_ERR_VALUE;
     if (status == 0) {
         rng = nd_rng_new(20261125);
-        v = rng ? nd_rng_standard_normal(rng, ND_FLOAT64, nd_ndim(ag_value(y)), nd_shape(ag_value(y)))
+        v = rng ? nd_rng_standard_normal(rng, ND_FLOAT64, nd_ndim(ag_value(y)),
+                                         nd_shape(ag_value(y)))
                 : NULL;
         status = v ? ag_backward_ex(y, v, false) : nd_last_status();
     }

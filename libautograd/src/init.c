@@ -73,8 +73,10 @@ int ag_init_uniform(ag_tensor *t, double lo, double hi, nd_rng *rng)
     if (!v)
         return nd_last_status();
     if (!(lo <= hi))
-        return ag_error(ND_ERR_VALUE, "uniform_ expects to return a [from, to) range, but "
-                        "found from=%g > to=%g", lo, hi);
+        return ag_error(ND_ERR_VALUE,
+                        "uniform_ expects to return a [from, to) range, but "
+                        "found from=%g > to=%g",
+                        lo, hi);
     return fill_uniform(v, lo, hi, rng);
 }
 
@@ -107,7 +109,7 @@ int ag_init_fans(const nd_array *value, int64_t *fan_in, int64_t *fan_out)
     const int64_t *shape = nd_shape(value);
     if (ndim < 2)
         return ag_error(ND_ERR_VALUE, "Fan in and fan out can not be computed for tensor with "
-                        "fewer than 2 dimensions");
+                                      "fewer than 2 dimensions");
     int64_t receptive = 1;
     for (int d = 2; d < ndim; d++)
         receptive *= shape[d];
@@ -169,14 +171,14 @@ static int kaiming(ag_tensor *t, double a, ag_fan_mode mode, ag_nonlinearity non
     return fill_scaled(v, gain / sqrt(fan), uniform, rng);
 }
 
-int ag_init_kaiming_uniform(ag_tensor *t, double a, ag_fan_mode mode,
-                            ag_nonlinearity nonlinearity, nd_rng *rng)
+int ag_init_kaiming_uniform(ag_tensor *t, double a, ag_fan_mode mode, ag_nonlinearity nonlinearity,
+                            nd_rng *rng)
 {
     return kaiming(t, a, mode, nonlinearity, true, rng);
 }
 
-int ag_init_kaiming_normal(ag_tensor *t, double a, ag_fan_mode mode,
-                           ag_nonlinearity nonlinearity, nd_rng *rng)
+int ag_init_kaiming_normal(ag_tensor *t, double a, ag_fan_mode mode, ag_nonlinearity nonlinearity,
+                           nd_rng *rng)
 {
     return kaiming(t, a, mode, nonlinearity, false, rng);
 }

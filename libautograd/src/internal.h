@@ -19,9 +19,9 @@ typedef struct ag_node ag_node;
 
 struct ag_tensor {
     nd_array *value;
-    nd_array *grad;          /* accumulated gradient, NULL until a backward reaches it */
-    ag_node *node;           /* the op that produced it; NULL for leaves and detached */
-    ag_tensor *next;         /* tape tensors: the tape's list, for the reset */
+    nd_array *grad; /* accumulated gradient, NULL until a backward reaches it */
+    ag_node *node; /* the op that produced it; NULL for leaves and detached */
+    ag_tensor *next; /* tape tensors: the tape's list, for the reset */
     /* Parameters and constants: the caller's reference (dropped by
      * ag_tensor_free) plus one per recorded node that has it as an input
      * (dropped by ag_tape_reset). Freed at 0, so a tensor the caller freed
@@ -29,7 +29,7 @@ struct ag_tensor {
      * the tapes of several threads may hold the same parameter. */
     atomic_int refs;
     bool requires_grad;
-    bool on_tape;            /* owned by the tape (else by the caller) */
+    bool on_tape; /* owned by the tape (else by the caller) */
     /* Parameters bound to caller storage (ag_param_bind): where gradients
      * are written; NULL: a fresh array per first gradient. */
     nd_array *grad_storage;
@@ -45,7 +45,7 @@ void ag_tensor_retain(ag_tensor *t);
 void ag_tensor_release(ag_tensor *t);
 
 struct ag_ctx {
-    ag_node *node;           /* NULL while an unrecorded op runs its forward */
+    ag_node *node; /* NULL while an unrecorded op runs its forward */
     int n;
     const nd_array *inputs[AG_MAX_INPUTS];
     const nd_array *output;
@@ -60,7 +60,7 @@ struct ag_node {
     ag_tensor *inputs[AG_MAX_INPUTS];
     ag_tensor *output;
     ag_ctx ctx;
-    bool released;           /* saved activations freed by a backward */
+    bool released; /* saved activations freed by a backward */
 };
 
 /* Sets an error in PyTorch's words and returns status (or NULL through the

@@ -15,7 +15,7 @@ int ag_save_params(const char *path, int n, const char *const *names, ag_tensor 
 {
     if (n < 0 || (n > 0 && !params))
         return ag_error(ND_ERR_VALUE, "save_params: bad arguments (negative count or NULL "
-                        "params)");
+                                      "params)");
     const nd_array **values = malloc((size_t)(n ? n : 1) * sizeof *values);
     if (!values)
         return ag_error(ND_ERR_MEMORY, "save_params: out of memory");
@@ -46,7 +46,7 @@ static int check_param(const nd_safetensors *st, const char *name, ag_tensor *pa
     nd_array *value = ag_param_value(param);
     if (!name || !value)
         return ag_error(ND_ERR_VALUE, "load_params: a NULL name, or a parameter that is NULL "
-                        "or made by an op");
+                                      "or made by an op");
     nd_dtype dt;
     int ndim;
     const int64_t *shape;
@@ -57,15 +57,16 @@ static int check_param(const nd_safetensors *st, const char *name, ag_tensor *pa
         same = shape[d] == nd_shape(value)[d];
     char file_shape[256], model_shape[256];
     if (!same)
-        return ag_error(ND_ERR_VALUE, "size mismatch for %s: copying a param with shape %s from "
-                        "checkpoint, the shape in current model is %s.", name,
-                        tuple_str(ndim, shape, file_shape, sizeof file_shape),
-                        tuple_str(nd_ndim(value), nd_shape(value), model_shape,
-                                  sizeof model_shape));
+        return ag_error(ND_ERR_VALUE,
+                        "size mismatch for %s: copying a param with shape %s from "
+                        "checkpoint, the shape in current model is %s.",
+                        name, tuple_str(ndim, shape, file_shape, sizeof file_shape),
+                        tuple_str(nd_ndim(value), nd_shape(value), model_shape, sizeof model_shape));
     if (dt != nd_dtype_of(value))
-        return ag_error(ND_ERR_TYPE, "dtype mismatch for %s: copying a param with dtype %s from "
-                        "checkpoint, the dtype in current model is %s.", name,
-                        nd_dtype_name(dt), nd_dtype_name(nd_dtype_of(value)));
+        return ag_error(ND_ERR_TYPE,
+                        "dtype mismatch for %s: copying a param with dtype %s from "
+                        "checkpoint, the dtype in current model is %s.",
+                        name, nd_dtype_name(dt), nd_dtype_name(nd_dtype_of(value)));
     return 0;
 }
 
@@ -73,7 +74,7 @@ int ag_load_params(const char *path, int n, const char *const *names, ag_tensor 
 {
     if (n < 0 || (n > 0 && (!names || !params)))
         return ag_error(ND_ERR_VALUE, "load_params: bad arguments (negative count or NULL "
-                        "names or params)");
+                                      "names or params)");
     nd_safetensors *st = nd_safetensors_load(path);
     if (!st)
         return nd_last_status();

@@ -19,7 +19,7 @@ nd_array *nd_full(nd_dtype dt, int ndim, const int64_t *shape, double value)
 nd_array *nd_zeros(nd_dtype dt, int ndim, const int64_t *shape)
 {
     nd_array *a = nd_alloc_array(dt, ndim, shape);
-    if (a)   /* all-zero bytes are 0 in every dtype, +0.0 included */
+    if (a) /* all-zero bytes are 0 in every dtype, +0.0 included */
         memset(a->data, 0, (size_t)nd_nbytes(a));
     return a;
 }
@@ -68,13 +68,13 @@ nd_array *nd_from_data(nd_dtype dt, int ndim, const int64_t *shape, const void *
  * dtype's own arithmetic (float for the 16-bit floats). The typed loops below
  * reproduce that, rounding included. Integer arithmetic wraps as NumPy's
  * does; it is done in uint64 because signed overflow is undefined in C. */
-#define DEFINE_FILL_FLOAT(NAME, T)                                       \
-    static void fill_##NAME(char *data, int64_t n)                       \
-    {                                                                    \
-        T *x = (T *)data;                                                \
-        T start = x[0], delta = x[1] - x[0];                             \
-        for (int64_t i = 2; i < n; i++)                                  \
-            x[i] = start + (T)i * delta;                                 \
+#define DEFINE_FILL_FLOAT(NAME, T)                 \
+    static void fill_##NAME(char *data, int64_t n) \
+    {                                              \
+        T *x = (T *)data;                          \
+        T start = x[0], delta = x[1] - x[0];       \
+        for (int64_t i = 2; i < n; i++)            \
+            x[i] = start + (T)i * delta;           \
     }
 DEFINE_FILL_FLOAT(float32, float)
 DEFINE_FILL_FLOAT(float64, double)
@@ -103,7 +103,7 @@ nd_array *nd_arange(nd_dtype dt, double start, double stop, double step)
         return NULL;
     }
     if (step == 0) {
-        nd_set_error(ND_ERR_VALUE, "division by zero");   /* NumPy's ZeroDivisionError */
+        nd_set_error(ND_ERR_VALUE, "division by zero"); /* NumPy's ZeroDivisionError */
         return NULL;
     }
     /* NumPy's PyArray_Arange: a quotient that underflows to zero (an
@@ -148,8 +148,7 @@ nd_array *nd_arange(nd_dtype dt, double start, double stop, double step)
 nd_array *nd_linspace(nd_dtype dt, double start, double stop, int64_t num, bool endpoint)
 {
     if (num < 0) {
-        nd_set_error(ND_ERR_VALUE, "Number of samples, %lld, must be non-negative.",
-                     (long long)num);
+        nd_set_error(ND_ERR_VALUE, "Number of samples, %lld, must be non-negative.", (long long)num);
         return NULL;
     }
     nd_array *y = nd_alloc_array(ND_FLOAT64, 1, &num);

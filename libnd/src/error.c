@@ -33,8 +33,12 @@ static int set_error_v(nd_status status, const char *fmt, va_list ap)
     for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
         char esc[5] = {(char)*p, 0};
         if (*p < 0x20 || *p == 0x7f)
-            snprintf(esc, sizeof esc, *p == '\n' ? "\\n" : *p == '\r' ? "\\r" : *p == '\t' ? "\\t"
-                                                                            : "\\x%02x", *p);
+            snprintf(esc, sizeof esc,
+                     *p == '\n'   ? "\\n"
+                     : *p == '\r' ? "\\r"
+                     : *p == '\t' ? "\\t"
+                                  : "\\x%02x",
+                     *p);
         size_t n = strlen(esc);
         if (o + n >= sizeof last_message)
             break;

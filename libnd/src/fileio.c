@@ -121,7 +121,7 @@ int nd_write_atomic_with(const char *path, nd_writer_fn write, void *ctx)
         status = write_error(path, errno);
     if (status == 0 && fsync(fd) < 0)
         status = write_error(path, errno);
-    if (fclose(f) != 0 && status == 0)   /* closes fd; NFS reports errors here */
+    if (fclose(f) != 0 && status == 0) /* closes fd; NFS reports errors here */
         status = write_error(path, errno);
     if (status == 0 && rename(temp, path) < 0)
         status = write_error(path, errno);
@@ -142,7 +142,7 @@ static int write_chunks(FILE *f, void *ctx)
     const chunks *c = ctx;
     for (int i = 0; i < c->n; i++)
         if (c->lens[i] && fwrite(c->data[i], 1, c->lens[i], f) != c->lens[i])
-            return ND_ERR_IO;   /* errno says why; the caller names the file */
+            return ND_ERR_IO; /* errno says why; the caller names the file */
     return 0;
 }
 
@@ -188,7 +188,7 @@ char *nd_read_file(const char *path, size_t max_bytes, size_t *len)
         nd_set_error(ND_ERR_MEMORY, "cannot allocate %lld bytes to read '%s'",
                      (long long)st.st_size, path);
     size_t got = 0, size = data ? (size_t)st.st_size : 0;
-    while (data && got < size) {   /* the file may shrink meanwhile: stop at its end */
+    while (data && got < size) { /* the file may shrink meanwhile: stop at its end */
         ssize_t k = pread(fd, data + got, size - got, (off_t)got);
         if (k < 0 && errno == EINTR)
             continue;

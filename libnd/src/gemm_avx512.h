@@ -18,7 +18,7 @@
  * 32-bit, 64-bit and then two rounds of 128-bit interleaves, 64 shuffles
  * for 256 elements. */
 AVX512 static inline void transpose_16(const float *src, int64_t src_stride, int rows, float *dst,
-                                int64_t dst_stride, __mmask16 keep)
+                                       int64_t dst_stride, __mmask16 keep)
 {
     __m512 r[16], t[16];
     for (int i = 0; i < 16; i++)
@@ -40,7 +40,8 @@ AVX512 static inline void transpose_16(const float *src, int64_t src_stride, int
         t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xDD);
     }
     for (int i = 0; i < 8; i++) {
-        _mm512_mask_storeu_ps(dst + i * dst_stride, keep, _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88));
+        _mm512_mask_storeu_ps(dst + i * dst_stride, keep,
+                              _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88));
         _mm512_mask_storeu_ps(dst + (i + 8) * dst_stride, keep,
                               _mm512_shuffle_f32x4(t[i], t[i + 8], 0xDD));
     }

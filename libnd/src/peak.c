@@ -36,7 +36,7 @@
 #define ITERS ((int64_t)1 << 20)
 #define REPEATS 3
 
-static volatile float sink;   /* keeps the chains' results alive */
+static volatile float sink; /* keeps the chains' results alive */
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -104,7 +104,7 @@ static double chains_plain(int64_t iters)
     return (double)iters * CHAINS * 8 * 2;
 }
 
-typedef double (*chains_fn)(int64_t iters);   /* returns the flops it did */
+typedef double (*chains_fn)(int64_t iters); /* returns the flops it did */
 
 /* The chains of the instruction dtype's products run on, and how many
  * iterations of them make one piece. */
@@ -128,7 +128,7 @@ static chains_fn chains_for(nd_dtype dtype, int64_t *iters)
 typedef struct probe {
     chains_fn fn;
     int64_t iters;
-    double best;     /* the fastest piece: flops per second of thread CPU time */
+    double best; /* the fastest piece: flops per second of thread CPU time */
 } probe;
 
 static double thread_seconds(void)
@@ -149,7 +149,7 @@ static void probe_pieces(void *ctx, int64_t begin, int64_t end)
         double seen;
         __atomic_load(&p->best, &seen, __ATOMIC_RELAXED);
         while (rate > seen && !__atomic_compare_exchange(&p->best, &seen, &rate, false,
-                                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED))
             ;
     }
 }
@@ -164,7 +164,7 @@ double nd_peak_gflops(nd_dtype dtype)
     probe p = {.best = 0};
     p.fn = chains_for(dtype, &p.iters);
     const int threads = nd_get_num_threads();
-    probe_pieces(&p, 0, 1);   /* a warm-up: the clock up, the code and the workers in */
+    probe_pieces(&p, 0, 1); /* a warm-up: the clock up, the code and the workers in */
     p.best = 0;
     for (int r = 0; r < REPEATS; r++)
         nd_parallel_for(threads, 1, probe_pieces, &p);

@@ -10,7 +10,8 @@
  * picks the best clone for the CPU it runs on (GCC function multiversioning),
  * so one binary vectorizes well everywhere. Not under ASan, whose
  * instrumentation and ifunc resolvers do not mix. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    !defined(__SANITIZE_ADDRESS__)
 #define ND_VECTORIZE __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define ND_VECTORIZE

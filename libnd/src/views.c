@@ -295,8 +295,9 @@ nd_array *nd_expand_dims(const nd_array *a, int axis)
             /* Any stride works for a size-1 axis; NumPy's reshape gives it
              * the span of the axis after it, or at the end the previous
              * axis's stride. */
-            strides[i] = j < a->ndim ? a->strides[j] * a->shape[j]
-                         : a->ndim > 0 ? a->strides[a->ndim - 1] : (int64_t)nd_itemsize(a);
+            strides[i] = j < a->ndim   ? a->strides[j] * a->shape[j]
+                         : a->ndim > 0 ? a->strides[a->ndim - 1]
+                                       : (int64_t)nd_itemsize(a);
         } else {
             shape[i] = a->shape[j];
             strides[i] = a->strides[j++];
@@ -365,8 +366,7 @@ nd_array *nd_broadcast_to(const nd_array *a, int ndim, const int64_t *shape)
     return view;
 }
 
-nd_array *nd_as_strided(const nd_array *a, int ndim, const int64_t *shape,
-                        const int64_t *strides)
+nd_array *nd_as_strided(const nd_array *a, int ndim, const int64_t *shape, const int64_t *strides)
 {
     ND_CHECK_NOT_NULL(NULL, a);
     ND_CHECK_LIST(NULL, ndim, shape);
@@ -377,8 +377,10 @@ nd_array *nd_as_strided(const nd_array *a, int ndim, const int64_t *shape,
     int64_t itemsize = (int64_t)nd_itemsize(a);
     for (int i = 0; i < ndim; i++)
         if (strides[i] % itemsize != 0) {
-            nd_set_error(ND_ERR_VALUE, "as_strided: strides must be multiples of the item "
-                                       "size (%lld bytes)", (long long)itemsize);
+            nd_set_error(ND_ERR_VALUE,
+                         "as_strided: strides must be multiples of the item "
+                         "size (%lld bytes)",
+                         (long long)itemsize);
             return NULL;
         }
     /* Every reachable byte must lie in the buffer: compute the extent with
@@ -441,7 +443,7 @@ nd_array *nd_diagonal(const nd_array *a, int64_t offset, int axis1, int axis2)
     shape[ndim] = length;
     strides[ndim++] = a->strides[axis1] + a->strides[axis2];
     nd_array *view = nd_make_view(a, ndim, shape, strides, data);
-    if (view)   /* NumPy >= 1.9 returns a read-only diagonal */
+    if (view) /* NumPy >= 1.9 returns a read-only diagonal */
         view->flags &= ~ND_FLAG_WRITEABLE;
     return view;
 }

@@ -18,13 +18,19 @@
 
 static inline float nd_bits_to_float(int32_t i)
 {
-    union { int32_t i; float f; } u = {.i = i};
+    union {
+        int32_t i;
+        float f;
+    } u = {.i = i};
     return u.f;
 }
 
 static inline int32_t nd_float_to_bits(float f)
 {
-    union { float f; int32_t i; } u = {.f = f};
+    union {
+        float f;
+        int32_t i;
+    } u = {.f = f};
     return u.i;
 }
 
@@ -63,7 +69,7 @@ static inline float nd_vlogf(float x)
     float xs = subnormal ? x * 8388608.0f : x;
     int32_t bits = nd_float_to_bits(xs);
     int32_t e = ((bits >> 23) & 0xff) - 127 - (subnormal ? 23 : 0);
-    float m = nd_bits_to_float((bits & 0x007fffff) | 0x3f800000);   /* [1, 2) */
+    float m = nd_bits_to_float((bits & 0x007fffff) | 0x3f800000); /* [1, 2) */
     int32_t big = m > 1.41421356f;
     m = big ? m * 0.5f : m;
     e = big ? e + 1 : e;

@@ -22,7 +22,8 @@ int command_classify(int argc, char **argv)
          .min = 0, .max = MAX_THREADS},
     };
     // clang-format on
-    int parsed = parse_options("classify", argc, argv, 2, options, sizeof options / sizeof options[0]);
+    int parsed =
+        parse_options("classify", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;
     if (nd_set_num_threads((int)threads) < 0) {
@@ -33,8 +34,10 @@ int command_classify(int argc, char **argv)
     if (open_model_dir("classify", dir, &m) < 0)
         return 1;
     if (m.config.model.num_classes == 0) {
-        fprintf(stderr, "shannon classify: '%s' is not a classifier (a %s model; make one with "
-                "'shannon finetune --task classify')\n", dir, m.config.objective);
+        fprintf(stderr,
+                "shannon classify: '%s' is not a classifier (a %s model; make one with "
+                "'shannon finetune --task classify')\n",
+                dir, m.config.objective);
         close_model_dir(&m);
         return 1;
     }

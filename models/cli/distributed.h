@@ -20,9 +20,9 @@
 int dist_start(const char *command);
 /* Leaves the world (MPI_Finalize); a no-op without one. */
 void dist_end(void);
-int dist_rank(void);                 /* 0 without MPI; not collective */
-int dist_size(void);                 /* 1 without MPI; not collective */
-bool dist_built_with_mpi(void);      /* not collective */
+int dist_rank(void); /* 0 without MPI; not collective */
+int dist_size(void); /* 1 without MPI; not collective */
+bool dist_built_with_mpi(void); /* not collective */
 
 /* Every rank says whether it failed; returns how many did (0: all went
  * on), the same on every rank. The agreement that keeps one rank's error
@@ -72,8 +72,8 @@ void dist_sum_doubles(double *x, int n);
 typedef struct dist_reducer dist_reducer;
 dist_reducer *dist_reducer_new(int64_t n, int nbuckets, const int64_t *bucket_end);
 void dist_reducer_free(dist_reducer *r);
-float *dist_reducer_data(dist_reducer *r);   /* the arena; not collective */
-void dist_reducer_ready(dist_reducer *r, int bucket);   /* not collective */
+float *dist_reducer_data(dist_reducer *r); /* the arena; not collective */
+void dist_reducer_ready(dist_reducer *r, int bucket); /* not collective */
 /* Lets MPI move started buckets along (MPI_Testall); cheap, not collective. */
 void dist_reducer_progress(dist_reducer *r);
 void dist_reducer_wait(dist_reducer *r);

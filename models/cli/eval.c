@@ -19,7 +19,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-double text_loss(transformer_model *model, const int32_t *ids, size_t n, int64_t batch, bool composed)
+double text_loss(transformer_model *model, const int32_t *ids, size_t n, int64_t batch,
+                 bool composed)
 {
     const int64_t T = transformer_get_config(model)->block_size;
     double total = 0;
@@ -180,9 +181,9 @@ int command_eval(int argc, char **argv)
         free(text);
         return 1;
     }
-    if (precision)   /* else the precision config.json names */
+    if (precision) /* else the precision config.json names */
         transformer_set_precision(m.model, chosen);
-    if (m.config.model.num_classes > 0) {   /* label<TAB>text lines, read as such */
+    if (m.config.model.num_classes > 0) { /* label<TAB>text lines, read as such */
         free(text);
         int s = eval_classifier(data, &m);
         close_model_dir(&m);

@@ -58,7 +58,7 @@ typedef struct reader {
     labeled *out;
     size_t cap;
     bool with_labels;
-    char **raw_labels;   /* per line, while the classes are not known yet */
+    char **raw_labels; /* per line, while the classes are not known yet */
 } reader;
 
 static int take_line(void *ctx, char *line, size_t number)
@@ -99,12 +99,14 @@ static int take_line(void *ctx, char *line, size_t number)
         }
     }
     l->texts[l->n] = strdup(text);
-    r->raw_labels[l->n] = label;   /* points into the file's buffer */
+    r->raw_labels[l->n] = label; /* points into the file's buffer */
     l->labels[l->n] = -1;
     if (r->with_labels && r->known && (l->labels[l->n] = find_name(r->known, label)) < 0) {
         free(l->texts[l->n]);
-        fprintf(stderr, "shannon %s: label '%s' on line %zu of '%s' does not occur in the "
-                "training file\n", r->command, label, number, r->path);
+        fprintf(stderr,
+                "shannon %s: label '%s' on line %zu of '%s' does not occur in the "
+                "training file\n",
+                r->command, label, number, r->path);
         return -1;
     }
     l->n++;
@@ -119,7 +121,7 @@ static int read_any(const char *command, const char *path, const labeled *known,
     char *text = NULL;
     if (path) {
         text = read_text_file(command, path, &len);
-    } else {   /* standard input */
+    } else { /* standard input */
         FILE *f = open_memstream(&text, &len);
         char chunk[65536];
         size_t k;
@@ -215,7 +217,7 @@ int encode_examples(const tok_tokenizer *tok, const transformer_config *c, char 
                 x[b * width + t++] = tok_special_id(tok, TOK_CLS);
             for (size_t i = 0; i < n[b] && t < width; i++)
                 x[b * width + t++] = enc[b][i];
-            if (t == 0)   /* an empty text: one padding-free token to read */
+            if (t == 0) /* an empty text: one padding-free token to read */
                 x[b * width + t++] = pad_id;
             for (; t < width; t++) {
                 x[b * width + t] = pad_id;

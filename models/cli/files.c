@@ -14,8 +14,11 @@ static bool is_utf8(const unsigned char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         unsigned char c = s[i];
-        int extra = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2
-                  : (c & 0xf8) == 0xf0 ? 3 : -1;
+        int extra = c < 0x80             ? 0
+                    : (c & 0xe0) == 0xc0 ? 1
+                    : (c & 0xf0) == 0xe0 ? 2
+                    : (c & 0xf8) == 0xf0 ? 3
+                                         : -1;
         if (extra < 0 || (extra == 1 && c < 0xc2) || i + (size_t)extra >= n)
             return false;
         for (int k = 1; k <= extra; k++)

@@ -15,10 +15,10 @@
  * header of 256 entries, then float32 parameters / length-prefixed tokens. */
 #define LLMC_HEADER_INTS 256
 #define LLMC_MODEL_MAGIC 20240326
-#define LLMC_MODEL_VERSION 3          /* float32, padded vocabulary */
+#define LLMC_MODEL_VERSION 3 /* float32, padded vocabulary */
 #define LLMC_TOKENIZER_MAGIC 20240328
-#define LLMC_TOKENIZER_VERSION 2      /* with the EOT token id */
-#define LLMC_VOCAB_MULTIPLE 128       /* wte is padded with zero rows to this */
+#define LLMC_TOKENIZER_VERSION 2 /* with the EOT token id */
+#define LLMC_VOCAB_MULTIPLE 128 /* wte is padded with zero rows to this */
 
 /* The twelve tensors of block N in llm.c's order (each stacked over the
  * layers in its file), without "transformer.h.N.". */

@@ -25,7 +25,8 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
-    {"train", command_train, "train a GPT or a masked-LM encoder on a text file (--resume continues)"},
+    {"train", command_train,
+     "train a GPT or a masked-LM encoder on a text file (--resume continues)"},
     {"finetune", command_finetune,
      "continue training on new text, or train a classifier on label<TAB>text lines"},
     {"sample", command_sample, "generate text from a trained model"},
@@ -53,7 +54,7 @@ static void usage(FILE *f)
     fprintf(f, "\n'shannon COMMAND --help' lists the options of a command.\n");
 }
 
-#if defined(__GLIBC__)   /* known only once a libc header is in */
+#if defined(__GLIBC__) /* known only once a libc header is in */
 #include <malloc.h>
 #endif
 
@@ -92,8 +93,10 @@ int main(int argc, char **argv)
         if (strcmp(name, commands[i].name) == 0)
             status = commands[i].run(argc, argv);
     if (status < 0) {
-        fprintf(stderr, "shannon: unknown command '%s' (expected train, finetune, sample, eval, classify, tokenize, export or import; see "
-                "'shannon --help')\n", name);
+        fprintf(stderr,
+                "shannon: unknown command '%s' (expected train, finetune, sample, eval, classify, tokenize, export or import; see "
+                "'shannon --help')\n",
+                name);
         return 2;
     }
     /* What a command printed is only written once stdout is flushed: a full

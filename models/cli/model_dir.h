@@ -11,7 +11,7 @@ typedef struct model_dir {
     run_config config;
     tok_tokenizer *tok;
     transformer_model *model;
-    char **labels;             /* a classifier's num_classes label names (labels.txt) */
+    char **labels; /* a classifier's num_classes label names (labels.txt) */
 } model_dir;
 
 /* Loads everything or prints one line ("shannon sample: ...") and returns

@@ -30,7 +30,8 @@ static void format_eta(char *buf, size_t n, double seconds)
     if (!isfinite(seconds) || seconds < 0)
         snprintf(buf, n, "--:--");
     else if (seconds >= 3600)
-        snprintf(buf, n, "%d:%02d:%02d", (int)seconds / 3600, (int)seconds / 60 % 60, (int)seconds % 60);
+        snprintf(buf, n, "%d:%02d:%02d", (int)seconds / 3600, (int)seconds / 60 % 60,
+                 (int)seconds % 60);
     else
         snprintf(buf, n, "%02d:%02d", (int)seconds / 60, (int)seconds % 60);
 }
@@ -96,8 +97,8 @@ int write_loss_csv(const char *path, const loss_row *rows, int64_t n)
         char val[32] = "";
         if (!isnan(rows[i].val_loss))
             snprintf(val, sizeof val, "%.6f", rows[i].val_loss);
-        len += (size_t)snprintf(text + len, cap - len, "%lld,%.6f,%s,%.8g\n", (long long)rows[i].iter,
-                                rows[i].train_loss, val, rows[i].lr);
+        len += (size_t)snprintf(text + len, cap - len, "%lld,%.6f,%s,%.8g\n",
+                                (long long)rows[i].iter, rows[i].train_loss, val, rows[i].lr);
     }
     int status = nd_write_atomic(path, text, len);
     free(text);
@@ -172,7 +173,8 @@ int write_loss_svg(const char *path, const loss_row *rows, int64_t n)
         return -1;
 #define OUT(...) (len += (size_t)snprintf(s + len, cap - len, __VA_ARGS__))
     OUT("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" "
-        "font-family=\"sans-serif\" font-size=\"12\">\n", W, H);
+        "font-family=\"sans-serif\" font-size=\"12\">\n",
+        W, H);
     OUT("<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
     OUT("<text x=\"%g\" y=\"18\" font-size=\"14\">shannon train: loss</text>\n", left);
     double px0 = left, px1 = W - right, py0 = H - bottom, py1 = top;
@@ -206,7 +208,8 @@ int write_loss_svg(const char *path, const loss_row *rows, int64_t n)
             OUT("%.1f,%.1f ", x, y);
         }
         OUT("\"/>\n");
-        OUT("<text x=\"%g\" y=\"%g\" fill=\"%s\">%s</text>\n", px1 - 60, py1 + 16 + 16 * k, colors[k], labels[k]);
+        OUT("<text x=\"%g\" y=\"%g\" fill=\"%s\">%s</text>\n", px1 - 60, py1 + 16 + 16 * k,
+            colors[k], labels[k]);
     }
     OUT("</svg>\n");
 #undef OUT

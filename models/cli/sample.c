@@ -50,12 +50,12 @@ int command_sample(int argc, char **argv)
     transformer_precision chosen = TRANSFORMER_FLOAT32;
     if (precision && parse_precision("sample", precision, &chosen) < 0)
         return 2;
-    if (nd_set_num_threads((int)threads) < 0)   /* 0: the default, as in train */
+    if (nd_set_num_threads((int)threads) < 0) /* 0: the default, as in train */
         return 2;
     model_dir m;
     if (open_model_dir("sample", dir, &m) < 0)
         return 1;
-    if (precision)   /* else the precision config.json names */
+    if (precision) /* else the precision config.json names */
         transformer_set_precision(m.model, chosen);
     int32_t *ids = NULL;
     size_t nprompt = 0;
@@ -85,8 +85,8 @@ int command_sample(int argc, char **argv)
         fprintf(stderr, "shannon sample: out of memory\n");
         return 1;
     }
-    if (attention && write_attention_svg("sample", attention, m.model, m.tok, all,
-                                         (int64_t)nprompt) < 0) {
+    if (attention &&
+        write_attention_svg("sample", attention, m.model, m.tok, all, (int64_t)nprompt) < 0) {
         free(all);
         close_model_dir(&m);
         return 1;
@@ -95,7 +95,8 @@ int command_sample(int argc, char **argv)
     int32_t *generated = NULL;
     transformer_generate_options g = {.temperature = temperature, .top_k = top_k, .top_p = top_p};
     int status = 0;
-    if (!rng || transformer_generate(m.model, all, (int64_t)nprompt, tokens, &g, rng, &generated) < 0) {
+    if (!rng ||
+        transformer_generate(m.model, all, (int64_t)nprompt, tokens, &g, rng, &generated) < 0) {
         fprintf(stderr, "shannon sample: %s\n", nd_last_error());
         status = 1;
     }

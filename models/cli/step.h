@@ -19,10 +19,10 @@ typedef int (*micro_batch_fn)(void *ctx, bool mine, const transformer_forward_op
 typedef struct train_step train_step;
 
 typedef struct step_result {
-    double loss;          /* mean micro-batch loss over the global batch */
-    double grad_norm;     /* the global gradient norm before clipping; NaN if not reached */
-    int stop_signal;      /* the first signal any rank caught (0: none), agreed by all */
-    double exposed_comm;  /* seconds waited for the gradient reduction after the backward */
+    double loss; /* mean micro-batch loss over the global batch */
+    double grad_norm; /* the global gradient norm before clipping; NaN if not reached */
+    int stop_signal; /* the first signal any rank caught (0: none), agreed by all */
+    double exposed_comm; /* seconds waited for the gradient reduction after the backward */
 } step_result;
 
 /* A step over n float32 parameters (borrowed; they move into the arena:

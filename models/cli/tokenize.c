@@ -23,12 +23,15 @@ tok_tokenizer *open_tokenizer(const char *command, const char *spec)
     struct stat st;
     if (strcmp(spec, "gpt2") == 0) {
         if (!(tok = tok_gpt2_load(NULL)))
-            fprintf(stderr, "shannon %s: cannot load GPT-2's tokenizer: %s (run 'make "
-                    "gpt2-tokenizer' or set SHANNON_GPT2_DIR)\n", command, tok_last_error());
+            fprintf(stderr,
+                    "shannon %s: cannot load GPT-2's tokenizer: %s (run 'make "
+                    "gpt2-tokenizer' or set SHANNON_GPT2_DIR)\n",
+                    command, tok_last_error());
         return tok;
     }
     if (stat(spec, &st) < 0) {
-        fprintf(stderr, "shannon %s: cannot open tokenizer '%s': %s\n", command, spec, strerror(errno));
+        fprintf(stderr, "shannon %s: cannot open tokenizer '%s': %s\n", command, spec,
+                strerror(errno));
         return NULL;
     }
     const char *file = spec;
@@ -122,7 +125,7 @@ static int encode(const tok_tokenizer *tok, const char *text, size_t len)
 
 static int decode(const tok_tokenizer *tok, const char *s, size_t len)
 {
-    int32_t *ids = malloc((len / 2 + 1) * sizeof *ids);   /* an id and a separator: 2+ bytes */
+    int32_t *ids = malloc((len / 2 + 1) * sizeof *ids); /* an id and a separator: 2+ bytes */
     size_t n = 0;
     if (!ids) {
         fprintf(stderr, "shannon tokenize: out of memory\n");
@@ -146,7 +149,7 @@ static int decode(const tok_tokenizer *tok, const char *s, size_t len)
             }
             v = 10 * v + (s[i++] - '0');
         }
-        ids[n++] = v > INT32_MAX ? INT32_MAX : (int32_t)v;   /* out of range either way */
+        ids[n++] = v > INT32_MAX ? INT32_MAX : (int32_t)v; /* out of range either way */
     }
     char *text;
     size_t tlen;
@@ -179,7 +182,8 @@ int command_tokenize(int argc, char **argv)
          .help = "read whitespace-separated ids and write the bytes they stand for"},
     };
     // clang-format on
-    int parsed = parse_options("tokenize", argc, argv, 2, options, sizeof options / sizeof options[0]);
+    int parsed =
+        parse_options("tokenize", argc, argv, 2, options, sizeof options / sizeof options[0]);
     if (parsed != 0)
         return parsed > 0 ? 0 : 2;
     tok_tokenizer *tok = open_tokenizer("tokenize", spec);

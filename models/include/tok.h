@@ -80,9 +80,9 @@ extern "C" {
 typedef struct tok_tokenizer tok_tokenizer;
 
 typedef enum tok_kind {
-    TOK_CHAR = 1,   /* characters (code points) of the training text + <unk> */
-    TOK_BPE = 2,    /* byte-level BPE */
-    TOK_GPT2 = 3    /* GPT-2's byte-level BPE (encoder.json + vocab.bpe) */
+    TOK_CHAR = 1, /* characters (code points) of the training text + <unk> */
+    TOK_BPE = 2, /* byte-level BPE */
+    TOK_GPT2 = 3 /* GPT-2's byte-level BPE (encoder.json + vocab.bpe) */
 } tok_kind;
 
 /* GPT-2's <|endoftext|>. */
@@ -147,8 +147,7 @@ void tok_free(tok_tokenizer *tok);
  * char: a character missing from the vocabulary becomes <unk>.
  * bpe: each distinct pre-token is encoded once per call (a cache that lives
  * for the call only, so `tok` stays read-only); about 100 MB/s. */
-int tok_encode(const tok_tokenizer *tok, const char *text, size_t len,
-               int32_t **ids, size_t *n);
+int tok_encode(const tok_tokenizer *tok, const char *text, size_t len, int32_t **ids, size_t *n);
 
 /* The text of ids[0..n). On success returns 0 and sets *text to a new
  * buffer of *len bytes plus a terminating NUL (not counted in *len; the
@@ -159,8 +158,7 @@ int tok_encode(const tok_tokenizer *tok, const char *text, size_t len,
  * decode(encode(x)) == x for every x with bpe, and for char when every
  * character of x is in the vocabulary (<unk> decodes to U+FFFD, the UTF-8
  * bytes EF BF BD). */
-int tok_decode(const tok_tokenizer *tok, const int32_t *ids, size_t n,
-               char **text, size_t *len);
+int tok_decode(const tok_tokenizer *tok, const int32_t *ids, size_t n, char **text, size_t *len);
 
 /* ------------------------------------------------------------------------ */
 /* Accessors                                                                */
@@ -197,9 +195,7 @@ const char *tok_token_bytes(const tok_tokenizer *tok, int32_t id, size_t *len);
  * sequence to classify, whose state the head reads), [SEP] (between or
  * after segments) and [PAD] (fills a batch's short rows; masked out of
  * attention and pooling). */
-typedef enum tok_special {
-    TOK_MASK = 0, TOK_CLS = 1, TOK_SEP = 2, TOK_PAD = 3
-} tok_special;
+typedef enum tok_special { TOK_MASK = 0, TOK_CLS = 1, TOK_SEP = 2, TOK_PAD = 3 } tok_special;
 #define TOK_NUM_SPECIAL 4
 
 /* Appends the four special tokens to the vocabulary, in the order above,

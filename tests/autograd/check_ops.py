@@ -117,7 +117,7 @@ def check_torch_cases(root, ops):
             continue
         with open(os.path.join(tests, f)) as fh:
             text = fh.read()
-        table = re.search(r'torch_case_entry\s+\w+\[\]\s*=\s*\{(.*?)\n\};', text, re.S)
+        table = re.search(r'torch_case_entry\s+\w+\[\]\s*=\s*\{(.*?)\}\s*;', text, re.S)
         script = re.search(r'torch_run_cases\(\s*"([^"]+)"', text)
         if not table or not script:
             continue

@@ -11,7 +11,8 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
 
 static ag_tensor *zeros_param(int ndim, const int64_t *shape)
 {

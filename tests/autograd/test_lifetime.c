@@ -8,7 +8,8 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
 
 static ag_tensor *param_of(int n, const double *v)
 {
@@ -65,7 +66,7 @@ START_TEST(constant_freed_before_backward)
     gradient_of_product(false, kept);
     gradient_of_product(true, freed);
     for (int i = 0; i < 3; i++) {
-        ck_assert_double_eq(kept[i], 4.0 + i);   /* the hand value: c */
+        ck_assert_double_eq(kept[i], 4.0 + i); /* the hand value: c */
         ck_assert_double_eq(freed[i], kept[i]);
     }
 }
@@ -116,7 +117,7 @@ START_TEST(references_released_by_reset)
     const double x0[3] = {1, 2, 3}, c0[3] = {2, 2, 2};
     ag_tensor *x = param_of(3, x0);
     ag_tensor *c = const_of(1, SHAPE(3), c0);
-    ag_tensor *y = ag_mul(ag_add(x, c), c);   /* (x + c) * c */
+    ag_tensor *y = ag_mul(ag_add(x, c), c); /* (x + c) * c */
     ag_tensor *loss = ag_sum(ag_sub(y, c), 0, NULL, false);
     ag_tensor_free(c);
     ck_assert_int_eq(ag_backward(loss), 0);

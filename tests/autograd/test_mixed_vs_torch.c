@@ -32,16 +32,16 @@ static ag_tensor *f_matmul_bf16(ag_tensor *const *x, int n, const char *p)
     return ag_matmul(ag_to_dtype(x[0], BF16), ag_to_dtype(x[1], BF16));
 }
 
-static const torch_case_entry table[] = {
-    {"to_bf16_and_back", f_to_bf16_and_back}, {"to_f32_and_back", f_to_f32_and_back},
-    {"linear_bf16", f_linear_bf16}, {"matmul_bf16", f_matmul_bf16}
-};
+static const torch_case_entry table[] = {{"to_bf16_and_back", f_to_bf16_and_back},
+                                         {"to_f32_and_back", f_to_f32_and_back},
+                                         {"linear_bf16", f_linear_bf16},
+                                         {"matmul_bf16", f_matmul_bf16}};
 
 START_TEST(test_mixed_match_torch)
 {
     int total;
-    int failed = torch_run_cases("torch/mixed_cases.py", table, sizeof table / sizeof table[0],
-                                 &total);
+    int failed =
+        torch_run_cases("torch/mixed_cases.py", table, sizeof table / sizeof table[0], &total);
     ck_assert_int_ge(total, 25);
     ck_assert_int_eq(failed, 0);
 }

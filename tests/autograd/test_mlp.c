@@ -69,9 +69,11 @@ static net net_new(nd_dtype dt, int layers, const int64_t *sizes, activation act
         m.params[2 * l + 1] = ag_param(b);
         nd_free(w);
         nd_free(b);
-        int status = act == RELU
-            ? ag_init_kaiming_uniform(m.params[2 * l], 0, AG_FAN_OUT, AG_NONLINEARITY_RELU, rng)
-            : ag_init_xavier_uniform(m.params[2 * l], ag_init_gain(AG_NONLINEARITY_TANH, 0), rng);
+        int status =
+            act == RELU
+                ? ag_init_kaiming_uniform(m.params[2 * l], 0, AG_FAN_OUT, AG_NONLINEARITY_RELU, rng)
+                : ag_init_xavier_uniform(m.params[2 * l], ag_init_gain(AG_NONLINEARITY_TANH, 0),
+                                         rng);
         ck_assert_int_eq(status, 0);
     }
     nd_rng_free(rng);

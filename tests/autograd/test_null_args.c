@@ -8,23 +8,23 @@
 #include "autograd.h"
 #include "null_args.h"
 
-static nd_array *A;            /* float64 (2, 3), 0..5 */
-static nd_array *IDX;          /* int64 (2,) zeros: indices and targets */
+static nd_array *A; /* float64 (2, 3), 0..5 */
+static nd_array *IDX; /* int64 (2,) zeros: indices and targets */
 static const nd_array *ARRS[2];
 static const int64_t I64S[2] = {2, 3};
 static const int INTS[2] = {1, 0};
 static const char *const NAMES[2] = {"x", "y"};
 static int64_t I64;
 static double BUF[8];
-static ag_tensor *T;           /* a float64 (2, 3) parameter */
+static ag_tensor *T; /* a float64 (2, 3) parameter */
 static ag_tensor *TS[2];
 static ag_tensor *TOUT[2];
-static ag_ctx *CTX;            /* contexts exist only inside an op: always NULL here */
+static ag_ctx *CTX; /* contexts exist only inside an op: always NULL here */
 static nd_rng *RNG;
 static ag_optimizer *OPT;
 static char *TMPDIR;
-static char PARAMS_PATH[4096];   /* T saved as "x" (ag_save_params) */
-static char OPT_PATH[4096];      /* OPT's state (ag_optimizer_save) */
+static char PARAMS_PATH[4096]; /* T saved as "x" (ag_save_params) */
+static char OPT_PATH[4096]; /* OPT's state (ag_optimizer_save) */
 
 static nd_array *identity_forward(ag_ctx *ctx, int n, const nd_array *const *inputs)
 {
@@ -275,7 +275,7 @@ static void teardown(void)
     I(ag_optimizer_save, opt, ag_optimizer_save(NULL, "/nonexistent/x", 0, NAMES)) \
     I(ag_optimizer_save, path, ag_optimizer_save(OPT, NULL, 0, NAMES)) \
     I(ag_optimizer_load, opt, ag_optimizer_load(NULL, OPT_PATH)) \
-    I(ag_optimizer_load, path, ag_optimizer_load(OPT, NULL)) \
+    I(ag_optimizer_load, path, ag_optimizer_load(OPT, NULL))
 
 /* clang-format on */
 NULL_CASES_DEFINE(AG_NULL_TABLE)

@@ -14,7 +14,7 @@
 #define NPARAMS 4
 #define STEPS 20
 
-static char *dir;   /* the script's output, made once for the suite */
+static char *dir; /* the script's output, made once for the suite */
 
 static void make_references(void)
 {
@@ -124,8 +124,9 @@ static double run_config(const config *c)
     double worst = 0;
     for (int s = 0; s < STEPS; s++) {
         if (strcmp(c->schedule, "cosine") == 0)
-            ck_assert_int_eq(ag_optimizer_set_lr(opt, ag_lr_warmup_cosine(s, c->lr, 5, 15,
-                                                                           c->lr / 10)), 0);
+            ck_assert_int_eq(ag_optimizer_set_lr(opt,
+                                                 ag_lr_warmup_cosine(s, c->lr, 5, 15, c->lr / 10)),
+                             0);
         for (int i = 0; i < NPARAMS; i++)
             ck_assert_int_eq(ag_set_grad(params[i], grads[s][i]), 0);
         ck_assert_int_eq(ag_optimizer_step(opt), 0);
@@ -135,9 +136,10 @@ static double run_config(const config *c)
             nd_array *want = load(file);
             const nd_array *got = ag_value(params[i]);
             double err = rel_error(got, want, atol_of(want)) / tolerance(want);
-            ck_assert_msg(err <= 1, "%s: step %d, parameter %d (%s) differs from torch by %g "
-                          "of the tolerance", c->name, s + 1, i,
-                          nd_dtype_name(nd_dtype_of(want)), err);
+            ck_assert_msg(err <= 1,
+                          "%s: step %d, parameter %d (%s) differs from torch by %g "
+                          "of the tolerance",
+                          c->name, s + 1, i, nd_dtype_name(nd_dtype_of(want)), err);
             worst = fmax(worst, err);
             nd_free(want);
         }
@@ -193,8 +195,8 @@ START_TEST(test_clip_grad_norm_matches_torch)
             ck_assert_int_eq(fscanf(f, "%255s", file), 1);
             nd_array *want = load(file);
             double err = rel_error(ag_grad(params[i]), want, atol_of(want)) / tolerance(want);
-            ck_assert_msg(err <= 1, "%s: clipped gradient %d differs (%g of the tolerance)",
-                          name, i, err);
+            ck_assert_msg(err <= 1, "%s: clipped gradient %d differs (%g of the tolerance)", name,
+                          i, err);
             nd_free(want);
             ag_tensor_free(params[i]);
         }
@@ -230,11 +232,11 @@ START_TEST(test_fans_and_gains_match_torch)
     double param, want;
     cases = 0;
     while (fscanf(f, "%31s %lf %lf", name, &param, &want) == 3) {
-        ag_nonlinearity nl = strcmp(name, "linear") == 0 ? AG_NONLINEARITY_LINEAR :
-                             strcmp(name, "sigmoid") == 0 ? AG_NONLINEARITY_SIGMOID :
-                             strcmp(name, "tanh") == 0 ? AG_NONLINEARITY_TANH :
-                             strcmp(name, "relu") == 0 ? AG_NONLINEARITY_RELU :
-                             AG_NONLINEARITY_LEAKY_RELU;
+        ag_nonlinearity nl = strcmp(name, "linear") == 0    ? AG_NONLINEARITY_LINEAR
+                             : strcmp(name, "sigmoid") == 0 ? AG_NONLINEARITY_SIGMOID
+                             : strcmp(name, "tanh") == 0    ? AG_NONLINEARITY_TANH
+                             : strcmp(name, "relu") == 0    ? AG_NONLINEARITY_RELU
+                                                            : AG_NONLINEARITY_LEAKY_RELU;
         ck_assert_double_eq_tol(ag_init_gain(nl, param), want, 1e-15);
         cases++;
     }

@@ -88,9 +88,9 @@ START_TEST(test_bound_parameters_match_unbound_bits)
     ck_assert_error("param_bind: the value storage must be a writeable C-contiguous array of "
                     "the parameter's shape and dtype");
     nd_array *d = nd_zeros(ND_FLOAT64, 2, shape[0]);
-    ck_assert_int_eq(ag_param_bind(bw, NULL, d), ND_ERR_VALUE);   /* dtype */
+    ck_assert_int_eq(ag_param_bind(bw, NULL, d), ND_ERR_VALUE); /* dtype */
     nd_array *every_other = nd_slice(values, 0, 0, 12, 2);
-    nd_array *t = nd_reshape(every_other, 2, shape[0]);            /* strided view */
+    nd_array *t = nd_reshape(every_other, 2, shape[0]); /* strided view */
     ck_assert(!nd_is_c_contiguous(t));
     ck_assert_int_eq(ag_param_bind(bw, t, NULL), ND_ERR_VALUE);
     ck_assert_int_lt(ag_param_bind(NULL, vs[0], NULL), 0);
@@ -115,7 +115,7 @@ END_TEST
 
 typedef struct ready_log {
     ag_tensor *seen[8];
-    float first[8];        /* the first gradient element when the hook ran */
+    float first[8]; /* the first gradient element when the hook ran */
     int n;
 } ready_log;
 
@@ -138,7 +138,7 @@ START_TEST(test_grad_ready_hook_reports_final_gradients_once)
     ready_log log = {0};
     ag_set_grad_ready_hook(on_ready, &log);
     ag_tensor *loss = loss_of(x, w, w2);
-    ag_tensor *side = ag_mul_scalar(unused, 2.0);   /* recorded, but not part of the loss */
+    ag_tensor *side = ag_mul_scalar(unused, 2.0); /* recorded, but not part of the loss */
     ck_assert_ptr_nonnull(side);
     ck_assert_int_eq(ag_backward(loss), 0);
     ag_set_grad_ready_hook(NULL, NULL);

@@ -138,7 +138,7 @@ START_TEST(test_print_rejects_bad_ranges)
     ck_assert_str_eq(ag_last_error(), "nodes 3..4 are past the tape's 4 nodes");
     ck_assert_int_lt(ag_tape_print(f, 5, 0), 0);
     ck_assert_int_lt(ag_tape_print(NULL, 0, 0), 0);
-    ck_assert_int_eq(ftell(f), 0);   /* nothing printed on an error */
+    ck_assert_int_eq(ftell(f), 0); /* nothing printed on an error */
     fclose(f);
     drop(&g);
 }

@@ -38,7 +38,7 @@ int torch_param_ints(const char *params, const char *key, int *out, int max)
     const char *v = find_param(params, key);
     int n = 0;
     if (v && v[0] == '-' && !(v[1] >= '0' && v[1] <= '9'))
-        return 0;   /* "-": no list */
+        return 0; /* "-": no list */
     while (v && *v && *v != ' ' && n < max) {
         char *end;
         out[n++] = (int)strtol(v, &end, 10);

@@ -87,7 +87,9 @@ char *test_make_tmpdir(const char *tag)
 
 static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-    (void)sb; (void)flag; (void)ftw;
+    (void)sb;
+    (void)flag;
+    (void)ftw;
     return remove(path);
 }
 
@@ -103,15 +105,14 @@ void test_assert_shape(const nd_array *a, nd_dtype dt, int ndim, const int64_t *
     ck_assert_msg(a != NULL, "%s:%d: array is NULL (%s)", file, line, nd_last_error());
     ck_assert_msg(nd_dtype_of(a) == dt, "%s:%d: dtype %s, expected %s", file, line,
                   nd_dtype_name(nd_dtype_of(a)), nd_dtype_name(dt));
-    ck_assert_msg(nd_ndim(a) == ndim, "%s:%d: ndim %d, expected %d", file, line,
-                  nd_ndim(a), ndim);
+    ck_assert_msg(nd_ndim(a) == ndim, "%s:%d: ndim %d, expected %d", file, line, nd_ndim(a), ndim);
     for (int i = 0; i < ndim; i++)
-        ck_assert_msg(nd_shape(a)[i] == shape[i], "%s:%d: shape[%d] = %lld, expected %lld",
-                      file, line, i, (long long)nd_shape(a)[i], (long long)shape[i]);
+        ck_assert_msg(nd_shape(a)[i] == shape[i], "%s:%d: shape[%d] = %lld, expected %lld", file,
+                      line, i, (long long)nd_shape(a)[i], (long long)shape[i]);
 }
 
-void test_assert_values(const nd_array *a, const double *expected, int64_t n,
-                        const char *file, int line)
+void test_assert_values(const nd_array *a, const double *expected, int64_t n, const char *file,
+                        int line)
 {
     ck_assert_msg(a != NULL, "%s:%d: array is NULL (%s)", file, line, nd_last_error());
     ck_assert_msg(nd_size(a) == n, "%s:%d: size %lld, expected %lld", file, line,
@@ -124,7 +125,7 @@ void test_assert_values(const nd_array *a, const double *expected, int64_t n,
         bool same = (v == expected[k]) || (v != v && expected[k] != expected[k]);
         ck_assert_msg(same, "%s:%d: element %lld is %.17g, expected %.17g", file, line,
                       (long long)k, v, expected[k]);
-        for (int d = ndim - 1; d >= 0; d--) {   /* next index in C order */
+        for (int d = ndim - 1; d >= 0; d--) { /* next index in C order */
             if (++index[d] < nd_shape(a)[d])
                 break;
             index[d] = 0;

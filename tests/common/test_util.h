@@ -39,13 +39,12 @@ void test_assert_shape(const nd_array *a, nd_dtype dt, int ndim, const int64_t *
                        const char *file, int line);
 /* Asserts that a (any dtype, any strides) holds exactly the given values in
  * C order, read through nd_get as doubles. */
-#define ck_assert_values(a, ...) \
+#define ck_assert_values(a, ...)                           \
     test_assert_values((a), (const double[]){__VA_ARGS__}, \
                        sizeof((const double[]){__VA_ARGS__}) / sizeof(double), __FILE__, __LINE__)
-void test_assert_values(const nd_array *a, const double *expected, int64_t n,
-                        const char *file, int line);
+void test_assert_values(const nd_array *a, const double *expected, int64_t n, const char *file,
+                        int line);
 /* Asserts that the last libnd error is exactly `message`. */
-#define ck_assert_error(message) \
-    ck_assert_str_eq(nd_last_error(), (message))
+#define ck_assert_error(message) ck_assert_str_eq(nd_last_error(), (message))
 
 #endif

@@ -21,14 +21,14 @@ static size_t walk(const nd_json_value *v)
         FUZZ_ASSERT(nd_json_int(v, &i64) == 0 || nd_json_uint(v, &u64) == 0);
         break;
     case ND_JSON_DOUBLE:
-        FUZZ_ASSERT(nd_json_double(v, &d) == 0 && d == d && d - d == 0);   /* finite */
+        FUZZ_ASSERT(nd_json_double(v, &d) == 0 && d == d && d - d == 0); /* finite */
         break;
     case ND_JSON_BOOL:
         FUZZ_ASSERT(nd_json_bool(v, &b) == 0);
         break;
     case ND_JSON_STRING: {
         const char *s = nd_json_string(v, &len);
-        FUZZ_ASSERT(s && strlen(s) == len);   /* no NUL inside */
+        FUZZ_ASSERT(s && strlen(s) == len); /* no NUL inside */
         break;
     }
     case ND_JSON_ARRAY:

@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         total += (size_t)nd_nbytes(a);
         nd_free(a);
     }
-    FUZZ_ASSERT(total <= size);   /* the tensors tile the data, inside the file */
+    FUZZ_ASSERT(total <= size); /* the tensors tile the data, inside the file */
     for (int i = 0; i < nd_safetensors_metadata_count(st); i++)
         FUZZ_ASSERT(nd_safetensors_metadata(st, nd_safetensors_metadata_key(st, i)) != NULL);
     nd_safetensors_free(st);

@@ -38,12 +38,12 @@ static inline const char *fuzz_file(const uint8_t *data, size_t size)
 }
 
 /* A finding that is not a crash (a broken invariant): stop loudly. */
-#define FUZZ_ASSERT(cond)                                                            \
-    do {                                                                             \
-        if (!(cond)) {                                                               \
+#define FUZZ_ASSERT(cond)                                                                \
+    do {                                                                                 \
+        if (!(cond)) {                                                                   \
             fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-            abort();                                                                 \
-        }                                                                            \
+            abort();                                                                     \
+        }                                                                                \
     } while (0)
 
 #endif

@@ -80,8 +80,10 @@ static int make(int argc, char **argv)
         FILE *f = fopen(join(path, sizeof path, dir, "tokenizer.json"), "w");
         if (!f || V < 2)
             return fail("bad charN");
-        fprintf(f, "{\"format\": \"shannon-tokenizer\", \"version\": 1, \"kind\": \"char\", "
-                "\"vocab_size\": %lld, \"unk_id\": %lld, \"chars\": [", (long long)V, (long long)V - 1);
+        fprintf(f,
+                "{\"format\": \"shannon-tokenizer\", \"version\": 1, \"kind\": \"char\", "
+                "\"vocab_size\": %lld, \"unk_id\": %lld, \"chars\": [",
+                (long long)V, (long long)V - 1);
         for (int64_t i = 0; i + 1 < V; i++)
             fprintf(f, "%s%lld", i ? ", " : "", (long long)(0x10000 + i));
         fprintf(f, "]}\n");
@@ -98,13 +100,14 @@ static int make(int argc, char **argv)
     FILE *f = fopen(join(path, sizeof path, dir, "config.json"), "w");
     int status = !m || !f;
     if (f) {
-        fprintf(f, "{\"vocab_size\": %lld, \"block_size\": %lld, \"n_layer\": %d, \"n_head\": %d, "
+        fprintf(f,
+                "{\"vocab_size\": %lld, \"block_size\": %lld, \"n_layer\": %d, \"n_head\": %d, "
                 "\"n_embd\": %lld, \"dropout\": 0, \"learned_positions\": true, \"post_ln\": %s, "
                 "\"objective\": \"causal\", \"bidirectional\": false, \"mask_rate\": 0.15, "
                 "\"num_classes\": 0, \"pooling\": \"last\", \"tokenizer\": \"%s\", \"batch\": 1, "
-                "\"iters\": 0, \"lr\": 0.0006, \"seed\": 1}\n", (long long)V, (long long)c.block_size,
-                c.n_layer, c.n_head, (long long)c.n_embd, c.post_ln ? "true" : "false",
-                tok_kind_name(tok_kind_of(tok)));
+                "\"iters\": 0, \"lr\": 0.0006, \"seed\": 1}\n",
+                (long long)V, (long long)c.block_size, c.n_layer, c.n_head, (long long)c.n_embd,
+                c.post_ln ? "true" : "false", tok_kind_name(tok_kind_of(tok)));
         status |= fclose(f) != 0;
     }
     status = status || tok_save(tok, join(path, sizeof path, dir, "tokenizer.json")) < 0 ||
@@ -133,7 +136,8 @@ static int compare(char **argv)
         nd_array *x = nd_safetensors_get(a, name), *y = nd_safetensors_get(b, name);
         status = !x || !y || nd_ndim(x) != nd_ndim(y) ||
                  memcmp(nd_shape(x), nd_shape(y), (size_t)nd_ndim(x) * sizeof(int64_t)) != 0 ||
-                 nd_nbytes(x) != nd_nbytes(y) || memcmp(nd_data(x), nd_data(y), (size_t)nd_nbytes(x));
+                 nd_nbytes(x) != nd_nbytes(y) ||
+                 memcmp(nd_data(x), nd_data(y), (size_t)nd_nbytes(x));
         if (status)
             snprintf(msg, sizeof msg, "parameter %s differs", name);
         nd_free(x);

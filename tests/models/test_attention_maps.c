@@ -101,7 +101,7 @@ START_TEST(test_causal_maps_are_distributions_over_the_past)
     /* The first query sees only itself: weight exactly 1. */
     const float *p = nd_data(maps);
     ck_assert_float_eq(p[0], 1.0f);
-    ck_assert_uint_eq(ag_tape_size(), 0);   /* the tape is left reset */
+    ck_assert_uint_eq(ag_tape_size(), 0); /* the tape is left reset */
     /* The same prompt gives the same maps (nothing random, no dropout). */
     nd_array *again = transformer_attention_maps(m, idx);
     ck_assert_int_eq(memcmp(nd_data(again), nd_data(maps), (size_t)nd_nbytes(maps)), 0);
@@ -134,7 +134,8 @@ START_TEST(test_attention_maps_errors)
     ck_assert_ptr_null(transformer_attention_maps(m, NULL));
     ag_no_grad_begin();
     ck_assert_ptr_null(transformer_attention_maps(m, idx));
-    ck_assert_str_eq(nd_last_error(), "transformer_attention_maps records a forward: grad mode is off");
+    ck_assert_str_eq(nd_last_error(),
+                     "transformer_attention_maps records a forward: grad mode is off");
     ag_no_grad_end();
     nd_array *long_idx = nd_zeros(ND_INT64, 2, (const int64_t[]){1, 13});
     ck_assert_ptr_null(transformer_attention_maps(m, long_idx));

@@ -45,11 +45,11 @@ static inline char *path_in(const char *dir, const char *name)
 }
 
 /* Encodes text and checks the ids are exactly `expected`. */
-#define ck_assert_encodes(tok, text, ...)                                                    \
-    assert_encodes((tok), (text), strlen(text), (const int32_t[]){__VA_ARGS__},             \
+#define ck_assert_encodes(tok, text, ...)                                       \
+    assert_encodes((tok), (text), strlen(text), (const int32_t[]){__VA_ARGS__}, \
                    sizeof((const int32_t[]){__VA_ARGS__}) / sizeof(int32_t))
 static inline void assert_encodes(const tok_tokenizer *tok, const char *text, size_t len,
-                           const int32_t *expected, size_t n)
+                                  const int32_t *expected, size_t n)
 {
     int32_t *ids;
     size_t k;

@@ -9,7 +9,8 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
 
 #define MAX_HELD 256
 static nd_array *held[MAX_HELD];
@@ -58,22 +59,22 @@ static inline nd_array *range(nd_dtype dt, int ndim, const int64_t *shape)
 }
 
 /* A call returning int that must fail with this status and message. */
-#define ck_assert_fails(call, status, message)      \
-    do {                                            \
-        nd_clear_error();                           \
-        ck_assert_int_eq((call), (status));         \
-        ck_assert_error(message);                   \
+#define ck_assert_fails(call, status, message) \
+    do {                                       \
+        nd_clear_error();                      \
+        ck_assert_int_eq((call), (status));    \
+        ck_assert_error(message);              \
     } while (0)
 
 /* A call returning an array that must fail with this status and message. */
-#define ck_assert_null(call, status, message)                      \
-    do {                                                           \
-        nd_clear_error();                                          \
-        nd_array *result_ = (call);                                \
-        nd_free(result_);                                          \
+#define ck_assert_null(call, status, message)                       \
+    do {                                                            \
+        nd_clear_error();                                           \
+        nd_array *result_ = (call);                                 \
+        nd_free(result_);                                           \
         ck_assert_msg(result_ == NULL, "expected NULL: %s", #call); \
-        ck_assert_int_eq(nd_last_status(), (status));              \
-        ck_assert_error(message);                                  \
+        ck_assert_int_eq(nd_last_status(), (status));               \
+        ck_assert_error(message);                                   \
     } while (0)
 
 #endif

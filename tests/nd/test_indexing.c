@@ -7,7 +7,8 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
 
 static nd_array *arange_shaped(nd_dtype dt, int ndim, const int64_t *shape)
 {
@@ -28,8 +29,9 @@ static nd_array *ints(nd_dtype dt, int64_t n, const int64_t *values)
         ck_assert_int_eq(nd_set_int64(a, &i, values[i]), 0);
     return a;
 }
-#define INTS(dt, ...) ints((dt), sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t), \
-                           (const int64_t[]){__VA_ARGS__})
+#define INTS(dt, ...)                                                    \
+    ints((dt), sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t), \
+         (const int64_t[]){__VA_ARGS__})
 
 /* ---- take -------------------------------------------------------------------- */
 
@@ -43,7 +45,7 @@ START_TEST(take_axes_and_wrapping)
     nd_free(r);
     nd_array *neg = INTS(ND_INT8, -1, -4);
     nd_array *neg2 = nd_reshape(neg, 2, SHAPE(2, 1));
-    r = nd_take(m, neg2, 1);                 /* shape (3,) + (2, 1) */
+    r = nd_take(m, neg2, 1); /* shape (3,) + (2, 1) */
     ck_assert_shape(r, ND_INT32, 3, 3, 2, 1);
     ck_assert_values(r, 3, 0, 7, 4, 11, 8);
     nd_free(r);
@@ -79,7 +81,7 @@ START_TEST(take_errors_and_edges)
     ck_assert_ptr_null(nd_take(v, u64, 0));
     ck_assert_error("Cannot cast array data from dtype('uint64') to dtype('int64') according "
                     "to the rule 'safe'");
-    nd_array *bools = INTS(ND_BOOL, 1, 0);   /* bool indices read as 1 and 0 */
+    nd_array *bools = INTS(ND_BOOL, 1, 0); /* bool indices read as 1 and 0 */
     nd_array *r = nd_take(v, bools, 0);
     ck_assert_values(r, 1, 0);
     nd_free(r);
@@ -87,7 +89,7 @@ START_TEST(take_errors_and_edges)
     nd_array *zero = INTS(ND_INT64, 0);
     ck_assert_ptr_null(nd_take(empty, zero, 0));
     ck_assert_error("cannot do a non-empty take from an empty axes.");
-    r = nd_take(empty, five, 1);     /* no outer positions: nothing is checked */
+    r = nd_take(empty, five, 1); /* no outer positions: nothing is checked */
     ck_assert_shape(r, ND_FLOAT64, 2, 0, 1);
     nd_free(r);
     /* 0-d array and 0-d index */
@@ -162,7 +164,7 @@ END_TEST
 START_TEST(put_cycles_values)
 {
     nd_array *a = arange_shaped(ND_INT64, 2, SHAPE(2, 3));
-    nd_array *t = nd_transpose(a, NULL);    /* put indexes the view in C order */
+    nd_array *t = nd_transpose(a, NULL); /* put indexes the view in C order */
     nd_array *idx = INTS(ND_INT32, 0, 1, -1, 3);
     nd_array *vals = nd_full(ND_FLOAT64, 1, SHAPE(2), 9.7);
     ck_assert_int_eq(nd_set(vals, (const int64_t[]){1}, -2), 0);
@@ -172,7 +174,7 @@ START_TEST(put_cycles_values)
     ck_assert_values(a, 9, 1, 2, -2, -2, 9);
     nd_array *none = nd_zeros(ND_FLOAT64, 1, SHAPE(0));
     nd_array *far = INTS(ND_INT64, 99);
-    ck_assert_int_eq(nd_put(t, far, none), 0);   /* empty values: nothing, no check */
+    ck_assert_int_eq(nd_put(t, far, none), 0); /* empty values: nothing, no check */
     ck_assert_int_lt(nd_put(t, far, vals), 0);
     ck_assert_error("index 99 is out of bounds for axis 0 with size 6");
     ck_assert_values(a, 9, 1, 2, -2, -2, 9);
@@ -206,7 +208,7 @@ START_TEST(add_at_duplicates_accumulate)
     ck_assert_values(table, 13, 16, 0, 0, 3, 4);
     /* strided target: a transposed view's rows */
     nd_array *base = nd_zeros(ND_FLOAT32, 2, SHAPE(2, 3));
-    nd_array *t = nd_transpose(base, NULL);                    /* (3, 2) */
+    nd_array *t = nd_transpose(base, NULL); /* (3, 2) */
     ck_assert_int_eq(nd_add_at(t, flat, one), 0);
     ck_assert_values(base, 3, 0, 1, 3, 0, 1);
     /* errors leave the array unchanged */
@@ -254,7 +256,7 @@ START_TEST(add_at_dtypes)
     nd_array *i32 = nd_zeros(ND_INT32, 1, SHAPE(2));
     nd_array *half = nd_full(ND_FLOAT64, 1, SHAPE(3), 1.5);
     ck_assert_int_eq(nd_add_at(i32, idx, half), 0);
-    ck_assert_values(i32, 2, 1);   /* row 0: 0 + 1.5 -> 1, then 1 + 1.5 -> 2 */
+    ck_assert_values(i32, 2, 1); /* row 0: 0 + 1.5 -> 1, then 1 + 1.5 -> 2 */
     nd_free(i32);
     /* float16: each add in float32, rounded to half: 2048 + 1 stays 2048 */
     nd_array *h = nd_full(ND_FLOAT16, 1, SHAPE(2), 2048);
@@ -318,7 +320,7 @@ START_TEST(mask_select_and_assign)
                     "is 2 but corresponding boolean dimension is 3");
 
     nd_array *vals = INTS(ND_INT64, 7, 8, 9);
-    ck_assert_int_eq(nd_mask_assign(rev, full, vals), 0);      /* writes through the view */
+    ck_assert_int_eq(nd_mask_assign(rev, full, vals), 0); /* writes through the view */
     ck_assert_values(m, 8, 1, 7, 9, 4, 5);
     nd_array *two = INTS(ND_INT64, 1, 2);
     ck_assert_int_lt(nd_mask_assign(m, full, two), 0);
@@ -331,7 +333,7 @@ START_TEST(mask_select_and_assign)
     ck_assert_int_lt(nd_mask_assign(m, rows, two), 0);
     ck_assert_error("shape mismatch: value array of shape (2,) could not be broadcast to "
                     "indexing result of shape (1,3)");
-    ck_assert_int_eq(nd_mask_assign(m, rows, vals), 0);        /* a row broadcast */
+    ck_assert_int_eq(nd_mask_assign(m, rows, vals), 0); /* a row broadcast */
     ck_assert_values(m, 8, 1, 7, 7, 8, 9);
     nd_free(col);
     nd_free(two);
@@ -352,7 +354,7 @@ START_TEST(nonzero_and_argwhere)
 {
     nd_array *a = nd_zeros(ND_FLOAT32, 2, SHAPE(2, 3));
     ck_assert_int_eq(nd_set(a, (const int64_t[]){0, 2}, NAN), 0);
-    ck_assert_int_eq(nd_set(a, (const int64_t[]){1, 0}, -0.0), 0);   /* -0.0 is zero */
+    ck_assert_int_eq(nd_set(a, (const int64_t[]){1, 0}, -0.0), 0); /* -0.0 is zero */
     ck_assert_int_eq(nd_set(a, (const int64_t[]){1, 1}, 2), 0);
     int count = 0;
     nd_array **nz = nd_nonzero(a, &count);

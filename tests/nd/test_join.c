@@ -6,7 +6,8 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
 
 static nd_array *arange_shaped(nd_dtype dt, int ndim, const int64_t *shape)
 {
@@ -25,7 +26,7 @@ static nd_array *arange_shaped(nd_dtype dt, int ndim, const int64_t *shape)
 START_TEST(concatenate_axes_and_views)
 {
     nd_array *a = arange_shaped(ND_INT32, 2, SHAPE(2, 3));
-    nd_array *t = nd_transpose(a, NULL);                           /* (3, 2) */
+    nd_array *t = nd_transpose(a, NULL); /* (3, 2) */
     nd_array *b = arange_shaped(ND_INT32, 2, SHAPE(3, 1));
     const nd_array *both[] = {t, b};
     nd_array *r = nd_concatenate(2, both, -1);
@@ -146,13 +147,13 @@ START_TEST(split_views_and_sizes)
     int count = -1;
     nd_array **p = nd_array_split(a, 3, 0, &count);
     ck_assert_int_eq(count, 3);
-    ck_assert_values(p[0], 0, 1, 2);   /* 7 = 3 + 2 + 2 */
+    ck_assert_values(p[0], 0, 1, 2); /* 7 = 3 + 2 + 2 */
     ck_assert_values(p[1], 3, 4);
     ck_assert_values(p[2], 5, 6);
-    ck_assert(nd_may_share_memory(p[1], a));   /* views, as NumPy's */
+    ck_assert(nd_may_share_memory(p[1], a)); /* views, as NumPy's */
     nd_free_arrays(p, count);
 
-    p = nd_array_split(a, 9, 0, &count);      /* more sections than elements */
+    p = nd_array_split(a, 9, 0, &count); /* more sections than elements */
     ck_assert_int_eq(count, 9);
     ck_assert_int_eq(nd_size(p[6]), 1);
     ck_assert_int_eq(nd_size(p[7]), 0);
@@ -190,7 +191,7 @@ START_TEST(pad_modes)
 {
     nd_array *a = arange_shaped(ND_INT32, 1, SHAPE(3));
     nd_array *r = nd_pad(a, SHAPE(2, 1), ND_PAD_CONSTANT, 7.9);
-    ck_assert_values(r, 7, 7, 0, 1, 2, 7);     /* value truncated to int32 */
+    ck_assert_values(r, 7, 7, 0, 1, 2, 7); /* value truncated to int32 */
     nd_free(r);
     r = nd_pad(a, SHAPE(2, 3), ND_PAD_EDGE, 0);
     ck_assert_values(r, 0, 0, 0, 1, 2, 2, 2, 2);
@@ -228,7 +229,7 @@ START_TEST(pad_edges_and_errors)
     ck_assert_shape(r, ND_FLOAT32, 2, 2, 3);
     ck_assert_values(r, 4, 4, 4, 4, 4, 4);
     nd_free(r);
-    r = nd_pad(e, SHAPE(0, 0, 2, 2), ND_PAD_EDGE, 0);     /* padding a non-empty axis */
+    r = nd_pad(e, SHAPE(0, 0, 2, 2), ND_PAD_EDGE, 0); /* padding a non-empty axis */
     ck_assert_shape(r, ND_FLOAT32, 2, 0, 7);
     nd_free(r);
     ck_assert_ptr_null(nd_pad(e, SHAPE(1, 0, 0, 0), ND_PAD_REFLECT, 0));
@@ -254,7 +255,7 @@ START_TEST(tile_shapes)
     ck_assert_shape(r, ND_INT16, 2, 2, 6);
     ck_assert_values(r, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2);
     nd_free(r);
-    r = nd_tile(a, 0, NULL);     /* a copy */
+    r = nd_tile(a, 0, NULL); /* a copy */
     ck_assert_shape(r, ND_INT16, 1, 3);
     ck_assert(!nd_may_share_memory(r, a));
     nd_free(r);
@@ -296,7 +297,7 @@ START_TEST(repeat_scalar_and_each)
     ck_assert_ptr_null(nd_repeat(m, 1, 2));
     ck_assert_error("axis 2 is out of bounds for array of dimension 2");
     nd_free(m);
-    nd_array *s = nd_full(ND_BOOL, 0, NULL, 1);    /* 0-d counts as (1,) */
+    nd_array *s = nd_full(ND_BOOL, 0, NULL, 1); /* 0-d counts as (1,) */
     r = nd_repeat(s, 3, 0);
     ck_assert_shape(r, ND_BOOL, 1, 3);
     ck_assert_values(r, 1, 1, 1);
@@ -315,7 +316,7 @@ START_TEST(flip_is_a_view)
     ck_assert_int_eq(nd_strides(f)[0], -12);
     ck_assert_int_eq(nd_strides(f)[1], -4);
     ck_assert(nd_may_share_memory(f, m));
-    nd_array *g = nd_flip(f, 1, (const int[]){-1});   /* flipping back */
+    nd_array *g = nd_flip(f, 1, (const int[]){-1}); /* flipping back */
     ck_assert_values(g, 3, 4, 5, 0, 1, 2);
     ck_assert_int_eq(nd_set(g, (const int64_t[]){0, 0}, 42), 0);
     ck_assert_values(m, 0, 1, 2, 42, 4, 5);
@@ -338,7 +339,7 @@ START_TEST(roll_shifts)
     nd_array *r = nd_roll(m, 1, 1);
     ck_assert_values(r, 2, 0, 1, 5, 3, 4);
     nd_free(r);
-    r = nd_roll(m, -7, -1);      /* -7 mod 3 = 2 */
+    r = nd_roll(m, -7, -1); /* -7 mod 3 = 2 */
     ck_assert_values(r, 1, 2, 0, 4, 5, 3);
     nd_free(r);
     r = nd_roll_flat(m, 2);

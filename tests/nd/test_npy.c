@@ -55,7 +55,11 @@ START_TEST(every_dtype_round_trips)
             nd_array *back = nd_load_npy(file("a.npy"));
             ck_assert_msg(back != NULL, "%s: %s", nd_dtype_name((nd_dtype)dt), nd_last_error());
             assert_same(a, back);
-            nd_free(range); nd_free(source); nd_free(part); nd_free(a); nd_free(back);
+            nd_free(range);
+            nd_free(source);
+            nd_free(part);
+            nd_free(a);
+            nd_free(back);
         }
 }
 END_TEST
@@ -64,7 +68,7 @@ START_TEST(fortran_order_and_strided_sources)
 {
     nd_array *flat = nd_arange(ND_INT32, 0, 24, 1);
     nd_array *a = nd_reshape(flat, 3, (int64_t[]){2, 3, 4});
-    nd_array *f = nd_transpose(a, NULL);   /* F-contiguous: saved in Fortran order */
+    nd_array *f = nd_transpose(a, NULL); /* F-contiguous: saved in Fortran order */
     ck_assert_int_eq(nd_save_npy(file("f.npy"), f), 0);
     nd_array *back = nd_load_npy(file("f.npy"));
     assert_same(f, back);
@@ -74,7 +78,12 @@ START_TEST(fortran_order_and_strided_sources)
     nd_array *back2 = nd_load_npy(file("s.npy"));
     assert_same(strided, back2);
     ck_assert(nd_is_c_contiguous(back2));
-    nd_free(flat); nd_free(a); nd_free(f); nd_free(back); nd_free(strided); nd_free(back2);
+    nd_free(flat);
+    nd_free(a);
+    nd_free(f);
+    nd_free(back);
+    nd_free(strided);
+    nd_free(back2);
 }
 END_TEST
 
@@ -131,11 +140,11 @@ START_TEST(saves_are_atomic_and_errors_are_clean)
         entries += e->d_name[0] != '.';
     }
     closedir(dir);
-    ck_assert_int_eq(entries, 2);   /* keep.npy and dir.npy */
+    ck_assert_int_eq(entries, 2); /* keep.npy and dir.npy */
     nd_array *kept = nd_load_npy(file("keep.npy"));
     ck_assert_values(kept, 1, 1, 1);
-    ck_assert_ptr_null(nd_load_npy(tmpdir));   /* a directory is not a file */
-    ck_assert_ptr_null(nd_load_npz(file("keep.npy")));   /* an .npy is not a zip */
+    ck_assert_ptr_null(nd_load_npy(tmpdir)); /* a directory is not a file */
+    ck_assert_ptr_null(nd_load_npz(file("keep.npy"))); /* an .npy is not a zip */
     ck_assert(strstr(nd_last_error(), "not a valid .npz (zip) file"));
     nd_free(a);
     nd_free(kept);

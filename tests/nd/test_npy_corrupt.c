@@ -71,7 +71,7 @@ static bool try_load(const unsigned char *bytes, size_t size, bool npz)
     } else {
         nd_array *a = nd_load_npy(path);
         if (a) {
-            char *text = nd_repr(a);   /* touch every element */
+            char *text = nd_repr(a); /* touch every element */
             free(text);
             nd_free(a);
             return true;
@@ -127,7 +127,7 @@ START_TEST(mutated_npy_files_fail_cleanly)
     nd_array *sources[4];
     sources[0] = nd_arange(ND_FLOAT32, 0, 24, 1);
     nd_array *grid = nd_reshape(sources[0], 3, (int64_t[]){2, 3, 4});
-    sources[1] = nd_transpose(grid, NULL);   /* Fortran order */
+    sources[1] = nd_transpose(grid, NULL); /* Fortran order */
     sources[2] = nd_full(ND_BOOL, 1, (int64_t[]){5}, 1);
     sources[3] = nd_full(ND_INT64, 0, NULL, -7);
     int cases = 0;
@@ -167,8 +167,8 @@ START_TEST(hostile_headers_are_refused)
                 false, "array is too big");
     load_header("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }\n",
                 0, false, "array is too big");
-    load_header("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }\n",
-                0, false, "too large");
+    load_header("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }\n", 0,
+                false, "too large");
     load_header("{'descr': '<f4', 'fortran_order': False, 'shape': (1000000,), }\n", 8, false,
                 "the header describes 4000000 bytes of data, but only 8 follow");
     load_header("{'descr': '|O', 'fortran_order': False, 'shape': (1,), }\n", 8, false,
@@ -200,7 +200,7 @@ START_TEST(bad_magic_and_versions)
     unsigned char bytes[64] = "\x93NUMPX";
     ck_assert(!try_load(bytes, 64, false));
     ck_assert_str_eq(strstr(nd_last_error(), "the magic"), "the magic string is not correct; "
-                                                         "expected b'\\x93NUMPY'");
+                                                           "expected b'\\x93NUMPY'");
     memcpy(bytes, "\x93NUMPY\x04\x00", 8);
     ck_assert(!try_load(bytes, 64, false));
     ck_assert(strstr(nd_last_error(), "not (4, 0)"));
@@ -229,9 +229,10 @@ START_TEST(mutated_npz_files_fail_cleanly)
         /* Central directory fields lying about sizes and offsets. */
         unsigned char *copy = malloc(size);
         for (size_t at = 0; at + 4 <= size; at++) {
-            if (!(valid[at] == 0x50 && valid[at + 1] == 0x4b && valid[at + 2] == 1 && valid[at + 3] == 2))
+            if (!(valid[at] == 0x50 && valid[at + 1] == 0x4b && valid[at + 2] == 1 &&
+                  valid[at + 3] == 2))
                 continue;
-            const size_t fields[] = {20, 24, 42};   /* compressed, uncompressed size, offset */
+            const size_t fields[] = {20, 24, 42}; /* compressed, uncompressed size, offset */
             for (int f = 0; f < 3; f++) {
                 const uint32_t lies[] = {0, 1, 0x7fffffffu, 0xffffffffu};
                 for (int l = 0; l < 4; l++) {

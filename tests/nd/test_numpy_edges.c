@@ -10,8 +10,10 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
-#define VALUES(...) (const double[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
+#define VALUES(...) \
+    (const double[]) { __VA_ARGS__ }
 
 static nd_array *vec(int n, const double *v)
 {
@@ -103,12 +105,12 @@ static void expect_arange_error(double start, double stop, double step, const ch
 
 START_TEST(arange_edges)
 {
-    expect_arange(0, 5, INFINITY, 1, 0);      /* array([0.]) */
-    expect_arange(0, 5, -INFINITY, 0, 0);     /* array([]) */
-    expect_arange(5, 0, -INFINITY, 1, 5);     /* array([5.]) */
-    expect_arange(1, 1, INFINITY, 0, 0);      /* array([]) */
-    expect_arange(0, -5, INFINITY, 0, 0);     /* array([]) */
-    expect_arange(0, 1e-300, 1e300, 1, 0);    /* quotient underflows: array([0.]) */
+    expect_arange(0, 5, INFINITY, 1, 0); /* array([0.]) */
+    expect_arange(0, 5, -INFINITY, 0, 0); /* array([]) */
+    expect_arange(5, 0, -INFINITY, 1, 5); /* array([5.]) */
+    expect_arange(1, 1, INFINITY, 0, 0); /* array([]) */
+    expect_arange(0, -5, INFINITY, 0, 0); /* array([]) */
+    expect_arange(0, 1e-300, 1e300, 1, 0); /* quotient underflows: array([0.]) */
     expect_arange_error(0, 5, 0, "division by zero");
     expect_arange_error(0, INFINITY, 1, "Maximum allowed size exceeded");
     expect_arange_error(0, 1e30, 1e-30, "Maximum allowed size exceeded");

@@ -16,9 +16,9 @@ typedef struct piece_log {
     pthread_mutex_t lock;
     int64_t ranges[16][2];
     int count;
-    int sleep_piece_begin;   /* the piece starting here sleeps (-1: none) */
+    int sleep_piece_begin; /* the piece starting here sleeps (-1: none) */
     int sleep_us;
-    int *visits;             /* per index, for small ranges */
+    int *visits; /* per index, for small ranges */
 } piece_log;
 
 static void log_piece(void *ctx, int64_t begin, int64_t end)
@@ -82,13 +82,15 @@ START_TEST(pool_job_with_a_held_up_piece)
     ck_assert_int_eq(nd_set_num_threads(2), 0);
     for (int round = 0; round < 6; round++) {
         int visits[1001] = {0};
-        piece_log log = {.lock = PTHREAD_MUTEX_INITIALIZER, .visits = visits, .sleep_us = 30000,
+        piece_log log = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                         .visits = visits,
+                         .sleep_us = 30000,
                          .sleep_piece_begin = round % 2 ? 0 : 501};
         nd_parallel_for(1001, 1, log_piece, &log);
         for (int i = 0; i < 1001; i++)
             ck_assert_int_eq(visits[i], 1);
         assert_tiles(&log, 1001, 2);
-        ck_assert_int_eq(log.ranges[0][1], 501);   /* pieces [0, 501) and [501, 1001) */
+        ck_assert_int_eq(log.ranges[0][1], 501); /* pieces [0, 501) and [501, 1001) */
     }
     ck_assert_int_eq(nd_set_num_threads(0), 0);
 }
@@ -107,7 +109,9 @@ static void *run_stream(void *arg)
     for (int job = 0; job < s->jobs; job++) {
         int64_t n = 1 + job % 300;
         memset(visits, 0, sizeof visits);
-        piece_log log = {.lock = PTHREAD_MUTEX_INITIALIZER, .visits = visits, .sleep_us = 2000,
+        piece_log log = {.lock = PTHREAD_MUTEX_INITIALIZER,
+                         .visits = visits,
+                         .sleep_us = 2000,
                          .sleep_piece_begin = s->stall_every && job % s->stall_every == 0 ? 0 : -1};
         nd_parallel_for(n, 1 + job % 3, log_piece, &log);
         for (int64_t i = 0; i < n; i++)
@@ -122,7 +126,7 @@ START_TEST(pool_back_to_back_jobs_with_stalls)
     stream quiet = {4000, 0, 0}, stalling = {600, 0, 7};
     run_stream(&quiet);
     run_stream(&stalling);
-    run_stream(&quiet);   /* after the stalls: the pool is back, or serial, but correct */
+    run_stream(&quiet); /* after the stalls: the pool is back, or serial, but correct */
     ck_assert_int_eq(quiet.failures + stalling.failures, 0);
     /* Two user threads at once, one of them stalling. */
     stream a = {2000, 0, 0}, b = {400, 0, 5};

@@ -118,8 +118,7 @@ START_TEST(repr_and_str_match_numpy)
         failures += check_case(dir, line);
         cases++;
     }
-    printf("repr/str vs numpy: %d mismatches in %d arrays (%d texts)\n", failures, cases,
-           2 * cases);
+    printf("repr/str vs numpy: %d mismatches in %d arrays (%d texts)\n", failures, cases, 2 * cases);
     free(index);
     test_remove_tree(dir);
     free(dir);

@@ -10,7 +10,8 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
 
 /* Values of every magnitude and sign, so reordered additions differ. */
 static nd_array *scrambled(int ndim, const int64_t *shape)
@@ -52,8 +53,8 @@ static void check_bits_across_threads(const nd_array *x, reduce_fn fn, int naxes
 
 START_TEST(sum_and_mean_bits_do_not_depend_on_threads)
 {
-    const int64_t shapes[][2] = {{1 << 20, 1}, {1000, 1000}, {3, 350000}, {350000, 3},
-                                 {64, 16384}, {16384, 64}};
+    const int64_t shapes[][2] = {{1 << 20, 1}, {1000, 1000}, {3, 350000},
+                                 {350000, 3},  {64, 16384},  {16384, 64}};
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
         nd_array *x = scrambled(2, shapes[s]);
         nd_array *flat = nd_ravel(x);

@@ -11,9 +11,9 @@
  */
 #include "layers.h"
 
-#define GELU_K 0.7978845608028654    /* sqrt(2 / pi) */
+#define GELU_K 0.7978845608028654 /* sqrt(2 / pi) */
 #define GELU_C 0.044715
-#define SQRT1_2 0.7071067811865476   /* 1 / sqrt(2) */
+#define SQRT1_2 0.7071067811865476 /* 1 / sqrt(2) */
 #define INV_SQRT_2PI 0.3989422804014327
 
 /* ---- the kernels, once per element type (activation_kernels.inc) ---- */
@@ -117,7 +117,7 @@ static int gelu_erf_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     int status = x && g && out && gauss ? 0 : nd_last_status();
     if (status == 0) {
         LAYER_CALL(dt, half_square, nd_data(gauss), nd_data(x), nd_size(x0));
-        status = nd_exp_out(gauss, gauss);   /* exp(-x^2 / 2) */
+        status = nd_exp_out(gauss, gauss); /* exp(-x^2 / 2) */
     }
     if (status == 0) {
         LAYER_CALL(dt, gelu_erf_backward, nd_data(out), nd_data(g), nd_data(x), nd_data(erf),
@@ -140,7 +140,7 @@ static nd_array *silu_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)n;
     nd_array *in = nd_ascontiguousarray(x[0]), *y = contiguous_like(x[0]), *result = NULL;
-    nd_array *s = in ? nd_negative(in) : NULL;   /* exp(-x), then sigmoid(x) in place */
+    nd_array *s = in ? nd_negative(in) : NULL; /* exp(-x), then sigmoid(x) in place */
     if (!in || !s || !y || nd_exp_out(s, s) < 0)
         goto done;
     LAYER_CALL(nd_dtype_of(in), silu_finish, nd_data(y), nd_data(s), nd_data(in), nd_size(in));
@@ -161,8 +161,8 @@ static int silu_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     nd_array *out = contiguous_like(x0);
     int status = x && g && out ? 0 : nd_last_status();
     if (status == 0) {
-        LAYER_CALL(nd_dtype_of(x0), silu_backward, nd_data(out), nd_data(g), nd_data(x),
-                   nd_data(s), nd_size(x0));
+        LAYER_CALL(nd_dtype_of(x0), silu_backward, nd_data(out), nd_data(g), nd_data(x), nd_data(s),
+                   nd_size(x0));
         dx[0] = out, out = NULL;
     }
     nd_free(x);
@@ -200,7 +200,7 @@ static int erf_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *x = ag_ctx_input(ctx, 0);
     nd_array *s = nd_scalar(nd_dtype_of(x), -1.0), *k = nd_scalar(nd_dtype_of(x), M_2_SQRTPI);
-    nd_array *g = s && k ? nd_square(x) : NULL;   /* g = 2/sqrt(pi) exp(-x^2) */
+    nd_array *g = s && k ? nd_square(x) : NULL; /* g = 2/sqrt(pi) exp(-x^2) */
     int status = g ? nd_multiply_out(g, s, g) : nd_last_status();
     if (status == 0)
         status = nd_exp_out(g, g);

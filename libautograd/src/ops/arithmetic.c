@@ -138,10 +138,7 @@ ag_tensor *ag_neg(ag_tensor *a) { return ag_apply(&neg_op, 1, (ag_tensor *[]){a}
 /* ---- with a scalar: y = a + s, y = a * s -------------------------------------------- */
 
 /* The scalar is a 0-d array of the input's dtype, so float32 stays float32. */
-static nd_array *scalar_like(const nd_array *a, double s)
-{
-    return nd_scalar(nd_dtype_of(a), s);
-}
+static nd_array *scalar_like(const nd_array *a, double s) { return nd_scalar(nd_dtype_of(a), s); }
 
 static nd_array *add_scalar_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {

@@ -12,7 +12,7 @@
 
 typedef struct dropout_params {
     double p;
-    nd_rng *rng;   /* used by the forward only */
+    nd_rng *rng; /* used by the forward only */
 } dropout_params;
 
 /* ---- the kernel, once per element type (dropout_kernels.inc) ---- */
@@ -57,7 +57,7 @@ ag_tensor *ag_dropout(ag_tensor *a, double p, nd_rng *rng)
         return NULL;
     }
     if (!a || !rng || p == 0)
-        return a;   /* evaluation, or nothing to drop: the identity */
+        return a; /* evaluation, or nothing to drop: the identity */
     if (layer_check_float(ag_value(a), "dropout") < 0)
         return NULL;
     dropout_params params = {p, rng};

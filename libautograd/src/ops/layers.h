@@ -41,12 +41,12 @@
 
 /* Calls fn_float or fn_double by dtype; the data pointers are passed as
  * nd_data's void *, which C converts to either. */
-#define LAYER_CALL(dt, fn, ...)                                              \
-    do {                                                                     \
-        if ((dt) == ND_FLOAT32)                                              \
-            fn##_float(__VA_ARGS__);                                         \
-        else                                                                 \
-            fn##_double(__VA_ARGS__);                                        \
+#define LAYER_CALL(dt, fn, ...)       \
+    do {                              \
+        if ((dt) == ND_FLOAT32)       \
+            fn##_float(__VA_ARGS__);  \
+        else                          \
+            fn##_double(__VA_ARGS__); \
     } while (0)
 
 /* 0 if a is float32 or float64, else an error naming the op, as torch's
@@ -64,8 +64,10 @@ static inline int layer_check_float(const nd_array *a, const char *op)
  * but found Double". NULL entries are skipped. */
 static inline const char *layer_torch_type(nd_dtype dt)
 {
-    return dt == ND_FLOAT32 ? "Float" : dt == ND_FLOAT64 ? "Double" : dt == ND_INT64 ? "Long"
-           : nd_dtype_name(dt);
+    return dt == ND_FLOAT32   ? "Float"
+           : dt == ND_FLOAT64 ? "Double"
+           : dt == ND_INT64   ? "Long"
+                              : nd_dtype_name(dt);
 }
 
 static inline int layer_check_same_dtype(const nd_array *a, int n, const nd_array *const *others)

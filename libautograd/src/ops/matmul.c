@@ -82,7 +82,7 @@ static int matmul_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *a0 = ag_ctx_input(ctx, 0), *b0 = ag_ctx_input(ctx, 1);
     nd_array *a = as_matrix(a0, true), *b = as_matrix(b0, false);
-    nd_array *dy_op = grad_operand(a0, b0, dy);   /* dL/dy as the gemms take it */
+    nd_array *dy_op = grad_operand(a0, b0, dy); /* dL/dy as the gemms take it */
     nd_array *g = NULL, *bt = NULL, *at = NULL;
     int status = 0;
     if (!a || !b || !dy_op)
@@ -104,7 +104,7 @@ static int matmul_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     g = nd_reshape(dy_op, k, shape);
     if (!g)
         goto fail;
-    if (ag_ctx_needs_grad(ctx, 0)) {   /* dL/da = g b^T */
+    if (ag_ctx_needs_grad(ctx, 0)) { /* dL/da = g b^T */
         bt = nd_swapaxes(b, -1, -2);
         nd_array *ga = bt ? grad_product(g, bt, g, a) : NULL;
         dx[0] = ga && nd_ndim(a0) == 1 ? nd_squeeze(ga, 1, (const int[]){-2}) : ga;
@@ -113,7 +113,7 @@ static int matmul_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
         if (!dx[0])
             goto fail;
     }
-    if (ag_ctx_needs_grad(ctx, 1)) {   /* dL/db = a^T g */
+    if (ag_ctx_needs_grad(ctx, 1)) { /* dL/db = a^T g */
         at = nd_swapaxes(a, -1, -2);
         nd_array *gb = at ? grad_product(at, g, g, b) : NULL;
         dx[1] = gb && nd_ndim(b0) == 1 ? nd_squeeze(gb, 1, (const int[]){-1}) : gb;
@@ -165,7 +165,7 @@ static nd_array *linear_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     if (nd_ndim(x[1]) != 2 || nd_ndim(x[0]) < 1 ||
         nd_shape(x[0])[nd_ndim(x[0]) - 1] != nd_shape(x[1])[1]) {
         nd_set_last_error(ND_ERR_VALUE, "linear: weight must be (out_features, in_features) "
-                          "with in_features the last dimension of the input");
+                                        "with in_features the last dimension of the input");
         return NULL;
     }
     if (n == 3 && (nd_ndim(x[2]) != 1 || nd_shape(x[2])[0] != nd_shape(x[1])[0])) {
@@ -173,8 +173,9 @@ static nd_array *linear_forward(ag_ctx *ctx, int n, const nd_array *const *x)
         return NULL;
     }
     nd_array *wt = nd_transpose(x[1], NULL);
-    nd_array *y = !wt ? NULL : mixed_precision(x[0], x[1]) ? nd_matmul_dtype(x[0], wt, ND_FLOAT32)
-                                                          : nd_matmul(x[0], wt);
+    nd_array *y = !wt                           ? NULL
+                  : mixed_precision(x[0], x[1]) ? nd_matmul_dtype(x[0], wt, ND_FLOAT32)
+                                                : nd_matmul(x[0], wt);
     nd_free(wt);
     if (y && n == 3 && nd_add_out(y, x[2], y) < 0) {
         nd_free(y);
@@ -194,21 +195,21 @@ static nd_array *as_rows(const nd_array *a)
 static int linear_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *x = ag_ctx_input(ctx, 0), *w = ag_ctx_input(ctx, 1);
-    nd_array *g = grad_operand(x, w, dy);   /* the gemms' dL/dy */
+    nd_array *g = grad_operand(x, w, dy); /* the gemms' dL/dy */
     nd_array *g_rows = NULL, *g_rows_t = NULL, *x_rows = NULL, *dy_rows = NULL;
     int status = 0;
     if (!g)
         return nd_last_status();
-    if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(g, w)))   /* dL/dx = g W */
+    if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(g, w))) /* dL/dx = g W */
         goto fail;
-    if (ag_ctx_needs_grad(ctx, 1)) {   /* dL/dW = g^T x over all rows: one gemm */
-        g_rows = as_rows(g);                                    /* (rows, out) */
-        g_rows_t = g_rows ? nd_transpose(g_rows, NULL) : NULL;  /* (out, rows), a view */
-        x_rows = as_rows(x);                                    /* (rows, in) */
+    if (ag_ctx_needs_grad(ctx, 1)) { /* dL/dW = g^T x over all rows: one gemm */
+        g_rows = as_rows(g); /* (rows, out) */
+        g_rows_t = g_rows ? nd_transpose(g_rows, NULL) : NULL; /* (out, rows), a view */
+        x_rows = as_rows(x); /* (rows, in) */
         if (!g_rows_t || !x_rows || !(dx[1] = nd_matmul(g_rows_t, x_rows)))
             goto fail;
     }
-    if (ag_ctx_num_inputs(ctx) == 3 && ag_ctx_needs_grad(ctx, 2) &&   /* dL/db = sum of rows */
+    if (ag_ctx_num_inputs(ctx) == 3 && ag_ctx_needs_grad(ctx, 2) && /* dL/db = sum of rows */
         (!(dy_rows = as_rows(dy)) || !(dx[2] = nd_sum(dy_rows, 1, (const int[]){0}, false))))
         goto fail;
     goto done;

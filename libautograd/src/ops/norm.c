@@ -14,7 +14,7 @@
 
 typedef struct norm_params {
     double eps;
-    bool has_weight, has_bias;   /* inputs: x, then weight if any, then bias if any */
+    bool has_weight, has_bias; /* inputs: x, then weight if any, then bias if any */
 } norm_params;
 
 /* ---- the kernels, once per element type (norm_kernels.inc; layers.h explains) ---- */
@@ -55,13 +55,14 @@ static nd_array *norm_forward(ag_ctx *ctx, const nd_array *const *x, bool center
     nd_dtype dt = nd_dtype_of(x[0]);
     int64_t C = last_dim(x[0]), rows = layer_rows(x[0], C);
     nd_array *in = nd_ascontiguousarray(x[0]), *y = nd_empty(dt, nd_ndim(x[0]), nd_shape(x[0]));
-    nd_array *weight = w ? nd_ascontiguousarray(w) : NULL, *bias = b ? nd_ascontiguousarray(b) : NULL;
+    nd_array *weight = w ? nd_ascontiguousarray(w) : NULL,
+             *bias = b ? nd_ascontiguousarray(b) : NULL;
     nd_array *mean = centered ? nd_empty(dt, 1, &rows) : NULL, *rstd = nd_empty(dt, 1, &rows);
     nd_array *result = NULL;
     if (!in || (w && !weight) || (b && !bias) || !y || (centered && !mean) || !rstd)
         goto done;
-    LAYER_CALL(dt, norm_forward, nd_data(y), mean ? nd_data(mean) : NULL, nd_data(rstd), nd_data(in),
-               data_or_null(weight), data_or_null(bias), rows, C, p->eps);
+    LAYER_CALL(dt, norm_forward, nd_data(y), mean ? nd_data(mean) : NULL, nd_data(rstd),
+               nd_data(in), data_or_null(weight), data_or_null(bias), rows, C, p->eps);
     if ((!centered || ag_ctx_save(ctx, mean) >= 0) && ag_ctx_save(ctx, rstd) >= 0)
         result = y, y = NULL;
 done:
@@ -168,9 +169,11 @@ static int check_param(const nd_array *x, const ag_tensor *param, const char *wh
         for (int d = 0, at = 0; d < nd_ndim(p) && at < (int)sizeof shape - 24; d++)
             at += snprintf(shape + at, sizeof shape - (size_t)at, "%s%lld", d ? ", " : "",
                            (long long)nd_shape(p)[d]);
-        return nd_set_last_error(ND_ERR_VALUE, "Expected %s to be of same shape as "
+        return nd_set_last_error(ND_ERR_VALUE,
+                                 "Expected %s to be of same shape as "
                                  "normalized_shape, but got %s of shape [%s] and normalized_shape "
-                                 "= [%lld]", what, what, shape, (long long)C);
+                                 "= [%lld]",
+                                 what, what, shape, (long long)C);
     }
     return layer_check_same_dtype(x, 1, (const nd_array *[]){p});
 }
@@ -180,8 +183,10 @@ static int check_norm(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, const ch
     const nd_array *v = ag_value(x);
     int status = layer_check_float(v, name);
     if (status == 0 && nd_ndim(v) == 0)
-        status = nd_set_last_error(ND_ERR_VALUE, "%s: expected an input of at least 1 dimension, "
-                                   "got a 0-d tensor", name);
+        status = nd_set_last_error(ND_ERR_VALUE,
+                                   "%s: expected an input of at least 1 dimension, "
+                                   "got a 0-d tensor",
+                                   name);
     if (status == 0)
         status = check_param(v, weight, "weight");
     if (status == 0)
@@ -193,7 +198,7 @@ static ag_tensor *apply_norm(const ag_op *op, ag_tensor *x, ag_tensor *weight, a
                              double eps)
 {
     if (!x)
-        return ag_apply(op, 1, (ag_tensor *[]){x}, NULL, 0);   /* propagates the NULL */
+        return ag_apply(op, 1, (ag_tensor *[]){x}, NULL, 0); /* propagates the NULL */
     if (check_norm(x, weight, bias, op->name) < 0)
         return NULL;
     norm_params p = {eps, weight != NULL, bias != NULL};

@@ -17,8 +17,10 @@ static inline int ag_wrap_dim(int dim, int ndim)
 {
     int n = ndim > 0 ? ndim : 1;
     if (dim < -n || dim >= n)
-        return nd_set_last_error(ND_ERR_INDEX, "Dimension out of range (expected to be in "
-                                 "range of [%d, %d], but got %d)", -n, n - 1, dim);
+        return nd_set_last_error(ND_ERR_INDEX,
+                                 "Dimension out of range (expected to be in "
+                                 "range of [%d, %d], but got %d)",
+                                 -n, n - 1, dim);
     return dim < 0 ? dim + n : dim;
 }
 
@@ -33,8 +35,10 @@ static inline int ag_wrap_dims(int n, const int *dims, int ndim, int *wrapped)
         if (d < 0)
             return d;
         if (seen[d])
-            return nd_set_last_error(ND_ERR_VALUE, "dim %d appears multiple times in the list "
-                                     "of dims", d);
+            return nd_set_last_error(ND_ERR_VALUE,
+                                     "dim %d appears multiple times in the list "
+                                     "of dims",
+                                     d);
         seen[d] = true;
         wrapped[i] = d;
     }

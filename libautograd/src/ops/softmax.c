@@ -38,8 +38,8 @@
  * is); a 0-d a is one row of one element. */
 static nd_array *axis_last(const nd_array *a, int axis)
 {
-    nd_array *s = nd_ndim(a) == 0 ? nd_reshape(a, 1, (const int64_t[]){1})
-                                  : nd_swapaxes(a, axis, -1);
+    nd_array *s =
+        nd_ndim(a) == 0 ? nd_reshape(a, 1, (const int64_t[]){1}) : nd_swapaxes(a, axis, -1);
     nd_array *c = s ? nd_ascontiguousarray(s) : NULL;
     nd_free(s);
     return c;
@@ -48,8 +48,9 @@ static nd_array *axis_last(const nd_array *a, int axis)
 /* rows (taken) with the axis swapped back, in the shape of `like`. */
 static nd_array *axis_back(nd_array *rows, const nd_array *like, int axis)
 {
-    nd_array *r = !rows ? NULL : nd_ndim(like) == 0 ? nd_reshape(rows, 0, NULL)
-                                                     : nd_swapaxes(rows, axis, -1);
+    nd_array *r = !rows                ? NULL
+                  : nd_ndim(like) == 0 ? nd_reshape(rows, 0, NULL)
+                                       : nd_swapaxes(rows, axis, -1);
     nd_free(rows);
     return r;
 }
@@ -89,7 +90,7 @@ static int backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx, bool log_spa
     int axis = *(const int *)ag_ctx_params(ctx);
     nd_array *g = axis_last(dy, axis), *y = axis_last(ag_ctx_output(ctx), axis);
     nd_array *out = g ? nd_empty_like(g) : NULL;
-    nd_array *e = log_space && y ? nd_exp(y) : NULL;   /* log_softmax: softmax = exp(y) */
+    nd_array *e = log_space && y ? nd_exp(y) : NULL; /* log_softmax: softmax = exp(y) */
     int status = 0;
     if (!y || !out || (log_space && !e)) {
         status = nd_last_status();
@@ -102,7 +103,7 @@ static int backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx, bool log_spa
         LAYER_CALL(dt, log_softmax_backward_rows, nd_data(out), nd_data(g), nd_data(e), rows, n);
     else
         LAYER_CALL(dt, softmax_backward_rows, nd_data(out), nd_data(g), nd_data(y), rows, n, 1);
-    dx[0] = axis_back(out, dy, axis);   /* takes out */
+    dx[0] = axis_back(out, dy, axis); /* takes out */
     if (!dx[0])
         status = nd_last_status();
 done:
@@ -155,7 +156,7 @@ static int checked_axis(ag_tensor *a, int axis, const char *name)
 static ag_tensor *apply_along(const ag_op *op, ag_tensor *a, int axis)
 {
     if (!a)
-        return ag_apply(op, 1, (ag_tensor *[]){a}, NULL, 0);   /* propagates the NULL */
+        return ag_apply(op, 1, (ag_tensor *[]){a}, NULL, 0); /* propagates the NULL */
     int wrapped = checked_axis(a, axis, op->name);
     if (wrapped < 0)
         return NULL;

@@ -379,7 +379,7 @@ static int pow_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
         nd_array *b_nonneg = a_is_0 ? with_scalar(nd_greater_equal, b, 0.0) : NULL;
         nd_array *limit = b_nonneg ? nd_logical_and(a_is_0, b_nonneg) : NULL;
         nd_array *log_a = limit ? nd_log(a) : NULL;
-        nd_array *d = log_a ? nd_multiply(ag_ctx_output(ctx), log_a) : NULL;   /* broadcast */
+        nd_array *d = log_a ? nd_multiply(ag_ctx_output(ctx), log_a) : NULL; /* broadcast */
         d = zero_where_(d, limit);
         nd_free(log_a);
         nd_free(a_is_0);

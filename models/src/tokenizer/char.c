@@ -89,7 +89,7 @@ static bool is_character(uint32_t cp)
     return true;
 }
 
-static const char unk_bytes[] = "\xEF\xBF\xBD";   /* U+FFFD */
+static const char unk_bytes[] = "\xEF\xBF\xBD"; /* U+FFFD */
 
 tok_tokenizer *tok_char_from_code_points(uint32_t *cps, size_t n, const char *what)
 {
@@ -174,8 +174,8 @@ tok_tokenizer *tok_char_train(const char *text, size_t len)
     return tok_char_from_code_points(cps, n, "");
 }
 
-int tok_char_encode(const tok_tokenizer *tok, const unsigned char *s, size_t len,
-                    int32_t **ids, size_t *n)
+int tok_char_encode(const tok_tokenizer *tok, const unsigned char *s, size_t len, int32_t **ids,
+                    size_t *n)
 {
     /* At most one id per byte. */
     int32_t *out = malloc((len ? len : 1) * sizeof *out);
@@ -191,7 +191,7 @@ int tok_char_encode(const tok_tokenizer *tok, const unsigned char *s, size_t len
         }
         uint32_t cp;
         i += tok_utf8_next(s, len, i, &cp);
-        size_t lo = 0, hi = nchars;   /* binary search in the sorted code points */
+        size_t lo = 0, hi = nchars; /* binary search in the sorted code points */
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
             if (tok->cps[mid] < cp)

@@ -11,8 +11,8 @@
 enum { GPT2_O = 0, GPT2_L = 1, GPT2_N = 2, GPT2_S = 3 };
 
 typedef struct tok_gpt2_range {
-    uint32_t lo, hi;   /* inclusive code points */
-    uint32_t cls;      /* GPT2_L, GPT2_N or GPT2_S */
+    uint32_t lo, hi; /* inclusive code points */
+    uint32_t cls; /* GPT2_L, GPT2_N or GPT2_S */
 } tok_gpt2_range;
 
 /* Sorted, disjoint ranges; a code point in none of them is GPT2_O. */

@@ -72,7 +72,7 @@ void tok_pairmap_free(tok_pairmap *m);
 struct tok_tokenizer {
     tok_kind kind;
     int32_t vocab_size;
-    int32_t n_special;   /* 0, or TOK_NUM_SPECIAL: the last ids are [MASK] [CLS] [SEP] [PAD] */
+    int32_t n_special; /* 0, or TOK_NUM_SPECIAL: the last ids are [MASK] [CLS] [SEP] [PAD] */
     /* The bytes of token i are bytes[off[i] .. off[i+1]). */
     size_t *off;
     char *bytes;
@@ -95,7 +95,7 @@ struct tok_tokenizer {
      * needs no tables: byte b is id b, merge i makes 256 + i. */
     int32_t byte_id[256];
     int32_t *merge_id;
-    int32_t eot;   /* the id of "<|endoftext|>", -1 if encoder.json has none */
+    int32_t eot; /* the id of "<|endoftext|>", -1 if encoder.json has none */
     char *file[2];
     size_t file_len[2];
 };
@@ -159,10 +159,10 @@ tok_tokenizer *tok_char_from_code_points(uint32_t *cps, size_t n, const char *wh
 tok_tokenizer *tok_bpe_from_merges(int32_t *merges, int32_t n_merges, const char *what);
 
 /* Encoders of each kind (arguments already checked). */
-int tok_char_encode(const tok_tokenizer *tok, const unsigned char *s, size_t len,
-                    int32_t **ids, size_t *n);
-int tok_bpe_encode(const tok_tokenizer *tok, const unsigned char *s, size_t len,
-                   int32_t **ids, size_t *n);
+int tok_char_encode(const tok_tokenizer *tok, const unsigned char *s, size_t len, int32_t **ids,
+                    size_t *n);
+int tok_bpe_encode(const tok_tokenizer *tok, const unsigned char *s, size_t len, int32_t **ids,
+                   size_t *n);
 
 /* A growable int32 array (encoders' output). */
 typedef struct tok_ivec {

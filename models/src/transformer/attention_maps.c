@@ -20,11 +20,11 @@ nd_array *transformer_attention_maps(transformer_model *m, const nd_array *idx)
     }
     if (!ag_is_grad_enabled()) {
         nd_set_last_error(ND_ERR_VALUE, "transformer_attention_maps records a forward: grad mode "
-                          "is off");
+                                        "is off");
         return NULL;
     }
     ag_tape_reset();
-    transformer_forward_options plain = {0};   /* fused ops, no dropout */
+    transformer_forward_options plain = {0}; /* fused ops, no dropout */
     ag_tensor *h = transformer_layers(m, idx, &plain, NULL);
     const transformer_config *c = &m->config;
     nd_array *maps = NULL;
@@ -38,8 +38,10 @@ nd_array *transformer_attention_maps(transformer_model *m, const nd_array *idx)
         if (ag_tape_node(i, &info) < 0 || strcmp(info.op, "attention") != 0)
             continue;
         if (layer == c->n_layer || info.nsaved != 1) {
-            nd_set_last_error(ND_ERR_VALUE, "the forward recorded an attention op that is not one "
-                              "of the %d layers'", c->n_layer);
+            nd_set_last_error(ND_ERR_VALUE,
+                              "the forward recorded an attention op that is not one "
+                              "of the %d layers'",
+                              c->n_layer);
             nd_free(maps);
             maps = NULL;
             break;

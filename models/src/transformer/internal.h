@@ -10,22 +10,22 @@
 
 /* One Transformer block's parameters (nanoGPT's names in comments). */
 typedef struct transformer_block {
-    ag_tensor *ln_1_weight, *ln_1_bias;           /* ln_1 (C) */
-    ag_tensor *attn_weight, *attn_bias;           /* attn.c_attn (3C, C), (3C) */
+    ag_tensor *ln_1_weight, *ln_1_bias; /* ln_1 (C) */
+    ag_tensor *attn_weight, *attn_bias; /* attn.c_attn (3C, C), (3C) */
     ag_tensor *attn_proj_weight, *attn_proj_bias; /* attn.c_proj (C, C), (C) */
-    ag_tensor *ln_2_weight, *ln_2_bias;           /* ln_2 (C) */
-    ag_tensor *fc_weight, *fc_bias;               /* mlp.c_fc (4C, C), (4C) */
-    ag_tensor *mlp_proj_weight, *mlp_proj_bias;   /* mlp.c_proj (C, 4C), (C) */
+    ag_tensor *ln_2_weight, *ln_2_bias; /* ln_2 (C) */
+    ag_tensor *fc_weight, *fc_bias; /* mlp.c_fc (4C, C), (4C) */
+    ag_tensor *mlp_proj_weight, *mlp_proj_bias; /* mlp.c_proj (C, 4C), (C) */
 } transformer_block;
 
 struct transformer_model {
     transformer_config config;
-    ag_tensor *wte;                 /* transformer.wte (V, C), also the LM/MLM head */
-    ag_tensor *wpe;                 /* transformer.wpe (block, C) if learned, else NULL */
-    ag_tensor *positions;           /* the sinusoidal table (block, C), a constant */
+    ag_tensor *wte; /* transformer.wte (V, C), also the LM/MLM head */
+    ag_tensor *wpe; /* transformer.wpe (block, C) if learned, else NULL */
+    ag_tensor *positions; /* the sinusoidal table (block, C), a constant */
     transformer_block blocks[TRANSFORMER_MAX_LAYERS];
     ag_tensor *ln_f_weight, *ln_f_bias;
-    ag_tensor *classifier_weight, *classifier_bias;   /* (K, C), (K) or NULL */
+    ag_tensor *classifier_weight, *classifier_bias; /* (K, C), (K) or NULL */
     /* Every parameter in order, with its name, for saving and optimizers. */
     ag_tensor *tensors[TRANSFORMER_MAX_TENSORS];
     char names[TRANSFORMER_MAX_TENSORS][TRANSFORMER_NAME_MAX];
