@@ -16,12 +16,15 @@
  * the same shapes every iteration (a GPT-2-small step frees and
  * reallocates ~50 blocks of 1 MB and more); reusing them skips the page
  * faults and zeroing a fresh mapping costs (for a 40 MB result that is as
- * long as the arithmetic). Only blocks of at least 1 MB are kept, at most
- * CACHE_SLOTS of them and a quarter of the machine's memory (at most
- * 4 GB) in all; the oldest goes first. Off under AddressSanitizer, which
+ * long as the arithmetic). Blocks from 64 KB are kept: below 1 MB, how
+ * often glibc's malloc maps, unmaps and trims them depends on its moving
+ * thresholds and the order of the frees, and a small change in an op's
+ * frees once tripled the page faults of a baby GPT step (23k to 73k in 20
+ * steps, half the step time). At most CACHE_SLOTS blocks and a quarter of
+ * the machine's memory (at most 4 GB) in all; the oldest goes first. Off under AddressSanitizer, which
  * must see every free to catch a use after free. */
-#define CACHE_MIN_BYTES ((size_t)1 << 20)
-#define CACHE_SLOTS 128
+#define CACHE_MIN_BYTES ((size_t)64 << 10)
+#define CACHE_SLOTS 512
 #if defined(__SANITIZE_ADDRESS__)
 #define CACHE_ENABLED 0
 #else

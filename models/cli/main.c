@@ -62,7 +62,8 @@ static void usage(FILE *f)
  * after frees hands the top of its heap back to the kernel (both
  * thresholds move with use). A training step frees and reallocates the
  * same activations every iteration, most of them between 100 KB and 1 MB
- * for small models (libnd's buffer cache keeps those of 1 MB and more),
+ * for small models (libnd's buffer cache keeps its arrays of 64 KB and more;
+ * the rest of the program's blocks are glibc's),
  * so every step page-faulted and zeroed fresh memory: 776 page faults a
  * step of the baby model, none with fixed thresholds that keep those
  * blocks in the heap (a mapping only from 1 MB, the heap trimmed only
