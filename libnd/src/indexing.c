@@ -262,22 +262,10 @@ static int join_shape(int nlead, const int64_t *lead, const slab *s, int64_t *sh
 
 /* ---- take ------------------------------------------------------------------ */
 
-/* 0-d arrays index as shape (1,), as NumPy's take/put do. */
-static nd_array at_least_1d(const nd_array *a)
-{
-    nd_array v = *a;
-    if (v.ndim == 0) {
-        v.ndim = 1;
-        v.shape[0] = 1;
-        v.strides[0] = (int64_t)nd_itemsize(a);
-    }
-    return v;
-}
-
 nd_array *nd_take(const nd_array *array, const nd_array *indices, int axis)
 {
     ND_CHECK_NOT_NULL(NULL, array, indices);
-    nd_array a = at_least_1d(array);
+    nd_array a = nd_at_least_1d(array);
     if (nd_normalize_axis(&axis, a.ndim) < 0)
         return NULL;
     int64_t *idx = read_indices(indices, INDEX_SAFE_CAST, 0, NULL);
@@ -833,7 +821,7 @@ int nd_add_at(nd_array *a, const nd_array *indices, const nd_array *values)
  * ndim) int64 block (a 0-d a counts as shape (1,)). */
 static int64_t *nonzero_indices(const nd_array *array, int64_t *count)
 {
-    nd_array a = at_least_1d(array);
+    nd_array a = nd_at_least_1d(array);
     int64_t size = nd_size(&a), found = 0;
     int64_t *offsets = xmalloc((size_t)size * sizeof *offsets);
     if (!offsets)

@@ -280,4 +280,19 @@ bool nd_valid_utf8(const char *s, size_t n);
  * ownership of it in every case. `what` names it in messages. */
 nd_safetensors *nd_safetensors_parse(unsigned char *file, size_t len, const char *what);
 
+/* ---- views (indexing.c, sort.c) ------------------------------------------- */
+
+/* A header that reads a 0-d array as shape (1,), as NumPy's take, put,
+ * argsort and argpartition (and torch's sort) do; it shares a's data. */
+static inline nd_array nd_at_least_1d(const nd_array *a)
+{
+    nd_array v = *a;
+    if (v.ndim == 0) {
+        v.ndim = 1;
+        v.shape[0] = 1;
+        v.strides[0] = (int64_t)nd_itemsize(a);
+    }
+    return v;
+}
+
 #endif /* ND_INTERNAL_H */

@@ -277,18 +277,6 @@ static int lanes_to_new(const nd_array *a, int axis, lane_job *job, nd_array **v
     return 0;
 }
 
-/* NumPy's argsort/argpartition treat a 0-d array as shape (1,). */
-static nd_array at_least_1d(const nd_array *a)
-{
-    nd_array v = *a;
-    if (v.ndim == 0) {
-        v.ndim = 1;
-        v.shape[0] = 1;
-        v.strides[0] = (int64_t)nd_itemsize(a);
-    }
-    return v;
-}
-
 /* ---- sort, argsort ----------------------------------------------------------- */
 
 static nd_array *sort_common(const nd_array *a, int axis, bool want_indices)
@@ -307,7 +295,7 @@ nd_array *nd_sort(const nd_array *a, int axis) { return sort_common(a, axis, fal
 nd_array *nd_argsort(const nd_array *a, int axis)
 {
     ND_CHECK_NOT_NULL(NULL, a);
-    nd_array v = at_least_1d(a);
+    nd_array v = nd_at_least_1d(a);
     return sort_common(&v, axis, true);
 }
 
@@ -359,7 +347,7 @@ nd_array *nd_partition(const nd_array *a, int nkth, const int64_t *kth, int axis
 nd_array *nd_argpartition(const nd_array *a, int nkth, const int64_t *kth, int axis)
 {
     ND_CHECK_NOT_NULL(NULL, a, kth);
-    nd_array v = at_least_1d(a);
+    nd_array v = nd_at_least_1d(a);
     return partition_common(&v, nkth, kth, axis, true);
 }
 
@@ -371,7 +359,7 @@ int nd_topk(const nd_array *a, int64_t k, int axis, bool largest, nd_array **val
     ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, values, indices);
     if (!values || !indices)
         return nd_set_error(ND_ERR_VALUE, "topk: values and indices must not be NULL");
-    nd_array v = at_least_1d(a);   /* torch treats a 0-d tensor as one element */
+    nd_array v = nd_at_least_1d(a);   /* torch treats a 0-d tensor as one element */
     if (nd_normalize_axis(&axis, v.ndim) < 0)
         return ND_ERR_AXIS;
     if (k < 0 || k > v.shape[axis])

@@ -150,6 +150,9 @@ START_TEST(bad_files_are_one_line_errors)
     assert_load_error("[1, 2]", SMALL_MERGES, "expected '{' at byte 0");
     assert_load_error("{\"a\": 1.5}", SMALL_MERGES, "expected a token id");
     assert_load_error("{\"a\": 1}", SMALL_MERGES, "has 1 tokens, fewer than the 256 bytes");
+    /* An empty key first (the model-folder fuzzer): the key buffer must
+     * exist before the first copy into it, even of 0 bytes (UBSan). */
+    assert_load_error("{\"\": 0}", SMALL_MERGES, "has 1 tokens, fewer than the 256 bytes");
 
     /* Ids and keys that do not make a vocabulary. */
     assert_load_error(dup, SMALL_MERGES, "id 256 appears twice");

@@ -339,7 +339,7 @@ static int add_entry(loader *L, const unsigned char *key, size_t k, int32_t id)
             return nd_set_last_error(ND_ERR_MEMORY, "out of memory reading '%s'", L->path);
         L->capentries = nc;
     }
-    if (L->nkeys_bytes + k > L->capkeys) {
+    if (L->nkeys_bytes + k > L->capkeys || !L->keys) {   /* "" first: memcpy needs a buffer */
         size_t nc = L->capkeys ? 2 * L->capkeys : (size_t)1 << 20;
         char *keys = realloc(L->keys, nc);
         if (!keys)
