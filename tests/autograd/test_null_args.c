@@ -280,13 +280,6 @@ static void teardown(void)
 /* clang-format on */
 NULL_CASES_DEFINE(AG_NULL_TABLE)
 
-START_TEST(null_argument)
-{
-    nd_clear_error();
-    null_cases[_i].run();
-}
-END_TEST
-
 /* ---- out-of-range numbers ------------------------------------------------------------- */
 
 START_TEST(out_of_range_numbers)
@@ -353,16 +346,4 @@ START_TEST(out_of_range_numbers)
 }
 END_TEST
 
-Suite *test_suite(void)
-{
-    Suite *s = suite_create("ag_null_args");
-    TCase *tc = tcase_create("null");
-    tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_add_loop_test(tc, null_argument, 0, null_case_count);
-    suite_add_tcase(s, tc);
-    TCase *range = tcase_create("range");
-    tcase_add_checked_fixture(range, setup, teardown);
-    tcase_add_test(range, out_of_range_numbers);
-    suite_add_tcase(s, range);
-    return s;
-}
+NULL_ARGS_SUITE("ag_null_args", setup, teardown, out_of_range_numbers)
