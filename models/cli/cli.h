@@ -84,6 +84,10 @@ int finish_output(const char *command);
 #define MAX_GRAD_ACCUM (1 << 20)   /* micro-batches per step */
 #define MAX_ITERS ((int64_t)1 << 40)
 #define MAX_THREADS 1024
+/* --zero's help, the same in train and finetune. */
+#define ZERO_HELP                                                                              \
+    "1: ZeRO-1 under mpirun, each rank keeps the AdamW moments of 1/ranks of the parameters "  \
+    "(same results, less memory)"
 
 /* Defaults the commands share. */
 #define DEFAULT_SEED 1337          /* nanoGPT's */

@@ -367,8 +367,7 @@ static int run_finetune(int argc, char **argv)
         {"--threads", OPT_INT, &threads, .help = "threads for the kernels (0: one per core)",
          .min = 0, .max = MAX_THREADS},
         {"--zero", OPT_INT, &zero, .meta = "0|1",
-         .help = "1: ZeRO-1 under mpirun, each rank keeps the AdamW moments of 1/ranks of the "
-                 "parameters (same results, less memory; default 0)", .min = 0, .max = 1},
+         .help = ZERO_HELP, .min = 0, .max = 1},
         {"--precision", OPT_STRING, &precision, .meta = "float32|bf16",
          .help = "bf16: matrix products on bf16 operands with float32 sums, float32 master weights "
                  "(default: --from's, else float32)"},

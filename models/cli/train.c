@@ -624,8 +624,7 @@ static int parse_train_flags(train_flags *f, int argc, char **argv)
          .help = "micro-batches of --batch per optimizer step on each rank (global batch: batch x "
                  "grad-accum x ranks)", .min = 1, .max = MAX_GRAD_ACCUM},
         {"--zero", OPT_INT, &f->zero, .meta = "0|1",
-         .help = "1: ZeRO-1 under mpirun, each rank keeps the AdamW moments of 1/ranks of the "
-                 "parameters (same results, less memory; default 0)", .min = 0, .max = 1},
+         .help = ZERO_HELP, .min = 0, .max = 1},
         /* Experiment switches (docs/tutorial/08-lessons.md): models that
          * show what the scale and the skip connections are for. */
         {"--precision", OPT_STRING, &f->precision, .meta = "float32|bf16",

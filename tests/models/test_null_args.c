@@ -209,6 +209,7 @@ START_TEST(out_of_range_numbers)
     BAD_CONFIG(pooling, (transformer_pooling)99);
 
     RANGE_P(transformer_tensor(M, -1, &NAME));
+    RANGE_I(transformer_set_precision(M, (transformer_precision)99));
     RANGE_P(transformer_tensor(M, transformer_num_tensors(M), &NAME));
     ck_assert_ptr_nonnull(transformer_tensor(M, 0, NULL));   /* name is optional */
     RANGE_I(transformer_save(M, WRITE_PATH, -1, NULL));
