@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "gpt2.h"
 #include "internal.h"
@@ -143,13 +144,19 @@ static char *slurp(const char *path, size_t *n)
     }
     char *buf = NULL;
     size_t len = 0, cap = 0;
+    /* A regular file's size sizes the buffer (one byte more, to see the
+     * end in one read); a pipe starts at 64 KB and doubles. */
+    struct stat st;
+    size_t first = 64 << 10;
+    if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size <= MAX_FILE_BYTES)
+        first = (size_t)st.st_size + 1;
     for (;;) {
         if (len == cap) {
             if (cap > MAX_FILE_BYTES) {
                 nd_set_last_error(ND_ERR_VALUE, "'%s' is larger than %zu bytes", path, MAX_FILE_BYTES);
                 break;
             }
-            cap = cap ? 2 * cap : (size_t)1 << 20;
+            cap = cap ? 2 * cap : first;
             char *b = realloc(buf, cap);
             if (!b) {
                 nd_set_last_error(ND_ERR_MEMORY, "out of memory reading '%s'", path);
@@ -328,7 +335,7 @@ static int add_entry(loader *L, const unsigned char *key, size_t k, int32_t id)
     if (L->nentries == TOK_MAX_VOCAB)
         return fail_at(L, "more than 1048576 tokens");
     if (L->nentries + 1 >= L->capentries) {
-        size_t nc = L->capentries ? 2 * L->capentries : 65536;
+        size_t nc = L->capentries ? 2 * L->capentries : 1024;
         size_t *koff = realloc(L->koff, nc * sizeof *koff);
         if (koff)
             L->koff = koff;
@@ -340,7 +347,9 @@ static int add_entry(loader *L, const unsigned char *key, size_t k, int32_t id)
         L->capentries = nc;
     }
     if (L->nkeys_bytes + k > L->capkeys || !L->keys) {   /* "" first: memcpy needs a buffer */
-        size_t nc = L->capkeys ? 2 * L->capkeys : (size_t)1 << 20;
+        size_t nc = L->capkeys ? 2 * L->capkeys : 4096;
+        if (nc < L->nkeys_bytes + k)
+            nc = L->nkeys_bytes + k;
         char *keys = realloc(L->keys, nc);
         if (!keys)
             return nd_set_last_error(ND_ERR_MEMORY, "out of memory reading '%s'", L->path);
