@@ -124,6 +124,17 @@ static void *allocate_memory(size_t alloc)
     return memory;
 }
 
+void *nd_scratch_alloc(size_t bytes)
+{
+    return allocate_memory(allocation_size((int64_t)bytes));
+}
+
+void nd_scratch_free(void *memory, size_t bytes)
+{
+    if (memory)
+        cache_give(memory, allocation_size((int64_t)bytes));
+}
+
 static nd_buffer *buffer_new(int64_t nbytes)
 {
     nd_buffer *buffer = malloc(sizeof *buffer);

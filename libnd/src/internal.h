@@ -44,6 +44,15 @@ struct nd_array {
 
 #include "vectorize.h"   /* ND_VECTORIZE, ND_ALWAYS_INLINE */
 
+/* Work memory of a kernel (a GEMM's packing blocks), aligned to
+ * ND_ALIGNMENT, from and back to the arrays' buffer cache (array.c): a
+ * training step calls the same products with the same sizes every
+ * iteration, and a block glibc maps and unmaps on every call costs its
+ * page faults each time. nd_scratch_free takes the size given to
+ * nd_scratch_alloc. NULL (no error set) when out of memory. */
+void *nd_scratch_alloc(size_t bytes);
+void nd_scratch_free(void *memory, size_t bytes);
+
 /* ---- per-dtype code generation ------------------------------------------ */
 
 /* X-macro over every dtype in enum order: X(name, C storage type, family,

@@ -307,15 +307,18 @@ int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t
     bool share_a = n > NC && shared_a_bytes <= MAX_SHARED_A_BYTES;
     /* bf16 output over several passes: float32 sums in between. */
     bool need_work = c_bf16 && k > KC;
-    size_t b_bytes = sizeof(uint16_t) * KC * ((NC + NR - 1) / NR * NR);
+    /* The B block is KC x NC at most, but no larger than B (as in
+     * sgemm_avx512.c); k rounded up to whole bf16 pairs. */
+    int64_t kc_max = k < KC ? (k > 0 ? k + (k & 1) : 2) : KC, nc_max = n < NC ? (n > 0 ? n : 1) : NC;
+    size_t b_bytes = sizeof(uint16_t) * (size_t)kc_max * ((nc_max + NR - 1) / NR * NR);
     size_t work_bytes = need_work ? sizeof(float) * (size_t)m * (size_t)n : 0;
-    uint16_t *b_packed = aligned_alloc(64, b_bytes);
-    uint32_t *a_packed = share_a ? aligned_alloc(64, shared_a_bytes) : NULL;
-    float *work = need_work ? malloc(work_bytes) : NULL;
+    uint16_t *b_packed = nd_scratch_alloc(b_bytes);
+    uint32_t *a_packed = share_a ? nd_scratch_alloc(shared_a_bytes) : NULL;
+    float *work = need_work ? nd_scratch_alloc(work_bytes) : NULL;
     if (!b_packed || (share_a && !a_packed) || (need_work && !work)) {
-        free(b_packed);
-        free(a_packed);
-        free(work);
+        nd_scratch_free(b_packed, b_bytes);
+        nd_scratch_free(a_packed, shared_a_bytes);
+        nd_scratch_free(work, work_bytes);
         return nd_set_error(ND_ERR_MEMORY, "Unable to allocate %zu bytes for a matrix product",
                             b_bytes + (share_a ? shared_a_bytes : 0) + work_bytes);
     }
@@ -341,9 +344,9 @@ int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t
             nd_parallel_for(panels, ((int64_t)1 << 21) / per_panel + 1, run_row_panels, &task);
         }
     }
-    free(work);
-    free(a_packed);
-    free(b_packed);
+    nd_scratch_free(work, work_bytes);
+    nd_scratch_free(a_packed, shared_a_bytes);
+    nd_scratch_free(b_packed, b_bytes);
     return 0;
 }
 

@@ -195,17 +195,17 @@ int nd_sgemm_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t a_r
     size_t shared_a_bytes = sizeof(float) * (size_t)(panels * MR) * KC;
     bool share_a = n > NC && shared_a_bytes <= MAX_SHARED_A_BYTES;
     /* The B block is KC x NC at most, but no larger than B: a small
-     * product (a tiny model's layers) packs into a few KB instead of the
-     * 737 KB that malloc would map and fault in again on every call (a
-     * multiple of 64 bytes either way, as aligned_alloc wants). */
+     * product (a tiny model's layers) packs into a few KB instead of
+     * 737 KB. */
     int64_t kc_max = k < KC ? (k > 0 ? k : 1) : KC, nc_max = n < NC ? (n > 0 ? n : 1) : NC;
-    float *b_packed = aligned_alloc(64, sizeof(float) * (size_t)kc_max * ((nc_max + NR - 1) / NR * NR));
-    float *a_packed = share_a ? aligned_alloc(64, shared_a_bytes) : NULL;
+    size_t b_bytes = sizeof(float) * (size_t)kc_max * ((nc_max + NR - 1) / NR * NR);
+    float *b_packed = nd_scratch_alloc(b_bytes);
+    float *a_packed = share_a ? nd_scratch_alloc(shared_a_bytes) : NULL;
     if (!b_packed || (share_a && !a_packed)) {
-        free(b_packed);
-        free(a_packed);
+        nd_scratch_free(b_packed, b_bytes);
+        nd_scratch_free(a_packed, shared_a_bytes);
         return nd_set_error(ND_ERR_MEMORY, "Unable to allocate %zu bytes for a matrix product",
-                            sizeof(float) * KC * NC + (share_a ? shared_a_bytes : 0));
+                            b_bytes + (share_a ? shared_a_bytes : 0));
     }
     /* pc outside jc: C[:, jc] still sums its KC-long runs in order, so the
      * result is the same as with BLIS's jc-outer order. */
@@ -226,8 +226,8 @@ int nd_sgemm_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t a_r
             nd_parallel_for(panels, ((int64_t)1 << 20) / per_panel + 1, run_row_panels, &task);
         }
     }
-    free(a_packed);
-    free(b_packed);
+    nd_scratch_free(a_packed, shared_a_bytes);
+    nd_scratch_free(b_packed, b_bytes);
     return 0;
 }
 
