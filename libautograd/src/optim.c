@@ -18,6 +18,7 @@
  * made on a parameter's first update and reused afterwards.
  */
 #include "internal.h"
+#include "vectorize.h" /* libnd/src/vectorize.h: ND_VECTORIZE */
 
 #include <math.h>
 #include <stdio.h>
@@ -58,12 +59,8 @@ struct ag_optimizer {
  *   x.addcdiv_(y, z, value=a)  x + (a * y) / z
  *   x.mul_(a), x.sqrt(), x / a plain, each rounded.
  * The loops are cloned for AVX-512, AVX2 (hardware FMA, vectorized) and
- * baseline x86-64 (where fma() is exact in software), as libnd's kernels. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define AG_VECTORIZE __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define AG_VECTORIZE
-#endif
+ * baseline x86-64 (where fma() is exact in software) by libnd's
+ * ND_VECTORIZE, as libnd's kernels are. */
 
 /* SGD over n contiguous elements (torch's _single_tensor_sgd):
  *   d = grad.add(p, alpha=wd)                      if wd != 0
@@ -73,7 +70,7 @@ struct ag_optimizer {
  *   p.add_(d, alpha=-lr)
  * buf is NULL without momentum. */
 #define DEFINE_SGD_LOOP(T, FMA, NAME)                                                          \
-    AG_VECTORIZE static void NAME(int64_t n, T *restrict p, const T *restrict g,                \
+    ND_VECTORIZE static void NAME(int64_t n, T *restrict p, const T *restrict g,                \
                                   T *restrict buf, bool first, T neg_lr, T momentum,           \
                                   T one_minus_dampening, T wd, bool nesterov)                  \
     {                                                                                          \
@@ -108,7 +105,7 @@ typedef struct adam_scalars {
  *   denom = (v.sqrt() / bc2_sqrt).add_(eps)
  *   p.addcdiv_(m, denom, value=-step_size) */
 #define DEFINE_ADAM_LOOP(T, FMA, SQRT, NAME)                                                   \
-    AG_VECTORIZE static void NAME(int64_t n, T *restrict p, const T *restrict grad,             \
+    ND_VECTORIZE static void NAME(int64_t n, T *restrict p, const T *restrict grad,             \
                                   T *restrict m, T *restrict v, const adam_scalars *s)         \
     {                                                                                          \
         const T decay = (T)s->decay, wd = (T)s->wd, beta1 = (T)s->beta1,                       \
@@ -521,7 +518,7 @@ int ag_set_grad(ag_tensor *param, const nd_array *grad)
  * AVX-512 register of doubles), so the loop is not one long chain of
  * dependent additions. */
 #define DEFINE_SQUARES_LOOP(T, NAME)                                     \
-    AG_VECTORIZE static double NAME(const T *x, int64_t n)              \
+    ND_VECTORIZE static double NAME(const T *x, int64_t n)              \
     {                                                                    \
         double lanes[8] = {0};                                           \
         int64_t i = 0;                                                   \
