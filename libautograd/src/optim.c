@@ -52,41 +52,6 @@ struct ag_optimizer {
 
 /* ---- the update loops ------------------------------------------------------------------ */
 
-/* Which of PyTorch's CPU kernels round once and which twice decides the
- * last bits. Measured on torch 1.13 (its kernels are built with FMA):
- *   x.add_(y, alpha=a)         fma(a, y, x)          (Vectorized fmadd)
- *   x.addcmul_(y, z, value=a)  fma(a * y, z, x)      (contracted by the compiler)
- *   x.addcdiv_(y, z, value=a)  x + (a * y) / z
- *   x.mul_(a), x.sqrt(), x / a plain, each rounded.
- * The loops are cloned for AVX-512, AVX2 (hardware FMA, vectorized) and
- * baseline x86-64 (where fma() is exact in software) by libnd's
- * ND_VECTORIZE, as libnd's kernels are. */
-
-/* SGD over n contiguous elements (torch's _single_tensor_sgd):
- *   d = grad.add(p, alpha=wd)                      if wd != 0
- *   buf = clone(d)                                 first step
- *   buf.mul_(momentum).add_(d, alpha=1-dampening)  later steps
- *   d = d.add(buf, alpha=momentum) if nesterov else buf
- *   p.add_(d, alpha=-lr)
- * buf is NULL without momentum. */
-#define DEFINE_SGD_LOOP(T, FMA, NAME)                                                          \
-    ND_VECTORIZE static void NAME(int64_t n, T *restrict p, const T *restrict g,                \
-                                  T *restrict buf, bool first, T neg_lr, T momentum,           \
-                                  T one_minus_dampening, T wd, bool nesterov)                  \
-    {                                                                                          \
-        for (int64_t i = 0; i < n; i++) {                                                      \
-            T d = wd != 0 ? FMA(wd, p[i], g[i]) : g[i];                                        \
-            if (buf) {                                                                         \
-                T b = first ? d : FMA(one_minus_dampening, d, buf[i] * momentum);              \
-                buf[i] = b;                                                                    \
-                d = nesterov ? FMA(momentum, b, d) : b;                                        \
-            }                                                                                  \
-            p[i] = FMA(neg_lr, d, p[i]);                                                       \
-        }                                                                                      \
-    }
-DEFINE_SGD_LOOP(float, fmaf, sgd_loop_f32)
-DEFINE_SGD_LOOP(double, fma, sgd_loop_f64)
-
 /* The per-step scalars of Adam, in double (rounded to T by the loop). */
 typedef struct adam_scalars {
     double decay;          /* AdamW: 1 - lr wd; Adam: 1 */
@@ -97,34 +62,36 @@ typedef struct adam_scalars {
     double neg_step_size;  /* -lr / (1 - beta1^t) */
 } adam_scalars;
 
-/* Adam / AdamW over n contiguous elements (torch's _single_tensor_adam[w]):
- *   p.mul_(1 - lr*wd)                               AdamW
- *   g = grad.add(p, alpha=wd)                       Adam, if wd != 0
- *   m.mul_(beta1).add_(g, alpha=1-beta1)
- *   v.mul_(beta2).addcmul_(g, g, value=1-beta2)
- *   denom = (v.sqrt() / bc2_sqrt).add_(eps)
- *   p.addcdiv_(m, denom, value=-step_size) */
-#define DEFINE_ADAM_LOOP(T, FMA, SQRT, NAME)                                                   \
-    ND_VECTORIZE static void NAME(int64_t n, T *restrict p, const T *restrict grad,             \
-                                  T *restrict m, T *restrict v, const adam_scalars *s)         \
-    {                                                                                          \
-        const T decay = (T)s->decay, wd = (T)s->wd, beta1 = (T)s->beta1,                       \
-                omb1 = (T)s->one_minus_beta1, beta2 = (T)s->beta2,                             \
-                omb2 = (T)s->one_minus_beta2, bc2_sqrt = (T)s->bc2_sqrt, eps = (T)s->eps,      \
-                neg_step = (T)s->neg_step_size;                                                \
-        for (int64_t i = 0; i < n; i++) {                                                      \
-            T pi = p[i] * decay;   /* exact when decay is 1 */                                 \
-            T g = wd != 0 ? FMA(wd, pi, grad[i]) : grad[i];                                    \
-            T mi = FMA(omb1, g, m[i] * beta1);                                                 \
-            T vi = FMA(omb2 * g, g, v[i] * beta2);                                             \
-            T denom = SQRT(vi) / bc2_sqrt + eps;                                               \
-            m[i] = mi;                                                                         \
-            v[i] = vi;                                                                         \
-            p[i] = pi + neg_step * mi / denom;                                                 \
-        }                                                                                      \
-    }
-DEFINE_ADAM_LOOP(float, fmaf, sqrtf, adam_loop_f32)
-DEFINE_ADAM_LOOP(double, fma, sqrt, adam_loop_f64)
+/* Which of PyTorch's CPU kernels round once and which twice decides the
+ * last bits. Measured on torch 1.13 (its kernels are built with FMA):
+ *   x.add_(y, alpha=a)         fma(a, y, x)          (Vectorized fmadd)
+ *   x.addcmul_(y, z, value=a)  fma(a * y, z, x)      (contracted by the compiler)
+ *   x.addcdiv_(y, z, value=a)  x + (a * y) / z
+ *   x.mul_(a), x.sqrt(), x / a plain, each rounded.
+ * The loops are cloned for AVX-512, AVX2 (hardware FMA, vectorized) and
+ * baseline x86-64 (where fma() is exact in software) by libnd's
+ * ND_VECTORIZE, as libnd's kernels are.
+ *
+ * The loops, sgd_loop_T, adam_loop_T and sum_squares_T (the sum of squares
+ * of gradient clipping), are plain functions written once in
+ * optim_loops.inc and included here for float32 and float64 with T, FMA and
+ * SQRT, and each name_T defined as name_f32 or name_f64 (layers.h's
+ * scheme). */
+#define T float
+#define FMA fmaf
+#define SQRT sqrtf
+#define sgd_loop_T sgd_loop_f32
+#define adam_loop_T adam_loop_f32
+#define sum_squares_T sum_squares_f32
+#include "optim_loops.inc"
+
+#define T double
+#define FMA fma
+#define SQRT sqrt
+#define sgd_loop_T sgd_loop_f64
+#define adam_loop_T adam_loop_f64
+#define sum_squares_T sum_squares_f64
+#include "optim_loops.inc"
 
 /* ---- construction ------------------------------------------------------------------------ */
 
@@ -514,26 +481,6 @@ int ag_set_grad(ag_tensor *param, const nd_array *grad)
     return copy ? ag_grad_adopt(param, copy) : 0;
 }
 
-/* sum g^2 over one chunk, in double: eight independent partial sums (one
- * AVX-512 register of doubles), so the loop is not one long chain of
- * dependent additions. */
-#define DEFINE_SQUARES_LOOP(T, NAME)                                     \
-    ND_VECTORIZE static double NAME(const T *x, int64_t n)              \
-    {                                                                    \
-        double lanes[8] = {0};                                           \
-        int64_t i = 0;                                                   \
-        for (; i + 8 <= n; i += 8)                                       \
-            for (int k = 0; k < 8; k++)                                  \
-                lanes[k] += (double)x[i + k] * (double)x[i + k];         \
-        double sum = 0;                                                  \
-        for (; i < n; i++)                                               \
-            sum += (double)x[i] * (double)x[i];                          \
-        for (int k = 0; k < 8; k++)                                      \
-            sum += lanes[k];                                             \
-        return sum;                                                      \
-    }
-DEFINE_SQUARES_LOOP(float, sum_squares_f32)
-DEFINE_SQUARES_LOOP(double, sum_squares_f64)
 
 /* A gradient's sum of squares is the sum, in order, of the sums of chunks
  * of NORM_CHUNK elements; the chunks are shared out across the pool. Fixed
