@@ -1,4 +1,5 @@
-"""libnd's elementwise and reduction loops, one row per loop kind, timed for
+"""libnd's elementwise and reduction loops, one row per loop kind, and the
+typed loops of casts (astype), add.at, integer matmul and arange, timed for
 two builds of libnd.so in turn: the check that moving the kernels (out of
 macros, into functions and .inc files) cost nothing.
 
@@ -25,7 +26,8 @@ KEEP = []
 
 def rows(lib):
     P, I64, INT, BOOL = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int, ctypes.c_bool
-    code = {'bool': 0, 'int8': 1, 'int16': 2, 'int32': 3, 'int64': 4, 'float32': 11, 'float64': 12}
+    code = {'bool': 0, 'int8': 1, 'int16': 2, 'int32': 3, 'int64': 4, 'uint16': 6, 'float32': 11,
+            'float64': 12}
 
     def sig(name, restype, argtypes):
         fn = getattr(lib, name)
@@ -77,7 +79,36 @@ def rows(lib):
     clip = sig('nd_clip', P, [P, P, P])
     sum_axes = sig('nd_sum', P, [P, INT, P, BOOL])
     axis0 = (INT * 1)(0)
-    return [
+    astype = sig('nd_astype', P, [P, INT])
+    add_at = sig('nd_add_at', INT, [P, P, P])
+    matmul = sig('nd_matmul', P, [P, P])
+    arange = sig('nd_arange', P, [INT, ctypes.c_double, ctypes.c_double, ctypes.c_double])
+    bf16 = 10
+    h16 = astype(f32, bf16)   # a bfloat16 array (NumPy has no bfloat16 to wrap)
+    big32 = wrap((rng.standard_normal(N) * 1e10).astype(np.float32))   # saturates as int32
+    target32 = wrap(np.zeros(N // 4, np.float32))
+    target_i32 = wrap(np.zeros(N // 4, np.int32))
+    at = wrap(rng.integers(0, N // 4, N).astype(np.int64))
+    imat = wrap(rng.integers(-100, 100, (256, 256)).astype(np.int32))
+
+    def cast(a, to):
+        return lambda: free(astype(a, to))
+
+    casts = [
+        ('astype float32 -> bfloat16', cast(f32, bf16)),
+        ('astype bfloat16 -> float32', cast(h16, code['float32'])),
+        ('astype float32 -> int32 sat', cast(big32, code['int32'])),
+        ('astype float64 -> float32', cast(f64, code['float32'])),
+        ('astype int8 -> float32', cast(i8, code['float32'])),
+        ('astype int32 -> int16', cast(i32, code['int16'])),
+        ('astype float32 -> bool', cast(f32, code['bool'])),
+        ('astype float32 strided->f64', cast(strided, code['float64'])),
+        ('add.at float32 (4M into 1M)', lambda: add_at(target32, at, f32)),
+        ('add.at int32 (4M into 1M)', lambda: add_at(target_i32, at, i32)),
+        ('matmul int32 256x256', lambda: free(matmul(imat, imat))),
+        ('arange float32 4M', lambda: free(arange(code['float32'], 0.0, float(N), 1.0))),
+    ]
+    return casts + [
         ('add float32', binary('add', f32, g32)),
         ('add float32 + 0-d scalar', binary('add', f32, s32)),
         ('add float32 strided', binary('add', strided, g32)),

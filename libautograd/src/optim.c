@@ -18,6 +18,7 @@
  * made on a parameter's first update and reused afterwards.
  */
 #include "internal.h"
+#include "vectorize.h" /* libnd/src/vectorize.h: ND_VECTORIZE */
 
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@ typedef enum opt_kind { OPT_SGD, OPT_ADAM, OPT_ADAMW } opt_kind;
 static const char *const kind_names[] = {"sgd", "adam", "adamw"};
 
 /* What PyTorch keeps in optimizer.state[p]. */
+// clang-format off
 typedef struct param_state {
     int64_t step;      /* updates this parameter received (Adam's bias corrections) */
     nd_array *buf1;    /* SGD: momentum_buffer; Adam: exp_avg */
@@ -38,7 +40,9 @@ typedef struct param_state {
     bool ranged;
     int64_t begin, end;
 } param_state;
+// clang-format on
 
+// clang-format off
 struct ag_optimizer {
     opt_kind kind;
     int n;
@@ -48,49 +52,12 @@ struct ag_optimizer {
     bool nesterov;
     int64_t steps;
 };
+// clang-format on
 
 /* ---- the update loops ------------------------------------------------------------------ */
 
-/* Which of PyTorch's CPU kernels round once and which twice decides the
- * last bits. Measured on torch 1.13 (its kernels are built with FMA):
- *   x.add_(y, alpha=a)         fma(a, y, x)          (Vectorized fmadd)
- *   x.addcmul_(y, z, value=a)  fma(a * y, z, x)      (contracted by the compiler)
- *   x.addcdiv_(y, z, value=a)  x + (a * y) / z
- *   x.mul_(a), x.sqrt(), x / a plain, each rounded.
- * The loops are cloned for AVX-512, AVX2 (hardware FMA, vectorized) and
- * baseline x86-64 (where fma() is exact in software), as libnd's kernels. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define AG_VECTORIZE __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define AG_VECTORIZE
-#endif
-
-/* SGD over n contiguous elements (torch's _single_tensor_sgd):
- *   d = grad.add(p, alpha=wd)                      if wd != 0
- *   buf = clone(d)                                 first step
- *   buf.mul_(momentum).add_(d, alpha=1-dampening)  later steps
- *   d = d.add(buf, alpha=momentum) if nesterov else buf
- *   p.add_(d, alpha=-lr)
- * buf is NULL without momentum. */
-#define DEFINE_SGD_LOOP(T, FMA, NAME)                                                          \
-    AG_VECTORIZE static void NAME(int64_t n, T *restrict p, const T *restrict g,                \
-                                  T *restrict buf, bool first, T neg_lr, T momentum,           \
-                                  T one_minus_dampening, T wd, bool nesterov)                  \
-    {                                                                                          \
-        for (int64_t i = 0; i < n; i++) {                                                      \
-            T d = wd != 0 ? FMA(wd, p[i], g[i]) : g[i];                                        \
-            if (buf) {                                                                         \
-                T b = first ? d : FMA(one_minus_dampening, d, buf[i] * momentum);              \
-                buf[i] = b;                                                                    \
-                d = nesterov ? FMA(momentum, b, d) : b;                                        \
-            }                                                                                  \
-            p[i] = FMA(neg_lr, d, p[i]);                                                       \
-        }                                                                                      \
-    }
-DEFINE_SGD_LOOP(float, fmaf, sgd_loop_f32)
-DEFINE_SGD_LOOP(double, fma, sgd_loop_f64)
-
 /* The per-step scalars of Adam, in double (rounded to T by the loop). */
+// clang-format off
 typedef struct adam_scalars {
     double decay;          /* AdamW: 1 - lr wd; Adam: 1 */
     double wd;             /* Adam's L2 term; 0 for AdamW */
@@ -99,35 +66,38 @@ typedef struct adam_scalars {
     double eps;
     double neg_step_size;  /* -lr / (1 - beta1^t) */
 } adam_scalars;
+// clang-format on
 
-/* Adam / AdamW over n contiguous elements (torch's _single_tensor_adam[w]):
- *   p.mul_(1 - lr*wd)                               AdamW
- *   g = grad.add(p, alpha=wd)                       Adam, if wd != 0
- *   m.mul_(beta1).add_(g, alpha=1-beta1)
- *   v.mul_(beta2).addcmul_(g, g, value=1-beta2)
- *   denom = (v.sqrt() / bc2_sqrt).add_(eps)
- *   p.addcdiv_(m, denom, value=-step_size) */
-#define DEFINE_ADAM_LOOP(T, FMA, SQRT, NAME)                                                   \
-    AG_VECTORIZE static void NAME(int64_t n, T *restrict p, const T *restrict grad,             \
-                                  T *restrict m, T *restrict v, const adam_scalars *s)         \
-    {                                                                                          \
-        const T decay = (T)s->decay, wd = (T)s->wd, beta1 = (T)s->beta1,                       \
-                omb1 = (T)s->one_minus_beta1, beta2 = (T)s->beta2,                             \
-                omb2 = (T)s->one_minus_beta2, bc2_sqrt = (T)s->bc2_sqrt, eps = (T)s->eps,      \
-                neg_step = (T)s->neg_step_size;                                                \
-        for (int64_t i = 0; i < n; i++) {                                                      \
-            T pi = p[i] * decay;   /* exact when decay is 1 */                                 \
-            T g = wd != 0 ? FMA(wd, pi, grad[i]) : grad[i];                                    \
-            T mi = FMA(omb1, g, m[i] * beta1);                                                 \
-            T vi = FMA(omb2 * g, g, v[i] * beta2);                                             \
-            T denom = SQRT(vi) / bc2_sqrt + eps;                                               \
-            m[i] = mi;                                                                         \
-            v[i] = vi;                                                                         \
-            p[i] = pi + neg_step * mi / denom;                                                 \
-        }                                                                                      \
-    }
-DEFINE_ADAM_LOOP(float, fmaf, sqrtf, adam_loop_f32)
-DEFINE_ADAM_LOOP(double, fma, sqrt, adam_loop_f64)
+/* Which of PyTorch's CPU kernels round once and which twice decides the
+ * last bits. Measured on torch 1.13 (its kernels are built with FMA):
+ *   x.add_(y, alpha=a)         fma(a, y, x)          (Vectorized fmadd)
+ *   x.addcmul_(y, z, value=a)  fma(a * y, z, x)      (contracted by the compiler)
+ *   x.addcdiv_(y, z, value=a)  x + (a * y) / z
+ *   x.mul_(a), x.sqrt(), x / a plain, each rounded.
+ * The loops are cloned for AVX-512, AVX2 (hardware FMA, vectorized) and
+ * baseline x86-64 (where fma() is exact in software) by libnd's
+ * ND_VECTORIZE, as libnd's kernels are.
+ *
+ * The loops, sgd_loop_T, adam_loop_T and sum_squares_T (the sum of squares
+ * of gradient clipping), are plain functions written once in
+ * optim_loops.inc and included here for float32 and float64 with T, FMA and
+ * SQRT, and each name_T defined as name_f32 or name_f64 (layers.h's
+ * scheme). */
+#define T float
+#define FMA fmaf
+#define SQRT sqrtf
+#define sgd_loop_T sgd_loop_f32
+#define adam_loop_T adam_loop_f32
+#define sum_squares_T sum_squares_f32
+#include "optim_loops.inc"
+
+#define T double
+#define FMA fma
+#define SQRT sqrt
+#define sgd_loop_T sgd_loop_f64
+#define adam_loop_T adam_loop_f64
+#define sum_squares_T sum_squares_f64
+#include "optim_loops.inc"
 
 /* ---- construction ------------------------------------------------------------------------ */
 
@@ -153,11 +123,15 @@ static ag_optimizer *optimizer_new(const ag_optimizer *h, int n, ag_tensor *cons
         return NULL;
     for (int i = 0; i < n; i++) {
         ag_tensor *t = params[i];
-        if (!ag_param_value(t) || !(nd_dtype_of(t->value) == ND_FLOAT32 ||
-                                    nd_dtype_of(t->value) == ND_FLOAT64)) {
-            ag_error(ND_ERR_TYPE, "optimizer can only optimize float32/float64 parameters "
-                     "(parameter %d is %s)", i, t ? (t->on_tape ? "a tensor made by an op" :
-                     nd_dtype_name(nd_dtype_of(t->value))) : "NULL");
+        if (!ag_param_value(t) ||
+            !(nd_dtype_of(t->value) == ND_FLOAT32 || nd_dtype_of(t->value) == ND_FLOAT64)) {
+            ag_error(ND_ERR_TYPE,
+                     "optimizer can only optimize float32/float64 parameters "
+                     "(parameter %d is %s)",
+                     i,
+                     t ? (t->on_tape ? "a tensor made by an op"
+                                     : nd_dtype_name(nd_dtype_of(t->value)))
+                       : "NULL");
             return NULL;
         }
         for (int j = 0; j < i; j++)
@@ -192,8 +166,12 @@ ag_optimizer *ag_sgd_new(int n, ag_tensor *const *params, double lr, double mome
         ag_error(ND_ERR_VALUE, "Nesterov momentum requires a momentum and zero dampening");
         return NULL;
     }
-    ag_optimizer h = {.kind = OPT_SGD, .lr = lr, .momentum = momentum, .dampening = dampening,
-                      .weight_decay = weight_decay, .nesterov = nesterov};
+    ag_optimizer h = {.kind = OPT_SGD,
+                      .lr = lr,
+                      .momentum = momentum,
+                      .dampening = dampening,
+                      .weight_decay = weight_decay,
+                      .nesterov = nesterov};
     return optimizer_new(&h, n, params);
 }
 
@@ -205,19 +183,23 @@ static ag_optimizer *adam_new(opt_kind kind, int n, ag_tensor *const *params, do
         !valid(beta2 >= 0 && beta2 < 1, "beta parameter at index 1", beta2) ||
         !valid(finite_nonneg(weight_decay), "weight_decay value", weight_decay))
         return NULL;
-    ag_optimizer h = {.kind = kind, .lr = lr, .beta1 = beta1, .beta2 = beta2, .eps = eps,
+    ag_optimizer h = {.kind = kind,
+                      .lr = lr,
+                      .beta1 = beta1,
+                      .beta2 = beta2,
+                      .eps = eps,
                       .weight_decay = weight_decay};
     return optimizer_new(&h, n, params);
 }
 
-ag_optimizer *ag_adam_new(int n, ag_tensor *const *params, double lr, double beta1,
-                          double beta2, double eps, double weight_decay)
+ag_optimizer *ag_adam_new(int n, ag_tensor *const *params, double lr, double beta1, double beta2,
+                          double eps, double weight_decay)
 {
     return adam_new(OPT_ADAM, n, params, lr, beta1, beta2, eps, weight_decay);
 }
 
-ag_optimizer *ag_adamw_new(int n, ag_tensor *const *params, double lr, double beta1,
-                           double beta2, double eps, double weight_decay)
+ag_optimizer *ag_adamw_new(int n, ag_tensor *const *params, double lr, double beta1, double beta2,
+                           double eps, double weight_decay)
 {
     return adam_new(OPT_ADAMW, n, params, lr, beta1, beta2, eps, weight_decay);
 }
@@ -266,11 +248,15 @@ static int prepare(ag_optimizer *o, int i)
         return 0;
     if (!same_shape(t->grad, t->value) || nd_dtype_of(t->grad) != nd_dtype_of(t->value) ||
         !nd_is_c_contiguous(t->grad))
-        return ag_error(ND_ERR_VALUE, "optimizer: the gradient of parameter %d does not match "
-                        "its value (shape, dtype or layout)", i);
+        return ag_error(ND_ERR_VALUE,
+                        "optimizer: the gradient of parameter %d does not match "
+                        "its value (shape, dtype or layout)",
+                        i);
     if (!nd_is_c_contiguous(t->value) || !nd_is_writeable(t->value))
-        return ag_error(ND_ERR_VALUE, "optimizer: parameter %d is not a contiguous writeable "
-                        "array", i);
+        return ag_error(ND_ERR_VALUE,
+                        "optimizer: parameter %d is not a contiguous writeable "
+                        "array",
+                        i);
     bool needs_buf1 = o->kind != OPT_SGD || o->momentum != 0;
     if (needs_buf1 && !st->buf1) {
         st->buf1 = state_buffer(t->value, st);
@@ -294,7 +280,7 @@ typedef struct update_task {
     const ag_optimizer *o;
     ag_tensor *t;
     const param_state *st;
-    adam_scalars adam;   /* Adam / AdamW only */
+    adam_scalars adam; /* Adam / AdamW only */
 } update_task;
 
 /* Elements [begin, end) of the state's buffers: of the value and the
@@ -339,8 +325,10 @@ static adam_scalars adam_step_scalars(const ag_optimizer *o, int64_t step)
     return (adam_scalars){
         .decay = adamw ? 1 - o->lr * o->weight_decay : 1,
         .wd = adamw ? 0 : o->weight_decay,
-        .beta1 = o->beta1, .one_minus_beta1 = 1 - o->beta1,
-        .beta2 = o->beta2, .one_minus_beta2 = 1 - o->beta2,
+        .beta1 = o->beta1,
+        .one_minus_beta1 = 1 - o->beta1,
+        .beta2 = o->beta2,
+        .one_minus_beta2 = 1 - o->beta2,
         .bc2_sqrt = sqrt(bias_correction2),
         .eps = o->eps,
         .neg_step_size = -(o->lr / bias_correction1),
@@ -369,7 +357,7 @@ int ag_optimizer_step(ag_optimizer *opt)
         ag_tensor *t = opt->params[i];
         param_state *st = &opt->state[i];
         if (!t->grad)
-            continue;   /* as PyTorch: no gradient, no update, no step */
+            continue; /* as PyTorch: no gradient, no update, no step */
         st->step++;
         update(opt, t, st);
         st->fresh = false;
@@ -438,7 +426,8 @@ static int move_buffer(const nd_array *buf, const nd_array *value, const param_s
     size_t item = nd_itemsize(value);
     if (hi > lo)
         memcpy((char *)nd_data(*out) + (size_t)(lo - to->begin) * item,
-               (const char *)nd_data(buf) + (size_t)(lo - from->begin) * item, (size_t)(hi - lo) * item);
+               (const char *)nd_data(buf) + (size_t)(lo - from->begin) * item,
+               (size_t)(hi - lo) * item);
     return 0;
 }
 
@@ -450,9 +439,10 @@ int ag_optimizer_set_range(ag_optimizer *opt, int i, int64_t begin, int64_t end)
     const nd_array *value = opt->params[i]->value;
     int64_t size = nd_size(value);
     if (begin < 0 || begin > end || end > size)
-        return ag_error(ND_ERR_VALUE, "optimizer set_range: [%lld, %lld) is not a range of the "
-                        "%lld elements of parameter %d", (long long)begin, (long long)end,
-                        (long long)size, i);
+        return ag_error(ND_ERR_VALUE,
+                        "optimizer set_range: [%lld, %lld) is not a range of the "
+                        "%lld elements of parameter %d",
+                        (long long)begin, (long long)end, (long long)size, i);
     param_state *st = &opt->state[i];
     param_state from = *st, to = *st;
     if (!from.ranged)
@@ -464,7 +454,7 @@ int ag_optimizer_set_range(ag_optimizer *opt, int i, int64_t begin, int64_t end)
     int status = move_buffer(st->buf1, value, &from, &to, &buf1);
     if (status == 0)
         status = move_buffer(st->buf2, value, &from, &to, &buf2);
-    if (status < 0) {   /* nothing changed */
+    if (status < 0) { /* nothing changed */
         nd_free(buf1);
         nd_free(buf2);
         return status;
@@ -480,8 +470,10 @@ int ag_optimizer_set_range(ag_optimizer *opt, int i, int64_t begin, int64_t end)
 int ag_optimizer_state(ag_optimizer *opt, int i, int64_t *step, nd_array **buf1, nd_array **buf2)
 {
     if (!opt || i < 0 || i >= opt->n || !step || !buf1 || !buf2)
-        return ag_error(ND_ERR_VALUE, "optimizer state: bad arguments (NULL optimizer or "
-                        "output, or no parameter %d)", i);
+        return ag_error(ND_ERR_VALUE,
+                        "optimizer state: bad arguments (NULL optimizer or "
+                        "output, or no parameter %d)",
+                        i);
     *step = opt->state[i].step;
     *buf1 = opt->state[i].buf1;
     *buf2 = opt->state[i].buf2;
@@ -517,26 +509,6 @@ int ag_set_grad(ag_tensor *param, const nd_array *grad)
     return copy ? ag_grad_adopt(param, copy) : 0;
 }
 
-/* sum g^2 over one chunk, in double: eight independent partial sums (one
- * AVX-512 register of doubles), so the loop is not one long chain of
- * dependent additions. */
-#define DEFINE_SQUARES_LOOP(T, NAME)                                     \
-    AG_VECTORIZE static double NAME(const T *x, int64_t n)              \
-    {                                                                    \
-        double lanes[8] = {0};                                           \
-        int64_t i = 0;                                                   \
-        for (; i + 8 <= n; i += 8)                                       \
-            for (int k = 0; k < 8; k++)                                  \
-                lanes[k] += (double)x[i + k] * (double)x[i + k];         \
-        double sum = 0;                                                  \
-        for (; i < n; i++)                                               \
-            sum += (double)x[i] * (double)x[i];                          \
-        for (int k = 0; k < 8; k++)                                      \
-            sum += lanes[k];                                             \
-        return sum;                                                      \
-    }
-DEFINE_SQUARES_LOOP(float, sum_squares_f32)
-DEFINE_SQUARES_LOOP(double, sum_squares_f64)
 
 /* A gradient's sum of squares is the sum, in order, of the sums of chunks
  * of NORM_CHUNK elements; the chunks are shared out across the pool. Fixed
@@ -577,7 +549,8 @@ static void norm_piece(void *ctx, int64_t begin, int64_t end)
 static double grad_norm(const nd_array *g)
 {
     int64_t chunks = (nd_size(g) + NORM_CHUNK - 1) / NORM_CHUNK;
-    double one_chunk, *chunk_sums = chunks <= 1 ? &one_chunk : malloc((size_t)chunks * sizeof(double));
+    double one_chunk,
+        *chunk_sums = chunks <= 1 ? &one_chunk : malloc((size_t)chunks * sizeof(double));
     if (!chunk_sums) {
         ag_error(ND_ERR_MEMORY, "clip_grad_norm: out of memory");
         return -1;
@@ -641,8 +614,10 @@ static double clip_total(double sum, bool all_f32, double max_norm, double *coef
 double ag_clip_coef_f32(int n, const double *sum_squares, double max_norm, double *coef)
 {
     if (n < 0 || (n > 0 && !sum_squares) || !coef || !finite_nonneg(max_norm)) {
-        ag_error(ND_ERR_VALUE, "clip_coef: expected n >= 0 sums of squares, an output and a "
-                 "non-negative max_norm (got n=%d, max_norm=%g)", n, max_norm);
+        ag_error(ND_ERR_VALUE,
+                 "clip_coef: expected n >= 0 sums of squares, an output and a "
+                 "non-negative max_norm (got n=%d, max_norm=%g)",
+                 n, max_norm);
         return -1;
     }
     double sum = 0;
@@ -660,8 +635,10 @@ double ag_clip_coef_f32(int n, const double *sum_squares, double max_norm, doubl
 double ag_clip_grad_norm(int n, ag_tensor *const *params, double max_norm)
 {
     if (n < 0 || (n > 0 && !params) || !finite_nonneg(max_norm)) {
-        ag_error(ND_ERR_VALUE, "clip_grad_norm: expected n >= 0 parameters and a non-negative "
-                 "max_norm (got n=%d, max_norm=%g)", n, max_norm);
+        ag_error(ND_ERR_VALUE,
+                 "clip_grad_norm: expected n >= 0 parameters and a non-negative "
+                 "max_norm (got n=%d, max_norm=%g)",
+                 n, max_norm);
         return -1;
     }
     bool all_f32 = true, any = false;
@@ -672,8 +649,10 @@ double ag_clip_grad_norm(int n, ag_tensor *const *params, double max_norm)
         }
         const nd_array *g = params[i]->grad;
         if (g && !nd_is_c_contiguous(g)) {
-            ag_error(ND_ERR_VALUE, "clip_grad_norm: the gradient of parameter %d is not "
-                     "contiguous", i);
+            ag_error(ND_ERR_VALUE,
+                     "clip_grad_norm: the gradient of parameter %d is not "
+                     "contiguous",
+                     i);
             return -1;
         }
         any = any || g;
@@ -704,7 +683,7 @@ double ag_clip_grad_norm(int n, ag_tensor *const *params, double max_norm)
 
 /* ---- state on disk ------------------------------------------------------------------------ */
 
-#define MAX_STATE_ARRAYS 3   /* step, and up to two buffers */
+#define MAX_STATE_ARRAYS 3 /* step, and up to two buffers */
 #define NAME_LEN 48
 
 /* The names and arrays of the state of parameter i (borrowed buffers; the
@@ -737,13 +716,17 @@ static int state_arrays(const ag_optimizer *o, int i, char names[][NAME_LEN],
 /* The hyperparameters as metadata pairs, doubles with 17 significant
  * digits so that they read back bit for bit. */
 enum { NUM_HYPER = 9 };
+// clang-format off
 static const char *const hyper_keys[NUM_HYPER] = {"lr", "momentum", "dampening", "weight_decay",
                                                   "nesterov", "beta1", "beta2", "eps", "step"};
+// clang-format on
 static void hyper_metadata(const ag_optimizer *o, char values[NUM_HYPER][32],
                            const char *pairs[2 * NUM_HYPER])
 {
+    // clang-format off
     double v[NUM_HYPER] = {o->lr, o->momentum, o->dampening, o->weight_decay, o->nesterov,
                            o->beta1, o->beta2, o->eps, (double)o->steps};
+    // clang-format on
     for (int k = 0; k < NUM_HYPER; k++) {
         snprintf(values[k], 32, "%.17g", v[k]);
         pairs[2 * k] = hyper_keys[k];
@@ -756,15 +739,18 @@ int ag_optimizer_save(const ag_optimizer *opt, const char *path, int nmeta,
 {
     if (!opt || !path || nmeta < 0 || (nmeta > 0 && !metadata))
         return ag_error(ND_ERR_VALUE, "optimizer save: bad arguments (NULL optimizer, path "
-                        "or metadata)");
+                                      "or metadata)");
     for (int i = 0; i < opt->n; i++)
         if (opt->state[i].ranged)
-            return ag_error(ND_ERR_VALUE, "optimizer save: the state of parameter %d holds "
+            return ag_error(ND_ERR_VALUE,
+                            "optimizer save: the state of parameter %d holds "
                             "elements [%lld, %lld) only (ag_optimizer_set_range); gather the whole "
-                            "state first", i, (long long)opt->state[i].begin,
-                            (long long)opt->state[i].end);
+                            "state first",
+                            i, (long long)opt->state[i].begin, (long long)opt->state[i].end);
     int cap = opt->n * MAX_STATE_ARRAYS;
+    // clang-format off
     char (*names)[NAME_LEN] = malloc((size_t)cap * NAME_LEN);
+    // clang-format on
     const char **name_ptrs = malloc((size_t)cap * sizeof *name_ptrs);
     const nd_array **arrays = malloc((size_t)cap * sizeof *arrays);
     nd_array **steps = calloc((size_t)opt->n, sizeof *steps);
@@ -814,8 +800,8 @@ static int meta_double(const nd_safetensors *st, const char *key, double *out)
         return ag_error(ND_ERR_VALUE, "optimizer load: the file has no '%s' in its metadata", key);
     *out = strtod(s, &end);
     if (end == s || *end)
-        return ag_error(ND_ERR_VALUE, "optimizer load: metadata '%s' is not a number ('%s')",
-                        key, s);
+        return ag_error(ND_ERR_VALUE, "optimizer load: metadata '%s' is not a number ('%s')", key,
+                        s);
     return 0;
 }
 
@@ -828,7 +814,7 @@ static int read_state(const ag_optimizer *o, const nd_safetensors *st, int i, pa
     const char *bufs[2] = {b1, o->kind == OPT_SGD ? NULL : "exp_avg_sq"};
     nd_array **dst[2] = {&out->buf1, &out->buf2};
     memset(out, 0, sizeof *out);
-    out->ranged = o->state[i].ranged;   /* a ranged parameter keeps its range of the state */
+    out->ranged = o->state[i].ranged; /* a ranged parameter keeps its range of the state */
     out->begin = o->state[i].begin;
     out->end = o->state[i].end;
     snprintf(name, sizeof name, "state.%d.step", i);
@@ -836,7 +822,7 @@ static int read_state(const ag_optimizer *o, const nd_safetensors *st, int i, pa
     int ndim;
     const int64_t *shape;
     if (nd_safetensors_info(st, name, &dt, &ndim, &shape) < 0)
-        return 0;   /* no state yet: this parameter never had a gradient */
+        return 0; /* no state yet: this parameter never had a gradient */
     if (dt != ND_INT64 || ndim != 0)
         return ag_error(ND_ERR_VALUE, "optimizer load: %s must be an int64 scalar", name);
     nd_array *step = nd_safetensors_get(st, name);
@@ -844,8 +830,7 @@ static int read_state(const ag_optimizer *o, const nd_safetensors *st, int i, pa
         return nd_last_status();
     out->step = *(const int64_t *)nd_data(step);
     nd_free(step);
-    int status = out->step >= 0 ? 0 : ag_error(ND_ERR_VALUE, "optimizer load: %s is negative",
-                                               name);
+    int status = out->step >= 0 ? 0 : ag_error(ND_ERR_VALUE, "optimizer load: %s is negative", name);
     const nd_array *value = o->params[i]->value;
     for (int b = 0; b < 2 && status == 0 && bufs[b]; b++) {
         snprintf(name, sizeof name, "state.%d.%s", i, bufs[b]);
@@ -860,8 +845,10 @@ static int read_state(const ag_optimizer *o, const nd_safetensors *st, int i, pa
             return nd_last_status();
         *dst[b] = a;
         if (!same_shape(a, value) || dt != nd_dtype_of(value))
-            status = ag_error(ND_ERR_VALUE, "optimizer load: %s does not match parameter %d "
-                              "(shape or dtype)", name, i);
+            status = ag_error(ND_ERR_VALUE,
+                              "optimizer load: %s does not match parameter %d "
+                              "(shape or dtype)",
+                              name, i);
     }
     if (out->ranged) {
         param_state whole = {.begin = 0, .end = nd_size(value)};
@@ -888,11 +875,13 @@ int ag_optimizer_load(ag_optimizer *opt, const char *path)
     char expect_n[24];
     snprintf(expect_n, sizeof expect_n, "%d", opt->n);
     if (!kind || strcmp(kind, kind_names[opt->kind]) != 0)
-        status = ag_error(ND_ERR_VALUE, "optimizer load: the file holds the state of "
-                          "optimizer '%s', not '%s'", kind ? kind : "(none)",
-                          kind_names[opt->kind]);
+        status = ag_error(ND_ERR_VALUE,
+                          "optimizer load: the file holds the state of "
+                          "optimizer '%s', not '%s'",
+                          kind ? kind : "(none)", kind_names[opt->kind]);
     else if (!nparams || strcmp(nparams, expect_n) != 0)
-        status = ag_error(ND_ERR_VALUE, "optimizer load: loaded state dict contains a parameter "
+        status = ag_error(ND_ERR_VALUE,
+                          "optimizer load: loaded state dict contains a parameter "
                           "group that doesn't match the size of optimizer's group (%s vs %d)",
                           nparams ? nparams : "?", opt->n);
     double hyper[NUM_HYPER] = {0};
@@ -905,7 +894,7 @@ int ag_optimizer_load(ag_optimizer *opt, const char *path)
         status = ag_error(ND_ERR_MEMORY, "out of memory loading an optimizer");
     for (int i = 0; status == 0 && i < opt->n; i++)
         status = read_state(opt, st, i, &fresh[i]);
-    if (status == 0) {   /* everything checked: swap the state in */
+    if (status == 0) { /* everything checked: swap the state in */
         for (int i = 0; i < opt->n; i++) {
             nd_free(opt->state[i].buf1);
             nd_free(opt->state[i].buf2);

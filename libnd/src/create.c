@@ -65,19 +65,18 @@ nd_array *nd_from_data(nd_dtype dt, int ndim, const int64_t *shape, const void *
 
 /* NumPy computes the first two elements by converting start and start + step
  * to the dtype, then fills element i as first + i * (second - first) in the
- * dtype's own arithmetic (float for the 16-bit floats). The typed loops below
- * reproduce that, rounding included. Integer arithmetic wraps as NumPy's
- * does; it is done in uint64 because signed overflow is undefined in C. */
-#define DEFINE_FILL_FLOAT(NAME, T)                 \
-    static void fill_##NAME(char *data, int64_t n) \
-    {                                              \
-        T *x = (T *)data;                          \
-        T start = x[0], delta = x[1] - x[0];       \
-        for (int64_t i = 2; i < n; i++)            \
-            x[i] = start + (T)i * delta;           \
-    }
-DEFINE_FILL_FLOAT(float32, float)
-DEFINE_FILL_FLOAT(float64, double)
+ * dtype's own arithmetic (float for the 16-bit floats). The loops below
+ * reproduce that, rounding included: fill_float32 and fill_float64 are
+ * written once, in create_fill.inc, with T and FN(name) = name_<dtype>.
+ * Integer arithmetic wraps as NumPy's does; it is done in uint64 because
+ * signed overflow is undefined in C. */
+#define T float
+#define FN(name) name##_float32
+#include "create_fill.inc"
+
+#define T double
+#define FN(name) name##_float64
+#include "create_fill.inc"
 
 static void fill_16bit_float(char *data, int64_t n, nd_dtype dt)
 {

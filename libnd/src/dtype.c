@@ -11,6 +11,7 @@
  * same_kind (bool < unsigned < signed < float). */
 enum kind { KIND_BOOL, KIND_UINT, KIND_INT, KIND_FLOAT };
 
+// clang-format off
 static const struct {
     const char *name;
     size_t itemsize;
@@ -30,18 +31,13 @@ static const struct {
     [ND_FLOAT32] = {"float32", 4, KIND_FLOAT},
     [ND_FLOAT64] = {"float64", 8, KIND_FLOAT},
 };
+// clang-format on
 
 bool nd_dtype_valid(nd_dtype dt) { return (unsigned)dt < ND_NUM_DTYPES; }
 
-size_t nd_dtype_itemsize(nd_dtype dt)
-{
-    return nd_dtype_valid(dt) ? dtype_info[dt].itemsize : 0;
-}
+size_t nd_dtype_itemsize(nd_dtype dt) { return nd_dtype_valid(dt) ? dtype_info[dt].itemsize : 0; }
 
-const char *nd_dtype_name(nd_dtype dt)
-{
-    return nd_dtype_valid(dt) ? dtype_info[dt].name : NULL;
-}
+const char *nd_dtype_name(nd_dtype dt) { return nd_dtype_valid(dt) ? dtype_info[dt].name : NULL; }
 
 bool nd_dtype_is_float(nd_dtype dt)
 {
@@ -50,21 +46,25 @@ bool nd_dtype_is_float(nd_dtype dt)
 
 bool nd_dtype_is_integer(nd_dtype dt)
 {
-    return nd_dtype_valid(dt) && (dtype_info[dt].kind == KIND_INT || dtype_info[dt].kind == KIND_UINT);
+    return nd_dtype_valid(dt) &&
+           (dtype_info[dt].kind == KIND_INT || dtype_info[dt].kind == KIND_UINT);
 }
 
 bool nd_dtype_is_signed(nd_dtype dt)
 {
-    return nd_dtype_valid(dt) && (dtype_info[dt].kind == KIND_INT || dtype_info[dt].kind == KIND_FLOAT);
+    return nd_dtype_valid(dt) &&
+           (dtype_info[dt].kind == KIND_INT || dtype_info[dt].kind == KIND_FLOAT);
 }
 
 int nd_dtype_from_name(const char *name, nd_dtype *out)
 {
     ND_CHECK_NOT_NULL(ND_ERR_VALUE, name, out);
+    // clang-format off
     static const struct { const char *alias; nd_dtype dt; } aliases[] = {
         {"bool_", ND_BOOL}, {"float", ND_FLOAT64}, {"int", ND_INT64}, {"double", ND_FLOAT64},
         {"half", ND_FLOAT16}, {"single", ND_FLOAT32},
     };
+    // clang-format on
     if (name) {
         for (int dt = 0; dt < ND_NUM_DTYPES; dt++)
             if (strcmp(name, dtype_info[dt].name) == 0) {
@@ -85,10 +85,12 @@ int nd_dtype_from_name(const char *name, nd_dtype *out)
 static nd_dtype int_of_size(size_t size, bool is_signed)
 {
     switch (size) {
+    // clang-format off
     case 1: return is_signed ? ND_INT8 : ND_UINT8;
     case 2: return is_signed ? ND_INT16 : ND_UINT16;
     case 4: return is_signed ? ND_INT32 : ND_UINT32;
     default: return is_signed ? ND_INT64 : ND_UINT64;
+        // clang-format on
     }
 }
 
@@ -186,7 +188,7 @@ static uint16_t round_double_to_16bit_float(double d, int exp_bits, int mant_bit
     const int bias = (1 << (exp_bits - 1)) - 1;
     const int emin = 1 - bias;
     int e = (int)(magnitude >> 52) - 1023;
-    if (e < emin - mant_bits - 1)   /* below half the smallest subnormal */
+    if (e < emin - mant_bits - 1) /* below half the smallest subnormal */
         return sign;
     uint64_t m = (magnitude & ((1ULL << 52) - 1)) | (1ULL << 52);
 
@@ -197,7 +199,7 @@ static uint16_t round_double_to_16bit_float(double d, int exp_bits, int mant_bit
     if (remainder > halfway || (remainder == halfway && (rounded & 1)))
         rounded++;
 
-    if (e < emin)   /* subnormal: the count of smallest units is the bits */
+    if (e < emin) /* subnormal: the count of smallest units is the bits */
         return sign | (uint16_t)rounded;
     uint64_t result = ((uint64_t)(e + bias) << mant_bits) + (rounded - (1ULL << mant_bits));
     return result >= inf_bits ? (sign | inf_bits) : (uint16_t)(sign | result);
@@ -216,7 +218,7 @@ static inline uint16_t float_to_bf16(float f)
     uint32_t u;
     memcpy(&u, &f, sizeof u);
     if ((u & 0x7fffffffu) > 0x7f800000u)
-        return (uint16_t)((u >> 16) | 0x40);   /* NaN stays NaN, quiet */
+        return (uint16_t)((u >> 16) | 0x40); /* NaN stays NaN, quiet */
     u += 0x7fffu + ((u >> 16) & 1u);
     return (uint16_t)(u >> 16);
 }
@@ -259,30 +261,7 @@ float nd_half_to_float(uint16_t h)
 
 /* ---- cast loops ------------------------------------------------------------ */
 
-/* Out-of-range float -> int is undefined behaviour in C, and NumPy returns
- * whatever the CPU does. Here it is defined: NaN -> 0, saturate at the
- * bounds, truncate toward zero in between. (double)INT64_MAX rounds up to
- * 2^63, so `v >= hi` catches every value that would overflow. */
-#define DEFINE_SATURATE(NAME, T, LO, HI)                  \
-    static inline T saturate_##NAME(double v)             \
-    {                                                     \
-        if (v != v)                                       \
-            return 0;                                     \
-        if (v <= (double)(LO))                            \
-            return (T)(LO);                               \
-        if (v >= (double)(HI))                            \
-            return (T)(HI);                               \
-        return (T)v;                                      \
-    }
-DEFINE_SATURATE(int8, int8_t, INT8_MIN, INT8_MAX)
-DEFINE_SATURATE(int16, int16_t, INT16_MIN, INT16_MAX)
-DEFINE_SATURATE(int32, int32_t, INT32_MIN, INT32_MAX)
-DEFINE_SATURATE(int64, int64_t, INT64_MIN, INT64_MAX)
-DEFINE_SATURATE(uint8, uint8_t, 0, UINT8_MAX)
-DEFINE_SATURATE(uint16, uint16_t, 0, UINT16_MAX)
-DEFINE_SATURATE(uint32, uint32_t, 0, UINT32_MAX)
-DEFINE_SATURATE(uint64, uint64_t, 0, UINT64_MAX)
-
+// clang-format off
 /* A source value as double (exact for every source but 64-bit ints). */
 #define AS_DOUBLE_BOOL(x) ((double)(x))
 #define AS_DOUBLE_INT(x) ((double)(x))
@@ -300,114 +279,201 @@ DEFINE_SATURATE(uint64, uint64_t, 0, UINT64_MAX)
 #define NONZERO_HALF(x) (((x) & 0x7fff) != 0)
 #define NONZERO_BF16(x) (((x) & 0x7fff) != 0)
 
-/* CONVERT_<source family>_<target family>(target name, target type, x).
- * Integer -> integer goes through the 64-bit type of the source's
+/* CONVERT_<source family>_<target family>(x): one source element as the
+ * target's C type DT, where DT (and SATURATE, the saturating conversion from
+ * double of an integer target) are those dtype_cast_to.inc is instantiated
+ * with. Integer -> integer goes through the 64-bit type of the source's
  * signedness, which wraps modulo 2^bits as NumPy does. */
 #define TO_BOOL(SF, x) ((uint8_t)NONZERO_##SF(x))
-#define CONVERT_BOOL_BOOL(D, DT, x) TO_BOOL(BOOL, x)
-#define CONVERT_INT_BOOL(D, DT, x) TO_BOOL(INT, x)
-#define CONVERT_UINT_BOOL(D, DT, x) TO_BOOL(UINT, x)
-#define CONVERT_FLOAT_BOOL(D, DT, x) TO_BOOL(FLOAT, x)
-#define CONVERT_HALF_BOOL(D, DT, x) TO_BOOL(HALF, x)
-#define CONVERT_BF16_BOOL(D, DT, x) TO_BOOL(BF16, x)
+#define CONVERT_BOOL_BOOL(x)  TO_BOOL(BOOL, x)
+#define CONVERT_INT_BOOL(x)   TO_BOOL(INT, x)
+#define CONVERT_UINT_BOOL(x)  TO_BOOL(UINT, x)
+#define CONVERT_FLOAT_BOOL(x) TO_BOOL(FLOAT, x)
+#define CONVERT_HALF_BOOL(x)  TO_BOOL(HALF, x)
+#define CONVERT_BF16_BOOL(x)  TO_BOOL(BF16, x)
 
-#define CONVERT_BOOL_INT(D, DT, x) ((DT)(x))
-#define CONVERT_INT_INT(D, DT, x) ((DT)(int64_t)(x))
-#define CONVERT_UINT_INT(D, DT, x) ((DT)(uint64_t)(x))
-#define CONVERT_FLOAT_INT(D, DT, x) saturate_##D(AS_DOUBLE_FLOAT(x))
-#define CONVERT_HALF_INT(D, DT, x) saturate_##D(AS_DOUBLE_HALF(x))
-#define CONVERT_BF16_INT(D, DT, x) saturate_##D(AS_DOUBLE_BF16(x))
-#define CONVERT_BOOL_UINT CONVERT_BOOL_INT
-#define CONVERT_INT_UINT CONVERT_INT_INT
-#define CONVERT_UINT_UINT CONVERT_UINT_INT
+#define CONVERT_BOOL_INT(x)  ((DT)(x))
+#define CONVERT_INT_INT(x)   ((DT)(int64_t)(x))
+#define CONVERT_UINT_INT(x)  ((DT)(uint64_t)(x))
+#define CONVERT_FLOAT_INT(x) SATURATE(AS_DOUBLE_FLOAT(x))
+#define CONVERT_HALF_INT(x)  SATURATE(AS_DOUBLE_HALF(x))
+#define CONVERT_BF16_INT(x)  SATURATE(AS_DOUBLE_BF16(x))
+#define CONVERT_BOOL_UINT  CONVERT_BOOL_INT
+#define CONVERT_INT_UINT   CONVERT_INT_INT
+#define CONVERT_UINT_UINT  CONVERT_UINT_INT
 #define CONVERT_FLOAT_UINT CONVERT_FLOAT_INT
-#define CONVERT_HALF_UINT CONVERT_HALF_INT
-#define CONVERT_BF16_UINT CONVERT_BF16_INT
+#define CONVERT_HALF_UINT  CONVERT_HALF_INT
+#define CONVERT_BF16_UINT  CONVERT_BF16_INT
 
 /* To float32/float64 the C conversion rounds to nearest even once. */
-#define CONVERT_BOOL_FLOAT(D, DT, x) ((DT)(x))
-#define CONVERT_INT_FLOAT(D, DT, x) ((DT)(x))
-#define CONVERT_UINT_FLOAT(D, DT, x) ((DT)(x))
-#define CONVERT_FLOAT_FLOAT(D, DT, x) ((DT)(x))
-#define CONVERT_HALF_FLOAT(D, DT, x) ((DT)nd_half_to_float(x))
-#define CONVERT_BF16_FLOAT(D, DT, x) ((DT)bf16_to_float(x))
+#define CONVERT_BOOL_FLOAT(x)  ((DT)(x))
+#define CONVERT_INT_FLOAT(x)   ((DT)(x))
+#define CONVERT_UINT_FLOAT(x)  ((DT)(x))
+#define CONVERT_FLOAT_FLOAT(x) ((DT)(x))
+#define CONVERT_HALF_FLOAT(x)  ((DT)nd_half_to_float(x))
+#define CONVERT_BF16_FLOAT(x)  ((DT)bf16_to_float(x))
 
-#define CONVERT_BOOL_HALF(D, DT, x) nd_double_to_half(AS_DOUBLE_BOOL(x))
-#define CONVERT_INT_HALF(D, DT, x) nd_double_to_half(AS_DOUBLE_INT(x))
-#define CONVERT_UINT_HALF(D, DT, x) nd_double_to_half(AS_DOUBLE_UINT(x))
-#define CONVERT_FLOAT_HALF(D, DT, x) nd_double_to_half(AS_DOUBLE_FLOAT(x))
-#define CONVERT_HALF_HALF(D, DT, x) (x)
-#define CONVERT_BF16_HALF(D, DT, x) nd_double_to_half(AS_DOUBLE_BF16(x))
+#define CONVERT_BOOL_HALF(x)  nd_double_to_half(AS_DOUBLE_BOOL(x))
+#define CONVERT_INT_HALF(x)   nd_double_to_half(AS_DOUBLE_INT(x))
+#define CONVERT_UINT_HALF(x)  nd_double_to_half(AS_DOUBLE_UINT(x))
+#define CONVERT_FLOAT_HALF(x) nd_double_to_half(AS_DOUBLE_FLOAT(x))
+#define CONVERT_HALF_HALF(x)  (x)
+#define CONVERT_BF16_HALF(x)  nd_double_to_half(AS_DOUBLE_BF16(x))
 
-#define CONVERT_BOOL_BF16(D, DT, x) nd_double_to_bfloat16(AS_DOUBLE_BOOL(x))
-#define CONVERT_INT_BF16(D, DT, x) nd_double_to_bfloat16(AS_DOUBLE_INT(x))
-#define CONVERT_UINT_BF16(D, DT, x) nd_double_to_bfloat16(AS_DOUBLE_UINT(x))
+#define CONVERT_BOOL_BF16(x) nd_double_to_bfloat16(AS_DOUBLE_BOOL(x))
+#define CONVERT_INT_BF16(x)  nd_double_to_bfloat16(AS_DOUBLE_INT(x))
+#define CONVERT_UINT_BF16(x) nd_double_to_bfloat16(AS_DOUBLE_UINT(x))
 /* float32 -> bfloat16 rounds the float's own bits (one rounding, and a loop
  * the compiler vectorizes: 9.5 -> well under 1 ns an element); float64 must
  * round from the double itself (through float32 would round twice). */
-#define CONVERT_FLOAT_BF16(D, DT, x) \
-    _Generic((x), float: float_to_bf16, default: nd_double_to_bfloat16)(x)
-#define CONVERT_HALF_BF16(D, DT, x) nd_double_to_bfloat16(AS_DOUBLE_HALF(x))
-#define CONVERT_BF16_BF16(D, DT, x) (x)
+#define CONVERT_FLOAT_BF16(x) _Generic((x), float: float_to_bf16, default: nd_double_to_bfloat16)(x)
+#define CONVERT_HALF_BF16(x)  nd_double_to_bfloat16(AS_DOUBLE_HALF(x))
+#define CONVERT_BF16_BF16(x)  (x)
+// clang-format on
 
-/* One loop per (source, target) pair. The contiguous branch is a plain
- * indexed loop so the compiler can vectorize it; from float32, float64 and
- * bfloat16 also for AVX-512 and AVX2 (ND_VECTORIZE: mixed precision casts
- * every matmul operand and its gradient, and the baseline x86-64 build
- * would do that 4 floats at a time). */
+/* CONVERT(SF, DF) names CONVERT_<SF>_<DF> after expanding the family macros
+ * the .inc files are instantiated with. */
+#define CONVERT(sf, df) CONVERT_PASTE(sf, df)
+#define CONVERT_PASTE(sf, df) CONVERT_##sf##_##df
+
+/* From float32, float64 and bfloat16 the loops are also compiled for
+ * AVX-512 and AVX2 (ND_VECTORIZE: mixed precision casts every matmul
+ * operand and its gradient, and the baseline x86-64 build would do that 4
+ * floats at a time). */
 #define CAST_ATTR_BOOL
 #define CAST_ATTR_INT
 #define CAST_ATTR_UINT
 #define CAST_ATTR_HALF
 #define CAST_ATTR_FLOAT ND_VECTORIZE
 #define CAST_ATTR_BF16 ND_VECTORIZE
-#define DEFINE_CAST_LOOP(D, DT, DF, S, ST, SF)                                   \
-    CAST_ATTR_##SF static void cast_##S##_to_##D(const char *src, int64_t src_step, char *dst, \
-                                  int64_t dst_step, int64_t n)                   \
-    {                                                                            \
-        if (src_step == (int64_t)sizeof(ST) && dst_step == (int64_t)sizeof(DT)) { \
-            const ST *restrict s = (const ST *)src;                              \
-            DT *restrict d = (DT *)dst;                                          \
-            for (int64_t i = 0; i < n; i++)                                      \
-                d[i] = CONVERT_##SF##_##DF(D, DT, s[i]);                         \
-            return;                                                              \
-        }                                                                        \
-        for (int64_t i = 0; i < n; i++) {                                        \
-            ST x = *(const ST *)(src + i * src_step);                            \
-            *(DT *)(dst + i * dst_step) = CONVERT_##SF##_##DF(D, DT, x);         \
-        }                                                                        \
-    }
+#define CAST_ATTR(sf) CAST_ATTR_PASTE(sf)
+#define CAST_ATTR_PASTE(sf) CAST_ATTR_##sf
 
-/* The preprocessor cannot expand a macro inside its own expansion, so the
- * outer walk over sources uses this second list of the same dtypes. */
-#define ND_FOR_EACH_SOURCE_DTYPE(X)  \
-    X(bool, uint8_t, BOOL)           \
-    X(int8, int8_t, INT)             \
-    X(int16, int16_t, INT)           \
-    X(int32, int32_t, INT)           \
-    X(int64, int64_t, INT)           \
-    X(uint8, uint8_t, UINT)          \
-    X(uint16, uint16_t, UINT)        \
-    X(uint32, uint32_t, UINT)        \
-    X(uint64, uint64_t, UINT)        \
-    X(float16, uint16_t, HALF)       \
-    X(bfloat16, uint16_t, BF16)      \
-    X(float32, float, FLOAT)         \
+/* One loop per (source, target) pair, cast_<source>_to_<target>: plain
+ * functions, written once in dtype_cast_loop.inc. dtype_cast_to.inc
+ * instantiates it for every source into one target; each block below
+ * instantiates that for one target, with
+ *   DT, DF     the target's C type and family (as in ND_FOR_EACH_DTYPE)
+ *   TO(s)      the loop's name from source s
+ *   LO, HI     an integer target's range; SATURATE, the name of its
+ *              conversion from double, which dtype_cast_to.inc defines. */
+#define DT uint8_t
+#define DF BOOL
+#define TO(source) cast_##source##_to_bool
+#include "dtype_cast_to.inc"
+
+#define DT int8_t
+#define DF INT
+#define TO(source) cast_##source##_to_int8
+#define LO INT8_MIN
+#define HI INT8_MAX
+#define SATURATE saturate_int8
+#include "dtype_cast_to.inc"
+
+#define DT int16_t
+#define DF INT
+#define TO(source) cast_##source##_to_int16
+#define LO INT16_MIN
+#define HI INT16_MAX
+#define SATURATE saturate_int16
+#include "dtype_cast_to.inc"
+
+#define DT int32_t
+#define DF INT
+#define TO(source) cast_##source##_to_int32
+#define LO INT32_MIN
+#define HI INT32_MAX
+#define SATURATE saturate_int32
+#include "dtype_cast_to.inc"
+
+#define DT int64_t
+#define DF INT
+#define TO(source) cast_##source##_to_int64
+#define LO INT64_MIN
+#define HI INT64_MAX
+#define SATURATE saturate_int64
+#include "dtype_cast_to.inc"
+
+#define DT uint8_t
+#define DF UINT
+#define TO(source) cast_##source##_to_uint8
+#define LO 0
+#define HI UINT8_MAX
+#define SATURATE saturate_uint8
+#include "dtype_cast_to.inc"
+
+#define DT uint16_t
+#define DF UINT
+#define TO(source) cast_##source##_to_uint16
+#define LO 0
+#define HI UINT16_MAX
+#define SATURATE saturate_uint16
+#include "dtype_cast_to.inc"
+
+#define DT uint32_t
+#define DF UINT
+#define TO(source) cast_##source##_to_uint32
+#define LO 0
+#define HI UINT32_MAX
+#define SATURATE saturate_uint32
+#include "dtype_cast_to.inc"
+
+#define DT uint64_t
+#define DF UINT
+#define TO(source) cast_##source##_to_uint64
+#define LO 0
+#define HI UINT64_MAX
+#define SATURATE saturate_uint64
+#include "dtype_cast_to.inc"
+
+#define DT uint16_t
+#define DF HALF
+#define TO(source) cast_##source##_to_float16
+#include "dtype_cast_to.inc"
+
+#define DT uint16_t
+#define DF BF16
+#define TO(source) cast_##source##_to_bfloat16
+#include "dtype_cast_to.inc"
+
+#define DT float
+#define DF FLOAT
+#define TO(source) cast_##source##_to_float32
+#include "dtype_cast_to.inc"
+
+#define DT double
+#define DF FLOAT
+#define TO(source) cast_##source##_to_float64
+#include "dtype_cast_to.inc"
+
+/* The table's rows walk the sources with a second list of the same dtypes:
+ * the preprocessor cannot expand ND_FOR_EACH_DTYPE inside its own expansion. */
+#define ND_FOR_EACH_SOURCE_DTYPE(X) \
+    X(bool, uint8_t, BOOL)          \
+    X(int8, int8_t, INT)            \
+    X(int16, int16_t, INT)          \
+    X(int32, int32_t, INT)          \
+    X(int64, int64_t, INT)          \
+    X(uint8, uint8_t, UINT)         \
+    X(uint16, uint16_t, UINT)       \
+    X(uint32, uint32_t, UINT)       \
+    X(uint64, uint64_t, UINT)       \
+    X(float16, uint16_t, HALF)      \
+    X(bfloat16, uint16_t, BF16)     \
+    X(float32, float, FLOAT)        \
     X(float64, double, FLOAT)
 
-#define DEFINE_CASTS_FROM(S, ST, SF) ND_FOR_EACH_DTYPE(DEFINE_CAST_LOOP, S, ST, SF)
-ND_FOR_EACH_SOURCE_DTYPE(DEFINE_CASTS_FROM)
-
-#define CAST_ENTRY(D, DT, DF, S) cast_##S##_to_##D,
-#define CAST_ROW(S, ST, SF) {ND_FOR_EACH_DTYPE(CAST_ENTRY, S)},
+/* cast_##S is pasted before it is passed on, so that `bool` is not expanded
+ * to _Bool on the way. */
+#define CAST_ENTRY(D, DT, DF, CAST_S) CAST_S##_to_##D,
+#define CAST_ROW(S, ST, SF) {ND_FOR_EACH_DTYPE(CAST_ENTRY, cast_##S)},
+// clang-format off
 static const nd_cast_loop cast_loops[ND_NUM_DTYPES][ND_NUM_DTYPES] = {
     ND_FOR_EACH_SOURCE_DTYPE(CAST_ROW)
 };
+// clang-format on
 
-nd_cast_loop nd_get_cast_loop(nd_dtype from, nd_dtype to)
-{
-    return cast_loops[from][to];
-}
+nd_cast_loop nd_get_cast_loop(nd_dtype from, nd_dtype to) { return cast_loops[from][to]; }
 
 /* Scalar access reuses the cast loops, so a single element converts exactly
  * as a whole array would. */

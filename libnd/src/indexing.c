@@ -28,7 +28,7 @@ typedef struct slab {
     int ndim;
     int64_t shape[ND_MAXDIMS];
     int64_t strides[ND_MAXDIMS];
-    int64_t size;   /* elements per slab */
+    int64_t size; /* elements per slab */
 } slab;
 
 static slab slab_of(const nd_array *a, int first)
@@ -167,8 +167,10 @@ static int64_t *read_indices(const nd_array *idx, index_rule rule, nd_status sta
 {
     nd_dtype dt = idx->dtype;
     if (rule == INDEX_SAFE_CAST && !nd_can_cast(dt, ND_INT64, ND_CAST_SAFE)) {
-        nd_set_error(ND_ERR_TYPE, "Cannot cast array data from dtype('%s') to dtype('int64') "
-                     "according to the rule 'safe'", nd_dtype_name(dt));
+        nd_set_error(ND_ERR_TYPE,
+                     "Cannot cast array data from dtype('%s') to dtype('int64') "
+                     "according to the rule 'safe'",
+                     nd_dtype_name(dt));
         return NULL;
     }
     if (rule == INDEX_INTEGER && !nd_dtype_is_integer(dt)) {
@@ -194,8 +196,10 @@ static int check_indices(int64_t *values, int64_t count, int64_t n, int axis)
     for (int64_t j = 0; j < count; j++) {
         int64_t i = values[j];
         if (i < -n || i >= n)
-            return nd_set_error(ND_ERR_INDEX, "index %lld is out of bounds for axis %d with "
-                                "size %lld", (long long)i, axis, (long long)n);
+            return nd_set_error(ND_ERR_INDEX,
+                                "index %lld is out of bounds for axis %d with "
+                                "size %lld",
+                                (long long)i, axis, (long long)n);
         values[j] = i < 0 ? i + n : i;
     }
     return 0;
@@ -233,7 +237,8 @@ static nd_array *broadcast_values(const nd_array *values, nd_dtype dt, int ndim,
     int64_t strides[ND_MAXDIMS];
     if (nd_broadcast_strides(&v, ndim, shape, strides) < 0) {
         char from[ND_SHAPE_STR_MAX], into[ND_SHAPE_STR_MAX];
-        nd_set_error(ND_ERR_VALUE, "shape mismatch: value array of shape %s could not be "
+        nd_set_error(ND_ERR_VALUE,
+                     "shape mismatch: value array of shape %s could not be "
                      "broadcast to indexing result of shape %s",
                      nd_format_shape_compact(from, values->ndim, values->shape),
                      nd_format_shape_compact(into, ndim, shape));
@@ -253,8 +258,10 @@ static nd_array *broadcast_values(const nd_array *values, nd_dtype dt, int ndim,
 static int join_shape(int nlead, const int64_t *lead, const slab *s, int64_t *shape)
 {
     if (nlead + s->ndim > ND_MAXDIMS)
-        return nd_set_error(ND_ERR_VALUE, "maximum supported dimension for an ndarray is %d, "
-                            "found %d", ND_MAXDIMS, nlead + s->ndim);
+        return nd_set_error(ND_ERR_VALUE,
+                            "maximum supported dimension for an ndarray is %d, "
+                            "found %d",
+                            ND_MAXDIMS, nlead + s->ndim);
     memcpy(shape, lead, (size_t)nlead * sizeof(int64_t));
     memcpy(shape + nlead, s->shape, (size_t)s->ndim * sizeof(int64_t));
     return 0;
@@ -350,11 +357,14 @@ static int64_t *along_axis_offsets(const nd_array *a, const nd_array *indices, i
                 for (int e = 0; e < ndim; e++)
                     arange_shape[e] = e == k ? a->shape[k] : 1;
                 char buf[ND_SHAPE_STR_MAX];
-                p += sprintf(p, "%s ", nd_format_shape_compact(
-                    buf, ndim, k == *axis ? indices->shape : arange_shape));
+                p += sprintf(p, "%s ",
+                             nd_format_shape_compact(buf, ndim,
+                                                     k == *axis ? indices->shape : arange_shape));
             }
-            nd_set_error(ND_ERR_INDEX, "shape mismatch: indexing arrays could not be broadcast "
-                         "together with shapes %s", message);
+            nd_set_error(ND_ERR_INDEX,
+                         "shape mismatch: indexing arrays could not be broadcast "
+                         "together with shapes %s",
+                         message);
             return NULL;
         }
         shape[d] = i != 1 ? i : n;
@@ -380,7 +390,7 @@ static int64_t *along_axis_offsets(const nd_array *a, const nd_array *indices, i
             idx_strides[d] = 0;
         a_steps[d] = d == *axis || a->shape[d] == 1 ? 0 : a->strides[d];
     }
-    int64_t at = 0, base = 0;   /* position in idx; offset from the other axes */
+    int64_t at = 0, base = 0; /* position in idx; offset from the other axes */
     for (int64_t j = 0; j < size; j++) {
         offsets[j] = base + idx[at] * a->strides[*axis];
         for (int d = ndim - 1; d >= 0; d--) {
@@ -445,13 +455,12 @@ int nd_put(nd_array *a, const nd_array *indices, const nd_array *values)
     int status = 0;
     int64_t *offsets = NULL;
     nd_array *flat_values = NULL;
-    if (nidx == 0 || nvalues == 0)   /* NumPy returns before checking the indices */
+    if (nidx == 0 || nvalues == 0) /* NumPy returns before checking the indices */
         goto done;
     if ((status = check_indices(idx, nidx, size, 0)) < 0)
         goto done;
     /* Values are cast to a's dtype and repeated cyclically. */
-    if (!(flat_values = nd_ravel(values)) ||
-        !(offsets = xmalloc((size_t)size * sizeof *offsets))) {
+    if (!(flat_values = nd_ravel(values)) || !(offsets = xmalloc((size_t)size * sizeof *offsets))) {
         status = nd_last_status();
         goto done;
     }
@@ -477,13 +486,16 @@ done:
 static bool is_nonzero(nd_dtype dt, const char *p)
 {
     switch (dt) {
-    case ND_FLOAT16: case ND_BFLOAT16: {   /* -0.0 is zero, NaN is not */
+    case ND_FLOAT16:
+    case ND_BFLOAT16: { /* -0.0 is zero, NaN is not */
         uint16_t bits;
         memcpy(&bits, p, 2);
         return (bits & 0x7fff) != 0;
     }
+    // clang-format off
     case ND_FLOAT32: { float f; memcpy(&f, p, 4); return f != 0; }
     case ND_FLOAT64: { double f; memcpy(&f, p, 8); return f != 0; }
+    // clang-format on
     default: {
         for (size_t i = 0; i < nd_dtype_itemsize(dt); i++)
             if (p[i])
@@ -503,15 +515,19 @@ static int64_t *mask_offsets(const nd_array *a, const nd_array *mask, int64_t *c
         return NULL;
     }
     if (mask->ndim > a->ndim) {
-        nd_set_error(ND_ERR_INDEX, "too many indices for array: array is %d-dimensional, but "
-                     "%d were indexed", a->ndim, mask->ndim);
+        nd_set_error(ND_ERR_INDEX,
+                     "too many indices for array: array is %d-dimensional, but "
+                     "%d were indexed",
+                     a->ndim, mask->ndim);
         return NULL;
     }
     for (int d = 0; d < mask->ndim; d++)
         if (mask->shape[d] != a->shape[d]) {
-            nd_set_error(ND_ERR_INDEX, "boolean index did not match indexed array along "
+            nd_set_error(ND_ERR_INDEX,
+                         "boolean index did not match indexed array along "
                          "dimension %d; dimension is %lld but corresponding boolean dimension "
-                         "is %lld", d, (long long)a->shape[d], (long long)mask->shape[d]);
+                         "is %lld",
+                         d, (long long)a->shape[d], (long long)mask->shape[d]);
             return NULL;
         }
     int64_t n = nd_size(mask);
@@ -542,8 +558,7 @@ nd_array *nd_mask_select(const nd_array *a, const nd_array *mask)
         return NULL;
     slab s = slab_of(a, mask->ndim);
     nd_array *out = NULL;
-    if (join_shape(1, &count, &s, shape) == 0 &&
-        (out = nd_alloc_array(a->dtype, 1 + s.ndim, shape)))
+    if (join_shape(1, &count, &s, shape) == 0 && (out = nd_alloc_array(a->dtype, 1 + s.ndim, shape)))
         gather_slabs(out->data, a, &s, offsets, count);
     free(offsets);
     return out;
@@ -564,10 +579,13 @@ int nd_mask_assign(nd_array *a, const nd_array *mask, const nd_array *values)
         /* A full mask takes NumPy's 1-D path: values must be 0-d or 1-D of
          * one element or one per true. */
         if (values->ndim > 1)
-            nd_set_error(ND_ERR_TYPE, "NumPy boolean array indexing assignment requires a 0 "
-                         "or 1-dimensional input, input has %d dimensions", values->ndim);
+            nd_set_error(ND_ERR_TYPE,
+                         "NumPy boolean array indexing assignment requires a 0 "
+                         "or 1-dimensional input, input has %d dimensions",
+                         values->ndim);
         else if (nd_size(values) != 1 && nd_size(values) != count)
-            nd_set_error(ND_ERR_VALUE, "NumPy boolean array indexing assignment cannot assign "
+            nd_set_error(ND_ERR_VALUE,
+                         "NumPy boolean array indexing assignment cannot assign "
                          "%lld input values to the %lld output values where the mask is true",
                          (long long)nd_size(values), (long long)count);
         else
@@ -588,50 +606,96 @@ int nd_mask_assign(nd_array *a, const nd_array *mask, const nd_array *values)
  * loop's value dtype (see add_at_plan). */
 typedef void (*add_loop)(char *dst, int64_t dst_step, const char *src, int64_t n);
 
-/* Integers add modulo 2^bits (unsigned math, no signed overflow). The
- * contiguous branch is a plain loop the compiler vectorizes. */
-#define DEFINE_INT_ADD(name, utype)                                                    \
-    static void add_##name(char *dst, int64_t dst_step, const char *src, int64_t n)     \
-    {                                                                                 \
-        const utype *s = (const utype *)src;                                          \
-        if (dst_step == (int64_t)sizeof(utype)) {                                     \
-            utype *restrict d = (utype *)dst;                                         \
-            for (int64_t i = 0; i < n; i++)                                           \
-                d[i] = (utype)(d[i] + s[i]);                                          \
-            return;                                                                   \
-        }                                                                             \
-        for (int64_t i = 0; i < n; i++, dst += dst_step)                              \
-            *(utype *)dst = (utype)(*(utype *)dst + s[i]);                            \
-    }
-DEFINE_INT_ADD(u8, uint8_t)
-DEFINE_INT_ADD(u16, uint16_t)
-DEFINE_INT_ADD(u32, uint32_t)
-DEFINE_INT_ADD(u64, uint64_t)
-
-/* Floats: T += V computed in V's precision (float32 for float16/bfloat16
- * and float32 targets, float64 when the promoted dtype is float64), then
- * rounded once to T, as NumPy's add loop and cast do. */
-#define DEFINE_FLOAT_ADD(name, T, V, load, store)                                       \
-    static void add_##name(char *dst, int64_t dst_step, const char *src, int64_t n)     \
-    {                                                                                 \
-        const V *s = (const V *)src;                                                  \
-        if (dst_step == (int64_t)sizeof(T)) {                                         \
-            T *restrict d = (T *)dst;                                                 \
-            for (int64_t i = 0; i < n; i++)                                           \
-                d[i] = store((V)load(d[i]) + s[i]);                                   \
-            return;                                                                   \
-        }                                                                             \
-        for (int64_t i = 0; i < n; i++, dst += dst_step)                              \
-            *(T *)dst = store((V)load(*(T *)dst) + s[i]);                             \
-    }
+/* The typed loops, add_<target>_<value type>: plain functions written once
+ * in indexing_add_loop.inc and included here once per pair with
+ *   T           the target's C type
+ *   V           the C type values are added in (src's type)
+ *   LOAD(x)     a T as V; STORE(x) a V as T, rounded once
+ *   FN(name)    name_<pair>
+ * Integers add modulo 2^bits in the unsigned type of their width (no
+ * signed overflow): add_u8, add_u16, add_u32, add_u64. Floats: T += V
+ * computed in V's precision (float32 for float16/bfloat16 and float32
+ * targets, float64 when the promoted dtype is float64), then rounded once
+ * to T, as NumPy's add loop and cast do. */
 #define SAME(x) (x)
-DEFINE_FLOAT_ADD(f32_f32, float, float, SAME, SAME)
-DEFINE_FLOAT_ADD(f32_f64, float, double, SAME, (float))
-DEFINE_FLOAT_ADD(f64_f64, double, double, SAME, SAME)
-DEFINE_FLOAT_ADD(f16_f32, uint16_t, float, nd_half_to_float, nd_float_to_half)
-DEFINE_FLOAT_ADD(f16_f64, uint16_t, double, nd_half_to_float, nd_double_to_half)
-DEFINE_FLOAT_ADD(bf16_f32, uint16_t, float, nd_bfloat16_to_float, nd_float_to_bfloat16)
-DEFINE_FLOAT_ADD(bf16_f64, uint16_t, double, nd_bfloat16_to_float, nd_double_to_bfloat16)
+
+#define T uint8_t
+#define V uint8_t
+#define LOAD SAME
+#define STORE (uint8_t)
+#define FN(name) name##_u8
+#include "indexing_add_loop.inc"
+
+#define T uint16_t
+#define V uint16_t
+#define LOAD SAME
+#define STORE (uint16_t)
+#define FN(name) name##_u16
+#include "indexing_add_loop.inc"
+
+#define T uint32_t
+#define V uint32_t
+#define LOAD SAME
+#define STORE (uint32_t)
+#define FN(name) name##_u32
+#include "indexing_add_loop.inc"
+
+#define T uint64_t
+#define V uint64_t
+#define LOAD SAME
+#define STORE (uint64_t)
+#define FN(name) name##_u64
+#include "indexing_add_loop.inc"
+
+#define T float
+#define V float
+#define LOAD SAME
+#define STORE SAME
+#define FN(name) name##_f32_f32
+#include "indexing_add_loop.inc"
+
+#define T float
+#define V double
+#define LOAD SAME
+#define STORE (float)
+#define FN(name) name##_f32_f64
+#include "indexing_add_loop.inc"
+
+#define T double
+#define V double
+#define LOAD SAME
+#define STORE SAME
+#define FN(name) name##_f64_f64
+#include "indexing_add_loop.inc"
+
+#define T uint16_t
+#define V float
+#define LOAD nd_half_to_float
+#define STORE nd_float_to_half
+#define FN(name) name##_f16_f32
+#include "indexing_add_loop.inc"
+
+#define T uint16_t
+#define V double
+#define LOAD nd_half_to_float
+#define STORE nd_double_to_half
+#define FN(name) name##_f16_f64
+#include "indexing_add_loop.inc"
+
+#define T uint16_t
+#define V float
+#define LOAD nd_bfloat16_to_float
+#define STORE nd_float_to_bfloat16
+#define FN(name) name##_bf16_f32
+#include "indexing_add_loop.inc"
+
+#define T uint16_t
+#define V double
+#define LOAD nd_bfloat16_to_float
+#define STORE nd_double_to_bfloat16
+#define FN(name) name##_bf16_f64
+#include "indexing_add_loop.inc"
+#undef SAME
 
 /* bool + bool is logical or. */
 static void add_bool(char *dst, int64_t dst_step, const char *src, int64_t n)
@@ -641,11 +705,13 @@ static void add_bool(char *dst, int64_t dst_step, const char *src, int64_t n)
 }
 
 /* How add.at adds values into an array of dtype `target`. */
+// clang-format off
 typedef struct add_at_plan {
     nd_dtype compute;   /* numpy's loop dtype: result_type(target, values) */
     nd_dtype buffer;    /* the dtype values are converted to before adding */
     add_loop loop;      /* NULL: the generic per-element path */
 } add_at_plan;
+// clang-format on
 
 /* numpy.min_scalar_type of a 0-d array's value (NumPy 1.24's value-based
  * promotion for 0-d operands). */
@@ -663,10 +729,15 @@ static nd_dtype min_scalar_type(const nd_array *v)
     int64_t x = nd_load_int64(dt, v->data);
     if (dt == ND_UINT64 || x >= 0) {
         uint64_t u = (uint64_t)x;
-        return u <= UINT8_MAX ? ND_UINT8 : u <= UINT16_MAX ? ND_UINT16
-               : u <= UINT32_MAX ? ND_UINT32 : ND_UINT64;
+        return u <= UINT8_MAX    ? ND_UINT8
+               : u <= UINT16_MAX ? ND_UINT16
+               : u <= UINT32_MAX ? ND_UINT32
+                                 : ND_UINT64;
     }
-    return x >= INT8_MIN ? ND_INT8 : x >= INT16_MIN ? ND_INT16 : x >= INT32_MIN ? ND_INT32 : ND_INT64;
+    return x >= INT8_MIN    ? ND_INT8
+           : x >= INT16_MIN ? ND_INT16
+           : x >= INT32_MIN ? ND_INT32
+                            : ND_INT64;
 }
 
 /* 0 bool, 1 integers, 2 floats: NumPy's categories for value-based casting. */
@@ -675,16 +746,18 @@ static int category(nd_dtype dt) { return dt == ND_BOOL ? 0 : nd_dtype_is_float(
 static add_at_plan plan_add_at(nd_dtype target, const nd_array *values)
 {
     nd_dtype v = values->dtype;
-    if (values->ndim == 0)   /* a 0-d operand counts by its value */
+    if (values->ndim == 0) /* a 0-d operand counts by its value */
         v = category(v) <= category(target) ? target : min_scalar_type(values);
     add_at_plan p = {.compute = nd_result_type(target, v)};
     bool wide = p.compute == ND_FLOAT64;
     switch (target) {
+    // clang-format off
     case ND_FLOAT16: p.buffer = wide ? ND_FLOAT64 : ND_FLOAT32; p.loop = wide ? add_f16_f64 : add_f16_f32; return p;
     case ND_BFLOAT16: p.buffer = wide ? ND_FLOAT64 : ND_FLOAT32; p.loop = wide ? add_bf16_f64 : add_bf16_f32; return p;
     case ND_FLOAT32: p.buffer = wide ? ND_FLOAT64 : ND_FLOAT32; p.loop = wide ? add_f32_f64 : add_f32_f32; return p;
     case ND_FLOAT64: p.buffer = ND_FLOAT64; p.loop = add_f64_f64; return p;
     default: break;
+        // clang-format on
     }
     if (p.compute == target || (category(target) == 1 && category(p.compute) == 1)) {
         /* Integer sums wrap, so adding in the target's width is exact. */
@@ -693,7 +766,7 @@ static add_at_plan plan_add_at(nd_dtype target, const nd_array *values)
         p.loop = target == ND_BOOL ? add_bool : by_size[nd_dtype_itemsize(target)];
         return p;
     }
-    p.buffer = p.compute;   /* bool/int target, higher-kind values */
+    p.buffer = p.compute; /* bool/int target, higher-kind values */
     return p;
 }
 
@@ -711,8 +784,9 @@ static void add_generic(nd_dtype target, nd_dtype compute, char *dst, int64_t ds
         if (nd_dtype_is_float(compute))
             nd_store_double(compute, x, nd_load_double(compute, x) + nd_load_double(compute, src));
         else
-            nd_store_int64(compute, x, (int64_t)((uint64_t)nd_load_int64(compute, x) +
-                                                 (uint64_t)nd_load_int64(compute, src)));
+            nd_store_int64(compute, x,
+                           (int64_t)((uint64_t)nd_load_int64(compute, x) +
+                                     (uint64_t)nd_load_int64(compute, src)));
         out(x, 0, dst, 0, 1);
     }
 }
@@ -773,11 +847,11 @@ int nd_add_at(nd_array *a, const nd_array *indices, const nd_array *values)
         return ND_ERR_VALUE;
     if (a->ndim == 0)
         return nd_set_error(ND_ERR_INDEX, "too many indices for array: array is "
-                            "0-dimensional, but 1 were indexed");
+                                          "0-dimensional, but 1 were indexed");
     int64_t *offsets, count;
     int nlead;
     const int64_t *lead;
-    if (indices->dtype == ND_BOOL) {   /* a mask over a's leading axes */
+    if (indices->dtype == ND_BOOL) { /* a mask over a's leading axes */
         if (!(offsets = mask_offsets(a, indices, &count)))
             return nd_last_status();
         nlead = 1;
@@ -881,7 +955,7 @@ nd_array *nd_argwhere(const nd_array *a)
     int64_t *indices = nonzero_indices(a, &found);
     if (!indices)
         return NULL;
-    int64_t shape[2] = {found, a->ndim};   /* a 0-d a gives (count, 0) */
+    int64_t shape[2] = {found, a->ndim}; /* a 0-d a gives (count, 0) */
     nd_array *out = nd_alloc_array(ND_INT64, 2, shape);
     if (out && a->ndim > 0)
         memcpy(out->data, indices, (size_t)(found * a->ndim) * sizeof(int64_t));
@@ -920,8 +994,8 @@ nd_array *nd_bincount(const nd_array *x, const nd_array *weights, int64_t minlen
     if (weights && n > 0) {
         if (weights->ndim != 1) {
             nd_set_error(ND_ERR_VALUE, weights->ndim == 0
-                         ? "object of too small depth for desired array"
-                         : "object too deep for desired array");
+                                           ? "object of too small depth for desired array"
+                                           : "object too deep for desired array");
             goto done;
         }
         if (weights->shape[0] != n) {
@@ -930,8 +1004,11 @@ nd_array *nd_bincount(const nd_array *x, const nd_array *weights, int64_t minlen
         }
         if (!(w = xmalloc((size_t)n * sizeof *w)))
             goto done;
-        nd_array dst = {.dtype = ND_FLOAT64, .ndim = 1, .data = (char *)w,
-                        .shape = {n}, .strides = {sizeof(double)}};
+        nd_array dst = {.dtype = ND_FLOAT64,
+                        .ndim = 1,
+                        .data = (char *)w,
+                        .shape = {n},
+                        .strides = {sizeof(double)}};
         nd_assign_same_shape(&dst, weights);
     }
     /* Without weights counts are int64; with them, float64 sums in order.
@@ -976,7 +1053,7 @@ nd_array *nd_one_hot(const nd_array *indices, int64_t num_classes, nd_dtype dtyp
     nd_array *out = NULL;
     int64_t max = -1;
     for (int64_t j = 0; j < n; j++) {
-        if (idx[j] < 0) {   /* (uint64 above INT64_MAX reads as negative too) */
+        if (idx[j] < 0) { /* (uint64 above INT64_MAX reads as negative too) */
             nd_set_error(ND_ERR_VALUE, "Class values must be non-negative.");
             goto done;
         }

@@ -42,10 +42,7 @@ typedef struct matrix {
     int64_t rows, cols, rs, cs;
 } matrix;
 
-static matrix transposed(matrix x)
-{
-    return (matrix){x.data, x.cols, x.rows, x.cs, x.rs};
-}
+static matrix transposed(matrix x) { return (matrix){x.data, x.cols, x.rows, x.cs, x.rs}; }
 
 /* Scratch memory reused across the matrices of one batch, one slot per
  * purpose so that nested uses never collide. */
@@ -62,7 +59,8 @@ static void *scratch_get(scratch *s, int slot, int64_t count, size_t itemsize)
         bytes = itemsize;
     if (s->bytes[slot] < bytes) {
         free(s->memory[slot]);
-        s->memory[slot] = aligned_alloc(ND_ALIGNMENT, (bytes + ND_ALIGNMENT - 1) / ND_ALIGNMENT * ND_ALIGNMENT);
+        s->memory[slot] =
+            aligned_alloc(ND_ALIGNMENT, (bytes + ND_ALIGNMENT - 1) / ND_ALIGNMENT * ND_ALIGNMENT);
         s->bytes[slot] = s->memory[slot] ? bytes : 0;
         if (!s->memory[slot])
             nd_set_error(ND_ERR_MEMORY, "matmul: out of memory for a %lld-byte work buffer",
@@ -115,46 +113,78 @@ static void zero_matrix(nd_dtype dt, matrix c)
 
 /* ---- integer and bool products -------------------------------------------- */
 
-/* C = A @ B by rows, in i-k-j order: row i of C accumulates a[i,p] * B[p,:]
- * over p in a buffer `acc` of n sums, so B is streamed row by row and the
- * inner loop is a contiguous, vectorizable axpy. B must have unit column
- * stride (the caller packs it). Integers accumulate in unsigned arithmetic
- * of at least 32 bits: it wraps (no signed-overflow UB) and truncating the
- * sum to the dtype's width gives NumPy's wrapped result, since products and
- * sums modulo 2^32 or 2^64 reduce to the same value modulo 2^bits. Floats
- * (used only when a dimension is too large for BLAS's int) accumulate in
- * their own type; zeros are not skipped there, so 0 * inf stays NaN. */
-#define UNSIGNED_ACC(ctype) __typeof__(__builtin_choose_expr(sizeof(ctype) == 8, (uint64_t)0, (uint32_t)0))
-#define DEFINE_RING_PRODUCT(name, ctype, acc_t, skip_zeros)                                    \
-    static void name##_product(matrix a, matrix b, matrix c, void *acc_buffer)                 \
-    {                                                                                          \
-        acc_t *acc = acc_buffer;                                                               \
-        for (int64_t i = 0; i < c.rows; i++) {                                                 \
-            for (int64_t j = 0; j < c.cols; j++)                                               \
-                acc[j] = 0;                                                                    \
-            for (int64_t p = 0; p < a.cols; p++) {                                             \
-                acc_t x = (acc_t) * (const ctype *)(a.data + i * a.rs + p * a.cs);             \
-                if (skip_zeros && x == 0)                                                      \
-                    continue;                                                                  \
-                const ctype *row = (const ctype *)(b.data + p * b.rs);                         \
-                for (int64_t j = 0; j < c.cols; j++)                                           \
-                    acc[j] += x * (acc_t)row[j];                                               \
-            }                                                                                  \
-            for (int64_t j = 0; j < c.cols; j++)                                               \
-                *(ctype *)(c.data + i * c.rs + j * c.cs) = (ctype)acc[j];                      \
-        }                                                                                      \
-    }
-#define RING_PRODUCT(name, ctype, family, _) RING_PRODUCT_##family(name, ctype)
-#define RING_PRODUCT_INT(name, ctype) DEFINE_RING_PRODUCT(name, ctype, UNSIGNED_ACC(ctype), 1)
-#define RING_PRODUCT_UINT(name, ctype) DEFINE_RING_PRODUCT(name, ctype, UNSIGNED_ACC(ctype), 1)
-#define RING_PRODUCT_FLOAT(name, ctype) DEFINE_RING_PRODUCT(name, ctype, ctype, 0)
-#define RING_PRODUCT_BOOL(name, ctype)
-#define RING_PRODUCT_HALF(name, ctype)
-#define RING_PRODUCT_BF16(name, ctype)
-ND_FOR_EACH_DTYPE(RING_PRODUCT, _)
+/* C = A @ B for the integer and float dtypes, ring_product_<dtype>: plain
+ * functions written once in matmul_ring_product.inc (which explains the
+ * loop) and included here once per dtype with
+ *   T            the C type
+ *   ACC          the accumulator's type: unsigned, at least 32 bits, for
+ *                integers (wrapping sums give NumPy's wrapped result); T
+ *                for floats
+ *   SKIP_ZEROS   1 for integers; 0 for floats, so that 0 * inf stays NaN
+ *   FN(name)     name_<dtype> */
+
+#define T int8_t
+#define ACC uint32_t
+#define SKIP_ZEROS 1
+#define FN(name) name##_int8
+#include "matmul_ring_product.inc"
+
+#define T int16_t
+#define ACC uint32_t
+#define SKIP_ZEROS 1
+#define FN(name) name##_int16
+#include "matmul_ring_product.inc"
+
+#define T int32_t
+#define ACC uint32_t
+#define SKIP_ZEROS 1
+#define FN(name) name##_int32
+#include "matmul_ring_product.inc"
+
+#define T int64_t
+#define ACC uint64_t
+#define SKIP_ZEROS 1
+#define FN(name) name##_int64
+#include "matmul_ring_product.inc"
+
+#define T uint8_t
+#define ACC uint32_t
+#define SKIP_ZEROS 1
+#define FN(name) name##_uint8
+#include "matmul_ring_product.inc"
+
+#define T uint16_t
+#define ACC uint32_t
+#define SKIP_ZEROS 1
+#define FN(name) name##_uint16
+#include "matmul_ring_product.inc"
+
+#define T uint32_t
+#define ACC uint32_t
+#define SKIP_ZEROS 1
+#define FN(name) name##_uint32
+#include "matmul_ring_product.inc"
+
+#define T uint64_t
+#define ACC uint64_t
+#define SKIP_ZEROS 1
+#define FN(name) name##_uint64
+#include "matmul_ring_product.inc"
+
+#define T float
+#define ACC float
+#define SKIP_ZEROS 0
+#define FN(name) name##_float32
+#include "matmul_ring_product.inc"
+
+#define T double
+#define ACC double
+#define SKIP_ZEROS 0
+#define FN(name) name##_float64
+#include "matmul_ring_product.inc"
 
 /* bool: C[i,j] = OR_p (A[i,p] AND B[p,j]), as NumPy's bool matmul. */
-static void bool_product(matrix a, matrix b, matrix c, void *acc_buffer)
+static void ring_product_bool(matrix a, matrix b, matrix c, void *acc_buffer)
 {
     uint8_t *acc = acc_buffer;
     for (int64_t i = 0; i < c.rows; i++) {
@@ -175,18 +205,20 @@ typedef void (*ring_product_fn)(matrix a, matrix b, matrix c, void *acc_buffer);
 static ring_product_fn ring_product_for(nd_dtype dt)
 {
     switch (dt) {
-    case ND_BOOL: return bool_product;
-    case ND_INT8: return int8_product;
-    case ND_INT16: return int16_product;
-    case ND_INT32: return int32_product;
-    case ND_INT64: return int64_product;
-    case ND_UINT8: return uint8_product;
-    case ND_UINT16: return uint16_product;
-    case ND_UINT32: return uint32_product;
-    case ND_UINT64: return uint64_product;
-    case ND_FLOAT32: return float32_product;
-    case ND_FLOAT64: return float64_product;
+    // clang-format off
+    case ND_BOOL: return ring_product_bool;
+    case ND_INT8: return ring_product_int8;
+    case ND_INT16: return ring_product_int16;
+    case ND_INT32: return ring_product_int32;
+    case ND_INT64: return ring_product_int64;
+    case ND_UINT8: return ring_product_uint8;
+    case ND_UINT16: return ring_product_uint16;
+    case ND_UINT32: return ring_product_uint32;
+    case ND_UINT64: return ring_product_uint64;
+    case ND_FLOAT32: return ring_product_float32;
+    case ND_FLOAT64: return ring_product_float64;
     default: return NULL;
+        // clang-format on
     }
 }
 
@@ -287,7 +319,7 @@ static int blas_gemv(nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
 static int blas_gemm(nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
 {
     size_t item = nd_dtype_itemsize(dt);
-    if (a.cols == 0) {   /* k == 0: an empty sum; BLAS wants ld >= 1 anyway */
+    if (a.cols == 0) { /* k == 0: an empty sum; BLAS wants ld >= 1 anyway */
         zero_matrix(dt, c);
         return 0;
     }
@@ -398,7 +430,7 @@ static int bf16_gemm(nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
 {
     if (!nd_sbgemm_avx512_supported())
         return widened_gemm(ND_BFLOAT16, dt, a, b, c, s);
-    if (a.cols == 0) {   /* k == 0: an empty sum */
+    if (a.cols == 0) { /* k == 0: an empty sum */
         zero_matrix(dt, c);
         return 0;
     }
@@ -441,7 +473,7 @@ static int gemm_dispatch(nd_dtype operands, nd_dtype dt, matrix a, matrix b, mat
     case ND_FLOAT64:
         if (fits_blas_int(a, b))
             return blas_gemm(dt, a, b, c, s);
-        return ring_gemm(dt, a, b, c, s);   /* beyond BLAS's int: plain loops */
+        return ring_gemm(dt, a, b, c, s); /* beyond BLAS's int: plain loops */
     case ND_FLOAT16:
         return widened_gemm(ND_FLOAT16, dt, a, b, c, s);
     default:
@@ -457,8 +489,8 @@ static int gemm_dispatch(nd_dtype operands, nd_dtype dt, matrix a, matrix b, mat
  * array has up to (N-2) + (M-2) batch axes, hence the 2x. */
 #define MAX_BATCH (2 * ND_MAXDIMS)
 typedef struct batch {
-    nd_dtype dtype;      /* C's */
-    nd_dtype operands;   /* A's and B's: dtype, or bfloat16 summed into float32 */
+    nd_dtype dtype; /* C's */
+    nd_dtype operands; /* A's and B's: dtype, or bfloat16 summed into float32 */
     matrix a, b, c;
     int ndim;
     int64_t shape[MAX_BATCH], a_step[MAX_BATCH], b_step[MAX_BATCH], c_step[MAX_BATCH];
@@ -504,7 +536,7 @@ static void coalesce(batch *p)
 static bool rows_stack(matrix *x, int64_t count, int64_t step)
 {
     if (x->rows == 1)
-        x->rs = step;   /* a single row's stride is free: use the step */
+        x->rs = step; /* a single row's stride is free: use the step */
     if (step != x->rows * x->rs)
         return false;
     x->rows *= count;
@@ -548,7 +580,7 @@ static void batch_item(const batch *p, int64_t i, matrix *a, matrix *b, matrix *
 
 typedef struct batch_task {
     const batch *p;
-    int status;   /* the first error of any piece */
+    int status; /* the first error of any piece */
 } batch_task;
 
 static void run_batch_items(void *ctx, int64_t begin, int64_t end)
@@ -584,12 +616,13 @@ static int run_batch(batch *p)
      * matmuls) is split across the pool a whole product per piece: each is
      * too small to split itself. Only libnd's own kernels run inside the
      * pool; OpenBLAS never does (see threads.c). */
-    bool own_kernel = p->operands == ND_BFLOAT16 ? nd_sbgemm_avx512_supported()
-                                                 : p->dtype == ND_FLOAT32 && nd_sgemm_avx512_supported();
+    bool own_kernel = p->operands == ND_BFLOAT16
+                          ? nd_sbgemm_avx512_supported()
+                          : p->dtype == ND_FLOAT32 && nd_sgemm_avx512_supported();
     bool split = own_kernel && count > 1 && p->c.rows * p->c.cols * p->a.cols < ((int64_t)1 << 24);
     if (split) {
         nd_parallel_for(count, 1, run_batch_items, &task);
-        if (task.status < 0)   /* raised on a worker thread: say it here */
+        if (task.status < 0) /* raised on a worker thread: say it here */
             nd_set_error(task.status, "Unable to allocate memory for a matrix product");
     } else {
         run_batch_items(&task, 0, count);
@@ -611,8 +644,8 @@ typedef void (*layout_fn)(const nd_array *a, const nd_array *b, const nd_array *
 static int evaluate_in(const nd_array *a, const nd_array *b, nd_array *out, layout_fn layout,
                        nd_dtype dt)
 {
-    nd_dtype operands = dt == ND_FLOAT32 && a->dtype == ND_BFLOAT16 && b->dtype == ND_BFLOAT16
-                            ? ND_BFLOAT16 : dt;
+    nd_dtype operands =
+        dt == ND_FLOAT32 && a->dtype == ND_BFLOAT16 && b->dtype == ND_BFLOAT16 ? ND_BFLOAT16 : dt;
     nd_array *a_cast = NULL, *b_cast = NULL, *temp = NULL;
     int status = ND_ERR_MEMORY;
     if (a->dtype != operands && !(a = a_cast = nd_astype(a, operands)))
@@ -620,8 +653,8 @@ static int evaluate_in(const nd_array *a, const nd_array *b, nd_array *out, layo
     if (b->dtype != operands && !(b = b_cast = nd_astype(b, operands)))
         goto done;
     nd_array *target = out;
-    if (out->dtype != dt || (nd_size(out) > 0 && (nd_may_share_memory(out, a) ||
-                                                  nd_may_share_memory(out, b)))) {
+    if (out->dtype != dt ||
+        (nd_size(out) > 0 && (nd_may_share_memory(out, a) || nd_may_share_memory(out, b)))) {
         if (!(target = temp = nd_alloc_array(dt, out->ndim, out->shape)))
             goto done;
     }
@@ -656,8 +689,8 @@ static nd_array *evaluate_new_in(const nd_array *a, const nd_array *b, int ndim,
 }
 
 /* evaluate_new_in at result_type(a, b). */
-static nd_array *evaluate_new(const nd_array *a, const nd_array *b, int ndim,
-                              const int64_t *shape, layout_fn layout)
+static nd_array *evaluate_new(const nd_array *a, const nd_array *b, int ndim, const int64_t *shape,
+                              layout_fn layout)
 {
     return evaluate_new_in(a, b, ndim, shape, layout, nd_result_type(a->dtype, b->dtype));
 }
@@ -672,15 +705,19 @@ static int matmul_shape(const nd_array *a, const nd_array *b, int *ndim, int64_t
     const nd_array *ops[2] = {a, b};
     for (int i = 0; i < 2; i++)
         if (ops[i]->ndim == 0)
-            return nd_set_error(ND_ERR_VALUE, "matmul: Input operand %d does not have enough "
-                                "dimensions (has 0, gufunc core with signature "
-                                MATMUL_SIGNATURE " requires 1)", i);
+            return nd_set_error(ND_ERR_VALUE,
+                                "matmul: Input operand %d does not have enough "
+                                "dimensions (has 0, gufunc core with signature " MATMUL_SIGNATURE
+                                " requires 1)",
+                                i);
     int64_t ka = a->shape[a->ndim - 1];
     int64_t kb = b->shape[b->ndim == 1 ? 0 : b->ndim - 2];
     if (ka != kb)
-        return nd_set_error(ND_ERR_VALUE, "matmul: Input operand 1 has a mismatch in its core "
+        return nd_set_error(ND_ERR_VALUE,
+                            "matmul: Input operand 1 has a mismatch in its core "
                             "dimension 0, with gufunc signature " MATMUL_SIGNATURE
-                            " (size %lld is different from %lld)", (long long)kb, (long long)ka);
+                            " (size %lld is different from %lld)",
+                            (long long)kb, (long long)ka);
     /* Batch axes broadcast right-aligned, as any ufunc's loop axes. */
     int na = a->ndim >= 2 ? a->ndim - 2 : 0, nb = b->ndim >= 2 ? b->ndim - 2 : 0;
     int n = na > nb ? na : nb;
@@ -700,7 +737,8 @@ static int matmul_shape(const nd_array *a, const nd_array *b, int *ndim, int64_t
             remap[nb] = remap[nb + 1] = -1;
             nd_format_shape_compact(map_b, nb + 2, remap);
             int64_t requested[2] = {a->shape[a->ndim - 2], b->shape[b->ndim - 1]};
-            return nd_set_error(ND_ERR_VALUE, "operands could not be broadcast together with "
+            return nd_set_error(ND_ERR_VALUE,
+                                "operands could not be broadcast together with "
                                 "remapped shapes [original->remapped]: %s->%s %s->%s  and "
                                 "requested shape %s",
                                 nd_format_shape_compact(orig_a, a->ndim, a->shape), map_a,
@@ -764,9 +802,10 @@ nd_array *nd_matmul_dtype(const nd_array *a, const nd_array *b, nd_dtype dt)
     const nd_array *ops[2] = {a, b};
     for (int i = 0; i < 2; i++)
         if (!nd_can_cast(ops[i]->dtype, dt, ND_CAST_SAME_KIND)) {
-            nd_set_error(ND_ERR_TYPE, "Cannot cast ufunc 'matmul' input %d from dtype('%s') to "
-                         "dtype('%s') with casting rule 'same_kind'", i,
-                         nd_dtype_name(ops[i]->dtype), nd_dtype_name(dt));
+            nd_set_error(ND_ERR_TYPE,
+                         "Cannot cast ufunc 'matmul' input %d from dtype('%s') to "
+                         "dtype('%s') with casting rule 'same_kind'",
+                         i, nd_dtype_name(ops[i]->dtype), nd_dtype_name(dt));
             return NULL;
         }
     int ndim;
@@ -792,22 +831,25 @@ int nd_matmul_out(const nd_array *a, const nd_array *b, nd_array *out)
         for (int i = 0; i < ncore; i++) {
             int64_t have = out->shape[out->ndim - ncore + i], want = shape[ndim - ncore + i];
             if (have != want)
-                return nd_set_error(ND_ERR_VALUE, "matmul: Output operand 0 has a mismatch in "
-                                    "its core dimension %d, with gufunc signature "
-                                    MATMUL_SIGNATURE " (size %lld is different from %lld)",
+                return nd_set_error(ND_ERR_VALUE,
+                                    "matmul: Output operand 0 has a mismatch in "
+                                    "its core dimension %d, with gufunc signature " MATMUL_SIGNATURE
+                                    " (size %lld is different from %lld)",
                                     i, (long long)have, (long long)want);
         }
     }
     if (out->ndim != ndim || memcmp(out->shape, shape, (size_t)ndim * sizeof(int64_t)) != 0) {
         char have[ND_SHAPE_STR_MAX], want[ND_SHAPE_STR_MAX];
-        return nd_set_error(ND_ERR_VALUE, "non-broadcastable output operand with shape %s "
+        return nd_set_error(ND_ERR_VALUE,
+                            "non-broadcastable output operand with shape %s "
                             "doesn't match the broadcast shape %s",
                             nd_format_shape_compact(have, out->ndim, out->shape),
                             nd_format_shape_compact(want, ndim, shape));
     }
     nd_dtype dt = nd_result_type(a->dtype, b->dtype);
     if (!nd_can_cast(dt, out->dtype, ND_CAST_SAME_KIND))
-        return nd_set_error(ND_ERR_TYPE, "Cannot cast ufunc 'matmul' output from dtype('%s') "
+        return nd_set_error(ND_ERR_TYPE,
+                            "Cannot cast ufunc 'matmul' output from dtype('%s') "
                             "to dtype('%s') with casting rule 'same_kind'",
                             nd_dtype_name(dt), nd_dtype_name(out->dtype));
     return evaluate(a, b, out, matmul_layout);
@@ -828,8 +870,8 @@ int nd_matmul_out(const nd_array *a, const nd_array *b, nd_array *out)
  * over the other operand's axes (which fold into one product).
  */
 typedef struct contraction {
-    int b_k_axis;     /* b's contracted axis (normalized), -1 if b is 1-D */
-    int b_n_axis;     /* b's other core axis, -1 if b is 1-D */
+    int b_k_axis; /* b's contracted axis (normalized), -1 if b is 1-D */
+    int b_n_axis; /* b's other core axis, -1 if b is 1-D */
 } contraction;
 
 static contraction dot_axes(const nd_array *b, bool inner)
@@ -846,13 +888,13 @@ static void dot_like_layout(const nd_array *a, const nd_array *b, const nd_array
                             bool inner)
 {
     if (a->ndim == 0 || b->ndim == 0) {
-        const nd_array *x = a->ndim ? a : b;   /* the operand that has axes */
+        const nd_array *x = a->ndim ? a : b; /* the operand that has axes */
         p->a = (matrix){a->data, 1, 1, 0, 0};
         p->b = (matrix){b->data, 1, 1, 0, 0};
         p->c = (matrix){out->data, 1, 1, 0, 0};
         for (int d = 0; d < x->ndim; d++)
-            batch_add_axis(p, x->shape[d], a->ndim ? a->strides[d] : 0,
-                           b->ndim ? b->strides[d] : 0, out->strides[d]);
+            batch_add_axis(p, x->shape[d], a->ndim ? a->strides[d] : 0, b->ndim ? b->strides[d] : 0,
+                           out->strides[d]);
         return;
     }
     contraction ax = dot_axes(b, inner);
@@ -908,9 +950,8 @@ static nd_array *dot_like(const nd_array *a, const nd_array *b, bool inner)
         char sa[ND_SHAPE_STR_MAX], sb[ND_SHAPE_STR_MAX];
         nd_set_error(ND_ERR_VALUE, "shapes %s and %s not aligned: %lld (dim %d) != %lld (dim %d)",
                      nd_format_shape_compact(sa, a->ndim, a->shape),
-                     nd_format_shape_compact(sb, b->ndim, named_b),
-                     (long long)a->shape[a->ndim - 1], a->ndim - 1, (long long)b->shape[bk],
-                     named_k);
+                     nd_format_shape_compact(sb, b->ndim, named_b), (long long)a->shape[a->ndim - 1],
+                     a->ndim - 1, (long long)b->shape[bk], named_k);
         return NULL;
     }
     for (int d = 0; d < a->ndim - 1; d++)
