@@ -53,8 +53,8 @@
 #define LR 2e-3
 #define WARMUP 100
 #define EVAL_EVERY 50
-#define VAL_BATCHES 8      /* during training */
-#define VAL_FINAL 40       /* at the end, the same 40 batches for every run */
+#define VAL_BATCHES 8 /* during training */
+#define VAL_FINAL 40 /* at the end, the same 40 batches for every run */
 #define SEED 1337
 
 typedef struct experiment {
@@ -62,7 +62,7 @@ typedef struct experiment {
     int n_layer;
     bool post_ln, no_scale, no_residual, learned;
     int64_t warmup;
-    double lr;            /* the peak learning rate */
+    double lr; /* the peak learning rate */
 } experiment;
 
 static const experiment EXPERIMENTS[] = {
@@ -85,7 +85,7 @@ static const experiment EXPERIMENTS[] = {
 
 typedef struct corpus {
     int32_t *ids;
-    size_t n, split;        /* train: [0, split), validation: [split, n) */
+    size_t n, split; /* train: [0, split), validation: [split, n) */
     int64_t vocab;
 } corpus;
 
@@ -119,7 +119,8 @@ static int read_corpus(const char *path, corpus *c)
 
 /* x, y (BATCH, BLOCK) int64 from windows of ids[lo, hi) at offsets drawn
  * from rng: y is x shifted by one. */
-static void make_batch(const corpus *c, size_t lo, size_t hi, nd_rng *rng, nd_array **x, nd_array **y)
+static void make_batch(const corpus *c, size_t lo, size_t hi, nd_rng *rng, nd_array **x,
+                       nd_array **y)
 {
     const int64_t shape[2] = {BATCH, BLOCK};
     nd_array *at = nd_rng_integers(rng, (int64_t)lo, (int64_t)(hi - BLOCK - 1), false, ND_INT64, 1,
@@ -249,13 +250,14 @@ static int run(const experiment *e, const corpus *c, int64_t iters, const char *
     char path[4200];
     snprintf(path, sizeof path, "%s/curve_%s.csv", outdir, e->name);
     FILE *curve = fopen(path, "w");
-    nd_rng *batches = nd_rng_new(SEED);   /* the same batches for every run */
+    nd_rng *batches = nd_rng_new(SEED); /* the same batches for every run */
     int status = od && on && curve && batches ? 0 : -1;
     if (status < 0)
         fprintf(stderr, "lessons: cannot start %s (%s)\n", e->name, nd_last_error());
     printf("%s: %d layers, %s, lr %g, warmup %lld, attention scale %s, residual %s, %s positions, "
-           "%lld parameters\n", e->name, e->n_layer, e->post_ln ? "post-LN" : "pre-LN", e->lr,
-           (long long)e->warmup, e->no_scale ? "off" : "on", e->no_residual ? "off" : "on",
+           "%lld parameters\n",
+           e->name, e->n_layer, e->post_ln ? "post-LN" : "pre-LN", e->lr, (long long)e->warmup,
+           e->no_scale ? "off" : "on", e->no_residual ? "off" : "on",
            e->learned ? "learned" : "sinusoidal", (long long)transformer_num_parameters(m));
     nd_array *x = NULL, *y = NULL;
     if (status == 0) {
@@ -264,14 +266,16 @@ static int run(const experiment *e, const corpus *c, int64_t iters, const char *
     }
     if (curve)
         fprintf(curve, "iter,train_loss,val_loss,grad_norm,lr\n");
-    const ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE, .lr = e->lr,
-                                     .warmup_iters = e->warmup, .lr_decay_iters = iters,
+    const ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE,
+                                     .lr = e->lr,
+                                     .warmup_iters = e->warmup,
+                                     .lr_decay_iters = iters,
                                      .min_lr = e->lr / 10};
     double start = now(), tail = 0;
     int64_t ntail = 0;
     bool diverged = false;
     for (int64_t it = 0; status == 0 && it < iters; it++) {
-        if (it > 0) {                /* the first batch was drawn above */
+        if (it > 0) { /* the first batch was drawn above */
             nd_free(x);
             nd_free(y);
             make_batch(c, 0, c->split, batches, &x, &y);
@@ -289,7 +293,7 @@ static int run(const experiment *e, const corpus *c, int64_t iters, const char *
         nd_get(ag_value(loss), NULL, &l);
         double gn = ag_clip_grad_norm(np, params, 1.0);
         if (!isfinite(l) || !isfinite(gn)) {
-            diverged = true;   /* recorded, and the run stops: nothing more to learn */
+            diverged = true; /* recorded, and the run stops: nothing more to learn */
             ag_tape_reset();
             break;
         }
@@ -370,11 +374,12 @@ int main(int argc, char **argv)
     }
     if (ftell(summary) == 0)
         fprintf(summary, "name,layers,ln,lr,warmup,attention_scale,residual,positions,val_loss,"
-            "train_loss_last50,seconds,diverged\n");
+                         "train_loss_last50,seconds,diverged\n");
     if (ftell(gradnorms) == 0)
         fprintf(gradnorms, "name,layer,grad_norm\n");
     printf("%zu characters, vocabulary %lld, %lld iterations of %d x %d tokens, lr %g, embd %d, "
-           "heads %d\n", c.n, (long long)c.vocab, (long long)iters, BATCH, BLOCK, LR, EMBD, HEADS);
+           "heads %d\n",
+           c.n, (long long)c.vocab, (long long)iters, BATCH, BLOCK, LR, EMBD, HEADS);
     int status = 0;
     for (int i = 0; status == 0 && i < NEXP; i++)
         if (!only || strcmp(only, EXPERIMENTS[i].name) == 0)

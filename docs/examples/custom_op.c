@@ -22,6 +22,7 @@ static nd_array *swish_forward(ag_ctx *ctx, int n, const nd_array *const *inputs
 {
     (void)n;
     const nd_array *x = inputs[0];
+    // clang-format off
     nd_array *one = nd_scalar(nd_dtype_of(x), 1.0);   /* float32 stays float32 */
     nd_array *s = nd_negative(x);                      /* -x */
     nd_array *y = NULL;
@@ -29,9 +30,10 @@ static nd_array *swish_forward(ag_ctx *ctx, int n, const nd_array *const *inputs
         nd_add_out(s, one, s) == 0 &&                  /* 1 + e^-x */
         nd_divide_out(one, s, s) == 0 &&               /* s = 1 / (1 + e^-x) */
         ag_ctx_save(ctx, s) >= 0)                      /* keep s for the backward */
+        // clang-format on
         y = nd_multiply(x, s);
     nd_free(one);
-    nd_free(s);   /* the context holds its own handle on s */
+    nd_free(s); /* the context holds its own handle on s */
     return y;
 }
 
@@ -40,6 +42,7 @@ static int swish_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *x = ag_ctx_input(ctx, 0), *s = ag_ctx_saved(ctx, 0);
     nd_array *one = nd_scalar(nd_dtype_of(s), 1.0);
+    // clang-format off
     nd_array *d = one ? nd_subtract(one, s) : NULL;    /* 1 - s */
     int status = d ? 0 : nd_last_status();
     if (status == 0)
@@ -49,6 +52,7 @@ static int swish_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     if (status == 0)
         status = nd_add_out(d, s, d);                  /* s + x s (1 - s) */
     if (status == 0 && !(dx[0] = nd_multiply(dy, d)))  /* a NEW array, owned by the tape */
+        // clang-format on
         status = nd_last_status();
     nd_free(one);
     nd_free(d);
@@ -66,7 +70,7 @@ static ag_tensor *swish(ag_tensor *x) { return ag_apply(&swish_op, 1, &x, NULL, 
 static ag_tensor *swish_of_product(ag_tensor *const *inputs, void *ctx)
 {
     (void)ctx;
-    return swish(ag_mul(inputs[0], inputs[1]));   /* swish(a * b), b broadcast */
+    return swish(ag_mul(inputs[0], inputs[1])); /* swish(a * b), b broadcast */
 }
 
 int main(void)
@@ -92,7 +96,7 @@ int main(void)
             failures += !(fabs(g - want) < 1e-12);
         }
     }
-    ag_tape_reset();   /* frees swish's output, its saved s, and the sum */
+    ag_tape_reset(); /* frees swish's output, its saved s, and the sum */
 
     /* 2. Against finite differences: ag_gradcheck perturbs every element of
      * a (3, 4) and of a broadcast row b (4,), in float64. */
@@ -100,11 +104,11 @@ int main(void)
     nd_array *a = nd_rng_standard_normal(rng, ND_FLOAT64, 2, (const int64_t[]){3, 4});
     nd_array *b = nd_rng_standard_normal(rng, ND_FLOAT64, 1, (const int64_t[]){4});
     ag_gradcheck_report report;
-    int ok = ag_gradcheck(swish_of_product, NULL, 2, (const nd_array *const[]){a, b}, 1e-6,
-                          1e-8, 1e-6, &report);
+    int ok = ag_gradcheck(swish_of_product, NULL, 2, (const nd_array *const[]){a, b}, 1e-6, 1e-8,
+                          1e-6, &report);
     printf("gradcheck: %s (worst: input %d, element %lld, analytic %.9f, numeric %.9f)\n",
-           ok == 1 ? "passed" : "FAILED", report.input, (long long)report.index,
-           report.analytic, report.numeric);
+           ok == 1 ? "passed" : "FAILED", report.input, (long long)report.index, report.analytic,
+           report.numeric);
     failures += ok != 1;
 
     nd_free(a);

@@ -31,7 +31,7 @@ static ag_tensor *scalar(double v, bool param)
 {
     nd_array *a = nd_full(ND_FLOAT64, 0, NULL, v);
     ag_tensor *t = a ? (param ? ag_param(a) : ag_const(a)) : NULL;
-    nd_free(a);   /* ag_param / ag_const keep their own copy */
+    nd_free(a); /* ag_param / ag_const keep their own copy */
     return t;
 }
 
@@ -39,7 +39,7 @@ static double value_of(const nd_array *a)
 {
     double v = NAN;
     if (a)
-        nd_get(a, NULL, &v);   /* a 0-d array: no index needed */
+        nd_get(a, NULL, &v); /* a 0-d array: no index needed */
     return v;
 }
 
@@ -49,9 +49,11 @@ static double value_of(const nd_array *a)
 static ag_tensor *neuron_loss(ag_tensor *const *inputs, void *ctx)
 {
     ag_tensor *const *xy = ctx;
+    // clang-format off
     ag_tensor *z = ag_add(ag_mul(inputs[0], xy[0]), inputs[1]);   /* z = w x + b   */
     ag_tensor *a = ag_tanh(z);                                       /* a = tanh z    */
     return ag_square(ag_sub(a, xy[1]));                              /* L = (a - y)^2 */
+    // clang-format on
 }
 
 static int check(const char *what, double got, double want, double tol)
@@ -66,6 +68,7 @@ int main(void)
     int failures = 0;
 
     /* ---- 1. By hand: forward, then the chain rule backwards ---- */
+    // clang-format off
     double z = W * X + B;                /* 0.9                  */
     double a = tanh(z);                  /* 0.716297870199       */
     double L = (a - Y) * (a - Y);        /* 0.046784768653       */
@@ -75,23 +78,28 @@ int main(void)
     double dL_dz = dL_da * da_dz;        /* chain rule:          0.210638376359 */
     double dL_dw = dL_dz * X;            /* dz/dw = x:           0.315957564538 */
     double dL_db = dL_dz * 1.0;          /* dz/db = 1:           0.210638376359 */
+    // clang-format on
     printf("by hand:  L = %.12f  dL/dw = %.12f  dL/db = %.12f\n", L, dL_dw, dL_db);
     /* The same numbers from PyTorch 1.13 (w.grad, b.grad after backward): */
     failures += check("dL/dw vs PyTorch", dL_dw, 0.31595756453794643, 1e-15);
     failures += check("dL/db vs PyTorch", dL_db, 0.21063837635863097, 1e-15);
 
     /* ---- 2. By the tape ---- */
+    // clang-format off
     ag_tensor *w = scalar(W, true), *b = scalar(B, true);        /* parameters */
     ag_tensor *xy[2] = {scalar(X, false), scalar(Y, false)};     /* constants  */
+    // clang-format on
     /* The forward again, one op per line, keeping every intermediate to
      * show what the tape recorded (neuron_loss above is the same three
      * lines, written for ag_gradcheck). */
     ag_tensor *node[5];
+    // clang-format off
     node[0] = ag_mul(w, xy[0]);          /* w x          */
     node[1] = ag_add(node[0], b);        /* z = w x + b  */
     node[2] = ag_tanh(node[1]);          /* a = tanh z   */
     node[3] = ag_sub(node[2], xy[1]);    /* a - y        */
     node[4] = ag_square(node[3]);        /* L            */
+    // clang-format on
     ag_tensor *loss = node[4];
     if (!loss || ag_backward(loss) < 0) {
         fprintf(stderr, "02_gradients: %s\n", ag_last_error());
@@ -109,7 +117,7 @@ int main(void)
     failures += check("L", value_of(ag_value(loss)), L, 1e-15);
     failures += check("dL/dw = ag_grad(w)", value_of(ag_grad(w)), dL_dw, 1e-15);
     failures += check("dL/db = ag_grad(b)", value_of(ag_grad(b)), dL_db, 1e-15);
-    ag_tape_reset();   /* frees every tensor the ops made; w, b, x, y stay */
+    ag_tape_reset(); /* frees every tensor the ops made; w, b, x, y stay */
 
     /* ---- 3. By finite differences ---- */
     /* (L(w + h) - L(w - h)) / 2h = dL/dw + O(h^2): the error of the
@@ -117,10 +125,10 @@ int main(void)
      * 1e-16 / h) takes over. h = 1e-5 balances the two: about 1e-11. */
     double h = 1e-5;
     printf("by central differences (h = %g):\n", h);
-    failures += check("dL/dw", (loss_by_hand(W + h, B) - loss_by_hand(W - h, B)) / (2 * h),
-                      dL_dw, 1e-9);
-    failures += check("dL/db", (loss_by_hand(W, B + h) - loss_by_hand(W, B - h)) / (2 * h),
-                      dL_db, 1e-9);
+    failures +=
+        check("dL/dw", (loss_by_hand(W + h, B) - loss_by_hand(W - h, B)) / (2 * h), dL_dw, 1e-9);
+    failures +=
+        check("dL/db", (loss_by_hand(W, B + h) - loss_by_hand(W, B - h)) / (2 * h), dL_db, 1e-9);
 
     /* ag_gradcheck does the same for every element of every input of any
      * function built from tape ops, in float64, and reports the worst. */
@@ -128,8 +136,8 @@ int main(void)
     ag_gradcheck_report report;
     int ok = ag_gradcheck(neuron_loss, xy, 2, inputs, 1e-6, 1e-8, 1e-6, &report);
     /* (It checks sum(v * L) for a random v, so its numbers are v dL/dw.) */
-    printf("ag_gradcheck: %s (largest |analytic - numeric|: %.1g)\n",
-           ok == 1 ? "passed" : "FAILED", fabs(report.analytic - report.numeric));
+    printf("ag_gradcheck: %s (largest |analytic - numeric|: %.1g)\n", ok == 1 ? "passed" : "FAILED",
+           fabs(report.analytic - report.numeric));
     failures += ok != 1;
 
     ag_tensor_free(w);

@@ -39,7 +39,7 @@
  * Pixels are scaled to [0, 1]. X: float32 (N, 64), y: int64 (N,). */
 static int load_digits(const char *path, nd_array *X[2], nd_array *y[2])
 {
-    static float pixels[2][ROWS][PIXELS];   /* [0]: train, [1]: test */
+    static float pixels[2][ROWS][PIXELS]; /* [0]: train, [1]: test */
     static int64_t labels[2][ROWS];
     int64_t count[2] = {0, 0};
     char line[1024];
@@ -47,12 +47,12 @@ static int load_digits(const char *path, nd_array *X[2], nd_array *y[2])
     if (!f)
         return -1;
     for (int row = 0; row < ROWS && gzgets(f, line, sizeof line); row++) {
-        int part = row % 5 == 0;             /* the deterministic split */
+        int part = row % 5 == 0; /* the deterministic split */
         char *s = line, *end;
         for (int j = 0; j <= PIXELS; j++, s = end + 1) {
             long v = strtol(s, &end, 10);
             if (end == s || (j < PIXELS && *end != ','))
-                break;                       /* a malformed line: counted below */
+                break; /* a malformed line: counted below */
             if (j < PIXELS)
                 pixels[part][count[part]][j] = (float)v / 16.0f;
             else
@@ -74,7 +74,7 @@ static int load_digits(const char *path, nd_array *X[2], nd_array *y[2])
 /* ---- the model ---- */
 
 typedef struct mlp {
-    ag_tensor *p[4];   /* W1 (32, 64), b1 (32,), W2 (10, 32), b2 (10,): PyTorch's layout */
+    ag_tensor *p[4]; /* W1 (32, 64), b1 (32,), W2 (10, 32), b2 (10,): PyTorch's layout */
 } mlp;
 
 static int mlp_init(mlp *m, uint64_t seed)
@@ -88,7 +88,7 @@ static int mlp_init(mlp *m, uint64_t seed)
         nd_free(zeros);
         if (!m->p[i])
             status = -1;
-        else if (i % 2 == 0)   /* weights: Glorot with tanh's gain 5/3; biases stay 0 */
+        else if (i % 2 == 0) /* weights: Glorot with tanh's gain 5/3; biases stay 0 */
             status |= ag_init_xavier_uniform(m->p[i], 5.0 / 3.0, rng);
     }
     nd_rng_free(rng);
@@ -105,10 +105,10 @@ static ag_tensor *mlp_forward(const mlp *m, ag_tensor *x)
 static double accuracy(const mlp *m, const nd_array *X, const nd_array *y)
 {
     int64_t hits = 0, n = nd_size(y);
-    ag_no_grad_begin();   /* evaluation records nothing on the tape */
+    ag_no_grad_begin(); /* evaluation records nothing on the tape */
     ag_tensor *x = ag_const(X);
     ag_tensor *logits = x ? mlp_forward(m, x) : NULL;
-    nd_array *guess = logits ? nd_argmax(ag_value(logits), 1) : NULL;   /* int64 (N,) */
+    nd_array *guess = logits ? nd_argmax(ag_value(logits), 1) : NULL; /* int64 (N,) */
     for (int64_t i = 0; guess && i < n; i++)
         hits += ((const int64_t *)nd_data(guess))[i] == ((const int64_t *)nd_data(y))[i];
     ag_no_grad_end();
@@ -178,19 +178,19 @@ static const float BETA1 = 0.9f, BETA2 = 0.999f, EPS = 1e-8f;
 static double train(int method, nd_array *X[2], nd_array *y[2])
 {
     mlp hand = {0}, twin = {0};
-    nd_array *state[2][4] = {{0}};   /* SGD: buf; Adam: m, v */
+    nd_array *state[2][4] = {{0}}; /* SGD: buf; Adam: m, v */
     nd_rng *rng = nd_rng_new(1);
     ag_optimizer *opt = NULL;
     double worst = 0, acc = NAN;
     int64_t ntrain = nd_shape(X[0])[0];
-    int t = 0, failed = mlp_init(&hand, 0) < 0 || mlp_init(&twin, 0) < 0;   /* same start */
+    int t = 0, failed = mlp_init(&hand, 0) < 0 || mlp_init(&twin, 0) < 0; /* same start */
     for (int s = 0; s < 2 && !failed; s++)
         for (int i = 0; i < 4; i++)
             failed |= !(state[s][i] = nd_zeros_like(ag_value(hand.p[i])));
     opt = method == SGD ? ag_sgd_new(4, twin.p, LR[SGD], MOMENTUM, 0, 0, false)
                         : ag_adam_new(4, twin.p, LR[ADAM], BETA1, BETA2, EPS, 0);
     for (int epoch = 0; epoch < EPOCHS && !failed && opt; epoch++) {
-        nd_array *order = nd_rng_permutation(rng, ntrain);   /* a new shuffle per epoch */
+        nd_array *order = nd_rng_permutation(rng, ntrain); /* a new shuffle per epoch */
         double total = 0;
         for (int64_t start = 0; start < ntrain && !failed; start += BATCH) {
             nd_array *rows = nd_slice(order, 0, start, start + BATCH, 1);
@@ -206,10 +206,10 @@ static double train(int method, nd_array *X[2], nd_array *y[2])
                     sgd_step(hand.p[i], state[0][i], LR[SGD], MOMENTUM);
                 else
                     adam_step(hand.p[i], state[0][i], state[1][i], t, LR[ADAM], BETA1, BETA2, EPS);
-                failed |= ag_set_grad(twin.p[i], ag_grad(hand.p[i])) < 0;   /* same gradient */
+                failed |= ag_set_grad(twin.p[i], ag_grad(hand.p[i])) < 0; /* same gradient */
                 ag_zero_grad(hand.p[i]);
             }
-            failed |= ag_optimizer_step(opt) < 0;   /* the library's update of the twin */
+            failed |= ag_optimizer_step(opt) < 0; /* the library's update of the twin */
             ag_optimizer_zero_grad(opt);
             ag_tape_reset();
             ag_tensor_free(x);
@@ -251,8 +251,9 @@ static double train(int method, nd_array *X[2], nd_array *y[2])
 
 int main(int argc, char **argv)
 {
-    const char *path = argc > 1 ? argv[1] : "/usr/lib/python3/dist-packages/sklearn/datasets/"
-                                            "data/digits.csv.gz";
+    const char *path = argc > 1 ? argv[1]
+                                : "/usr/lib/python3/dist-packages/sklearn/datasets/"
+                                  "data/digits.csv.gz";
     if (access(path, R_OK) != 0) {
         /* 77 tells meson the test was skipped, not failed. */
         printf("skipped: %s not found (apt-get install python3-sklearn)\n", path);
@@ -268,8 +269,8 @@ int main(int argc, char **argv)
                EPOCHS);
         acc[SGD] = train(SGD, X, y);
         printf("  test accuracy %.1f%%\n", 100 * acc[SGD]);
-        printf("Adam, lr %.2g, betas (%.1f, %.3f), batch %d, %d epochs:\n", LR[ADAM], BETA1,
-               BETA2, BATCH, EPOCHS);
+        printf("Adam, lr %.2g, betas (%.1f, %.3f), batch %d, %d epochs:\n", LR[ADAM], BETA1, BETA2,
+               BATCH, EPOCHS);
         acc[ADAM] = train(ADAM, X, y);
         printf("  test accuracy %.1f%%\n", 100 * acc[ADAM]);
     }
@@ -277,7 +278,7 @@ int main(int argc, char **argv)
         nd_free(X[part]);
         nd_free(y[part]);
     }
-    bool ok = acc[SGD] > floor && acc[ADAM] > floor;   /* false for NAN */
+    bool ok = acc[SGD] > floor && acc[ADAM] > floor; /* false for NAN */
     printf("%s (floor %.0f%%)\n", ok ? "both pass the accuracy floor" : "FAILED", 100 * floor);
     return ok ? 0 : 1;
 }

@@ -22,14 +22,17 @@
 #include <math.h>
 #include <stdio.h>
 
+// clang-format off
 #define B 2            /* sequences        */
 #define T 6            /* tokens each      */
 #define C 16           /* embedding        */
 #define H 2            /* heads            */
 #define DEPTH 8        /* blocks in part 3 */
+// clang-format on
 
 /* The block's inputs: x, then its parameters in PyTorch's layout (a
  * Linear's weight is (out, in)). */
+// clang-format off
 enum { X, LN1_W, LN1_B, ATTN_W, ATTN_B, PROJ_W, PROJ_B, LN2_W, LN2_B, FC_W, FC_B, FC2_W, FC2_B,
        NIN };
 static const char *const NAMES[NIN] = {"x", "ln_1.weight", "ln_1.bias", "attn.weight", "attn.bias",
@@ -37,12 +40,13 @@ static const char *const NAMES[NIN] = {"x", "ln_1.weight", "ln_1.bias", "attn.we
                                        "fc.weight", "fc.bias", "fc2.weight", "fc2.bias"};
 static const int64_t SHAPES[NIN][3] = {{B, T, C}, {C}, {C}, {3 * C, C}, {3 * C}, {C, C}, {C},
                                        {C}, {C}, {4 * C, C}, {4 * C}, {C, 4 * C}, {C}};
+// clang-format on
 
 /* Which variant to build, and an optional list that records the tensors
  * of the main steps (for part 2). */
 typedef struct options {
     bool fused, residual;
-    int n;                      /* recorded so far */
+    int n; /* recorded so far */
     const char *label[16];
     ag_tensor *t[16];
 } options;
@@ -68,6 +72,7 @@ static ag_tensor *block(ag_tensor *const *in, options *o)
     ag_tensor *h = step(o, "ln_1",
                         o->fused ? ag_layer_norm(x, in[LN1_W], in[LN1_B], 1e-5)
                                  : ag_layer_norm_composed(x, in[LN1_W], in[LN1_B], 1e-5));
+    // clang-format off
     h = step(o, "qkv", ag_linear(h, in[ATTN_W], in[ATTN_B]));            /* (B, T, 3C) */
     if (ag_split(h, 3, NULL, -1, qkv) < 0)                               /* 3 x (B, T, C) */
         return NULL;
@@ -77,14 +82,15 @@ static ag_tensor *block(ag_tensor *const *in, options *o)
     h = ag_permute(h, 4, (int[]){0, 2, 1, 3});                           /* (B, T, H, D) */
     h = ag_reshape(h, 3, (int64_t[]){B, T, C});                          /* heads joined */
     h = step(o, "proj", ag_linear(h, in[PROJ_W], in[PROJ_B]));
-    x = step(o, "x + attn", o->residual ? ag_add(x, h) : h);            /* residual 1 */
+    x = step(o, "x + attn", o->residual ? ag_add(x, h) : h);             /* residual 1 */
 
     h = step(o, "ln_2", o->fused ? ag_layer_norm(x, in[LN2_W], in[LN2_B], 1e-5)
                                  : ag_layer_norm_composed(x, in[LN2_W], in[LN2_B], 1e-5));
     h = step(o, "fc", ag_linear(h, in[FC_W], in[FC_B]));                 /* (B, T, 4C) */
     h = step(o, "gelu", o->fused ? ag_gelu(h) : ag_gelu_composed(h));
     h = step(o, "fc2", ag_linear(h, in[FC2_W], in[FC2_B]));              /* (B, T, C) */
-    return step(o, "x + mlp", o->residual ? ag_add(x, h) : h);          /* residual 2 */
+    return step(o, "x + mlp", o->residual ? ag_add(x, h) : h);           /* residual 2 */
+    // clang-format on
 }
 
 /* ag_gradcheck takes at most 8 inputs, so the 13 are checked in two
@@ -113,8 +119,9 @@ static void init(ag_tensor **in, nd_rng *rng)
     for (int i = 0; i < NIN; i++) {
         int ndim = i == X ? 3 : SHAPES[i][1] ? 2 : 1;
         nd_array *v = i == X ? nd_rng_standard_normal(rng, ND_FLOAT64, ndim, SHAPES[i])
-                    : ndim == 2 ? nd_rng_normal(rng, 0, 0.02, ND_FLOAT64, ndim, SHAPES[i])
-                    : nd_full(ND_FLOAT64, ndim, SHAPES[i], i == LN1_W || i == LN2_W ? 1 : 0);
+                      : ndim == 2
+                          ? nd_rng_normal(rng, 0, 0.02, ND_FLOAT64, ndim, SHAPES[i])
+                          : nd_full(ND_FLOAT64, ndim, SHAPES[i], i == LN1_W || i == LN2_W ? 1 : 0);
         in[i] = ag_param(v);
         nd_free(v);
     }
@@ -144,8 +151,8 @@ static double rel_error(const nd_array *a, const nd_array *b)
 static void print_tape(const options *o)
 {
     int64_t bytes = 0;
-    printf("the tape of one fused block: %zu nodes; the %d main ones, in order:\n",
-           ag_tape_size(), o->n);
+    printf("the tape of one fused block: %zu nodes; the %d main ones, in order:\n", ag_tape_size(),
+           o->n);
     for (int i = 0; i < o->n; i++) {
         const nd_array *v = ag_value(o->t[i]);
         printf("  %2d  %-10s %-11s (", i + 1, o->label[i], ag_op_name(o->t[i]));
@@ -173,7 +180,7 @@ static int input_gradient_norms(ag_tensor *layers[DEPTH][NIN], ag_tensor **probe
     for (int l = 0; l < DEPTH; l++) {
         for (int i = 0; i < NIN; i++)
             in[i] = layers[l][i];
-        in[X] = ag_add(h, probe[l]);   /* block l reads block l-1's output */
+        in[X] = ag_add(h, probe[l]); /* block l reads block l-1's output */
         h = block(in, &(options){.fused = true, .residual = residual});
     }
     int status = h ? ag_backward_ex(h, G, false) : -1;
@@ -193,7 +200,7 @@ int main(void)
     nd_rng *rng = nd_rng_new(0);
     ag_tensor *in[NIN], *layers[DEPTH][NIN];
     init(in, rng);
-    nd_array *G = nd_rng_standard_normal(rng, ND_FLOAT64, 3, SHAPES[X]);   /* dL/d(output) */
+    nd_array *G = nd_rng_standard_normal(rng, ND_FLOAT64, 3, SHAPES[X]); /* dL/d(output) */
 
     /* ---- 1 and 2. The fused block (its tape listed), then the composed one ---- */
     options fused = {.fused = true, .residual = true};
@@ -233,9 +240,11 @@ int main(void)
             values[i] = ag_value(in[first + i]);
         ag_gradcheck_report r;
         int ok = ag_gradcheck(fused_block, &(group){in, first}, n, values, 1e-6, 1e-8, 1e-6, &r);
-        printf("ag_gradcheck of the fused block, %s to %s: %s (largest error %.1g)\n",
-               NAMES[first], NAMES[first + n - 1],
-               ok == 1 ? "passed" : ok == 0 ? "FAILED" : ag_last_error(),
+        printf("ag_gradcheck of the fused block, %s to %s: %s (largest error %.1g)\n", NAMES[first],
+               NAMES[first + n - 1],
+               ok == 1   ? "passed"
+               : ok == 0 ? "FAILED"
+                         : ag_last_error(),
                fabs(r.analytic - r.numeric));
         failures += ok != 1;
     }
@@ -248,7 +257,7 @@ int main(void)
     ag_tensor *probe[DEPTH];
     nd_array *zeros = nd_zeros(ND_FLOAT64, 3, SHAPES[X]);
     for (int l = 0; l < DEPTH; l++) {
-        init(layers[l], rng);   /* only layers[0][X] is used as an input */
+        init(layers[l], rng); /* only layers[0][X] is used as an input */
         probe[l] = ag_param(zeros);
     }
     nd_free(zeros);
@@ -256,7 +265,8 @@ int main(void)
     failures += input_gradient_norms(layers, probe, true, G, with) < 0;
     failures += input_gradient_norms(layers, probe, false, G, without) < 0;
     printf("||dL/dh|| / ||dL/dy|| at the input h of each of %d stacked blocks:\n"
-           "  block   with residuals   without\n", DEPTH);
+           "  block   with residuals   without\n",
+           DEPTH);
     for (int l = DEPTH - 1; l >= 0; l--)
         printf("  %5d   %14.3g   %7.3g\n", l + 1, with[l], without[l]);
     /* With residuals every block passes on about ||dL/dy||; without, the

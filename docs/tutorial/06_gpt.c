@@ -29,32 +29,32 @@
 /* The corpus: Jane Taylor's "The Star" (1806), public domain. Small enough
  * to learn by heart in a few seconds, which is the point: a falling loss
  * and a sample that recites it show every piece works together. */
-static const char CORPUS[] =
-    "Twinkle, twinkle, little star,\n"
-    "How I wonder what you are!\n"
-    "Up above the world so high,\n"
-    "Like a diamond in the sky.\n"
-    "\n"
-    "When the blazing sun is gone,\n"
-    "When he nothing shines upon,\n"
-    "Then you show your little light,\n"
-    "Twinkle, twinkle, all the night.\n"
-    "\n"
-    "Then the traveller in the dark,\n"
-    "Thanks you for your tiny spark,\n"
-    "He could not see which way to go,\n"
-    "If you did not twinkle so.\n"
-    "\n"
-    "In the dark blue sky you keep,\n"
-    "And often through my curtains peep,\n"
-    "For you never shut your eye,\n"
-    "Till the sun is in the sky.\n"
-    "\n"
-    "As your bright and tiny spark,\n"
-    "Lights the traveller in the dark,\n"
-    "Though I know not what you are,\n"
-    "Twinkle, twinkle, little star.\n";
+static const char CORPUS[] = "Twinkle, twinkle, little star,\n"
+                             "How I wonder what you are!\n"
+                             "Up above the world so high,\n"
+                             "Like a diamond in the sky.\n"
+                             "\n"
+                             "When the blazing sun is gone,\n"
+                             "When he nothing shines upon,\n"
+                             "Then you show your little light,\n"
+                             "Twinkle, twinkle, all the night.\n"
+                             "\n"
+                             "Then the traveller in the dark,\n"
+                             "Thanks you for your tiny spark,\n"
+                             "He could not see which way to go,\n"
+                             "If you did not twinkle so.\n"
+                             "\n"
+                             "In the dark blue sky you keep,\n"
+                             "And often through my curtains peep,\n"
+                             "For you never shut your eye,\n"
+                             "Till the sun is in the sky.\n"
+                             "\n"
+                             "As your bright and tiny spark,\n"
+                             "Lights the traveller in the dark,\n"
+                             "Though I know not what you are,\n"
+                             "Twinkle, twinkle, little star.\n";
 
+// clang-format off
 #define BLOCK 32          /* context: T characters                      */
 #define BATCH 8           /* windows per step                           */
 #define STEPS 600         /* training steps                             */
@@ -62,6 +62,7 @@ static const char CORPUS[] =
 #define WARMUP 50
 #define SEED 42
 #define LOSS_FLOOR 0.5    /* nats per character after training, the check */
+// clang-format on
 
 static int failures = 0;
 
@@ -75,8 +76,8 @@ static void check(bool ok, const char *what)
 
 typedef struct vocab {
     int64_t size;
-    int id_of[256];       /* byte -> id, -1 if absent */
-    char char_of[256];    /* id -> byte */
+    int id_of[256]; /* byte -> id, -1 if absent */
+    char char_of[256]; /* id -> byte */
 } vocab;
 
 static vocab make_vocab(const char *text)
@@ -125,11 +126,12 @@ static transformer_model *train(const transformer_config *config, const int32_t 
         params[i] = transformer_tensor(model, i, NULL);
     /* AdamW, without weight decay here (shannon train decays the matrices) */
     ag_optimizer *opt = ag_adamw_new(np, params, LR, 0.9, 0.99, 1e-8, 0.0);
-    nd_rng *rng = nd_rng_new(SEED);     /* which windows each step sees */
+    nd_rng *rng = nd_rng_new(SEED); /* which windows each step sees */
     for (int step = 0; step < steps; step++) {
         nd_array *x, *y;
         make_batch(ids, n, rng, &x, &y);
         ag_optimizer_set_lr(opt, ag_lr_warmup_cosine(step, LR, WARMUP, STEPS, LR / 10));
+        // clang-format off
         ag_tensor *loss = transformer_lm_loss(model, x, y, NULL);   /* forward: records the tape */
         ag_backward(loss);                                          /* backward: walks it */
         ag_clip_grad_norm(np, params, 1.0);                         /* global norm <= 1 */
@@ -137,6 +139,7 @@ static transformer_model *train(const transformer_config *config, const int32_t 
         ag_optimizer_zero_grad(opt);
         nd_get(ag_value(loss), NULL, &losses[step]);
         ag_tape_reset();                                            /* frees the step's tensors */
+        // clang-format on
         nd_free(x);
         nd_free(y);
     }
@@ -230,8 +233,10 @@ int main(void)
     int same = 0;
     for (int i = 0; i < 14; i++)
         same += text[i] == want[i];
-    snprintf(what, sizeof what, "the greedy continuation is the text it learned (%d of 14 "
-             "characters of \"%s\")", same, want);
+    snprintf(what, sizeof what,
+             "the greedy continuation is the text it learned (%d of 14 "
+             "characters of \"%s\")",
+             same, want);
     check(same >= 12, what);
     bad = sample(model, &v, "Twinkle", 80, 0.8, 7, text);
     printf("   at temperature 0.8 after \"Twinkle\":\n---\nTwinkle%s\n---\n", text);

@@ -235,8 +235,8 @@ typedef struct ag_op {
  * gradient if any input does and grad mode is on. `params` (params_size
  * bytes, may be NULL) is copied into the node for the op to read with
  * ag_ctx_params, e.g. an axis or an epsilon. */
-AG_API ag_tensor *ag_apply(const ag_op *op, int n, ag_tensor *const *inputs,
-                           const void *params, size_t params_size);
+AG_API ag_tensor *ag_apply(const ag_op *op, int n, ag_tensor *const *inputs, const void *params,
+                           size_t params_size);
 
 /* Keeps a new handle on `a` for the backward (it is freed with the graph);
  * returns its index for ag_ctx_saved, or a negative status. */
@@ -263,11 +263,13 @@ AG_API nd_array *ag_reduce_to_shape(const nd_array *grad, int ndim, const int64_
 typedef ag_tensor *(*ag_function)(ag_tensor *const *inputs, void *ctx);
 
 typedef struct ag_gradcheck_report {
+    /* clang-format off */
     int input;          /* which input holds the worst element (-1: none) */
     int64_t index;      /* its flat C-order index */
     double analytic;    /* dL/dx from the backward */
     double numeric;     /* the central-difference estimate */
     double error;       /* |analytic - numeric| - (atol + rtol |numeric|): > 0 fails */
+    /* clang-format on */
 } ag_gradcheck_report;
 
 /* Checks every backward fn runs through against central differences in
@@ -277,8 +279,8 @@ typedef struct ag_gradcheck_report {
  * element satisfies |analytic - numeric| <= atol + rtol |numeric|, 0 if
  * not, a negative status on error; *report (may be NULL) describes the
  * worst element. Resets this thread's tape before and after. */
-AG_API int ag_gradcheck(ag_function fn, void *ctx, int n, const nd_array *const *inputs,
-                        double eps, double atol, double rtol, ag_gradcheck_report *report);
+AG_API int ag_gradcheck(ag_function fn, void *ctx, int n, const nd_array *const *inputs, double eps,
+                        double atol, double rtol, ag_gradcheck_report *report);
 
 /* ------------------------------------------------------------------------ */
 /* Ops: arithmetic, matmul, linear and casts                                */
@@ -287,11 +289,13 @@ AG_API int ag_gradcheck(ag_function fn, void *ctx, int n, const nd_array *const 
 /* Arithmetic (ops/arithmetic.c), matmul and linear (ops/matmul.c), casts
  * (ops/cast.c). Inputs broadcast as in NumPy; NULL in gives NULL out. */
 
+/* clang-format off */
 AG_API ag_tensor *ag_add(ag_tensor *a, ag_tensor *b);   /* a + b */
 AG_API ag_tensor *ag_sub(ag_tensor *a, ag_tensor *b);   /* a - b */
 AG_API ag_tensor *ag_mul(ag_tensor *a, ag_tensor *b);   /* a * b */
 AG_API ag_tensor *ag_div(ag_tensor *a, ag_tensor *b);   /* a / b */
 AG_API ag_tensor *ag_neg(ag_tensor *a);                 /* -a */
+/* clang-format on */
 /* a + s and a * s with a scalar in a's dtype (float32 stays float32). */
 AG_API ag_tensor *ag_add_scalar(ag_tensor *a, double s);
 AG_API ag_tensor *ag_mul_scalar(ag_tensor *a, double s);
@@ -355,6 +359,7 @@ AG_API ag_tensor *ag_to_dtype(ag_tensor *x, nd_dtype dtype);
  * dtype out; NULL in gives NULL out. Gradients at the edges are PyTorch's:
  * relu and abs have gradient 0 at 0 (abs also at NaN); log, sqrt and rsqrt
  * give inf/NaN outside their domain as torch does, without an error. */
+/* clang-format off */
 AG_API ag_tensor *ag_exp(ag_tensor *a);       /* e^a */
 AG_API ag_tensor *ag_log(ag_tensor *a);       /* ln a */
 AG_API ag_tensor *ag_sqrt(ag_tensor *a);      /* a^(1/2) */
@@ -369,6 +374,7 @@ AG_API ag_tensor *ag_softplus(ag_tensor *a, double beta, double threshold);
 AG_API ag_tensor *ag_relu(ag_tensor *a);      /* max(a, 0); NaN stays NaN */
 AG_API ag_tensor *ag_abs(ag_tensor *a);       /* |a| */
 AG_API ag_tensor *ag_square(ag_tensor *a);    /* a^2 */
+/* clang-format on */
 /* a^b elementwise, a and b broadcast (torch.pow). dL/da is 0 where b == 0
  * and dL/db is 0 where a == 0 and b >= 0 (torch's choices: 0^0 and 0^b
  * have finite gradients). A negative a with a non-integer b gives NaN. */
@@ -587,8 +593,7 @@ AG_API ag_tensor *ag_cross_entropy_composed(ag_tensor *logits, const nd_array *t
 /* torch's F.nll_loss(log_probs, targets, ignore_index=ignore_index):
  * log_probs (N, C), targets (N,): -mean over non-ignored rows of
  * log_probs[i, targets_i], a 0-d tensor. */
-AG_API ag_tensor *ag_nll_loss(ag_tensor *log_probs, const nd_array *targets,
-                              int64_t ignore_index);
+AG_API ag_tensor *ag_nll_loss(ag_tensor *log_probs, const nd_array *targets, int64_t ignore_index);
 /* Mean squared error, mean((a - b)^2) over the broadcast shape of a and b,
  * a 0-d tensor (torch's F.mse_loss with reduction 'mean'). */
 AG_API ag_tensor *ag_mse_loss(ag_tensor *a, ag_tensor *b);
@@ -679,11 +684,13 @@ AG_API ag_tensor *ag_attention_composed(ag_tensor *q, ag_tensor *k, ag_tensor *v
  */
 typedef enum ag_fan_mode { AG_FAN_IN, AG_FAN_OUT } ag_fan_mode;
 typedef enum ag_nonlinearity {
+    /* clang-format off */
     AG_NONLINEARITY_LINEAR,      /* gain 1 (also conv, identity) */
     AG_NONLINEARITY_SIGMOID,     /* gain 1 */
     AG_NONLINEARITY_TANH,        /* gain 5/3 */
     AG_NONLINEARITY_RELU,        /* gain sqrt(2) */
     AG_NONLINEARITY_LEAKY_RELU   /* gain sqrt(2 / (1 + a^2)), a the negative slope */
+    /* clang-format on */
 } ag_nonlinearity;
 
 /* torch.nn.init.calculate_gain(nonlinearity, param): `param` is the leaky
@@ -767,10 +774,10 @@ AG_API void ag_optimizer_zero_grad(ag_optimizer *opt);
 /* The learning rate the next step uses (set it from a schedule before each
  * step). set_lr rejects a negative or NaN lr. */
 AG_API int ag_optimizer_set_lr(ag_optimizer *opt, double lr);
-AG_API double ag_optimizer_get_lr(const ag_optimizer *opt);   /* NULL opt: NaN */
+AG_API double ag_optimizer_get_lr(const ag_optimizer *opt); /* NULL opt: NaN */
 /* How many times ag_optimizer_step succeeded (restored by
  * ag_optimizer_load). */
-AG_API int64_t ag_optimizer_step_count(const ag_optimizer *opt);   /* NULL opt: -1 */
+AG_API int64_t ag_optimizer_step_count(const ag_optimizer *opt); /* NULL opt: -1 */
 /* "sgd", "adam" or "adamw"; NULL for a NULL opt. */
 AG_API const char *ag_optimizer_name(const ag_optimizer *opt);
 
@@ -843,19 +850,23 @@ AG_API double ag_clip_coef_f32(int n, const double *sum_squares, double max_norm
  * each step.
  */
 typedef enum ag_lr_kind {
+    /* clang-format off */
     AG_LR_CONSTANT,        /* lr */
     AG_LR_STEP,            /* torch's StepLR: lr * gamma^floor(step / step_size) */
     AG_LR_WARMUP_COSINE    /* nanoGPT's get_lr: linear warmup, cosine to min_lr */
+    /* clang-format on */
 } ag_lr_kind;
 
 typedef struct ag_lr_schedule {
     ag_lr_kind kind;
+    /* clang-format off */
     double lr;                 /* the base (peak) rate */
     int64_t step_size;         /* AG_LR_STEP: steps per decay (> 0) */
     double gamma;              /* AG_LR_STEP: factor per decay */
     int64_t warmup_iters;      /* AG_LR_WARMUP_COSINE */
     int64_t lr_decay_iters;    /* AG_LR_WARMUP_COSINE: where min_lr is reached */
     double min_lr;             /* AG_LR_WARMUP_COSINE */
+    /* clang-format on */
 } ag_lr_schedule;
 
 /* The rate at `step` for a schedule; NaN (with an error set) for an

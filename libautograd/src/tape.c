@@ -31,7 +31,7 @@ typedef struct tape {
     arena_block *first, *current;
     ag_node **nodes;
     size_t nnodes, capacity;
-    ag_tensor *tensors;        /* every tape tensor, newest first */
+    ag_tensor *tensors; /* every tape tensor, newest first */
     int no_grad_depth;
 } tape;
 
@@ -77,7 +77,7 @@ void *ag_arena_alloc(size_t size)
     tape *t = &the_tape;
     size = (size + 15) & ~(size_t)15;
     while (t->current && t->current->used + size > t->current->size)
-        t->current = t->current->next;   /* blocks kept from before a reset */
+        t->current = t->current->next; /* blocks kept from before a reset */
     if (!t->current) {
         watch_thread();
         size_t block = size > ARENA_BLOCK ? size : ARENA_BLOCK;
@@ -364,7 +364,7 @@ static int accumulate(ag_tensor *x, nd_array *g, bool g_is_private)
     if (!shaped)
         return nd_last_status();
     if (!x->grad) {
-        if (x->grad_storage)   /* copied into the caller's storage as it is */
+        if (x->grad_storage) /* copied into the caller's storage as it is */
             return ag_grad_adopt(x, shaped);
         if (nd_dtype_of(shaped) == nd_dtype_of(value) && (g_is_private || reduced) &&
             nd_is_c_contiguous(shaped) && nd_is_writeable(shaped)) {
@@ -387,8 +387,8 @@ static bool shares_memory(const nd_array *g, const ag_node *node, const nd_array
     if (nd_may_share_memory(g, grad_output) || nd_may_share_memory(g, node->ctx.output))
         return true;
     for (int i = 0; i < node->ctx.n; i++)
-        if (nd_may_share_memory(g, node->ctx.inputs[i]) || (i != self && grads[i] &&
-                                                             nd_may_share_memory(g, grads[i])))
+        if (nd_may_share_memory(g, node->ctx.inputs[i]) ||
+            (i != self && grads[i] && nd_may_share_memory(g, grads[i])))
             return true;
     for (int i = 0; i < node->ctx.nsaved; i++)
         if (nd_may_share_memory(g, node->ctx.saved[i]))
@@ -399,7 +399,8 @@ static bool shares_memory(const nd_array *g, const ag_node *node, const nd_array
 static int run_node(ag_node *node, bool retain_graph)
 {
     if (node->released)
-        return ag_error(ND_ERR_VALUE, "Trying to backward through the graph a second time (or "
+        return ag_error(ND_ERR_VALUE,
+                        "Trying to backward through the graph a second time (or "
                         "directly access saved tensors after they have already been freed). "
                         "Saved intermediate values of the graph are freed when you call "
                         ".backward() or autograd.grad(). Specify retain_graph=True if you need "
@@ -464,7 +465,7 @@ static void fire_ready(tape *t, size_t i)
     for (int k = 0; k < node->ctx.n; k++) {
         ag_tensor *x = node->inputs[k];
         if (hooked_leaf(x) && x->ready_stamp == ready_stamp && x->ready_node == i) {
-            x->ready_stamp = 0;          /* once, even if the node reads it twice */
+            x->ready_stamp = 0; /* once, even if the node reads it twice */
             if (x->grad)
                 ready_fn(x, ready_ctx);
         }
@@ -477,7 +478,7 @@ int ag_backward_ex(ag_tensor *output, const nd_array *grad_output, bool retain_g
         return ag_error(ND_ERR_VALUE, "backward: the output is NULL");
     if (!output->requires_grad)
         return ag_error(ND_ERR_VALUE, "element 0 of tensors does not require grad and does not "
-                        "have a grad_fn");
+                                      "have a grad_fn");
     nd_array *seed;
     if (grad_output) {
         bool same = nd_ndim(grad_output) == nd_ndim(output->value);
@@ -485,7 +486,7 @@ int ag_backward_ex(ag_tensor *output, const nd_array *grad_output, bool retain_g
             same = nd_shape(grad_output)[d] == nd_shape(output->value)[d];
         if (!same)
             return ag_error(ND_ERR_VALUE, "Mismatch in shape: grad_output and output must have "
-                            "the same shape");
+                                          "the same shape");
         seed = nd_astype(grad_output, nd_dtype_of(output->value));
     } else {
         if (nd_size(output->value) != 1)
@@ -494,7 +495,7 @@ int ag_backward_ex(ag_tensor *output, const nd_array *grad_output, bool retain_g
     }
     if (!seed)
         return nd_last_status();
-    if (!output->node) {   /* a leaf: its gradient is the seed */
+    if (!output->node) { /* a leaf: its gradient is the seed */
         return accumulate(output, seed, true);
     }
     nd_free(output->grad);
@@ -549,8 +550,11 @@ int ag_tape_node(size_t i, ag_tape_node_info *info)
         return ag_error(ND_ERR_INDEX, "node %zu is past the tape's %zu nodes", i, t->nnodes);
     const ag_node *node = t->nodes[i];
     const ag_ctx *ctx = &node->ctx;
-    *info = (ag_tape_node_info){.op = node->op->name, .ninputs = ctx->n, .output = ctx->output,
-                                .nsaved = ctx->nsaved, .released = node->released};
+    *info = (ag_tape_node_info){.op = node->op->name,
+                                .ninputs = ctx->n,
+                                .output = ctx->output,
+                                .nsaved = ctx->nsaved,
+                                .released = node->released};
     for (int k = 0; k < ctx->n; k++)
         info->inputs[k] = ctx->inputs[k];
     /* Bytes of its own: a view of an input (a reshape, a slice) or a saved

@@ -21,15 +21,17 @@ static ag_tensor *owned_tensor(const nd_array *value, bool requires_grad)
         return NULL;
     }
     t->requires_grad = requires_grad;
-    atomic_init(&t->refs, 1);   /* the caller's */
+    atomic_init(&t->refs, 1); /* the caller's */
     return t;
 }
 
 ag_tensor *ag_param(const nd_array *value)
 {
     if (value && !is_float(nd_dtype_of(value))) {
-        ag_error(ND_ERR_TYPE, "only Tensors of floating point dtype can require gradients "
-                 "(got %s)", nd_dtype_name(nd_dtype_of(value)));
+        ag_error(ND_ERR_TYPE,
+                 "only Tensors of floating point dtype can require gradients "
+                 "(got %s)",
+                 nd_dtype_name(nd_dtype_of(value)));
         return NULL;
     }
     return owned_tensor(value, true);
@@ -37,7 +39,10 @@ ag_tensor *ag_param(const nd_array *value)
 
 ag_tensor *ag_const(const nd_array *value) { return owned_tensor(value, false); }
 
-void ag_tensor_retain(ag_tensor *t) { atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed); }
+void ag_tensor_retain(ag_tensor *t)
+{
+    atomic_fetch_add_explicit(&t->refs, 1, memory_order_relaxed);
+}
 
 void ag_tensor_release(ag_tensor *t)
 {
@@ -53,7 +58,7 @@ void ag_tensor_free(ag_tensor *t)
 {
     if (!t || t->on_tape)
         return;
-    ag_tensor_release(t);   /* the caller's reference; the tape may hold more */
+    ag_tensor_release(t); /* the caller's reference; the tape may hold more */
 }
 
 void ag_null_argument(const char *func, const char *name)
@@ -106,7 +111,8 @@ int ag_param_bind(ag_tensor *param, const nd_array *value, const nd_array *grad)
     for (int i = 0; i < 2; i++) {
         const nd_array *s = i == 0 ? value : grad;
         if (s && !fits(s, param->value))
-            return ag_error(ND_ERR_VALUE, "param_bind: the %s storage must be a writeable "
+            return ag_error(ND_ERR_VALUE,
+                            "param_bind: the %s storage must be a writeable "
                             "C-contiguous array of the parameter's shape and dtype",
                             i == 0 ? "value" : "gradient");
     }
@@ -156,10 +162,12 @@ int ag_set_requires_grad(ag_tensor *t, bool requires_grad)
     AG_REQUIRE(t, ND_ERR_VALUE);
     if (t->on_tape)
         return ag_error(ND_ERR_VALUE, "requires_grad can only be changed on parameters and "
-                        "constants (leaf tensors)");
+                                      "constants (leaf tensors)");
     if (requires_grad && !is_float(nd_dtype_of(t->value)))
-        return ag_error(ND_ERR_TYPE, "only Tensors of floating point dtype can require "
-                        "gradients (got %s)", nd_dtype_name(nd_dtype_of(t->value)));
+        return ag_error(ND_ERR_TYPE,
+                        "only Tensors of floating point dtype can require "
+                        "gradients (got %s)",
+                        nd_dtype_name(nd_dtype_of(t->value)));
     t->requires_grad = requires_grad;
     return 0;
 }

@@ -13,7 +13,11 @@
 /* Length of the valid UTF-8 sequence at s (1..4), 0 if invalid. */
 static int utf8_length(const unsigned char *s, size_t n)
 {
-    int len = s[0] < 0x80 ? 1 : (s[0] >> 5) == 6 ? 2 : (s[0] >> 4) == 14 ? 3 : (s[0] >> 3) == 30 ? 4 : 0;
+    int len = s[0] < 0x80         ? 1
+              : (s[0] >> 5) == 6  ? 2
+              : (s[0] >> 4) == 14 ? 3
+              : (s[0] >> 3) == 30 ? 4
+                                  : 0;
     if (len == 0 || (size_t)len > n)
         return 0;
     for (int i = 1; i < len; i++)
@@ -48,7 +52,7 @@ static void write_label(FILE *f, const char *text, size_t len)
         else if (c == '\'')
             fputs("&apos;", f);
         else if (c == ' ')
-            fputs("\xE2\x90\xA3", f);   /* U+2423 OPEN BOX */
+            fputs("\xE2\x90\xA3", f); /* U+2423 OPEN BOX */
         else
             fwrite(s + i, 1, (size_t)n, f);
         i += (size_t)n;
@@ -64,10 +68,13 @@ static void write_maps(FILE *f, const nd_array *maps, const tok_tokenizer *tok, 
     const double side = (double)T * cell, width = (double)H * (side + margin + gap) + gap;
     const double height = (double)L * (side + margin + gap) + gap + 20;
     const float *p = nd_data(maps);
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" "
-            "font-family=\"monospace\" font-size=\"%g\">\n", width, height, cell < 10 ? 6.0 : 10.0);
+    fprintf(f,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" "
+            "font-family=\"monospace\" font-size=\"%g\">\n",
+            width, height, cell < 10 ? 6.0 : 10.0);
     fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-    fprintf(f, "<text x=\"%g\" y=\"16\" font-family=\"sans-serif\" font-size=\"14\">shannon sample: "
+    fprintf(f,
+            "<text x=\"%g\" y=\"16\" font-family=\"sans-serif\" font-size=\"14\">shannon sample: "
             "attention of %lld layers x %lld heads over %lld tokens (row: query, column: key)</text>\n",
             gap, (long long)L, (long long)H, (long long)T);
     for (int64_t l = 0; l < L; l++)
@@ -76,8 +83,10 @@ static void write_maps(FILE *f, const nd_array *maps, const tok_tokenizer *tok, 
             double y0 = 20 + gap + (double)l * (side + margin + gap) + margin;
             fprintf(f, "<g class=\"map\" data-layer=\"%lld\" data-head=\"%lld\">\n", (long long)l,
                     (long long)h);
-            fprintf(f, "<text x=\"%g\" y=\"%g\" font-family=\"sans-serif\">layer %lld, head %lld"
-                    "</text>\n", x0 - margin, y0 - margin + 12, (long long)l, (long long)h);
+            fprintf(f,
+                    "<text x=\"%g\" y=\"%g\" font-family=\"sans-serif\">layer %lld, head %lld"
+                    "</text>\n",
+                    x0 - margin, y0 - margin + 12, (long long)l, (long long)h);
             for (int64_t t = 0; t < T; t++) {
                 char *text = NULL;
                 size_t len = 0;
@@ -97,13 +106,16 @@ static void write_maps(FILE *f, const nd_array *maps, const tok_tokenizer *tok, 
                 for (int64_t s = 0; s < T; s++) {
                     double w = p[((l * H + h) * T + t) * T + s];
                     int shade = (int)(255 * (1 - w) + 0.5);
-                    fprintf(f, "<rect class=\"cell\" x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" "
+                    fprintf(f,
+                            "<rect class=\"cell\" x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" "
                             "fill=\"rgb(%d,%d,%d)\"><title>%.3f</title></rect>\n",
                             x0 + (double)s * cell, y0 + (double)t * cell, cell, cell, shade, shade,
                             128 + shade / 2, w);
                 }
-            fprintf(f, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" "
-                    "stroke=\"gray\"/>\n</g>\n", x0, y0, side, side);
+            fprintf(f,
+                    "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" "
+                    "stroke=\"gray\"/>\n</g>\n",
+                    x0, y0, side, side);
         }
     fprintf(f, "</svg>\n");
 }
@@ -112,7 +124,7 @@ int write_attention_svg(const char *command, const char *path, transformer_model
                         const tok_tokenizer *tok, const int32_t *ids, int64_t n)
 {
     int64_t block = transformer_get_config(model)->block_size;
-    if (n > block) {   /* the last block of the prompt, as generation sees it */
+    if (n > block) { /* the last block of the prompt, as generation sees it */
         ids += n - block;
         n = block;
     }

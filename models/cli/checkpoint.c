@@ -64,7 +64,7 @@
 
 /* The files people open, linked at the top of DIR through `current`. */
 static const char *const public_files[] = {"config.json", "tokenizer.json", "model.safetensors",
-                                           "loss.csv", "loss.svg", "notes.txt"};
+                                           "loss.csv",    "loss.svg",       "notes.txt"};
 #define NPUBLIC (int)(sizeof public_files / sizeof public_files[0])
 
 /* ---- the fault-injection hook ------------------------------------------------------ */
@@ -121,8 +121,8 @@ static int lock_folder(const char *command, checkpoint_dir *cd)
         return fail_errno(command, "open the folder", cd->path);
     if (flock(cd->fd, LOCK_EX | LOCK_NB) != 0) {
         if (errno == EWOULDBLOCK)
-            fprintf(stderr, "shannon %s: another 'shannon train' is writing into '%s'\n",
-                    command, cd->path);
+            fprintf(stderr, "shannon %s: another 'shannon train' is writing into '%s'\n", command,
+                    cd->path);
         else
             fail_errno(command, "lock", cd->path);
         close(cd->fd);
@@ -193,7 +193,7 @@ static int open_dir(const char *command, const char *dir, checkpoint_dir *cd, bo
 void checkpoint_dir_close(checkpoint_dir *cd)
 {
     if (cd->fd >= 0)
-        close(cd->fd);   /* releases the flock */
+        close(cd->fd); /* releases the flock */
     cd->fd = -1;
 }
 
@@ -230,7 +230,7 @@ static void remove_litter(checkpoint_dir *cd)
         return;
     }
     rewinddir(d);
-    char names[64][256];     /* collected first: removing while reading may skip entries */
+    char names[64][256]; /* collected first: removing while reading may skip entries */
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)) && n < 64) {
@@ -284,7 +284,8 @@ static char *format_train_state(const checkpoint *ck, size_t *len)
     FILE *f = open_memstream(&text, len);
     if (!f)
         return NULL;
-    fprintf(f, "{\n  \"iter\": %" PRId64 ",\n  \"eval_interval\": %" PRId64 ",\n"
+    fprintf(f,
+            "{\n  \"iter\": %" PRId64 ",\n  \"eval_interval\": %" PRId64 ",\n"
             "  \"micro_batches\": %" PRId64 ",\n"
             "  \"data_bytes\": %" PRId64 ",\n  \"data_fnv1a64\": \"%016" PRIx64 "\",\n",
             ck->iter, ck->eval_interval, ck->micro_batches, ck->data_bytes, ck->data_hash);
@@ -349,14 +350,17 @@ static int write_generation(const char *command, const char *gdir, const checkpo
     if (written(command, tok_save(ck->tok, FILE_OF("tokenizer.json")), path))
         return -1;
     kill_point();
-    if (written(command, ag_save_params(FILE_OF("model.safetensors"), n, names, tensors, 1, meta), path))
+    if (written(command, ag_save_params(FILE_OF("model.safetensors"), n, names, tensors, 1, meta),
+                path))
         return -1;
     kill_point();
-    if (written(command, ag_optimizer_save(ck->decay, FILE_OF("optimizer_decay.safetensors"), 1, meta), path))
+    if (written(command,
+                ag_optimizer_save(ck->decay, FILE_OF("optimizer_decay.safetensors"), 1, meta), path))
         return -1;
     kill_point();
-    if (written(command, ag_optimizer_save(ck->no_decay, FILE_OF("optimizer_no_decay.safetensors"),
-                                           1, meta), path))
+    if (written(command,
+                ag_optimizer_save(ck->no_decay, FILE_OF("optimizer_no_decay.safetensors"), 1, meta),
+                path))
         return -1;
     kill_point();
     if (written(command, write_loss_csv(FILE_OF("loss.csv"), ck->rows, ck->nrows), path))
@@ -366,7 +370,8 @@ static int write_generation(const char *command, const char *gdir, const checkpo
         return -1;
     if (ck->notes) {
         kill_point();
-        if (written(command, nd_write_atomic(FILE_OF("notes.txt"), ck->notes, strlen(ck->notes)), path))
+        if (written(command, nd_write_atomic(FILE_OF("notes.txt"), ck->notes, strlen(ck->notes)),
+                    path))
             return -1;
     }
     size_t len = 0;
@@ -409,7 +414,8 @@ static int link_public_files(const char *command, checkpoint_dir *cd, const char
         snprintf(temp, sizeof temp, ".%s.tmp", public_files[i]);
         kill_point();
         (void)unlinkat(cd->fd, temp, 0);
-        if (symlinkat(target, cd->fd, temp) != 0 || renameat(cd->fd, temp, cd->fd, public_files[i]) != 0) {
+        if (symlinkat(target, cd->fd, temp) != 0 ||
+            renameat(cd->fd, temp, cd->fd, public_files[i]) != 0) {
             fprintf(stderr, "shannon %s: cannot link '%s/%s': %s\n", command, cd->path,
                     public_files[i], strerror(errno));
             (void)unlinkat(cd->fd, temp, 0);
@@ -482,7 +488,8 @@ int checkpoint_load(const char *command, const checkpoint_dir *cd, checkpoint *c
 {
     char path[4200];
     nd_rng_state b, d;
-    if (read_train_state(checkpoint_file(cd, "train_state.json", path, sizeof path), ck, &b, &d) < 0) {
+    if (read_train_state(checkpoint_file(cd, "train_state.json", path, sizeof path), ck, &b, &d) <
+        0) {
         /* parse_train_state's messages start with the path */
         fprintf(stderr, "shannon %s: damaged checkpoint: %s\n", command, nd_last_error());
         return -1;
@@ -490,16 +497,20 @@ int checkpoint_load(const char *command, const checkpoint_dir *cd, checkpoint *c
     const char *names[TRANSFORMER_MAX_TENSORS];
     ag_tensor *tensors[TRANSFORMER_MAX_TENSORS];
     int n = model_tensors(ck->model, names, tensors);
-    if (ag_load_params(checkpoint_file(cd, "model.safetensors", path, sizeof path), n, names, tensors) < 0 ||
-        ag_optimizer_load(ck->decay, checkpoint_file(cd, "optimizer_decay.safetensors", path, sizeof path)) < 0 ||
-        ag_optimizer_load(ck->no_decay, checkpoint_file(cd, "optimizer_no_decay.safetensors", path, sizeof path)) < 0 ||
+    if (ag_load_params(checkpoint_file(cd, "model.safetensors", path, sizeof path), n, names,
+                       tensors) < 0 ||
+        ag_optimizer_load(ck->decay, checkpoint_file(cd, "optimizer_decay.safetensors", path,
+                                                     sizeof path)) < 0 ||
+        ag_optimizer_load(ck->no_decay, checkpoint_file(cd, "optimizer_no_decay.safetensors", path,
+                                                        sizeof path)) < 0 ||
         nd_rng_set_state(ck->batch_rng, &b) < 0 || nd_rng_set_state(ck->dropout_rng, &d) < 0) {
         fprintf(stderr, "shannon %s: cannot resume from checkpoint '%s': %s\n", command, path,
                 nd_last_error());
         return -1;
     }
     /* loss.csv of the generation holds exactly the iterations before iter. */
-    if (read_loss_csv(checkpoint_file(cd, "loss.csv", path, sizeof path), &ck->rows, &ck->nrows) < 0) {
+    if (read_loss_csv(checkpoint_file(cd, "loss.csv", path, sizeof path), &ck->rows, &ck->nrows) <
+        0) {
         fprintf(stderr, "shannon %s: checkpoint '%s' is missing or damaged\n", command, path);
         return -1;
     }
@@ -523,7 +534,7 @@ int checkpoint_load(const char *command, const checkpoint_dir *cd, checkpoint *c
 
 uint64_t text_hash(const char *text, size_t len)
 {
-    uint64_t h = 0xcbf29ce484222325u;   /* FNV-1a, 64 bits */
+    uint64_t h = 0xcbf29ce484222325u; /* FNV-1a, 64 bits */
     for (size_t i = 0; i < len; i++)
         h = (h ^ (unsigned char)text[i]) * 0x100000001b3u;
     return h;

@@ -14,9 +14,10 @@
  * checkpoint_file) and sets iter, eval_interval, data_*, rows and notes
  * (rows and notes malloc'd, the caller frees them). */
 typedef struct checkpoint {
+    // clang-format off
     run_config *config;               /* config.json */
     tok_tokenizer *tok;               /* tokenizer.json */
-    transformer_model *model;                 /* model.safetensors */
+    transformer_model *model;         /* model.safetensors */
     ag_optimizer *decay, *no_decay;   /* optimizer_decay / optimizer_no_decay.safetensors */
     nd_rng *batch_rng, *dropout_rng;  /* train_state.json: their states, and */
     int64_t iter;                     /*   the next iteration to run, */
@@ -28,21 +29,24 @@ typedef struct checkpoint {
     loss_row *rows;                   /* loss.csv, loss.svg: iterations before iter */
     int64_t nrows;
     char *notes;                      /* notes.txt (warnings of the run's history); NULL: none */
+    // clang-format on
 } checkpoint;
 
 /* What a folder holds, from checkpoint_dir_open. */
 enum {
+    // clang-format off
     CHECKPOINT_NONE,     /* missing, empty, or the remains of a run that stopped before its
                           * first checkpoint: a new run may use it */
     CHECKPOINT_FOUND,    /* a published checkpoint (generation > 0) */
     CHECKPOINT_FOREIGN,  /* a model not written this way (a regular config.json or
                           * model.safetensors at the top): never written over */
+    // clang-format on
 };
 
 typedef struct checkpoint_dir {
     char path[4096];
-    int fd;              /* the folder, locked (flock) against a second trainer; -1: not yet */
-    int64_t generation;  /* the number of the published checkpoint; 0: none */
+    int fd; /* the folder, locked (flock) against a second trainer; -1: not yet */
+    int64_t generation; /* the number of the published checkpoint; 0: none */
 } checkpoint_dir;
 
 /* Looks at DIR without writing anything; locks it if it exists. Returns a
@@ -56,7 +60,7 @@ int checkpoint_dir_open_unlocked(const char *command, const char *dir, checkpoin
  * removes what a killed run left (unpublished or old generations,
  * temporary links). 0, or -1 after one line on stderr. */
 int checkpoint_dir_prepare(const char *command, checkpoint_dir *cd);
-void checkpoint_dir_close(checkpoint_dir *cd);   /* releases the lock */
+void checkpoint_dir_close(checkpoint_dir *cd); /* releases the lock */
 /* DIR/checkpoint-<generation>/name in buffer (the published files; name
  * NULL: the folder itself). */
 const char *checkpoint_file(const checkpoint_dir *cd, const char *name, char *buffer, size_t size);

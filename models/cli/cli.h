@@ -27,6 +27,7 @@
 typedef enum option_kind { OPT_INT, OPT_DOUBLE, OPT_STRING, OPT_FLAG } option_kind;
 
 typedef struct option {
+    // clang-format off
     const char *name;          /* "--iters" */
     option_kind kind;
     void *value;               /* int64_t *, double *, const char **, bool *; holds the
@@ -37,6 +38,7 @@ typedef struct option {
     const char *meta;          /* the value's name in --help ("FILE"); NULL: N, X or TEXT */
     int64_t min, max;          /* OPT_INT: the allowed range, checked before anything is
                                 * allocated; both 0: any int64 */
+    // clang-format on
 } option;
 
 /* Parses argv[first..argc) against the table. Returns 0; or 1 after
@@ -73,33 +75,35 @@ int finish_output(const char *command);
 
 /* Upper bounds on a model's shape, for flags and for config.json alike:
  * they keep every product of sizes far from overflowing int64. */
-#define MAX_VOCAB (1 << 21)   /* > every code point + 1: a char vocabulary fits */
+#define MAX_VOCAB (1 << 21) /* > every code point + 1: a char vocabulary fits */
 #define MAX_BLOCK 65536
 #define MAX_EMBD 65536
 #define MAX_HEADS 1024
 #define MAX_CLASSES 65536
 /* and on a run's flags */
-#define MIN_BPE_VOCAB 257          /* the 256 byte tokens and at least one merge */
-#define MAX_BATCH (1 << 20)        /* sequences per micro-batch */
-#define MAX_GRAD_ACCUM (1 << 20)   /* micro-batches per step */
+#define MIN_BPE_VOCAB 257 /* the 256 byte tokens and at least one merge */
+#define MAX_BATCH (1 << 20) /* sequences per micro-batch */
+#define MAX_GRAD_ACCUM (1 << 20) /* micro-batches per step */
 #define MAX_ITERS ((int64_t)1 << 40)
 #define MAX_THREADS 1024
 /* --zero's help, the same in train and finetune. */
-#define ZERO_HELP                                                                              \
-    "1: ZeRO-1 under mpirun, each rank keeps the AdamW moments of 1/ranks of the parameters "  \
+#define ZERO_HELP                                                                             \
+    "1: ZeRO-1 under mpirun, each rank keeps the AdamW moments of 1/ranks of the parameters " \
     "(same results, less memory)"
 
 /* Defaults the commands share. */
-#define DEFAULT_SEED 1337          /* nanoGPT's */
+#define DEFAULT_SEED 1337 /* nanoGPT's */
 #define DEFAULT_BPE_VOCAB 4096
 
 /* ---- config.json ------------------------------------------------------------------ */
 
 typedef struct run_config {
     transformer_config model;
+    // clang-format off
     char tokenizer[16];        /* "char" or "bpe" */
     char objective[16];        /* "causal", "mlm" or "classify" */
     double mask_rate;          /* mlm: the share of tokens chosen */
+    // clang-format on
     int64_t batch, iters, seed;
     double lr;
 } run_config;
@@ -133,9 +137,8 @@ size_t split_point(const char *text, size_t len);
 /* AdamW (betas 0.9, 0.99) in two groups, as nanoGPT: the matrices with
  * weight_decay, the vectors without. params receives every parameter
  * (TRANSFORMER_MAX_TENSORS room), *nparams their count. */
-int make_adamw_groups(transformer_model *model, double lr, double weight_decay,
-                      ag_optimizer **decay, ag_optimizer **no_decay, ag_tensor **params,
-                      int *nparams);
+int make_adamw_groups(transformer_model *model, double lr, double weight_decay, ag_optimizer **decay,
+                      ag_optimizer **no_decay, ag_tensor **params, int *nparams);
 
 /* train_state.json (written by train.c's checkpoint): the iteration and the
  * two generators' states. parse_train_state checks it as parse_run_config
@@ -143,9 +146,11 @@ int make_adamw_groups(transformer_model *model, double lr, double weight_decay,
  * checked again by nd_rng_set_state. */
 typedef struct train_state {
     int64_t iter, eval_interval;
+    // clang-format off
     int64_t micro_batches;         /* per step, all ranks: 1 in files from before MPI */
     int64_t data_bytes;            /* the training text's size and FNV-1a hash, */
     uint64_t data_hash;            /* to notice a resume on another --data */
+    // clang-format on
     nd_rng_state batch_rng, dropout_rng;
 } train_state;
 int parse_train_state(const char *text, size_t len, const char *what, train_state *state);
@@ -158,14 +163,17 @@ int parse_train_state(const char *text, size_t len, const char *what, train_stat
  * its window before it. Windows are evaluated `batch` at a time, without
  * recording (composed: the reference ops). NaN if n < 2 or on error
  * (nd_last_error says why). */
-double text_loss(transformer_model *model, const int32_t *ids, size_t n, int64_t batch, bool composed);
+double text_loss(transformer_model *model, const int32_t *ids, size_t n, int64_t batch,
+                 bool composed);
 
 /* ---- masked-LM evaluation ------------------------------------------------------------- */
 
 typedef struct mlm_result {
+    // clang-format off
     double loss;               /* mean cross-entropy over the masked positions */
     double accuracy;           /* share of masked positions predicted exactly */
     int64_t masked;            /* how many */
+    // clang-format on
 } mlm_result;
 
 /* Evaluates an MLM model on a token stream cut into consecutive windows of
@@ -183,9 +191,11 @@ int mlm_mask_batch(const tok_tokenizer *tok, const nd_array *x, double mask_rate
 
 typedef struct labeled {
     size_t n;
+    // clang-format off
     char **texts;              /* n lines of text (malloc'd) */
     int64_t *labels;           /* class index per line, -1 for unlabeled input */
     char **names;              /* the label names, sorted (malloc'd) */
+    // clang-format on
     int64_t nnames;
 } labeled;
 
@@ -215,9 +225,9 @@ int save_labels(const char *path, const labeled *l);
 typedef struct progress {
     int64_t total;
     double start_time;
-    bool terminal;             /* stderr is a TTY: redraw one line */
+    bool terminal; /* stderr is a TTY: redraw one line */
     int64_t last_printed;
-    bool quiet;                /* prints nothing (the ranks of a data-parallel run but 0) */
+    bool quiet; /* prints nothing (the ranks of a data-parallel run but 0) */
 } progress;
 
 double now_seconds(void);
@@ -252,7 +262,7 @@ int command_eval(int argc, char **argv);
 int command_finetune(int argc, char **argv);
 int command_classify(int argc, char **argv);
 int command_tokenize(int argc, char **argv);
-int command_export(int argc, char **argv);   /* export.c, import.c: GPT-2's formats */
+int command_export(int argc, char **argv); /* export.c, import.c: GPT-2's formats */
 int command_import(int argc, char **argv);
 
 /* The tokenizer that --tokenizer SPEC names (tokenize.c): "gpt2" is GPT-2's

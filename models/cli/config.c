@@ -18,38 +18,37 @@ int save_run_config(const char *path, const run_config *c)
              c->model.no_attention_scale ? "  \"attention_scale\": false,\n" : "",
              c->model.no_residual ? "  \"residual\": false,\n" : "");
     char text[1200];
-    int len = snprintf(text, sizeof text,
-                       "{\n"
-                       "  \"vocab_size\": %lld,\n"
-                       "  \"block_size\": %lld,\n"
-                       "  \"n_layer\": %d,\n"
-                       "  \"n_head\": %d,\n"
-                       "  \"n_embd\": %lld,\n"
-                       "  \"dropout\": %.17g,\n"
-                       "  \"learned_positions\": %s,\n"
-                       "  \"post_ln\": %s,\n"
-                       "%s"
-                       "  \"objective\": \"%s\",\n"
-                       "  \"bidirectional\": %s,\n"
-                       "  \"mask_rate\": %.17g,\n"
-                       "  \"num_classes\": %lld,\n"
-                       "  \"pooling\": \"%s\",\n"
-                       "  \"tokenizer\": \"%s\",\n"
-                       "  \"batch\": %lld,\n"
-                       "  \"iters\": %lld,\n"
-                       "  \"lr\": %.17g,\n"
-                       "  \"seed\": %lld,\n"
-                       "  \"precision\": \"%s\"\n"
-                       "}\n",
-                       (long long)c->model.vocab_size, (long long)c->model.block_size,
-                       c->model.n_layer, c->model.n_head, (long long)c->model.n_embd,
-                       c->model.dropout, c->model.learned_positions ? "true" : "false",
-                       c->model.post_ln ? "true" : "false", switches, c->objective,
-                       c->model.bidirectional ? "true" : "false", c->mask_rate,
-                       (long long)c->model.num_classes, pooling_name(c->model.pooling),
-                       c->tokenizer, (long long)c->batch,
-                       (long long)c->iters, c->lr, (long long)c->seed,
-                       precision_name(c->model.precision));
+    int len =
+        snprintf(text, sizeof text,
+                 "{\n"
+                 "  \"vocab_size\": %lld,\n"
+                 "  \"block_size\": %lld,\n"
+                 "  \"n_layer\": %d,\n"
+                 "  \"n_head\": %d,\n"
+                 "  \"n_embd\": %lld,\n"
+                 "  \"dropout\": %.17g,\n"
+                 "  \"learned_positions\": %s,\n"
+                 "  \"post_ln\": %s,\n"
+                 "%s"
+                 "  \"objective\": \"%s\",\n"
+                 "  \"bidirectional\": %s,\n"
+                 "  \"mask_rate\": %.17g,\n"
+                 "  \"num_classes\": %lld,\n"
+                 "  \"pooling\": \"%s\",\n"
+                 "  \"tokenizer\": \"%s\",\n"
+                 "  \"batch\": %lld,\n"
+                 "  \"iters\": %lld,\n"
+                 "  \"lr\": %.17g,\n"
+                 "  \"seed\": %lld,\n"
+                 "  \"precision\": \"%s\"\n"
+                 "}\n",
+                 (long long)c->model.vocab_size, (long long)c->model.block_size, c->model.n_layer,
+                 c->model.n_head, (long long)c->model.n_embd, c->model.dropout,
+                 c->model.learned_positions ? "true" : "false", c->model.post_ln ? "true" : "false",
+                 switches, c->objective, c->model.bidirectional ? "true" : "false", c->mask_rate,
+                 (long long)c->model.num_classes, pooling_name(c->model.pooling), c->tokenizer,
+                 (long long)c->batch, (long long)c->iters, c->lr, (long long)c->seed,
+                 precision_name(c->model.precision));
     return nd_write_atomic(path, text, (size_t)len);
 }
 
@@ -64,6 +63,7 @@ int save_run_config(const char *path, const run_config *c)
  * causal decoder), then the experiment switches, each on its own (absent:
  * true, the standard model), then the precision (a file written before mixed
  * precision trained in float32). */
+// clang-format off
 enum { VOCAB, BLOCK, LAYER, HEAD, EMBD, DROPOUT, LEARNED, POST_LN, TOKENIZER, BATCH, ITERS, LR,
        SEED, NREQUIRED, OBJECTIVE = NREQUIRED, BIDIRECTIONAL, MASK_RATE, NUM_CLASSES, POOLING,
        ATTENTION_SCALE, RESIDUAL, PRECISION, NKEYS };
@@ -71,6 +71,7 @@ static const char *const keys[NKEYS] = {
     "vocab_size", "block_size", "n_layer", "n_head", "n_embd", "dropout", "learned_positions",
     "post_ln", "tokenizer", "batch", "iters", "lr", "seed", "objective", "bidirectional",
     "mask_rate", "num_classes", "pooling", "attention_scale", "residual", "precision"};
+// clang-format on
 
 /* One line naming the key, the rule and the byte: "n_embd must be an
  * integer in [1, 65536] (got 10000000) at byte 80". */
@@ -97,8 +98,8 @@ static int read_int(const nd_json_value *root, const char *key, int64_t lo, int6
 }
 
 /* A number in [lo, hi) (hi_open) or [lo, hi]; excludes NaN and infinities. */
-static int read_double(const nd_json_value *root, const char *key, double lo, double hi, bool hi_open,
-                       double *out)
+static int read_double(const nd_json_value *root, const char *key, double lo, double hi,
+                       bool hi_open, double *out)
 {
     const nd_json_value *v = nd_json_member(root, key);
     char rule[80], got[40];
@@ -122,8 +123,9 @@ static int read_bool(const nd_json_value *root, const char *key, bool *out)
 
 const char *pooling_name(transformer_pooling pooling)
 {
-    return pooling == TRANSFORMER_POOL_FIRST ? "first" : pooling == TRANSFORMER_POOL_MEAN ? "mean"
-                                                                                        : "last";
+    return pooling == TRANSFORMER_POOL_FIRST  ? "first"
+           : pooling == TRANSFORMER_POOL_MEAN ? "mean"
+                                              : "last";
 }
 
 const char *precision_name(transformer_precision precision)
@@ -148,8 +150,8 @@ int parse_precision(const char *command, const char *value, transformer_precisio
 
 /* One of the strings in `allowed` (n of them): its index, or -1 after an
  * error naming them. */
-static int read_choice(const nd_json_value *root, const char *key, int n, const char *const *allowed,
-                       const char *rule)
+static int read_choice(const nd_json_value *root, const char *key, int n,
+                       const char *const *allowed, const char *rule)
 {
     const nd_json_value *v = nd_json_member(root, key);
     const char *s = nd_json_string(v, NULL);
@@ -179,10 +181,11 @@ static int read_objective(const nd_json_value *root, run_config *c)
     static const char *const poolings[3] = {"first", "last", "mean"};
     static const transformer_pooling pooling_of[3] = {TRANSFORMER_POOL_FIRST, TRANSFORMER_POOL_LAST,
                                                       TRANSFORMER_POOL_MEAN};
-    int objective = read_choice(root, keys[OBJECTIVE], 3, objectives,
-                                "\"causal\", \"mlm\" or \"classify\"");
-    int pooling = objective < 0 ? -1 : read_choice(root, keys[POOLING], 3, poolings,
-                                                   "\"first\", \"last\" or \"mean\"");
+    int objective =
+        read_choice(root, keys[OBJECTIVE], 3, objectives, "\"causal\", \"mlm\" or \"classify\"");
+    int pooling = objective < 0 ? -1
+                                : read_choice(root, keys[POOLING], 3, poolings,
+                                              "\"first\", \"last\" or \"mean\"");
     if (pooling < 0 || read_bool(root, keys[BIDIRECTIONAL], &c->model.bidirectional) < 0 ||
         read_double(root, keys[MASK_RATE], 0, 1, true, &c->mask_rate) < 0 ||
         read_int(root, keys[NUM_CLASSES], 0, MAX_CLASSES, &c->model.num_classes) < 0)
@@ -200,8 +203,7 @@ int parse_run_config(const char *text, size_t len, const char *what, run_config 
     memset(c, 0, sizeof *c);
     /* A flat object of at most 21 keys: depth 1, a few dozen values, short strings. */
     /* A flat object of at most 19 keys: depth 1, a few dozen values, short strings. */
-    nd_json_limits lim = {.max_bytes = 1 << 16, .max_depth = 1, .max_string = 64,
-                          .max_values = 64};
+    nd_json_limits lim = {.max_bytes = 1 << 16, .max_depth = 1, .max_string = 64, .max_values = 64};
     nd_json *doc = nd_json_parse(text, len, &lim, what);
     if (!doc)
         return ND_ERR_VALUE;
@@ -315,11 +317,11 @@ static int read_rng_state(const nd_json_value *root, const char *key, nd_rng_sta
 int parse_train_state(const char *text, size_t len, const char *what, train_state *s)
 {
     /* micro_batches (the last) is absent in files from before data parallelism: 1 */
-    static const char *const state_keys[7] = {"iter", "eval_interval", "data_bytes", "data_fnv1a64",
-                                              "batch_rng", "dropout_rng", "micro_batches"};
+    static const char *const state_keys[7] = {"iter",         "eval_interval", "data_bytes",
+                                              "data_fnv1a64", "batch_rng",     "dropout_rng",
+                                              "micro_batches"};
     memset(s, 0, sizeof *s);
-    nd_json_limits lim = {.max_bytes = 1 << 16, .max_depth = 2, .max_string = 64,
-                          .max_values = 64};
+    nd_json_limits lim = {.max_bytes = 1 << 16, .max_depth = 2, .max_string = 64, .max_values = 64};
     nd_json *doc = nd_json_parse(text, len, &lim, what);
     if (!doc)
         return ND_ERR_VALUE;

@@ -140,6 +140,7 @@ struct dist_reducer {
     int64_t n;
     int nbuckets;
     int64_t *begin, *end;
+    // clang-format off
     MPI_Request *requests;   /* MPI_REQUEST_NULL: not started, or done */
     bool *ready;
     int next;                /* the next bucket to start (descending); -1: all started */
@@ -154,6 +155,7 @@ struct dist_reducer {
     int *counts;             /* the same, as MPI's int counts */
     int *blocks, *displs;    /* and in blocks of 16 floats (MPI_Allgatherv) */
     float *slice;            /* MPI_Reduce_scatter's result, before it goes into the arena */
+    // clang-format on
 };
 
 /* Whether every rank of the world shares this rank's node (MPI-3's
@@ -200,7 +202,7 @@ dist_reducer *dist_reducer_new(int64_t n, int nbuckets, const int64_t *bucket_en
         MPI_Info_set(info, "alloc_shared_noncontig", "true");
         MPI_Win_allocate_shared((MPI_Aint)bytes, sizeof(float), info, r->node, &r->data, &r->win);
         MPI_Info_free(&info);
-        MPI_Win_lock_all(MPI_MODE_NOCHECK, r->win);   /* one epoch for the run */
+        MPI_Win_lock_all(MPI_MODE_NOCHECK, r->win); /* one epoch for the run */
         r->peer = malloc((size_t)world_size * sizeof *r->peer);
         if (!r->peer) {
             dist_reducer_free(r);
@@ -253,8 +255,9 @@ static void start_bucket(dist_reducer *r, int bucket)
     if (world_size == 1 || r->shared || r->bound)
         return;
     /* Buckets are far below 2^31 floats (the arena is cut in pieces). */
-    MPI_Iallreduce(MPI_IN_PLACE, r->data + r->begin[bucket], (int)(r->end[bucket] - r->begin[bucket]),
-                   MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &r->requests[bucket]);
+    MPI_Iallreduce(MPI_IN_PLACE, r->data + r->begin[bucket],
+                   (int)(r->end[bucket] - r->begin[bucket]), MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD,
+                   &r->requests[bucket]);
 }
 
 void dist_reducer_ready(dist_reducer *r, int bucket)
@@ -288,7 +291,8 @@ void dist_reducer_wait(dist_reducer *r)
         MPI_Win_sync(r->win);
         MPI_Barrier(r->node);
         int64_t blocks = (r->n + 15) / 16;
-        int64_t lo = blocks * world_rank / world_size * 16, hi = blocks * (world_rank + 1) / world_size * 16;
+        int64_t lo = blocks * world_rank / world_size * 16,
+                hi = blocks * (world_rank + 1) / world_size * 16;
         if (r->bound)
             lo = r->bound[world_rank], hi = r->bound[world_rank + 1];
         sum_slice(r->peer, world_size, lo, hi < r->n ? hi : r->n, r->bound != NULL);
@@ -298,7 +302,8 @@ void dist_reducer_wait(dist_reducer *r)
         /* After the backward, not overlapped with it: MPI's reduce-scatter
          * wants the whole arena at once. Two ranks add a + b either way. */
         MPI_Reduce_scatter(r->data, r->slice, r->counts, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
-        memcpy(r->data + r->bound[world_rank], r->slice, (size_t)r->counts[world_rank] * sizeof *r->slice);
+        memcpy(r->data + r->bound[world_rank], r->slice,
+               (size_t)r->counts[world_rank] * sizeof *r->slice);
     } else if (world_size > 1) {
         MPI_Waitall(r->nbuckets, r->requests, MPI_STATUSES_IGNORE);
     }
@@ -320,7 +325,7 @@ int dist_reducer_shard(dist_reducer *r, const int64_t *bound)
     for (int k = 0; k < world_size; k++)
         most = bound[k + 1] - bound[k] > most ? bound[k + 1] - bound[k] : most;
     if (most > INT_MAX)
-        return -1;   /* MPI's counts are int */
+        return -1; /* MPI's counts are int */
     r->bound = malloc((size_t)(world_size + 1) * sizeof *r->bound);
     r->counts = malloc((size_t)world_size * sizeof *r->counts);
     r->blocks = malloc((size_t)world_size * sizeof *r->blocks);
@@ -375,7 +380,8 @@ void dist_gather_floats(const float *mine, int64_t count, float *all, int64_t at
         return;
     }
     int64_t place[2] = {count, at}, *every = malloc((size_t)world_size * sizeof place);
-    int *counts = malloc((size_t)world_size * sizeof *counts), *displs = malloc((size_t)world_size * sizeof *displs);
+    int *counts = malloc((size_t)world_size * sizeof *counts),
+        *displs = malloc((size_t)world_size * sizeof *displs);
     if (!every || !counts || !displs) {
         fprintf(stderr, "shannon: out of memory gathering the optimizer state\n");
         dist_abort(1);
@@ -386,8 +392,8 @@ void dist_gather_floats(const float *mine, int64_t count, float *all, int64_t at
         displs[k] = (int)every[2 * k + 1];
     }
     bool in_place = world_rank == 0 && all + at == mine;
-    MPI_Gatherv(in_place ? MPI_IN_PLACE : mine, (int)count, MPI_FLOAT, all, counts, displs, MPI_FLOAT,
-                0, MPI_COMM_WORLD);
+    MPI_Gatherv(in_place ? MPI_IN_PLACE : mine, (int)count, MPI_FLOAT, all, counts, displs,
+                MPI_FLOAT, 0, MPI_COMM_WORLD);
     free(every);
     free(counts);
     free(displs);
@@ -401,9 +407,11 @@ int dist_start(const char *command)
 {
     int size = launcher_size();
     if (size > 1) {
-        fprintf(stderr, "shannon %s: started as one of %d MPI ranks, but this build has no MPI "
+        fprintf(stderr,
+                "shannon %s: started as one of %d MPI ranks, but this build has no MPI "
                 "(configured with -Dmpi=disabled, or without libopenmpi-dev); rebuild with "
-                "-Dmpi=enabled to train data-parallel, or run it without mpirun\n", command, size);
+                "-Dmpi=enabled to train data-parallel, or run it without mpirun\n",
+                command, size);
         return -1;
     }
     return 0;

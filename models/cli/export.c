@@ -25,10 +25,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const llmc_block_order[LLMC_BLOCK_TENSORS] = {
-    "ln_1.weight", "ln_1.bias", "attn.c_attn.weight", "attn.c_attn.bias",
-    "attn.c_proj.weight", "attn.c_proj.bias", "ln_2.weight", "ln_2.bias",
-    "mlp.c_fc.weight", "mlp.c_fc.bias", "mlp.c_proj.weight", "mlp.c_proj.bias"};
+const char *const llmc_block_order[LLMC_BLOCK_TENSORS] = {"ln_1.weight",        "ln_1.bias",
+                                                          "attn.c_attn.weight", "attn.c_attn.bias",
+                                                          "attn.c_proj.weight", "attn.c_proj.bias",
+                                                          "ln_2.weight",        "ln_2.bias",
+                                                          "mlp.c_fc.weight",    "mlp.c_fc.bias",
+                                                          "mlp.c_proj.weight",  "mlp.c_proj.bias"};
 
 const char *gpt2_shape_problem(const run_config *c)
 {
@@ -91,7 +93,8 @@ static int export_hf_safetensors(const model_dir *m, const char *path)
         const nd_array *value = ag_value(transformer_tensor(m->model, i, &name));
         /* nanoGPT's "transformer.h.0.ln_1.weight" is GPT2Model's "h.0.ln_1.weight". */
         names[i] = strncmp(name, TRANSFORMER_PREFIX, strlen(TRANSFORMER_PREFIX)) == 0
-                       ? name + strlen(TRANSFORMER_PREFIX) : name;
+                       ? name + strlen(TRANSFORMER_PREFIX)
+                       : name;
         /* A view: nd_safetensors_save writes any strides in C order. */
         arrays[i] = is_conv1d_weight(name) ? nd_transpose(value, NULL)
                                            : nd_reshape(value, nd_ndim(value), nd_shape(value));
@@ -117,33 +120,33 @@ static int export_hf_config(const model_dir *m, const char *path)
     if (tok_eot_id(m->tok) >= 0)
         snprintf(eot, sizeof eot, "%d", tok_eot_id(m->tok));
     char text[2048];
-    int len = snprintf(text, sizeof text,
-                       "{\n"
-                       "  \"activation_function\": \"gelu_new\",\n"
-                       "  \"architectures\": [\"GPT2LMHeadModel\"],\n"
-                       "  \"attn_pdrop\": %.17g,\n"
-                       "  \"bos_token_id\": %s,\n"
-                       "  \"embd_pdrop\": %.17g,\n"
-                       "  \"eos_token_id\": %s,\n"
-                       "  \"initializer_range\": %g,\n"
-                       "  \"layer_norm_epsilon\": %g,\n"
-                       "  \"model_type\": \"gpt2\",\n"
-                       "  \"n_ctx\": %lld,\n"
-                       "  \"n_embd\": %lld,\n"
-                       "  \"n_head\": %d,\n"
-                       "  \"n_inner\": null,\n"
-                       "  \"n_layer\": %d,\n"
-                       "  \"n_positions\": %lld,\n"
-                       "  \"resid_pdrop\": %.17g,\n"
-                       "  \"scale_attn_weights\": true,\n"
-                       "  \"tie_word_embeddings\": true,\n"
-                       "  \"use_cache\": true,\n"
-                       "  \"vocab_size\": %lld\n"
-                       "}\n",
-                       c->dropout, eot, c->dropout, eot, TRANSFORMER_INIT_STD,
-                       TRANSFORMER_LAYER_NORM_EPS, (long long)c->block_size,
-                       (long long)c->n_embd, c->n_head, c->n_layer, (long long)c->block_size,
-                       c->dropout, (long long)c->vocab_size);
+    int len =
+        snprintf(text, sizeof text,
+                 "{\n"
+                 "  \"activation_function\": \"gelu_new\",\n"
+                 "  \"architectures\": [\"GPT2LMHeadModel\"],\n"
+                 "  \"attn_pdrop\": %.17g,\n"
+                 "  \"bos_token_id\": %s,\n"
+                 "  \"embd_pdrop\": %.17g,\n"
+                 "  \"eos_token_id\": %s,\n"
+                 "  \"initializer_range\": %g,\n"
+                 "  \"layer_norm_epsilon\": %g,\n"
+                 "  \"model_type\": \"gpt2\",\n"
+                 "  \"n_ctx\": %lld,\n"
+                 "  \"n_embd\": %lld,\n"
+                 "  \"n_head\": %d,\n"
+                 "  \"n_inner\": null,\n"
+                 "  \"n_layer\": %d,\n"
+                 "  \"n_positions\": %lld,\n"
+                 "  \"resid_pdrop\": %.17g,\n"
+                 "  \"scale_attn_weights\": true,\n"
+                 "  \"tie_word_embeddings\": true,\n"
+                 "  \"use_cache\": true,\n"
+                 "  \"vocab_size\": %lld\n"
+                 "}\n",
+                 c->dropout, eot, c->dropout, eot, TRANSFORMER_INIT_STD, TRANSFORMER_LAYER_NORM_EPS,
+                 (long long)c->block_size, (long long)c->n_embd, c->n_head, c->n_layer,
+                 (long long)c->block_size, c->dropout, (long long)c->vocab_size);
     return nd_write_atomic(path, text, (size_t)len);
 }
 
@@ -199,10 +202,11 @@ static int write_llmc_model(FILE *f, void *ctx)
 {
     const transformer_model *model = ctx;
     const transformer_config *c = transformer_get_config(model);
-    int64_t Vp = (c->vocab_size + LLMC_VOCAB_MULTIPLE - 1) / LLMC_VOCAB_MULTIPLE * LLMC_VOCAB_MULTIPLE;
-    int32_t header[LLMC_HEADER_INTS] = {LLMC_MODEL_MAGIC, LLMC_MODEL_VERSION, (int32_t)c->block_size,
-                                        (int32_t)c->vocab_size, c->n_layer, c->n_head,
-                                        (int32_t)c->n_embd, (int32_t)Vp};
+    int64_t Vp =
+        (c->vocab_size + LLMC_VOCAB_MULTIPLE - 1) / LLMC_VOCAB_MULTIPLE * LLMC_VOCAB_MULTIPLE;
+    int32_t header[LLMC_HEADER_INTS] =
+        {LLMC_MODEL_MAGIC, LLMC_MODEL_VERSION, (int32_t)c->block_size, (int32_t)c->vocab_size,
+         c->n_layer,       c->n_head,          (int32_t)c->n_embd,     (int32_t)Vp};
     if (fwrite(header, sizeof header, 1, f) != 1 ||
         write_floats(f, ag_value(find_parameter(model, "transformer.wte.weight"))) < 0)
         return -1;
@@ -238,8 +242,10 @@ static int write_llmc_tokenizer(FILE *f, void *ctx)
         size_t len;
         const char *bytes = tok_token_bytes(tok, id, &len);
         if (!bytes || len > 255)
-            return nd_set_last_error(ND_ERR_VALUE, "token %d is %zu bytes long; llm.c's tokenizer "
-                                     "file holds at most 255", id, len);
+            return nd_set_last_error(ND_ERR_VALUE,
+                                     "token %d is %zu bytes long; llm.c's tokenizer "
+                                     "file holds at most 255",
+                                     id, len);
         unsigned char byte = (unsigned char)len;
         if (fwrite(&byte, 1, 1, f) != 1 || fwrite(bytes, 1, len, f) != len)
             return -1;
@@ -285,7 +291,7 @@ int command_export(int argc, char **argv)
     }
     if (hf && tokenizer_out) {
         fprintf(stderr, "shannon export: --tokenizer-out is for --format llmc only (hf-gpt2 "
-                "writes the tokenizer into the --out folder)\n");
+                        "writes the tokenizer into the --out folder)\n");
         return 2;
     }
     model_dir m;

@@ -30,8 +30,8 @@
 #include <sys/stat.h>
 
 #define GRAD_CLIP 1.0
-#define CLASSIFY_WEIGHT_DECAY 0.01   /* BERT's fine-tuning */
-#define LM_WEIGHT_DECAY 0.1          /* nanoGPT's */
+#define CLASSIFY_WEIGHT_DECAY 0.01 /* BERT's fine-tuning */
+#define LM_WEIGHT_DECAY 0.1 /* nanoGPT's */
 
 typedef struct run {
     const char *out;
@@ -43,11 +43,11 @@ typedef struct run {
     int nparams;
     nd_rng *batch_rng, *dropout_rng;
     int64_t grad_accum;
-    int64_t zero;              /* --zero: 1 shards the AdamW moments over the ranks */
+    int64_t zero; /* --zero: 1 shards the AdamW moments over the ranks */
     loss_row *rows;
-    train_step *step;          /* the arena, accumulation and reduction (step.h) */
-    bool leader;               /* rank 0: prints and writes */
-    bool agreed;               /* joined the ranks' agreement before training */
+    train_step *step; /* the arena, accumulation and reduction (step.h) */
+    bool leader; /* rank 0: prints and writes */
+    bool agreed; /* joined the ranks' agreement before training */
 } run;
 
 static void run_free(run *r)
@@ -75,8 +75,10 @@ typedef struct micro_data {
 static double train_steps(run *r, micro_batch_fn micro, micro_data *md, double items_per_micro)
 {
     const int64_t iters = r->config.iters, M = r->grad_accum * dist_size();
-    ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE, .lr = r->config.lr,
-                               .warmup_iters = iters / 20, .lr_decay_iters = iters,
+    ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE,
+                               .lr = r->config.lr,
+                               .warmup_iters = iters / 20,
+                               .lr_decay_iters = iters,
                                .min_lr = r->config.lr / 10};
     r->rows = calloc((size_t)iters, sizeof *r->rows);
     r->step = train_step_new(r->nparams, r->params, r->decay, r->no_decay, r->grad_accum, GRAD_CLIP,
@@ -88,8 +90,10 @@ static double train_steps(run *r, micro_batch_fn micro, micro_data *md, double i
     r->agreed = true;
     if (dist_failures(!r->rows || !r->step) > 0) {
         if (r->rows && r->step)
-            fprintf(stderr, "shannon finetune: rank %d stops: another rank failed (its message is "
-                    "above)\n", dist_rank());
+            fprintf(stderr,
+                    "shannon finetune: rank %d stops: another rank failed (its message is "
+                    "above)\n",
+                    dist_rank());
         return NAN;
     }
     /* One set of weights on every rank. */
@@ -109,8 +113,10 @@ static double train_steps(run *r, micro_batch_fn micro, micro_data *md, double i
         if (status != 0) {
             progress_finish(&bar);
             if (status > 0 && r->leader)
-                fprintf(stderr, "shannon finetune: the %s became %g at iteration %lld (is --lr too "
-                        "high?); stopped\n", isfinite(res.loss) ? "gradient norm" : "loss",
+                fprintf(stderr,
+                        "shannon finetune: the %s became %g at iteration %lld (is --lr too "
+                        "high?); stopped\n",
+                        isfinite(res.loss) ? "gradient norm" : "loss",
                         isfinite(res.loss) ? res.grad_norm : res.loss, (long long)it);
             return NAN;
         }
@@ -135,8 +141,10 @@ static int save_run(run *r, const labeled *classes)
         (classes && save_labels(join_path(path, sizeof path, r->out, "labels.txt"), classes) < 0) ||
         transformer_save(r->model, join_path(path, sizeof path, r->out, "model.safetensors"), 0,
                          NULL) < 0 ||
-        write_loss_csv(join_path(path, sizeof path, r->out, "loss.csv"), r->rows, r->config.iters) < 0 ||
-        write_loss_svg(join_path(path, sizeof path, r->out, "loss.svg"), r->rows, r->config.iters) < 0) {
+        write_loss_csv(join_path(path, sizeof path, r->out, "loss.csv"), r->rows, r->config.iters) <
+            0 ||
+        write_loss_svg(join_path(path, sizeof path, r->out, "loss.svg"), r->rows, r->config.iters) <
+            0) {
         fprintf(stderr, "shannon finetune: cannot write into '%s'\n", r->out);
         return -1;
     }
@@ -179,7 +187,8 @@ static double lm_val_loss(run *r, const lm_data *d)
 {
     if (strcmp(r->config.objective, "mlm") == 0)
         return mlm_text_eval(r->model, r->tok, d->val_ids, d->nval, r->config.batch,
-                             r->config.mask_rate).loss;
+                             r->config.mask_rate)
+            .loss;
     return text_loss(r->model, d->val_ids, d->nval, r->config.batch, false);
 }
 
@@ -199,8 +208,10 @@ static int finetune_lm(run *r, const char *data_path)
         goto done;
     }
     if ((int64_t)d.ntrain < T + 2 || (int64_t)d.nval < 2) {
-        fprintf(stderr, "shannon finetune: '%s' has %zu training and %zu validation tokens, too "
-                "few for the model's block of %lld\n", data_path, d.ntrain, d.nval, (long long)T);
+        fprintf(stderr,
+                "shannon finetune: '%s' has %zu training and %zu validation tokens, too "
+                "few for the model's block of %lld\n",
+                data_path, d.ntrain, d.nval, (long long)T);
         goto done;
     }
     /* Rank 0 alone evaluates and writes. */
@@ -282,11 +293,11 @@ static double set_accuracy(run *r, const labeled *set, double *loss)
 
 static int finetune_classify(run *r, labeled *train, labeled *valid)
 {
-    double tps = train_steps(r, classify_micro_batch, &(micro_data){r, train},
-                             (double)r->config.batch);
+    double tps =
+        train_steps(r, classify_micro_batch, &(micro_data){r, train}, (double)r->config.batch);
     if (isnan(tps))
         return 1;
-    if (!r->leader)   /* rank 0 alone evaluates and writes */
+    if (!r->leader) /* rank 0 alone evaluates and writes */
         return 0;
     double train_loss, val_accuracy = set_accuracy(r, valid, NULL);
     set_accuracy(r, train, &train_loss);
@@ -318,10 +329,10 @@ static int scratch_classifier(run *r, const labeled *train, const char *tokenize
         fprintf(f, "%s\n", train->texts[i]);
     if (f)
         fclose(f);
-    r->tok = !text ? NULL
-           : strcmp(tokenizer, "char") == 0 ? tok_char_train(text, len)
-           : strcmp(tokenizer, "gpt2") == 0 ? tok_gpt2_load(NULL)   /* GPT-2's, not learned */
-                                            : tok_bpe_train(text, len, (int)vocab);
+    r->tok = !text                            ? NULL
+             : strcmp(tokenizer, "char") == 0 ? tok_char_train(text, len)
+             : strcmp(tokenizer, "gpt2") == 0 ? tok_gpt2_load(NULL) /* GPT-2's, not learned */
+                                              : tok_bpe_train(text, len, (int)vocab);
     free(text);
     if (!r->tok || tok_add_special_tokens(r->tok) < 0) {
         fprintf(stderr, "shannon finetune: cannot build the tokenizer: %s\n", tok_last_error());
@@ -393,9 +404,10 @@ static int run_finetune(int argc, char **argv)
     };
     // clang-format on
     /* The flags that describe a model from random init, which --from excludes. */
-    static const char *const arch_flags[] = {"--tokenizer", "--vocab-size", "--layers", "--heads",
-                                             "--embd", "--block", "--dropout", "--objective",
-                                             "--learned-positions", "--post-ln"};
+    static const char *const arch_flags[] = {"--tokenizer", "--vocab-size", "--layers",
+                                             "--heads",     "--embd",       "--block",
+                                             "--dropout",   "--objective",  "--learned-positions",
+                                             "--post-ln"};
     const int noptions = sizeof options / sizeof options[0];
     int parsed = parse_options("finetune", argc, argv, 2, options, noptions);
     if (parsed != 0)
@@ -405,15 +417,18 @@ static int run_finetune(int argc, char **argv)
         fprintf(stderr, "shannon finetune: --task must be classify, not '%s'\n", task);
         return dist_stop_early(2);
     }
-    if (classify ? (!train_path || !valid_path || data) : (!data || !from || train_path || valid_path)) {
+    if (classify ? (!train_path || !valid_path || data)
+                 : (!data || !from || train_path || valid_path)) {
         fprintf(stderr, "shannon finetune: give --from DIR --data FILE, or --task classify --train "
-                "FILE --valid FILE [--from DIR]\n");
+                        "FILE --valid FILE [--from DIR]\n");
         return dist_stop_early(2);
     }
     for (size_t k = 0; k < sizeof arch_flags / sizeof *arch_flags; k++)
         if (from && option_given(options, noptions, arch_flags[k])) {
-            fprintf(stderr, "shannon finetune: %s describes a model from random init; --from "
-                    "takes the architecture of '%s'\n", arch_flags[k], from);
+            fprintf(stderr,
+                    "shannon finetune: %s describes a model from random init; --from "
+                    "takes the architecture of '%s'\n",
+                    arch_flags[k], from);
             return dist_stop_early(2);
         }
     if (check_objective("finetune", objective, 0.15) < 0)
@@ -430,9 +445,11 @@ static int run_finetune(int argc, char **argv)
     if (iters < 0 || batch < 0 || grad_accum < 1 || threads < 0 || lr < 0 || layers < 1 ||
         layers > TRANSFORMER_MAX_LAYERS || heads < 1 || embd < 1 || block < 1 ||
         vocab < MIN_BPE_VOCAB || vocab > 1 << 20 || nd_set_num_threads((int)threads) < 0) {
-        fprintf(stderr, "shannon finetune: --iters, --batch, --grad-accum, --lr, --layers (<= %d), "
+        fprintf(stderr,
+                "shannon finetune: --iters, --batch, --grad-accum, --lr, --layers (<= %d), "
                 "--heads, --embd, --block must be positive, --threads >= 0, --vocab-size in "
-                "[%d, 2^20]\n", TRANSFORMER_MAX_LAYERS, MIN_BPE_VOCAB);
+                "[%d, 2^20]\n",
+                TRANSFORMER_MAX_LAYERS, MIN_BPE_VOCAB);
         return dist_stop_early(2);
     }
     char path[4096];
@@ -453,17 +470,22 @@ static int run_finetune(int argc, char **argv)
         if (open_model_dir("finetune", from, &source) < 0)
             goto done;
         if (!classify && source.config.model.num_classes > 0) {
-            fprintf(stderr, "shannon finetune: '%s' is a classifier; --data continues a language "
-                    "model\n", from);
+            fprintf(stderr,
+                    "shannon finetune: '%s' is a classifier; --data continues a language "
+                    "model\n",
+                    from);
             goto done;
         }
         r.config = source.config;
         r.tok = source.tok;
         source.tok = NULL;
     } else {
-        r.config.model = (transformer_config){.block_size = block, .n_layer = (int)layers,
-                                              .n_head = (int)heads, .n_embd = embd,
-                                              .dropout = dropout_p, .learned_positions = learned,
+        r.config.model = (transformer_config){.block_size = block,
+                                              .n_layer = (int)layers,
+                                              .n_head = (int)heads,
+                                              .n_embd = embd,
+                                              .dropout = dropout_p,
+                                              .learned_positions = learned,
                                               .post_ln = post_ln,
                                               .bidirectional = strcmp(objective, "mlm") == 0};
         if (scratch_classifier(&r, &train, tokenizer, vocab) < 0)
@@ -472,8 +494,8 @@ static int run_finetune(int argc, char **argv)
     if (classify) {
         /* A new head: an encoder reads [CLS], a decoder its last real token. */
         r.config.model.num_classes = train.nnames;
-        r.config.model.pooling = r.config.model.bidirectional ? TRANSFORMER_POOL_FIRST
-                                                              : TRANSFORMER_POOL_LAST;
+        r.config.model.pooling =
+            r.config.model.bidirectional ? TRANSFORMER_POOL_FIRST : TRANSFORMER_POOL_LAST;
         snprintf(r.config.objective, sizeof r.config.objective, "classify");
     }
     /* Fine-tuning defaults: a tenth of the source's rate for more LM

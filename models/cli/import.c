@@ -44,8 +44,12 @@ static int write_model_folder(const char *out, const transformer_model *model,
                               const tok_tokenizer *tok)
 {
     char path[4200];
-    run_config rc = {.model = *transformer_get_config(model), .mask_rate = 0.15, .batch = 12,
-                     .iters = 0, .lr = 6e-4, .seed = 0};
+    run_config rc = {.model = *transformer_get_config(model),
+                     .mask_rate = 0.15,
+                     .batch = 12,
+                     .iters = 0,
+                     .lr = 6e-4,
+                     .seed = 0};
     snprintf(rc.tokenizer, sizeof rc.tokenizer, "%s", tok_kind_name(tok_kind_of(tok)));
     snprintf(rc.objective, sizeof rc.objective, "causal");
     if (make_folder(out) < 0) {
@@ -69,11 +73,12 @@ static bool buildable(const char *what, int64_t V, int64_t T, int64_t L, int64_t
 {
     if (V < 1 || V > MAX_VOCAB || T < 1 || T > MAX_BLOCK || L < 1 || L > TRANSFORMER_MAX_LAYERS ||
         H < 1 || H > MAX_HEADS || C < 1 || C > MAX_EMBD || C % H != 0) {
-        fprintf(stderr, "shannon import: '%s' describes a model shannon cannot build: vocab_size "
+        fprintf(stderr,
+                "shannon import: '%s' describes a model shannon cannot build: vocab_size "
                 "%lld, n_positions %lld, n_layer %lld, n_head %lld, n_embd %lld (limits %d, %d, "
-                "%d, %d, %d; n_embd a multiple of n_head)\n", what, (long long)V, (long long)T,
-                (long long)L, (long long)H, (long long)C, MAX_VOCAB, MAX_BLOCK,
-                TRANSFORMER_MAX_LAYERS, MAX_HEADS, MAX_EMBD);
+                "%d, %d, %d; n_embd a multiple of n_head)\n",
+                what, (long long)V, (long long)T, (long long)L, (long long)H, (long long)C,
+                MAX_VOCAB, MAX_BLOCK, TRANSFORMER_MAX_LAYERS, MAX_HEADS, MAX_EMBD);
         return false;
     }
     return true;
@@ -85,8 +90,13 @@ static transformer_model *new_gpt2(const char *what, int64_t V, int64_t T, int64
 {
     if (!buildable(what, V, T, L, H, C))
         return NULL;
-    transformer_config c = {.vocab_size = V, .block_size = T, .n_layer = (int)L, .n_head = (int)H,
-                            .n_embd = C, .dropout = dropout, .learned_positions = true,
+    transformer_config c = {.vocab_size = V,
+                            .block_size = T,
+                            .n_layer = (int)L,
+                            .n_head = (int)H,
+                            .n_embd = C,
+                            .dropout = dropout,
+                            .learned_positions = true,
                             .pooling = TRANSFORMER_POOL_LAST};
     transformer_model *model = transformer_new(&c, 0);
     if (!model)
@@ -99,8 +109,10 @@ static tok_tokenizer *tokenizer_of_size(const char *spec, int64_t V)
 {
     tok_tokenizer *tok = open_tokenizer("import", spec);
     if (tok && tok_vocab_size(tok) != V) {
-        fprintf(stderr, "shannon import: the tokenizer '%s' has %d tokens but the model's "
-                "vocab_size is %lld\n", spec, tok_vocab_size(tok), (long long)V);
+        fprintf(stderr,
+                "shannon import: the tokenizer '%s' has %d tokens but the model's "
+                "vocab_size is %lld\n",
+                spec, tok_vocab_size(tok), (long long)V);
         tok_free(tok);
         return NULL;
     }
@@ -128,22 +140,28 @@ static int check_hf_config(const nd_json_value *root, const char *path, int64_t 
 {
     const char *act = nd_json_string(nd_json_member(root, "activation_function"), NULL);
     if (act && strcmp(act, "gelu_new") != 0 && strcmp(act, "gelu_pytorch_tanh") != 0) {
-        fprintf(stderr, "shannon import: '%s': activation_function \"%s\" is not GPT-2's tanh "
-                "GELU (\"gelu_new\"), the only one shannon's model computes\n", path, act);
+        fprintf(stderr,
+                "shannon import: '%s': activation_function \"%s\" is not GPT-2's tanh "
+                "GELU (\"gelu_new\"), the only one shannon's model computes\n",
+                path, act);
         return -1;
     }
     double eps = TRANSFORMER_LAYER_NORM_EPS;
     const nd_json_value *v = nd_json_member(root, "layer_norm_epsilon");
     if (v && (nd_json_double(v, &eps) < 0 || fabs(eps - TRANSFORMER_LAYER_NORM_EPS) > 1e-12)) {
-        fprintf(stderr, "shannon import: '%s': layer_norm_epsilon must be %g, shannon's "
-                "LayerNorm eps (got %g)\n", path, TRANSFORMER_LAYER_NORM_EPS, eps);
+        fprintf(stderr,
+                "shannon import: '%s': layer_norm_epsilon must be %g, shannon's "
+                "LayerNorm eps (got %g)\n",
+                path, TRANSFORMER_LAYER_NORM_EPS, eps);
         return -1;
     }
     int64_t inner;
     v = nd_json_member(root, "n_inner");
     if (v && nd_json_type_of(v) != ND_JSON_NULL && (nd_json_int(v, &inner) < 0 || inner != 4 * C)) {
-        fprintf(stderr, "shannon import: '%s': n_inner must be null or 4 * n_embd (%lld), "
-                "shannon's MLP width\n", path, (long long)(4 * C));
+        fprintf(stderr,
+                "shannon import: '%s': n_inner must be null or 4 * n_embd (%lld), "
+                "shannon's MLP width\n",
+                path, (long long)(4 * C));
         return -1;
     }
     const char *type = nd_json_string(nd_json_member(root, "model_type"), NULL);
@@ -210,9 +228,10 @@ static int fill_from_safetensors(transformer_model *model, const nd_safetensors 
             else
                 snprintf(need, sizeof need, "%lld, %lld", (long long)ws[conv ? 1 : 0],
                          (long long)ws[conv ? 0 : 1]);
-            fprintf(stderr, "shannon import: '%s' does not match '%s': %s is (%s) %s, the config "
-                    "needs (%s) float\n", st_path, config_path, file_name, got,
-                    nd_dtype_name(dtype), need);
+            fprintf(stderr,
+                    "shannon import: '%s' does not match '%s': %s is (%s) %s, the config "
+                    "needs (%s) float\n",
+                    st_path, config_path, file_name, got, nd_dtype_name(dtype), need);
             return -1;
         }
         used++;
@@ -225,9 +244,10 @@ static int fill_from_safetensors(transformer_model *model, const nd_safetensors 
         char full[256];
         snprintf(full, sizeof full, "transformer.%s", bare);
         if (!find_parameter(model, full)) {
-            fprintf(stderr, "shannon import: '%s' has a tensor '%s' that GPT-2 of '%s' lacks "
-                    "(another architecture, or more layers than n_layer)\n", st_path, name,
-                    config_path);
+            fprintf(stderr,
+                    "shannon import: '%s' has a tensor '%s' that GPT-2 of '%s' lacks "
+                    "(another architecture, or more layers than n_layer)\n",
+                    st_path, name, config_path);
             return -1;
         }
     }
@@ -266,10 +286,10 @@ static tok_tokenizer *hf_tokenizer(const char *dir, const char *out, int64_t V)
         for (int k = 0; k < 2; k++) {
             char dst[4200];
             size_t len;
-            char *data = nd_read_file(join_path(path, sizeof path, dir, pairs[k][0]), (size_t)1 << 30,
-                                      &len);
-            int status = data ? nd_write_atomic(join_path(dst, sizeof dst, out, pairs[k][1]), data,
-                                                len) : -1;
+            char *data =
+                nd_read_file(join_path(path, sizeof path, dir, pairs[k][0]), (size_t)1 << 30, &len);
+            int status =
+                data ? nd_write_atomic(join_path(dst, sizeof dst, out, pairs[k][1]), data, len) : -1;
             free(data);
             if (status < 0) {
                 fprintf(stderr, "shannon import: %s\n", nd_last_error());
@@ -280,8 +300,10 @@ static tok_tokenizer *hf_tokenizer(const char *dir, const char *out, int64_t V)
     }
     if (file_exists(dir, "shannon-tokenizer.json"))
         return tokenizer_of_size(join_path(path, sizeof path, dir, "shannon-tokenizer.json"), V);
-    fprintf(stderr, "shannon import: '%s' holds no tokenizer (vocab.json + merges.txt, "
-            "encoder.json + vocab.bpe, or shannon-tokenizer.json); name one with --tokenizer\n", dir);
+    fprintf(stderr,
+            "shannon import: '%s' holds no tokenizer (vocab.json + merges.txt, "
+            "encoder.json + vocab.bpe, or shannon-tokenizer.json); name one with --tokenizer\n",
+            dir);
     return NULL;
 }
 
@@ -318,12 +340,14 @@ static int import_hf(const char *dir, const char *out, const char *tokenizer)
     int ndim;
     const int64_t *shape;
     const char *wte = nd_safetensors_info(st, "wte.weight", NULL, NULL, NULL) == 0
-                          ? "wte.weight" : "transformer.wte.weight";
+                          ? "wte.weight"
+                          : "transformer.wte.weight";
     if (nd_safetensors_info(st, wte, &dtype, &ndim, &shape) < 0 || ndim != 2 || shape[0] != V ||
         shape[1] != C) {
-        fprintf(stderr, "shannon import: '%s' does not match '%s': vocab_size %lld and n_embd %lld "
-                "need wte.weight (%lld, %lld)\n", st_path, config_path, (long long)V, (long long)C,
-                (long long)V, (long long)C);
+        fprintf(stderr,
+                "shannon import: '%s' does not match '%s': vocab_size %lld and n_embd %lld "
+                "need wte.weight (%lld, %lld)\n",
+                st_path, config_path, (long long)V, (long long)C, (long long)V, (long long)C);
         nd_safetensors_free(st);
         return 1;
     }
@@ -357,21 +381,26 @@ static int read_llmc_tokenizer(const char *path, int64_t V, llmc_tokens *t)
     *t = (llmc_tokens){0};
     t->file = nd_read_file(path, (size_t)1 << 30, &len);
     if (!t->file) {
-        fprintf(stderr, "shannon import: %s (llm.c's tokenizer file; or name one with "
-                "--tokenizer)\n", nd_last_error());
+        fprintf(stderr,
+                "shannon import: %s (llm.c's tokenizer file; or name one with "
+                "--tokenizer)\n",
+                nd_last_error());
         return -1;
     }
     int32_t header[LLMC_HEADER_INTS];
     if (len < sizeof header) {
-        fprintf(stderr, "shannon import: '%s' is truncated: %zu bytes, shorter than llm.c's "
-                "1024-byte header\n", path, len);
+        fprintf(stderr,
+                "shannon import: '%s' is truncated: %zu bytes, shorter than llm.c's "
+                "1024-byte header\n",
+                path, len);
         return -1;
     }
     memcpy(header, t->file, sizeof header);
     if (header[0] != LLMC_TOKENIZER_MAGIC || (header[1] != 1 && header[1] != 2)) {
-        fprintf(stderr, "shannon import: '%s' is not llm.c's tokenizer file: magic %d version %d "
-                "(expected %d, version 1 or 2)\n", path, header[0], header[1],
-                LLMC_TOKENIZER_MAGIC);
+        fprintf(stderr,
+                "shannon import: '%s' is not llm.c's tokenizer file: magic %d version %d "
+                "(expected %d, version 1 or 2)\n",
+                path, header[0], header[1], LLMC_TOKENIZER_MAGIC);
         return -1;
     }
     if (header[2] != V) {
@@ -390,8 +419,10 @@ static int read_llmc_tokenizer(const char *path, int64_t V, llmc_tokens *t)
     size_t at = sizeof header;
     for (int32_t i = 0; i < t->n; i++) {
         if (at >= len || len - at - 1 < (unsigned char)t->file[at]) {
-            fprintf(stderr, "shannon import: '%s' is truncated: token %d of %d runs past its end "
-                    "(%zu bytes)\n", path, i, t->n, len);
+            fprintf(stderr,
+                    "shannon import: '%s' is truncated: token %d of %d runs past its end "
+                    "(%zu bytes)\n",
+                    path, i, t->n, len);
             return -1;
         }
         t->lens[i] = (unsigned char)t->file[at];
@@ -420,14 +451,17 @@ static void free_llmc_tokens(llmc_tokens *t)
 static tok_tokenizer *char_tokenizer(const llmc_tokens *t, const char *out)
 {
     char path[4200];
-    if (t->n < 2 || t->lens[t->n - 1] != 3 || memcmp(t->file + t->offsets[t->n - 1], "\xEF\xBF\xBD", 3))
+    if (t->n < 2 || t->lens[t->n - 1] != 3 ||
+        memcmp(t->file + t->offsets[t->n - 1], "\xEF\xBF\xBD", 3))
         return NULL;
     size_t cap = 64 + 9 * (size_t)t->n, at = 0;
     char *json = malloc(cap);
     if (!json)
         return NULL;
-    at += (size_t)snprintf(json, cap, "{\"format\": \"shannon-tokenizer\", \"version\": 1, \"kind\": "
-                           "\"char\", \"vocab_size\": %d, \"unk_id\": %d, \"chars\": [", t->n, t->n - 1);
+    at += (size_t)snprintf(json, cap,
+                           "{\"format\": \"shannon-tokenizer\", \"version\": 1, \"kind\": "
+                           "\"char\", \"vocab_size\": %d, \"unk_id\": %d, \"chars\": [",
+                           t->n, t->n - 1);
     for (int32_t i = 0; i + 1 < t->n; i++) {
         const unsigned char *b = (const unsigned char *)t->file + t->offsets[i];
         int n = t->lens[i];
@@ -482,7 +516,8 @@ static tok_tokenizer *llmc_tokenizer(const char *path, const char *out, int64_t 
             if (!same_tokens(tok, &t)) {
                 tok_free(tok);
                 tok = NULL;
-                fprintf(stderr, "shannon import: the tokens of '%s' are neither GPT-2's (from "
+                fprintf(stderr,
+                        "shannon import: the tokens of '%s' are neither GPT-2's (from "
                         "'%s': run 'make gpt2-tokenizer') nor a character vocabulary; llm.c's "
                         "file has no merges to rebuild a BPE from: name it with --tokenizer\n",
                         path, tok_gpt2_default_dir());
@@ -503,16 +538,20 @@ static int import_llmc(const char *from, const char *out, const char *tokenizer)
     }
     int32_t h[LLMC_HEADER_INTS];
     if (len < sizeof h) {
-        fprintf(stderr, "shannon import: '%s' is truncated: %zu bytes, shorter than llm.c's "
-                "1024-byte header\n", from, len);
+        fprintf(stderr,
+                "shannon import: '%s' is truncated: %zu bytes, shorter than llm.c's "
+                "1024-byte header\n",
+                from, len);
         free(file);
         return 1;
     }
     memcpy(h, file, sizeof h);
     if (h[0] != LLMC_MODEL_MAGIC || h[1] != LLMC_MODEL_VERSION) {
-        fprintf(stderr, "shannon import: '%s' is not a float32 llm.c model: magic %d version %d "
-                "(expected %d version %d%s)\n", from, h[0], h[1], LLMC_MODEL_MAGIC,
-                LLMC_MODEL_VERSION, h[0] == LLMC_MODEL_MAGIC && h[1] == 5 ? "; 5 is bfloat16" : "");
+        fprintf(stderr,
+                "shannon import: '%s' is not a float32 llm.c model: magic %d version %d "
+                "(expected %d version %d%s)\n",
+                from, h[0], h[1], LLMC_MODEL_MAGIC, LLMC_MODEL_VERSION,
+                h[0] == LLMC_MODEL_MAGIC && h[1] == 5 ? "; 5 is bfloat16" : "");
         free(file);
         return 1;
     }
@@ -535,10 +574,11 @@ static int import_llmc(const char *from, const char *out, const char *tokenizer)
     int64_t floats = (Vp + T) * C + L * (12 * C * C + 13 * C) + 2 * C;
     int64_t need = 4 * (int64_t)LLMC_HEADER_INTS + 4 * floats;
     if ((int64_t)len != need) {
-        fprintf(stderr, "shannon import: '%s' is %s: %zu bytes, but its header (vocab %lld padded "
-                "%lld, %lld positions, %lld layers, %lld channels) needs %lld\n", from,
-                (int64_t)len < need ? "truncated" : "too long", len, (long long)V, (long long)Vp,
-                (long long)T, (long long)L, (long long)C, (long long)need);
+        fprintf(stderr,
+                "shannon import: '%s' is %s: %zu bytes, but its header (vocab %lld padded "
+                "%lld, %lld positions, %lld layers, %lld channels) needs %lld\n",
+                from, (int64_t)len < need ? "truncated" : "too long", len, (long long)V,
+                (long long)Vp, (long long)T, (long long)L, (long long)C, (long long)need);
         free(file);
         return 1;
     }
@@ -568,8 +608,9 @@ static int import_llmc(const char *from, const char *out, const char *tokenizer)
     }
     free(file);
     char path[4200];
-    tok_tokenizer *tok = tokenizer ? tokenizer_of_size(tokenizer, V)
-                                   : llmc_tokenizer(llmc_tokenizer_path(path, sizeof path, from), out, V);
+    tok_tokenizer *tok = tokenizer
+                             ? tokenizer_of_size(tokenizer, V)
+                             : llmc_tokenizer(llmc_tokenizer_path(path, sizeof path, from), out, V);
     status = tok && write_model_folder(out, model, tok) == 0 ? 0 : 1;
     tok_free(tok);
     transformer_free(model);

@@ -28,7 +28,7 @@ static int load_labels(const char *command, const char *dir, model_dir *m)
         free_labeled(&lines);
         return -1;
     }
-    m->labels = lines.texts;   /* taken over */
+    m->labels = lines.texts; /* taken over */
     lines.texts = NULL;
     lines.n = 0;
     free_labeled(&lines);
@@ -72,9 +72,11 @@ int64_t config_num_parameters(const transformer_config *c)
 {
     const int64_t C = c->n_embd;
     int64_t n = c->vocab_size * C + (c->learned_positions ? c->block_size * C : 0);
+    // clang-format off
     n += (int64_t)c->n_layer * (12 * C * C + 13 * C);   /* the 12 tensors of a block */
     n += 2 * C;                                          /* ln_f */
     n += c->num_classes * (C + 1);                       /* the classifier */
+    // clang-format on
     return n;
 }
 
@@ -104,15 +106,16 @@ int check_model_files(const char *command, const char *dir, const run_config *co
     join_path(config_path, sizeof config_path, dir, "config.json");
     if (c->vocab_size > MAX_VOCAB || c->block_size > MAX_BLOCK || c->n_embd > MAX_EMBD ||
         c->n_head > MAX_HEADS) {
-        fprintf(stderr, "shannon %s: '%s' asks for more than shannon allows (vocab_size <= %d, "
-                "block_size <= %d, n_embd <= %d, n_head <= %d)\n", command, config_path, MAX_VOCAB,
-                MAX_BLOCK, MAX_EMBD, MAX_HEADS);
+        fprintf(stderr,
+                "shannon %s: '%s' asks for more than shannon allows (vocab_size <= %d, "
+                "block_size <= %d, n_embd <= %d, n_head <= %d)\n",
+                command, config_path, MAX_VOCAB, MAX_BLOCK, MAX_EMBD, MAX_HEADS);
         return -1;
     }
     if (tok && tok_vocab_size(tok) != c->vocab_size) {
         fprintf(stderr, "shannon %s: '%s' has %d tokens but '%s' says vocab_size %lld\n", command,
-                join_path(path, sizeof path, dir, "tokenizer.json"), tok_vocab_size(tok), config_path,
-                (long long)c->vocab_size);
+                join_path(path, sizeof path, dir, "tokenizer.json"), tok_vocab_size(tok),
+                config_path, (long long)c->vocab_size);
         return -1;
     }
     nd_safetensors *st = nd_safetensors_load(join_path(path, sizeof path, dir, "model.safetensors"));
@@ -127,13 +130,18 @@ int check_model_files(const char *command, const char *dir, const run_config *co
     char detail[256];
     const int64_t needed = config_num_parameters(c), held = file_num_values(st);
     if (!has_shape(st, "transformer.wte.weight", c->vocab_size, c->n_embd)) {
-        snprintf(detail, sizeof detail, "vocab_size %lld and n_embd %lld, but transformer.wte.weight "
-                 "is %s", (long long)c->vocab_size, (long long)c->n_embd,
+        snprintf(detail, sizeof detail,
+                 "vocab_size %lld and n_embd %lld, but transformer.wte.weight "
+                 "is %s",
+                 (long long)c->vocab_size, (long long)c->n_embd,
                  shape_text(st, "transformer.wte.weight", got, sizeof got));
         problem = detail;
-    } else if (c->learned_positions && !has_shape(st, "transformer.wpe.weight", c->block_size, c->n_embd)) {
-        snprintf(detail, sizeof detail, "learned positions of block_size %lld, but "
-                 "transformer.wpe.weight is %s", (long long)c->block_size,
+    } else if (c->learned_positions &&
+               !has_shape(st, "transformer.wpe.weight", c->block_size, c->n_embd)) {
+        snprintf(detail, sizeof detail,
+                 "learned positions of block_size %lld, but "
+                 "transformer.wpe.weight is %s",
+                 (long long)c->block_size,
                  shape_text(st, "transformer.wpe.weight", got, sizeof got));
         problem = detail;
     } else if (!c->learned_positions && has_tensor(st, "transformer.wpe.weight")) {
@@ -141,7 +149,8 @@ int check_model_files(const char *command, const char *dir, const run_config *co
     } else if (!has_tensor(st, last) || has_tensor(st, beyond)) {
         snprintf(detail, sizeof detail, "n_layer %d, but the file has a different number of blocks",
                  c->n_layer);
-        problem = detail;    } else if (needed > held) {
+        problem = detail;
+    } else if (needed > held) {
         snprintf(detail, sizeof detail, "a model of %lld parameters, but the file holds %lld values",
                  (long long)needed, (long long)held);
         problem = detail;
@@ -185,7 +194,8 @@ int open_model_dir(const char *command, const char *dir, model_dir *m)
         close_model_dir(m);
         return -1;
     }
-    if (transformer_load(m->model, join_path(path, sizeof path, dir, "model.safetensors"), false) < 0) {
+    if (transformer_load(m->model, join_path(path, sizeof path, dir, "model.safetensors"), false) <
+        0) {
         fprintf(stderr, "shannon %s: cannot load '%s': %s\n", command, path, nd_last_error());
         close_model_dir(m);
         return -1;

@@ -53,12 +53,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ALIGN_FLOATS 16   /* 64 bytes */
+#define ALIGN_FLOATS 16 /* 64 bytes */
 
 struct train_step {
     int n;
     ag_tensor **params;
     ag_optimizer *decay, *no_decay;
+    // clang-format off
     int64_t accum;           /* K */
     double grad_clip;
     int rank, size;
@@ -78,6 +79,7 @@ struct train_step {
     ag_optimizer **group;        /* per parameter: decay or no_decay */
     int *index;                  /* per parameter: its index in its group */
     int64_t *first_chunk;        /* per parameter: its first norm chunk's number */
+    // clang-format on
     int64_t nchunks;
     double *chunk_sums, *sum_squares;
 };
@@ -165,7 +167,7 @@ static int setup_zero(train_step *s)
     s->bound[P] = s->total;
     if (dist_reducer_shard(s->reducer, s->bound) < 0)
         return nd_set_last_error(ND_ERR_MEMORY, "out of memory (or a ZeRO-1 slice of 2^31 floats "
-                                 "or more: use more ranks)");
+                                                "or more: use more ranks)");
     int64_t lo = s->bound[s->rank], hi = s->bound[s->rank + 1];
     for (int i = 0; i < s->n; i++) {
         s->group[i] = s->decay;
@@ -176,7 +178,8 @@ static int setup_zero(train_step *s)
         int64_t begin, end;
         part_of(s, i, lo, hi, &begin, &end);
         if (s->index[i] < 0)
-            return nd_set_last_error(ND_ERR_VALUE, "ZeRO-1: parameter %d is in neither AdamW group", i);
+            return nd_set_last_error(ND_ERR_VALUE, "ZeRO-1: parameter %d is in neither AdamW group",
+                                     i);
         if (ag_optimizer_set_range(s->group[i], s->index[i], begin, end) < 0)
             return -1;
     }
@@ -192,7 +195,7 @@ static bool same_zero_everywhere(int zero)
     if (ones == 0 || ones == dist_size())
         return true;
     nd_set_last_error(ND_ERR_VALUE, "the ranks were given different --zero values (every rank "
-                      "must run the same command)");
+                                    "must run the same command)");
     return false;
 }
 
@@ -204,8 +207,13 @@ train_step *train_step_new(int n, ag_tensor *const *params, ag_optimizer *decay,
         nd_set_last_error(ND_ERR_MEMORY, "out of memory");
         return NULL;
     }
-    *s = (train_step){.n = n, .decay = decay, .no_decay = no_decay, .accum = grad_accum,
-                      .grad_clip = grad_clip, .rank = dist_rank(), .size = dist_size()};
+    *s = (train_step){.n = n,
+                      .decay = decay,
+                      .no_decay = no_decay,
+                      .accum = grad_accum,
+                      .grad_clip = grad_clip,
+                      .rank = dist_rank(),
+                      .size = dist_size()};
     s->params = malloc((size_t)n * sizeof *s->params);
     s->offset = malloc((size_t)n * sizeof *s->offset);
     s->count = malloc((size_t)n * sizeof *s->count);
@@ -264,7 +272,7 @@ void train_step_free(train_step *s)
         return;
     nd_free(s->values);
     nd_free(s->grads);
-    dist_reducer_free(s->reducer);   /* the parameters' gradient views must not be read after */
+    dist_reducer_free(s->reducer); /* the parameters' gradient views must not be read after */
     free(s->sum);
     free(s->params);
     free(s->offset);
@@ -328,7 +336,7 @@ static void accumulate_micro(train_step *s, bool first)
     for (int i = 0; i < s->n; i++) {
         if (!ag_grad(s->params[i]))
             memset(g + s->offset[i], 0, (size_t)s->count[i] * sizeof *g);
-        ag_zero_grad(s->params[i]);   /* the next backward writes a fresh G */
+        ag_zero_grad(s->params[i]); /* the next backward writes a fresh G */
     }
     if (first) {
         memcpy(s->sum, g, (size_t)s->total * sizeof *g);
@@ -366,7 +374,8 @@ static double clip_slice(train_step *s)
         int64_t end = s->offset[i] + s->count[i], c = s->first_chunk[i];
         for (int64_t at = s->offset[i]; at < end; at += AG_NORM_CHUNK, c++)
             if (at >= lo && at < hi)
-                s->chunk_sums[c] = ag_sum_squares_f32(g + at, end - at < AG_NORM_CHUNK ? end - at : AG_NORM_CHUNK);
+                s->chunk_sums[c] =
+                    ag_sum_squares_f32(g + at, end - at < AG_NORM_CHUNK ? end - at : AG_NORM_CHUNK);
     }
     dist_sum_doubles(s->chunk_sums, (int)s->nchunks);
     for (int i = 0; i < s->n; i++) {
@@ -377,7 +386,7 @@ static double clip_slice(train_step *s)
         s->sum_squares[i] = sum;
     }
     double coef, total = ag_clip_coef_f32(s->n, s->sum_squares, s->grad_clip, &coef);
-    if (total >= 0 && coef != 1.0) {   /* as ag_clip_grad_norm: g * (float)coef */
+    if (total >= 0 && coef != 1.0) { /* as ag_clip_grad_norm: g * (float)coef */
         const float c = (float)coef;
         for (int64_t k = lo; k < hi; k++)
             g[k] = g[k] * c;
@@ -393,7 +402,8 @@ int train_step_run(train_step *s, const char *command, int64_t it, micro_batch_f
     nd_array *seeds = NULL;
     if (M > 1 && !(seeds = nd_rng_integers(dropout_rng, 0, INT64_MAX, false, ND_INT64, 1, &M)))
         return failed(s, command, it);
-    double *mine = malloc((size_t)(K + 1) * sizeof *mine), *all = malloc((size_t)(K + 1) * (size_t)P * sizeof *all);
+    double *mine = malloc((size_t)(K + 1) * sizeof *mine),
+           *all = malloc((size_t)(K + 1) * (size_t)P * sizeof *all);
     if (!mine || !all) {
         free(mine), free(all), nd_free(seeds);
         nd_set_last_error(ND_ERR_MEMORY, "out of memory");
@@ -513,7 +523,7 @@ void train_step_whole_state(train_step *s, bool whole)
         nd_array *buf[2];
         ag_optimizer_state(o, j, &step, &buf[0], &buf[1]);
         for (int b = 0; b < 2; b++)
-            if (buf[b]) {   /* every rank has one or none: all took the same steps */
+            if (buf[b]) { /* every rank has one or none: all took the same steps */
                 float *data = nd_data(buf[b]);
                 dist_gather_floats(s->rank == 0 ? data + begin : data, end - begin, data, begin);
             }
@@ -524,7 +534,8 @@ void train_step_report_memory(const train_step *s, const char *command)
 {
     if (s->size == 1)
         return;
-    double mine = (double)(ag_optimizer_state_bytes(s->decay) + ag_optimizer_state_bytes(s->no_decay));
+    double mine =
+        (double)(ag_optimizer_state_bytes(s->decay) + ag_optimizer_state_bytes(s->no_decay));
     double *all = malloc((size_t)s->size * sizeof *all);
     if (!all) {
         fprintf(stderr, "shannon %s: out of memory\n", command);

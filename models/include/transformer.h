@@ -73,9 +73,11 @@ extern "C" {
 
 /* How the classification head reduces a sequence to one vector. */
 typedef enum transformer_pooling {
+    /* clang-format off */
     TRANSFORMER_POOL_FIRST = 0,   /* the first token (an encoder's [CLS]) */
     TRANSFORMER_POOL_LAST = 1,    /* the last real token (a decoder) */
     TRANSFORMER_POOL_MEAN = 2     /* the mean over the real tokens */
+    /* clang-format on */
 } transformer_pooling;
 
 /* The arithmetic of the model's matrix products (its Linear layers and the
@@ -98,6 +100,7 @@ typedef enum transformer_precision {
 } transformer_precision;
 
 typedef struct transformer_config {
+    /* clang-format off */
     int64_t vocab_size;
     int64_t block_size;       /* the longest context, T_max */
     int n_layer;
@@ -109,6 +112,7 @@ typedef struct transformer_config {
     bool bidirectional;       /* false: causal decoder (GPT); true: encoder (BERT) */
     int64_t num_classes;      /* > 0: a classification head over that many labels */
     transformer_pooling pooling;   /* the classification head's pooling */
+    /* clang-format on */
     /* Experiment switches, for measuring what each piece is for
      * (docs/tutorial/08-lessons.md); both false in every real model.
      * no_attention_scale: softmax(q k^T + mask) v instead of
@@ -119,7 +123,7 @@ typedef struct transformer_config {
      *   x = ln_1(attn(x)), x = ln_2(mlp(x)). */
     bool no_attention_scale;
     bool no_residual;
-    transformer_precision precision;   /* 0 (a zeroed config): float32 */
+    transformer_precision precision; /* 0 (a zeroed config): float32 */
 } transformer_config;
 
 /* nanoGPT's CPU "baby" shakespeare_char model: a causal decoder of 4
@@ -139,7 +143,7 @@ typedef struct transformer_model transformer_model;
  * order (the classifier last, so a model with and without one share every
  * other value for one seed). */
 transformer_model *transformer_new(const transformer_config *config, uint64_t seed);
-void transformer_free(transformer_model *model);   /* NULL is fine */
+void transformer_free(transformer_model *model); /* NULL is fine */
 /* The model's configuration (borrowed); NULL for a NULL model. */
 const transformer_config *transformer_get_config(const transformer_model *model);
 /* Changes the precision of a model's later forward passes (the parameters
@@ -171,8 +175,8 @@ int transformer_load(transformer_model *model, const char *path, bool skip_class
 
 /* Options of a forward pass (NULL means all zero). */
 typedef struct transformer_forward_options {
-    nd_rng *dropout_rng;      /* dropout is applied only with an rng and dropout > 0 */
-    bool composed;            /* the reference path: composed ops instead of fused */
+    nd_rng *dropout_rng; /* dropout is applied only with an rng and dropout > 0 */
+    bool composed; /* the reference path: composed ops instead of fused */
     /* NULL, or a bool (B, T) array: true marks padding, which no position
      * attends to and no pooling counts. Every row needs a real token. */
     const nd_array *padding;
@@ -195,8 +199,7 @@ ag_tensor *transformer_hidden(transformer_model *model, const nd_array *idx,
  * the next tokens); positions whose target is TRANSFORMER_IGNORE count for
  * nothing. */
 ag_tensor *transformer_lm_loss(transformer_model *model, const nd_array *idx,
-                               const nd_array *targets,
-                               const transformer_forward_options *options);
+                               const nd_array *targets, const transformer_forward_options *options);
 
 /* ---- masked language modelling ---------------------------------------------------- */
 
@@ -209,8 +212,7 @@ ag_tensor *transformer_mlm_logits(transformer_model *model, const nd_array *idx,
                                   const transformer_forward_options *options);
 /* Mean cross-entropy over the masked positions only (BERT's loss). */
 ag_tensor *transformer_mlm_loss(transformer_model *model, const nd_array *idx,
-                                const nd_array *targets,
-                                const transformer_forward_options *options);
+                                const nd_array *targets, const transformer_forward_options *options);
 
 /* Scores the MLM head without recording (no-grad): over the masked
  * positions of targets, *loss_sum gets the summed cross-entropy (nats),
@@ -228,9 +230,8 @@ int transformer_mlm_score(transformer_model *model, const nd_array *idx, const n
  * ids in *input and the targets in *targets (the original id at chosen
  * positions, TRANSFORMER_IGNORE elsewhere), both new int64 (B, T) arrays.
  * mask_rate in (0, 1). */
-int transformer_mask_tokens(const nd_array *ids, double mask_rate, int64_t mask_id,
-                            int64_t pad_id, int64_t random_below, nd_rng *rng,
-                            nd_array **input, nd_array **targets);
+int transformer_mask_tokens(const nd_array *ids, double mask_rate, int64_t mask_id, int64_t pad_id,
+                            int64_t random_below, nd_rng *rng, nd_array **input, nd_array **targets);
 
 /* ---- sequence classification ---------------------------------------------------------- */
 
@@ -294,9 +295,11 @@ int transformer_sample(const nd_array *logits, double temperature, int64_t top_k
                        nd_rng *rng, int32_t *token);
 
 typedef struct transformer_generate_options {
+    /* clang-format off */
     double temperature;       /* 0: greedy */
     int64_t top_k;            /* 0: all */
     double top_p;             /* 1: all; 0 is read as 1 */
+    /* clang-format on */
 } transformer_generate_options;
 
 /* Continues prompt[0..n_prompt) (n_prompt >= 1) by n_new tokens drawn with
@@ -306,8 +309,8 @@ typedef struct transformer_generate_options {
  * is a new malloc'd array of the n_new generated ids (free()). Resets the
  * calling thread's tape. */
 int transformer_generate(transformer_model *model, const int32_t *prompt, int64_t n_prompt,
-                         int64_t n_new, const transformer_generate_options *options,
-                         nd_rng *rng, int32_t **out);
+                         int64_t n_new, const transformer_generate_options *options, nd_rng *rng,
+                         int32_t **out);
 
 #pragma GCC visibility pop
 

@@ -88,12 +88,14 @@ static ag_tensor *softplus_default(ag_tensor *a) { return ag_softplus(a, 1.0, 20
 static ag_tensor *softplus_beta_2(ag_tensor *a) { return ag_softplus(a, 2.0, 3.0); }
 
 static const unary_case unary_cases[] = {
+    // clang-format off
     {"exp", ag_exp, false}, {"log", ag_log, true}, {"sqrt", ag_sqrt, true},
     {"rsqrt", ag_rsqrt, true}, {"tanh", ag_tanh, false}, {"sigmoid", ag_sigmoid, false},
     {"relu", ag_relu, false}, {"abs", ag_abs, false}, {"square", ag_square, false},
     {"pow_scalar 2.5", pow_2_5, true}, {"pow_scalar -3", pow_minus_3, true},
     {"pow_scalar 0", pow_0, false}, {"softplus", softplus_default, false},
     {"softplus beta 2", softplus_beta_2, false},
+    // clang-format on
 };
 
 static ag_tensor *unary_plain(ag_tensor *const *x, void *ctx)
@@ -175,8 +177,8 @@ START_TEST(test_selection_gradcheck)
     nd_array *b = random_array(6, 2, (const int64_t[]){3, 1});
     nd_array *u = random_array(7, 2, (const int64_t[]){3, 4});
     nd_array *zero = nd_scalar(ND_FLOAT64, 0.0);
-    nd_array *cond = nd_greater(u, zero);   /* (3,4) */
-    nd_array *row_mask = nd_slice(cond, 0, 0, 1, 1);   /* (1,4) broadcasts */
+    nd_array *cond = nd_greater(u, zero); /* (3,4) */
+    nd_array *row_mask = nd_slice(cond, 0, 0, 1, 1); /* (1,4) broadcasts */
     check_grad(where_fn, cond, 2, (const nd_array *const[]){a, b}, "where");
     check_grad(where_fn, row_mask, 2, (const nd_array *const[]){a, b}, "where, broadcast cond");
     check_grad(masked_fill_fn, cond, 1, (const nd_array *const[]){a}, "masked_fill");
@@ -225,10 +227,10 @@ static ag_tensor *logsumexp_fn(ag_tensor *const *x, void *ctx)
 
 START_TEST(test_reduction_gradcheck)
 {
-    nd_array *x = random_array(8, 3, (const int64_t[]){4, 3, 2});   /* strided: (2,3,4) */
+    nd_array *x = random_array(8, 3, (const int64_t[]){4, 3, 2}); /* strided: (2,3,4) */
     const reduce_case cases[] = {
-        {0, {0}, false, 1}, {1, {0}, false, 0}, {2, {1, 2}, true, 1}, {1, {-1}, false, 2},
-        {2, {2, 0}, true, 0},
+        {0, {0}, false, 1},  {1, {0}, false, 0},   {2, {1, 2}, true, 1},
+        {1, {-1}, false, 2}, {2, {2, 0}, true, 0},
     };
     ag_function fns[] = {var_fn, max_fn, min_fn, logsumexp_fn};
     const char *names[] = {"var", "max", "min", "logsumexp"};
@@ -255,15 +257,15 @@ START_TEST(test_edges_match_torch_choices)
     nd_array *v = vec(3, (const double[]){-1, 0, 2});
     ag_tensor *a = ag_param(v);
     grad_of_sum(ag_relu(a));
-    ck_assert_values(ag_grad(a), 0, 0, 1);     /* relu'(0) = 0 */
+    ck_assert_values(ag_grad(a), 0, 0, 1); /* relu'(0) = 0 */
     ag_zero_grad(a);
     grad_of_sum(ag_abs(a));
-    ck_assert_values(ag_grad(a), -1, 0, 1);    /* abs'(0) = 0 */
+    ck_assert_values(ag_grad(a), -1, 0, 1); /* abs'(0) = 0 */
     ag_zero_grad(a);
     grad_of_sum(ag_clamp(a, 0.0, 2.0));
-    ck_assert_values(ag_grad(a), 0, 1, 1);     /* the bounds pass the gradient */
+    ck_assert_values(ag_grad(a), 0, 1, 1); /* the bounds pass the gradient */
     ag_zero_grad(a);
-    grad_of_sum(ag_clamp(a, 1.0, -1.0));       /* crossed bounds: all hi, no gradient */
+    grad_of_sum(ag_clamp(a, 1.0, -1.0)); /* crossed bounds: all hi, no gradient */
     ck_assert_values(ag_grad(a), 0, 0, 0);
     ag_tape_reset();
 
@@ -282,8 +284,8 @@ START_TEST(test_edges_match_torch_choices)
     ag_tape_reset();
 
     /* amax splits among ties: (2, 2, 1) -> 1/2 each, (3, 3, 3) -> 1/3 each */
-    nd_array *m = nd_from_data(ND_FLOAT64, 2, (const int64_t[]){2, 3},
-                               (const double[]){2, 2, 1, 3, 3, 3});
+    nd_array *m =
+        nd_from_data(ND_FLOAT64, 2, (const int64_t[]){2, 3}, (const double[]){2, 2, 1, 3, 3, 3});
     ag_tensor *c = ag_param(m);
     grad_of_sum(ag_max(c, 1, (const int[]){1}, false));
     ck_assert_values(ag_grad(c), 0.5, 0.5, 0, 1.0 / 3, 1.0 / 3, 1.0 / 3);
@@ -314,11 +316,24 @@ START_TEST(test_float32_stays_float32)
     nd_array *v = nd_full(ND_FLOAT32, 2, (const int64_t[]){2, 3}, 0.5);
     nd_array *mask = nd_zeros(ND_BOOL, 1, (const int64_t[]){3});
     ag_tensor *a = ag_param(v);
-    ag_tensor *ys[] = {ag_exp(a), ag_log(a), ag_sqrt(a), ag_rsqrt(a), ag_tanh(a), ag_sigmoid(a),
-                       ag_relu(a), ag_abs(a), ag_square(a), ag_pow(a, a), ag_pow_scalar(a, 1.0 / 3),
-                       ag_maximum(a, a), ag_minimum(a, a), ag_where(mask, a, a),
-                       ag_masked_fill(a, mask, 1e300), ag_clamp(a, 0.25, 1e300),
-                       ag_var(a, 1, (const int[]){1}, 1, false), ag_max(a, 0, NULL, false),
+    ag_tensor *ys[] = {ag_exp(a),
+                       ag_log(a),
+                       ag_sqrt(a),
+                       ag_rsqrt(a),
+                       ag_tanh(a),
+                       ag_sigmoid(a),
+                       ag_relu(a),
+                       ag_abs(a),
+                       ag_square(a),
+                       ag_pow(a, a),
+                       ag_pow_scalar(a, 1.0 / 3),
+                       ag_maximum(a, a),
+                       ag_minimum(a, a),
+                       ag_where(mask, a, a),
+                       ag_masked_fill(a, mask, 1e300),
+                       ag_clamp(a, 0.25, 1e300),
+                       ag_var(a, 1, (const int[]){1}, 1, false),
+                       ag_max(a, 0, NULL, false),
                        ag_min(a, 1, (const int[]){0}, true),
                        ag_logsumexp(a, 1, (const int[]){-1}, true)};
     for (size_t i = 0; i < sizeof ys / sizeof ys[0]; i++) {
@@ -341,7 +356,7 @@ START_TEST(test_constants_and_no_grad)
     nd_array *cond = nd_from_data(ND_BOOL, 1, (const int64_t[]){2}, (const bool[]){true, false});
     ag_tensor *a = ag_param(v), *k = ag_const(e);
     grad_of_sum(ag_pow(a, k));
-    ck_assert_values(ag_grad(a), 3, 0.25);   /* 3 a^2, 0.5 a^-0.5 */
+    ck_assert_values(ag_grad(a), 3, 0.25); /* 3 a^2, 0.5 a^-0.5 */
     ck_assert_ptr_null(ag_grad(k));
     ag_zero_grad(a);
     grad_of_sum(ag_where(cond, k, a));

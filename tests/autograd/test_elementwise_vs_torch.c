@@ -6,6 +6,7 @@
 
 #include <math.h>
 
+// clang-format off
 static ag_tensor *f_exp(ag_tensor *const *x, int n, const char *p) { (void)n, (void)p; return ag_exp(x[0]); }
 static ag_tensor *f_log(ag_tensor *const *x, int n, const char *p) { (void)n, (void)p; return ag_log(x[0]); }
 static ag_tensor *f_sqrt(ag_tensor *const *x, int n, const char *p) { (void)n, (void)p; return ag_sqrt(x[0]); }
@@ -18,6 +19,7 @@ static ag_tensor *f_square(ag_tensor *const *x, int n, const char *p) { (void)n,
 static ag_tensor *f_pow(ag_tensor *const *x, int n, const char *p) { (void)n, (void)p; return ag_pow(x[0], x[1]); }
 static ag_tensor *f_maximum(ag_tensor *const *x, int n, const char *p) { (void)n, (void)p; return ag_maximum(x[0], x[1]); }
 static ag_tensor *f_minimum(ag_tensor *const *x, int n, const char *p) { (void)n, (void)p; return ag_minimum(x[0], x[1]); }
+// clang-format on
 
 static ag_tensor *f_pow_scalar(ag_tensor *const *x, int n, const char *p)
 {
@@ -41,7 +43,8 @@ static ag_tensor *f_masked_fill(ag_tensor *const *x, int n, const char *p)
 static ag_tensor *f_softplus(ag_tensor *const *x, int n, const char *p)
 {
     (void)n;
-    return ag_softplus(x[0], torch_param_double(p, "beta", 1), torch_param_double(p, "threshold", 20));
+    return ag_softplus(x[0], torch_param_double(p, "beta", 1),
+                       torch_param_double(p, "threshold", 20));
 }
 
 static ag_tensor *f_clamp(ag_tensor *const *x, int n, const char *p)
@@ -58,9 +61,11 @@ static ag_tensor *reduce_case(reduction f, ag_tensor *x, const char *p)
     return f(x, naxes, axes, torch_param_int(p, "keepdims", 0) != 0);
 }
 
+// clang-format off
 static ag_tensor *f_max(ag_tensor *const *x, int n, const char *p) { (void)n; return reduce_case(ag_max, x[0], p); }
 static ag_tensor *f_min(ag_tensor *const *x, int n, const char *p) { (void)n; return reduce_case(ag_min, x[0], p); }
 static ag_tensor *f_logsumexp(ag_tensor *const *x, int n, const char *p) { (void)n; return reduce_case(ag_logsumexp, x[0], p); }
+// clang-format on
 
 static ag_tensor *f_var(ag_tensor *const *x, int n, const char *p)
 {
@@ -71,11 +76,13 @@ static ag_tensor *f_var(ag_tensor *const *x, int n, const char *p)
 }
 
 static const torch_case_entry table[] = {
+    // clang-format off
     {"exp", f_exp}, {"log", f_log}, {"sqrt", f_sqrt}, {"rsqrt", f_rsqrt}, {"tanh", f_tanh},
     {"sigmoid", f_sigmoid}, {"softplus", f_softplus}, {"relu", f_relu}, {"abs", f_abs}, {"square", f_square},
     {"pow", f_pow}, {"pow_scalar", f_pow_scalar}, {"maximum", f_maximum}, {"minimum", f_minimum},
     {"where", f_where}, {"masked_fill", f_masked_fill}, {"clamp", f_clamp}, {"var", f_var},
     {"max", f_max}, {"min", f_min}, {"logsumexp", f_logsumexp},
+    // clang-format on
 };
 
 START_TEST(test_elementwise_ops_match_torch)

@@ -15,8 +15,9 @@ static nd_array *randn(uint64_t seed, int ndim, const int64_t *shape)
     return a;
 }
 
-#define RANDN(seed, ...) \
-    randn((seed), sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t), (const int64_t[]){__VA_ARGS__})
+#define RANDN(seed, ...)                                              \
+    randn((seed), sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t), \
+          (const int64_t[]){__VA_ARGS__})
 
 static nd_array *int_targets(int n, const int64_t *values)
 {
@@ -125,9 +126,11 @@ static void check_layer(const layer_case *c, int n, const nd_array *const *input
     for (int fused = 0; fused < 2; fused++) {
         bound b = {c, n, fused};
         int ok = ag_gradcheck(call_bound, &b, n, inputs, 1e-6, 1e-8, 1e-6, &r);
-        ck_assert_msg(ok == 1, "%s (%s): gradcheck input %d index %lld analytic %.10g numeric "
-                      "%.10g (%s)", c->name, fused ? "fused" : "composed", r.input,
-                      (long long)r.index, r.analytic, r.numeric, nd_last_error());
+        ck_assert_msg(ok == 1,
+                      "%s (%s): gradcheck input %d index %lld analytic %.10g numeric "
+                      "%.10g (%s)",
+                      c->name, fused ? "fused" : "composed", r.input, (long long)r.index,
+                      r.analytic, r.numeric, nd_last_error());
     }
     /* fused vs composed */
     ag_tensor *x[2][8];
@@ -135,8 +138,8 @@ static void check_layer(const layer_case *c, int n, const nd_array *const *input
     nd_array *values[2] = {0};
     for (int fused = 0; fused < 2; fused++) {
         for (int i = 0; i < n; i++)
-            x[fused][i] = nd_dtype_of(inputs[i]) == ND_FLOAT64 ? ag_param(inputs[i])
-                                                               : ag_const(inputs[i]);
+            x[fused][i] =
+                nd_dtype_of(inputs[i]) == ND_FLOAT64 ? ag_param(inputs[i]) : ag_const(inputs[i]);
         ag_tensor *y = c->fn(x[fused], n, c->arg, fused);
         ck_assert_msg(y != NULL, "%s: %s", c->name, nd_last_error());
         values[fused] = nd_copy(ag_value(y));
@@ -180,8 +183,8 @@ static void check_layer(const layer_case *c, int n, const nd_array *const *input
 START_TEST(test_softmax_both_ways)
 {
     nd_array *x = RANDN(1, 3, 4, 5);
-    nd_array *xt = nd_transpose(x, NULL);                  /* (5, 4, 3), non-contiguous */
-    nd_array *xs = nd_slice(x, 2, ND_NONE, ND_NONE, -2);   /* (3, 4, 3), reversed, strided */
+    nd_array *xt = nd_transpose(x, NULL); /* (5, 4, 3), non-contiguous */
+    nd_array *xs = nd_slice(x, 2, ND_NONE, ND_NONE, -2); /* (3, 4, 3), reversed, strided */
     for (int axis = -3; axis < 3; axis++) {
         layer_case s = {"softmax", l_softmax, &axis}, l = {"log_softmax", l_log_softmax, &axis};
         const nd_array *in[][1] = {{x}, {xt}, {xs}};
@@ -200,7 +203,7 @@ START_TEST(test_cross_entropy_both_ways)
 {
     nd_array *x = RANDN(2, 6, 5), *xt0 = RANDN(3, 5, 6), *xt = nd_transpose(xt0, NULL);
     nd_array *t = int_targets(6, (const int64_t[]){0, 4, -100, 2, 2, 1});
-    nd_array *t2 = int_targets(6, (const int64_t[]){3, 3, 3, 0, 1, 3});   /* 3 is ignored */
+    nd_array *t2 = int_targets(6, (const int64_t[]){3, 3, 3, 0, 1, 3}); /* 3 is ignored */
     ce_arg args[] = {{t, -100, 0.0}, {t, -100, 0.2}, {t2, 3, 0.0}, {t2, 3, 1.0}};
     for (size_t i = 0; i < sizeof args / sizeof args[0]; i++) {
         layer_case c = {"cross_entropy", l_cross_entropy, &args[i]};
@@ -218,7 +221,7 @@ END_TEST
 START_TEST(test_norms_both_ways)
 {
     nd_array *x = RANDN(4, 2, 3, 6), *w = RANDN(5, 6), *b = RANDN(6, 6);
-    nd_array *xt0 = RANDN(7, 6, 4), *xt = nd_transpose(xt0, NULL);   /* (4, 6) */
+    nd_array *xt0 = RANDN(7, 6, 4), *xt = nd_transpose(xt0, NULL); /* (4, 6) */
     layer_case ln = {"layer_norm", l_layer_norm, NULL}, rms = {"rms_norm", l_rms_norm, NULL};
     for (int n = 1; n <= 3; n++) {
         check_layer(&ln, n, (const nd_array *const[]){x, w, b});
@@ -239,7 +242,9 @@ END_TEST
 START_TEST(test_activations_both_ways)
 {
     nd_array *x = RANDN(8, 4, 5), *big = nd_multiply(x, x), *xt = nd_transpose(x, NULL);
-    layer_case cs[] = {{"gelu", l_gelu, NULL}, {"gelu_erf", l_gelu_erf, NULL}, {"silu", l_silu, NULL}};
+    layer_case cs[] = {{"gelu", l_gelu, NULL},
+                       {"gelu_erf", l_gelu_erf, NULL},
+                       {"silu", l_silu, NULL}};
     for (int i = 0; i < 3; i++) {
         check_layer(&cs[i], 1, (const nd_array *const[]){x});
         check_layer(&cs[i], 1, (const nd_array *const[]){xt});
@@ -254,8 +259,8 @@ END_TEST
 START_TEST(test_attention_both_ways)
 {
     nd_array *q = RANDN(9, 2, 2, 5, 4), *k = RANDN(10, 2, 2, 5, 4), *v = RANDN(11, 2, 2, 5, 3);
-    nd_array *kshort = RANDN(12, 2, 1, 7, 4), *vshort = RANDN(13, 2, 1, 7, 3);   /* Tk 7, one head */
-    nd_array *kt0 = RANDN(14, 2, 2, 4, 5), *kt = nd_swapaxes(kt0, -1, -2);       /* non-contiguous k */
+    nd_array *kshort = RANDN(12, 2, 1, 7, 4), *vshort = RANDN(13, 2, 1, 7, 3); /* Tk 7, one head */
+    nd_array *kt0 = RANDN(14, 2, 2, 4, 5), *kt = nd_swapaxes(kt0, -1, -2); /* non-contiguous k */
     nd_array *pad = nd_zeros(ND_BOOL, 2, (const int64_t[]){2, 5});
     nd_set(pad, (const int64_t[]){0, 3}, 1);
     nd_set(pad, (const int64_t[]){1, 1}, 1);
@@ -264,7 +269,7 @@ START_TEST(test_attention_both_ways)
         layer_case c = {"attention", l_attention, &args[i]};
         check_layer(&c, 3, (const nd_array *const[]){q, k, v});
         check_layer(&c, 3, (const nd_array *const[]){q, kt, v});
-        if (!args[i].pad)   /* Tq 5 < Tk 7, k and v broadcast over heads */
+        if (!args[i].pad) /* Tq 5 < Tk 7, k and v broadcast over heads */
             check_layer(&c, 3, (const nd_array *const[]){q, kshort, vshort});
     }
     nd_free(q);
@@ -424,9 +429,9 @@ START_TEST(test_dropout_identity_and_edges)
     nd_array *x = RANDN(30, 3, 4);
     ag_tensor *a = ag_param(x);
     nd_rng *rng = nd_rng_new(1);
-    ck_assert_ptr_eq(ag_dropout(a, 0.5, NULL), a);   /* evaluation: no rng */
+    ck_assert_ptr_eq(ag_dropout(a, 0.5, NULL), a); /* evaluation: no rng */
     ck_assert_ptr_eq(ag_dropout(a, 0.0, rng), a);
-    ag_tensor *z = ag_dropout(a, 1.0, rng);          /* everything dropped */
+    ag_tensor *z = ag_dropout(a, 1.0, rng); /* everything dropped */
     nd_array *any = nd_any(ag_value(z), 0, NULL, false);
     ck_assert(!*(bool *)nd_data(any));
     nd_free(any);
@@ -443,7 +448,8 @@ END_TEST
 
 START_TEST(test_errors_in_torch_words)
 {
-    nd_array *x = RANDN(40, 3, 4), *w3 = RANDN(41, 3), *i = nd_zeros(ND_INT64, 2, (const int64_t[]){3, 4});
+    nd_array *x = RANDN(40, 3, 4), *w3 = RANDN(41, 3),
+             *i = nd_zeros(ND_INT64, 2, (const int64_t[]){3, 4});
     nd_array *w32 = nd_zeros(ND_FLOAT32, 1, (const int64_t[]){4});
     ag_tensor *a = ag_param(x), *bad_w = ag_param(w3), *ints = ag_const(i), *f32 = ag_param(w32);
     ck_assert_ptr_null(ag_softmax(a, 2));

@@ -8,10 +8,12 @@
 #define SMOOTH(p) torch_param_double(p, "smooth", 0)
 #define EPS(p) torch_param_double(p, "eps", 1e-5)
 
+// clang-format off
 static ag_tensor *f_softmax(ag_tensor *const *x, int n, const char *p) { (void)n; return ag_softmax(x[0], AXIS(p)); }
 static ag_tensor *f_softmax_c(ag_tensor *const *x, int n, const char *p) { (void)n; return ag_softmax_composed(x[0], AXIS(p)); }
 static ag_tensor *f_log_softmax(ag_tensor *const *x, int n, const char *p) { (void)n; return ag_log_softmax(x[0], AXIS(p)); }
 static ag_tensor *f_log_softmax_c(ag_tensor *const *x, int n, const char *p) { (void)n; return ag_log_softmax_composed(x[0], AXIS(p)); }
+// clang-format on
 
 static ag_tensor *f_cross_entropy(ag_tensor *const *x, int n, const char *p)
 {
@@ -38,7 +40,9 @@ static ag_tensor *f_nll_loss(ag_tensor *const *x, int n, const char *p)
     return ag_nll_loss(x[0], ag_value(x[1]), IGNORE(p));
 }
 
+// clang-format off
 static ag_tensor *f_mse_loss(ag_tensor *const *x, int n, const char *p) { (void)n, (void)p; return ag_mse_loss(x[0], x[1]); }
+// clang-format on
 
 /* inputs x, then weight if w=1, then bias if b=1 */
 static ag_tensor *norm_arg(ag_tensor *const *x, const char *p, const char *key, int index)
@@ -60,6 +64,7 @@ static ag_tensor *f_layer_norm_c(ag_tensor *const *x, int n, const char *p)
     return ag_layer_norm_composed(x[0], w, b, EPS(p));
 }
 
+// clang-format off
 static ag_tensor *f_rms_norm(ag_tensor *const *x, int n, const char *p) { (void)n; return ag_rms_norm(x[0], norm_arg(x, p, "w", 1), EPS(p)); }
 static ag_tensor *f_rms_norm_c(ag_tensor *const *x, int n, const char *p) { (void)n; return ag_rms_norm_composed(x[0], norm_arg(x, p, "w", 1), EPS(p)); }
 
@@ -69,6 +74,7 @@ static ag_tensor *f_gelu_erf(ag_tensor *const *x, int n, const char *p) { (void)
 static ag_tensor *f_gelu_erf_c(ag_tensor *const *x, int n, const char *p) { (void)n, (void)p; return ag_gelu_erf_composed(x[0]); }
 static ag_tensor *f_silu(ag_tensor *const *x, int n, const char *p) { (void)n, (void)p; return ag_silu(x[0]); }
 static ag_tensor *f_silu_c(ag_tensor *const *x, int n, const char *p) { (void)n, (void)p; return ag_silu_composed(x[0]); }
+// clang-format on
 
 /* inputs q, k, v, then the padding mask if any */
 static ag_tensor *f_attention(ag_tensor *const *x, int n, const char *p)
@@ -84,6 +90,7 @@ static ag_tensor *f_attention_c(ag_tensor *const *x, int n, const char *p)
 }
 
 static const torch_case_entry table[] = {
+    // clang-format off
     {"softmax", f_softmax}, {"softmax_composed", f_softmax_c},
     {"log_softmax", f_log_softmax}, {"log_softmax_composed", f_log_softmax_c},
     {"cross_entropy", f_cross_entropy}, {"cross_entropy_composed", f_cross_entropy_c},
@@ -95,12 +102,14 @@ static const torch_case_entry table[] = {
     {"gelu_erf", f_gelu_erf}, {"gelu_erf_composed", f_gelu_erf_c},
     {"silu", f_silu}, {"silu_composed", f_silu_c},
     {"attention", f_attention}, {"attention_composed", f_attention_c},
+    // clang-format on
 };
 
 START_TEST(test_layers_match_torch)
 {
     int total;
-    int failed = torch_run_cases("torch/layers_cases.py", table, sizeof table / sizeof table[0], &total);
+    int failed =
+        torch_run_cases("torch/layers_cases.py", table, sizeof table / sizeof table[0], &total);
     ck_assert_int_ge(total, 200);
     ck_assert_int_eq(failed, 0);
 }

@@ -56,14 +56,16 @@ static long heap_in_use(void)
 enum { V = 16, T = 8, B = 4, C = 16, H = 2, D = C / H, HIDDEN = 4 * C };
 
 enum {
+    // clang-format off
     WTE, WPE, LN1_W, LN1_B, WQ, WK, WV, WO, LN2_W, LN2_B, FC_W, FC_B, PROJ_W, LNF_W, LNF_B,
     NPARAMS
+    // clang-format on
 };
 
 typedef struct model {
     ag_tensor *p[NPARAMS];
-    bool fused;         /* the fused layers, or their *_composed twins */
-    nd_rng *dropout;    /* the dropout masks' generator */
+    bool fused; /* the fused layers, or their *_composed twins */
+    nd_rng *dropout; /* the dropout masks' generator */
 } model;
 
 static ag_tensor *param(nd_dtype dt, int ndim, const int64_t *shape, double std, nd_rng *rng)
@@ -91,7 +93,7 @@ static model model_new(bool fused, uint64_t seed)
     m.p[FC_W] = param(ND_FLOAT32, 2, ch, 0.1, rng);
     m.p[FC_B] = param(ND_FLOAT32, 1, h, 0.02, rng);
     m.p[PROJ_W] = param(ND_FLOAT32, 2, hc, 0.1, rng);
-    for (int i = 0; i < 3; i++) {   /* the layer norms: weight 1, bias small */
+    for (int i = 0; i < 3; i++) { /* the layer norms: weight 1, bias small */
         int w = (const int[]){LN1_W, LN2_W, LNF_W}[i];
         m.p[w] = param(ND_FLOAT32, 1, c, 0, rng);
         m.p[w + 1] = param(ND_FLOAT32, 1, c, 0.02, rng);
@@ -123,15 +125,15 @@ static ag_tensor *heads(ag_tensor *x)
 static ag_tensor *model_loss(const model *m, const nd_array *tokens, const nd_array *positions,
                              const nd_array *targets)
 {
-    ag_tensor *x = ag_add(ag_embedding(m->p[WTE], tokens),       /* (B, T, C) */
-                          ag_embedding(m->p[WPE], positions));   /* + (T, C) */
+    ag_tensor *x = ag_add(ag_embedding(m->p[WTE], tokens), /* (B, T, C) */
+                          ag_embedding(m->p[WPE], positions)); /* + (T, C) */
 
     /* x = x + attention(ln1(x)) Wo */
     ag_tensor *h = norm(m, x, LN1_W);
     ag_tensor *q = heads(ag_matmul(h, m->p[WQ])), *k = heads(ag_matmul(h, m->p[WK])),
               *v = heads(ag_matmul(h, m->p[WV]));
     ag_tensor *att = m->fused ? ag_attention(q, k, v, true, NULL)
-                              : ag_attention_composed(q, k, v, true, NULL);     /* (B, H, T, D) */
+                              : ag_attention_composed(q, k, v, true, NULL); /* (B, H, T, D) */
     att = ag_reshape(ag_swapaxes(att, 1, 2), 3, (const int64_t[]){B, T, C});
     x = ag_add(x, ag_dropout(ag_matmul(att, m->p[WO]), 0.1, m->dropout));
 
@@ -164,14 +166,15 @@ static run_result run(bool fused, int steps)
     nd_rng *data = nd_rng_new(12);
     nd_array *positions = nd_arange(ND_INT64, 0, T, 1);
     nd_array *one = nd_scalar(ND_INT64, 1), *vocab = nd_scalar(ND_INT64, V);
-    const ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE, .lr = 3e-3,
-                                     .warmup_iters = 50, .lr_decay_iters = steps,
+    const ag_lr_schedule schedule = {.kind = AG_LR_WARMUP_COSINE,
+                                     .lr = 3e-3,
+                                     .warmup_iters = 50,
+                                     .lr_decay_iters = steps,
                                      .min_lr = 3e-4};
     run_result r = {NAN, NAN, 0, 0, 0, 0};
     for (int step = 1; step <= steps; step++) {
         /* tokens: a random start per row, then counting up mod V. */
-        nd_array *start = nd_rng_integers(data, 0, V, false, ND_INT64, 2,
-                                          (const int64_t[]){B, 1});
+        nd_array *start = nd_rng_integers(data, 0, V, false, ND_INT64, 2, (const int64_t[]){B, 1});
         nd_array *tokens = nd_add(start, positions);
         nd_mod_out(tokens, vocab, tokens);
         nd_array *next = nd_add(tokens, one);
@@ -216,8 +219,9 @@ static run_result run(bool fused, int steps)
 static void check_flat(const run_result *r, int steps)
 {
     printf("%d steps: loss %.4f -> %.4f; heap in use %ld -> %ld bytes, resident %ld -> %ld "
-           "KiB (step 100 -> %d)\n", steps, r->first_loss, r->last_loss, r->heap_at_100,
-           r->heap_at_end, r->rss_at_100 >> 10, r->rss_at_end >> 10, steps);
+           "KiB (step 100 -> %d)\n",
+           steps, r->first_loss, r->last_loss, r->heap_at_100, r->heap_at_end, r->rss_at_100 >> 10,
+           r->rss_at_end >> 10, steps);
     /* Steady state: each step frees all it made, so the heap in use after
      * the last step is the heap after step 100. ASan's count is exact (it
      * measures no change); glibc's mallinfo2 counts the chunks its
@@ -253,7 +257,7 @@ START_TEST(test_reset_after_a_failed_op_leaves_nothing)
     nd_array *a = nd_ones(ND_FLOAT32, 2, (const int64_t[]){3, 4});
     ag_tensor *p = ag_param(a);
     for (int i = 0; i < 100; i++) {
-        ag_tensor *bad = ag_matmul(ag_tanh(ag_mul(p, p)), p);   /* (3,4) @ (3,4) */
+        ag_tensor *bad = ag_matmul(ag_tanh(ag_mul(p, p)), p); /* (3,4) @ (3,4) */
         ck_assert_ptr_null(bad);
         ck_assert_uint_eq(ag_tape_size(), 2);
         ag_tape_reset();

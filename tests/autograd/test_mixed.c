@@ -20,8 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define BF16_U 0x1p-8      /* bf16 unit roundoff */
-#define F32_U 0x1p-24      /* float32 unit roundoff */
+#define BF16_U 0x1p-8 /* bf16 unit roundoff */
+#define F32_U 0x1p-24 /* float32 unit roundoff */
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -119,9 +119,11 @@ START_TEST(test_cast_rounds_to_nearest_even)
      * 1 + 3 2^-8 is halfway between 1 + 2^-7 (odd) and 1 + 2^-6 (even).
      * 1 + 2^-8 + 2^-20 is above halfway: up. FLT_MAX rounds past bf16's
      * largest finite value: inf. NaN stays NaN, -0 stays -0. */
+    // clang-format off
     const float in[] = {1 + 0x1p-8f, 1 + 3 * 0x1p-8f, 1 + 0x1p-8f + 0x1p-20f, -(1 + 0x1p-8f),
                         3.4028234663852886e38f, INFINITY, NAN, -0.0f};
     const double want[] = {1, 1 + 0x1p-6, 1 + 0x1p-7, -1, INFINITY, INFINITY, NAN, -0.0};
+    // clang-format on
     nd_array *a = nd_from_data(ND_FLOAT32, 1, (const int64_t[]){8}, in);
     ag_tensor *x = ag_param(a);
     ag_tensor *y = ag_to_dtype(x, ND_BFLOAT16);
@@ -242,8 +244,7 @@ END_TEST
  * ((4k +- 1) / 64 has at most 8 significant bits). */
 static nd_array *bf16_grid(nd_rng *rng, int ndim, const int64_t *shape)
 {
-    return scaled(nd_rng_integers(rng, -32, 32, true, ND_INT64, ndim, shape), 1.0 / 16,
-                  ND_FLOAT64);
+    return scaled(nd_rng_integers(rng, -32, 32, true, ND_INT64, ndim, shape), 1.0 / 16, ND_FLOAT64);
 }
 
 /* sum(x16 @ W16^T + b) in float64: a uniform dL/dy. */
@@ -378,7 +379,7 @@ static void check_product(const product_case *c, uint64_t seed)
     assert_within(what, out, ref, S, 2 * F32_U, sum_bound(c->k_out + (c->n == 3)));
     for (int i = 0; i < c->n; i++) {
         const nd_array *g = ag_grad(t[i]);
-        ck_assert_int_eq(nd_dtype_of(g), ND_FLOAT32);   /* the master's dtype */
+        ck_assert_int_eq(nd_dtype_of(g), ND_FLOAT32); /* the master's dtype */
         snprintf(what, sizeof what, "%s grad %d", c->name, i);
         if (i < c->noperands) {
             /* a bf16 value (rounded once, widened exactly) */
@@ -445,7 +446,7 @@ START_TEST(test_bf16_partial_and_mixed_operands)
 
     /* bf16 @ float32: promoted, computed in float32 */
     ag_tensor *m = ag_matmul(ag_to_dtype(w, ND_BFLOAT16), ag_to_dtype(x, ND_FLOAT32));
-    ck_assert_ptr_null(m);   /* (3, 8) @ (6, 8): shapes do not match */
+    ck_assert_ptr_null(m); /* (3, 8) @ (6, 8): shapes do not match */
     ag_tensor *xt = ag_transpose(x, NULL);
     m = ag_matmul(ag_to_dtype(w, ND_BFLOAT16), xt);
     ck_assert_ptr_nonnull(m);
@@ -475,8 +476,8 @@ START_TEST(test_weight_cast_once_serves_every_use)
     ag_tensor *x = ag_const(xa), *w = ag_param(wa);
     ck_assert_uint_eq(ag_tape_size(), 0);
     ag_tensor *w16 = ag_to_dtype(w, ND_BFLOAT16);
-    ck_assert_uint_eq(ag_tape_size(), 1);                 /* the one cast */
-    ag_tensor *h = ag_to_dtype(x, ND_BFLOAT16);           /* a constant: not recorded */
+    ck_assert_uint_eq(ag_tape_size(), 1); /* the one cast */
+    ag_tensor *h = ag_to_dtype(x, ND_BFLOAT16); /* a constant: not recorded */
     ck_assert_uint_eq(ag_tape_size(), 1);
     ag_tensor *uses[3];
     for (int i = 0; i < 3; i++) {
@@ -560,7 +561,7 @@ static ag_tensor *mlp_loss(ag_tensor *const *p, ag_tensor *x, const nd_array *y,
 {
     ag_tensor *w[3];
     for (int i = 0; i < 3; i++)
-        w[i] = ag_to_dtype(p[2 * i], dt);   /* once per weight per step */
+        w[i] = ag_to_dtype(p[2 * i], dt); /* once per weight per step */
     ag_tensor *h = ag_relu(ag_linear(ag_to_dtype(x, dt), w[0], p[1]));
     h = ag_relu(ag_linear(ag_to_dtype(h, dt), w[1], p[3]));
     h = ag_relu(ag_linear(ag_to_dtype(h, dt), w[1], p[3]));
@@ -574,8 +575,10 @@ static void train_mlp(nd_dtype dt, double *losses)
     nd_rng *rng = nd_rng_new(2024);
     nd_array *X = randn(rng, ND_FLOAT32, 2, (const int64_t[]){MLP_ROWS, MLP_IN}, 1.0);
     nd_array *y = teacher_labels(rng, X);
+    // clang-format off
     const int64_t sizes[3][2] = {{MLP_HIDDEN, MLP_IN}, {MLP_HIDDEN, MLP_HIDDEN},
                                  {MLP_CLASSES, MLP_HIDDEN}};
+    // clang-format on
     ag_tensor *p[6];
     for (int i = 0; i < 3; i++) {
         nd_array *w = randn(rng, ND_FLOAT32, 2, sizes[i], 1.0 / sqrt((double)sizes[i][1]));
@@ -622,8 +625,8 @@ START_TEST(test_bf16_mlp_tracks_float32)
     double worst = 0;
     for (int s = 0; s < MLP_STEPS; s++)
         worst = fmax(worst, fabs(bf16[s] - f32[s]));
-    fprintf(stderr, "mlp: float32 loss %.4f -> %.4f, bf16 %.4f -> %.4f, largest gap %.4f\n",
-            f32[0], f32[MLP_STEPS - 1], bf16[0], bf16[MLP_STEPS - 1], worst);
+    fprintf(stderr, "mlp: float32 loss %.4f -> %.4f, bf16 %.4f -> %.4f, largest gap %.4f\n", f32[0],
+            f32[MLP_STEPS - 1], bf16[0], bf16[MLP_STEPS - 1], worst);
     /* Both learn (from about ln 4 = 1.39), and the bf16 curve stays within
      * 0.02 of float32's at every step (bf16's relative rounding of 2^-8
      * per product, about 1% of the loss). */
@@ -636,8 +639,10 @@ END_TEST
 Suite *test_suite(void)
 {
     const char *path = getenv("ND_BF16_GEMM");
-    fprintf(stderr, "bf16 gemm: %s\n", path && path[0] ? path : "default (native where the CPU "
-            "has AVX512_BF16)");
+    fprintf(stderr, "bf16 gemm: %s\n",
+            path && path[0] ? path
+                            : "default (native where the CPU "
+                              "has AVX512_BF16)");
     Suite *s = suite_create("mixed");
     TCase *tc = tcase_create("cast");
     tcase_add_test(tc, test_cast_rounds_to_nearest_even);

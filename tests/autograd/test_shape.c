@@ -36,13 +36,13 @@ static nd_array *iota(nd_dtype dt, int ndim, const int64_t *shape)
 
 static ag_tensor *f_reshape_of_transposed(ag_tensor *const *x, void *ctx)
 {
-    (void)ctx;   /* (3,4) -> T (4,3), not contiguous -> (6,2) */
+    (void)ctx; /* (3,4) -> T (4,3), not contiguous -> (6,2) */
     return ag_reshape(ag_transpose(x[0], NULL), 2, (const int64_t[]){-1, 2});
 }
 
 static ag_tensor *f_permute(ag_tensor *const *x, void *ctx)
 {
-    (void)ctx;   /* (2,3,4) -> (4,2,3), times itself reversed to be nonlinear */
+    (void)ctx; /* (2,3,4) -> (4,2,3), times itself reversed to be nonlinear */
     ag_tensor *p = ag_permute(x[0], 3, (const int[]){2, 0, -2});
     return ag_mul(p, ag_permute(ag_swapaxes(x[0], 0, 1), 3, (const int[]){2, 1, 0}));
 }
@@ -55,23 +55,23 @@ static ag_tensor *f_swapaxes(ag_tensor *const *x, void *ctx)
 
 static ag_tensor *f_slices(ag_tensor *const *x, void *ctx)
 {
-    (void)ctx;   /* x (4,5) transposed (5,4): rows 0:2 times rows 3,2 (negative step) */
+    (void)ctx; /* x (4,5) transposed (5,4): rows 0:2 times rows 3,2 (negative step) */
     ag_tensor *t = ag_transpose(x[0], NULL);
     ag_tensor *top = ag_slice(t, 0, 0, 2, 1), *back = ag_slice(t, 0, ND_NONE, 2, -1);
-    ag_tensor *odd = ag_slice(ag_slice(t, 0, 1, ND_NONE, 2), -1, ND_NONE, ND_NONE, -1);   /* (2,4) */
+    ag_tensor *odd = ag_slice(ag_slice(t, 0, 1, ND_NONE, 2), -1, ND_NONE, ND_NONE, -1); /* (2,4) */
     return ag_add(ag_mul(top, back), odd);
 }
 
 static ag_tensor *f_concat(ag_tensor *const *x, void *ctx)
 {
-    (void)ctx;   /* (3,2), T of (4,3) = (3,4), (3,0), (3,2) -> (3,8) */
+    (void)ctx; /* (3,2), T of (4,3) = (3,4), (3,0), (3,2) -> (3,8) */
     ag_tensor *parts[] = {x[0], ag_transpose(x[1], NULL), x[2], ag_mul(x[0], x[0])};
     return ag_concat(4, parts, -1);
 }
 
 static ag_tensor *f_concat_many(ag_tensor *const *x, void *ctx)
 {
-    (void)ctx;   /* the 10 rows of x reversed by split + concat (groups of 8), times x */
+    (void)ctx; /* the 10 rows of x reversed by split + concat (groups of 8), times x */
     ag_tensor *rows[10], *reversed[10];
     if (ag_split(x[0], 10, NULL, 0, rows) < 0)
         return NULL;
@@ -89,7 +89,7 @@ static ag_tensor *f_stack(ag_tensor *const *x, void *ctx)
 
 static ag_tensor *f_stack_many(ag_tensor *const *x, void *ctx)
 {
-    (void)ctx;   /* 11 rows (1,3) stacked on axis 1: (1,11,3) */
+    (void)ctx; /* 11 rows (1,3) stacked on axis 1: (1,11,3) */
     ag_tensor *rows[11];
     if (ag_split(x[0], 11, NULL, 0, rows) < 0)
         return NULL;
@@ -99,7 +99,7 @@ static ag_tensor *f_stack_many(ag_tensor *const *x, void *ctx)
 
 static ag_tensor *f_split(ag_tensor *const *x, void *ctx)
 {
-    (void)ctx;   /* (4,6) -> (4,1) (4,3) (4,2) -> cat(p2, p0 * p0, p1) */
+    (void)ctx; /* (4,6) -> (4,1) (4,3) (4,2) -> cat(p2, p0 * p0, p1) */
     ag_tensor *p[3];
     if (ag_split(x[0], 3, (const int64_t[]){1, 3, 2}, -1, p) < 0)
         return NULL;
@@ -108,7 +108,7 @@ static ag_tensor *f_split(ag_tensor *const *x, void *ctx)
 
 static ag_tensor *f_broadcast_to(ag_tensor *const *x, void *ctx)
 {
-    (void)ctx;   /* (3,1) -> (2,3,4) times w (2,3,4), plus a -1 form */
+    (void)ctx; /* (3,1) -> (2,3,4) times w (2,3,4), plus a -1 form */
     ag_tensor *b = ag_broadcast_to(x[0], 3, (const int64_t[]){2, 3, 4});
     ag_tensor *c = ag_broadcast_to(x[0], 3, (const int64_t[]){2, -1, 4});
     return ag_add(ag_mul(b, x[1]), ag_mul(c, c));
@@ -116,7 +116,7 @@ static ag_tensor *f_broadcast_to(ag_tensor *const *x, void *ctx)
 
 static ag_tensor *f_squeeze_expand(ag_tensor *const *x, void *ctx)
 {
-    (void)ctx;   /* (2,1,3,1): squeeze all -> (2,3); squeeze (1, 2) keeps 2 -> (2,3,1) */
+    (void)ctx; /* (2,1,3,1): squeeze all -> (2,3); squeeze (1, 2) keeps 2 -> (2,3,1) */
     ag_tensor *all = ag_squeeze(x[0], 0, NULL);
     ag_tensor *some = ag_squeeze(x[0], 2, (const int[]){1, 2});
     ag_tensor *back = ag_squeeze(ag_expand_dims(all, -1), 1, (const int[]){-1});
@@ -132,7 +132,7 @@ static ag_tensor *f_embedding(ag_tensor *const *x, void *ctx)
 
 static ag_tensor *f_take(ag_tensor *const *x, void *ctx)
 {
-    const int *axis = ctx;   /* from a transposed x */
+    const int *axis = ctx; /* from a transposed x */
     ag_tensor *t = ag_take(ag_swapaxes(x[0], 0, 1), ag_value(x[1]), *axis);
     return ag_mul(t, t);
 }
@@ -144,14 +144,14 @@ static ag_tensor *f_take_along(ag_tensor *const *x, void *ctx)
     return ag_mul(t, t);
 }
 
-#define GRADCHECK(fn, ctx, ...)                                                                \
-    do {                                                                                       \
-        const nd_array *in_[] = {__VA_ARGS__};                                                 \
-        ag_gradcheck_report r_;                                                                \
+#define GRADCHECK(fn, ctx, ...)                                                                  \
+    do {                                                                                         \
+        const nd_array *in_[] = {__VA_ARGS__};                                                   \
+        ag_gradcheck_report r_;                                                                  \
         int ok_ = ag_gradcheck(fn, ctx, sizeof in_ / sizeof in_[0], in_, 1e-6, 1e-8, 1e-6, &r_); \
-        ck_assert_msg(ok_ == 1, "%s: %d, input %d index %lld analytic %g numeric %g (%s)", #fn, \
-                      ok_, r_.input, (long long)r_.index, r_.analytic, r_.numeric,             \
-                      nd_last_error());                                                        \
+        ck_assert_msg(ok_ == 1, "%s: %d, input %d index %lld analytic %g numeric %g (%s)", #fn,  \
+                      ok_, r_.input, (long long)r_.index, r_.analytic, r_.numeric,               \
+                      nd_last_error());                                                          \
     } while (0)
 
 START_TEST(test_shape_ops_gradcheck)
@@ -192,7 +192,8 @@ START_TEST(test_index_ops_gradcheck)
     /* take from swapaxes(x (4,3,2)) = (3,4,2): axis 1 with negative and
      * repeated indices, axis 0 and axis -1 */
     nd_array *x = random_array(13, 3, (const int64_t[]){4, 3, 2});
-    nd_array *take_ids = int_array(2, (const int64_t[]){2, 3}, (const int64_t[]){0, -1, 3, 3, 1, -4});
+    nd_array *take_ids =
+        int_array(2, (const int64_t[]){2, 3}, (const int64_t[]){0, -1, 3, 3, 1, -4});
     nd_array *scalar_id = int_array(0, NULL, (const int64_t[]){-1});
     int axes[] = {1, 0, -1};
     GRADCHECK(f_take, &axes[0], x, take_ids);
@@ -242,7 +243,7 @@ START_TEST(test_slice_negative_step_scatters_back)
 {
     nd_array *v = iota(ND_FLOAT64, 1, (const int64_t[]){6});
     ag_tensor *a = ag_param(v);
-    ag_tensor *y = ag_slice(a, 0, -2, ND_NONE, -2);   /* a[-2::-2] = 4, 2, 0 */
+    ag_tensor *y = ag_slice(a, 0, -2, ND_NONE, -2); /* a[-2::-2] = 4, 2, 0 */
     ck_assert_values(ag_value(y), 4, 2, 0);
     nd_array *g = nd_from_data(ND_FLOAT64, 1, (const int64_t[]){3}, (const double[]){10, 20, 30});
     ck_assert_int_eq(ag_backward_ex(y, g, false), 0);
@@ -282,8 +283,8 @@ START_TEST(test_concat_and_stack_of_many)
         ck_assert_double_eq(x, i);
     }
     /* L = sum(c * c) + 3 sum(s): dL/dt_i = 2 t_i + 3 */
-    ag_tensor *loss = ag_add(ag_sum(ag_mul(c, c), 0, NULL, false),
-                             ag_mul_scalar(ag_sum(s, 0, NULL, false), 3));
+    ag_tensor *loss =
+        ag_add(ag_sum(ag_mul(c, c), 0, NULL, false), ag_mul_scalar(ag_sum(s, 0, NULL, false), 3));
     ck_assert_int_eq(ag_backward(loss), 0);
     for (int i = 0; i < 12; i++)
         ck_assert_values(ag_grad(t[i]), 2.0 * i + 3, 2.0 * (12 + i) + 3);
@@ -367,7 +368,8 @@ END_TEST
 START_TEST(test_embedding_accumulates_repeated_rows)
 {
     nd_array *w = iota(ND_FLOAT32, 2, (const int64_t[]){4, 2});
-    nd_array *ids = nd_from_data(ND_INT32, 2, (const int64_t[]){2, 3}, (const int32_t[]){1, 3, 1, 1, 0, 3});
+    nd_array *ids =
+        nd_from_data(ND_INT32, 2, (const int64_t[]){2, 3}, (const int32_t[]){1, 3, 1, 1, 0, 3});
     ag_tensor *weight = ag_param(w);
     ag_tensor *y = ag_embedding(weight, ids);
     /* non-contiguous indices: the same rows, transposed */
@@ -376,7 +378,7 @@ START_TEST(test_embedding_accumulates_repeated_rows)
     ck_assert_shape(ag_value(y_t), ND_FLOAT32, 3, 3, 2, 2);
     ck_assert_values(ag_value(y_t), 2, 3, 2, 3, 6, 7, 0, 1, 2, 3, 6, 7);
     nd_free(ids_t);
-    nd_free(ids);   /* the op keeps its own copy */
+    nd_free(ids); /* the op keeps its own copy */
     ck_assert_shape(ag_value(y), ND_FLOAT32, 3, 2, 3, 2);
     ck_assert_values(ag_value(y), 2, 3, 6, 7, 2, 3, 2, 3, 0, 1, 6, 7);
     ck_assert_str_eq(ag_op_name(y), "embedding");
@@ -401,7 +403,8 @@ END_TEST
 START_TEST(test_take_along_axis_accumulates_duplicates)
 {
     nd_array *v = iota(ND_FLOAT64, 2, (const int64_t[]){2, 3});
-    nd_array *ids = int_array(2, (const int64_t[]){2, 4}, (const int64_t[]){2, 2, 2, 0, 1, -1, 1, 1});
+    nd_array *ids =
+        int_array(2, (const int64_t[]){2, 4}, (const int64_t[]){2, 2, 2, 0, 1, -1, 1, 1});
     ag_tensor *a = ag_param(v);
     ag_tensor *y = ag_take_along_axis(a, ids, 1);
     ck_assert_values(ag_value(y), 2, 2, 2, 0, 4, 5, 4, 4);

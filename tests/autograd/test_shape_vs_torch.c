@@ -137,18 +137,21 @@ static ag_tensor *f_take_along_axis(ag_tensor *const *x, int n, const char *p)
 }
 
 static const torch_case_entry table[] = {
+    // clang-format off
     {"reshape", f_reshape}, {"reshape_T", f_reshape_T}, {"permute", f_permute},
     {"transpose", f_transpose}, {"swapaxes", f_swapaxes}, {"slice", f_slice},
     {"slice_T", f_slice_T}, {"concat", f_concat}, {"stack", f_stack}, {"split", f_split},
     {"broadcast_to", f_broadcast_to}, {"expand_dims", f_expand_dims}, {"squeeze", f_squeeze},
     {"embedding", f_embedding}, {"take", f_take}, {"take_T", f_take_T},
     {"take_along_axis", f_take_along_axis},
+    // clang-format on
 };
 
 START_TEST(test_shape_ops_match_torch)
 {
     int total;
-    int failed = torch_run_cases("torch/shape_cases.py", table, sizeof table / sizeof table[0], &total);
+    int failed =
+        torch_run_cases("torch/shape_cases.py", table, sizeof table / sizeof table[0], &total);
     ck_assert_int_ge(total, 150);
     ck_assert_int_eq(failed, 0);
 }

@@ -63,7 +63,7 @@ START_TEST(test_broadcasting_is_undone)
     nd_array *vx = array2(1, 2, 3, 4);
     nd_array *vb = nd_from_data(ND_FLOAT64, 1, (const int64_t[]){2}, (const double[]){10, 20});
     ag_tensor *x = ag_param(vx), *b = ag_param(vb);
-    ag_tensor *y = ag_mul(ag_add(x, b), ag_add(x, b));   /* (x + b)^2, b used twice */
+    ag_tensor *y = ag_mul(ag_add(x, b), ag_add(x, b)); /* (x + b)^2, b used twice */
     ck_assert_int_eq(ag_backward(ag_sum(y, 0, NULL, false)), 0);
     /* dL/dx = 2 (x + b); dL/db = sum over rows of 2 (x + b) */
     ck_assert_values(ag_grad(x), 22, 44, 26, 48);
@@ -104,9 +104,9 @@ START_TEST(test_second_backward_needs_retain_graph)
     ag_tensor *a = ag_param(v);
     ag_tensor *loss = ag_sum(ag_mul(a, a), 0, NULL, false);
     ck_assert_int_eq(ag_backward_ex(loss, NULL, true), 0);
-    ck_assert_int_eq(ag_backward(loss), 0);       /* allowed: retained */
-    ck_assert_values(ag_grad(a), 4, 8, 12, 16);   /* 2a, twice */
-    ck_assert_int_lt(ag_backward(loss), 0);       /* the graph is gone now */
+    ck_assert_int_eq(ag_backward(loss), 0); /* allowed: retained */
+    ck_assert_values(ag_grad(a), 4, 8, 12, 16); /* 2a, twice */
+    ck_assert_int_lt(ag_backward(loss), 0); /* the graph is gone now */
     ck_assert(strstr(nd_last_error(), "Trying to backward through the graph a second time") != NULL);
     ag_tape_reset();
     ag_tensor_free(a);
@@ -166,7 +166,7 @@ static nd_array *swish_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     nd_exp_out(neg, neg);
     nd_array *one = nd_scalar(ND_FLOAT64, 1.0);
     nd_add_out(neg, one, neg);
-    nd_array *s = nd_divide(one, neg);            /* sigmoid */
+    nd_array *s = nd_divide(one, neg); /* sigmoid */
     ag_ctx_save(ctx, s);
     nd_array *y = nd_multiply(x[0], s);
     nd_free(neg);
@@ -178,11 +178,13 @@ static nd_array *swish_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 static int swish_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *x = ag_ctx_input(ctx, 0), *s = ag_ctx_saved(ctx, 0);
+    // clang-format off
     nd_array *one = nd_scalar(ND_FLOAT64, 1.0);
     nd_array *t = nd_subtract(one, s);            /* 1 - s */
     nd_multiply_out(t, s, t);                     /* s (1 - s) */
     nd_multiply_out(t, x, t);                     /* x s (1 - s) */
-    nd_add_out(t, s, t);                          /* s + x s (1 - s) */
+    // clang-format on
+    nd_add_out(t, s, t); /* s + x s (1 - s) */
     dx[0] = nd_multiply(dy, t);
     nd_free(one);
     nd_free(t);
@@ -201,7 +203,8 @@ START_TEST(test_custom_op_gradchecks)
 {
     nd_array *x = random_array(1, 2, (const int64_t[]){3, 4});
     ag_gradcheck_report r;
-    ck_assert_int_eq(ag_gradcheck(swish, NULL, 1, (const nd_array *const[]){x}, 1e-6, 1e-9, 1e-7, &r), 1);
+    ck_assert_int_eq(ag_gradcheck(swish, NULL, 1, (const nd_array *const[]){x}, 1e-6, 1e-9, 1e-7, &r),
+                     1);
     nd_free(x);
 }
 END_TEST
@@ -210,7 +213,8 @@ END_TEST
 static ag_tensor *f_add_mul_div(ag_tensor *const *x, void *ctx)
 {
     (void)ctx;
-    return ag_div(ag_mul(ag_add(x[0], x[1]), ag_sub(x[0], x[1])), ag_add_scalar(ag_mul(x[1], x[1]), 1.0));
+    return ag_div(ag_mul(ag_add(x[0], x[1]), ag_sub(x[0], x[1])),
+                  ag_add_scalar(ag_mul(x[1], x[1]), 1.0));
 }
 
 static ag_tensor *f_matmul(ag_tensor *const *x, void *ctx)
@@ -236,29 +240,32 @@ START_TEST(test_core_ops_gradcheck)
     nd_array *a = random_array(2, 2, (const int64_t[]){3, 4});
     nd_array *row = random_array(3, 1, (const int64_t[]){4});
     ck_assert_int_eq(ag_gradcheck(f_add_mul_div, NULL, 2, (const nd_array *const[]){a, row}, 1e-6,
-                                  1e-8, 1e-6, &r), 1);
+                                  1e-8, 1e-6, &r),
+                     1);
     /* matmul: batched with broadcasting, 1-D on either side, transposed */
     nd_array *batch = random_array(4, 3, (const int64_t[]){2, 3, 4});
     nd_array *m = random_array(5, 2, (const int64_t[]){4, 5});
-    nd_array *mt = nd_transpose(m, NULL);   /* (5, 4), non-contiguous */
+    nd_array *mt = nd_transpose(m, NULL); /* (5, 4), non-contiguous */
     nd_array *v4 = random_array(6, 1, (const int64_t[]){4});
     nd_array *v3 = random_array(7, 1, (const int64_t[]){3});
     const nd_array *cases[][2] = {{batch, m}, {v4, m}, {batch, v4}, {v4, v4}, {mt, m}, {v3, a}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int ok = ag_gradcheck(f_matmul, NULL, 2, cases[i], 1e-6, 1e-8, 1e-6, &r);
-        ck_assert_msg(ok == 1, "matmul case %zu: input %d index %lld analytic %g numeric %g (%s)", i,
-                      r.input, (long long)r.index, r.analytic, r.numeric, nd_last_error());
+        ck_assert_msg(ok == 1, "matmul case %zu: input %d index %lld analytic %g numeric %g (%s)",
+                      i, r.input, (long long)r.index, r.analytic, r.numeric, nd_last_error());
     }
     /* linear: batched input, transposed (non-contiguous) input, with and
      * without bias */
     nd_array *w = random_array(9, 2, (const int64_t[]){5, 4});
     nd_array *bias = random_array(10, 1, (const int64_t[]){5});
     nd_array *x_base = random_array(11, 2, (const int64_t[]){4, 3});
-    nd_array *xt = nd_transpose(x_base, NULL);   /* (3, 4) view */
+    nd_array *xt = nd_transpose(x_base, NULL); /* (3, 4) view */
     ck_assert_int_eq(ag_gradcheck(f_linear, (void *)1, 3, (const nd_array *const[]){batch, w, bias},
-                                  1e-6, 1e-8, 1e-6, &r), 1);
+                                  1e-6, 1e-8, 1e-6, &r),
+                     1);
     ck_assert_int_eq(ag_gradcheck(f_linear, NULL, 2, (const nd_array *const[]){xt, w}, 1e-6, 1e-8,
-                                  1e-6, &r), 1);
+                                  1e-6, &r),
+                     1);
     ck_assert_ptr_null(ag_linear(NULL, NULL, NULL));
     nd_free(w);
     nd_free(bias);
@@ -266,7 +273,8 @@ START_TEST(test_core_ops_gradcheck)
     nd_free(x_base);
     int axes[2] = {1, 0};
     ck_assert_int_eq(ag_gradcheck(f_sum_mean, axes, 1, (const nd_array *const[]){batch}, 1e-6, 1e-8,
-                                  1e-6, &r), 1);
+                                  1e-6, &r),
+                     1);
     nd_free(a);
     nd_free(row);
     nd_free(batch);
@@ -303,7 +311,9 @@ START_TEST(test_gradcheck_catches_a_wrong_backward)
 {
     nd_array *x = nd_from_data(ND_FLOAT64, 1, (const int64_t[]){3}, (const double[]){1, -2, 3});
     ag_gradcheck_report r;
-    ck_assert_int_eq(ag_gradcheck(wrong_square, NULL, 1, (const nd_array *const[]){x}, 1e-6, 1e-9, 1e-7, &r), 0);
+    ck_assert_int_eq(ag_gradcheck(wrong_square, NULL, 1, (const nd_array *const[]){x}, 1e-6, 1e-9,
+                                  1e-7, &r),
+                     0);
     ck_assert_int_eq(r.input, 0);
     ck_assert_double_gt(r.error, 0);
     /* the worst element: the largest |x|, where analytic = v x, numeric = 2 v x */
@@ -343,7 +353,7 @@ static void *train_in_thread(void *arg)
     *ok = loss && ag_backward(loss) == 0 && ag_tape_size() == 2;
     ag_tensor_free(a);
     nd_free(v);
-    return NULL;   /* no ag_tape_reset: thread exit releases the tape */
+    return NULL; /* no ag_tape_reset: thread exit releases the tape */
 }
 
 START_TEST(test_thread_tapes_are_released_at_exit)
@@ -356,7 +366,7 @@ START_TEST(test_thread_tapes_are_released_at_exit)
         pthread_join(thread, NULL);
         ck_assert(ok);
     }
-    ck_assert_uint_eq(ag_tape_size(), before);   /* this thread's tape is untouched */
+    ck_assert_uint_eq(ag_tape_size(), before); /* this thread's tape is untouched */
 }
 END_TEST
 

@@ -115,8 +115,9 @@ START_TEST(test_xavier_and_kaiming_scales)
     ck_assert_int_eq(ag_init_kaiming_normal(w, 0, AG_FAN_OUT, AG_NONLINEARITY_RELU, rng), 0);
     ck_assert_double_eq_tol(stats_of(w).std, relu_out, 0.01 * relu_out);
     /* torch's Linear default: kaiming_uniform(a=sqrt(5)) gives bound 1/sqrt(fan_in). */
-    ck_assert_int_eq(ag_init_kaiming_uniform(w, sqrt(5.0), AG_FAN_IN,
-                                             AG_NONLINEARITY_LEAKY_RELU, rng), 0);
+    ck_assert_int_eq(ag_init_kaiming_uniform(w, sqrt(5.0), AG_FAN_IN, AG_NONLINEARITY_LEAKY_RELU,
+                                             rng),
+                     0);
     s = stats_of(w);
     ck_assert(s.max <= 1 / sqrt(200.0) + 1e-15 && s.max > 0.99 / sqrt(200.0));
     ag_tensor_free(w);
@@ -168,15 +169,18 @@ START_TEST(test_schedules)
     ag_lr_schedule c = {.kind = AG_LR_CONSTANT, .lr = 0.1};
     ck_assert(ag_lr_at(&c, 0) == 0.1 && ag_lr_at(&c, 1000000) == 0.1);
 
-    ag_lr_schedule w = {.kind = AG_LR_WARMUP_COSINE, .lr = 6e-4, .warmup_iters = 10,
-                        .lr_decay_iters = 110, .min_lr = 6e-5};
+    ag_lr_schedule w = {.kind = AG_LR_WARMUP_COSINE,
+                        .lr = 6e-4,
+                        .warmup_iters = 10,
+                        .lr_decay_iters = 110,
+                        .min_lr = 6e-5};
     ck_assert_double_eq_tol(ag_lr_at(&w, 0), 6e-4 / 11, 1e-18);
     ck_assert_double_eq_tol(ag_lr_at(&w, 9), 6e-4 * 10 / 11, 1e-18);
-    ck_assert_double_eq_tol(ag_lr_at(&w, 10), 6e-4, 1e-18);             /* the peak */
+    ck_assert_double_eq_tol(ag_lr_at(&w, 10), 6e-4, 1e-18); /* the peak */
     ck_assert_double_eq_tol(ag_lr_at(&w, 60), (6e-4 + 6e-5) / 2, 1e-18); /* halfway */
     ck_assert_double_eq_tol(ag_lr_at(&w, 110), 6e-5, 1e-18);
     ck_assert(ag_lr_at(&w, 111) == 6e-5 && ag_lr_at(&w, 5000) == 6e-5);
-    for (int64_t s = 10; s < 110; s++)   /* decreasing through the cosine */
+    for (int64_t s = 10; s < 110; s++) /* decreasing through the cosine */
         ck_assert(ag_lr_at(&w, s + 1) <= ag_lr_at(&w, s));
 
     ag_lr_schedule st = {.kind = AG_LR_STEP, .lr = 1.0, .step_size = 10, .gamma = 0.1};
@@ -259,7 +263,7 @@ START_TEST(test_set_grad_and_skipping)
     ck_assert_int_eq(ag_optimizer_step_count(o), 1);
     ag_optimizer_zero_grad(o);
     ck_assert_ptr_null(ag_grad(a));
-    ck_assert_int_eq(ag_optimizer_step(o), 0);   /* nothing to do */
+    ck_assert_int_eq(ag_optimizer_step(o), 0); /* nothing to do */
     ck_assert(flat(ag_value(a), 0) == x0 && flat(ag_value(a), 1) == x1);
     ck_assert_int_eq(ag_set_grad(a, NULL), 0);
     ag_optimizer_free(o);
@@ -276,14 +280,14 @@ START_TEST(test_clip_grad_norm_behaviour)
     ag_tensor *a = zeros_param(ND_FLOAT64, 1, (const int64_t[]){2});
     ag_tensor *b = zeros_param(ND_FLOAT64, 1, (const int64_t[]){1});
     ag_tensor *params[2] = {a, b};
-    ck_assert(ag_clip_grad_norm(2, params, 1.0) == 0);   /* no gradients */
+    ck_assert(ag_clip_grad_norm(2, params, 1.0) == 0); /* no gradients */
     nd_array *ga = nd_from_data(ND_FLOAT64, 1, (const int64_t[]){2}, (const double[]){3, 0});
     nd_array *gb = nd_from_data(ND_FLOAT64, 1, (const int64_t[]){1}, (const double[]){4});
     ag_set_grad(a, ga);
     ag_set_grad(b, gb);
-    ck_assert(ag_clip_grad_norm(2, params, 10.0) == 5.0);   /* under the limit: unchanged */
+    ck_assert(ag_clip_grad_norm(2, params, 10.0) == 5.0); /* under the limit: unchanged */
     ck_assert_values(ag_grad(a), 3, 0);
-    ck_assert(ag_clip_grad_norm(2, params, 1.0) == 5.0);    /* scaled to norm 1 */
+    ck_assert(ag_clip_grad_norm(2, params, 1.0) == 5.0); /* scaled to norm 1 */
     ck_assert_double_eq_tol(flat(ag_grad(a), 0), 0.6, 1e-6);
     ck_assert_double_eq_tol(flat(ag_grad(b), 0), 0.8, 1e-6);
     ck_assert(ag_clip_grad_norm(2, params, -1.0) == -1.0);
@@ -301,7 +305,7 @@ END_TEST
 static nd_array *run_split_updates(int threads, int kind, nd_dtype dt, double *norm)
 {
     ck_assert_int_eq(nd_set_num_threads(threads), 0);
-    const int64_t n = 300007;   /* ~9 pieces' worth, not a multiple of any chunk */
+    const int64_t n = 300007; /* ~9 pieces' worth, not a multiple of any chunk */
     nd_rng *rng = nd_rng_new(7);
     nd_array *w0 = nd_rng_standard_normal(rng, dt, 1, &n);
     ag_tensor *w = ag_param(w0);
@@ -369,8 +373,8 @@ END_TEST
 
 /* Linear regression y = x W + b on a fixed data set, mean squared error. */
 typedef struct model {
-    ag_tensor *w, *b;        /* (4, 3), (3,) */
-    ag_tensor *x, *y;        /* constants (16, 4), (16, 3) */
+    ag_tensor *w, *b; /* (4, 3), (3,) */
+    ag_tensor *x, *y; /* constants (16, 4), (16, 3) */
 } model;
 
 static void model_init(model *m, nd_dtype dt, uint64_t seed)
@@ -379,7 +383,8 @@ static void model_init(model *m, nd_dtype dt, uint64_t seed)
     m->w = zeros_param(dt, 2, (const int64_t[]){4, 3});
     m->b = zeros_param(dt, 1, (const int64_t[]){3});
     ck_assert_int_eq(ag_init_kaiming_uniform(m->w, sqrt(5.0), AG_FAN_OUT,
-                                             AG_NONLINEARITY_LEAKY_RELU, rng), 0);
+                                             AG_NONLINEARITY_LEAKY_RELU, rng),
+                     0);
     ck_assert_int_eq(ag_init_uniform(m->b, -0.5, 0.5, rng), 0);
     nd_array *x = nd_rng_standard_normal(rng, ND_FLOAT64, 2, (const int64_t[]){16, 4});
     nd_array *noise = nd_rng_normal(rng, 0, 0.1, ND_FLOAT64, 2, (const int64_t[]){16, 3});
@@ -425,14 +430,16 @@ static ag_optimizer *make_optimizer(const char *kind, model *m)
 
 static bool same_bits(const nd_array *a, const nd_array *b)
 {
-    return nd_nbytes(a) == nd_nbytes(b) &&
-           memcmp(nd_data(a), nd_data(b), (size_t)nd_nbytes(a)) == 0;
+    return nd_nbytes(a) == nd_nbytes(b) && memcmp(nd_data(a), nd_data(b), (size_t)nd_nbytes(a)) == 0;
 }
 
 static void check_resume(const char *kind, nd_dtype dt)
 {
-    const ag_lr_schedule sched = {.kind = AG_LR_WARMUP_COSINE, .lr = 0.05, .warmup_iters = 3,
-                                  .lr_decay_iters = 25, .min_lr = 0.005};
+    const ag_lr_schedule sched = {.kind = AG_LR_WARMUP_COSINE,
+                                  .lr = 0.05,
+                                  .warmup_iters = 3,
+                                  .lr_decay_iters = 25,
+                                  .min_lr = 0.005};
     const char *names[2] = {"w", "b"};
     char *dir = test_make_tmpdir("resume");
     char model_path[1024], opt_path[1024];
@@ -466,14 +473,14 @@ static void check_resume(const char *kind, nd_dtype dt)
     model_free(&part);
 
     model resumed;
-    model_init(&resumed, dt, 99);   /* other weights, other data: reload the data */
+    model_init(&resumed, dt, 99); /* other weights, other data: reload the data */
     ag_tensor_free(resumed.x), ag_tensor_free(resumed.y);
     resumed.x = ag_const(ag_value(full.x));
     resumed.y = ag_const(ag_value(full.y));
     ag_tensor *rparams[2] = {resumed.w, resumed.b};
     ck_assert_int_eq(ag_load_params(model_path, 2, names, rparams), 0);
     o = make_optimizer(kind, &resumed);
-    ck_assert_int_eq(ag_optimizer_set_lr(o, 123.0), 0);   /* restored by the load */
+    ck_assert_int_eq(ag_optimizer_set_lr(o, 123.0), 0); /* restored by the load */
     ck_assert_int_eq(ag_optimizer_load(o, opt_path), 0);
     ck_assert_int_eq(ag_optimizer_step_count(o), 12);
     ck_assert(ag_optimizer_get_lr(o) == ag_lr_at(&sched, 11));
@@ -483,7 +490,7 @@ static void check_resume(const char *kind, nd_dtype dt)
     for (int s = 12; s < 30; s++)
         train_step(&resumed, o, &sched);
     ck_assert_msg(same_bits(ag_value(resumed.w), ag_value(full.w)) &&
-                  same_bits(ag_value(resumed.b), ag_value(full.b)),
+                      same_bits(ag_value(resumed.b), ag_value(full.b)),
                   "%s %s: the resumed run differs from the uninterrupted one", kind,
                   nd_dtype_name(dt));
     ag_optimizer_free(o);
@@ -526,7 +533,7 @@ START_TEST(test_optimizer_load_errors_change_nothing)
     ag_optimizer *other_shape = ag_adam_new(1, &q, 0.7, 0.9, 0.999, 1e-8, 0);
     ck_assert_int_eq(ag_optimizer_load(other_shape, path), ND_ERR_VALUE);
     ck_assert_error("optimizer load: state.0.exp_avg does not match parameter 0 (shape or dtype)");
-    ck_assert(ag_optimizer_get_lr(other_shape) == 0.7);   /* unchanged */
+    ck_assert(ag_optimizer_get_lr(other_shape) == 0.7); /* unchanged */
     ck_assert_int_eq(ag_optimizer_step_count(other_shape), 0);
     ck_assert_int_lt(ag_optimizer_load(other_shape, "/nonexistent/x.safetensors"), 0);
 
@@ -594,10 +601,12 @@ static void check_ranged(int kind)
         for (int r = 0; r < 2; r++)
             for (int i = 0; i < 2; i++)
                 ck_assert_msg(memcmp(nd_data(ag_value(whole[i])), nd_data(ag_value(part[r][i])),
-                                     (size_t)sizes[i] * 4) == 0, "kind %d step %d: rank %d "
-                              "parameter %d differs", kind, step, r, i);
+                                     (size_t)sizes[i] * 4) == 0,
+                              "kind %d step %d: rank %d "
+                              "parameter %d differs",
+                              kind, step, r, i);
     }
-    int64_t per_element = kind ? 8 : 4;   /* AdamW: two moments; SGD: a momentum */
+    int64_t per_element = kind ? 8 : 4; /* AdamW: two moments; SGD: a momentum */
     ck_assert_int_eq(ag_optimizer_state_bytes(op[0]), 20 * per_element);
     ck_assert_int_eq(ag_optimizer_state_bytes(op[0]) + ag_optimizer_state_bytes(op[1]),
                      ag_optimizer_state_bytes(ow));
@@ -614,7 +623,7 @@ static void check_ranged(int kind)
     ck_assert_int_eq(ag_optimizer_state(op[1], 0, &step1, &b[0], &b[1]), 0);
     ck_assert_int_eq(ag_optimizer_state(ow, 0, &stepw, &w[0], &w[1]), 0);
     ck_assert(step0 == 3 && step1 == 3 && stepw == 3);
-    ck_assert_int_eq(nd_ndim(a[0]), 2);   /* the whole range: the parameter's shape again */
+    ck_assert_int_eq(nd_ndim(a[0]), 2); /* the whole range: the parameter's shape again */
     for (int k = 0; k < (kind ? 2 : 1); k++) {
         memcpy((float *)nd_data(a[k]) + 20, nd_data(b[k]), 15 * sizeof(float));
         ck_assert(memcmp(nd_data(a[k]), nd_data(w[k]), 35 * sizeof(float)) == 0);
@@ -629,7 +638,7 @@ static void check_ranged(int kind)
     ck_assert(step1 == 3 && nd_size(b[0]) == 15);
     ck_assert(memcmp(nd_data(b[0]), (const float *)nd_data(w[0]) + 20, 15 * sizeof(float)) == 0);
     ck_assert_int_eq(ag_optimizer_state_bytes(loaded), 15 * per_element + 9 * per_element);
-    ck_assert_int_lt(ag_optimizer_set_range(loaded, 0, 30, 36), 0);   /* past the end */
+    ck_assert_int_lt(ag_optimizer_set_range(loaded, 0, 30, 36), 0); /* past the end */
     ag_optimizer_free(loaded);
     test_remove_tree(dir);
     free(dir);

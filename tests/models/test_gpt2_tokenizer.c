@@ -53,7 +53,7 @@ static char *small_encoder(int skip_byte, const char *extra)
     ck_assert_ptr_nonnull(s);
     n += (size_t)sprintf(s + n, "{");
     for (unsigned b = 0; b < 256; b++)
-        if ((int)b != skip_byte)   /* every key escaped: the reader must undo \u */
+        if ((int)b != skip_byte) /* every key escaped: the reader must undo \u */
             n += (size_t)sprintf(s + n, "\"\\u%04x\": %u, ", alphabet(b), (b + 7) % 256);
     n += (size_t)sprintf(s + n, "\"ab\": 256, \"abc\": 257, \"bc\": 258%s}", extra);
     return s;
@@ -93,7 +93,7 @@ START_TEST(small_vocabulary_merges_by_rank)
     ck_assert_int_eq(tok_vocab_size(tok), 259);
     ck_assert_int_eq(tok_kind_of(tok), TOK_GPT2);
     ck_assert_str_eq(tok_kind_name(TOK_GPT2), "gpt2");
-    ck_assert_int_eq(tok_eot_id(tok), -1);   /* this file has no <|endoftext|> */
+    ck_assert_int_eq(tok_eot_id(tok), -1); /* this file has no <|endoftext|> */
     ck_assert_int_eq(tok_unk_id(tok), -1);
     /* "abc": (a,b) rank 0 before (b,c) rank 2, then (ab,c) rank 1.
      * " abc": the space (id 39) stays alone: no merge has it.
@@ -101,12 +101,12 @@ START_TEST(small_vocabulary_merges_by_rank)
     ck_assert_encodes(tok, "abc abc bc", 257, 39, 257, 39, 258);
     ck_assert_encodes(tok, "abx", 256, 127);
     ck_assert_encodes(tok, "cab", 106, 256);
-    ck_assert_encodes(tok, "\xff", 6);   /* an invalid byte: its own token */
+    ck_assert_encodes(tok, "\xff", 6); /* an invalid byte: its own token */
     size_t len;
     const char *b = tok_token_bytes(tok, 257, &len);
     ck_assert_uint_eq(len, 3);
     ck_assert(memcmp(b, "abc", 3) == 0);
-    b = tok_token_bytes(tok, 39, &len);   /* the space, spelled U+0120 in the file */
+    b = tok_token_bytes(tok, 39, &len); /* the space, spelled U+0120 in the file */
     ck_assert(len == 1 && b[0] == ' ');
     assert_round_trip(tok, "a\x80\xc3\xa9 b\x00c", 8);
     tok_free(tok);
@@ -138,7 +138,8 @@ START_TEST(bad_files_are_one_line_errors)
     char *missing;
     ck_assert_int_ge(asprintf(&missing, "%s/nowhere", tmp), 0);
     ck_assert_ptr_null(tok_gpt2_load(missing));
-    ck_assert_ptr_nonnull(strstr(tok_last_error(), "nowhere/encoder.json': No such file or directory"));
+    ck_assert_ptr_nonnull(
+        strstr(tok_last_error(), "nowhere/encoder.json': No such file or directory"));
     free(missing);
     char saved = enc[n / 2];
     enc[n / 2] = '\0';
@@ -165,12 +166,15 @@ START_TEST(bad_files_are_one_line_errors)
     assert_load_error(enc, "#version: 0.2\na b c\n", "expected two tokens separated by one space");
     assert_load_error(enc, "#version: 0.2\nab\n", "expected two tokens separated by one space");
     assert_load_error(enc, "#version: 0.2\na  b\n", "expected a token");
-    assert_load_error(enc, "#version: 0.2\na q\n", "line 2: merge 0 uses or makes a token that is not "
+    assert_load_error(enc, "#version: 0.2\na q\n",
+                      "line 2: merge 0 uses or makes a token that is not "
                       "in encoder.json: 'a q'");
     assert_load_error(enc, "#version: 0.2\na b\nb c\na b\n", "line 4: merge 2 repeats merge 0");
-    assert_load_error(enc, "#version: 0.2\na b\nb c\nab c\na bc\n", "merge 3 makes token 257, which "
+    assert_load_error(enc, "#version: 0.2\na b\nb c\nab c\na bc\n",
+                      "merge 3 makes token 257, which "
                       "merge 2 makes already");
-    assert_load_error(enc, "#version: 0.2\nab c\na b\n", "merge 0 uses token 256, which the later merge "
+    assert_load_error(enc, "#version: 0.2\nab c\na b\n",
+                      "merge 0 uses token 256, which the later merge "
                       "1 makes");
     free(enc), free(dup), free(big), free(cjk), free(noz);
 }
@@ -217,7 +221,8 @@ START_TEST(tokenizer_json_with_the_files_beside_it)
                         "\"vocab_size\": 260, \"merges\": [[1, 2]]}";
     put(out, "tokenizer.json", extra);
     ck_assert_ptr_null(tok_load(json));
-    ck_assert_ptr_nonnull(strstr(tok_last_error(), "key \"merges\" does not belong to a gpt2 tokenizer"));
+    ck_assert_ptr_nonnull(
+        strstr(tok_last_error(), "key \"merges\" does not belong to a gpt2 tokenizer"));
     tok_free(tok);
     free(enc), free(e2), free(m2), free(j), free(out), free(json);
 }
@@ -253,6 +258,7 @@ END_TEST
 START_TEST(cases_from_the_reference)
 {
     /* Ids from node running gpt-3-encoder's Encoder.js. */
+    // clang-format off
     ck_assert_encodes(gpt2, "  hello", 220, 23748);
     ck_assert_encodes(gpt2, "hello\n\nworld", 31373, 198, 198, 6894);
     ck_assert_encodes(gpt2, "I'm  'S ok'll", 40, 1101, 220, 705, 50, 12876, 1183);
@@ -263,6 +269,7 @@ START_TEST(cases_from_the_reference)
     ck_assert_encodes(gpt2, "\u00bd + \u2167 = 12345678", 23141, 1343, 2343, 227, 100, 796, 17031, 2231, 30924);
     ck_assert_encodes(gpt2, " \U0001F389\U0001F389 !!", 12520, 236, 231, 8582, 236, 231, 37867);
     ck_assert_encodes(gpt2, "end  ", 437, 220, 220);
+    // clang-format on
     /* <|endoftext|> is never made from text, and decodes to its text. */
     ck_assert_encodes(gpt2, "<|endoftext|>", 27, 91, 437, 1659, 5239, 91, 29);
     ck_assert_int_eq(tok_eot_id(gpt2), TOK_GPT2_EOT);
@@ -314,10 +321,11 @@ START_TEST(round_trip_random_bytes)
     /* Pure random bytes (mostly invalid UTF-8), and random mixes of pieces
      * that stress the pre-tokenizer: spaces, Unicode spaces, marks, emoji,
      * truncated sequences, contractions, digits. */
-    static const char *const atoms[] = {
+    static const char *const atoms[] = {// clang-format off
         " ", "  ", "\n", "\t", "\r\n", "\xc2\xa0", "\xe3\x80\x80", "\xef\xbb\xbf", "'s", "'", "'ll",
         "a", "Z", "\xc3\xa9", "\xe6\x97\xa5", "\xf0\x9f\x8e\x89", "\xcc\x81", "7", "\xd9\xa3", "!",
         ",", "\xe2\x82", "\xf0\x9f", "\x80", "\xff", "\xed\xa0\x80", "\xc0\xaf", "<|endoftext|>"};
+    // clang-format on
     unsigned seed = 7;
     char buf[4096];
     for (int round = 0; round < 400; round++) {
@@ -378,7 +386,8 @@ Suite *test_suite(void)
     tok_tokenizer *probe = tok_gpt2_load(NULL);
     if (!probe) {
         printf("GPT-2's tokenizer files are not available (%s); its cases are skipped: run "
-               "'make gpt2-tokenizer'\n", tok_last_error());
+               "'make gpt2-tokenizer'\n",
+               tok_last_error());
         return s;
     }
     tok_free(probe);

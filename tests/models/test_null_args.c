@@ -10,15 +10,15 @@
 #include "tok.h"
 #include "transformer.h"
 
-#define NULL_ARGS_V 5   /* the test model's vocabulary, block 4 */
+#define NULL_ARGS_V 5 /* the test model's vocabulary, block 4 */
 
 static transformer_config CONFIG;
-static transformer_model *M;      /* a causal decoder with a 2-class head */
+static transformer_model *M; /* a causal decoder with a 2-class head */
 static transformer_kv_cache *CACHE;
-static nd_array *IDX;             /* int64 (1, 2) zeros: ids, targets (all chosen) */
-static nd_array *LABELS;          /* int64 (1,) zeros */
-static nd_array *LOGITS;          /* float32 (V,) zeros */
-static nd_array *OUT_A, *OUT_B;   /* what a mask_tokens row may return */
+static nd_array *IDX; /* int64 (1, 2) zeros: ids, targets (all chosen) */
+static nd_array *LABELS; /* int64 (1,) zeros */
+static nd_array *LOGITS; /* float32 (V,) zeros */
+static nd_array *OUT_A, *OUT_B; /* what a mask_tokens row may return */
 static const int32_t TOKENS[8] = {0, 1, 2, 3, 4, 0, 1, 2};
 static int32_t TOKEN, *GENERATED;
 static double LOSS;
@@ -28,11 +28,11 @@ static char *TEXT;
 static int32_t *IDS;
 static size_t LEN;
 static nd_rng *RNG;
-static tok_tokenizer *TOK;        /* a char tokenizer of "abc" */
+static tok_tokenizer *TOK; /* a char tokenizer of "abc" */
 static char *TMPDIR;
-static char MODEL_PATH[4096];     /* M saved (transformer_save) */
-static char TOK_PATH[4096];       /* TOK saved (tok_save) */
-static char WRITE_PATH[4096];     /* a file the rows may write */
+static char MODEL_PATH[4096]; /* M saved (transformer_save) */
+static char TOK_PATH[4096]; /* TOK saved (tok_save) */
+static char WRITE_PATH[4096]; /* a file the rows may write */
 
 static void setup(void)
 {
@@ -177,7 +177,7 @@ static void teardown(void)
     N(tok_special_name, none, 0) \
     I(tok_save, tok, tok_save(NULL, WRITE_PATH)) \
     I(tok_save, path, tok_save(TOK, NULL)) \
-    P(tok_load, path, tok_load(NULL)) \
+    P(tok_load, path, tok_load(NULL))
 
 /* clang-format on */
 NULL_CASES_DEFINE(MODELS_NULL_TABLE)
@@ -185,12 +185,12 @@ NULL_CASES_DEFINE(MODELS_NULL_TABLE)
 /* ---- out-of-range numbers ------------------------------------------------------------- */
 
 /* CONFIG with one field changed must be refused by transformer_new. */
-#define BAD_CONFIG(field, value)                                                           \
-    do {                                                                                   \
-        transformer_config c_ = CONFIG;                                                    \
-        c_.field = value;                                                                  \
-        RANGE_I(transformer_config_check(&c_));                                            \
-        RANGE_P(transformer_new(&c_, 0));                                                  \
+#define BAD_CONFIG(field, value)                \
+    do {                                        \
+        transformer_config c_ = CONFIG;         \
+        c_.field = value;                       \
+        RANGE_I(transformer_config_check(&c_)); \
+        RANGE_P(transformer_new(&c_, 0));       \
     } while (0)
 
 START_TEST(out_of_range_numbers)
@@ -201,7 +201,7 @@ START_TEST(out_of_range_numbers)
     BAD_CONFIG(n_layer, 0);
     BAD_CONFIG(n_layer, TRANSFORMER_MAX_LAYERS + 1);
     BAD_CONFIG(n_head, -1);
-    BAD_CONFIG(n_head, 3);   /* n_embd 4 is no multiple of 3 */
+    BAD_CONFIG(n_head, 3); /* n_embd 4 is no multiple of 3 */
     BAD_CONFIG(n_embd, 0);
     BAD_CONFIG(dropout, 1.0);
     BAD_CONFIG(dropout, NAN);
@@ -211,11 +211,11 @@ START_TEST(out_of_range_numbers)
     RANGE_P(transformer_tensor(M, -1, &NAME));
     RANGE_I(transformer_set_precision(M, (transformer_precision)99));
     RANGE_P(transformer_tensor(M, transformer_num_tensors(M), &NAME));
-    ck_assert_ptr_nonnull(transformer_tensor(M, 0, NULL));   /* name is optional */
+    ck_assert_ptr_nonnull(transformer_tensor(M, 0, NULL)); /* name is optional */
     RANGE_I(transformer_save(M, WRITE_PATH, -1, NULL));
-    RANGE_I(transformer_load(M, WRITE_PATH, false));   /* no such file */
+    RANGE_I(transformer_load(M, WRITE_PATH, false)); /* no such file */
 
-    nd_array *long_idx = nd_zeros(ND_INT64, 2, (const int64_t[]){1, 5});   /* T > block 4 */
+    nd_array *long_idx = nd_zeros(ND_INT64, 2, (const int64_t[]){1, 5}); /* T > block 4 */
     nd_array *flat_idx = nd_zeros(ND_INT64, 1, (const int64_t[]){2});
     nd_array *bad_id = nd_full(ND_INT64, 2, (const int64_t[]){1, 2}, NULL_ARGS_V);
     nd_array *bad_label = nd_full(ND_INT64, 1, (const int64_t[]){1}, 2);
@@ -233,8 +233,8 @@ START_TEST(out_of_range_numbers)
 
     RANGE_P(transformer_kv_cache_feed(M, CACHE, TOKENS, 0));
     RANGE_P(transformer_kv_cache_feed(M, CACHE, TOKENS, -1));
-    RANGE_P(transformer_kv_cache_feed(M, CACHE, TOKENS, 5));   /* past block 4 */
-    ck_assert_int_eq(transformer_kv_cache_length(CACHE), 0);   /* unchanged by the failures */
+    RANGE_P(transformer_kv_cache_feed(M, CACHE, TOKENS, 5)); /* past block 4 */
+    ck_assert_int_eq(transformer_kv_cache_length(CACHE), 0); /* unchanged by the failures */
     const int32_t out_of_vocab[1] = {NULL_ARGS_V};
     RANGE_P(transformer_kv_cache_feed(M, CACHE, out_of_vocab, 1));
     ck_assert_int_eq(transformer_kv_cache_length(CACHE), 0);
@@ -246,8 +246,8 @@ START_TEST(out_of_range_numbers)
     RANGE_I(transformer_sample(LOGITS, 1.0, 0, 1.5, RNG, &TOKEN));
     RANGE_I(transformer_sample(LOGITS, 1.0, 0, NAN, RNG, &TOKEN));
     RANGE_I(transformer_sample(empty, 0.0, 0, 1.0, RNG, &TOKEN));
-    RANGE_I(transformer_sample(IDX, 0.0, 0, 1.0, RNG, &TOKEN));   /* not (V,) */
-    ck_assert_int_eq(transformer_sample(LOGITS, 0.0, 0, 1.0, NULL, &TOKEN), 0);   /* greedy: no rng */
+    RANGE_I(transformer_sample(IDX, 0.0, 0, 1.0, RNG, &TOKEN)); /* not (V,) */
+    ck_assert_int_eq(transformer_sample(LOGITS, 0.0, 0, 1.0, NULL, &TOKEN), 0); /* greedy: no rng */
     ck_assert_int_eq(TOKEN, 0);
 
     RANGE_I(transformer_generate(M, TOKENS, 0, 1, NULL, RNG, &GENERATED));
@@ -255,31 +255,30 @@ START_TEST(out_of_range_numbers)
     RANGE_I(transformer_generate(M, TOKENS, 1, -1, NULL, RNG, &GENERATED));
     RANGE_I(transformer_generate(M, out_of_vocab, 1, 1, NULL, RNG, &GENERATED));
     ck_assert_ptr_null(GENERATED);
-    RANGE_I(transformer_generate(M, TOKENS, 1, 1,
-                                 &(transformer_generate_options){.temperature = -1}, RNG,
-                                 &GENERATED));
+    RANGE_I(transformer_generate(M, TOKENS, 1, 1, &(transformer_generate_options){.temperature = -1},
+                                 RNG, &GENERATED));
     ck_assert_ptr_null(GENERATED);
 
     RANGE_P(tok_bpe_train("ab", 2, 100));
     RANGE_P(tok_bpe_train("ab", 2, -1));
     RANGE_P(tok_bpe_train("ab", 2, TOK_MAX_VOCAB + 1));
-    const int32_t bad_ids[2][1] = {{-1}, {4}};   /* "abc" has ids 0..3 (<unk> = 3) */
+    const int32_t bad_ids[2][1] = {{-1}, {4}}; /* "abc" has ids 0..3 (<unk> = 3) */
     for (int i = 0; i < 2; i++) {
         RANGE_I(tok_decode(TOK, bad_ids[i], 1, &TEXT, &LEN));
         ck_assert_ptr_null(TEXT);
         RANGE_P(tok_token_bytes(TOK, bad_ids[i][0], &LEN));
     }
-    ck_assert_int_eq(tok_encode(TOK, NULL, 0, &IDS, &LEN), 0);   /* NULL text of length 0 is fine */
+    ck_assert_int_eq(tok_encode(TOK, NULL, 0, &IDS, &LEN), 0); /* NULL text of length 0 is fine */
     ck_assert_uint_eq(LEN, 0);
     ck_assert_ptr_nonnull(IDS);
     ck_assert_ptr_null(tok_kind_name((tok_kind)99));
     ck_assert_ptr_null(tok_special_name((tok_special)-1));
     ck_assert_ptr_null(tok_special_name((tok_special)TOK_NUM_SPECIAL));
-    ck_assert_int_eq(tok_special_id(TOK, TOK_MASK), -1);   /* none added yet */
+    ck_assert_int_eq(tok_special_id(TOK, TOK_MASK), -1); /* none added yet */
     ck_assert_int_eq(tok_add_special_tokens(TOK), 0);
     ck_assert_int_eq(tok_special_id(TOK, (tok_special)99), -1);
     ck_assert_int_eq(tok_special_id(TOK, TOK_PAD), 7);
-    RANGE_P(tok_load(WRITE_PATH));   /* no such file */
+    RANGE_P(tok_load(WRITE_PATH)); /* no such file */
     RANGE_I(tok_save(TOK, "/nonexistent-folder/tokenizer.json"));
 
     nd_free(long_idx);

@@ -103,9 +103,9 @@ END_TEST
 
 START_TEST(char_unknown_characters)
 {
-    const char *text = "abc \xC3\xA9";   /* "abc é" */
+    const char *text = "abc \xC3\xA9"; /* "abc é" */
     tok_tokenizer *tok = tok_char_train(text, strlen(text));
-    ck_assert_int_eq(tok_vocab_size(tok), 6);   /* ' ' a b c é <unk> */
+    ck_assert_int_eq(tok_vocab_size(tok), 6); /* ' ' a b c é <unk> */
     /* 'z', 'ü' (U+00FC), a NUL, and an invalid byte are not in it. */
     const char probe[] = "az\xC3\xBC\0\xFF\xC3\xA9";
     assert_encodes(tok, probe, sizeof probe - 1, (const int32_t[]){1, 5, 5, 5, 5, 4}, 6);
@@ -129,7 +129,8 @@ START_TEST(char_any_bytes_round_trip)
 {
     /* Non-ASCII, a NUL, invalid UTF-8 (a lone continuation, a truncated
      * sequence, an encoded surrogate, an overlong, 0xFF): all characters. */
-    const char text[] = "na\xC3\xAFve \xE2\x82\xAC 5\0\x80\xE2\x82 \xED\xA0\x80\xC0\xAF\xFF\xF0\x9F\x98\x80!";
+    const char text[] =
+        "na\xC3\xAFve \xE2\x82\xAC 5\0\x80\xE2\x82 \xED\xA0\x80\xC0\xAF\xFF\xF0\x9F\x98\x80!";
     size_t len = sizeof text - 1;
     tok_tokenizer *tok = tok_char_train(text, len);
     ck_assert_ptr_nonnull(tok);
@@ -142,7 +143,7 @@ START_TEST(char_any_bytes_round_trip)
     ck_assert_uint_eq(n, 3);
     ck_assert_int_eq(ids[0], tok_vocab_size(tok) - 2);
     ck_assert_int_eq(ids[1], tok_vocab_size(tok) - 3);
-    ck_assert_int_eq(ids[2], tok_vocab_size(tok) - 11);   /* below the 8 escapes */
+    ck_assert_int_eq(ids[2], tok_vocab_size(tok) - 11); /* below the 8 escapes */
     free(ids);
     tok_free(tok);
 }
@@ -218,7 +219,8 @@ START_TEST(bpe_textbook_example)
     assert_token(tok, 257, "ab", 2);
     assert_token(tok, 258, "aaab", 4);
     ck_assert_encodes(tok, "aaabdaaabac", 258, 'd', 258, 'a', 'c');
-    ck_assert_encodes(tok, "aaaa aab", 256, 256, ' ', 256, 'b'); /* " aab": (a,a) ranks before (a,b) */
+    /* " aab": (a,a) ranks before (a,b) */
+    ck_assert_encodes(tok, "aaaa aab", 256, 256, ' ', 256, 'b');
     tok_free(tok);
 
     /* Asked for more than the text has: merges stop when the word is one
@@ -245,8 +247,8 @@ START_TEST(bpe_pretokens_by_hand)
 {
     const char *text = "Hello world's  end\n\n x2024!! ok ";
     tok_tokenizer *tok = tok_bpe_train(text, strlen(text), 2000);
-    const char *want[] = {"Hello", " world", "'s", " ", " end", "\n\n", " x", "2024",
-                          "!!", " ok", " "};
+    const char *want[] = {"Hello", " world", "'s", " ",   " end", "\n\n",
+                          " x",    "2024",   "!!", " ok", " "};
     int32_t *ids;
     size_t n;
     ck_assert_int_eq(tok_encode(tok, text, strlen(text), &ids, &n), 0);
@@ -295,7 +297,8 @@ START_TEST(bpe_pretokens_match_python_re)
         return;
     char *dir = test_make_tmpdir("toksplit");
     const char fixed[] = "I'm here, they'll go; we've 're 'd 'S 'x ''s!'s  \t\n  word\n\nx "
-                         "a1b2 3.14 $$$ \"quoted\" caf\xC3\xA9 \xE2\x80\x94" "dash\r\n\x0b\x0c end  ";
+                         "a1b2 3.14 $$$ \"quoted\" caf\xC3\xA9 \xE2\x80\x94"
+                         "dash\r\n\x0b\x0c end  ";
     check_split_against_python(dir, fixed, sizeof fixed - 1);
     /* Random strings over the characters that matter to the split. */
     const char alphabet[] = " \t\n\r\x0b\x0c'srevmldaZ09!.,\x80\xC3\xFF\"";
@@ -389,8 +392,9 @@ static size_t random_text(unsigned *seed, char *buf, size_t cap)
 {
     size_t len = (size_t)rand_r(seed) % cap;
     int flavour = rand_r(seed) % 4;
-    static const char *const pieces[] = {"the", " ", "  ", "\n", "'s", "é", "\xE2\x82", "\xFF",
-                                         "\0", "42", "!", "\xF0\x9F\x98\x80", "\x80", "qu"};
+    static const char *const pieces[] = {"the",      " ",    "  ", "\n", "'s", "é",
+                                         "\xE2\x82", "\xFF", "\0", "42", "!",  "\xF0\x9F\x98\x80",
+                                         "\x80",     "qu"};
     for (size_t i = 0; i < len;) {
         if (flavour == 0)
             buf[i++] = (char)rand_r(seed);
@@ -576,48 +580,64 @@ START_TEST(load_rejects_bad_values)
 #define HEAD "{\"format\": \"shannon-tokenizer\", \"version\": 1, "
     write_and_fail(path, "", "expected a value, found the end of the input at byte 0");
     write_and_fail(path, "[1, 2]", "must hold one JSON object, not an array at byte 0");
-    write_and_fail(path, HEAD "\"kind\": \"bpe\", \"vocab_size\": 258, \"pretokenizer\": "
-                   "\"gpt2-ascii\", \"merges\": [[97, 97], [256, 300]]}",
+    write_and_fail(path,
+                   HEAD "\"kind\": \"bpe\", \"vocab_size\": 258, \"pretokenizer\": "
+                        "\"gpt2-ascii\", \"merges\": [[97, 97], [256, 300]]}",
                    "merge 1 uses id 300, which is not below 257");
-    write_and_fail(path, HEAD "\"kind\": \"bpe\", \"vocab_size\": 258, \"pretokenizer\": "
-                   "\"gpt2-ascii\", \"merges\": [[97, 97], [97, 97]]}",
+    write_and_fail(path,
+                   HEAD "\"kind\": \"bpe\", \"vocab_size\": 258, \"pretokenizer\": "
+                        "\"gpt2-ascii\", \"merges\": [[97, 97], [97, 97]]}",
                    "merge 1 repeats merge 0");
-    write_and_fail(path, HEAD "\"kind\": \"bpe\", \"vocab_size\": 300, \"pretokenizer\": "
-                   "\"gpt2-ascii\", \"merges\": [[97, 97]]}",
+    write_and_fail(path,
+                   HEAD "\"kind\": \"bpe\", \"vocab_size\": 300, \"pretokenizer\": "
+                        "\"gpt2-ascii\", \"merges\": [[97, 97]]}",
                    "vocab_size is 300 but the merges make 257");
     write_and_fail(path, HEAD "\"kind\": \"bpe\", \"vocab_size\": 257, \"merges\": [[97, 97]]}",
                    "missing key \"pretokenizer\"");
-    write_and_fail(path, HEAD "\"kind\": \"bpe\", \"vocab_size\": 257, \"pretokenizer\": "
-                   "\"gpt2-ascii\", \"merges\": [[97, 97]], \"chars\": []}",
+    write_and_fail(path,
+                   HEAD "\"kind\": \"bpe\", \"vocab_size\": 257, \"pretokenizer\": "
+                        "\"gpt2-ascii\", \"merges\": [[97, 97]], \"chars\": []}",
                    "key \"chars\" does not belong to a bpe tokenizer");
     write_and_fail(path, HEAD "\"kind\": \"wordpiece\"}", "kind is \"wordpiece\"");
     write_and_fail(path, "{\"format\": \"shannon-tokenizer\", \"version\": 2}",
                    "version 2 is not supported");
     write_and_fail(path, "{\"format\": \"other\"}", "format is \"other\"");
-    write_and_fail(path, "{\"kind\": \"char\", \"kind\": \"char\"}", "duplicate key \"kind\" at byte 17");
+    write_and_fail(path, "{\"kind\": \"char\", \"kind\": \"char\"}",
+                   "duplicate key \"kind\" at byte 17");
     write_and_fail(path, "{\"colour\": 1}", "unknown key \"colour\"");
     /* Found by tests/fuzz/fuzz_tokenizer: a key with a newline made a
      * two-line message (assert_load_fails checks for one line). */
     write_and_fail(path, "{\"voc\\nab\": 1}", "unknown key \"voc\\nab\" at byte 1");
     write_and_fail(path, HEAD "\"kind\": \"char\", \"vocab_size\": 99999999999999999}",
                    "vocab_size out of range [1, 2147483647]");
-    write_and_fail(path, HEAD "\"kind\": \"char\", \"vocab_size\": 1.5}", "vocab_size must be an integer, not a number");
-    write_and_fail(path, HEAD "\"kind\": \"char\", \"vocab_size\": 3, \"unk_id\": 2, "
-                   "\"chars\": [98, 97]}", "not in increasing order");
-    write_and_fail(path, HEAD "\"kind\": \"char\", \"vocab_size\": 3, \"unk_id\": 2, "
-                   "\"chars\": [97, 55296]}", "chars[1] = 55296 is not a character");
-    write_and_fail(path, HEAD "\"kind\": \"char\", \"vocab_size\": 3, \"unk_id\": 0, "
-                   "\"chars\": [97, 98]}", "unk_id is 0");
-    write_and_fail(path, HEAD "\"kind\": \"char\", \"vocab_size\": 1, \"unk_id\": 0, "
-                   "\"chars\": []} x", "unexpected 'x' after the JSON value at byte 105");
+    write_and_fail(path, HEAD "\"kind\": \"char\", \"vocab_size\": 1.5}",
+                   "vocab_size must be an integer, not a number");
+    write_and_fail(path,
+                   HEAD "\"kind\": \"char\", \"vocab_size\": 3, \"unk_id\": 2, "
+                        "\"chars\": [98, 97]}",
+                   "not in increasing order");
+    write_and_fail(path,
+                   HEAD "\"kind\": \"char\", \"vocab_size\": 3, \"unk_id\": 2, "
+                        "\"chars\": [97, 55296]}",
+                   "chars[1] = 55296 is not a character");
+    write_and_fail(path,
+                   HEAD "\"kind\": \"char\", \"vocab_size\": 3, \"unk_id\": 0, "
+                        "\"chars\": [97, 98]}",
+                   "unk_id is 0");
+    write_and_fail(path,
+                   HEAD "\"kind\": \"char\", \"vocab_size\": 1, \"unk_id\": 0, "
+                        "\"chars\": []} x",
+                   "unexpected 'x' after the JSON value at byte 105");
     /* A chain of merges that doubles a token each time: 2^40 bytes if
      * believed; rejected at the limit. */
     {
         char *s = NULL;
         size_t cap = 0;
         FILE *m = open_memstream(&s, &cap);
-        fprintf(m, HEAD "\"kind\": \"bpe\", \"vocab_size\": %d, \"pretokenizer\": "
-                   "\"gpt2-ascii\", \"merges\": [[97, 97]", 256 + 40);
+        fprintf(m,
+                HEAD "\"kind\": \"bpe\", \"vocab_size\": %d, \"pretokenizer\": "
+                     "\"gpt2-ascii\", \"merges\": [[97, 97]",
+                256 + 40);
         for (int i = 1; i < 40; i++)
             fprintf(m, ", [%d, %d]", 255 + i, 255 + i);
         fprintf(m, "]}");
@@ -675,7 +695,7 @@ START_TEST(load_survives_corruption)
                 copy[rand_r(&seed) % (int)len] = bytes[rand_r(&seed) % (int)(sizeof bytes - 1)];
             spit(bad, copy, len);
             tok_tokenizer *t = tok_load(bad);
-            if (t) {   /* still a consistent tokenizer */
+            if (t) { /* still a consistent tokenizer */
                 assert_round_trip(t, "", 0);
                 if (tok_kind_of(t) == TOK_BPE)
                     assert_round_trip(t, text, strlen(text));
@@ -718,7 +738,7 @@ START_TEST(shakespeare_char)
     assert_token(tok, 2, "!", 1);
     assert_token(tok, 64, "z", 1);
     ck_assert_uint_eq(assert_round_trip(tok, text, len), len);
-    ck_assert_encodes(tok, "hii there", 46, 47, 47, 1, 58, 46, 43, 56, 43);   /* nanoGPT's README */
+    ck_assert_encodes(tok, "hii there", 46, 47, 47, 1, 58, 46, 43, 56, 43); /* nanoGPT's README */
     tok_free(tok);
     free(text);
 }
@@ -788,15 +808,15 @@ START_TEST(special_tokens)
     char *path = path_in(dir, "tok.json");
     const char *text = "abca [MASK] bb";
     for (int kind = 0; kind < 2; kind++) {
-        tok_tokenizer *tok = kind == 0 ? tok_char_train(text, strlen(text))
-                                       : tok_bpe_train(text, strlen(text), 260);
+        tok_tokenizer *tok =
+            kind == 0 ? tok_char_train(text, strlen(text)) : tok_bpe_train(text, strlen(text), 260);
         int V = tok_vocab_size(tok), unk = tok_unk_id(tok);
         int32_t *before;
         size_t nbefore;
         ck_assert_int_eq(tok_encode(tok, text, strlen(text), &before, &nbefore), 0);
         ck_assert_int_eq(tok_special_id(tok, TOK_MASK), -1);
         ck_assert_int_eq(tok_add_special_tokens(tok), 0);
-        ck_assert_int_eq(tok_add_special_tokens(tok), 0);               /* once only */
+        ck_assert_int_eq(tok_add_special_tokens(tok), 0); /* once only */
         ck_assert_int_eq(tok_vocab_size(tok), V + 4);
         ck_assert_int_eq(tok_unk_id(tok), unk);
         ck_assert_int_eq(tok_special_id(tok, TOK_MASK), V);
@@ -809,7 +829,7 @@ START_TEST(special_tokens)
         ck_assert_int_eq(tok_encode(tok, text, strlen(text), &after, &nafter), 0);
         ck_assert_uint_eq(nafter, nbefore);
         ck_assert(memcmp(after, before, nafter * sizeof *after) == 0);
-        if (kind == 0)   /* a character outside the vocabulary is still <unk> */
+        if (kind == 0) /* a character outside the vocabulary is still <unk> */
             ck_assert_encodes(tok, "z", unk);
         ck_assert_int_eq(tok_save(tok, path), 0);
         tok_tokenizer *back = tok_load(path);
@@ -822,12 +842,16 @@ START_TEST(special_tokens)
         tok_free(tok);
     }
     /* A file whose special tokens are not exactly the four: an error. */
-    write_and_fail(path, "{\"format\": \"shannon-tokenizer\", \"version\": 1, \"kind\": \"char\", "
+    write_and_fail(path,
+                   "{\"format\": \"shannon-tokenizer\", \"version\": 1, \"kind\": \"char\", "
                    "\"vocab_size\": 6, \"special_tokens\": [\"[MASK]\", \"[CLS]\", \"[PAD]\", \"[SEP]\"], "
-                   "\"unk_id\": 1, \"chars\": [97]}", "special_tokens must be");
-    write_and_fail(path, "{\"format\": \"shannon-tokenizer\", \"version\": 1, \"kind\": \"char\", "
+                   "\"unk_id\": 1, \"chars\": [97]}",
+                   "special_tokens must be");
+    write_and_fail(path,
+                   "{\"format\": \"shannon-tokenizer\", \"version\": 1, \"kind\": \"char\", "
                    "\"vocab_size\": 6, \"special_tokens\": [\"[BOS]\"], "
-                   "\"unk_id\": 1, \"chars\": [97]}", "\"[BOS]\" is not a special token");
+                   "\"unk_id\": 1, \"chars\": [97]}",
+                   "\"[BOS]\" is not a special token");
     free(path);
     test_remove_tree(dir);
     free(dir);

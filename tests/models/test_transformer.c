@@ -73,8 +73,8 @@ typedef struct batches {
     nd_array *x, *y, *padding;
 } batches;
 
-static batches make_batches(const transformer_config *c, const char *head, int64_t steps,
-                            int64_t B, int64_t T)
+static batches make_batches(const transformer_config *c, const char *head, int64_t steps, int64_t B,
+                            int64_t T)
 {
     batches d = {random_ids(1, steps, B, T, c->vocab_size), NULL, NULL};
     if (strcmp(head, "lm") == 0) {
@@ -84,7 +84,8 @@ static batches make_batches(const transformer_config *c, const char *head, int64
         nd_rng *rng = nd_rng_new(3);
         nd_array *flat = nd_reshape(d.x, 2, (int64_t[]){steps * B, T}), *in, *tg;
         ck_assert_int_eq(transformer_mask_tokens(flat, 0.25, c->vocab_size - 1, -1,
-                                                 c->vocab_size - 1, rng, &in, &tg), 0);
+                                                 c->vocab_size - 1, rng, &in, &tg),
+                         0);
         nd_free(d.x);
         d.x = nd_reshape(in, 3, (int64_t[]){steps, B, T});
         d.y = nd_reshape(tg, 3, (int64_t[]){steps, B, T});
@@ -125,10 +126,11 @@ static void nanogpt_adamw(int n, ag_tensor **params, double lr, ag_optimizer **d
 
 static ag_tensor *loss_of(transformer_model *m, const char *head, const batches *d, int64_t i)
 {
-    nd_array *x = batch(d->x, i), *y = batch(d->y, i), *pad = d->padding ? batch(d->padding, i) : NULL;
+    nd_array *x = batch(d->x, i), *y = batch(d->y, i),
+             *pad = d->padding ? batch(d->padding, i) : NULL;
     transformer_forward_options o = {.padding = pad};
     ag_tensor *loss = strcmp(head, "lm") == 0    ? transformer_lm_loss(m, x, y, &o)
-                    : strcmp(head, "mlm") == 0   ? transformer_mlm_loss(m, x, y, &o)
+                      : strcmp(head, "mlm") == 0 ? transformer_mlm_loss(m, x, y, &o)
                                                  : transformer_classify_loss(m, x, y, &o);
     ck_assert_msg(loss != NULL, "%s", nd_last_error());
     nd_free(x), nd_free(y), nd_free(pad);
@@ -180,7 +182,8 @@ static void check_parity(const transformer_config *c, const char *head, const ch
     nd_array *torch_loss = nd_load_npy(path);
     double want;
     nd_get(torch_loss, NULL, &want);
-    ck_assert_msg(fabs(scalar(loss) - want) <= 1e-4 * fabs(want), "loss %.7f, torch %.7f", scalar(loss), want);
+    ck_assert_msg(fabs(scalar(loss) - want) <= 1e-4 * fabs(want), "loss %.7f, torch %.7f",
+                  scalar(loss), want);
     snprintf(path, sizeof path, "%s/grads.safetensors", dir);
     nd_safetensors *grads = nd_safetensors_load(path);
     ck_assert_ptr_nonnull(grads);
@@ -312,7 +315,7 @@ START_TEST(test_no_attention_scale_is_scaled_queries)
     scale_c_attn(off, -1, 8.0f);
     scale_c_attn(on, -1, 8.0f);
     scale_c_attn(plain, -1, 8.0f);
-    scale_c_attn(on, c.n_embd, sqrtf((float)(c.n_embd / c.n_head)));   /* q = rows 0..C-1 */
+    scale_c_attn(on, c.n_embd, sqrtf((float)(c.n_embd / c.n_head))); /* q = rows 0..C-1 */
     nd_array *xs = random_ids(6, 1, 2, 16, c.vocab_size), *x = batch(xs, 0);
     for (int composed = 0; composed < 2; composed++) {
         nd_array *a = hidden_of(off, x, composed), *b = hidden_of(on, x, composed);
@@ -353,7 +356,7 @@ START_TEST(test_no_residual_is_the_sublayer_alone)
                     v[k] = beta[k] = (float)sin(1.0 + (double)k);
         }
         nd_array *xs = random_ids(7, 1, 2, 16, c.vocab_size), *x = batch(xs, 0);
-        nd_array *h = hidden_of(m, x, residual);   /* both paths, one each */
+        nd_array *h = hidden_of(m, x, residual); /* both paths, one each */
         /* ln_f(beta), ln_f's weight 1 and bias 0 at initialization */
         double mean = 0, var = 0;
         for (int64_t k = 0; k < c.n_embd; k++)
@@ -381,7 +384,8 @@ START_TEST(test_fused_and_composed_agree)
 {
     transformer_config c = small_config();
     transformer_model *m = transformer_new(&c, 3);
-    nd_array *xs = random_ids(4, 1, 2, 12, c.vocab_size), *ys = random_ids(5, 1, 2, 12, c.vocab_size);
+    nd_array *xs = random_ids(4, 1, 2, 12, c.vocab_size),
+             *ys = random_ids(5, 1, 2, 12, c.vocab_size);
     nd_array *x = batch(xs, 0), *y = batch(ys, 0);
     int n = transformer_num_tensors(m);
     nd_array *fused_grads[TRANSFORMER_MAX_TENSORS];
@@ -398,7 +402,8 @@ START_TEST(test_fused_and_composed_agree)
                 fused_grads[i] = nd_copy(ag_grad(p));
             } else {
                 double err = relative_error(ag_grad(p), fused_grads[i]);
-                ck_assert_msg(err < 1e-4, "tensor %d: fused and composed gradients differ by %g", i, err);
+                ck_assert_msg(err < 1e-4, "tensor %d: fused and composed gradients differ by %g", i,
+                              err);
                 nd_free(fused_grads[i]);
             }
             ag_zero_grad(p);
@@ -424,7 +429,7 @@ START_TEST(test_kv_cache_matches_full_forward)
         const int32_t tokens[10] = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3};
         nd_array *idx = nd_from_data(ND_INT32, 2, (int64_t[]){1, 10}, tokens);
         ag_no_grad_begin();
-        ag_tensor *full = transformer_forward(m, idx, NULL);   /* (1, 10, V) */
+        ag_tensor *full = transformer_forward(m, idx, NULL); /* (1, 10, V) */
         ag_no_grad_end();
         ck_assert_ptr_nonnull(full);
         /* A copy: feeding resets the tape that holds `full`. */
@@ -433,12 +438,14 @@ START_TEST(test_kv_cache_matches_full_forward)
         /* Prompt of 4 in one feed, then one token at a time. */
         transformer_kv_cache *cache = transformer_kv_cache_new(m);
         for (int64_t t = 3; t < 10; t++) {
-            nd_array *got = t == 3 ? transformer_kv_cache_feed(m, cache, tokens, 4) : transformer_kv_cache_feed(m, cache, tokens + t, 1);
+            nd_array *got = t == 3 ? transformer_kv_cache_feed(m, cache, tokens, 4)
+                                   : transformer_kv_cache_feed(m, cache, tokens + t, 1);
             ck_assert_ptr_nonnull(got);
             nd_array *row = nd_slice(logits, 1, t, t + 1, 1);
             nd_array *want = nd_reshape(row, 1, (int64_t[]){c.vocab_size});
             double err = relative_error(got, want);
-            ck_assert_msg(err < 1e-5, "position %lld: cache and full forward differ by %g", (long long)t, err);
+            ck_assert_msg(err < 1e-5, "position %lld: cache and full forward differ by %g",
+                          (long long)t, err);
             nd_free(got);
             nd_free(row);
             nd_free(want);
@@ -447,7 +454,8 @@ START_TEST(test_kv_cache_matches_full_forward)
         /* Past the block: a clear error, nothing changed. */
         int32_t more[7] = {0};
         ck_assert_ptr_null(transformer_kv_cache_feed(m, cache, more, 7));
-        ck_assert_str_eq(nd_last_error(), "Cannot forward sequence of length 17, block size is only 16");
+        ck_assert_str_eq(nd_last_error(),
+                         "Cannot forward sequence of length 17, block size is only 16");
         ck_assert_int_eq(transformer_kv_cache_length(cache), 10);
         transformer_kv_cache_free(cache);
         nd_free(logits);
@@ -464,17 +472,17 @@ START_TEST(test_sampling)
     nd_rng *rng = nd_rng_new(0);
     int32_t t;
     ck_assert_int_eq(transformer_sample(logits, 0.0, 0, 1.0, rng, &t), 0);
-    ck_assert_int_eq(t, 1);                                  /* greedy */
+    ck_assert_int_eq(t, 1); /* greedy */
     int counts[5] = {0};
     for (int i = 0; i < 2000; i++) {
         ck_assert_int_eq(transformer_sample(logits, 1.0, 2, 1.0, rng, &t), 0);
         counts[t]++;
     }
-    ck_assert_int_eq(counts[0] + counts[3] + counts[4], 0);  /* top-k 2: only ids 1 and 2 */
+    ck_assert_int_eq(counts[0] + counts[3] + counts[4], 0); /* top-k 2: only ids 1 and 2 */
     /* p(1) = e^3 / (e^3 + e^2) = 0.731 */
     ck_assert_int_gt(counts[1], 1350);
     ck_assert_int_lt(counts[1], 1580);
-    for (int i = 0; i < 200; i++) {                          /* top-p 0.5: id 1 alone (0.61) */
+    for (int i = 0; i < 200; i++) { /* top-p 0.5: id 1 alone (0.61) */
         ck_assert_int_eq(transformer_sample(logits, 1.0, 0, 0.5, rng, &t), 0);
         ck_assert_int_eq(t, 1);
     }
@@ -496,7 +504,7 @@ START_TEST(test_bad_configs_and_inputs)
     nd_array *too_long = nd_zeros(ND_INT64, 2, (int64_t[]){1, 17});
     ck_assert_ptr_null(transformer_forward(m, too_long, NULL));
     ck_assert_str_eq(nd_last_error(), "Cannot forward sequence of length 17, block size is only 16");
-    nd_array *bad = nd_full(ND_INT64, 2, (int64_t[]){1, 4}, 29);   /* id == vocab size */
+    nd_array *bad = nd_full(ND_INT64, 2, (int64_t[]){1, 4}, 29); /* id == vocab size */
     ck_assert_ptr_null(transformer_forward(m, bad, NULL));
     ag_tape_reset();
     /* GPT-2 init: a residual projection's spread is 0.02 / sqrt(2 n_layer). */
@@ -525,7 +533,7 @@ START_TEST(test_mask_tokens_rule)
     const int64_t B = 400, T = 50, V = 20, MASK = 99, PAD = 0;
     nd_array *ids = random_ids(9, 1, B, T, V), *flat = nd_reshape(ids, 2, (int64_t[]){B, T});
     int64_t *x = nd_data(flat);
-    for (int64_t b = 0; b < B; b++)   /* ids 1..V-1, the second half of each row padding */
+    for (int64_t b = 0; b < B; b++) /* ids 1..V-1, the second half of each row padding */
         for (int64_t t = 0; t < T; t++)
             x[b * T + t] = t >= T / 2 ? PAD : 1 + x[b * T + t] % (V - 1);
     nd_rng *rng = nd_rng_new(5);
@@ -593,7 +601,7 @@ END_TEST
  * at every step, through a sliding window past the block size. */
 START_TEST(test_generate_matches_full_forward)
 {
-    transformer_config c = small_config();   /* block 16 */
+    transformer_config c = small_config(); /* block 16 */
     transformer_model *m = transformer_new(&c, 13);
     const int32_t prompt[3] = {1, 2, 3};
     nd_rng *rng = nd_rng_new(0);
@@ -672,7 +680,7 @@ static void train_curve(transformer_precision precision, int steps, double *loss
         ck_assert_ptr_nonnull(loss);
         losses[step] = scalar(loss);
         ck_assert_int_eq(ag_backward(loss), 0);
-        for (int i = 0; i < n; i++)   /* the master weights and their gradients stay float32 */
+        for (int i = 0; i < n; i++) /* the master weights and their gradients stay float32 */
             ck_assert_int_eq(nd_dtype_of(ag_grad(params[i])), ND_FLOAT32);
         ck_assert(ag_clip_grad_norm(n, params, 1.0) >= 0);
         ck_assert_int_eq(ag_optimizer_step(od), 0);
@@ -703,7 +711,7 @@ START_TEST(test_bf16_training_tracks_float32)
     double f32[STEPS], b16[STEPS];
     train_curve(TRANSFORMER_FLOAT32, STEPS, f32);
     train_curve(TRANSFORMER_BF16, STEPS, b16);
-    ck_assert_double_eq_tol(b16[0], f32[0], 5e-3);   /* one forward: rounding alone */
+    ck_assert_double_eq_tol(b16[0], f32[0], 5e-3); /* one forward: rounding alone */
     double worst = 0;
     for (int i = 0; i < STEPS; i++)
         worst = fmax(worst, fabs(b16[i] - f32[i]));
@@ -738,7 +746,8 @@ START_TEST(test_bf16_casts_each_weight_once)
             ck_assert_int_eq(nd_dtype_of(info.output), ND_BFLOAT16);
             bool of_param = false;
             for (int k = 0; k < transformer_num_tensors(m); k++)
-                of_param |= nd_data(info.inputs[0]) == nd_data(ag_value(transformer_tensor(m, k, NULL)));
+                of_param |=
+                    nd_data(info.inputs[0]) == nd_data(ag_value(transformer_tensor(m, k, NULL)));
             weight_casts += of_param;
             other_casts += !of_param;
         }

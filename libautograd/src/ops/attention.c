@@ -19,7 +19,7 @@
 
 typedef struct attention_params {
     bool causal;
-    const nd_array *padding_mask;   /* (B, Tk) bool, or NULL; read by the forward only */
+    const nd_array *padding_mask; /* (B, Tk) bool, or NULL; read by the forward only */
 } attention_params;
 
 /* Which keys a query row may see: the first `limit` keys (causal), minus
@@ -53,16 +53,17 @@ static nd_array *attention_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     (void)n;
     const attention_params *p = ag_ctx_params(ctx);
     nd_array *kt = nd_swapaxes(x[1], -1, -2), *out = NULL;
-    nd_array *S = kt ? nd_matmul(x[0], kt) : NULL;   /* (..., Tq, Tk), C order */
+    nd_array *S = kt ? nd_matmul(x[0], kt) : NULL; /* (..., Tq, Tk), C order */
     nd_array *pad = S && p->padding_mask ? nd_astype(p->padding_mask, ND_BOOL) : NULL;
     if (!S || (p->padding_mask && !pad))
         goto done;
     int64_t Tq = dim_from_end(S, 2), Tk = dim_from_end(S, 1), rows = layer_rows(S, Tk);
     int64_t B = pad ? nd_shape(pad)[0] : 1, lead = nd_ndim(S) > 2 ? nd_shape(S)[0] : 1;
     if (pad && B != 1 && B != lead) {
-        nd_set_last_error(ND_ERR_VALUE, "attention: expected a padding mask of shape (%lld, %lld), "
-                          "got (%lld, %lld)", (long long)lead, (long long)Tk, (long long)B,
-                          (long long)nd_shape(pad)[1]);
+        nd_set_last_error(ND_ERR_VALUE,
+                          "attention: expected a padding mask of shape (%lld, %lld), "
+                          "got (%lld, %lld)",
+                          (long long)lead, (long long)Tk, (long long)B, (long long)nd_shape(pad)[1]);
         goto done;
     }
     nd_dtype dt = nd_dtype_of(S);
@@ -91,7 +92,7 @@ static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
     const nd_array *P = ag_ctx_saved(ctx, 0);
     nd_array *Pt = NULL, *Vt = NULL, *dS = NULL, *dSt = NULL;
     int status = 0;
-    if (ag_ctx_needs_grad(ctx, 2)) {   /* dV = P^T dO */
+    if (ag_ctx_needs_grad(ctx, 2)) { /* dV = P^T dO */
         Pt = nd_swapaxes(P, -1, -2);
         if (!Pt || !(dx[2] = nd_matmul(Pt, dO)))
             goto fail;
@@ -109,9 +110,9 @@ static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
         softmax_backward_rows_float(nd_data(dS), nd_data(dS), nd_data(P), rows, Tk, (float)scale);
     else
         softmax_backward_rows_double(nd_data(dS), nd_data(dS), nd_data(P), rows, Tk, scale);
-    if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(dS, k)))   /* dQ = dS K */
+    if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(dS, k))) /* dQ = dS K */
         goto fail;
-    if (ag_ctx_needs_grad(ctx, 1)) {   /* dK = dS^T Q */
+    if (ag_ctx_needs_grad(ctx, 1)) { /* dK = dS^T Q */
         dSt = nd_swapaxes(dS, -1, -2);
         if (!dSt || !(dx[1] = nd_matmul(dSt, q)))
             goto fail;
@@ -138,23 +139,29 @@ static int check_attention(ag_tensor *q, ag_tensor *k, ag_tensor *v, const nd_ar
         if (layer_check_float(x[i], "attention") < 0)
             return nd_last_status();
         if (nd_ndim(x[i]) < 2)
-            return nd_set_last_error(ND_ERR_VALUE, "attention: expected q, k, v of at least 2 "
-                                     "dimensions (..., T, D), got a %d-d tensor", nd_ndim(x[i]));
+            return nd_set_last_error(ND_ERR_VALUE,
+                                     "attention: expected q, k, v of at least 2 "
+                                     "dimensions (..., T, D), got a %d-d tensor",
+                                     nd_ndim(x[i]));
     }
     if (layer_check_same_dtype(x[0], 2, x + 1) < 0)
         return nd_last_status();
     if (dim_from_end(x[0], 1) != dim_from_end(x[1], 1))
-        return nd_set_last_error(ND_ERR_VALUE, "attention: q and k must have the same last "
-                                 "dimension, got %lld and %lld", (long long)dim_from_end(x[0], 1),
-                                 (long long)dim_from_end(x[1], 1));
+        return nd_set_last_error(ND_ERR_VALUE,
+                                 "attention: q and k must have the same last "
+                                 "dimension, got %lld and %lld",
+                                 (long long)dim_from_end(x[0], 1), (long long)dim_from_end(x[1], 1));
     if (dim_from_end(x[1], 2) != dim_from_end(x[2], 2))
-        return nd_set_last_error(ND_ERR_VALUE, "attention: k and v must have the same number of "
-                                 "keys, got %lld and %lld", (long long)dim_from_end(x[1], 2),
-                                 (long long)dim_from_end(x[2], 2));
+        return nd_set_last_error(ND_ERR_VALUE,
+                                 "attention: k and v must have the same number of "
+                                 "keys, got %lld and %lld",
+                                 (long long)dim_from_end(x[1], 2), (long long)dim_from_end(x[2], 2));
     if (mask && (nd_dtype_of(mask) != ND_BOOL || nd_ndim(mask) != 2 ||
                  nd_shape(mask)[1] != dim_from_end(x[1], 2)))
-        return nd_set_last_error(ND_ERR_VALUE, "attention: expected a bool padding mask of shape "
-                                 "(B, %lld)", (long long)dim_from_end(x[1], 2));
+        return nd_set_last_error(ND_ERR_VALUE,
+                                 "attention: expected a bool padding mask of shape "
+                                 "(B, %lld)",
+                                 (long long)dim_from_end(x[1], 2));
     return 0;
 }
 
@@ -216,8 +223,10 @@ static nd_array *mask_array(int ndim, int64_t Tq, int64_t Tk, bool causal, const
     nd_array *r = ndim > 2 || B == 1 ? nd_reshape(m, ndim, shape) : NULL;
     if (!r)
         *status = ndim > 2 || B == 1 ? nd_last_status()
-                  : nd_set_last_error(ND_ERR_VALUE, "attention: a padding mask of batch %lld "
-                                      "needs q with a batch axis", (long long)B);
+                                     : nd_set_last_error(ND_ERR_VALUE,
+                                                         "attention: a padding mask of batch %lld "
+                                                         "needs q with a batch axis",
+                                                         (long long)B);
     nd_free(pad);
     nd_free(m);
     return r;
@@ -234,8 +243,8 @@ ag_tensor *ag_attention_composed(ag_tensor *q, ag_tensor *k, ag_tensor *v, bool 
         return NULL;
     const nd_array *qv = ag_value(q), *kv = ag_value(k);
     int ndim = nd_ndim(qv) > nd_ndim(kv) ? nd_ndim(qv) : nd_ndim(kv), status;
-    nd_array *mask = mask_array(ndim, dim_from_end(qv, 2), dim_from_end(kv, 2), causal,
-                                padding_mask, &status);
+    nd_array *mask =
+        mask_array(ndim, dim_from_end(qv, 2), dim_from_end(kv, 2), causal, padding_mask, &status);
     if (status < 0)
         return NULL;
     ag_tensor *kt = ag_apply(&swap_last_op, 1, (ag_tensor *[]){k}, NULL, 0);

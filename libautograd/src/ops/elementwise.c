@@ -15,6 +15,7 @@
 /* The dtype as torch names it in messages ("Float", "Long", ...). */
 static const char *torch_dtype_name(nd_dtype dt)
 {
+    // clang-format off
     switch (dt) {
     case ND_BOOL: return "Bool";
     case ND_INT8: return "Char";
@@ -30,6 +31,7 @@ static const char *torch_dtype_name(nd_dtype dt)
     case ND_FLOAT32: return "Float";
     case ND_FLOAT64: return "Double";
     }
+    // clang-format on
     return "?";
 }
 
@@ -73,10 +75,14 @@ static int check_mask(const nd_array *mask, bool condition)
         return 0;
     const char *dtype = torch_dtype_name(nd_dtype_of(mask));
     if (condition)
-        return nd_set_last_error(ND_ERR_TYPE, "where expected condition to be a boolean tensor, "
-                                 "but got a tensor with dtype %s", dtype);
-    return nd_set_last_error(ND_ERR_TYPE, "masked_fill_ only supports boolean masks, but got "
-                             "mask with dtype %s", dtype);
+        return nd_set_last_error(ND_ERR_TYPE,
+                                 "where expected condition to be a boolean tensor, "
+                                 "but got a tensor with dtype %s",
+                                 dtype);
+    return nd_set_last_error(ND_ERR_TYPE,
+                             "masked_fill_ only supports boolean masks, but got "
+                             "mask with dtype %s",
+                             dtype);
 }
 
 /* ---- maximum / minimum: y = max(a, b), y = min(a, b) elementwise ------------------------ */
@@ -180,7 +186,7 @@ ag_tensor *ag_where(const nd_array *cond, ag_tensor *a, ag_tensor *b)
 /* ---- masked_fill: y = mask ? value : a -------------------------------------------------- */
 
 typedef struct masked_fill_params {
-    const nd_array *mask;   /* valid during the forward only; it saves a copy */
+    const nd_array *mask; /* valid during the forward only; it saves a copy */
     double value;
 } masked_fill_params;
 
@@ -213,7 +219,7 @@ ag_tensor *ag_masked_fill(ag_tensor *a, const nd_array *mask, double value)
 /* ---- clamp: y = min(max(a, lo), hi) ----------------------------------------------------- */
 
 typedef struct clamp_params {
-    double lo, hi;   /* NaN: no bound on that side */
+    double lo, hi; /* NaN: no bound on that side */
 } clamp_params;
 
 /* The bound as a 0-d array of x's dtype, or NULL with no error if absent. */
@@ -233,7 +239,7 @@ static nd_array *clamp_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     const clamp_params *p = ag_ctx_params(ctx);
     if (isnan(p->lo) && isnan(p->hi)) {
         nd_set_last_error(ND_ERR_VALUE, "torch.clamp: At least one of 'min' or 'max' must not "
-                          "be None");
+                                        "be None");
         return NULL;
     }
     int status = 0;
@@ -253,7 +259,7 @@ static int clamp_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     const nd_array *x = ag_ctx_input(ctx, 0);
     int status = 0;
     nd_array *lo = bound(x, p->lo, &status), *hi = bound(x, p->hi, &status);
-    nd_array *keep = NULL, *below_hi = NULL;   /* lo <= x, x <= hi */
+    nd_array *keep = NULL, *below_hi = NULL; /* lo <= x, x <= hi */
     if (status < 0)
         goto done;
     keep = lo ? nd_greater_equal(x, lo) : nd_less_equal(x, hi);

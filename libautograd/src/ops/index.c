@@ -15,7 +15,7 @@
 #include <string.h>
 
 typedef struct index_params {
-    const nd_array *indices;   /* the caller's; read by the forward only */
+    const nd_array *indices; /* the caller's; read by the forward only */
     int axis;
 } index_params;
 
@@ -29,9 +29,11 @@ static nd_array *save_indices(ag_ctx *ctx, const char *op)
         return NULL;
     }
     if (!nd_dtype_is_integer(nd_dtype_of(indices))) {
-        nd_set_last_error(ND_ERR_TYPE, "Expected tensor for argument #1 'indices' to have one of "
+        nd_set_last_error(ND_ERR_TYPE,
+                          "Expected tensor for argument #1 'indices' to have one of "
                           "the following scalar types: Long, Int; but got %s instead (while "
-                          "checking arguments for %s)", nd_dtype_name(nd_dtype_of(indices)), op);
+                          "checking arguments for %s)",
+                          nd_dtype_name(nd_dtype_of(indices)), op);
         return NULL;
     }
     nd_array *idx = nd_astype(indices, ND_INT64);
@@ -73,17 +75,17 @@ static int take_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     if (!g)
         return nd_last_status();
     int gperm[ND_MAXDIMS], dperm[ND_MAXDIMS], m = 0;
-    gperm[m++] = axis;                            /* g: (axis, pre, post) */
+    gperm[m++] = axis; /* g: (axis, pre, post) */
     for (int d = 0; d < nd; d++)
         if (d != axis)
             gperm[m++] = d;
-    m = 0;                                        /* dy: (idx axes, pre, post) */
+    m = 0; /* dy: (idx axes, pre, post) */
     for (int d = axis; d < axis + k; d++)
         dperm[m++] = d;
     for (int d = 0; d < nd_ndim(dy); d++)
         if (d < axis || d >= axis + k)
             dperm[m++] = d;
-    nd_array *g_front = nd_transpose(g, gperm);   /* views */
+    nd_array *g_front = nd_transpose(g, gperm); /* views */
     nd_array *dy_front = g_front ? nd_transpose(dy, dperm) : NULL;
     int status = dy_front ? nd_add_at(g_front, idx, dy_front) : nd_last_status();
     nd_free(g_front);
@@ -118,7 +120,7 @@ static nd_array *embedding_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     nd_array *idx = save_indices(ctx, "embedding");
     if (!idx)
         return NULL;
-    const int64_t *i = nd_data(idx), rows = nd_shape(weight)[0];   /* a C-contiguous copy */
+    const int64_t *i = nd_data(idx), rows = nd_shape(weight)[0]; /* a C-contiguous copy */
     for (int64_t j = 0; j < nd_size(idx); j++)
         if (i[j] < 0 || i[j] >= rows) {
             nd_free(idx);
@@ -150,9 +152,11 @@ static nd_array *take_along_axis_forward(ag_ctx *ctx, int n, const nd_array *con
     if (axis < 0)
         return NULL;
     if (p->indices && nd_ndim(p->indices) != nd) {
-        nd_set_last_error(ND_ERR_VALUE, "torch.take_along_dim(): input and indices should have "
+        nd_set_last_error(ND_ERR_VALUE,
+                          "torch.take_along_dim(): input and indices should have "
                           "the same number of dimensions, but got %d dimensions for input, and %d "
-                          "dimensions for indices", nd, nd_ndim(p->indices));
+                          "dimensions for indices",
+                          nd, nd_ndim(p->indices));
         return NULL;
     }
     nd_array *idx = save_indices(ctx, "take_along_dim");
@@ -182,10 +186,10 @@ static int take_along_axis_backward(ag_ctx *ctx, const nd_array *dy, nd_array **
     if (!g)
         return nd_last_status();
     int64_t size = nd_size(g);
-    nd_array *flat = nd_arange(ND_INT64, 0, (double)size, 1);           /* flat positions in g */
+    nd_array *flat = nd_arange(ND_INT64, 0, (double)size, 1); /* flat positions in g */
     nd_array *positions = flat ? nd_reshape(flat, nd, shape) : NULL;
-    nd_array *source = positions ? nd_take_along_axis(positions, idx, axis) : NULL;   /* of each y */
-    nd_array *g_flat = source ? nd_reshape(g, 1, &size) : NULL;         /* ravel(g): a view */
+    nd_array *source = positions ? nd_take_along_axis(positions, idx, axis) : NULL; /* of each y */
+    nd_array *g_flat = source ? nd_reshape(g, 1, &size) : NULL; /* ravel(g): a view */
     int status = g_flat ? nd_add_at(g_flat, source, dy) : nd_last_status();
     nd_free(flat);
     nd_free(positions);

@@ -17,7 +17,7 @@
 #include "layers.h"
 
 typedef struct loss_params {
-    const nd_array *targets;   /* read by the forward only: it saves an int64 copy */
+    const nd_array *targets; /* read by the forward only: it saves an int64 copy */
     int64_t ignore_index;
     double smoothing;
 } loss_params;
@@ -31,8 +31,10 @@ static int check_inputs(const nd_array *x, const nd_array *targets, const char *
     if (status < 0)
         return status;
     if (nd_ndim(x) != 2)
-        return nd_set_last_error(ND_ERR_VALUE, "%s: expected input of shape (N, C), got a %d-d "
-                                 "tensor", name, nd_ndim(x));
+        return nd_set_last_error(ND_ERR_VALUE,
+                                 "%s: expected input of shape (N, C), got a %d-d "
+                                 "tensor",
+                                 name, nd_ndim(x));
     if (!targets)
         return nd_set_last_error(ND_ERR_VALUE, "%s: targets are NULL", name);
     if (!nd_dtype_is_integer(nd_dtype_of(targets)))
@@ -40,11 +42,12 @@ static int check_inputs(const nd_array *x, const nd_array *targets, const char *
                                  layer_torch_type(nd_dtype_of(targets)));
     if (nd_ndim(targets) != 1)
         return nd_set_last_error(ND_ERR_VALUE, "1D target tensor expected, multi-target not "
-                                 "supported");
+                                               "supported");
     if (nd_shape(targets)[0] != nd_shape(x)[0])
-        return nd_set_last_error(ND_ERR_VALUE, "Expected input batch_size (%lld) to match target "
-                                 "batch_size (%lld).", (long long)nd_shape(x)[0],
-                                 (long long)nd_shape(targets)[0]);
+        return nd_set_last_error(ND_ERR_VALUE,
+                                 "Expected input batch_size (%lld) to match target "
+                                 "batch_size (%lld).",
+                                 (long long)nd_shape(x)[0], (long long)nd_shape(targets)[0]);
     return 0;
 }
 
@@ -123,15 +126,15 @@ static nd_array *cross_entropy_forward(ag_ctx *ctx, int n, const nd_array *const
     if (!z)
         goto done;
     nd_dtype dt = nd_dtype_of(in);
-    LAYER_CALL(dt, shift_rows, nd_data(z), nd_data(in), rows, classes);   /* z = x - max */
+    LAYER_CALL(dt, shift_rows, nd_data(z), nd_data(in), rows, classes); /* z = x - max */
     p = nd_exp(z);
     if (!p)
         goto done;
     double total = dt == ND_FLOAT32
-        ? cross_entropy_rows_float(nd_data(p), nd_data(z), nd_data(targets), rows, classes,
-                                   lp->ignore_index, lp->smoothing)
-        : cross_entropy_rows_double(nd_data(p), nd_data(z), nd_data(targets), rows, classes,
-                                    lp->ignore_index, lp->smoothing);
+                       ? cross_entropy_rows_float(nd_data(p), nd_data(z), nd_data(targets), rows,
+                                                  classes, lp->ignore_index, lp->smoothing)
+                       : cross_entropy_rows_double(nd_data(p), nd_data(z), nd_data(targets), rows,
+                                                   classes, lp->ignore_index, lp->smoothing);
     if (ag_ctx_save(ctx, p) >= 0 && ag_ctx_save(ctx, targets) >= 0)
         y = mean_loss(dt, total, count);
 done:
@@ -150,8 +153,7 @@ static int cross_entropy_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx
     if (!(dx[0] = nd_empty_like(p)))
         return nd_last_status();
     LAYER_CALL(nd_dtype_of(p), cross_entropy_backward_rows, nd_data(dx[0]), nd_data(p), nd_data(t),
-               rows, classes, lp->ignore_index, lp->smoothing,
-               scaled_grad(dy, t, lp->ignore_index));
+               rows, classes, lp->ignore_index, lp->smoothing, scaled_grad(dy, t, lp->ignore_index));
     return 0;
 }
 
@@ -163,8 +165,10 @@ static int check_cross_entropy(ag_tensor *logits, const nd_array *targets, doubl
 {
     int status = check_inputs(ag_value(logits), targets, "cross_entropy");
     if (status == 0 && !(smoothing >= 0 && smoothing <= 1))
-        status = nd_set_last_error(ND_ERR_VALUE, "label_smoothing must be between 0.0 and 1.0. "
-                                   "Got: %g", smoothing);
+        status = nd_set_last_error(ND_ERR_VALUE,
+                                   "label_smoothing must be between 0.0 and 1.0. "
+                                   "Got: %g",
+                                   smoothing);
     return status;
 }
 
@@ -240,9 +244,10 @@ static nd_array *nll_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     nd_array *in = targets ? nd_ascontiguousarray(x[0]) : NULL;
     nd_array *y = NULL;
     if (in && ag_ctx_save(ctx, targets) >= 0) {
-        double total = nd_dtype_of(in) == ND_FLOAT32
-            ? nll_rows_float(nd_data(in), nd_data(targets), rows, classes, lp->ignore_index)
-            : nll_rows_double(nd_data(in), nd_data(targets), rows, classes, lp->ignore_index);
+        double total =
+            nd_dtype_of(in) == ND_FLOAT32
+                ? nll_rows_float(nd_data(in), nd_data(targets), rows, classes, lp->ignore_index)
+                : nll_rows_double(nd_data(in), nd_data(targets), rows, classes, lp->ignore_index);
         y = mean_loss(nd_dtype_of(in), total, count);
     }
     nd_free(targets);
@@ -308,8 +313,9 @@ static const ag_op mse_op = {"mse_loss", mse_forward, mse_backward};
 
 ag_tensor *ag_mse_loss(ag_tensor *a, ag_tensor *b)
 {
-    if (a && b && (layer_check_float(ag_value(a), "mse_loss") < 0 ||
-                   layer_check_float(ag_value(b), "mse_loss") < 0))
+    if (a && b &&
+        (layer_check_float(ag_value(a), "mse_loss") < 0 ||
+         layer_check_float(ag_value(b), "mse_loss") < 0))
         return NULL;
     return ag_apply(&mse_op, 2, (ag_tensor *[]){a, b}, NULL, 0);
 }

@@ -19,14 +19,18 @@ typedef struct reduce_params {
 static int check_axes_list(int naxes, const int *axes)
 {
     if (naxes < 0 || naxes > ND_MAXDIMS || (naxes > 0 && !axes))
-        return nd_set_last_error(ND_ERR_VALUE, "expected 0 to %d dims (naxes) with a list of "
-                                 "them, but got %d", ND_MAXDIMS, naxes);
+        return nd_set_last_error(ND_ERR_VALUE,
+                                 "expected 0 to %d dims (naxes) with a list of "
+                                 "them, but got %d",
+                                 ND_MAXDIMS, naxes);
     return 0;
 }
 
 static reduce_params make_params(int naxes, const int *axes, bool keepdims)
 {
-    reduce_params p = {.naxes = naxes < 0 ? 0 : naxes > ND_MAXDIMS ? ND_MAXDIMS : naxes,
+    reduce_params p = {.naxes = naxes < 0            ? 0
+                                : naxes > ND_MAXDIMS ? ND_MAXDIMS
+                                                     : naxes,
                        .keepdims = keepdims};
     if (axes)
         memcpy(p.axes, axes, (size_t)p.naxes * sizeof(int));
@@ -83,7 +87,8 @@ static nd_array *mean_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 static int mean_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *a = ag_ctx_input(ctx, 0);
-    double count = (double)nd_size(a) / (double)(nd_size(ag_ctx_output(ctx)) ? nd_size(ag_ctx_output(ctx)) : 1);
+    double count = (double)nd_size(a) /
+                   (double)(nd_size(ag_ctx_output(ctx)) ? nd_size(ag_ctx_output(ctx)) : 1);
     nd_array *scale = nd_scalar(nd_dtype_of(dy), 1.0 / count);
     nd_array *g = scale ? nd_multiply(dy, scale) : NULL;
     dx[0] = g ? expand_back(g, a, ag_ctx_params(ctx)) : NULL;
@@ -117,8 +122,8 @@ static int checked_params(const ag_tensor *a, int naxes, const int *axes, bool k
     if (check_axes_list(naxes, axes) < 0)
         return nd_last_status();
     if (!a)
-        return 0;   /* ag_apply propagates the NULL input */
-    int nd = nd_ndim(ag_value(a));   /* torch: a 0-d tensor has dims [-1, 0] */
+        return 0; /* ag_apply propagates the NULL input */
+    int nd = nd_ndim(ag_value(a)); /* torch: a 0-d tensor has dims [-1, 0] */
     int status = ag_wrap_dims(naxes, axes, nd, p->axes);
     if (status < 0)
         return status;
@@ -136,7 +141,7 @@ static double reduced_count(const nd_array *a, const nd_array *y)
 
 typedef struct var_params {
     reduce_params r;
-    int correction;   /* torch's correction, NumPy's ddof */
+    int correction; /* torch's correction, NumPy's ddof */
 } var_params;
 
 static nd_array *var_forward(ag_ctx *ctx, int n, const nd_array *const *x)
@@ -157,7 +162,7 @@ static int var_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     nd_array *mean = nd_mean(a, p->r.naxes, p->r.axes, true);
     nd_array *scale = nd_scalar(nd_dtype_of(dy), 2.0 / (n - p->correction));
     nd_array *dy_back = expand_back(dy, a, &p->r);
-    nd_array *g = mean && scale && dy_back ? nd_subtract(a, mean) : NULL;   /* a - mean */
+    nd_array *g = mean && scale && dy_back ? nd_subtract(a, mean) : NULL; /* a - mean */
     int status = 0;
     if (!g || nd_multiply_out(g, scale, g) < 0 || nd_multiply_out(g, dy_back, g) < 0) {
         status = nd_last_status();
@@ -208,12 +213,12 @@ static int extremum_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     const reduce_params *p = ag_ctx_params(ctx);
     const nd_array *a = ag_ctx_input(ctx, 0);
     nd_array *y_back = expand_back(ag_ctx_output(ctx), a, p);
-    nd_array *hit = y_back ? nd_equal(a, y_back) : NULL;                      /* a's shape */
-    nd_array *count = hit ? nd_sum(hit, p->naxes, p->axes, true) : NULL;      /* kept, int64 */
+    nd_array *hit = y_back ? nd_equal(a, y_back) : NULL; /* a's shape */
+    nd_array *count = hit ? nd_sum(hit, p->naxes, p->axes, true) : NULL; /* kept, int64 */
     nd_array *dy_kept = count ? nd_reshape(dy, nd_ndim(count), nd_shape(count)) : NULL;
     nd_array *share = dy_kept ? nd_astype(count, nd_dtype_of(dy)) : NULL;
     int status = 0;
-    if (!share || nd_divide_out(dy_kept, share, share) < 0 ||   /* share = dy / count */
+    if (!share || nd_divide_out(dy_kept, share, share) < 0 || /* share = dy / count */
         !(dx[0] = nd_multiply(share, hit)))
         status = nd_last_status();
     nd_free(y_back);
@@ -234,13 +239,17 @@ static int check_nonempty(const char *name, const ag_tensor *a, int naxes, const
         return 0;
     const nd_array *v = ag_value(a);
     if (naxes == 0 && nd_size(v) == 0)
-        return nd_set_last_error(ND_ERR_VALUE, "%s(): Expected reduction dim to be specified for "
+        return nd_set_last_error(ND_ERR_VALUE,
+                                 "%s(): Expected reduction dim to be specified for "
                                  "input.numel() == 0. Specify the reduction dim with the 'dim' "
-                                 "argument.", name);
+                                 "argument.",
+                                 name);
     for (int i = 0; i < naxes && nd_ndim(v) > 0; i++)
         if (nd_shape(v)[(axes[i] + nd_ndim(v)) % nd_ndim(v)] == 0)
-            return nd_set_last_error(ND_ERR_INDEX, "%s(): Expected reduction dim %d to have "
-                                     "non-zero size.", name, axes[i]);
+            return nd_set_last_error(ND_ERR_INDEX,
+                                     "%s(): Expected reduction dim %d to have "
+                                     "non-zero size.",
+                                     name, axes[i]);
     return 0;
 }
 
@@ -248,8 +257,7 @@ static ag_tensor *extremum(const ag_op *op, const char *name, ag_tensor *a, int 
                            const int *axes, bool keepdims)
 {
     reduce_params p;
-    if (checked_params(a, naxes, axes, keepdims, &p) < 0 ||
-        check_nonempty(name, a, naxes, axes) < 0)
+    if (checked_params(a, naxes, axes, keepdims, &p) < 0 || check_nonempty(name, a, naxes, axes) < 0)
         return NULL;
     return ag_apply(op, 1, &a, &p, sizeof p);
 }
@@ -291,7 +299,7 @@ static int logsumexp_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     const reduce_params *p = ag_ctx_params(ctx);
     const nd_array *a = ag_ctx_input(ctx, 0);
     nd_array *y_back = expand_back(ag_ctx_output(ctx), a, p), *dy_back = expand_back(dy, a, p);
-    nd_array *g = y_back && dy_back ? nd_subtract(a, y_back) : NULL;   /* a - y */
+    nd_array *g = y_back && dy_back ? nd_subtract(a, y_back) : NULL; /* a - y */
     int status = 0;
     if (!g || nd_exp_out(g, g) < 0 || nd_multiply_out(g, dy_back, g) < 0) {
         status = nd_last_status();

@@ -84,17 +84,19 @@ static int check_reshape(const nd_array *a, const sizes_params *p)
     }
     int64_t size = nd_size(a);
     if (inferred >= 0 && known == 0 && !overflow)
-        return size == 0 ? nd_set_last_error(ND_ERR_VALUE, "cannot reshape tensor of 0 elements "
+        return size == 0 ? nd_set_last_error(ND_ERR_VALUE,
+                                             "cannot reshape tensor of 0 elements "
                                              "into shape %s because the unspecified dimension "
                                              "size -1 can be any value and is ambiguous",
                                              format_sizes(buf, sizeof buf, p->ndim, p->shape))
-                         : nd_set_last_error(ND_ERR_VALUE, "shape '%s' is invalid for input of "
-                                             "size %lld", format_sizes(buf, sizeof buf, p->ndim,
-                                             p->shape), (long long)size);
+                         : nd_set_last_error(ND_ERR_VALUE,
+                                             "shape '%s' is invalid for input of "
+                                             "size %lld",
+                                             format_sizes(buf, sizeof buf, p->ndim, p->shape),
+                                             (long long)size);
     if (overflow || (inferred >= 0 ? size % known != 0 : size != known))
         return nd_set_last_error(ND_ERR_VALUE, "shape '%s' is invalid for input of size %lld",
-                                 format_sizes(buf, sizeof buf, p->ndim, p->shape),
-                                 (long long)size);
+                                 format_sizes(buf, sizeof buf, p->ndim, p->shape), (long long)size);
     return 0;
 }
 
@@ -118,7 +120,7 @@ ag_tensor *ag_reshape(ag_tensor *a, int ndim, const int64_t *shape)
 /* ---- transpose / permute: y = a.permute(axes) ------------------------------------------ */
 
 typedef struct permute_params {
-    bool reverse;   /* transpose(a, NULL): the axes reversed */
+    bool reverse; /* transpose(a, NULL): the axes reversed */
     int naxes;
     int axes[ND_MAXDIMS];
 } permute_params;
@@ -134,10 +136,12 @@ static int permutation(const nd_array *a, const permute_params *p, int *perm)
         return 0;
     }
     if (p->naxes != nd)
-        return nd_set_last_error(ND_ERR_VALUE, "permute(): number of dimensions in the tensor "
+        return nd_set_last_error(ND_ERR_VALUE,
+                                 "permute(): number of dimensions in the tensor "
                                  "input does not match the length of the desired ordering of "
                                  "dimensions i.e. input.dim() = %d is not equal to len(dims) = "
-                                 "%d", nd, p->naxes);
+                                 "%d",
+                                 nd, p->naxes);
     bool seen[ND_MAXDIMS] = {0};
     for (int d = 0; d < nd; d++) {
         int axis = ag_wrap_dim(p->axes[d], nd);
@@ -178,7 +182,7 @@ ag_tensor *ag_permute(ag_tensor *a, int naxes, const int *axes)
 {
     permute_params p = {.naxes = naxes};
     if (naxes > 0 && !axes)
-        p.naxes = -1;   /* reported as a length mismatch by the forward */
+        p.naxes = -1; /* reported as a length mismatch by the forward */
     else if (naxes > 0)
         memcpy(p.axes, axes, (size_t)(naxes < ND_MAXDIMS ? naxes : ND_MAXDIMS) * sizeof(int));
     return ag_apply(&permute_op, 1, (ag_tensor *[]){a}, &p, sizeof p);
@@ -205,7 +209,7 @@ static nd_array *swapaxes_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     if (ag_wrap_dim(p->d1, nd_ndim(x[0])) < 0 || ag_wrap_dim(p->d2, nd_ndim(x[0])) < 0)
         return NULL;
     if (nd_ndim(x[0]) == 0)
-        return nd_view(x[0]);   /* PyTorch: a 0-d tensor's dims 0 and -1 swap to itself */
+        return nd_view(x[0]); /* PyTorch: a 0-d tensor's dims 0 and -1 swap to itself */
     return nd_swapaxes(x[0], p->d1, p->d2);
 }
 
@@ -280,20 +284,25 @@ static int check_concat(int n, const nd_array *const *x, int axis)
     int nd = nd_ndim(x[0]);
     for (int i = 0; i < n; i++)
         if (nd_ndim(x[i]) == 0)
-            return nd_set_last_error(ND_ERR_VALUE, "zero-dimensional tensor (at position %d) "
-                                     "cannot be concatenated", i);
+            return nd_set_last_error(ND_ERR_VALUE,
+                                     "zero-dimensional tensor (at position %d) "
+                                     "cannot be concatenated",
+                                     i);
     for (int i = 1; i < n; i++)
         if (nd_ndim(x[i]) != nd)
-            return nd_set_last_error(ND_ERR_VALUE, "Tensors must have same number of "
-                                     "dimensions: got %d and %d", nd, nd_ndim(x[i]));
+            return nd_set_last_error(ND_ERR_VALUE,
+                                     "Tensors must have same number of "
+                                     "dimensions: got %d and %d",
+                                     nd, nd_ndim(x[i]));
     axis = ag_wrap_dim(axis, nd);
     for (int i = 1; i < n && axis >= 0; i++)
         for (int d = 0; d < nd; d++)
             if (d != axis && nd_shape(x[i])[d] != nd_shape(x[0])[d])
-                return nd_set_last_error(ND_ERR_VALUE, "Sizes of tensors must match except in "
+                return nd_set_last_error(ND_ERR_VALUE,
+                                         "Sizes of tensors must match except in "
                                          "dimension %d. Expected size %lld but got size %lld for "
-                                         "tensor number %d in the list.", axis,
-                                         (long long)nd_shape(x[0])[d],
+                                         "tensor number %d in the list.",
+                                         axis, (long long)nd_shape(x[0])[d],
                                          (long long)nd_shape(x[i])[d], i);
     return axis;
 }
@@ -342,8 +351,7 @@ typedef int (*join_check)(int n, const nd_array *const *x, int axis);
  * one node. A longer list is checked as a whole first, so that messages
  * count tensors as the caller does; then op joins groups of MAX_INPUTS and
  * the groups are concatenated along the axis (in groups again if many). */
-static ag_tensor *join(const ag_op *op, join_check check, int n, ag_tensor *const *tensors,
-                       int axis)
+static ag_tensor *join(const ag_op *op, join_check check, int n, ag_tensor *const *tensors, int axis)
 {
     if (n <= MAX_INPUTS)
         return ag_apply(op, n, tensors, &axis, sizeof axis);
@@ -351,8 +359,10 @@ static ag_tensor *join(const ag_op *op, join_check check, int n, ag_tensor *cons
     const nd_array **values = malloc((size_t)n * sizeof *values);
     ag_tensor **parts = malloc((size_t)ngroups * sizeof *parts);
     int status = values && parts ? values_of(n, tensors, values, op->name)
-                                 : nd_set_last_error(ND_ERR_MEMORY, "out of memory joining %d "
-                                                     "tensors", n);
+                                 : nd_set_last_error(ND_ERR_MEMORY,
+                                                     "out of memory joining %d "
+                                                     "tensors",
+                                                     n);
     if (status == 0)
         status = axis = check(n, values, axis);
     ag_tensor *y = NULL;
@@ -361,7 +371,7 @@ static ag_tensor *join(const ag_op *op, join_check check, int n, ag_tensor *cons
             int count = n - g * MAX_INPUTS < MAX_INPUTS ? n - g * MAX_INPUTS : MAX_INPUTS;
             parts[g] = ag_apply(op, count, tensors + g * MAX_INPUTS, &axis, sizeof axis);
         }
-        y = ag_concat(ngroups, parts, axis);   /* NULL if a group failed */
+        y = ag_concat(ngroups, parts, axis); /* NULL if a group failed */
     }
     free(values);
     free(parts);
@@ -390,7 +400,8 @@ static int check_stack(int n, const nd_array *const *x, int axis)
             same = nd_shape(x[i])[d] == nd_shape(first)[d];
         if (!same) {
             char b0[512], b1[512];
-            return nd_set_last_error(ND_ERR_VALUE, "stack expects each tensor to be equal size, "
+            return nd_set_last_error(ND_ERR_VALUE,
+                                     "stack expects each tensor to be equal size, "
                                      "but got %s at entry 0 and %s at entry %d",
                                      format_sizes(b0, sizeof b0, nd_ndim(first), nd_shape(first)),
                                      format_sizes(b1, sizeof b1, nd_ndim(x[i]), nd_shape(x[i])), i);
@@ -461,11 +472,15 @@ int ag_split(ag_tensor *a, int n, const int64_t *sizes, int axis, ag_tensor **ou
         char buf[1024];
         format_sizes(buf, sizeof buf, n, sizes);
         if (negative)
-            return nd_set_last_error(ND_ERR_VALUE, "split_with_sizes expects split_sizes have "
-                                     "only non-negative entries, but got split_sizes=%s", buf);
-        return nd_set_last_error(ND_ERR_VALUE, "split_with_sizes expects split_sizes to sum "
+            return nd_set_last_error(ND_ERR_VALUE,
+                                     "split_with_sizes expects split_sizes have "
+                                     "only non-negative entries, but got split_sizes=%s",
+                                     buf);
+        return nd_set_last_error(ND_ERR_VALUE,
+                                 "split_with_sizes expects split_sizes to sum "
                                  "exactly to %lld (input tensor's size at dimension %d), but got "
-                                 "split_sizes=%s", (long long)length, axis, buf);
+                                 "split_sizes=%s",
+                                 (long long)length, axis, buf);
     }
     int64_t offset = 0;
     for (int i = 0; i < n; i++) {
@@ -474,7 +489,7 @@ int ag_split(ag_tensor *a, int n, const int64_t *sizes, int axis, ag_tensor **ou
         offset += size;
         if (!outputs[i]) {
             for (int j = 0; j < i; j++)
-                outputs[j] = NULL;   /* tape tensors: the reset frees them */
+                outputs[j] = NULL; /* tape tensors: the reset frees them */
             return nd_last_status();
         }
     }
@@ -489,7 +504,8 @@ static int resolve_broadcast(const nd_array *a, const sizes_params *p, sizes_par
 {
     int nd = nd_ndim(a), lead = p->ndim - nd;
     if (lead < 0)
-        return nd_set_last_error(ND_ERR_VALUE, "the number of sizes provided (%d) must be greater "
+        return nd_set_last_error(ND_ERR_VALUE,
+                                 "the number of sizes provided (%d) must be greater "
                                  "or equal to the number of dimensions in the tensor (%d)",
                                  p->ndim, nd);
     *out = *p;
@@ -497,7 +513,8 @@ static int resolve_broadcast(const nd_array *a, const sizes_params *p, sizes_par
         int64_t want = p->shape[d];
         if (d < lead) {
             if (want < 0)
-                return nd_set_last_error(ND_ERR_VALUE, "The expanded size of the tensor (%lld) "
+                return nd_set_last_error(ND_ERR_VALUE,
+                                         "The expanded size of the tensor (%lld) "
                                          "isn't allowed in a leading, non-existing dimension %d",
                                          (long long)want, d);
             continue;
@@ -507,10 +524,11 @@ static int resolve_broadcast(const nd_array *a, const sizes_params *p, sizes_par
             out->shape[d] = have;
         else if (have != 1 && have != want) {
             char b0[512], b1[512];
-            return nd_set_last_error(ND_ERR_VALUE, "The expanded size of the tensor (%lld) must "
+            return nd_set_last_error(ND_ERR_VALUE,
+                                     "The expanded size of the tensor (%lld) must "
                                      "match the existing size (%lld) at non-singleton dimension "
-                                     "%d.  Target sizes: %s.  Tensor sizes: %s", (long long)want,
-                                     (long long)have, d,
+                                     "%d.  Target sizes: %s.  Tensor sizes: %s",
+                                     (long long)want, (long long)have, d,
                                      format_sizes(b0, sizeof b0, p->ndim, p->shape),
                                      format_sizes(b1, sizeof b1, nd, nd_shape(a)));
         } else if (want < 0) {
@@ -588,7 +606,7 @@ static nd_array *squeeze_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     for (int d = 0; d < nd; d++)
         if (shape[d] != 1 || (p->naxes > 0 && !listed[d]))
             out[kept++] = shape[d];
-    return nd_reshape(x[0], kept, out);   /* a view: only size-1 axes go */
+    return nd_reshape(x[0], kept, out); /* a view: only size-1 axes go */
 }
 
 static const ag_op squeeze_op = {"squeeze", squeeze_forward, reshape_back};

@@ -27,7 +27,7 @@ static inline int byte_class(unsigned c)
 
 size_t tok_pretoken_end(const unsigned char *s, size_t len, size_t i)
 {
-    size_t c = tok_contraction_len(s, len, i);   /* 's|'t|'re|'ve|'m|'ll|'d */
+    size_t c = tok_contraction_len(s, len, i); /* 's|'t|'re|'ve|'m|'ll|'d */
     if (c)
         return i + c;
     /* ' ?L+| ?N+| ?[^\sLN]+': an optional space, then a run of one class. */
@@ -55,15 +55,15 @@ typedef struct word {
     const unsigned char *p;
     size_t len;
     uint64_t hash;
-    int64_t count;   /* training: occurrences; encoding: ids start in the output */
-    size_t n_ids;    /* encoding: how many ids */
+    int64_t count; /* training: occurrences; encoding: ids start in the output */
+    size_t n_ids; /* encoding: how many ids */
 } word;
 
 typedef struct wordmap {
     word *w;
-    size_t n, cap;   /* entries */
-    int32_t *slot;   /* index into w, -1 empty */
-    size_t nslots;   /* a power of two, at least 2n */
+    size_t n, cap; /* entries */
+    int32_t *slot; /* index into w, -1 empty */
+    size_t nslots; /* a power of two, at least 2n */
 } wordmap;
 
 static void wordmap_free(wordmap *m)
@@ -138,7 +138,7 @@ tok_tokenizer *tok_bpe_from_merges(int32_t *merges, int32_t n_merges, const char
     tok->off = off;
     tok->merges = merges;
     tok->n_merges = n_merges;
-    merges = NULL;   /* tok owns it now */
+    merges = NULL; /* tok owns it now */
     /* Validate while computing the token lengths: ids below the new id (so
      * the merges form a DAG), lengths within the limit, no pair twice. */
     off[0] = 0;
@@ -147,15 +147,15 @@ tok_tokenizer *tok_bpe_from_merges(int32_t *merges, int32_t n_merges, const char
     for (int32_t i = 0; i < n_merges; i++) {
         int32_t a = tok->merges[2 * i], b = tok->merges[2 * i + 1], id = 256 + i;
         if (a < 0 || a >= id || b < 0 || b >= id) {
-            nd_set_last_error(ND_ERR_VALUE, "%smerge %d uses id %d, which is not below %d",
-                              what, i, a < 0 || a >= id ? a : b, id);
+            nd_set_last_error(ND_ERR_VALUE, "%smerge %d uses id %d, which is not below %d", what, i,
+                              a < 0 || a >= id ? a : b, id);
             goto fail;
         }
         size_t len = (off[a + 1] - off[a]) + (off[b + 1] - off[b]);
         if (len > TOK_MAX_TOKEN_BYTES) {
             nd_set_last_error(ND_ERR_VALUE,
-                              "%smerge %d makes a token of %zu bytes, more than the limit %d",
-                              what, i, len, TOK_MAX_TOKEN_BYTES);
+                              "%smerge %d makes a token of %zu bytes, more than the limit %d", what,
+                              i, len, TOK_MAX_TOKEN_BYTES);
             goto fail;
         }
         int32_t before = tok_pairmap_get(&tok->ranks, a, b);
@@ -199,9 +199,9 @@ typedef struct pair {
     int64_t count;
     int32_t *where;
     uint32_t nwhere, capwhere;
-    int32_t last_word;   /* the last word appended to where (no repeats in a row) */
-    int32_t touched;     /* the merge step that last raised count */
-    bool too_long;       /* merging would make a token over TOK_MAX_TOKEN_BYTES */
+    int32_t last_word; /* the last word appended to where (no repeats in a row) */
+    int32_t touched; /* the merge step that last raised count */
+    bool too_long; /* merging would make a token over TOK_MAX_TOKEN_BYTES */
 } pair;
 
 typedef struct heap_entry {
@@ -216,18 +216,18 @@ typedef struct trainer {
     int32_t *sym;
     size_t *start;
     uint32_t *len;
-    int32_t *stamp;   /* the merge step that last visited the word */
+    int32_t *stamp; /* the merge step that last visited the word */
     /* pairs */
     pair *pairs;
     size_t npairs, cappairs;
-    tok_pairmap index;   /* (a, b) -> index into pairs */
-    int32_t *touched;   /* pairs whose count rose in this merge step */
+    tok_pairmap index; /* (a, b) -> index into pairs */
+    int32_t *touched; /* pairs whose count rose in this merge step */
     size_t ntouched, captouched;
     /* a max-heap by (count, then lowest a, then lowest b); entries go stale
      * when a count changes and are checked when they reach the top */
     heap_entry *heap;
     size_t nheap, capheap;
-    size_t *toklen;   /* bytes per token id */
+    size_t *toklen; /* bytes per token id */
 } trainer;
 
 static bool heap_above(const trainer *t, heap_entry x, heap_entry y)
@@ -345,7 +345,7 @@ static void pair_sub(trainer *t, int32_t a, int32_t b, int64_t c)
 static int apply_merge(trainer *t, int32_t p, int32_t id, int32_t step)
 {
     int32_t a = t->pairs[p].a, b = t->pairs[p].b;
-    int32_t *where = t->pairs[p].where;   /* not appended to below: N != a, b */
+    int32_t *where = t->pairs[p].where; /* not appended to below: N != a, b */
     uint32_t nwhere = t->pairs[p].nwhere;
     t->ntouched = 0;
     for (uint32_t k = 0; k < nwhere; k++) {
@@ -383,8 +383,7 @@ static int apply_merge(trainer *t, int32_t p, int32_t id, int32_t step)
     q->nwhere = q->capwhere = 0;
     for (size_t k = 0; k < t->ntouched; k++) {
         pair *r = &t->pairs[t->touched[k]];
-        if (r->count > 0 && !r->too_long &&
-            heap_push(t, (heap_entry){r->count, t->touched[k]}) < 0)
+        if (r->count > 0 && !r->too_long && heap_push(t, (heap_entry){r->count, t->touched[k]}) < 0)
             return ND_ERR_MEMORY;
     }
     return 0;
@@ -451,8 +450,8 @@ static int trainer_init(trainer *t, const unsigned char *s, size_t len, int n_me
     for (size_t w = 0; w < nw; w++) {
         const word *wd = &t->words.w[w];
         if (wd->len > UINT32_MAX)
-            return nd_set_last_error(ND_ERR_VALUE, "a pre-token of %zu bytes is too long to train on",
-                                     wd->len);
+            return nd_set_last_error(ND_ERR_VALUE,
+                                     "a pre-token of %zu bytes is too long to train on", wd->len);
         t->start[w] = at;
         t->len[w] = (uint32_t)wd->len;
         t->stamp[w] = -1;
@@ -505,7 +504,7 @@ tok_tokenizer *tok_bpe_train(const char *text, size_t len, int vocab_size)
         if (p == -2)
             goto fail;
         if (p < 0)
-            break;   /* no pair left to merge */
+            break; /* no pair left to merge */
         int32_t id = 256 + done;
         merges[2 * done] = t.pairs[p].a;
         merges[2 * done + 1] = t.pairs[p].b;
@@ -581,7 +580,7 @@ static int encode_word(const tok_tokenizer *tok, encoder *e, const unsigned char
         e->sym = malloc(nc * sizeof *e->sym);
         e->next = malloc(nc * sizeof *e->next);
         e->prev = malloc(nc * sizeof *e->prev);
-        e->heap = malloc(3 * nc * sizeof *e->heap);   /* n - 1 + 2 per merge */
+        e->heap = malloc(3 * nc * sizeof *e->heap); /* n - 1 + 2 per merge */
         e->cap = nc;
         if (!e->sym || !e->next || !e->prev || !e->heap) {
             e->cap = 0;
@@ -622,11 +621,11 @@ static int encode_word(const tok_tokenizer *tok, encoder *e, const unsigned char
     return 0;
 }
 
-int tok_bpe_encode(const tok_tokenizer *tok, const unsigned char *s, size_t len,
-                   int32_t **ids, size_t *n)
+int tok_bpe_encode(const tok_tokenizer *tok, const unsigned char *s, size_t len, int32_t **ids,
+                   size_t *n)
 {
     tok_ivec out = {0};
-    wordmap cache = {0};   /* pre-token -> its ids, already in out */
+    wordmap cache = {0}; /* pre-token -> its ids, already in out */
     encoder enc = {0};
     /* bpe splits with ASCII classes, gpt2 with Unicode ones (tok.h). */
     size_t (*pretoken_end)(const unsigned char *, size_t, size_t) =
@@ -643,8 +642,8 @@ int tok_bpe_encode(const tok_tokenizer *tok, const unsigned char *s, size_t len,
             continue;
         }
         if (wl > (size_t)INT32_MAX) {
-            status = nd_set_last_error(ND_ERR_VALUE, "a pre-token of %zu bytes is too long to encode",
-                                       wl);
+            status = nd_set_last_error(ND_ERR_VALUE,
+                                       "a pre-token of %zu bytes is too long to encode", wl);
             break;
         }
         word *w = wordmap_find(&cache, p, wl);
@@ -652,7 +651,7 @@ int tok_bpe_encode(const tok_tokenizer *tok, const unsigned char *s, size_t len,
             status = ND_ERR_MEMORY;
             break;
         }
-        if (w->n_ids > 0) {   /* seen before: copy its ids */
+        if (w->n_ids > 0) { /* seen before: copy its ids */
             status = tok_ivec_reserve(&out, w->n_ids);
             if (status == 0) {
                 memcpy(out.v + out.n, out.v + w->count, w->n_ids * sizeof *out.v);

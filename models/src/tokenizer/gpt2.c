@@ -99,7 +99,7 @@ size_t tok_gpt2_pretoken_end(const unsigned char *s, size_t len, size_t i)
             e += m;
         return e;
     }
-    size_t last = i, e = i + n0, m;   /* last: where the run's last character starts */
+    size_t last = i, e = i + n0, m; /* last: where the run's last character starts */
     while (e < len && char_at(s, len, e, &m) == GPT2_S) {
         last = e;
         e += m;
@@ -153,7 +153,8 @@ static char *slurp(const char *path, size_t *n)
     for (;;) {
         if (len == cap) {
             if (cap > MAX_FILE_BYTES) {
-                nd_set_last_error(ND_ERR_VALUE, "'%s' is larger than %zu bytes", path, MAX_FILE_BYTES);
+                nd_set_last_error(ND_ERR_VALUE, "'%s' is larger than %zu bytes", path,
+                                  MAX_FILE_BYTES);
                 break;
             }
             cap = cap ? 2 * cap : first;
@@ -184,7 +185,7 @@ static char *slurp(const char *path, size_t *n)
 /* The state of loading: the two files, what has been parsed of them, and
  * the tokenizer being filled. */
 typedef struct loader {
-    const char *path;    /* the file being parsed, for messages */
+    const char *path; /* the file being parsed, for messages */
     const char *s;
     size_t n, i;
     uint32_t to_cp[256];
@@ -212,8 +213,8 @@ static int fail_at(loader *L, const char *msg)
 
 static void skip_ws(loader *L)
 {
-    while (L->i < L->n && (L->s[L->i] == ' ' || L->s[L->i] == '\n' || L->s[L->i] == '\r' ||
-                           L->s[L->i] == '\t'))
+    while (L->i < L->n &&
+           (L->s[L->i] == ' ' || L->s[L->i] == '\n' || L->s[L->i] == '\r' || L->s[L->i] == '\t'))
         L->i++;
 }
 
@@ -233,7 +234,8 @@ static int put_alphabet_byte(loader *L, uint32_t cp, unsigned char *out, size_t 
 {
     if (cp >= ALPHABET_END || L->to_byte[cp] < 0) {
         char msg[96];
-        snprintf(msg, sizeof msg, "U+%04X is not a character of GPT-2's byte alphabet", (unsigned)cp);
+        snprintf(msg, sizeof msg, "U+%04X is not a character of GPT-2's byte alphabet",
+                 (unsigned)cp);
         return fail_at(L, msg);
     }
     if (*k == TOK_MAX_TOKEN_BYTES) {
@@ -250,7 +252,7 @@ static int put_alphabet_byte(loader *L, uint32_t cp, unsigned char *out, size_t 
 static int utf8_char(loader *L, uint32_t *cp)
 {
     size_t m = tok_utf8_next((const unsigned char *)L->s, L->n, L->i, cp);
-    if (m == 1 && (unsigned char)L->s[L->i] >= 0x80)   /* an invalid byte, as U+DC80.. */
+    if (m == 1 && (unsigned char)L->s[L->i] >= 0x80) /* an invalid byte, as U+DC80.. */
         return fail_at(L, "invalid UTF-8");
     L->i += m;
     return 0;
@@ -264,7 +266,9 @@ static int hex4(loader *L, uint32_t *v)
     for (int d = 0; d < 4; d++) {
         char c = L->s[L->i++];
         char lower = (char)(c | 0x20);
-        int x = c >= '0' && c <= '9' ? c - '0' : lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
+        int x = c >= '0' && c <= '9'           ? c - '0'
+                : lower >= 'a' && lower <= 'f' ? lower - 'a' + 10
+                                               : -1;
         if (x < 0)
             return fail_at(L, "bad \\u escape");
         *v = 16 * *v + (uint32_t)x;
@@ -346,7 +350,7 @@ static int add_entry(loader *L, const unsigned char *key, size_t k, int32_t id)
             return nd_set_last_error(ND_ERR_MEMORY, "out of memory reading '%s'", L->path);
         L->capentries = nc;
     }
-    if (L->nkeys_bytes + k > L->capkeys || !L->keys) {   /* "" first: memcpy needs a buffer */
+    if (L->nkeys_bytes + k > L->capkeys || !L->keys) { /* "" first: memcpy needs a buffer */
         size_t nc = L->capkeys ? 2 * L->capkeys : 4096;
         if (nc < L->nkeys_bytes + k)
             nc = L->nkeys_bytes + k;
@@ -428,8 +432,9 @@ static int build_vocabulary(loader *L)
         if (len == 0)
             return nd_set_last_error(ND_ERR_VALUE, "'%s': entry %zu is an empty token", L->path, k);
         if ((size_t)id >= n)
-            return nd_set_last_error(ND_ERR_VALUE, "'%s': id %d is not below the number of tokens %zu",
-                                     L->path, (int)id, n);
+            return nd_set_last_error(ND_ERR_VALUE,
+                                     "'%s': id %d is not below the number of tokens %zu", L->path,
+                                     (int)id, n);
         if (tok->off[id + 1])
             return nd_set_last_error(ND_ERR_VALUE, "'%s': id %d appears twice", L->path, (int)id);
         tok->off[id + 1] = len;
@@ -496,7 +501,7 @@ static int parse_merges(loader *L)
         size_t end = nl ? (size_t)(nl - L->s) : L->n, start = L->i;
         if (end > start && L->s[end - 1] == '\r')
             end--;
-        if (end == start) {   /* an empty line (the file's last) */
+        if (end == start) { /* an empty line (the file's last) */
             L->i = nl ? end + 1 : L->n;
             continue;
         }
@@ -508,7 +513,7 @@ static int parse_merges(loader *L)
             status = fail_at(L, "expected two tokens separated by one space");
             break;
         }
-        L->i++;   /* the space */
+        L->i++; /* the space */
         if ((status = merge_part(L, end, b, &kb)) < 0)
             break;
         if (L->i != end) {
@@ -524,20 +529,23 @@ static int parse_merges(loader *L)
         memcpy(ab + ka, b, kb);
         int32_t ia = lookup(L, a, ka), ib = lookup(L, b, kb), iab = lookup(L, ab, ka + kb);
         if (ia < 0 || ib < 0 || iab < 0) {
-            status = nd_set_last_error(ND_ERR_VALUE, "'%s' line %zu: merge %d uses or makes a token "
-                                       "that is not in " ENCODER_FILE ": '%.*s'", L->path, line,
-                                       (int)r, (int)(end - start), L->s + start);
+            status = nd_set_last_error(ND_ERR_VALUE,
+                                       "'%s' line %zu: merge %d uses or makes a token "
+                                       "that is not in " ENCODER_FILE ": '%.*s'",
+                                       L->path, line, (int)r, (int)(end - start), L->s + start);
             break;
         }
         if (tok_pairmap_get(&tok->ranks, ia, ib) >= 0) {
-            status = nd_set_last_error(ND_ERR_VALUE, "'%s' line %zu: merge %d repeats merge %d",
-                                       L->path, line, (int)r, (int)tok_pairmap_get(&tok->ranks, ia, ib));
+            status =
+                nd_set_last_error(ND_ERR_VALUE, "'%s' line %zu: merge %d repeats merge %d", L->path,
+                                  line, (int)r, (int)tok_pairmap_get(&tok->ranks, ia, ib));
             break;
         }
         if (made_by[iab] >= 0) {
-            status = nd_set_last_error(ND_ERR_VALUE, "'%s' line %zu: merge %d makes token %d, which "
-                                       "merge %d makes already", L->path, line, (int)r, (int)iab,
-                                       (int)made_by[iab]);
+            status = nd_set_last_error(ND_ERR_VALUE,
+                                       "'%s' line %zu: merge %d makes token %d, which "
+                                       "merge %d makes already",
+                                       L->path, line, (int)r, (int)iab, (int)made_by[iab]);
             break;
         }
         if ((size_t)r == cap) {
@@ -563,9 +571,11 @@ static int parse_merges(loader *L)
         int32_t a = (int32_t)(tok->ranks.keys[k] >> 32), b = (int32_t)(uint32_t)tok->ranks.keys[k];
         int32_t r = tok->ranks.vals[k], later = made_by[a] > made_by[b] ? made_by[a] : made_by[b];
         if (later >= r)
-            status = nd_set_last_error(ND_ERR_VALUE, "'%s': merge %d uses token %d, which the later "
-                                       "merge %d makes (merges must come after those of their parts)",
-                                       L->path, (int)r, (int)(made_by[a] >= r ? a : b), (int)later);
+            status =
+                nd_set_last_error(ND_ERR_VALUE,
+                                  "'%s': merge %d uses token %d, which the later "
+                                  "merge %d makes (merges must come after those of their parts)",
+                                  L->path, (int)r, (int)(made_by[a] >= r ? a : b), (int)later);
     }
     free(made_by);
     return status;
@@ -652,9 +662,11 @@ int tok_gpt2_save(const tok_tokenizer *tok, const char *json_path)
         path = NULL;
     }
     int k = 0;
-    if (status == 0 && (k = asprintf(&path, "{\n  \"format\": \"shannon-tokenizer\",\n"
-                                            "  \"version\": 1,\n  \"kind\": \"gpt2\",\n"
-                                            "  \"vocab_size\": %d\n}\n", (int)tok->vocab_size)) < 0) {
+    if (status == 0 && (k = asprintf(&path,
+                                     "{\n  \"format\": \"shannon-tokenizer\",\n"
+                                     "  \"version\": 1,\n  \"kind\": \"gpt2\",\n"
+                                     "  \"vocab_size\": %d\n}\n",
+                                     (int)tok->vocab_size)) < 0) {
         path = NULL;
         status = ND_ERR_MEMORY;
     }

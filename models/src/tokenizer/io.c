@@ -65,8 +65,9 @@ int tok_save(const tok_tokenizer *tok, const char *path)
     if (tok->kind == TOK_GPT2)
         return tok_gpt2_save(tok, path);
     strbuf b = {0};
-    sb_printf(&b, "{\n  \"format\": \"%s\",\n  \"version\": 1,\n  \"kind\": \"%s\",\n"
-                  "  \"vocab_size\": %d,\n",
+    sb_printf(&b,
+              "{\n  \"format\": \"%s\",\n  \"version\": 1,\n  \"kind\": \"%s\",\n"
+              "  \"vocab_size\": %d,\n",
               FORMAT_NAME, tok_kind_name(tok->kind), (int)tok->vocab_size);
     for (int i = 0; i < tok->n_special; i++)
         sb_printf(&b, "%s\"%s\"%s", i ? " " : "  \"special_tokens\": [",
@@ -95,9 +96,9 @@ int tok_save(const tok_tokenizer *tok, const char *path)
 /* ------------------------------------------------------------------------ */
 
 enum { K_FORMAT, K_VERSION, K_KIND, K_VOCAB, K_UNK, K_CHARS, K_PRETOK, K_MERGES, K_SPECIAL, NKEYS };
-static const char *const key_names[NKEYS] = {
-    "format", "version", "kind", "vocab_size", "unk_id", "chars", "pretokenizer", "merges",
-    "special_tokens"};
+static const char *const key_names[NKEYS] = {"format",       "version", "kind",
+                                             "vocab_size",   "unk_id",  "chars",
+                                             "pretokenizer", "merges",  "special_tokens"};
 
 /* "tokenizer file 'x': <why> at byte N": every schema error names the file
  * and where in it. */
@@ -202,7 +203,7 @@ static int read_special(const char *what, const nd_json_value *v)
 {
     int64_t n = get_array(what, v, "special_tokens", TOK_NUM_SPECIAL);
     bool ok = n == TOK_NUM_SPECIAL;
-    for (int64_t i = 0; i < n; i++) {   /* a name that is none of them, named */
+    for (int64_t i = 0; i < n; i++) { /* a name that is none of them, named */
         const char *name = nd_json_string(nd_json_item(v, i), NULL);
         int k = 0;
         while (name && k < TOK_NUM_SPECIAL && strcmp(name, tok_special_name((tok_special)k)) != 0)
@@ -220,7 +221,7 @@ static int read_special(const char *what, const nd_json_value *v)
 static tok_tokenizer *build(const char *path, const char *what, const char *prefix,
                             const nd_json_value *root)
 {
-    const nd_json_value *k[NKEYS];   /* NULL: absent */
+    const nd_json_value *k[NKEYS]; /* NULL: absent */
     for (int i = 0; i < NKEYS; i++)
         k[i] = nd_json_member(root, key_names[i]);
     /* The values present first (a wrong format or version says more than
@@ -239,12 +240,13 @@ static tok_tokenizer *build(const char *path, const char *what, const char *pref
     }
     if (k[K_KIND] && !(kind_name = get_string(what, k[K_KIND], "kind", NULL)))
         return NULL;
-    tok_kind kind = !kind_name ? 0 : strcmp(kind_name, "char") == 0 ? TOK_CHAR
-                  : strcmp(kind_name, "bpe") == 0 ? TOK_BPE
-                  : strcmp(kind_name, "gpt2") == 0 ? TOK_GPT2 : 0;
+    tok_kind kind = !kind_name                       ? 0
+                    : strcmp(kind_name, "char") == 0 ? TOK_CHAR
+                    : strcmp(kind_name, "bpe") == 0  ? TOK_BPE
+                    : strcmp(kind_name, "gpt2") == 0 ? TOK_GPT2
+                                                     : 0;
     if (kind_name && !kind) {
-        fail(what, k[K_KIND], "kind is \"%.40s\", not \"char\", \"bpe\" or \"gpt2\"",
-             kind_name);
+        fail(what, k[K_KIND], "kind is \"%.40s\", not \"char\", \"bpe\" or \"gpt2\"", kind_name);
         return NULL;
     }
     if (k[K_VOCAB] && get_int(what, k[K_VOCAB], "vocab_size", 1, INT32_MAX, &vocab_size) < 0)
@@ -258,7 +260,7 @@ static tok_tokenizer *build(const char *path, const char *what, const char *pref
     int nspecial = k[K_SPECIAL] ? read_special(what, k[K_SPECIAL]) : 0;
     if (nspecial < 0)
         return NULL;
-    if (kind == TOK_GPT2) {   /* its data are the two files beside this one */
+    if (kind == TOK_GPT2) { /* its data are the two files beside this one */
         static const int theirs[] = {K_UNK, K_CHARS, K_PRETOK, K_MERGES, K_SPECIAL};
         for (size_t i = 0; i < sizeof theirs / sizeof *theirs; i++)
             if (k[theirs[i]]) {
@@ -301,10 +303,12 @@ static tok_tokenizer *build(const char *path, const char *what, const char *pref
     const char *why = NULL;
     if (vocab_size != expected)
         fail(what, k[K_VOCAB], "vocab_size is %" PRId64 " but the %s make %" PRId64, vocab_size,
-             is_char ? "chars" : "merges", expected), why = "";
+             is_char ? "chars" : "merges", expected),
+            why = "";
     else if (is_char && unk_id != (int64_t)n)
         fail(what, k[K_UNK], "unk_id is %" PRId64 ", not the number of chars %" PRId64, unk_id,
-             (int64_t)n), why = "";
+             (int64_t)n),
+            why = "";
     if (why) {
         free(chars);
         free(merges);
@@ -331,15 +335,16 @@ tok_tokenizer *tok_load(const char *path)
     if (!data)
         return NULL;
     char *what, *prefix = NULL;
-    if (asprintf(&what, "tokenizer file '%s'", path) < 0 ||
-        asprintf(&prefix, "%s: ", what) < 0) {
+    if (asprintf(&what, "tokenizer file '%s'", path) < 0 || asprintf(&prefix, "%s: ", what) < 0) {
         free(data);
         nd_set_last_error(ND_ERR_MEMORY, "out of memory");
         return NULL;
     }
     /* Depth 3: the object, an array, a merge. Values: every char, or three
      * per merge, and the keys. */
-    nd_json_limits lim = {.max_bytes = MAX_FILE_BYTES, .max_depth = 3, .max_string = 64,
+    nd_json_limits lim = {.max_bytes = MAX_FILE_BYTES,
+                          .max_depth = 3,
+                          .max_string = 64,
                           .max_values = 3 * (size_t)TOK_MAX_VOCAB + MAX_CHARS + 64};
     nd_json *doc = nd_json_parse(data, n, &lim, what);
     const nd_json_value *root = nd_json_root(doc);

@@ -19,8 +19,8 @@
 
 struct transformer_kv_cache {
     int n_layer;
-    int64_t length;                  /* positions filled */
-    nd_array *keys[TRANSFORMER_MAX_LAYERS];   /* (H, block, D) float32 */
+    int64_t length; /* positions filled */
+    nd_array *keys[TRANSFORMER_MAX_LAYERS]; /* (H, block, D) float32 */
     nd_array *values[TRANSFORMER_MAX_LAYERS];
 };
 
@@ -33,7 +33,7 @@ transformer_kv_cache *transformer_kv_cache_new(const transformer_model *m)
     const transformer_config *c = &m->config;
     if (c->bidirectional) {
         nd_set_last_error(ND_ERR_VALUE, "a KV cache needs a causal model (this one is "
-                          "bidirectional)");
+                                        "bidirectional)");
         return NULL;
     }
     transformer_kv_cache *cache = calloc(1, sizeof *cache);
@@ -89,11 +89,11 @@ nd_array *transformer_kv_cache_feed(transformer_model *m, transformer_kv_cache *
         return NULL;
     transformer_cache_view view = {cache->keys, cache->values, cache->length};
     ag_no_grad_begin();
-    ag_tensor *h = transformer_layers(m, idx, NULL, &view);          /* (n, C) */
+    ag_tensor *h = transformer_layers(m, idx, NULL, &view); /* (n, C) */
     /* Only the last position's logits are needed: h[-1] @ wte^T. */
-    ag_tensor *logits = transformer_lm_head(m, ag_slice(h, 0, n - 1, n, 1));   /* (1, V) */
-    nd_array *row = logits ? nd_reshape(ag_value(logits), 1, (const int64_t[]){m->config.vocab_size})
-                           : NULL;
+    ag_tensor *logits = transformer_lm_head(m, ag_slice(h, 0, n - 1, n, 1)); /* (1, V) */
+    nd_array *row =
+        logits ? nd_reshape(ag_value(logits), 1, (const int64_t[]){m->config.vocab_size}) : NULL;
     nd_array *out = row ? nd_copy(row) : NULL;
     ag_no_grad_end();
     ag_tape_reset();
@@ -116,17 +116,17 @@ static int by_logit_descending(const void *a, const void *b)
     const scored *x = a, *y = b;
     if (x->logit != y->logit)
         return x->logit < y->logit ? 1 : -1;
-    return x->id - y->id;   /* ties: lower id first, so sampling is deterministic */
+    return x->id - y->id; /* ties: lower id first, so sampling is deterministic */
 }
 
 int transformer_sample(const nd_array *logits, double temperature, int64_t top_k, double top_p,
-               nd_rng *rng, int32_t *token)
+                       nd_rng *rng, int32_t *token)
 {
     if (!logits || nd_ndim(logits) != 1 || nd_size(logits) < 1 || !token)
         return nd_set_last_error(ND_ERR_VALUE, "sample: logits must be a non-empty (V,) array");
     if (!(temperature >= 0) || top_k < 0 || !(top_p > 0 && top_p <= 1))
         return nd_set_last_error(ND_ERR_VALUE, "sample: temperature >= 0, top_k >= 0 and top_p "
-                                 "in (0, 1] are required");
+                                               "in (0, 1] are required");
     if (temperature > 0 && !rng)
         return nd_set_last_error(ND_ERR_VALUE, "sample: an rng is required when temperature > 0");
     int64_t V = nd_size(logits);
@@ -141,7 +141,7 @@ int transformer_sample(const nd_array *logits, double temperature, int64_t top_k
         s[i] = (scored){l[i], (int32_t)i};
     nd_free(f);
     qsort(s, (size_t)V, sizeof *s, by_logit_descending);
-    if (temperature == 0) {   /* greedy */
+    if (temperature == 0) { /* greedy */
         *token = s[0].id;
         free(s);
         return 0;
@@ -189,16 +189,17 @@ int transformer_sample(const nd_array *logits, double temperature, int64_t top_k
 }
 
 int transformer_generate(transformer_model *m, const int32_t *prompt, int64_t n_prompt,
-                         int64_t n_new, const transformer_generate_options *options,
-                         nd_rng *rng, int32_t **out)
+                         int64_t n_new, const transformer_generate_options *options, nd_rng *rng,
+                         int32_t **out)
 {
     if (!out)
         return nd_set_last_error(ND_ERR_VALUE, "generate: out must not be NULL");
     *out = NULL;
     if (!m || !prompt || n_prompt < 1 || n_new < 0 || !rng)
         return nd_set_last_error(ND_ERR_VALUE, "generate: a model, a prompt of at least one "
-                                 "token, n_new >= 0 and an rng are required");
-    transformer_generate_options o = options ? *options : (transformer_generate_options){0.8, 0, 1.0};
+                                               "token, n_new >= 0 and an rng are required");
+    transformer_generate_options o =
+        options ? *options : (transformer_generate_options){0.8, 0, 1.0};
     if (o.top_p == 0)
         o.top_p = 1.0;
     const int64_t block = m->config.block_size;
@@ -214,7 +215,8 @@ int transformer_generate(transformer_model *m, const int32_t *prompt, int64_t n_
     int status = 0;
     /* Feed the prompt (its last `block` tokens at most). */
     int64_t first = n > block ? n - block : 0;
-    nd_array *logits = n_new > 0 ? transformer_kv_cache_feed(m, cache, all + first, n - first) : NULL;
+    nd_array *logits =
+        n_new > 0 ? transformer_kv_cache_feed(m, cache, all + first, n - first) : NULL;
     for (int64_t i = 0; i < n_new; i++) {
         int32_t next;
         if (!logits || transformer_sample(logits, o.temperature, o.top_k, o.top_p, rng, &next) < 0) {
@@ -226,7 +228,7 @@ int transformer_generate(transformer_model *m, const int32_t *prompt, int64_t n_
         all[n++] = next;
         if (i + 1 == n_new)
             break;
-        if (transformer_kv_cache_length(cache) == block) {   /* slide: keep the last half block */
+        if (transformer_kv_cache_length(cache) == block) { /* slide: keep the last half block */
             transformer_kv_cache_clear(cache);
             int64_t keep = block / 2 > 0 ? block / 2 : 1;
             logits = transformer_kv_cache_feed(m, cache, all + n - keep, keep);

@@ -63,8 +63,8 @@ ag_tensor *transformer_forward(transformer_model *m, const nd_array *idx,
     ag_tensor *logits = transformer_lm_head(m, transformer_hidden(m, idx, options));
     if (!logits)
         return NULL;
-    return ag_reshape(logits, 3, (int64_t[]){nd_shape(idx)[0], nd_shape(idx)[1],
-                                             m->config.vocab_size});
+    return ag_reshape(logits, 3,
+                      (int64_t[]){nd_shape(idx)[0], nd_shape(idx)[1], m->config.vocab_size});
 }
 
 ag_tensor *transformer_lm_loss(transformer_model *m, const nd_array *idx, const nd_array *targets,
@@ -72,7 +72,7 @@ ag_tensor *transformer_lm_loss(transformer_model *m, const nd_array *idx, const 
 {
     if (no_model(m, "transformer_lm_loss") || check_targets(idx, targets) < 0)
         return NULL;
-    ag_tensor *logits = transformer_lm_head(m, transformer_hidden(m, idx, options));   /* (B*T, V) */
+    ag_tensor *logits = transformer_lm_head(m, transformer_hidden(m, idx, options)); /* (B*T, V) */
     nd_array *flat = nd_reshape(targets, 1, (int64_t[]){nd_size(targets)});
     ag_tensor *loss = flat && logits ? cross_entropy(or_none(options), logits, flat) : NULL;
     nd_free(flat);
@@ -86,7 +86,7 @@ ag_tensor *transformer_lm_loss(transformer_model *m, const nd_array *idx, const 
 static int masked_positions(const nd_array *targets, nd_array **rows, nd_array **wanted)
 {
     *rows = *wanted = NULL;
-    nd_array *t = nd_astype(targets, ND_INT64);   /* a C-contiguous copy */
+    nd_array *t = nd_astype(targets, ND_INT64); /* a C-contiguous copy */
     if (!t)
         return ND_ERR_MEMORY;
     const int64_t *v = nd_data(t), n = nd_size(t);
@@ -120,9 +120,10 @@ static ag_tensor *mlm_logits(transformer_model *m, const nd_array *idx, const nd
 {
     nd_array *rows = NULL;
     *wanted = NULL;
-    if (no_model(m, "transformer_mlm_logits") || check_targets(idx, targets) < 0 || masked_positions(targets, &rows, wanted) < 0)
+    if (no_model(m, "transformer_mlm_logits") || check_targets(idx, targets) < 0 ||
+        masked_positions(targets, &rows, wanted) < 0)
         return NULL;
-    ag_tensor *h = transformer_hidden(m, idx, o);                     /* (B*T, C) */
+    ag_tensor *h = transformer_hidden(m, idx, o); /* (B*T, C) */
     /* Gather the M masked rows first, then the head: (M, C) @ wte^T. */
     ag_tensor *logits = transformer_lm_head(m, ag_take(h, rows, 0));
     nd_free(rows);
@@ -133,8 +134,7 @@ static ag_tensor *mlm_logits(transformer_model *m, const nd_array *idx, const nd
     return logits;
 }
 
-ag_tensor *transformer_mlm_logits(transformer_model *m, const nd_array *idx,
-                                  const nd_array *targets,
+ag_tensor *transformer_mlm_logits(transformer_model *m, const nd_array *idx, const nd_array *targets,
                                   const transformer_forward_options *options)
 {
     nd_array *wanted;
@@ -183,14 +183,14 @@ int transformer_mlm_score(transformer_model *m, const nd_array *idx, const nd_ar
 }
 
 int transformer_mask_tokens(const nd_array *ids, double mask_rate, int64_t mask_id, int64_t pad_id,
-                            int64_t random_below, nd_rng *rng, nd_array **input,
-                            nd_array **targets)
+                            int64_t random_below, nd_rng *rng, nd_array **input, nd_array **targets)
 {
     if (!input || !targets)
         return nd_set_last_error(ND_ERR_VALUE, "input and targets must not be NULL");
     *input = *targets = NULL;
     if (!ids || nd_ndim(ids) != 2 || !rng)
-        return nd_set_last_error(ND_ERR_VALUE, "ids must be a (B, T) array of token ids, with an rng");
+        return nd_set_last_error(ND_ERR_VALUE,
+                                 "ids must be a (B, T) array of token ids, with an rng");
     if (!(mask_rate > 0 && mask_rate < 1))
         return nd_set_last_error(ND_ERR_VALUE, "mask rate must be in (0, 1) (got %g)", mask_rate);
     if (random_below < 1)
@@ -219,7 +219,7 @@ int transformer_mask_tokens(const nd_array *ids, double mask_rate, int64_t mask_
                 chosen++;
             }
         }
-        if (chosen == 0 && real > 0) {   /* at least one per sequence */
+        if (chosen == 0 && real > 0) { /* at least one per sequence */
             int64_t pick = (int64_t)(pf[b] * (double)real);
             for (int64_t t = 0; t < T; t++)
                 if (row[t] != pad_id && pick-- == 0)
@@ -229,11 +229,13 @@ int transformer_mask_tokens(const nd_array *ids, double mask_rate, int64_t mask_
             if (want[t] == TRANSFORMER_IGNORE)
                 continue;
             const double *r = pu + (b * T + t) * 3;
+            // clang-format off
             if (r[1] < 0.8)
                 row[t] = mask_id;                                   /* 80%: [MASK] */
             else if (r[1] < 0.9)
                 row[t] = (int64_t)(r[2] * (double)random_below);   /* 10%: a random token */
         }                                                           /* 10%: unchanged */
+        // clang-format on
     }
     nd_free(u);
     nd_free(fallback);
@@ -249,7 +251,7 @@ static ag_tensor *pool(const transformer_model *m, ag_tensor *h, int64_t B, int6
                        const nd_array *padding)
 {
     const bool *pad = NULL;
-    nd_array *p = padding ? nd_astype(padding, ND_BOOL) : NULL;   /* C-contiguous */
+    nd_array *p = padding ? nd_astype(padding, ND_BOOL) : NULL; /* C-contiguous */
     if (padding && !p)
         return NULL;
     pad = p ? nd_data(p) : NULL;

@@ -62,12 +62,12 @@ static ag_tensor *bf16_weight(transformer_model *m, ag_tensor *w)
     for (int i = 0; i < m->ntensors; i++)
         if (m->tensors[i] == w)
             return m->bf16[i] ? m->bf16[i] : (m->bf16[i] = ag_to_dtype(w, ND_BFLOAT16));
-    return ag_to_dtype(w, ND_BFLOAT16);   /* not a parameter (never the case): cast here */
+    return ag_to_dtype(w, ND_BFLOAT16); /* not a parameter (never the case): cast here */
 }
 
 ag_tensor *transformer_linear(transformer_model *m, ag_tensor *x, ag_tensor *w, ag_tensor *b)
 {
-    if (m->config.precision != TRANSFORMER_BF16 || !x)   /* NULL x: its error stands */
+    if (m->config.precision != TRANSFORMER_BF16 || !x) /* NULL x: its error stands */
         return ag_linear(x, w, b);
     return ag_linear(ag_to_dtype(x, ND_BFLOAT16), bf16_weight(m, w), b);
 }
@@ -91,9 +91,8 @@ static ag_tensor *through_cache(ag_tensor *part, nd_array *cached, int64_t start
 }
 
 /* Multi-head self-attention on h (B*T, C); returns (B*T, C). */
-static ag_tensor *attention(transformer_model *m, const transformer_forward_options *o,
-                            int l, ag_tensor *h, int64_t B, int64_t T,
-                            const transformer_cache_view *cache)
+static ag_tensor *attention(transformer_model *m, const transformer_forward_options *o, int l,
+                            ag_tensor *h, int64_t B, int64_t T, const transformer_cache_view *cache)
 {
     const transformer_block *b = &m->blocks[l];
     const int64_t C = m->config.n_embd, H = m->config.n_head, D = C / H;
@@ -105,7 +104,7 @@ static ag_tensor *attention(transformer_model *m, const transformer_forward_opti
         ag_tensor *part = ag_slice(qkv, 2, i * C, (i + 1) * C, 1);
         heads[i] = ag_transpose(ag_reshape(part, 4, (int64_t[]){B, T, H, D}), (int[]){0, 2, 1, 3});
     }
-    if (cache) {   /* the queries are the last T of start+T positions */
+    if (cache) { /* the queries are the last T of start+T positions */
         heads[1] = through_cache(heads[1], cache->keys[l], cache->start, T);
         heads[2] = through_cache(heads[2], cache->values[l], cache->start, T);
     }
@@ -154,7 +153,7 @@ ag_tensor *transformer_layers(transformer_model *m, const nd_array *idx,
     transformer_forward_options none = {0};
     const transformer_forward_options *o = options ? options : &none;
     const transformer_config *c = &m->config;
-    for (int i = 0; i < m->ntensors; i++)   /* a new forward: no bf16 copy yet */
+    for (int i = 0; i < m->ntensors; i++) /* a new forward: no bf16 copy yet */
         m->bf16[i] = NULL;
     if (!idx || nd_ndim(idx) != 2) {
         nd_set_last_error(ND_ERR_VALUE, "idx must be a (B, T) array of token ids");
@@ -163,14 +162,16 @@ ag_tensor *transformer_layers(transformer_model *m, const nd_array *idx,
     const int64_t B = nd_shape(idx)[0], T = nd_shape(idx)[1];
     const int64_t start = cache ? cache->start : 0;
     if (start + T > c->block_size) {
-        nd_set_last_error(ND_ERR_VALUE, "Cannot forward sequence of length %lld, block size is "
-                          "only %lld", (long long)(start + T), (long long)c->block_size);
+        nd_set_last_error(ND_ERR_VALUE,
+                          "Cannot forward sequence of length %lld, block size is "
+                          "only %lld",
+                          (long long)(start + T), (long long)c->block_size);
         return NULL;
     }
     if (check_padding(o->padding, B, T) < 0)
         return NULL;
     ag_tensor *pos = ag_slice(c->learned_positions ? m->wpe : m->positions, 0, start, start + T, 1);
-    ag_tensor *tokens = ag_embedding(m->wte, idx);                   /* (B, T, C) */
+    ag_tensor *tokens = ag_embedding(m->wte, idx); /* (B, T, C) */
     /* With the fixed sinusoidal table (entries of size ~1) the token
      * embeddings are scaled by sqrt(C), as in the original paper, so that
      * N(0, 0.02) token vectors are not drowned by the positions. */
@@ -182,13 +183,14 @@ ag_tensor *transformer_layers(transformer_model *m, const nd_array *idx,
         const transformer_block *b = &m->blocks[l];
         if (o->tape_marks)
             o->tape_marks[l] = ag_tape_size();
-        if (c->post_ln) {   /* the original Transformer: normalize after the sum */
+        if (c->post_ln) { /* the original Transformer: normalize after the sum */
             x = layer_norm(o, residual(m, x, attention(m, o, l, x, B, T, cache)), b->ln_1_weight,
                            b->ln_1_bias);
             x = layer_norm(o, residual(m, x, mlp(m, o, b, x)), b->ln_2_weight, b->ln_2_bias);
-        } else {            /* GPT-2: normalize the branch input */
-            x = residual(m, x, attention(m, o, l, layer_norm(o, x, b->ln_1_weight, b->ln_1_bias),
-                                         B, T, cache));
+        } else { /* GPT-2: normalize the branch input */
+            x = residual(m, x,
+                         attention(m, o, l, layer_norm(o, x, b->ln_1_weight, b->ln_1_bias), B, T,
+                                   cache));
             x = residual(m, x, mlp(m, o, b, layer_norm(o, x, b->ln_2_weight, b->ln_2_bias)));
         }
     }

@@ -12,8 +12,13 @@
 
 transformer_config transformer_default_config(void)
 {
-    return (transformer_config){.vocab_size = 0, .block_size = 64, .n_layer = 4, .n_head = 4,
-                        .n_embd = 128, .dropout = 0.0, .pooling = TRANSFORMER_POOL_LAST};
+    return (transformer_config){.vocab_size = 0,
+                                .block_size = 64,
+                                .n_layer = 4,
+                                .n_head = 4,
+                                .n_embd = 128,
+                                .dropout = 0.0,
+                                .pooling = TRANSFORMER_POOL_LAST};
 }
 
 int transformer_config_check(const transformer_config *c)
@@ -28,7 +33,7 @@ int transformer_config_check(const transformer_config *c)
                                  c->n_layer);
     if (c->block_size < 1 || c->n_layer < 1 || c->n_head < 1 || c->n_embd < 1)
         return nd_set_last_error(ND_ERR_VALUE, "block, layers, heads and embd must all be "
-                                 "positive");
+                                               "positive");
     if (c->n_embd % c->n_head != 0)
         return nd_set_last_error(ND_ERR_VALUE, "n_embd (%lld) must be a multiple of n_head (%d)",
                                  (long long)c->n_embd, c->n_head);
@@ -50,7 +55,7 @@ int transformer_config_check(const transformer_config *c)
 
 /* How add_param fills a parameter. */
 typedef enum param_init {
-    INIT_NORMAL,   /* normal(0, std) from the model's generator */
+    INIT_NORMAL, /* normal(0, std) from the model's generator */
     INIT_ZEROS,
     INIT_ONES,
 } param_init;
@@ -60,11 +65,12 @@ static ag_tensor *add_param(transformer_model *m, nd_rng *rng, const char *name,
                             const int64_t *shape, param_init init, double std)
 {
     if (m->ntensors == TRANSFORMER_MAX_TENSORS) {
-        nd_set_last_error(ND_ERR_VALUE, "model too deep (more than %d tensors)", TRANSFORMER_MAX_TENSORS);
+        nd_set_last_error(ND_ERR_VALUE, "model too deep (more than %d tensors)",
+                          TRANSFORMER_MAX_TENSORS);
         return NULL;
     }
     nd_array *value = init == INIT_NORMAL ? nd_rng_normal(rng, 0.0, std, ND_FLOAT32, ndim, shape)
-                    : init == INIT_ONES   ? nd_ones(ND_FLOAT32, ndim, shape)
+                      : init == INIT_ONES ? nd_ones(ND_FLOAT32, ndim, shape)
                                           : nd_zeros(ND_FLOAT32, ndim, shape);
     ag_tensor *t = value ? ag_param(value) : NULL;
     nd_free(value);
@@ -115,8 +121,8 @@ transformer_model *transformer_new(const transformer_config *config, uint64_t se
     for (int l = 0; ok && l < config->n_layer; l++) {
         transformer_block *b = &m->blocks[l];
         char name[TRANSFORMER_NAME_MAX];
-#define PARAM(field, suffix, ndim, init, s, ...)                                           \
-    (snprintf(name, sizeof name, "transformer.h.%d." suffix, l),                          \
+#define PARAM(field, suffix, ndim, init, s, ...)                 \
+    (snprintf(name, sizeof name, "transformer.h.%d." suffix, l), \
      (b->field = add_param(m, rng, name, ndim, (int64_t[]){__VA_ARGS__}, init, s)) != NULL)
         ok = PARAM(ln_1_weight, "ln_1.weight", 1, INIT_ONES, 0, C) &&
              PARAM(ln_1_bias, "ln_1.bias", 1, INIT_ZEROS, 0, C) &&
@@ -133,18 +139,18 @@ transformer_model *transformer_new(const transformer_config *config, uint64_t se
 #undef PARAM
     }
     ok = ok &&
-         (m->ln_f_weight = add_param(m, rng, "transformer.ln_f.weight", 1, (int64_t[]){C},
-                                     INIT_ONES, 0)) &&
-         (m->ln_f_bias = add_param(m, rng, "transformer.ln_f.bias", 1, (int64_t[]){C},
-                                   INIT_ZEROS, 0));
+         (m->ln_f_weight =
+              add_param(m, rng, "transformer.ln_f.weight", 1, (int64_t[]){C}, INIT_ONES, 0)) &&
+         (m->ln_f_bias =
+              add_param(m, rng, "transformer.ln_f.bias", 1, (int64_t[]){C}, INIT_ZEROS, 0));
     /* The classifier comes last, so that the body draws the same values
      * with or without it. */
     const int64_t K = config->num_classes;
     if (ok && K > 0)
-        ok = (m->classifier_weight = add_param(m, rng, "classifier.weight", 2,
-                                               (int64_t[]){K, C}, INIT_NORMAL, std)) &&
-             (m->classifier_bias = add_param(m, rng, "classifier.bias", 1, (int64_t[]){K},
-                                             INIT_ZEROS, 0));
+        ok = (m->classifier_weight =
+                  add_param(m, rng, "classifier.weight", 2, (int64_t[]){K, C}, INIT_NORMAL, std)) &&
+             (m->classifier_bias =
+                  add_param(m, rng, "classifier.bias", 1, (int64_t[]){K}, INIT_ZEROS, 0));
     if (ok && !config->learned_positions) {
         nd_array *pe = sinusoidal_positions(config->block_size, C);
         ok = pe && (m->positions = ag_const(pe));
