@@ -24,13 +24,17 @@ else
     files=$(printf '%s\n' "$entries" | grep -v '^!')
 fi
 
-bad=""
 n=0
 for f in $files; do       # unquoted: a glob in the list expands here
     [ -f "$f" ] || { echo "format_files.txt: no such file: $f"; exit 1; }
     n=$((n + 1))
-    clang-format --style=file "$f" | cmp -s "$f" - || bad="$bad $f"
 done
+# One clang-format process for every file (one per file took 15-19 s of
+# CPU): --dry-run --Werror reports each change as FILE:LINE:COL: error.
+bad=$(clang-format --style=file --dry-run --Werror $files 2>&1 |
+      sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error:.*/\1/p' | sort -u | tr '\n' ' ')
+bad=${bad% }
+[ -n "$bad" ] && bad=" $bad"
 if [ -n "$bad" ]; then
     echo "not formatted as .clang-format says ($(clang-format --version)):"
     for f in $bad; do

@@ -54,14 +54,17 @@ extern "C" {
 typedef struct nd_array nd_array;
 
 /* The thirteen dtypes. The order is part of the ABI. */
+// clang-format off
 typedef enum nd_dtype {
     ND_BOOL, ND_INT8, ND_INT16, ND_INT32, ND_INT64,
     ND_UINT8, ND_UINT16, ND_UINT32, ND_UINT64,
     ND_FLOAT16, ND_BFLOAT16, ND_FLOAT32, ND_FLOAT64
 } nd_dtype;
+// clang-format on
 #define ND_NUM_DTYPES 13
 
 /* Error kinds, named after the Python exception NumPy raises. */
+// clang-format off
 typedef enum nd_status {
     ND_OK = 0,
     ND_ERR_VALUE = -1,   /* ValueError: bad shapes, bad arguments, corrupt files */
@@ -72,8 +75,10 @@ typedef enum nd_status {
     ND_ERR_IO = -6,      /* OSError: a file could not be opened, read or written */
     ND_ERR_KEY = -7      /* KeyError: a name not found (e.g. in an .npz) */
 } nd_status;
+// clang-format on
 
 /* Casting rules of numpy.can_cast. */
+// clang-format off
 typedef enum nd_casting {
     ND_CAST_NO,          /* only identical dtypes */
     ND_CAST_EQUIV,       /* identical up to byte order: same as NO here */
@@ -81,6 +86,7 @@ typedef enum nd_casting {
     ND_CAST_SAME_KIND,   /* safe, or within a kind (float64 -> float32) */
     ND_CAST_UNSAFE       /* anything (float -> int truncates) */
 } nd_casting;
+// clang-format on
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
@@ -115,9 +121,11 @@ ND_API const char *nd_dtype_name(nd_dtype dt);
  * meaning float64 and int64 as in NumPy). Returns 0, or ND_ERR_TYPE with
  * "data type 'x' not understood". */
 ND_API int nd_dtype_from_name(const char *name, nd_dtype *out);
+// clang-format off
 ND_API bool nd_dtype_is_float(nd_dtype dt);     /* float16, bfloat16, float32, float64 */
 ND_API bool nd_dtype_is_integer(nd_dtype dt);   /* int8..uint64, not bool */
 ND_API bool nd_dtype_is_signed(nd_dtype dt);    /* signed integers and floats */
+// clang-format on
 
 /* numpy.result_type / numpy.promote_types of two dtypes: the smallest dtype
  * both can be cast to safely (int64 + uint64 -> float64, int8 + float16 ->
@@ -131,12 +139,14 @@ ND_API bool nd_can_cast(nd_dtype from, nd_dtype to, nd_casting casting);
 /* Scalar conversions for the 16-bit floats, stored as their bit patterns.
  * All round to nearest, ties to even; overflow gives inf, NaN stays NaN
  * (quiet). The double versions round once, directly from double. */
+// clang-format off
 ND_API float    nd_half_to_float(uint16_t h);
 ND_API uint16_t nd_float_to_half(float f);
 ND_API uint16_t nd_double_to_half(double d);
 ND_API float    nd_bfloat16_to_float(uint16_t b);
 ND_API uint16_t nd_float_to_bfloat16(float f);
 ND_API uint16_t nd_double_to_bfloat16(double d);
+// clang-format on
 
 /* ------------------------------------------------------------------------ */
 /* The array object                                                         */
@@ -148,6 +158,7 @@ ND_API void nd_free(nd_array *a);
 
 /* Accessors. Given NULL, each returns the error value in its comment and
  * sets the message ("ndim: a is NULL"). */
+// clang-format off
 ND_API nd_dtype       nd_dtype_of(const nd_array *a);  /* NULL: -1, not a dtype */
 ND_API int            nd_ndim(const nd_array *a);      /* NULL: -1 */
 ND_API const int64_t *nd_shape(const nd_array *a);     /* ndim entries; borrowed; NULL: NULL */
@@ -156,6 +167,7 @@ ND_API int64_t        nd_size(const nd_array *a);      /* product of the shape (
 ND_API size_t         nd_itemsize(const nd_array *a);  /* NULL: 0 */
 ND_API int64_t        nd_nbytes(const nd_array *a);    /* size * itemsize; NULL: -1 */
 ND_API void          *nd_data(const nd_array *a);      /* the first element; borrowed; NULL: NULL */
+// clang-format on
 
 /* Flags, as NumPy's a.flags: C_CONTIGUOUS, F_CONTIGUOUS (strides of size-1
  * dimensions are ignored; empty arrays are both), WRITEABLE. false (with
@@ -166,7 +178,7 @@ ND_API bool nd_is_writeable(const nd_array *a);
 /* a.flags.writeable = writeable. Setting false always works; setting true
  * fails with "cannot set WRITEABLE flag to True of this array" when the
  * memory itself is read-only (nd_from_buffer(..., writeable=false)). */
-ND_API int  nd_set_writeable(nd_array *a, bool writeable);
+ND_API int nd_set_writeable(nd_array *a, bool writeable);
 /* numpy.may_share_memory: true if the memory spans of a and b overlap
  * (false, with the message set, if either is NULL). */
 ND_API bool nd_may_share_memory(const nd_array *a, const nd_array *b);
@@ -179,12 +191,12 @@ ND_API bool nd_may_share_memory(const nd_array *a, const nd_array *b);
  * are not allowed"), total byte size must fit in int64 ("array is too
  * big; `arr.size * arr.dtype.itemsize` is larger than the maximum possible
  * size."). ndim 0 makes a 0-d array of one element; shape may then be NULL. */
-ND_API nd_array *nd_empty(nd_dtype dt, int ndim, const int64_t *shape);  /* uninitialized */
+ND_API nd_array *nd_empty(nd_dtype dt, int ndim, const int64_t *shape); /* uninitialized */
 ND_API nd_array *nd_zeros(nd_dtype dt, int ndim, const int64_t *shape);
 ND_API nd_array *nd_ones(nd_dtype dt, int ndim, const int64_t *shape);
 /* Every element is `value` cast to dt as nd_astype casts. */
 ND_API nd_array *nd_full(nd_dtype dt, int ndim, const int64_t *shape, double value);
-ND_API nd_array *nd_empty_like(const nd_array *a);   /* same dtype and shape, C order */
+ND_API nd_array *nd_empty_like(const nd_array *a); /* same dtype and shape, C order */
 ND_API nd_array *nd_zeros_like(const nd_array *a);
 ND_API nd_array *nd_ones_like(const nd_array *a);
 ND_API nd_array *nd_full_like(const nd_array *a, double value);
@@ -207,16 +219,15 @@ ND_API nd_array *nd_linspace(nd_dtype dt, double start, double stop, int64_t num
 ND_API nd_array *nd_eye(nd_dtype dt, int64_t n, int64_t m, int64_t k);
 /* Copies nd_size elements from c_order_data (C order, native endian, of
  * dtype dt; bool as one byte 0/1). data may be NULL only if the size is 0. */
-ND_API nd_array *nd_from_data(nd_dtype dt, int ndim, const int64_t *shape,
-                              const void *c_order_data);
+ND_API nd_array *nd_from_data(nd_dtype dt, int ndim, const int64_t *shape, const void *c_order_data);
 /* Wraps caller memory without copying: libnd never frees or reallocates
  * `data`; the caller keeps it alive while any handle (or view of one) lives.
  * strides in bytes, NULL for C order. writeable=false makes every view of it
  * read-only. data and every stride must be multiples of the item size
  * ("from_buffer: data and strides must be aligned to the item size"), since
  * libnd's loops load elements as typed values. */
-ND_API nd_array *nd_from_buffer(nd_dtype dt, int ndim, const int64_t *shape,
-                                const int64_t *strides, void *data, bool writeable);
+ND_API nd_array *nd_from_buffer(nd_dtype dt, int ndim, const int64_t *shape, const int64_t *strides,
+                                void *data, bool writeable);
 
 /* ------------------------------------------------------------------------ */
 /* Views (O(1), share the buffer, inherit WRITEABLE)                        */
@@ -345,6 +356,7 @@ ND_API int nd_save_npy(const char *path, const nd_array *a);
 /* An opened .npz archive: its arrays are read when it is loaded. */
 typedef struct nd_npz nd_npz;
 /* numpy.load of an .npz (a zip of .npy files, stored or deflated). */
+// clang-format off
 ND_API nd_npz     *nd_load_npz(const char *path);
 /* The number of arrays; ND_ERR_VALUE ("npz_count: z is NULL") for a NULL z,
  * so a loop `i < nd_npz_count(z)` over a failed load runs zero times. */
@@ -356,6 +368,7 @@ ND_API const char *nd_npz_name(const nd_npz *z, int i);
  * the archive") if absent. */
 ND_API nd_array   *nd_npz_get(const nd_npz *z, const char *name);
 ND_API void        nd_npz_free(nd_npz *z);   /* NULL is fine */
+// clang-format on
 /* numpy.savez / numpy.savez_compressed: n arrays under the given names
  * (stored as "<name>.npy"). Names must be distinct and non-empty; n must
  * not be negative ("savez: n must not be negative, got -1"), and names and
@@ -416,6 +429,7 @@ ND_API char *nd_read_file(const char *path, size_t max_bytes, size_t *len);
  */
 typedef struct nd_json nd_json;
 typedef struct nd_json_value nd_json_value;
+// clang-format off
 typedef enum nd_json_type {
     ND_JSON_NONE = -1,   /* what nd_json_type_of(NULL) says */
     ND_JSON_NULL, ND_JSON_BOOL, ND_JSON_INT, ND_JSON_DOUBLE, ND_JSON_STRING,
@@ -427,6 +441,7 @@ typedef struct nd_json_limits {
     size_t max_string;   /* bytes of one decoded string */
     size_t max_values;   /* values in the document (keys included) */
 } nd_json_limits;
+// clang-format on
 /* 64 MiB, depth 64, 1 MiB strings, 4 Mi values. */
 ND_API extern const nd_json_limits ND_JSON_DEFAULT_LIMITS;
 
@@ -439,7 +454,7 @@ ND_API nd_json *nd_json_parse(const char *text, size_t len, const nd_json_limits
  * limits->max_bytes, checked before reading); messages start with the path.
  * ND_ERR_IO "cannot read 'x': No such file or directory". */
 ND_API nd_json *nd_json_load(const char *path, const nd_json_limits *limits);
-ND_API void nd_json_free(nd_json *doc);   /* NULL is fine */
+ND_API void nd_json_free(nd_json *doc); /* NULL is fine */
 /* The top value; NULL for a NULL doc. nd_json_root, nd_json_type_of and
  * nd_json_offset keep a pending error when given NULL (the failed
  * nd_json_load's "cannot read 'x': ..." in nd_json_root(nd_json_load(..)));
@@ -502,7 +517,7 @@ ND_API int nd_json_check_keys(const nd_json_value *v, int n, const char *const *
  */
 typedef struct nd_safetensors nd_safetensors;
 ND_API nd_safetensors *nd_safetensors_load(const char *path);
-ND_API void nd_safetensors_free(nd_safetensors *st);   /* NULL is fine */
+ND_API void nd_safetensors_free(nd_safetensors *st); /* NULL is fine */
 /* The tensors, in the header's order: count (ND_ERR_VALUE for a NULL st),
  * i-th name (borrowed; NULL with ND_ERR_INDEX if out of range). */
 ND_API int nd_safetensors_count(const nd_safetensors *st);
@@ -952,8 +967,8 @@ ND_API nd_array *nd_inner(const nd_array *a, const nd_array *b);
  * sizes that differ "shape-mismatch for sum", an axis listed twice "axes
  * don't match array". The free and summed axes are gathered with
  * transpose + reshape, which copies only when the strides require it. */
-ND_API nd_array *nd_tensordot(const nd_array *a, const nd_array *b, int naxes,
-                              const int *axes_a, const int *axes_b);
+ND_API nd_array *nd_tensordot(const nd_array *a, const nd_array *b, int naxes, const int *axes_a,
+                              const int *axes_b);
 /* numpy.einsum(subscripts, *operands) (optimize=False semantics, NumPy's
  * messages): "ij,jk->ik" explicit form, or the implicit form "ij,jk" (the
  * output is the labels seen once, in ASCII order, after any broadcast
@@ -1121,19 +1136,20 @@ ND_API nd_array **nd_split_indices(const nd_array *a, int n, const int64_t *indi
 ND_API void nd_free_arrays(nd_array **arrays, int count);
 
 /* numpy.pad modes. */
+// clang-format off
 typedef enum nd_pad_mode {
     ND_PAD_CONSTANT,   /* `value`, cast to a's dtype as nd_astype casts */
     ND_PAD_EDGE,       /* the edge element repeated */
     ND_PAD_REFLECT     /* mirrored without repeating the edge: 2 1 | 0 1 2 | 1 0,
                         * repeatedly when the pad is wider than the axis */
 } nd_pad_mode;
+// clang-format on
 /* numpy.pad(a, pad_width, mode): copy. pad_width holds 2 * ndim entries,
  * (before, after) per axis, each >= 0 ("index can't contain negative
  * values"). `value` is used by ND_PAD_CONSTANT only. Edge and reflect cannot
  * extend an empty axis ("can't extend empty axis 0 using modes other than
  * 'constant' or 'empty'"). A 0-d a gives a copy. */
-ND_API nd_array *nd_pad(const nd_array *a, const int64_t *pad_width, nd_pad_mode mode,
-                        double value);
+ND_API nd_array *nd_pad(const nd_array *a, const int64_t *pad_width, nd_pad_mode mode, double value);
 /* numpy.tile(a, reps): copy. a's shape and reps (nreps entries, each >= 0:
  * "negative dimensions are not allowed") are padded with leading 1s to the
  * same length; the result has shape[d] * reps[d] along each axis. */
@@ -1190,8 +1206,7 @@ ND_API nd_array *nd_take_along_axis(const nd_array *a, const nd_array *indices, 
  * take_along_axis reads are written with values broadcast to that shape
  * ("shape mismatch: value array of shape (3,) could not be broadcast to
  * indexing result of shape (2,)"). On duplicate positions the last wins. */
-ND_API int nd_put_along_axis(nd_array *a, const nd_array *indices, const nd_array *values,
-                             int axis);
+ND_API int nd_put_along_axis(nd_array *a, const nd_array *indices, const nd_array *values, int axis);
 /* numpy.put(a, indices, values), in place: a.flat[indices[j]] = values.flat[j
  * % values.size] (values repeat cyclically; a may be any view, indexed in C
  * order). Empty indices or empty values do nothing, as in NumPy. */
@@ -1287,8 +1302,7 @@ ND_API int nd_topk(const nd_array *a, int64_t k, int axis, bool largest, nd_arra
  * how often each occurs, *inverse (int64, 1-D, a's size) the position in
  * *values of each element of a in C order. counts and inverse may be NULL
  * (not wanted). */
-ND_API int nd_unique(const nd_array *a, nd_array **values, nd_array **counts,
-                     nd_array **inverse);
+ND_API int nd_unique(const nd_array *a, nd_array **values, nd_array **counts, nd_array **inverse);
 /* numpy.searchsorted's side. */
 typedef enum nd_side { ND_SIDE_LEFT, ND_SIDE_RIGHT } nd_side;
 /* numpy.searchsorted(a, v, side): int64 of v's shape (0-d stays 0-d): for
@@ -1320,7 +1334,7 @@ typedef struct nd_rng nd_rng;
 
 /* numpy.random.default_rng(seed). Free with nd_rng_free. */
 ND_API nd_rng *nd_rng_new(uint64_t seed);
-ND_API void nd_rng_free(nd_rng *rng);   /* NULL is fine */
+ND_API void nd_rng_free(nd_rng *rng); /* NULL is fine */
 
 /* The complete state, as PCG64().state: the 128-bit LCG state and
  * increment in 64-bit halves, and the buffered upper half of the last
@@ -1352,8 +1366,8 @@ ND_API nd_array *nd_rng_random(nd_rng *rng, nd_dtype dt, int ndim, const int64_t
  * size-0 shape returns an empty array without checking the bounds.
  * Limitation: low and high are int64, so uint64 ranges reach at most
  * 2^63 - 1 (NumPy takes any Python int up to 2^64). */
-ND_API nd_array *nd_rng_integers(nd_rng *rng, int64_t low, int64_t high, bool endpoint,
-                                 nd_dtype dt, int ndim, const int64_t *shape);
+ND_API nd_array *nd_rng_integers(nd_rng *rng, int64_t low, int64_t high, bool endpoint, nd_dtype dt,
+                                 int ndim, const int64_t *shape);
 
 /* Generator.standard_normal(shape, dtype) by NumPy's ziggurat: float64
  * from 64-bit draws, float32 from its own float ziggurat on 32-bit draws
@@ -1403,8 +1417,8 @@ ND_API int nd_rng_shuffle(nd_rng *rng, nd_array *a);
  * non-negative", "probabilities do not sum to 1", "negative dimensions are
  * not allowed", "Cannot take a larger sample than population when replace
  * is False", "Fewer non-zero entries in p than size". */
-ND_API nd_array *nd_rng_choice(nd_rng *rng, int64_t n, int ndim, const int64_t *shape,
-                               bool replace, const nd_array *p);
+ND_API nd_array *nd_rng_choice(nd_rng *rng, int64_t n, int ndim, const int64_t *shape, bool replace,
+                               const nd_array *p);
 
 #ifdef __cplusplus
 }

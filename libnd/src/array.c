@@ -44,7 +44,8 @@ static size_t cache_max_bytes(void)
     static size_t max;
     if (!max) {
         long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-        size_t quarter = pages > 0 && page > 0 ? (size_t)pages * (size_t)page / 4 : (size_t)512 << 20;
+        size_t quarter =
+            pages > 0 && page > 0 ? (size_t)pages * (size_t)page / 4 : (size_t)512 << 20;
         max = quarter < ((size_t)4 << 30) ? quarter : ((size_t)4 << 30);
     }
     return max;
@@ -60,8 +61,10 @@ static void *cache_take(size_t size)
         if (cache.size[i] == size) {
             memory = cache.memory[i];
             cache.bytes -= size;
-            memmove(cache.memory + i, cache.memory + i + 1, (size_t)(cache.count - i - 1) * sizeof(void *));
-            memmove(cache.size + i, cache.size + i + 1, (size_t)(cache.count - i - 1) * sizeof(size_t));
+            memmove(cache.memory + i, cache.memory + i + 1,
+                    (size_t)(cache.count - i - 1) * sizeof(void *));
+            memmove(cache.size + i, cache.size + i + 1,
+                    (size_t)(cache.count - i - 1) * sizeof(size_t));
             cache.count--;
             break;
         }
@@ -79,7 +82,8 @@ static void cache_give(void *memory, size_t size)
     void *evicted[CACHE_SLOTS + 1];
     int nevicted = 0;
     pthread_mutex_lock(&cache.lock);
-    while (cache.count > 0 && (cache.count == CACHE_SLOTS || cache.bytes + size > cache_max_bytes())) {
+    while (cache.count > 0 &&
+           (cache.count == CACHE_SLOTS || cache.bytes + size > cache_max_bytes())) {
         evicted[nevicted++] = cache.memory[0];
         cache.bytes -= cache.size[0];
         memmove(cache.memory, cache.memory + 1, (size_t)(cache.count - 1) * sizeof(void *));
@@ -124,10 +128,7 @@ static void *allocate_memory(size_t alloc)
     return memory;
 }
 
-void *nd_scratch_alloc(size_t bytes)
-{
-    return allocate_memory(allocation_size((int64_t)bytes));
-}
+void *nd_scratch_alloc(size_t bytes) { return allocate_memory(allocation_size((int64_t)bytes)); }
 
 void nd_scratch_free(void *memory, size_t bytes)
 {
@@ -141,8 +142,7 @@ static nd_buffer *buffer_new(int64_t nbytes)
     void *memory = buffer ? allocate_memory(allocation_size(nbytes)) : NULL;
     if (!memory) {
         free(buffer);
-        nd_set_error(ND_ERR_MEMORY, "Unable to allocate %lld bytes for an array",
-                     (long long)nbytes);
+        nd_set_error(ND_ERR_MEMORY, "Unable to allocate %lld bytes for an array", (long long)nbytes);
         return NULL;
     }
     atomic_init(&buffer->refcount, 1);
@@ -190,8 +190,7 @@ int nd_check_shape(nd_dtype dt, int ndim, const int64_t *shape, int64_t *size)
     if (total != 0)
         total = nonzero_product;
     int64_t nbytes;
-    if (overflow ||
-        __builtin_mul_overflow(nonzero_product, (int64_t)nd_dtype_itemsize(dt), &nbytes))
+    if (overflow || __builtin_mul_overflow(nonzero_product, (int64_t)nd_dtype_itemsize(dt), &nbytes))
         return nd_set_error(ND_ERR_VALUE, "array is too big; `arr.size * arr.dtype.itemsize` "
                                           "is larger than the maximum possible size.");
     *size = total;
@@ -278,8 +277,8 @@ nd_array *nd_alloc_array(nd_dtype dt, int ndim, const int64_t *shape)
     return a;
 }
 
-nd_array *nd_make_view(const nd_array *base, int ndim, const int64_t *shape,
-                       const int64_t *strides, char *data)
+nd_array *nd_make_view(const nd_array *base, int ndim, const int64_t *shape, const int64_t *strides,
+                       char *data)
 {
     nd_array *a = handle_new(base->dtype, ndim, shape, strides, data, base->buffer,
                              (base->flags & ND_FLAG_WRITEABLE) != 0);
@@ -309,8 +308,10 @@ nd_array *nd_from_buffer(nd_dtype dt, int ndim, const int64_t *shape, const int6
     for (int i = 0; i < ndim; i++)
         aligned &= strides[i] % itemsize == 0;
     if (!aligned) {
-        nd_set_error(ND_ERR_VALUE, "from_buffer: data and strides must be aligned to the item "
-                                   "size (%lld bytes)", (long long)itemsize);
+        nd_set_error(ND_ERR_VALUE,
+                     "from_buffer: data and strides must be aligned to the item "
+                     "size (%lld bytes)",
+                     (long long)itemsize);
         return NULL;
     }
     nd_buffer *buffer = malloc(sizeof *buffer);
@@ -440,11 +441,11 @@ bool nd_may_have_internal_overlap(const nd_array *a)
     int n = 0;
     for (int d = 0; d < a->ndim; d++) {
         if (a->shape[d] == 0)
-            return false;   /* no elements at all */
+            return false; /* no elements at all */
         if (a->shape[d] == 1)
             continue;
         int64_t s = a->strides[d] < 0 ? -a->strides[d] : a->strides[d];
-        int k = n++;   /* insertion sort by |stride| */
+        int k = n++; /* insertion sort by |stride| */
         while (k > 0 && steps[k - 1] > s) {
             steps[k] = steps[k - 1];
             lengths[k] = lengths[k - 1];
@@ -467,7 +468,7 @@ void nd_memory_extent(const nd_array *a, const char **low, const char **high)
 {
     const char *lo = a->data, *hi = a->data;
     for (int i = 0; i < a->ndim; i++) {
-        if (a->shape[i] == 0) {   /* nothing is reachable */
+        if (a->shape[i] == 0) { /* nothing is reachable */
             *low = *high = a->data;
             return;
         }

@@ -9,9 +9,9 @@
  * Size-1 axes are dropped and adjacent axes that are contiguous in both
  * operands merged (NumPy's coalescing), so a contiguous copy of any rank is
  * one call of the inner loop. */
-static void assign_strided(int ndim, const int64_t *shape,
-                           nd_dtype dst_dtype, char *dst, const int64_t *dst_strides,
-                           nd_dtype src_dtype, const char *src, const int64_t *src_strides)
+static void assign_strided(int ndim, const int64_t *shape, nd_dtype dst_dtype, char *dst,
+                           const int64_t *dst_strides, nd_dtype src_dtype, const char *src,
+                           const int64_t *src_strides)
 {
     int64_t dims[ND_MAXDIMS], dst_steps[ND_MAXDIMS], src_steps[ND_MAXDIMS];
     int n = 0;
@@ -66,8 +66,8 @@ static void assign_strided(int ndim, const int64_t *shape,
 
 void nd_assign_same_shape(nd_array *dst, const nd_array *src)
 {
-    assign_strided(dst->ndim, dst->shape, dst->dtype, dst->data, dst->strides,
-                   src->dtype, src->data, src->strides);
+    assign_strided(dst->ndim, dst->shape, dst->dtype, dst->data, dst->strides, src->dtype,
+                   src->data, src->strides);
 }
 
 nd_array *nd_astype(const nd_array *a, nd_dtype dt)
@@ -88,7 +88,7 @@ nd_array *nd_copy(const nd_array *a)
 nd_array *nd_ascontiguousarray(const nd_array *a)
 {
     ND_CHECK_NOT_NULL(NULL, a);
-    if (a->ndim == 0) {   /* NumPy returns at least 1-d: shape (1,) */
+    if (a->ndim == 0) { /* NumPy returns at least 1-d: shape (1,) */
         const int64_t one = 1;
         return nd_reshape(a, 1, &one);
     }
@@ -107,7 +107,8 @@ int nd_copyto(nd_array *dst, const nd_array *src, nd_casting casting)
     if (nd_check_writeable(dst) < 0)
         return ND_ERR_VALUE;
     if (!nd_can_cast(src->dtype, dst->dtype, casting))
-        return nd_set_error(ND_ERR_TYPE, "Cannot cast array data from dtype('%s') to "
+        return nd_set_error(ND_ERR_TYPE,
+                            "Cannot cast array data from dtype('%s') to "
                             "dtype('%s') according to the rule '%s'",
                             nd_dtype_name(src->dtype), nd_dtype_name(dst->dtype),
                             casting_name(casting));
@@ -116,14 +117,17 @@ int nd_copyto(nd_array *dst, const nd_array *src, nd_casting casting)
     nd_array stripped = *src;
     while (stripped.ndim > dst->ndim && stripped.shape[0] == 1) {
         memmove(stripped.shape, stripped.shape + 1, (size_t)(stripped.ndim - 1) * sizeof(int64_t));
-        memmove(stripped.strides, stripped.strides + 1, (size_t)(stripped.ndim - 1) * sizeof(int64_t));
+        memmove(stripped.strides, stripped.strides + 1,
+                (size_t)(stripped.ndim - 1) * sizeof(int64_t));
         stripped.ndim--;
     }
     int64_t strides[ND_MAXDIMS];
     if (nd_broadcast_strides(&stripped, dst->ndim, dst->shape, strides) < 0) {
         char from[ND_SHAPE_STR_MAX], into[ND_SHAPE_STR_MAX];
-        return nd_set_error(ND_ERR_VALUE, "could not broadcast input array from shape %s into "
-                            "shape %s", nd_format_shape_compact(from, src->ndim, src->shape),
+        return nd_set_error(ND_ERR_VALUE,
+                            "could not broadcast input array from shape %s into "
+                            "shape %s",
+                            nd_format_shape_compact(from, src->ndim, src->shape),
                             nd_format_shape_compact(into, dst->ndim, dst->shape));
     }
     /* Overlapping memory (a[1:] = a[:-1]) would read what was just written:
@@ -137,8 +141,8 @@ int nd_copyto(nd_array *dst, const nd_array *src, nd_casting casting)
         nd_broadcast_strides(private_copy, dst->ndim, dst->shape, strides);
         src_data = private_copy->data;
     }
-    assign_strided(dst->ndim, dst->shape, dst->dtype, dst->data, dst->strides,
-                   src->dtype, src_data, strides);
+    assign_strided(dst->ndim, dst->shape, dst->dtype, dst->data, dst->strides, src->dtype, src_data,
+                   strides);
     nd_free(private_copy);
     return 0;
 }

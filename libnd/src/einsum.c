@@ -31,10 +31,12 @@
 #define MAX_OPERANDS 32
 
 typedef struct term {
+    // clang-format off
     nd_array *array;             /* owned handle */
     int ndim;                    /* == array->ndim */
     int labels[ND_MAXDIMS];
     bool owned_result;           /* a fresh product nobody else sees */
+    // clang-format on
 } term;
 
 typedef struct einsum_plan {
@@ -42,8 +44,10 @@ typedef struct einsum_plan {
     term terms[MAX_OPERANDS];
     int out_ndim;
     int out_labels[ND_MAXDIMS];
+    // clang-format off
     int64_t size[NUM_LABELS];    /* a label's size, broadcast over operands */
     int count[128];              /* NumPy's label_counts: occurrences in the inputs */
+    // clang-format on
 } einsum_plan;
 
 static bool is_letter(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -62,25 +66,31 @@ static int parse_operand(const char *s, int length, int ndim, int iop, int *labe
         int c = (unsigned char)s[i];
         if (is_letter(c)) {
             if (idim >= ndim)
-                return nd_set_error(ND_ERR_VALUE, "einstein sum subscripts string contains too "
-                                    "many subscripts for operand %d", iop);
+                return nd_set_error(ND_ERR_VALUE,
+                                    "einstein sum subscripts string contains too "
+                                    "many subscripts for operand %d",
+                                    iop);
             labels[idim++] = c;
             plan->count[c]++;
         } else if (c == '.') {
             if (ellipsis != -1 || i + 2 >= length || s[++i] != '.' || s[++i] != '.')
-                return nd_set_error(ND_ERR_VALUE, "einstein sum subscripts string contains a "
+                return nd_set_error(ND_ERR_VALUE,
+                                    "einstein sum subscripts string contains a "
                                     "'.' that is not part of an ellipsis ('...') in operand %d",
                                     iop);
             ellipsis = idim;
         } else if (c != ' ') {
-            return nd_set_error(ND_ERR_VALUE, "invalid subscript '%c' in einstein sum "
-                                "subscripts string, subscripts must be letters", c);
+            return nd_set_error(ND_ERR_VALUE,
+                                "invalid subscript '%c' in einstein sum "
+                                "subscripts string, subscripts must be letters",
+                                c);
         }
     }
     *ellipsis_ndim = 0;
     if (ellipsis == -1) {
         if (idim != ndim)
-            return nd_set_error(ND_ERR_VALUE, "operand has more dimensions than subscripts "
+            return nd_set_error(ND_ERR_VALUE,
+                                "operand has more dimensions than subscripts "
                                 "given in einstein sum, but no '...' ellipsis provided to "
                                 "broadcast the extra dimensions.");
     } else if (idim < ndim) {
@@ -102,32 +112,40 @@ static int parse_output(const char *s, int ndim_broadcast, einsum_plan *plan)
         int c = (unsigned char)s[i];
         if (is_letter(c)) {
             if (memchr(s + i + 1, c, (size_t)(length - i - 1)))
-                return nd_set_error(ND_ERR_VALUE, "einstein sum subscripts string includes "
-                                    "output subscript '%c' multiple times", c);
+                return nd_set_error(ND_ERR_VALUE,
+                                    "einstein sum subscripts string includes "
+                                    "output subscript '%c' multiple times",
+                                    c);
             if (plan->count[c] == 0)
-                return nd_set_error(ND_ERR_VALUE, "einstein sum subscripts string included "
-                                    "output subscript '%c' which never appeared in an input", c);
+                return nd_set_error(ND_ERR_VALUE,
+                                    "einstein sum subscripts string included "
+                                    "output subscript '%c' which never appeared in an input",
+                                    c);
             if (ndim >= ND_MAXDIMS)
                 return nd_set_error(ND_ERR_VALUE, "einstein sum subscripts string contains "
-                                    "too many subscripts in the output");
+                                                  "too many subscripts in the output");
             plan->out_labels[ndim++] = c;
         } else if (c == '.') {
             if (ellipsis || i + 2 >= length || s[++i] != '.' || s[++i] != '.')
-                return nd_set_error(ND_ERR_VALUE, "einstein sum subscripts string contains a "
+                return nd_set_error(ND_ERR_VALUE,
+                                    "einstein sum subscripts string contains a "
                                     "'.' that is not part of an ellipsis ('...') in the output");
             if (ndim + ndim_broadcast > ND_MAXDIMS)
                 return nd_set_error(ND_ERR_VALUE, "einstein sum subscripts string contains "
-                                    "too many subscripts in the output");
+                                                  "too many subscripts in the output");
             ellipsis = true;
             for (int b = 0; b < ndim_broadcast; b++)
                 plan->out_labels[ndim++] = BROADCAST_LABEL(b);
         } else if (c != ' ') {
-            return nd_set_error(ND_ERR_VALUE, "invalid subscript '%c' in einstein sum "
-                                "subscripts string, subscripts must be letters", c);
+            return nd_set_error(ND_ERR_VALUE,
+                                "invalid subscript '%c' in einstein sum "
+                                "subscripts string, subscripts must be letters",
+                                c);
         }
     }
     if (!ellipsis && ndim_broadcast > 0)
-        return nd_set_error(ND_ERR_VALUE, "output has more dimensions than subscripts given in "
+        return nd_set_error(ND_ERR_VALUE,
+                            "output has more dimensions than subscripts given in "
                             "einstein sum, but no '...' ellipsis provided to broadcast the "
                             "extra dimensions.");
     plan->out_ndim = ndim;
@@ -157,10 +175,10 @@ static int parse(const char *subscripts, int n, const nd_array *const *operands,
         int length = (int)strcspn(s, ",-");
         if (iop == n - 1 && s[length] == ',')
             return nd_set_error(ND_ERR_VALUE, "more operands provided to einstein sum function "
-                                "than specified in the subscripts string");
+                                              "than specified in the subscripts string");
         if (iop < n - 1 && s[length] != ',')
             return nd_set_error(ND_ERR_VALUE, "fewer operands provided to einstein sum function "
-                                "than specified in the subscripts string");
+                                              "than specified in the subscripts string");
         int status = parse_operand(s, length, operands[iop]->ndim, iop, labels[iop],
                                    &ellipsis_ndim[iop], plan);
         if (status < 0)
@@ -186,7 +204,7 @@ static int parse(const char *subscripts, int n, const nd_array *const *operands,
                 continue;
             if (ndim >= ND_MAXDIMS)
                 return nd_set_error(ND_ERR_VALUE, "einstein sum subscript string has too many "
-                                    "distinct labels");
+                                                  "distinct labels");
             plan->out_labels[ndim++] = c;
         }
         plan->out_ndim = ndim;
@@ -194,7 +212,7 @@ static int parse(const char *subscripts, int n, const nd_array *const *operands,
     }
     if (s[0] != '-' || s[1] != '>')
         return nd_set_error(ND_ERR_VALUE, "einstein sum subscript string does not contain "
-                            "proper '->' output specified");
+                                          "proper '->' output specified");
     return parse_output(s + 2, ndim_broadcast, plan);
 }
 
@@ -216,9 +234,10 @@ static int check_single_operand(const nd_array *a, const int *labels, const eins
         if (i == plan->out_ndim)
             return 0;
         if (seen[i] >= 0 && seen[i] != a->shape[d])
-            return nd_set_error(ND_ERR_VALUE, "dimensions in single operand for collapsing "
-                                "index '%c' don't match (%d != %d)", labels[d], (int)seen[i],
-                                (int)a->shape[d]);
+            return nd_set_error(ND_ERR_VALUE,
+                                "dimensions in single operand for collapsing "
+                                "index '%c' don't match (%d != %d)",
+                                labels[d], (int)seen[i], (int)a->shape[d]);
         seen[i] = a->shape[d];
     }
     return 0;
@@ -240,9 +259,11 @@ static int collapse_repeated(const nd_array *a, const int *labels, int iop, term
             if (t->labels[j] != t->labels[i])
                 continue;
             if (t->array->shape[i] != t->array->shape[j])
-                return nd_set_error(ND_ERR_VALUE, "dimensions in operand %d for collapsing "
-                                    "index '%c' don't match (%d != %d)", iop, t->labels[i],
-                                    (int)t->array->shape[i], (int)t->array->shape[j]);
+                return nd_set_error(ND_ERR_VALUE,
+                                    "dimensions in operand %d for collapsing "
+                                    "index '%c' don't match (%d != %d)",
+                                    iop, t->labels[i], (int)t->array->shape[i],
+                                    (int)t->array->shape[j]);
             nd_array *diagonal = nd_diagonal(t->array, 0, i, j);
             if (!diagonal)
                 return nd_last_status();
@@ -254,7 +275,7 @@ static int collapse_repeated(const nd_array *a, const int *labels, int iop, term
                     t->labels[k++] = t->labels[d];
             t->labels[k] = label;
             t->ndim--;
-            i = -1;   /* positions moved: start over */
+            i = -1; /* positions moved: start over */
             break;
         }
     }
@@ -274,7 +295,8 @@ static int broadcast_error(const einsum_plan *plan, int n, const nd_array *const
         if (plan->count[c] > 0 && !has_label(plan->out_labels, plan->out_ndim, c))
             iter[niter++] = c;
     char message[1024];
-    int len = snprintf(message, sizeof message, "operands could not be broadcast together with "
+    int len = snprintf(message, sizeof message,
+                       "operands could not be broadcast together with "
                        "remapped shapes [original->remapped]: ");
     for (int iop = 0; iop < n && len < (int)sizeof message; iop++) {
         /* The collapsed view: unique labels in order of first appearance. */
@@ -565,7 +587,7 @@ nd_array *nd_einsum(const char *subscripts, int n, const nd_array *const *operan
         return NULL;
     }
     einsum_plan *plan = calloc(1, sizeof *plan);
-    int (*labels)[ND_MAXDIMS] = calloc(MAX_OPERANDS, sizeof *labels);
+    int(*labels)[ND_MAXDIMS] = calloc(MAX_OPERANDS, sizeof *labels);
     nd_array *result = NULL;
     if (!plan || !labels) {
         nd_set_error(ND_ERR_MEMORY, "einsum: out of memory");

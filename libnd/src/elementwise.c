@@ -71,7 +71,8 @@ ND_VECTORIZE static void xor_bool(char **args, const int64_t *dims, const int64_
     (void)data;
     binary_loop_bool(args, dims, steps, scalar_xor_bool, NULL);
 }
-ND_VECTORIZE static void absolute_bool(char **args, const int64_t *dims, const int64_t *steps, void *data)
+ND_VECTORIZE static void absolute_bool(char **args, const int64_t *dims, const int64_t *steps,
+                                       void *data)
 {
     (void)data;
     unary_loop_bool(args, dims, steps, scalar_identity_bool);
@@ -83,12 +84,14 @@ ND_VECTORIZE static void not_bool(char **args, const int64_t *dims, const int64_
     unary_loop_bool(args, dims, steps, scalar_not_bool);
 }
 /* A bool is never NaN or infinite. */
-ND_VECTORIZE static void never_bool(char **args, const int64_t *dims, const int64_t *steps, void *data)
+ND_VECTORIZE static void never_bool(char **args, const int64_t *dims, const int64_t *steps,
+                                    void *data)
 {
     (void)data;
     test_loop_bool(args, dims, steps, scalar_never_bool);
 }
-ND_VECTORIZE static void always_bool(char **args, const int64_t *dims, const int64_t *steps, void *data)
+ND_VECTORIZE static void always_bool(char **args, const int64_t *dims, const int64_t *steps,
+                                     void *data)
 {
     (void)data;
     test_loop_bool(args, dims, steps, scalar_always_bool);
@@ -189,10 +192,12 @@ ND_VECTORIZE static void always_bool(char **args, const int64_t *dims, const int
 /* ---- the table ------------------------------------------------------------------- */
 
 /* X(enum, dtype name) of the compute dtypes, for the table rows. */
-#define INTS(X, OP)                                                                        \
+// clang-format off
+#define INTS(X, OP)                                                                           \
     X(ND_INT8, int8, OP) X(ND_INT16, int16, OP) X(ND_INT32, int32, OP) X(ND_INT64, int64, OP) \
-    X(ND_UINT8, uint8, OP) X(ND_UINT16, uint16, OP) X(ND_UINT32, uint32, OP)               \
+    X(ND_UINT8, uint8, OP) X(ND_UINT16, uint16, OP) X(ND_UINT32, uint32, OP)                  \
     X(ND_UINT64, uint64, OP)
+// clang-format on
 #define FLOATS(X, OP) X(ND_FLOAT32, float32, OP) X(ND_FLOAT64, float64, OP)
 #define ENTRY(E, NAME, OP) [E] = OP##_##NAME,
 #define E_INTS(OP) INTS(ENTRY, OP)
@@ -206,6 +211,7 @@ ND_VECTORIZE static void always_bool(char **args, const int64_t *dims, const int
 #define UFUNC(VAR, NAME, NIN, TYPES, OUTPUT, ...) \
     const nd_ufunc VAR = {.name = NAME, .nin = NIN, .types = TYPES, .output = OUTPUT, __VA_ARGS__};
 
+// clang-format off
 UFUNC(nd_ufunc_add, "add", 2, ND_TYPES_ALL, SAME, .promotes_like_result_type = true, .loops = {[ND_BOOL] = or_bool, E_INTS(add) E_FLOATS(add)})
 UFUNC(nd_ufunc_subtract, "subtract", 2, NO_BOOL, SAME, .promotes_like_result_type = true, .loops = {E_INTS(subtract) E_FLOATS(subtract)},
       .bool_message = "numpy boolean subtract, the `-` operator, is not supported, use the "
@@ -284,6 +290,7 @@ UFUNC(ufunc_signbit, "signbit", 1, ND_TYPES_FLOAT, BOOL, .loops = {E_FLOATS(sign
 UFUNC(ufunc_where, "where", 3, ND_TYPES_ALL, SAME, .loops = {E_COMPUTE(where)},
       .first_input_as_bool = true)
 UFUNC(ufunc_clip, "clip", 3, ND_TYPES_ALL, SAME, .promotes_like_result_type = true, .loops = {E_COMPUTE(clip)})
+// clang-format on
 
 /* ---- the public functions ---------------------------------------------------------- */
 
@@ -300,20 +307,20 @@ static int apply_out(const nd_ufunc *uf, const nd_array *const *inputs, nd_array
     return nd_ufunc_call(uf, inputs, out, NULL);
 }
 
-#define PUBLIC_BINARY(NAME, UF)                                                            \
-    nd_array *nd_##NAME(const nd_array *a, const nd_array *b)                              \
-    {                                                                                      \
-        return apply(&UF, (const nd_array *const[]){a, b});                                \
-    }                                                                                      \
-    int nd_##NAME##_out(const nd_array *a, const nd_array *b, nd_array *out)               \
-    {                                                                                      \
-        return apply_out(&UF, (const nd_array *const[]){a, b}, out);                       \
+#define PUBLIC_BINARY(NAME, UF)                                              \
+    nd_array *nd_##NAME(const nd_array *a, const nd_array *b)                \
+    {                                                                        \
+        return apply(&UF, (const nd_array *const[]){a, b});                  \
+    }                                                                        \
+    int nd_##NAME##_out(const nd_array *a, const nd_array *b, nd_array *out) \
+    {                                                                        \
+        return apply_out(&UF, (const nd_array *const[]){a, b}, out);         \
     }
-#define PUBLIC_UNARY(NAME, UF)                                                             \
+#define PUBLIC_UNARY(NAME, UF)                                                                  \
     nd_array *nd_##NAME(const nd_array *a) { return apply(&UF, (const nd_array *const[]){a}); } \
-    int nd_##NAME##_out(const nd_array *a, nd_array *out)                                  \
-    {                                                                                      \
-        return apply_out(&UF, (const nd_array *const[]){a}, out);                          \
+    int nd_##NAME##_out(const nd_array *a, nd_array *out)                                       \
+    {                                                                                           \
+        return apply_out(&UF, (const nd_array *const[]){a}, out);                               \
     }
 
 #define ND_BINARY(NAME, NUMPY_NAME, UF) PUBLIC_BINARY(NAME, UF)
@@ -323,7 +330,9 @@ static int apply_out(const nd_ufunc *uf, const nd_array *const *inputs, nd_array
 /* where: the dtype comes from a and b only (the condition is just tested
  * for nonzero), so resolve over (a, b) and run the three-input select.
  * float16/bfloat16 go through the float32 select, which is exact. */
-static const nd_ufunc where_types = {.name = "where", .nin = 2, .types = ND_TYPES_ALL,
+static const nd_ufunc where_types = {.name = "where",
+                                     .nin = 2,
+                                     .types = ND_TYPES_ALL,
                                      .promotes_like_result_type = true};
 
 static int where_call(const nd_array *cond, const nd_array *a, const nd_array *b, nd_array *out,
@@ -384,16 +393,14 @@ nd_array *nd_clip(const nd_array *a, const nd_array *lo, const nd_array *hi)
     return apply(&ufunc_clip, (const nd_array *const[]){a, lo, hi});
 }
 
-nd_array *nd_scalar(nd_dtype dt, double value)
-{
-    return nd_full(dt, 0, NULL, value);
-}
+nd_array *nd_scalar(nd_dtype dt, double value) { return nd_full(dt, 0, NULL, value); }
 
 nd_dtype nd_result_type_arrays(int n, const nd_array *const *arrays)
 {
     ND_CHECK_LIST((nd_dtype)-1, n, arrays);
     if (n < 1 || n > ND_MAX_RESOLVE || !arrays) {
-        nd_set_error(ND_ERR_VALUE, "result_type: between 1 and %d arrays, got %d", ND_MAX_RESOLVE, n);
+        nd_set_error(ND_ERR_VALUE, "result_type: between 1 and %d arrays, got %d", ND_MAX_RESOLVE,
+                     n);
         return (nd_dtype)-1;
     }
     for (int i = 0; i < n; i++)
@@ -401,7 +408,9 @@ nd_dtype nd_result_type_arrays(int n, const nd_array *const *arrays)
             nd_set_error(ND_ERR_VALUE, "result_type: array %d is NULL", i);
             return (nd_dtype)-1;
         }
-    nd_ufunc any = {.name = "result_type", .nin = n, .types = ND_TYPES_ALL,
+    nd_ufunc any = {.name = "result_type",
+                    .nin = n,
+                    .types = ND_TYPES_ALL,
                     .promotes_like_result_type = true};
     nd_dtype dt;
     return nd_ufunc_resolve(&any, arrays, &dt) < 0 ? (nd_dtype)-1 : dt;

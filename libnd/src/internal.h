@@ -19,10 +19,12 @@
 /* The memory behind one or more views. Freed with its last reference. */
 typedef struct nd_buffer {
     atomic_int_fast64_t refcount;
+    // clang-format off
     void *memory;        /* start of the allocation (or of caller memory) */
     int64_t nbytes;      /* how many bytes from `memory` views may reach */
     bool owns_memory;    /* false for nd_from_buffer: never freed */
     bool writeable;      /* false: no view of it may become writeable */
+    // clang-format on
 } nd_buffer;
 
 /* Flag bits of nd_array.flags, as NumPy's. */
@@ -36,13 +38,15 @@ struct nd_array {
     nd_dtype dtype;
     int ndim;
     int flags;
+    // clang-format off
     char *data;                    /* first element; inside buffer's span */
     nd_buffer *buffer;             /* shared, refcounted */
     int64_t shape[ND_MAXDIMS];
     int64_t strides[ND_MAXDIMS];   /* bytes */
+    // clang-format on
 };
 
-#include "vectorize.h"   /* ND_VECTORIZE, ND_ALWAYS_INLINE */
+#include "vectorize.h" /* ND_VECTORIZE, ND_ALWAYS_INLINE */
 
 /* Work memory of a kernel (a GEMM's packing blocks), aligned to
  * ND_ALIGNMENT, from and back to the arrays' buffer cache (array.c): a
@@ -59,27 +63,26 @@ void nd_scratch_free(void *memory, size_t bytes);
  * ...), family one of BOOL INT UINT HALF BF16 FLOAT. Bool is stored as one
  * byte holding 0 or 1; the 16-bit floats as their bit patterns. Typed loops
  * and tables are generated from it so that no dtype is forgotten. */
-#define ND_FOR_EACH_DTYPE(X, ...)                 \
-    X(bool, uint8_t, BOOL, __VA_ARGS__)           \
-    X(int8, int8_t, INT, __VA_ARGS__)             \
-    X(int16, int16_t, INT, __VA_ARGS__)           \
-    X(int32, int32_t, INT, __VA_ARGS__)           \
-    X(int64, int64_t, INT, __VA_ARGS__)           \
-    X(uint8, uint8_t, UINT, __VA_ARGS__)          \
-    X(uint16, uint16_t, UINT, __VA_ARGS__)        \
-    X(uint32, uint32_t, UINT, __VA_ARGS__)        \
-    X(uint64, uint64_t, UINT, __VA_ARGS__)        \
-    X(float16, uint16_t, HALF, __VA_ARGS__)       \
-    X(bfloat16, uint16_t, BF16, __VA_ARGS__)      \
-    X(float32, float, FLOAT, __VA_ARGS__)         \
+#define ND_FOR_EACH_DTYPE(X, ...)            \
+    X(bool, uint8_t, BOOL, __VA_ARGS__)      \
+    X(int8, int8_t, INT, __VA_ARGS__)        \
+    X(int16, int16_t, INT, __VA_ARGS__)      \
+    X(int32, int32_t, INT, __VA_ARGS__)      \
+    X(int64, int64_t, INT, __VA_ARGS__)      \
+    X(uint8, uint8_t, UINT, __VA_ARGS__)     \
+    X(uint16, uint16_t, UINT, __VA_ARGS__)   \
+    X(uint32, uint32_t, UINT, __VA_ARGS__)   \
+    X(uint64, uint64_t, UINT, __VA_ARGS__)   \
+    X(float16, uint16_t, HALF, __VA_ARGS__)  \
+    X(bfloat16, uint16_t, BF16, __VA_ARGS__) \
+    X(float32, float, FLOAT, __VA_ARGS__)    \
     X(float64, double, FLOAT, __VA_ARGS__)
 
 /* ---- errors (error.c) ---------------------------------------------------- */
 
 /* Records a printf-formatted message as the thread's last error and returns
  * `status`, so a failing function can `return nd_set_error(...)`. */
-int nd_set_error(nd_status status, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int nd_set_error(nd_status status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Formats a shape as Python prints a tuple: "()", "(3,)", "(2, 3)". Returns
  * buf, which must hold ND_SHAPE_STR_MAX bytes. */
 #define ND_SHAPE_STR_MAX (ND_MAXDIMS * 22 + 4)
@@ -102,29 +105,29 @@ int nd_normalize_axis(int *axis, int ndim);
 #define ND_CHECK_NOT_NULL(fail, ...) ND_CHECK_NOT_NULL_AS(__func__, fail, __VA_ARGS__)
 /* The same in a helper shared by several public functions, which passes the
  * public name: ND_CHECK_NOT_NULL_AS(inner ? "inner" : "dot", NULL, a, b). */
-#define ND_CHECK_NOT_NULL_AS(func, fail, ...)                                        \
-    do {                                                                             \
-        const void *const nd_args_[] = {__VA_ARGS__};                                \
-        if (nd_first_null_arg((func), #__VA_ARGS__, nd_args_,                        \
-                              (int)(sizeof nd_args_ / sizeof nd_args_[0])) < 0)      \
-            return fail;                                                             \
+#define ND_CHECK_NOT_NULL_AS(func, fail, ...)                                   \
+    do {                                                                        \
+        const void *const nd_args_[] = {__VA_ARGS__};                           \
+        if (nd_first_null_arg((func), #__VA_ARGS__, nd_args_,                   \
+                              (int)(sizeof nd_args_ / sizeof nd_args_[0])) < 0) \
+            return fail;                                                        \
     } while (0)
 /* A list argument and its length: the length must not be negative
  * ("squeeze: naxes must not be negative, got -1"), and the list may be NULL
  * only when the length is 0 (axes with naxes, shape with ndim): "squeeze:
  * axes is NULL but naxes is 2". */
-#define ND_CHECK_LIST(fail, count, list)                                             \
-    do {                                                                             \
-        if ((count) < 0) {                                                           \
-            nd_set_error(ND_ERR_VALUE, "%s: %s must not be negative, got %lld",      \
-                         nd_public_name(__func__), #count, (long long)(count));      \
-            return fail;                                                             \
-        }                                                                            \
-        if ((count) > 0 && (list) == NULL) {                                         \
-            nd_set_error(ND_ERR_VALUE, "%s: %s is NULL but %s is %lld",              \
-                         nd_public_name(__func__), #list, #count, (long long)(count)); \
-            return fail;                                                             \
-        }                                                                            \
+#define ND_CHECK_LIST(fail, count, list)                                                          \
+    do {                                                                                          \
+        if ((count) < 0) {                                                                        \
+            nd_set_error(ND_ERR_VALUE, "%s: %s must not be negative, got %lld",                   \
+                         nd_public_name(__func__), #count, (long long)(count));                   \
+            return fail;                                                                          \
+        }                                                                                         \
+        if ((count) > 0 && (list) == NULL) {                                                      \
+            nd_set_error(ND_ERR_VALUE, "%s: %s is NULL but %s is %lld", nd_public_name(__func__), \
+                         #list, #count, (long long)(count));                                      \
+            return fail;                                                                          \
+        }                                                                                         \
     } while (0)
 /* A function's name as messages print it: without "nd_". */
 const char *nd_public_name(const char *func);
@@ -138,15 +141,17 @@ int nd_first_null_arg(const char *func, const char *names, const void *const *ar
 /* Element access through double / int64, converting as nd_astype does. Used
  * where speed does not matter (printing, scalar get/set, file tests); bulk
  * work uses the cast loops below. */
+// clang-format off
 double  nd_load_double(nd_dtype dt, const void *p);
 void    nd_store_double(nd_dtype dt, void *p, double v);
 int64_t nd_load_int64(nd_dtype dt, const void *p);   /* floats truncate */
 void    nd_store_int64(nd_dtype dt, void *p, int64_t v);
+// clang-format on
 
 /* A strided cast loop: n elements from src (dtype `from`, src_step bytes
  * apart) to dst (dtype `to`). from == to is a plain copy. */
-typedef void (*nd_cast_loop)(const char *src, int64_t src_step,
-                             char *dst, int64_t dst_step, int64_t n);
+typedef void (*nd_cast_loop)(const char *src, int64_t src_step, char *dst, int64_t dst_step,
+                             int64_t n);
 nd_cast_loop nd_get_cast_loop(nd_dtype from, nd_dtype to);
 
 /* ---- array core (array.c) ------------------------------------------------- */
@@ -159,8 +164,8 @@ int nd_check_shape(nd_dtype dt, int ndim, const int64_t *shape, int64_t *size);
 nd_array *nd_alloc_array(nd_dtype dt, int ndim, const int64_t *shape);
 /* A new handle on base's buffer with the given geometry. The caller
  * guarantees the geometry stays inside the buffer. WRITEABLE is inherited. */
-nd_array *nd_make_view(const nd_array *base, int ndim, const int64_t *shape,
-                       const int64_t *strides, char *data);
+nd_array *nd_make_view(const nd_array *base, int ndim, const int64_t *shape, const int64_t *strides,
+                       char *data);
 /* Recomputes C_/F_CONTIGUOUS from shape and strides. */
 void nd_update_flags(nd_array *a);
 /* Strides of a C-contiguous array of this shape. */
@@ -218,9 +223,9 @@ void nd_sbgemm_force_fallback(bool fallback);
  * nearest even). C must not overlap A or B; m, n, k > 0. Splits across the
  * thread pool; the result does not depend on the thread count. 0, or
  * ND_ERR_MEMORY. */
-int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t a_rs,
-                     int64_t a_cs, const uint16_t *b, int64_t b_rs, int64_t b_cs, void *c,
-                     int64_t ldc, bool c_bf16);
+int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t a_rs, int64_t a_cs,
+                     const uint16_t *b, int64_t b_rs, int64_t b_cs, void *c, int64_t ldc,
+                     bool c_bf16);
 
 /* ---- the elementwise engine (ufunc.c) ------------------------------------- */
 
@@ -229,10 +234,11 @@ int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t
  * contiguous case is one branch of every loop, so it vectorizes. */
 typedef void (*nd_inner_loop)(char **args, const int64_t *dims, const int64_t *steps, void *data);
 
-#define ND_MAX_OPERANDS 4   /* up to 3 inputs and 1 output */
+#define ND_MAX_OPERANDS 4 /* up to 3 inputs and 1 output */
 
 /* One run of the engine over operands already broadcast to `shape`. */
 typedef struct nd_loop_plan {
+    // clang-format off
     int nop;                                      /* operands, inputs first */
     int nin;                                      /* how many are inputs */
     int ndim;
@@ -249,6 +255,7 @@ typedef struct nd_loop_plan {
      * buffers the accumulator (its dtype must equal its loop dtype). */
     bool reduce;
     bool serial;                                  /* never use the pool */
+    // clang-format on
 } nd_loop_plan;
 
 /* Runs plan->loop over the whole iteration space: drops size-1 axes, orders

@@ -86,7 +86,7 @@ static int gather(nd_array *out, const nd_array *src, int64_t *const *maps, cons
             }
             dst += (size_t)len * item;
         }
-        for (int d = ndim - 2; d >= 0; d--) {   /* odometer over the outer axes */
+        for (int d = ndim - 2; d >= 0; d--) { /* odometer over the outer axes */
             if (++index[d] < out->shape[d])
                 break;
             index[d] = 0;
@@ -174,18 +174,21 @@ nd_array *nd_concatenate(int n, const nd_array *const *arrays, int axis)
     for (int i = 1; i < n; i++) {
         const nd_array *b = arrays[i];
         if (b->ndim != first->ndim) {
-            nd_set_error(ND_ERR_VALUE, "all the input arrays must have same number of "
+            nd_set_error(ND_ERR_VALUE,
+                         "all the input arrays must have same number of "
                          "dimensions, but the array at index 0 has %d dimension(s) and the "
-                         "array at index %d has %d dimension(s)", first->ndim, i, b->ndim);
+                         "array at index %d has %d dimension(s)",
+                         first->ndim, i, b->ndim);
             return NULL;
         }
         for (int d = 0; d < b->ndim; d++)
             if (d != axis && b->shape[d] != first->shape[d]) {
-                nd_set_error(ND_ERR_VALUE, "all the input array dimensions except for the "
+                nd_set_error(ND_ERR_VALUE,
+                             "all the input array dimensions except for the "
                              "concatenation axis must match exactly, but along dimension %d, "
                              "the array at index 0 has size %lld and the array at index %d "
-                             "has size %lld", d, (long long)first->shape[d], i,
-                             (long long)b->shape[d]);
+                             "has size %lld",
+                             d, (long long)first->shape[d], i, (long long)b->shape[d]);
                 return NULL;
             }
         if (__builtin_add_overflow(shape[axis], b->shape[axis], &shape[axis])) {
@@ -267,7 +270,8 @@ nd_array *nd_stack(int n, const nd_array *const *arrays, int axis)
         for (int i = 0; i < n; i++) {
             nd_array *e = &expanded[i];
             *e = *arrays[i];
-            memmove(e->shape + axis + 1, e->shape + axis, (size_t)(e->ndim - axis) * sizeof(int64_t));
+            memmove(e->shape + axis + 1, e->shape + axis,
+                    (size_t)(e->ndim - axis) * sizeof(int64_t));
             memmove(e->strides + axis + 1, e->strides + axis,
                     (size_t)(e->ndim - axis) * sizeof(int64_t));
             e->shape[axis] = 1;
@@ -295,7 +299,8 @@ void nd_free_arrays(nd_array **arrays, int count)
 
 /* NumPy's array_split core: piece i is a[div[i]:div[i+1]] along axis (as
  * Python slices: negative and out-of-range bounds allowed). */
-static nd_array **split_at(const nd_array *a, int count, const int64_t *div, int axis, int *out_count)
+static nd_array **split_at(const nd_array *a, int count, const int64_t *div, int axis,
+                           int *out_count)
 {
     nd_array **pieces = calloc((size_t)(count > 0 ? count : 1), sizeof *pieces);
     if (!pieces) {
@@ -349,8 +354,7 @@ nd_array **nd_split(const nd_array *a, int64_t sections, int axis, int *count)
     return nd_array_split(a, sections, axis, count);
 }
 
-nd_array **nd_split_indices(const nd_array *a, int n, const int64_t *indices, int axis,
-                            int *count)
+nd_array **nd_split_indices(const nd_array *a, int n, const int64_t *indices, int axis, int *count)
 {
     ND_CHECK_NOT_NULL(NULL, a, count);
     ND_CHECK_LIST(NULL, n, indices);
@@ -408,8 +412,10 @@ nd_array *nd_pad(const nd_array *a, const int64_t *pad_width, nd_pad_mode mode, 
     if (mode != ND_PAD_CONSTANT)
         for (int d = 0; d < a->ndim; d++)
             if (a->shape[d] == 0 && (pad_width[2 * d] || pad_width[2 * d + 1])) {
-                nd_set_error(ND_ERR_VALUE, "can't extend empty axis %d using modes other "
-                             "than 'constant' or 'empty'", d);
+                nd_set_error(ND_ERR_VALUE,
+                             "can't extend empty axis %d using modes other "
+                             "than 'constant' or 'empty'",
+                             d);
                 return NULL;
             }
     int64_t size;
@@ -421,7 +427,7 @@ nd_array *nd_pad(const nd_array *a, const int64_t *pad_width, nd_pad_mode mode, 
     for (int d = 0; d < a->ndim; d++) {
         int64_t n = a->shape[d], before = pad_width[2 * d];
         for (int64_t i = 0; i < shape[d]; i++) {
-            int64_t j = i - before, s;   /* j: the position in a's coordinates */
+            int64_t j = i - before, s; /* j: the position in a's coordinates */
             if (j >= 0 && j < n)
                 s = j;
             else if (mode == ND_PAD_CONSTANT)
@@ -499,8 +505,10 @@ static nd_array *repeat(const nd_array *a, int64_t ncounts, const int64_t *count
         return NULL;
     int64_t n = src.shape[axis];
     if (ncounts != 1 && ncounts != n) {
-        nd_set_error(ND_ERR_VALUE, "operands could not be broadcast together with shape "
-                     "(%lld,) (%lld,)", (long long)n, (long long)ncounts);
+        nd_set_error(ND_ERR_VALUE,
+                     "operands could not be broadcast together with shape "
+                     "(%lld,) (%lld,)",
+                     (long long)n, (long long)ncounts);
         return NULL;
     }
     int64_t shape[ND_MAXDIMS], total = 0;
@@ -514,8 +522,7 @@ static nd_array *repeat(const nd_array *a, int64_t ncounts, const int64_t *count
     shape[axis] = total;
     int64_t size;
     maps m;
-    if (nd_check_shape(a->dtype, src.ndim, shape, &size) < 0 ||
-        maps_alloc(&m, src.ndim, shape) < 0)
+    if (nd_check_shape(a->dtype, src.ndim, shape, &size) < 0 || maps_alloc(&m, src.ndim, shape) < 0)
         return NULL;
     for (int64_t i = 0, k = 0; i < n; i++)
         for (int64_t r = 0; r < counts[ncounts == 1 ? 0 : i]; r++)
@@ -592,7 +599,7 @@ nd_array *nd_roll(const nd_array *a, int64_t shift, int axis)
         return NULL;
     int64_t n = a->shape[axis];
     if (n > 0) {
-        int64_t s = floor_mod(shift, n);   /* out[i] = a[(i - shift) mod n] */
+        int64_t s = floor_mod(shift, n); /* out[i] = a[(i - shift) mod n] */
         for (int64_t i = 0; i < n; i++)
             m.axis[axis][i] = i >= s ? i - s : i - s + n;
     }

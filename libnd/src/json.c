@@ -36,27 +36,33 @@
 
 struct nd_json_value {
     nd_json_type type;
+    // clang-format off
     bool negative;            /* integers: the sign (the magnitude is v.u) */
     size_t offset;            /* the byte of the input where the value starts */
     size_t count;             /* string bytes, array items, object members */
+    // clang-format on
     union {
         bool b;
         uint64_t u;
         double d;
         const char *s;
+        // clang-format off
         const nd_json_value **kids;   /* arrays: count; objects: 2 count (key, value) */
         size_t at;                    /* while parsing: index into text or kids */
+        // clang-format on
     } v;
 };
 
 struct nd_json {
     nd_json_value *nodes;
     size_t nnodes, nodes_cap;
+    // clang-format off
     char *text;               /* decoded strings */
     size_t text_len, text_cap;
     size_t *kids;             /* child node indices, per container contiguous */
     size_t nkids, kids_cap;
     const nd_json_value **links;   /* kids as pointers, once parsed */
+    // clang-format on
 };
 
 const nd_json_limits ND_JSON_DEFAULT_LIMITS = {
@@ -72,7 +78,7 @@ typedef struct parser {
     nd_json_limits lim;
     const char *what;
     nd_json *doc;
-    size_t *stack;            /* children of the open containers */
+    size_t *stack; /* children of the open containers */
     size_t nstack, stack_cap;
 } parser;
 
@@ -126,8 +132,8 @@ static int64_t new_node(parser *p, nd_json_type type)
 
 static void skip_space(parser *p)
 {
-    while (p->i < p->n && (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' ||
-                           p->s[p->i] == '\r'))
+    while (p->i < p->n &&
+           (p->s[p->i] == ' ' || p->s[p->i] == '\t' || p->s[p->i] == '\n' || p->s[p->i] == '\r'))
         p->i++;
 }
 
@@ -162,8 +168,10 @@ static int hex4(parser *p, uint32_t *out)
     uint32_t v = 0;
     for (int k = 0; k < 4; k++) {
         char c = p->i < p->n ? p->s[p->i] : 0;
-        int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        int d = c >= '0' && c <= '9'   ? c - '0'
+                : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                       : -1;
         if (d < 0)
             return fail(p, p->i, "bad \\u escape (4 hex digits expected)");
         v = v << 4 | (uint32_t)d;
@@ -243,7 +251,7 @@ static int parse_escape(parser *p, uint32_t *cp)
         return ND_ERR_VALUE;
     if (*cp >= 0xDC00 && *cp <= 0xDFFF)
         return fail(p, at, "unpaired surrogate \\u%04X in a string", (unsigned)*cp);
-    if (*cp >= 0xD800 && *cp <= 0xDBFF) {   /* needs its low half: \uDC00..\uDFFF */
+    if (*cp >= 0xD800 && *cp <= 0xDBFF) { /* needs its low half: \uDC00..\uDFFF */
         uint32_t low = 0;
         if (p->n - p->i < 2 || p->s[p->i] != '\\' || p->s[p->i + 1] != 'u')
             return fail(p, at, "unpaired surrogate \\u%04X in a string", (unsigned)*cp);
@@ -267,7 +275,7 @@ static int64_t parse_string(parser *p)
         return -1;
     nd_json *d = p->doc;
     size_t start = d->text_len;
-    p->i++;   /* the quote */
+    p->i++; /* the quote */
     for (;;) {
         if (p->i >= p->n) {
             fail(p, p->i, "unterminated string");
@@ -308,7 +316,7 @@ static int64_t parse_string(parser *p)
         memcpy(d->text + d->text_len, bytes, len);
         d->text_len += len;
     }
-    p->i++;   /* the closing quote */
+    p->i++; /* the closing quote */
     void *text = d->text;
     if (reserve(p, &text, &d->text_cap, d->text_len, 1, 1) < 0)
         return -1;
@@ -324,7 +332,10 @@ static int64_t parse_string(parser *p)
 static locale_t c_locale;
 static void make_c_locale(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
 
-static bool digit_at(const parser *p, size_t i) { return i < p->n && p->s[i] >= '0' && p->s[i] <= '9'; }
+static bool digit_at(const parser *p, size_t i)
+{
+    return i < p->n && p->s[i] >= '0' && p->s[i] <= '9';
+}
 
 /* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?: an integer if it has no
  * fraction and no exponent (exact in int64/uint64, else an error), else a
@@ -448,16 +459,17 @@ static int close_container(parser *p, int64_t node, size_t base)
         size_t dup = SIZE_MAX;
         for (size_t k = 1; k < n / 2 && dup == SIZE_MAX; k++)
             if (cmp_keys(&keys[k - 1], &keys[k], d) == 0)
-                dup = keys[k - 1] > keys[k] ? keys[k - 1] : keys[k];   /* the later one */
+                dup = keys[k - 1] > keys[k] ? keys[k - 1] : keys[k]; /* the later one */
         free(keys);
         if (dup != SIZE_MAX)
-            return fail(p, d->nodes[dup].offset, "duplicate key \"%.80s\"", d->text + d->nodes[dup].v.at);
+            return fail(p, d->nodes[dup].offset, "duplicate key \"%.80s\"",
+                        d->text + d->nodes[dup].v.at);
     }
     void *kids = d->kids;
     if (reserve(p, &kids, &d->kids_cap, d->nkids, n, sizeof *d->kids) < 0)
         return -1;
     d->kids = kids;
-    if (n)   /* an empty container may come before any array exists: no NULL + 0 */
+    if (n) /* an empty container may come before any array exists: no NULL + 0 */
         memcpy(d->kids + d->nkids, p->stack + base, n * sizeof *d->kids);
     v->v.at = d->nkids;
     v->count = v->type == ND_JSON_OBJECT ? n / 2 : n;
@@ -588,10 +600,11 @@ static int link_nodes(parser *p)
     return 0;
 }
 
-nd_json *nd_json_parse(const char *text, size_t len, const nd_json_limits *limits,
-                       const char *what)
+nd_json *nd_json_parse(const char *text, size_t len, const nd_json_limits *limits, const char *what)
 {
-    parser p = {.s = text, .n = len, .lim = limits ? *limits : ND_JSON_DEFAULT_LIMITS,
+    parser p = {.s = text,
+                .n = len,
+                .lim = limits ? *limits : ND_JSON_DEFAULT_LIMITS,
                 .what = what ? what : "JSON"};
     if (!text && len) {
         nd_set_error(ND_ERR_VALUE, "json_parse: text is NULL");
@@ -672,6 +685,7 @@ nd_json_type nd_json_type_of(const nd_json_value *v)
 
 const char *nd_json_type_name(nd_json_type type)
 {
+    // clang-format off
     switch (type) {
     case ND_JSON_NULL: return "null";
     case ND_JSON_BOOL: return "a boolean";
@@ -682,6 +696,7 @@ const char *nd_json_type_name(nd_json_type type)
     case ND_JSON_OBJECT: return "an object";
     default: return "nothing";
     }
+    // clang-format on
 }
 
 size_t nd_json_offset(const nd_json_value *v)
@@ -716,7 +731,7 @@ int nd_json_int(const nd_json_value *v, int64_t *out)
         return type_error(v, "an integer");
     if (!v->negative && v->v.u > (uint64_t)INT64_MAX)
         return nd_set_error(ND_ERR_VALUE, "integer at byte %zu does not fit int64", v->offset);
-    if (out)   /* -(2^63) is the one magnitude with no positive int64 */
+    if (out) /* -(2^63) is the one magnitude with no positive int64 */
         *out = v->negative ? (int64_t)(0 - v->v.u) : (int64_t)v->v.u;
     return 0;
 }
@@ -737,8 +752,7 @@ int nd_json_double(const nd_json_value *v, double *out)
     if (!v || (v->type != ND_JSON_DOUBLE && v->type != ND_JSON_INT))
         return type_error(v, "a number");
     if (out)
-        *out = v->type == ND_JSON_DOUBLE ? v->v.d
-             : v->negative ? -(double)v->v.u : (double)v->v.u;
+        *out = v->type == ND_JSON_DOUBLE ? v->v.d : v->negative ? -(double)v->v.u : (double)v->v.u;
     return 0;
 }
 
@@ -782,8 +796,10 @@ const char *nd_json_key(const nd_json_value *v, int64_t i)
         return NULL;
     }
     if (i < 0 || (uint64_t)i >= v->count) {
-        nd_set_error(ND_ERR_INDEX, "index %lld is out of bounds for a JSON object of %zu at "
-                     "byte %zu", (long long)i, v->count, v->offset);
+        nd_set_error(ND_ERR_INDEX,
+                     "index %lld is out of bounds for a JSON object of %zu at "
+                     "byte %zu",
+                     (long long)i, v->count, v->offset);
         return NULL;
     }
     return v->v.kids[2 * i]->v.s;

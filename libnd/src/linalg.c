@@ -40,10 +40,9 @@
  * trailing lengths (gfortran's ABI); passing them keeps the
  * Fortran-compiled routines from reading garbage.
  */
-extern void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv,
-                   double *b, const int *ldb, int *info);
-extern void dgetrf_(const int *m, const int *n, double *a, const int *lda, int *ipiv,
-                    int *info);
+extern void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b,
+                   const int *ldb, int *info);
+extern void dgetrf_(const int *m, const int *n, double *a, const int *lda, int *ipiv, int *info);
 extern void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info,
                     size_t uplo_len);
 extern void dgeqrf_(const int *m, const int *n, double *a, const int *lda, double *tau,
@@ -51,8 +50,8 @@ extern void dgeqrf_(const int *m, const int *n, double *a, const int *lda, doubl
 extern void dorgqr_(const int *m, const int *n, const int *k, double *a, const int *lda,
                     const double *tau, double *work, const int *lwork, int *info);
 extern void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda,
-                    double *s, double *u, const int *ldu, double *vt, const int *ldvt,
-                    double *work, const int *lwork, int *iwork, int *info, size_t jobz_len);
+                    double *s, double *u, const int *ldu, double *vt, const int *ldvt, double *work,
+                    const int *lwork, int *iwork, int *info, size_t jobz_len);
 extern void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda,
                     double *w, double *work, const int *lwork, int *iwork, const int *liwork,
                     int *info, size_t jobz_len, size_t uplo_len);
@@ -97,8 +96,10 @@ static int result_type(const nd_array *a, const nd_array *b, nd_dtype *result)
 static int check_stacked_2d(const nd_array *a)
 {
     if (a->ndim < 2)
-        return nd_set_error(ND_ERR_VALUE, "%d-dimensional array given. Array must be at "
-                            "least two-dimensional", a->ndim);
+        return nd_set_error(ND_ERR_VALUE,
+                            "%d-dimensional array given. Array must be at "
+                            "least two-dimensional",
+                            a->ndim);
     return 0;
 }
 
@@ -117,7 +118,7 @@ static int check_lapack_dims(int64_t m, int64_t n)
 {
     if (m > INT_MAX || n > INT_MAX)
         return nd_set_error(ND_ERR_VALUE, "linalg: a matrix dimension exceeds LAPACK's "
-                            "32-bit integers");
+                                          "32-bit integers");
     return 0;
 }
 
@@ -128,12 +129,14 @@ static int check_lapack_dims(int64_t m, int64_t n)
 /* An odometer over the stack (batch) dimensions of one operand, or of two
  * broadcast together: the matrices are visited in C order of the stack. */
 typedef struct stack {
+    // clang-format off
     int ndim;                        /* stack dimensions */
     int64_t shape[ND_MAXDIMS];
     int64_t count;                   /* matrices in the stack */
     int64_t strides[2][ND_MAXDIMS];  /* bytes; 0 where an operand is broadcast */
     int64_t index[ND_MAXDIMS];
     int64_t offset[2];               /* bytes from each operand's data to the matrix */
+    // clang-format on
 } stack;
 
 /* The stack of a and b (may be NULL) broadcast together; each operand's
@@ -238,8 +241,7 @@ static void copy_matrix(int64_t m, int64_t n, void *dst, layout dl, nd_dtype dst
  * result's matrix (row-major, dtype dt), rounded to float32 if dt is:
  * NumPy's astype(result_t) of its float64 results. A vector of n values is
  * the 1 x n matrix with ld 1. */
-static void copy_out(int64_t m, int64_t n, char *dst, nd_dtype dt, const double *src,
-                     int64_t ld)
+static void copy_out(int64_t m, int64_t n, char *dst, nd_dtype dt, const double *src, int64_t ld)
 {
     copy_matrix(m, n, dst, row_major(dt, n), dt, src, col_major(ld), ND_FLOAT64);
 }
@@ -259,8 +261,8 @@ static double *alloc_work(int64_t count)
 {
     if (count < 1)
         count = 1;
-    double *p = (uint64_t)count > SIZE_MAX / sizeof(double) ? NULL
-                                                             : malloc((size_t)count * sizeof(double));
+    double *p =
+        (uint64_t)count > SIZE_MAX / sizeof(double) ? NULL : malloc((size_t)count * sizeof(double));
     if (!p)
         nd_set_error(ND_ERR_MEMORY, "linalg: out of memory for a working buffer");
     return p;
@@ -344,12 +346,12 @@ static int det_stack(const nd_array *a, nd_array **det_out, nd_array **sign_out,
         return ND_ERR_MEMORY;
     }
     for (int64_t k = 0; k < s.count; k++, stack_next(&s)) {
-        copy_matrix(n, n, work, col_major(n), ND_FLOAT64,
-                    a->data + s.offset[0], core_layout(a), a->dtype);
+        copy_matrix(n, n, work, col_major(n), ND_FLOAT64, a->data + s.offset[0], core_layout(a),
+                    a->dtype);
         double sign, logdet;
         lu_slogdet(work, ipiv, (int)n, &sign, &logdet);
         size_t at = (size_t)k * nd_dtype_itemsize(rt);
-        if (det_out) {   /* NumPy's det_from_slogdet */
+        if (det_out) { /* NumPy's det_from_slogdet */
             nd_store_double(rt, outs[0]->data + at, sign * exp(logdet));
         } else {
             nd_store_double(rt, outs[0]->data + at, sign);
@@ -401,22 +403,23 @@ static nd_array *gesv_stack(nd_dtype rt, const nd_array *a, const nd_array *b, b
     if (check_lapack_dims(m, nrhs) < 0)
         return NULL;
     nd_array *x = b_vector ? alloc_stacked(rt, &s, 1, m, 0) : alloc_stacked(rt, &s, 2, m, nrhs);
-    if (!x || m == 0 || nrhs == 0)   /* nothing to solve: no error either, as NumPy */
+    if (!x || m == 0 || nrhs == 0) /* nothing to solve: no error either, as NumPy */
         return x;
     double *wa = alloc_work(m * m), *wb = alloc_work(m * nrhs);
     int *ipiv = alloc_ints(m);
     int n = (int)m, k = (int)nrhs, info = 0;
     if (!wa || !wb || !ipiv)
         goto fail;
-    layout b_core = !b ? (layout){0, 0} :
-                    b_vector ? (layout){b->strides[b->ndim - 1], 0} : core_layout(b);
+    layout b_core = !b         ? (layout){0, 0}
+                    : b_vector ? (layout){b->strides[b->ndim - 1], 0}
+                               : core_layout(b);
     size_t x_bytes = (size_t)(m * nrhs) * nd_dtype_itemsize(rt);
     for (int64_t i = 0; i < s.count; i++, stack_next(&s)) {
-        copy_matrix(m, m, wa, col_major(m), ND_FLOAT64,
-                    a->data + s.offset[0], core_layout(a), a->dtype);
+        copy_matrix(m, m, wa, col_major(m), ND_FLOAT64, a->data + s.offset[0], core_layout(a),
+                    a->dtype);
         if (b)
-            copy_matrix(m, nrhs, wb, col_major(m), ND_FLOAT64,
-                        b->data + s.offset[1], b_core, b->dtype);
+            copy_matrix(m, nrhs, wb, col_major(m), ND_FLOAT64, b->data + s.offset[1], b_core,
+                        b->dtype);
         else
             set_identity(wb, m, m, m);
         dgesv_(&n, &k, wa, &n, ipiv, wb, &n, &info);
@@ -474,7 +477,8 @@ static void solve_broadcast_error(const nd_array *a, const nd_array *b, bool b_v
     requested[nd + 1] = b->shape[b->ndim - 1];
     char req[ND_SHAPE_STR_MAX];
     nd_format_shape_compact(req, nd + out_core, requested);
-    nd_set_error(ND_ERR_VALUE, "operands could not be broadcast together with remapped "
+    nd_set_error(ND_ERR_VALUE,
+                 "operands could not be broadcast together with remapped "
                  "shapes [original->remapped]: %s->%s %s->%s  and requested shape %s",
                  text[0][0], text[0][1], text[1][0], text[1][1], req);
 }
@@ -492,16 +496,20 @@ nd_array *nd_linalg_solve(const nd_array *a, const nd_array *b)
     const char *sig = b_vector ? "solve1" : "solve";
     const char *core = b_vector ? "(m,m),(m)->(m)" : "(m,m),(m,n)->(m,n)";
     if (!b_vector && b->ndim < 2) {
-        nd_set_error(ND_ERR_VALUE, "%s: Input operand 1 does not have enough dimensions "
-                     "(has %d, gufunc core with signature %s requires 2)", sig, b->ndim, core);
+        nd_set_error(ND_ERR_VALUE,
+                     "%s: Input operand 1 does not have enough dimensions "
+                     "(has %d, gufunc core with signature %s requires 2)",
+                     sig, b->ndim, core);
         return NULL;
     }
     int64_t m = a->shape[a->ndim - 1];
     int64_t bm = b->shape[b->ndim - (b_vector ? 1 : 2)];
     if (bm != m) {
-        nd_set_error(ND_ERR_VALUE, "%s: Input operand 1 has a mismatch in its core "
+        nd_set_error(ND_ERR_VALUE,
+                     "%s: Input operand 1 has a mismatch in its core "
                      "dimension 0, with gufunc signature %s (size %lld is different from "
-                     "%lld)", sig, core, (long long)bm, (long long)m);
+                     "%lld)",
+                     sig, core, (long long)bm, (long long)m);
         return NULL;
     }
     stack s;
@@ -542,8 +550,8 @@ nd_array *nd_linalg_cholesky(const nd_array *a)
     size_t bytes = (size_t)(n * n) * nd_dtype_itemsize(rt);
     int nn = (int)n, info = 0;
     for (int64_t k = 0; k < s.count; k++, stack_next(&s)) {
-        copy_matrix(n, n, work, col_major(n), ND_FLOAT64,
-                    a->data + s.offset[0], core_layout(a), a->dtype);
+        copy_matrix(n, n, work, col_major(n), ND_FLOAT64, a->data + s.offset[0], core_layout(a),
+                    a->dtype);
         dpotrf_("L", &nn, work, &nn, &info, 1);
         if (info > 0) {
             free(work);
@@ -603,12 +611,12 @@ int nd_linalg_qr(const nd_array *a, nd_array **q_out, nd_array **r_out)
         goto done;
     size_t item = nd_dtype_itemsize(rt);
     for (int64_t b = 0; b < s.count; b++, stack_next(&s)) {
-        copy_matrix(m, n, wa, col_major(m), ND_FLOAT64,
-                    a->data + s.offset[0], core_layout(a), a->dtype);
+        copy_matrix(m, n, wa, col_major(m), ND_FLOAT64, a->data + s.offset[0], core_layout(a),
+                    a->dtype);
         dgeqrf_(&im, &in, wa, &lda, tau, work, &lwork, &info);
         char *r = outs[1]->data + (size_t)(b * k * n) * item;
         copy_out(k, n, r, rt, wa, m);
-        for (int64_t i = 1; i < k; i++)   /* NumPy's triu */
+        for (int64_t i = 1; i < k; i++) /* NumPy's triu */
             memset(r + (size_t)(i * n) * item, 0, (size_t)(i < n ? i : n) * item);
         dorgqr_(&im, &ik, &ik, wa, &lda, tau, work, &lwork, &info);
         copy_out(m, k, outs[0]->data + (size_t)(b * m * k) * item, rt, wa, m);
@@ -635,8 +643,10 @@ done:
  * or 'N' (singular values only). */
 typedef struct svd_work {
     char jobz;
+    // clang-format off
     int m, n, k;           /* k = min(m, n) */
     int ucols, vtrows;     /* U is m x ucols, VT is vtrows x n */
+    // clang-format on
     int ldu, ldvt, lwork;
     double *a, *s, *u, *vt, *work;
     int *iwork;
@@ -676,8 +686,8 @@ static int svd_work_init(svd_work *w, char jobz, int64_t m, int64_t n)
     if (w->k > 0) {
         double query = 0;
         int lda = max_int(w->m, 1), lwork = -1, info = 0;
-        dgesdd_(&w->jobz, &w->m, &w->n, w->a, &lda, w->s, w->u, &w->ldu, w->vt, &w->ldvt,
-                &query, &lwork, w->iwork, &info, 1);
+        dgesdd_(&w->jobz, &w->m, &w->n, w->a, &lda, w->s, w->u, &w->ldu, w->vt, &w->ldvt, &query,
+                &lwork, w->iwork, &info, 1);
         w->lwork = query_size(query);
         if (!(w->work = alloc_work(w->lwork)))
             goto fail;
@@ -736,14 +746,13 @@ int nd_linalg_svd(const nd_array *a, bool full_matrices, nd_array **u_out, nd_ar
         goto done;
     size_t item = nd_dtype_itemsize(rt);
     for (int64_t b = 0; b < s.count; b++, stack_next(&s)) {
-        copy_matrix(m, n, w.a, col_major(max_int(w.m, 1)), ND_FLOAT64,
-                    a->data + s.offset[0], core_layout(a), a->dtype);
+        copy_matrix(m, n, w.a, col_major(max_int(w.m, 1)), ND_FLOAT64, a->data + s.offset[0],
+                    core_layout(a), a->dtype);
         if ((status = svd_run(&w)) < 0)
             goto done;
         copy_out(1, w.k, outs[0]->data + (size_t)(b * w.k) * item, rt, w.s, 1);
         if (compute_uv) {
-            copy_out(m, w.ucols, outs[1]->data + (size_t)(b * m * w.ucols) * item, rt, w.u,
-                     w.ldu);
+            copy_out(m, w.ucols, outs[1]->data + (size_t)(b * m * w.ucols) * item, rt, w.u, w.ldu);
             copy_out(w.vtrows, n, outs[2]->data + (size_t)(b * w.vtrows * n) * item, rt, w.vt,
                      w.ldvt);
         }
@@ -806,8 +815,8 @@ int nd_linalg_eigh(const nd_array *a, nd_array **w_out, nd_array **v_out)
             goto done;
         size_t item = nd_dtype_itemsize(rt);
         for (int64_t b = 0; b < s.count; b++, stack_next(&s)) {
-            copy_matrix(n, n, wa, col_major(n), ND_FLOAT64,
-                        a->data + s.offset[0], core_layout(a), a->dtype);
+            copy_matrix(n, n, wa, col_major(n), ND_FLOAT64, a->data + s.offset[0], core_layout(a),
+                        a->dtype);
             dsyevd_(&jobz, "L", &nn, wa, &nn, wv, work, &lwork, iwork, &liwork, &info, 1, 1);
             if (info != 0) {
                 status = nd_set_error(ND_ERR_VALUE, "Eigenvalues did not converge");
@@ -842,8 +851,10 @@ done:
 static int check_2d(const nd_array *a)
 {
     if (a->ndim != 2)
-        return nd_set_error(ND_ERR_VALUE, "%d-dimensional array given. Array must be "
-                            "two-dimensional", a->ndim);
+        return nd_set_error(ND_ERR_VALUE,
+                            "%d-dimensional array given. Array must be "
+                            "two-dimensional",
+                            a->ndim);
     return 0;
 }
 
@@ -885,8 +896,8 @@ int nd_linalg_lstsq(const nd_array *a, const nd_array *b, double rcond, nd_array
     if (!x || !sv || !wa || !wb || !ws)
         goto done;
     memset(wb, 0, (size_t)(ldb * cols) * sizeof(double));
-    copy_matrix(m, n, wa, col_major(max_int((int)m, 1)), ND_FLOAT64,
-                a->data, core_layout(a), a->dtype);
+    copy_matrix(m, n, wa, col_major(max_int((int)m, 1)), ND_FLOAT64, a->data, core_layout(a),
+                a->dtype);
     if (nrhs > 0)
         copy_matrix(m, nrhs, wb, col_major(ldb), ND_FLOAT64, b->data,
                     b_vector ? (layout){b->strides[0], 0} : core_layout(b), b->dtype);
@@ -898,8 +909,7 @@ int nd_linalg_lstsq(const nd_array *a, const nd_array *b, double rcond, nd_array
         int im = (int)m, in = (int)n, ic = (int)cols, lda = max_int(im, 1), il = (int)ldb;
         int lwork = -1, iquery = 0;
         double query = 0, rc = rcond < 0 ? DBL_EPSILON * (double)(m > n ? m : n) : rcond;
-        dgelsd_(&im, &in, &ic, wa, &lda, wb, &il, ws, &rc, &rank, &query, &lwork, &iquery,
-                &info);
+        dgelsd_(&im, &in, &ic, wa, &lda, wb, &il, ws, &rc, &rank, &query, &lwork, &iquery, &info);
         lwork = query_size(query);
         if (!(work = alloc_work(lwork)) || !(iwork = alloc_ints(iquery)))
             goto done;
@@ -986,7 +996,8 @@ static double pairwise_sum(const double *v, int64_t n, bool single)
             for (int j = 0; j < 8; j++)
                 r[j] = rnd(r[j] + v[i + j], single);
         double sum = rnd(rnd(rnd(r[0] + r[1], single) + rnd(r[2] + r[3], single), single) +
-                         rnd(rnd(r[4] + r[5], single) + rnd(r[6] + r[7], single), single), single);
+                             rnd(rnd(r[4] + r[5], single) + rnd(r[6] + r[7], single), single),
+                         single);
         for (; i < n; i++)
             sum = rnd(sum + v[i], single);
         return sum;
@@ -1011,8 +1022,8 @@ static double abs_extreme(const double *v, int64_t n, bool want_max)
 /* The ord argument: NULL, one of the names, or a number as text. */
 typedef struct norm_order {
     enum { ORD_DEFAULT, ORD_FRO, ORD_NUC, ORD_NUMBER, ORD_TEXT } kind;
-    double p;            /* ORD_NUMBER */
-    const char *text;    /* as given, for the error messages */
+    double p; /* ORD_NUMBER */
+    const char *text; /* as given, for the error messages */
 } norm_order;
 
 static norm_order parse_order(const char *ord)
@@ -1037,8 +1048,10 @@ static norm_order parse_order(const char *ord)
 /* "zero-size array to reduction operation maximum which has no identity" */
 static int empty_extreme_error(bool want_max)
 {
-    return nd_set_error(ND_ERR_VALUE, "zero-size array to reduction operation %s which has "
-                        "no identity", want_max ? "maximum" : "minimum");
+    return nd_set_error(ND_ERR_VALUE,
+                        "zero-size array to reduction operation %s which has "
+                        "no identity",
+                        want_max ? "maximum" : "minimum");
 }
 
 /* The vector norm of n values (scratch holds n doubles). */
@@ -1048,7 +1061,7 @@ static double vector_norm(const double *v, int64_t n, const norm_order *o, bool 
     double p = o->kind == ORD_DEFAULT ? 2.0 : o->p;
     if (isinf(p))
         return abs_extreme(v, n, p > 0);
-    if (p == 0) {   /* the count of nonzeros (NaN included) */
+    if (p == 0) { /* the count of nonzeros (NaN included) */
         double count = 0;
         for (int64_t i = 0; i < n; i++)
             count += v[i] != 0;
@@ -1073,7 +1086,7 @@ static double vector_norm(const double *v, int64_t n, const norm_order *o, bool 
 static double matrix_norm(const double *m, int64_t rows, int64_t cols, const norm_order *o,
                           bool single, double *scratch)
 {
-    if (o->kind != ORD_NUMBER) {   /* fro */
+    if (o->kind != ORD_NUMBER) { /* fro */
         for (int64_t i = 0; i < rows * cols; i++)
             scratch[i] = rnd(m[i] * m[i], single);
         return rnd(sqrt(pairwise_sum(scratch, rows * cols, single)), single);
@@ -1094,8 +1107,8 @@ static double matrix_norm(const double *m, int64_t rows, int64_t cols, const nor
  * NumPy runs svd(x, compute_uv=False), which rounds the singular values to
  * float32 for a float32 x (single), then amax, amin or sum on them, the sum
  * pairwise in that dtype. scratch holds min(rows, cols) doubles. */
-static int svd_norm(svd_work *w, const double *m, int64_t rows, int64_t cols,
-                    const norm_order *o, bool single, double *scratch, double *result)
+static int svd_norm(svd_work *w, const double *m, int64_t rows, int64_t cols, const norm_order *o,
+                    bool single, double *scratch, double *result)
 {
     copy_matrix(rows, cols, w->a, col_major(max_int(w->m, 1)), ND_FLOAT64, m,
                 row_major(ND_FLOAT64, cols), ND_FLOAT64);
@@ -1147,14 +1160,13 @@ nd_array *nd_linalg_norm(const nd_array *x, const char *ord, int naxes, const in
     /* axis=None: the 2-norm of all elements when ord allows it (NumPy's
      * fast path: ord None, 'fro' on 2-D, 2 on 1-D); otherwise the axes are
      * all of x's, which must then be one (vector) or two (matrix). */
-    bool flat = naxes == 0 &&
-                (o.kind == ORD_DEFAULT || (o.kind == ORD_FRO && x->ndim == 2) ||
-                 (o.kind == ORD_NUMBER && o.p == 2 && x->ndim == 1));
+    bool flat = naxes == 0 && (o.kind == ORD_DEFAULT || (o.kind == ORD_FRO && x->ndim == 2) ||
+                               (o.kind == ORD_NUMBER && o.p == 2 && x->ndim == 1));
     bool matrix = false;
     if (!flat) {
         if (naxes == 0) {
             naxes = x->ndim;
-            if (naxes == 0)   /* a 0-d x with an ord */
+            if (naxes == 0) /* a 0-d x with an ord */
                 naxes = -1;
         } else if (naxes <= 2) {
             memcpy(axes, axes_in, (size_t)naxes * sizeof(int));

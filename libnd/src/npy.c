@@ -31,12 +31,14 @@ static const unsigned char MAGIC[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
 /* What a header says. */
 typedef struct {
     nd_dtype dtype;
+    // clang-format off
     bool byteswap;           /* stored in the other byte order */
     bool fortran_order;
     int ndim;
     int64_t shape[ND_MAXDIMS];
     int64_t size;            /* elements, overflow-checked */
     size_t data_offset;      /* where the data starts */
+    // clang-format on
 } npy_header;
 
 /* ---- parsing the header dict ------------------------------------------------ */
@@ -123,12 +125,14 @@ static int parse_shape(cursor *c, npy_header *h)
 /* descr: byte order ('<', '>', '|', '=') then kind and size, e.g. '<f4'. */
 static int parse_descr(cursor *c, const char *descr, npy_header *h)
 {
+    // clang-format off
     static const struct { const char *code; nd_dtype dtype; } codes[] = {
         {"b1", ND_BOOL}, {"i1", ND_INT8}, {"i2", ND_INT16}, {"i4", ND_INT32}, {"i8", ND_INT64},
         {"u1", ND_UINT8}, {"u2", ND_UINT16}, {"u4", ND_UINT32}, {"u8", ND_UINT64},
         {"f2", ND_FLOAT16}, {"f4", ND_FLOAT32}, {"f8", ND_FLOAT64},
         {"V2", ND_BFLOAT16},   /* bfloat16 as NumPy + ml_dtypes saves it */
     };
+    // clang-format on
     char order = NATIVE_ORDER;
     const char *code = descr;
     if (*code == '<' || *code == '>' || *code == '|' || *code == '=') {
@@ -136,14 +140,16 @@ static int parse_descr(cursor *c, const char *descr, npy_header *h)
         code++;
     }
     if (strcmp(code, "O") == 0)
-        return nd_set_error(ND_ERR_VALUE, "%s: Object arrays cannot be loaded when "
-                                          "allow_pickle=False", c->what);
+        return nd_set_error(ND_ERR_VALUE,
+                            "%s: Object arrays cannot be loaded when "
+                            "allow_pickle=False",
+                            c->what);
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (strcmp(code, codes[i].code) == 0) {
             h->dtype = codes[i].dtype;
             /* Void bytes have no byte order: bfloat16 bits are as written. */
-            h->byteswap = order != NATIVE_ORDER && nd_dtype_itemsize(h->dtype) > 1 &&
-                          h->dtype != ND_BFLOAT16;
+            h->byteswap =
+                order != NATIVE_ORDER && nd_dtype_itemsize(h->dtype) > 1 && h->dtype != ND_BFLOAT16;
             return 0;
         }
     return nd_set_error(ND_ERR_VALUE, "%s: unsupported dtype '%s' in .npy header", c->what, descr);
@@ -213,20 +219,26 @@ static int parse_header(const unsigned char *bytes, size_t n, const char *what, 
 {
     memset(h, 0, sizeof *h);
     if (n < 10 || memcmp(bytes, MAGIC, sizeof MAGIC) != 0)
-        return nd_set_error(ND_ERR_VALUE, "%s: the magic string is not correct; expected "
-                                          "b'\\x93NUMPY'", what);
+        return nd_set_error(ND_ERR_VALUE,
+                            "%s: the magic string is not correct; expected "
+                            "b'\\x93NUMPY'",
+                            what);
     int major = bytes[6], minor = bytes[7];
     if (!((major == 1 || major == 2 || major == 3) && minor == 0))
-        return nd_set_error(ND_ERR_VALUE, "%s: we only support format version (1,0), (2,0), "
-                                          "and (3,0), not (%d, %d)", what, major, minor);
+        return nd_set_error(ND_ERR_VALUE,
+                            "%s: we only support format version (1,0), (2,0), "
+                            "and (3,0), not (%d, %d)",
+                            what, major, minor);
     size_t length_bytes = major == 1 ? 2 : 4;
     if (n < 8 + length_bytes)
         return nd_set_error(ND_ERR_VALUE, "%s: EOF: reading array header length", what);
     size_t header_len = read_le(bytes + 8, (int)length_bytes);
     size_t start = 8 + length_bytes;
     if (header_len > MAX_HEADER_LEN || header_len > n - start)
-        return nd_set_error(ND_ERR_VALUE, "%s: EOF: reading array header, expected %zu bytes "
-                                          "got %zu", what, header_len, n - start);
+        return nd_set_error(ND_ERR_VALUE,
+                            "%s: EOF: reading array header, expected %zu bytes "
+                            "got %zu",
+                            what, header_len, n - start);
     cursor c = {(const char *)bytes + start, (const char *)bytes + start + header_len, what};
     if (parse_dict(&c, h) < 0)
         return ND_ERR_VALUE;
@@ -272,15 +284,17 @@ static void finish_data(const npy_header *h, nd_array *storage)
 {
     if (h->byteswap)
         byteswap_items(nd_data(storage), h->size, nd_dtype_itemsize(h->dtype));
-    if (h->dtype == ND_BOOL)   /* any nonzero byte is True */
+    if (h->dtype == ND_BOOL) /* any nonzero byte is True */
         nd_get_cast_loop(ND_BOOL, ND_BOOL)(nd_data(storage), 1, nd_data(storage), 1, h->size);
 }
 
 static int truncated(const char *what, const npy_header *h, size_t available)
 {
-    return nd_set_error(ND_ERR_VALUE, "%s: the header describes %lld bytes of data, but only "
-                                      "%zu follow", what,
-                        (long long)(h->size * (int64_t)nd_dtype_itemsize(h->dtype)), available);
+    return nd_set_error(ND_ERR_VALUE,
+                        "%s: the header describes %lld bytes of data, but only "
+                        "%zu follow",
+                        what, (long long)(h->size * (int64_t)nd_dtype_itemsize(h->dtype)),
+                        available);
 }
 
 nd_array *nd_npy_parse(const unsigned char *bytes, size_t nbytes, const char *what)
@@ -378,9 +392,9 @@ done:
 static const char *descr_of(nd_dtype dt, char *buf)
 {
     static const char *codes[ND_NUM_DTYPES] = {
-        [ND_BOOL] = "b1", [ND_INT8] = "i1", [ND_INT16] = "i2", [ND_INT32] = "i4",
-        [ND_INT64] = "i8", [ND_UINT8] = "u1", [ND_UINT16] = "u2", [ND_UINT32] = "u4",
-        [ND_UINT64] = "u8", [ND_FLOAT16] = "f2", [ND_BFLOAT16] = "V2", [ND_FLOAT32] = "f4",
+        [ND_BOOL] = "b1",    [ND_INT8] = "i1",    [ND_INT16] = "i2",    [ND_INT32] = "i4",
+        [ND_INT64] = "i8",   [ND_UINT8] = "u1",   [ND_UINT16] = "u2",   [ND_UINT32] = "u4",
+        [ND_UINT64] = "u8",  [ND_FLOAT16] = "f2", [ND_BFLOAT16] = "V2", [ND_FLOAT32] = "f4",
         [ND_FLOAT64] = "f8",
     };
     char order = nd_dtype_itemsize(dt) == 1 ? '|' : NATIVE_ORDER;
@@ -408,8 +422,8 @@ static int build_header(const nd_array *a, char **header, size_t *header_len, nd
                        nd_format_shape(shape, ndim, nd_shape(a)));
     if (ndim > 0) {
         char growth[32];
-        int digits = snprintf(growth, sizeof growth, "%lld",
-                              (long long)nd_shape(a)[fortran ? ndim - 1 : 0]);
+        int digits =
+            snprintf(growth, sizeof growth, "%lld", (long long)nd_shape(a)[fortran ? ndim - 1 : 0]);
         len += snprintf(dict + len, sizeof dict - (size_t)len, "%*s",
                         GROWTH_AXIS_MAX_DIGITS - digits, "");
     }

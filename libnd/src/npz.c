@@ -112,7 +112,8 @@ static unsigned char *member_data(const unsigned char *file, size_t file_size, c
     }
     unsigned char *out = malloc(uncompressed ? (size_t)uncompressed : 1);
     if (!out) {
-        nd_set_error(ND_ERR_MEMORY, "Unable to allocate %llu bytes", (unsigned long long)uncompressed);
+        nd_set_error(ND_ERR_MEMORY, "Unable to allocate %llu bytes",
+                     (unsigned long long)uncompressed);
         return NULL;
     }
     if (method == METHOD_STORED) {
@@ -123,7 +124,7 @@ static unsigned char *member_data(const unsigned char *file, size_t file_size, c
         zs.avail_in = (uInt)compressed;
         zs.next_out = out;
         zs.avail_out = (uInt)uncompressed;
-        int rc = inflateInit2(&zs, -MAX_WBITS);   /* raw deflate, no zlib header */
+        int rc = inflateInit2(&zs, -MAX_WBITS); /* raw deflate, no zlib header */
         if (rc == Z_OK)
             rc = inflate(&zs, Z_FINISH);
         bool complete = rc == Z_STREAM_END && zs.total_out == uncompressed;
@@ -238,8 +239,8 @@ nd_npz *nd_load_npz(const char *path)
         if (name_length < 4 || memcmp(name + name_length - 4, ".npy", 4) != 0)
             continue;
         char *short_name = strndup(name, name_length - 4);
-        unsigned char *member = member_data(file, size, path, local_offset, method, compressed,
-                                            uncompressed, crc);
+        unsigned char *member =
+            member_data(file, size, path, local_offset, method, compressed, uncompressed, crc);
         nd_array *a = member ? nd_npy_parse(member, (size_t)uncompressed, path) : NULL;
         free(member);
         if (!short_name || !a) {
@@ -268,8 +269,8 @@ const char *nd_npz_name(const nd_npz *z, int i)
 {
     ND_CHECK_NOT_NULL(NULL, z);
     if (i < 0 || i >= z->count) {
-        nd_set_error(ND_ERR_INDEX, "npz: array index %d is out of range for an archive of %d",
-                     i, z->count);
+        nd_set_error(ND_ERR_INDEX, "npz: array index %d is out of range for an archive of %d", i,
+                     z->count);
         return NULL;
     }
     return z->names[i];
@@ -297,8 +298,8 @@ static void put(unsigned char **p, uint64_t v, int n)
 static int deflate_bytes(const unsigned char *in, size_t n, unsigned char **out, size_t *out_len)
 {
     z_stream zs = {0};
-    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8,
-                     Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK)
         return nd_set_error(ND_ERR_MEMORY, "deflate could not start");
     size_t bound = deflateBound(&zs, (uLong)n);
     *out = malloc(bound);
@@ -337,8 +338,8 @@ static int check_savez_args(const char *func, const char *path, int n, const cha
 static int save_npz(const char *path, int n, const char *const *names,
                     const nd_array *const *arrays, bool compressed)
 {
-    int status = check_savez_args(compressed ? "nd_savez_compressed" : "nd_savez", path, n,
-                                  names, arrays);
+    int status =
+        check_savez_args(compressed ? "nd_savez_compressed" : "nd_savez", path, n, names, arrays);
     if (status < 0)
         return status;
     for (int i = 0; i < n; i++) {
@@ -395,9 +396,11 @@ static int save_npz(const char *path, int n, const char *const *names,
         int method = compressed ? METHOD_DEFLATED : METHOD_STORED;
         /* Local header: version 2.0, no flags, DOS date 1980-01-01. */
         unsigned char *l = local;
+        // clang-format off
         put(&l, LOCAL_SIGNATURE, 4); put(&l, 20, 2); put(&l, 0, 2); put(&l, (uint64_t)method, 2);
         put(&l, 0, 2); put(&l, 0x21, 2); put(&l, crc, 4); put(&l, data_len, 4);
         put(&l, npy_len, 4); put(&l, name_len, 2); put(&l, 0, 2);
+        // clang-format on
         memcpy(l, names[i], name_len - 4);
         memcpy(l + name_len - 4, ".npy", 4);
         chunks[2 * i] = local;
@@ -405,10 +408,12 @@ static int save_npz(const char *path, int n, const char *const *names,
         chunks[2 * i + 1] = data;
         lens[2 * i + 1] = data_len;
         /* Central directory entry for it. */
+        // clang-format off
         put(&d, CENTRAL_SIGNATURE, 4); put(&d, 20, 2); put(&d, 20, 2); put(&d, 0, 2);
         put(&d, (uint64_t)method, 2); put(&d, 0, 2); put(&d, 0x21, 2); put(&d, crc, 4);
         put(&d, data_len, 4); put(&d, npy_len, 4); put(&d, name_len, 2); put(&d, 0, 2);
         put(&d, 0, 2); put(&d, 0, 2); put(&d, 0, 2); put(&d, 0, 4); put(&d, offset, 4);
+        // clang-format on
         memcpy(d, names[i], name_len - 4);
         memcpy(d + name_len - 4, ".npy", 4);
         d += name_len;
@@ -416,8 +421,10 @@ static int save_npz(const char *path, int n, const char *const *names,
     }
     if (status == 0) {
         size_t directory_size = (size_t)(d - directory);
+        // clang-format off
         put(&d, END_SIGNATURE, 4); put(&d, 0, 2); put(&d, 0, 2); put(&d, (uint64_t)n, 2);
         put(&d, (uint64_t)n, 2); put(&d, directory_size, 4); put(&d, offset, 4); put(&d, 0, 2);
+        // clang-format on
         chunks[2 * n] = directory;
         lens[2 * n] = (size_t)(d - directory);
         status = nd_write_atomic_chunks(path, 2 * n + 1, chunks, lens);

@@ -30,7 +30,7 @@
 typedef struct {
     char *text;
     size_t length, capacity;
-    bool failed;   /* an allocation failed: the text is incomplete */
+    bool failed; /* an allocation failed: the text is incomplete */
 } strbuf;
 
 static void sb_append_n(strbuf *sb, const char *s, size_t n)
@@ -89,8 +89,10 @@ static char *sb_finish(strbuf *sb, const char *what)
 #define BIG_WORDS 80
 
 typedef struct {
+    // clang-format off
     uint32_t word[BIG_WORDS];   /* little-endian */
     int length;                 /* words in use; 0 for zero */
+    // clang-format on
 } big;
 
 static void big_set(big *b, uint64_t v)
@@ -148,8 +150,7 @@ static void big_multiply_pow10(big *b, int n)
 {
     for (; n >= 9; n -= 9)
         big_multiply_small(b, 1000000000u);
-    static const uint32_t small[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000,
-                                     100000000};
+    static const uint32_t small[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
     big_multiply_small(b, small[n]);
 }
 
@@ -197,10 +198,12 @@ static int big_divide_digit(big *value, const big *scale)
 typedef struct {
     uint64_t mantissa;
     int exponent;
+    // clang-format off
     int mantissa_bit;        /* index of the mantissa's highest set bit */
     bool unequal_margins;    /* a power of two (not the smallest normal):
                               * the gap to the value below is half the gap
                               * to the value above */
+    // clang-format on
     bool negative, nan, inf;
 } binary_float;
 
@@ -292,7 +295,7 @@ static int dragon4(const binary_float *f, cutoff_mode mode, int cutoff_max, int 
     /* k = floor(log10 v) + 1, from an estimate that is right or one low. */
     int k = (int)ceil((f->mantissa_bit + f->exponent) * 0.30102999566398119521 - 0.69);
     if (cutoff_max >= 0 && mode == CUTOFF_FRACTION && k <= -cutoff_max)
-        k = -cutoff_max + 1;   /* nothing to print before the cut: round there */
+        k = -cutoff_max + 1; /* nothing to print before the cut: round there */
     if (k > 0) {
         big_multiply_pow10(&scale, k);
     } else if (k < 0) {
@@ -342,7 +345,7 @@ static int dragon4(const binary_float *f, cutoff_mode mode, int cutoff_max, int 
     }
 
     bool round_down = low;
-    if (low == high) {   /* both roundings are (or neither is) inside */
+    if (low == high) { /* both roundings are (or neither is) inside */
         big_shift_left(&scaled, 1);
         int c = big_compare(&scaled, &scale);
         round_down = c < 0 || (c == 0 && digit % 2 == 0);
@@ -374,8 +377,10 @@ typedef enum { TRIM_NONE, TRIM_ZEROS, TRIM_LEAVE_ONE_ZERO, TRIM_POINT_AND_ZEROS 
 typedef struct {
     char text[DIGITS_MAX + 32];
     int length;
+    // clang-format off
     int int_length;    /* characters before the point, sign included */
     int frac_length;   /* digits after the point (before the 'e') */
+    // clang-format on
 } laid_out;
 
 static void put(laid_out *s, char c) { s->text[s->length++] = c; }
@@ -481,9 +486,9 @@ static void scientific(const binary_float *f, int precision, int min_digits, tri
 
     if (exp_digits < 0)
         exp_digits = 2;
-    s->length += snprintf(s->text + s->length, sizeof s->text - (size_t)s->length, "e%c%0*d",
-                          exponent10 < 0 ? '-' : '+', exp_digits > 5 ? 5 : exp_digits,
-                          abs(exponent10));
+    s->length +=
+        snprintf(s->text + s->length, sizeof s->text - (size_t)s->length, "e%c%0*d",
+                 exponent10 < 0 ? '-' : '+', exp_digits > 5 ? 5 : exp_digits, abs(exponent10));
 }
 
 /* ---- formatters fitted to the printed values ----------------------------------- */
@@ -491,12 +496,14 @@ static void scientific(const binary_float *f, int precision, int min_digits, tri
 typedef struct {
     nd_dtype dtype;
     bool is_0d;
+    // clang-format off
     int int_width;      /* IntegerFormat: the field width */
     /* FloatingFormat */
     bool exp_format;
     int pad_left, pad_right;
     int precision;      /* scientific: digits after the point, for every value */
     int exp_size;       /* scientific: exponent digits */
+    // clang-format on
 } formatter;
 
 /* Calls visit on each element that will be printed: all of them, or only
@@ -625,11 +632,11 @@ static void fit_float(formatter *f, const nd_array *a, bool summarize)
     float_range r = {.dtype = a->dtype};
     visit_printed(a, summarize, 0, a->data, float_range_visit, &r);
     if (r.any_finite_nonzero)
-        f->exp_format = r.max_abs >= 1e8 || r.min_abs < 1e-4 ||
-                        ratio_over_1000(a->dtype, r.max_abs, r.min_abs);
+        f->exp_format =
+            r.max_abs >= 1e8 || r.min_abs < 1e-4 || ratio_over_1000(a->dtype, r.max_abs, r.min_abs);
     float_fit fit = {.f = f};
     visit_printed(a, summarize, 0, a->data, float_fit_visit, &fit);
-    if (f->exp_format && fit.any_finite)   /* sizes nan/inf only */
+    if (f->exp_format && fit.any_finite) /* sizes nan/inf only */
         f->pad_right = f->exp_size + 2 + f->precision;
     if (r.any_nonfinite) {
         /* "nan", "inf", "-inf" right-aligned in pad_left + 1 + pad_right */
@@ -703,11 +710,13 @@ static void format_element(const formatter *f, const char *element, strbuf *out)
 typedef struct {
     const nd_array *a;
     const formatter *f;
+    // clang-format off
     const char *separator;     /* ", " for repr, " " for str */
     int separator_stripped;    /* its length without trailing spaces */
     bool summarize;
     strbuf *out;
     strbuf word;               /* scratch for one element */
+    // clang-format on
 } layout;
 
 /* _extendLine: put word on the current line, first breaking the line if
@@ -718,7 +727,7 @@ static void extend_line(layout *L, int *line_length, const char *word, int lengt
 {
     if (*line_length + length > width && *line_length > indent) {
         while (L->out->length > 0 && L->out->text[L->out->length - 1] == ' ')
-            L->out->length--;   /* line.rstrip() */
+            L->out->length--; /* line.rstrip() */
         sb_append(L->out, "\n");
         sb_spaces(L->out, indent);
         *line_length = indent;
@@ -774,7 +783,7 @@ static void format_block(layout *L, int axis, const char *data, int indent, int 
     }
     int64_t n = a->shape[axis];
     bool summary = L->summarize && n > 2 * EDGE_ITEMS;
-    int blank_lines = a->ndim - axis - 2;   /* between 2-D blocks and up */
+    int blank_lines = a->ndim - axis - 2; /* between 2-D blocks and up */
     for (int64_t i = 0; i < n; i++) {
         if (i > 0)
             sb_spaces(L->out, indent);
@@ -915,8 +924,8 @@ int nd_fprint(FILE *stream, const nd_array *a)
     char *text = nd_repr(a);
     if (!text)
         return nd_last_status();
-    int status = fprintf(stream, "%s\n", text) < 0 ? nd_set_error(ND_ERR_IO, "print: write failed")
-                                                   : 0;
+    int status =
+        fprintf(stream, "%s\n", text) < 0 ? nd_set_error(ND_ERR_IO, "print: write failed") : 0;
     free(text);
     return status;
 }

@@ -25,10 +25,12 @@
 typedef unsigned __int128 u128;
 
 struct nd_rng {
+    // clang-format off
     u128 state;          /* PCG64's LCG state */
     u128 inc;            /* its odd increment (the "stream") */
     int has_uint32;      /* next_uint32 keeps the upper half of a 64-bit draw */
     uint32_t uinteger;   /* ... here, for the next call */
+    // clang-format on
 };
 
 static bool check_rng(const void *rng)
@@ -75,10 +77,7 @@ static double next_double(nd_rng *r)
     return (double)(next_uint64(r) >> 11) * (1.0 / 9007199254740992.0);
 }
 
-static float next_float(nd_rng *r)
-{
-    return (float)(next_uint32(r) >> 8) * (1.0f / 16777216.0f);
-}
+static float next_float(nd_rng *r) { return (float)(next_uint32(r) >> 8) * (1.0f / 16777216.0f); }
 
 /* ------------------------------------------------------------------------ */
 /* SeedSequence -> PCG64                                                    */
@@ -152,16 +151,13 @@ nd_rng *nd_rng_new(uint64_t seed)
     u128 initstate = (u128)v[0] << 64 | v[1], initseq = (u128)v[2] << 64 | v[3];
     /* pcg_setseq_128_srandom_r */
     r->inc = initseq << 1 | 1;
-    r->state = r->inc;                       /* one step from state 0 */
+    r->state = r->inc; /* one step from state 0 */
     r->state += initstate;
     r->state = r->state * PCG_MULTIPLIER + r->inc;
     return r;
 }
 
-void nd_rng_free(nd_rng *rng)
-{
-    free(rng);
-}
+void nd_rng_free(nd_rng *rng) { free(rng); }
 
 int nd_rng_get_state(const nd_rng *rng, nd_rng_state *out)
 {
@@ -266,7 +262,7 @@ static uint64_t bounded_uint64(nd_rng *r, uint64_t rng)
  * piece first. The buffer lives for one fill call (one integers() call). */
 typedef struct {
     uint32_t bits;
-    int left;            /* pieces still in `bits` after the current one */
+    int left; /* pieces still in `bits` after the current one */
 } piece_buffer;
 
 static uint32_t next_piece(nd_rng *r, piece_buffer *b, int width)
@@ -305,7 +301,7 @@ static void bounded_fill(nd_rng *r, int width, uint64_t off, uint64_t rng, int64
     piece_buffer b = {0, 0};
     for (int64_t i = 0; i < n; i++) {
         switch (width) {
-        case 1:   /* bool: one bit of a 32-bit draw per value */
+        case 1: /* bool: one bit of a 32-bit draw per value */
             ((uint8_t *)out)[i] = rng == 0 ? (uint8_t)off : (uint8_t)next_piece(r, &b, 1);
             break;
         case 8:
@@ -336,8 +332,10 @@ static void bounded_fill(nd_rng *r, int width, uint64_t off, uint64_t rng, int64
 /* Standard normal: Marsaglia & Tsang's ziggurat as NumPy implements it     */
 /* ------------------------------------------------------------------------ */
 
+// clang-format off
 #define ZIG_R 3.6541528853610087963519472518          /* start of the tail */
 #define ZIG_INV_R 0.27366123732975827203338247596     /* 1 / ZIG_R */
+// clang-format on
 #define ZIG_R_F 3.6541528853610087963519472518f
 #define ZIG_INV_R_F 0.27366123732975827203338247596f
 
@@ -367,7 +365,8 @@ static double standard_normal(nd_rng *r)
             }
         }
         if ((nd_zig_fi_double[idx - 1] - nd_zig_fi_double[idx]) * next_double(r) +
-                nd_zig_fi_double[idx] < exp(-0.5 * x * x))
+                nd_zig_fi_double[idx] <
+            exp(-0.5 * x * x))
             return x;
     }
 }
@@ -393,8 +392,8 @@ static float standard_normal_f(nd_rng *r)
                     return ((rabs >> 8) & 1) ? -(ZIG_R_F + xx) : ZIG_R_F + xx;
             }
         }
-        if ((nd_zig_fi_float[idx - 1] - nd_zig_fi_float[idx]) * next_float(r) +
-                nd_zig_fi_float[idx] < exp(-0.5 * x * x))
+        if ((nd_zig_fi_float[idx - 1] - nd_zig_fi_float[idx]) * next_float(r) + nd_zig_fi_float[idx] <
+            exp(-0.5 * x * x))
             return x;
     }
 }
@@ -450,8 +449,8 @@ nd_array *nd_rng_standard_normal(nd_rng *rng, nd_dtype dt, int ndim, const int64
 
 /* NumPy's normal and uniform exist in float64 only; a float32 result is
  * the float64 draw rounded, as rng.normal(...).astype(np.float32). */
-static nd_array *affine_draws(nd_rng *rng, bool normal, double shift, double scale,
-                              nd_dtype dt, int ndim, const int64_t *shape)
+static nd_array *affine_draws(nd_rng *rng, bool normal, double shift, double scale, nd_dtype dt,
+                              int ndim, const int64_t *shape)
 {
     nd_array *a = nd_alloc_array(dt, ndim, shape);
     if (!a)
@@ -473,7 +472,7 @@ nd_array *nd_rng_normal(nd_rng *rng, double loc, double scale, nd_dtype dt, int 
 {
     if (!check_rng(rng) || !float_dtype_ok(dt, "normal"))
         return NULL;
-    if (!isnan(scale) && signbit(scale)) {   /* -0.0 too, as NumPy */
+    if (!isnan(scale) && signbit(scale)) { /* -0.0 too, as NumPy */
         nd_set_error(ND_ERR_VALUE, "scale < 0");
         return NULL;
     }
@@ -533,7 +532,8 @@ nd_array *nd_rng_integers(nd_rng *rng, int64_t low, int64_t high, bool endpoint,
         return NULL;
     if (!nd_dtype_valid(dt) || nd_dtype_is_float(dt)) {
         if (nd_dtype_valid(dt))
-            nd_set_error(ND_ERR_TYPE, "Unsupported dtype dtype('%s') for integers", nd_dtype_name(dt));
+            nd_set_error(ND_ERR_TYPE, "Unsupported dtype dtype('%s') for integers",
+                         nd_dtype_name(dt));
         else
             nd_set_error(ND_ERR_TYPE, "data type %d not understood", (int)dt);
         return NULL;
@@ -552,9 +552,10 @@ nd_array *nd_rng_integers(nd_rng *rng, int64_t low, int64_t high, bool endpoint,
         nd_set_error(ND_ERR_VALUE, "high is out of bounds for %s", nd_dtype_name(dt));
         return NULL;
     }
-    if (low > hi) {   /* NumPy words the default low = 0 case apart */
-        nd_set_error(ND_ERR_VALUE, "%s", endpoint ? (low == 0 ? "high < 0" : "low > high")
-                                                  : (low == 0 ? "high <= 0" : "low >= high"));
+    if (low > hi) { /* NumPy words the default low = 0 case apart */
+        nd_set_error(ND_ERR_VALUE, "%s",
+                     endpoint ? (low == 0 ? "high < 0" : "low > high")
+                              : (low == 0 ? "high <= 0" : "low >= high"));
         return NULL;
     }
     nd_array *a = nd_alloc_array(dt, ndim, shape);
@@ -569,8 +570,8 @@ nd_array *nd_rng_integers(nd_rng *rng, int64_t low, int64_t high, bool endpoint,
 /* ------------------------------------------------------------------------ */
 
 /* Swaps the subarrays at p and q (ndim dims of the given shape/strides). */
-static void swap_subarrays(char *p, char *q, int ndim, const int64_t *shape,
-                           const int64_t *strides, size_t itemsize)
+static void swap_subarrays(char *p, char *q, int ndim, const int64_t *shape, const int64_t *strides,
+                           size_t itemsize)
 {
     if (ndim == 0) {
         char tmp[8];
@@ -610,7 +611,7 @@ nd_array *nd_rng_permutation(nd_rng *rng, int64_t n)
 {
     if (!check_rng(rng))
         return NULL;
-    int64_t len = n > 0 ? n : 0;   /* np.arange(-3) is empty */
+    int64_t len = n > 0 ? n : 0; /* np.arange(-3) is empty */
     nd_array *a = nd_alloc_array(ND_INT64, 1, &len);
     if (!a)
         return NULL;
@@ -656,7 +657,7 @@ static int choice_unweighted_unique(nd_rng *r, int64_t n, int64_t size, int64_t 
         return 0;
     }
     const uint64_t empty = UINT64_MAX;
-    uint64_t mask = gen_mask((uint64_t)(1.2 * (double)size));   /* >= 1.2 * size slots */
+    uint64_t mask = gen_mask((uint64_t)(1.2 * (double)size)); /* >= 1.2 * size slots */
     uint64_t *set = malloc((size_t)(mask + 1) * sizeof *set);
     if (!set)
         return nd_set_error(ND_ERR_MEMORY, "Unable to allocate %llu bytes for an array",
@@ -781,7 +782,7 @@ static double p_tolerance(nd_dtype dt)
     if (dt == ND_FLOAT32)
         atol = sqrtf(FLT_EPSILON);
     else if (dt == ND_FLOAT16)
-        atol = 0x1p-5;   /* sqrt(2^-10), exact */
+        atol = 0x1p-5; /* sqrt(2^-10), exact */
     else if (dt == ND_BFLOAT16)
         atol = nd_bfloat16_to_float(nd_float_to_bfloat16(sqrtf(0x1p-7f)));
     return atol;
@@ -856,7 +857,7 @@ nd_array *nd_rng_choice(nd_rng *rng, int64_t n, int ndim, const int64_t *shape, 
         if (replace && pv)
             status = choice_weighted(rng, pv, n, size, idx);
         else if (replace)
-            bounded_fill(rng, 64, 0, (uint64_t)n - 1, size, idx);   /* integers(0, n) */
+            bounded_fill(rng, 64, 0, (uint64_t)n - 1, size, idx); /* integers(0, n) */
         else if (pv)
             status = choice_weighted_unique(rng, pv, n, size, idx);
         else

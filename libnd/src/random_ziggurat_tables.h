@@ -20,6 +20,9 @@
 
 #include <stdint.h>
 
+/* Data read out of NumPy's tables (see above), kept as written: a fixed
+ * number of values a row, not re-flowed by clang-format. */
+// clang-format off
 static const uint64_t nd_zig_ki_double[256] = {
     0x000EF33D8025EF6AULL, 0x0000000000000000ULL, 0x000C08BE98FBC6A8ULL,
     0x000DA354FABD8142ULL, 0x000E51F67EC1EEEAULL, 0x000EB255E9D3F77EULL,
@@ -466,5 +469,6 @@ static const float nd_zig_fi_float[256] = {
     0x1.84104p-7f, 0x1.4eb964p-7f, 0x1.1a5922p-7f, 0x1.ce161p-8f,
     0x1.69ea8ep-8f, 0x1.08a1fp-8f, 0x1.55f9f4p-9f, 0x1.4a605cp-10f,
 };
+// clang-format on
 
 #endif /* ND_RANDOM_ZIGGURAT_TABLES_H */

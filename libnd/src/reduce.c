@@ -93,14 +93,18 @@ static bool start(const nd_array *a, const char *name, int naxes, const int *axe
 /* ---- the core: acc = op(acc, x) over the reduced axes ---------------------------- */
 
 typedef enum init_kind {
+    // clang-format off
     INIT_IDENTITY,       /* fill the accumulator with a value (0 for sum) */
     INIT_FIRST_ELEMENT,  /* copy the first element along the reduced axes (max) */
+    // clang-format on
 } init_kind;
 
 typedef struct reduction {
     const nd_ufunc *op;
+    // clang-format off
     nd_dtype acc_dtype;    /* accumulator and loop dtype */
     nd_dtype input_loop;   /* what the loop reads x as (acc_dtype, or bool) */
+    // clang-format on
     init_kind init;
     double identity;
 } reduction;
@@ -163,7 +167,8 @@ static int accumulate(const reduction *r, nd_array *acc, const nd_array *a, bool
     plan.dtypes[0] = plan.dtypes[2] = plan.loop_dtypes[0] = plan.loop_dtypes[2] = r->acc_dtype;
     plan.dtypes[1] = a->dtype;
     plan.loop_dtypes[1] = r->input_loop;
-    plan.loop = r->op->loops[r->input_loop == ND_BOOL && r->op->inputs_as_bool ? ND_BOOL : r->acc_dtype];
+    plan.loop =
+        r->op->loops[r->input_loop == ND_BOOL && r->op->inputs_as_bool ? ND_BOOL : r->acc_dtype];
     nd_loop_error error = {NULL};
     plan.loop_data = &error;
     return nd_execute(&plan);
@@ -203,7 +208,7 @@ static void reduce_piece(void *ctx, int64_t begin, int64_t end)
  * argmax/argmin scans, cumulative ops) and reduce_float.inc (float32 and
  * float64: column sums, the vector and AVX-512 argmax/argmin passes), and
  * included here once per dtype with T and FN(name) = name_<dtype>. */
-#define COLUMN_CHUNK 2048   /* elements per column chunk of sum_rows */
+#define COLUMN_CHUNK 2048 /* elements per column chunk of sum_rows */
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define HAVE_ARG_EXTREME_AVX512 1
@@ -311,7 +316,8 @@ static void sum_rows_piece(void *ctx, int64_t begin, int64_t end)
 {
     const sum_rows_task *t = ctx;
     if (t->a->dtype == ND_FLOAT32)
-        sum_rows_float32((float *)t->acc->data, (const float *)t->a->data, t->rows, t->K, begin, end);
+        sum_rows_float32((float *)t->acc->data, (const float *)t->a->data, t->rows, t->K, begin,
+                         end);
     else
         sum_rows_float64((double *)t->acc->data, (const double *)t->a->data, t->rows, t->K, begin,
                          end);
@@ -334,7 +340,7 @@ static nd_array *sum_leading_axes(const reduction *r, const nd_array *a, const b
     int64_t rows = 1, K = 1;
     for (int d = 0; d < a->ndim; d++) {
         if (d >= lead && mask[d])
-            return NULL;   /* a reduced axis after a kept one */
+            return NULL; /* a reduced axis after a kept one */
         if (d < lead)
             rows *= a->shape[d];
         else
@@ -376,7 +382,7 @@ static nd_array *reduce_into_new(const reduction *r, const nd_array *a, const bo
         if (!mask[d] && a->shape[d] >= KEPT_AXIS_TO_SPLIT)
             engine_can_split = true;
     int split_axis = outermost >= 0 && mask[outermost] ? outermost : -1;
-    if (split_axis < 0 && !engine_can_split)   /* e.g. a full reduction */
+    if (split_axis < 0 && !engine_can_split) /* e.g. a full reduction */
         for (int d = 0; d < a->ndim; d++)
             if (mask[d] && (split_axis < 0 || a->shape[d] > a->shape[split_axis]))
                 split_axis = d;
@@ -422,8 +428,10 @@ static nd_array *reduce(const reduction *r, nd_dtype result_dtype, const nd_arra
     if (r->init == INIT_FIRST_ELEMENT)
         for (int d = 0; d < a->ndim; d++)
             if (mask[d] && a->shape[d] == 0) {
-                nd_set_error(ND_ERR_VALUE, "zero-size array to reduction operation %s which "
-                             "has no identity", r->op->name);
+                nd_set_error(ND_ERR_VALUE,
+                             "zero-size array to reduction operation %s which "
+                             "has no identity",
+                             r->op->name);
                 return NULL;
             }
     return finish(reduce_into_new(r, a, mask), result_dtype, mask, keepdims);
@@ -444,10 +452,7 @@ static nd_dtype sum_result_dtype(nd_dtype dt)
 }
 
 /* mean/var/std/logsumexp: integers in float64. */
-static nd_dtype float_result_dtype(nd_dtype dt)
-{
-    return nd_dtype_is_float(dt) ? dt : ND_FLOAT64;
-}
+static nd_dtype float_result_dtype(nd_dtype dt) { return nd_dtype_is_float(dt) ? dt : ND_FLOAT64; }
 
 /* ---- public reductions ------------------------------------------------------------------ */
 
@@ -630,13 +635,15 @@ int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdims, nd_
     if (sum->ndim != out->ndim) {
         /* NumPy's text; for a wrong size at the right rank NumPy reports
          * its iterator's internals, so the message below is libnd's. */
-        status = nd_set_error(ND_ERR_VALUE, "output parameter for reduction operation add has "
+        status = nd_set_error(ND_ERR_VALUE,
+                              "output parameter for reduction operation add has "
                               "the wrong number of dimensions: Found %d but expected %d%s",
                               out->ndim, sum->ndim,
                               keepdims ? " (must match the operand's when keepdims=True)" : "");
     } else if (!same) {
         char have[ND_SHAPE_STR_MAX], want[ND_SHAPE_STR_MAX];
-        status = nd_set_error(ND_ERR_VALUE, "output parameter for reduction operation add has "
+        status = nd_set_error(ND_ERR_VALUE,
+                              "output parameter for reduction operation add has "
                               "the wrong shape: %s, expected %s",
                               nd_format_shape(have, out->ndim, out->shape),
                               nd_format_shape(want, sum->ndim, sum->shape));
@@ -651,6 +658,7 @@ int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdims, nd_
 
 typedef int64_t (*arg_loop)(const char *p, int64_t n, int64_t step);
 static const arg_loop argmax_loops[ND_NUM_DTYPES] = {
+    // clang-format off
     [ND_BOOL] = argmax_scalar_bool, [ND_INT8] = argmax_scalar_int8,
     [ND_INT16] = argmax_scalar_int16, [ND_INT32] = argmax_scalar_int32,
     [ND_INT64] = argmax_scalar_int64, [ND_UINT8] = argmax_scalar_uint8,
@@ -663,11 +671,12 @@ static const arg_loop argmin_loops[ND_NUM_DTYPES] = {
     [ND_INT64] = argmin_scalar_int64, [ND_UINT8] = argmin_scalar_uint8,
     [ND_UINT16] = argmin_scalar_uint16, [ND_UINT32] = argmin_scalar_uint32,
     [ND_UINT64] = argmin_scalar_uint64, [ND_FLOAT32] = argmin_float32, [ND_FLOAT64] = argmin_float64,
+    // clang-format on
 };
 
 typedef struct arg_task {
-    const nd_array *lanes;   /* the input with the reduced axis last */
-    int64_t *out;            /* one index per lane, C order */
+    const nd_array *lanes; /* the input with the reduced axis last */
+    int64_t *out; /* one index per lane, C order */
     arg_loop loop;
 } arg_task;
 
@@ -730,7 +739,8 @@ static nd_array *arg_extreme(const nd_array *a, int axis, bool is_max)
         arg_task task = {lanes, (int64_t *)result->data,
                          (is_max ? argmax_loops : argmin_loops)[lanes->dtype]};
         int64_t n = lanes->shape[lanes->ndim - 1];
-        nd_parallel_for(nd_size(result), MIN_ELEMENTS_TO_SPLIT / (n > 0 ? n : 1) + 1, arg_lanes, &task);
+        nd_parallel_for(nd_size(result), MIN_ELEMENTS_TO_SPLIT / (n > 0 ? n : 1) + 1, arg_lanes,
+                        &task);
     }
     nd_free(lanes);
     return result;
@@ -748,6 +758,7 @@ nd_array *nd_argmin(const nd_array *a, int axis) { return arg_extreme(a, axis, f
  * 16-bit dtype and reads it back for the next step (cumsum of float16
  * [2048, 1, 1] is [2048, 2048, 2048]), every step rounds, unlike sum, which
  * accumulates in float32 and rounds once. */
+// clang-format off
 static inline int64_t wrap_add_int64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
 static inline int64_t wrap_multiply_int64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
 static inline uint64_t add_uint64(uint64_t a, uint64_t b) { return a + b; }
@@ -759,6 +770,7 @@ static inline double multiply_float64(double a, double b) { return a * b; }
 static inline float add_float16(float a, float b) { return nd_half_to_float(nd_float_to_half(a + b)); }
 static inline float multiply_float16(float a, float b) { return nd_half_to_float(nd_float_to_half(a * b)); }
 static inline float add_bfloat16(float a, float b) { return nd_bfloat16_to_float(nd_float_to_bfloat16(a + b)); }
+// clang-format on
 static inline float multiply_bfloat16(float a, float b)
 {
     return nd_bfloat16_to_float(nd_float_to_bfloat16(a * b));
@@ -825,7 +837,7 @@ static nd_array *cumulative(const nd_array *a, int axis, bool is_sum)
     if (nd_normalize_axis(&axis, ndim) < 0)
         return NULL;
     nd_dtype result = sum_result_dtype(a->dtype), acc = nd_compute_dtype(result);
-    nd_array *x = nd_astype(a, acc);   /* a C-contiguous copy to work in */
+    nd_array *x = nd_astype(a, acc); /* a C-contiguous copy to work in */
     if (!x)
         return NULL;
     int64_t outer = 1, inner = 1, n = a->ndim == 0 ? 1 : a->shape[axis];
@@ -837,8 +849,12 @@ static nd_array *cumulative(const nd_array *a, int axis, bool is_sum)
     }
     accumulate_loop loop = NULL;
     switch (acc) {
-    case ND_INT64: loop = is_sum ? cumsum_int64 : cumprod_int64; break;
-    case ND_UINT64: loop = is_sum ? cumsum_uint64 : cumprod_uint64; break;
+    case ND_INT64:
+        loop = is_sum ? cumsum_int64 : cumprod_int64;
+        break;
+    case ND_UINT64:
+        loop = is_sum ? cumsum_uint64 : cumprod_uint64;
+        break;
     case ND_FLOAT32:
         if (result == ND_FLOAT16)
             loop = is_sum ? cumsum_float16 : cumprod_float16;
@@ -847,11 +863,13 @@ static nd_array *cumulative(const nd_array *a, int axis, bool is_sum)
         else
             loop = is_sum ? cumsum_float32 : cumprod_float32;
         break;
-    default: loop = is_sum ? cumsum_float64 : cumprod_float64; break;
+    default:
+        loop = is_sum ? cumsum_float64 : cumprod_float64;
+        break;
     }
     if (outer * n * inner > 0)
         loop(x->data, outer, n, inner);
-    if (a->ndim == 0) {   /* NumPy's cumsum of a 0-d array is 1-d */
+    if (a->ndim == 0) { /* NumPy's cumsum of a 0-d array is 1-d */
         nd_array *flat = nd_reshape(x, 1, (const int64_t[]){1});
         nd_free(x);
         x = flat;

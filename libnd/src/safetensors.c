@@ -20,7 +20,7 @@
 #error "safetensors.c reads and writes native byte order, which must be little-endian"
 #endif
 
-#define MAX_HEADER ((uint64_t)100000000)   /* the reference implementation's limit: 100 MB */
+#define MAX_HEADER ((uint64_t)100000000) /* the reference implementation's limit: 100 MB */
 /* A file past this is surely not a set of arrays anyone meant to load whole. */
 #define MAX_FILE ((size_t)1 << 40)
 
@@ -54,20 +54,24 @@ static int dtype_from_name(const char *name, nd_dtype *dt)
 }
 
 typedef struct st_entry {
+    // clang-format off
     const char *name;        /* borrowed from the header document */
     nd_dtype dtype;
     int ndim;
     int64_t shape[ND_MAXDIMS];
     uint64_t begin, end;     /* byte range in the data section */
+    // clang-format on
 } st_entry;
 
 struct nd_safetensors {
+    // clang-format off
     nd_json *header;         /* owns every name, key and value string */
     st_entry *entries;
     int count;
     const char **meta;       /* 2 * nmeta strings: key, value, ... */
     int nmeta;
     unsigned char *file;     /* the whole file; data = file + data_start */
+    // clang-format on
     const unsigned char *data;
     uint64_t data_len;
 };
@@ -88,8 +92,8 @@ void nd_safetensors_free(nd_safetensors *st)
 #define bad(...) nd_set_error(ND_ERR_VALUE, "safetensors: " __VA_ARGS__)
 
 /* A list of non-negative integers (at most max) at v. */
-static int read_uints(const nd_json_value *v, uint64_t *out, int max, int *count,
-                      const char *what, const char *name)
+static int read_uints(const nd_json_value *v, uint64_t *out, int max, int *count, const char *what,
+                      const char *name)
 {
     int64_t n = nd_json_count(v);
     if (n < 0 || nd_json_type_of(v) != ND_JSON_ARRAY)
@@ -102,7 +106,8 @@ static int read_uints(const nd_json_value *v, uint64_t *out, int max, int *count
         const nd_json_value *x = nd_json_item(v, i);
         if (nd_json_uint(x, &out[i]) < 0 || out[i] > (uint64_t)INT64_MAX)
             return bad("the %s of tensor '%.60s' must hold non-negative integers (byte %zu of "
-                       "the header)", what, name, nd_json_offset(x));
+                       "the header)",
+                       what, name, nd_json_offset(x));
     }
     *count = (int)n;
     return 0;
@@ -170,7 +175,9 @@ static int read_header(nd_safetensors *st, const char *text, size_t len, const c
     snprintf(label, sizeof label, "safetensors: header of '%s'", what);
     /* Depth 3: the object, a tensor or the metadata, a shape. A value takes
      * at least two bytes ("0,"), so len / 2 + 1 values bound any real header. */
-    nd_json_limits lim = {.max_bytes = len, .max_depth = 3, .max_string = len,
+    nd_json_limits lim = {.max_bytes = len,
+                          .max_depth = 3,
+                          .max_string = len,
                           .max_values = len / 2 + 1};
     if (!(st->header = nd_json_parse(text, len, &lim, label)))
         return nd_last_status();
@@ -186,8 +193,9 @@ static int read_header(nd_safetensors *st, const char *text, size_t len, const c
     for (int64_t k = 0; k < n; k++) {
         const char *key = nd_json_key(root, k);
         const nd_json_value *v = nd_json_item(root, k);
-        int status = strcmp(key, "__metadata__") == 0 ? read_metadata(st, v)
-                   : read_entry(key, v, &st->entries[st->count++]);
+        int status = strcmp(key, "__metadata__") == 0
+                         ? read_metadata(st, v)
+                         : read_entry(key, v, &st->entries[st->count++]);
         if (status < 0)
             return status;
     }
@@ -219,21 +227,21 @@ static int check_layout(const nd_safetensors *st)
         for (int d = 0; d < e->ndim; d++)
             overflow |= __builtin_mul_overflow(bytes, (uint64_t)e->shape[d], &bytes);
         for (int d = 0; d < e->ndim; d++)
-            if (e->shape[d] == 0)   /* an empty tensor, whatever the other dimensions */
+            if (e->shape[d] == 0) /* an empty tensor, whatever the other dimensions */
                 bytes = 0, overflow = false;
         char shape[ND_SHAPE_STR_MAX];
         nd_format_shape(shape, e->ndim, e->shape);
         if (e->end < e->begin)
             status = bad("tensor '%.60s' has data_offsets [%llu, %llu] that end before they "
-                         "begin", e->name, (unsigned long long)e->begin,
-                         (unsigned long long)e->end);
+                         "begin",
+                         e->name, (unsigned long long)e->begin, (unsigned long long)e->end);
         else if (overflow)
             status = bad("tensor '%.60s' of shape %.200s and dtype %s is larger than 2^64 bytes",
                          e->name, shape, dtype_to_name(e->dtype));
         else if (e->end - e->begin != bytes)
             status = bad("tensor '%.60s' of shape %.200s and dtype %s needs %llu bytes but "
-                         "data_offsets [%llu, %llu] hold %llu", e->name, shape,
-                         dtype_to_name(e->dtype), (unsigned long long)bytes,
+                         "data_offsets [%llu, %llu] hold %llu",
+                         e->name, shape, dtype_to_name(e->dtype), (unsigned long long)bytes,
                          (unsigned long long)e->begin, (unsigned long long)e->end,
                          (unsigned long long)(e->end - e->begin));
     }
@@ -242,9 +250,10 @@ static int check_layout(const nd_safetensors *st)
     uint64_t at = 0;
     for (int i = 0; status == 0 && i < st->count; i++) {
         if (order[i]->begin != at)
-            status = bad("tensor '%.60s' starts at byte %llu of the data, expected %llu "
-                         "(tensors must be contiguous and must not overlap)", order[i]->name,
-                         (unsigned long long)order[i]->begin, (unsigned long long)at);
+            status =
+                bad("tensor '%.60s' starts at byte %llu of the data, expected %llu "
+                    "(tensors must be contiguous and must not overlap)",
+                    order[i]->name, (unsigned long long)order[i]->begin, (unsigned long long)at);
         at = order[i]->end;
     }
     if (status == 0 && at != st->data_len)
@@ -261,10 +270,9 @@ nd_safetensors *nd_safetensors_parse(unsigned char *file, size_t size, const cha
     uint64_t n = 0;
     int status = 0;
     if (size < 8)
-        status = bad("'%s' is too small (%zu bytes) to hold the 8-byte header length", what,
-                     size);
+        status = bad("'%s' is too small (%zu bytes) to hold the 8-byte header length", what, size);
     for (int k = 7; status == 0 && k >= 0; k--)
-        n = n << 8 | file[k];   /* little-endian */
+        n = n << 8 | file[k]; /* little-endian */
     if (status == 0 && n > MAX_HEADER)
         status = bad("the header length %llu of '%s' exceeds the limit of %llu bytes",
                      (unsigned long long)n, what, (unsigned long long)MAX_HEADER);
@@ -361,7 +369,7 @@ nd_array *nd_safetensors_get(const nd_safetensors *st, const char *name)
     unsigned char *dst = nd_data(a);
     const unsigned char *src = st->data + e->begin;
     uint64_t bytes = e->end - e->begin;
-    if (e->dtype == ND_BOOL)   /* any nonzero byte is true; libnd stores 0/1 */
+    if (e->dtype == ND_BOOL) /* any nonzero byte is true; libnd stores 0/1 */
         for (uint64_t k = 0; k < bytes; k++)
             dst[k] = src[k] != 0;
     else if (bytes)

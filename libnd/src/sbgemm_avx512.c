@@ -92,10 +92,12 @@ static bool cpu_has_avx512_bf16(void)
 
 #define BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
 
+// clang-format off
 #define MR 12    /* rows of C per micro-kernel call */
 #define NR 32    /* columns: two vectors of 16 float32 sums */
 #define KC 768   /* bf16 elements of k per pass (even: passes start on a pair) */
 #define NC 480   /* columns per packed B block */
+// clang-format on
 
 /* The 16 float32 of x rounded to bfloat16, nearest even, NaN kept quiet:
  * nd_float_to_bfloat16 on each lane. */
@@ -115,7 +117,7 @@ BF16 static inline __m256i round_to_bf16(__m512 x)
 typedef struct target {
     float *c;
     int64_t ldc;
-    uint16_t *out16;   /* NULL: C is the result */
+    uint16_t *out16; /* NULL: C is the result */
     int64_t ld16;
 } target;
 
@@ -137,7 +139,9 @@ BF16 static void micro_kernel(int64_t pairs, const uint32_t *restrict a, const u
         }
     }
     __mmask16 left_mask = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
-    __mmask16 right_mask = cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
+    __mmask16 right_mask = cols >= 32   ? 0xFFFF
+                           : cols <= 16 ? 0
+                                        : (__mmask16)((1u << (cols - 16)) - 1);
     for (int i = 0; i < rows; i++) {
         float *c = accumulate || !t.out16 ? t.c + i * t.ldc : NULL;
         if (accumulate) {
@@ -161,10 +165,12 @@ BF16 static void micro_kernel(int64_t pairs, const uint32_t *restrict a, const u
 BF16 static inline void interleave_16bit(__m512i x, __m512i y, __m512i *lo, __m512i *hi)
 {
     static const uint16_t order[64] = {
+        // clang-format off
         0,  32, 1,  33, 2,  34, 3,  35, 4,  36, 5,  37, 6,  38, 7,  39,
         8,  40, 9,  41, 10, 42, 11, 43, 12, 44, 13, 45, 14, 46, 15, 47,
         16, 48, 17, 49, 18, 50, 19, 51, 20, 52, 21, 53, 22, 54, 23, 55,
         24, 56, 25, 57, 26, 58, 27, 59, 28, 60, 29, 61, 30, 62, 31, 63,
+        // clang-format on
     };
     *lo = _mm512_permutex2var_epi16(x, _mm512_loadu_si512(order), y);
     *hi = _mm512_permutex2var_epi16(x, _mm512_loadu_si512(order + 32), y);
@@ -216,7 +222,8 @@ BF16 static void pack_b(void *ctx, int64_t begin, int64_t end)
         for (; p < pairs; p++)
             for (int64_t j = 0; j < NR; j++)
                 for (int h = 0; h < 2; h++)
-                    panel[p * 2 * NR + 2 * j + h] = element_or_zero(b + j0 * cs, cs, rs, j, width, 2 * p + h, kc);
+                    panel[p * 2 * NR + 2 * j + h] =
+                        element_or_zero(b + j0 * cs, cs, rs, j, width, 2 * p + h, kc);
     }
 }
 
@@ -238,7 +245,8 @@ BF16 static void pack_a(const uint16_t *a, int64_t rs, int64_t cs, int64_t rows,
         for (; 2 * p + 1 < kc; p++) {
             __m512i lo, hi;
             interleave_16bit(_mm512_maskz_loadu_epi16((1u << MR) - 1, a + 2 * p * cs),
-                             _mm512_maskz_loadu_epi16((1u << MR) - 1, a + (2 * p + 1) * cs), &lo, &hi);
+                             _mm512_maskz_loadu_epi16((1u << MR) - 1, a + (2 * p + 1) * cs), &lo,
+                             &hi);
             _mm512_mask_storeu_epi16(out + p * MR, (__mmask32)((1ull << (2 * MR)) - 1), lo);
         }
     }
@@ -250,6 +258,7 @@ BF16 static void pack_a(const uint16_t *a, int64_t rs, int64_t cs, int64_t rows,
 }
 
 typedef struct block_task {
+    // clang-format off
     const uint16_t *a;         /* A[0, pc] */
     int64_t a_rs, a_cs;
     const uint32_t *a_packed;  /* every row panel of A[:, pc:+kc], packed; or NULL */
@@ -257,6 +266,7 @@ typedef struct block_task {
     target c;                  /* C[0, jc] */
     int64_t m, nc, kc;
     bool accumulate;           /* false on the first pass over k */
+    // clang-format on
 } block_task;
 
 /* Packs row panels [begin, end) of A[:, pc:+kc] into task->a_packed. */
@@ -266,7 +276,8 @@ static void pack_a_panels(void *ctx, int64_t begin, int64_t end)
     int64_t units = MR * ((t->kc + 1) / 2);
     for (int64_t panel = begin; panel < end; panel++) {
         int64_t i0 = panel * MR, rows = t->m - i0 < MR ? t->m - i0 : MR;
-        pack_a(t->a + i0 * t->a_rs, t->a_rs, t->a_cs, rows, t->kc, (uint32_t *)t->a_packed + panel * units);
+        pack_a(t->a + i0 * t->a_rs, t->a_rs, t->a_cs, rows, t->kc,
+               (uint32_t *)t->a_packed + panel * units);
     }
 }
 
@@ -286,7 +297,7 @@ static void run_row_panels(void *ctx, int64_t begin, int64_t end)
         for (int64_t j0 = 0; j0 < t->nc; j0 += NR) {
             int cols = t->nc - j0 < NR ? (int)(t->nc - j0) : NR;
             target c = t->c;
-            if (c.c)   /* NULL: a one-pass bf16 product, no float32 sums */
+            if (c.c) /* NULL: a one-pass bf16 product, no float32 sums */
                 c.c += i0 * c.ldc + j0;
             if (c.out16)
                 c.out16 += i0 * c.ld16 + j0;
@@ -296,11 +307,11 @@ static void run_row_panels(void *ctx, int64_t begin, int64_t end)
     }
 }
 
-#define MAX_SHARED_A_BYTES ((size_t)8 << 20)   /* as in sgemm_avx512.c */
+#define MAX_SHARED_A_BYTES ((size_t)8 << 20) /* as in sgemm_avx512.c */
 
-int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t a_rs,
-                     int64_t a_cs, const uint16_t *b, int64_t b_rs, int64_t b_cs, void *c,
-                     int64_t ldc, bool c_bf16)
+int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t a_rs, int64_t a_cs,
+                     const uint16_t *b, int64_t b_rs, int64_t b_cs, void *c, int64_t ldc,
+                     bool c_bf16)
 {
     int64_t panels = (m + MR - 1) / MR;
     size_t shared_a_bytes = sizeof(uint16_t) * (size_t)(panels * MR) * KC;
@@ -354,9 +365,9 @@ int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t
 
 static bool cpu_has_avx512_bf16(void) { return false; }
 
-int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t a_rs,
-                     int64_t a_cs, const uint16_t *b, int64_t b_rs, int64_t b_cs, void *c,
-                     int64_t ldc, bool c_bf16)
+int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t a_rs, int64_t a_cs,
+                     const uint16_t *b, int64_t b_rs, int64_t b_cs, void *c, int64_t ldc,
+                     bool c_bf16)
 {
     (void)m, (void)n, (void)k, (void)a, (void)a_rs, (void)a_cs, (void)b, (void)b_rs, (void)b_cs,
         (void)c, (void)ldc, (void)c_bf16;

@@ -37,15 +37,14 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #include "gemm_avx512.h"
 
+// clang-format off
 #define MR 12    /* rows of C per micro-kernel call: 12 broadcasts per k */
 #define NR 32    /* columns: two 16-float vectors */
 #define KC 384   /* depth of one pass: an A micro-panel is 12 x 384 x 4 = 18 KB */
 #define NC 480   /* columns per B block: 384 x 480 x 4 = 737 KB */
+// clang-format on
 
-bool nd_sgemm_avx512_supported(void)
-{
-    return __builtin_cpu_supports("avx512f");
-}
+bool nd_sgemm_avx512_supported(void) { return __builtin_cpu_supports("avx512f"); }
 
 /* C[0:rows, 0:cols] (+)= a_panel (kc x MR) times b_panel (kc x NR); C has
  * row stride ldc elements and unit column stride. */
@@ -65,7 +64,9 @@ AVX512 static void micro_kernel(int64_t kc, const float *restrict a, const float
         }
     }
     __mmask16 left_mask = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
-    __mmask16 right_mask = cols >= 32 ? 0xFFFF : cols <= 16 ? 0 : (__mmask16)((1u << (cols - 16)) - 1);
+    __mmask16 right_mask = cols >= 32   ? 0xFFFF
+                           : cols <= 16 ? 0
+                                        : (__mmask16)((1u << (cols - 16)) - 1);
     for (int i = 0; i < rows; i++, c += ldc) {
         if (accumulate) {
             left[i] = _mm512_add_ps(left[i], _mm512_maskz_loadu_ps(left_mask, c));
@@ -99,7 +100,8 @@ AVX512 static void pack_b(void *ctx, int64_t begin, int64_t end)
         if (rs == 1 && width == NR)
             for (; k + 16 <= kc; k += 16)
                 for (int half = 0; half < NR; half += 16)
-                    transpose_16(b + k + (j0 + half) * cs, cs, 16, panel + k * NR + half, NR, 0xFFFF);
+                    transpose_16(b + k + (j0 + half) * cs, cs, 16, panel + k * NR + half, NR,
+                                 0xFFFF);
         for (; k < kc; k++) {
             const float *row = b + k * rs + j0 * cs;
             float *out = panel + k * NR;
@@ -119,7 +121,7 @@ AVX512 static void pack_b(void *ctx, int64_t begin, int64_t end)
 /* A[0:rows, 0:kc] (strides rs, cs) -> one micro-panel, kc x MR (column k of
  * the block is row k of the panel), rows past `rows` zero. */
 AVX512 static void pack_a(const float *a, int64_t rs, int64_t cs, int64_t rows, int64_t kc,
-                         float *out)
+                          float *out)
 {
     int64_t k = 0;
     /* A row-major A (the usual case) is read along its rows: 16 x 12
@@ -144,6 +146,7 @@ AVX512 static void pack_a(const float *a, int64_t rs, int64_t cs, int64_t rows, 
 }
 
 typedef struct block_task {
+    // clang-format off
     const float *a;          /* A[0, pc] */
     int64_t a_rs, a_cs;
     const float *a_packed;   /* every row panel of A[:, pc:+kc], packed; or NULL: pack per panel */
@@ -151,6 +154,7 @@ typedef struct block_task {
     float *c;                /* C[0, jc] */
     int64_t ldc, m, nc, kc;
     bool accumulate;         /* false on the first pass over k: C is written, not read */
+    // clang-format on
 } block_task;
 
 /* Packs row panels [begin, end) of A[:, pc:+kc] into task->a_packed. */
@@ -159,7 +163,8 @@ static void pack_a_panels(void *ctx, int64_t begin, int64_t end)
     const block_task *t = ctx;
     for (int64_t panel = begin; panel < end; panel++) {
         int64_t i0 = panel * MR, rows = t->m - i0 < MR ? t->m - i0 : MR;
-        pack_a(t->a + i0 * t->a_rs, t->a_rs, t->a_cs, rows, t->kc, (float *)t->a_packed + panel * MR * t->kc);
+        pack_a(t->a + i0 * t->a_rs, t->a_rs, t->a_cs, rows, t->kc,
+               (float *)t->a_packed + panel * MR * t->kc);
     }
 }
 

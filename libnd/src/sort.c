@@ -28,7 +28,7 @@ static uint64_t double_key(double x)
     if (isnan(x))
         return UINT64_MAX;
     if (x == 0)
-        x = 0.0;   /* -0.0 == 0.0 */
+        x = 0.0; /* -0.0 == 0.0 */
     uint64_t bits;
     memcpy(&bits, &x, sizeof bits);
     return bits >> 63 ? ~bits : bits | (UINT64_C(1) << 63);
@@ -43,14 +43,14 @@ static uint64_t double_key(double x)
 #define KEY_FLOAT(x) double_key((double)(x))
 
 /* keys[i] = key of the i-th of n elements `step` bytes apart. */
-#define DEFINE_KEYS(name, ctype, family, ...)                                        \
+#define DEFINE_KEYS(name, ctype, family, ...)                                       \
     static void keys_##name(const char *p, int64_t step, int64_t n, uint64_t *keys) \
-    {                                                                              \
-        for (int64_t i = 0; i < n; i++, p += step) {                               \
-            ctype x;                                                               \
-            memcpy(&x, p, sizeof x);                                               \
-            keys[i] = KEY_##family(x);                                             \
-        }                                                                          \
+    {                                                                               \
+        for (int64_t i = 0; i < n; i++, p += step) {                                \
+            ctype x;                                                                \
+            memcpy(&x, p, sizeof x);                                                \
+            keys[i] = KEY_##family(x);                                              \
+        }                                                                           \
     }
 ND_FOR_EACH_DTYPE(DEFINE_KEYS, _)
 
@@ -70,7 +70,7 @@ static void insertion_sort(pair *p, int64_t n)
     for (int64_t i = 1; i < n; i++) {
         pair x = p[i];
         int64_t j = i;
-        for (; j > 0 && p[j - 1].key > x.key; j--)   /* strict: stable */
+        for (; j > 0 && p[j - 1].key > x.key; j--) /* strict: stable */
             p[j] = p[j - 1];
         p[j] = x;
     }
@@ -78,10 +78,7 @@ static void insertion_sort(pair *p, int64_t n)
 
 /* How many low bytes of a dtype's keys can differ: the storage width of
  * integers and bool (1 for int8: a single counting pass), 8 for floats. */
-static int key_bytes(nd_dtype dt)
-{
-    return nd_dtype_is_float(dt) ? 8 : (int)nd_dtype_itemsize(dt);
-}
+static int key_bytes(nd_dtype dt) { return nd_dtype_is_float(dt) ? 8 : (int)nd_dtype_itemsize(dt); }
 
 /* Sorts p[0..n) by key, stably; tmp has room for n pairs. Only the low
  * `nbytes` bytes of the keys may differ. Returns the buffer (p or tmp)
@@ -101,9 +98,9 @@ static pair *sort_pairs(pair *p, pair *tmp, int64_t n, int nbytes)
     for (int b = 0; b < nbytes; b++) {
         int64_t *c = count[b];
         if (c[(p[0].key >> (8 * b)) & 0xff] == n)
-            continue;   /* every key has the same byte here */
+            continue; /* every key has the same byte here */
         int64_t sum = 0;
-        for (int v = 0; v < 256; v++) {   /* counts -> starting positions */
+        for (int v = 0; v < 256; v++) { /* counts -> starting positions */
             int64_t k = c[v];
             c[v] = sum;
             sum += k;
@@ -132,9 +129,13 @@ static void select_pairs(pair *p, pair *tmp, int64_t lo, int64_t hi, int64_t k)
         int64_t lt = lo, i = lo, gt = hi - 1;
         while (i <= gt) {
             if (p[i].key < pivot) {
-                pair t = p[lt]; p[lt++] = p[i]; p[i++] = t;
+                pair t = p[lt];
+                p[lt++] = p[i];
+                p[i++] = t;
             } else if (p[i].key > pivot) {
-                pair t = p[gt]; p[gt--] = p[i]; p[i] = t;
+                pair t = p[gt];
+                p[gt--] = p[i];
+                p[i] = t;
             } else {
                 i++;
             }
@@ -158,12 +159,14 @@ typedef enum lane_op { LANE_SORT, LANE_PARTITION } lane_op;
 
 typedef struct lane_job {
     lane_op op;
+    // clang-format off
     bool descending;           /* keys complemented: largest first (top-k) */
     int64_t out_length;        /* elements written per lane (k for top-k) */
     int nkth;                  /* LANE_PARTITION: sorted, non-negative kth */
     const int64_t *kth;
     nd_array *values;          /* outputs (either may be NULL), C-contiguous, */
     nd_array *indices;         /* a's shape with out_length along axis */
+    // clang-format on
 } lane_job;
 
 static void *xmalloc(size_t n)
@@ -234,7 +237,7 @@ static int run_lanes(const nd_array *a, int axis, const lane_job *job)
             int64_t lo = 0;
             for (int t = 0; t < job->nkth; t++) {
                 select_pairs(pairs, tmp, lo, n, job->kth[t]);
-                lo = job->kth[t] + 1;   /* later kths select from here on */
+                lo = job->kth[t] + 1; /* later kths select from here on */
             }
         }
         for (int64_t j = 0; j < job->out_length; j++) {
@@ -322,7 +325,7 @@ static nd_array *partition_common(const nd_array *a, int nkth, const int64_t *kt
         return NULL;
     for (int t = 0; t < nkth; t++) {
         int64_t k = kth[t] < 0 ? kth[t] + n : kth[t];
-        if ((k < 0 || k >= n) && nd_size(a) > 0) {   /* NumPy skips the check when empty */
+        if ((k < 0 || k >= n) && nd_size(a) > 0) { /* NumPy skips the check when empty */
             nd_set_error(ND_ERR_VALUE, "kth(=%lld) out of bounds (%lld)", (long long)k,
                          (long long)n);
             free(ks);
@@ -359,7 +362,7 @@ int nd_topk(const nd_array *a, int64_t k, int axis, bool largest, nd_array **val
     ND_CHECK_NOT_NULL(ND_ERR_VALUE, a, values, indices);
     if (!values || !indices)
         return nd_set_error(ND_ERR_VALUE, "topk: values and indices must not be NULL");
-    nd_array v = nd_at_least_1d(a);   /* torch treats a 0-d tensor as one element */
+    nd_array v = nd_at_least_1d(a); /* torch treats a 0-d tensor as one element */
     if (nd_normalize_axis(&axis, v.ndim) < 0)
         return ND_ERR_AXIS;
     if (k < 0 || k > v.shape[axis])
@@ -371,7 +374,7 @@ int nd_topk(const nd_array *a, int64_t k, int axis, bool largest, nd_array **val
     int status = lanes_to_new(&v, axis, &job, &vals, &idx);
     if (status < 0)
         return status;
-    if (a->ndim == 0) {   /* back to 0-d */
+    if (a->ndim == 0) { /* back to 0-d */
         nd_array *v0 = nd_reshape(vals, 0, NULL), *i0 = nd_reshape(idx, 0, NULL);
         nd_free(vals);
         nd_free(idx);
@@ -479,7 +482,8 @@ nd_array *nd_searchsorted(const nd_array *a, const nd_array *v, nd_side side)
     nd_array *ca = nd_astype(a, common), *cv = nd_astype(v, common);
     nd_array *out = nd_alloc_array(ND_INT64, v->ndim, v->shape);
     int64_t n = a->shape[0], m = nd_size(v);
-    uint64_t *akeys = xmalloc((size_t)n * sizeof *akeys), *vkeys = xmalloc((size_t)m * sizeof *vkeys);
+    uint64_t *akeys = xmalloc((size_t)n * sizeof *akeys),
+             *vkeys = xmalloc((size_t)m * sizeof *vkeys);
     if (!ca || !cv || !out || !akeys || !vkeys) {
         nd_free(out);
         out = NULL;

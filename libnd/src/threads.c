@@ -47,7 +47,7 @@
  * piece in its low 32: a worker claims with a compare-and-swap that also
  * checks the generation, so one that read an old job's fields (or fields
  * being rewritten) can never claim a piece of another job. */
-#define _GNU_SOURCE   /* sched_getcpu, sched_setaffinity */
+#define _GNU_SOURCE /* sched_getcpu, sched_setaffinity */
 #include "internal.h"
 
 #include <cblas.h>
@@ -75,6 +75,7 @@
 #define CLEAN_US_TO_HALVE 1000000
 
 static struct {
+    // clang-format off
     pthread_mutex_t lock;         /* guards starting workers and the thread count */
     pthread_mutex_t job_lock;     /* held by the one caller running a job */
     int nthreads;                 /* wanted threads, caller included; 0 = not set yet (atomic) */
@@ -98,6 +99,7 @@ static struct {
     int64_t serial_until_us;      /* run jobs on the caller alone until then */
     int64_t backoff_us;           /* the next serial period */
     int64_t clean_since_us;       /* parallel jobs without a stall since then */
+    // clang-format on
     pthread_t workers[MAX_THREADS];
 #ifndef __linux__
     pthread_mutex_t wait_lock;
@@ -239,7 +241,7 @@ static void run_pieces(int id, uint32_t generation, nd_task_fn fn, void *ctx, in
 
 static void *worker_main(void *arg)
 {
-    int id = (int)(intptr_t)arg;   /* 1..nworkers; the caller is 0 */
+    int id = (int)(intptr_t)arg; /* 1..nworkers; the caller is 0 */
     inside_parallel_region = true;
     uint32_t seen = 0;
     for (;;) {
@@ -344,7 +346,7 @@ static bool wait_for_pieces(int pieces, int nworkers)
         if (now - since < PROGRESS_CHECK_US)
             continue;
         int64_t ran = holders_cpu_us(nworkers, now) - cpu;
-        if (ran < 0 || ran * 4 >= now - since) {   /* running, or the holders changed */
+        if (ran < 0 || ran * 4 >= now - since) { /* running, or the holders changed */
             since = now;
             cpu += ran;
             continue;
@@ -364,7 +366,9 @@ static void account_job(bool stalled)
 {
     if (stalled) {
         int64_t b = pool.backoff_us * 2;
-        pool.backoff_us = b < BACKOFF_MIN_US ? BACKOFF_MIN_US : b > BACKOFF_MAX_US ? BACKOFF_MAX_US : b;
+        pool.backoff_us = b < BACKOFF_MIN_US   ? BACKOFF_MIN_US
+                          : b > BACKOFF_MAX_US ? BACKOFF_MAX_US
+                                               : b;
         pool.serial_until_us = microseconds_now() + pool.backoff_us;
         pool.clean_since_us = pool.serial_until_us;
     } else if (pool.backoff_us > 0) {
@@ -388,7 +392,7 @@ static int ensure_workers(int threads)
     while (pool.nworkers < threads - 1) {
         int id = pool.nworkers + 1;
         if (pthread_create(&pool.workers[id - 1], NULL, worker_main, (void *)(intptr_t)id) != 0)
-            break;   /* fewer threads than asked: the pieces shrink to fit */
+            break; /* fewer threads than asked: the pieces shrink to fit */
         pool.has_clock[id] = pthread_getcpuclockid(pool.workers[id - 1], &pool.clocks[id]) == 0;
         pthread_detach(pool.workers[id - 1]);
         STORE(pool.nworkers, id);

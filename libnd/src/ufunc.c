@@ -108,8 +108,9 @@ static bool simplify(nd_loop_plan *p)
 
 /* Runs the loop over the inner axis starting at data[], through cast buffers
  * where an operand's dtype is not the loop's. */
-static void run_inner(const nd_loop_plan *p, char **data, int64_t n, char (*buffers)[BUFFER_ELEMENTS * 8],
-                      const nd_cast_loop *to_loop, const nd_cast_loop *from_loop, bool buffered)
+static void run_inner(const nd_loop_plan *p, char **data, int64_t n,
+                      char (*buffers)[BUFFER_ELEMENTS * 8], const nd_cast_loop *to_loop,
+                      const nd_cast_loop *from_loop, bool buffered)
 {
     int nop = p->nop;
     int64_t inner_steps[ND_MAX_OPERANDS];
@@ -138,7 +139,8 @@ static void run_inner(const nd_loop_plan *p, char **data, int64_t n, char (*buff
         p->loop(args, &len, steps, p->loop_data);
         for (int i = p->nin; i < nop; i++)
             if (from_loop[i])
-                from_loop[i](buffers[i], steps[i], data[i] + done * inner_steps[i], inner_steps[i], len);
+                from_loop[i](buffers[i], steps[i], data[i] + done * inner_steps[i], inner_steps[i],
+                             len);
     }
 }
 
@@ -275,7 +277,8 @@ static void run_nest(const nd_loop_plan *p, int split, int64_t begin, int64_t en
     int64_t index[ND_MAXDIMS] = {0};
     for (;;) {
         if (tiled)
-            run_tiles(p, data, shape[ndim - 2], shape[ndim - 1], buffers, to_loop, from_loop, buffered);
+            run_tiles(p, data, shape[ndim - 2], shape[ndim - 1], buffers, to_loop, from_loop,
+                      buffered);
         else
             run_inner(p, data, shape[ndim - 1], buffers, to_loop, from_loop, buffered);
         int d = outer_dims - 1;
@@ -364,15 +367,21 @@ nd_dtype nd_min_scalar_type(const nd_array *a)
     if (dt == ND_UINT64) {
         uint64_t u;
         memcpy(&u, a->data, sizeof u);
-        return u <= UINT8_MAX ? ND_UINT8 : u <= UINT16_MAX ? ND_UINT16
-             : u <= UINT32_MAX ? ND_UINT32 : ND_UINT64;
+        return u <= UINT8_MAX    ? ND_UINT8
+               : u <= UINT16_MAX ? ND_UINT16
+               : u <= UINT32_MAX ? ND_UINT32
+                                 : ND_UINT64;
     }
     int64_t v = nd_load_int64(dt, a->data);
     if (v >= 0)
-        return v <= UINT8_MAX ? ND_UINT8 : v <= UINT16_MAX ? ND_UINT16
-             : v <= UINT32_MAX ? ND_UINT32 : ND_UINT64;
-    return v >= INT8_MIN ? ND_INT8 : v >= INT16_MIN ? ND_INT16
-         : v >= INT32_MIN ? ND_INT32 : ND_INT64;
+        return v <= UINT8_MAX    ? ND_UINT8
+               : v <= UINT16_MAX ? ND_UINT16
+               : v <= UINT32_MAX ? ND_UINT32
+                                 : ND_UINT64;
+    return v >= INT8_MIN    ? ND_INT8
+           : v >= INT16_MIN ? ND_INT16
+           : v >= INT32_MIN ? ND_INT32
+                            : ND_INT64;
 }
 
 /* For a 0-d integer whose min_scalar_type is unsigned: the signed type of
@@ -386,29 +395,31 @@ static nd_dtype small_unsigned_as_signed(const nd_array *a, nd_dtype min_type)
         memcpy(&v, a->data, sizeof v);
     else
         v = (uint64_t)nd_load_int64(a->dtype, a->data);
+    // clang-format off
     switch (min_type) {
     case ND_UINT8: return v <= INT8_MAX ? ND_INT8 : (nd_dtype)-1;
     case ND_UINT16: return v <= INT16_MAX ? ND_INT16 : (nd_dtype)-1;
     case ND_UINT32: return v <= INT32_MAX ? ND_INT32 : (nd_dtype)-1;
     default: return v <= INT64_MAX ? ND_INT64 : (nd_dtype)-1;
     }
+    // clang-format on
 }
 
 /* NumPy's kind order for the value-based rule: bool < integers < floats. */
-static int kind_rank(nd_dtype dt)
-{
-    return dt == ND_BOOL ? 0 : nd_dtype_is_float(dt) ? 2 : 1;
-}
+static int kind_rank(nd_dtype dt) { return dt == ND_BOOL ? 0 : nd_dtype_is_float(dt) ? 2 : 1; }
 
 /* Loop dtypes in the order NumPy searches them. */
 static const nd_dtype search_order[ND_NUM_DTYPES] = {
+    // clang-format off
     ND_BOOL, ND_INT8, ND_UINT8, ND_INT16, ND_UINT16, ND_INT32, ND_UINT32, ND_INT64, ND_UINT64,
     ND_FLOAT16, ND_BFLOAT16, ND_FLOAT32, ND_FLOAT64,
+    // clang-format on
 };
 
 /* The signed integer of an unsigned one's size (uint16 -> int16). */
 static nd_dtype signed_of_size(nd_dtype dt)
 {
+    // clang-format off
     switch (dt) {
     case ND_UINT8: return ND_INT8;
     case ND_UINT16: return ND_INT16;
@@ -416,6 +427,7 @@ static nd_dtype signed_of_size(nd_dtype dt)
     case ND_UINT64: return ND_INT64;
     default: return dt;
     }
+    // clang-format on
 }
 
 /* NumPy's legacy promote_types(type1, type2, is_small_unsigned1,
@@ -449,12 +461,16 @@ static nd_dtype legacy_result_type(int n, const nd_dtype *types, const bool *sma
 static int no_loop_error(const nd_ufunc *uf, const nd_array *const *inputs)
 {
     if (uf->exact_input_type)
-        return nd_set_error(ND_ERR_TYPE, "ufunc '%s' did not contain a loop with signature "
-                            "matching types <class 'numpy.dtype[%s]'> -> None", uf->name,
+        return nd_set_error(ND_ERR_TYPE,
+                            "ufunc '%s' did not contain a loop with signature "
+                            "matching types <class 'numpy.dtype[%s]'> -> None",
+                            uf->name,
                             inputs[0]->dtype == ND_BOOL ? "bool_" : nd_dtype_name(inputs[0]->dtype));
-    return nd_set_error(ND_ERR_TYPE, "ufunc '%s' not supported for the input types, and the "
+    return nd_set_error(ND_ERR_TYPE,
+                        "ufunc '%s' not supported for the input types, and the "
                         "inputs could not be safely coerced to any supported types according "
-                        "to the casting rule ''safe''", uf->name);
+                        "to the casting rule ''safe''",
+                        uf->name);
 }
 
 int nd_ufunc_resolve(const nd_ufunc *uf, const nd_array *const *inputs, nd_dtype *loop_dtype)
@@ -472,8 +488,8 @@ int nd_ufunc_resolve(const nd_ufunc *uf, const nd_array *const *inputs, nd_dtype
         else
             max_array_kind = k > max_array_kind ? k : max_array_kind;
     }
-    bool value_based = max_scalar_kind >= 0 && max_array_kind >= 0 &&
-                       max_scalar_kind <= max_array_kind;
+    bool value_based =
+        max_scalar_kind >= 0 && max_array_kind >= 0 && max_scalar_kind <= max_array_kind;
     /* A non-negative value that also fits the signed type of the same
      * size ("small unsigned") may use that signed type when the loop is
      * not unsigned: int8 array + 0-d 100 stays int8. */
@@ -551,7 +567,8 @@ int nd_ufunc_resolve(const nd_ufunc *uf, const nd_array *const *inputs, nd_dtype
 static int broadcast_error(int n, const nd_array *const *operands)
 {
     char message[ND_MAX_OPERANDS * ND_SHAPE_STR_MAX + 64];
-    int len = snprintf(message, sizeof message, "operands could not be broadcast together with shapes ");
+    int len =
+        snprintf(message, sizeof message, "operands could not be broadcast together with shapes ");
     for (int i = 0; i < n; i++) {
         char shape[ND_SHAPE_STR_MAX];
         len += snprintf(message + len, sizeof message - (size_t)len, "%s ",
@@ -640,15 +657,17 @@ int nd_ufunc_call_typed(const nd_ufunc *uf, nd_dtype loop_dtype, const nd_array 
             same = out->shape[d] == shape[d];
         if (!same) {
             char have[ND_SHAPE_STR_MAX], want[ND_SHAPE_STR_MAX];
-            return nd_set_error(ND_ERR_VALUE, "non-broadcastable output operand with shape %s "
+            return nd_set_error(ND_ERR_VALUE,
+                                "non-broadcastable output operand with shape %s "
                                 "doesn't match the broadcast shape %s",
                                 nd_format_shape_compact(have, out->ndim, out->shape),
                                 nd_format_shape_compact(want, ndim, shape));
         }
         if (!nd_can_cast(result_dtype, out->dtype, ND_CAST_SAME_KIND))
-            return nd_set_error(ND_ERR_TYPE, "Cannot cast ufunc '%s' output from dtype('%s') to "
-                                "dtype('%s') with casting rule 'same_kind'", uf->name,
-                                nd_dtype_name(result_dtype), nd_dtype_name(out->dtype));
+            return nd_set_error(ND_ERR_TYPE,
+                                "Cannot cast ufunc '%s' output from dtype('%s') to "
+                                "dtype('%s') with casting rule 'same_kind'",
+                                uf->name, nd_dtype_name(result_dtype), nd_dtype_name(out->dtype));
     }
 
     /* A float16 result written into, say, a float64 `out` is still rounded
@@ -672,7 +691,7 @@ int nd_ufunc_call_typed(const nd_ufunc *uf, nd_dtype loop_dtype, const nd_array 
     nd_array *target = out;
     if (!out) {
         target = nd_alloc_like_layout(result_dtype, ndim, shape, nin,
-                                   (const int64_t(*)[ND_MAXDIMS])plan.strides);
+                                      (const int64_t(*)[ND_MAXDIMS])plan.strides);
         if (!target)
             return nd_last_status();
     }
@@ -690,8 +709,8 @@ int nd_ufunc_call_typed(const nd_ufunc *uf, nd_dtype loop_dtype, const nd_array 
         plan.data[i] = inputs[i]->data;
         if (!out || !nd_may_share_memory(inputs[i], out))
             continue;
-        bool same_elements = !out_overlaps_itself && inputs[i]->data == out->data &&
-                             inputs[i]->dtype == out->dtype;
+        bool same_elements =
+            !out_overlaps_itself && inputs[i]->data == out->data && inputs[i]->dtype == out->dtype;
         for (int d = 0; d < ndim && same_elements; d++)
             same_elements = plan.strides[i][d] == out->strides[d] || shape[d] == 1;
         if (same_elements)
@@ -707,7 +726,8 @@ int nd_ufunc_call_typed(const nd_ufunc *uf, nd_dtype loop_dtype, const nd_array 
 
     for (int i = 0; i < nin; i++) {
         plan.dtypes[i] = inputs[i]->dtype;
-        plan.loop_dtypes[i] = uf->inputs_as_bool || (uf->first_input_as_bool && i == 0) ? ND_BOOL : compute;
+        plan.loop_dtypes[i] =
+            uf->inputs_as_bool || (uf->first_input_as_bool && i == 0) ? ND_BOOL : compute;
     }
     plan.data[nin] = target->data;
     memcpy(plan.strides[nin], target->strides, (size_t)ndim * sizeof(int64_t));

@@ -16,22 +16,25 @@
 
 /* Bits of nd_ufunc.types. */
 #define ND_TYPE_BIT(dt) (1u << (dt))
-#define ND_TYPES_INT                                                                         \
-    (ND_TYPE_BIT(ND_INT8) | ND_TYPE_BIT(ND_INT16) | ND_TYPE_BIT(ND_INT32) |                  \
-     ND_TYPE_BIT(ND_INT64) | ND_TYPE_BIT(ND_UINT8) | ND_TYPE_BIT(ND_UINT16) |                \
+#define ND_TYPES_INT                                                          \
+    (ND_TYPE_BIT(ND_INT8) | ND_TYPE_BIT(ND_INT16) | ND_TYPE_BIT(ND_INT32) |   \
+     ND_TYPE_BIT(ND_INT64) | ND_TYPE_BIT(ND_UINT8) | ND_TYPE_BIT(ND_UINT16) | \
      ND_TYPE_BIT(ND_UINT32) | ND_TYPE_BIT(ND_UINT64))
-#define ND_TYPES_FLOAT                                                                       \
-    (ND_TYPE_BIT(ND_FLOAT16) | ND_TYPE_BIT(ND_BFLOAT16) | ND_TYPE_BIT(ND_FLOAT32) |          \
+#define ND_TYPES_FLOAT                                                              \
+    (ND_TYPE_BIT(ND_FLOAT16) | ND_TYPE_BIT(ND_BFLOAT16) | ND_TYPE_BIT(ND_FLOAT32) | \
      ND_TYPE_BIT(ND_FLOAT64))
 #define ND_TYPES_NUMBER (ND_TYPES_INT | ND_TYPES_FLOAT)
 #define ND_TYPES_ALL (ND_TYPE_BIT(ND_BOOL) | ND_TYPES_NUMBER)
 
 typedef enum nd_ufunc_output {
+    // clang-format off
     ND_OUTPUT_SAME,   /* the result has the loop dtype */
     ND_OUTPUT_BOOL,   /* comparisons, logical ops, isnan...: bool */
+    // clang-format on
 } nd_ufunc_output;
 
 typedef struct nd_ufunc {
+    // clang-format off
     const char *name;              /* as NumPy names it, for messages */
     int nin;                       /* 1, 2 or 3 inputs; one output */
     unsigned types;                /* loop dtypes NumPy defines (ND_TYPE_BIT) */
@@ -41,6 +44,7 @@ typedef struct nd_ufunc {
     bool ints_as_double;           /* true_divide: integers and bool compute in float64 */
     bool exact_input_type;         /* positive, sign: no cast to find a loop */
     const char *bool_message;      /* subtract, negative: NumPy's special TypeError */
+    // clang-format on
     /* NumPy resolves these with result_type's legacy rules, under which a
      * small non-negative 0-d value next to an unsigned array stays unsigned
      * (uint8 array + 300 -> uint16), where the loop search would go signed. */
@@ -84,7 +88,7 @@ int nd_ufunc_call_typed(const nd_ufunc *uf, nd_dtype loop_dtype, const nd_array 
 
 /* The operations reduce.c reuses. */
 extern const nd_ufunc nd_ufunc_add, nd_ufunc_multiply, nd_ufunc_maximum, nd_ufunc_minimum,
-    nd_ufunc_logical_and, nd_ufunc_logical_or, nd_ufunc_subtract, nd_ufunc_divide,
-    nd_ufunc_exp, nd_ufunc_log, nd_ufunc_sqrt;
+    nd_ufunc_logical_and, nd_ufunc_logical_or, nd_ufunc_subtract, nd_ufunc_divide, nd_ufunc_exp,
+    nd_ufunc_log, nd_ufunc_sqrt;
 
 #endif /* ND_UFUNC_H */

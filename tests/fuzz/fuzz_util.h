@@ -16,7 +16,8 @@
 /* libFuzzer's entry point, which every harness defines (declared here so
  * that -Wmissing-prototypes sees a prototype). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerInitialize(int *argc, char ***argv); /* optional; defined by harnesses that need setup */
+/* Optional: defined by the harnesses that need setup. */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 /* The path of a file holding exactly data[0..size). */
 static inline const char *fuzz_file(const uint8_t *data, size_t size)

@@ -31,7 +31,8 @@
 bool nd_sbgemm_avx512_supported(void);
 void nd_sbgemm_force_fallback(bool fallback);
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
 
 /* Uniform values in [-2, 2) rounded to bfloat16, with no value below 2^-10
  * in magnitude (bf16 subnormals and their products stay out of the way). */
@@ -78,8 +79,9 @@ static void assert_within_bound(const nd_array *a, const nd_array *b, const nd_a
     const double *r = nd_data(ref), *s = nd_data(scale), *g = nd_data(got);
     int64_t bad = 0, first = -1;
     for (int64_t i = 0; i < nd_size(ref); i++) {
-        double bound = (bf16_out ? 0x1p-8 * fabs(r[i]) + (1 + 0x1p-8) * gamma * s[i] : gamma * s[i]) +
-                       1e-15 * s[i];
+        double bound =
+            (bf16_out ? 0x1p-8 * fabs(r[i]) + (1 + 0x1p-8) * gamma * s[i] : gamma * s[i]) +
+            1e-15 * s[i];
         if (!(fabs(g[i] - r[i]) <= bound)) {
             if (first < 0)
                 first = i;
@@ -98,7 +100,9 @@ static void assert_identical(const nd_array *x, const nd_array *y)
     ck_assert_int_eq(nd_dtype_of(x), nd_dtype_of(y));
     ck_assert_int_eq(nd_size(x), nd_size(y));
     nd_array *cx = nd_copy(x), *cy = nd_copy(y);
-    ck_assert_int_eq(memcmp(nd_data(cx), nd_data(cy), (size_t)nd_size(x) * nd_dtype_itemsize(nd_dtype_of(x))), 0);
+    ck_assert_int_eq(memcmp(nd_data(cx), nd_data(cy),
+                            (size_t)nd_size(x) * nd_dtype_itemsize(nd_dtype_of(x))),
+                     0);
     nd_free(cx), nd_free(cy);
 }
 
@@ -180,22 +184,25 @@ static void layouts(void)
     nd_array *x = bf16_values(11, 2, SHAPE(70, 770)), *w = bf16_values(12, 2, SHAPE(97, 770));
     nd_array *g = bf16_values(13, 2, SHAPE(70, 97));
     nd_array *wt = nd_transpose(w, NULL), *gt = nd_transpose(g, NULL), *xt = nd_transpose(x, NULL);
+    // clang-format off
     check_product(x, wt);          /* (70, 770) @ (770, 97): B columns contiguous */
     check_product(gt, x);          /* (97, 70) @ (70, 770): A rows contiguous along m */
     check_product(g, w);           /* (70, 97) @ (97, 770): both row-major */
     check_product(w, xt);          /* (97, 770) @ (770, 70) */
+    // clang-format on
     nd_array *big = bf16_values(14, 2, SHAPE(141, 300));
     nd_array *sa = nd_slice(big, 0, 0, ND_NONE, 2), *sb = nd_slice(sa, 1, 1, ND_NONE, 3);
-    nd_array *rows = nd_slice(big, 0, ND_NONE, ND_NONE, -1);   /* reversed rows */
+    nd_array *rows = nd_slice(big, 0, ND_NONE, ND_NONE, -1); /* reversed rows */
     nd_array *rt = nd_transpose(rows, NULL);
     nd_array *b = bf16_values(15, 2, SHAPE(100, 45));
-    check_product(sb, b);          /* (71, 100), strides (2*600, 6) bytes */
-    check_product(rows, rt);       /* negative row stride, and its transpose */
+    check_product(sb, b); /* (71, 100), strides (2*600, 6) bytes */
+    check_product(rows, rt); /* negative row stride, and its transpose */
     nd_array *odd_w = nd_slice(w, 1, 0, 769, 1), *odd_wt = nd_transpose(odd_w, NULL);
     nd_array *odd_x = nd_slice(x, 1, 0, 769, 1);
-    check_product(odd_x, odd_wt);   /* k odd: W^T's last pair has no partner */
+    check_product(odd_x, odd_wt); /* k odd: W^T's last pair has no partner */
     nd_free(x), nd_free(w), nd_free(g), nd_free(wt), nd_free(gt), nd_free(xt), nd_free(big);
-    nd_free(sa), nd_free(sb), nd_free(rows), nd_free(rt), nd_free(b), nd_free(odd_w), nd_free(odd_wt);
+    nd_free(sa), nd_free(sb), nd_free(rows), nd_free(rt), nd_free(b), nd_free(odd_w),
+        nd_free(odd_wt);
     nd_free(odd_x);
 }
 START_TEST(bf16_layouts) { run_both_paths(layouts); }
@@ -206,8 +213,10 @@ END_TEST
  * nd_matmul_out (column-major, and float32 out from bf16 inputs). */
 static void batches(void)
 {
-    nd_array *q = bf16_values(21, 4, SHAPE(2, 3, 17, 40)), *k = bf16_values(22, 4, SHAPE(2, 3, 17, 40));
+    nd_array *q = bf16_values(21, 4, SHAPE(2, 3, 17, 40)),
+             *k = bf16_values(22, 4, SHAPE(2, 3, 17, 40));
     nd_array *kt = nd_transpose(k, (const int[]){0, 1, 3, 2});
+    // clang-format off
     check_product(q, kt);                       /* (2,3,17,40) @ (2,3,40,17) */
     nd_array *w = bf16_values(23, 2, SHAPE(40, 65));
     check_product(q, w);                        /* folds into one (102, 40) @ (40, 65) */
@@ -216,6 +225,7 @@ static void batches(void)
     nd_array *v = bf16_values(26, 1, SHAPE(40));
     check_product(v, w);                        /* (40,) @ (40, 65) */
     check_product(q, v);                        /* (2,3,17,40) @ (40,) */
+    // clang-format on
     /* out= a transposed view: C is column-major. A float32 out of two bf16
      * inputs holds the bf16 product widened (NumPy picks the loop from
      * the inputs, then casts). */
@@ -226,7 +236,7 @@ static void batches(void)
     ck_assert_int_eq(nd_matmul_out(x17, w, out32_t), 0);
     nd_array *c16 = nd_matmul(x17, w), *c16_wide = nd_astype(c16, ND_FLOAT32);
     assert_within_bound(x17, w, out_t, true);
-    assert_identical(out_t, c16);   /* the same kernel, summing in the same order */
+    assert_identical(out_t, c16); /* the same kernel, summing in the same order */
     assert_identical(out32_t, c16_wide);
     nd_free(q), nd_free(k), nd_free(kt), nd_free(w), nd_free(wb), nd_free(x1), nd_free(v);
     nd_free(out), nd_free(out_t), nd_free(out32), nd_free(out32_t), nd_free(x2), nd_free(x17);
@@ -250,7 +260,8 @@ static void thread_independent(void)
     assert_identical(one16, two16);
     assert_identical(one32, two32);
     assert_within_bound(x, wt, two32, false);
-    nd_free(x), nd_free(w), nd_free(wt), nd_free(one16), nd_free(one32), nd_free(two16), nd_free(two32);
+    nd_free(x), nd_free(w), nd_free(wt), nd_free(one16), nd_free(one32), nd_free(two16),
+        nd_free(two32);
 }
 START_TEST(bf16_thread_independent) { run_both_paths(thread_independent); }
 END_TEST

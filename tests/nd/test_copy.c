@@ -9,11 +9,14 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
 
+// clang-format off
 static const char *const names[ND_NUM_DTYPES] = {
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "bfloat16", "float32", "float64"};
+// clang-format on
 
 static bool is_float(nd_dtype dt) { return dt >= ND_FLOAT16; }
 
@@ -72,12 +75,12 @@ START_TEST(copy_of_views)
     ck_assert_uint_eq((uintptr_t)nd_data(c) % 64, 0);
     ck_assert_values(c, 0, 3, 1, 4, 2, 5);
     ck_assert_int_eq(nd_set(c, (int64_t[]){0, 0}, 9), 0);
-    ck_assert_values(m, 0, 1, 2, 3, 4, 5);   /* independent */
+    ck_assert_values(m, 0, 1, 2, 3, 4, 5); /* independent */
     ck_assert_int_eq(nd_set(m, (int64_t[]){1, 2}, 8), 0);
     ck_assert_values(c, 9, 3, 1, 4, 2, 5);
     nd_free(c);
 
-    nd_array *rev = nd_slice(m, 1, ND_NONE, ND_NONE, -2);        /* m[:, ::-2] */
+    nd_array *rev = nd_slice(m, 1, ND_NONE, ND_NONE, -2); /* m[:, ::-2] */
     c = nd_copy(rev);
     ck_assert_shape(c, ND_INT16, 2, 2, 2);
     assert_c_copy(c, m);
@@ -141,7 +144,8 @@ START_TEST(copy_zero_d_empty_and_bits)
     nd_array *u = nd_from_data(ND_UINT64, 1, SHAPE(3), big);
     nd_array *ur = nd_slice(u, 0, ND_NONE, ND_NONE, -1);
     c = nd_copy(ur);
-    ck_assert(((uint64_t *)nd_data(c))[2] == UINT64_MAX && ((uint64_t *)nd_data(c))[1] == UINT64_C(1) << 63);
+    ck_assert(((uint64_t *)nd_data(c))[2] == UINT64_MAX &&
+              ((uint64_t *)nd_data(c))[1] == UINT64_C(1) << 63);
     nd_free(c);
     nd_free(ur);
     nd_free(u);
@@ -153,8 +157,8 @@ START_TEST(ascontiguousarray_view_or_copy)
     nd_array *m = arange_shaped(ND_FLOAT16, 2, SHAPE(3, 4));
     nd_array *a = nd_ascontiguousarray(m);
     ck_assert_ptr_nonnull(a);
-    ck_assert_ptr_ne(a, m);                       /* a new handle ... */
-    ck_assert_ptr_eq(nd_data(a), nd_data(m));     /* ... on the same memory */
+    ck_assert_ptr_ne(a, m); /* a new handle ... */
+    ck_assert_ptr_eq(nd_data(a), nd_data(m)); /* ... on the same memory */
     ck_assert_shape(a, ND_FLOAT16, 2, 3, 4);
     ck_assert_int_eq(nd_set(a, (int64_t[]){0, 1}, -1), 0);
     ck_assert(get_d(m, (int64_t[]){0, 1}) == -1);
@@ -168,7 +172,7 @@ START_TEST(ascontiguousarray_view_or_copy)
     nd_free(a);
     nd_free(t);
 
-    nd_array *row = nd_slice(m, 0, 1, 2, 1);      /* m[1:2]: C-contiguous */
+    nd_array *row = nd_slice(m, 0, 1, 2, 1); /* m[1:2]: C-contiguous */
     a = nd_ascontiguousarray(row);
     ck_assert_ptr_eq(nd_data(a), nd_data(row));
     ck_assert_shape(a, ND_FLOAT16, 2, 1, 4);
@@ -226,6 +230,7 @@ END_TEST
  * is its two's complement; float targets in f[]). Out-of-range float -> int
  * saturates and NaN -> 0 as nd.h defines; bfloat16 is RNE of the exact value. */
 /* Source values, per dtype (float16/bfloat16 as bit patterns). */
+// clang-format off
 static const uint8_t src_bool[] = {0, 1};
 static const int8_t src_int8[] = {0, 1, -1, 127, -128, 100, -100, 42};
 static const int16_t src_int16[] = {0, 1, -1, 32767, -32768, 300, -300, 255, 256, 2049};
@@ -411,9 +416,11 @@ static const struct { nd_dtype from, to; int n; int64_t i[26]; double f[26]; } a
     {ND_FLOAT64, ND_FLOAT32, 25, {0}, {0.0, -0.0, 0x1p-1, -0x1.4000000000000p+1, 0x1.59999a0000000p+1, -0x1.59999a0000000p+1, 0x1.fff5c20000000p+6, -0x1.01fae20000000p+7, 0x1.ff00000000000p+7, 0x1p+8, -0x1.8000000000000p+0, 0x1.ffdffa0000000p+15, 0x1.ffe0000000000p+15, INFINITY, 0.0, 0x1.0020000000000p+0, 0x1p+63, -0x1p+63, 0x1p+64, 0x1.12c7bc0000000p+63, NAN, INFINITY, -INFINITY, 0x1p-149, 0x1.0100000000000p+0}},
     {ND_FLOAT64, ND_FLOAT64, 25, {0}, {0.0, -0.0, 0x1p-1, -0x1.4000000000000p+1, 0x1.599999999999ap+1, -0x1.599999999999ap+1, 0x1.fff5c28f5c28fp+6, -0x1.01fae147ae148p+7, 0x1.ff00000000000p+7, 0x1p+8, -0x1.8000000000000p+0, 0x1.ffdffae147ae1p+15, 0x1.ffe0000000000p+15, 0x1.7e43c8800759cp+996, 0x1.56e1fc2f8f359p-997, 0x1.0020000001000p+0, 0x1p+63, -0x1p+63, 0x1p+64, 0x1.12c7bb1858bc0p+63, NAN, INFINITY, -INFINITY, 0x1.1208141e9900bp-149, 0x1.0100000001000p+0}},
 };
+// clang-format on
 
 static const void *source_of(nd_dtype dt, int *n)
 {
+    // clang-format off
 #define CASE(d, arr) case d: *n = (int)(sizeof arr / sizeof arr[0]); return arr
     switch (dt) {
     CASE(ND_BOOL, src_bool); CASE(ND_INT8, src_int8); CASE(ND_INT16, src_int16);
@@ -423,6 +430,7 @@ static const void *source_of(nd_dtype dt, int *n)
     CASE(ND_FLOAT64, src_float64);
     }
 #undef CASE
+    // clang-format on
     return NULL;
 }
 
@@ -475,20 +483,21 @@ START_TEST(astype_rules_spelled_out)
     /* The rules of nd.h on a handful of values, as NumPy gives them. */
     double values[] = {-2.7, -0.5, 0.0, 0.5, 2.7, 300.0, -300.0, NAN, INFINITY, -INFINITY};
     nd_array *a = nd_from_data(ND_FLOAT64, 1, SHAPE(10), values);
-    nd_array *i8 = nd_astype(a, ND_INT8);      /* truncate; NaN -> 0; saturate */
+    nd_array *i8 = nd_astype(a, ND_INT8); /* truncate; NaN -> 0; saturate */
     ck_assert_values(i8, -2, 0, 0, 0, 2, 127, -128, 0, 127, -128);
     nd_array *u8 = nd_astype(a, ND_UINT8);
     ck_assert_values(u8, 0, 0, 0, 0, 2, 255, 0, 0, 255, 0);
-    nd_array *b = nd_astype(a, ND_BOOL);       /* NaN is True */
+    nd_array *b = nd_astype(a, ND_BOOL); /* NaN is True */
     ck_assert_values(b, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1);
     int64_t big[] = {300, -1, 65537, INT64_MIN, 128, -129};
     nd_array *ints = nd_from_data(ND_INT64, 1, SHAPE(6), big);
-    nd_array *wrapped = nd_astype(ints, ND_INT8);   /* modulo 2^8 */
+    nd_array *wrapped = nd_astype(ints, ND_INT8); /* modulo 2^8 */
     ck_assert_values(wrapped, 44, -1, 1, 0, -128, 127);
     nd_array *u16 = nd_astype(ints, ND_UINT16);
     ck_assert_values(u16, 300, 65535, 1, 0, 128, 65407);
     nd_array *half = nd_astype(a, ND_FLOAT16);
-    ck_assert_values(half, -2.69921875, -0.5, 0, 0.5, 2.69921875, 300, -300, NAN, INFINITY, -INFINITY);
+    ck_assert_values(half, -2.69921875, -0.5, 0, 0.5, 2.69921875, 300, -300, NAN, INFINITY,
+                     -INFINITY);
     nd_array *bf = nd_astype(a, ND_BFLOAT16);
     ck_assert_values(bf, -2.703125, -0.5, 0, 0.5, 2.703125, 300, -300, NAN, INFINITY, -INFINITY);
     /* float64 -> float16 rounds once (not through float32). */
@@ -504,9 +513,21 @@ START_TEST(astype_rules_spelled_out)
     nd_array *it = nd_from_data(ND_INT64, 0, NULL, &above_tie);
     nd_array *itf = nd_astype(it, ND_FLOAT32);
     ck_assert_values(itf, 0x1.000002p62);
-    nd_free(a); nd_free(i8); nd_free(u8); nd_free(b); nd_free(ints); nd_free(wrapped);
-    nd_free(u16); nd_free(half); nd_free(bf); nd_free(t); nd_free(th); nd_free(tf); nd_free(tfh);
-    nd_free(it); nd_free(itf);
+    nd_free(a);
+    nd_free(i8);
+    nd_free(u8);
+    nd_free(b);
+    nd_free(ints);
+    nd_free(wrapped);
+    nd_free(u16);
+    nd_free(half);
+    nd_free(bf);
+    nd_free(t);
+    nd_free(th);
+    nd_free(tf);
+    nd_free(tfh);
+    nd_free(it);
+    nd_free(itf);
 }
 END_TEST
 
@@ -520,7 +541,7 @@ START_TEST(astype_shapes)
     assert_c_copy(r, m);
     nd_free(r);
     nd_array *t = nd_transpose(m, NULL);
-    nd_array *odd = nd_slice(t, 0, 1, ND_NONE, 2);               /* m.T[1::2]: (2, 3) */
+    nd_array *odd = nd_slice(t, 0, 1, ND_NONE, 2); /* m.T[1::2]: (2, 3) */
     r = nd_astype(odd, ND_FLOAT64);
     ck_assert_shape(r, ND_FLOAT64, 2, 2, 3);
     assert_c_copy(r, m);
@@ -545,7 +566,11 @@ START_TEST(astype_shapes)
     nd_clear_error();
     ck_assert_ptr_null(nd_astype(m, (nd_dtype)13));
     ck_assert_int_eq(nd_last_status(), ND_ERR_TYPE);
-    nd_free(e); nd_free(s); nd_free(odd); nd_free(t); nd_free(m);
+    nd_free(e);
+    nd_free(s);
+    nd_free(odd);
+    nd_free(t);
+    nd_free(m);
 }
 END_TEST
 
@@ -573,9 +598,9 @@ START_TEST(copyto_broadcasts)
     /* Into a strided destination: the transpose of a (3, 2). */
     nd_array *base = nd_zeros(ND_FLOAT64, 2, SHAPE(3, 2));
     nd_array *bt = nd_transpose(base, NULL);
-    ck_assert_int_eq(nd_copyto(bt, row, ND_CAST_SAFE), 0);     /* bt[i, :] = [1, 2, 3] */
+    ck_assert_int_eq(nd_copyto(bt, row, ND_CAST_SAFE), 0); /* bt[i, :] = [1, 2, 3] */
     ck_assert_values(base, 1, 1, 2, 2, 3, 3);
-    nd_array *evens = nd_slice(base, 0, ND_NONE, ND_NONE, 2);   /* base[::2] */
+    nd_array *evens = nd_slice(base, 0, ND_NONE, ND_NONE, 2); /* base[::2] */
     ck_assert_int_eq(nd_copyto(evens, scalar, ND_CAST_SAFE), 0);
     ck_assert_values(base, 2.5, 2.5, 2, 2, 2.5, 2.5);
     /* Empty destinations accept any broadcastable source. */
@@ -585,8 +610,17 @@ START_TEST(copyto_broadcasts)
     nd_array *d0 = nd_zeros(ND_FLOAT32, 0, NULL);
     ck_assert_int_eq(nd_copyto(d0, scalar, ND_CAST_NO), 0);
     ck_assert_values(d0, 2.5);
-    nd_free(dst); nd_free(row); nd_free(col); nd_free(scalar); nd_free(wide); nd_free(three);
-    nd_free(base); nd_free(bt); nd_free(evens); nd_free(empty); nd_free(d0);
+    nd_free(dst);
+    nd_free(row);
+    nd_free(col);
+    nd_free(scalar);
+    nd_free(wide);
+    nd_free(three);
+    nd_free(base);
+    nd_free(bt);
+    nd_free(evens);
+    nd_free(empty);
+    nd_free(d0);
 }
 END_TEST
 
@@ -608,7 +642,12 @@ START_TEST(copyto_broadcast_errors)
     ck_assert_int_eq(nd_copyto(e, three, ND_CAST_UNSAFE), ND_ERR_VALUE);
     ck_assert_error("could not broadcast input array from shape (3,) into shape (2,0)");
     ck_assert_values(three, 0, 1, 2);
-    nd_free(four); nd_free(three); nd_free(m); nd_free(two); nd_free(m2); nd_free(e);
+    nd_free(four);
+    nd_free(three);
+    nd_free(m);
+    nd_free(two);
+    nd_free(m2);
+    nd_free(e);
 }
 END_TEST
 
@@ -622,10 +661,12 @@ START_TEST(copyto_casting_rules)
     for (int r = 0; r < 3; r++) {
         nd_clear_error();
         ck_assert_int_eq(nd_copyto(i32, i64, rules[r]), ND_ERR_TYPE);
-        snprintf(expected, sizeof expected, "Cannot cast array data from dtype('int64') to "
-                 "dtype('int32') according to the rule '%s'", rule_names[r]);
+        snprintf(expected, sizeof expected,
+                 "Cannot cast array data from dtype('int64') to "
+                 "dtype('int32') according to the rule '%s'",
+                 rule_names[r]);
         ck_assert_error(expected);
-        ck_assert_values(i32, 0, 0);   /* nothing written */
+        ck_assert_values(i32, 0, 0); /* nothing written */
     }
     ck_assert_int_eq(nd_copyto(i32, i64, ND_CAST_SAME_KIND), 0);
     ck_assert_values(i32, 7, 8);
@@ -671,8 +712,16 @@ START_TEST(copyto_casting_rules)
     ck_assert_int_eq(nd_copyto(i64, i64, ND_CAST_NO), 0);
     ck_assert_int_eq(nd_copyto(i64, i64, ND_CAST_EQUIV), 0);
     ck_assert_values(i64, 7, 8);
-    nd_free(i32); nd_free(i64); nd_free(f64); nd_free(dst64); nd_free(f32); nd_free(h);
-    nd_free(s8); nd_free(u8); nd_free(bl); nd_free(i16);
+    nd_free(i32);
+    nd_free(i64);
+    nd_free(f64);
+    nd_free(dst64);
+    nd_free(f32);
+    nd_free(h);
+    nd_free(s8);
+    nd_free(u8);
+    nd_free(bl);
+    nd_free(i16);
 }
 END_TEST
 
@@ -684,7 +733,9 @@ START_TEST(copyto_overlap)
     nd_array *tail = nd_slice(a, 0, 1, ND_NONE, 1);
     ck_assert_int_eq(nd_copyto(tail, head, ND_CAST_NO), 0);
     ck_assert_values(a, 0, 0, 1, 2, 3, 4);
-    nd_free(a); nd_free(head); nd_free(tail);
+    nd_free(a);
+    nd_free(head);
+    nd_free(tail);
     /* a[:-1] = a[1:] -> [1, 2, 3, 4, 5, 5] */
     a = nd_arange(ND_INT64, 0, 6, 1);
     head = nd_slice(a, 0, ND_NONE, -1, 1);
@@ -695,52 +746,71 @@ START_TEST(copyto_overlap)
     nd_array *rev = nd_slice(a, 0, ND_NONE, ND_NONE, -1);
     ck_assert_int_eq(nd_copyto(a, rev, ND_CAST_NO), 0);
     ck_assert_values(a, 5, 5, 4, 3, 2, 1);
-    nd_free(a); nd_free(head); nd_free(tail); nd_free(rev);
+    nd_free(a);
+    nd_free(head);
+    nd_free(tail);
+    nd_free(rev);
     /* x[2:8] = x[7:1:-1] -> [0, 1, 7, 6, 5, 4, 3, 2, 8, 9] */
     nd_array *x = nd_arange(ND_INT32, 0, 10, 1);
     nd_array *dst = nd_slice(x, 0, 2, 8, 1);
     nd_array *src = nd_slice(x, 0, 7, 1, -1);
     ck_assert_int_eq(nd_copyto(dst, src, ND_CAST_NO), 0);
     ck_assert_values(x, 0, 1, 7, 6, 5, 4, 3, 2, 8, 9);
-    nd_free(dst); nd_free(src);
+    nd_free(dst);
+    nd_free(src);
     /* x[::2] = x[1::2] (interleaved, no element overlap) */
     dst = nd_slice(x, 0, ND_NONE, ND_NONE, 2);
     src = nd_slice(x, 0, 1, ND_NONE, 2);
     ck_assert_int_eq(nd_copyto(dst, src, ND_CAST_NO), 0);
     ck_assert_values(x, 1, 1, 6, 6, 4, 4, 2, 2, 9, 9);
-    nd_free(dst); nd_free(src); nd_free(x);
+    nd_free(dst);
+    nd_free(src);
+    nd_free(x);
     /* m = m.T in place: [[0, 3, 6], [1, 4, 7], [2, 5, 8]] */
     nd_array *m = arange_shaped(ND_FLOAT64, 2, SHAPE(3, 3));
     nd_array *mt = nd_transpose(m, NULL);
     ck_assert_int_eq(nd_copyto(m, mt, ND_CAST_NO), 0);
     ck_assert_values(m, 0, 3, 6, 1, 4, 7, 2, 5, 8);
-    nd_free(m); nd_free(mt);
+    nd_free(m);
+    nd_free(mt);
     /* m[1:, 1:] = m[:-1, :-1]: [[0, 1, 2], [3, 0, 1], [6, 3, 4]] */
     m = arange_shaped(ND_INT16, 2, SHAPE(3, 3));
     nd_array *r1 = nd_slice(m, 0, 1, ND_NONE, 1), *d1 = nd_slice(r1, 1, 1, ND_NONE, 1);
     nd_array *r0 = nd_slice(m, 0, ND_NONE, -1, 1), *s1 = nd_slice(r0, 1, ND_NONE, -1, 1);
     ck_assert_int_eq(nd_copyto(d1, s1, ND_CAST_NO), 0);
     ck_assert_values(m, 0, 1, 2, 3, 0, 1, 6, 3, 4);
-    nd_free(r1); nd_free(d1); nd_free(r0); nd_free(s1); nd_free(m);
+    nd_free(r1);
+    nd_free(d1);
+    nd_free(r0);
+    nd_free(s1);
+    nd_free(m);
     /* m[:-1, :-1] = m[1:, 1:]: [[4, 5, 2], [7, 8, 5], [6, 7, 8]] */
     m = arange_shaped(ND_INT16, 2, SHAPE(3, 3));
-    r1 = nd_slice(m, 0, 1, ND_NONE, 1); d1 = nd_slice(r1, 1, 1, ND_NONE, 1);
-    r0 = nd_slice(m, 0, ND_NONE, -1, 1); s1 = nd_slice(r0, 1, ND_NONE, -1, 1);
+    r1 = nd_slice(m, 0, 1, ND_NONE, 1);
+    d1 = nd_slice(r1, 1, 1, ND_NONE, 1);
+    r0 = nd_slice(m, 0, ND_NONE, -1, 1);
+    s1 = nd_slice(r0, 1, ND_NONE, -1, 1);
     ck_assert_int_eq(nd_copyto(s1, d1, ND_CAST_NO), 0);
     ck_assert_values(m, 4, 5, 2, 7, 8, 5, 6, 7, 8);
-    nd_free(r1); nd_free(d1); nd_free(r0); nd_free(s1); nd_free(m);
+    nd_free(r1);
+    nd_free(d1);
+    nd_free(r0);
+    nd_free(s1);
+    nd_free(m);
     /* Broadcasting a part of the destination over all of it: np.copyto(m, m[2])
      * and np.copyto(m, m[:, 2:3]). */
     m = arange_shaped(ND_INT32, 2, SHAPE(3, 3));
     nd_array *last = nd_slice(m, 0, 2, 3, 1);
     ck_assert_int_eq(nd_copyto(m, last, ND_CAST_NO), 0);
     ck_assert_values(m, 6, 7, 8, 6, 7, 8, 6, 7, 8);
-    nd_free(last); nd_free(m);
+    nd_free(last);
+    nd_free(m);
     m = arange_shaped(ND_INT32, 2, SHAPE(3, 3));
     nd_array *lastcol = nd_slice(m, 1, 2, 3, 1);
     ck_assert_int_eq(nd_copyto(m, lastcol, ND_CAST_NO), 0);
     ck_assert_values(m, 2, 2, 2, 5, 5, 5, 8, 8, 8);
-    nd_free(lastcol); nd_free(m);
+    nd_free(lastcol);
+    nd_free(m);
 }
 END_TEST
 
@@ -762,7 +832,12 @@ START_TEST(copyto_read_only)
     ck_assert_int_eq(nd_copyto(v, two, ND_CAST_NO), ND_ERR_VALUE);
     ck_assert_error("assignment destination is read-only");
     ck_assert_values(m, 0, 1, 2, 3);
-    nd_free(row); nd_free(b); nd_free(m); nd_free(d); nd_free(two); nd_free(v);
+    nd_free(row);
+    nd_free(b);
+    nd_free(m);
+    nd_free(d);
+    nd_free(two);
+    nd_free(v);
 }
 END_TEST
 
@@ -776,11 +851,14 @@ START_TEST(fill_values_and_views)
     nd_array *col = nd_slice(m, 1, 1, 2, 1);
     ck_assert_int_eq(nd_fill(col, 7), 0);
     ck_assert_values(m, 0, 7, 0, 0, 7, 0);
-    nd_array *rev = nd_slice(m, 1, ND_NONE, ND_NONE, -2);          /* columns 2 and 0 */
+    nd_array *rev = nd_slice(m, 1, ND_NONE, ND_NONE, -2); /* columns 2 and 0 */
     ck_assert_int_eq(nd_fill(rev, 1), 0);
     ck_assert_values(m, 1, 7, 1, 1, 7, 1);
-    nd_free(col); nd_free(rev); nd_free(m);
+    nd_free(col);
+    nd_free(rev);
+    nd_free(m);
 
+    // clang-format off
     struct { nd_dtype dt; double value, expected; } cases[] = {
         {ND_INT8, 300, 127}, {ND_INT8, -300, -128}, {ND_UINT8, -5, 0}, {ND_INT32, NAN, 0},
         {ND_INT16, -2.9, -2}, {ND_BOOL, NAN, 1}, {ND_BOOL, 0.25, 1}, {ND_BOOL, -0.0, 0},
@@ -788,6 +866,7 @@ START_TEST(fill_values_and_views)
         {ND_BFLOAT16, 0.1, 0.10009765625}, {ND_UINT32, 4294967296.0, 4294967295.0},
         {ND_FLOAT64, -0.0, -0.0},
     };
+    // clang-format on
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         nd_array *a = nd_empty(cases[i].dt, 1, SHAPE(5));
         ck_assert_int_eq(nd_fill(a, cases[i].value), 0);
@@ -800,7 +879,7 @@ START_TEST(fill_values_and_views)
         nd_free(a);
     }
     nd_array *bf = nd_zeros(ND_BFLOAT16, 1, SHAPE(2));
-    ck_assert_int_eq(nd_fill(bf, 1.0 + 0x1p-8 + 0x1p-40), 0);   /* rounds once: up */
+    ck_assert_int_eq(nd_fill(bf, 1.0 + 0x1p-8 + 0x1p-40), 0); /* rounds once: up */
     ck_assert_uint_eq(((uint16_t *)nd_data(bf))[1], 0x3f81);
     nd_free(bf);
     nd_array *s = nd_zeros(ND_INT64, 0, NULL);
@@ -821,7 +900,8 @@ START_TEST(fill_read_only)
     ck_assert_int_eq(nd_fill(b, 1), ND_ERR_VALUE);
     ck_assert_error("assignment destination is read-only");
     ck_assert_values(row, 0, 1, 2);
-    nd_free(b); nd_free(row);
+    nd_free(b);
+    nd_free(row);
 }
 END_TEST
 
@@ -857,6 +937,7 @@ START_TEST(elements_out_of_bounds)
     nd_array *a = nd_arange(ND_FLOAT64, 0, 3, 1);
     double d = 0;
     int64_t v = 0;
+    // clang-format off
     const struct { int64_t index; const char *message; } cases[] = {
         {5, "index 5 is out of bounds for axis 0 with size 3"},
         {3, "index 3 is out of bounds for axis 0 with size 3"},
@@ -864,6 +945,7 @@ START_TEST(elements_out_of_bounds)
         {INT64_MIN, "index -9223372036854775808 is out of bounds for axis 0 with size 3"},
         {INT64_MAX, "index 9223372036854775807 is out of bounds for axis 0 with size 3"},
     };
+    // clang-format on
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         nd_clear_error();
         ck_assert_int_eq(nd_get(a, &cases[i].index, &d), ND_ERR_INDEX);
@@ -890,7 +972,9 @@ START_TEST(elements_out_of_bounds)
     nd_array *e = nd_zeros(ND_INT8, 1, SHAPE(0));
     ck_assert_int_eq(nd_get(e, SHAPE(0), &d), ND_ERR_INDEX);
     ck_assert_error("index 0 is out of bounds for axis 0 with size 0");
-    nd_free(a); nd_free(m); nd_free(e);
+    nd_free(a);
+    nd_free(m);
+    nd_free(e);
 }
 END_TEST
 
@@ -904,7 +988,7 @@ START_TEST(elements_int64_exact)
     ck_assert(get_i(a, SHAPE(1)) == INT64_MAX);
     ck_assert(get_i(a, SHAPE(2)) == (INT64_C(1) << 53) + 1);
     ck_assert(((int64_t *)nd_data(a))[1] == INT64_MAX);
-    ck_assert(get_d(a, SHAPE(1)) == 0x1p63);   /* float(np.int64(2**63 - 1)) */
+    ck_assert(get_d(a, SHAPE(1)) == 0x1p63); /* float(np.int64(2**63 - 1)) */
     nd_free(a);
 
     /* uint64 above INT64_MAX: two's complement through the int64 forms. */
@@ -922,11 +1006,13 @@ START_TEST(elements_int64_exact)
     nd_free(u);
 
     /* Every integer dtype's extremes through the int64 forms. */
+    // clang-format off
     const struct { nd_dtype dt; int64_t lo, hi; } ranges[] = {
         {ND_INT8, INT8_MIN, INT8_MAX}, {ND_INT16, INT16_MIN, INT16_MAX},
         {ND_INT32, INT32_MIN, INT32_MAX}, {ND_UINT8, 0, UINT8_MAX}, {ND_UINT16, 0, UINT16_MAX},
         {ND_UINT32, 0, UINT32_MAX},
     };
+    // clang-format on
     for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
         nd_array *x = nd_zeros(ranges[i].dt, 1, SHAPE(2));
         ck_assert_int_eq(nd_set_int64(x, SHAPE(0), ranges[i].lo), 0);
@@ -950,13 +1036,15 @@ START_TEST(elements_conversions)
     ck_assert(get_i(f, SHAPE(1)) == 2 && get_i(f, SHAPE(2)) == -2);
     nd_free(f);
     nd_array *f32 = nd_zeros(ND_FLOAT32, 1, SHAPE(1));
-    ck_assert_int_eq(nd_set_int64(f32, SHAPE(0), 16777217), 0);   /* np.float32: 16777216 */
+    ck_assert_int_eq(nd_set_int64(f32, SHAPE(0), 16777217), 0); /* np.float32: 16777216 */
     ck_assert(get_i(f32, SHAPE(0)) == 16777216);
     nd_free(f32);
     nd_array *h = nd_zeros(ND_FLOAT16, 1, SHAPE(3));
+    // clang-format off
     ck_assert_int_eq(nd_set_int64(h, SHAPE(0), 2049), 0);          /* tie -> 2048 */
     ck_assert_int_eq(nd_set_int64(h, SHAPE(1), 2051), 0);          /* tie -> 2052 */
     ck_assert_int_eq(nd_set_int64(h, SHAPE(2), 70000), 0);         /* inf */
+    // clang-format on
     ck_assert_values(h, 2048, 2052, INFINITY);
     ck_assert_int_eq(nd_set(h, SHAPE(0), -1.5), 0);
     ck_assert(get_i(h, SHAPE(0)) == -1);
@@ -994,10 +1082,12 @@ START_TEST(elements_read_only)
         nd_clear_error();
         ck_assert_int_eq(nd_set_int64(ro[i], zero, 5), ND_ERR_VALUE);
         ck_assert_error("assignment destination is read-only");
-        ck_assert(get_d(ro[i], zero) == 0);   /* reading is fine */
+        ck_assert(get_d(ro[i], zero) == 0); /* reading is fine */
     }
     ck_assert_values(m, 0, 1, 2, 3);
-    nd_free(m); nd_free(d); nd_free(b);
+    nd_free(m);
+    nd_free(d);
+    nd_free(b);
 }
 END_TEST
 

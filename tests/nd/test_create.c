@@ -126,7 +126,11 @@ START_TEST(zero_d_arrays)
     nd_array *like = nd_full_like(f, 3);
     ck_assert_int_eq(nd_ndim(like), 0);
     ck_assert_values(like, 3);
-    nd_free(o); nd_free(e); nd_free(f); nd_free(g); nd_free(like);
+    nd_free(o);
+    nd_free(e);
+    nd_free(f);
+    nd_free(g);
+    nd_free(like);
 }
 END_TEST
 
@@ -138,7 +142,7 @@ START_TEST(zero_size_arrays)
         ck_assert_shape(a, ND_INT32, 3, shapes[i][0], shapes[i][1], shapes[i][2]);
         ck_assert_int_eq(nd_size(a), 0);
         ck_assert_int_eq(nd_nbytes(a), 0);
-        ck_assert(nd_is_c_contiguous(a) && nd_is_f_contiguous(a));   /* empty: both */
+        ck_assert(nd_is_c_contiguous(a) && nd_is_f_contiguous(a)); /* empty: both */
         ck_assert(nd_is_writeable(a));
         ck_assert_int_eq(nd_fill(a, 1), 0);
         nd_array *copy = nd_copy(a);
@@ -154,7 +158,10 @@ START_TEST(zero_size_arrays)
     ck_assert_shape(f, ND_FLOAT64, 2, 0, 5);
     nd_array *like = nd_ones_like(f);
     ck_assert_shape(like, ND_FLOAT64, 2, 0, 5);
-    nd_free(e); nd_free(o); nd_free(f); nd_free(like);
+    nd_free(e);
+    nd_free(o);
+    nd_free(f);
+    nd_free(like);
 }
 END_TEST
 
@@ -173,7 +180,11 @@ START_TEST(zero_size_strides_as_numpy)
     ck_assert_strides(d, 2, 0, 0);
     nd_array *e = nd_arange(ND_INT64, 0, 0, 1);
     ck_assert_strides(e, 1, 0);
-    nd_free(a); nd_free(b); nd_free(c); nd_free(d); nd_free(e);
+    nd_free(a);
+    nd_free(b);
+    nd_free(c);
+    nd_free(d);
+    nd_free(e);
 }
 END_TEST
 
@@ -181,7 +192,7 @@ START_TEST(thirty_two_dims)
 {
     int64_t shape[ND_MAXDIMS];
     for (int i = 0; i < ND_MAXDIMS; i++)
-        shape[i] = (i % 8 == 0) ? 2 : 1;   /* 16 elements */
+        shape[i] = (i % 8 == 0) ? 2 : 1; /* 16 elements */
     nd_array *a = nd_ones(ND_UINT8, ND_MAXDIMS, shape);
     ck_assert_ptr_nonnull(a);
     ck_assert_int_eq(nd_ndim(a), 32);
@@ -207,7 +218,7 @@ START_TEST(full_casts_as_astype)
     ck_assert_values(c, 0, 0);
     nd_array *d = nd_full(ND_INT32, 1, (int64_t[]){2}, NAN);
     ck_assert_values(d, 0, 0);
-    nd_array *e = nd_full(ND_INT32, 1, (int64_t[]){2}, -2.9);   /* truncates */
+    nd_array *e = nd_full(ND_INT32, 1, (int64_t[]){2}, -2.9); /* truncates */
     ck_assert_values(e, -2, -2);
     nd_array *f = nd_full(ND_BOOL, 1, (int64_t[]){3}, NAN);
     ck_assert_values(f, 1, 1, 1);
@@ -218,7 +229,7 @@ START_TEST(full_casts_as_astype)
     nd_array *h_inf = nd_full(ND_FLOAT16, 1, (int64_t[]){1}, 65520.0);
     ck_assert_values(h_inf, INFINITY);
     nd_array *bf = nd_full(ND_BFLOAT16, 1, (int64_t[]){1}, 1.0 + 0x1p-8 + 0x1p-40);
-    ck_assert_uint_eq(((uint16_t *)nd_data(bf))[0], 0x3f81);   /* rounded once */
+    ck_assert_uint_eq(((uint16_t *)nd_data(bf))[0], 0x3f81); /* rounded once */
     nd_array *f32 = nd_full(ND_FLOAT32, 1, (int64_t[]){1}, 1e39);
     ck_assert_values(f32, INFINITY);
     nd_array *u64 = nd_full(ND_UINT64, 1, (int64_t[]){1}, 1e19);
@@ -230,9 +241,21 @@ START_TEST(full_casts_as_astype)
     ck_assert(get_i64(i64_min, (int64_t[]){0}) == INT64_MIN);
     nd_array *u64_max = nd_full(ND_UINT64, 1, (int64_t[]){1}, 1e30);
     ck_assert_uint_eq(((uint64_t *)nd_data(u64_max))[0], UINT64_MAX);
-    nd_free(a); nd_free(b); nd_free(c); nd_free(d); nd_free(e); nd_free(f); nd_free(g);
-    nd_free(h); nd_free(h_inf); nd_free(bf); nd_free(f32); nd_free(u64); nd_free(i64_max);
-    nd_free(i64_min); nd_free(u64_max);
+    nd_free(a);
+    nd_free(b);
+    nd_free(c);
+    nd_free(d);
+    nd_free(e);
+    nd_free(f);
+    nd_free(g);
+    nd_free(h);
+    nd_free(h_inf);
+    nd_free(bf);
+    nd_free(f32);
+    nd_free(u64);
+    nd_free(i64_max);
+    nd_free(i64_min);
+    nd_free(u64_max);
 }
 END_TEST
 
@@ -249,15 +272,17 @@ START_TEST(like_functions)
     nd_array *all[4] = {e, z, o, f};
     for (int i = 0; i < 4; i++) {
         ck_assert_shape(all[i], ND_INT16, 2, 3, 2);
-        ck_assert_strides(all[i], 2, 4, 2);   /* nd.h: C order */
+        ck_assert_strides(all[i], 2, 4, 2); /* nd.h: C order */
         assert_fresh(all[i]);
         ck_assert(!nd_may_share_memory(all[i], m));
     }
     ck_assert_values(z, 0, 0, 0, 0, 0, 0);
     ck_assert_values(o, 1, 1, 1, 1, 1, 1);
     ck_assert_values(f, -4, -4, -4, -4, -4, -4);
-    ck_assert_values(m, 0, 1, 2, 3, 4, 5);   /* the source is untouched */
-    nd_free(flat); nd_free(m); nd_free(t);
+    ck_assert_values(m, 0, 1, 2, 3, 4, 5); /* the source is untouched */
+    nd_free(flat);
+    nd_free(m);
+    nd_free(t);
     for (int i = 0; i < 4; i++)
         nd_free(all[i]);
 
@@ -265,7 +290,8 @@ START_TEST(like_functions)
     nd_array *bf1 = nd_full_like(bf, 3.140625);
     ck_assert_shape(bf1, ND_BFLOAT16, 1, 3);
     ck_assert_uint_eq(((uint16_t *)nd_data(bf1))[2], 0x4049);
-    nd_free(bf); nd_free(bf1);
+    nd_free(bf);
+    nd_free(bf1);
 }
 END_TEST
 
@@ -273,8 +299,9 @@ END_TEST
 /* Shape errors                                                             */
 /* ------------------------------------------------------------------------ */
 
-#define TOO_BIG "array is too big; `arr.size * arr.dtype.itemsize` is larger than the " \
-                "maximum possible size."
+#define TOO_BIG                                                             \
+    "array is too big; `arr.size * arr.dtype.itemsize` is larger than the " \
+    "maximum possible size."
 
 START_TEST(negative_dimensions)
 {
@@ -295,7 +322,7 @@ START_TEST(negative_dimensions)
     ck_assert_ptr_null(nd_from_data(ND_INT8, 1, (int64_t[]){-2}, "ab"));
     ck_assert_error("negative dimensions are not allowed");
     nd_clear_error();
-    ck_assert_ptr_null(nd_eye(ND_FLOAT64, -1, ND_NONE, 0));   /* np.eye(-1) */
+    ck_assert_ptr_null(nd_eye(ND_FLOAT64, -1, ND_NONE, 0)); /* np.eye(-1) */
     ck_assert_error("negative dimensions are not allowed");
     nd_clear_error();
     ck_assert_ptr_null(nd_eye(ND_FLOAT64, 2, -3, 0));
@@ -326,7 +353,7 @@ START_TEST(too_many_dimensions)
     ck_assert_ptr_null(nd_from_buffer(ND_INT8, 33, shape, NULL, buffer, true));
     ck_assert_error("maximum supported dimension for an ndarray is 32, found 33");
     nd_clear_error();
-    ck_assert_ptr_null(nd_zeros(ND_FLOAT32, -1, shape));   /* a negative ndim is refused */
+    ck_assert_ptr_null(nd_zeros(ND_FLOAT32, -1, shape)); /* a negative ndim is refused */
     ck_assert_int_ne(nd_last_status(), ND_OK);
 }
 END_TEST
@@ -334,6 +361,7 @@ END_TEST
 START_TEST(size_overflow)
 {
     /* All ValueError in NumPy 1.24 (np.empty(shape, dtype)). */
+    // clang-format off
     const struct { nd_dtype dt; int ndim; int64_t shape[3]; } cases[] = {
         {ND_FLOAT64, 2, {INT64_C(1) << 32, INT64_C(1) << 32}},          /* 2^67 bytes */
         {ND_INT8, 2, {INT64_C(1) << 32, INT64_C(1) << 32}},             /* 2^64 elements */
@@ -345,6 +373,7 @@ START_TEST(size_overflow)
         {ND_FLOAT64, 3, {0, INT64_C(1) << 62, INT64_C(1) << 62}},
         {ND_INT8, 3, {INT64_C(1) << 62, INT64_C(1) << 62, 0}},
     };
+    // clang-format on
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         nd_clear_error();
         nd_array *a = nd_zeros(cases[i].dt, cases[i].ndim, cases[i].shape);
@@ -356,9 +385,11 @@ START_TEST(size_overflow)
         ck_assert_error(TOO_BIG);
     }
     double dummy = 0;
-    ck_assert_ptr_null(nd_from_buffer(ND_FLOAT64, 1, (int64_t[]){INT64_C(1) << 60}, NULL, &dummy, true));
+    ck_assert_ptr_null(
+        nd_from_buffer(ND_FLOAT64, 1, (int64_t[]){INT64_C(1) << 60}, NULL, &dummy, true));
     ck_assert_error(TOO_BIG);
-    ck_assert_ptr_null(nd_from_data(ND_FLOAT64, 2, (int64_t[]){INT64_C(1) << 32, INT64_C(1) << 32}, &dummy));
+    ck_assert_ptr_null(
+        nd_from_data(ND_FLOAT64, 2, (int64_t[]){INT64_C(1) << 32, INT64_C(1) << 32}, &dummy));
     ck_assert_error(TOO_BIG);
     /* Ranges whose length cannot be allocated fail cleanly. */
     nd_clear_error();
@@ -451,7 +482,10 @@ START_TEST(arange_float64)
     nd_array *d = nd_arange(ND_FLOAT64, 0, 1e-5, 1e-6);
     ck_assert_values(d, 0.0, 1e-06, 2e-06, 3e-06, 4e-06, 4.9999999999999996e-06, 6e-06, 7e-06,
                      8e-06, 9e-06, 9.999999999999999e-06);
-    nd_free(a); nd_free(b); nd_free(c); nd_free(d);
+    nd_free(a);
+    nd_free(b);
+    nd_free(c);
+    nd_free(d);
 }
 END_TEST
 
@@ -483,29 +517,35 @@ START_TEST(arange_integers)
     ck_assert_shape(c, ND_INT8, 1, 4);
     ck_assert_strides(c, 1, 1);
     ck_assert_values(c, -5, -2, 1, 4);
-    nd_array *d = nd_arange(ND_INT64, 2.5, 7, 2);   /* [2, 4, 6] */
+    nd_array *d = nd_arange(ND_INT64, 2.5, 7, 2); /* [2, 4, 6] */
     ck_assert_values(d, 2, 4, 6);
-    nd_array *e = nd_arange(ND_INT64, -2.5, 3, 1);  /* [-2, -1, 0, 1, 2, 3] */
+    nd_array *e = nd_arange(ND_INT64, -2.5, 3, 1); /* [-2, -1, 0, 1, 2, 3] */
     ck_assert_values(e, -2, -1, 0, 1, 2, 3);
     nd_array *f = nd_arange(ND_UINT16, 0, 5, 1);
     ck_assert_shape(f, ND_UINT16, 1, 5);
     ck_assert_values(f, 0, 1, 2, 3, 4);
     nd_array *g = nd_arange(ND_UINT8, 0, 256, 85);
     ck_assert_values(g, 0, 85, 170, 255);
-    nd_free(a); nd_free(b); nd_free(c); nd_free(d); nd_free(e); nd_free(f); nd_free(g);
+    nd_free(a);
+    nd_free(b);
+    nd_free(c);
+    nd_free(d);
+    nd_free(e);
+    nd_free(f);
+    nd_free(g);
 }
 END_TEST
 
 START_TEST(arange_bool)
 {
-    nd_array *a = nd_arange(ND_BOOL, 0, 2, 1);   /* [False, True] */
+    nd_array *a = nd_arange(ND_BOOL, 0, 2, 1); /* [False, True] */
     ck_assert_shape(a, ND_BOOL, 1, 2);
     ck_assert_values(a, 0, 1);
     nd_free(a);
     nd_clear_error();
     ck_assert_ptr_null(nd_arange(ND_BOOL, 0, 3, 1));
     ck_assert_error("arange() is only supported for booleans when the result has at most length 2.");
-    ck_assert_int_eq(nd_last_status(), ND_ERR_TYPE);   /* a TypeError in NumPy */
+    ck_assert_int_eq(nd_last_status(), ND_ERR_TYPE); /* a TypeError in NumPy */
 }
 END_TEST
 
@@ -572,7 +612,14 @@ START_TEST(linspace_float)
     nd_array *h = nd_linspace(ND_FLOAT16, 0, 1, 5, true);
     ck_assert_shape(h, ND_FLOAT16, 1, 5);
     ck_assert_values(h, 0, 0.25, 0.5, 0.75, 1);
-    nd_free(a); nd_free(b); nd_free(c); nd_free(d); nd_free(e); nd_free(f); nd_free(g); nd_free(h);
+    nd_free(a);
+    nd_free(b);
+    nd_free(c);
+    nd_free(d);
+    nd_free(e);
+    nd_free(f);
+    nd_free(g);
+    nd_free(h);
 }
 END_TEST
 
@@ -593,7 +640,10 @@ START_TEST(linspace_small_and_errors)
     ck_assert_int_eq(nd_last_status(), ND_ERR_VALUE);
     ck_assert_ptr_null(nd_linspace(ND_FLOAT64, 0, 1, -12, false));
     ck_assert_error("Number of samples, -12, must be non-negative.");
-    nd_free(one); nd_free(one_open); nd_free(none); nd_free(none_open);
+    nd_free(one);
+    nd_free(one_open);
+    nd_free(none);
+    nd_free(none_open);
 }
 END_TEST
 
@@ -613,7 +663,11 @@ START_TEST(linspace_integer_floors)
     /* bool is not an integer dtype there: cast, nonzero -> True. */
     nd_array *e = nd_linspace(ND_BOOL, 0, 1, 3, true);
     ck_assert_values(e, 0, 1, 1);
-    nd_free(a); nd_free(b); nd_free(c); nd_free(d); nd_free(e);
+    nd_free(a);
+    nd_free(b);
+    nd_free(c);
+    nd_free(d);
+    nd_free(e);
 }
 END_TEST
 
@@ -651,8 +705,19 @@ START_TEST(eye_shapes_and_offsets)
     ck_assert_values(l, 1);
     nd_array *m = nd_eye(ND_INT64, 2, 3, -5);
     ck_assert_values(m, 0, 0, 0, 0, 0, 0);
-    nd_free(a); nd_free(b); nd_free(c); nd_free(d); nd_free(e); nd_free(f); nd_free(g);
-    nd_free(h); nd_free(i); nd_free(j); nd_free(k); nd_free(l); nd_free(m);
+    nd_free(a);
+    nd_free(b);
+    nd_free(c);
+    nd_free(d);
+    nd_free(e);
+    nd_free(f);
+    nd_free(g);
+    nd_free(h);
+    nd_free(i);
+    nd_free(j);
+    nd_free(k);
+    nd_free(l);
+    nd_free(m);
 }
 END_TEST
 
@@ -667,7 +732,7 @@ START_TEST(from_data_copies_every_dtype)
         bytes[i] = (unsigned char)(i * 37 + 11);
     for (int dt = 0; dt < ND_NUM_DTYPES; dt++) {
         if (dt == ND_BOOL)
-            continue;   /* bool bytes must be 0/1 */
+            continue; /* bool bytes must be 0/1 */
         size_t item = nd_dtype_itemsize((nd_dtype)dt);
         nd_array *a = nd_from_data((nd_dtype)dt, 2, (int64_t[]){2, 3}, bytes);
         ck_assert_shape(a, (nd_dtype)dt, 2, 2, 3);
@@ -689,7 +754,7 @@ START_TEST(from_data_is_independent)
     int16_t data[6] = {1, -2, 3, -4, 5, -6};
     nd_array *a = nd_from_data(ND_INT16, 2, (int64_t[]){3, 2}, data);
     ck_assert_shape(a, ND_INT16, 2, 3, 2);
-    data[0] = 99;   /* a owns a copy */
+    data[0] = 99; /* a owns a copy */
     ck_assert_values(a, 1, -2, 3, -4, 5, -6);
     ck_assert_int_eq(nd_set(a, (int64_t[]){2, 1}, 42), 0);
     ck_assert_int_eq(data[5], -6);
@@ -701,7 +766,9 @@ START_TEST(from_data_is_independent)
     nd_array *c = nd_from_data(ND_FLOAT64, 0, NULL, &scalar);
     ck_assert_int_eq(nd_ndim(c), 0);
     ck_assert_values(c, 6.5);
-    nd_free(a); nd_free(b); nd_free(c);
+    nd_free(a);
+    nd_free(b);
+    nd_free(c);
 }
 END_TEST
 
@@ -715,9 +782,10 @@ START_TEST(from_data_null_and_empty)
     ck_assert_ptr_null(nd_from_data(ND_INT16, 1, (int64_t[]){2}, NULL));
     ck_assert_int_ne(nd_last_status(), ND_OK);
     nd_clear_error();
-    ck_assert_ptr_null(nd_from_data(ND_INT16, 0, NULL, NULL));   /* 0-d has one element */
+    ck_assert_ptr_null(nd_from_data(ND_INT16, 0, NULL, NULL)); /* 0-d has one element */
     ck_assert_int_ne(nd_last_status(), ND_OK);
-    nd_free(empty); nd_free(empty2);
+    nd_free(empty);
+    nd_free(empty2);
 }
 END_TEST
 
@@ -766,8 +834,8 @@ START_TEST(from_buffer_writes_through)
     ck_assert(memory[2] == 77);
     nd_free(rev);
     nd_free(src);
-    ck_assert(memory[2] == 77 && memory[0] == 0);   /* still ours, untouched by nd_free */
-    free(memory);   /* a double free would be caught by ASan */
+    ck_assert(memory[2] == 77 && memory[0] == 0); /* still ours, untouched by nd_free */
+    free(memory); /* a double free would be caught by ASan */
 }
 END_TEST
 
@@ -788,24 +856,33 @@ START_TEST(from_buffer_strided)
     ck_assert_values(f, 0, 3, 6, 9, 1, 4, 7, -10, 2, 5, 8, 11);
     ck_assert(nd_may_share_memory(f, col));
     /* Negative strides: memory read backwards from its last element. */
-    nd_array *back = nd_from_buffer(ND_INT32, 1, (int64_t[]){12}, (int64_t[]){-4}, memory + 11, true);
+    nd_array *back =
+        nd_from_buffer(ND_INT32, 1, (int64_t[]){12}, (int64_t[]){-4}, memory + 11, true);
     ck_assert_values(back, 11, -10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     ck_assert_int_eq(nd_strides(back)[0], -4);
     /* Zero strides: one element seen three times. */
     nd_array *same = nd_from_buffer(ND_INT32, 1, (int64_t[]){3}, (int64_t[]){0}, memory + 2, true);
     ck_assert_values(same, 2, 2, 2);
     /* Size-1 axes ignore their stride for contiguity (NumPy's flags). */
-    nd_array *row = nd_from_buffer(ND_INT32, 2, (int64_t[]){1, 3}, (int64_t[]){400, 4}, memory, true);
+    nd_array *row =
+        nd_from_buffer(ND_INT32, 2, (int64_t[]){1, 3}, (int64_t[]){400, 4}, memory, true);
     ck_assert(nd_is_c_contiguous(row) && nd_is_f_contiguous(row));
-    nd_array *column = nd_from_buffer(ND_INT32, 2, (int64_t[]){3, 1}, (int64_t[]){4, 400}, memory, true);
+    nd_array *column =
+        nd_from_buffer(ND_INT32, 2, (int64_t[]){3, 1}, (int64_t[]){4, 400}, memory, true);
     ck_assert(nd_is_c_contiguous(column) && nd_is_f_contiguous(column));
     /* Disjoint halves do not share memory; overlapping wraps do. */
     nd_array *lo = nd_from_buffer(ND_INT32, 1, (int64_t[]){6}, NULL, memory, true);
     nd_array *hi = nd_from_buffer(ND_INT32, 1, (int64_t[]){6}, NULL, memory + 6, true);
     ck_assert(!nd_may_share_memory(lo, hi));
     ck_assert(nd_may_share_memory(lo, f) && nd_may_share_memory(hi, f));
-    nd_free(col); nd_free(f); nd_free(back); nd_free(same); nd_free(row); nd_free(column);
-    nd_free(lo); nd_free(hi);
+    nd_free(col);
+    nd_free(f);
+    nd_free(back);
+    nd_free(same);
+    nd_free(row);
+    nd_free(column);
+    nd_free(lo);
+    nd_free(hi);
     /* Stack memory: nd_free never frees it (ASan would report a bad free). */
     ck_assert_int_eq(memory[0], 0);
 }
@@ -869,7 +946,13 @@ START_TEST(from_buffer_read_only)
     ck_assert_int_eq(nd_set(c, (int64_t[]){0, 0}, 9), 0);
     for (int i = 0; i < 6; i++)
         ck_assert_int_eq(memory[i], i + 1);
-    nd_free(ro); nd_free(src); nd_free(v); nd_free(r); nd_free(t); nd_free(h); nd_free(c);
+    nd_free(ro);
+    nd_free(src);
+    nd_free(v);
+    nd_free(r);
+    nd_free(t);
+    nd_free(h);
+    nd_free(c);
 }
 END_TEST
 
@@ -881,7 +964,7 @@ START_TEST(from_buffer_writeable_toggle)
     ck_assert(!nd_is_writeable(a));
     ck_assert_int_eq(nd_set(a, (int64_t[]){0}, 9), ND_ERR_VALUE);
     ck_assert_error("assignment destination is read-only");
-    ck_assert_int_eq(nd_set_writeable(a, true), 0);   /* the memory itself is writeable */
+    ck_assert_int_eq(nd_set_writeable(a, true), 0); /* the memory itself is writeable */
     ck_assert(nd_is_writeable(a));
     ck_assert_int_eq(nd_set(a, (int64_t[]){0}, 9), 0);
     ck_assert_uint_eq(memory[0], 9);
@@ -902,7 +985,8 @@ START_TEST(from_buffer_alignment)
     assert_error_starts_with(ALIGN_MSG);
     ck_assert_ptr_null(nd_from_buffer(ND_FLOAT64, 1, (int64_t[]){2}, (int64_t[]){12}, memory, true));
     assert_error_starts_with(ALIGN_MSG);
-    ck_assert_ptr_null(nd_from_buffer(ND_FLOAT64, 2, (int64_t[]){2, 2}, (int64_t[]){16, -4}, memory + 4, true));
+    ck_assert_ptr_null(
+        nd_from_buffer(ND_FLOAT64, 2, (int64_t[]){2, 2}, (int64_t[]){16, -4}, memory + 4, true));
     assert_error_starts_with(ALIGN_MSG);
     ck_assert_ptr_null(nd_from_buffer(ND_FLOAT16, 1, (int64_t[]){3}, (int64_t[]){3}, memory, true));
     assert_error_starts_with(ALIGN_MSG);
@@ -910,9 +994,11 @@ START_TEST(from_buffer_alignment)
     assert_error_starts_with(ALIGN_MSG);
     /* Aligned to the item size is enough: float32 at a 4-byte offset, int8
      * with any stride. */
-    nd_array *f = nd_from_buffer(ND_FLOAT32, 1, (int64_t[]){2}, (int64_t[]){12}, (char *)memory + 4, true);
+    nd_array *f =
+        nd_from_buffer(ND_FLOAT32, 1, (int64_t[]){2}, (int64_t[]){12}, (char *)memory + 4, true);
     ck_assert_ptr_nonnull(f);
-    nd_array *b = nd_from_buffer(ND_INT8, 1, (int64_t[]){5}, (int64_t[]){3}, (char *)memory + 1, true);
+    nd_array *b =
+        nd_from_buffer(ND_INT8, 1, (int64_t[]){5}, (int64_t[]){3}, (char *)memory + 1, true);
     ck_assert_ptr_nonnull(b);
     ck_assert_int_eq(nd_strides(b)[0], 3);
     nd_free(f);

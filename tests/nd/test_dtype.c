@@ -16,11 +16,17 @@
 
 /* ck_assert_msg records a checkpoint on every pass; the loops over tens of
  * thousands of patterns below only call into Check on a failure. */
-#define CHECK(cond, ...) do { if (!(cond)) ck_abort_msg(__VA_ARGS__); } while (0)
+#define CHECK(cond, ...)               \
+    do {                               \
+        if (!(cond))                   \
+            ck_abort_msg(__VA_ARGS__); \
+    } while (0)
 
+// clang-format off
 static const char *const names[ND_NUM_DTYPES] = {
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "bfloat16", "float32", "float64"};
+// clang-format on
 
 /* ------------------------------------------------------------------------ */
 /* Sizes, names, classification                                             */
@@ -84,10 +90,12 @@ END_TEST
 
 START_TEST(classification)
 {
+    // clang-format off
     /*                                b  i8 i16 i32 i64 u8 u16 u32 u64 f16 bf f32 f64 */
     const bool is_float[ND_NUM_DTYPES] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1};
     const bool is_int[ND_NUM_DTYPES]   = {0, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0};
     const bool is_signed[ND_NUM_DTYPES] = {0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1};
+    // clang-format on
     for (int dt = 0; dt < ND_NUM_DTYPES; dt++) {
         ck_assert_msg(nd_dtype_is_float((nd_dtype)dt) == is_float[dt], "is_float(%s)", names[dt]);
         ck_assert_msg(nd_dtype_is_integer((nd_dtype)dt) == is_int[dt], "is_integer(%s)", names[dt]);
@@ -117,6 +125,7 @@ END_TEST
 /* numpy.promote_types(row, column), printed by NumPy 1.24 for the 12 NumPy
  * dtypes; the bfloat16 row and column are float16's with bfloat16 in place
  * of float16, except bfloat16 + float16 -> float32. */
+// clang-format off
 static const nd_dtype promote_table[ND_NUM_DTYPES][ND_NUM_DTYPES] = {
     /*          b    i8   i16  i32  i64  u8   u16  u32  u64  f16  bf   f32  f64 */
     /* b   */ {B,   I8,  I16, I32, I64, U8,  U16, U32, U64, F16, BF,  F32, F64},
@@ -133,6 +142,7 @@ static const nd_dtype promote_table[ND_NUM_DTYPES][ND_NUM_DTYPES] = {
     /* f32 */ {F32, F32, F32, F64, F64, F32, F32, F64, F64, F32, F32, F32, F64},
     /* f64 */ {F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64, F64},
 };
+// clang-format on
 
 START_TEST(result_type_all_pairs)
 {
@@ -160,6 +170,7 @@ END_TEST
  * registers the same safe casts: from bool/int8/uint8, to float32/float64),
  * and float16 <-> bfloat16 is not safe (each loses values of the other) but
  * is a same-kind cast. */
+// clang-format off
 static const char *const cast_table[5][ND_NUM_DTYPES] = {
     /* no */ {
         "1000000000000", "0100000000000", "0010000000000", "0001000000000",
@@ -211,6 +222,7 @@ static const char *const cast_table[5][ND_NUM_DTYPES] = {
         "1111111111111",
     },
 };
+// clang-format on
 
 static const char *const rule_names[5] = {"no", "equiv", "safe", "same_kind", "unsafe"};
 
@@ -223,8 +235,8 @@ START_TEST(can_cast_all_pairs_all_rules)
             for (int b = 0; b < ND_NUM_DTYPES; b++) {
                 bool expected = cast_table[r][a][b] == '1';
                 CHECK(nd_can_cast((nd_dtype)a, (nd_dtype)b, rules[r]) == expected,
-                              "can_cast(%s, %s, '%s') should be %s", names[a], names[b],
-                              rule_names[r], expected ? "True" : "False");
+                      "can_cast(%s, %s, '%s') should be %s", names[a], names[b], rule_names[r],
+                      expected ? "True" : "False");
             }
 }
 END_TEST
@@ -261,8 +273,18 @@ END_TEST
 /* References for the 16-bit floats                                         */
 /* ------------------------------------------------------------------------ */
 
-static uint32_t float_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static float bits_float(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static uint32_t float_bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+static float bits_float(uint32_t u)
+{
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
 
 /* IEEE binary16 by definition: 1 sign, 5 exponent (bias 15), 10 fraction
  * bits. (Checked against NumPy for all 65536 patterns when written.) */
@@ -306,7 +328,7 @@ static uint16_t ref_round(const double *table, uint32_t limit, double x)
     double ax = fabs(x);
     if (ax >= table[limit])
         return sign | (uint16_t)limit;
-    uint32_t lo = 0, hi = limit;   /* table[lo] <= ax < table[hi] */
+    uint32_t lo = 0, hi = limit; /* table[lo] <= ax < table[hi] */
     while (hi - lo > 1) {
         uint32_t mid = (lo + hi) / 2;
         if (table[mid] <= ax)
@@ -314,7 +336,7 @@ static uint16_t ref_round(const double *table, uint32_t limit, double x)
         else
             hi = mid;
     }
-    double below = ax - table[lo], above = table[hi] - ax;   /* exact in double */
+    double below = ax - table[lo], above = table[hi] - ax; /* exact in double */
     uint32_t r = below < above ? lo : above < below ? hi : ((lo & 1) ? hi : lo);
     return sign | (uint16_t)r;
 }
@@ -336,15 +358,17 @@ START_TEST(half_to_float_all_patterns)
             CHECK(!signbit(got) == !(h & 0x8000), "half 0x%04x: NaN sign", h);
         } else {
             CHECK((double)got == want && !signbit(got) == !signbit(want),
-                          "half 0x%04x -> %.9g, expected %.9g", h, got, want);
+                  "half 0x%04x -> %.9g, expected %.9g", h, got, want);
         }
     }
     /* A few by value, as NumPy prints them. */
     ck_assert(nd_half_to_float(0x3555) == 0.333251953125f);
     ck_assert(nd_half_to_float(0x7bff) == 65504.0f);
+    // clang-format off
     ck_assert(nd_half_to_float(0x0001) == 0x1p-24f);   /* smallest subnormal */
     ck_assert(nd_half_to_float(0x03ff) == 1023 * 0x1p-24f);   /* largest subnormal */
     ck_assert(nd_half_to_float(0x0400) == 0x1p-14f);   /* smallest normal */
+    // clang-format on
     ck_assert(nd_half_to_float(0x7c00) == INFINITY);
     ck_assert(nd_half_to_float(0xfc00) == -INFINITY);
     ck_assert(signbit(nd_half_to_float(0x8000)) && nd_half_to_float(0x8000) == 0);
@@ -378,6 +402,7 @@ START_TEST(half_rounding_cases)
     ck_assert_uint_eq(nd_double_to_half(1.0), 0x3c00);
     ck_assert_uint_eq(nd_double_to_half(-2.0), 0xc000);
     ck_assert_uint_eq(nd_double_to_half(0.1), 0x2e66);
+    // clang-format off
     ck_assert_uint_eq(nd_double_to_half(1.0 + 0x1p-11), 0x3c00);       /* tie: down to even */
     ck_assert_uint_eq(nd_double_to_half(1.0 + 3 * 0x1p-11), 0x3c02);   /* tie: up to even */
     ck_assert_uint_eq(nd_double_to_half(1.0 + 0x1p-11 + 0x1p-40), 0x3c01);
@@ -394,6 +419,7 @@ START_TEST(half_rounding_cases)
     ck_assert_uint_eq(nd_double_to_half(0x1p-14 - 0x1p-24), 0x03ff);
     ck_assert_uint_eq(nd_double_to_half(1e-10), 0x0000);               /* underflow keeps sign */
     ck_assert_uint_eq(nd_double_to_half(-1e-10), 0x8000);
+    // clang-format on
     ck_assert_uint_eq(nd_double_to_half(-0.0), 0x8000);
     /* Overflow: 65520 is the midpoint between 65504 and 2^16: to even = inf. */
     ck_assert_uint_eq(nd_double_to_half(65504.0), 0x7bff);
@@ -431,15 +457,14 @@ START_TEST(half_double_rounds_once)
      * double ulp away. */
     fill_tables();
     for (uint32_t h = 0; h < 0x7c00; h++) {
-        double mid = (half_table[h] + half_table[h + 1]) / 2;   /* exact */
+        double mid = (half_table[h] + half_table[h + 1]) / 2; /* exact */
         double xs[3] = {nextafter(mid, 0), mid, nextafter(mid, INFINITY)};
         for (int k = 0; k < 3; k++) {
             for (int s = 0; s < 2; s++) {
                 double x = s ? -xs[k] : xs[k];
                 uint16_t want = ref_round(half_table, 0x7c00, x);
                 uint16_t got = nd_double_to_half(x);
-                CHECK(got == want, "double_to_half(%a) = 0x%04x, expected 0x%04x",
-                              x, got, want);
+                CHECK(got == want, "double_to_half(%a) = 0x%04x, expected 0x%04x", x, got, want);
             }
         }
     }
@@ -457,7 +482,7 @@ START_TEST(float_to_half_against_reference)
         for (int k = 0; k < 3; k++) {
             uint16_t want = ref_round(half_table, 0x7c00, xs[k]);
             CHECK(nd_float_to_half(xs[k]) == want, "float_to_half(%a): 0x%04x, expected 0x%04x",
-                          xs[k], nd_float_to_half(xs[k]), want);
+                  xs[k], nd_float_to_half(xs[k]), want);
             CHECK(nd_float_to_half(-xs[k]) == (want | 0x8000), "float_to_half(%a)", -xs[k]);
         }
     }
@@ -470,8 +495,8 @@ START_TEST(float_to_half_against_reference)
             continue;
         }
         uint16_t want = ref_round(half_table, 0x7c00, f);
-        CHECK(got == want, "float_to_half(0x%08x) = 0x%04x, expected 0x%04x",
-                      (uint32_t)u, got, want);
+        CHECK(got == want, "float_to_half(0x%08x) = 0x%04x, expected 0x%04x", (uint32_t)u, got,
+              want);
         CHECK(nd_double_to_half((double)f) == want, "double_to_half(%a)", (double)f);
     }
 }
@@ -482,8 +507,8 @@ START_TEST(half_nan_stays_nan)
     /* Signalling NaNs whose payload sits in the low bits that half drops
      * (0x7f800001): a truncating conversion would make them inf. NumPy keeps
      * them NaN with their sign; nd.h says the result is a quiet NaN. */
-    const uint32_t nans[] = {0x7fc00000u, 0xffc00000u, 0x7f800001u, 0xff800001u, 0x7fbfffffu,
-                             0x7fffffffu, 0xffffffffu, 0x7f802000u};
+    const uint32_t nans[] = {0x7fc00000u, 0xffc00000u, 0x7f800001u, 0xff800001u,
+                             0x7fbfffffu, 0x7fffffffu, 0xffffffffu, 0x7f802000u};
     for (size_t i = 0; i < sizeof nans / sizeof nans[0]; i++) {
         uint16_t h = nd_float_to_half(bits_float(nans[i]));
         CHECK(half_is_nan(h), "float 0x%08x -> 0x%04x is not NaN", nans[i], h);
@@ -493,7 +518,7 @@ START_TEST(half_nan_stays_nan)
         uint16_t hd = nd_double_to_half(d);
         ck_assert(half_is_nan(hd) && (hd & 0x0200) && (hd & 0x8000) == (h & 0x8000));
     }
-    uint64_t dnan_bits = 0x7ff0000000000001ull;   /* payload in the lowest double bit */
+    uint64_t dnan_bits = 0x7ff0000000000001ull; /* payload in the lowest double bit */
     double dnan;
     memcpy(&dnan, &dnan_bits, 8);
     ck_assert(half_is_nan(nd_double_to_half(dnan)));
@@ -515,14 +540,13 @@ START_TEST(bfloat16_to_float_all_patterns)
             CHECK(isnan(got), "bfloat16 0x%04x should be NaN", b);
             CHECK(!signbit(got) == !(b & 0x8000), "bfloat16 0x%04x: NaN sign", b);
         } else {
-            CHECK(float_bits(got) == b << 16, "bfloat16 0x%04x -> 0x%08x", b,
-                          float_bits(got));
+            CHECK(float_bits(got) == b << 16, "bfloat16 0x%04x -> 0x%08x", b, float_bits(got));
         }
     }
     ck_assert(nd_bfloat16_to_float(0x4049) == 3.140625f);
     ck_assert(nd_bfloat16_to_float(0x3f80) == 1.0f);
     ck_assert(nd_bfloat16_to_float(0x7f80) == INFINITY);
-    ck_assert(nd_bfloat16_to_float(0x0001) == 0x1p-133f);   /* smallest subnormal */
+    ck_assert(nd_bfloat16_to_float(0x0001) == 0x1p-133f); /* smallest subnormal */
 }
 END_TEST
 
@@ -546,6 +570,7 @@ END_TEST
 START_TEST(bfloat16_rounding_cases)
 {
     /* float32 -> bfloat16, round to nearest even on the low 16 bits. */
+    // clang-format off
     const struct { uint32_t in; uint16_t out; } cases[] = {
         {0x3F808000u, 0x3F80},   /* tie, 0x3F80 even: down */
         {0x3F818000u, 0x3F82},   /* tie, 0x3F81 odd: up */
@@ -567,10 +592,11 @@ START_TEST(bfloat16_rounding_cases)
         {0x7F800000u, 0x7F80},
         {0xFF800000u, 0xFF80},
     };
+    // clang-format on
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         float f = bits_float(cases[i].in);
         CHECK(nd_float_to_bfloat16(f) == cases[i].out, "float 0x%08x -> 0x%04x, expected 0x%04x",
-                      cases[i].in, nd_float_to_bfloat16(f), cases[i].out);
+              cases[i].in, nd_float_to_bfloat16(f), cases[i].out);
         CHECK(nd_double_to_bfloat16((double)f) == cases[i].out, "double(0x%08x)", cases[i].in);
     }
     ck_assert_uint_eq(nd_float_to_bfloat16(1.0f), 0x3F80);
@@ -607,9 +633,11 @@ START_TEST(bfloat16_double_rounds_once)
         double xs[3] = {nextafter(mid, 0), mid, nextafter(mid, INFINITY)};
         for (int k = 0; k < 3; k++) {
             uint16_t want = ref_round(bf16_table, 0x7f80, xs[k]);
-            CHECK(nd_double_to_bfloat16(xs[k]) == want, "double_to_bfloat16(%a) = 0x%04x, expected 0x%04x",
-                          xs[k], nd_double_to_bfloat16(xs[k]), want);
-            CHECK(nd_double_to_bfloat16(-xs[k]) == (want | 0x8000), "double_to_bfloat16(%a)", -xs[k]);
+            CHECK(nd_double_to_bfloat16(xs[k]) == want,
+                  "double_to_bfloat16(%a) = 0x%04x, expected 0x%04x", xs[k],
+                  nd_double_to_bfloat16(xs[k]), want);
+            CHECK(nd_double_to_bfloat16(-xs[k]) == (want | 0x8000), "double_to_bfloat16(%a)",
+                  -xs[k]);
         }
     }
 }
@@ -619,12 +647,13 @@ START_TEST(float_to_bfloat16_against_reference)
 {
     fill_tables();
     for (uint32_t b = 0; b < 0x7f80; b++) {
-        float mid = (float)((bf16_table[b] + bf16_table[b + 1]) / 2);   /* exact */
+        float mid = (float)((bf16_table[b] + bf16_table[b + 1]) / 2); /* exact */
         float xs[3] = {nextafterf(mid, 0), mid, nextafterf(mid, INFINITY)};
         for (int k = 0; k < 3; k++) {
             uint16_t want = ref_round(bf16_table, 0x7f80, xs[k]);
-            CHECK(nd_float_to_bfloat16(xs[k]) == want, "float_to_bfloat16(%a) = 0x%04x, expected 0x%04x",
-                          xs[k], nd_float_to_bfloat16(xs[k]), want);
+            CHECK(nd_float_to_bfloat16(xs[k]) == want,
+                  "float_to_bfloat16(%a) = 0x%04x, expected 0x%04x", xs[k],
+                  nd_float_to_bfloat16(xs[k]), want);
         }
     }
     for (uint64_t u = 0; u < 0x100000000ull; u += 4093) {
@@ -635,8 +664,8 @@ START_TEST(float_to_bfloat16_against_reference)
             continue;
         }
         uint16_t want = ref_round(bf16_table, 0x7f80, f);
-        CHECK(got == want, "float_to_bfloat16(0x%08x) = 0x%04x, expected 0x%04x",
-                      (uint32_t)u, got, want);
+        CHECK(got == want, "float_to_bfloat16(0x%08x) = 0x%04x, expected 0x%04x", (uint32_t)u, got,
+              want);
         CHECK(nd_double_to_bfloat16((double)f) == want, "double_to_bfloat16(%a)", (double)f);
     }
 }

@@ -6,8 +6,10 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
-#define OPS(...) (const nd_array *const[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
+#define OPS(...) \
+    (const nd_array *const[]) { __VA_ARGS__ }
 
 /* Small integers (i*5 + 2) % mod - shift in C order, as dtype dt. */
 static nd_array *ramp(nd_dtype dt, int ndim, const int64_t *shape, int mod, int shift)
@@ -63,12 +65,13 @@ static nd_array *einsum1(const char *s, const nd_array *a)
 
 START_TEST(einsum_products_match_matmul)
 {
-    nd_array *a = ramp(ND_FLOAT64, 2, SHAPE(3, 4), 7, 3), *b = ramp(ND_FLOAT64, 2, SHAPE(4, 5), 9, 4);
+    nd_array *a = ramp(ND_FLOAT64, 2, SHAPE(3, 4), 7, 3),
+             *b = ramp(ND_FLOAT64, 2, SHAPE(4, 5), 9, 4);
     nd_array *want = nd_matmul(a, b);
     nd_array *got = einsum2("ij,jk->ik", a, b);
     assert_same(got, want);
     nd_free(got);
-    got = einsum2("ij,jk", a, b);   /* implicit output: i, k */
+    got = einsum2("ij,jk", a, b); /* implicit output: i, k */
     assert_same(got, want);
     nd_free(got);
     got = einsum2("ij,jk->ki", a, b);
@@ -84,7 +87,7 @@ START_TEST(einsum_products_match_matmul)
     got = einsum2("bhtd,bhsd->bhts", q, k);
     assert_same(got, want);
     nd_free(got), nd_free(want);
-    got = einsum2("...td,...sd->...ts", q, k);   /* the same with an ellipsis */
+    got = einsum2("...td,...sd->...ts", q, k); /* the same with an ellipsis */
     want = nd_matmul(q, kt);
     assert_same(got, want);
     nd_free(got), nd_free(want), nd_free(q), nd_free(k), nd_free(kt);
@@ -101,13 +104,13 @@ END_TEST
 
 START_TEST(einsum_diagonals_and_sums)
 {
-    nd_array *m = ramp(ND_INT32, 2, SHAPE(3, 3), 10, 0);   /* 2 7 2 / 7 2 7 / 2 7 2 */
+    nd_array *m = ramp(ND_INT32, 2, SHAPE(3, 3), 10, 0); /* 2 7 2 / 7 2 7 / 2 7 2 */
     nd_array *r = einsum1("ii->i", m);
     ck_assert_shape(r, ND_INT32, 1, 3);
     ck_assert_values(r, 2, 2, 2);
-    ck_assert(!nd_may_share_memory(r, m));   /* always a new array */
+    ck_assert(!nd_may_share_memory(r, m)); /* always a new array */
     nd_free(r);
-    r = einsum1("ii", m);   /* trace */
+    r = einsum1("ii", m); /* trace */
     ck_assert_shape(r, ND_INT32, 0);
     ck_assert_values(r, 6);
     nd_free(r);
@@ -117,7 +120,7 @@ START_TEST(einsum_diagonals_and_sums)
     r = einsum1("ij->j", m);
     ck_assert_values(r, 11, 16, 11);
     nd_free(r);
-    r = einsum1("ji", m);   /* implicit: ASCII order i, j: a transpose */
+    r = einsum1("ji", m); /* implicit: ASCII order i, j: a transpose */
     nd_array *mt = nd_transpose(m, NULL);
     assert_same(r, mt);
     nd_free(r), nd_free(mt);
@@ -133,7 +136,7 @@ START_TEST(einsum_diagonals_and_sums)
     ck_assert_values(r, 1, 2, 3, 2, 4, 6, 3, 6, 9);
     nd_free(r);
     nd_array *t = ramp(ND_INT64, 3, SHAPE(3, 2, 3), 13, 6);
-    r = einsum1("iji->j", t);   /* sum over the diagonal of axes 0 and 2 */
+    r = einsum1("iji->j", t); /* sum over the diagonal of axes 0 and 2 */
     for (int64_t j = 0; j < 2; j++) {
         double sum = 0;
         for (int64_t i = 0; i < 3; i++)
@@ -146,15 +149,16 @@ END_TEST
 
 START_TEST(einsum_broadcast_zero_d_and_empty)
 {
-    nd_array *a = ramp(ND_FLOAT64, 2, SHAPE(2, 3), 7, 3), *col = ramp(ND_FLOAT64, 2, SHAPE(2, 1), 6, 2);
-    nd_array *r = einsum2("ij,ij->ij", a, col);   /* size 1 broadcasts */
+    nd_array *a = ramp(ND_FLOAT64, 2, SHAPE(2, 3), 7, 3),
+             *col = ramp(ND_FLOAT64, 2, SHAPE(2, 1), 6, 2);
+    nd_array *r = einsum2("ij,ij->ij", a, col); /* size 1 broadcasts */
     ck_assert_shape(r, ND_FLOAT64, 2, 2, 3);
     for (int64_t i = 0; i < 2; i++)
         for (int64_t j = 0; j < 3; j++)
             ck_assert_double_eq(get(r, (int64_t[]){i, j}),
                                 get(a, (int64_t[]){i, j}) * get(col, (int64_t[]){i, 0}));
     nd_free(r);
-    r = einsum2("ij,ik->ik", a, col);   /* k has size 1 only: kept as size 1 */
+    r = einsum2("ij,ik->ik", a, col); /* k has size 1 only: kept as size 1 */
     ck_assert_shape(r, ND_FLOAT64, 2, 2, 1);
     nd_free(r);
     nd_array *s = nd_full(ND_FLOAT64, 0, NULL, 2);
@@ -181,18 +185,18 @@ START_TEST(einsum_dtypes)
 {
     int8_t big[] = {100, 100};
     nd_array *a = nd_from_data(ND_INT8, 1, SHAPE(2), big), *three = nd_full(ND_INT8, 1, SHAPE(2), 3);
-    nd_array *r = einsum2("i,i", a, three);   /* 600 wraps to 88, as NumPy's int8 */
+    nd_array *r = einsum2("i,i", a, three); /* 600 wraps to 88, as NumPy's int8 */
     ck_assert_shape(r, ND_INT8, 0);
     ck_assert_values(r, 88);
     nd_free(r);
     nd_array *u = nd_full(ND_UINT8, 1, SHAPE(2), 200);
-    r = einsum2("i,i->i", a, u);   /* int8, uint8 -> int16 */
+    r = einsum2("i,i->i", a, u); /* int8, uint8 -> int16 */
     ck_assert_shape(r, ND_INT16, 1, 2);
     ck_assert_values(r, 20000, 20000);
     nd_free(r);
     uint8_t bits[] = {1, 0, 0, 0, 1, 0};
     nd_array *b = nd_from_data(ND_BOOL, 2, SHAPE(2, 3), bits);
-    r = einsum1("ij->i", b);   /* a bool sum is an or */
+    r = einsum1("ij->i", b); /* a bool sum is an or */
     ck_assert_shape(r, ND_BOOL, 1, 2);
     ck_assert_values(r, 1, 1);
     nd_free(r);
@@ -206,7 +210,7 @@ START_TEST(einsum_dtypes)
     float x = nd_half_to_float(nd_double_to_half(0.1));
     ck_assert_double_eq(get(r, NULL), (double)nd_half_to_float(nd_float_to_half(3 * x * x)));
     nd_free(r);
-    r = einsum2("i,i->i", h, hb);   /* float16, bfloat16 -> float32 */
+    r = einsum2("i,i->i", h, hb); /* float16, bfloat16 -> float32 */
     ck_assert_shape(r, ND_FLOAT32, 1, 3);
     nd_free(r);
     nd_free(a), nd_free(three), nd_free(u), nd_free(b), nd_free(h), nd_free(hb);
@@ -232,31 +236,43 @@ START_TEST(einsum_errors)
     assert_einsum_error("i,jk->ik", 2, OPS(a, b),
                         "operand has more dimensions than subscripts given in einstein sum, but no "
                         "'...' ellipsis provided to broadcast the extra dimensions.");
-    assert_einsum_error("ij,jk->ik", 1, OPS(a), "more operands provided to einstein sum function "
+    assert_einsum_error("ij,jk->ik", 1, OPS(a),
+                        "more operands provided to einstein sum function "
                         "than specified in the subscripts string");
-    assert_einsum_error("ij,jk->ik", 3, OPS(a, b, a), "fewer operands provided to einstein sum "
+    assert_einsum_error("ij,jk->ik", 3, OPS(a, b, a),
+                        "fewer operands provided to einstein sum "
                         "function than specified in the subscripts string");
-    assert_einsum_error("ij->ik", 1, OPS(a), "einstein sum subscripts string included output "
+    assert_einsum_error("ij->ik", 1, OPS(a),
+                        "einstein sum subscripts string included output "
                         "subscript 'k' which never appeared in an input");
-    assert_einsum_error("ij->ii", 1, OPS(a), "einstein sum subscripts string includes output "
+    assert_einsum_error("ij->ii", 1, OPS(a),
+                        "einstein sum subscripts string includes output "
                         "subscript 'i' multiple times");
-    assert_einsum_error("i1->i", 1, OPS(a), "invalid subscript '1' in einstein sum subscripts "
+    assert_einsum_error("i1->i", 1, OPS(a),
+                        "invalid subscript '1' in einstein sum subscripts "
                         "string, subscripts must be letters");
-    assert_einsum_error("..i->i", 1, OPS(a), "einstein sum subscripts string contains a '.' that "
+    assert_einsum_error("..i->i", 1, OPS(a),
+                        "einstein sum subscripts string contains a '.' that "
                         "is not part of an ellipsis ('...') in operand 0");
-    assert_einsum_error("ij-k", 1, OPS(a), "einstein sum subscript string does not contain "
+    assert_einsum_error("ij-k", 1, OPS(a),
+                        "einstein sum subscript string does not contain "
                         "proper '->' output specified");
-    assert_einsum_error("...ij->ij", 1, OPS(a3), "output has more dimensions than subscripts "
+    assert_einsum_error("...ij->ij", 1, OPS(a3),
+                        "output has more dimensions than subscripts "
                         "given in einstein sum, but no '...' ellipsis provided to broadcast the "
                         "extra dimensions.");
-    assert_einsum_error("ii->i", 1, OPS(a), "dimensions in single operand for collapsing index "
+    assert_einsum_error("ii->i", 1, OPS(a),
+                        "dimensions in single operand for collapsing index "
                         "'i' don't match (2 != 3)");
-    assert_einsum_error("ii,i->i", 2, OPS(a, v), "dimensions in operand 0 for collapsing index "
+    assert_einsum_error("ii,i->i", 2, OPS(a, v),
+                        "dimensions in operand 0 for collapsing index "
                         "'i' don't match (2 != 3)");
-    assert_einsum_error("ij,jk->ik", 2, OPS(a, a), "operands could not be broadcast together "
+    assert_einsum_error("ij,jk->ik", 2, OPS(a, a),
+                        "operands could not be broadcast together "
                         "with remapped shapes [original->remapped]: (2,3)->(2,newaxis,3) "
                         "(2,3)->(3,2) ");
-    assert_einsum_error("ij,jk,kl->il", 3, OPS(a, sq, a), "operands could not be broadcast "
+    assert_einsum_error("ij,jk,kl->il", 3, OPS(a, sq, a),
+                        "operands could not be broadcast "
                         "together with remapped shapes [original->remapped]: "
                         "(2,3)->(2,newaxis,3,newaxis) (3,3)->(3,3) (2,3)->(3,newaxis,2) ");
     assert_einsum_error("i", 0, NULL, "not enough operands provided to einstein sum function");

@@ -27,8 +27,9 @@ static nd_array *vec64(nd_dtype dt, const int64_t *values, int64_t n)
         ck_assert_int_eq(nd_set_int64(a, &i, values[i]), 0);
     return a;
 }
-#define VEC64(dt, ...) \
-    vec64((dt), (const int64_t[]){__VA_ARGS__}, sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
+#define VEC64(dt, ...)                          \
+    vec64((dt), (const int64_t[]){__VA_ARGS__}, \
+          sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
 
 static nd_array *scalar(nd_dtype dt, double value) { return hold(nd_scalar(dt, value)); }
 
@@ -49,8 +50,8 @@ static void assert_int64s(const nd_array *a, const int64_t *expected, int64_t n)
         }
     }
 }
-#define ck_assert_int64s(a, ...)                                  \
-    assert_int64s((a), (const int64_t[]){__VA_ARGS__},             \
+#define ck_assert_int64s(a, ...)                       \
+    assert_int64s((a), (const int64_t[]){__VA_ARGS__}, \
                   sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t))
 
 /* The bit patterns of a contiguous 16-bit float array. */
@@ -96,13 +97,13 @@ START_TEST(out_is_second_input)
 {
     nd_array *a = VEC(ND_FLOAT32, 10, 20, 30);
     nd_array *b = VEC(ND_FLOAT32, 1, 2, 3);
-    ck_assert_int_eq(nd_subtract_out(a, b, b), 0);   /* b = a - b */
+    ck_assert_int_eq(nd_subtract_out(a, b, b), 0); /* b = a - b */
     ck_assert_values(b, 9, 18, 27);
     ck_assert_values(a, 10, 20, 30);
-    ck_assert_int_eq(nd_divide_out(a, b, b), 0);     /* b = a / b */
+    ck_assert_int_eq(nd_divide_out(a, b, b), 0); /* b = a / b */
     ck_assert_values(b, 10.0f / 9, 20.0f / 18, 30.0f / 27);
     nd_array *c = VEC(ND_INT8, 1, 0, 1);
-    ck_assert_int_eq(nd_where_out(c, a, b, b), 0);   /* b = where(c, a, b) */
+    ck_assert_int_eq(nd_where_out(c, a, b, b), 0); /* b = where(c, a, b) */
     ck_assert_values(b, 10, 20.0f / 18, 30);
 }
 END_TEST
@@ -166,13 +167,13 @@ START_TEST(out_dtype_same_kind_casts)
     nd_array *a = VEC(ND_INT64, 100, 1, 2);
     nd_array *b = VEC(ND_INT64, 100, 2, 3);
     nd_array *i8 = hold(nd_zeros(ND_INT8, 1, SHAPE(3)));
-    ck_assert_int_eq(nd_add_out(a, b, i8), 0);        /* int64 -> int8 wraps */
+    ck_assert_int_eq(nd_add_out(a, b, i8), 0); /* int64 -> int8 wraps */
     ck_assert_values(i8, -56, 3, 5);
     nd_array *f32 = hold(nd_zeros(ND_FLOAT32, 1, SHAPE(3)));
-    ck_assert_int_eq(nd_add_out(a, b, f32), 0);       /* int -> float: safe */
+    ck_assert_int_eq(nd_add_out(a, b, f32), 0); /* int -> float: safe */
     ck_assert_values(f32, 200, 3, 5);
     nd_array *x = VEC(ND_FLOAT64, 1e300, 0.1, -1);
-    ck_assert_int_eq(nd_multiply_out(x, x, f32), 0);  /* float64 -> float32 */
+    ck_assert_int_eq(nd_multiply_out(x, x, f32), 0); /* float64 -> float32 */
     ck_assert_values(f32, INFINITY, (float)(0.1 * 0.1), 1);
     /* bool results into numbers. */
     ck_assert_int_eq(nd_less_out(a, b, i8), 0);
@@ -193,7 +194,7 @@ START_TEST(out_dtype_unsafe_refused)
     ck_assert_fails(nd_add_out(x, x, ints), ND_ERR_TYPE,
                     "Cannot cast ufunc 'add' output from dtype('float64') to dtype('int64') "
                     "with casting rule 'same_kind'");
-    ck_assert_values(ints, 7, 8, 9);   /* untouched */
+    ck_assert_values(ints, 7, 8, 9); /* untouched */
     ck_assert_fails(nd_divide_out(ints, ints, ints), ND_ERR_TYPE,
                     "Cannot cast ufunc 'divide' output from dtype('float64') to dtype('int64') "
                     "with casting rule 'same_kind'");
@@ -272,7 +273,8 @@ START_TEST(out_larger_than_inputs)
     ck_assert_values(f, 3, 3, 3, 3);
     ck_assert_int_eq(nd_exp_out(VEC(ND_FLOAT64, 0, 0), f), 0);
     ck_assert_values(f, 1, 1, 1, 1);
-    ck_assert_int_eq(nd_where_out(VEC(ND_BOOL, 1, 0), scalar(ND_INT64, 1), scalar(ND_FLOAT64, 2), f), 0);
+    ck_assert_int_eq(nd_where_out(VEC(ND_BOOL, 1, 0), scalar(ND_INT64, 1), scalar(ND_FLOAT64, 2), f),
+                     0);
     ck_assert_values(f, 1, 2, 1, 2);
     nd_array *col = VEC(ND_FLOAT64, 10, 20);
     nd_array *c = shaped(col, 2, SHAPE(2, 1));
@@ -305,7 +307,7 @@ START_TEST(out_of_float16_result_is_rounded_first)
     ck_assert_values(out, 2.71875);
     nd_array *b = VEC(ND_BFLOAT16, 256);
     ck_assert_int_eq(nd_add_out(b, VEC(ND_BFLOAT16, 1), out), 0);
-    ck_assert_values(out, 256);   /* 257 is not a bfloat16 */
+    ck_assert_values(out, 256); /* 257 is not a bfloat16 */
 }
 END_TEST
 
@@ -313,27 +315,33 @@ typedef nd_array *(*binary_fn)(const nd_array *, const nd_array *);
 typedef int (*binary_out_fn)(const nd_array *, const nd_array *, nd_array *);
 typedef nd_array *(*unary_fn)(const nd_array *);
 typedef int (*unary_out_fn)(const nd_array *, nd_array *);
+// clang-format off
 #define BINARY(op, ints) {#op, nd_##op, nd_##op##_out, ints}
 #define UNARY(op, ints) {#op, nd_##op, nd_##op##_out, ints}
+// clang-format on
 
 /* Asserts that two arrays of one dtype and shape hold the same bytes in C
  * order (NaN payloads included). */
 static void assert_same_bytes(const char *op, const nd_array *a, const nd_array *b)
 {
-    ck_assert_msg(nd_dtype_of(a) == nd_dtype_of(b) && nd_size(a) == nd_size(b), "%s: dtype/size", op);
+    ck_assert_msg(nd_dtype_of(a) == nd_dtype_of(b) && nd_size(a) == nd_size(b), "%s: dtype/size",
+                  op);
     nd_array *ca = hold(nd_copy(a)), *cb = hold(nd_copy(b));
-    ck_assert_msg(memcmp(nd_data(ca), nd_data(cb), (size_t)nd_nbytes(ca)) == 0, "%s: values differ", op);
+    ck_assert_msg(memcmp(nd_data(ca), nd_data(cb), (size_t)nd_nbytes(ca)) == 0, "%s: values differ",
+                  op);
 }
 
 /* The operands of every_out_form_matches: x (which 0) and y (which 1). */
 static nd_array *out_form_floats(int which)
 {
-    return which == 0 ? VEC(ND_FLOAT64, -2.5, -1, 0, 0.5, 3, NAN, 7) : VEC(ND_FLOAT64, 2, -0.5, 1.5, 0, 3, 1, -4);
+    return which == 0 ? VEC(ND_FLOAT64, -2.5, -1, 0, 0.5, 3, NAN, 7)
+                      : VEC(ND_FLOAT64, 2, -0.5, 1.5, 0, 3, 1, -4);
 }
 
 static nd_array *out_form_ints(int which)
 {
-    return which == 0 ? VEC(ND_INT32, -7, -1, 0, 3, 9, 12, 100) : VEC(ND_INT32, 2, 1, 5, 0, 3, 31, 4);
+    return which == 0 ? VEC(ND_INT32, -7, -1, 0, 3, 9, 12, 100)
+                      : VEC(ND_INT32, 2, 1, 5, 0, 3, 31, 4);
 }
 
 START_TEST(every_out_form_matches)
@@ -341,6 +349,7 @@ START_TEST(every_out_form_matches)
     /* Each nd_<op>_out gives nd_<op>'s result: into a fresh out, into a
      * reversed view, and in place over either input where the dtypes
      * allow. Integer-only ops run on int32, the rest on float64. */
+    // clang-format off
     static const struct { const char *name; binary_fn fn; binary_out_fn out; bool ints; } binaries[] = {
 #define ND_BINARY(name, numpy_name, ufunc) BINARY(name, false),
 #define ND_BINARY_INT(name, numpy_name, ufunc) BINARY(name, true),
@@ -353,9 +362,10 @@ START_TEST(every_out_form_matches)
 #define ND_UNARY_INT(name, numpy_name, ufunc) UNARY(name, true),
 #include "elementwise.def"
     };
+    // clang-format on
     for (size_t i = 0; i < sizeof binaries / sizeof binaries[0]; i++) {
         const char *op = binaries[i].name;
-        release_all();   /* keep the held list short */
+        release_all(); /* keep the held list short */
         nd_array *x = binaries[i].ints ? out_form_ints(0) : out_form_floats(0);
         nd_array *y = binaries[i].ints ? out_form_ints(1) : out_form_floats(1);
         nd_array *want = hold(binaries[i].fn(x, y));
@@ -443,10 +453,10 @@ START_TEST(value_based_casting_of_ints)
     r = hold(nd_add(u8, scalar(ND_BOOL, 1)));
     ck_assert_shape(r, ND_UINT8, 1, 2);
     ck_assert_values(r, 2, 3);
-    r = hold(nd_add(VEC(ND_BOOL, 1), scalar(ND_INT64, 5)));   /* higher kind */
+    r = hold(nd_add(VEC(ND_BOOL, 1), scalar(ND_INT64, 5))); /* higher kind */
     ck_assert_shape(r, ND_INT64, 1, 1);
     ck_assert_values(r, 6);
-    r = hold(nd_add(scalar(ND_INT8, 1), scalar(ND_INT64, 1000)));   /* both 0-d */
+    r = hold(nd_add(scalar(ND_INT8, 1), scalar(ND_INT64, 1000))); /* both 0-d */
     ck_assert_shape(r, ND_INT64, 0);
     ck_assert_values(r, 1001);
     /* The 0-d value wraps in the chosen dtype like any other element. */
@@ -465,14 +475,19 @@ START_TEST(small_unsigned_resolvers)
      * bitwise ops and shifts search the loops (int16). */
     nd_array *u8 = VEC(ND_UINT8, 0, 2);
     nd_array *big = scalar(ND_INT64, 300);
-    nd_array *uniform[] = {hold(nd_add(u8, big)), hold(nd_subtract(u8, big)),
-                           hold(nd_multiply(u8, big)), hold(nd_maximum(u8, big)),
-                           hold(nd_minimum(big, u8)), hold(nd_fmax(u8, big)), hold(nd_fmin(u8, big)),
-                           hold(nd_where(u8, u8, big)), hold(nd_clip(u8, scalar(ND_INT64, 0), big))};
+    nd_array *uniform[] = {hold(nd_add(u8, big)),
+                           hold(nd_subtract(u8, big)),
+                           hold(nd_multiply(u8, big)),
+                           hold(nd_maximum(u8, big)),
+                           hold(nd_minimum(big, u8)),
+                           hold(nd_fmax(u8, big)),
+                           hold(nd_fmin(u8, big)),
+                           hold(nd_where(u8, u8, big)),
+                           hold(nd_clip(u8, scalar(ND_INT64, 0), big))};
     for (size_t i = 0; i < sizeof uniform / sizeof uniform[0]; i++)
         ck_assert_msg(nd_dtype_of(uniform[i]) == ND_UINT16, "case %zu: %s", i,
                       nd_dtype_name(nd_dtype_of(uniform[i])));
-    ck_assert_values(uniform[1], 65236, 65238);   /* 0 - 300 wraps in uint16 */
+    ck_assert_values(uniform[1], 65236, 65238); /* 0 - 300 wraps in uint16 */
     ck_assert_values(uniform[7], 300, 2);
     const nd_array *pair[2] = {u8, big};
     ck_assert_int_eq(nd_result_type_arrays(2, pair), ND_UINT16);
@@ -521,13 +536,13 @@ END_TEST
 
 START_TEST(scalar_values)
 {
-    nd_array *s = scalar(ND_INT8, 300);   /* saturates as nd_astype */
+    nd_array *s = scalar(ND_INT8, 300); /* saturates as nd_astype */
     ck_assert_shape(s, ND_INT8, 0);
     ck_assert_values(s, 127);
     ck_assert_values(scalar(ND_INT32, -1.9), -1);
     ck_assert_values(scalar(ND_BOOL, NAN), 1);
     ck_assert_values(scalar(ND_FLOAT16, 0.1), nd_half_to_float(nd_double_to_half(0.1)));
-    ck_assert_values(scalar(ND_BFLOAT16, 1.00390625), 1);   /* tie to even */
+    ck_assert_values(scalar(ND_BFLOAT16, 1.00390625), 1); /* tie to even */
     ck_assert(nd_is_c_contiguous(s) && nd_is_writeable(s));
 }
 END_TEST
@@ -536,6 +551,7 @@ START_TEST(mixed_dtypes)
 {
     /* (1, 2) of dtype a plus (0.5, 1) of dtype b (0.5 becomes 0 in an
      * integer b, 2 becomes true in a bool a). */
+    // clang-format off
     struct { nd_dtype a, b, want; double first, second; } cases[] = {
         {ND_INT8, ND_FLOAT16, ND_FLOAT16, 1.5, 3},     {ND_INT16, ND_FLOAT16, ND_FLOAT32, 1.5, 3},
         {ND_INT64, ND_UINT64, ND_FLOAT64, 1, 3},       {ND_BFLOAT16, ND_FLOAT16, ND_FLOAT32, 1.5, 3},
@@ -543,11 +559,11 @@ START_TEST(mixed_dtypes)
         {ND_UINT8, ND_INT8, ND_INT16, 1, 3},           {ND_INT32, ND_FLOAT32, ND_FLOAT64, 1.5, 3},
         {ND_BOOL, ND_UINT16, ND_UINT16, 1, 2},         {ND_UINT32, ND_INT32, ND_INT64, 1, 3},
     };
+    // clang-format on
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         nd_array *r = hold(nd_add(VEC(cases[i].a, 1, 2), VEC(cases[i].b, 0.5, 1)));
-        ck_assert_msg(nd_dtype_of(r) == cases[i].want, "%s + %s gave %s",
-                      nd_dtype_name(cases[i].a), nd_dtype_name(cases[i].b),
-                      nd_dtype_name(nd_dtype_of(r)));
+        ck_assert_msg(nd_dtype_of(r) == cases[i].want, "%s + %s gave %s", nd_dtype_name(cases[i].a),
+                      nd_dtype_name(cases[i].b), nd_dtype_name(nd_dtype_of(r)));
         ck_assert_values(r, cases[i].first, cases[i].second);
     }
     /* uint64 + int64 in float64: 2^64 - 1 rounds to 2^64. */
@@ -584,7 +600,7 @@ START_TEST(empty_operands)
     nd_array *e = hold(nd_zeros(ND_FLOAT64, 1, SHAPE(0)));
     nd_array *r = hold(nd_add(e, e));
     ck_assert_shape(r, ND_FLOAT64, 1, 0);
-    r = hold(nd_add(e, VEC(ND_FLOAT64, 1)));   /* size 1 stretches to 0 */
+    r = hold(nd_add(e, VEC(ND_FLOAT64, 1))); /* size 1 stretches to 0 */
     ck_assert_shape(r, ND_FLOAT64, 1, 0);
     nd_array *e30 = hold(nd_zeros(ND_INT8, 2, SHAPE(3, 0)));
     r = hold(nd_add(e30, hold(nd_zeros(ND_INT16, 2, SHAPE(1, 0)))));
@@ -617,24 +633,28 @@ START_TEST(size_one_broadcasting)
     nd_array *cond = shaped(VEC(ND_BOOL, 1, 0), 3, SHAPE(2, 1, 1));
     r = hold(nd_where(cond, row, col));
     ck_assert_shape(r, ND_INT32, 3, 2, 3, 4);
+    // clang-format off
     ck_assert_values(r, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4,
                         0, 0, 0, 0, 10, 10, 10, 10, 20, 20, 20, 20);
-    ck_assert_null(nd_where(hold(nd_ones(ND_BOOL, 2, SHAPE(2, 3))), VEC(ND_INT8, 1, 2, 3, 4), VEC(ND_INT8, 1, 2)),
-                   ND_ERR_VALUE, "operands could not be broadcast together with shapes (2,3) (4,) (2,) ");
-    ck_assert_null(nd_clip(range(ND_INT8, 2, SHAPE(2, 3)), VEC(ND_INT8, 1, 2), NULL),
-                   ND_ERR_VALUE, "operands could not be broadcast together with shapes (2,3) (2,) ");
+    // clang-format on
+    ck_assert_null(nd_where(hold(nd_ones(ND_BOOL, 2, SHAPE(2, 3))), VEC(ND_INT8, 1, 2, 3, 4),
+                            VEC(ND_INT8, 1, 2)),
+                   ND_ERR_VALUE,
+                   "operands could not be broadcast together with shapes (2,3) (4,) (2,) ");
+    ck_assert_null(nd_clip(range(ND_INT8, 2, SHAPE(2, 3)), VEC(ND_INT8, 1, 2), NULL), ND_ERR_VALUE,
+                   "operands could not be broadcast together with shapes (2,3) (2,) ");
 }
 END_TEST
 
 START_TEST(negative_strides)
 {
     nd_array *x = hold(nd_arange(ND_FLOAT64, 0, 6, 1));
-    nd_array *rev2 = hold(nd_slice(x, 0, ND_NONE, ND_NONE, -2));   /* 5, 3, 1 */
+    nd_array *rev2 = hold(nd_slice(x, 0, ND_NONE, ND_NONE, -2)); /* 5, 3, 1 */
     nd_array *r = hold(nd_add(rev2, VEC(ND_FLOAT64, 0, 1, 2)));
     ck_assert_values(r, 5, 4, 3);
     r = hold(nd_negative(hold(nd_slice(x, 0, ND_NONE, ND_NONE, -1))));
     ck_assert_values(r, -5, -4, -3, -2, -1, 0);
-    ck_assert_int_eq(nd_strides(r)[0], 8);   /* NumPy: a fresh, forward result */
+    ck_assert_int_eq(nd_strides(r)[0], 8); /* NumPy: a fresh, forward result */
     /* Both axes of a matrix walked backwards, one of them with step 2. */
     nd_array *m = range(ND_FLOAT64, 2, SHAPE(3, 4));
     nd_array *v = hold(nd_slice(hold(nd_slice(m, 0, ND_NONE, ND_NONE, -1)), 1, ND_NONE, ND_NONE, 2));
@@ -709,7 +729,7 @@ START_TEST(tiled_walks_cover_every_element)
             int64_t R = shapes[s][0], C = shapes[s][1];
             nd_dtype dtype = dt ? ND_FLOAT64 : ND_FLOAT32;
             nd_array *a = range(dtype, 2, SHAPE(C, R));
-            nd_array *at = hold(nd_transpose(a, NULL));   /* (R, C), read across */
+            nd_array *at = hold(nd_transpose(a, NULL)); /* (R, C), read across */
             nd_array *b = hold(nd_multiply(range(dtype, 2, SHAPE(R, C)), scalar(dtype, 3)));
             nd_array *row = range(dtype, 1, SHAPE(C));
             nd_array *rows_reversed = hold(nd_slice(at, 0, ND_NONE, ND_NONE, -1));
@@ -725,7 +745,7 @@ START_TEST(tiled_walks_cover_every_element)
                     ck_assert_msg(at2(sum, i, j) == x + y, "sum (%lld, %lld) of %lldx%lld",
                                   (long long)i, (long long)j, (long long)R, (long long)C);
                     ck_assert(at2(difference, i, j) == at2(a, j, R - 1 - i) - y);
-                    double p = at2(a, C - 1 - j, i) * (double)j;   /* rounded as the dtype */
+                    double p = at2(a, C - 1 - j, i) * (double)j; /* rounded as the dtype */
                     ck_assert(at2(product, i, j) == (dt ? p : (double)(float)p));
                     ck_assert(at2(o, j, i) == y + x);
                 }
@@ -854,7 +874,8 @@ START_TEST(integer_division_by_zero)
     nd_array *b = VEC(ND_INT8, 0, 0, 0, -1);
     ck_assert_values(hold(nd_floor_divide(a, b)), 0, 0, 0, -128);
     ck_assert_values(hold(nd_mod(a, b)), 0, 0, 0, 0);
-    ck_assert_int64s(hold(nd_floor_divide(VEC64(ND_INT64, INT64_MIN), VEC64(ND_INT64, -1))), INT64_MIN);
+    ck_assert_int64s(hold(nd_floor_divide(VEC64(ND_INT64, INT64_MIN), VEC64(ND_INT64, -1))),
+                     INT64_MIN);
     ck_assert_int64s(hold(nd_mod(VEC64(ND_INT64, INT64_MIN), VEC64(ND_INT64, -1))), 0);
     ck_assert_values(hold(nd_mod(VEC(ND_INT32, INT32_MIN), VEC(ND_INT32, -1))), 0);
     nd_array *u = VEC(ND_UINT8, 7, 200);
@@ -917,7 +938,8 @@ START_TEST(shifts_past_the_width)
     nd_array *r = hold(nd_left_shift(VEC(ND_INT8, 1, 1, 1, -1), VEC(ND_INT8, 7, 8, 100, 1)));
     ck_assert_shape(r, ND_INT8, 1, 4);
     ck_assert_values(r, -128, 0, 0, -2);
-    ck_assert_values(hold(nd_right_shift(VEC(ND_INT8, -128, -1, 64, 127), VEC(ND_INT8, 8, 100, 7, 100))),
+    ck_assert_values(hold(nd_right_shift(VEC(ND_INT8, -128, -1, 64, 127),
+                                         VEC(ND_INT8, 8, 100, 7, 100))),
                      -1, -1, 0, 0);
     ck_assert_int64s(hold(nd_left_shift(VEC64(ND_UINT64, 1), VEC64(ND_UINT64, 64))), 0);
     ck_assert_int64s(hold(nd_right_shift(VEC64(ND_UINT64, -1), VEC64(ND_UINT64, 63))), 1);
@@ -926,7 +948,8 @@ START_TEST(shifts_past_the_width)
     /* Negative counts: NumPy gives 0 for << and the sign for >>. */
     ck_assert_values(hold(nd_left_shift(VEC(ND_INT32, 1), VEC(ND_INT32, -1))), 0);
     ck_assert_values(hold(nd_right_shift(VEC(ND_INT32, -8, 8), VEC(ND_INT32, -1, -1))), -1, 0);
-    ck_assert_null(nd_left_shift(VEC(ND_FLOAT64, 1), VEC(ND_INT64, 1)), ND_ERR_TYPE, no_loop("left_shift"));
+    ck_assert_null(nd_left_shift(VEC(ND_FLOAT64, 1), VEC(ND_INT64, 1)), ND_ERR_TYPE,
+                   no_loop("left_shift"));
 }
 END_TEST
 
@@ -944,9 +967,9 @@ START_TEST(integer_power)
                     "Integers to negative integer powers are not allowed.");
     nd_array *r = hold(nd_power(VEC(ND_INT8, 2, 3), VEC(ND_INT8, 7, 0)));
     ck_assert_shape(r, ND_INT8, 1, 2);
-    ck_assert_values(r, -128, 1);   /* 2**7 wraps */
-    ck_assert_values(hold(nd_power(VEC(ND_INT64, 0, -1, 1, 2), VEC(ND_INT64, 0, 3, 63, 62))),
-                     1, -1, 1, 4611686018427387904.0);
+    ck_assert_values(r, -128, 1); /* 2**7 wraps */
+    ck_assert_values(hold(nd_power(VEC(ND_INT64, 0, -1, 1, 2), VEC(ND_INT64, 0, 3, 63, 62))), 1, -1,
+                     1, 4611686018427387904.0);
     r = hold(nd_power(VEC(ND_BOOL, 1), VEC(ND_BOOL, 1)));
     ck_assert_shape(r, ND_INT8, 1, 1);
     ck_assert_values(r, 1);
@@ -954,7 +977,8 @@ START_TEST(integer_power)
     r = hold(nd_power(VEC(ND_FLOAT32, 2), scalar(ND_INT64, -1)));
     ck_assert_shape(r, ND_FLOAT32, 1, 1);
     ck_assert_values(r, 0.5);
-    ck_assert_values(hold(nd_power(VEC(ND_FLOAT64, 2, 0, -8), VEC(ND_FLOAT64, -1, -1, 0.5))), 0.5, INFINITY, NAN);
+    ck_assert_values(hold(nd_power(VEC(ND_FLOAT64, 2, 0, -8), VEC(ND_FLOAT64, -1, -1, 0.5))), 0.5,
+                     INFINITY, NAN);
 }
 END_TEST
 
@@ -962,7 +986,7 @@ START_TEST(bool_arithmetic)
 {
     nd_array *t = VEC(ND_BOOL, 1, 1, 0);
     nd_array *u = VEC(ND_BOOL, 1, 0, 0);
-    nd_array *r = hold(nd_add(t, u));   /* logical or */
+    nd_array *r = hold(nd_add(t, u)); /* logical or */
     ck_assert_shape(r, ND_BOOL, 1, 3);
     ck_assert_values(r, 1, 1, 0);
     ck_assert_values(hold(nd_multiply(t, u)), 1, 0, 0);
@@ -1044,7 +1068,7 @@ START_TEST(float16_rounds_once)
 {
     nd_array *r = hold(nd_add(VEC(ND_FLOAT16, 2048, 2048, 60000), VEC(ND_FLOAT16, 1, 3, 10000)));
     ck_assert_shape(r, ND_FLOAT16, 1, 3);
-    ck_assert_values(r, 2048, 2052, INFINITY);   /* ties to even; overflow */
+    ck_assert_values(r, 2048, 2052, INFINITY); /* ties to even; overflow */
     /* Bit patterns NumPy gives (computed in float32, rounded once). */
     r = hold(nd_multiply(VEC(ND_FLOAT16, 0.1), VEC(ND_FLOAT16, 3)));
     ck_assert_uint_eq(bits16(r, 0), 13516);
@@ -1077,12 +1101,14 @@ START_TEST(bfloat16_rounds_once)
     /* Every result is the float32 result rounded once. */
     nd_array *x = VEC(ND_BFLOAT16, 0.1, 3, -7.5, 1000);
     nd_array *y = VEC(ND_BFLOAT16, 3, 0.7, 2.25, 1e-3);
-    nd_array *ops[4] = {hold(nd_multiply(x, y)), hold(nd_divide(x, y)), hold(nd_exp(y)), hold(nd_sqrt(x))};
+    nd_array *ops[4] = {hold(nd_multiply(x, y)), hold(nd_divide(x, y)), hold(nd_exp(y)),
+                        hold(nd_sqrt(x))};
     for (int64_t i = 0; i < 4; i++) {
         double xv, yv;
         ck_assert_int_eq(nd_get(x, &i, &xv), 0);
         ck_assert_int_eq(nd_get(y, &i, &yv), 0);
-        float want[4] = {(float)xv * (float)yv, (float)xv / (float)yv, expf((float)yv), sqrtf((float)xv)};
+        float want[4] = {(float)xv * (float)yv, (float)xv / (float)yv, expf((float)yv),
+                         sqrtf((float)xv)};
         for (int k = 0; k < 4; k++) {
             ck_assert_int_eq(nd_dtype_of(ops[k]), ND_BFLOAT16);
             uint16_t expect = nd_float_to_bfloat16(want[k]);
@@ -1106,9 +1132,10 @@ START_TEST(float_functions_at_special_values)
     ck_assert_values(hold(nd_signbit(hold(nd_sqrt(VEC(ND_FLOAT64, -0.0))))), 1);
     ck_assert_values(hold(nd_log(VEC(ND_FLOAT64, 0, -1, INFINITY))), -INFINITY, NAN, INFINITY);
     ck_assert_values(hold(nd_log1p(VEC(ND_FLOAT64, 1e-20, -1, -2))), 1e-20, -INFINITY, NAN);
-    ck_assert_values(hold(nd_expm1(VEC(ND_FLOAT64, 1e-20, -INFINITY, INFINITY))), 1e-20, -1, INFINITY);
+    ck_assert_values(hold(nd_expm1(VEC(ND_FLOAT64, 1e-20, -INFINITY, INFINITY))), 1e-20, -1,
+                     INFINITY);
     ck_assert_values(hold(nd_exp(VEC(ND_FLOAT32, -INFINITY, 1000))), 0, INFINITY);
-    ck_assert_values(hold(nd_exp(VEC(ND_FLOAT16, 12))), INFINITY);   /* overflows float16 */
+    ck_assert_values(hold(nd_exp(VEC(ND_FLOAT16, 12))), INFINITY); /* overflows float16 */
     /* glibc's cbrt(27) is 3 + 1 ulp (NumPy's SIMD one gives 3): 1 ulp allowed. */
     nd_array *c = hold(nd_cbrt(VEC(ND_FLOAT64, -8, 27, -INFINITY)));
     double c27;
@@ -1122,7 +1149,8 @@ START_TEST(float_functions_at_special_values)
     ck_assert_values(hold(nd_tanh(VEC(ND_FLOAT64, 1000, -1000))), 1, -1);
     ck_assert_values(hold(nd_erf(VEC(ND_FLOAT64, 0, INFINITY, -INFINITY))), 0, 1, -1);
     ck_assert_values(hold(nd_reciprocal(VEC(ND_FLOAT64, 0, -0.0, 4))), INFINITY, -INFINITY, 0.25);
-    ck_assert_values(hold(nd_arctan2(VEC(ND_FLOAT64, 0, -0.0), VEC(ND_FLOAT64, -0.0, -1))), M_PI, -M_PI);
+    ck_assert_values(hold(nd_arctan2(VEC(ND_FLOAT64, 0, -0.0), VEC(ND_FLOAT64, -0.0, -1))), M_PI,
+                     -M_PI);
     ck_assert_values(hold(nd_hypot(VEC(ND_FLOAT64, 1e300, INFINITY), VEC(ND_FLOAT64, 1e300, NAN))),
                      1e300 * sqrt(2.0), INFINITY);
     nd_array *r = hold(nd_hypot(VEC(ND_INT8, 3), VEC(ND_INT8, 4)));
@@ -1130,9 +1158,11 @@ START_TEST(float_functions_at_special_values)
     ck_assert_values(r, 5);
     /* copysign takes b's sign bit: -0.0 and -inf are negative, NaN's sign
      * bit (here clear) counts; a NaN magnitude keeps its NaN. */
-    r = hold(nd_copysign(VEC(ND_FLOAT64, 1, -2, 3, 4, NAN), VEC(ND_FLOAT64, -0.0, NAN, -INFINITY, 0, -1)));
+    r = hold(nd_copysign(VEC(ND_FLOAT64, 1, -2, 3, 4, NAN),
+                         VEC(ND_FLOAT64, -0.0, NAN, -INFINITY, 0, -1)));
     ck_assert_values(r, -1, 2, -3, 4, NAN);
-    ck_assert_values(hold(nd_signbit(hold(nd_copysign(VEC(ND_FLOAT32, 0), VEC(ND_FLOAT32, -5))))), 1);
+    ck_assert_values(hold(nd_signbit(hold(nd_copysign(VEC(ND_FLOAT32, 0), VEC(ND_FLOAT32, -5))))),
+                     1);
     r = hold(nd_copysign(VEC(ND_INT16, 7), VEC(ND_INT8, -1)));
     ck_assert_shape(r, ND_FLOAT32, 1, 1);
     ck_assert_values(r, -7);
@@ -1154,7 +1184,7 @@ START_TEST(rounding_functions)
     ck_assert_values(hold(nd_floor(x)), -2, -1, 0, 1, 2, NAN, -INFINITY);
     ck_assert_values(hold(nd_ceil(x)), -1, -0.0, 1, 2, 3, NAN, -INFINITY);
     ck_assert_values(hold(nd_trunc(x)), -1, -0.0, 0, 1, 2, NAN, -INFINITY);
-    ck_assert_values(hold(nd_rint(x)), -2, -0.0, 0, 2, 2, NAN, -INFINITY);   /* half to even */
+    ck_assert_values(hold(nd_rint(x)), -2, -0.0, 0, 2, 2, NAN, -INFINITY); /* half to even */
     ck_assert_values(hold(nd_round(x)), -2, -0.0, 0, 2, 2, NAN, -INFINITY);
     ck_assert_values(hold(nd_signbit(hold(nd_ceil(VEC(ND_FLOAT64, -0.5))))), 1);
     nd_array *h = hold(nd_rint(VEC(ND_FLOAT16, 0.5, 1.5, 2.5, -0.5, -1.5)));
@@ -1180,9 +1210,9 @@ START_TEST(where_dtypes)
     nd_array *r = hold(nd_where(c, VEC(ND_INT8, 1), VEC(ND_FLOAT32, 2.5)));
     ck_assert_shape(r, ND_FLOAT32, 1, 3);
     ck_assert_values(r, 1, 2.5, 1);
-    r = hold(nd_where(c, VEC(ND_INT8, 1), scalar(ND_FLOAT64, 2.5)));   /* higher kind */
+    r = hold(nd_where(c, VEC(ND_INT8, 1), scalar(ND_FLOAT64, 2.5))); /* higher kind */
     ck_assert_shape(r, ND_FLOAT64, 1, 3);
-    r = hold(nd_where(c, VEC(ND_INT8, 1), scalar(ND_INT64, 2)));       /* value-based */
+    r = hold(nd_where(c, VEC(ND_INT8, 1), scalar(ND_INT64, 2))); /* value-based */
     ck_assert_shape(r, ND_INT8, 1, 3);
     ck_assert_values(r, 1, 2, 1);
     r = hold(nd_where(c, VEC(ND_FLOAT16, 0.5), VEC(ND_BFLOAT16, 1.5)));
@@ -1257,7 +1287,8 @@ START_TEST(threads_give_identical_results)
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(nd_nbytes(results[0][i]), nd_nbytes(results[1][i]));
         ck_assert_int_eq(memcmp(nd_data(results[0][i]), nd_data(results[1][i]),
-                                (size_t)nd_nbytes(results[0][i])), 0);
+                                (size_t)nd_nbytes(results[0][i])),
+                         0);
     }
     ck_assert_values(hold(nd_slice(results[1][0], 0, 0, 3, 1)), n, n, n);
     int64_t last[2] = {511, 1023};
@@ -1333,14 +1364,14 @@ START_TEST(parallel_for_covers_the_range_once)
             /* 2 threads and pieces of at least 600 of 1000: one piece */
             int expected = min_per_thread == 600 ? 1 : nd_get_num_threads();
             ck_assert_int_eq(log.npieces, expected);
-            if (expected > 1)   /* nested inside a split call: serial */
+            if (expected > 1) /* nested inside a split call: serial */
                 ck_assert_int_eq(log.nested_calls, expected);
             for (int k = 0; k < log.npieces; k++)
                 ck_assert_int_ge(log.pieces[k][1] - log.pieces[k][0], min_per_thread);
         }
     }
     visit_log empty = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    nd_parallel_for(0, 1, visit_piece, &empty);   /* nothing to do: fn is not called */
+    nd_parallel_for(0, 1, visit_piece, &empty); /* nothing to do: fn is not called */
     ck_assert_int_eq(empty.npieces, 0);
     ck_assert_int_eq(nd_set_num_threads(0), 0);
 }
@@ -1371,7 +1402,7 @@ static void *run_job_stream(void *arg)
         for (int64_t i = 0; i < n; i++)
             stream->failures += counts[i] != 1;
         if (call % 500 == 499)
-            usleep(300);   /* longer than the workers spin: they sleep */
+            usleep(300); /* longer than the workers spin: they sleep */
     }
     return NULL;
 }
@@ -1398,23 +1429,28 @@ END_TEST
 Suite *test_suite(void)
 {
     Suite *s = suite_create("elementwise");
-    struct { const char *name; const TTest *tests[16]; } groups[] = {
-        {"out", {out_is_first_input, out_is_second_input, out_partially_overlaps_input,
-                 out_overlaps_input_of_other_dtype, out_dtype_same_kind_casts,
-                 out_dtype_unsafe_refused, out_wrong_shape, out_read_only, out_larger_than_inputs,
-                 out_null_and_null_inputs, out_of_float16_result_is_rounded_first,
-                 every_out_form_matches}},
-        {"dtypes", {value_based_casting_of_floats, value_based_casting_of_ints, small_unsigned_resolvers,
-                    result_type_arrays,
-                    scalar_values, mixed_dtypes, float16_rounds_once, bfloat16_rounds_once,
-                    bfloat16_times_a_float_scalar_stays_bfloat16}},
-        {"shapes", {zero_d_operands, empty_operands, size_one_broadcasting, negative_strides,
-                    transposed_layouts, tiled_walks_cover_every_element, threads_give_identical_results,
-                    parallel_for_covers_the_range_once, parallel_for_back_to_back_jobs}},
+    struct {
+        const char *name;
+        const TTest *tests[16];
+    } groups[] = {
+        {"out",
+         {out_is_first_input, out_is_second_input, out_partially_overlaps_input,
+          out_overlaps_input_of_other_dtype, out_dtype_same_kind_casts, out_dtype_unsafe_refused,
+          out_wrong_shape, out_read_only, out_larger_than_inputs, out_null_and_null_inputs,
+          out_of_float16_result_is_rounded_first, every_out_form_matches}},
+        {"dtypes",
+         {value_based_casting_of_floats, value_based_casting_of_ints, small_unsigned_resolvers,
+          result_type_arrays, scalar_values, mixed_dtypes, float16_rounds_once,
+          bfloat16_rounds_once, bfloat16_times_a_float_scalar_stays_bfloat16}},
+        {"shapes",
+         {zero_d_operands, empty_operands, size_one_broadcasting, negative_strides,
+          transposed_layouts, tiled_walks_cover_every_element, threads_give_identical_results,
+          parallel_for_covers_the_range_once, parallel_for_back_to_back_jobs}},
         {"nan", {nan_maximum_minimum, nan_sign_and_predicates, nan_comparisons}},
-        {"integers", {integer_overflow_wraps, integer_division_by_zero, integer_division_signs,
-                      float_division_by_zero, shifts_past_the_width, integer_power,
-                      bool_arithmetic, invert_and_bitwise}},
+        {"integers",
+         {integer_overflow_wraps, integer_division_by_zero, integer_division_signs,
+          float_division_by_zero, shifts_past_the_width, integer_power, bool_arithmetic,
+          invert_and_bitwise}},
         {"errors", {type_errors_of_bool, type_errors_of_floats}},
         {"where_clip", {where_dtypes, clip_cases}},
         {"functions", {float_functions_at_special_values, rounding_functions}},

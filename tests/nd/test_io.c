@@ -139,8 +139,8 @@ START_TEST(test_write_atomic_failures_leave_nothing)
 {
     /* A missing folder: the reason, named. */
     char *want;
-    ck_assert_int_gt(asprintf(&want, "cannot write '%s/missing/x': No such file or directory",
-                              dir), 0);
+    ck_assert_int_gt(asprintf(&want, "cannot write '%s/missing/x': No such file or directory", dir),
+                     0);
     ck_assert_int_eq(nd_write_atomic(path_of("missing/x"), "x", 1), ND_ERR_IO);
     ck_assert_error(want);
     free(want);
@@ -219,7 +219,7 @@ START_TEST(test_json_valid_document)
     ck_assert_int_eq(nd_json_type_of(nd_json_item(a, 2)), ND_JSON_DOUBLE);
     ck_assert_int_eq(nd_json_double(nd_json_item(a, 2), &d), 0);
     ck_assert(d == 3.5);
-    ck_assert_int_eq(nd_json_double(nd_json_item(a, 1), &d), 0);   /* an int as a double */
+    ck_assert_int_eq(nd_json_double(nd_json_item(a, 1), &d), 0); /* an int as a double */
     ck_assert(d == -2.0);
     ck_assert_int_eq(nd_json_bool(nd_json_item(a, 3), &b), 0);
     ck_assert(b);
@@ -247,8 +247,7 @@ START_TEST(test_json_valid_document)
     ck_assert_ptr_null(nd_json_key(a, 0));
     ck_assert_int_eq(nd_json_count(nd_json_item(a, 0)), -1);
     /* NULL anywhere in a chain fails without crashing. */
-    ck_assert_int_eq(nd_json_int(nd_json_member(nd_json_member(root, "x"), "y"), &i),
-                     ND_ERR_VALUE);
+    ck_assert_int_eq(nd_json_int(nd_json_member(nd_json_member(root, "x"), "y"), &i), ND_ERR_VALUE);
     ck_assert_int_eq(nd_json_type_of(NULL), ND_JSON_NONE);
     ck_assert_ptr_null(nd_json_root(NULL));
     ck_assert_ptr_null(nd_json_string(NULL, NULL));
@@ -296,6 +295,7 @@ END_TEST
 
 START_TEST(test_json_numbers)
 {
+    // clang-format off
     struct { const char *text; nd_json_type type; int64_t i; double d; } ok[] = {
         {"0", ND_JSON_INT, 0, 0}, {"-0", ND_JSON_INT, 0, 0},
         {"9223372036854775807", ND_JSON_INT, INT64_MAX, 0},
@@ -306,6 +306,7 @@ START_TEST(test_json_numbers)
         {"4.9e-324", ND_JSON_DOUBLE, 0, 4.9e-324}, {"1e-400", ND_JSON_DOUBLE, 0, 0.0},
         {"1.0", ND_JSON_DOUBLE, 0, 1.0},
     };
+    // clang-format on
     for (size_t k = 0; k < sizeof ok / sizeof ok[0]; k++) {
         nd_json *doc = nd_json_parse(ok[k].text, strlen(ok[k].text), NULL, NULL);
         ck_assert_msg(doc != NULL, "%s: %s", ok[k].text, nd_last_error());
@@ -318,7 +319,7 @@ START_TEST(test_json_numbers)
         } else {
             double d;
             ck_assert_int_eq(nd_json_double(v, &d), 0);
-            ck_assert_msg(d == ok[k].d, "%s gave %.17g", ok[k].text, d);   /* correctly rounded */
+            ck_assert_msg(d == ok[k].d, "%s gave %.17g", ok[k].text, d); /* correctly rounded */
         }
         nd_json_free(doc);
     }
@@ -336,6 +337,7 @@ START_TEST(test_json_numbers)
     ck_assert_error("integer at byte 0 is negative");
     nd_json_free(doc);
 
+    // clang-format off
     struct { const char *text, *error; } bad[] = {
         {"18446744073709551616", "JSON: integer out of range at byte 0"},
         {"-9223372036854775809", "JSON: integer out of range at byte 0"},
@@ -351,6 +353,7 @@ START_TEST(test_json_numbers)
         {"Infinity", "JSON: expected a value, found 'I' at byte 0"},
         {"0x10", "JSON: unexpected 'x' after the JSON value at byte 1"},
     };
+    // clang-format on
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         ck_assert_ptr_null(nd_json_parse(bad[k].text, strlen(bad[k].text), NULL, NULL));
         ck_assert_str_eq(nd_last_error(), bad[k].error);
@@ -360,6 +363,7 @@ END_TEST
 
 START_TEST(test_json_malformed_inputs_name_their_byte)
 {
+    // clang-format off
     struct { const char *text; size_t len; const char *error; } bad[] = {
         {"", 0, "f: expected a value, found the end of the input at byte 0"},
         {"   ", 3, "f: expected a value, found the end of the input at byte 3"},
@@ -390,6 +394,7 @@ START_TEST(test_json_malformed_inputs_name_their_byte)
         {"[1]\x00", 4, "f: unexpected byte 0x00 after the JSON value at byte 3"},
         {"\xef\xbb\xbf{}", 0, "f: expected a value, found byte 0xef at byte 0"},
     };
+    // clang-format on
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         size_t len = bad[k].len ? bad[k].len : strlen(bad[k].text);
         nd_json *doc = nd_json_parse(bad[k].text, len, NULL, "f");
@@ -408,14 +413,14 @@ START_TEST(test_json_limits)
     ck_assert_ptr_null(doc);
     ck_assert_error("t: 12 bytes of JSON exceed the limit of 10");
     lim.max_bytes = 100;
-    doc = nd_json_parse("[[1],\"abc\"]", 11, &lim, "t");   /* depth 2, 4 values: at the limits */
+    doc = nd_json_parse("[[1],\"abc\"]", 11, &lim, "t"); /* depth 2, 4 values: at the limits */
     ck_assert_msg(doc != NULL, "%s", nd_last_error());
     nd_json_free(doc);
     ck_assert_ptr_null(nd_json_parse("[[[1]]]", 7, &lim, "t"));
     ck_assert_error("t: nesting deeper than 2 levels at byte 2");
     ck_assert_ptr_null(nd_json_parse("\"abcd\"", 6, &lim, "t"));
     ck_assert_error("t: a string longer than 3 bytes at byte 0");
-    ck_assert_ptr_null(nd_json_parse("\"\\u00e9\\u00e9\"", 14, &lim, "t"));   /* 4 bytes decoded */
+    ck_assert_ptr_null(nd_json_parse("\"\\u00e9\\u00e9\"", 14, &lim, "t")); /* 4 bytes decoded */
     ck_assert_error("t: a string longer than 3 bytes at byte 0");
     ck_assert_ptr_null(nd_json_parse("[1,2,3,4]", 9, &lim, "t"));
     ck_assert_error("t: more than 4 values at byte 7");

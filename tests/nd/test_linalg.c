@@ -10,8 +10,10 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
-#define VALUES(...) (const double[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
+#define VALUES(...) \
+    (const double[]) { __VA_ARGS__ }
 
 static nd_array *matrix(nd_dtype dt, int ndim, const int64_t *shape, const double *values)
 {
@@ -24,17 +26,18 @@ static nd_array *matrix(nd_dtype dt, int ndim, const int64_t *shape, const doubl
 }
 
 /* Asserts a's values (C order) are within tol of expected (NaN == NaN). */
-#define ck_assert_close(a, tol, ...) \
-    assert_close((a), (tol), VALUES(__VA_ARGS__), sizeof(VALUES(__VA_ARGS__)) / sizeof(double), __LINE__)
+#define ck_assert_close(a, tol, ...)                                                            \
+    assert_close((a), (tol), VALUES(__VA_ARGS__), sizeof(VALUES(__VA_ARGS__)) / sizeof(double), \
+                 __LINE__)
 static void assert_close(const nd_array *a, double tol, const double *expected, int64_t n, int line)
 {
-    ck_assert_msg(nd_size(a) == n, "line %d: size %lld, expected %lld", line,
-                  (long long)nd_size(a), (long long)n);
+    ck_assert_msg(nd_size(a) == n, "line %d: size %lld, expected %lld", line, (long long)nd_size(a),
+                  (long long)n);
     nd_array *c = nd_astype(a, ND_FLOAT64);
     const double *v = nd_data(c);
     for (int64_t i = 0; i < n; i++)
         ck_assert_msg((isnan(v[i]) && isnan(expected[i])) || v[i] == expected[i] ||
-                      fabs(v[i] - expected[i]) <= tol * fmax(1.0, fabs(expected[i])),
+                          fabs(v[i] - expected[i]) <= tol * fmax(1.0, fabs(expected[i])),
                       "line %d: element %lld is %.17g, expected %.17g", line, (long long)i, v[i],
                       expected[i]);
     nd_free(c);
@@ -173,16 +176,18 @@ START_TEST(inv_values)
     /* float32 is computed in float64 and rounded, as NumPy does: the
      * inverse of the 4 x 4 Hilbert matrix (condition number 1.6e4) is
      * NumPy's to the last float32 bit (a float32 LU would be off by 1e-3). */
+    // clang-format off
     a = matrix(ND_FLOAT32, 2, SHAPE(4, 4),
                VALUES(1, 1 / 2., 1 / 3., 1 / 4., 1 / 2., 1 / 3., 1 / 4., 1 / 5.,
                       1 / 3., 1 / 4., 1 / 5., 1 / 6., 1 / 4., 1 / 5., 1 / 6., 1 / 7.));
+    // clang-format on
     x = nd_linalg_inv(a);
     ck_assert_shape(x, ND_FLOAT32, 2, 4, 4);
     ck_assert_close(x, FLT_EPSILON, 15.999717712402344, -119.99720001220703, 239.99366760253906,
-                    -139.9960479736328, -119.99720001220703, 1199.9725341796875,
-                    -2699.938232421875, 1679.9615478515625, 239.99366760253906,
-                    -2699.938232421875, 6479.86181640625, -4199.9140625, -139.9960479736328,
-                    1679.9615478515625, -4199.9140625, 2799.946533203125);
+                    -139.9960479736328, -119.99720001220703, 1199.9725341796875, -2699.938232421875,
+                    1679.9615478515625, 239.99366760253906, -2699.938232421875, 6479.86181640625,
+                    -4199.9140625, -139.9960479736328, 1679.9615478515625, -4199.9140625,
+                    2799.946533203125);
     nd_free(x);
     nd_free(a);
 
@@ -308,17 +313,18 @@ START_TEST(solve_errors)
     nd_array *b = nd_ones(ND_FLOAT64, 1, SHAPE(2));
     ck_assert_ptr_null(nd_linalg_solve(a, b));
     assert_fails(ND_ERR_VALUE, "solve1: Input operand 1 has a mismatch in its core dimension 0, "
-                 "with gufunc signature (m,m),(m)->(m) (size 2 is different from 3)");
+                               "with gufunc signature (m,m),(m)->(m) (size 2 is different from 3)");
     nd_free(b);
     b = nd_ones(ND_FLOAT64, 2, SHAPE(2, 3));
     ck_assert_ptr_null(nd_linalg_solve(a, b));
-    assert_fails(ND_ERR_VALUE, "solve: Input operand 1 has a mismatch in its core dimension 0, "
+    assert_fails(ND_ERR_VALUE,
+                 "solve: Input operand 1 has a mismatch in its core dimension 0, "
                  "with gufunc signature (m,m),(m,n)->(m,n) (size 2 is different from 3)");
     nd_free(b);
     b = nd_ones(ND_FLOAT64, 0, NULL);
     ck_assert_ptr_null(nd_linalg_solve(a, b));
     assert_fails(ND_ERR_VALUE, "solve: Input operand 1 does not have enough dimensions (has 0, "
-                 "gufunc core with signature (m,m),(m,n)->(m,n) requires 2)");
+                               "gufunc core with signature (m,m),(m,n)->(m,n) requires 2)");
     nd_free(b);
     b = nd_ones(ND_FLOAT16, 1, SHAPE(3));
     ck_assert_ptr_null(nd_linalg_solve(a, b));
@@ -331,22 +337,23 @@ START_TEST(solve_errors)
     b = nd_ones(ND_FLOAT64, 1, SHAPE(3));
     ck_assert_ptr_null(nd_linalg_solve(a, b));
     assert_fails(ND_ERR_VALUE, "solve: Input operand 1 does not have enough dimensions (has 1, "
-                 "gufunc core with signature (m,m),(m,n)->(m,n) requires 2)");
+                               "gufunc core with signature (m,m),(m,n)->(m,n) requires 2)");
     nd_free(b);
     b = nd_ones(ND_FLOAT64, 3, SHAPE(4, 3, 1));
     ck_assert_ptr_null(nd_linalg_solve(a, b));
-    assert_fails(ND_ERR_VALUE, "operands could not be broadcast together with remapped shapes "
+    assert_fails(ND_ERR_VALUE,
+                 "operands could not be broadcast together with remapped shapes "
                  "[original->remapped]: (2,3,3)->(2,newaxis,newaxis) (4,3,1)->(4,newaxis,newaxis)"
                  "  and requested shape (3,1)");
     nd_free(b);
     b = nd_ones(ND_FLOAT64, 2, SHAPE(4, 3));
     ck_assert_ptr_null(nd_linalg_solve(a, b));
     assert_fails(ND_ERR_VALUE, "operands could not be broadcast together with remapped shapes "
-                 "[original->remapped]: (2,3,3)->(2,newaxis) (4,3)->(4,newaxis)"
-                 "  and requested shape (3)");
+                               "[original->remapped]: (2,3,3)->(2,newaxis) (4,3)->(4,newaxis)"
+                               "  and requested shape (3)");
     nd_free(b);
     b = nd_ones(ND_FLOAT64, 2, SHAPE(2, 3));
-    ck_assert_ptr_null(nd_linalg_solve(a, b));   /* all ones: singular */
+    ck_assert_ptr_null(nd_linalg_solve(a, b)); /* all ones: singular */
     assert_fails(ND_ERR_VALUE, "Singular matrix");
     nd_free(b);
     nd_free(a);
@@ -392,8 +399,8 @@ START_TEST(cholesky_lower_triangle)
 END_TEST
 
 /* Max |q @ r - a| for row-major q (m x k), r (k x n), a (m x n). */
-static double reconstruction_error(const nd_array *q, const nd_array *r, const double *a,
-                                   int64_t m, int64_t k, int64_t n)
+static double reconstruction_error(const nd_array *q, const nd_array *r, const double *a, int64_t m,
+                                   int64_t k, int64_t n)
 {
     nd_array *qd = nd_astype(q, ND_FLOAT64), *rd = nd_astype(r, ND_FLOAT64);
     const double *qv = nd_data(qd), *rv = nd_data(rd);
@@ -412,7 +419,7 @@ static double reconstruction_error(const nd_array *q, const nd_array *r, const d
 
 START_TEST(qr_reduced)
 {
-    static const double av[] = {3, 1, 4, 2, 0, 5};   /* 3 x 2 */
+    static const double av[] = {3, 1, 4, 2, 0, 5}; /* 3 x 2 */
     nd_array *a = matrix(ND_INT16, 2, SHAPE(3, 2), av);
     nd_array *q, *r;
     ck_assert_int_eq(nd_linalg_qr(a, &q, &r), 0);
@@ -421,9 +428,9 @@ START_TEST(qr_reduced)
     ck_assert(reconstruction_error(q, r, av, 3, 2, 2) < 1e-14);
     double v;
     ck_assert_int_eq(nd_get(r, SHAPE(1, 0), &v), 0);
-    ck_assert(v == 0);   /* upper triangular */
+    ck_assert(v == 0); /* upper triangular */
     ck_assert_int_eq(nd_get(r, SHAPE(0, 0), &v), 0);
-    ck_assert(fabs(fabs(v) - 5) < 1e-14);   /* |r00| = norm of column 0 */
+    ck_assert(fabs(fabs(v) - 5) < 1e-14); /* |r00| = norm of column 0 */
     nd_free(q);
     nd_free(r);
     nd_free(a);
@@ -560,7 +567,7 @@ START_TEST(eigh_values_and_vectors)
     ck_assert(fabs(fabs(v01) - M_SQRT1_2) < 1e-15 && fabs(v01 - v11) < 1e-15);
     nd_free(w);
     nd_free(v);
-    ck_assert_int_eq(nd_linalg_eigh(a, &w, NULL), 0);   /* eigvalsh */
+    ck_assert_int_eq(nd_linalg_eigh(a, &w, NULL), 0); /* eigvalsh */
     ck_assert_close(w, 1e-15, 1, 3);
     nd_free(w);
     nd_free(a);
@@ -754,10 +761,12 @@ static nd_array *norm2(const nd_array *x, const char *ord, int row, int col, boo
 START_TEST(norm_vectors)
 {
     nd_array *x = matrix(ND_FLOAT64, 1, SHAPE(4), VALUES(3, -4, 0, 12));
+    // clang-format off
     struct { const char *ord; double want; } cases[] = {
         {NULL, 13}, {"2", 13}, {"inf", 12}, {"-inf", 0}, {"0", 3}, {"1", 19},
         {"-1", 0}, {"3", cbrt(27 + 64 + 1728)}, {"0.5", pow(sqrt(3) + 2 + sqrt(12), 2)},
     };
+    // clang-format on
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         nd_array *r = norm1(x, cases[i].ord, 0, false);
         ck_assert_msg(r != NULL, "%s", cases[i].ord ? cases[i].ord : "None");
@@ -788,10 +797,12 @@ END_TEST
 START_TEST(norm_matrices)
 {
     nd_array *x = matrix(ND_FLOAT64, 2, SHAPE(2, 2), VALUES(1, -2, 3, 4));
+    // clang-format off
     struct { const char *ord; double want; } cases[] = {
         {NULL, sqrt(30)}, {"fro", sqrt(30)}, {"1", 6}, {"-1", 4}, {"inf", 7}, {"-inf", 3},
         {"2", 5.116672736016927}, {"-2", 1.9543950758485487}, {"nuc", 7.0710678118654755},
     };
+    // clang-format on
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         nd_array *r = nd_linalg_norm(x, cases[i].ord, 0, NULL, false);
         ck_assert_msg(r != NULL, "%s", cases[i].ord ? cases[i].ord : "None");
@@ -813,7 +824,7 @@ START_TEST(norm_matrices)
     x = nd_reshape(flat, 3, SHAPE(2, 3, 2));
     r = norm2(x, "inf", 0, 2, false);
     ck_assert_shape(r, ND_FLOAT32, 1, 3);
-    ck_assert_values(r, 13, 17, 21);   /* max over rows (axis 0) of |row| sums */
+    ck_assert_values(r, 13, 17, 21); /* max over rows (axis 0) of |row| sums */
     nd_free(r);
     r = norm2(x, "2", 0, 2, true);
     ck_assert_shape(r, ND_FLOAT32, 3, 1, 3, 1);
@@ -913,11 +924,14 @@ START_TEST(norm_errors)
 
     nd_array *e = nd_zeros(ND_FLOAT64, 2, SHAPE(3, 0));
     ck_assert_ptr_null(nd_linalg_norm(e, "1", 0, NULL, false));
-    assert_fails(ND_ERR_VALUE, "zero-size array to reduction operation maximum which has no identity");
+    assert_fails(ND_ERR_VALUE,
+                 "zero-size array to reduction operation maximum which has no identity");
     ck_assert_ptr_null(nd_linalg_norm(e, "-2", 0, NULL, false));
-    assert_fails(ND_ERR_VALUE, "zero-size array to reduction operation minimum which has no identity");
+    assert_fails(ND_ERR_VALUE,
+                 "zero-size array to reduction operation minimum which has no identity");
     ck_assert_ptr_null(norm1(e, "inf", 1, false));
-    assert_fails(ND_ERR_VALUE, "zero-size array to reduction operation maximum which has no identity");
+    assert_fails(ND_ERR_VALUE,
+                 "zero-size array to reduction operation maximum which has no identity");
     nd_free(e);
 }
 END_TEST

@@ -11,8 +11,10 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
-#define AXES(...) (const int[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
+#define AXES(...) \
+    (const int[]) { __VA_ARGS__ }
 
 /* Values 0, 1, 2, ... (mod `mod`, minus `shift`) in C order, reshaped. */
 static nd_array *ramp(nd_dtype dt, int ndim, const int64_t *shape, int mod, int shift)
@@ -80,8 +82,8 @@ static nd_array *transpose2(const nd_array *a)
 
 START_TEST(matmul_small_values)
 {
-    static const nd_dtype dts[] = {ND_FLOAT32, ND_FLOAT64, ND_INT32, ND_UINT16, ND_FLOAT16,
-                                   ND_BFLOAT16, ND_INT64};
+    static const nd_dtype dts[] = {ND_FLOAT32, ND_FLOAT64,  ND_INT32, ND_UINT16,
+                                   ND_FLOAT16, ND_BFLOAT16, ND_INT64};
     for (size_t t = 0; t < sizeof dts / sizeof *dts; t++) {
         nd_array *a = nd_arange(dts[t], 0, 6, 1), *b = nd_arange(dts[t], 0, 6, 1);
         nd_array *a2 = nd_reshape(a, 2, SHAPE(2, 3)), *b2 = nd_reshape(b, 2, SHAPE(3, 2));
@@ -89,7 +91,7 @@ START_TEST(matmul_small_values)
         ck_assert_shape(c, dts[t], 2, 2, 2);
         ck_assert_values(c, 10, 13, 28, 40);
         nd_free(c);
-        c = nd_matmul(b2, a2);   /* (3,2)@(2,3) */
+        c = nd_matmul(b2, a2); /* (3,2)@(2,3) */
         ck_assert_shape(c, dts[t], 2, 3, 3);
         ck_assert_values(c, 3, 4, 5, 9, 14, 19, 15, 24, 33);
         nd_free(c);
@@ -103,12 +105,12 @@ START_TEST(matmul_zero_size)
     static const nd_dtype dts[] = {ND_FLOAT32, ND_FLOAT64, ND_INT8, ND_BOOL, ND_FLOAT16};
     for (size_t t = 0; t < sizeof dts / sizeof *dts; t++) {
         nd_array *a = nd_empty(dts[t], 2, SHAPE(2, 0)), *b = nd_empty(dts[t], 2, SHAPE(0, 3));
-        nd_array *c = nd_matmul(a, b);   /* an empty sum: zeros */
+        nd_array *c = nd_matmul(a, b); /* an empty sum: zeros */
         ck_assert_shape(c, dts[t], 2, 2, 3);
         ck_assert_values(c, 0, 0, 0, 0, 0, 0);
         nd_free(c);
         nd_array *d = nd_empty(dts[t], 2, SHAPE(3, 0));
-        c = nd_matmul(b, d);   /* (0,3) @ (3,0) */
+        c = nd_matmul(b, d); /* (0,3) @ (3,0) */
         ck_assert_shape(c, dts[t], 2, 0, 0);
         nd_free(c), nd_free(a), nd_free(b), nd_free(d);
     }
@@ -130,8 +132,8 @@ END_TEST
 
 START_TEST(matmul_one_d_promotion)
 {
-    nd_array *v = nd_arange(ND_INT64, 1, 4, 1);              /* [1,2,3] */
-    nd_array *m = ramp(ND_INT64, 2, SHAPE(3, 2), 5, 0);      /* [[3,0],[2,4],[1,3]] */
+    nd_array *v = nd_arange(ND_INT64, 1, 4, 1); /* [1,2,3] */
+    nd_array *m = ramp(ND_INT64, 2, SHAPE(3, 2), 5, 0); /* [[3,0],[2,4],[1,3]] */
     nd_array *c = nd_matmul(v, v);
     ck_assert_shape(c, ND_INT64, 0);
     ck_assert_values(c, 14);
@@ -146,11 +148,11 @@ START_TEST(matmul_one_d_promotion)
     ck_assert_values(c, 10, 17);
     nd_free(c);
     nd_array *stack = ramp(ND_FLOAT32, 3, SHAPE(2, 2, 3), 5, 2);
-    c = nd_matmul(stack, v);   /* (2,2,3) float32 @ (3,) int64 -> (2,2) float64 */
+    c = nd_matmul(stack, v); /* (2,2,3) float32 @ (3,) int64 -> (2,2) float64 */
     ck_assert_shape(c, ND_FLOAT64, 2, 2, 2);
     ck_assert_values(c, -3, 3, 4, -5);
     nd_free(c);
-    c = nd_matmul(v, stack);   /* (3,) @ (2,2,3): k mismatch with 2 */
+    c = nd_matmul(v, stack); /* (3,) @ (2,2,3): k mismatch with 2 */
     ck_assert_ptr_null(c);
     ck_assert_error("matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc "
                     "signature (n?,k),(k,m?)->(n?,m?) (size 2 is different from 3)");
@@ -177,7 +179,8 @@ START_TEST(matmul_batch_broadcast)
     }
     nd_free(c);
     /* A batch that folds into one product: (4,3,5) @ (5,2) */
-    nd_array *x = ramp(ND_FLOAT32, 3, SHAPE(4, 3, 5), 9, 4), *w = ramp(ND_FLOAT32, 2, SHAPE(5, 2), 8, 3);
+    nd_array *x = ramp(ND_FLOAT32, 3, SHAPE(4, 3, 5), 9, 4),
+             *w = ramp(ND_FLOAT32, 2, SHAPE(5, 2), 8, 3);
     c = nd_matmul(x, w);
     nd_array *x2 = nd_reshape(x, 2, SHAPE(12, 5)), *c2 = nd_reshape(c, 2, SHAPE(12, 2));
     assert_product(x2, w, c2, 0);
@@ -195,7 +198,8 @@ START_TEST(matmul_batch_broadcast)
     }
     nd_free(xs_rows), nd_free(c);
     /* ... and into the columns when b is a stack of vectors: (2,5) @ (4,5,1) */
-    nd_array *w2 = ramp(ND_FLOAT32, 2, SHAPE(2, 5), 8, 3), *xs = ramp(ND_FLOAT32, 3, SHAPE(4, 5, 1), 9, 4);
+    nd_array *w2 = ramp(ND_FLOAT32, 2, SHAPE(2, 5), 8, 3),
+             *xs = ramp(ND_FLOAT32, 3, SHAPE(4, 5, 1), 9, 4);
     c = nd_matmul(w2, xs);
     ck_assert_shape(c, ND_FLOAT32, 3, 4, 2, 1);
     nd_array *xs2 = nd_reshape(xs, 2, SHAPE(4, 5)), *xst = transpose2(xs2);
@@ -229,6 +233,7 @@ START_TEST(matmul_layouts)
         nd_dtype dt = dts[t];
         double tol = dt == ND_FLOAT16 ? 1e-3 : dt == ND_FLOAT32 ? 1e-6 : 0;
         nd_array *big = ramp(dt, 2, SHAPE(40, 34), 17, 8);
+        // clang-format off
         nd_array *a = nd_slice(big, 1, 0, 17, 1);                     /* rows 34 apart: NoTrans */
         nd_array *lt_base = ramp(dt, 2, SHAPE(17, 40), 19, 9);
         nd_array *lt = transpose2(lt_base);                           /* F order: CblasTrans */
@@ -239,6 +244,7 @@ START_TEST(matmul_layouts)
         nd_array *b = ramp(dt, 2, SHAPE(17, 9), 13, 6);
         nd_array *bt_base = ramp(dt, 2, SHAPE(9, 17), 11, 5);
         nd_array *bt = transpose2(bt_base);                           /* (17,9) F order */
+        // clang-format on
         const nd_array *lefts[] = {a, lt, strided, rev, both};
         const nd_array *rights[] = {b, bt};
         for (int i = 0; i < 5; i++) {
@@ -257,17 +263,17 @@ START_TEST(matmul_layouts)
             }
         }
         /* vectors: a row of big with a stride, reversed, and as a column */
-        nd_array *row = nd_slice(strided, 0, 3, 4, 1);             /* (1,17) stride 2 */
+        nd_array *row = nd_slice(strided, 0, 3, 4, 1); /* (1,17) stride 2 */
         nd_array *vec = nd_reshape(row, 1, SHAPE(17));
         nd_array *rvec = nd_slice(vec, 0, ND_NONE, ND_NONE, -1);
         const nd_array *vecs[] = {vec, rvec};
         for (int v = 0; v < 2; v++) {
-            nd_array *y = nd_matmul(vecs[v], b);                   /* (17,) @ (17,9) */
+            nd_array *y = nd_matmul(vecs[v], b); /* (17,) @ (17,9) */
             nd_array *y2 = nd_reshape(y, 2, SHAPE(1, 9));
             nd_array *x2 = nd_reshape(vecs[v], 2, SHAPE(1, 17));
             assert_product(x2, b, y2, tol);
             nd_free(y), nd_free(y2);
-            y = nd_matmul(both, vecs[v]);                          /* (40,17) @ (17,) */
+            y = nd_matmul(both, vecs[v]); /* (40,17) @ (17,) */
             nd_array *xc = nd_reshape(vecs[v], 2, SHAPE(17, 1));
             y2 = nd_reshape(y, 2, SHAPE(40, 1));
             assert_product(both, xc, y2, tol);
@@ -284,7 +290,8 @@ END_TEST
 START_TEST(matmul_integer_wraparound)
 {
     int8_t a8[] = {100, 100, -128, 127}, b8[] = {2, 2, 3, -1};
-    nd_array *a = nd_from_data(ND_INT8, 2, SHAPE(2, 2), a8), *b = nd_from_data(ND_INT8, 2, SHAPE(2, 2), b8);
+    nd_array *a = nd_from_data(ND_INT8, 2, SHAPE(2, 2), a8),
+             *b = nd_from_data(ND_INT8, 2, SHAPE(2, 2), b8);
     nd_array *c = nd_matmul(a, b);
     ck_assert_shape(c, ND_INT8, 2, 2, 2);
     /* [[100*2+100*3, 100*2-100], [-128*2+127*3, -128*2-127]] mod 2^8 */
@@ -293,14 +300,14 @@ START_TEST(matmul_integer_wraparound)
 
     uint16_t a16[] = {65535, 65535}, b16[] = {65535, 2};
     a = nd_from_data(ND_UINT16, 1, SHAPE(2), a16), b = nd_from_data(ND_UINT16, 1, SHAPE(2), b16);
-    c = nd_matmul(a, b);   /* 65535^2 + 2*65535 wraps mod 2^16 to 65535 */
+    c = nd_matmul(a, b); /* 65535^2 + 2*65535 wraps mod 2^16 to 65535 */
     ck_assert_shape(c, ND_UINT16, 0);
     ck_assert_values(c, 65535);
     nd_free(a), nd_free(b), nd_free(c);
 
     int64_t a64[] = {INT64_C(1) << 62, INT64_MAX}, b64[] = {4, 2};
     a = nd_from_data(ND_INT64, 1, SHAPE(2), a64), b = nd_from_data(ND_INT64, 1, SHAPE(2), b64);
-    c = nd_matmul(a, b);   /* 2^64 + 2^64 - 2: wraps to -2 */
+    c = nd_matmul(a, b); /* 2^64 + 2^64 - 2: wraps to -2 */
     int64_t got = 0;
     ck_assert_int_eq(nd_get_int64(c, NULL, &got), 0);
     ck_assert_int_eq(got, -2);
@@ -308,7 +315,7 @@ START_TEST(matmul_integer_wraparound)
 
     uint64_t u64[] = {UINT64_MAX, 3};
     a = nd_from_data(ND_UINT64, 1, SHAPE(2), u64);
-    c = nd_matmul(a, a);   /* (2^64-1)^2 + 9 = 1 + 9 mod 2^64 */
+    c = nd_matmul(a, a); /* (2^64-1)^2 + 9 = 1 + 9 mod 2^64 */
     ck_assert_int_eq(nd_get_int64(c, NULL, &got), 0);
     ck_assert_int_eq(got, 10);
     nd_free(a), nd_free(c);
@@ -318,35 +325,37 @@ END_TEST
 START_TEST(matmul_bool_and_mixed_dtypes)
 {
     uint8_t av[] = {1, 0, 0, 0, 0, 0}, bv[] = {0, 1, 1, 1, 0, 0};
-    nd_array *a = nd_from_data(ND_BOOL, 2, SHAPE(2, 3), av), *b = nd_from_data(ND_BOOL, 2, SHAPE(3, 2), bv);
-    nd_array *c = nd_matmul(a, b);   /* or of ands */
+    nd_array *a = nd_from_data(ND_BOOL, 2, SHAPE(2, 3), av),
+             *b = nd_from_data(ND_BOOL, 2, SHAPE(3, 2), bv);
+    nd_array *c = nd_matmul(a, b); /* or of ands */
     ck_assert_shape(c, ND_BOOL, 2, 2, 2);
     ck_assert_values(c, 0, 1, 0, 0);
     nd_free(c);
     nd_array *i8 = nd_arange(ND_INT8, 0, 6, 1), *i8m = nd_reshape(i8, 2, SHAPE(3, 2));
-    c = nd_matmul(a, i8m);   /* bool @ int8 -> int8 */
+    c = nd_matmul(a, i8m); /* bool @ int8 -> int8 */
     ck_assert_shape(c, ND_INT8, 2, 2, 2);
     ck_assert_values(c, 0, 1, 0, 0);
     nd_free(c);
     nd_array *f32 = nd_ones(ND_FLOAT32, 2, SHAPE(2, 3));
-    c = nd_matmul(f32, i8m);   /* float32 @ int8 -> float32 */
+    c = nd_matmul(f32, i8m); /* float32 @ int8 -> float32 */
     ck_assert_shape(c, ND_FLOAT32, 2, 2, 2);
     ck_assert_values(c, 6, 9, 6, 9);
     nd_free(c);
     nd_array *i64 = nd_ones(ND_INT64, 2, SHAPE(2, 3)), *u64 = nd_ones(ND_UINT64, 2, SHAPE(3, 1));
-    c = nd_matmul(i64, u64);   /* int64 @ uint64 -> float64 */
+    c = nd_matmul(i64, u64); /* int64 @ uint64 -> float64 */
     ck_assert_shape(c, ND_FLOAT64, 2, 2, 1);
     ck_assert_values(c, 3, 3);
     nd_free(c);
     nd_array *h = nd_full(ND_FLOAT16, 2, SHAPE(2, 3), 0.1);
-    c = nd_matmul(h, i8m);     /* float16 @ int8 -> float16, computed in float32 */
+    c = nd_matmul(h, i8m); /* float16 @ int8 -> float16, computed in float32 */
     ck_assert_shape(c, ND_FLOAT16, 2, 2, 2);
-    double want = (double)nd_half_to_float(nd_float_to_half(
-        (float)(nd_half_to_float(nd_double_to_half(0.1)) * 6.0)));
+    double want = (double)nd_half_to_float(
+        nd_float_to_half((float)(nd_half_to_float(nd_double_to_half(0.1)) * 6.0)));
     ck_assert_double_eq(get(c, (int64_t[]){0, 0}), want);
     nd_free(c);
-    nd_array *bf = nd_full(ND_BFLOAT16, 2, SHAPE(3, 2), 1.5), *hf = nd_full(ND_FLOAT16, 2, SHAPE(2, 3), 2);
-    c = nd_matmul(hf, bf);     /* float16 @ bfloat16 -> float32 */
+    nd_array *bf = nd_full(ND_BFLOAT16, 2, SHAPE(3, 2), 1.5),
+             *hf = nd_full(ND_FLOAT16, 2, SHAPE(2, 3), 2);
+    c = nd_matmul(hf, bf); /* float16 @ bfloat16 -> float32 */
     ck_assert_shape(c, ND_FLOAT32, 2, 2, 2);
     ck_assert_values(c, 9, 9, 9, 9);
     nd_free(c);
@@ -378,7 +387,8 @@ END_TEST
 
 START_TEST(matmul_out_cases)
 {
-    nd_array *a = ramp(ND_FLOAT64, 2, SHAPE(3, 3), 8, 3), *b = ramp(ND_FLOAT64, 2, SHAPE(3, 3), 5, 2);
+    nd_array *a = ramp(ND_FLOAT64, 2, SHAPE(3, 3), 8, 3),
+             *b = ramp(ND_FLOAT64, 2, SHAPE(3, 3), 5, 2);
     nd_array *want = nd_matmul(a, a);
     nd_array *a_copy = nd_copy(a);
     /* out aliasing both inputs: a = a @ a */
@@ -420,7 +430,7 @@ START_TEST(matmul_large_against_naive)
     nd_array *a = ramp(ND_FLOAT32, 2, SHAPE(130, 257), 31, 15);
     nd_array *b = ramp(ND_FLOAT32, 2, SHAPE(257, 70), 29, 14);
     nd_array *c = nd_matmul(a, b);
-    assert_product(a, b, c, 0);   /* small integers: exact in float32 */
+    assert_product(a, b, c, 0); /* small integers: exact in float32 */
     nd_free(a), nd_free(b), nd_free(c);
 }
 END_TEST
@@ -443,8 +453,8 @@ static double *values_of(const nd_array *a)
  * bit-identical at 1 and 2 threads. */
 START_TEST(matmul_float32_across_kernel_blocks)
 {
-    const int64_t shapes[][3] = {{12, 384, 32}, {13, 385, 33}, {25, 7, 481}, {37, 800, 500},
-                                 {2, 3, 2}, {100, 1, 64}};
+    const int64_t shapes[][3] = {{12, 384, 32},  {13, 385, 33}, {25, 7, 481},
+                                 {37, 800, 500}, {2, 3, 2},     {100, 1, 64}};
     for (int s = 0; s < 6; s++) {
         int64_t m = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
         nd_array *a = ramp(ND_FLOAT32, 2, SHAPE(m, k), 31, 15);
@@ -487,7 +497,7 @@ START_TEST(matmul_float32_across_kernel_blocks)
     ck_assert_int_eq(nd_set_num_threads(0), 0);
     ck_assert_int_eq(memcmp(nd_data(c[0]), nd_data(c[1]), 300 * 530 * sizeof(float)), 0);
     nd_array *x_rows = nd_slice(x, 0, 290, 300, 1), *c_rows = nd_slice(c[0], 0, 290, 300, 1);
-    assert_product(x_rows, y, c_rows, 1e-6);   /* the last rows: a partial 12-row panel */
+    assert_product(x_rows, y, c_rows, 1e-6); /* the last rows: a partial 12-row panel */
     nd_free(x_rows), nd_free(c_rows);
     nd_free(x), nd_free(y), nd_free(c[0]), nd_free(c[1]);
     /* A batch of small products, split a product per thread: the same bits
@@ -504,11 +514,14 @@ START_TEST(matmul_float32_across_kernel_blocks)
     ck_assert_int_eq(nd_set_num_threads(0), 0);
     ck_assert_int_eq(memcmp(nd_data(c[0]), nd_data(c[1]), 9 * 30 * 50 * sizeof(float)), 0);
     for (int64_t item = 0; item < 9; item++) {
-        nd_array *xi_3d = nd_slice(x, 0, item, item + 1, 1), *yi_3d = nd_slice(y, 0, item, item + 1, 1);
-        nd_array *xi = nd_reshape(xi_3d, 2, SHAPE(30, 40)), *yi = nd_reshape(yi_3d, 2, SHAPE(40, 50));
+        nd_array *xi_3d = nd_slice(x, 0, item, item + 1, 1),
+                 *yi_3d = nd_slice(y, 0, item, item + 1, 1);
+        nd_array *xi = nd_reshape(xi_3d, 2, SHAPE(30, 40)),
+                 *yi = nd_reshape(yi_3d, 2, SHAPE(40, 50));
         nd_array *ci = nd_matmul(xi, yi);
         ck_assert_int_eq(memcmp(nd_data(ci), (const float *)nd_data(c[1]) + item * 30 * 50,
-                                30 * 50 * sizeof(float)), 0);
+                                30 * 50 * sizeof(float)),
+                         0);
         nd_free(xi_3d), nd_free(yi_3d), nd_free(xi), nd_free(yi), nd_free(ci);
     }
     nd_free(x), nd_free(y), nd_free(c[0]), nd_free(c[1]);
@@ -521,13 +534,13 @@ END_TEST
 
 START_TEST(dot_cases)
 {
-    nd_array *v = nd_arange(ND_INT32, 1, 4, 1);                 /* [1,2,3] */
+    nd_array *v = nd_arange(ND_INT32, 1, 4, 1); /* [1,2,3] */
     nd_array *c = nd_dot(v, v);
     ck_assert_shape(c, ND_INT32, 0);
     ck_assert_values(c, 14);
     nd_free(c);
     nd_array *s = nd_full(ND_FLOAT64, 0, NULL, 2);
-    c = nd_dot(s, v);   /* a 0-d operand multiplies; no value-based casting in dot */
+    c = nd_dot(s, v); /* a 0-d operand multiplies; no value-based casting in dot */
     ck_assert_shape(c, ND_FLOAT64, 1, 3);
     ck_assert_values(c, 2, 4, 6);
     nd_free(c);
@@ -535,7 +548,8 @@ START_TEST(dot_cases)
     ck_assert_values(c, 2, 4, 6);
     nd_free(c);
     /* N-D . M-D: sum over a's last and b's second-to-last axis */
-    nd_array *a = ramp(ND_INT64, 3, SHAPE(2, 3, 4), 9, 4), *b = ramp(ND_INT64, 3, SHAPE(5, 4, 2), 8, 3);
+    nd_array *a = ramp(ND_INT64, 3, SHAPE(2, 3, 4), 9, 4),
+             *b = ramp(ND_INT64, 3, SHAPE(5, 4, 2), 8, 3);
     c = nd_dot(a, b);
     ck_assert_shape(c, ND_INT64, 4, 2, 3, 5, 2);
     for (int64_t i = 0; i < 2; i++)
@@ -559,8 +573,9 @@ END_TEST
 
 START_TEST(inner_vdot_outer)
 {
-    nd_array *a = ramp(ND_FLOAT64, 2, SHAPE(2, 3), 5, 2), *b = ramp(ND_FLOAT64, 2, SHAPE(4, 3), 8, 3);
-    nd_array *c = nd_inner(a, b);   /* a @ b.T */
+    nd_array *a = ramp(ND_FLOAT64, 2, SHAPE(2, 3), 5, 2),
+             *b = ramp(ND_FLOAT64, 2, SHAPE(4, 3), 8, 3);
+    nd_array *c = nd_inner(a, b); /* a @ b.T */
     nd_array *bt = transpose2(b);
     ck_assert_shape(c, ND_FLOAT64, 2, 2, 4);
     assert_product(a, bt, c, 0);
@@ -569,12 +584,12 @@ START_TEST(inner_vdot_outer)
     ck_assert_ptr_null(nd_inner(a, b3));
     ck_assert_error("shapes (2,3) and (6,4,5) not aligned: 3 (dim 1) != 4 (dim 1)");
 
-    c = nd_vdot(a, bt);   /* flattened: sizes 6 and 12 */
+    c = nd_vdot(a, bt); /* flattened: sizes 6 and 12 */
     ck_assert_ptr_null(c);
     ck_assert_error("cannot reshape array of size 12 into shape (6,)");
     nd_array *a_rev = nd_slice(a, 1, ND_NONE, ND_NONE, -1);
     nd_array *flat = nd_arange(ND_INT8, 0, 6, 1);
-    c = nd_vdot(a_rev, flat);   /* a[:, ::-1].ravel() . [0..5] */
+    c = nd_vdot(a_rev, flat); /* a[:, ::-1].ravel() . [0..5] */
     ck_assert_shape(c, ND_FLOAT64, 0);
     double sum = 0;
     for (int64_t i = 0; i < 2; i++)
@@ -598,7 +613,8 @@ END_TEST
 
 START_TEST(tensordot_cases)
 {
-    nd_array *a = ramp(ND_INT32, 3, SHAPE(3, 4, 5), 11, 5), *b = ramp(ND_INT32, 3, SHAPE(4, 3, 2), 8, 3);
+    nd_array *a = ramp(ND_INT32, 3, SHAPE(3, 4, 5), 11, 5),
+             *b = ramp(ND_INT32, 3, SHAPE(4, 3, 2), 8, 3);
     nd_array *c = nd_tensordot(a, b, 2, AXES(1, 0), AXES(0, 1));
     ck_assert_shape(c, ND_INT32, 2, 5, 2);
     for (int64_t i = 0; i < 5; i++)
@@ -610,7 +626,7 @@ START_TEST(tensordot_cases)
             ck_assert_double_eq(get(c, (int64_t[]){i, j}), sum);
         }
     nd_free(c);
-    c = nd_tensordot(a, b, 0, NULL, NULL);   /* outer product */
+    c = nd_tensordot(a, b, 0, NULL, NULL); /* outer product */
     ck_assert_shape(c, ND_INT32, 6, 3, 4, 5, 4, 3, 2);
     nd_free(c);
     c = nd_tensordot(a, b, 1, AXES(-2), AXES(-3));

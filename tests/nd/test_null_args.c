@@ -10,9 +10,11 @@
 #include "null_args.h"
 
 /* Valid arguments for the positions that are not NULL in a row. */
+// clang-format off
 static nd_array *A;           /* float64 (2, 3), 0..5 */
 static nd_array *W;           /* float64 (2, 3) zeros, writeable */
 static nd_array *PA;          /* receives outputs (never set: every row fails) */
+// clang-format on
 static const nd_array *ARRS[2];
 static const int64_t I64S[2] = {2, 3};
 static const int INTS[2] = {0, 1};
@@ -26,9 +28,11 @@ static void *CTXP = BUF;
 static nd_rng *RNG;
 static nd_rng_state RS;
 static nd_npz *NPZ;
+// clang-format off
 static nd_safetensors *ST;    /* "x": A, metadata {"k": "v"} */
 static nd_json *DOC;          /* {"x": 1} */
 static const nd_json_value *JV;   /* its root object */
+// clang-format on
 static const char *const META[2] = {"k", "v"};
 static const void *CHUNKS[1] = {BUF};
 static const size_t LENS[1] = {sizeof BUF};
@@ -81,10 +85,7 @@ static void teardown(void)
     free(TMPDIR);
 }
 
-static void noop_task(void *ctx, int64_t begin, int64_t end)
-{
-    (void)ctx, (void)begin, (void)end;
-}
+static void noop_task(void *ctx, int64_t begin, int64_t end) { (void)ctx, (void)begin, (void)end; }
 
 static int noop_writer(FILE *out, void *ctx)
 {
@@ -670,7 +671,7 @@ static int noop_writer(FILE *out, void *ctx)
     I(nd_rng_shuffle, rng, nd_rng_shuffle(NULL, W)) \
     I(nd_rng_shuffle, a, nd_rng_shuffle(RNG, NULL)) \
     P(nd_rng_choice, rng, nd_rng_choice(NULL, 10, 2, I64S, true, NULL)) \
-    P(nd_rng_choice, shape, nd_rng_choice(RNG, 10, 2, NULL, true, NULL)) \
+    P(nd_rng_choice, shape, nd_rng_choice(RNG, 10, 2, NULL, true, NULL))
 
 /* clang-format on */
 NULL_CASES_DEFINE(ND_NULL_TABLE)
@@ -678,10 +679,10 @@ NULL_CASES_DEFINE(ND_NULL_TABLE)
 /* ---- out-of-range numbers ------------------------------------------------------------- */
 
 /* RANGE_P with the exact message. */
-#define RANGE_ERROR(call, message)                                                          \
-    do {                                                                                   \
-        RANGE_P(call);                                                                     \
-        ck_assert_str_eq(nd_last_error(), message);                                        \
+#define RANGE_ERROR(call, message)                  \
+    do {                                            \
+        RANGE_P(call);                              \
+        ck_assert_str_eq(nd_last_error(), message); \
     } while (0)
 
 START_TEST(out_of_range_numbers)
@@ -714,9 +715,11 @@ START_TEST(out_of_range_numbers)
     ck_assert(!nd_can_cast(ND_FLOAT64, ND_FLOAT64, (nd_casting)99));
     RANGE_I(nd_copyto(W, A, (nd_casting)99));
     /* ndim and shapes */
-    RANGE_ERROR(nd_empty(ND_FLOAT64, -1, I64S), "maximum supported dimension for an ndarray is 32, found -1");
+    RANGE_ERROR(nd_empty(ND_FLOAT64, -1, I64S),
+                "maximum supported dimension for an ndarray is 32, found -1");
     RANGE_P(nd_empty(ND_FLOAT64, ND_MAXDIMS + 1, big));
-    RANGE_ERROR(nd_zeros(ND_FLOAT64, 1, (const int64_t[]){-1}), "negative dimensions are not allowed");
+    RANGE_ERROR(nd_zeros(ND_FLOAT64, 1, (const int64_t[]){-1}),
+                "negative dimensions are not allowed");
     RANGE_P(nd_zeros(ND_FLOAT64, 2, (const int64_t[]){INT64_MAX, INT64_MAX}));
     RANGE_P(nd_reshape(A, -1, I64S));
     RANGE_P(nd_reshape(A, ND_MAXDIMS + 1, big));
@@ -778,7 +781,7 @@ START_TEST(out_of_range_numbers)
     RANGE_I(nd_safetensors_save(OUT_PATH, -1, NAMES, ARRS, 0, NULL));
     RANGE_I(nd_safetensors_save(OUT_PATH, 1, NAMES, ARRS, -1, META));
     RANGE_I(nd_json_check_keys(JV, -1, NAMES));
-    RANGE_P(nd_read_file(JSON_PATH, 2, &SZ));   /* the file is 8 bytes */
+    RANGE_P(nd_read_file(JSON_PATH, 2, &SZ)); /* the file is 8 bytes */
     /* a failed write leaves nothing behind */
     ck_assert_int_ne(access(OUT_PATH, F_OK), 0);
     /* indices */

@@ -17,7 +17,7 @@
 #define MAX_INPUTS 4
 
 typedef struct op_case {
-    char *line;                  /* the manifest line (for messages) */
+    char *line; /* the manifest line (for messages) */
     const char *id, *op, *expect;
     char *inputs[MAX_INPUTS];
     int ninputs;
@@ -115,6 +115,7 @@ typedef nd_array *(*axis_fn)(const nd_array *, int);
 
 /* Every op of libnd's list (libnd/src/ops/elementwise.def), by its libnd
  * name; gen_op_cases.py writes cases for the same rows. */
+// clang-format off
 static const struct { const char *name; binary_fn fn; binary_out_fn out; } binary_ops[] = {
 #define ND_BINARY(name, numpy_name, ufunc) {#name, nd_##name, nd_##name##_out},
 #define ND_UNARY(name, numpy_name, ufunc)
@@ -130,6 +131,7 @@ static const struct { const char *name; reduce_fn fn; } reduce_ops[] = {
     REDUCE(sum), REDUCE(prod), REDUCE(mean), REDUCE(max), REDUCE(min), REDUCE(any), REDUCE(all),
     REDUCE(count_nonzero), REDUCE(logsumexp),
 };
+// clang-format on
 
 /* Runs the case; returns the result (NULL on a libnd error). For _out and
  * _inplace forms the result is the array written into. */
@@ -156,19 +158,19 @@ static nd_array *compute(const op_case *c, bool *known)
     for (size_t k = 0; k < sizeof binary_ops / sizeof binary_ops[0]; k++) {
         if (strcmp(op, binary_ops[k].name) != 0)
             continue;
-        if (form == 0) {          /* op(a, b, out=c) */
+        if (form == 0) { /* op(a, b, out=c) */
             result = nd_copy(in[2]);
             if (binary_ops[k].out(in[0], in[1], result) < 0) {
                 nd_free(result);
                 result = NULL;
             }
-        } else if (form == 1) {   /* a = copy; op(a, b, out=a) */
+        } else if (form == 1) { /* a = copy; op(a, b, out=a) */
             result = nd_copy(in[0]);
             if (binary_ops[k].out(result, in[1], result) < 0) {
                 nd_free(result);
                 result = NULL;
             }
-        } else if (form == 2) {   /* x[1:] = x[1:] op x[:-1] */
+        } else if (form == 2) { /* x[1:] = x[1:] op x[:-1] */
             result = nd_copy(in[0]);
             nd_array *tail = nd_slice(result, 0, 1, ND_NONE, 1);
             nd_array *head = nd_slice(result, 0, 0, -1, 1);
@@ -198,11 +200,13 @@ static nd_array *compute(const op_case *c, bool *known)
         result = fn(in[0], naxes, axes, int_param(c, "ddof", 0), keepdims);
     } else if (strcmp(op, "argmax") == 0 || strcmp(op, "argmin") == 0 ||
                strcmp(op, "cumsum") == 0 || strcmp(op, "cumprod") == 0) {
-        axis_fn fn = strcmp(op, "argmax") == 0 ? nd_argmax : strcmp(op, "argmin") == 0 ? nd_argmin
-                   : strcmp(op, "cumsum") == 0 ? nd_cumsum : nd_cumprod;
+        axis_fn fn = strcmp(op, "argmax") == 0   ? nd_argmax
+                     : strcmp(op, "argmin") == 0 ? nd_argmin
+                     : strcmp(op, "cumsum") == 0 ? nd_cumsum
+                                                 : nd_cumprod;
         result = fn(in[0], int_param(c, "axis", 0));
     } else if ((strcmp(op, "where") == 0 || strcmp(op, "clip") == 0) && form == 0) {
-        result = nd_copy(in[3]);   /* op(x, y, z, out=w) */
+        result = nd_copy(in[3]); /* op(x, y, z, out=w) */
         int status = op[0] == 'w' ? nd_where_out(in[0], in[1], in[2], result)
                                   : nd_clip_out(in[0], in[1], in[2], result);
         if (status < 0) {

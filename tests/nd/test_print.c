@@ -22,7 +22,7 @@ static void assert_text(char *(*format)(const nd_array *), nd_array *a, const ch
 #define assert_str(a, expected) assert_text(nd_str, (a), (expected))
 
 /* A 1-D array of dtype dt holding the doubles, each rounded once to dt. */
-#define vector(dt, ...) \
+#define vector(dt, ...)                                                        \
     from_doubles((dt), sizeof((const double[]){__VA_ARGS__}) / sizeof(double), \
                  (const double[]){__VA_ARGS__})
 static nd_array *from_doubles(nd_dtype dt, size_t n, const double *values)
@@ -118,8 +118,7 @@ START_TEST(negative_zero_nan_inf)
     assert_repr(vector(ND_FLOAT64, NAN, INFINITY), "array([nan, inf])");
     assert_repr(vector(ND_FLOAT64, NAN, 1.5e-10), "array([    nan, 1.5e-10])");
     assert_repr(vector(ND_FLOAT64, -INFINITY, 1e10, 2.5), "array([   -inf, 1.0e+10, 2.5e+00])");
-    assert_repr(vector(ND_FLOAT32, 1e-5, 1, NAN),
-                "array([1.e-05, 1.e+00,    nan], dtype=float32)");
+    assert_repr(vector(ND_FLOAT32, 1e-5, 1, NAN), "array([1.e-05, 1.e+00,    nan], dtype=float32)");
 }
 END_TEST
 
@@ -180,38 +179,35 @@ END_TEST
 
 START_TEST(multi_dimensional)
 {
-    assert_repr(ranged(ND_INT64, 0, 8, 1, 3, (int64_t[]){2, 2, 2}),
-                "array([[[0, 1],\n"
-                "        [2, 3]],\n"
-                "\n"
-                "       [[4, 5],\n"
-                "        [6, 7]]])");
-    assert_str(ranged(ND_INT64, 0, 8, 1, 3, (int64_t[]){2, 2, 2}),
-               "[[[0 1]\n"
-               "  [2 3]]\n"
-               "\n"
-               " [[4 5]\n"
-               "  [6 7]]]");
+    assert_repr(ranged(ND_INT64, 0, 8, 1, 3, (int64_t[]){2, 2, 2}), "array([[[0, 1],\n"
+                                                                    "        [2, 3]],\n"
+                                                                    "\n"
+                                                                    "       [[4, 5],\n"
+                                                                    "        [6, 7]]])");
+    assert_str(ranged(ND_INT64, 0, 8, 1, 3, (int64_t[]){2, 2, 2}), "[[[0 1]\n"
+                                                                   "  [2 3]]\n"
+                                                                   "\n"
+                                                                   " [[4 5]\n"
+                                                                   "  [6 7]]]");
     /* two blank lines between 3-D blocks of a 4-D array */
-    assert_repr(ranged(ND_INT64, 0, 24, 1, 4, (int64_t[]){2, 3, 2, 2}),
-                "array([[[[ 0,  1],\n"
-                "         [ 2,  3]],\n"
-                "\n"
-                "        [[ 4,  5],\n"
-                "         [ 6,  7]],\n"
-                "\n"
-                "        [[ 8,  9],\n"
-                "         [10, 11]]],\n"
-                "\n"
-                "\n"
-                "       [[[12, 13],\n"
-                "         [14, 15]],\n"
-                "\n"
-                "        [[16, 17],\n"
-                "         [18, 19]],\n"
-                "\n"
-                "        [[20, 21],\n"
-                "         [22, 23]]]])");
+    assert_repr(ranged(ND_INT64, 0, 24, 1, 4, (int64_t[]){2, 3, 2, 2}), "array([[[[ 0,  1],\n"
+                                                                        "         [ 2,  3]],\n"
+                                                                        "\n"
+                                                                        "        [[ 4,  5],\n"
+                                                                        "         [ 6,  7]],\n"
+                                                                        "\n"
+                                                                        "        [[ 8,  9],\n"
+                                                                        "         [10, 11]]],\n"
+                                                                        "\n"
+                                                                        "\n"
+                                                                        "       [[[12, 13],\n"
+                                                                        "         [14, 15]],\n"
+                                                                        "\n"
+                                                                        "        [[16, 17],\n"
+                                                                        "         [18, 19]],\n"
+                                                                        "\n"
+                                                                        "        [[20, 21],\n"
+                                                                        "         [22, 23]]]])");
     double grid[] = {1.5, 2, 3, 4};
     assert_str(nd_from_data(ND_FLOAT64, 2, (int64_t[]){2, 2}, grid), "[[1.5 2. ]\n [3.  4. ]]");
 }
@@ -255,14 +251,12 @@ START_TEST(strided_views)
 {
     /* views print in their own logical order, whatever the strides */
     nd_array *a = ranged(ND_FLOAT64, 0, 1.5, 0.25, 2, (int64_t[]){2, 3});
-    assert_repr(nd_transpose(a, NULL),
-                "array([[0.  , 0.75],\n"
-                "       [0.25, 1.  ],\n"
-                "       [0.5 , 1.25]])");
+    assert_repr(nd_transpose(a, NULL), "array([[0.  , 0.75],\n"
+                                       "       [0.25, 1.  ],\n"
+                                       "       [0.5 , 1.25]])");
     nd_array *rows_reversed = nd_slice(a, 0, ND_NONE, ND_NONE, -1);
-    assert_repr(nd_slice(rows_reversed, 1, ND_NONE, ND_NONE, -1),
-                "array([[1.25, 1.  , 0.75],\n"
-                "       [0.5 , 0.25, 0.  ]])");
+    assert_repr(nd_slice(rows_reversed, 1, ND_NONE, ND_NONE, -1), "array([[1.25, 1.  , 0.75],\n"
+                                                                  "       [0.5 , 0.25, 0.  ]])");
     nd_free(rows_reversed);
     nd_free(a);
 
@@ -271,37 +265,34 @@ START_TEST(strided_views)
     nd_free(bytes);
 
     nd_array *u = ranged(ND_UINT32, 1, 7, 1, 2, (int64_t[]){2, 3});
-    assert_repr(nd_slice(u, 1, ND_NONE, ND_NONE, -1),
-                "array([[3, 2, 1],\n"
-                "       [6, 5, 4]], dtype=uint32)");
+    assert_repr(nd_slice(u, 1, ND_NONE, ND_NONE, -1), "array([[3, 2, 1],\n"
+                                                      "       [6, 5, 4]], dtype=uint32)");
     nd_free(u);
 
     nd_array *cube = ranged(ND_INT64, 0, 24, 1, 3, (int64_t[]){2, 3, 4});
-    assert_repr(nd_transpose(cube, NULL),
-                "array([[[ 0, 12],\n"
-                "        [ 4, 16],\n"
-                "        [ 8, 20]],\n"
-                "\n"
-                "       [[ 1, 13],\n"
-                "        [ 5, 17],\n"
-                "        [ 9, 21]],\n"
-                "\n"
-                "       [[ 2, 14],\n"
-                "        [ 6, 18],\n"
-                "        [10, 22]],\n"
-                "\n"
-                "       [[ 3, 15],\n"
-                "        [ 7, 19],\n"
-                "        [11, 23]]])");
+    assert_repr(nd_transpose(cube, NULL), "array([[[ 0, 12],\n"
+                                          "        [ 4, 16],\n"
+                                          "        [ 8, 20]],\n"
+                                          "\n"
+                                          "       [[ 1, 13],\n"
+                                          "        [ 5, 17],\n"
+                                          "        [ 9, 21]],\n"
+                                          "\n"
+                                          "       [[ 2, 14],\n"
+                                          "        [ 6, 18],\n"
+                                          "        [10, 22]],\n"
+                                          "\n"
+                                          "       [[ 3, 15],\n"
+                                          "        [ 7, 19],\n"
+                                          "        [11, 23]]])");
     nd_free(cube);
 
     nd_array *m = ranged(ND_FLOAT32, -5, 25, 2.5, 2, (int64_t[]){3, 4});
     nd_array *t = nd_transpose(m, NULL);
-    assert_repr(nd_slice(t, 0, ND_NONE, ND_NONE, -1),
-                "array([[ 2.5, 12.5, 22.5],\n"
-                "       [ 0. , 10. , 20. ],\n"
-                "       [-2.5,  7.5, 17.5],\n"
-                "       [-5. ,  5. , 15. ]], dtype=float32)");
+    assert_repr(nd_slice(t, 0, ND_NONE, ND_NONE, -1), "array([[ 2.5, 12.5, 22.5],\n"
+                                                      "       [ 0. , 10. , 20. ],\n"
+                                                      "       [-2.5,  7.5, 17.5],\n"
+                                                      "       [-5. ,  5. , 15. ]], dtype=float32)");
     nd_free(t);
     nd_free(m);
 }

@@ -9,7 +9,8 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
 
 /* The elements of a C-contiguous result as int64 (any integer dtype). */
 static void assert_ints(nd_array *a, int64_t n, const int64_t *expected)
@@ -23,7 +24,7 @@ static void assert_ints(nd_array *a, int64_t n, const int64_t *expected)
     }
     nd_free(a);
 }
-#define ck_assert_ints(a, ...) \
+#define ck_assert_ints(a, ...)                                                 \
     assert_ints((a), sizeof((const int64_t[]){__VA_ARGS__}) / sizeof(int64_t), \
                 (const int64_t[]){__VA_ARGS__})
 
@@ -45,9 +46,9 @@ static bool same_state(const nd_rng *a, const nd_rng *b)
     nd_rng_state x, y;
     nd_rng_get_state(a, &x);
     nd_rng_get_state(b, &y);
-    return x.state_high == y.state_high && x.state_low == y.state_low &&
-           x.inc_high == y.inc_high && x.inc_low == y.inc_low &&
-           x.has_uint32 == y.has_uint32 && (!x.has_uint32 || x.uinteger == y.uinteger);
+    return x.state_high == y.state_high && x.state_low == y.state_low && x.inc_high == y.inc_high &&
+           x.inc_low == y.inc_low && x.has_uint32 == y.has_uint32 &&
+           (!x.has_uint32 || x.uinteger == y.uinteger);
 }
 
 static bool same_bytes(const nd_array *a, const nd_array *b)
@@ -91,7 +92,7 @@ END_TEST
 
 START_TEST(seed_max_matches_numpy)
 {
-    nd_rng *r = nd_rng_new(UINT64_MAX);   /* two 32-bit words of entropy */
+    nd_rng *r = nd_rng_new(UINT64_MAX); /* two 32-bit words of entropy */
     assert_state(r, 0xDDC419442AEBDE79ULL, 0x4D8B0A3B048ACDB0ULL, 0x37762AACB3CC854FULL,
                  0x4ED623C7D18951EDULL, 0, 0);
     nd_array *z = nd_rng_standard_normal(r, ND_FLOAT64, 1, SHAPE(3));
@@ -113,8 +114,8 @@ END_TEST
 START_TEST(methods_match_numpy)
 {
     nd_rng *r = nd_rng_new(5);
-    ck_assert_ints(nd_rng_integers(r, -128, 127, true, ND_INT8, 1, SHAPE(6)),
-                   40, 101, 56, 43, 110, 43);
+    ck_assert_ints(nd_rng_integers(r, -128, 127, true, ND_INT8, 1, SHAPE(6)), 40, 101, 56, 43, 110,
+                   43);
     ck_assert_ints(nd_rng_integers(r, 0, 2, false, ND_BOOL, 1, SHAPE(6)), 1, 0, 1, 0, 1, 1);
     ck_assert_ints(nd_rng_integers(r, 0, INT64_C(1) << 32, false, ND_UINT32, 1, SHAPE(3)),
                    3470079269, 2013703616, 2213306431);
@@ -122,7 +123,7 @@ START_TEST(methods_match_numpy)
                    -3951267122455837578, -8228526172304961299);
     ck_assert_ints(nd_rng_permutation(r, 8), 3, 0, 1, 6, 2, 4, 5, 7);
     nd_array *m = nd_arange(ND_INT64, 0, 12, 1), *m2 = nd_reshape(m, 2, SHAPE(4, 3));
-    ck_assert_int_eq(nd_rng_shuffle(r, m2), 0);   /* rows move whole */
+    ck_assert_int_eq(nd_rng_shuffle(r, m2), 0); /* rows move whole */
     ck_assert_values(m2, 6, 7, 8, 9, 10, 11, 0, 1, 2, 3, 4, 5);
     nd_free(m);
     nd_free(m2);
@@ -185,10 +186,13 @@ START_TEST(integers_ranges)
         nd_rng_free(before);
         /* values stay in [low, high] for small, half and full ranges */
         int bits = (int)nd_dtype_itemsize(dt) * 8;
-        int64_t lo = !nd_dtype_is_signed(dt) ? 0 : bits == 64 ? INT64_MIN : -(INT64_C(1) << (bits - 1));
-        int64_t hi = dt == ND_BOOL ? 1 : bits == 64 ? INT64_MAX
-                   : nd_dtype_is_signed(dt) ? (INT64_C(1) << (bits - 1)) - 1
-                                            : (INT64_C(1) << bits) - 1;
+        int64_t lo = !nd_dtype_is_signed(dt) ? 0
+                     : bits == 64            ? INT64_MIN
+                                             : -(INT64_C(1) << (bits - 1));
+        int64_t hi = dt == ND_BOOL            ? 1
+                     : bits == 64             ? INT64_MAX
+                     : nd_dtype_is_signed(dt) ? (INT64_C(1) << (bits - 1)) - 1
+                                              : (INT64_C(1) << bits) - 1;
         int64_t half = (int64_t)(((uint64_t)hi - (uint64_t)lo) / 2);
         int64_t ranges[3][2] = {{lo, lo + 2}, {lo, lo + half}, {lo, hi}};
         for (int k = 0; k < 3; k++) {
@@ -231,7 +235,7 @@ START_TEST(integers_errors)
     ck_assert_ptr_null(nd_rng_integers(r, 0, 3, false, ND_BOOL, 1, s3));
     ck_assert_error("high is out of bounds for bool");
     ck_assert_ptr_null(nd_rng_integers(r, 200, 100, false, ND_INT8, 1, s3));
-    ck_assert_error("low >= high");   /* as NumPy: checked after the bounds */
+    ck_assert_error("low >= high"); /* as NumPy: checked after the bounds */
     ck_assert_ptr_null(nd_rng_integers(r, INT64_MIN, INT64_MIN, false, ND_INT64, 1, s3));
     ck_assert_error("low >= high");
     ck_assert_ptr_null(nd_rng_integers(r, 0, 2, false, ND_FLOAT64, 1, s3));
@@ -265,13 +269,13 @@ START_TEST(zero_size_and_0d)
     a = nd_rng_choice(r, 0, 1, SHAPE(0), false, NULL);
     ck_assert_shape(a, ND_INT64, 1, 0);
     nd_free(a);
-    a = nd_rng_permutation(r, -3);     /* np.arange(-3) is empty */
+    a = nd_rng_permutation(r, -3); /* np.arange(-3) is empty */
     ck_assert_shape(a, ND_INT64, 1, 0);
     nd_free(a);
-    nd_array *z = nd_zeros(ND_INT32, 2, SHAPE(5, 0));   /* long axis, no elements */
+    nd_array *z = nd_zeros(ND_INT32, 2, SHAPE(5, 0)); /* long axis, no elements */
     ck_assert_int_eq(nd_rng_shuffle(r, z), 0);
     nd_free(z);
-    ck_assert(same_state(r, ref));    /* nothing above drew */
+    ck_assert(same_state(r, ref)); /* nothing above drew */
     a = nd_rng_random(r, ND_FLOAT64, 0, NULL);
     nd_array *b = nd_rng_random(ref, ND_FLOAT64, 1, SHAPE(1));
     ck_assert_shape(a, ND_FLOAT64, 0);
@@ -284,7 +288,7 @@ END_TEST
 START_TEST(state_resumes)
 {
     nd_rng *r = nd_rng_new(77);
-    nd_free(nd_rng_random(r, ND_FLOAT32, 1, SHAPE(3)));   /* odd: a half is buffered */
+    nd_free(nd_rng_random(r, ND_FLOAT32, 1, SHAPE(3))); /* odd: a half is buffered */
     nd_rng_state saved;
     ck_assert_int_eq(nd_rng_get_state(r, &saved), 0);
     ck_assert_int_eq(saved.has_uint32, 1);
@@ -326,7 +330,7 @@ START_TEST(float_errors)
     ck_assert_error("scale < 0");
     ck_assert_ptr_null(nd_rng_normal(r, 0, -0.0, ND_FLOAT64, 1, SHAPE(2)));
     ck_assert_error("scale < 0");
-    nd_array *nn = nd_rng_normal(r, NAN, NAN, ND_FLOAT64, 1, SHAPE(2));   /* NaN is allowed */
+    nd_array *nn = nd_rng_normal(r, NAN, NAN, ND_FLOAT64, 1, SHAPE(2)); /* NaN is allowed */
     ck_assert(isnan(((double *)nd_data(nn))[0]));
     nd_free(nn);
     ck_assert_ptr_null(nd_rng_uniform(r, 0, INFINITY, ND_FLOAT64, 1, SHAPE(2)));
@@ -348,7 +352,7 @@ START_TEST(shuffle_views_and_errors)
 {
     nd_rng *r = nd_rng_new(4);
     nd_array *base = nd_arange(ND_INT16, 0, 10, 1);
-    nd_array *rev = nd_slice(base, 0, ND_NONE, ND_NONE, -2);   /* 9 7 5 3 1 */
+    nd_array *rev = nd_slice(base, 0, ND_NONE, ND_NONE, -2); /* 9 7 5 3 1 */
     ck_assert_int_eq(nd_rng_shuffle(r, rev), 0);
     /* the even positions are untouched; the odd ones hold a permutation */
     int seen = 0;
@@ -391,12 +395,14 @@ START_TEST(choice_errors)
     ck_assert_ptr_null(nd_rng_choice(r, 2, 1, SHAPE(2), true, p22));
     ck_assert_error("p must be 1-dimensional");
     nd_free(p22);
+    // clang-format off
     struct { double v[3]; const char *error; } bad[] = {
         {{0.5, NAN, 0}, "probabilities contain NaN"},
         {{1.5, -0.5, 0}, "probabilities are not non-negative"},
         {{0.5, 0.6, 0}, "probabilities do not sum to 1"},
         {{0.5, 0.5, 0.0002}, "probabilities do not sum to 1"},
     };
+    // clang-format on
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         nd_array *p = nd_from_data(ND_FLOAT64, 1, SHAPE(3), bad[i].v);
         ck_assert_ptr_null(nd_rng_choice(r, 3, 1, SHAPE(2), true, p));

@@ -14,7 +14,8 @@
 
 #include "held_arrays.h"
 
-#define AXES(...) (int)(sizeof((const int[]){__VA_ARGS__}) / sizeof(int)), (const int[]){__VA_ARGS__}
+#define AXES(...) \
+    (int)(sizeof((const int[]){__VA_ARGS__}) / sizeof(int)), (const int[]) { __VA_ARGS__ }
 #define ALL 0, NULL
 
 /* ---- helpers ------------------------------------------------------------------------- */
@@ -43,14 +44,22 @@ static void assert_close(double got, double want, double rtol)
 
 /* Every reduction with the signature of nd_sum, by name. */
 typedef nd_array *(*reduce_fn)(const nd_array *, int, const int *, bool);
-static nd_array *var0(const nd_array *a, int n, const int *axes, bool k) { return nd_var(a, n, axes, 0, k); }
-static nd_array *std0(const nd_array *a, int n, const int *axes, bool k) { return nd_std(a, n, axes, 0, k); }
+static nd_array *var0(const nd_array *a, int n, const int *axes, bool k)
+{
+    return nd_var(a, n, axes, 0, k);
+}
+static nd_array *std0(const nd_array *a, int n, const int *axes, bool k)
+{
+    return nd_std(a, n, axes, 0, k);
+}
+// clang-format off
 static const struct { const char *name; reduce_fn fn; } reductions[] = {
     {"sum", nd_sum},   {"prod", nd_prod}, {"mean", nd_mean},
     {"max", nd_max},   {"min", nd_min},   {"any", nd_any},
     {"all", nd_all},   {"var", var0},     {"std", std0},
     {"count_nonzero", nd_count_nonzero},  {"logsumexp", nd_logsumexp},
 };
+// clang-format on
 #define NREDUCTIONS (int)(sizeof reductions / sizeof reductions[0])
 
 /* ---- axes and shapes ------------------------------------------------------------------- */
@@ -76,7 +85,8 @@ START_TEST(keepdims_shapes)
     for (int i = 0; i < NREDUCTIONS; i++) {
         r = hold(reductions[i].fn(a, AXES(1), true));
         ck_assert_msg(nd_ndim(r) == 3 && nd_shape(r)[0] == 2 && nd_shape(r)[1] == 1 &&
-                      nd_shape(r)[2] == 4, "%s", reductions[i].name);
+                          nd_shape(r)[2] == 4,
+                      "%s", reductions[i].name);
         r = hold(reductions[i].fn(a, AXES(-1, 0), false));
         ck_assert_msg(nd_ndim(r) == 1 && nd_shape(r)[0] == 3, "%s", reductions[i].name);
     }
@@ -126,9 +136,11 @@ START_TEST(axis_out_of_range)
         ck_assert_error("axis -3 is out of bounds for array of dimension 2");
     }
     ck_assert_null(nd_argmax(m, 2), ND_ERR_AXIS, "axis 2 is out of bounds for array of dimension 2");
-    ck_assert_null(nd_argmin(m, -3), ND_ERR_AXIS, "axis -3 is out of bounds for array of dimension 2");
+    ck_assert_null(nd_argmin(m, -3), ND_ERR_AXIS,
+                   "axis -3 is out of bounds for array of dimension 2");
     ck_assert_null(nd_cumsum(m, 2), ND_ERR_AXIS, "axis 2 is out of bounds for array of dimension 2");
-    ck_assert_null(nd_cumprod(m, -3), ND_ERR_AXIS, "axis -3 is out of bounds for array of dimension 2");
+    ck_assert_null(nd_cumprod(m, -3), ND_ERR_AXIS,
+                   "axis -3 is out of bounds for array of dimension 2");
     nd_array *out = hold(nd_zeros(ND_FLOAT64, 1, SHAPE(2)));
     ck_assert_fails(nd_sum_out(m, AXES(3), false, out), ND_ERR_AXIS,
                     "axis 3 is out of bounds for array of dimension 2");
@@ -227,7 +239,7 @@ START_TEST(zero_d_inputs)
     nd_array *r = hold(nd_sum(s, ALL, false));
     ck_assert_shape(r, ND_INT64, 0);
     ck_assert_values(r, 5);
-    r = hold(nd_sum(s, ALL, true));   /* no axes to keep */
+    r = hold(nd_sum(s, ALL, true)); /* no axes to keep */
     ck_assert_shape(r, ND_INT64, 0);
     r = hold(nd_max(s, ALL, false));
     ck_assert_shape(r, ND_INT8, 0);
@@ -241,7 +253,7 @@ START_TEST(zero_d_inputs)
     ck_assert_shape(r, ND_INT64, 0);
     ck_assert_values(r, 0);
     ck_assert_values(hold(nd_argmin(s, -1)), 0);
-    r = hold(nd_cumsum(s, 0));   /* NumPy: 1-d */
+    r = hold(nd_cumsum(s, 0)); /* NumPy: 1-d */
     ck_assert_shape(r, ND_INT64, 1, 1);
     ck_assert_values(r, 5);
     r = hold(nd_cumprod(s, -1));
@@ -254,6 +266,7 @@ END_TEST
 
 START_TEST(result_dtypes)
 {
+    // clang-format off
     static const struct { nd_dtype in, sum, mean, max; } cases[] = {
         {ND_BOOL, ND_INT64, ND_FLOAT64, ND_BOOL},          {ND_INT8, ND_INT64, ND_FLOAT64, ND_INT8},
         {ND_INT32, ND_INT64, ND_FLOAT64, ND_INT32},        {ND_UINT8, ND_UINT64, ND_FLOAT64, ND_UINT8},
@@ -261,6 +274,7 @@ START_TEST(result_dtypes)
         {ND_FLOAT16, ND_FLOAT16, ND_FLOAT16, ND_FLOAT16},  {ND_BFLOAT16, ND_BFLOAT16, ND_BFLOAT16, ND_BFLOAT16},
         {ND_FLOAT32, ND_FLOAT32, ND_FLOAT32, ND_FLOAT32},  {ND_FLOAT64, ND_FLOAT64, ND_FLOAT64, ND_FLOAT64},
     };
+    // clang-format on
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         nd_array *a = VEC(cases[i].in, 1, 0, 1);
         const char *name = nd_dtype_name(cases[i].in);
@@ -271,12 +285,14 @@ START_TEST(result_dtypes)
         ck_assert_msg(nd_dtype_of(hold(nd_mean(a, ALL, false))) == cases[i].mean, "mean %s", name);
         ck_assert_msg(nd_dtype_of(hold(nd_var(a, ALL, 0, false))) == cases[i].mean, "var %s", name);
         ck_assert_msg(nd_dtype_of(hold(nd_std(a, ALL, 0, false))) == cases[i].mean, "std %s", name);
-        ck_assert_msg(nd_dtype_of(hold(nd_logsumexp(a, ALL, false))) == cases[i].mean, "lse %s", name);
+        ck_assert_msg(nd_dtype_of(hold(nd_logsumexp(a, ALL, false))) == cases[i].mean, "lse %s",
+                      name);
         ck_assert_msg(nd_dtype_of(hold(nd_max(a, ALL, false))) == cases[i].max, "max %s", name);
         ck_assert_msg(nd_dtype_of(hold(nd_min(a, ALL, false))) == cases[i].max, "min %s", name);
         ck_assert_msg(nd_dtype_of(hold(nd_any(a, ALL, false))) == ND_BOOL, "any %s", name);
         ck_assert_msg(nd_dtype_of(hold(nd_all(a, ALL, false))) == ND_BOOL, "all %s", name);
-        ck_assert_msg(nd_dtype_of(hold(nd_count_nonzero(a, ALL, false))) == ND_INT64, "count %s", name);
+        ck_assert_msg(nd_dtype_of(hold(nd_count_nonzero(a, ALL, false))) == ND_INT64, "count %s",
+                      name);
         ck_assert_msg(nd_dtype_of(hold(nd_argmax(a, 0))) == ND_INT64, "argmax %s", name);
         ck_assert_values(hold(nd_sum(a, ALL, false)), 2);
         ck_assert_values(hold(nd_count_nonzero(a, ALL, false)), 2);
@@ -290,7 +306,7 @@ END_TEST
 START_TEST(integer_sums_wrap)
 {
     nd_array *r = hold(nd_sum(VEC(ND_INT8, -1, -1, 100, 100), ALL, false));
-    ck_assert_values(r, 198);   /* int64: no int8 wrap */
+    ck_assert_values(r, 198); /* int64: no int8 wrap */
     r = hold(nd_sum(VEC(ND_UINT8, 255, 255), ALL, false));
     ck_assert_shape(r, ND_UINT64, 0);
     ck_assert_values(r, 510);
@@ -299,7 +315,7 @@ START_TEST(integer_sums_wrap)
     ck_assert_int_eq(nd_set_int64(big, SHAPE(1), 1), 0);
     ck_assert_int_eq(int64_at(hold(nd_sum(big, ALL, false)), NULL), INT64_MIN);
     nd_array *ubig = hold(nd_zeros(ND_UINT64, 1, SHAPE(2)));
-    ck_assert_int_eq(nd_set_int64(ubig, SHAPE(0), -1), 0);   /* 2^64 - 1 */
+    ck_assert_int_eq(nd_set_int64(ubig, SHAPE(0), -1), 0); /* 2^64 - 1 */
     ck_assert_int_eq(nd_set_int64(ubig, SHAPE(1), 2), 0);
     ck_assert_int_eq(int64_at(hold(nd_sum(ubig, ALL, false)), NULL), 1);
     ck_assert_int_eq(nd_set_int64(big, SHAPE(0), INT64_C(1) << 62), 0);
@@ -336,14 +352,14 @@ END_TEST
 START_TEST(integer_extremes)
 {
     nd_array *u = hold(nd_zeros(ND_UINT64, 1, SHAPE(4)));
-    ck_assert_int_eq(nd_set_int64(u, SHAPE(1), -1), 0);   /* 2^64 - 1 */
+    ck_assert_int_eq(nd_set_int64(u, SHAPE(1), -1), 0); /* 2^64 - 1 */
     ck_assert_int_eq(nd_set_int64(u, SHAPE(2), 5), 0);
     ck_assert_int_eq(nd_set_int64(u, SHAPE(3), -1), 0);
     nd_array *r = hold(nd_max(u, ALL, false));
     ck_assert_shape(r, ND_UINT64, 0);
     ck_assert_int_eq(int64_at(r, NULL), -1);
     ck_assert_int_eq(int64_at(hold(nd_min(u, ALL, false)), NULL), 0);
-    ck_assert_values(hold(nd_argmax(u, 0)), 1);   /* the first of equal maxima */
+    ck_assert_values(hold(nd_argmax(u, 0)), 1); /* the first of equal maxima */
     ck_assert_values(hold(nd_argmin(u, 0)), 0);
     /* Long int8 runs (16 lanes): extremes anywhere, first index of ties. */
     nd_array *x = hold(nd_zeros(ND_INT8, 1, SHAPE(1000)));
@@ -373,8 +389,8 @@ START_TEST(any_all_over_axes)
 {
     /* a % 7 == 0 over (2, 3, 4) = arange(24): zeros at 0, 7, 14, 21. */
     nd_array *a = range(ND_INT64, 3, SHAPE(2, 3, 4));
-    nd_array *sevens = hold(nd_equal(hold(nd_mod(a, hold(nd_scalar(ND_INT64, 7)))),
-                                     hold(nd_scalar(ND_INT64, 0))));
+    nd_array *sevens =
+        hold(nd_equal(hold(nd_mod(a, hold(nd_scalar(ND_INT64, 7)))), hold(nd_scalar(ND_INT64, 0))));
     nd_array *r = hold(nd_any(sevens, AXES(0, 2), true));
     ck_assert_shape(r, ND_BOOL, 3, 1, 3, 1);
     ck_assert_values(r, 1, 1, 1);
@@ -382,7 +398,8 @@ START_TEST(any_all_over_axes)
     ck_assert_values(hold(nd_all(a, AXES(1), false)), 0, 1, 1, 1, 1, 1, 1, 1);
     ck_assert_values(hold(nd_all(a, AXES(0, 1), false)), 0, 1, 1, 1);
     nd_array *t = hold(nd_transpose(a, NULL));
-    ck_assert_values(hold(nd_any(hold(nd_transpose(sevens, NULL)), AXES(0), false)), 1, 1, 1, 0, 0, 1);
+    ck_assert_values(hold(nd_any(hold(nd_transpose(sevens, NULL)), AXES(0), false)), 1, 1, 1, 0, 0,
+                     1);
     ck_assert_values(hold(nd_count_nonzero(t, AXES(2), false)), 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2);
 }
 END_TEST
@@ -458,8 +475,8 @@ START_TEST(nan_in_max_min)
         ck_assert_values(hold(nd_argmax(x, 0)), 777);
         ck_assert_values(hold(nd_argmin(x, 0)), 777);
     }
-    nd_array *f = VEC(ND_FLOAT32, 1, 3, 7, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NAN);
+    nd_array *f = VEC(ND_FLOAT32, 1, 3, 7, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, NAN);
     ck_assert_values(hold(nd_argmax(f, 0)), 44);
     ck_assert_values(hold(nd_argmin(f, 0)), 44);
 }
@@ -501,27 +518,27 @@ START_TEST(long_rows_find_the_first_extreme)
                 nd_rng_free(rng);
                 int64_t late = n - 1 - n / 7, early = n / 5;
                 switch (scenario) {
-                case 1:   /* the extremes in a late chunk, tied further on */
+                case 1: /* the extremes in a late chunk, tied further on */
                     nd_set(x, &late, 99), nd_set(x, &(int64_t){n - 1}, 99);
                     nd_set(x, &(int64_t){late - 1}, -99), nd_set(x, &(int64_t){n - 2}, -99);
                     break;
-                case 2:   /* ties in the first chunk and a later one */
+                case 2: /* ties in the first chunk and a later one */
                     nd_set(x, &early, 50), nd_set(x, &(int64_t){early + chunk}, 50);
                     nd_set(x, &(int64_t){early + 1}, -50);
                     nd_set(x, &(int64_t){(early + 1 + chunk) % n}, -50);
                     break;
-                case 3:   /* a NaN after the extremes, in a later chunk */
+                case 3: /* a NaN after the extremes, in a later chunk */
                     nd_set(x, &early, 99), nd_set(x, &(int64_t){early + 1}, -99);
                     nd_set(x, &late, NAN);
                     break;
-                case 4:   /* a NaN as the very last element (the scalar tail) */
+                case 4: /* a NaN as the very last element (the scalar tail) */
                     nd_set(x, &(int64_t){n - 1}, NAN);
                     break;
-                case 5:   /* inf + -inf in the running sum: a false alarm */
+                case 5: /* inf + -inf in the running sum: a false alarm */
                     nd_set(x, &early, INFINITY), nd_set(x, &(int64_t){early + 1}, -INFINITY);
                     nd_set(x, &late, INFINITY), nd_set(x, &(int64_t){n - 1}, -INFINITY);
                     break;
-                case 6:   /* signed zeros compare equal: the first zero wins */
+                case 6: /* signed zeros compare equal: the first zero wins */
                     for (int64_t i = 0; i < n; i++) {
                         double v;
                         nd_get(x, &i, &v);
@@ -529,11 +546,11 @@ START_TEST(long_rows_find_the_first_extreme)
                     }
                     nd_set(x, &early, -0.0), nd_set(x, &late, 0.0);
                     break;
-                case 7:   /* every element equal */
+                case 7: /* every element equal */
                     for (int64_t i = 0; i < n; i++)
                         nd_set(x, &i, 3);
                     break;
-                case 8:   /* the extremes at index 0 only */
+                case 8: /* the extremes at index 0 only */
                     nd_set(x, &(int64_t){0}, 1e30);
                     break;
                 }
@@ -565,7 +582,8 @@ START_TEST(long_rows_find_the_first_extreme)
     }
     nd_array *reversed = hold(nd_reshape(hold(nd_slice(m, 0, 3, 4, 1)), 1, SHAPE(5000)));
     reversed = hold(nd_slice(reversed, 0, ND_NONE, ND_NONE, -1));
-    ck_assert_int_eq(int64_at(hold(nd_argmin(reversed, 0)), NULL), reference_arg_extreme(reversed, false));
+    ck_assert_int_eq(int64_at(hold(nd_argmin(reversed, 0)), NULL),
+                     reference_arg_extreme(reversed, false));
     ck_assert_int_eq(nd_set_num_threads(0), 0);
 }
 END_TEST
@@ -598,7 +616,8 @@ END_TEST
 
 START_TEST(logsumexp_at_infinities)
 {
-    ck_assert_values(hold(nd_logsumexp(VEC(ND_FLOAT64, -INFINITY, -INFINITY), ALL, false)), -INFINITY);
+    ck_assert_values(hold(nd_logsumexp(VEC(ND_FLOAT64, -INFINITY, -INFINITY), ALL, false)),
+                     -INFINITY);
     ck_assert_values(hold(nd_logsumexp(VEC(ND_FLOAT64, INFINITY, 1), ALL, false)), INFINITY);
     ck_assert_values(hold(nd_logsumexp(VEC(ND_FLOAT64, INFINITY, INFINITY), ALL, false)), INFINITY);
     ck_assert_values(hold(nd_logsumexp(VEC(ND_FLOAT64, INFINITY, -INFINITY), ALL, false)), INFINITY);
@@ -606,7 +625,8 @@ START_TEST(logsumexp_at_infinities)
     ck_assert_values(hold(nd_logsumexp(VEC(ND_FLOAT64, -INFINITY, 0), ALL, false)), 0);
     /* No overflow: exp(1000) is inf, the result is not. */
     ck_assert_values(hold(nd_logsumexp(VEC(ND_FLOAT64, 1000, 1000), ALL, false)), 1000 + log(2.0));
-    ck_assert_values(hold(nd_logsumexp(VEC(ND_FLOAT64, -1000, -1000), ALL, false)), -1000 + log(2.0));
+    ck_assert_values(hold(nd_logsumexp(VEC(ND_FLOAT64, -1000, -1000), ALL, false)),
+                     -1000 + log(2.0));
     nd_array *m = MAT(ND_FLOAT64, 2, 2, 0, 0, -INFINITY, -INFINITY);
     nd_array *r = hold(nd_logsumexp(m, AXES(1), true));
     ck_assert_shape(r, ND_FLOAT64, 2, 2, 1);
@@ -657,7 +677,8 @@ START_TEST(strided_inputs)
     ck_assert_values(hold(nd_sum(t, AXES(1), false)), 12, 15, 18, 21);
     ck_assert_values(hold(nd_argmax(t, 0)), 3, 3, 3);
     ck_assert_values(hold(nd_cumsum(t, 1)), 0, 4, 12, 1, 6, 15, 2, 8, 18, 3, 10, 21);
-    nd_array *rev = hold(nd_slice(hold(nd_slice(a, 1, ND_NONE, ND_NONE, -2)), 0, ND_NONE, ND_NONE, -1));
+    nd_array *rev =
+        hold(nd_slice(hold(nd_slice(a, 1, ND_NONE, ND_NONE, -2)), 0, ND_NONE, ND_NONE, -1));
     ck_assert_values(rev, 11, 9, 7, 5, 3, 1);
     ck_assert_values(hold(nd_sum(rev, AXES(1), false)), 20, 12, 4);
     ck_assert_values(hold(nd_max(rev, AXES(0), false)), 11, 9);
@@ -814,7 +835,8 @@ START_TEST(threads_give_the_same_results)
      * (pieces along the reduced axis), along the contiguous axis (the
      * engine splits rows), along the outer axis, and a broadcast input. */
     nd_array *ints = shaped(hold(nd_arange(ND_INT32, -500000, 548576, 1)), 2, SHAPE(1024, 1024));
-    nd_array *floats = hold(nd_astype(hold(nd_linspace(ND_FLOAT64, -1, 3, 1 << 20, true)), ND_FLOAT32));
+    nd_array *floats =
+        hold(nd_astype(hold(nd_linspace(ND_FLOAT64, -1, 3, 1 << 20, true)), ND_FLOAT32));
     nd_array *fm = shaped(floats, 2, SHAPE(512, 2048));
     nd_array *wide = hold(nd_broadcast_to(VEC(ND_INT8, 1, -2), 2, SHAPE(300000, 2)));
     nd_array *r[2][12];
@@ -836,7 +858,7 @@ START_TEST(threads_give_the_same_results)
         q[11] = hold(nd_var(fm, AXES(0), 0, false));
     }
     ck_assert_int_eq(nd_set_num_threads(0), 0);
-    for (int i = 0; i < 9; i++) {   /* integers and bools: bit-identical */
+    for (int i = 0; i < 9; i++) { /* integers and bools: bit-identical */
         ck_assert_int_eq(nd_nbytes(r[0][i]), nd_nbytes(r[1][i]));
         ck_assert_msg(memcmp(nd_data(r[0][i]), nd_data(r[1][i]), (size_t)nd_nbytes(r[0][i])) == 0,
                       "result %d differs between 1 and 2 threads", i);
@@ -846,7 +868,7 @@ START_TEST(threads_give_the_same_results)
     ck_assert_int_eq(int64_at(r[1][4], NULL), 548575);
     ck_assert_values(r[1][6], 300000, -600000);
     ck_assert_int_eq(int64_at(r[1][7], NULL), n - 1);
-    for (int i = 9; i < 12; i++) {   /* floats: the same up to association */
+    for (int i = 9; i < 12; i++) { /* floats: the same up to association */
         for (int64_t k = 0; k < nd_size(r[0][i]); k++) {
             int64_t index = k;
             double a, b;
@@ -856,7 +878,7 @@ START_TEST(threads_give_the_same_results)
                           (long long)k, a, b);
         }
     }
-    assert_close(only(r[1][9]), (double)n, 1e-5);   /* mean of linspace(-1, 3) is 1 */
+    assert_close(only(r[1][9]), (double)n, 1e-5); /* mean of linspace(-1, 3) is 1 */
 }
 END_TEST
 
@@ -885,8 +907,9 @@ START_TEST(sums_over_leading_axes_add_row_after_row)
                 for (int64_t k = 0; k < K; k++) {
                     if (dt)
                         expected[k] = expected[k] + ((const double *)nd_data(x))[r * K + k];
-                    else   /* float32 arithmetic, rounded at each step */
-                        expected[k] = (float)((float)expected[k] + ((const float *)nd_data(x))[r * K + k]);
+                    else /* float32 arithmetic, rounded at each step */
+                        expected[k] =
+                            (float)((float)expected[k] + ((const float *)nd_data(x))[r * K + k]);
                 }
             for (int threads = 1; threads <= 2; threads++) {
                 ck_assert_int_eq(nd_set_num_threads(threads), 0);
@@ -894,9 +917,11 @@ START_TEST(sums_over_leading_axes_add_row_after_row)
                 ck_assert_int_eq(nd_size(sum), K);
                 ck_assert_int_eq(nd_dtype_of(sum), dtype);
                 for (int64_t k = 0; k < K; k++) {
-                    double got = dt ? ((const double *)nd_data(sum))[k] : ((const float *)nd_data(sum))[k];
-                    ck_assert_msg(got == expected[k], "shape %d dtype %d threads %d column %lld: %.17g vs %.17g",
-                                  c, dt, threads, (long long)k, got, expected[k]);
+                    double got =
+                        dt ? ((const double *)nd_data(sum))[k] : ((const float *)nd_data(sum))[k];
+                    ck_assert_msg(got == expected[k],
+                                  "shape %d dtype %d threads %d column %lld: %.17g vs %.17g", c, dt,
+                                  threads, (long long)k, got, expected[k]);
                 }
             }
             free(expected);
@@ -922,7 +947,7 @@ START_TEST(num_threads_contract)
     ck_assert_int_eq(nd_set_num_threads(3), 0);
     ck_assert_int_eq(nd_get_num_threads(), 3);
     ck_assert_fails(nd_set_num_threads(-1), ND_ERR_VALUE, "number of threads must be >= 0, got -1");
-    ck_assert_int_eq(nd_get_num_threads(), 3);   /* unchanged */
+    ck_assert_int_eq(nd_get_num_threads(), 3); /* unchanged */
     ck_assert_int_eq(nd_set_num_threads(1), 0);
     ck_assert_int_eq(nd_get_num_threads(), 1);
     /* 0: $ND_NUM_THREADS if set to a positive number, else the CPUs. */
@@ -953,19 +978,25 @@ END_TEST
 Suite *test_suite(void)
 {
     Suite *s = suite_create("reduce");
-    struct { const char *name; const TTest *tests[8]; } groups[] = {
+    struct {
+        const char *name;
+        const TTest *tests[8];
+    } groups[] = {
         {"axes", {keepdims_shapes, negative_axes, duplicate_axes, axis_out_of_range, bad_arguments}},
-        {"empty", {empty_reductions_give_identities, empty_reductions_without_identity, zero_d_inputs}},
-        {"dtypes", {result_dtypes, integer_sums_wrap, float16_sums_accumulate_in_float32,
-                    integer_extremes}},
+        {"empty",
+         {empty_reductions_give_identities, empty_reductions_without_identity, zero_d_inputs}},
+        {"dtypes",
+         {result_dtypes, integer_sums_wrap, float16_sums_accumulate_in_float32, integer_extremes}},
         {"axes_values", {any_all_over_axes, middle_and_outer_axes}},
-        {"nan", {nan_in_max_min, nan_in_sums_and_moments, logsumexp_at_infinities,
-                 long_rows_find_the_first_extreme}},
+        {"nan",
+         {nan_in_max_min, nan_in_sums_and_moments, logsumexp_at_infinities,
+          long_rows_find_the_first_extreme}},
         {"moments", {var_std_ddof, strided_inputs}},
         {"cumulative", {cumulative_along_each_axis, cumulative_float16_rounds_each_step}},
         {"sum_out", {sum_out_values_and_casts, sum_out_errors}},
-        {"threads", {pairwise_sum_accuracy, threads_give_the_same_results, num_threads_contract,
-                     sums_over_leading_axes_add_row_after_row}},
+        {"threads",
+         {pairwise_sum_accuracy, threads_give_the_same_results, num_threads_contract,
+          sums_over_leading_axes_add_row_after_row}},
     };
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
         TCase *tc = tcase_create(groups[g].name);

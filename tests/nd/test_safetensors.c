@@ -47,15 +47,15 @@ static void assert_same_array(const nd_array *got, const nd_array *want, const c
  * and a transposed (non-contiguous) one. */
 #define NSAMPLES 16
 static const char *sample_names[NSAMPLES] = {
-    "f64", "f32", "f16", "bf16", "i64", "i32", "i16", "i8", "u64", "u32", "u16", "u8", "bool",
-    "scalar", "empty", "transposed \"quoted\" \xc3\xa9",
+    "f64", "f32", "f16", "bf16", "i64",  "i32",    "i16",   "i8",
+    "u64", "u32", "u16", "u8",   "bool", "scalar", "empty", "transposed \"quoted\" \xc3\xa9",
 };
 
 static void make_samples(nd_array **a)
 {
     static const nd_dtype dts[13] = {ND_FLOAT64, ND_FLOAT32, ND_FLOAT16, ND_BFLOAT16, ND_INT64,
-                                     ND_INT32, ND_INT16, ND_INT8, ND_UINT64, ND_UINT32,
-                                     ND_UINT16, ND_UINT8, ND_BOOL};
+                                     ND_INT32,   ND_INT16,   ND_INT8,    ND_UINT64,   ND_UINT32,
+                                     ND_UINT16,  ND_UINT8,   ND_BOOL};
     nd_rng *rng = nd_rng_new(7);
     nd_array *normal = nd_rng_standard_normal(rng, ND_FLOAT64, 2, (const int64_t[]){3, 5});
     nd_array *ints = nd_rng_integers(rng, -100, 100, false, ND_INT64, 2, (const int64_t[]){3, 5});
@@ -90,8 +90,9 @@ START_TEST(test_round_trip_every_dtype)
     nd_array *a[NSAMPLES];
     make_samples(a);
     const char *path = path_of("all.safetensors");
-    ck_assert_int_eq(nd_safetensors_save(path, NSAMPLES, sample_names,
-                                         (const nd_array *const *)a, 2, sample_meta), 0);
+    ck_assert_int_eq(nd_safetensors_save(path, NSAMPLES, sample_names, (const nd_array *const *)a,
+                                         2, sample_meta),
+                     0);
     nd_safetensors *st = nd_safetensors_load(path);
     ck_assert_msg(st != NULL, "%s", nd_last_error());
     ck_assert_int_eq(nd_safetensors_count(st), NSAMPLES);
@@ -153,7 +154,8 @@ START_TEST(test_empty_file_and_overwrite_are_atomic)
     closedir(d);
     /* A folder that does not exist: an OSError, nothing written. */
     ck_assert_int_eq(nd_safetensors_save(path_of("missing/x.safetensors"), 1, &name,
-                                         (const nd_array *const *)&x, 0, NULL), ND_ERR_IO);
+                                         (const nd_array *const *)&x, 0, NULL),
+                     ND_ERR_IO);
     ck_assert_ptr_nonnull(strstr(nd_last_error(), "missing/x.safetensors"));
     nd_free(x);
 }
@@ -243,8 +245,7 @@ static void run_python_code(const char *code, const char *arg1, const char *arg2
     ck_assert_ptr_nonnull(f);
     fputs(code, f);
     fclose(f);
-    snprintf(cmd, sizeof cmd, "'%s' '%s' '%s' '%s'", test_python(), script, arg1,
-             arg2 ? arg2 : "");
+    snprintf(cmd, sizeof cmd, "'%s' '%s' '%s' '%s'", test_python(), script, arg1, arg2 ? arg2 : "");
     ck_assert_msg(system(cmd) == 0, "python failed: %s", cmd);
 }
 
@@ -267,15 +268,16 @@ START_TEST(test_python_reads_what_c_writes)
     nd_array *a[NSAMPLES];
     make_samples(a);
     const char *path = path_of("for_python.safetensors");
-    ck_assert_int_eq(nd_safetensors_save(path, NSAMPLES, sample_names,
-                                         (const nd_array *const *)a, 2, sample_meta), 0);
+    ck_assert_int_eq(nd_safetensors_save(path, NSAMPLES, sample_names, (const nd_array *const *)a,
+                                         2, sample_meta),
+                     0);
     run_python_code(py_reader, path, dir);
     for (int i = 0; i < NSAMPLES; i++) {
         char file[600];
         snprintf(file, sizeof file, "%s.npy", hex_name(sample_names[i]));
         nd_array *got = nd_load_npy(path_of(file));
         ck_assert_msg(got != NULL, "%s: %s", sample_names[i], nd_last_error());
-        if (nd_dtype_of(a[i]) == ND_BFLOAT16) {   /* Python saw the bit patterns */
+        if (nd_dtype_of(a[i]) == ND_BFLOAT16) { /* Python saw the bit patterns */
             nd_array *c = nd_ascontiguousarray(a[i]);
             ck_assert_int_eq(nd_nbytes(got), nd_nbytes(c));
             ck_assert(memcmp(nd_data(got), nd_data(c), (size_t)nd_nbytes(c)) == 0);
@@ -302,10 +304,10 @@ START_TEST(test_c_reads_what_python_writes)
     nd_safetensors *st = nd_safetensors_load(path_of("py.safetensors"));
     ck_assert_msg(st != NULL, "%s", nd_last_error());
     ck_assert_int_eq(nd_safetensors_count(st), 6);
-    static const char *const names[6] = {"b.weight", "a.bias", "ids", "mask", "half",
-                                         "caf\xc3\xa9"};
+    static const char *const names[6] = {"b.weight", "a.bias", "ids",
+                                         "mask",     "half",   "caf\xc3\xa9"};
     for (int i = 0; i < 6; i++) {
-        ck_assert_str_eq(nd_safetensors_name(st, i), names[i]);   /* the header's order */
+        ck_assert_str_eq(nd_safetensors_name(st, i), names[i]); /* the header's order */
         char file[600];
         snprintf(file, sizeof file, "%s.npy", hex_name(names[i]));
         nd_array *want = nd_load_npy(path_of(file)), *got = nd_safetensors_get(st, names[i]);
@@ -346,7 +348,7 @@ static void expect_rejected(const char *header, size_t data_len, long long len_o
     nd_safetensors *st = nd_safetensors_load(path);
     ck_assert_msg(st == NULL, "accepted: %s", header);
     ck_assert_msg(strncmp(nd_last_error(), "safetensors: ", 13) == 0 &&
-                  strstr(nd_last_error(), want) != NULL && !strchr(nd_last_error(), '\n'),
+                      strstr(nd_last_error(), want) != NULL && !strchr(nd_last_error(), '\n'),
                   "header %s: got \"%s\", expected \"%s\"", header, nd_last_error(), want);
 }
 
@@ -366,10 +368,14 @@ START_TEST(test_hostile_headers_are_rejected)
     expect_rejected("{}", 0, 0x7fffffffffffffffLL, "exceeds the limit of 100000000 bytes");
     expect_rejected("[]", 0, -1, "does not start with '{'");
     expect_rejected("{\"a\xff\":{}}", 0, -1, "invalid UTF-8 in a string at byte");
-    expect_rejected("{\"\xc0\xaf\":{}}", 0, -1, "invalid UTF-8 in a string at byte");       /* overlong '/' */
-    expect_rejected("{\"\xed\xa0\x80\":{}}", 0, -1, "invalid UTF-8 in a string at byte");   /* a surrogate */
-    expect_rejected("{" T("w", "F32", "[2]", "[0,8]") "}", 4, -1, "cover 8 bytes but the file holds 4");
-    expect_rejected("{" T("w", "F32", "[2]", "[0,8]") "}", 12, -1, "cover 8 bytes but the file holds 12");
+    expect_rejected("{\"\xc0\xaf\":{}}", 0, -1,
+                    "invalid UTF-8 in a string at byte"); /* overlong '/' */
+    expect_rejected("{\"\xed\xa0\x80\":{}}", 0, -1,
+                    "invalid UTF-8 in a string at byte"); /* a surrogate */
+    expect_rejected("{" T("w", "F32", "[2]", "[0,8]") "}", 4, -1,
+                    "cover 8 bytes but the file holds 4");
+    expect_rejected("{" T("w", "F32", "[2]", "[0,8]") "}", 12, -1,
+                    "cover 8 bytes but the file holds 12");
     expect_rejected("{" T("w", "F32", "[3]", "[0,8]") "}", 8, -1, "needs 12 bytes");
     expect_rejected("{" T("w", "F8", "[2]", "[0,8]") "}", 8, -1, "unknown dtype 'F8'");
     expect_rejected("{" T("w", "f32", "[2]", "[0,8]") "}", 8, -1, "unknown dtype 'f32'");
@@ -378,31 +384,46 @@ START_TEST(test_hostile_headers_are_rejected)
                     -1, "must not overlap");
     expect_rejected("{" T("a", "F32", "[1]", "[0,4]") "," T("b", "F32", "[1]", "[8,12]") "}", 12,
                     -1, "starts at byte 8 of the data, expected 4");
-    expect_rejected("{" T("a", "F32", "[1]", "[0,4]") "," T("a", "F32", "[1]", "[4,8]") "}", 8,
-                    -1, "duplicate key \"a\" at byte 54");
+    expect_rejected("{" T("a", "F32", "[1]", "[0,4]") "," T("a", "F32", "[1]", "[4,8]") "}", 8, -1,
+                    "duplicate key \"a\" at byte 54");
     expect_rejected("{" T("w", "F32", "[4294967296,4294967296]", "[0,0]") "}", 0, -1,
                     "is larger than 2^64 bytes");
     expect_rejected("{" T("w", "F32", "[99999999999999999999]", "[0,4]") "}", 4, -1,
                     "integer out of range at byte 29");
-    expect_rejected("{" T("w", "F32", "[-1]", "[0,4]") "}", 4, -1, "the shape of tensor 'w' must hold non-negative integers (byte 29");
-    expect_rejected("{" T("w", "F32", "[1.0]", "[0,4]") "}", 4, -1, "must hold non-negative integers (byte 29 of the header)");
-    expect_rejected("{" T("w", "F32", "[01]", "[0,4]") "}", 4, -1, "leading zero in a number at byte 29");
-    expect_rejected("{" T("w", "F32", "[1]", "[0,4,8]") "}", 4, -1, "the data_offsets of tensor 'w' has 3 entries, more than 2");
+    expect_rejected("{" T("w", "F32", "[-1]", "[0,4]") "}", 4, -1,
+                    "the shape of tensor 'w' must hold non-negative integers (byte 29");
+    expect_rejected("{" T("w", "F32", "[1.0]", "[0,4]") "}", 4, -1,
+                    "must hold non-negative integers (byte 29 of the header)");
+    expect_rejected("{" T("w", "F32", "[01]", "[0,4]") "}", 4, -1,
+                    "leading zero in a number at byte 29");
+    expect_rejected("{" T("w", "F32", "[1]", "[0,4,8]") "}", 4, -1,
+                    "the data_offsets of tensor 'w' has 3 entries, more than 2");
     expect_rejected("{" T("w", "F32", "[1]", "[0]") "}", 4, -1, "must be [begin, end]");
-    expect_rejected("{" T("w", "F32", "[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,"
-                    "1,1,1,1,1]", "[0,4]") "}", 4, -1, "the shape of tensor 'w' has 33 entries, more than 32");
+    expect_rejected("{" T("w", "F32",
+                          "[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,"
+                          "1,1,1,1,1]",
+                          "[0,4]") "}",
+                    4, -1, "the shape of tensor 'w' has 33 entries, more than 32");
     expect_rejected("{\"w\":{\"dtype\":\"F32\",\"shape\":[1]}}", 4, -1, "lacks its data_offsets");
-    expect_rejected("{\"w\":{\"dtype\":\"F32\",\"dtype\":\"F32\"}}", 4, -1, "duplicate key \"dtype\" at byte 20");
-    expect_rejected("{\"w\":{\"dtype\":\"F32\",\"extra\":1}}", 4, -1, "tensor 'w': unknown key \"extra\" at byte 20 of the header");
+    expect_rejected("{\"w\":{\"dtype\":\"F32\",\"dtype\":\"F32\"}}", 4, -1,
+                    "duplicate key \"dtype\" at byte 20");
+    expect_rejected("{\"w\":{\"dtype\":\"F32\",\"extra\":1}}", 4, -1,
+                    "tensor 'w': unknown key \"extra\" at byte 20 of the header");
     expect_rejected("{\"w\":{}}", 0, -1, "tensor 'w' lacks its dtype");
     expect_rejected("{\"w\" {}}", 0, -1, "expected ':'");
-    expect_rejected("{\"w\":{\"dtype\":\"F32\"", 0, -1, "expected ',' or '}', found the end of the input at byte 19");
+    expect_rejected("{\"w\":{\"dtype\":\"F32\"", 0, -1,
+                    "expected ',' or '}', found the end of the input at byte 19");
     expect_rejected("{\"w\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]"
-                    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", 0, -1, "nesting deeper than 3 levels at byte 7");
-    expect_rejected("{\"__metadata__\":{\"k\":1}}", 0, -1, "metadata value of 'k' is not a string (byte 21");
-    expect_rejected("{\"__metadata__\":{\"k\":{\"k\":{}}}}", 0, -1, "nesting deeper than 3 levels at byte 26");
-    expect_rejected("{\"__metadata__\":{\"k\":\"a\",\"k\":\"b\"}}", 0, -1, "duplicate key \"k\" at byte 25");
-    expect_rejected("{\"__metadata__\":{},\"__metadata__\":{}}", 0, -1, "duplicate key \"__metadata__\" at byte 19");
+                    "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}",
+                    0, -1, "nesting deeper than 3 levels at byte 7");
+    expect_rejected("{\"__metadata__\":{\"k\":1}}", 0, -1,
+                    "metadata value of 'k' is not a string (byte 21");
+    expect_rejected("{\"__metadata__\":{\"k\":{\"k\":{}}}}", 0, -1,
+                    "nesting deeper than 3 levels at byte 26");
+    expect_rejected("{\"__metadata__\":{\"k\":\"a\",\"k\":\"b\"}}", 0, -1,
+                    "duplicate key \"k\" at byte 25");
+    expect_rejected("{\"__metadata__\":{},\"__metadata__\":{}}", 0, -1,
+                    "duplicate key \"__metadata__\" at byte 19");
     expect_rejected("{\"a\\u0000b\":{}}", 0, -1, "\\u0000 in a string is not supported at byte 3");
     expect_rejected("{\"\\ud800\":{}}", 0, -1, "unpaired surrogate");
     expect_rejected("{\"\\udc00x\":{}}", 0, -1, "unpaired surrogate");
@@ -421,9 +442,9 @@ START_TEST(test_hostile_headers_are_rejected)
 
     /* Accepted oddities: escapes in names, a zero-size tensor of a huge
      * shape, whitespace everywhere. */
-    const char *ok = "{ \"caf\\u00e9\\n\" : { \"dtype\" : \"BOOL\" , \"shape\" : [ 2 ] , "
-                     "\"data_offsets\" : [ 0 , 2 ] }, " T("z", "F64", "[0,1099511627776]", "[2,2]")
-                     " }   ";
+    const char *ok =
+        "{ \"caf\\u00e9\\n\" : { \"dtype\" : \"BOOL\" , \"shape\" : [ 2 ] , "
+        "\"data_offsets\" : [ 0 , 2 ] }, " T("z", "F64", "[0,1099511627776]", "[2,2]") " }   ";
     nd_safetensors *st = nd_safetensors_load(write_raw(ok, strlen(ok), 2, -1));
     ck_assert_msg(st != NULL, "%s", nd_last_error());
     ck_assert_str_eq(nd_safetensors_name(st, 0), "caf\xc3\xa9\n");
@@ -462,8 +483,9 @@ START_TEST(test_fuzzed_files_fail_cleanly)
     nd_array *a[NSAMPLES];
     make_samples(a);
     const char *good = path_of("good.safetensors");
-    ck_assert_int_eq(nd_safetensors_save(good, NSAMPLES, sample_names,
-                                         (const nd_array *const *)a, 2, sample_meta), 0);
+    ck_assert_int_eq(nd_safetensors_save(good, NSAMPLES, sample_names, (const nd_array *const *)a,
+                                         2, sample_meta),
+                     0);
     free_samples(a);
     size_t len;
     unsigned char *orig = read_whole(good, &len);
@@ -476,7 +498,7 @@ START_TEST(test_fuzzed_files_fail_cleanly)
         size_t n = len;
         int kind = (int)(fuzz_next() % 4);
         if (kind == 0) {
-            n = (size_t)(fuzz_next() % len);   /* truncation */
+            n = (size_t)(fuzz_next() % len); /* truncation */
         } else {
             int flips = 1 + (int)(fuzz_next() % 4);
             for (int k = 0; k < flips; k++) {

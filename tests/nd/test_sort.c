@@ -6,7 +6,8 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
 
 static nd_array *doubles(nd_dtype dt, int64_t n, const double *values)
 {
@@ -15,12 +16,13 @@ static nd_array *doubles(nd_dtype dt, int64_t n, const double *values)
         ck_assert_int_eq(nd_set(a, &i, values[i]), 0);
     return a;
 }
-#define VALUES(dt, ...) doubles((dt), sizeof((const double[]){__VA_ARGS__}) / sizeof(double), \
-                                (const double[]){__VA_ARGS__})
+#define VALUES(dt, ...)                                                   \
+    doubles((dt), sizeof((const double[]){__VA_ARGS__}) / sizeof(double), \
+            (const double[]){__VA_ARGS__})
 
-static const nd_dtype all_dtypes[] = {ND_BOOL, ND_INT8, ND_INT16, ND_INT32, ND_INT64, ND_UINT8,
-                                      ND_UINT16, ND_UINT32, ND_UINT64, ND_FLOAT16, ND_BFLOAT16,
-                                      ND_FLOAT32, ND_FLOAT64};
+static const nd_dtype all_dtypes[] = {ND_BOOL,     ND_INT8,    ND_INT16,  ND_INT32,  ND_INT64,
+                                      ND_UINT8,    ND_UINT16,  ND_UINT32, ND_UINT64, ND_FLOAT16,
+                                      ND_BFLOAT16, ND_FLOAT32, ND_FLOAT64};
 
 /* ---- sort, argsort -------------------------------------------------------------- */
 
@@ -39,7 +41,7 @@ START_TEST(sort_every_dtype)
         r = nd_argsort(a, -1);
         ck_assert_int_eq(nd_dtype_of(r), ND_INT64);
         if (dt == ND_BOOL)
-            ck_assert_values(r, 1, 3, 0, 2);   /* ties in index order */
+            ck_assert_values(r, 1, 3, 0, 2); /* ties in index order */
         else
             ck_assert_values(r, 1, 3, 2, 0);
         nd_free(r);
@@ -73,7 +75,7 @@ START_TEST(sort_nan_and_signed_zero)
     r = nd_sort(a, 0);
     double v;
     ck_assert_int_eq(nd_get(r, (const int64_t[]){2}, &v), 0);
-    ck_assert(v == 0 && signbit(v));    /* the -0.0 came first */
+    ck_assert(v == 0 && signbit(v)); /* the -0.0 came first */
     nd_free(r);
     nd_free(a);
     /* float16 and bfloat16 by value */
@@ -102,7 +104,7 @@ START_TEST(argsort_stable_long)
         int64_t got;
         ck_assert_int_eq(nd_get_int64(r, &j, &got), 0);
         int64_t group = j / 100, within = j % 100;
-        ck_assert_int_eq(got, 3 * within + group);   /* stable within each value */
+        ck_assert_int_eq(got, 3 * within + group); /* stable within each value */
     }
     nd_free(r);
     nd_free(a);
@@ -116,7 +118,7 @@ START_TEST(sort_axes_views_and_edges)
     nd_array *r = nd_sort(m, 0);
     ck_assert_values(r, 3, 1, 2, 6, 5, 4);
     nd_free(r);
-    nd_array *rev = nd_slice(m, 1, ND_NONE, ND_NONE, -1);   /* [[2 1 3] [4 5 6]] */
+    nd_array *rev = nd_slice(m, 1, ND_NONE, ND_NONE, -1); /* [[2 1 3] [4 5 6]] */
     r = nd_argsort(rev, 1);
     ck_assert_values(r, 1, 0, 2, 0, 1, 2);
     nd_free(r);
@@ -140,7 +142,7 @@ START_TEST(sort_axes_views_and_edges)
     nd_array *s = nd_full(ND_INT8, 0, NULL, 4);
     ck_assert_ptr_null(nd_sort(s, -1));
     ck_assert_error("axis -1 is out of bounds for array of dimension 0");
-    r = nd_argsort(s, -1);     /* NumPy: a 0-d argsort gives [0] */
+    r = nd_argsort(s, -1); /* NumPy: a 0-d argsort gives [0] */
     ck_assert_shape(r, ND_INT64, 1, 1);
     ck_assert_values(r, 0);
     nd_free(r);
@@ -154,7 +156,7 @@ START_TEST(partition_property)
 {
     int64_t n = 101;
     nd_array *a = nd_empty(ND_FLOAT64, 1, &n);
-    for (int64_t i = 0; i < n; i++)   /* a permutation of 0..100, with a NaN */
+    for (int64_t i = 0; i < n; i++) /* a permutation of 0..100, with a NaN */
         ck_assert_int_eq(nd_set(a, &i, i == 50 ? NAN : (double)((i * 37) % 101)), 0);
     int64_t kth[] = {-2, 10};
     nd_array *p = nd_partition(a, 2, kth, 0);
@@ -172,7 +174,7 @@ START_TEST(partition_property)
         ck_assert_int_eq(nd_get_int64(ip, &i, &at), 0);
         double y;
         ck_assert_int_eq(nd_get(a, &at, &y), 0);
-        if (i == 99) {   /* kth -2: the largest number (NaN sorts after it) */
+        if (i == 99) { /* kth -2: the largest number (NaN sorts after it) */
             ck_assert(x == 100 && y == 100);
         }
     }
@@ -194,7 +196,7 @@ START_TEST(partition_property)
     nd_free(p);
     nd_free(z);
     nd_array *e = nd_zeros(ND_INT16, 2, SHAPE(3, 0));
-    p = nd_partition(e, 1, (const int64_t[]){5}, -1);   /* empty: no kth check */
+    p = nd_partition(e, 1, (const int64_t[]){5}, -1); /* empty: no kth check */
     ck_assert_shape(p, ND_INT16, 2, 3, 0);
     nd_free(p);
     nd_free(e);
@@ -208,7 +210,7 @@ START_TEST(topk_order_and_ties)
     nd_array *a = VALUES(ND_FLOAT32, 1, 3, NAN, 3, -1, 1);
     nd_array *v, *i;
     ck_assert_int_eq(nd_topk(a, 3, 0, true, &v, &i), 0);
-    ck_assert_values(i, 2, 1, 3);   /* NaN largest; ties by lower index */
+    ck_assert_values(i, 2, 1, 3); /* NaN largest; ties by lower index */
     ck_assert_int_eq(nd_dtype_of(v), ND_FLOAT32);
     nd_free(v);
     nd_free(i);
@@ -256,7 +258,7 @@ START_TEST(unique_nan_collapses)
     nd_free(a);
     nd_array *flat = VALUES(ND_INT8, 3, -1, 3, 3);
     nd_array *m = nd_reshape(flat, 2, SHAPE(2, 2));
-    nd_array *t = nd_transpose(m, NULL);   /* flattened in C order of the view */
+    nd_array *t = nd_transpose(m, NULL); /* flattened in C order of the view */
     ck_assert_int_eq(nd_unique(t, &v, NULL, &inv), 0);
     ck_assert_values(v, -1, 3);
     ck_assert_values(inv, 1, 1, 0, 1);

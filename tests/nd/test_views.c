@@ -8,9 +8,10 @@
 
 #include "test_util.h"
 
-#define SHAPE(...) (const int64_t[]){__VA_ARGS__}
-#define VALS(...) (const double[]){__VA_ARGS__}, \
-    (int64_t)(sizeof((const double[]){__VA_ARGS__}) / sizeof(double))
+#define SHAPE(...) \
+    (const int64_t[]) { __VA_ARGS__ }
+#define VALS(...) \
+    (const double[]){__VA_ARGS__}, (int64_t)(sizeof((const double[]){__VA_ARGS__}) / sizeof(double))
 
 /* np.arange(n, dtype=dt).reshape(shape) */
 static nd_array *arange_shaped(nd_dtype dt, int ndim, const int64_t *shape)
@@ -124,13 +125,18 @@ static void expect_copy(nd_array *r, const nd_array *base, int ndim, const int64
 static void expect_error(const void *result, const char *message, nd_status status, int line)
 {
     ck_assert_msg(result == NULL, "line %d: expected an error '%s'", line, message);
-    ck_assert_msg(strcmp(nd_last_error(), message) == 0, "line %d: error '%s', expected '%s'",
-                  line, nd_last_error(), message);
+    ck_assert_msg(strcmp(nd_last_error(), message) == 0, "line %d: error '%s', expected '%s'", line,
+                  nd_last_error(), message);
     ck_assert_msg(nd_last_status() == status, "line %d: status %d, expected %d", line,
                   nd_last_status(), status);
 }
-#define EXPECT_ERROR(call, message, status) \
-    do { nd_clear_error(); nd_array *r_ = (call); expect_error(r_, (message), (status), __LINE__); nd_free(r_); } while (0)
+#define EXPECT_ERROR(call, message, status)              \
+    do {                                                 \
+        nd_clear_error();                                \
+        nd_array *r_ = (call);                           \
+        expect_error(r_, (message), (status), __LINE__); \
+        nd_free(r_);                                     \
+    } while (0)
 
 /* ------------------------------------------------------------------------ */
 /* reshape                                                                  */
@@ -138,7 +144,7 @@ static void expect_error(const void *result, const char *message, nd_status stat
 
 START_TEST(reshape_contiguous_and_transposed)
 {
-    nd_array *m = arange_shaped(ND_INT32, 2, SHAPE(3, 4));     /* strides (16, 4) */
+    nd_array *m = arange_shaped(ND_INT32, 2, SHAPE(3, 4)); /* strides (16, 4) */
     nd_array *t23 = arange_shaped(ND_INT32, 2, SHAPE(2, 3));
     nd_array *r;
 
@@ -146,12 +152,12 @@ START_TEST(reshape_contiguous_and_transposed)
     EXPECT_VIEW(r, m, 3, SHAPE(2, 2, 3), SHAPE(24, 12, 4), 0, true, false, true,
                 VALS(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11));
     nd_free(r);
-    r = nd_reshape(m, 2, SHAPE(3, 4));   /* same shape: a view, same strides */
+    r = nd_reshape(m, 2, SHAPE(3, 4)); /* same shape: a view, same strides */
     EXPECT_VIEW(r, m, 2, SHAPE(3, 4), SHAPE(16, 4), 0, true, false, true,
                 VALS(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11));
     nd_free(r);
 
-    nd_array *t = nd_transpose(t23, NULL);                      /* (3, 2), strides (4, 12) */
+    nd_array *t = nd_transpose(t23, NULL); /* (3, 2), strides (4, 12) */
     r = nd_reshape(t, 1, SHAPE(6));
     EXPECT_COPY(r, t23, 1, SHAPE(6), VALS(0, 3, 1, 4, 2, 5));
     nd_free(r);
@@ -164,7 +170,7 @@ START_TEST(reshape_contiguous_and_transposed)
     nd_free(r);
     nd_free(t);
 
-    nd_array *mt = nd_transpose(m, NULL);                       /* (4, 3), strides (4, 16) */
+    nd_array *mt = nd_transpose(m, NULL); /* (4, 3), strides (4, 16) */
     r = nd_reshape(mt, 3, SHAPE(4, 3, 1));
     EXPECT_VIEW(r, m, 3, SHAPE(4, 3, 1), SHAPE(4, 16, 16), 0, false, true, true,
                 VALS(0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11));
@@ -191,7 +197,7 @@ START_TEST(reshape_sliced)
     nd_array *m = arange_shaped(ND_INT32, 2, SHAPE(3, 4));
     nd_array *r;
 
-    nd_array *even = nd_slice(m, 1, ND_NONE, ND_NONE, 2);       /* m[:, ::2]: (3, 2), (16, 8) */
+    nd_array *even = nd_slice(m, 1, ND_NONE, ND_NONE, 2); /* m[:, ::2]: (3, 2), (16, 8) */
     r = nd_reshape(even, 1, SHAPE(6));
     EXPECT_VIEW(r, m, 1, SHAPE(6), SHAPE(8), 0, false, false, true, VALS(0, 2, 4, 6, 8, 10));
     nd_free(r);
@@ -207,7 +213,7 @@ START_TEST(reshape_sliced)
     nd_free(r);
     nd_free(even);
 
-    nd_array *left = nd_slice(m, 1, ND_NONE, 2, 1);             /* m[:, :2]: (3, 2), (16, 4) */
+    nd_array *left = nd_slice(m, 1, ND_NONE, 2, 1); /* m[:, :2]: (3, 2), (16, 4) */
     r = nd_reshape(left, 1, SHAPE(6));
     EXPECT_COPY(r, m, 1, SHAPE(6), VALS(0, 1, 4, 5, 8, 9));
     nd_free(r);
@@ -221,14 +227,14 @@ START_TEST(reshape_sliced)
     nd_free(r);
     nd_free(left);
 
-    nd_array *mid = nd_slice(m, 1, 1, 3, 1);                    /* m[:, 1:3] */
+    nd_array *mid = nd_slice(m, 1, 1, 3, 1); /* m[:, 1:3] */
     r = nd_reshape(mid, 3, SHAPE(1, 3, 2));
     EXPECT_VIEW(r, m, 3, SHAPE(1, 3, 2), SHAPE(48, 16, 4), 4, false, false, true,
                 VALS(1, 2, 5, 6, 9, 10));
     nd_free(r);
     nd_free(mid);
 
-    nd_array *flip = nd_slice(m, 0, ND_NONE, ND_NONE, -1);      /* m[::-1] */
+    nd_array *flip = nd_slice(m, 0, ND_NONE, ND_NONE, -1); /* m[::-1] */
     r = nd_reshape(flip, 1, SHAPE(12));
     EXPECT_COPY(r, m, 1, SHAPE(12), VALS(8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3));
     nd_free(r);
@@ -238,7 +244,7 @@ START_TEST(reshape_sliced)
     nd_free(r);
     nd_free(flip);
 
-    nd_array *mirror = nd_slice(m, 1, ND_NONE, ND_NONE, -1);    /* m[:, ::-1] */
+    nd_array *mirror = nd_slice(m, 1, ND_NONE, ND_NONE, -1); /* m[:, ::-1] */
     r = nd_reshape(mirror, 1, SHAPE(12));
     EXPECT_COPY(r, m, 1, SHAPE(12), VALS(3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8));
     nd_free(r);
@@ -248,13 +254,13 @@ START_TEST(reshape_sliced)
     nd_free(r);
     nd_free(mirror);
 
-    nd_array *row = nd_slice(m, 0, 1, 2, 1);                    /* m[1:2] */
+    nd_array *row = nd_slice(m, 0, 1, 2, 1); /* m[1:2] */
     r = nd_reshape(row, 1, SHAPE(4));
     EXPECT_VIEW(r, m, 1, SHAPE(4), SHAPE(4), 16, true, true, true, VALS(4, 5, 6, 7));
     nd_free(r);
     nd_free(row);
 
-    nd_array *col = nd_slice(m, 1, 1, 2, 1);                    /* m[:, 1:2] */
+    nd_array *col = nd_slice(m, 1, 1, 2, 1); /* m[:, 1:2] */
     r = nd_reshape(col, 1, SHAPE(3));
     EXPECT_VIEW(r, m, 1, SHAPE(3), SHAPE(16), 4, false, false, true, VALS(1, 5, 9));
     nd_free(r);
@@ -263,7 +269,7 @@ START_TEST(reshape_sliced)
     nd_free(r);
     nd_free(col);
 
-    nd_array *rows2 = nd_slice(m, 0, ND_NONE, ND_NONE, 2);      /* m[::2, ::3] */
+    nd_array *rows2 = nd_slice(m, 0, ND_NONE, ND_NONE, 2); /* m[::2, ::3] */
     nd_array *corners = nd_slice(rows2, 1, ND_NONE, ND_NONE, 3);
     r = nd_reshape(corners, 1, SHAPE(4));
     EXPECT_COPY(r, m, 1, SHAPE(4), VALS(0, 3, 8, 11));
@@ -276,21 +282,24 @@ END_TEST
 
 START_TEST(reshape_three_d)
 {
-    nd_array *c = arange_shaped(ND_INT32, 3, SHAPE(2, 3, 4));   /* strides (48, 16, 4) */
+    nd_array *c = arange_shaped(ND_INT32, 3, SHAPE(2, 3, 4)); /* strides (48, 16, 4) */
     nd_array *r;
 
-    nd_array *t102 = nd_transpose(c, (int[]){1, 0, 2});          /* (3, 2, 4), (16, 48, 4) */
+    nd_array *t102 = nd_transpose(c, (int[]){1, 0, 2}); /* (3, 2, 4), (16, 48, 4) */
     r = nd_reshape(t102, 2, SHAPE(3, 8));
-    EXPECT_COPY(r, c, 2, SHAPE(3, 8), VALS(0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7, 16, 17, 18, 19,
-                                            8, 9, 10, 11, 20, 21, 22, 23));
+    EXPECT_COPY(r, c, 2, SHAPE(3, 8),
+                VALS(0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7, 16, 17, 18, 19, 8, 9, 10, 11, 20, 21,
+                     22, 23));
     nd_free(r);
     r = nd_reshape(t102, 2, SHAPE(6, 4));
-    EXPECT_COPY(r, c, 2, SHAPE(6, 4), VALS(0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7, 16, 17, 18, 19,
-                                            8, 9, 10, 11, 20, 21, 22, 23));
+    EXPECT_COPY(r, c, 2, SHAPE(6, 4),
+                VALS(0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7, 16, 17, 18, 19, 8, 9, 10, 11, 20, 21,
+                     22, 23));
     nd_free(r);
     r = nd_reshape(t102, 1, SHAPE(24));
-    EXPECT_COPY(r, c, 1, SHAPE(24), VALS(0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7, 16, 17, 18, 19,
-                                          8, 9, 10, 11, 20, 21, 22, 23));
+    EXPECT_COPY(r, c, 1, SHAPE(24),
+                VALS(0, 1, 2, 3, 12, 13, 14, 15, 4, 5, 6, 7, 16, 17, 18, 19, 8, 9, 10, 11, 20, 21,
+                     22, 23));
     nd_free(r);
     r = nd_reshape(t102, 4, SHAPE(3, 2, 2, 2));
     EXPECT_VIEW(r, c, 4, SHAPE(3, 2, 2, 2), SHAPE(16, 48, 8, 4), 0, false, false, true,
@@ -301,19 +310,22 @@ START_TEST(reshape_three_d)
 
     nd_array *t021 = nd_transpose(c, (int[]){0, 2, 1});
     r = nd_reshape(t021, 2, SHAPE(2, 12));
-    EXPECT_COPY(r, c, 2, SHAPE(2, 12), VALS(0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 16, 20, 13, 17,
-                                             21, 14, 18, 22, 15, 19, 23));
+    EXPECT_COPY(r, c, 2, SHAPE(2, 12),
+                VALS(0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 16, 20, 13, 17, 21, 14, 18, 22, 15,
+                     19, 23));
     nd_free(r);
     r = nd_reshape(t021, 2, SHAPE(8, 3));
-    EXPECT_COPY(r, c, 2, SHAPE(8, 3), VALS(0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 16, 20, 13, 17,
-                                            21, 14, 18, 22, 15, 19, 23));
+    EXPECT_COPY(r, c, 2, SHAPE(8, 3),
+                VALS(0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11, 12, 16, 20, 13, 17, 21, 14, 18, 22, 15,
+                     19, 23));
     nd_free(r);
     nd_free(t021);
 
-    nd_array *t210 = nd_transpose(c, NULL);                      /* (4, 3, 2), (4, 16, 48) */
+    nd_array *t210 = nd_transpose(c, NULL); /* (4, 3, 2), (4, 16, 48) */
     r = nd_reshape(t210, 2, SHAPE(4, 6));
-    EXPECT_COPY(r, c, 2, SHAPE(4, 6), VALS(0, 12, 4, 16, 8, 20, 1, 13, 5, 17, 9, 21, 2, 14, 6, 18, 10,
-                                            22, 3, 15, 7, 19, 11, 23));
+    EXPECT_COPY(r, c, 2, SHAPE(4, 6),
+                VALS(0, 12, 4, 16, 8, 20, 1, 13, 5, 17, 9, 21, 2, 14, 6, 18, 10, 22, 3, 15, 7, 19,
+                     11, 23));
     nd_free(r);
     r = nd_reshape(t210, 4, SHAPE(2, 2, 3, 2));
     EXPECT_VIEW(r, c, 4, SHAPE(2, 2, 3, 2), SHAPE(8, 4, 16, 48), 0, false, false, true,
@@ -322,17 +334,18 @@ START_TEST(reshape_three_d)
     nd_free(r);
     nd_free(t210);
 
-    nd_array *tail_rows = nd_slice(c, 1, 1, ND_NONE, 1);        /* c[:, 1:, :] */
+    nd_array *tail_rows = nd_slice(c, 1, 1, ND_NONE, 1); /* c[:, 1:, :] */
     r = nd_reshape(tail_rows, 2, SHAPE(2, 8));
     EXPECT_VIEW(r, c, 2, SHAPE(2, 8), SHAPE(48, 4), 16, false, false, true,
                 VALS(4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23));
     nd_free(r);
     r = nd_reshape(tail_rows, 2, SHAPE(4, 4));
-    EXPECT_COPY(r, c, 2, SHAPE(4, 4), VALS(4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23));
+    EXPECT_COPY(r, c, 2, SHAPE(4, 4),
+                VALS(4, 5, 6, 7, 8, 9, 10, 11, 16, 17, 18, 19, 20, 21, 22, 23));
     nd_free(r);
     nd_free(tail_rows);
 
-    nd_array *even_cols = nd_slice(c, 2, ND_NONE, ND_NONE, 2);  /* c[:, :, ::2] */
+    nd_array *even_cols = nd_slice(c, 2, ND_NONE, ND_NONE, 2); /* c[:, :, ::2] */
     r = nd_reshape(even_cols, 2, SHAPE(2, 6));
     EXPECT_VIEW(r, c, 2, SHAPE(2, 6), SHAPE(48, 8), 0, false, false, true,
                 VALS(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22));
@@ -343,12 +356,13 @@ START_TEST(reshape_three_d)
     nd_free(r);
     nd_free(even_cols);
 
-    nd_array *even_rows = nd_slice(c, 1, ND_NONE, ND_NONE, 2);  /* c[:, ::2, :] */
+    nd_array *even_rows = nd_slice(c, 1, ND_NONE, ND_NONE, 2); /* c[:, ::2, :] */
     r = nd_reshape(even_rows, 1, SHAPE(16));
     EXPECT_COPY(r, c, 1, SHAPE(16), VALS(0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23));
     nd_free(r);
     r = nd_reshape(even_rows, 2, SHAPE(4, 4));
-    EXPECT_COPY(r, c, 2, SHAPE(4, 4), VALS(0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23));
+    EXPECT_COPY(r, c, 2, SHAPE(4, 4),
+                VALS(0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23));
     nd_free(r);
     nd_free(even_rows);
     nd_free(c);
@@ -358,11 +372,11 @@ END_TEST
 START_TEST(reshape_broadcast_and_scalars)
 {
     nd_array *row = nd_arange(ND_INT32, 0, 3, 1);
-    nd_array *b = nd_broadcast_to(row, 2, SHAPE(4, 3));         /* strides (0, 4) */
+    nd_array *b = nd_broadcast_to(row, 2, SHAPE(4, 3)); /* strides (0, 4) */
     nd_array *r = nd_reshape(b, 1, SHAPE(12));
     EXPECT_COPY(r, row, 1, SHAPE(12), VALS(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2));
     nd_free(r);
-    r = nd_reshape(b, 3, SHAPE(2, 2, 3));                        /* still read-only */
+    r = nd_reshape(b, 3, SHAPE(2, 2, 3)); /* still read-only */
     EXPECT_VIEW(r, row, 3, SHAPE(2, 2, 3), SHAPE(0, 0, 4), 0, false, false, false,
                 VALS(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2));
     nd_free(r);
@@ -375,18 +389,18 @@ START_TEST(reshape_broadcast_and_scalars)
 
     nd_array *m = arange_shaped(ND_INT32, 2, SHAPE(3, 4));
     nd_array *r0 = nd_slice(m, 0, ND_NONE, 1, 1);
-    nd_array *first = nd_slice(r0, 1, ND_NONE, 1, 1);            /* m[:1, :1] */
+    nd_array *first = nd_slice(r0, 1, ND_NONE, 1, 1); /* m[:1, :1] */
     r = nd_reshape(first, 0, NULL);
     EXPECT_VIEW(r, m, 0, SHAPE(0), SHAPE(0), 0, true, true, true, VALS(0));
     nd_free(r);
     nd_array *r2 = nd_slice(m, 0, 2, 3, 1);
-    nd_array *last = nd_slice(r2, 1, 3, 4, 1);                   /* m[2:3, 3:4] */
+    nd_array *last = nd_slice(r2, 1, 3, 4, 1); /* m[2:3, 3:4] */
     nd_array *scalar = nd_reshape(last, 0, NULL);
     ck_assert_int_eq(nd_ndim(scalar), 0);
     r = nd_reshape(scalar, 3, SHAPE(1, 1, 1));
     EXPECT_VIEW(r, m, 3, SHAPE(1, 1, 1), SHAPE(4, 4, 4), 44, true, true, true, VALS(11));
     nd_free(r);
-    r = nd_reshape(scalar, 1, SHAPE(-1));                        /* 0-d -> (1,) */
+    r = nd_reshape(scalar, 1, SHAPE(-1)); /* 0-d -> (1,) */
     EXPECT_VIEW(r, m, 1, SHAPE(1), SHAPE(4), 44, true, true, true, VALS(11));
     nd_free(r);
     r = nd_reshape(scalar, 2, SHAPE(1, -1));
@@ -394,7 +408,12 @@ START_TEST(reshape_broadcast_and_scalars)
     nd_free(r);
     EXPECT_ERROR(nd_reshape(scalar, 1, SHAPE(2)), "cannot reshape array of size 1 into shape (2,)",
                  ND_ERR_VALUE);
-    nd_free(r0); nd_free(first); nd_free(r2); nd_free(last); nd_free(scalar); nd_free(m);
+    nd_free(r0);
+    nd_free(first);
+    nd_free(r2);
+    nd_free(last);
+    nd_free(scalar);
+    nd_free(m);
 }
 END_TEST
 
@@ -447,14 +466,14 @@ START_TEST(reshape_errors)
     for (int i = 0; i < 33; i++)
         ones[i] = 1;
     ones[0] = 12;
-    EXPECT_ERROR(nd_reshape(m, 33, ones), "maximum supported dimension for an ndarray is 32, found 33",
-                 ND_ERR_VALUE);
-    nd_array *r = nd_reshape(m, 32, ones);   /* 32 is fine */
+    EXPECT_ERROR(nd_reshape(m, 33, ones),
+                 "maximum supported dimension for an ndarray is 32, found 33", ND_ERR_VALUE);
+    nd_array *r = nd_reshape(m, 32, ones); /* 32 is fine */
     ck_assert_ptr_nonnull(r);
     ck_assert_int_eq(nd_ndim(r), 32);
     ck_assert(nd_may_share_memory(r, m));
     nd_free(r);
-    ck_assert_values(m, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);   /* untouched */
+    ck_assert_values(m, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11); /* untouched */
     nd_free(m);
 }
 END_TEST
@@ -470,7 +489,7 @@ START_TEST(ravel_views_contiguous)
     EXPECT_VIEW(r, m, 1, SHAPE(12), SHAPE(4), 0, true, true, true,
                 VALS(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11));
     nd_free(r);
-    nd_array *row = nd_slice(m, 0, 1, 2, 1);                     /* m[1:2]: C-contiguous */
+    nd_array *row = nd_slice(m, 0, 1, 2, 1); /* m[1:2]: C-contiguous */
     r = nd_ravel(row);
     EXPECT_VIEW(r, m, 1, SHAPE(4), SHAPE(4), 16, true, true, true, VALS(4, 5, 6, 7));
     nd_free(r);
@@ -526,7 +545,12 @@ START_TEST(ravel_copies_unless_c_contiguous)
     r = nd_ravel(col);
     EXPECT_COPY(r, m, 1, SHAPE(3), VALS(1, 5, 9));
     nd_free(r);
-    nd_free(x); nd_free(m); nd_free(x2); nd_free(xr); nd_free(even); nd_free(col);
+    nd_free(x);
+    nd_free(m);
+    nd_free(x2);
+    nd_free(xr);
+    nd_free(even);
+    nd_free(col);
 }
 END_TEST
 
@@ -536,7 +560,8 @@ END_TEST
 
 START_TEST(transpose_permutations)
 {
-    nd_array *c = arange_shaped(ND_INT32, 3, SHAPE(2, 3, 4));   /* strides (48, 16, 4) */
+    nd_array *c = arange_shaped(ND_INT32, 3, SHAPE(2, 3, 4)); /* strides (48, 16, 4) */
+    // clang-format off
     const struct { int axes[3]; bool null_axes; int64_t shape[3], strides[3]; bool f;
                    double first8[8]; } cases[] = {
         {{1, 0, 2}, false, {3, 2, 4}, {16, 48, 4}, false, {0, 1, 2, 3, 12, 13, 14, 15}},
@@ -548,6 +573,7 @@ START_TEST(transpose_permutations)
         {{0, 1, 2}, false, {2, 3, 4}, {48, 16, 4}, false, {0, 1, 2, 3, 4, 5, 6, 7}},
         {{-3, 1, -1}, false, {2, 3, 4}, {48, 16, 4}, false, {0, 1, 2, 3, 4, 5, 6, 7}},
     };
+    // clang-format on
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         nd_array *t = nd_transpose(c, cases[i].null_axes ? NULL : cases[i].axes);
         ck_assert_shape(t, ND_INT32, 3, cases[i].shape[0], cases[i].shape[1], cases[i].shape[2]);
@@ -564,7 +590,7 @@ START_TEST(transpose_permutations)
     }
     /* Writes through a transpose land in the original. */
     nd_array *t = nd_transpose(c, NULL);
-    ck_assert_int_eq(nd_set(t, (int64_t[]){3, 2, 1}, -1), 0);   /* c[1, 2, 3] */
+    ck_assert_int_eq(nd_set(t, (int64_t[]){3, 2, 1}, -1), 0); /* c[1, 2, 3] */
     ck_assert(get_at(c, (int64_t[]){1, 2, 3}) == -1);
     nd_free(t);
     nd_free(c);
@@ -588,7 +614,13 @@ START_TEST(transpose_small)
     nd_array *s = nd_full(ND_INT32, 0, NULL, 5);
     nd_array *st = nd_transpose(s, NULL);
     EXPECT_VIEW(st, s, 0, SHAPE(0), SHAPE(0), 0, true, true, true, VALS(5));
-    nd_free(m); nd_free(t); nd_free(tt); nd_free(x); nd_free(xt); nd_free(xt0); nd_free(s);
+    nd_free(m);
+    nd_free(t);
+    nd_free(tt);
+    nd_free(x);
+    nd_free(xt);
+    nd_free(xt0);
+    nd_free(s);
     nd_free(st);
 }
 END_TEST
@@ -603,12 +635,12 @@ START_TEST(transpose_errors)
                  ND_ERR_AXIS);
     EXPECT_ERROR(nd_transpose(m, (int[]){3, 0}), "axis 3 is out of bounds for array of dimension 2",
                  ND_ERR_AXIS);
-    EXPECT_ERROR(nd_transpose(m, (int[]){2, -1}), "axis 2 is out of bounds for array of dimension 2",
-                 ND_ERR_AXIS);
-    EXPECT_ERROR(nd_transpose(m, (int[]){0, -3}), "axis -3 is out of bounds for array of dimension 2",
-                 ND_ERR_AXIS);
-    EXPECT_ERROR(nd_transpose(m, (int[]){-3, 1}), "axis -3 is out of bounds for array of dimension 2",
-                 ND_ERR_AXIS);
+    EXPECT_ERROR(nd_transpose(m, (int[]){2, -1}),
+                 "axis 2 is out of bounds for array of dimension 2", ND_ERR_AXIS);
+    EXPECT_ERROR(nd_transpose(m, (int[]){0, -3}),
+                 "axis -3 is out of bounds for array of dimension 2", ND_ERR_AXIS);
+    EXPECT_ERROR(nd_transpose(m, (int[]){-3, 1}),
+                 "axis -3 is out of bounds for array of dimension 2", ND_ERR_AXIS);
     nd_free(m);
 }
 END_TEST
@@ -620,7 +652,7 @@ START_TEST(swapaxes_views_and_errors)
     ck_assert_shape(s, ND_INT32, 3, 4, 3, 2);
     ck_assert_strides(s, 3, 4, 16, 48);
     ck_assert_flags(s, false, true, true);
-    ck_assert(get_at(s, (int64_t[]){3, 1, 1}) == 19);   /* c[1, 1, 3] */
+    ck_assert(get_at(s, (int64_t[]){3, 1, 1}) == 19); /* c[1, 1, 3] */
     nd_free(s);
     s = nd_swapaxes(c, -1, 0);
     ck_assert_strides(s, 3, 4, 16, 48);
@@ -663,6 +695,7 @@ END_TEST
  * np.arange(n, dtype=np.int32)[start:stop:step], checked against
  * list(range(n))[start:stop:step]. NumPy points empty results at the start
  * of the array with the stride of a step-1 slice. */
+// clang-format off
 static const struct { int64_t n, start, stop, step, len, off, stride; } slice_cases[] = {
     {10,N,N,1,10,0,4}, {10,N,-11,1,0,0,4}, {10,N,-10,1,0,0,4}, {10,N,-3,1,7,0,4},
     {10,N,-1,1,9,0,4}, {10,N,0,1,0,0,4}, {10,N,1,1,1,0,4}, {10,N,3,1,3,0,4},
@@ -977,6 +1010,7 @@ static const struct { int64_t n, start, stop, step, len, off, stride; } slice_ca
     {0,0,N,-2,0,0,0}, {0,0,-1,-2,0,0,0}, {0,0,0,-2,0,0,0}, {0,0,1,-2,0,0,0},
     {0,1,N,-2,0,0,0}, {0,1,-1,-2,0,0,0}, {0,1,0,-2,0,0,0}, {0,1,1,-2,0,0,0},
 };
+// clang-format on
 #undef N
 
 START_TEST(slice_table)
@@ -1037,7 +1071,7 @@ START_TEST(empty_slice_strides_as_numpy)
     /* 2-D: m[::-1][3:0] keeps the row stride of m[::-1] (-16). */
     nd_array *m = arange_shaped(ND_INT32, 2, SHAPE(3, 4));
     nd_array *flip = nd_slice(m, 0, ND_NONE, ND_NONE, -1);
-    nd_array *e = nd_slice(m, 1, 3, 1, 2);                       /* m[:, 3:1:2] */
+    nd_array *e = nd_slice(m, 1, 3, 1, 2); /* m[:, 3:1:2] */
     ck_assert_shape(e, ND_INT32, 2, 3, 0);
     ck_assert_strides(e, 2, 16, 4);
     nd_free(e);
@@ -1084,47 +1118,48 @@ END_TEST
 START_TEST(slice_two_d)
 {
     nd_array *m = arange_shaped(ND_INT32, 2, SHAPE(3, 4));
-    nd_array *s = nd_slice(m, 0, 1, 3, 1);                       /* m[1:3] */
+    nd_array *s = nd_slice(m, 0, 1, 3, 1); /* m[1:3] */
     EXPECT_VIEW(s, m, 2, SHAPE(2, 4), SHAPE(16, 4), 16, true, false, true,
                 VALS(4, 5, 6, 7, 8, 9, 10, 11));
     nd_free(s);
-    s = nd_slice(m, 1, 1, 3, 1);                                 /* m[:, 1:3] */
+    s = nd_slice(m, 1, 1, 3, 1); /* m[:, 1:3] */
     EXPECT_VIEW(s, m, 2, SHAPE(3, 2), SHAPE(16, 4), 4, false, false, true, VALS(1, 2, 5, 6, 9, 10));
     nd_free(s);
-    s = nd_slice(m, 1, ND_NONE, ND_NONE, -2);                    /* m[:, ::-2] */
-    EXPECT_VIEW(s, m, 2, SHAPE(3, 2), SHAPE(16, -8), 12, false, false, true, VALS(3, 1, 7, 5, 11, 9));
+    s = nd_slice(m, 1, ND_NONE, ND_NONE, -2); /* m[:, ::-2] */
+    EXPECT_VIEW(s, m, 2, SHAPE(3, 2), SHAPE(16, -8), 12, false, false, true,
+                VALS(3, 1, 7, 5, 11, 9));
     nd_free(s);
-    s = nd_slice(m, 0, 1, 2, 1);                                 /* m[1:2]: both flags */
+    s = nd_slice(m, 0, 1, 2, 1); /* m[1:2]: both flags */
     EXPECT_VIEW(s, m, 2, SHAPE(1, 4), SHAPE(16, 4), 16, true, true, true, VALS(4, 5, 6, 7));
     nd_free(s);
-    s = nd_slice(m, 1, 2, 3, 1);                                 /* m[:, 2:3] */
+    s = nd_slice(m, 1, 2, 3, 1); /* m[:, 2:3] */
     EXPECT_VIEW(s, m, 2, SHAPE(3, 1), SHAPE(16, 4), 8, false, false, true, VALS(2, 6, 10));
     nd_free(s);
     nd_array *flip = nd_slice(m, 0, ND_NONE, ND_NONE, -1);
-    s = nd_slice(flip, 1, 1, 2, 1);                              /* m[::-1, 1:2] */
+    s = nd_slice(flip, 1, 1, 2, 1); /* m[::-1, 1:2] */
     EXPECT_VIEW(s, m, 2, SHAPE(3, 1), SHAPE(-16, 4), 36, false, false, true, VALS(9, 5, 1));
     nd_free(s);
     nd_free(flip);
     nd_array *rows = nd_slice(m, 0, 2, 0, -1);
-    s = nd_slice(rows, 1, 3, 0, -2);                             /* m[2:0:-1, 3:0:-2] */
+    s = nd_slice(rows, 1, 3, 0, -2); /* m[2:0:-1, 3:0:-2] */
     EXPECT_VIEW(s, m, 2, SHAPE(2, 2), SHAPE(-16, -8), 44, false, false, true, VALS(11, 9, 7, 5));
     nd_free(s);
     nd_free(rows);
     nd_array *mt = nd_transpose(m, NULL);
-    s = nd_slice(mt, 0, 1, 3, 1);                                /* m.T[1:3] */
+    s = nd_slice(mt, 0, 1, 3, 1); /* m.T[1:3] */
     EXPECT_VIEW(s, m, 2, SHAPE(2, 3), SHAPE(4, 16), 4, false, false, true, VALS(1, 5, 9, 2, 6, 10));
     nd_free(s);
-    s = nd_slice(mt, 1, 1, 2, 1);                                /* m.T[:, 1:2] */
+    s = nd_slice(mt, 1, 1, 2, 1); /* m.T[:, 1:2] */
     EXPECT_VIEW(s, m, 2, SHAPE(4, 1), SHAPE(4, 16), 16, true, true, true, VALS(4, 5, 6, 7));
     nd_free(s);
     nd_free(mt);
-    s = nd_slice(m, 0, 5, ND_NONE, 1);                           /* m[5:] */
+    s = nd_slice(m, 0, 5, ND_NONE, 1); /* m[5:] */
     ck_assert_shape(s, ND_INT32, 2, 0, 4);
     ck_assert_strides(s, 2, 16, 4);
     ck_assert_flags(s, true, true, true);
     ck_assert_ptr_eq(nd_data(s), nd_data(m));
     nd_free(s);
-    s = nd_slice(m, 1, 9, 1, 1);                                 /* m[:, 9:1] */
+    s = nd_slice(m, 1, 9, 1, 1); /* m[:, 9:1] */
     ck_assert_shape(s, ND_INT32, 2, 3, 0);
     ck_assert_strides(s, 2, 16, 4);
     ck_assert_ptr_eq(nd_data(s), nd_data(m));
@@ -1142,7 +1177,9 @@ START_TEST(slice_two_d)
     s = nd_slice(a3, 1, ND_NONE, ND_NONE, 2);
     EXPECT_VIEW(s, m, 2, SHAPE(1, 2), SHAPE(16, 8), 36, false, false, true, VALS(9, 11));
     nd_free(s);
-    nd_free(a1); nd_free(a2); nd_free(a3);
+    nd_free(a1);
+    nd_free(a2);
+    nd_free(a3);
     nd_free(m);
 }
 END_TEST
@@ -1188,9 +1225,11 @@ START_TEST(squeeze_cases)
     EXPECT_VIEW(s, q, 3, SHAPE(1, 3, 1), SHAPE(12, 4, 4), 0, true, true, true, VALS(0, 1, 2));
     nd_free(s);
     EXPECT_ERROR(nd_squeeze(q, 1, (int[]){1}),
-                 "cannot select an axis to squeeze out which has size not equal to one", ND_ERR_VALUE);
+                 "cannot select an axis to squeeze out which has size not equal to one",
+                 ND_ERR_VALUE);
     EXPECT_ERROR(nd_squeeze(q, 2, (int[]){0, 1}),
-                 "cannot select an axis to squeeze out which has size not equal to one", ND_ERR_VALUE);
+                 "cannot select an axis to squeeze out which has size not equal to one",
+                 ND_ERR_VALUE);
     EXPECT_ERROR(nd_squeeze(q, 2, (int[]){0, 0}), "duplicate value in 'axis'", ND_ERR_VALUE);
     EXPECT_ERROR(nd_squeeze(q, 2, (int[]){2, -2}), "duplicate value in 'axis'", ND_ERR_VALUE);
     EXPECT_ERROR(nd_squeeze(q, 1, (int[]){4}), "axis 4 is out of bounds for array of dimension 4",
@@ -1228,26 +1267,31 @@ START_TEST(expand_dims_every_axis)
 {
     /* f = np.arange(6, dtype=np.float32).reshape(2, 3), strides (12, 4) */
     nd_array *f = arange_shaped(ND_FLOAT32, 2, SHAPE(2, 3));
+    // clang-format off
     const struct { int axis; int64_t shape[3], strides[3]; } cases[] = {
         {-3, {1, 2, 3}, {24, 12, 4}}, {-2, {2, 1, 3}, {12, 12, 4}}, {-1, {2, 3, 1}, {12, 4, 4}},
         {0, {1, 2, 3}, {24, 12, 4}},  {1, {2, 1, 3}, {12, 12, 4}},  {2, {2, 3, 1}, {12, 4, 4}},
     };
+    // clang-format on
     for (size_t i = 0; i < 6; i++) {
         nd_array *e = nd_expand_dims(f, cases[i].axis);
         EXPECT_VIEW(e, f, 3, cases[i].shape, cases[i].strides, 0, true, false, true,
                     VALS(0, 1, 2, 3, 4, 5));
         nd_free(e);
     }
-    EXPECT_ERROR(nd_expand_dims(f, 3), "axis 3 is out of bounds for array of dimension 3", ND_ERR_AXIS);
+    EXPECT_ERROR(nd_expand_dims(f, 3), "axis 3 is out of bounds for array of dimension 3",
+                 ND_ERR_AXIS);
     EXPECT_ERROR(nd_expand_dims(f, -4), "axis -4 is out of bounds for array of dimension 3",
                  ND_ERR_AXIS);
 
     /* f[:, ::2]: (2, 2), strides (12, 8) */
     nd_array *fm = nd_slice(f, 1, ND_NONE, ND_NONE, 2);
+    // clang-format off
     const struct { int axis; int64_t shape[3], strides[3]; } strided[] = {
         {-3, {1, 2, 2}, {24, 12, 8}}, {-2, {2, 1, 2}, {12, 16, 8}}, {-1, {2, 2, 1}, {12, 8, 8}},
         {0, {1, 2, 2}, {24, 12, 8}},  {1, {2, 1, 2}, {12, 16, 8}},  {2, {2, 2, 1}, {12, 8, 8}},
     };
+    // clang-format on
     for (size_t i = 0; i < 6; i++) {
         nd_array *e = nd_expand_dims(fm, strided[i].axis);
         EXPECT_VIEW(e, f, 3, strided[i].shape, strided[i].strides, 0, false, false, true,
@@ -1258,10 +1302,12 @@ START_TEST(expand_dims_every_axis)
 
     /* f.T: (3, 2), strides (4, 12) */
     nd_array *ft = nd_transpose(f, NULL);
+    // clang-format off
     const struct { int axis; int64_t shape[3], strides[3]; } fortran[] = {
         {-3, {1, 3, 2}, {12, 4, 12}}, {-2, {3, 1, 2}, {4, 24, 12}}, {-1, {3, 2, 1}, {4, 12, 12}},
         {0, {1, 3, 2}, {12, 4, 12}},  {1, {3, 1, 2}, {4, 24, 12}},  {2, {3, 2, 1}, {4, 12, 12}},
     };
+    // clang-format on
     for (size_t i = 0; i < 6; i++) {
         nd_array *e = nd_expand_dims(ft, fortran[i].axis);
         EXPECT_VIEW(e, f, 3, fortran[i].shape, fortran[i].strides, 0, false, true, true,
@@ -1277,7 +1323,8 @@ START_TEST(expand_dims_every_axis)
     e = nd_expand_dims(s, -1);
     EXPECT_VIEW(e, s, 1, SHAPE(1), SHAPE(4), 0, true, true, true, VALS(2));
     nd_free(e);
-    EXPECT_ERROR(nd_expand_dims(s, 1), "axis 1 is out of bounds for array of dimension 1", ND_ERR_AXIS);
+    EXPECT_ERROR(nd_expand_dims(s, 1), "axis 1 is out of bounds for array of dimension 1",
+                 ND_ERR_AXIS);
     EXPECT_ERROR(nd_expand_dims(s, -2), "axis -2 is out of bounds for array of dimension 1",
                  ND_ERR_AXIS);
     nd_free(s);
@@ -1313,7 +1360,7 @@ START_TEST(broadcast_to_views)
     ck_assert_shape(b, ND_FLOAT64, 3, 2, 4, 3);
     ck_assert_strides(b, 3, 0, 0, 8);
     nd_free(b);
-    b = nd_broadcast_to(row, 1, SHAPE(3));                        /* same shape */
+    b = nd_broadcast_to(row, 1, SHAPE(3)); /* same shape */
     EXPECT_VIEW(b, row, 1, SHAPE(3), SHAPE(8), 0, true, true, false, VALS(0, 1, 2));
     nd_free(b);
     b = nd_broadcast_to(row, 2, SHAPE(0, 3));
@@ -1360,7 +1407,10 @@ START_TEST(broadcast_to_views)
                 VALS(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2));
     nd_free(b);
     nd_free(b1);
-    nd_free(s); nd_free(m); nd_free(col); nd_free(row);
+    nd_free(s);
+    nd_free(m);
+    nd_free(col);
+    nd_free(row);
 }
 END_TEST
 
@@ -1369,33 +1419,42 @@ START_TEST(broadcast_to_errors)
     nd_array *row = nd_arange(ND_FLOAT64, 0, 3, 1);
     EXPECT_ERROR(nd_broadcast_to(row, 1, SHAPE(4)),
                  "operands could not be broadcast together with remapped shapes "
-                 "[original->remapped]: (3,)  and requested shape (4,)", ND_ERR_VALUE);
+                 "[original->remapped]: (3,)  and requested shape (4,)",
+                 ND_ERR_VALUE);
     EXPECT_ERROR(nd_broadcast_to(row, 1, SHAPE(1)),
                  "operands could not be broadcast together with remapped shapes "
-                 "[original->remapped]: (3,)  and requested shape (1,)", ND_ERR_VALUE);
+                 "[original->remapped]: (3,)  and requested shape (1,)",
+                 ND_ERR_VALUE);
     EXPECT_ERROR(nd_broadcast_to(row, 2, SHAPE(3, 1)),
                  "operands could not be broadcast together with remapped shapes "
-                 "[original->remapped]: (3,)  and requested shape (3,1)", ND_ERR_VALUE);
+                 "[original->remapped]: (3,)  and requested shape (3,1)",
+                 ND_ERR_VALUE);
     EXPECT_ERROR(nd_broadcast_to(row, 3, SHAPE(3, 3, 0)),
                  "operands could not be broadcast together with remapped shapes "
-                 "[original->remapped]: (3,)  and requested shape (3,3,0)", ND_ERR_VALUE);
+                 "[original->remapped]: (3,)  and requested shape (3,3,0)",
+                 ND_ERR_VALUE);
     EXPECT_ERROR(nd_broadcast_to(row, 0, NULL), "cannot broadcast a non-scalar to a scalar array",
                  ND_ERR_VALUE);
     nd_array *col = arange_shaped(ND_FLOAT64, 2, SHAPE(3, 1));
     EXPECT_ERROR(nd_broadcast_to(col, 2, SHAPE(4, 3)),
                  "operands could not be broadcast together with remapped shapes "
-                 "[original->remapped]: (3,1)  and requested shape (4,3)", ND_ERR_VALUE);
+                 "[original->remapped]: (3,1)  and requested shape (4,3)",
+                 ND_ERR_VALUE);
     EXPECT_ERROR(nd_broadcast_to(col, 1, SHAPE(3)),
-                 "input operand has more dimensions than allowed by the axis remapping", ND_ERR_VALUE);
+                 "input operand has more dimensions than allowed by the axis remapping",
+                 ND_ERR_VALUE);
     nd_array *m = arange_shaped(ND_FLOAT64, 2, SHAPE(2, 3));
     EXPECT_ERROR(nd_broadcast_to(m, 3, SHAPE(2, 3, 2)),
                  "operands could not be broadcast together with remapped shapes "
-                 "[original->remapped]: (2,3)  and requested shape (2,3,2)", ND_ERR_VALUE);
+                 "[original->remapped]: (2,3)  and requested shape (2,3,2)",
+                 ND_ERR_VALUE);
     EXPECT_ERROR(nd_broadcast_to(m, 2, SHAPE(2, -1)),
                  "all elements of broadcast shape must be non-negative", ND_ERR_VALUE);
     EXPECT_ERROR(nd_broadcast_to(m, 2, SHAPE(-1, 3)),
                  "all elements of broadcast shape must be non-negative", ND_ERR_VALUE);
-    nd_free(row); nd_free(col); nd_free(m);
+    nd_free(row);
+    nd_free(col);
+    nd_free(m);
 }
 END_TEST
 
@@ -1462,7 +1521,7 @@ START_TEST(as_strided_stays_inside)
     nd_array *x = nd_arange(ND_INT32, 0, 6, 1);
     EXPECT_ERROR(nd_as_strided(x, 2, SHAPE(5, 3), SHAPE(4, 4)), OUTSIDE, ND_ERR_VALUE);
     EXPECT_ERROR(nd_as_strided(x, 1, SHAPE(7), SHAPE(4)), OUTSIDE, ND_ERR_VALUE);
-    EXPECT_ERROR(nd_as_strided(x, 1, SHAPE(2), SHAPE(-4)), OUTSIDE, ND_ERR_VALUE);   /* before */
+    EXPECT_ERROR(nd_as_strided(x, 1, SHAPE(2), SHAPE(-4)), OUTSIDE, ND_ERR_VALUE); /* before */
     EXPECT_ERROR(nd_as_strided(x, 2, SHAPE(2, 2), SHAPE(24, 0)), OUTSIDE, ND_ERR_VALUE);
     nd_array *tail = nd_slice(x, 0, 3, ND_NONE, 1);
     EXPECT_ERROR(nd_as_strided(tail, 1, SHAPE(2), SHAPE(-16)), OUTSIDE, ND_ERR_VALUE);
@@ -1471,8 +1530,8 @@ START_TEST(as_strided_stays_inside)
     nd_clear_error();
     ck_assert_ptr_null(nd_as_strided(x, 1, SHAPE(2), SHAPE(INT64_MAX - 3)));
     ck_assert_ptr_null(nd_as_strided(x, 1, SHAPE(2), SHAPE(INT64_MIN + 4)));
-    ck_assert_ptr_null(nd_as_strided(x, 2, SHAPE(INT64_C(1) << 40, INT64_C(1) << 40),
-                                     SHAPE(INT64_C(1) << 30, 4)));
+    ck_assert_ptr_null(
+        nd_as_strided(x, 2, SHAPE(INT64_C(1) << 40, INT64_C(1) << 40), SHAPE(INT64_C(1) << 30, 4)));
     ck_assert_ptr_null(nd_as_strided(x, 1, SHAPE(INT64_C(1) << 62), SHAPE(0)));
     /* Strides must be multiples of the item size. */
     nd_clear_error();
@@ -1500,11 +1559,13 @@ END_TEST
 
 START_TEST(diagonal_two_d)
 {
-    nd_array *g = arange_shaped(ND_INT32, 2, SHAPE(3, 4));       /* strides (16, 4) */
+    nd_array *g = arange_shaped(ND_INT32, 2, SHAPE(3, 4)); /* strides (16, 4) */
+    // clang-format off
     const struct { int64_t offset, len, data; double v[3]; } cases[] = {
         {0, 3, 0, {0, 5, 10}}, {1, 3, 4, {1, 6, 11}}, {2, 2, 8, {2, 7}}, {3, 1, 12, {3}},
         {-1, 2, 16, {4, 9}},   {-2, 1, 32, {8}},
     };
+    // clang-format on
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         nd_array *d = nd_diagonal(g, cases[i].offset, 0, 1);
         bool one = cases[i].len <= 1;
@@ -1563,12 +1624,12 @@ END_TEST
 
 START_TEST(diagonal_three_d)
 {
-    nd_array *cube = arange_shaped(ND_INT32, 3, SHAPE(2, 3, 4));   /* strides (48, 16, 4) */
-    nd_array *d = nd_diagonal(cube, 0, 0, 1);                      /* d[k, i] = cube[i, i, k] */
+    nd_array *cube = arange_shaped(ND_INT32, 3, SHAPE(2, 3, 4)); /* strides (48, 16, 4) */
+    nd_array *d = nd_diagonal(cube, 0, 0, 1); /* d[k, i] = cube[i, i, k] */
     EXPECT_VIEW(d, cube, 2, SHAPE(4, 2), SHAPE(4, 64), 0, false, false, false,
                 VALS(0, 16, 1, 17, 2, 18, 3, 19));
     nd_free(d);
-    d = nd_diagonal(cube, 0, 0, 2);                                /* d[j, i] = cube[i, j, i] */
+    d = nd_diagonal(cube, 0, 0, 2); /* d[j, i] = cube[i, j, i] */
     EXPECT_VIEW(d, cube, 2, SHAPE(3, 2), SHAPE(16, 52), 0, false, false, false,
                 VALS(0, 13, 4, 17, 8, 21));
     nd_free(d);
@@ -1592,7 +1653,7 @@ START_TEST(diagonal_three_d)
     EXPECT_VIEW(d, cube, 2, SHAPE(2, 3), SHAPE(48, 20), 4, false, false, false,
                 VALS(1, 6, 11, 13, 18, 23));
     nd_free(d);
-    d = nd_diagonal(cube, -1, 0, 2);                               /* cube[i+1, j, i] */
+    d = nd_diagonal(cube, -1, 0, 2); /* cube[i+1, j, i] */
     EXPECT_VIEW(d, cube, 2, SHAPE(3, 1), SHAPE(16, 52), 48, false, false, false, VALS(12, 16, 20));
     nd_free(d);
     nd_free(cube);
@@ -1608,17 +1669,19 @@ START_TEST(diagonal_errors)
                  ND_ERR_AXIS);
     EXPECT_ERROR(nd_diagonal(g, 0, 2, 0), "axis1: axis 2 is out of bounds for array of dimension 2",
                  ND_ERR_AXIS);
-    EXPECT_ERROR(nd_diagonal(g, 0, 0, -3), "axis2: axis -3 is out of bounds for array of dimension 2",
-                 ND_ERR_AXIS);
-    EXPECT_ERROR(nd_diagonal(g, 0, -3, 0), "axis1: axis -3 is out of bounds for array of dimension 2",
-                 ND_ERR_AXIS);
+    EXPECT_ERROR(nd_diagonal(g, 0, 0, -3),
+                 "axis2: axis -3 is out of bounds for array of dimension 2", ND_ERR_AXIS);
+    EXPECT_ERROR(nd_diagonal(g, 0, -3, 0),
+                 "axis1: axis -3 is out of bounds for array of dimension 2", ND_ERR_AXIS);
     nd_array *x = nd_arange(ND_INT32, 0, 3, 1);
     EXPECT_ERROR(nd_diagonal(x, 0, 0, 1), "diag requires an array of at least two dimensions",
                  ND_ERR_VALUE);
     nd_array *s = nd_full(ND_INT32, 0, NULL, 1);
     EXPECT_ERROR(nd_diagonal(s, 0, 0, 1), "diag requires an array of at least two dimensions",
                  ND_ERR_VALUE);
-    nd_free(s); nd_free(x); nd_free(g);
+    nd_free(s);
+    nd_free(x);
+    nd_free(g);
 }
 END_TEST
 
@@ -1636,8 +1699,9 @@ START_TEST(views_outlive_their_base)
     nd_free(m);
     nd_free(v);
     ck_assert_values(vv, 8, 4, 0, 9, 5, 1, 10, 6, 2, 11, 7, 3);
-    ck_assert_int_eq(nd_set(vv, (int64_t[]){0, 0}, -8), 0);       /* m[2, 0] */
-    ck_assert_values(b, 0, 1, 2, 3, 4, 5, 6, 7, -8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 6, 7, -8, 9, 10, 11);
+    ck_assert_int_eq(nd_set(vv, (int64_t[]){0, 0}, -8), 0); /* m[2, 0] */
+    ck_assert_values(b, 0, 1, 2, 3, 4, 5, 6, 7, -8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 6, 7, -8, 9, 10,
+                     11);
     ck_assert_values(d, 1, 6, 11);
     nd_free(vv);
     nd_free(b);
@@ -1680,7 +1744,7 @@ START_TEST(view_handles)
     nd_clear_error();
     ck_assert_int_eq(nd_set(v, (int64_t[]){0, 0}, 1), ND_ERR_VALUE);
     ck_assert_error("assignment destination is read-only");
-    nd_array *vv = nd_slice(v, 0, ND_NONE, ND_NONE, 1);              /* inherits read-only */
+    nd_array *vv = nd_slice(v, 0, ND_NONE, ND_NONE, 1); /* inherits read-only */
     ck_assert(!nd_is_writeable(vv));
     nd_free(vv);
     ck_assert_int_eq(nd_set_writeable(v, true), 0);
@@ -1697,18 +1761,26 @@ START_TEST(may_share_memory_bounds)
     nd_array *r0 = nd_slice(m, 0, 0, 1, 1), *r1 = nd_slice(m, 0, 1, 2, 1);
     ck_assert(!nd_may_share_memory(r0, r1));
     nd_array *even = nd_slice(m, 1, ND_NONE, ND_NONE, 2), *odd = nd_slice(m, 1, 1, ND_NONE, 2);
-    ck_assert(nd_may_share_memory(even, odd));           /* interleaved: bounds overlap */
+    ck_assert(nd_may_share_memory(even, odd)); /* interleaved: bounds overlap */
     nd_array *a = nd_slice(r0, 1, ND_NONE, 2, 1), *b = nd_slice(r0, 1, 2, ND_NONE, 1);
-    ck_assert(!nd_may_share_memory(a, b));               /* m[0, :2] and m[0, 2:] */
+    ck_assert(!nd_may_share_memory(a, b)); /* m[0, :2] and m[0, 2:] */
     nd_array *c = nd_slice(r0, 1, ND_NONE, 3, 1);
-    ck_assert(nd_may_share_memory(c, b));                /* m[0, :3] and m[0, 2:] */
+    ck_assert(nd_may_share_memory(c, b)); /* m[0, :3] and m[0, 2:] */
     nd_array *none = nd_slice(m, 0, 0, 0, 1);
-    ck_assert(!nd_may_share_memory(none, m));            /* empty: no memory */
+    ck_assert(!nd_may_share_memory(none, m)); /* empty: no memory */
     ck_assert(nd_may_share_memory(m, m));
     nd_array *other = nd_zeros(ND_INT32, 2, SHAPE(3, 4));
     ck_assert(!nd_may_share_memory(m, other));
-    nd_free(r0); nd_free(r1); nd_free(even); nd_free(odd); nd_free(a); nd_free(b); nd_free(c);
-    nd_free(none); nd_free(other); nd_free(m);
+    nd_free(r0);
+    nd_free(r1);
+    nd_free(even);
+    nd_free(odd);
+    nd_free(a);
+    nd_free(b);
+    nd_free(c);
+    nd_free(none);
+    nd_free(other);
+    nd_free(m);
 }
 END_TEST
 
