@@ -5,8 +5,10 @@
 #
 #   benchmarks/fortunes_experiment.sh [BUILD_DIR] [WORK_DIR]
 #
-# Environment (the defaults are the run recorded in RESULTS.md, about an
-# hour at one thread on a loaded 2-core machine):
+# Environment (the defaults are the first run recorded in RESULTS.md, about
+# an hour at one thread on a loaded 2-core machine; the budgets that reach
+# the 5-point gain are PRE_STEPS="5000 20000" CORPUS=corpus_pretrain, about
+# an hour more):
 #   PRE_STEPS          pre-training steps of the curve ("0 500 1000 2000";
 #                      0 = from scratch; " " skips the curve)
 #   FT_ITERS           classifier fine-tuning iterations, the same for scratch
