@@ -24,7 +24,7 @@
 
 #include <autograd.h>
 
-/* libnd internals (src/internal.h), reached through the static library. */
+/* libnd internals (src/nd_internal.h), reached through the static library. */
 bool nd_sbgemm_avx512_supported(void);
 void nd_sbgemm_force_fallback(bool fallback);
 

@@ -9,7 +9,7 @@
  * good to ~1e-10 with eps = 1e-6. A random v (rather than the full Jacobian)
  * checks every output's contribution at once, with probability one.
  */
-#include "internal.h"
+#include "ag_internal.h"
 
 #include <math.h>
 

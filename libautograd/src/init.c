@@ -8,7 +8,7 @@
  * value's dtype. The scale of each scheme comes from the fans of the
  * weight; see autograd.h for the (out, in, k...) convention.
  */
-#include "internal.h"
+#include "ag_internal.h"
 
 #include <math.h>
 

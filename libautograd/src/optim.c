@@ -17,7 +17,7 @@
  * Each parameter is updated by one pass over contiguous memory; buffers are
  * made on a parameter's first update and reused afterwards.
  */
-#include "internal.h"
+#include "ag_internal.h"
 #include "vectorize.h" /* libnd/src/vectorize.h: ND_VECTORIZE */
 
 #include <math.h>

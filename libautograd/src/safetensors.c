@@ -4,7 +4,7 @@
  * written atomically, and loaded back with PyTorch's load_state_dict
  * checks (all of them before anything changes).
  */
-#include "internal.h"
+#include "ag_internal.h"
 
 #include <stdio.h>
 

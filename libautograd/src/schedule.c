@@ -5,7 +5,7 @@
  * configuration only, so a run resumed from a checkpoint at step s gets
  * exactly the rates the uninterrupted run would have used.
  */
-#include "internal.h"
+#include "ag_internal.h"
 
 #include <math.h>
 

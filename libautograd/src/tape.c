@@ -14,7 +14,7 @@
  * libnd's arrays. Those arrays (values, saved activations, gradients) are
  * released with their tensor or node.
  */
-#include "internal.h"
+#include "ag_internal.h"
 
 #include <pthread.h>
 #include <stdalign.h>

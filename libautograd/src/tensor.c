@@ -1,6 +1,6 @@
 /* Tensors the caller owns (parameters and constants) and the accessors
  * every tensor shares. Tape tensors are made in tape.c. */
-#include "internal.h"
+#include "ag_internal.h"
 
 static bool is_float(nd_dtype dt) { return dt == ND_FLOAT32 || dt == ND_FLOAT64; }
 

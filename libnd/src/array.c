@@ -1,6 +1,6 @@
 /* The array object: a view (dtype, shape, byte strides, data pointer) on a
  * refcounted buffer. Creating handles, sharing buffers, flags, accessors. */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <pthread.h>
 #include <stdlib.h>

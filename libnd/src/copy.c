@@ -1,7 +1,7 @@
 /* Copies and casts: copy, ascontiguousarray, astype, copyto, fill, and
  * single-element get/set. All bulk work goes through one strided walk that
  * calls a cast loop (dtype.c) on the innermost dimension. */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <stdlib.h>
 

@@ -1,5 +1,5 @@
 /* Creation: every function here returns a new C-contiguous buffer. */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <math.h>
 

@@ -1,7 +1,7 @@
 /* dtypes: sizes, names, NumPy's promotion and casting rules, the 16-bit float
  * formats, and the table of strided cast loops every conversion goes
  * through (astype, copyto, fill, element get/set). */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <math.h>
 

@@ -20,7 +20,7 @@
  * Pairs are chosen greedily: among pairs sharing a label, the one with the
  * smallest result, so chains like "ij,jk,kl->il" never build an outer
  * product. */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <stdlib.h>
 

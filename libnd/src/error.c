@@ -1,7 +1,7 @@
 /* Thread-local error state: what failed last on this thread, in NumPy's
  * words. Each libnd function that fails sets it once, at the point where the
  * reason is known. */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <stdio.h>
 

@@ -23,7 +23,7 @@
  * Any failure before 5 unlinks the temp file and leaves `path` untouched.
  */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

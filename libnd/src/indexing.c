@@ -15,7 +15,7 @@
  * the axis (NumPy's "index 5 is out of bounds for axis 0 with size 3") and
  * turned into offsets before anything is written, so a bad index never
  * leaves a half-modified array. */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

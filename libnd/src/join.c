@@ -11,7 +11,7 @@
  * (pad edge: clamp; pad reflect: mirror; tile: i % n; repeat: the run each
  * i falls in; roll: (i - shift) mod n). The innermost map is cut into runs
  * of consecutive source indices, so a row copies as a few memcpy calls. */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <stdlib.h>
 

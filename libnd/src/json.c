@@ -22,7 +22,7 @@
  * once the parse is complete and nothing moves any more.
  */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

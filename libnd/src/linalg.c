@@ -21,7 +21,7 @@
  * results are rounded to float32 when every operand is float32, else kept
  * in float64. float16 and bfloat16 are refused as NumPy refuses float16.
  */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <float.h>
 #include <limits.h>

@@ -26,7 +26,7 @@
  * column stride). Only a matrix with no unit stride, a negative one, or
  * overlapping rows is copied. The output can always be made row-major by
  * computing C^T = B^T A^T instead. */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <cblas.h>
 #include <limits.h>

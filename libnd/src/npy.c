@@ -6,7 +6,7 @@
  * overflow-checked, and the data size it implies must actually be present
  * before anything of that size is allocated. */
 #define _GNU_SOURCE
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>

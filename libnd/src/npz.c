@@ -4,7 +4,7 @@
  * header precedes its data. Every size and offset is checked against the
  * file before use; zip64 sizes (as Python's zipfile writes them for large
  * members) are read. */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -28,7 +28,7 @@
  * threads (the cores are taken to be alike). The pieces of one repeat run
  * at once on the pool's threads, so two threads sharing one physical core
  * (SMT) time each other's slowdown. */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <time.h>
 

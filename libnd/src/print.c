@@ -14,7 +14,7 @@
  * bfloat16, which NumPy lacks, prints as a float dtype whose digits are the
  * shortest at bfloat16's precision; the choice between positional and
  * scientific is made as for its float32 widening. */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <math.h>
 #include <stdio.h>

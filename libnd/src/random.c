@@ -19,7 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "nd_internal.h"
 #include "random_ziggurat_tables.h"
 
 typedef unsigned __int128 u128;

@@ -11,7 +11,7 @@
  * shape's product times its item size (computed with overflow checks).
  * Any violation is one ND_ERR_VALUE line starting "safetensors: ".
  */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -41,7 +41,7 @@
  * Every element of C is one thread's sum over k in a fixed order, so the
  * result does not depend on the thread count. It does differ in the last
  * float32 bits from the widened fallback (another summation order). */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -30,7 +30,7 @@
  *
  * Every element of C is one thread's sum over k in a fixed order (KC-long
  * runs added in turn), so the result does not depend on the thread count. */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <stdlib.h>
 

@@ -16,7 +16,7 @@
  * kind='stable', torch.topk's tie order). Passes over bytes that are the
  * same in every key are skipped, so int8 data takes one pass and float32
  * (whose widened mantissa ends in 29 zero bits) five. */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

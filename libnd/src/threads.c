@@ -48,7 +48,7 @@
  * checks the generation, so one that read an old job's fields (or fields
  * being rewritten) can never claim a piece of another job. */
 #define _GNU_SOURCE /* sched_getcpu, sched_setaffinity */
-#include "internal.h"
+#include "nd_internal.h"
 
 #include <cblas.h>
 #include <limits.h>

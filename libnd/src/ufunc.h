@@ -12,7 +12,7 @@
 #ifndef ND_UFUNC_H
 #define ND_UFUNC_H
 
-#include "internal.h"
+#include "nd_internal.h"
 
 /* Bits of nd_ufunc.types. */
 #define ND_TYPE_BIT(dt) (1u << (dt))

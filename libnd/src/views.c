@@ -1,7 +1,7 @@
 /* Views: new geometry (shape, strides, data pointer) over the same buffer,
  * O(1) and copy-free. Only nd_reshape/nd_ravel may copy, exactly when
  * NumPy's no-copy rule fails. */
-#include "internal.h"
+#include "nd_internal.h"
 
 nd_array *nd_view(const nd_array *a)
 {

@@ -26,7 +26,7 @@
 
 #include "test_util.h"
 
-/* libnd internals (src/internal.h), reached through the static library the
+/* libnd internals (src/nd_internal.h), reached through the static library the
  * tests link: which path bf16 products take, and the switch to the other. */
 bool nd_sbgemm_avx512_supported(void);
 void nd_sbgemm_force_fallback(bool fallback);

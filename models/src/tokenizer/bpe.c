@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "tok_internal.h"
 
 /* ------------------------------------------------------------------------ */
 /* Pre-tokenizer: GPT-2's regex with ASCII classes (see tok.h)              */

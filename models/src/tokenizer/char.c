@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "tok_internal.h"
 
 size_t tok_utf8_next(const unsigned char *s, size_t len, size_t i, uint32_t *cp)
 {

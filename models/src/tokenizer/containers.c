@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "tok_internal.h"
 
 int tok_pairmap_put(tok_pairmap *m, int32_t a, int32_t b, int32_t val)
 {

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 
 #include "gpt2.h"
-#include "internal.h"
+#include "tok_internal.h"
 
 #ifndef SHANNON_GPT2_DIR
 #define SHANNON_GPT2_DIR "third_party/gpt2"

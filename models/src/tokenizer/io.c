@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "tok_internal.h"
 
 #define FORMAT_NAME "shannon-tokenizer"
 #define PRETOKENIZER_NAME "gpt2-ascii"

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "tok_internal.h"
 
 const char *tok_last_error(void) { return nd_last_error(); }
 

@@ -7,7 +7,7 @@
  * layer in layer order, and the tape hands those saved arrays out
  * (ag_tape_node). They are copied out and the tape is reset.
  */
-#include "internal.h"
+#include "transformer_internal.h"
 
 #include <string.h>
 

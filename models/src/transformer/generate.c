@@ -11,7 +11,7 @@
  * work per token. This file holds only that bookkeeping; the layers that
  * compute q, k, v and the attention are the training code's.
  */
-#include "internal.h"
+#include "transformer_internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -11,7 +11,7 @@
  * rows before the head also makes the largest matrix product of a small
  * model (C x V per row) about 1/mask_rate times cheaper.
  */
-#include "internal.h"
+#include "transformer_internal.h"
 
 #include <stdlib.h>
 

@@ -21,7 +21,7 @@
  * Activations stay 2-D (B*T, C) between blocks so that every Linear is one
  * matrix product and its weight gradient one gemm.
  */
-#include "internal.h"
+#include "transformer_internal.h"
 
 #include <math.h>
 

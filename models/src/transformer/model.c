@@ -3,7 +3,7 @@
  * names, saving and loading. The forward pass is layers.c, the heads
  * heads.c.
  */
-#include "internal.h"
+#include "transformer_internal.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /*
- * internal.h: what libnd's source files share and users never see.
+ * nd_internal.h: what libnd's source files share and users never see.
  *
  * Every function here has hidden visibility (the library is built with
  * -fvisibility=hidden; only ND_API functions in nd.h are exported).

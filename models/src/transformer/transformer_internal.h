@@ -1,4 +1,4 @@
-/* transformer/internal.h: the model's private layout and the one layer
+/* transformer/transformer_internal.h: the model's private layout and the one layer
  * code, shared by model.c (parameters, the forward pass and its heads) and
  * generate.c (cache bookkeeping and sampling around the same forward). */
 #ifndef TRANSFORMER_INTERNAL_H

@@ -1,4 +1,4 @@
-/* tokenizer/internal.h: the tokenizer object and the helpers its files
+/* tokenizer/tok_internal.h: the tokenizer object and the helpers its files
  * share (private to models/src/tokenizer/). */
 #ifndef TOK_INTERNAL_H
 #define TOK_INTERNAL_H

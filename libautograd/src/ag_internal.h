@@ -1,5 +1,5 @@
 /*
- * internal.h: libautograd's private structures. Built only on libnd's
+ * ag_internal.h: libautograd's private structures. Built only on libnd's
  * public API (nd.h), as any library on top of libnd would be.
  */
 #ifndef AG_INTERNAL_H
