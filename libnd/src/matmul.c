@@ -10,8 +10,8 @@
  * is the one place that chooses a kernel for a dtype:
  *
  *   float32            libnd's AVX-512 kernel (sgemm_avx512.c) where the CPU
- *                      has AVX-512F, else OpenBLAS; cblas_sgemv when C is a
- *                      vector
+ *                      has AVX-512F, else OpenBLAS; when C is a vector,
+ *                      sgemv_pool here (contiguous vectors) or cblas_sgemv
  *   float64            OpenBLAS: cblas_dgemm, cblas_dgemv when C is a vector
  *   bfloat16           libnd's AVX512_BF16 kernel (sbgemm_avx512.c): bf16
  *                      operands, float32 sums, C float32 (nd_matmul_dtype)
@@ -280,6 +280,74 @@ static int blas_operand(nd_dtype dt, matrix *x, int slot, scratch *s, CBLAS_TRAN
     return blas_layout(*x, item, trans, ld) ? 0 : ND_ERR_MEMORY;
 }
 
+/* float32 y = A x on libnd's pool instead of OpenBLAS's sgemv: OpenBLAS
+ * wakes its own threads for a product of ~10^4 multiply-adds, and a
+ * sampled token makes a few dozen such products (KV-cache steps: one row
+ * times each weight), so with two threads sampling ran 1.5x slower than
+ * with one. Here a piece is at least 2^16 multiply-adds, and each y[i] is
+ * summed in one fixed order whatever the split, so y does not depend on
+ * the thread count. A is row-major (row stride lda); x and y contiguous. */
+typedef struct gemv_task {
+    const float *a, *x;
+    float *y;
+    int64_t rows, cols, lda;
+} gemv_task;
+
+#define GEMV_LANES 16 /* one AVX-512 register of running sums */
+#define GEMV_COLUMN_BLOCK 256 /* A^T x: columns summed at once, 1 KB of each row */
+
+/* y[i] = A[i, :] . x for rows [begin, end): GEMV_LANES running sums, then
+ * the tail, then the lanes in order. */
+ND_VECTORIZE static void gemv_rows(void *ctx, int64_t begin, int64_t end)
+{
+    const gemv_task *t = ctx;
+    for (int64_t i = begin; i < end; i++) {
+        const float *row = t->a + i * t->lda;
+        float lanes[GEMV_LANES] = {0};
+        int64_t j = 0;
+        for (; j + GEMV_LANES <= t->cols; j += GEMV_LANES)
+            for (int l = 0; l < GEMV_LANES; l++)
+                lanes[l] += row[j + l] * t->x[j + l];
+        float total = 0;
+        for (; j < t->cols; j++)
+            total += row[j] * t->x[j];
+        for (int l = 0; l < GEMV_LANES; l++)
+            total += lanes[l];
+        t->y[i] = total;
+    }
+}
+
+/* y[j] = sum over i of x[i] A[i, j] (A^T x) for columns [begin, end): the
+ * rows added in order, vectorized along j. */
+ND_VECTORIZE static void gemv_columns(void *ctx, int64_t begin, int64_t end)
+{
+    const gemv_task *t = ctx;
+    float sums[GEMV_COLUMN_BLOCK];
+    for (int64_t j0 = begin; j0 < end; j0 += GEMV_COLUMN_BLOCK) {
+        int64_t width = end - j0 < GEMV_COLUMN_BLOCK ? end - j0 : GEMV_COLUMN_BLOCK;
+        for (int64_t l = 0; l < width; l++)
+            sums[l] = 0;
+        for (int64_t i = 0; i < t->rows; i++) {
+            const float *row = t->a + i * t->lda + j0;
+            float xi = t->x[i];
+            for (int64_t l = 0; l < width; l++)
+                sums[l] += xi * row[l];
+        }
+        memcpy(t->y + j0, sums, (size_t)width * sizeof(float));
+    }
+}
+
+static void sgemv_pool(CBLAS_TRANSPOSE ta, int64_t rows, int64_t cols, const float *a, int64_t lda,
+                       const float *x, float *y)
+{
+    gemv_task task = {a, x, y, rows, cols, lda};
+    const int64_t piece = (int64_t)1 << 16;
+    if (ta == CblasNoTrans)
+        nd_parallel_for(rows, piece / (cols > 0 ? cols : 1) + 1, gemv_rows, &task);
+    else
+        nd_parallel_for(cols, piece / (rows > 0 ? rows : 1) + 1, gemv_columns, &task);
+}
+
 /* y = A x for a column vector C (n == 1): x is B's only column, y C's. */
 static int blas_gemv(nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
 {
@@ -304,7 +372,10 @@ static int blas_gemv(nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
     /* Row-major gemv sees A as stored: m x k (NoTrans) or k x m (Trans). */
     int rows = (int)(ta == CblasNoTrans ? a.rows : a.cols);
     int cols = (int)(ta == CblasNoTrans ? a.cols : a.rows);
-    if (dt == ND_FLOAT32)
+    if (dt == ND_FLOAT32 && incx == 1 && incy == 1)
+        sgemv_pool(ta, rows, cols, (const float *)a.data, lda, (const float *)b.data,
+                   (float *)y.data);
+    else if (dt == ND_FLOAT32)
         cblas_sgemv(CblasRowMajor, ta, rows, cols, 1.0f, (const float *)a.data, (int)lda,
                     (const float *)b.data, (int)incx, 0.0f, (float *)y.data, (int)incy);
     else
