@@ -713,33 +713,6 @@ typedef struct add_at_plan {
 } add_at_plan;
 // clang-format on
 
-/* numpy.min_scalar_type of a 0-d array's value (NumPy 1.24's value-based
- * promotion for 0-d operands). */
-static nd_dtype min_scalar_type(const nd_array *v)
-{
-    nd_dtype dt = v->dtype;
-    if (nd_dtype_is_float(dt)) {
-        double x = fabs(nd_load_double(dt, v->data));
-        if (isnan(x) || isinf(x) || x <= 65504.0)
-            return ND_FLOAT16;
-        return x <= 3.4028234663852886e38 ? ND_FLOAT32 : ND_FLOAT64;
-    }
-    if (!nd_dtype_is_integer(dt))
-        return dt;
-    int64_t x = nd_load_int64(dt, v->data);
-    if (dt == ND_UINT64 || x >= 0) {
-        uint64_t u = (uint64_t)x;
-        return u <= UINT8_MAX    ? ND_UINT8
-               : u <= UINT16_MAX ? ND_UINT16
-               : u <= UINT32_MAX ? ND_UINT32
-                                 : ND_UINT64;
-    }
-    return x >= INT8_MIN    ? ND_INT8
-           : x >= INT16_MIN ? ND_INT16
-           : x >= INT32_MIN ? ND_INT32
-                            : ND_INT64;
-}
-
 /* 0 bool, 1 integers, 2 floats: NumPy's categories for value-based casting. */
 static int category(nd_dtype dt) { return dt == ND_BOOL ? 0 : nd_dtype_is_float(dt) ? 2 : 1; }
 
@@ -747,7 +720,7 @@ static add_at_plan plan_add_at(nd_dtype target, const nd_array *values)
 {
     nd_dtype v = values->dtype;
     if (values->ndim == 0) /* a 0-d operand counts by its value */
-        v = category(v) <= category(target) ? target : min_scalar_type(values);
+        v = category(v) <= category(target) ? target : nd_min_scalar_type(values);
     add_at_plan p = {.compute = nd_result_type(target, v)};
     bool wide = p.compute == ND_FLOAT64;
     switch (target) {

@@ -78,9 +78,7 @@ START_TEST(zeros_geometry)
     ck_assert_uint_eq(((uint16_t *)nd_data(bf))[1], 0x3f80);
     nd_array *b = nd_ones(ND_BOOL, 1, (int64_t[]){2});
     ck_assert_uint_eq(((uint8_t *)nd_data(b))[0], 1);
-    nd_free(h);
-    nd_free(bf);
-    nd_free(b);
+    nd_free(h), nd_free(bf), nd_free(b);
 }
 END_TEST
 
@@ -126,11 +124,7 @@ START_TEST(zero_d_arrays)
     nd_array *like = nd_full_like(f, 3);
     ck_assert_int_eq(nd_ndim(like), 0);
     ck_assert_values(like, 3);
-    nd_free(o);
-    nd_free(e);
-    nd_free(f);
-    nd_free(g);
-    nd_free(like);
+    nd_free(o), nd_free(e), nd_free(f), nd_free(g), nd_free(like);
 }
 END_TEST
 
@@ -158,10 +152,7 @@ START_TEST(zero_size_arrays)
     ck_assert_shape(f, ND_FLOAT64, 2, 0, 5);
     nd_array *like = nd_ones_like(f);
     ck_assert_shape(like, ND_FLOAT64, 2, 0, 5);
-    nd_free(e);
-    nd_free(o);
-    nd_free(f);
-    nd_free(like);
+    nd_free(e), nd_free(o), nd_free(f), nd_free(like);
 }
 END_TEST
 
@@ -180,11 +171,7 @@ START_TEST(zero_size_strides_as_numpy)
     ck_assert_strides(d, 2, 0, 0);
     nd_array *e = nd_arange(ND_INT64, 0, 0, 1);
     ck_assert_strides(e, 1, 0);
-    nd_free(a);
-    nd_free(b);
-    nd_free(c);
-    nd_free(d);
-    nd_free(e);
+    nd_free(a), nd_free(b), nd_free(c), nd_free(d), nd_free(e);
 }
 END_TEST
 
@@ -241,21 +228,9 @@ START_TEST(full_casts_as_astype)
     ck_assert(get_i64(i64_min, (int64_t[]){0}) == INT64_MIN);
     nd_array *u64_max = nd_full(ND_UINT64, 1, (int64_t[]){1}, 1e30);
     ck_assert_uint_eq(((uint64_t *)nd_data(u64_max))[0], UINT64_MAX);
-    nd_free(a);
-    nd_free(b);
-    nd_free(c);
-    nd_free(d);
-    nd_free(e);
-    nd_free(f);
-    nd_free(g);
-    nd_free(h);
-    nd_free(h_inf);
-    nd_free(bf);
-    nd_free(f32);
-    nd_free(u64);
-    nd_free(i64_max);
-    nd_free(i64_min);
-    nd_free(u64_max);
+    nd_free(a), nd_free(b), nd_free(c), nd_free(d), nd_free(e), nd_free(f), nd_free(g), nd_free(h),
+        nd_free(h_inf), nd_free(bf), nd_free(f32), nd_free(u64), nd_free(i64_max), nd_free(i64_min),
+        nd_free(u64_max);
 }
 END_TEST
 
@@ -280,9 +255,7 @@ START_TEST(like_functions)
     ck_assert_values(o, 1, 1, 1, 1, 1, 1);
     ck_assert_values(f, -4, -4, -4, -4, -4, -4);
     ck_assert_values(m, 0, 1, 2, 3, 4, 5); /* the source is untouched */
-    nd_free(flat);
-    nd_free(m);
-    nd_free(t);
+    nd_free(flat), nd_free(m), nd_free(t);
     for (int i = 0; i < 4; i++)
         nd_free(all[i]);
 
@@ -482,10 +455,7 @@ START_TEST(arange_float64)
     nd_array *d = nd_arange(ND_FLOAT64, 0, 1e-5, 1e-6);
     ck_assert_values(d, 0.0, 1e-06, 2e-06, 3e-06, 4e-06, 4.9999999999999996e-06, 6e-06, 7e-06,
                      8e-06, 9e-06, 9.999999999999999e-06);
-    nd_free(a);
-    nd_free(b);
-    nd_free(c);
-    nd_free(d);
+    nd_free(a), nd_free(b), nd_free(c), nd_free(d);
 }
 END_TEST
 
@@ -526,13 +496,7 @@ START_TEST(arange_integers)
     ck_assert_values(f, 0, 1, 2, 3, 4);
     nd_array *g = nd_arange(ND_UINT8, 0, 256, 85);
     ck_assert_values(g, 0, 85, 170, 255);
-    nd_free(a);
-    nd_free(b);
-    nd_free(c);
-    nd_free(d);
-    nd_free(e);
-    nd_free(f);
-    nd_free(g);
+    nd_free(a), nd_free(b), nd_free(c), nd_free(d), nd_free(e), nd_free(f), nd_free(g);
 }
 END_TEST
 
@@ -612,14 +576,7 @@ START_TEST(linspace_float)
     nd_array *h = nd_linspace(ND_FLOAT16, 0, 1, 5, true);
     ck_assert_shape(h, ND_FLOAT16, 1, 5);
     ck_assert_values(h, 0, 0.25, 0.5, 0.75, 1);
-    nd_free(a);
-    nd_free(b);
-    nd_free(c);
-    nd_free(d);
-    nd_free(e);
-    nd_free(f);
-    nd_free(g);
-    nd_free(h);
+    nd_free(a), nd_free(b), nd_free(c), nd_free(d), nd_free(e), nd_free(f), nd_free(g), nd_free(h);
 }
 END_TEST
 
@@ -640,10 +597,7 @@ START_TEST(linspace_small_and_errors)
     ck_assert_int_eq(nd_last_status(), ND_ERR_VALUE);
     ck_assert_ptr_null(nd_linspace(ND_FLOAT64, 0, 1, -12, false));
     ck_assert_error("Number of samples, -12, must be non-negative.");
-    nd_free(one);
-    nd_free(one_open);
-    nd_free(none);
-    nd_free(none_open);
+    nd_free(one), nd_free(one_open), nd_free(none), nd_free(none_open);
 }
 END_TEST
 
@@ -663,11 +617,7 @@ START_TEST(linspace_integer_floors)
     /* bool is not an integer dtype there: cast, nonzero -> True. */
     nd_array *e = nd_linspace(ND_BOOL, 0, 1, 3, true);
     ck_assert_values(e, 0, 1, 1);
-    nd_free(a);
-    nd_free(b);
-    nd_free(c);
-    nd_free(d);
-    nd_free(e);
+    nd_free(a), nd_free(b), nd_free(c), nd_free(d), nd_free(e);
 }
 END_TEST
 
@@ -705,19 +655,8 @@ START_TEST(eye_shapes_and_offsets)
     ck_assert_values(l, 1);
     nd_array *m = nd_eye(ND_INT64, 2, 3, -5);
     ck_assert_values(m, 0, 0, 0, 0, 0, 0);
-    nd_free(a);
-    nd_free(b);
-    nd_free(c);
-    nd_free(d);
-    nd_free(e);
-    nd_free(f);
-    nd_free(g);
-    nd_free(h);
-    nd_free(i);
-    nd_free(j);
-    nd_free(k);
-    nd_free(l);
-    nd_free(m);
+    nd_free(a), nd_free(b), nd_free(c), nd_free(d), nd_free(e), nd_free(f), nd_free(g), nd_free(h),
+        nd_free(i), nd_free(j), nd_free(k), nd_free(l), nd_free(m);
 }
 END_TEST
 
@@ -766,9 +705,7 @@ START_TEST(from_data_is_independent)
     nd_array *c = nd_from_data(ND_FLOAT64, 0, NULL, &scalar);
     ck_assert_int_eq(nd_ndim(c), 0);
     ck_assert_values(c, 6.5);
-    nd_free(a);
-    nd_free(b);
-    nd_free(c);
+    nd_free(a), nd_free(b), nd_free(c);
 }
 END_TEST
 
@@ -875,14 +812,8 @@ START_TEST(from_buffer_strided)
     nd_array *hi = nd_from_buffer(ND_INT32, 1, (int64_t[]){6}, NULL, memory + 6, true);
     ck_assert(!nd_may_share_memory(lo, hi));
     ck_assert(nd_may_share_memory(lo, f) && nd_may_share_memory(hi, f));
-    nd_free(col);
-    nd_free(f);
-    nd_free(back);
-    nd_free(same);
-    nd_free(row);
-    nd_free(column);
-    nd_free(lo);
-    nd_free(hi);
+    nd_free(col), nd_free(f), nd_free(back), nd_free(same), nd_free(row), nd_free(column),
+        nd_free(lo), nd_free(hi);
     /* Stack memory: nd_free never frees it (ASan would report a bad free). */
     ck_assert_int_eq(memory[0], 0);
 }
@@ -946,13 +877,7 @@ START_TEST(from_buffer_read_only)
     ck_assert_int_eq(nd_set(c, (int64_t[]){0, 0}, 9), 0);
     for (int i = 0; i < 6; i++)
         ck_assert_int_eq(memory[i], i + 1);
-    nd_free(ro);
-    nd_free(src);
-    nd_free(v);
-    nd_free(r);
-    nd_free(t);
-    nd_free(h);
-    nd_free(c);
+    nd_free(ro), nd_free(src), nd_free(v), nd_free(r), nd_free(t), nd_free(h), nd_free(c);
 }
 END_TEST
 

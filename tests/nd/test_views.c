@@ -185,10 +185,7 @@ START_TEST(reshape_contiguous_and_transposed)
     nd_free(r);
     r = nd_reshape(mt, 1, SHAPE(12));
     EXPECT_COPY(r, m, 1, SHAPE(12), VALS(0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11));
-    nd_free(r);
-    nd_free(mt);
-    nd_free(m);
-    nd_free(t23);
+    nd_free(r), nd_free(mt), nd_free(m), nd_free(t23);
 }
 END_TEST
 
@@ -273,10 +270,7 @@ START_TEST(reshape_sliced)
     nd_array *corners = nd_slice(rows2, 1, ND_NONE, ND_NONE, 3);
     r = nd_reshape(corners, 1, SHAPE(4));
     EXPECT_COPY(r, m, 1, SHAPE(4), VALS(0, 3, 8, 11));
-    nd_free(r);
-    nd_free(rows2);
-    nd_free(corners);
-    nd_free(m);
+    nd_free(r), nd_free(rows2), nd_free(corners), nd_free(m);
 }
 END_TEST
 
@@ -363,9 +357,7 @@ START_TEST(reshape_three_d)
     r = nd_reshape(even_rows, 2, SHAPE(4, 4));
     EXPECT_COPY(r, c, 2, SHAPE(4, 4),
                 VALS(0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 20, 21, 22, 23));
-    nd_free(r);
-    nd_free(even_rows);
-    nd_free(c);
+    nd_free(r), nd_free(even_rows), nd_free(c);
 }
 END_TEST
 
@@ -383,9 +375,7 @@ START_TEST(reshape_broadcast_and_scalars)
     r = nd_reshape(b, 3, SHAPE(4, 3, 1));
     EXPECT_VIEW(r, row, 3, SHAPE(4, 3, 1), SHAPE(0, 4, 4), 0, false, false, false,
                 VALS(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2));
-    nd_free(r);
-    nd_free(b);
-    nd_free(row);
+    nd_free(r), nd_free(b), nd_free(row);
 
     nd_array *m = arange_shaped(ND_INT32, 2, SHAPE(3, 4));
     nd_array *r0 = nd_slice(m, 0, ND_NONE, 1, 1);
@@ -408,12 +398,7 @@ START_TEST(reshape_broadcast_and_scalars)
     nd_free(r);
     EXPECT_ERROR(nd_reshape(scalar, 1, SHAPE(2)), "cannot reshape array of size 1 into shape (2,)",
                  ND_ERR_VALUE);
-    nd_free(r0);
-    nd_free(first);
-    nd_free(r2);
-    nd_free(last);
-    nd_free(scalar);
-    nd_free(m);
+    nd_free(r0), nd_free(first), nd_free(r2), nd_free(last), nd_free(scalar), nd_free(m);
 }
 END_TEST
 
@@ -513,10 +498,7 @@ START_TEST(ravel_views_contiguous)
     nd_array *b = nd_broadcast_to(line, 2, SHAPE(2, 3));
     r = nd_ravel(b);
     EXPECT_COPY(r, line, 1, SHAPE(6), VALS(0, 1, 2, 0, 1, 2));
-    nd_free(r);
-    nd_free(b);
-    nd_free(line);
-    nd_free(m);
+    nd_free(r), nd_free(b), nd_free(line), nd_free(m);
 }
 END_TEST
 
@@ -544,13 +526,7 @@ START_TEST(ravel_copies_unless_c_contiguous)
     nd_array *col = nd_slice(m, 1, 1, 2, 1);
     r = nd_ravel(col);
     EXPECT_COPY(r, m, 1, SHAPE(3), VALS(1, 5, 9));
-    nd_free(r);
-    nd_free(x);
-    nd_free(m);
-    nd_free(x2);
-    nd_free(xr);
-    nd_free(even);
-    nd_free(col);
+    nd_free(r), nd_free(x), nd_free(m), nd_free(x2), nd_free(xr), nd_free(even), nd_free(col);
 }
 END_TEST
 
@@ -614,14 +590,8 @@ START_TEST(transpose_small)
     nd_array *s = nd_full(ND_INT32, 0, NULL, 5);
     nd_array *st = nd_transpose(s, NULL);
     EXPECT_VIEW(st, s, 0, SHAPE(0), SHAPE(0), 0, true, true, true, VALS(5));
-    nd_free(m);
-    nd_free(t);
-    nd_free(tt);
-    nd_free(x);
-    nd_free(xt);
-    nd_free(xt0);
-    nd_free(s);
-    nd_free(st);
+    nd_free(m), nd_free(t), nd_free(tt), nd_free(x), nd_free(xt), nd_free(xt0), nd_free(s),
+        nd_free(st);
 }
 END_TEST
 
@@ -1078,10 +1048,7 @@ START_TEST(empty_slice_strides_as_numpy)
     e = nd_slice(flip, 0, 3, 0, 1);
     ck_assert_shape(e, ND_INT32, 2, 0, 4);
     ck_assert_strides(e, 2, -16, 4);
-    nd_free(e);
-    nd_free(flip);
-    nd_free(m);
-    nd_free(x);
+    nd_free(e), nd_free(flip), nd_free(m), nd_free(x);
 }
 END_TEST
 
@@ -1176,11 +1143,7 @@ START_TEST(slice_two_d)
     nd_array *a3 = nd_slice(a2, 0, 1, ND_NONE, 1);
     s = nd_slice(a3, 1, ND_NONE, ND_NONE, 2);
     EXPECT_VIEW(s, m, 2, SHAPE(1, 2), SHAPE(16, 8), 36, false, false, true, VALS(9, 11));
-    nd_free(s);
-    nd_free(a1);
-    nd_free(a2);
-    nd_free(a3);
-    nd_free(m);
+    nd_free(s), nd_free(a1), nd_free(a2), nd_free(a3), nd_free(m);
 }
 END_TEST
 
@@ -1244,9 +1207,7 @@ START_TEST(squeeze_cases)
     EXPECT_VIEW(s, one, 0, SHAPE(0), SHAPE(0), 0, true, true, true, VALS(4));
     nd_array *again = nd_squeeze(s, 0, NULL);
     EXPECT_VIEW(again, one, 0, SHAPE(0), SHAPE(0), 0, true, true, true, VALS(4));
-    nd_free(again);
-    nd_free(s);
-    nd_free(one);
+    nd_free(again), nd_free(s), nd_free(one);
     nd_array *empty = nd_zeros(ND_INT16, 3, SHAPE(1, 0, 1));
     s = nd_squeeze(empty, 0, NULL);
     ck_assert_shape(s, ND_INT16, 1, 0);
@@ -1257,9 +1218,7 @@ START_TEST(squeeze_cases)
     nd_array *b = nd_broadcast_to(row, 3, SHAPE(1, 1, 3));
     s = nd_squeeze(b, 0, NULL);
     EXPECT_VIEW(s, row, 1, SHAPE(3), SHAPE(2), 0, true, true, false, VALS(0, 1, 2));
-    nd_free(s);
-    nd_free(b);
-    nd_free(row);
+    nd_free(s), nd_free(b), nd_free(row);
 }
 END_TEST
 
@@ -1405,12 +1364,7 @@ START_TEST(broadcast_to_views)
     b = nd_broadcast_to(b1, 3, SHAPE(2, 2, 3));
     EXPECT_VIEW(b, row, 3, SHAPE(2, 2, 3), SHAPE(0, 0, 8), 0, false, false, false,
                 VALS(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2));
-    nd_free(b);
-    nd_free(b1);
-    nd_free(s);
-    nd_free(m);
-    nd_free(col);
-    nd_free(row);
+    nd_free(b), nd_free(b1), nd_free(s), nd_free(m), nd_free(col), nd_free(row);
 }
 END_TEST
 
@@ -1452,9 +1406,7 @@ START_TEST(broadcast_to_errors)
                  "all elements of broadcast shape must be non-negative", ND_ERR_VALUE);
     EXPECT_ERROR(nd_broadcast_to(m, 2, SHAPE(-1, 3)),
                  "all elements of broadcast shape must be non-negative", ND_ERR_VALUE);
-    nd_free(row);
-    nd_free(col);
-    nd_free(m);
+    nd_free(row), nd_free(col), nd_free(m);
 }
 END_TEST
 
@@ -1510,9 +1462,7 @@ START_TEST(as_strided_windows)
     nd_array *b = nd_broadcast_to(x, 2, SHAPE(2, 6));
     w = nd_as_strided(b, 1, SHAPE(3), SHAPE(8));
     EXPECT_VIEW(w, x, 1, SHAPE(3), SHAPE(8), 0, false, false, false, VALS(0, 2, 4));
-    nd_free(w);
-    nd_free(b);
-    nd_free(x);
+    nd_free(w), nd_free(b), nd_free(x);
 }
 END_TEST
 
@@ -1547,9 +1497,7 @@ START_TEST(as_strided_stays_inside)
     nd_clear_error();
     ck_assert_ptr_null(nd_as_strided(empty, 1, SHAPE(1), SHAPE(4)));
     ck_assert_int_ne(nd_last_status(), ND_OK);
-    nd_free(empty);
-    nd_free(tail);
-    nd_free(x);
+    nd_free(empty), nd_free(tail), nd_free(x);
 }
 END_TEST
 
@@ -1610,15 +1558,11 @@ START_TEST(diagonal_two_d)
     nd_array *fe = nd_slice(flip, 1, ND_NONE, ND_NONE, 2);
     d = nd_diagonal(fe, 0, 0, 1);
     EXPECT_VIEW(d, g, 1, SHAPE(2), SHAPE(-8), 32, false, false, false, VALS(8, 6));
-    nd_free(d);
-    nd_free(fe);
-    nd_free(flip);
+    nd_free(d), nd_free(fe), nd_free(flip);
     nd_array *gt = nd_transpose(g, NULL);
     d = nd_diagonal(gt, 0, 0, 1);
     EXPECT_VIEW(d, g, 1, SHAPE(3), SHAPE(20), 0, false, false, false, VALS(0, 5, 10));
-    nd_free(d);
-    nd_free(gt);
-    nd_free(g);
+    nd_free(d), nd_free(gt), nd_free(g);
 }
 END_TEST
 
@@ -1679,9 +1623,7 @@ START_TEST(diagonal_errors)
     nd_array *s = nd_full(ND_INT32, 0, NULL, 1);
     EXPECT_ERROR(nd_diagonal(s, 0, 0, 1), "diag requires an array of at least two dimensions",
                  ND_ERR_VALUE);
-    nd_free(s);
-    nd_free(x);
-    nd_free(g);
+    nd_free(s), nd_free(x), nd_free(g);
 }
 END_TEST
 
@@ -1771,16 +1713,8 @@ START_TEST(may_share_memory_bounds)
     ck_assert(nd_may_share_memory(m, m));
     nd_array *other = nd_zeros(ND_INT32, 2, SHAPE(3, 4));
     ck_assert(!nd_may_share_memory(m, other));
-    nd_free(r0);
-    nd_free(r1);
-    nd_free(even);
-    nd_free(odd);
-    nd_free(a);
-    nd_free(b);
-    nd_free(c);
-    nd_free(none);
-    nd_free(other);
-    nd_free(m);
+    nd_free(r0), nd_free(r1), nd_free(even), nd_free(odd), nd_free(a), nd_free(b), nd_free(c),
+        nd_free(none), nd_free(other), nd_free(m);
 }
 END_TEST
 
