@@ -884,8 +884,9 @@ ND_API int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdi
 
 /*
  * Matrix products with NumPy's semantics. float32 goes to libnd's own
- * AVX-512 kernel on CPUs that have AVX-512F and to OpenBLAS elsewhere;
- * float64 to OpenBLAS (cblas_?gemm; cblas_?gemv for matrix-vector shapes).
+ * AVX-512 kernel on CPUs that have AVX-512F and to OpenBLAS elsewhere, and
+ * matrix-vector shapes to libnd's own loop on its pool (strided vectors:
+ * cblas_sgemv); float64 to OpenBLAS (cblas_dgemm, cblas_dgemv).
  * Operands whose strides BLAS can take are never copied: a C-contiguous
  * matrix is read as is, a transposed view (unit stride on the other axis)
  * as a transpose; only a matrix with no unit stride on either axis
