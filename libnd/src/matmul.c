@@ -690,9 +690,14 @@ static int run_batch(batch *p)
     bool own_kernel = p->operands == ND_BFLOAT16
                           ? nd_sbgemm_avx512_supported()
                           : p->dtype == ND_FLOAT32 && nd_sgemm_avx512_supported();
-    bool split = own_kernel && count > 1 && p->c.rows * p->c.cols * p->a.cols < ((int64_t)1 << 24);
+    int64_t per_product = p->c.rows * p->c.cols * p->a.cols;
+    bool split = own_kernel && count > 1 && per_product < ((int64_t)1 << 24);
     if (split) {
-        nd_parallel_for(count, 1, run_batch_items, &task);
+        /* A piece is worth a thread from ~2^16 multiply-adds: a sampled
+         * token's per-head products (one query row against the cache) are
+         * a few thousand each, less than waking a worker costs. */
+        int64_t per_piece = ((int64_t)1 << 16) / (per_product > 0 ? per_product : 1) + 1;
+        nd_parallel_for(count, per_piece, run_batch_items, &task);
         if (task.status < 0) /* raised on a worker thread: say it here */
             nd_set_error(task.status, "Unable to allocate memory for a matrix product");
     } else {
