@@ -49,8 +49,8 @@
             fn##_double(__VA_ARGS__); \
     } while (0)
 
-/* 0 if a is float32 or float64, else an error naming the op, as torch's
- * "\"softmax_lastdim_kernel_impl\" not implemented for 'Long'" says it. */
+/* 0 if a is float32 or float64, else a type error naming the op and the
+ * dtype it got (torch refuses an integer input to these kernels too). */
 static inline int layer_check_float(const nd_array *a, const char *op)
 {
     nd_dtype dt = nd_dtype_of(a);
@@ -60,8 +60,7 @@ static inline int layer_check_float(const nd_array *a, const char *op)
                              nd_dtype_name(dt));
 }
 
-/* 0 if every array has a's dtype, else torch's "expected scalar type Float
- * but found Double". NULL entries are skipped. */
+/* torch's name of a dtype in its type messages ("Float", "Double", "Long"). */
 static inline const char *layer_torch_type(nd_dtype dt)
 {
     return dt == ND_FLOAT32   ? "Float"
@@ -70,6 +69,8 @@ static inline const char *layer_torch_type(nd_dtype dt)
                               : nd_dtype_name(dt);
 }
 
+/* 0 if every array has a's dtype, else torch's "expected scalar type Float
+ * but found Double". NULL entries are skipped. */
 static inline int layer_check_same_dtype(const nd_array *a, int n, const nd_array *const *others)
 {
     for (int i = 0; i < n; i++)
