@@ -31,8 +31,16 @@ for f in $files; do       # unquoted: a glob in the list expands here
 done
 # One clang-format process for every file (one per file took 15-19 s of
 # CPU): --dry-run --Werror reports each change as FILE:LINE:COL: error.
-bad=$(clang-format --style=file --dry-run --Werror $files 2>&1 |
-      sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error:.*/\1/p' | sort -u | tr '\n' ' ')
+status=0
+report=$(clang-format --style=file --dry-run --Werror $files 2>&1) || status=$?
+bad=$(printf '%s\n' "$report" | sed -n 's/^\([^:]*\):[0-9]*:[0-9]*: error:.*/\1/p' |
+      sort -u | tr '\n' ' ')
+# A failure that names no file (a bad .clang-format, a crash) must not pass.
+if [ $status -ne 0 ] && [ -z "$bad" ]; then
+    echo "clang-format failed:"
+    printf '%s\n' "$report" | head -20
+    exit 1
+fi
 bad=${bad% }
 [ -n "$bad" ] && bad=" $bad"
 if [ -n "$bad" ]; then
