@@ -13,12 +13,16 @@
  * The shared kernels below (layer_kernels.inc) are instantiated here.
  * Reductions keep 8 independent partial sums so the compiler can vectorize
  * them without reassociating (no -ffast-math needed), and the rounding error
- * grows like n/8 instead of n.
+ * grows like n/8 instead of n. Every kernel that loops over a row is
+ * ND_VECTORIZE (AVX-512, AVX2 and baseline clones, as libnd's loops): the
+ * library itself is built for baseline x86-64, where the loops got SSE2 at
+ * best (a quarter of a zmm register) and no FMA.
  */
 #ifndef AG_LAYERS_H
 #define AG_LAYERS_H
 
 #include "ops.h"
+#include "vectorize.h" /* libnd/src/vectorize.h: ND_VECTORIZE, the kernels' AVX-512/AVX2 clones */
 
 #include <math.h>
 #include <string.h>
