@@ -642,6 +642,10 @@ AG_API ag_tensor *ag_dropout(ag_tensor *a, double p, nd_rng *rng);
  *   out = softmax(q k^T / sqrt(D) + mask) v
  * q (..., Tq, D), k (..., Tk, D), v (..., Tk, Dv), leading (batch, head)
  * axes broadcast as in matmul; out (..., Tq, Dv); one dtype for all three.
+ * All three bfloat16 is mixed precision: bf16 products summed in float32,
+ * the softmax in float32, P rounded to bf16 for P v, out float32, and q, k,
+ * v's gradients bf16 (each rounded once, as ag_matmul's); the composed twin
+ * casts P with ag_to_dtype at the same point.
  * causal: query i may attend key j only if j <= i + (Tk - Tq), i.e. the
  * queries are the LAST Tq positions (the usual t attends to <= t when
  * Tq == Tk, and a decoding step with a KV cache sees every cached key).

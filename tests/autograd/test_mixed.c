@@ -10,6 +10,8 @@
  *    roundoff: 8 significant bits);
  *  - a weight cast once and used several times: one cast node, gradients
  *    of the uses summed;
+ *  - attention on bf16 q, k, v: the fused op and the composed twin agree,
+ *    both near float32 attention;
  *  - an MLP trained 100 steps in bf16 mixed precision tracks float32.
  * meson runs this suite twice: on the AVX512_BF16 kernel where the CPU has
  * it, and with ND_BF16_GEMM=fallback (operands widened to float32). */
@@ -530,6 +532,97 @@ START_TEST(test_weight_cast_once_serves_every_use)
 }
 END_TEST
 
+/* ---- attention in mixed precision -------------------------------------------------------- */
+
+/* max |a - b| over max |b| (a, b any float dtype, same shape). */
+static double relative_gap(const nd_array *a, const nd_array *b)
+{
+    nd_array *x = f64(a), *y = f64(b);
+    const double *xv = nd_data(x), *yv = nd_data(y);
+    double gap = 0, top = 0;
+    for (int64_t i = 0; i < nd_size(x); i++) {
+        gap = fmax(gap, fabs(xv[i] - yv[i]));
+        top = fmax(top, fabs(yv[i]));
+    }
+    nd_free(x);
+    nd_free(y);
+    return top > 0 ? gap / top : gap;
+}
+
+/* Attention of float32 leaves q, k, v, each cast to `dt` first (float32:
+ * no cast), fused or composed, with dL/dout = dO: the output (float32)
+ * and the leaves' gradients, copied out. */
+static void attention_case(nd_array *const *qkv, const nd_array *dO, nd_dtype dt, bool composed,
+                           const nd_array *pad, nd_array **out, nd_array **grads)
+{
+    ag_tensor *leaf[3], *in[3];
+    for (int i = 0; i < 3; i++) {
+        leaf[i] = ag_param(qkv[i]);
+        in[i] = ag_to_dtype(leaf[i], dt);
+    }
+    ag_tensor *y = composed ? ag_attention_composed(in[0], in[1], in[2], true, pad)
+                            : ag_attention(in[0], in[1], in[2], true, pad);
+    ck_assert_msg(y != NULL, "attention: %s", nd_last_error());
+    ck_assert_int_eq(nd_dtype_of(ag_value(y)), ND_FLOAT32);
+    *out = nd_copy(ag_value(y));
+    ck_assert_int_eq(ag_backward_ex(y, dO, false), 0);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(nd_dtype_of(ag_grad(leaf[i])), ND_FLOAT32);
+        grads[i] = nd_copy(ag_grad(leaf[i]));
+        ag_tensor_free(leaf[i]);
+    }
+    ag_tape_reset();
+}
+
+START_TEST(test_bf16_attention_fused_matches_composed)
+{
+    /* q, k, v (2, 3, 12, 16), causal, with and without a padding mask.
+     * The fused bf16 op and the composed one (bf16 matmul, float32
+     * softmax, a cast of P, bf16 matmul) round at the same points, so they
+     * differ only where a float32 last bit moves a bf16 rounding: within a
+     * few bf16 units of the largest value. Both are within bf16's error of
+     * float32 attention, and not equal to it (the precision took effect). */
+    nd_rng *rng = nd_rng_new(21);
+    const int64_t shape[4] = {2, 3, 12, 16};
+    nd_array *qkv[3], *dO = randn(rng, ND_FLOAT32, 4, shape, 1.0);
+    for (int i = 0; i < 3; i++)
+        qkv[i] = randn(rng, ND_FLOAT32, 4, shape, 1.0);
+    nd_array *pad = nd_zeros(ND_BOOL, 2, (const int64_t[]){2, 12});
+    ((bool *)nd_data(pad))[12 + 3] = ((bool *)nd_data(pad))[12 + 7] = true; /* row 1: keys 3, 7 */
+    for (int masked = 0; masked < 2; masked++) {
+        const nd_array *p = masked ? pad : NULL;
+        nd_array *out[3], *grads[3][3];
+        attention_case(qkv, dO, ND_BFLOAT16, false, p, &out[0], grads[0]);
+        attention_case(qkv, dO, ND_BFLOAT16, true, p, &out[1], grads[1]);
+        attention_case(qkv, dO, ND_FLOAT32, false, p, &out[2], grads[2]);
+        ck_assert_double_le(relative_gap(out[0], out[1]), 4 * BF16_U);
+        ck_assert_double_le(relative_gap(out[0], out[2]), 8 * BF16_U);
+        ck_assert_double_gt(relative_gap(out[0], out[2]), 0);
+        for (int i = 0; i < 3; i++) {
+            ck_assert_msg(relative_gap(grads[0][i], grads[1][i]) <= 6 * BF16_U,
+                          "masked %d, grad %d: fused vs composed %g", masked, i,
+                          relative_gap(grads[0][i], grads[1][i]));
+            ck_assert_msg(relative_gap(grads[0][i], grads[2][i]) <= 12 * BF16_U,
+                          "masked %d, grad %d: bf16 vs float32 %g", masked, i,
+                          relative_gap(grads[0][i], grads[2][i]));
+        }
+        for (int c = 0; c < 3; c++) {
+            nd_free(out[c]);
+            for (int i = 0; i < 3; i++)
+                nd_free(grads[c][i]);
+        }
+    }
+    /* bf16 with float32 in one call: the dtypes must agree */
+    ag_tensor *q = ag_to_dtype(ag_const(qkv[0]), ND_BFLOAT16), *k = ag_const(qkv[1]),
+              *v = ag_const(qkv[2]);
+    ck_assert_ptr_null(ag_attention(q, k, v, true, NULL));
+    ck_assert_str_eq(nd_last_error(), "expected scalar type BFloat16 but found Float");
+    ag_tape_reset();
+    nd_array *rest[] = {qkv[0], qkv[1], qkv[2], dO, pad};
+    release(rest, sizeof rest / sizeof rest[0], NULL, NULL, rng);
+}
+END_TEST
+
 /* ---- training: bf16 mixed precision tracks float32 ------------------------------------------ */
 
 #define MLP_IN 16
@@ -656,6 +749,7 @@ Suite *test_suite(void)
     tcase_add_test(tc, test_bf16_products_within_rounding_bound);
     tcase_add_test(tc, test_bf16_partial_and_mixed_operands);
     tcase_add_test(tc, test_weight_cast_once_serves_every_use);
+    tcase_add_test(tc, test_bf16_attention_fused_matches_composed);
     tcase_add_test(tc, test_bf16_mlp_tracks_float32);
     suite_add_tcase(s, tc);
     return s;

@@ -14,6 +14,17 @@
  * Masks: causal lets query i see key j only if j <= i + (Tk - Tq) (the
  * queries are the last Tq positions); the padding mask (B, Tk), true =
  * masked, hides keys of batch row b from every query.
+ *
+ * Mixed precision (q, k, v all bfloat16): the products run as matmul.c's
+ * bf16 products do, bf16 operands summed in float32, and everything else in
+ * float32. S is a float32 sum; the softmax is float32; P is rounded to bf16
+ * once as the operand of P v, whose float32 sum is the output. The
+ * backward rounds dO to bf16 for its two products; dP comes out rounded to
+ * bf16 (the gradient of the bf16 operand P, as the composed path's cast
+ * gives it), the softmax backward runs in float32 on it, and dS is rounded
+ * to bf16 for dQ and dK. dQ, dK, dV are bf16, each rounded once from its
+ * float32 sum. So the fused op and the composed twin (matmul, softmax,
+ * then a cast of P) round at the same points.
  */
 #include "layers.h"
 
@@ -45,6 +56,15 @@ static inline bool key_visible(int64_t j, int64_t limit, const bool *pad)
 
 static int64_t dim_from_end(const nd_array *a, int k) { return nd_shape(a)[nd_ndim(a) - k]; }
 
+static bool is_bf16(const nd_array *a) { return nd_dtype_of(a) == ND_BFLOAT16; }
+
+/* a @ b: for bf16 operands the float32 sums (nd_matmul would round them to
+ * bf16), else nd_matmul. */
+static nd_array *float_product(const nd_array *a, const nd_array *b)
+{
+    return is_bf16(a) ? nd_matmul_dtype(a, b, ND_FLOAT32) : nd_matmul(a, b);
+}
+
 /* ---- the fused op ------------------------------------------------------------------------ */
 
 /* q (..., Tq, D), k (..., Tk, D), v (..., Tk, Dv) -> out (..., Tq, Dv); saves P (..., Tq, Tk). */
@@ -53,7 +73,7 @@ static nd_array *attention_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     (void)n;
     const attention_params *p = ag_ctx_params(ctx);
     nd_array *kt = nd_swapaxes(x[1], -1, -2), *out = NULL;
-    nd_array *S = kt ? nd_matmul(x[0], kt) : NULL; /* (..., Tq, Tk), C order */
+    nd_array *S = kt ? float_product(x[0], kt) : NULL; /* (..., Tq, Tk), C order */
     nd_array *pad = S && p->padding_mask ? nd_astype(p->padding_mask, ND_BOOL) : NULL;
     if (!S || (p->padding_mask && !pad))
         goto done;
@@ -76,8 +96,13 @@ static nd_array *attention_forward(ag_ctx *ctx, int n, const nd_array *const *x)
         masked_scores_double(nd_data(S), rows, Tq, Tk, scale, p->causal, pd, B, per_batch);
     if (nd_exp_out(S, S) == 0) {
         LAYER_CALL(dt, normalize_probs, nd_data(S), rows, Tk);
-        if (ag_ctx_save(ctx, S) >= 0)
-            out = nd_matmul(S, x[2]);
+        /* Mixed precision: P as the bf16 operand, saved beside the float32
+         * P (the softmax backward's). */
+        nd_array *P16 = is_bf16(x[2]) ? nd_astype(S, ND_BFLOAT16) : NULL;
+        if ((!is_bf16(x[2]) || P16) && ag_ctx_save(ctx, S) >= 0 &&
+            (!P16 || ag_ctx_save(ctx, P16) >= 0))
+            out = float_product(P16 ? P16 : S, x[2]);
+        nd_free(P16);
     }
 done:
     nd_free(kt);
@@ -89,19 +114,27 @@ done:
 static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
 {
     const nd_array *q = ag_ctx_input(ctx, 0), *k = ag_ctx_input(ctx, 1), *v = ag_ctx_input(ctx, 2);
-    const nd_array *P = ag_ctx_saved(ctx, 0);
-    nd_array *Pt = NULL, *Vt = NULL, *dS = NULL, *dSt = NULL;
+    const bool mixed = is_bf16(v);
+    const nd_array *P = ag_ctx_saved(ctx, 0), *P_operand = mixed ? ag_ctx_saved(ctx, 1) : P;
+    /* The products' operands: dO and dS rounded to bf16 in mixed precision. */
+    nd_array *g = mixed ? nd_astype(dO, ND_BFLOAT16) : nd_view(dO);
+    nd_array *Pt = NULL, *Vt = NULL, *dP = NULL, *dS = NULL, *dS_operand = NULL, *dSt = NULL;
     int status = 0;
+    if (!g)
+        goto fail;
     if (ag_ctx_needs_grad(ctx, 2)) { /* dV = P^T dO */
-        Pt = nd_swapaxes(P, -1, -2);
-        if (!Pt || !(dx[2] = nd_matmul(Pt, dO)))
+        Pt = nd_swapaxes(P_operand, -1, -2);
+        if (!Pt || !(dx[2] = nd_matmul(Pt, g)))
             goto fail;
     }
     if (!ag_ctx_needs_grad(ctx, 0) && !ag_ctx_needs_grad(ctx, 1))
         goto done;
-    /* dP = dO V^T; dS = s P (dP - rowsum(dP P)), in place in dP (C order from matmul) */
+    /* dP = dO V^T (bf16 in mixed precision, widened for the softmax
+     * backward); dS = s P (dP - rowsum(dP P)), in place in dP (C order from
+     * matmul) */
     Vt = nd_swapaxes(v, -1, -2);
-    dS = Vt ? nd_matmul(dO, Vt) : NULL;
+    dP = Vt ? nd_matmul(g, Vt) : NULL;
+    dS = !dP ? NULL : mixed ? nd_astype(dP, ND_FLOAT32) : nd_view(dP);
     if (!dS)
         goto fail;
     int64_t Tk = dim_from_end(P, 1), rows = layer_rows(P, Tk);
@@ -110,10 +143,13 @@ static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
         softmax_backward_rows_float(nd_data(dS), nd_data(dS), nd_data(P), rows, Tk, (float)scale);
     else
         softmax_backward_rows_double(nd_data(dS), nd_data(dS), nd_data(P), rows, Tk, scale);
-    if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(dS, k))) /* dQ = dS K */
+    dS_operand = mixed ? nd_astype(dS, ND_BFLOAT16) : nd_view(dS);
+    if (!dS_operand)
+        goto fail;
+    if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(dS_operand, k))) /* dQ = dS K */
         goto fail;
     if (ag_ctx_needs_grad(ctx, 1)) { /* dK = dS^T Q */
-        dSt = nd_swapaxes(dS, -1, -2);
+        dSt = nd_swapaxes(dS_operand, -1, -2);
         if (!dSt || !(dx[1] = nd_matmul(dSt, q)))
             goto fail;
     }
@@ -121,9 +157,12 @@ static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
 fail:
     status = nd_last_status();
 done:
+    nd_free(g);
     nd_free(Pt);
     nd_free(Vt);
+    nd_free(dP);
     nd_free(dS);
+    nd_free(dS_operand);
     nd_free(dSt);
     return status;
 }
@@ -136,7 +175,8 @@ static int check_attention(ag_tensor *q, ag_tensor *k, ag_tensor *v, const nd_ar
 {
     const nd_array *x[3] = {ag_value(q), ag_value(k), ag_value(v)};
     for (int i = 0; i < 3; i++) {
-        if (layer_check_float(x[i], "attention") < 0)
+        /* bfloat16 is mixed precision, all three or none (the dtype check below) */
+        if (!is_bf16(x[i]) && layer_check_float(x[i], "attention") < 0)
             return nd_last_status();
         if (nd_ndim(x[i]) < 2)
             return nd_set_last_error(ND_ERR_VALUE,
@@ -252,5 +292,8 @@ ag_tensor *ag_attention_composed(ag_tensor *q, ag_tensor *k, ag_tensor *v, bool 
     if (mask)
         scores = ag_masked_fill(scores, mask, -INFINITY);
     nd_free(mask);
-    return ag_matmul(ag_softmax_composed(scores, -1), v);
+    ag_tensor *P = ag_softmax_composed(scores, -1);
+    if (is_bf16(ag_value(v))) /* mixed precision: P is a bf16 operand */
+        P = ag_to_dtype(P, ND_BFLOAT16);
+    return ag_matmul(P, v);
 }

@@ -12,29 +12,6 @@
 
 #include <math.h>
 
-/* The dtype as torch names it in messages ("Float", "Long", ...). */
-static const char *torch_dtype_name(nd_dtype dt)
-{
-    // clang-format off
-    switch (dt) {
-    case ND_BOOL: return "Bool";
-    case ND_INT8: return "Char";
-    case ND_INT16: return "Short";
-    case ND_INT32: return "Int";
-    case ND_INT64: return "Long";
-    case ND_UINT8: return "Byte";
-    case ND_UINT16: return "UInt16";
-    case ND_UINT32: return "UInt32";
-    case ND_UINT64: return "UInt64";
-    case ND_FLOAT16: return "Half";
-    case ND_BFLOAT16: return "BFloat16";
-    case ND_FLOAT32: return "Float";
-    case ND_FLOAT64: return "Double";
-    }
-    // clang-format on
-    return "?";
-}
-
 /* dy where keep is true, 0 elsewhere, in dy's dtype (0-d zero is
  * value-based: float32 stays float32). The shape is the broadcast of keep
  * and dy. */

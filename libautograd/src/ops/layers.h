@@ -64,15 +64,6 @@ static inline int layer_check_float(const nd_array *a, const char *op)
                              nd_dtype_name(dt));
 }
 
-/* torch's name of a dtype in its type messages ("Float", "Double", "Long"). */
-static inline const char *layer_torch_type(nd_dtype dt)
-{
-    return dt == ND_FLOAT32   ? "Float"
-           : dt == ND_FLOAT64 ? "Double"
-           : dt == ND_INT64   ? "Long"
-                              : nd_dtype_name(dt);
-}
-
 /* 0 if every array has a's dtype, else torch's "expected scalar type Float
  * but found Double". NULL entries are skipped. */
 static inline int layer_check_same_dtype(const nd_array *a, int n, const nd_array *const *others)
@@ -80,8 +71,8 @@ static inline int layer_check_same_dtype(const nd_array *a, int n, const nd_arra
     for (int i = 0; i < n; i++)
         if (others[i] && nd_dtype_of(others[i]) != nd_dtype_of(a))
             return nd_set_last_error(ND_ERR_TYPE, "expected scalar type %s but found %s",
-                                     layer_torch_type(nd_dtype_of(a)),
-                                     layer_torch_type(nd_dtype_of(others[i])));
+                                     torch_dtype_name(nd_dtype_of(a)),
+                                     torch_dtype_name(nd_dtype_of(others[i])));
     return 0;
 }
 

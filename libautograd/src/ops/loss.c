@@ -39,7 +39,7 @@ static int check_inputs(const nd_array *x, const nd_array *targets, const char *
         return nd_set_last_error(ND_ERR_VALUE, "%s: targets are NULL", name);
     if (!nd_dtype_is_integer(nd_dtype_of(targets)))
         return nd_set_last_error(ND_ERR_TYPE, "expected scalar type Long but found %s",
-                                 layer_torch_type(nd_dtype_of(targets)));
+                                 torch_dtype_name(nd_dtype_of(targets)));
     if (nd_ndim(targets) != 1)
         return nd_set_last_error(ND_ERR_VALUE, "1D target tensor expected, multi-target not "
                                                "supported");

@@ -112,6 +112,11 @@ static ag_tensor *attention(transformer_model *m, const transformer_forward_opti
      * by sqrt(D), so multiplying q by sqrt(D) first leaves q k^T itself. */
     if (m->config.no_attention_scale)
         heads[0] = ag_mul_scalar(heads[0], sqrt((double)D));
+    /* bf16: q, k, v are the products' operands, rounded once here (a
+     * contiguous copy of each head-major view); the softmax stays float32. */
+    if (m->config.precision == TRANSFORMER_BF16)
+        for (int i = 0; i < 3; i++)
+            heads[i] = ag_to_dtype(heads[i], ND_BFLOAT16);
     const bool causal = !m->config.bidirectional;
     ag_tensor *y = o->composed
                        ? ag_attention_composed(heads[0], heads[1], heads[2], causal, o->padding)
