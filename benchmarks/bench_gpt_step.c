@@ -199,6 +199,10 @@ int main(int argc, char **argv)
     ag_optimizer *opt_plain = ag_adamw_new(nno, no_decay, 1e-3, 0.9, 0.99, 1e-8, 0.0);
     if (!opt_decay || !opt_plain)
         return fail("optimizer");
+    /* bf16: the optimizers keep the weights' bf16 copies, as shannon train's do */
+    if (o.config.precision == TRANSFORMER_BF16 && (transformer_keep_bf16_copies(m, opt_decay) < 0 ||
+                                                   transformer_keep_bf16_copies(m, opt_plain) < 0))
+        return fail("bf16 copies");
 
     const int64_t total = o.warmup + o.steps, tokens = o.batch * o.config.block_size;
     double t_fwd = 0, t_bwd = 0, t_opt = 0, best = 1e300, loss_first = 0, loss_last = 0;

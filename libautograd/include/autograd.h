@@ -350,6 +350,14 @@ AG_API ag_tensor *ag_linear(ag_tensor *x, ag_tensor *weight, ag_tensor *bias);
  * ND_ERR_TYPE "to(): invalid dtype 99" for an invalid dtype. The op is
  * named "to_dtype". */
 AG_API ag_tensor *ag_to_dtype(ag_tensor *x, nd_dtype dtype);
+/* ag_to_dtype(x, value's dtype) when the cast is already at hand: value
+ * must hold x's value cast, as the copy an optimizer rewrites after each
+ * update does (ag_optimizer_set_copy); the op's output is a view of it
+ * (nothing converted), its backward ag_to_dtype's. The caller vouches for
+ * the values: a copy made before x last changed gives the old weights.
+ * NULL with ND_ERR_VALUE for a NULL argument, or a value of another shape
+ * or of a non-float dtype or x's own. The op is named "to_dtype". */
+AG_API ag_tensor *ag_to_dtype_from(ag_tensor *x, const nd_array *value);
 
 /* ------------------------------------------------------------------------ */
 /* Ops: elementwise and unary math                                          */
@@ -771,6 +779,17 @@ AG_API void ag_optimizer_free(ag_optimizer *opt);
 /* One update of every parameter that has a gradient. A gradient's shape
  * must be its parameter's. Returns 0 or a negative status. */
 AG_API int ag_optimizer_step(ag_optimizer *opt);
+/* Mixed precision: a bfloat16 copy of parameter i (float32, C-contiguous)
+ * that the optimizer keeps current. copy (writeable, C-contiguous,
+ * bfloat16, the parameter's shape) is filled now with the value rounded to
+ * nearest even, and each step that updates the parameter rewrites it in
+ * the same pass as the update (for a ranged state, the range only): one
+ * read of the weights per step fewer than casting them before each
+ * forward (ag_to_dtype_from uses the copy). The optimizer keeps a view
+ * (the array may be freed by the caller); NULL drops the copy. Returns 0,
+ * or a negative status with nothing changed (ND_ERR_INDEX for i out of
+ * range, ND_ERR_VALUE for the rest). */
+AG_API int ag_optimizer_set_copy(ag_optimizer *opt, int i, nd_array *copy);
 /* Drops the gradients of all its parameters (ag_zero_grad, i.e. PyTorch's
  * zero_grad(set_to_none=True)): the next step skips any parameter the next
  * backward does not reach. */

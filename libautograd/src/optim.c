@@ -39,6 +39,7 @@ typedef struct param_state {
      * ranged: the whole parameter, buffers in its shape. */
     bool ranged;
     int64_t begin, end;
+    nd_array *copy;    /* ag_optimizer_set_copy: bf16 copy rewritten by each update, or NULL */
 } param_state;
 // clang-format on
 
@@ -211,6 +212,7 @@ void ag_optimizer_free(ag_optimizer *opt)
     for (int i = 0; opt->state && i < opt->n; i++) {
         nd_free(opt->state[i].buf1);
         nd_free(opt->state[i].buf2);
+        nd_free(opt->state[i].copy);
     }
     free(opt->state);
     free(opt->params);
@@ -286,9 +288,8 @@ typedef struct update_task {
 /* Elements [begin, end) of the state's buffers: of the value and the
  * gradient, [first + begin, first + end), first being where a range
  * starts (0 without one). */
-static void update_piece(void *ctx, int64_t begin, int64_t end)
+static void update_range(const update_task *u, int64_t begin, int64_t end)
 {
-    const update_task *u = ctx;
     const ag_optimizer *o = u->o;
     int64_t n = end - begin;
     bool f32 = nd_dtype_of(u->t->value) == ND_FLOAT32;
@@ -313,6 +314,39 @@ static void update_piece(void *ctx, int64_t begin, int64_t end)
         adam_loop_f32(n, (float *)p, (const float *)g, (float *)buf1, (float *)buf2, &u->adam);
     else
         adam_loop_f64(n, (double *)p, (const double *)g, (double *)buf1, (double *)buf2, &u->adam);
+}
+
+/* x rounded to bfloat16, nearest even, NaN kept quiet: nd_float_to_bfloat16
+ * (and nd_astype) elementwise, written where the loop vectorizes. */
+ND_VECTORIZE static void round_to_bf16(uint16_t *restrict out, const float *restrict x, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &x[i], sizeof u);
+        uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+        out[i] = (uint16_t)(x[i] != x[i] ? (u >> 16) | 0x40u : rounded);
+    }
+}
+
+/* With a copy, the update runs block by block and each block of the new
+ * value is rounded into the copy while it is still in cache: the copy
+ * costs its 2-byte store per element, not another pass over the value. */
+#define COPY_BLOCK 8192
+
+static void update_piece(void *ctx, int64_t begin, int64_t end)
+{
+    const update_task *u = ctx;
+    if (!u->st->copy) {
+        update_range(u, begin, end);
+        return;
+    }
+    int64_t first = u->st->ranged ? u->st->begin : 0;
+    for (int64_t b = begin; b < end; b += COPY_BLOCK) {
+        int64_t e = end - b < COPY_BLOCK ? end : b + COPY_BLOCK;
+        update_range(u, b, e);
+        round_to_bf16((uint16_t *)nd_data(u->st->copy) + first + b,
+                      (const float *)nd_data(u->t->value) + first + b, e - b);
+    }
 }
 
 /* The Python side of torch's Adam step, in double. */
@@ -363,6 +397,33 @@ int ag_optimizer_step(ag_optimizer *opt)
         st->fresh = false;
     }
     opt->steps++;
+    return 0;
+}
+
+int ag_optimizer_set_copy(ag_optimizer *opt, int i, nd_array *copy)
+{
+    if (!opt)
+        return ag_error(ND_ERR_VALUE, "set_copy: the optimizer is NULL");
+    if (i < 0 || i >= opt->n)
+        return ag_error(ND_ERR_INDEX, "set_copy: parameter %d out of range for %d parameters", i,
+                        opt->n);
+    const nd_array *value = opt->params[i]->value;
+    if (copy && (nd_dtype_of(value) != ND_FLOAT32 || nd_dtype_of(copy) != ND_BFLOAT16 ||
+                 !same_shape(copy, value) || !nd_is_c_contiguous(copy) ||
+                 !nd_is_c_contiguous(value) || !nd_is_writeable(copy)))
+        return ag_error(ND_ERR_VALUE,
+                        "set_copy: parameter %d's copy must be a writeable C-contiguous "
+                        "bfloat16 array of its shape, and the parameter float32 and "
+                        "C-contiguous",
+                        i);
+    nd_array *held = NULL;
+    if (copy) {
+        if (!(held = nd_view(copy)))
+            return nd_last_status();
+        round_to_bf16(nd_data(held), nd_data(value), nd_size(value));
+    }
+    nd_free(opt->state[i].copy);
+    opt->state[i].copy = held;
     return 0;
 }
 

@@ -12,6 +12,9 @@
  *    of the uses summed;
  *  - attention on bf16 q, k, v: the fused op and the composed twin agree,
  *    both near float32 attention;
+ *  - an optimizer's bf16 copy of a weight equals the weight cast after
+ *    every step, and a cast taken from it (ag_to_dtype_from) gives the
+ *    cast's outputs and gradients bit for bit;
  *  - an MLP trained 100 steps in bf16 mixed precision tracks float32.
  * meson runs this suite twice: on the AVX512_BF16 kernel where the CPU has
  * it, and with ND_BF16_GEMM=fallback (operands widened to float32). */
@@ -21,6 +24,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define BF16_U 0x1p-8 /* bf16 unit roundoff */
 #define F32_U 0x1p-24 /* float32 unit roundoff */
@@ -532,6 +536,118 @@ START_TEST(test_weight_cast_once_serves_every_use)
 }
 END_TEST
 
+/* ---- an optimizer's bf16 copy of a weight ------------------------------------------------ */
+
+/* Bit for bit: the copy is the value cast by nd_astype (NaN included). */
+static void assert_copy_is_cast(const nd_array *copy, const nd_array *value)
+{
+    nd_array *want = nd_astype(value, ND_BFLOAT16);
+    ck_assert_ptr_nonnull(want);
+    ck_assert_int_eq(memcmp(nd_data(copy), nd_data(want), (size_t)nd_size(want) * 2), 0);
+    nd_free(want);
+}
+
+START_TEST(test_optimizer_copy_tracks_the_weight)
+{
+    /* W (37, 300) updated by AdamW (then SGD with momentum) with random
+     * gradients: after set_copy and after every step, the copy equals
+     * W cast to bf16, bit for bit; a NaN in W becomes bf16's quiet NaN as
+     * nd_astype makes it. 11,100 elements: more than one block of the
+     * blocked update. */
+    nd_rng *rng = nd_rng_new(5);
+    const int64_t shape[2] = {37, 300};
+    for (int kind = 0; kind < 2; kind++) {
+        nd_array *wa = randn(rng, ND_FLOAT32, 2, shape, 1.0);
+        ((float *)nd_data(wa))[123] = NAN;
+        ag_tensor *w = ag_param(wa);
+        ag_optimizer *opt = kind == 0 ? ag_adamw_new(1, &w, 1e-2, 0.9, 0.99, 1e-8, 0.1)
+                                      : ag_sgd_new(1, &w, 1e-2, 0.9, 0, 0, false);
+        nd_array *copy = nd_empty(ND_BFLOAT16, 2, shape);
+        ck_assert_int_eq(ag_optimizer_set_copy(opt, 0, copy), 0);
+        nd_free(copy); /* the optimizer keeps its own view */
+        copy = NULL;
+        nd_array *held = nd_empty(ND_BFLOAT16, 2, shape); /* a second copy replaces the first */
+        ck_assert_int_eq(ag_optimizer_set_copy(opt, 0, held), 0);
+        assert_copy_is_cast(held, ag_value(w));
+        for (int step = 0; step < 3; step++) {
+            nd_array *g = randn(rng, ND_FLOAT32, 2, shape, 0.1);
+            ck_assert_int_eq(ag_set_grad(w, g), 0);
+            ck_assert_int_eq(ag_optimizer_step(opt), 0);
+            assert_copy_is_cast(held, ag_value(w));
+            nd_free(g);
+        }
+        /* Detached: the next step leaves it as it was. */
+        nd_array *before = nd_copy(held);
+        ck_assert_int_eq(ag_optimizer_set_copy(opt, 0, NULL), 0);
+        nd_array *g = randn(rng, ND_FLOAT32, 2, shape, 0.1);
+        ck_assert_int_eq(ag_set_grad(w, g), 0);
+        ck_assert_int_eq(ag_optimizer_step(opt), 0);
+        ck_assert_int_eq(memcmp(nd_data(before), nd_data(held), (size_t)nd_size(held) * 2), 0);
+        /* What set_copy refuses, changing nothing. */
+        nd_array *f32 = nd_empty(ND_FLOAT32, 2, shape);
+        nd_array *wrong = nd_empty(ND_BFLOAT16, 2, (const int64_t[]){300, 37});
+        nd_array *strided = nd_transpose(wrong, NULL);
+        ck_assert_int_eq(ag_optimizer_set_copy(opt, 0, f32), ND_ERR_VALUE);
+        ck_assert_int_eq(ag_optimizer_set_copy(opt, 0, wrong), ND_ERR_VALUE);
+        ck_assert_int_eq(ag_optimizer_set_copy(opt, 0, strided), ND_ERR_VALUE);
+        ck_assert_ptr_nonnull(strstr(nd_last_error(), "bfloat16 array of its shape"));
+        ck_assert_int_eq(ag_optimizer_set_copy(opt, 1, held), ND_ERR_INDEX);
+        nd_array *rest[] = {wa, held, before, g, f32, wrong, strided};
+        for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+            nd_free(rest[i]);
+        ag_optimizer_free(opt);
+        ag_tensor_free(w);
+    }
+    nd_rng_free(rng);
+}
+END_TEST
+
+START_TEST(test_cast_from_a_held_copy)
+{
+    /* y = x16 W16^T with W16 from ag_to_dtype (a cast) or ag_to_dtype_from
+     * (the copy an optimizer keeps): one "to_dtype" node either way, the
+     * same output and the same float32 gradient of W, bit for bit; the
+     * op's value is the copy itself (a view, nothing converted). */
+    nd_rng *rng = nd_rng_new(8);
+    nd_array *xa = randn(rng, ND_FLOAT32, 2, (const int64_t[]){6, 16}, 1.0);
+    nd_array *wa = randn(rng, ND_FLOAT32, 2, (const int64_t[]){12, 16}, 0.3);
+    nd_array *dy = randn(rng, ND_FLOAT32, 2, (const int64_t[]){6, 12}, 1.0);
+    nd_array *copy = nd_astype(wa, ND_BFLOAT16);
+    nd_array *y[2], *gw[2];
+    for (int from = 0; from < 2; from++) {
+        ag_tensor *w = ag_param(wa);
+        ag_tensor *w16 = from ? ag_to_dtype_from(w, copy) : ag_to_dtype(w, ND_BFLOAT16);
+        ck_assert_ptr_nonnull(w16);
+        ck_assert_uint_eq(ag_tape_size(), 1);
+        ag_tape_node_info info;
+        ck_assert_int_eq(ag_tape_node(0, &info), 0);
+        ck_assert_str_eq(info.op, "to_dtype");
+        if (from)
+            ck_assert_ptr_eq(nd_data(ag_value(w16)), nd_data(copy));
+        ag_tensor *out = ag_linear(ag_to_dtype(ag_const(xa), ND_BFLOAT16), w16, NULL);
+        y[from] = nd_copy(ag_value(out));
+        ck_assert_int_eq(ag_backward_ex(out, dy, false), 0);
+        gw[from] = nd_copy(ag_grad(w));
+        ck_assert_int_eq(nd_dtype_of(gw[from]), ND_FLOAT32);
+        ag_tape_reset();
+        ag_tensor_free(w);
+    }
+    assert_equal("output", y[1], y[0]);
+    assert_equal("W grad", gw[1], gw[0]);
+    /* What it refuses: another shape, x's own dtype, a non-float dtype. */
+    ag_tensor *w = ag_param(wa);
+    nd_array *xb = nd_astype(xa, ND_BFLOAT16),
+             *ints = nd_zeros(ND_INT32, 2, (const int64_t[]){12, 16});
+    ck_assert_ptr_null(ag_to_dtype_from(w, xb));
+    ck_assert_ptr_null(ag_to_dtype_from(w, wa));
+    ck_assert_ptr_null(ag_to_dtype_from(w, ints));
+    ck_assert_ptr_nonnull(strstr(nd_last_error(), "x's shape and another float dtype"));
+    ag_tensor_free(w);
+    nd_array *rest[] = {xa, wa, dy, copy, y[0], y[1], gw[0], gw[1], xb, ints};
+    release(rest, sizeof rest / sizeof rest[0], NULL, NULL, rng);
+}
+END_TEST
+
 /* ---- attention in mixed precision -------------------------------------------------------- */
 
 /* max |a - b| over max |b| (a, b any float dtype, same shape). */
@@ -750,6 +866,8 @@ Suite *test_suite(void)
     tcase_add_test(tc, test_bf16_partial_and_mixed_operands);
     tcase_add_test(tc, test_weight_cast_once_serves_every_use);
     tcase_add_test(tc, test_bf16_attention_fused_matches_composed);
+    tcase_add_test(tc, test_optimizer_copy_tracks_the_weight);
+    tcase_add_test(tc, test_cast_from_a_held_copy);
     tcase_add_test(tc, test_bf16_mlp_tracks_float32);
     suite_add_tcase(s, tc);
     return s;

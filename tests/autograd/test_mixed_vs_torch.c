@@ -1,5 +1,6 @@
-/* bf16 mixed precision against PyTorch 1.13's CPU bfloat16: casts,
- * ag_linear and ag_matmul on bf16 operands with float32 outputs, their
+/* bf16 mixed precision against PyTorch 1.13's CPU bfloat16: casts (also
+ * from a held copy, ag_to_dtype_from), ag_linear and ag_matmul on bf16
+ * operands with float32 outputs, their
  * outputs and gradients (torch/mixed_cases.py states the tolerances and
  * why). */
 #include "test_util.h"
@@ -26,6 +27,16 @@ static ag_tensor *f_linear_bf16(ag_tensor *const *x, int n, const char *p)
     return ag_linear(ag_to_dtype(x[0], BF16), ag_to_dtype(x[1], BF16), n == 3 ? x[2] : NULL);
 }
 
+/* the same with the weight's bf16 copy at hand, as an optimizer keeps it */
+static ag_tensor *f_linear_bf16_copy(ag_tensor *const *x, int n, const char *p)
+{
+    (void)n, (void)p;
+    nd_array *copy = nd_astype(ag_value(x[1]), BF16);
+    ag_tensor *w16 = copy ? ag_to_dtype_from(x[1], copy) : NULL;
+    nd_free(copy); /* the tape holds a view */
+    return ag_linear(ag_to_dtype(x[0], BF16), w16, NULL);
+}
+
 static ag_tensor *f_matmul_bf16(ag_tensor *const *x, int n, const char *p)
 {
     (void)n, (void)p;
@@ -35,6 +46,7 @@ static ag_tensor *f_matmul_bf16(ag_tensor *const *x, int n, const char *p)
 static const torch_case_entry table[] = {{"to_bf16_and_back", f_to_bf16_and_back},
                                          {"to_f32_and_back", f_to_f32_and_back},
                                          {"linear_bf16", f_linear_bf16},
+                                         {"linear_bf16_copy", f_linear_bf16_copy},
                                          {"matmul_bf16", f_matmul_bf16}};
 
 START_TEST(test_mixed_match_torch)

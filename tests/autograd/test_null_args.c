@@ -137,6 +137,8 @@ static void teardown(void)
     P(ag_linear, x, ag_linear(NULL, T, T)) \
     P(ag_linear, weight, ag_linear(T, NULL, T)) \
     P(ag_to_dtype, x, ag_to_dtype(NULL, ND_FLOAT32)) \
+    P(ag_to_dtype_from, x, ag_to_dtype_from(NULL, A)) \
+    P(ag_to_dtype_from, value, ag_to_dtype_from(T, NULL)) \
     P(ag_sum, a, ag_sum(NULL, 1, INTS, false)) \
     P(ag_sum, axes, ag_sum(T, 1, NULL, false)) \
     P(ag_mean, a, ag_mean(NULL, 1, INTS, false)) \
@@ -255,6 +257,7 @@ static void teardown(void)
     P(ag_optimizer_name, opt, ag_optimizer_name(NULL)) \
     I(ag_optimizer_index, opt, ag_optimizer_index(NULL, T)) \
     I(ag_optimizer_set_range, opt, ag_optimizer_set_range(NULL, 0, 0, 1)) \
+    I(ag_optimizer_set_copy, opt, ag_optimizer_set_copy(NULL, 0, NULL)) \
     I(ag_optimizer_state, opt, ag_optimizer_state(NULL, 0, &(int64_t){0}, &(nd_array *){NULL}, &(nd_array *){NULL})) \
     I(ag_optimizer_state, step, ag_optimizer_state(OPT, 0, NULL, &(nd_array *){NULL}, &(nd_array *){NULL})) \
     L(ag_optimizer_state_bytes, opt, ag_optimizer_state_bytes(NULL)) \
@@ -320,6 +323,7 @@ START_TEST(out_of_range_numbers)
     RANGE_P(ag_apply(&OP, 99, TS, NULL, 0));
     RANGE_P(ag_to_dtype(T, (nd_dtype)99));
     RANGE_P(ag_to_dtype(T, (nd_dtype)-1));
+    RANGE_P(ag_to_dtype_from(T, A)); /* x's own dtype */
     RANGE_P(ag_dropout(T, 2.0, RNG));
     RANGE_P(ag_dropout(T, -0.5, RNG));
     RANGE_I(ag_gradcheck(FN, NULL, -1, ARRS, 1e-6, 1e-5, 1e-3, NULL));
@@ -330,6 +334,8 @@ START_TEST(out_of_range_numbers)
     RANGE_I(ag_optimizer_set_lr(OPT, NAN));
     RANGE_I(ag_optimizer_set_range(OPT, 0, 2, 1));
     RANGE_I(ag_optimizer_set_range(OPT, 99, 0, 1));
+    RANGE_I(ag_optimizer_set_copy(OPT, 99, NULL));
+    RANGE_I(ag_optimizer_set_copy(OPT, 0, A)); /* not bfloat16, and T is float64 */
     RANGE_I(ag_optimizer_state(OPT, -1, &(int64_t){0}, &(nd_array *){NULL}, &(nd_array *){NULL}));
     ck_assert_double_lt(ag_sum_squares_f32(&(float){1}, AG_NORM_CHUNK + 1), 0);
     ck_assert_double_lt(ag_clip_coef_f32(1, &(double){1}, -1.0, &(double){0}), 0);

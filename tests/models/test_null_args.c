@@ -94,6 +94,7 @@ static void teardown(void)
     P(transformer_get_config, model, transformer_get_config(NULL)) \
     I(transformer_num_tensors, model, transformer_num_tensors(NULL)) \
     I(transformer_set_precision, model, transformer_set_precision(NULL, TRANSFORMER_FLOAT32)) \
+    I(transformer_keep_bf16_copies, model, transformer_keep_bf16_copies(NULL, NULL)) \
     P(transformer_tensor, model, transformer_tensor(NULL, 0, &NAME)) \
     /* transformer_tensor's name may be NULL: the range case checks it */ \
     L(transformer_num_parameters, model, transformer_num_parameters(NULL)) \

@@ -660,8 +660,9 @@ static void progression_batch(uint64_t seed, int64_t B, int64_t T, int64_t V, nd
 }
 
 /* steps AdamW steps (lr 1e-2, nanoGPT's groups) of a fresh small model
- * (seed 11) in the given precision; losses[i] is step i's loss. */
-static void train_curve(transformer_precision precision, int steps, double *losses)
+ * (seed 11) in the given precision, the optimizers keeping the weights'
+ * bf16 copies if `copies`; losses[i] is step i's loss. */
+static void train_curve(transformer_precision precision, bool copies, int steps, double *losses)
 {
     transformer_config c = small_config();
     c.precision = precision;
@@ -673,6 +674,10 @@ static void train_curve(transformer_precision precision, int steps, double *loss
         params[i] = transformer_tensor(m, i, NULL);
     ag_optimizer *od, *op;
     nanogpt_adamw(n, params, 1e-2, &od, &op);
+    if (copies) {
+        ck_assert_int_eq(transformer_keep_bf16_copies(m, od), 0);
+        ck_assert_int_eq(transformer_keep_bf16_copies(m, op), 0);
+    }
     for (int step = 0; step < steps; step++) {
         nd_array *x, *y;
         progression_batch(100 + (uint64_t)step, 4, 16, c.vocab_size, &x, &y);
@@ -709,8 +714,8 @@ START_TEST(test_bf16_training_tracks_float32)
 {
     enum { STEPS = 40 };
     double f32[STEPS], b16[STEPS];
-    train_curve(TRANSFORMER_FLOAT32, STEPS, f32);
-    train_curve(TRANSFORMER_BF16, STEPS, b16);
+    train_curve(TRANSFORMER_FLOAT32, false, STEPS, f32);
+    train_curve(TRANSFORMER_BF16, false, STEPS, b16);
     ck_assert_double_eq_tol(b16[0], f32[0], 5e-3); /* one forward: rounding alone */
     double worst = 0;
     for (int i = 0; i < STEPS; i++)
@@ -720,6 +725,58 @@ START_TEST(test_bf16_training_tracks_float32)
                   f32[STEPS - 1]);
     ck_assert_msg(b16[0] != f32[0] || b16[STEPS - 1] != f32[STEPS - 1],
                   "bf16 gave float32's losses bit for bit: the precision had no effect");
+}
+END_TEST
+
+/* The optimizers' bf16 copies (transformer_keep_bf16_copies) change where
+ * the casts are made, not their values: 12 bf16 steps give the losses of
+ * the casting run bit for bit. transformer_load drops the copies: a model
+ * that trained with them and then loads its initial weights back gives the
+ * fresh model's loss, not one from its last copies. */
+START_TEST(test_bf16_copies_train_as_the_casts_do)
+{
+    enum { STEPS = 12 };
+    double cast[STEPS], copied[STEPS];
+    train_curve(TRANSFORMER_BF16, false, STEPS, cast);
+    train_curve(TRANSFORMER_BF16, true, STEPS, copied);
+    for (int i = 0; i < STEPS; i++)
+        ck_assert_msg(cast[i] == copied[i], "step %d: cast %.9g, copies %.9g", i, cast[i],
+                      copied[i]);
+
+    transformer_config c = small_config();
+    c.precision = TRANSFORMER_BF16;
+    transformer_model *fresh = transformer_new(&c, 4), *m = transformer_new(&c, 4);
+    char *dir = test_make_tmpdir("bf16_copies"), path[4096];
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    ck_assert_int_eq(transformer_save(fresh, path, 0, NULL), 0);
+    int n = transformer_num_tensors(m);
+    ag_tensor *params[TRANSFORMER_MAX_TENSORS];
+    for (int i = 0; i < n; i++)
+        params[i] = transformer_tensor(m, i, NULL);
+    ag_optimizer *opt = ag_adamw_new(n, params, 1e-2, 0.9, 0.99, 1e-8, 0.0);
+    ck_assert_int_eq(transformer_keep_bf16_copies(m, opt), 0);
+    nd_array *x, *y;
+    progression_batch(7, 4, 16, c.vocab_size, &x, &y);
+    for (int step = 0; step < 2; step++) {
+        ck_assert_int_eq(ag_backward(transformer_lm_loss(m, x, y, NULL)), 0);
+        ck_assert_int_eq(ag_optimizer_step(opt), 0);
+        ag_optimizer_zero_grad(opt);
+        ag_tape_reset();
+    }
+    ck_assert_int_eq(transformer_load(m, path, false), 0);
+    double want = scalar(transformer_lm_loss(fresh, x, y, NULL));
+    ag_tape_reset();
+    double got = scalar(transformer_lm_loss(m, x, y, NULL));
+    ag_tape_reset();
+    ck_assert_msg(got == want, "after the load %.9g, fresh %.9g", got, want);
+    ck_assert_int_eq(transformer_keep_bf16_copies(m, NULL), 0); /* drops them: no-op now */
+    test_remove_tree(dir);
+    free(dir);
+    nd_free(x);
+    nd_free(y);
+    ag_optimizer_free(opt);
+    transformer_free(fresh);
+    transformer_free(m);
 }
 END_TEST
 
@@ -801,6 +858,7 @@ Suite *test_suite(void)
     tcase_add_test(tc, test_generate_matches_full_forward);
     tcase_add_test(tc, test_bad_configs_and_inputs);
     tcase_add_test(tc, test_bf16_training_tracks_float32);
+    tcase_add_test(tc, test_bf16_copies_train_as_the_casts_do);
     tcase_add_test(tc, test_bf16_casts_each_weight_once);
     suite_add_tcase(s, tc);
     return s;

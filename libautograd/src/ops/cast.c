@@ -53,3 +53,32 @@ ag_tensor *ag_to_dtype(ag_tensor *x, nd_dtype dtype)
     ag_no_grad_end();
     return y;
 }
+
+/* The cast whose result the caller already holds (an optimizer's copy,
+ * ag_optimizer_set_copy): the forward is a view of it, the backward the
+ * cast's. */
+static nd_array *to_dtype_from_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n, (void)x;
+    return nd_view(*(const nd_array *const *)ag_ctx_params(ctx));
+}
+
+static const ag_op to_dtype_from_op = {"to_dtype", to_dtype_from_forward, to_dtype_backward};
+
+ag_tensor *ag_to_dtype_from(ag_tensor *x, const nd_array *value)
+{
+    AG_REQUIRE(x, NULL);
+    AG_REQUIRE(value, NULL);
+    const nd_array *xv = ag_value(x);
+    bool same_shape = nd_ndim(xv) == nd_ndim(value);
+    for (int d = 0; same_shape && d < nd_ndim(xv); d++)
+        same_shape = nd_shape(xv)[d] == nd_shape(value)[d];
+    if (!same_shape || !nd_dtype_is_float(nd_dtype_of(value)) ||
+        nd_dtype_of(value) == nd_dtype_of(xv)) {
+        nd_set_last_error(ND_ERR_VALUE,
+                          "to_dtype_from: the value must have x's shape and another float "
+                          "dtype");
+        return NULL;
+    }
+    return ag_apply(&to_dtype_from_op, 1, &x, &value, sizeof value);
+}

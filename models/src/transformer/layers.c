@@ -60,8 +60,14 @@ static ag_tensor *dropout(const transformer_model *m, const transformer_forward_
 static ag_tensor *bf16_weight(transformer_model *m, ag_tensor *w)
 {
     for (int i = 0; i < m->ntensors; i++)
-        if (m->tensors[i] == w)
-            return m->bf16[i] ? m->bf16[i] : (m->bf16[i] = ag_to_dtype(w, ND_BFLOAT16));
+        if (m->tensors[i] == w) {
+            /* The optimizer's copy when one is kept: the cast without a
+             * pass over the weight. */
+            if (!m->bf16[i])
+                m->bf16[i] = m->bf16_copy[i] ? ag_to_dtype_from(w, m->bf16_copy[i])
+                                             : ag_to_dtype(w, ND_BFLOAT16);
+            return m->bf16[i];
+        }
     return ag_to_dtype(w, ND_BFLOAT16); /* not a parameter (never the case): cast here */
 }
 

@@ -168,8 +168,10 @@ void transformer_free(transformer_model *m)
 {
     if (!m)
         return;
-    for (int i = 0; i < m->ntensors; i++)
+    for (int i = 0; i < m->ntensors; i++) {
         ag_tensor_free(m->tensors[i]);
+        nd_free(m->bf16_copy[i]);
+    }
     ag_tensor_free(m->positions);
     free(m);
 }
@@ -178,6 +180,43 @@ void transformer_free(transformer_model *m)
 static int null_model(const char *fn)
 {
     return nd_set_last_error(ND_ERR_VALUE, "%s: model is NULL", fn);
+}
+
+/* The model forgets its bf16 copies (an optimizer holding them may go on
+ * writing its own views; nothing reads them). */
+static void drop_bf16_copies(transformer_model *m)
+{
+    for (int i = 0; i < m->ntensors; i++) {
+        nd_free(m->bf16_copy[i]);
+        m->bf16_copy[i] = NULL;
+    }
+}
+
+int transformer_keep_bf16_copies(transformer_model *m, ag_optimizer *opt)
+{
+    if (!m)
+        return null_model("transformer_keep_bf16_copies");
+    if (!opt) {
+        drop_bf16_copies(m);
+        return 0;
+    }
+    for (int i = 0; i < m->ntensors; i++) {
+        const nd_array *value = ag_value(m->tensors[i]);
+        int j = ag_optimizer_index(opt, m->tensors[i]);
+        if (j < 0 || nd_ndim(value) != 2) /* not opt's, or not a product's operand */
+            continue;
+        nd_array *copy =
+            m->bf16_copy[i] ? nd_view(m->bf16_copy[i]) : nd_empty(ND_BFLOAT16, 2, nd_shape(value));
+        if (!copy || ag_optimizer_set_copy(opt, j, copy) < 0) {
+            nd_free(copy);
+            return nd_last_status();
+        }
+        if (m->bf16_copy[i])
+            nd_free(copy);
+        else
+            m->bf16_copy[i] = copy;
+    }
+    return 0;
 }
 
 const transformer_config *transformer_get_config(const transformer_model *m)
@@ -252,5 +291,6 @@ int transformer_load(transformer_model *m, const char *path, bool skip_classifie
         names[i] = m->names[i];
     /* The classifier's two tensors are the last two. */
     int n = m->ntensors - (skip_classifier && m->classifier_weight ? 2 : 0);
+    drop_bf16_copies(m); /* the weights change outside any optimizer */
     return ag_load_params(path, n, names, m->tensors);
 }

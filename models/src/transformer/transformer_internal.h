@@ -36,6 +36,9 @@ struct transformer_model {
      * head that follows in the same call uses it; nothing reads it after
      * the tape is reset. */
     ag_tensor *bf16[TRANSFORMER_MAX_TENSORS];
+    /* transformer_keep_bf16_copies: tensors[i] rounded to bf16, rewritten
+     * by an optimizer with every update (NULL: cast in each forward). */
+    nd_array *bf16_copy[TRANSFORMER_MAX_TENSORS];
 };
 
 /* Where the keys and values of the positions being computed go, when a KV

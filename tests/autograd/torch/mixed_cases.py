@@ -70,6 +70,9 @@ for xs, out, bias in [((8, 48), 24, False), ((2, 5, 64), 24, True), ((33, 96), 7
     else:
         cases.add('linear_bf16', [x, w], lambda t: F.linear(t[0].to(bf), t[1].to(bf)).float(),
                   **product)
+        # the weight's bf16 copy given (an optimizer's, ag_to_dtype_from): the same cast
+        cases.add('linear_bf16_copy', [x, w],
+                  lambda t: F.linear(t[0].to(bf), t[1].to(bf)).float(), **product)
 
 # matmul: plain shapes, 1-D operands, batches (equal, and one broadcast
 # that torch folds into rows)
