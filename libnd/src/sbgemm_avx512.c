@@ -124,7 +124,7 @@ typedef struct target {
 /* C[0:rows, 0:cols] (+)= a_panel (pairs x MR units) times b_panel (pairs x
  * NR units); row and column offsets are already applied to `t`. */
 BF16 static void micro_kernel(int64_t pairs, const uint32_t *restrict a, const uint16_t *restrict b,
-                              target t, int rows, int cols, bool accumulate)
+                              const target *t, int rows, int cols, bool accumulate)
 {
     __m512 left[MR], right[MR];
     for (int i = 0; i < MR; i++)
@@ -143,13 +143,13 @@ BF16 static void micro_kernel(int64_t pairs, const uint32_t *restrict a, const u
                            : cols <= 16 ? 0
                                         : (__mmask16)((1u << (cols - 16)) - 1);
     for (int i = 0; i < rows; i++) {
-        float *c = accumulate || !t.out16 ? t.c + i * t.ldc : NULL;
+        float *c = accumulate || !t->out16 ? t->c + i * t->ldc : NULL;
         if (accumulate) {
             left[i] = _mm512_add_ps(left[i], _mm512_maskz_loadu_ps(left_mask, c));
             right[i] = _mm512_add_ps(right[i], _mm512_maskz_loadu_ps(right_mask, c + 16));
         }
-        if (t.out16) {
-            uint16_t *out16 = t.out16 + i * t.ld16;
+        if (t->out16) {
+            uint16_t *out16 = t->out16 + i * t->ld16;
             _mm256_mask_storeu_epi16(out16, left_mask, round_to_bf16(left[i]));
             _mm256_mask_storeu_epi16(out16 + 16, right_mask, round_to_bf16(right[i]));
         } else {
@@ -301,7 +301,7 @@ static void run_row_panels(void *ctx, int64_t begin, int64_t end)
                 c.c += i0 * c.ldc + j0;
             if (c.out16)
                 c.out16 += i0 * c.ld16 + j0;
-            micro_kernel(pairs, a_panel, t->b_packed + j0 * 2 * pairs, c, (int)rows, cols,
+            micro_kernel(pairs, a_panel, t->b_packed + j0 * 2 * pairs, &c, (int)rows, cols,
                          t->accumulate);
         }
     }
