@@ -617,7 +617,7 @@ static int parse_train_flags(train_flags *f, int argc, char **argv)
         {"--objective", OPT_STRING, &f->objective, .meta = "causal|mlm",
          .help = "causal: a GPT (next token); mlm: a BERT-style encoder (masked tokens)"},
         {"--mask-rate", OPT_DOUBLE, &f->mask_rate,
-         .help = "mlm: the share of tokens chosen for prediction, in (0, 1) (default 0.15)"},
+         .help = "mlm: the share of tokens chosen for prediction, in (0, 1)"},
         {"--print-tape", OPT_FLAG, &f->print_tape,
          .help = "print one step's tape for block 0 (forward, then backward) and exit"},
         {"--grad-accum", OPT_INT, &f->grad_accum,
