@@ -897,9 +897,11 @@ ND_API int nd_sum_out(const nd_array *a, int naxes, const int *axes, bool keepdi
  * CPUs with AVX512_BF16 (Zen 4/5, Cooper Lake, Sapphire Rapids) bfloat16
  * products run on libnd's vdpbf16ps kernel: products of bf16 values are
  * exact in float32, the sums are float32 (bf16 subnormals, below 2^-126,
- * count as zero there); elsewhere, or with the environment variable
- * ND_BF16_GEMM=fallback, both operands are widened to float32 and the
- * float32 kernel runs. The two paths agree up to float32 summation order.
+ * count as zero there; one contiguous row times a matrix's transpose, a
+ * sampled token's x @ W^T, is taken as dot products without packing);
+ * elsewhere, or with the environment variable ND_BF16_GEMM=fallback, both
+ * operands are widened to float32 and the float32 kernel runs. The paths
+ * agree up to float32 summation order.
  * Integers wrap modulo 2^bits like NumPy's; bool products are logical
  * or-of-ands. Mixed dtypes compute in numpy.result_type of the two (the
  * plain table: a 0-d operand is not value-based here, as in numpy.dot).

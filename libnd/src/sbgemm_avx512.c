@@ -309,10 +309,53 @@ static void run_row_panels(void *ctx, int64_t begin, int64_t end)
 
 #define MAX_SHARED_A_BYTES ((size_t)8 << 20) /* as in sgemm_avx512.c */
 
+/* ---- a row times B^T: dot products, no packing ------------------------------------------ */
+
+/* A product with one row of A (a sampled token's x @ W^T) packs all of B
+ * for one row of C: the packing costs as much as the product. When A's row
+ * and B's columns (W's rows) are contiguous, each C[j] is a dot product of
+ * two contiguous bf16 vectors, which vdpbf16ps computes 32 terms at a time
+ * straight from memory: 16 lanes of float32 sums, added up at the end. */
+typedef struct dot_task {
+    const uint16_t *a, *b;
+    int64_t k, b_cs;
+    void *c;
+    bool c_bf16;
+} dot_task;
+
+BF16 static void dot_columns(void *ctx, int64_t begin, int64_t end)
+{
+    const dot_task *t = ctx;
+    for (int64_t j = begin; j < end; j++) {
+        const uint16_t *col = t->b + j * t->b_cs;
+        __m512 sum = _mm512_setzero_ps();
+        int64_t p = 0;
+        for (; p + 32 <= t->k; p += 32)
+            sum = _mm512_dpbf16_ps(sum, (__m512bh)_mm512_loadu_si512(t->a + p),
+                                   (__m512bh)_mm512_loadu_si512(col + p));
+        if (p < t->k) {
+            __mmask32 tail = (__mmask32)((1ull << (t->k - p)) - 1);
+            sum = _mm512_dpbf16_ps(sum, (__m512bh)_mm512_maskz_loadu_epi16(tail, t->a + p),
+                                   (__m512bh)_mm512_maskz_loadu_epi16(tail, col + p));
+        }
+        float dot = _mm512_reduce_add_ps(sum);
+        if (t->c_bf16)
+            ((uint16_t *)t->c)[j] = nd_float_to_bfloat16(dot);
+        else
+            ((float *)t->c)[j] = dot;
+    }
+}
+
 int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t a_rs, int64_t a_cs,
                      const uint16_t *b, int64_t b_rs, int64_t b_cs, void *c, int64_t ldc,
                      bool c_bf16)
 {
+    if (m == 1 && a_cs == 1 && b_rs == 1) {
+        /* Pieces of ~2^16 multiply-adds, as libnd's float32 gemv. */
+        dot_task task = {a, b, k, b_cs, c, c_bf16};
+        nd_parallel_for(n, ((int64_t)1 << 16) / (k > 0 ? k : 1) + 1, dot_columns, &task);
+        return 0;
+    }
     int64_t panels = (m + MR - 1) / MR;
     size_t shared_a_bytes = sizeof(uint16_t) * (size_t)(panels * MR) * KC;
     bool share_a = n > NC && shared_a_bytes <= MAX_SHARED_A_BYTES;

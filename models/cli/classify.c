@@ -33,6 +33,11 @@ int command_classify(int argc, char **argv)
     model_dir m;
     if (open_model_dir("classify", dir, &m) < 0)
         return 1;
+    if (transformer_keep_bf16_copies(m.model, NULL) < 0) { /* bf16: weights cast once */
+        fprintf(stderr, "shannon classify: %s\n", nd_last_error());
+        close_model_dir(&m);
+        return 1;
+    }
     if (m.config.model.num_classes == 0) {
         fprintf(stderr,
                 "shannon classify: '%s' is not a classifier (a %s model; make one with "

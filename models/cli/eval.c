@@ -183,6 +183,12 @@ int command_eval(int argc, char **argv)
     }
     if (precision) /* else the precision config.json names */
         transformer_set_precision(m.model, chosen);
+    if (transformer_keep_bf16_copies(m.model, NULL) < 0) { /* bf16: weights cast once */
+        fprintf(stderr, "shannon eval: %s\n", nd_last_error());
+        free(text);
+        close_model_dir(&m);
+        return 1;
+    }
     if (m.config.model.num_classes > 0) { /* label<TAB>text lines, read as such */
         free(text);
         int s = eval_classifier(data, &m);

@@ -57,6 +57,12 @@ int command_sample(int argc, char **argv)
         return 1;
     if (precision) /* else the precision config.json names */
         transformer_set_precision(m.model, chosen);
+    /* bf16: each weight cast once, not before every token's forward */
+    if (transformer_keep_bf16_copies(m.model, NULL) < 0) {
+        fprintf(stderr, "shannon sample: %s\n", nd_last_error());
+        close_model_dir(&m);
+        return 1;
+    }
     int32_t *ids = NULL;
     size_t nprompt = 0;
     if (tok_encode(m.tok, prompt, strlen(prompt), &ids, &nprompt) < 0) {

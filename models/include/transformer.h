@@ -152,15 +152,18 @@ const transformer_config *transformer_get_config(const transformer_model *model)
  * 0, or ND_ERR_VALUE for a NULL model or a value that is not a
  * transformer_precision. */
 int transformer_set_precision(transformer_model *model, transformer_precision precision);
-/* bf16 training without a cast of every weight before each forward: each
- * 2-D parameter of the model that `opt` updates gets a bf16 copy, which
- * opt's steps rewrite in the pass that updates the weight
+/* bf16 without a cast of every weight before each forward: each 2-D
+ * parameter of the model that `opt` updates gets a bf16 copy, which opt's
+ * steps rewrite in the pass that updates the weight
  * (ag_optimizer_set_copy), and bf16 forward passes use the copy
- * (ag_to_dtype_from). The copies are right while the weights change only
- * through opt's steps: transformer_load drops them; after writing weights
- * any other way (by hand, a ZeRO gather) call this again, or with opt NULL,
- * which drops them. With several optimizers call it for each. 0, or a
- * negative status (ND_ERR_VALUE for a NULL model, ND_ERR_MEMORY). */
+ * (ag_to_dtype_from). With opt NULL, for inference (sampling, eval): a
+ * model in bf16 precision gets copies of every 2-D weight as it is now,
+ * which nothing rewrites (a float32 model gets none). The copies are right
+ * while the weights change only through opt's steps (or not at all):
+ * transformer_load and transformer_set_precision drop them; after writing
+ * weights any other way (by hand, a ZeRO gather) call this again. With
+ * several optimizers call it for each. 0, or a negative status
+ * (ND_ERR_VALUE for a NULL model, ND_ERR_MEMORY). */
 int transformer_keep_bf16_copies(transformer_model *model, ag_optimizer *opt);
 
 /* The parameters in a fixed order, with nanoGPT's names

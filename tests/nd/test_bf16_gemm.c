@@ -245,6 +245,37 @@ static void batches(void)
 START_TEST(bf16_batches) { run_both_paths(batches); }
 END_TEST
 
+/* One row times W^T (a sampled token's products): the kernel takes dot
+ * products of contiguous bf16 vectors instead of packing W. k around the
+ * 32 terms of one vdpbf16ps and past KC, n past one thread's piece, the
+ * row a (1, k) matrix, a slice of a larger one, or a 1-D vector; 1 and 2
+ * threads give the same bits. */
+static void row_times_transposed(void)
+{
+    static const int64_t ks[] = {1, 31, 32, 33, 770, 1541};
+    static const int64_t ns[] = {1, 33, 600};
+    uint64_t seed = 40;
+    for (size_t p = 0; p < sizeof ks / sizeof ks[0]; p++)
+        for (size_t j = 0; j < sizeof ns / sizeof ns[0]; j++) {
+            nd_array *x = bf16_values(seed++, 2, SHAPE(3, ks[p]));
+            nd_array *w = bf16_values(seed++, 2, SHAPE(ns[j], ks[p])), *wt = nd_transpose(w, NULL);
+            nd_array *row = nd_slice(x, 0, 1, 2, 1), *v = nd_squeeze(row, 1, (const int[]){0});
+            check_product(row, wt);
+            check_product(v, wt);
+            int saved = nd_get_num_threads();
+            nd_set_num_threads(1);
+            nd_array *one = nd_matmul_dtype(row, wt, ND_FLOAT32);
+            nd_set_num_threads(2);
+            nd_array *two = nd_matmul_dtype(row, wt, ND_FLOAT32);
+            nd_set_num_threads(saved);
+            assert_identical(one, two);
+            nd_free(x), nd_free(w), nd_free(wt), nd_free(row), nd_free(v), nd_free(one),
+                nd_free(two);
+        }
+}
+START_TEST(bf16_row_times_transposed) { run_both_paths(row_times_transposed); }
+END_TEST
+
 /* Each element of C is one thread's sum in a fixed order: 1 and 2 threads
  * give the same bits, on GPT-like shapes large enough to be split. */
 static void thread_independent(void)
@@ -333,6 +364,7 @@ Suite *test_suite(void)
     tcase_add_test(tc, bf16_odd_shapes);
     tcase_add_test(tc, bf16_layouts);
     tcase_add_test(tc, bf16_batches);
+    tcase_add_test(tc, bf16_row_times_transposed);
     tcase_add_test(tc, bf16_thread_independent);
     tcase_add_test(tc, bf16_rounding);
     tcase_add_test(tc, matmul_dtype_argument);

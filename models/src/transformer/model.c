@@ -196,18 +196,19 @@ int transformer_keep_bf16_copies(transformer_model *m, ag_optimizer *opt)
 {
     if (!m)
         return null_model("transformer_keep_bf16_copies");
-    if (!opt) {
-        drop_bf16_copies(m);
-        return 0;
-    }
+    if (!opt && m->config.precision != TRANSFORMER_BF16)
+        return 0; /* inference in float32: nothing to cast */
     for (int i = 0; i < m->ntensors; i++) {
         const nd_array *value = ag_value(m->tensors[i]);
-        int j = ag_optimizer_index(opt, m->tensors[i]);
+        int j = opt ? ag_optimizer_index(opt, m->tensors[i]) : 0;
         if (j < 0 || nd_ndim(value) != 2) /* not opt's, or not a product's operand */
             continue;
         nd_array *copy =
             m->bf16_copy[i] ? nd_view(m->bf16_copy[i]) : nd_empty(ND_BFLOAT16, 2, nd_shape(value));
-        if (!copy || ag_optimizer_set_copy(opt, j, copy) < 0) {
+        int status = !copy ? nd_last_status()
+                     : opt ? ag_optimizer_set_copy(opt, j, copy)
+                           : nd_copyto(copy, value, ND_CAST_SAME_KIND); /* nearest even */
+        if (status < 0) {
             nd_free(copy);
             return nd_last_status();
         }
@@ -241,6 +242,7 @@ int transformer_set_precision(transformer_model *m, transformer_precision precis
         return nd_set_last_error(ND_ERR_VALUE, "precision must be float32 or bf16 (got %d)",
                                  (int)precision);
     m->config.precision = precision;
+    drop_bf16_copies(m);
     return 0;
 }
 
