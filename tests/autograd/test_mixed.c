@@ -624,12 +624,14 @@ START_TEST(test_cast_from_a_held_copy)
         ck_assert_str_eq(info.op, "to_dtype");
         if (from)
             ck_assert_ptr_eq(nd_data(ag_value(w16)), nd_data(copy));
-        ag_tensor *out = ag_linear(ag_to_dtype(ag_const(xa), ND_BFLOAT16), w16, NULL);
+        ag_tensor *x = ag_const(xa);
+        ag_tensor *out = ag_linear(ag_to_dtype(x, ND_BFLOAT16), w16, NULL);
         y[from] = nd_copy(ag_value(out));
         ck_assert_int_eq(ag_backward_ex(out, dy, false), 0);
         gw[from] = nd_copy(ag_grad(w));
         ck_assert_int_eq(nd_dtype_of(gw[from]), ND_FLOAT32);
         ag_tape_reset();
+        ag_tensor_free(x);
         ag_tensor_free(w);
     }
     assert_equal("output", y[1], y[0]);
@@ -729,11 +731,11 @@ START_TEST(test_bf16_attention_fused_matches_composed)
         }
     }
     /* bf16 with float32 in one call: the dtypes must agree */
-    ag_tensor *q = ag_to_dtype(ag_const(qkv[0]), ND_BFLOAT16), *k = ag_const(qkv[1]),
-              *v = ag_const(qkv[2]);
-    ck_assert_ptr_null(ag_attention(q, k, v, true, NULL));
+    ag_tensor *q32 = ag_const(qkv[0]), *k = ag_const(qkv[1]), *v = ag_const(qkv[2]);
+    ck_assert_ptr_null(ag_attention(ag_to_dtype(q32, ND_BFLOAT16), k, v, true, NULL));
     ck_assert_str_eq(nd_last_error(), "expected scalar type BFloat16 but found Float");
     ag_tape_reset();
+    ag_tensor_free(q32), ag_tensor_free(k), ag_tensor_free(v);
     nd_array *rest[] = {qkv[0], qkv[1], qkv[2], dO, pad};
     release(rest, sizeof rest / sizeof rest[0], NULL, NULL, rng);
 }
