@@ -218,7 +218,11 @@ int main(int argc, char **argv)
         if (ag_backward(loss) < 0)
             return fail("backward");
         double t2 = now();
-        if (ag_clip_grad_norm(n, params, 1.0) < 0)
+        /* clip as shannon train does: the factor applied inside AdamW */
+        double coef;
+        if (ag_clip_grad_coef(n, params, 1.0, &coef) < 0 ||
+            ag_optimizer_set_grad_scale(opt_decay, coef) < 0 ||
+            ag_optimizer_set_grad_scale(opt_plain, coef) < 0)
             return fail("clip");
         if (ag_optimizer_step(opt_decay) < 0 || ag_optimizer_step(opt_plain) < 0)
             return fail("AdamW step");

@@ -790,6 +790,13 @@ AG_API int ag_optimizer_step(ag_optimizer *opt);
  * or a negative status with nothing changed (ND_ERR_INDEX for i out of
  * range, ND_ERR_VALUE for the rest). */
 AG_API int ag_optimizer_set_copy(ag_optimizer *opt, int i, nd_array *copy);
+/* The next ag_optimizer_step reads every gradient as g * scale, rounded to
+ * g's dtype, the values ag_clip_grad_norm's in-place scaling by the same
+ * factor leaves, so the update has the bits of clipping and then stepping,
+ * without a pass that writes the gradients (they keep their values). For
+ * one step; the step resets it to 1. scale in [0, 1] (ag_clip_grad_coef's
+ * coef); else ND_ERR_VALUE, as for a NULL optimizer. */
+AG_API int ag_optimizer_set_grad_scale(ag_optimizer *opt, double scale);
 /* Drops the gradients of all its parameters (ag_zero_grad, i.e. PyTorch's
  * zero_grad(set_to_none=True)): the next step skips any parameter the next
  * backward does not reach. */
@@ -848,6 +855,14 @@ AG_API int ag_set_grad(ag_tensor *param, const nd_array *grad);
  * parameter has a gradient, -1 with an error set on bad arguments
  * (NULL params, negative or NaN max_norm). */
 AG_API double ag_clip_grad_norm(int n, ag_tensor *const *params, double max_norm);
+/* ag_clip_grad_norm without the pass that scales the gradients: returns
+ * the same total norm and sets *coef to the factor it would multiply every
+ * gradient by (1: no clipping; 1 without any gradient), leaving them as
+ * they are. Hand it to ag_optimizer_set_grad_scale: the step then reads
+ * each gradient scaled, with the bits the clipped gradient would have. -1
+ * with an error set for bad arguments (as ag_clip_grad_norm, and a NULL
+ * coef). */
+AG_API double ag_clip_grad_coef(int n, ag_tensor *const *params, double max_norm, double *coef);
 
 /* The pieces of ag_clip_grad_norm for float32 gradients held in parts
  * (ZeRO-1: each process holds the reduced gradient of a slice). A

@@ -52,6 +52,7 @@ struct ag_optimizer {
     double lr, momentum, dampening, weight_decay, beta1, beta2, eps;
     bool nesterov;
     int64_t steps;
+    double grad_scale;       /* ag_optimizer_set_grad_scale: the next step's; else 1 */
 };
 // clang-format on
 
@@ -66,6 +67,7 @@ typedef struct adam_scalars {
     double bc2_sqrt;       /* sqrt(1 - beta2^t) */
     double eps;
     double neg_step_size;  /* -lr / (1 - beta1^t) */
+    double grad_scale;     /* each gradient read as g * scale (clipping); 1: as it is */
 } adam_scalars;
 // clang-format on
 
@@ -144,6 +146,7 @@ static ag_optimizer *optimizer_new(const ag_optimizer *h, int n, ag_tensor *cons
     ag_optimizer *o = malloc(sizeof *o);
     if (o) {
         *o = *h;
+        o->grad_scale = 1;
         o->n = n;
         o->params = malloc((size_t)n * sizeof *o->params);
         o->state = calloc((size_t)n, sizeof *o->state);
@@ -303,10 +306,10 @@ static void update_range(const update_task *u, int64_t begin, int64_t end)
         if (f32)
             sgd_loop_f32(n, (float *)p, (const float *)g, (float *)buf1, u->st->fresh,
                          (float)-o->lr, (float)o->momentum, (float)(1 - o->dampening),
-                         (float)o->weight_decay, o->nesterov);
+                         (float)o->weight_decay, o->nesterov, (float)o->grad_scale);
         else
             sgd_loop_f64(n, (double *)p, (const double *)g, (double *)buf1, u->st->fresh, -o->lr,
-                         o->momentum, 1 - o->dampening, o->weight_decay, o->nesterov);
+                         o->momentum, 1 - o->dampening, o->weight_decay, o->nesterov, o->grad_scale);
         return;
     }
     char *buf2 = (char *)nd_data(u->st->buf2) + offset;
@@ -366,6 +369,7 @@ static adam_scalars adam_step_scalars(const ag_optimizer *o, int64_t step)
         .bc2_sqrt = sqrt(bias_correction2),
         .eps = o->eps,
         .neg_step_size = -(o->lr / bias_correction1),
+        .grad_scale = o->grad_scale,
     };
 }
 
@@ -397,6 +401,17 @@ int ag_optimizer_step(ag_optimizer *opt)
         st->fresh = false;
     }
     opt->steps++;
+    opt->grad_scale = 1;
+    return 0;
+}
+
+int ag_optimizer_set_grad_scale(ag_optimizer *opt, double scale)
+{
+    if (!opt)
+        return ag_error(ND_ERR_VALUE, "set_grad_scale: the optimizer is NULL");
+    if (!(scale >= 0 && scale <= 1))
+        return ag_error(ND_ERR_VALUE, "set_grad_scale: the scale must be in [0, 1], got %g", scale);
+    opt->grad_scale = scale;
     return 0;
 }
 
@@ -693,8 +708,11 @@ double ag_clip_coef_f32(int n, const double *sum_squares, double max_norm, doubl
  * In float32 when every gradient is (the rounding of each norm and of the
  * coefficient as PyTorch's float32 tensors do; max_norm / x is computed as
  * x.reciprocal() * max_norm, Tensor.__rtruediv__). */
-double ag_clip_grad_norm(int n, ag_tensor *const *params, double max_norm)
+/* The total norm (0 without any gradient, -1 with an error set) and in
+ * *coef the clip factor (1 without any gradient). */
+static double clip_norm(int n, ag_tensor *const *params, double max_norm, double *coef)
 {
+    *coef = 1;
     if (n < 0 || (n > 0 && !params) || !finite_nonneg(max_norm)) {
         ag_error(ND_ERR_VALUE,
                  "clip_grad_norm: expected n >= 0 parameters and a non-negative "
@@ -731,7 +749,23 @@ double ag_clip_grad_norm(int n, ag_tensor *const *params, double max_norm)
             return -1;
         sum += norm_squared(norm, nd_dtype_of(g) == ND_FLOAT32);
     }
-    double coef, total = clip_total(sum, all_f32, max_norm, &coef);
+    return clip_total(sum, all_f32, max_norm, coef);
+}
+
+double ag_clip_grad_coef(int n, ag_tensor *const *params, double max_norm, double *coef)
+{
+    if (!coef) {
+        ag_error(ND_ERR_VALUE, "clip_grad_coef: the output coef is NULL");
+        return -1;
+    }
+    return clip_norm(n, params, max_norm, coef);
+}
+
+double ag_clip_grad_norm(int n, ag_tensor *const *params, double max_norm)
+{
+    double coef, total = clip_norm(n, params, max_norm, &coef);
+    if (total < 0)
+        return total;
     /* g * 1 == g for every float, so an unclipped step leaves the
      * gradients untouched without a pass over them. */
     for (int i = 0; i < n && coef != 1.0; i++) {

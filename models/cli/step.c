@@ -489,12 +489,19 @@ int train_step_run(train_step *s, const char *command, int64_t it, micro_batch_f
     result->stop_signal = signal;
     if (!isfinite(result->loss))
         return 1;
-    double norm = s->zero ? clip_slice(s) : ag_clip_grad_norm(s->n, s->params, s->grad_clip);
+    /* Without ZeRO the clip factor goes to the optimizers, which read the
+     * gradients scaled: one pass over them fewer than scaling them first,
+     * the same bits. */
+    double coef = 1;
+    double norm = s->zero ? clip_slice(s) : ag_clip_grad_coef(s->n, s->params, s->grad_clip, &coef);
     if (norm < 0)
         return failed(s, command, it);
     result->grad_norm = norm;
     if (!isfinite(norm))
         return 1;
+    if (coef != 1 && (ag_optimizer_set_grad_scale(s->decay, coef) < 0 ||
+                      ag_optimizer_set_grad_scale(s->no_decay, coef) < 0))
+        return failed(s, command, it);
     /* ZeRO-1: each optimizer updates this rank's slice (its state covers
      * nothing else), then every rank gets every slice. */
     if (ag_optimizer_step(s->decay) < 0 || ag_optimizer_step(s->no_decay) < 0)

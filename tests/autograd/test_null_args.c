@@ -266,6 +266,9 @@ static void teardown(void)
     D(ag_clip_coef_f32, coef, ag_clip_coef_f32(1, &(double){1}, 1.0, NULL)) \
     I(ag_set_grad, param, ag_set_grad(NULL, IDX)) \
     I(ag_clip_grad_norm, params, ag_clip_grad_norm(1, NULL, 1.0)) \
+    D(ag_clip_grad_coef, params, ag_clip_grad_coef(1, NULL, 1.0, &(double){0})) \
+    D(ag_clip_grad_coef, coef, ag_clip_grad_coef(1, TS, 1.0, NULL)) \
+    I(ag_optimizer_set_grad_scale, opt, ag_optimizer_set_grad_scale(NULL, 1.0)) \
     F(ag_lr_at, s, ag_lr_at(NULL, 0)) \
     N(ag_lr_step_decay, none, 0) \
     N(ag_lr_warmup_cosine, none, 0) \
@@ -348,6 +351,8 @@ START_TEST(out_of_range_numbers)
     ck_assert(isnan(ag_lr_at(&(ag_lr_schedule){.kind = AG_LR_STEP, .lr = 0.1, .step_size = 0}, 0)));
     ck_assert_double_lt(ag_clip_grad_norm(-1, TS, 1.0), 0);
     ck_assert_double_lt(ag_clip_grad_norm(1, TS, -1.0), 0);
+    ck_assert_double_lt(ag_clip_grad_coef(-1, TS, 1.0, &(double){0}), 0);
+    RANGE_I(ag_optimizer_set_grad_scale(OPT, 2.0));
     ck_assert_ptr_null(ag_ctx_saved(NULL, -1));
 }
 END_TEST

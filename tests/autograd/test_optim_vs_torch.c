@@ -187,7 +187,25 @@ START_TEST(test_clip_grad_norm_matches_torch)
             nd_free(g);
             nd_free(zero);
         }
+        /* ag_clip_grad_coef first: the same total, and a factor whose
+         * product with each unscaled gradient is the clipped gradient, bit
+         * for bit (so the scale inside the optimizer matches torch too). */
+        double coef, coef_total = ag_clip_grad_coef(n, params, max_norm, &coef);
+        nd_array *unscaled[8];
+        for (int i = 0; i < n; i++)
+            unscaled[i] = nd_copy(ag_grad(params[i]));
         double got = ag_clip_grad_norm(n, params, max_norm);
+        ck_assert(coef_total == got);
+        for (int i = 0; i < n; i++) {
+            nd_dtype dt = nd_dtype_of(unscaled[i]);
+            nd_array *k = nd_scalar(dt, coef), *scaled = nd_multiply(unscaled[i], k);
+            ck_assert_int_eq(nd_dtype_of(scaled), dt);
+            ck_assert_msg(memcmp(nd_data(scaled), nd_data(ag_grad(params[i])),
+                                 (size_t)nd_size(scaled) * nd_dtype_itemsize(dt)) == 0,
+                          "%s: gradient %d times clip_grad_coef's factor is not the clipped one",
+                          name, i);
+            nd_free(k), nd_free(scaled), nd_free(unscaled[i]);
+        }
         bool f32 = strncmp(name, "f32", 3) == 0 || strncmp(name, "big_f32", 7) == 0;
         ck_assert_msg(fabs(got - total) <= (f32 ? 1e-6 : 1e-12) * total,
                       "%s: total norm %.17g, torch %.17g", name, got, total);

@@ -299,6 +299,93 @@ START_TEST(test_clip_grad_norm_behaviour)
 }
 END_TEST
 
+/* kind 0: SGD with momentum and Nesterov; 1: Adam; 2: AdamW, over *w. */
+static ag_optimizer *optimizer_of_kind(int kind, ag_tensor **w)
+{
+    return kind == 0   ? ag_sgd_new(1, w, 0.1, 0.9, 0, 0.01, true)
+           : kind == 1 ? ag_adam_new(1, w, 0.01, 0.9, 0.99, 1e-8, 0.01)
+                       : ag_adamw_new(1, w, 0.01, 0.9, 0.99, 1e-8, 0.1);
+}
+
+/* Clipping inside the step (ag_clip_grad_coef, ag_optimizer_set_grad_scale)
+ * against clipping the gradients first (ag_clip_grad_norm): the same norms
+ * and the same weights bit for bit after 4 steps, for SGD with momentum and
+ * Nesterov, Adam and AdamW, float32 and float64, with and without
+ * clipping; the gradients stay unscaled and the scale lasts one step. */
+START_TEST(test_clip_inside_the_step)
+{
+    const int64_t n = 70001; /* several pieces on the pool */
+    for (int kind = 0; kind < 3; kind++)
+        for (int f64 = 0; f64 < 2; f64++)
+            for (int clip = 0; clip < 2; clip++) {
+                nd_dtype dt = f64 ? ND_FLOAT64 : ND_FLOAT32;
+                nd_array *result[2];
+                for (int fused = 0; fused < 2; fused++) {
+                    nd_rng *rng = nd_rng_new(11);
+                    nd_array *w0 = nd_rng_standard_normal(rng, dt, 1, &n);
+                    ag_tensor *w = ag_param(w0);
+                    ag_optimizer *o = optimizer_of_kind(kind, &w);
+                    double max_norm = clip ? 30.0 : 1e9; /* |g| ~ sqrt(n) = 265 */
+                    for (int step = 0; step < 4; step++) {
+                        nd_array *g = nd_rng_standard_normal(rng, dt, 1, &n);
+                        ck_assert_int_eq(ag_set_grad(w, g), 0);
+                        double norm, coef = 1;
+                        if (fused) {
+                            norm = ag_clip_grad_coef(1, &w, max_norm, &coef);
+                            ck_assert_int_eq(ag_optimizer_set_grad_scale(o, coef), 0);
+                            /* the gradient is left as it was */
+                            ck_assert_int_eq(memcmp(nd_data(ag_grad(w)), nd_data(g),
+                                                    (size_t)n * nd_dtype_itemsize(dt)),
+                                             0);
+                        } else {
+                            norm = ag_clip_grad_norm(1, &w, max_norm);
+                        }
+                        ck_assert(norm > 200 && norm < 330);
+                        ck_assert(clip ? coef < 1 || !fused : coef == 1);
+                        ck_assert_int_eq(ag_optimizer_step(o), 0);
+                        nd_free(g);
+                    }
+                    result[fused] = nd_copy(ag_value(w));
+                    ag_optimizer_free(o);
+                    ag_tensor_free(w);
+                    nd_free(w0);
+                    nd_rng_free(rng);
+                }
+                ck_assert_msg(memcmp(nd_data(result[0]), nd_data(result[1]),
+                                     (size_t)n * nd_dtype_itemsize(dt)) == 0,
+                              "kind %d, %s, clip %d: fused and separate clipping differ", kind,
+                              f64 ? "float64" : "float32", clip);
+                nd_free(result[0]);
+                nd_free(result[1]);
+            }
+    /* The scale lasts one step: a second step without one is unscaled. */
+    nd_array *zero = nd_zeros(ND_FLOAT32, 1, (const int64_t[]){1});
+    nd_array *one = nd_ones(ND_FLOAT32, 1, (const int64_t[]){1});
+    ag_tensor *w = ag_param(zero);
+    ag_optimizer *sgd = ag_sgd_new(1, &w, 1.0, 0, 0, 0, false);
+    ck_assert_int_eq(ag_set_grad(w, one), 0);
+    ck_assert_int_eq(ag_optimizer_set_grad_scale(sgd, 0.25), 0);
+    ck_assert_int_eq(ag_optimizer_step(sgd), 0);
+    ck_assert_double_eq(flat(ag_value(w), 0), -0.25);
+    ck_assert_int_eq(ag_optimizer_step(sgd), 0);
+    ck_assert_double_eq(flat(ag_value(w), 0), -1.25);
+    /* What set_grad_scale and clip_grad_coef refuse. */
+    ck_assert_int_eq(ag_optimizer_set_grad_scale(sgd, 1.5), ND_ERR_VALUE);
+    ck_assert_int_eq(ag_optimizer_set_grad_scale(sgd, NAN), ND_ERR_VALUE);
+    ck_assert_int_eq(ag_optimizer_set_grad_scale(sgd, -0.1), ND_ERR_VALUE);
+    ck_assert_ptr_nonnull(strstr(nd_last_error(), "must be in [0, 1]"));
+    ck_assert(ag_clip_grad_coef(1, &w, 1.0, NULL) == -1.0);
+    ck_assert(ag_clip_grad_coef(1, &w, -1.0, &(double){0}) == -1.0);
+    double coef = 0;
+    ag_zero_grad(w);
+    ck_assert(ag_clip_grad_coef(1, &w, 1.0, &coef) == 0 && coef == 1); /* no gradient */
+    ag_optimizer_free(sgd);
+    ag_tensor_free(w);
+    nd_free(zero);
+    nd_free(one);
+}
+END_TEST
+
 /* Parameters large enough for the optimizers and the clip to split their
  * loops across libnd's pool: the same bits with 1 and 2 threads, for every
  * optimizer, float32 and float64, and the norm as a plain double sum. */
@@ -309,9 +396,7 @@ static nd_array *run_split_updates(int threads, int kind, nd_dtype dt, double *n
     nd_rng *rng = nd_rng_new(7);
     nd_array *w0 = nd_rng_standard_normal(rng, dt, 1, &n);
     ag_tensor *w = ag_param(w0);
-    ag_optimizer *o = kind == 0   ? ag_sgd_new(1, &w, 0.1, 0.9, 0, 0.01, true)
-                      : kind == 1 ? ag_adam_new(1, &w, 0.01, 0.9, 0.99, 1e-8, 0.01)
-                                  : ag_adamw_new(1, &w, 0.01, 0.9, 0.99, 1e-8, 0.1);
+    ag_optimizer *o = optimizer_of_kind(kind, &w);
     ck_assert_ptr_nonnull(o);
     for (int step = 0; step < 3; step++) {
         nd_array *g = nd_rng_standard_normal(rng, dt, 1, &n);
@@ -710,6 +795,7 @@ Suite *test_suite(void)
     tcase_add_test(opt, test_optimizer_argument_errors);
     tcase_add_test(opt, test_set_grad_and_skipping);
     tcase_add_test(opt, test_clip_grad_norm_behaviour);
+    tcase_add_test(opt, test_clip_inside_the_step);
     tcase_add_test(opt, test_split_updates_match_across_thread_counts);
     tcase_add_test(opt, test_resume_is_bit_identical);
     tcase_add_test(opt, test_optimizer_load_errors_change_nothing);
