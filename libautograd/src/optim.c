@@ -18,6 +18,7 @@
  * made on a parameter's first update and reused afterwards.
  */
 #include "ag_internal.h"
+#include "bf16.h" /* libnd/src/bf16.h: nd_bf16_round */
 #include "vectorize.h" /* libnd/src/vectorize.h: ND_VECTORIZE */
 
 #include <math.h>
@@ -319,16 +320,11 @@ static void update_range(const update_task *u, int64_t begin, int64_t end)
         adam_loop_f64(n, (double *)p, (const double *)g, (double *)buf1, (double *)buf2, &u->adam);
 }
 
-/* x rounded to bfloat16, nearest even, NaN kept quiet: nd_float_to_bfloat16
- * (and nd_astype) elementwise, written where the loop vectorizes. */
+/* x rounded to bfloat16 (nd_astype's rounding, nearest even). */
 ND_VECTORIZE static void round_to_bf16(uint16_t *restrict out, const float *restrict x, int64_t n)
 {
-    for (int64_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, &x[i], sizeof u);
-        uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
-        out[i] = (uint16_t)(x[i] != x[i] ? (u >> 16) | 0x40u : rounded);
-    }
+    for (int64_t i = 0; i < n; i++)
+        out[i] = nd_bf16_round(x[i]);
 }
 
 /* With a copy, the update runs block by block and each block of the new

@@ -2,6 +2,7 @@
  * formats, and the table of strided cast loops every conversion goes
  * through (astype, copyto, fill, element get/set). */
 #include "nd_internal.h"
+#include "bf16.h" /* nd_bf16_round, nd_bf16_widen */
 
 #include <math.h>
 
@@ -209,34 +210,13 @@ uint16_t nd_double_to_half(double d) { return round_double_to_16bit_float(d, 5, 
 uint16_t nd_float_to_half(float f) { return round_double_to_16bit_float((double)f, 5, 10); }
 uint16_t nd_double_to_bfloat16(double d) { return round_double_to_16bit_float(d, 8, 7); }
 
-/* bfloat16 is the top half of a float32, so float32 -> bfloat16 rounds the
- * low 16 bits away: adding 0x7fff plus the lowest kept bit carries exactly
- * when the dropped part is above half, or exactly half with an odd kept
- * part (ties to even). */
-static inline uint16_t float_to_bf16(float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, sizeof u);
-    if ((u & 0x7fffffffu) > 0x7f800000u)
-        return (uint16_t)((u >> 16) | 0x40); /* NaN stays NaN, quiet */
-    u += 0x7fffu + ((u >> 16) & 1u);
-    return (uint16_t)(u >> 16);
-}
-
-static inline float bf16_to_float(uint16_t b)
-{
-    uint32_t u = (uint32_t)b << 16;
-    float f;
-    memcpy(&f, &u, sizeof f);
-    return f;
-}
-
-/* The exported names call the static ones: in a shared library a call to
- * an exported function may be interposed, so the compiler neither inlines
- * nor vectorizes it inside the cast loops below (measured: the loops
- * called these per element, a quarter of a bf16 training step). */
-uint16_t nd_float_to_bfloat16(float f) { return float_to_bf16(f); }
-float nd_bfloat16_to_float(uint16_t b) { return bf16_to_float(b); }
+/* The exported names call bf16.h's inline ones, which the cast loops
+ * below use directly: in a shared library a call to an exported function
+ * may be interposed, so the compiler neither inlines nor vectorizes it
+ * (measured: the loops called these per element, a quarter of a bf16
+ * training step). */
+uint16_t nd_float_to_bfloat16(float f) { return nd_bf16_round(f); }
+float nd_bfloat16_to_float(uint16_t b) { return nd_bf16_widen(b); }
 
 /* value = (-1)^s * 2^(e - 15) * 1.m for normal halves, 2^-14 * 0.m for
  * subnormals; every half is exactly a float, so this is exact. */
@@ -268,7 +248,7 @@ float nd_half_to_float(uint16_t h)
 #define AS_DOUBLE_UINT(x) ((double)(x))
 #define AS_DOUBLE_FLOAT(x) ((double)(x))
 #define AS_DOUBLE_HALF(x) ((double)nd_half_to_float(x))
-#define AS_DOUBLE_BF16(x) ((double)bf16_to_float(x))
+#define AS_DOUBLE_BF16(x) ((double)nd_bf16_widen(x))
 
 /* Nonzero test per family; for 16-bit floats +-0 are the bit patterns with
  * only the sign bit free, and NaN counts as nonzero, as in NumPy. */
@@ -311,7 +291,7 @@ float nd_half_to_float(uint16_t h)
 #define CONVERT_UINT_FLOAT(x)  ((DT)(x))
 #define CONVERT_FLOAT_FLOAT(x) ((DT)(x))
 #define CONVERT_HALF_FLOAT(x)  ((DT)nd_half_to_float(x))
-#define CONVERT_BF16_FLOAT(x)  ((DT)bf16_to_float(x))
+#define CONVERT_BF16_FLOAT(x)  ((DT)nd_bf16_widen(x))
 
 #define CONVERT_BOOL_HALF(x)  nd_double_to_half(AS_DOUBLE_BOOL(x))
 #define CONVERT_INT_HALF(x)   nd_double_to_half(AS_DOUBLE_INT(x))
@@ -326,7 +306,7 @@ float nd_half_to_float(uint16_t h)
 /* float32 -> bfloat16 rounds the float's own bits (one rounding, and a loop
  * the compiler vectorizes: 9.5 -> well under 1 ns an element); float64 must
  * round from the double itself (through float32 would round twice). */
-#define CONVERT_FLOAT_BF16(x) _Generic((x), float: float_to_bf16, default: nd_double_to_bfloat16)(x)
+#define CONVERT_FLOAT_BF16(x) _Generic((x), float: nd_bf16_round, default: nd_double_to_bfloat16)(x)
 #define CONVERT_HALF_BF16(x)  nd_double_to_bfloat16(AS_DOUBLE_HALF(x))
 #define CONVERT_BF16_BF16(x)  (x)
 // clang-format on

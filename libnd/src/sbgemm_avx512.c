@@ -42,6 +42,7 @@
  * result does not depend on the thread count. It does differ in the last
  * float32 bits from the widened fallback (another summation order). */
 #include "nd_internal.h"
+#include "bf16.h" /* nd_bf16_round */
 
 #include <stdlib.h>
 #include <string.h>
@@ -340,7 +341,7 @@ BF16 static void dot_columns(void *ctx, int64_t begin, int64_t end)
         }
         float dot = _mm512_reduce_add_ps(sum);
         if (t->c_bf16)
-            ((uint16_t *)t->c)[j] = nd_float_to_bfloat16(dot);
+            ((uint16_t *)t->c)[j] = nd_bf16_round(dot);
         else
             ((float *)t->c)[j] = dot;
     }
