@@ -733,7 +733,8 @@ END_TEST
  * the casting run bit for bit. transformer_load drops the copies: a model
  * that trained with them and then loads its initial weights back gives the
  * fresh model's loss, not one from its last copies; so do copies made
- * for inference (no optimizer). */
+ * for inference (no optimizer). And the forward does read the copies: a
+ * weight changed by hand shows only once they are made again. */
 START_TEST(test_bf16_copies_train_as_the_casts_do)
 {
     enum { STEPS = 12 };
@@ -775,6 +776,26 @@ START_TEST(test_bf16_copies_train_as_the_casts_do)
     got = scalar(transformer_lm_loss(m, x, y, NULL));
     ag_tape_reset();
     ck_assert_msg(got == want, "with inference copies %.9g, fresh %.9g", got, want);
+    /* The forward reads the copies, not the weights: a weight written by
+     * hand is not seen until the copies are made again (the contract). */
+    nd_array *w0 = NULL; /* block 0's MLP matrix (not wte: its embedding lookup is float32) */
+    for (int i = 0; i < n && !w0; i++) {
+        const char *name;
+        ag_tensor *t = transformer_tensor(m, i, &name);
+        if (strstr(name, "h.0.mlp.c_fc.weight"))
+            w0 = ag_param_value(t);
+    }
+    ck_assert_ptr_nonnull(w0);
+    nd_array *half = nd_scalar(ND_FLOAT32, 0.5);
+    ck_assert_int_eq(nd_multiply_out(w0, half, w0), 0);
+    double stale = scalar(transformer_lm_loss(m, x, y, NULL));
+    ag_tape_reset();
+    ck_assert_msg(stale == want, "the copies were not used: %.9g, before %.9g", stale, want);
+    ck_assert_int_eq(transformer_keep_bf16_copies(m, NULL), 0);
+    double fresh_copies = scalar(transformer_lm_loss(m, x, y, NULL));
+    ag_tape_reset();
+    ck_assert_msg(fresh_copies != want, "new copies of a changed weight gave the old loss");
+    nd_free(half);
     test_remove_tree(dir);
     free(dir);
     nd_free(x);
