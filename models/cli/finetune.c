@@ -100,10 +100,7 @@ static double train_steps(run *r, micro_batch_fn micro, micro_data *md, double i
     int64_t n;
     float *values = train_step_values(r->step, &n);
     dist_broadcast(values, n * (int64_t)sizeof *values);
-    bool copies_failed = train_step_keep_bf16_copies(r->step, r->model) < 0;
-    if (copies_failed)
-        fprintf(stderr, "shannon finetune: %s\n", nd_last_error());
-    if (dist_failures(copies_failed) > 0)
+    if (dist_failures(train_step_keep_bf16_copies(r->step, r->model, "finetune") < 0) > 0)
         return NAN;
     progress bar;
     progress_start(&bar, 0, iters);

@@ -296,16 +296,18 @@ float *train_step_values(train_step *s, int64_t *n)
     return nd_data(s->values);
 }
 
-int train_step_keep_bf16_copies(const train_step *s, transformer_model *model)
+int train_step_keep_bf16_copies(const train_step *s, transformer_model *model, const char *command)
 {
     /* ZeRO-1: a rank updates its slice and gathers the rest, which its
      * optimizers' copies would miss. */
     if (s->zero || transformer_get_config(model)->precision != TRANSFORMER_BF16)
         return 0;
-    return transformer_keep_bf16_copies(model, s->decay) < 0 ||
-                   transformer_keep_bf16_copies(model, s->no_decay) < 0
-               ? -1
-               : 0;
+    if (transformer_keep_bf16_copies(model, s->decay) < 0 ||
+        transformer_keep_bf16_copies(model, s->no_decay) < 0) {
+        fprintf(stderr, "shannon %s: %s\n", command, nd_last_error());
+        return -1;
+    }
+    return 0;
 }
 
 /* Parameter i's gradient for this step is final on this rank: a parameter

@@ -46,8 +46,8 @@ float *train_step_values(train_step *s, int64_t *n);
  * optimizers keep the model's bf16 weight copies current
  * (transformer_keep_bf16_copies) and the forward skips its casts. Call
  * once the weights are final for the first step (after the broadcast).
- * 0, or -1 with nd_last_error set. */
-int train_step_keep_bf16_copies(const train_step *s, transformer_model *model);
+ * 0, or -1 after a "shannon COMMAND: ..." line on stderr. */
+int train_step_keep_bf16_copies(const train_step *s, transformer_model *model, const char *command);
 
 /* One optimizer step: the K·P micro-batches of the global batch (rank r
  * runs micro-batches j = r, r + P, ...), each loss scaled by 1/(K·P),

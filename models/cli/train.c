@@ -938,10 +938,7 @@ static int join_ranks(trainer *t, const train_flags *f)
     int64_t arena_size;
     float *arena = train_step_values(t->step, &arena_size);
     dist_broadcast(arena, arena_size * (int64_t)sizeof *arena);
-    bool copies_failed = train_step_keep_bf16_copies(t->step, t->model) < 0;
-    if (copies_failed)
-        fprintf(stderr, "shannon train: %s\n", nd_last_error());
-    if (dist_failures(copies_failed) > 0)
+    if (dist_failures(train_step_keep_bf16_copies(t->step, t->model, "train") < 0) > 0)
         return 1;
     if (dist_failures(t->leader && checkpoint_dir_prepare("train", &t->dir) < 0) > 0)
         return 1;
