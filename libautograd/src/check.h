@@ -1,6 +1,7 @@
 /*
- * check.h: the NULL-argument check every public function of libautograd
- * starts with (the tape's files and the ops alike). Defined in tensor.c.
+ * check.h: the argument checks libautograd's files share (the tape's files
+ * and the ops alike): the NULL check every public function starts with
+ * (defined in tensor.c), and shape equality.
  */
 #ifndef AG_CHECK_H
 #define AG_CHECK_H
@@ -19,5 +20,16 @@
         }                                     \
     } while (0)
 void ag_null_argument(const char *func, const char *name);
+
+/* a and b have the same shape (dtypes and strides aside). */
+static inline bool ag_same_shape(const nd_array *a, const nd_array *b)
+{
+    if (nd_ndim(a) != nd_ndim(b))
+        return false;
+    for (int d = 0; d < nd_ndim(a); d++)
+        if (nd_shape(a)[d] != nd_shape(b)[d])
+            return false;
+    return true;
+}
 
 #endif /* AG_CHECK_H */

@@ -225,16 +225,6 @@ void ag_optimizer_free(ag_optimizer *opt)
 
 /* ---- the step ------------------------------------------------------------------------------ */
 
-static bool same_shape(const nd_array *a, const nd_array *b)
-{
-    if (nd_ndim(a) != nd_ndim(b))
-        return false;
-    for (int d = 0; d < nd_ndim(a); d++)
-        if (nd_shape(a)[d] != nd_shape(b)[d])
-            return false;
-    return true;
-}
-
 /* A zero state buffer for a parameter of value `value`: its shape, or
  * 1-D over the elements of st's range. */
 static nd_array *state_buffer(const nd_array *value, const param_state *st)
@@ -252,7 +242,7 @@ static int prepare(ag_optimizer *o, int i)
     st->fresh = false;
     if (!t->grad)
         return 0;
-    if (!same_shape(t->grad, t->value) || nd_dtype_of(t->grad) != nd_dtype_of(t->value) ||
+    if (!ag_same_shape(t->grad, t->value) || nd_dtype_of(t->grad) != nd_dtype_of(t->value) ||
         !nd_is_c_contiguous(t->grad))
         return ag_error(ND_ERR_VALUE,
                         "optimizer: the gradient of parameter %d does not match "
@@ -420,7 +410,7 @@ int ag_optimizer_set_copy(ag_optimizer *opt, int i, nd_array *copy)
                         opt->n);
     const nd_array *value = opt->params[i]->value;
     if (copy && (nd_dtype_of(value) != ND_FLOAT32 || nd_dtype_of(copy) != ND_BFLOAT16 ||
-                 !same_shape(copy, value) || !nd_is_c_contiguous(copy) ||
+                 !ag_same_shape(copy, value) || !nd_is_c_contiguous(copy) ||
                  !nd_is_c_contiguous(value) || !nd_is_writeable(copy)))
         return ag_error(ND_ERR_VALUE,
                         "set_copy: parameter %d's copy must be a writeable C-contiguous "
@@ -569,7 +559,7 @@ int ag_set_grad(ag_tensor *param, const nd_array *grad)
     if (!param || param->on_tape)
         return ag_error(ND_ERR_VALUE, "set_grad: expected a parameter or constant (got %s)",
                         param ? "a tensor made by an op" : "NULL");
-    if (grad && !same_shape(grad, param->value))
+    if (grad && !ag_same_shape(grad, param->value))
         return ag_error(ND_ERR_VALUE, "assigned grad has data of a different size");
     if (grad && nd_dtype_of(grad) != nd_dtype_of(param->value))
         return ag_error(ND_ERR_TYPE, "assigned grad has data of a different type");
@@ -935,7 +925,7 @@ static int read_state(const ag_optimizer *o, const nd_safetensors *st, int i, pa
         if (!a)
             return nd_last_status();
         *dst[b] = a;
-        if (!same_shape(a, value) || dt != nd_dtype_of(value))
+        if (!ag_same_shape(a, value) || dt != nd_dtype_of(value))
             status = ag_error(ND_ERR_VALUE,
                               "optimizer load: %s does not match parameter %d "
                               "(shape or dtype)",

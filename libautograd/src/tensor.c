@@ -94,12 +94,8 @@ bool ag_requires_grad(const ag_tensor *t)
 
 static bool fits(const nd_array *storage, const nd_array *value)
 {
-    if (nd_dtype_of(storage) != nd_dtype_of(value) || nd_ndim(storage) != nd_ndim(value))
-        return false;
-    for (int d = 0; d < nd_ndim(value); d++)
-        if (nd_shape(storage)[d] != nd_shape(value)[d])
-            return false;
-    return nd_is_c_contiguous(storage) && nd_is_writeable(storage);
+    return nd_dtype_of(storage) == nd_dtype_of(value) && ag_same_shape(storage, value) &&
+           nd_is_c_contiguous(storage) && nd_is_writeable(storage);
 }
 
 int ag_param_bind(ag_tensor *param, const nd_array *value, const nd_array *grad)

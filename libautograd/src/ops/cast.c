@@ -70,10 +70,7 @@ ag_tensor *ag_to_dtype_from(ag_tensor *x, const nd_array *value)
     AG_REQUIRE(x, NULL);
     AG_REQUIRE(value, NULL);
     const nd_array *xv = ag_value(x);
-    bool same_shape = nd_ndim(xv) == nd_ndim(value);
-    for (int d = 0; same_shape && d < nd_ndim(xv); d++)
-        same_shape = nd_shape(xv)[d] == nd_shape(value)[d];
-    if (!same_shape || !nd_dtype_is_float(nd_dtype_of(value)) ||
+    if (!ag_same_shape(xv, value) || !nd_dtype_is_float(nd_dtype_of(value)) ||
         nd_dtype_of(value) == nd_dtype_of(xv)) {
         nd_set_last_error(ND_ERR_VALUE,
                           "to_dtype_from: the value must have x's shape and another float "
