@@ -37,12 +37,19 @@ static inline int32_t nd_float_to_bits(float f)
 /* exp(x) = 2^k exp(r), k = round(x / ln 2), r = x - k ln 2 in
  * [-ln2/2, ln2/2]; ln 2 is split in two parts (Cody-Waite) so r is exact.
  * 2^k is built in two halves so that k in [-150, 128] never leaves the
- * exponent range: overflow rounds to inf and underflow to 0 as IEEE says. */
+ * exponent range: overflow rounds to inf and underflow to 0 as IEEE says.
+ *
+ * Below -104 (exp < half the smallest subnormal, so 0) the lane computes
+ * exp(0) and 0 is selected at the end: carried through, such a lane (the
+ * -inf of every masked attention score) would make the last multiply
+ * produce a subnormal, which costs a microcode assist on x86 and made a
+ * causal softmax's exp several times slower than an unmasked one. */
 static inline float nd_vexpf(float x)
 {
-    /* Clamp with plain selects (fminf would be a call): NaN becomes 0
+    /* Clamp with plain selects (fminf would be a call): NaN becomes 89
      * here and is put back at the end. */
-    float xc = x > -104.0f ? x : -104.0f;
+    int32_t zero = !(x > -104.0f) && x == x;
+    float xc = zero ? 0.0f : x;
     xc = xc < 89.0f ? xc : 89.0f;
     float k = rintf(xc * 1.44269504088896341f);
     float r = xc - k * 0.693359375f;
@@ -57,6 +64,7 @@ static inline float nd_vexpf(float x)
     int32_t ki = (int32_t)k;
     int32_t k1 = ki >> 1, k2 = ki - k1;
     y = y * nd_bits_to_float((k1 + 127) << 23) * nd_bits_to_float((k2 + 127) << 23);
+    y = zero ? 0.0f : y;
     return x != x ? x : y;
 }
 

@@ -1135,6 +1135,19 @@ START_TEST(float_functions_at_special_values)
     ck_assert_values(hold(nd_expm1(VEC(ND_FLOAT64, 1e-20, -INFINITY, INFINITY))), 1e-20, -1,
                      INFINITY);
     ck_assert_values(hold(nd_exp(VEC(ND_FLOAT32, -INFINITY, 1000))), 0, INFINITY);
+    /* float32 exp's underflow: 0 from -104 down (below half the smallest
+     * subnormal), subnormal results above it within 1 subnormal step of
+     * expf, NaN kept. The vector exp selects the 0 instead of computing it. */
+    const float tail[] = {-INFINITY, -1e30f, -200, -104, -103.9f, -103.5f, -100, -95, -88, -87.5f};
+    nd_array *t = hold(nd_empty(ND_FLOAT32, 1, SHAPE(10)));
+    memcpy(nd_data(t), tail, sizeof tail);
+    const float *e = nd_data(hold(nd_exp(t)));
+    for (int i = 0; i < 10; i++)
+        ck_assert_msg(fabsf(e[i] - expf(tail[i])) <=
+                          (tail[i] < -87.3f ? 1.5e-45f : 2e-7f * expf(tail[i])),
+                      "exp(%g) = %g, expf gives %g", tail[i], e[i], expf(tail[i]));
+    ck_assert(e[3] == 0 && e[4] > 0);
+    ck_assert_values(hold(nd_exp(VEC(ND_FLOAT32, NAN, -NAN))), NAN, NAN);
     ck_assert_values(hold(nd_exp(VEC(ND_FLOAT16, 12))), INFINITY); /* overflows float16 */
     /* glibc's cbrt(27) is 3 + 1 ulp (NumPy's SIMD one gives 3): 1 ulp allowed. */
     nd_array *c = hold(nd_cbrt(VEC(ND_FLOAT64, -8, 27, -INFINITY)));
