@@ -671,6 +671,23 @@ AG_API ag_tensor *ag_attention(ag_tensor *q, ag_tensor *k, ag_tensor *v, bool ca
  * matmul. */
 AG_API ag_tensor *ag_attention_composed(ag_tensor *q, ag_tensor *k, ag_tensor *v, bool causal,
                                         const nd_array *padding_mask);
+/* Multi-head self-attention straight from a packed projection: qkv (B, T,
+ * 3C) holds q, k, v side by side along its last axis (GPT-2's c_attn
+ * output), each third split into n_head heads of D = C / n_head; returns
+ * (B, T, C), the heads' outputs side by side. Values and gradients equal
+ *   q = qkv[..., 0:C] reshaped to (B, T, H, D), transposed to (B, H, T, D),
+ *       cast to operand_dtype (k, v from the next two thirds alike),
+ *   ag_attention(q, k, v, causal, padding_mask) transposed back to (B, T, H, D)
+ *       and reshaped to (B, T, C),
+ * with no op per step: the split is one copy per third forward (into the
+ * operand dtype), dL/dqkv one write per third backward. operand_dtype is
+ * qkv's dtype or ND_BFLOAT16 (mixed precision as ag_attention's on bf16
+ * operands; dL/dqkv in qkv's dtype). qkv float32 or float64; padding_mask
+ * NULL or bool (B or 1, T). Errors: qkv not (B, T, 3C) ("expected qkv of
+ * shape (B, T, 3C)"), C not divisible by n_head (torch's "embed_dim must
+ * be divisible by num_heads"), another operand dtype, a bad mask. */
+AG_API ag_tensor *ag_attention_packed(ag_tensor *qkv, int64_t n_head, bool causal,
+                                      const nd_array *padding_mask, nd_dtype operand_dtype);
 
 /* ------------------------------------------------------------------------ */
 /* Training: init, optimizers, schedules, clipping, safetensors             */

@@ -118,6 +118,32 @@ static ag_tensor *l_attention(ag_tensor *const *x, int n, const void *arg, bool 
                  : ag_attention_composed(x[0], x[1], x[2], a->causal, a->pad);
 }
 
+typedef struct packed_arg {
+    int64_t heads;
+    bool causal;
+    const nd_array *pad;
+} packed_arg;
+
+/* ag_attention_packed, and as "composed" the steps it stands for: slices
+ * of qkv (B, T, 3C) reshaped and permuted to (B, H, T, D), the composed
+ * attention, permuted and reshaped back to (B, T, C). */
+static ag_tensor *l_attention_packed(ag_tensor *const *x, int n, const void *arg, bool fused)
+{
+    (void)n;
+    const packed_arg *a = arg;
+    const nd_array *v = ag_value(x[0]);
+    if (fused)
+        return ag_attention_packed(x[0], a->heads, a->causal, a->pad, nd_dtype_of(v));
+    const int64_t B = nd_shape(v)[0], T = nd_shape(v)[1], C = nd_shape(v)[2] / 3;
+    ag_tensor *heads[3];
+    for (int i = 0; i < 3; i++)
+        heads[i] = ag_transpose(ag_reshape(ag_slice(x[0], 2, i * C, (i + 1) * C, 1), 4,
+                                           (int64_t[]){B, T, a->heads, C / a->heads}),
+                                (int[]){0, 2, 1, 3});
+    ag_tensor *y = ag_attention_composed(heads[0], heads[1], heads[2], a->causal, a->pad);
+    return ag_reshape(ag_transpose(y, (int[]){0, 2, 1, 3}), 3, (int64_t[]){B, T, C});
+}
+
 /* Both forms pass gradcheck, and agree on the value and on every input's
  * gradient of sum(v * y) (float64, to 1e-12). */
 static void check_layer(const layer_case *c, int n, const nd_array *const *inputs)
@@ -253,6 +279,26 @@ START_TEST(test_activations_both_ways)
     nd_free(x);
     nd_free(big);
     nd_free(xt);
+}
+END_TEST
+
+START_TEST(test_attention_packed_both_ways)
+{
+    nd_array *qkv = RANDN(15, 2, 5, 12); /* C 4 */
+    nd_array *wide0 = RANDN(16, 2, 5, 20), *wide = nd_slice(wide0, 2, 2, 14, 1); /* strided rows */
+    nd_array *pad = nd_zeros(ND_BOOL, 2, (const int64_t[]){2, 5});
+    nd_set(pad, (const int64_t[]){0, 3}, 1);
+    nd_set(pad, (const int64_t[]){1, 1}, 1);
+    packed_arg args[] = {{1, false, NULL}, {2, true, NULL}, {2, true, pad}, {4, false, pad}};
+    for (int i = 0; i < 4; i++) {
+        layer_case c = {"attention_packed", l_attention_packed, &args[i]};
+        check_layer(&c, 1, (const nd_array *const[]){qkv});
+        check_layer(&c, 1, (const nd_array *const[]){wide});
+    }
+    nd_free(qkv);
+    nd_free(wide0);
+    nd_free(wide);
+    nd_free(pad);
 }
 END_TEST
 
@@ -482,6 +528,31 @@ START_TEST(test_errors_in_torch_words)
     ck_assert_error("Target 5 is out of bounds.");
     ck_assert_ptr_null(ag_attention(a, bad_w, a, false, NULL));
     ck_assert_ptr_null(ag_attention(a, a, a, false, t2));
+    /* the packed form: (B, T, 3C), heads dividing C, qkv's dtype or bf16 */
+    nd_array *z12 = nd_zeros(ND_FLOAT64, 3, (const int64_t[]){2, 3, 12});
+    nd_array *z10 = nd_zeros(ND_FLOAT64, 3, (const int64_t[]){2, 3, 10});
+    ag_tensor *qkv = ag_param(z12), *qkv2 = ag_param(z10);
+    ck_assert_ptr_null(ag_attention_packed(a, 1, false, NULL, ND_FLOAT64));
+    ck_assert_error("attention_packed: expected qkv of shape (B, T, 3C), got a 2-d tensor with "
+                    "last dimension 4");
+    ck_assert_ptr_null(ag_attention_packed(qkv2, 1, false, NULL, ND_FLOAT64));
+    ck_assert_error("attention_packed: expected qkv of shape (B, T, 3C), got a 3-d tensor with "
+                    "last dimension 10");
+    ck_assert_ptr_null(ag_attention_packed(qkv, 3, false, NULL, ND_FLOAT64));
+    ck_assert_error("attention_packed: embed_dim 4 must be divisible by num_heads 3");
+    ck_assert_ptr_null(ag_attention_packed(qkv, 0, false, NULL, ND_FLOAT64));
+    ck_assert_error("attention_packed: embed_dim 4 must be divisible by num_heads 0");
+    ck_assert_ptr_null(ag_attention_packed(qkv, 2, false, NULL, ND_INT64));
+    ck_assert_error("attention_packed: the operand dtype must be qkv's (float64) or bfloat16, got "
+                    "int64");
+    ck_assert_ptr_null(ag_attention_packed(qkv, 2, false, t2, ND_FLOAT64));
+    ck_assert_error("attention: expected a bool padding mask of shape (2, 3)");
+    ck_assert_ptr_null(ag_attention_packed(ints, 1, false, NULL, ND_INT64));
+    ck_assert_ptr_null(ag_attention_packed(NULL, 1, false, NULL, ND_FLOAT64));
+    ag_tensor_free(qkv);
+    ag_tensor_free(qkv2);
+    nd_free(z12);
+    nd_free(z10);
     /* NULL in, NULL out */
     ck_assert_ptr_null(ag_softmax(NULL, 0));
     ck_assert_ptr_null(ag_layer_norm(NULL, NULL, NULL, 1e-5));
@@ -514,6 +585,7 @@ Suite *test_suite(void)
     tcase_add_test(both, test_norms_both_ways);
     tcase_add_test(both, test_activations_both_ways);
     tcase_add_test(both, test_attention_both_ways);
+    tcase_add_test(both, test_attention_packed_both_ways);
     suite_add_tcase(s, both);
     TCase *values = tcase_create("values");
     tcase_add_test(values, test_softmax_values_and_float32);

@@ -89,6 +89,13 @@ static ag_tensor *f_attention_c(ag_tensor *const *x, int n, const char *p)
                                  n > 3 ? ag_value(x[3]) : NULL);
 }
 
+static ag_tensor *f_attention_packed(ag_tensor *const *x, int n, const char *p)
+{
+    return ag_attention_packed(x[0], torch_param_int(p, "heads", 1),
+                               torch_param_int(p, "causal", 0) != 0, n > 1 ? ag_value(x[1]) : NULL,
+                               nd_dtype_of(ag_value(x[0])));
+}
+
 static const torch_case_entry table[] = {
     // clang-format off
     {"softmax", f_softmax}, {"softmax_composed", f_softmax_c},
@@ -102,6 +109,7 @@ static const torch_case_entry table[] = {
     {"gelu_erf", f_gelu_erf}, {"gelu_erf_composed", f_gelu_erf_c},
     {"silu", f_silu}, {"silu_composed", f_silu_c},
     {"attention", f_attention}, {"attention_composed", f_attention_c},
+    {"attention_packed", f_attention_packed},
     // clang-format on
 };
 

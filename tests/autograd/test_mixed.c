@@ -763,6 +763,62 @@ START_TEST(test_bf16_attention_fused_matches_composed)
 }
 END_TEST
 
+/* qkv (B, T, 3C) float32 leaf -> attention with H heads in operand dtype
+ * dt, as ag_attention_packed (packed) or as the steps it stands for
+ * (slices, reshapes, permutes, casts, ag_attention, back); dL/dout = dO.
+ * The output and dL/dqkv, copied out. */
+static void packed_case(const nd_array *qkv, const nd_array *dO, int64_t H, nd_dtype dt,
+                        bool packed, nd_array **out, nd_array **grad)
+{
+    const int64_t B = nd_shape(qkv)[0], T = nd_shape(qkv)[1], C = nd_shape(qkv)[2] / 3;
+    ag_tensor *leaf = ag_param(qkv), *y;
+    if (packed) {
+        y = ag_attention_packed(leaf, H, true, NULL, dt);
+    } else {
+        ag_tensor *heads[3];
+        for (int i = 0; i < 3; i++)
+            heads[i] = ag_to_dtype(ag_transpose(ag_reshape(ag_slice(leaf, 2, i * C, (i + 1) * C, 1),
+                                                           4, (int64_t[]){B, T, H, C / H}),
+                                                (int[]){0, 2, 1, 3}),
+                                   dt);
+        y = ag_attention(heads[0], heads[1], heads[2], true, NULL);
+        y = ag_reshape(ag_transpose(y, (int[]){0, 2, 1, 3}), 3, (int64_t[]){B, T, C});
+    }
+    ck_assert_msg(y != NULL, "attention: %s", nd_last_error());
+    *out = nd_copy(ag_value(y));
+    ck_assert_int_eq(ag_backward_ex(y, dO, false), 0);
+    ck_assert_int_eq(nd_dtype_of(ag_grad(leaf)), ND_FLOAT32);
+    *grad = nd_copy(ag_grad(leaf));
+    ag_tensor_free(leaf);
+    ag_tape_reset();
+}
+
+START_TEST(test_bf16_attention_packed_matches_heads)
+{
+    /* The packed op runs the same kernels as ag_attention on the split,
+     * cast heads, and the widening of dq, dk, dv into dL/dqkv is exact:
+     * equal bit for bit. In bf16 it is near, not equal to, float32. */
+    nd_rng *rng = nd_rng_new(22);
+    nd_array *qkv = randn(rng, ND_FLOAT32, 3, (const int64_t[]){2, 12, 96}, 1.0);
+    nd_array *dO = randn(rng, ND_FLOAT32, 3, (const int64_t[]){2, 12, 32}, 1.0);
+    nd_array *out[3], *grad[3];
+    packed_case(qkv, dO, 2, ND_BFLOAT16, true, &out[0], &grad[0]);
+    packed_case(qkv, dO, 2, ND_BFLOAT16, false, &out[1], &grad[1]);
+    packed_case(qkv, dO, 2, ND_FLOAT32, true, &out[2], &grad[2]);
+    ck_assert_double_eq(share_equal(out[0], out[1]), 1);
+    ck_assert_double_eq(share_equal(grad[0], grad[1]), 1);
+    ck_assert_double_le(relative_gap(out[0], out[2]), 8 * BF16_U);
+    ck_assert_double_gt(relative_gap(out[0], out[2]), 0);
+    ck_assert_double_le(relative_gap(grad[0], grad[2]), 12 * BF16_U);
+    for (int c = 0; c < 3; c++) {
+        nd_free(out[c]);
+        nd_free(grad[c]);
+    }
+    nd_array *rest[] = {qkv, dO};
+    release(rest, sizeof rest / sizeof rest[0], NULL, NULL, rng);
+}
+END_TEST
+
 /* ---- training: bf16 mixed precision tracks float32 ------------------------------------------ */
 
 #define MLP_IN 16
@@ -890,6 +946,7 @@ Suite *test_suite(void)
     tcase_add_test(tc, test_bf16_partial_and_mixed_operands);
     tcase_add_test(tc, test_weight_cast_once_serves_every_use);
     tcase_add_test(tc, test_bf16_attention_fused_matches_composed);
+    tcase_add_test(tc, test_bf16_attention_packed_matches_heads);
     tcase_add_test(tc, test_optimizer_copy_tracks_the_weight);
     tcase_add_test(tc, test_cast_from_a_held_copy);
     tcase_add_test(tc, test_bf16_mlp_tracks_float32);

@@ -227,6 +227,7 @@ static void teardown(void)
     P(ag_attention_composed, q, ag_attention_composed(NULL, T, T, false, A)) \
     P(ag_attention_composed, k, ag_attention_composed(T, NULL, T, false, A)) \
     P(ag_attention_composed, v, ag_attention_composed(T, T, NULL, false, A)) \
+    P(ag_attention_packed, qkv, ag_attention_packed(NULL, 1, false, A, ND_FLOAT32)) \
     N(ag_init_gain, none, 0) \
     I(ag_init_fans, value, ag_init_fans(NULL, &I64, &I64)) \
     I(ag_init_fans, fan_in, ag_init_fans(A, NULL, &I64)) \

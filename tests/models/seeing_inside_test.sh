@@ -14,7 +14,7 @@ if [ -e "$WORK/tape" ]; then fail "--print-tape wrote the model folder"; else pa
 # The op names of the forward part and of the backward part, one per line.
 sed -n '/^forward:/,/^held in all/p' "$WORK/tape.txt" | awk '/^  #/ {print $1, $2}' > "$WORK/fwd.txt"
 sed -n '/^backward:/,$p' "$WORK/tape.txt" | awk '/^  #/ {print $1, $2}' > "$WORK/bwd.txt"
-expected="layer_norm linear reshape slice reshape permute slice reshape permute slice reshape permute attention permute reshape linear add layer_norm linear gelu linear add"
+expected="layer_norm linear reshape attention_packed reshape linear add layer_norm linear gelu linear add"
 got=$(awk '{printf "%s%s", sep, $2; sep=" "}' "$WORK/fwd.txt")
 if [ "$got" = "$expected" ]; then pass; else fail "forward ops: $got"; fi
 # The backward visits the same nodes (same indices) in reverse.
@@ -23,17 +23,23 @@ if [ "$reversed" = "$(cat "$WORK/bwd.txt")" ] && [ -s "$WORK/bwd.txt" ]; then pa
 else fail "the backward is not the forward reversed"; cat "$WORK/tape.txt"; fi
 
 # Shapes, as docs/gpt.md's table: (B*T, C) around the block, (B*T, 3C) from
-# c_attn, (B, H, T, D) into and out of attention, (B*T, 4C) in the MLP.
+# c_attn, (B, T, 3C) into the packed attention and (B, T, C) out of it, its
+# q, k, v views of the input and P (B, H, T, T) saved, (B*T, 4C) in the MLP.
 has() {
   if grep -qF -- "$1" "$WORK/tape.txt"; then pass; else fail "no line with '$1'"; fi
 }
 has "layer_norm (64,16) (16) (16) -> (64,16)"
 has "linear (64,16) (48,16) (48) -> (64,48)"
-has "attention (4,2,16,8) (4,2,16,8) (4,2,16,8) -> (4,2,16,8)  saved: (4,2,16,16) float32"
+has "attention_packed (4,16,48) -> (4,16,16)  saved: input 0, input 0, input 0, (4,2,16,16) float32"
 has "linear (64,16) (64,16) (64) -> (64,64)"
 has "gelu (64,64) -> (64,64)  saved: (64,64) float32  held 32768 B"
 has "add (64,16) (64,16) -> (64,16)  held 4096 B"
-has "attention d(4,2,16,8) -> d(4,2,16,8) d(4,2,16,8) d(4,2,16,8)  uses saved: (4,2,16,16) float32"
+has "attention_packed d(4,16,16) -> d(4,16,48)  uses saved: input 0, input 0, input 0, (4,2,16,16) float32"
+# --reference records the composed form: the heads split by ops of their own.
+$SHANNON train --data "$WORK/corpus.txt" --out "$WORK/tape" $TINY --print-tape --reference \
+  > "$WORK/tape_ref.txt" 2>&1
+if grep -q "slice (4,16,48) -> (4,16,16)" "$WORK/tape_ref.txt" && grep -q "softmax\|exp (4,2,16,16)" "$WORK/tape_ref.txt"
+then pass; else fail "--reference --print-tape: no composed attention"; fi
 # The bytes of every line add up to the total.
 sum=$(awk '/^  #.* held [0-9]+ B$/ {s += $(NF-1)} END {print s}' "$WORK/tape.txt")
 total=$(awk '/^held in all:/ {print $4}' "$WORK/tape.txt")

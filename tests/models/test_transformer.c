@@ -808,9 +808,10 @@ END_TEST
 
 /* What the bf16 forward records: each weight matrix cast to bf16 once,
  * by a to_dtype node whose input is the parameter's own value (a float32
- * master), each Linear's input cast once, and attention's q, k and v once
- * each (the fused attention rounds P itself); a set_precision to float32
- * records no cast at all. The gradients reach every master weight. */
+ * master), and each Linear's input cast once (the packed attention rounds
+ * q, k, v and P itself; the composed forward casts q, k, v and P with ops
+ * of their own); a set_precision to float32 records no cast at all. The
+ * gradients reach every master weight. */
 START_TEST(test_bf16_casts_each_weight_once)
 {
     transformer_config c = small_config();
@@ -818,9 +819,11 @@ START_TEST(test_bf16_casts_each_weight_once)
     transformer_model *m = transformer_new(&c, 3);
     nd_array *x, *y;
     progression_batch(1, 2, 8, c.vocab_size, &x, &y);
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 3; pass++) {
+        const bool composed = pass == 1;
         ag_tape_reset();
-        ck_assert_ptr_nonnull(transformer_lm_loss(m, x, y, NULL));
+        ck_assert_ptr_nonnull(
+            transformer_lm_loss(m, x, y, &(transformer_forward_options){.composed = composed}));
         int weight_casts = 0, other_casts = 0;
         for (size_t i = 0; i < ag_tape_size(); i++) {
             ag_tape_node_info info;
@@ -836,11 +839,13 @@ START_TEST(test_bf16_casts_each_weight_once)
             other_casts += !of_param;
         }
         /* per block: c_attn, attn.c_proj, c_fc, mlp.c_proj; then the head
-         * (wte). Besides each Linear's input, attention's q, k and v. */
-        const int expected = pass == 0 ? 4 * c.n_layer + 1 : 0;
+         * (wte). Besides each Linear's input, the composed attention's q,
+         * k, v and P. */
+        const int expected = pass < 2 ? 4 * c.n_layer + 1 : 0;
         ck_assert_int_eq(weight_casts, expected);
-        ck_assert_int_eq(other_casts, pass == 0 ? expected + 3 * c.n_layer : 0);
-        ck_assert_int_eq(transformer_set_precision(m, TRANSFORMER_FLOAT32), 0);
+        ck_assert_int_eq(other_casts, pass < 2 ? expected + (composed ? 4 * c.n_layer : 0) : 0);
+        if (pass == 1)
+            ck_assert_int_eq(transformer_set_precision(m, TRANSFORMER_FLOAT32), 0);
     }
     ck_assert_int_lt(transformer_set_precision(m, (transformer_precision)7), 0);
     ck_assert_ptr_nonnull(strstr(nd_last_error(), "float32 or bf16"));

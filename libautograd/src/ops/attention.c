@@ -67,11 +67,10 @@ static nd_array *float_product(const nd_array *a, const nd_array *b)
 
 /* ---- the fused op ------------------------------------------------------------------------ */
 
-/* q (..., Tq, D), k (..., Tk, D), v (..., Tk, Dv) -> out (..., Tq, Dv); saves P (..., Tq, Tk). */
-static nd_array *attention_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+/* q (..., Tq, D), k (..., Tk, D), v (..., Tk, Dv) -> out (..., Tq, Dv); saves P (..., Tq, Tk)
+ * and, in mixed precision, its bf16 copy: the op's next one or two saved arrays. */
+static nd_array *attention_products(ag_ctx *ctx, const attention_params *p, const nd_array *const *x)
 {
-    (void)n;
-    const attention_params *p = ag_ctx_params(ctx);
     nd_array *kt = nd_swapaxes(x[1], -1, -2), *out = NULL;
     nd_array *S = kt ? float_product(x[0], kt) : NULL; /* (..., Tq, Tk), C order */
     nd_array *pad = S && p->padding_mask ? nd_astype(p->padding_mask, ND_BOOL) : NULL;
@@ -111,23 +110,27 @@ done:
     return out;
 }
 
-static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
+/* dx[i] = dL/d x[i] (q, k, v) for each i with needs[i], from dO; P is the
+ * op's saved array `first_saved` (attention_products saved it). */
+static int attention_gradients(ag_ctx *ctx, int first_saved, const nd_array *const *x,
+                               const bool *needs, const nd_array *dO, nd_array **dx)
 {
-    const nd_array *q = ag_ctx_input(ctx, 0), *k = ag_ctx_input(ctx, 1), *v = ag_ctx_input(ctx, 2);
+    const nd_array *q = x[0], *k = x[1], *v = x[2];
     const bool mixed = is_bf16(v);
-    const nd_array *P = ag_ctx_saved(ctx, 0), *P_operand = mixed ? ag_ctx_saved(ctx, 1) : P;
+    const nd_array *P = ag_ctx_saved(ctx, first_saved);
+    const nd_array *P_operand = mixed ? ag_ctx_saved(ctx, first_saved + 1) : P;
     /* The products' operands: dO and dS rounded to bf16 in mixed precision. */
     nd_array *g = mixed ? nd_astype(dO, ND_BFLOAT16) : nd_view(dO);
     nd_array *Pt = NULL, *Vt = NULL, *dP = NULL, *dS = NULL, *dS_operand = NULL, *dSt = NULL;
     int status = 0;
     if (!g)
         goto fail;
-    if (ag_ctx_needs_grad(ctx, 2)) { /* dV = P^T dO */
+    if (needs[2]) { /* dV = P^T dO */
         Pt = nd_swapaxes(P_operand, -1, -2);
         if (!Pt || !(dx[2] = nd_matmul(Pt, g)))
             goto fail;
     }
-    if (!ag_ctx_needs_grad(ctx, 0) && !ag_ctx_needs_grad(ctx, 1))
+    if (!needs[0] && !needs[1])
         goto done;
     /* dP = dO V^T (bf16 in mixed precision, widened for the softmax
      * backward); dS = s P (dP - rowsum(dP P)), in place in dP (C order from
@@ -146,9 +149,9 @@ static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
     dS_operand = mixed ? nd_astype(dS, ND_BFLOAT16) : nd_view(dS);
     if (!dS_operand)
         goto fail;
-    if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(dS_operand, k))) /* dQ = dS K */
+    if (needs[0] && !(dx[0] = nd_matmul(dS_operand, k))) /* dQ = dS K */
         goto fail;
-    if (ag_ctx_needs_grad(ctx, 1)) { /* dK = dS^T Q */
+    if (needs[1]) { /* dK = dS^T Q */
         dSt = nd_swapaxes(dS_operand, -1, -2);
         if (!dSt || !(dx[1] = nd_matmul(dSt, q)))
             goto fail;
@@ -167,7 +170,115 @@ done:
     return status;
 }
 
+static nd_array *attention_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    return attention_products(ctx, ag_ctx_params(ctx), x);
+}
+
+static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
+{
+    const nd_array *x[3] = {ag_ctx_input(ctx, 0), ag_ctx_input(ctx, 1), ag_ctx_input(ctx, 2)};
+    const bool needs[3] = {ag_ctx_needs_grad(ctx, 0), ag_ctx_needs_grad(ctx, 1),
+                           ag_ctx_needs_grad(ctx, 2)};
+    return attention_gradients(ctx, 0, x, needs, dO, dx);
+}
+
 static const ag_op attention_op = {"attention", attention_forward, attention_backward};
+
+/* ---- the fused op on a packed projection ----------------------------------------------- */
+
+/* qkv (B, T, 3C) -> (B, T, C): the heads are split, attended and joined by
+ * views and one copy each way, not by ops of their own. The split (slice,
+ * reshape, transpose, cast: four ops per q, k, v on the composed path)
+ * costs, on the way back, a zero-filled (B, T, 3C) gradient per slice and
+ * two adds to join them, a widening pass per cast and a copy per reshape;
+ * here dL/dqkv is written once, each third straight from its head-major
+ * gradient. */
+typedef struct packed_params {
+    attention_params attention;
+    int64_t heads;
+    nd_dtype operand; /* q, k, v's dtype in the products: qkv's, or bfloat16 */
+} packed_params;
+
+/* Third `which` (0 q, 1 k, 2 v) of qkv (B, T, 3C) as (B, H, T, D), a view. */
+static nd_array *head_view(const nd_array *qkv, int which, int64_t H)
+{
+    const int64_t B = nd_shape(qkv)[0], T = nd_shape(qkv)[1], C = nd_shape(qkv)[2] / 3;
+    nd_array *third = nd_slice(qkv, 2, which * C, (which + 1) * C, 1);
+    nd_array *split = third ? nd_reshape(third, 4, (const int64_t[]){B, T, H, C / H}) : NULL;
+    nd_array *heads = split ? nd_transpose(split, (const int[]){0, 2, 1, 3}) : NULL;
+    nd_free(third);
+    nd_free(split);
+    return heads;
+}
+
+/* Saves q, k, v (B, H, T, D) in the operand dtype (0, 1, 2), then P. In
+ * qkv's own dtype they are views of it (the products read them strided,
+ * nothing is held twice); rounded to bf16 they are C-order copies. */
+static nd_array *attention_packed_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    const packed_params *p = ag_ctx_params(ctx);
+    const int64_t B = nd_shape(x[0])[0], T = nd_shape(x[0])[1], C = nd_shape(x[0])[2] / 3;
+    nd_array *heads[3] = {0}, *out = NULL, *joined = NULL, *y = NULL;
+    for (int i = 0; i < 3; i++) {
+        nd_array *view = head_view(x[0], i, p->heads);
+        heads[i] = !view || p->operand == nd_dtype_of(x[0]) ? view : nd_astype(view, p->operand);
+        if (heads[i] != view)
+            nd_free(view);
+        if (!heads[i] || ag_ctx_save(ctx, heads[i]) < 0)
+            goto done;
+    }
+    out = attention_products(ctx, &p->attention, (const nd_array *const *)heads);
+    /* (B, H, T, D) -> (B, T, H, D), one copy -> (B, T, C) */
+    nd_array *t = out ? nd_transpose(out, (const int[]){0, 2, 1, 3}) : NULL;
+    joined = t ? nd_ascontiguousarray(t) : NULL;
+    nd_free(t);
+    y = joined ? nd_reshape(joined, 3, (const int64_t[]){B, T, C}) : NULL;
+done:
+    for (int i = 0; i < 3; i++)
+        nd_free(heads[i]);
+    nd_free(out);
+    nd_free(joined);
+    return y;
+}
+
+static int attention_packed_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
+{
+    const packed_params *p = ag_ctx_params(ctx);
+    const nd_array *qkv = ag_ctx_input(ctx, 0);
+    const nd_array *heads[3] = {ag_ctx_saved(ctx, 0), ag_ctx_saved(ctx, 1), ag_ctx_saved(ctx, 2)};
+    const int64_t B = nd_shape(qkv)[0], T = nd_shape(qkv)[1], C = nd_shape(qkv)[2] / 3;
+    const int64_t H = p->heads;
+    nd_array *grads[3] = {0}, *dO = NULL, *dqkv = NULL;
+    /* dL/dout as (B, H, T, D): views of dL/dy */
+    nd_array *split = nd_reshape(dy, 4, (const int64_t[]){B, T, H, C / H});
+    dO = split ? nd_transpose(split, (const int[]){0, 2, 1, 3}) : NULL;
+    nd_free(split);
+    int status = dO ? attention_gradients(ctx, 3, heads, (const bool[]){true, true, true}, dO, grads)
+                    : nd_last_status();
+    if (status == 0 && !(dqkv = nd_empty(nd_dtype_of(qkv), 3, nd_shape(qkv))))
+        status = nd_last_status();
+    /* Each third of dL/dqkv written once from its (B, H, T, D) gradient,
+     * widened from bf16 in mixed precision: no zero fill, no adds. */
+    for (int i = 0; i < 3 && status == 0; i++) {
+        nd_array *third = head_view(dqkv, i, H);
+        status = third ? nd_copyto(third, grads[i], ND_CAST_SAME_KIND) : nd_last_status();
+        nd_free(third);
+    }
+    for (int i = 0; i < 3; i++)
+        nd_free(grads[i]);
+    nd_free(dO);
+    if (status == 0)
+        dx[0] = dqkv;
+    else
+        nd_free(dqkv);
+    return status;
+}
+
+static const ag_op attention_packed_op = {"attention_packed", attention_packed_forward,
+                                          attention_packed_backward};
 
 /* ---- checks and the public functions -------------------------------------------------------- */
 
@@ -212,6 +323,46 @@ ag_tensor *ag_attention(ag_tensor *q, ag_tensor *k, ag_tensor *v, bool causal,
         return NULL;
     attention_params p = {causal, padding_mask};
     return ag_apply(&attention_op, 3, (ag_tensor *[]){q, k, v}, &p, sizeof p);
+}
+
+ag_tensor *ag_attention_packed(ag_tensor *qkv, int64_t n_head, bool causal,
+                               const nd_array *padding_mask, nd_dtype operand_dtype)
+{
+    AG_REQUIRE(qkv, NULL);
+    const nd_array *x = ag_value(qkv);
+    if (layer_check_float(x, "attention_packed") < 0)
+        return NULL;
+    if (nd_ndim(x) != 3 || nd_shape(x)[2] % 3 != 0) {
+        nd_set_last_error(ND_ERR_VALUE,
+                          "attention_packed: expected qkv of shape (B, T, 3C), got a %d-d tensor "
+                          "with last dimension %lld",
+                          nd_ndim(x), nd_ndim(x) > 0 ? (long long)nd_shape(x)[nd_ndim(x) - 1] : 0LL);
+        return NULL;
+    }
+    const int64_t B = nd_shape(x)[0], T = nd_shape(x)[1], C = nd_shape(x)[2] / 3;
+    if (n_head < 1 || C % n_head != 0) {
+        nd_set_last_error(ND_ERR_VALUE,
+                          "attention_packed: embed_dim %lld must be divisible by num_heads %lld",
+                          (long long)C, (long long)n_head);
+        return NULL;
+    }
+    if (operand_dtype != nd_dtype_of(x) && operand_dtype != ND_BFLOAT16) {
+        nd_set_last_error(ND_ERR_TYPE,
+                          "attention_packed: the operand dtype must be qkv's (%s) or bfloat16, "
+                          "got %s",
+                          nd_dtype_name(nd_dtype_of(x)), nd_dtype_name(operand_dtype));
+        return NULL;
+    }
+    if (padding_mask && (nd_dtype_of(padding_mask) != ND_BOOL || nd_ndim(padding_mask) != 2 ||
+                         (nd_shape(padding_mask)[0] != B && nd_shape(padding_mask)[0] != 1) ||
+                         nd_shape(padding_mask)[1] != T)) {
+        nd_set_last_error(ND_ERR_VALUE,
+                          "attention: expected a bool padding mask of shape (%lld, %lld)",
+                          (long long)B, (long long)T);
+        return NULL;
+    }
+    packed_params p = {{causal, padding_mask}, n_head, operand_dtype};
+    return ag_apply(&attention_packed_op, 1, &qkv, &p, sizeof p);
 }
 
 /* ---- the composed twin ------------------------------------------------------------------------ */

@@ -5,7 +5,9 @@
  * (transformer_layers) runs with recording on; its fused attention op
  * saves P = softmax(q k^T / sqrt(D) + mask) for its backward, one node per
  * layer in layer order, and the tape hands those saved arrays out
- * (ag_tape_node). They are copied out and the tape is reset.
+ * (ag_tape_node). They are copied out and the tape is reset. P is the
+ * first array ag_attention saves, and the fourth of ag_attention_packed
+ * (after q, k and v).
  */
 #include "transformer_internal.h"
 
@@ -35,9 +37,14 @@ nd_array *transformer_attention_maps(transformer_model *m, const nd_array *idx)
     int layer = 0;
     for (size_t i = 0; maps && i < ag_tape_size(); i++) {
         ag_tape_node_info info;
-        if (ag_tape_node(i, &info) < 0 || strcmp(info.op, "attention") != 0)
+        if (ag_tape_node(i, &info) < 0)
             continue;
-        if (layer == c->n_layer || info.nsaved != 1) {
+        int which = strcmp(info.op, "attention") == 0          ? 0
+                    : strcmp(info.op, "attention_packed") == 0 ? 3
+                                                               : -1;
+        if (which < 0)
+            continue;
+        if (layer == c->n_layer || info.nsaved <= which) {
             nd_set_last_error(ND_ERR_VALUE,
                               "the forward recorded an attention op that is not one "
                               "of the %d layers'",
@@ -47,7 +54,7 @@ nd_array *transformer_attention_maps(transformer_model *m, const nd_array *idx)
             break;
         }
         nd_array *dst = nd_slice(maps, 0, layer, layer + 1, 1);
-        nd_array *p = dst ? nd_reshape(info.saved[0], 5, nd_shape(dst)) : NULL;
+        nd_array *p = dst ? nd_reshape(info.saved[which], 5, nd_shape(dst)) : NULL;
         if (!p || nd_copyto(dst, p, ND_CAST_SAME_KIND) < 0) {
             nd_free(maps);
             maps = NULL;

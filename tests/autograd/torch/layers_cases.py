@@ -41,6 +41,13 @@ def attention(q, k, v, causal, pad):
     return torch.softmax(s.masked_fill(mask, float('-inf')), -1) @ v
 
 
+def attention_packed(qkv, heads, causal, pad):
+    b, t, c = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+    q, k, v = (qkv[..., i * c:(i + 1) * c].reshape(b, t, heads, c // heads).transpose(1, 2)
+               for i in range(3))
+    return attention(q, k, v, causal, pad).transpose(1, 2).reshape(b, t, c)
+
+
 for dt in (np.float32, np.float64):
     loose = dict(rtol=1e-4, atol=1e-5) if dt == np.float32 else {}
     # softmax / log_softmax along any axis, large logits too
@@ -107,4 +114,15 @@ for dt in (np.float32, np.float64):
         both('attention', ins,
              lambda t: attention(t[0], t[1], t[2], causal, t[3] if padded else None),
              params='causal=%d' % causal, **loose)
+    # the packed form: (B, T, 3C) -> (B, T, C), heads split inside the op
+    for shape, heads, causal, padded in [((2, 5, 24), 2, True, False), ((3, 4, 18), 3, False, True),
+                                         ((1, 6, 12), 1, True, True), ((2, 3, 48), 4, True, False)]:
+        ins = [r(*shape, dtype=dt)]
+        if padded:
+            pad = np.zeros((shape[0], shape[1]), dtype=bool)
+            pad[0, -1] = True   # never a whole row with causal
+            ins.append(pad)
+        cases.add('attention_packed', ins,
+                  lambda t: attention_packed(t[0], heads, causal, t[1] if padded else None),
+                  params='heads=%d causal=%d' % (heads, causal), **loose)
 cases.save()
