@@ -234,20 +234,21 @@ BF16 static void pack_a(const uint16_t *a, int64_t rs, int64_t cs, int64_t rows,
                         uint32_t *out)
 {
     int64_t pairs = (kc + 1) / 2, p = 0;
-    if (rows == MR && cs == 1 && rs % 2 == 0) {
+    if (cs == 1 && rs % 2 == 0) {
         /* Row-major A: each row's pairs are 32-bit units; 16 x 12 register
-         * transposes, as in the float32 kernel. */
+         * transposes, as in the float32 kernel (missing rows read as 0). */
         for (; p + 16 <= kc / 2; p += 16)
-            transpose_16((const float *)(a + 2 * p), rs / 2, MR, (float *)(out + p * MR), MR,
+            transpose_16((const float *)(a + 2 * p), rs / 2, (int)rows, (float *)(out + p * MR), MR,
                          (1u << MR) - 1);
-    } else if (rows == MR && rs == 1) {
-        /* A transposed view (dW = g^T @ x): the 12 rows are contiguous in
-         * each column; columns 2p and 2p+1 interleaved. */
+    } else if (rs == 1) {
+        /* A transposed view (dW = g^T @ x, dV = P^T dO): the rows are
+         * contiguous in each column; columns 2p and 2p+1 interleaved.
+         * Whole groups of four panels go through pack_a_transposed_4. */
+        __mmask32 keep = (__mmask32)((1u << rows) - 1);
         for (; 2 * p + 1 < kc; p++) {
             __m512i lo, hi;
-            interleave_16bit(_mm512_maskz_loadu_epi16((1u << MR) - 1, a + 2 * p * cs),
-                             _mm512_maskz_loadu_epi16((1u << MR) - 1, a + (2 * p + 1) * cs), &lo,
-                             &hi);
+            interleave_16bit(_mm512_maskz_loadu_epi16(keep, a + 2 * p * cs),
+                             _mm512_maskz_loadu_epi16(keep, a + (2 * p + 1) * cs), &lo, &hi);
             _mm512_mask_storeu_epi16(out + p * MR, (__mmask32)((1ull << (2 * MR)) - 1), lo);
         }
     }
@@ -256,6 +257,35 @@ BF16 static void pack_a(const uint16_t *a, int64_t rs, int64_t cs, int64_t rows,
         for (int64_t i = 0; i < MR; i++)
             for (int h = 0; h < 2; h++)
                 out16[(p * MR + i) * 2 + h] = element_or_zero(a, rs, cs, i, rows, 2 * p + h, kc);
+}
+
+/* Four whole panels (48 rows) of a transposed A (rs 1: column k of A is
+ * contiguous, cs apart) -> out, out + units, out + 2 units, out + 3 units.
+ * Per pair of columns: 48 elements of each, read as 96 contiguous bytes,
+ * interleaved into 48 units; units 0-15, 16-31 and 32-47 are split among
+ * the four 12-unit panels by masked stores (a store at a panel's pair minus
+ * a few units writes only the lanes that belong to it). The one-panel path
+ * reads 24 bytes of each column per panel, every line of A three times
+ * over; this reads each once per group and writes four streams. (Reading A
+ * in memory order instead, the groups as the inner loop, was slower: the
+ * stores then go to every panel at once.) kc even. */
+BF16 static void pack_a_transposed_4(const uint16_t *a, int64_t cs, int64_t kc, uint32_t *out,
+                                     int64_t units)
+{
+    for (int64_t p = 0; 2 * p < kc; p++) {
+        const uint16_t *x = a + 2 * p * cs, *y = x + cs;
+        uint32_t *panel = out + p * MR; /* the first panel, at pair p */
+        __m512i lo, hi, lo2, unused;
+        interleave_16bit(_mm512_loadu_si512(x), _mm512_loadu_si512(y), &lo, &hi);
+        interleave_16bit(_mm512_maskz_loadu_epi16(0xFFFF, x + 32),
+                         _mm512_maskz_loadu_epi16(0xFFFF, y + 32), &lo2, &unused);
+        _mm512_mask_storeu_epi32(panel, 0x0FFF, lo); /* units 0-11 */
+        _mm512_mask_storeu_epi32(panel + units - 12, 0xF000, lo); /* 12-15 */
+        _mm512_mask_storeu_epi32(panel + units + 4, 0x00FF, hi); /* 16-23 */
+        _mm512_mask_storeu_epi32(panel + 2 * units - 8, 0xFF00, hi); /* 24-31 */
+        _mm512_mask_storeu_epi32(panel + 2 * units + 8, 0x000F, lo2); /* 32-35 */
+        _mm512_mask_storeu_epi32(panel + 3 * units - 4, 0xFFF0, lo2); /* 36-47 */
+    }
 }
 
 typedef struct block_task {
@@ -274,8 +304,12 @@ typedef struct block_task {
 static void pack_a_panels(void *ctx, int64_t begin, int64_t end)
 {
     const block_task *t = ctx;
-    int64_t units = MR * ((t->kc + 1) / 2);
-    for (int64_t panel = begin; panel < end; panel++) {
+    int64_t units = MR * ((t->kc + 1) / 2), panel = begin;
+    if (t->a_rs == 1 && t->a_cs != 1 && t->kc % 2 == 0)
+        for (; panel + 4 <= end && (panel + 4) * MR <= t->m; panel += 4)
+            pack_a_transposed_4(t->a + panel * MR, t->a_cs, t->kc,
+                                (uint32_t *)t->a_packed + panel * units, units);
+    for (; panel < end; panel++) {
         int64_t i0 = panel * MR, rows = t->m - i0 < MR ? t->m - i0 : MR;
         pack_a(t->a + i0 * t->a_rs, t->a_rs, t->a_cs, rows, t->kc,
                (uint32_t *)t->a_packed + panel * units);
@@ -359,7 +393,9 @@ int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t
     }
     int64_t panels = (m + MR - 1) / MR;
     size_t shared_a_bytes = sizeof(uint16_t) * (size_t)(panels * MR) * KC;
-    bool share_a = n > NC && shared_a_bytes <= MAX_SHARED_A_BYTES;
+    /* A is packed once for all column blocks when there are several, and
+     * always when transposed: pack_a_transposed_4 reads it in order. */
+    bool share_a = (n > NC || (a_rs == 1 && a_cs != 1)) && shared_a_bytes <= MAX_SHARED_A_BYTES;
     /* bf16 output over several passes: float32 sums in between. */
     bool need_work = c_bf16 && k > KC;
     /* The B block is KC x NC at most, but no larger than B (as in

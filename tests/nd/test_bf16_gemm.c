@@ -200,6 +200,14 @@ static void layouts(void)
     nd_array *odd_w = nd_slice(w, 1, 0, 769, 1), *odd_wt = nd_transpose(odd_w, NULL);
     nd_array *odd_x = nd_slice(x, 1, 0, 769, 1);
     check_product(odd_x, odd_wt); /* k odd: W^T's last pair has no partner */
+    /* A transposed with m a multiple of four panels (48) and with k odd and
+     * m = 4 panels + 2 rows: the four-panel packer and the one-panel path */
+    nd_array *g48 = bf16_values(16, 2, SHAPE(70, 48)), *g48t = nd_transpose(g48, NULL);
+    nd_array *g50 = bf16_values(17, 2, SHAPE(69, 50)), *g50t = nd_transpose(g50, NULL);
+    nd_array *x69 = nd_slice(x, 0, 0, 69, 1);
+    check_product(g48t, x);
+    check_product(g50t, x69);
+    nd_free(g48), nd_free(g48t), nd_free(g50), nd_free(g50t), nd_free(x69);
     nd_free(x), nd_free(w), nd_free(g), nd_free(wt), nd_free(gt), nd_free(xt), nd_free(big);
     nd_free(sa), nd_free(sb), nd_free(rows), nd_free(rt), nd_free(b), nd_free(odd_w),
         nd_free(odd_wt);
