@@ -819,6 +819,41 @@ START_TEST(test_bf16_attention_packed_matches_heads)
 }
 END_TEST
 
+/* The bf16 linear's backward reads dL/dy once for two uses: the gemms'
+ * operand (dL/dy rounded to bf16, so dL/dW = round(dy)^T x16 rounded
+ * once) and dL/db, the column sums, which must have the bits nd_sum gives
+ * (the float32 dL/dy, not its rounding), at 1 and 2 threads alike. dy is
+ * (3, 20, 37): rows across a batch axis, columns not a vector multiple. */
+START_TEST(test_bf16_linear_bias_gradient_is_nd_sum)
+{
+    nd_rng *rng = nd_rng_new(6);
+    nd_array *xa = randn(rng, ND_FLOAT32, 3, (const int64_t[]){3, 20, 8}, 1.0);
+    nd_array *wa = randn(rng, ND_FLOAT32, 2, (const int64_t[]){37, 8}, 1.0);
+    nd_array *ba = randn(rng, ND_FLOAT32, 1, (const int64_t[]){37}, 1.0);
+    nd_array *dy = randn(rng, ND_FLOAT32, 3, (const int64_t[]){3, 20, 37}, 1.0);
+    nd_array *rows = nd_reshape(dy, 2, (const int64_t[]){60, 37});
+    nd_array *want_db = nd_sum(rows, 1, (const int[]){0}, false);
+    /* dL/dW from the rounded operand, with libnd's own products */
+    nd_array *g16 = nd_astype(rows, ND_BFLOAT16), *x16 = nd_astype(xa, ND_BFLOAT16);
+    nd_array *x_rows = nd_reshape(x16, 2, (const int64_t[]){60, 8});
+    nd_array *g16t = nd_transpose(g16, NULL), *dw16 = nd_matmul(g16t, x_rows);
+    nd_array *want_dw = nd_astype(dw16, ND_FLOAT32);
+    for (int threads = 1; threads <= 2; threads++) {
+        ck_assert_int_eq(nd_set_num_threads(threads), 0);
+        ag_tensor *x = ag_const(xa), *w = ag_param(wa), *b = ag_param(ba);
+        ag_tensor *y = ag_linear(ag_to_dtype(x, ND_BFLOAT16), ag_to_dtype(w, ND_BFLOAT16), b);
+        ck_assert_int_eq(ag_backward_ex(y, dy, false), 0);
+        ck_assert_double_eq(share_equal(ag_grad(b), want_db), 1);
+        ck_assert_double_eq(share_equal(ag_grad(w), want_dw), 1);
+        ag_tape_reset();
+        ag_tensor_free(x), ag_tensor_free(w), ag_tensor_free(b);
+    }
+    ck_assert_int_eq(nd_set_num_threads(0), 0);
+    nd_array *rest[] = {xa, wa, ba, dy, rows, want_db, g16, x16, x_rows, g16t, dw16, want_dw};
+    release(rest, sizeof rest / sizeof rest[0], NULL, NULL, rng);
+}
+END_TEST
+
 /* ---- training: bf16 mixed precision tracks float32 ------------------------------------------ */
 
 #define MLP_IN 16
@@ -947,6 +982,7 @@ Suite *test_suite(void)
     tcase_add_test(tc, test_weight_cast_once_serves_every_use);
     tcase_add_test(tc, test_bf16_attention_fused_matches_composed);
     tcase_add_test(tc, test_bf16_attention_packed_matches_heads);
+    tcase_add_test(tc, test_bf16_linear_bias_gradient_is_nd_sum);
     tcase_add_test(tc, test_optimizer_copy_tracks_the_weight);
     tcase_add_test(tc, test_cast_from_a_held_copy);
     tcase_add_test(tc, test_bf16_mlp_tracks_float32);

@@ -19,6 +19,8 @@
  * in float32 for that).
  */
 #include "ops.h"
+#include "bf16.h" /* libnd/src/bf16.h: nd_bf16_round */
+#include "vectorize.h" /* libnd/src/vectorize.h: ND_VECTORIZE */
 
 #include <string.h>
 
@@ -184,6 +186,70 @@ static nd_array *linear_forward(ag_ctx *ctx, int n, const nd_array *const *x)
     return y;
 }
 
+/* ---- dL/dy's two uses in mixed precision, one pass -------------------------------------- */
+
+/* In mixed precision the backward reads dL/dy (rows, out) twice: rounded
+ * to bf16 as the gemms' operand, and summed over the rows for dL/db. One
+ * pass does both: per row, g = round(dy) and db += dy, the columns added
+ * row after row in the order of nd_sum's column sums (((db + dy0) + dy1)
+ * + ...), so dL/db has the bits nd_sum gives it. Threads share out the
+ * columns: every thread count gives one thread's bits. */
+typedef struct round_and_sum_task {
+    const float *dy;
+    uint16_t *g;
+    float *db; /* NULL: no bias */
+    int64_t rows, out;
+} round_and_sum_task;
+
+ND_VECTORIZE static void round_and_sum_columns(const round_and_sum_task *t, int64_t begin,
+                                               int64_t end)
+{
+    const int64_t n = t->out;
+    for (int64_t r = 0; r < t->rows; r++) {
+        const float *dy = t->dy + r * n;
+        uint16_t *g = t->g + r * n;
+        for (int64_t k = begin; k < end; k++)
+            g[k] = nd_bf16_round(dy[k]);
+        if (t->db)
+            for (int64_t k = begin; k < end; k++)
+                t->db[k] += dy[k];
+    }
+}
+
+static void round_and_sum_piece(void *ctx, int64_t begin, int64_t end)
+{
+    round_and_sum_columns(ctx, begin, end);
+}
+
+/* dy float32 C order (..., out): *g = dy rounded to bf16 (dy's shape),
+ * *db = its column sums (out,) when db is not NULL. 1 when done, 0 when
+ * dy is not such an array (the caller takes the general path), < 0 on
+ * failure. */
+static int round_and_sum(const nd_array *dy, nd_array **g, nd_array **db)
+{
+    if (nd_dtype_of(dy) != ND_FLOAT32 || !nd_is_c_contiguous(dy) || nd_ndim(dy) < 1)
+        return 0;
+    const int64_t out = nd_shape(dy)[nd_ndim(dy) - 1];
+    *g = nd_empty(ND_BFLOAT16, nd_ndim(dy), nd_shape(dy));
+    if (db)
+        *db = nd_zeros(ND_FLOAT32, 1, &out);
+    if (!*g || (db && !*db)) {
+        nd_free(*g);
+        *g = NULL;
+        if (db) {
+            nd_free(*db);
+            *db = NULL;
+        }
+        return nd_last_status();
+    }
+    round_and_sum_task task = {nd_data(dy), nd_data(*g), db ? nd_data(*db) : NULL,
+                               out ? nd_size(dy) / out : 0, out};
+    /* columns per piece: about 2^15 elements of dy */
+    nd_parallel_for(out, ((int64_t)1 << 15) / (task.rows > 0 ? task.rows : 1) + 16,
+                    round_and_sum_piece, &task);
+    return 1;
+}
+
 /* a viewed as (rows, last dimension). */
 static nd_array *as_rows(const nd_array *a)
 {
@@ -195,10 +261,13 @@ static nd_array *as_rows(const nd_array *a)
 static int linear_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 {
     const nd_array *x = ag_ctx_input(ctx, 0), *w = ag_ctx_input(ctx, 1);
-    nd_array *g = grad_operand(x, w, dy); /* the gemms' dL/dy */
+    const bool want_db = ag_ctx_num_inputs(ctx) == 3 && ag_ctx_needs_grad(ctx, 2);
+    nd_array *g = NULL; /* the gemms' dL/dy */
     nd_array *g_rows = NULL, *g_rows_t = NULL, *x_rows = NULL, *dy_rows = NULL;
-    int status = 0;
-    if (!g)
+    int status = 0, fused = 0;
+    if (mixed_precision(x, w) && (fused = round_and_sum(dy, &g, want_db ? &dx[2] : NULL)) < 0)
+        return fused;
+    if (!fused && !(g = grad_operand(x, w, dy)))
         return nd_last_status();
     if (ag_ctx_needs_grad(ctx, 0) && !(dx[0] = nd_matmul(g, w))) /* dL/dx = g W */
         goto fail;
@@ -209,7 +278,7 @@ static int linear_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
         if (!g_rows_t || !x_rows || !(dx[1] = nd_matmul(g_rows_t, x_rows)))
             goto fail;
     }
-    if (ag_ctx_num_inputs(ctx) == 3 && ag_ctx_needs_grad(ctx, 2) && /* dL/db = sum of rows */
+    if (want_db && !fused && /* dL/db = sum of rows */
         (!(dy_rows = as_rows(dy)) || !(dx[2] = nd_sum(dy_rows, 1, (const int[]){0}, false))))
         goto fail;
     goto done;
