@@ -30,6 +30,10 @@ struct ag_tensor {
     atomic_int refs;
     bool requires_grad;
     bool on_tape; /* owned by the tape (else by the caller) */
+    /* A tape tensor's gradient that other arrays share (a view of its
+     * consumer's gradient): read only, so a second gradient is added into
+     * a new array (tape.c's accumulate). */
+    bool grad_shared;
     /* Parameters bound to caller storage (ag_param_bind): where gradients
      * are written; NULL: a fresh array per first gradient. */
     nd_array *grad_storage;

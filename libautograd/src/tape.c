@@ -354,7 +354,14 @@ nd_array *ag_reduce_to_shape(const nd_array *grad, int ndim, const int64_t *shap
 }
 
 /* Adds g (taken) into x's gradient. The first gradient is kept as is when
- * it is a private array, so the common case copies nothing. */
+ * it is a private array, so the common case copies nothing. A tape
+ * tensor's first gradient is kept as is even when other arrays share it
+ * (add's backward hands the same dL/dy to both inputs): a tape tensor's
+ * gradient is only read, by its producer's backward, and then dropped, so
+ * the one write it could see is a second gradient here, which then goes
+ * into a new array. Copying it up front cost a pass per residual
+ * connection. A leaf's gradient is the caller's to change in place
+ * (clipping, the optimizer), so it is always its own array. */
 static int accumulate(ag_tensor *x, nd_array *g, bool g_is_private)
 {
     const nd_array *value = x->value;
@@ -364,20 +371,36 @@ static int accumulate(ag_tensor *x, nd_array *g, bool g_is_private)
     if (!shaped)
         return nd_last_status();
     if (!x->grad) {
+        x->grad_shared = false;
         if (x->grad_storage) /* copied into the caller's storage as it is */
             return ag_grad_adopt(x, shaped);
-        if (nd_dtype_of(shaped) == nd_dtype_of(value) && (g_is_private || reduced) &&
-            nd_is_c_contiguous(shaped) && nd_is_writeable(shaped)) {
+        bool writable = (g_is_private || reduced) && nd_is_writeable(shaped);
+        if (nd_dtype_of(shaped) == nd_dtype_of(value) && nd_is_c_contiguous(shaped) &&
+            (writable || x->on_tape)) {
             x->grad = shaped;
+            x->grad_shared = !writable;
             return 0;
         }
         x->grad = nd_astype(shaped, nd_dtype_of(value));
         nd_free(shaped);
         return x->grad ? 0 : nd_last_status();
     }
-    int status = nd_add_out(x->grad, shaped, x->grad);
+    if (!x->grad_shared) {
+        int status = nd_add_out(x->grad, shaped, x->grad);
+        nd_free(shaped);
+        return status;
+    }
+    nd_array *sum = nd_empty_like(x->grad);
+    int status = sum ? nd_add_out(x->grad, shaped, sum) : nd_last_status();
     nd_free(shaped);
-    return status;
+    if (status < 0) {
+        nd_free(sum);
+        return status;
+    }
+    nd_free(x->grad);
+    x->grad = sum;
+    x->grad_shared = false;
+    return 0;
 }
 
 /* True if g shares memory with anything the tape or the op still holds. */
@@ -500,6 +523,7 @@ int ag_backward_ex(ag_tensor *output, const nd_array *grad_output, bool retain_g
     }
     nd_free(output->grad);
     output->grad = seed;
+    output->grad_shared = false;
     /* Walk back from the output's node: later nodes cannot lead to it. */
     tape *t = &the_tape;
     size_t start = t->nnodes;

@@ -57,6 +57,38 @@ START_TEST(test_gradients_accumulate_until_zero_grad)
 }
 END_TEST
 
+/* add's backward hands both inputs the same dL/dy; a tape tensor keeps it
+ * as it is (no copy), so a later gradient into one of them must go into a
+ * new array, not into the memory the other still reads. Here c = a * 3 is
+ * recorded before y = a + b, so the backward gives a its shared dL/dy
+ * first, then 3 more, and only then runs b's node: dL/dp = 1 * (1 + 3) +
+ * 2 * 1 = 6 (12 if b read a's sum). */
+START_TEST(test_shared_gradient_is_not_written_in_place)
+{
+    nd_array *v = array2(1, 2, 3, 4), *w = array2(1, 1, 1, 1);
+    ag_tensor *p = ag_param(v), *wt = ag_const(w);
+    ag_tensor *a = ag_mul_scalar(p, 1.0), *b = ag_mul_scalar(p, 2.0);
+    ag_tensor *c = ag_mul_scalar(a, 3.0);
+    ag_tensor *y = ag_add(a, b);
+    ag_tensor *loss = ag_add(ag_sum(ag_mul(y, wt), 0, NULL, false), ag_sum(c, 0, NULL, false));
+    ck_assert_int_eq(ag_backward(loss), 0);
+    ck_assert_values(ag_grad(p), 6, 6, 6, 6);
+    /* and a residual chain: x -> x + f(x) twice, every gradient shared */
+    ag_tape_reset();
+    ag_zero_grad(p);
+    ag_tensor *x = ag_mul_scalar(p, 1.0);
+    for (int i = 0; i < 2; i++)
+        x = ag_add(x, ag_mul_scalar(x, 0.5));
+    ck_assert_int_eq(ag_backward(ag_sum(x, 0, NULL, false)), 0);
+    ck_assert_values(ag_grad(p), 2.25, 2.25, 2.25, 2.25);
+    ag_tape_reset();
+    ag_tensor_free(p);
+    ag_tensor_free(wt);
+    nd_free(v);
+    nd_free(w);
+}
+END_TEST
+
 START_TEST(test_broadcasting_is_undone)
 {
     /* (2,2) + (2,) row bias: dL/dbias sums over rows. */
@@ -376,6 +408,7 @@ Suite *test_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_mul_add_backward_values);
     tcase_add_test(tc, test_gradients_accumulate_until_zero_grad);
+    tcase_add_test(tc, test_shared_gradient_is_not_written_in_place);
     tcase_add_test(tc, test_broadcasting_is_undone);
     tcase_add_test(tc, test_no_grad_and_detach_record_nothing);
     tcase_add_test(tc, test_second_backward_needs_retain_graph);
