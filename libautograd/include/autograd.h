@@ -629,6 +629,14 @@ AG_API ag_tensor *ag_rms_norm_composed(ag_tensor *x, ag_tensor *weight, double e
  * Same shape and dtype as a; the fused op saves the tanh. */
 AG_API ag_tensor *ag_gelu(ag_tensor *a);
 AG_API ag_tensor *ag_gelu_composed(ag_tensor *a);
+/* GELU (tanh) stored in `dtype`: ag_to_dtype(ag_gelu(a), dtype), the same
+ * values and gradients. For float32 a and ND_BFLOAT16 (mixed precision,
+ * where GELU's output is the next product's operand) one node and one
+ * pass: y rounded as it is written, no float32 y; it saves tanh(u) as
+ * ag_gelu does, its gradient arrives in bf16 and a's is float32. dtype
+ * a's own: ag_gelu(a). Errors: a not float32 or float64, dtype not a
+ * float dtype. */
+AG_API ag_tensor *ag_gelu_to(ag_tensor *a, nd_dtype dtype);
 /* GELU, exact form (torch's F.gelu(x)): y = 0.5 x (1 + erf(x / sqrt(2))). */
 AG_API ag_tensor *ag_gelu_erf(ag_tensor *a);
 AG_API ag_tensor *ag_gelu_erf_composed(ag_tensor *a);

@@ -854,6 +854,58 @@ START_TEST(test_bf16_linear_bias_gradient_is_nd_sum)
 }
 END_TEST
 
+/* ag_gelu_to(x, bf16) is ag_to_dtype(ag_gelu(x), bf16) in one node: the
+ * same bf16 values and the same float32 gradient, bit for bit, on a
+ * contiguous and a transposed x with values from -12 to 12 (tanh
+ * saturated, small, zero). Its own dtype gives ag_gelu's node; float64 ->
+ * bf16 goes through the composition. */
+START_TEST(test_gelu_to_bf16_is_gelu_then_cast)
+{
+    nd_rng *rng = nd_rng_new(23);
+    nd_array *xa = randn(rng, ND_FLOAT32, 2, (const int64_t[]){37, 29}, 4.0);
+    float *xv = nd_data(xa);
+    xv[0] = 0, xv[1] = -12, xv[2] = 12, xv[3] = 1e-6f;
+    nd_array *dy = randn(rng, ND_FLOAT32, 2, (const int64_t[]){37, 29}, 1.0);
+    nd_array *dyt = randn(rng, ND_FLOAT32, 2, (const int64_t[]){29, 37}, 1.0);
+    for (int transposed = 0; transposed < 2; transposed++) {
+        nd_array *out[2], *grad[2];
+        for (int fused = 0; fused < 2; fused++) {
+            ag_tensor *p = ag_param(xa);
+            ag_tensor *x = transposed ? ag_transpose(p, NULL) : p;
+            ag_tensor *y = fused ? ag_gelu_to(x, ND_BFLOAT16) : ag_to_dtype(ag_gelu(x), ND_BFLOAT16);
+            ck_assert_int_eq(nd_dtype_of(ag_value(y)), ND_BFLOAT16);
+            if (fused)
+                ck_assert_str_eq(ag_op_name(y), "gelu_to_bf16");
+            out[fused] = nd_copy(ag_value(y));
+            ck_assert_int_eq(ag_backward_ex(ag_to_dtype(y, ND_FLOAT32), transposed ? dyt : dy, false),
+                             0);
+            grad[fused] = nd_copy(ag_grad(p));
+            ag_tape_reset();
+            ag_tensor_free(p);
+        }
+        ck_assert_double_eq(share_equal(out[0], out[1]), 1);
+        ck_assert_double_eq(share_equal(grad[0], grad[1]), 1);
+        nd_free(out[0]), nd_free(out[1]), nd_free(grad[0]), nd_free(grad[1]);
+    }
+    ag_tensor *c = ag_param(xa);
+    ck_assert_str_eq(ag_op_name(ag_gelu_to(c, ND_FLOAT32)), "gelu");
+    nd_array *x64 = nd_astype(xa, ND_FLOAT64);
+    ag_tensor *c64 = ag_const(x64);
+    ag_tensor *y64 = ag_gelu_to(c64, ND_BFLOAT16);
+    ck_assert_int_eq(nd_dtype_of(ag_value(y64)), ND_BFLOAT16);
+    nd_array *want = nd_astype(ag_value(ag_gelu(c64)), ND_BFLOAT16);
+    ck_assert_double_eq(share_equal(ag_value(y64), want), 1);
+    nd_array *ints = nd_zeros(ND_INT32, 1, (const int64_t[]){3});
+    ag_tensor *ci = ag_const(ints);
+    ck_assert_ptr_null(ag_gelu_to(ci, ND_BFLOAT16));
+    ck_assert_str_eq(nd_last_error(), "gelu: expected a floating point tensor, got int32");
+    ag_tape_reset();
+    ag_tensor_free(c), ag_tensor_free(c64), ag_tensor_free(ci);
+    nd_array *rest[] = {xa, dy, dyt, x64, want, ints};
+    release(rest, sizeof rest / sizeof rest[0], NULL, NULL, rng);
+}
+END_TEST
+
 /* ---- training: bf16 mixed precision tracks float32 ------------------------------------------ */
 
 #define MLP_IN 16
@@ -983,6 +1035,7 @@ Suite *test_suite(void)
     tcase_add_test(tc, test_bf16_attention_fused_matches_composed);
     tcase_add_test(tc, test_bf16_attention_packed_matches_heads);
     tcase_add_test(tc, test_bf16_linear_bias_gradient_is_nd_sum);
+    tcase_add_test(tc, test_gelu_to_bf16_is_gelu_then_cast);
     tcase_add_test(tc, test_optimizer_copy_tracks_the_weight);
     tcase_add_test(tc, test_cast_from_a_held_copy);
     tcase_add_test(tc, test_bf16_mlp_tracks_float32);

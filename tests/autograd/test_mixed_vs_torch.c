@@ -43,8 +43,15 @@ static ag_tensor *f_matmul_bf16(ag_tensor *const *x, int n, const char *p)
     return ag_matmul(ag_to_dtype(x[0], BF16), ag_to_dtype(x[1], BF16));
 }
 
+static ag_tensor *f_gelu_to_bf16(ag_tensor *const *x, int n, const char *p)
+{
+    (void)n, (void)p;
+    return ag_to_dtype(ag_gelu_to(x[0], BF16), ND_FLOAT32);
+}
+
 static const torch_case_entry table[] = {{"to_bf16_and_back", f_to_bf16_and_back},
                                          {"to_f32_and_back", f_to_f32_and_back},
+                                         {"gelu_to_bf16", f_gelu_to_bf16},
                                          {"linear_bf16", f_linear_bf16},
                                          {"linear_bf16_copy", f_linear_bf16_copy},
                                          {"matmul_bf16", f_matmul_bf16}};

@@ -216,6 +216,7 @@ static void teardown(void)
     P(ag_rms_norm_composed, x, ag_rms_norm_composed(NULL, T, 1.0)) \
     P(ag_gelu, a, ag_gelu(NULL)) \
     P(ag_gelu_composed, a, ag_gelu_composed(NULL)) \
+    P(ag_gelu_to, a, ag_gelu_to(NULL, ND_BFLOAT16)) \
     P(ag_gelu_erf, a, ag_gelu_erf(NULL)) \
     P(ag_gelu_erf_composed, a, ag_gelu_erf_composed(NULL)) \
     P(ag_silu, a, ag_silu(NULL)) \

@@ -12,6 +12,7 @@
  * nd_tanh for float32) and y per element, one read of x instead of three
  * passes over memory.
  */
+#include "bf16.h" /* libnd/src/bf16.h: nd_bf16_round, nd_bf16_widen */
 #include "layers.h"
 #include "vmath.h" /* libnd/src/vmath.h: nd_vtanhf */
 
@@ -42,28 +43,84 @@
 #define silu_backward_T silu_backward_double
 #include "activation_kernels.inc"
 
+/* tanh(sqrt(2/pi) (x + 0.044715 x^3)) in float32: one spelling for the
+ * float32 kernels below, so that both forwards save the same bits. */
+static ND_ALWAYS_INLINE float gelu_tanh_of_float(float x)
+{
+    return nd_vtanhf((float)GELU_K * (x + (float)GELU_C * x * x * x));
+}
+
 /* float32 GELU (tanh) in one pass: t = tanh(u), y = 0.5 x (1 + t), the
  * values of gelu_tanh_arg_float, nd_tanh and gelu_finish_float in turn. */
 ND_VECTORIZE static void gelu_tanh_fused_float(float *restrict y, float *restrict t,
                                                const float *restrict x, int64_t n)
 {
     for (int64_t i = 0; i < n; i++) {
-        float u = (float)GELU_K * (x[i] + (float)GELU_C * x[i] * x[i] * x[i]);
-        float th = nd_vtanhf(u);
+        float th = gelu_tanh_of_float(x[i]);
         t[i] = th;
         y[i] = 0.5f * x[i] * (1 + th);
     }
 }
 
+/* The same t and y, y rounded to bf16 as it is stored (ag_gelu_to). */
+ND_VECTORIZE static void gelu_tanh_to_bf16(uint16_t *restrict y, float *restrict t,
+                                           const float *restrict x, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float th = gelu_tanh_of_float(x[i]);
+        t[i] = th;
+        y[i] = nd_bf16_round(0.5f * x[i] * (1 + th));
+    }
+}
+
+/* gelu_tanh_backward_float with dy in bf16, widened exactly as it is read. */
+ND_VECTORIZE static void gelu_tanh_backward_bf16(float *restrict dx, const uint16_t *restrict dy,
+                                                 const float *restrict x, const float *restrict t,
+                                                 int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float du = (float)GELU_K * (1 + 3 * (float)GELU_C * x[i] * x[i]);
+        dx[i] = nd_bf16_widen(dy[i]) * (0.5f * (1 + t[i]) + 0.5f * x[i] * (1 - t[i] * t[i]) * du);
+    }
+}
+
+/* One of the float32 kernels over [begin, end) of its arrays, on libnd's
+ * pool: out (y, or dx), dy (the backward's), x, t (written forward, read
+ * backward). */
+typedef enum gelu_kernel { GELU_FORWARD, GELU_TO_BF16, GELU_BACKWARD_BF16 } gelu_kernel;
+
 typedef struct gelu_task {
-    float *y, *t;
+    gelu_kernel kernel;
+    void *out;
+    const uint16_t *dy;
     const float *x;
+    float *t;
 } gelu_task;
 
 static void gelu_piece(void *ctx, int64_t begin, int64_t end)
 {
     const gelu_task *g = ctx;
-    gelu_tanh_fused_float(g->y + begin, g->t + begin, g->x + begin, end - begin);
+    const float *x = g->x + begin;
+    float *t = g->t + begin;
+    switch (g->kernel) {
+    case GELU_FORWARD:
+        gelu_tanh_fused_float((float *)g->out + begin, t, x, end - begin);
+        break;
+    case GELU_TO_BF16:
+        gelu_tanh_to_bf16((uint16_t *)g->out + begin, t, x, end - begin);
+        break;
+    case GELU_BACKWARD_BF16:
+        gelu_tanh_backward_bf16((float *)g->out + begin, g->dy + begin, x, t, end - begin);
+        break;
+    }
+}
+
+/* Runs a kernel over n elements in pieces of 2^15 or more, as nd_tanh splits. */
+static void gelu_run(gelu_kernel kernel, void *out, const void *dy, const float *x, float *t,
+                     int64_t n)
+{
+    gelu_task task = {kernel, out, dy, x, t};
+    nd_parallel_for(n, (int64_t)1 << 15, gelu_piece, &task);
 }
 
 /* A new C-contiguous array of x's shape and dtype (what the kernels write). */
@@ -84,9 +141,7 @@ static nd_array *gelu_forward(ag_ctx *ctx, int n, const nd_array *const *x)
         goto done;
     nd_dtype dt = nd_dtype_of(in);
     if (dt == ND_FLOAT32) {
-        /* Pieces of 2^15 elements or more on libnd's pool, as nd_tanh splits. */
-        gelu_task task = {nd_data(y), nd_data(t), nd_data(in)};
-        nd_parallel_for(nd_size(in), (int64_t)1 << 15, gelu_piece, &task);
+        gelu_run(GELU_FORWARD, nd_data(y), NULL, nd_data(in), nd_data(t), nd_size(in));
         if (ag_ctx_save(ctx, t) < 0)
             goto done;
     } else {
@@ -110,8 +165,12 @@ static int gelu_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     nd_array *out = contiguous_like(x0);
     int status = x && g && out ? 0 : nd_last_status();
     if (status == 0) {
-        LAYER_CALL(nd_dtype_of(x0), gelu_tanh_backward, nd_data(out), nd_data(g), nd_data(x),
-                   nd_data(tanh_u), nd_size(x0));
+        if (nd_dtype_of(g) == ND_BFLOAT16) /* ag_gelu_to's: y, so dL/dy, is bf16 */
+            gelu_run(GELU_BACKWARD_BF16, nd_data(out), nd_data(g), nd_data(x),
+                     (float *)nd_data(tanh_u), nd_size(x0));
+        else
+            LAYER_CALL(nd_dtype_of(x0), gelu_tanh_backward, nd_data(out), nd_data(g), nd_data(x),
+                       nd_data(tanh_u), nd_size(x0));
         dx[0] = out, out = NULL;
     }
     nd_free(x);
@@ -121,6 +180,45 @@ static int gelu_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
 }
 
 static const ag_op gelu_op = {"gelu", gelu_forward, gelu_backward};
+
+/* ---- gelu (tanh) stored as bf16 ------------------------------------------------------------ */
+
+/* x float32 -> y bfloat16: ag_to_dtype(ag_gelu(x), bf16) in one pass and
+ * one node. Mixed precision feeds GELU's output to a product only, as a
+ * bf16 operand: the float32 y that the cast read back, and the cast's
+ * pass each way, are not made. Saves t = tanh(u) in float32, as ag_gelu
+ * (computing it again in the backward doubled the backward's time: the
+ * kernel is bound by tanh's arithmetic, not by memory); dL/dy arrives in
+ * bf16, the dtype of y, and is widened as it is read. */
+static nd_array *gelu_bf16_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)n;
+    nd_array *in = nd_ascontiguousarray(x[0]), *t = in ? contiguous_like(in) : NULL;
+    nd_array *y = t ? nd_empty(ND_BFLOAT16, nd_ndim(in), nd_shape(in)) : NULL;
+    if (y) {
+        gelu_run(GELU_TO_BF16, nd_data(y), NULL, nd_data(in), nd_data(t), nd_size(in));
+        if (ag_ctx_save(ctx, t) < 0) {
+            nd_free(y);
+            y = NULL;
+        }
+    }
+    nd_free(in);
+    nd_free(t);
+    return y;
+}
+
+/* The backward is ag_gelu's: it reads dL/dy in bf16 where y is bf16. */
+static const ag_op gelu_bf16_op = {"gelu_to_bf16", gelu_bf16_forward, gelu_backward};
+
+ag_tensor *ag_gelu_to(ag_tensor *a, nd_dtype dtype)
+{
+    AG_REQUIRE(a, NULL);
+    if (layer_check_float(ag_value(a), "gelu") < 0)
+        return NULL;
+    if (dtype == ND_BFLOAT16 && nd_dtype_of(ag_value(a)) == ND_FLOAT32)
+        return ag_apply(&gelu_bf16_op, 1, &a, NULL, 0);
+    return ag_to_dtype(ag_gelu(a), dtype); /* x's own dtype: ag_gelu itself */
+}
 
 /* ---- gelu (erf) -------------------------------------------------------------------------- */
 

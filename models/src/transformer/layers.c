@@ -147,7 +147,14 @@ static ag_tensor *attention(transformer_model *m, const transformer_forward_opti
 static ag_tensor *mlp(transformer_model *m, const transformer_forward_options *o,
                       const transformer_block *b, ag_tensor *h)
 {
-    ag_tensor *up = gelu(o, transformer_linear(m, h, b->fc_weight, b->fc_bias));
+    ag_tensor *up = transformer_linear(m, h, b->fc_weight, b->fc_bias);
+    /* bf16: GELU's output is only c_proj's operand, so it is stored as
+     * bf16 (ag_gelu_to: the cast in the same pass); the composed forward
+     * casts it in transformer_linear. */
+    if (m->config.precision == TRANSFORMER_BF16 && !o->composed)
+        up = ag_gelu_to(up, ND_BFLOAT16);
+    else
+        up = gelu(o, up);
     return dropout(m, o, transformer_linear(m, up, b->mlp_proj_weight, b->mlp_proj_bias));
 }
 

@@ -81,4 +81,14 @@ for sa, sb in [((24, 40), (40, 16)), ((40,), (40, 128)), ((64, 128), (128,)),
                ((24, 40), (4, 40, 16))]:
     a, b = r(*sa), r(*sb, scale=sb[-2 if len(sb) > 1 else 0] ** -0.5)
     cases.add('matmul_bf16', [a, b], lambda t: (t[0].to(bf) @ t[1].to(bf)).float(), **product)
+
+# GELU (tanh) stored as bf16 (ag_gelu_to): torch's float32 GELU, then the cast. Our
+# float32 tanh is within an ulp of torch's, so a value at a bf16 rounding boundary may
+# land one bf16 ulp away (rtol 2^-7); the gradient is dL/dy rounded to bf16 (torch's
+# cast backward rounds it the same way) times GELU's float32 derivative, which near
+# tanh = -1 (x ~ -10) is 1e-20 in torch and a few 1e-6 here (1 - t^2 of one ulp of t,
+# as layers_cases.py's float32 GELU): atol 1e-5.
+for shape, scale in [((6, 40), 1.0), ((3, 5, 16), 4.0), ((64,), 0.1)]:
+    cases.add('gelu_to_bf16', [r(*shape, scale=scale)],
+              lambda t: F.gelu(t[0], approximate='tanh').to(bf).float(), rtol=2.0 ** -7, atol=1e-5)
 cases.save()
