@@ -122,19 +122,34 @@ typedef struct target {
     int64_t ld16;
 } target;
 
-/* C[0:rows, 0:cols] (+)= a_panel (pairs x MR units) times b_panel (pairs x
- * NR units); row and column offsets are already applied to `t`. */
-BF16 static void micro_kernel(int64_t pairs, const uint32_t *restrict a, const uint16_t *restrict b,
-                              const target *t, int rows, int cols, bool accumulate)
+/* C[0:rows, 0:cols] (+)= A (pairs x MR units) times b_panel (pairs x NR
+ * units); row and column offsets are already applied to `t`. Unit (p, i)
+ * of A is a[p * a_pair + i * a_row]: a packed panel (a_pair MR, a_row 1)
+ * or A's own rows (a_pair 1, a_row the row stride in units), whose rows
+ * past `rows` are not read (row 0 stands in; its sums are not stored). */
+BF16 static inline __attribute__((always_inline)) void
+kernel_body(int64_t pairs, const void *a, int64_t a_pair, int64_t a_row, const uint16_t *restrict b,
+            const target *t, int rows, int cols, bool accumulate)
 {
+    /* Every loop over i is unrolled, so that left[i] and right[i] are the
+     * same 24 registers throughout: an epilogue indexing them with a
+     * variable i kept all of them in a stack array, zeroed by a memset and
+     * spilled after the last sum (12% of the kernel's time at k = 128). */
     __m512 left[MR], right[MR];
-    for (int i = 0; i < MR; i++)
+    const char *row[MR]; /* bytes: A's own rows may start 2 bytes past a multiple of 4 */
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; i++) {
         left[i] = right[i] = _mm512_setzero_ps();
-    for (int64_t p = 0; p < pairs; p++, a += MR, b += 2 * NR) {
+        row[i] = (const char *)a + 4 * (a_row == 1 || i < rows ? i : 0) * a_row;
+    }
+    for (int64_t p = 0; p < pairs; p++, b += 2 * NR) {
         __m512bh b0 = (__m512bh)_mm512_load_si512(b), b1 = (__m512bh)_mm512_load_si512(b + NR);
         _mm_prefetch((const char *)(b + 16 * NR), _MM_HINT_T0);
+#pragma GCC unroll 12
         for (int i = 0; i < MR; i++) {
-            __m512bh ai = (__m512bh)_mm512_set1_epi32((int)a[i]);
+            uint32_t unit;
+            memcpy(&unit, row[i] + 4 * p * a_pair, sizeof unit);
+            __m512bh ai = (__m512bh)_mm512_set1_epi32((int)unit);
             left[i] = _mm512_dpbf16_ps(left[i], b0, ai);
             right[i] = _mm512_dpbf16_ps(right[i], b1, ai);
         }
@@ -143,7 +158,10 @@ BF16 static void micro_kernel(int64_t pairs, const uint32_t *restrict a, const u
     __mmask16 right_mask = cols >= 32   ? 0xFFFF
                            : cols <= 16 ? 0
                                         : (__mmask16)((1u << (cols - 16)) - 1);
-    for (int i = 0; i < rows; i++) {
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; i++) {
+        if (i >= rows)
+            break;
         float *c = accumulate || !t->out16 ? t->c + i * t->ldc : NULL;
         if (accumulate) {
             left[i] = _mm512_add_ps(left[i], _mm512_maskz_loadu_ps(left_mask, c));
@@ -158,6 +176,26 @@ BF16 static void micro_kernel(int64_t pairs, const uint32_t *restrict a, const u
             _mm512_mask_storeu_ps(c + 16, right_mask, right[i]);
         }
     }
+}
+
+/* A packed panel: pairs x MR units, zero rows past `rows`. */
+BF16 static void micro_kernel(int64_t pairs, const uint32_t *restrict a, const uint16_t *restrict b,
+                              const target *t, int rows, int cols, bool accumulate)
+{
+    kernel_body(pairs, a, MR, 1, b, t, rows, cols, accumulate);
+}
+
+/* A read in place: `rows` rows of bf16 pairs, row i at a + i * a_row
+ * units, a row's pairs contiguous (a row-major A, k even). Packing such an
+ * A was 3% of a bf16 training step at GPT widths of 128: the panel is
+ * used by only nc / NR kernel calls, and the kernel's broadcasts read a
+ * row as well from A itself (12 rows of 2 k bytes, in L1 after the first
+ * call). */
+BF16 static void micro_kernel_rows(int64_t pairs, const uint16_t *a, int64_t a_row,
+                                   const uint16_t *restrict b, const target *t, int rows, int cols,
+                                   bool accumulate)
+{
+    kernel_body(pairs, a, 1, a_row, b, t, rows, cols, accumulate);
 }
 
 /* Interleaves the 16-bit lanes of x and y: lo = x0 y0 x1 y1 ... x15 y15,
@@ -322,12 +360,15 @@ static void run_row_panels(void *ctx, int64_t begin, int64_t end)
     const block_task *t = ctx;
     _Alignas(64) uint32_t own_panel[MR * (KC / 2)];
     int64_t pairs = (t->kc + 1) / 2;
+    /* A row-major with whole pairs (each row's k elements in even number,
+     * 32-bit units a whole number apart) is read in place. */
+    bool in_place = !t->a_packed && t->a_cs == 1 && t->a_rs % 2 == 0 && t->kc % 2 == 0;
     for (int64_t panel = begin; panel < end; panel++) {
         int64_t i0 = panel * MR, rows = t->m - i0 < MR ? t->m - i0 : MR;
         const uint32_t *a_panel = own_panel;
         if (t->a_packed)
             a_panel = t->a_packed + panel * MR * pairs;
-        else
+        else if (!in_place)
             pack_a(t->a + i0 * t->a_rs, t->a_rs, t->a_cs, rows, t->kc, own_panel);
         for (int64_t j0 = 0; j0 < t->nc; j0 += NR) {
             int cols = t->nc - j0 < NR ? (int)(t->nc - j0) : NR;
@@ -336,8 +377,12 @@ static void run_row_panels(void *ctx, int64_t begin, int64_t end)
                 c.c += i0 * c.ldc + j0;
             if (c.out16)
                 c.out16 += i0 * c.ld16 + j0;
-            micro_kernel(pairs, a_panel, t->b_packed + j0 * 2 * pairs, &c, (int)rows, cols,
-                         t->accumulate);
+            const uint16_t *b_panel = t->b_packed + j0 * 2 * pairs;
+            if (in_place)
+                micro_kernel_rows(pairs, t->a + i0 * t->a_rs, t->a_rs / 2, b_panel, &c, (int)rows,
+                                  cols, t->accumulate);
+            else
+                micro_kernel(pairs, a_panel, b_panel, &c, (int)rows, cols, t->accumulate);
         }
     }
 }
