@@ -51,12 +51,17 @@ bool nd_sgemm_avx512_supported(void) { return __builtin_cpu_supports("avx512f");
 AVX512 static void micro_kernel(int64_t kc, const float *restrict a, const float *restrict b,
                                 float *c, int64_t ldc, int rows, int cols, bool accumulate)
 {
+    /* Every loop over i unrolled: left[i] and right[i] stay registers (a
+     * variable i in the epilogue put them in a stack array; see
+     * sbgemm_avx512.c's kernel_body). */
     __m512 left[MR], right[MR];
+#pragma GCC unroll 12
     for (int i = 0; i < MR; i++)
         left[i] = right[i] = _mm512_setzero_ps();
     for (int64_t k = 0; k < kc; k++, a += MR, b += NR) {
         __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
         _mm_prefetch((const char *)(b + 8 * NR), _MM_HINT_T0);
+#pragma GCC unroll 12
         for (int i = 0; i < MR; i++) {
             __m512 ai = _mm512_set1_ps(a[i]);
             left[i] = _mm512_fmadd_ps(ai, b0, left[i]);
@@ -67,7 +72,10 @@ AVX512 static void micro_kernel(int64_t kc, const float *restrict a, const float
     __mmask16 right_mask = cols >= 32   ? 0xFFFF
                            : cols <= 16 ? 0
                                         : (__mmask16)((1u << (cols - 16)) - 1);
-    for (int i = 0; i < rows; i++, c += ldc) {
+#pragma GCC unroll 12
+    for (int i = 0; i < MR; i++, c += ldc) {
+        if (i >= rows)
+            break;
         if (accumulate) {
             left[i] = _mm512_add_ps(left[i], _mm512_maskz_loadu_ps(left_mask, c));
             right[i] = _mm512_add_ps(right[i], _mm512_maskz_loadu_ps(right_mask, c + 16));
