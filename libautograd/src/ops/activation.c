@@ -8,13 +8,13 @@
  * and a second loop finishes y. The forward saves that function's value
  * (tanh, erf or sigmoid) so the backward needs no transcendental call but
  * erf's Gaussian. GELU's tanh form in float32, the one GPT-2 runs, is one
- * loop instead: argument, tanh (libnd's nd_vtanhf, the function behind
- * nd_tanh for float32) and y per element, one read of x instead of three
- * passes over memory.
+ * loop instead: argument, tanh (as 1 - 2 / (exp(2u) + 1) with libnd's
+ * vector exp, see gelu_tanh_of_float) and y per element, one read of x
+ * instead of three passes over memory.
  */
 #include "bf16.h" /* libnd/src/bf16.h: nd_bf16_round, nd_bf16_widen */
 #include "layers.h"
-#include "vmath.h" /* libnd/src/vmath.h: nd_vtanhf */
+#include "vmath.h" /* libnd/src/vmath.h: nd_vexpf */
 
 #define GELU_K 0.7978845608028654 /* sqrt(2 / pi) */
 #define GELU_C 0.044715
@@ -43,11 +43,18 @@
 #define silu_backward_T silu_backward_double
 #include "activation_kernels.inc"
 
-/* tanh(sqrt(2/pi) (x + 0.044715 x^3)) in float32: one spelling for the
- * float32 kernels below, so that both forwards save the same bits. */
+/* tanh(u), u = sqrt(2/pi) (x + 0.044715 x^3), in float32: one spelling for
+ * the float32 kernels below, so that both forwards save the same bits.
+ * As 1 - 2 / (exp(2u) + 1) for every u: GELU uses t only as 1 + t and
+ * 1 - t^2, where an absolute error of an ulp of 1 is all that matters, so
+ * the polynomial a tanh needs near 0 (where this form loses the relative
+ * precision of t itself) and its select are not computed. exp(2u)
+ * overflows to inf past u = 44 (t = 1) and underflows to 0 (t = -1);
+ * NaN stays NaN. GELU's forward is bound by this arithmetic. */
 static ND_ALWAYS_INLINE float gelu_tanh_of_float(float x)
 {
-    return nd_vtanhf((float)GELU_K * (x + (float)GELU_C * x * x * x));
+    float u = (float)GELU_K * (x + (float)GELU_C * x * x * x);
+    return 1.0f - 2.0f / (nd_vexpf(2.0f * u) + 1.0f);
 }
 
 /* float32 GELU (tanh) in one pass: t = tanh(u), y = 0.5 x (1 + t), the
