@@ -20,6 +20,7 @@ typedef struct norm_params {
 /* ---- the kernels, once per element type (norm_kernels.inc; layers.h explains) ---- */
 
 #define T float
+#define sqrt_T sqrtf
 #define dot_T dot_float
 #define sum_T sum_float
 #define square_deviation_T square_deviation_float
@@ -28,6 +29,7 @@ typedef struct norm_params {
 #include "norm_kernels.inc"
 
 #define T double
+#define sqrt_T sqrt
 #define dot_T dot_double
 #define sum_T sum_double
 #define square_deviation_T square_deviation_double
