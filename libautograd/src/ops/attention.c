@@ -27,32 +27,48 @@
  * then a cast of P) round at the same points.
  */
 #include "layers.h"
+#include "vmath.h" /* libnd/src/vmath.h: nd_vexpf, the exp of libnd's float32 loops */
 
 typedef struct attention_params {
     bool causal;
     const nd_array *padding_mask; /* (B, Tk) bool, or NULL; read by the forward only */
 } attention_params;
 
-/* Which keys a query row may see: the first `limit` keys (causal), minus
- * the ones set in `pad` (a (Tk,) bool row, or NULL). */
-static inline bool key_visible(int64_t j, int64_t limit, const bool *pad)
-{
-    return j < limit && !(pad && pad[j]);
-}
-
 /* ---- the kernels, once per element type (attention_kernels.inc) ---- */
 
 #define T float
 #define sum_T sum_float
-#define masked_scores_T masked_scores_float
-#define normalize_probs_T normalize_probs_float
+#define exp_T nd_vexpf
+#define masked_softmax_T masked_softmax_float
 #include "attention_kernels.inc"
 
 #define T double
 #define sum_T sum_double
-#define masked_scores_T masked_scores_double
-#define normalize_probs_T normalize_probs_double
+#define exp_T exp
+#define masked_softmax_T masked_softmax_double
 #include "attention_kernels.inc"
+
+/* The masked softmax over rows of S, in pieces of rows on libnd's pool. */
+typedef struct softmax_task {
+    void *S;
+    nd_dtype dt;
+    int64_t Tq, Tk;
+    double scale;
+    bool causal;
+    const bool *pad;
+    int64_t B, per_batch;
+} softmax_task;
+
+static void softmax_piece(void *ctx, int64_t begin, int64_t end)
+{
+    const softmax_task *t = ctx;
+    if (t->dt == ND_FLOAT32)
+        masked_softmax_float(t->S, begin, end, t->Tq, t->Tk, (float)t->scale, t->causal, t->pad,
+                             t->B, t->per_batch);
+    else
+        masked_softmax_double(t->S, begin, end, t->Tq, t->Tk, t->scale, t->causal, t->pad, t->B,
+                              t->per_batch);
+}
 
 static int64_t dim_from_end(const nd_array *a, int k) { return nd_shape(a)[nd_ndim(a) - k]; }
 
@@ -85,24 +101,19 @@ static nd_array *attention_products(ag_ctx *ctx, const attention_params *p, cons
                           (long long)lead, (long long)Tk, (long long)B, (long long)nd_shape(pad)[1]);
         goto done;
     }
-    nd_dtype dt = nd_dtype_of(S);
     double scale = 1 / sqrt((double)dim_from_end(x[0], 1));
     int64_t per_batch = lead > 0 ? rows / lead : 1;
-    const bool *pd = pad ? nd_data(pad) : NULL;
-    if (dt == ND_FLOAT32)
-        masked_scores_float(nd_data(S), rows, Tq, Tk, (float)scale, p->causal, pd, B, per_batch);
-    else
-        masked_scores_double(nd_data(S), rows, Tq, Tk, scale, p->causal, pd, B, per_batch);
-    if (nd_exp_out(S, S) == 0) {
-        LAYER_CALL(dt, normalize_probs, nd_data(S), rows, Tk);
-        /* Mixed precision: P as the bf16 operand, saved beside the float32
-         * P (the softmax backward's). */
-        nd_array *P16 = is_bf16(x[2]) ? nd_astype(S, ND_BFLOAT16) : NULL;
-        if ((!is_bf16(x[2]) || P16) && ag_ctx_save(ctx, S) >= 0 &&
-            (!P16 || ag_ctx_save(ctx, P16) >= 0))
-            out = float_product(P16 ? P16 : S, x[2]);
-        nd_free(P16);
-    }
+    softmax_task task =
+        {nd_data(S), nd_dtype_of(S), Tq, Tk, scale, p->causal, pad ? nd_data(pad) : NULL,
+         B,          per_batch};
+    /* pieces of 2^15 scores or more, as libnd's elementwise loops split */
+    nd_parallel_for(rows, ((int64_t)1 << 15) / (Tk > 0 ? Tk : 1) + 1, softmax_piece, &task);
+    /* Mixed precision: P as the bf16 operand, saved beside the float32 P
+     * (the softmax backward's). */
+    nd_array *P16 = is_bf16(x[2]) ? nd_astype(S, ND_BFLOAT16) : NULL;
+    if ((!is_bf16(x[2]) || P16) && ag_ctx_save(ctx, S) >= 0 && (!P16 || ag_ctx_save(ctx, P16) >= 0))
+        out = float_product(P16 ? P16 : S, x[2]);
+    nd_free(P16);
 done:
     nd_free(kt);
     nd_free(S);
