@@ -25,6 +25,12 @@
  * to bf16 for dQ and dK. dQ, dK, dV are bf16, each rounded once from its
  * float32 sum. So the fused op and the composed twin (matmul, softmax,
  * then a cast of P) round at the same points.
+ *
+ * Two fused ops share those two halves (attention_products, then
+ * attention_gradients): ag_attention on q, k, v as given, and
+ * ag_attention_packed, multi-head, on the (B, T, 3C) projection, whose
+ * heads are views of its input (or bf16 copies) and whose output and
+ * input gradient are joined in place of the ops that would split them.
  */
 #include "layers.h"
 #include "vmath.h" /* libnd/src/vmath.h: nd_vexpf, the exp of libnd's float32 loops */
@@ -103,9 +109,15 @@ static nd_array *attention_products(ag_ctx *ctx, const attention_params *p, cons
     }
     double scale = 1 / sqrt((double)dim_from_end(x[0], 1));
     int64_t per_batch = lead > 0 ? rows / lead : 1;
-    softmax_task task =
-        {nd_data(S), nd_dtype_of(S), Tq, Tk, scale, p->causal, pad ? nd_data(pad) : NULL,
-         B,          per_batch};
+    softmax_task task = {.S = nd_data(S),
+                         .dt = nd_dtype_of(S),
+                         .Tq = Tq,
+                         .Tk = Tk,
+                         .scale = scale,
+                         .causal = p->causal,
+                         .pad = pad ? nd_data(pad) : NULL,
+                         .B = B,
+                         .per_batch = per_batch};
     /* pieces of 2^15 scores or more, as libnd's elementwise loops split */
     nd_parallel_for(rows, ((int64_t)1 << 15) / (Tk > 0 ? Tk : 1) + 1, softmax_piece, &task);
     /* Mixed precision: P as the bf16 operand, saved beside the float32 P
