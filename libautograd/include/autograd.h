@@ -687,10 +687,11 @@ AG_API ag_tensor *ag_attention_composed(ag_tensor *q, ag_tensor *k, ag_tensor *v
  *       cast to operand_dtype (k, v from the next two thirds alike),
  *   ag_attention(q, k, v, causal, padding_mask) transposed back to (B, T, H, D)
  *       and reshaped to (B, T, C),
- * with no op per step: the split is one copy per third forward (into the
- * operand dtype), dL/dqkv one write per third backward. operand_dtype is
- * qkv's dtype or ND_BFLOAT16 (mixed precision as ag_attention's on bf16
- * operands; dL/dqkv in qkv's dtype). qkv float32 or float64; padding_mask
+ * with no op per step: q, k, v are views of qkv in its own dtype (one
+ * rounded copy each in bf16), dL/dqkv one write per third backward.
+ * operand_dtype is qkv's dtype or ND_BFLOAT16 (mixed precision as
+ * ag_attention's on bf16 operands: the output float32, dL/dqkv in qkv's
+ * dtype). qkv float32 or float64; padding_mask
  * NULL or bool (B or 1, T). Errors: qkv not (B, T, 3C) ("expected qkv of
  * shape (B, T, 3C)"), C not divisible by n_head (torch's "embed_dim must
  * be divisible by num_heads"), another operand dtype, a bad mask. */

@@ -125,8 +125,10 @@ typedef struct target {
 /* C[0:rows, 0:cols] (+)= A (pairs x MR units) times b_panel (pairs x NR
  * units); row and column offsets are already applied to `t`. Unit (p, i)
  * of A is a[p * a_pair + i * a_row]: a packed panel (a_pair MR, a_row 1)
- * or A's own rows (a_pair 1, a_row the row stride in units), whose rows
- * past `rows` are not read (row 0 stands in; its sums are not stored). */
+ * or A's own rows (a_pair 1, a_row the row stride in units). Rows past
+ * `rows` are never read, in either form (row 0 stands in; its sums are
+ * not stored): A's own last rows may end its buffer, and a row stride of
+ * one unit must not tell the two forms apart. */
 BF16 static inline __attribute__((always_inline)) void
 kernel_body(int64_t pairs, const void *a, int64_t a_pair, int64_t a_row, const uint16_t *restrict b,
             const target *t, int rows, int cols, bool accumulate)
@@ -140,7 +142,7 @@ kernel_body(int64_t pairs, const void *a, int64_t a_pair, int64_t a_row, const u
 #pragma GCC unroll 12
     for (int i = 0; i < MR; i++) {
         left[i] = right[i] = _mm512_setzero_ps();
-        row[i] = (const char *)a + 4 * (a_row == 1 || i < rows ? i : 0) * a_row;
+        row[i] = (const char *)a + 4 * (i < rows ? i : 0) * a_row;
     }
     for (int64_t p = 0; p < pairs; p++, b += 2 * NR) {
         __m512bh b0 = (__m512bh)_mm512_load_si512(b), b1 = (__m512bh)_mm512_load_si512(b + NR);
