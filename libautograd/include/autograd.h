@@ -615,6 +615,14 @@ AG_API ag_tensor *ag_mse_loss(ag_tensor *a, ag_tensor *b);
  * not fit: "Expected weight to be of same shape as normalized_shape, but
  * got weight of shape [3] and normalized_shape = [4]" (bias alike). */
 AG_API ag_tensor *ag_layer_norm(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, double eps);
+/* LayerNorm stored in `dtype`: ag_to_dtype(ag_layer_norm(x, weight, bias,
+ * eps), dtype), the same values and gradients. For float32 x and
+ * ND_BFLOAT16 (mixed precision, where the norm's output is a product's
+ * operand) one node and one pass: y rounded as it is written; its gradient
+ * arrives in bf16, x's and the parameters' are float32. dtype x's own:
+ * ag_layer_norm. Errors as ag_layer_norm's. */
+AG_API ag_tensor *ag_layer_norm_to(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, double eps,
+                                   nd_dtype dtype);
 AG_API ag_tensor *ag_layer_norm_composed(ag_tensor *x, ag_tensor *weight, ag_tensor *bias,
                                          double eps);
 /* RMS normalization over the last axis: y = x * rstd * weight with

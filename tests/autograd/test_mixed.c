@@ -906,6 +906,56 @@ START_TEST(test_gelu_to_bf16_is_gelu_then_cast)
 }
 END_TEST
 
+/* ag_layer_norm_to(x, w, b, eps, bf16) is ag_to_dtype(ag_layer_norm(...),
+ * bf16) in one node: the same bf16 values and the same float32 gradients
+ * of x, w and b, bit for bit, with and without the affine parameters and
+ * on a transposed x. Its own dtype gives ag_layer_norm's node. */
+START_TEST(test_layer_norm_to_bf16_is_norm_then_cast)
+{
+    nd_rng *rng = nd_rng_new(24);
+    nd_array *xa = randn(rng, ND_FLOAT32, 2, (const int64_t[]){33, 40}, 3.0);
+    nd_array *xt_a = randn(rng, ND_FLOAT32, 2, (const int64_t[]){40, 33}, 3.0);
+    nd_array *wa = randn(rng, ND_FLOAT32, 1, (const int64_t[]){40}, 1.0);
+    nd_array *ba = randn(rng, ND_FLOAT32, 1, (const int64_t[]){40}, 1.0);
+    nd_array *dy = randn(rng, ND_FLOAT32, 2, (const int64_t[]){33, 40}, 1.0);
+    for (int form = 0; form < 3; form++) { /* w and b; w only; transposed x, no parameters */
+        nd_array *out[2], *grad[2][3] = {{NULL}};
+        for (int fused = 0; fused < 2; fused++) {
+            ag_tensor *px = ag_param(form == 2 ? xt_a : xa), *pw = ag_param(wa), *pb = ag_param(ba);
+            ag_tensor *x = form == 2 ? ag_transpose(px, NULL) : px;
+            ag_tensor *w = form < 2 ? pw : NULL, *b = form == 0 ? pb : NULL;
+            ag_tensor *y = fused ? ag_layer_norm_to(x, w, b, 1e-5, ND_BFLOAT16)
+                                 : ag_to_dtype(ag_layer_norm(x, w, b, 1e-5), ND_BFLOAT16);
+            ck_assert_int_eq(nd_dtype_of(ag_value(y)), ND_BFLOAT16);
+            if (fused)
+                ck_assert_str_eq(ag_op_name(y), "layer_norm_to_bf16");
+            out[fused] = nd_copy(ag_value(y));
+            ck_assert_int_eq(ag_backward_ex(ag_to_dtype(y, ND_FLOAT32), dy, false), 0);
+            ag_tensor *leaves[3] = {px, pw, pb};
+            for (int i = 0; i < 3; i++)
+                grad[fused][i] = ag_grad(leaves[i]) ? nd_copy(ag_grad(leaves[i])) : NULL;
+            ag_tape_reset();
+            ag_tensor_free(px), ag_tensor_free(pw), ag_tensor_free(pb);
+        }
+        ck_assert_double_eq(share_equal(out[0], out[1]), 1);
+        for (int i = 0; i < 3; i++) {
+            ck_assert((grad[0][i] == NULL) == (grad[1][i] == NULL));
+            if (grad[0][i])
+                ck_assert_msg(share_equal(grad[0][i], grad[1][i]) == 1, "form %d, gradient %d",
+                              form, i);
+            nd_free(grad[0][i]), nd_free(grad[1][i]);
+        }
+        nd_free(out[0]), nd_free(out[1]);
+    }
+    ag_tensor *p = ag_param(xa);
+    ck_assert_str_eq(ag_op_name(ag_layer_norm_to(p, NULL, NULL, 1e-5, ND_FLOAT32)), "layer_norm");
+    ag_tape_reset();
+    ag_tensor_free(p);
+    nd_array *rest[] = {xa, xt_a, wa, ba, dy};
+    release(rest, sizeof rest / sizeof rest[0], NULL, NULL, rng);
+}
+END_TEST
+
 /* ---- training: bf16 mixed precision tracks float32 ------------------------------------------ */
 
 #define MLP_IN 16
@@ -1036,6 +1086,7 @@ Suite *test_suite(void)
     tcase_add_test(tc, test_bf16_attention_packed_matches_heads);
     tcase_add_test(tc, test_bf16_linear_bias_gradient_is_nd_sum);
     tcase_add_test(tc, test_gelu_to_bf16_is_gelu_then_cast);
+    tcase_add_test(tc, test_layer_norm_to_bf16_is_norm_then_cast);
     tcase_add_test(tc, test_optimizer_copy_tracks_the_weight);
     tcase_add_test(tc, test_cast_from_a_held_copy);
     tcase_add_test(tc, test_bf16_mlp_tracks_float32);

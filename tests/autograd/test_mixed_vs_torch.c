@@ -49,9 +49,16 @@ static ag_tensor *f_gelu_to_bf16(ag_tensor *const *x, int n, const char *p)
     return ag_to_dtype(ag_gelu_to(x[0], BF16), ND_FLOAT32);
 }
 
+static ag_tensor *f_layer_norm_to_bf16(ag_tensor *const *x, int n, const char *p)
+{
+    (void)n, (void)p;
+    return ag_to_dtype(ag_layer_norm_to(x[0], x[1], x[2], 1e-5, BF16), ND_FLOAT32);
+}
+
 static const torch_case_entry table[] = {{"to_bf16_and_back", f_to_bf16_and_back},
                                          {"to_f32_and_back", f_to_f32_and_back},
                                          {"gelu_to_bf16", f_gelu_to_bf16},
+                                         {"layer_norm_to_bf16", f_layer_norm_to_bf16},
                                          {"linear_bf16", f_linear_bf16},
                                          {"linear_bf16_copy", f_linear_bf16_copy},
                                          {"matmul_bf16", f_matmul_bf16}};

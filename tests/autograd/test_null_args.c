@@ -212,6 +212,7 @@ static void teardown(void)
     P(ag_mse_loss, b, ag_mse_loss(T, NULL)) \
     P(ag_layer_norm, x, ag_layer_norm(NULL, T, T, 1.0)) \
     P(ag_layer_norm_composed, x, ag_layer_norm_composed(NULL, T, T, 1.0)) \
+    P(ag_layer_norm_to, x, ag_layer_norm_to(NULL, T, T, 1.0, ND_BFLOAT16)) \
     P(ag_rms_norm, x, ag_rms_norm(NULL, T, 1.0)) \
     P(ag_rms_norm_composed, x, ag_rms_norm_composed(NULL, T, 1.0)) \
     P(ag_gelu, a, ag_gelu(NULL)) \

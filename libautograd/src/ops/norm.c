@@ -7,6 +7,7 @@
  * (C,) or absent; the forward saves one mean and one rstd per row, which
  * the backward reads instead of recomputing the statistics.
  */
+#include "bf16.h" /* libnd/src/bf16.h: nd_bf16_round, nd_bf16_widen */
 #include "layers.h"
 
 #include <stdio.h>
@@ -15,6 +16,7 @@
 typedef struct norm_params {
     double eps;
     bool has_weight, has_bias; /* inputs: x, then weight if any, then bias if any */
+    bool bf16_out; /* ag_layer_norm_to(..., ND_BFLOAT16): y stored as bf16 */
 } norm_params;
 
 /* ---- the kernels, once per element type (norm_kernels.inc; layers.h explains) ---- */
@@ -56,15 +58,17 @@ static nd_array *norm_forward(ag_ctx *ctx, const nd_array *const *x, bool center
     const nd_array *w = p->has_weight ? x[1] : NULL, *b = p->has_bias ? x[1 + p->has_weight] : NULL;
     nd_dtype dt = nd_dtype_of(x[0]);
     int64_t C = last_dim(x[0]), rows = layer_rows(x[0], C);
-    nd_array *in = nd_ascontiguousarray(x[0]), *y = nd_empty(dt, nd_ndim(x[0]), nd_shape(x[0]));
+    nd_array *in = nd_ascontiguousarray(x[0]);
+    nd_array *y = nd_empty(p->bf16_out ? ND_BFLOAT16 : dt, nd_ndim(x[0]), nd_shape(x[0]));
     nd_array *weight = w ? nd_ascontiguousarray(w) : NULL,
              *bias = b ? nd_ascontiguousarray(b) : NULL;
     nd_array *mean = centered ? nd_empty(dt, 1, &rows) : NULL, *rstd = nd_empty(dt, 1, &rows);
     nd_array *result = NULL;
     if (!in || (w && !weight) || (b && !bias) || !y || (centered && !mean) || !rstd)
         goto done;
-    LAYER_CALL(dt, norm_forward, nd_data(y), mean ? nd_data(mean) : NULL, nd_data(rstd),
-               nd_data(in), data_or_null(weight), data_or_null(bias), rows, C, p->eps);
+    LAYER_CALL(dt, norm_forward, p->bf16_out ? NULL : nd_data(y), p->bf16_out ? nd_data(y) : NULL,
+               mean ? nd_data(mean) : NULL, nd_data(rstd), nd_data(in), data_or_null(weight),
+               data_or_null(bias), rows, C, p->eps);
     if ((!centered || ag_ctx_save(ctx, mean) >= 0) && ag_ctx_save(ctx, rstd) >= 0)
         result = y, y = NULL;
 done:
@@ -93,7 +97,9 @@ static int norm_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx, bool ce
     nd_array *dinp = nd_empty(dt, nd_ndim(x), nd_shape(x));
     nd_array *dweight = want_w ? nd_zeros(dt, 1, &C) : NULL;
     nd_array *dbias = want_b ? nd_zeros(dt, 1, &C) : NULL;
-    void *scratch = malloc((size_t)(2 * C + 1) * nd_itemsize(x));
+    void *scratch = malloc((size_t)(3 * C + 1) * nd_itemsize(x));
+    /* y, so dL/dy, is bf16 after ag_layer_norm_to: widened a row at a time */
+    bool bf16_dy = nd_dtype_of(g ? g : dy) == ND_BFLOAT16;
     int status = 0;
     if (!in || !g || (w && !weight) || !dinp || (want_w && !dweight) || (want_b && !dbias)) {
         status = nd_last_status();
@@ -104,8 +110,9 @@ static int norm_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx, bool ce
         goto done;
     }
     LAYER_CALL(dt, norm_backward, nd_data(dinp), want_w ? nd_data(dweight) : NULL,
-               want_b ? nd_data(dbias) : NULL, nd_data(g), nd_data(in), data_or_null(weight),
-               data_or_null(mean), nd_data(rstd), rows, C, scratch);
+               want_b ? nd_data(dbias) : NULL, bf16_dy ? NULL : nd_data(g),
+               bf16_dy ? nd_data(g) : NULL, nd_data(in), data_or_null(weight), data_or_null(mean),
+               nd_data(rstd), rows, C, scratch);
     if (ag_ctx_needs_grad(ctx, 0))
         dx[0] = dinp, dinp = NULL;
     if (want_w)
@@ -197,13 +204,13 @@ static int check_norm(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, const ch
 }
 
 static ag_tensor *apply_norm(const ag_op *op, ag_tensor *x, ag_tensor *weight, ag_tensor *bias,
-                             double eps)
+                             double eps, bool bf16_out)
 {
     if (!x)
         return ag_apply(op, 1, (ag_tensor *[]){x}, NULL, 0); /* propagates the NULL */
     if (check_norm(x, weight, bias, op->name) < 0)
         return NULL;
-    norm_params p = {eps, weight != NULL, bias != NULL};
+    norm_params p = {eps, weight != NULL, bias != NULL, bf16_out};
     ag_tensor *inputs[3] = {x};
     int n = 1;
     if (weight)
@@ -215,12 +222,28 @@ static ag_tensor *apply_norm(const ag_op *op, ag_tensor *x, ag_tensor *weight, a
 
 ag_tensor *ag_layer_norm(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, double eps)
 {
-    return apply_norm(&layer_norm_op, x, weight, bias, eps);
+    return apply_norm(&layer_norm_op, x, weight, bias, eps, false);
+}
+
+/* Mixed precision's LayerNorm before a Linear: y is that product's bf16
+ * operand only, so it is rounded as it is written (no float32 y, no cast
+ * pass either way), the same values and gradients as the op then the
+ * cast; the backward is the op's, reading dL/dy in bf16. */
+static const ag_op layer_norm_bf16_op = {"layer_norm_to_bf16", layer_norm_forward,
+                                         layer_norm_backward};
+
+ag_tensor *ag_layer_norm_to(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, double eps,
+                            nd_dtype dtype)
+{
+    AG_REQUIRE(x, NULL);
+    if (dtype == ND_BFLOAT16 && nd_dtype_of(ag_value(x)) == ND_FLOAT32)
+        return apply_norm(&layer_norm_bf16_op, x, weight, bias, eps, true);
+    return ag_to_dtype(ag_layer_norm(x, weight, bias, eps), dtype); /* x's own: the op itself */
 }
 
 ag_tensor *ag_rms_norm(ag_tensor *x, ag_tensor *weight, double eps)
 {
-    return apply_norm(&rms_norm_op, x, weight, NULL, eps);
+    return apply_norm(&rms_norm_op, x, weight, NULL, eps, false);
 }
 
 /* ---- the composed twins ------------------------------------------------------------------ */

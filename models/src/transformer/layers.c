@@ -40,6 +40,17 @@ static ag_tensor *layer_norm(const transformer_forward_options *o, ag_tensor *x,
     return o->composed ? ag_layer_norm_composed(x, w, b, eps) : ag_layer_norm(x, w, b, eps);
 }
 
+/* A pre-LN block's norm, whose output only the branch's first Linear reads:
+ * in bf16 stored as that product's operand (ag_layer_norm_to, the cast in
+ * the same pass); the composed forward casts it in transformer_linear. */
+static ag_tensor *branch_norm(const transformer_model *m, const transformer_forward_options *o,
+                              ag_tensor *x, ag_tensor *w, ag_tensor *b)
+{
+    if (m->config.precision == TRANSFORMER_BF16 && !o->composed)
+        return ag_layer_norm_to(x, w, b, TRANSFORMER_LAYER_NORM_EPS, ND_BFLOAT16);
+    return layer_norm(o, x, w, b);
+}
+
 static ag_tensor *gelu(const transformer_forward_options *o, ag_tensor *x)
 {
     return o->composed ? ag_gelu_composed(x) : ag_gelu(x);
@@ -219,9 +230,9 @@ ag_tensor *transformer_layers(transformer_model *m, const nd_array *idx,
             x = layer_norm(o, residual(m, x, mlp(m, o, b, x)), b->ln_2_weight, b->ln_2_bias);
         } else { /* GPT-2: normalize the branch input */
             x = residual(m, x,
-                         attention(m, o, l, layer_norm(o, x, b->ln_1_weight, b->ln_1_bias), B, T,
-                                   cache));
-            x = residual(m, x, mlp(m, o, b, layer_norm(o, x, b->ln_2_weight, b->ln_2_bias)));
+                         attention(m, o, l, branch_norm(m, o, x, b->ln_1_weight, b->ln_1_bias), B,
+                                   T, cache));
+            x = residual(m, x, mlp(m, o, b, branch_norm(m, o, x, b->ln_2_weight, b->ln_2_bias)));
         }
     }
     if (o->tape_marks)

@@ -91,4 +91,12 @@ for sa, sb in [((24, 40), (40, 16)), ((40,), (40, 128)), ((64, 128), (128,)),
 for shape, scale in [((6, 40), 1.0), ((3, 5, 16), 4.0), ((64,), 0.1)]:
     cases.add('gelu_to_bf16', [r(*shape, scale=scale)],
               lambda t: F.gelu(t[0], approximate='tanh').to(bf).float(), rtol=2.0 ** -7, atol=1e-5)
+
+# LayerNorm stored as bf16 (ag_layer_norm_to): torch's float32 layer norm, then the cast;
+# a value at a bf16 rounding boundary may land one bf16 ulp away (rtol 2^-7).
+for shape in [(6, 40), (2, 5, 16)]:
+    c = shape[-1]
+    cases.add('layer_norm_to_bf16', [r(*shape, scale=3.0) + 1.5, r(c) + 1, r(c)],
+              lambda t: F.layer_norm(t[0], (t[0].shape[-1],), t[1], t[2], 1e-5).to(bf).float(),
+              rtol=2.0 ** -7, atol=1e-5)
 cases.save()
