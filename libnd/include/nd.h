@@ -936,6 +936,16 @@ ND_API nd_array *nd_matmul(const nd_array *a, const nd_array *b);
  * result (a bf16 weight's product with bf16 activations, kept in float32
  * for the backward pass); with dt = ND_BFLOAT16 it is nd_matmul. */
 ND_API nd_array *nd_matmul_dtype(const nd_array *a, const nd_array *b, nd_dtype dt);
+/* numpy.matmul(a, b, dtype=dt) + bias (torch.addmm's input, a Linear's
+ * bias): the values of nd_matmul_dtype, then nd_add_out into the product.
+ * Two bfloat16 operands with dt = ND_FLOAT32, b 2-D and bias a contiguous
+ * float32 (n,) go to the bf16 kernel, which adds the bias to each row of a
+ * block after its whole sum over k, as it stores it: one pass over the
+ * result fewer, the same bits. Errors as nd_matmul_dtype's, then nd_add's
+ * for a bias that does not broadcast to the product; a NULL argument:
+ * "matmul_bias: bias is NULL". */
+ND_API nd_array *nd_matmul_bias(const nd_array *a, const nd_array *b, const nd_array *bias,
+                                nd_dtype dt);
 /* numpy.matmul(a, b, out=out). out must be writeable and have exactly the
  * result shape (NumPy's core-dimension message for the last axes, "non-
  * broadcastable output operand with shape (3,2,2) doesn't match the

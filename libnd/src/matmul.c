@@ -497,18 +497,22 @@ static int element_strided(matrix *x, int slot, nd_dtype dt, scratch *s)
  * the AVX512_BF16 kernel, which reads A and B through any element strides
  * and writes a C with unit column stride (C^T = B^T A^T when C is
  * column-major, else a temporary). */
-static int bf16_gemm(nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
+static int bf16_gemm(nd_dtype dt, matrix a, matrix b, matrix c, const float *bias, scratch *s)
 {
-    if (!nd_sbgemm_avx512_supported())
-        return widened_gemm(ND_BFLOAT16, dt, a, b, c, s);
-    if (a.cols == 0) { /* k == 0: an empty sum */
-        zero_matrix(dt, c);
-        return 0;
+    if (!nd_sbgemm_avx512_supported() || a.cols == 0) {
+        int status = a.cols == 0 ? (zero_matrix(dt, c), 0) /* k == 0: an empty sum */
+                                 : widened_gemm(ND_BFLOAT16, dt, a, b, c, s);
+        if (status == 0 && bias) /* nd_matmul_bias asks for float32 C only */
+            for (int64_t i = 0; i < c.rows; i++)
+                for (int64_t j = 0; j < c.cols; j++)
+                    *(float *)(c.data + i * c.rs + j * c.cs) += bias[j];
+        return status;
     }
     size_t item = nd_dtype_itemsize(dt);
     CBLAS_TRANSPOSE tc;
     int64_t ldc;
-    if (blas_layout(c, item, &tc, &ldc) && tc == CblasTrans && c.cols > 1) {
+    /* C column-major: C^T = B^T A^T, unless a bias runs along C's rows */
+    if (!bias && blas_layout(c, item, &tc, &ldc) && tc == CblasTrans && c.cols > 1) {
         matrix at = transposed(a);
         a = transposed(b), b = at, c = transposed(c);
     }
@@ -522,7 +526,7 @@ static int bf16_gemm(nd_dtype dt, matrix a, matrix b, matrix c, scratch *s)
         element_strided(&b, SLOT_B, ND_BFLOAT16, s) < 0)
         return ND_ERR_MEMORY;
     int status = nd_sbgemm_avx512(c.rows, c.cols, a.cols, (const uint16_t *)a.data, a.rs / 2,
-                                  a.cs / 2, (const uint16_t *)b.data, b.rs / 2, b.cs / 2,
+                                  a.cs / 2, (const uint16_t *)b.data, b.rs / 2, b.cs / 2, bias,
                                   target.data, ldc, dt == ND_BFLOAT16);
     if (status == 0 && target.data != c.data)
         convert_matrix(dt, target, dt, c);
@@ -538,7 +542,7 @@ static int gemm_dispatch(nd_dtype operands, nd_dtype dt, matrix a, matrix b, mat
     if (c.rows == 0 || c.cols == 0)
         return 0;
     if (operands == ND_BFLOAT16)
-        return bf16_gemm(dt, a, b, c, s);
+        return bf16_gemm(dt, a, b, c, NULL, s);
     switch (dt) {
     case ND_FLOAT32:
     case ND_FLOAT64:
@@ -562,6 +566,7 @@ static int gemm_dispatch(nd_dtype operands, nd_dtype dt, matrix a, matrix b, mat
 typedef struct batch {
     nd_dtype dtype; /* C's */
     nd_dtype operands; /* A's and B's: dtype, or bfloat16 summed into float32 */
+    const float *bias; /* nd_matmul_bias's, added along each row of every C; or NULL */
     matrix a, b, c;
     int ndim;
     int64_t shape[MAX_BATCH], a_step[MAX_BATCH], b_step[MAX_BATCH], c_step[MAX_BATCH];
@@ -661,7 +666,8 @@ static void run_batch_items(void *ctx, int64_t begin, int64_t end)
     for (int64_t i = begin; i < end; i++) {
         matrix a, b, c;
         batch_item(t->p, i, &a, &b, &c);
-        int status = gemm_dispatch(t->p->operands, t->p->dtype, a, b, c, &s);
+        int status = t->p->bias ? bf16_gemm(t->p->dtype, a, b, c, t->p->bias, &s)
+                                : gemm_dispatch(t->p->operands, t->p->dtype, a, b, c, &s);
         if (status < 0) {
             __atomic_store_n(&t->status, status, __ATOMIC_RELAXED);
             break;
@@ -889,6 +895,39 @@ nd_array *nd_matmul_dtype(const nd_array *a, const nd_array *b, nd_dtype dt)
     if (matmul_shape(a, b, &ndim, shape) < 0)
         return NULL;
     return evaluate_new_in(a, b, ndim, shape, matmul_layout, dt);
+}
+
+nd_array *nd_matmul_bias(const nd_array *a, const nd_array *b, const nd_array *bias, nd_dtype dt)
+{
+    ND_CHECK_NOT_NULL(NULL, a, b, bias);
+    /* Two bf16 operands summed in float32 with a float32 (n,) bias, the
+     * product at least a row: the kernel adds the bias as it stores. */
+    bool fused = dt == ND_FLOAT32 && a->dtype == ND_BFLOAT16 && b->dtype == ND_BFLOAT16 &&
+                 a->ndim >= 1 && b->ndim == 2 && bias->dtype == ND_FLOAT32 && bias->ndim == 1 &&
+                 bias->shape[0] == b->shape[1] && nd_is_c_contiguous(bias) &&
+                 nd_sbgemm_avx512_supported();
+    int ndim;
+    int64_t shape[ND_MAXDIMS];
+    if (!fused) {
+        nd_array *y = nd_matmul_dtype(a, b, dt);
+        if (y && nd_add_out(y, bias, y) < 0) {
+            nd_free(y);
+            return NULL;
+        }
+        return y;
+    }
+    if (matmul_shape(a, b, &ndim, shape) < 0)
+        return NULL;
+    nd_array *out = nd_alloc_array(ND_FLOAT32, ndim, shape);
+    if (!out)
+        return NULL;
+    batch p = {.dtype = ND_FLOAT32, .operands = ND_BFLOAT16, .bias = (const float *)nd_data(bias)};
+    matmul_layout(a, b, out, &p);
+    if (run_batch(&p) < 0) {
+        nd_free(out);
+        return NULL;
+    }
+    return out;
 }
 
 int nd_matmul_out(const nd_array *a, const nd_array *b, nd_array *out)

@@ -217,15 +217,16 @@ bool nd_sbgemm_avx512_supported(void);
 /* true: bfloat16 products widen to float32 even where the kernel could run
  * (tests run both paths on one machine); false: back to what the CPU has. */
 void nd_sbgemm_force_fallback(bool fallback);
-/* C = A @ B with bfloat16 A (m x k) and B (k x n) read through element
- * strides (any sign), float32 sums; C has row stride ldc elements and unit
- * column stride and is float32, or bfloat16 (c_bf16, rounded once to
- * nearest even). C must not overlap A or B; m, n, k > 0. Splits across the
- * thread pool; the result does not depend on the thread count. 0, or
- * ND_ERR_MEMORY. */
+/* C = A @ B (+ bias) with bfloat16 A (m x k) and B (k x n) read through
+ * element strides (any sign), float32 sums; bias NULL or n float32 added to
+ * each row after the whole sum over k (so the bits of the product and then
+ * the add); C has row stride ldc elements and unit column stride and is
+ * float32, or bfloat16 (c_bf16, rounded once to nearest even). C must not
+ * overlap A or B; m, n, k > 0. Splits across the thread pool; the result
+ * does not depend on the thread count. 0, or ND_ERR_MEMORY. */
 int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t a_rs, int64_t a_cs,
-                     const uint16_t *b, int64_t b_rs, int64_t b_cs, void *c, int64_t ldc,
-                     bool c_bf16);
+                     const uint16_t *b, int64_t b_rs, int64_t b_cs, const float *bias, void *c,
+                     int64_t ldc, bool c_bf16);
 
 /* ---- the elementwise engine (ufunc.c) ------------------------------------- */
 

@@ -120,6 +120,7 @@ typedef struct target {
     int64_t ldc;
     uint16_t *out16; /* NULL: C is the result */
     int64_t ld16;
+    const float *bias; /* added per column on the last pass over k, or NULL */
 } target;
 
 /* C[0:rows, 0:cols] (+)= A (pairs x MR units) times b_panel (pairs x NR
@@ -160,6 +161,11 @@ kernel_body(int64_t pairs, const void *a, int64_t a_pair, int64_t a_row, const u
     __mmask16 right_mask = cols >= 32   ? 0xFFFF
                            : cols <= 16 ? 0
                                         : (__mmask16)((1u << (cols - 16)) - 1);
+    __m512 bias_left = _mm512_setzero_ps(), bias_right = _mm512_setzero_ps();
+    if (t->bias) {
+        bias_left = _mm512_maskz_loadu_ps(left_mask, t->bias);
+        bias_right = _mm512_maskz_loadu_ps(right_mask, t->bias + 16);
+    }
 #pragma GCC unroll 12
     for (int i = 0; i < MR; i++) {
         if (i >= rows)
@@ -168,6 +174,10 @@ kernel_body(int64_t pairs, const void *a, int64_t a_pair, int64_t a_row, const u
         if (accumulate) {
             left[i] = _mm512_add_ps(left[i], _mm512_maskz_loadu_ps(left_mask, c));
             right[i] = _mm512_add_ps(right[i], _mm512_maskz_loadu_ps(right_mask, c + 16));
+        }
+        if (t->bias) { /* after the whole sum over k, as an add after the product */
+            left[i] = _mm512_add_ps(left[i], bias_left);
+            right[i] = _mm512_add_ps(right[i], bias_right);
         }
         if (t->out16) {
             uint16_t *out16 = t->out16 + i * t->ld16;
@@ -379,6 +389,8 @@ static void run_row_panels(void *ctx, int64_t begin, int64_t end)
                 c.c += i0 * c.ldc + j0;
             if (c.out16)
                 c.out16 += i0 * c.ld16 + j0;
+            if (c.bias)
+                c.bias += j0;
             const uint16_t *b_panel = t->b_packed + j0 * 2 * pairs;
             if (in_place)
                 micro_kernel_rows(pairs, t->a + i0 * t->a_rs, t->a_rs / 2, b_panel, &c, (int)rows,
@@ -401,6 +413,7 @@ static void run_row_panels(void *ctx, int64_t begin, int64_t end)
 typedef struct dot_task {
     const uint16_t *a, *b;
     int64_t k, b_cs;
+    const float *bias;
     void *c;
     bool c_bf16;
 } dot_task;
@@ -421,6 +434,8 @@ BF16 static void dot_columns(void *ctx, int64_t begin, int64_t end)
                                    (__m512bh)_mm512_maskz_loadu_epi16(tail, col + p));
         }
         float dot = _mm512_reduce_add_ps(sum);
+        if (t->bias)
+            dot += t->bias[j];
         if (t->c_bf16)
             ((uint16_t *)t->c)[j] = nd_bf16_round(dot);
         else
@@ -429,12 +444,12 @@ BF16 static void dot_columns(void *ctx, int64_t begin, int64_t end)
 }
 
 int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t a_rs, int64_t a_cs,
-                     const uint16_t *b, int64_t b_rs, int64_t b_cs, void *c, int64_t ldc,
-                     bool c_bf16)
+                     const uint16_t *b, int64_t b_rs, int64_t b_cs, const float *bias, void *c,
+                     int64_t ldc, bool c_bf16)
 {
     if (m == 1 && a_cs == 1 && b_rs == 1) {
         /* Pieces of ~2^16 multiply-adds, as libnd's float32 gemv. */
-        dot_task task = {a, b, k, b_cs, c, c_bf16};
+        dot_task task = {a, b, k, b_cs, bias, c, c_bf16};
         nd_parallel_for(n, ((int64_t)1 << 16) / (k > 0 ? k : 1) + 1, dot_columns, &task);
         return 0;
     }
@@ -463,7 +478,9 @@ int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t
     for (int64_t pc = 0; pc < k; pc += KC) {
         int64_t kc = k - pc < KC ? k - pc : KC;
         bool last = pc + kc >= k;
-        target out = c_bf16 ? (target){work, n, last ? c : NULL, ldc} : (target){c, ldc, NULL, 0};
+        const float *pass_bias = last ? bias : NULL;
+        target out = c_bf16 ? (target){work, n, last ? c : NULL, ldc, pass_bias}
+                            : (target){c, ldc, NULL, 0, pass_bias};
         block_task task = {a + pc * a_cs, a_rs, a_cs, a_packed, b_packed, out, m, 0, kc, pc > 0};
         if (share_a)
             nd_parallel_for(panels, ((int64_t)1 << 16) / (MR * kc) + 1, pack_a_panels, &task);
@@ -476,6 +493,8 @@ int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t
                 task.c.c += jc;
             if (task.c.out16)
                 task.c.out16 += jc;
+            if (task.c.bias)
+                task.c.bias += jc;
             task.nc = nc;
             /* Worth a thread from ~2^21 multiply-adds (about 10 us). */
             int64_t per_panel = MR * nc * kc;
@@ -493,11 +512,11 @@ int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t
 static bool cpu_has_avx512_bf16(void) { return false; }
 
 int nd_sbgemm_avx512(int64_t m, int64_t n, int64_t k, const uint16_t *a, int64_t a_rs, int64_t a_cs,
-                     const uint16_t *b, int64_t b_rs, int64_t b_cs, void *c, int64_t ldc,
-                     bool c_bf16)
+                     const uint16_t *b, int64_t b_rs, int64_t b_cs, const float *bias, void *c,
+                     int64_t ldc, bool c_bf16)
 {
     (void)m, (void)n, (void)k, (void)a, (void)a_rs, (void)a_cs, (void)b, (void)b_rs, (void)b_cs,
-        (void)c, (void)ldc, (void)c_bf16;
+        (void)bias, (void)c, (void)ldc, (void)c_bf16;
     return nd_set_error(ND_ERR_VALUE, "sbgemm_avx512: not built for this CPU");
 }
 

@@ -363,6 +363,57 @@ START_TEST(matmul_dtype_argument)
 }
 END_TEST
 
+/* nd_matmul_bias is nd_matmul_dtype then nd_add_out, bit for bit: k within
+ * one pass of the kernel (128) and over two (770: the bias after the whole
+ * sum), one row (the dot-product path), a batch folded into rows, n not a
+ * multiple of the kernel's 32 columns; on either path. Its errors and the
+ * general path (float64, a bias that broadcasts but is 2-D). */
+static void check_bias(const nd_array *a, const nd_array *b, const nd_array *bias)
+{
+    nd_array *got = nd_matmul_bias(a, b, bias, ND_FLOAT32);
+    ck_assert_msg(got != NULL, "matmul_bias: %s", nd_last_error());
+    nd_array *want = nd_matmul_dtype(a, b, ND_FLOAT32);
+    ck_assert_int_eq(nd_add_out(want, bias, want), 0);
+    assert_identical(got, want);
+    nd_free(got), nd_free(want);
+}
+
+static void biases(void)
+{
+    nd_rng *rng = nd_rng_new(31);
+    nd_array *x = bf16_values(32, 2, SHAPE(70, 770)), *w = bf16_values(33, 2, SHAPE(97, 770));
+    nd_array *b97 = nd_rng_uniform(rng, -1, 1, ND_FLOAT32, 1, SHAPE(97));
+    nd_array *wt = nd_transpose(w, NULL);
+    check_bias(x, wt, b97); /* k 770: two passes */
+    nd_array *x128 = nd_slice(x, 1, 0, 128, 1), *w128 = nd_slice(w, 1, 0, 128, 1);
+    nd_array *w128t = nd_transpose(w128, NULL);
+    check_bias(x128, w128t, b97); /* k 128 */
+    nd_array *row = nd_slice(x128, 0, 3, 4, 1);
+    check_bias(row, w128t, b97); /* one row: dot products */
+    nd_array *q = bf16_values(34, 3, SHAPE(2, 5, 40)), *v = bf16_values(35, 2, SHAPE(40, 65));
+    nd_array *b65 = nd_rng_uniform(rng, -1, 1, ND_FLOAT32, 1, SHAPE(65));
+    check_bias(q, v, b65); /* a batch of rows */
+    nd_array *b2d = nd_rng_uniform(rng, -1, 1, ND_FLOAT32, 2, SHAPE(5, 65));
+    check_bias(q, v, b2d); /* broadcast, not a row: the general path */
+    nd_array *q64 = nd_astype(q, ND_FLOAT64), *v64 = nd_astype(v, ND_FLOAT64);
+    nd_array *b64 = nd_astype(b65, ND_FLOAT64);
+    nd_array *got = nd_matmul_bias(q64, v64, b64, ND_FLOAT64), *want = nd_matmul(q64, v64);
+    ck_assert_int_eq(nd_add_out(want, b64, want), 0);
+    assert_identical(got, want);
+    nd_array *b3 = nd_zeros(ND_FLOAT32, 1, SHAPE(3));
+    ck_assert_ptr_null(nd_matmul_bias(q, v, b3, ND_FLOAT32));
+    ck_assert_str_eq(nd_last_error(), "operands could not be broadcast together with shapes "
+                                      "(2,5,65) (3,) (2,5,65) ");
+    ck_assert_ptr_null(nd_matmul_bias(q, v, NULL, ND_FLOAT32));
+    ck_assert_str_eq(nd_last_error(), "matmul_bias: bias is NULL");
+    nd_free(x), nd_free(w), nd_free(b97), nd_free(wt), nd_free(x128), nd_free(w128);
+    nd_free(w128t), nd_free(row), nd_free(q), nd_free(v), nd_free(b65), nd_free(b2d);
+    nd_free(q64), nd_free(v64), nd_free(b64), nd_free(got), nd_free(want), nd_free(b3);
+    nd_rng_free(rng);
+}
+START_TEST(bf16_matmul_bias) { run_both_paths(biases); }
+END_TEST
+
 Suite *test_suite(void)
 {
     Suite *s = suite_create("bf16_gemm");
@@ -376,6 +427,7 @@ Suite *test_suite(void)
     tcase_add_test(tc, bf16_thread_independent);
     tcase_add_test(tc, bf16_rounding);
     tcase_add_test(tc, matmul_dtype_argument);
+    tcase_add_test(tc, bf16_matmul_bias);
     suite_add_tcase(s, tc);
     return s;
 }

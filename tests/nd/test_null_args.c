@@ -554,6 +554,9 @@ static int noop_writer(FILE *out, void *ctx)
     P(nd_matmul, b, nd_matmul(A, NULL)) \
     P(nd_matmul_dtype, a, nd_matmul_dtype(NULL, A, ND_FLOAT64)) \
     P(nd_matmul_dtype, b, nd_matmul_dtype(A, NULL, ND_FLOAT64)) \
+    P(nd_matmul_bias, a, nd_matmul_bias(NULL, A, A, ND_FLOAT64)) \
+    P(nd_matmul_bias, b, nd_matmul_bias(A, NULL, A, ND_FLOAT64)) \
+    P(nd_matmul_bias, bias, nd_matmul_bias(A, A, NULL, ND_FLOAT64)) \
     I(nd_matmul_out, a, nd_matmul_out(NULL, A, W)) \
     I(nd_matmul_out, b, nd_matmul_out(A, NULL, W)) \
     I(nd_matmul_out, out, nd_matmul_out(A, A, NULL)) \

@@ -174,15 +174,15 @@ static nd_array *linear_forward(ag_ctx *ctx, int n, const nd_array *const *x)
         nd_set_last_error(ND_ERR_VALUE, "linear: bias must be (out_features,)");
         return NULL;
     }
-    nd_array *wt = nd_transpose(x[1], NULL);
-    nd_array *y = !wt                           ? NULL
-                  : mixed_precision(x[0], x[1]) ? nd_matmul_dtype(x[0], wt, ND_FLOAT32)
-                                                : nd_matmul(x[0], wt);
-    nd_free(wt);
-    if (y && n == 3 && nd_add_out(y, x[2], y) < 0) {
+    nd_array *wt = nd_transpose(x[1], NULL), *y = NULL;
+    if (wt && mixed_precision(x[0], x[1])) /* the bf16 kernel adds the bias as it stores */
+        y = n == 3 ? nd_matmul_bias(x[0], wt, x[2], ND_FLOAT32)
+                   : nd_matmul_dtype(x[0], wt, ND_FLOAT32);
+    else if (wt && (y = nd_matmul(x[0], wt)) && n == 3 && nd_add_out(y, x[2], y) < 0) {
         nd_free(y);
-        return NULL;
+        y = NULL;
     }
+    nd_free(wt);
     return y;
 }
 
