@@ -620,7 +620,8 @@ AG_API ag_tensor *ag_layer_norm(ag_tensor *x, ag_tensor *weight, ag_tensor *bias
  * ND_BFLOAT16 (mixed precision, where the norm's output is a product's
  * operand) one node and one pass: y rounded as it is written; its gradient
  * arrives in bf16, x's and the parameters' are float32. dtype x's own:
- * ag_layer_norm. Errors as ag_layer_norm's. */
+ * ag_layer_norm. Errors as ag_layer_norm's, and dtype not a float dtype
+ * ("layer_norm_to: expected a floating point dtype, got int32"). */
 AG_API ag_tensor *ag_layer_norm_to(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, double eps,
                                    nd_dtype dtype);
 AG_API ag_tensor *ag_layer_norm_composed(ag_tensor *x, ag_tensor *weight, ag_tensor *bias,
@@ -643,7 +644,7 @@ AG_API ag_tensor *ag_gelu_composed(ag_tensor *a);
  * pass: y rounded as it is written, no float32 y; it saves tanh(u) as
  * ag_gelu does, its gradient arrives in bf16 and a's is float32. dtype
  * a's own: ag_gelu(a). Errors: a not float32 or float64, dtype not a
- * float dtype. */
+ * float dtype ("gelu_to: expected a floating point dtype, got int32"). */
 AG_API ag_tensor *ag_gelu_to(ag_tensor *a, nd_dtype dtype);
 /* GELU, exact form (torch's F.gelu(x)): y = 0.5 x (1 + erf(x / sqrt(2))). */
 AG_API ag_tensor *ag_gelu_erf(ag_tensor *a);

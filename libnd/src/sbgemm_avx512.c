@@ -24,9 +24,11 @@
  *   A micro-panel: for each pair p, MR 32-bit units (A[i,2p], A[i,2p+1])
  *   B micro-panel: for each pair p, NR 32-bit units (B[2p,j], B[2p+1,j])
  *
- * and an odd k gets a zero partner. The loops are sgemm_avx512.c's (BLIS's
- * jc/pc/ir/jr with pc outermost so that a packed A serves every column
- * block); only the sizes differ: KC counts bf16 elements, and twice the
+ * and an odd k gets a zero partner. A row-major A with whole pairs that
+ * serves one column block is not packed: its rows already hold those
+ * units, and the kernel broadcasts them from A itself (micro_kernel_rows).
+ * The loops are sgemm_avx512.c's (BLIS's jc/pc/ir/jr with pc outermost so
+ * that a packed A serves every column block); only the sizes differ: KC counts bf16 elements, and twice the
  * float32 count fits the same bytes (an A micro-panel 12 x 768 x 2 = 18 KB
  * in L1, a B block 768 x 480 x 2 = 737 KB in L2). A GPT-2 layer's k = 768
  * is then one pass.
@@ -36,7 +38,8 @@
  * vdpbf16ps (1,536 flops) for 2 loads and 12 broadcasts, 27 of the 32 zmm
  * registers. With bf16 output, C's float32 partial sums live in a work
  * matrix until the last pass over k, whose kernel adds, rounds to nearest
- * even (exactly nd_float_to_bfloat16) and stores 16-bit values.
+ * even (exactly nd_float_to_bfloat16) and stores 16-bit values. A bias
+ * (nd_matmul_bias) is added by that last pass too, after the whole sum.
  *
  * Every element of C is one thread's sum over k in a fixed order, so the
  * result does not depend on the thread count. It does differ in the last

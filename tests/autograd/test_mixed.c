@@ -899,6 +899,11 @@ START_TEST(test_gelu_to_bf16_is_gelu_then_cast)
     ag_tensor *ci = ag_const(ints);
     ck_assert_ptr_null(ag_gelu_to(ci, ND_BFLOAT16));
     ck_assert_str_eq(nd_last_error(), "gelu: expected a floating point tensor, got int32");
+    ck_assert_ptr_null(ag_gelu_to(c, ND_INT32)); /* the stored dtype must be a float one */
+    ck_assert_str_eq(nd_last_error(), "gelu_to: expected a floating point dtype, got int32");
+    ck_assert_ptr_null(ag_gelu_to(c, (nd_dtype)99));
+    ck_assert_str_eq(nd_last_error(), "gelu_to: expected a floating point dtype, got an invalid "
+                                      "dtype");
     ag_tape_reset();
     ag_tensor_free(c), ag_tensor_free(c64), ag_tensor_free(ci);
     nd_array *rest[] = {xa, dy, dyt, x64, want, ints};
@@ -949,6 +954,8 @@ START_TEST(test_layer_norm_to_bf16_is_norm_then_cast)
     }
     ag_tensor *p = ag_param(xa);
     ck_assert_str_eq(ag_op_name(ag_layer_norm_to(p, NULL, NULL, 1e-5, ND_FLOAT32)), "layer_norm");
+    ck_assert_ptr_null(ag_layer_norm_to(p, NULL, NULL, 1e-5, ND_INT64));
+    ck_assert_str_eq(nd_last_error(), "layer_norm_to: expected a floating point dtype, got int64");
     ag_tape_reset();
     ag_tensor_free(p);
     nd_array *rest[] = {xa, xt_a, wa, ba, dy};

@@ -393,6 +393,9 @@ static void biases(void)
     nd_array *q = bf16_values(34, 3, SHAPE(2, 5, 40)), *v = bf16_values(35, 2, SHAPE(40, 65));
     nd_array *b65 = nd_rng_uniform(rng, -1, 1, ND_FLOAT32, 1, SHAPE(65));
     check_bias(q, v, b65); /* a batch of rows */
+    nd_array *k0a = nd_slice(q, 2, 0, 0, 1), *k0b = nd_slice(v, 0, 0, 0, 1);
+    check_bias(k0a, k0b, b65); /* k 0: the bias alone */
+    nd_free(k0a), nd_free(k0b);
     nd_array *b2d = nd_rng_uniform(rng, -1, 1, ND_FLOAT32, 2, SHAPE(5, 65));
     check_bias(q, v, b2d); /* broadcast, not a row: the general path */
     nd_array *q64 = nd_astype(q, ND_FLOAT64), *v64 = nd_astype(v, ND_FLOAT64);

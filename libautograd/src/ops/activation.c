@@ -220,7 +220,7 @@ static const ag_op gelu_bf16_op = {"gelu_to_bf16", gelu_bf16_forward, gelu_backw
 ag_tensor *ag_gelu_to(ag_tensor *a, nd_dtype dtype)
 {
     AG_REQUIRE(a, NULL);
-    if (layer_check_float(ag_value(a), "gelu") < 0)
+    if (layer_check_float(ag_value(a), "gelu") < 0 || layer_check_float_dtype(dtype, "gelu_to") < 0)
         return NULL;
     if (dtype == ND_BFLOAT16 && nd_dtype_of(ag_value(a)) == ND_FLOAT32)
         return ag_apply(&gelu_bf16_op, 1, &a, NULL, 0);

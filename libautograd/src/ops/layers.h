@@ -64,6 +64,16 @@ static inline int layer_check_float(const nd_array *a, const char *op)
                              nd_dtype_name(dt));
 }
 
+/* 0 if dt is a floating dtype (the dtype an op's result is stored in:
+ * ag_gelu_to, ag_layer_norm_to), else a type error naming the op. */
+static inline int layer_check_float_dtype(nd_dtype dt, const char *op)
+{
+    if (nd_dtype_itemsize(dt) > 0 && nd_dtype_is_float(dt))
+        return 0;
+    return nd_set_last_error(ND_ERR_TYPE, "%s: expected a floating point dtype, got %s", op,
+                             nd_dtype_itemsize(dt) > 0 ? nd_dtype_name(dt) : "an invalid dtype");
+}
+
 /* 0 if every array has a's dtype, else torch's "expected scalar type Float
  * but found Double". NULL entries are skipped. */
 static inline int layer_check_same_dtype(const nd_array *a, int n, const nd_array *const *others)

@@ -191,9 +191,10 @@ static nd_array *linear_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 /* In mixed precision the backward reads dL/dy (rows, out) twice: rounded
  * to bf16 as the gemms' operand, and summed over the rows for dL/db. One
  * pass does both: per row, g = round(dy) and db += dy, the columns added
- * row after row in the order of nd_sum's column sums (((db + dy0) + dy1)
- * + ...), so dL/db has the bits nd_sum gives it. Threads share out the
- * columns: every thread count gives one thread's bits. */
+ * row after row (((db + dy0) + dy1) + ...), the order of nd_sum's column
+ * sums over the leading axes, so dL/db has the bits nd_sum gives it (from
+ * 4 rows and 16 columns up, where nd_sum takes that path). Threads share
+ * out the columns: every thread count gives one thread's bits. */
 typedef struct round_and_sum_task {
     const float *dy;
     uint16_t *g;

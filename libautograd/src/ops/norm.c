@@ -236,6 +236,8 @@ ag_tensor *ag_layer_norm_to(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, do
                             nd_dtype dtype)
 {
     AG_REQUIRE(x, NULL);
+    if (layer_check_float_dtype(dtype, "layer_norm_to") < 0)
+        return NULL;
     if (dtype == ND_BFLOAT16 && nd_dtype_of(ag_value(x)) == ND_FLOAT32)
         return apply_norm(&layer_norm_bf16_op, x, weight, bias, eps, true);
     return ag_to_dtype(ag_layer_norm(x, weight, bias, eps), dtype); /* x's own: the op itself */
