@@ -307,6 +307,16 @@ AG_API ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b);
  * over all rows: what a Linear layer should use rather than the
  * matmul/transpose/add it equals. */
 AG_API ag_tensor *ag_linear(ag_tensor *x, ag_tensor *weight, ag_tensor *bias);
+/* A Linear stored in `dtype`: ag_to_dtype(ag_linear(x, weight, bias),
+ * dtype), the same values and gradients. For bf16 x and weight (mixed
+ * precision, below) with a float32 bias or none, and ND_BFLOAT16: one
+ * node, each float32 sum plus its bias rounded once as it is stored (the
+ * output of a Linear that only feeds products, e.g. GPT's c_attn, whose
+ * q, k and v are bf16 operands); its gradient arrives in bf16 and is the
+ * backward gemms' operand as it is, dL/db its float32 column sums. Any
+ * other case: the composition. Errors as ag_linear's, and dtype not a
+ * float dtype ("linear_to: expected a floating point dtype, got int32"). */
+AG_API ag_tensor *ag_linear_to(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, nd_dtype dtype);
 
 /*
  * Mixed precision (bf16 operands, float32 sums), as torch's CPU autocast
@@ -700,7 +710,9 @@ AG_API ag_tensor *ag_attention_composed(ag_tensor *q, ag_tensor *k, ag_tensor *v
  * rounded copy each in bf16), dL/dqkv one write per third backward.
  * operand_dtype is qkv's dtype or ND_BFLOAT16 (mixed precision as
  * ag_attention's on bf16 operands: the output float32, dL/dqkv in qkv's
- * dtype). qkv float32 or float64; padding_mask
+ * dtype). qkv float32 or float64, or bfloat16 with operand_dtype
+ * ND_BFLOAT16 (ag_linear_to's bf16 projection: q, k, v are views of it,
+ * no copy; the output float32, dL/dqkv bf16); padding_mask
  * NULL or bool (B or 1, T). Errors: qkv not (B, T, 3C) ("expected qkv of
  * shape (B, T, 3C)"), C not divisible by n_head (torch's "embed_dim must
  * be divisible by num_heads"), another operand dtype, a bad mask. */

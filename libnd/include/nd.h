@@ -941,9 +941,14 @@ ND_API nd_array *nd_matmul_dtype(const nd_array *a, const nd_array *b, nd_dtype 
  * Two bfloat16 operands with dt = ND_FLOAT32, b 2-D and bias a contiguous
  * float32 (n,) go to the bf16 kernel, which adds the bias to each row of a
  * block after its whole sum over k, as it stores it: one pass over the
- * result fewer, the same bits. Errors as nd_matmul_dtype's, then nd_add's
- * for a bias that does not broadcast to the product; a NULL argument:
- * "matmul_bias: bias is NULL". */
+ * result fewer, the same bits. Two bfloat16 operands with dt =
+ * ND_BFLOAT16 are the one exception to "product, then add": the float32
+ * sums plus the bias are rounded to bf16 once (torch.addmm's bf16 result,
+ * a Linear under autocast), the bits of nd_astype(nd_matmul_bias(a, b,
+ * bias, ND_FLOAT32), ND_BFLOAT16), in the kernel's store where it runs.
+ * Errors as nd_matmul_dtype's, then nd_add's for a bias that does not
+ * broadcast to the product; a NULL argument: "matmul_bias: bias is
+ * NULL". */
 ND_API nd_array *nd_matmul_bias(const nd_array *a, const nd_array *b, const nd_array *bias,
                                 nd_dtype dt);
 /* numpy.matmul(a, b, out=out). out must be writeable and have exactly the

@@ -500,12 +500,21 @@ static int element_strided(matrix *x, int slot, nd_dtype dt, scratch *s)
 static int bf16_gemm(nd_dtype dt, matrix a, matrix b, matrix c, const float *bias, scratch *s)
 {
     if (!nd_sbgemm_avx512_supported() || a.cols == 0) {
-        int status = a.cols == 0 ? (zero_matrix(dt, c), 0) /* k == 0: an empty sum */
-                                 : widened_gemm(ND_BFLOAT16, dt, a, b, c, s);
-        if (status == 0 && bias) /* nd_matmul_bias asks for float32 C only */
-            for (int64_t i = 0; i < c.rows; i++)
-                for (int64_t j = 0; j < c.cols; j++)
-                    *(float *)(c.data + i * c.rs + j * c.cs) += bias[j];
+        /* With a bias: the float32 sums, plus the bias, then a bf16 C's
+         * one rounding (a float32 C holds the sums itself). */
+        matrix sums = c;
+        nd_dtype sums_dt = bias ? ND_FLOAT32 : dt;
+        if (sums_dt != dt && scratch_matrix(s, SLOT_WIDE_C, ND_FLOAT32, c.rows, c.cols, &sums) < 0)
+            return ND_ERR_MEMORY;
+        int status = a.cols == 0 ? (zero_matrix(sums_dt, sums), 0) /* k == 0: an empty sum */
+                                 : widened_gemm(ND_BFLOAT16, sums_dt, a, b, sums, s);
+        if (status == 0 && bias) {
+            for (int64_t i = 0; i < sums.rows; i++)
+                for (int64_t j = 0; j < sums.cols; j++)
+                    *(float *)(sums.data + i * sums.rs + j * sums.cs) += bias[j];
+            if (sums.data != c.data)
+                convert_matrix(ND_FLOAT32, sums, dt, c);
+        }
         return status;
     }
     size_t item = nd_dtype_itemsize(dt);
@@ -900,14 +909,22 @@ nd_array *nd_matmul_dtype(const nd_array *a, const nd_array *b, nd_dtype dt)
 nd_array *nd_matmul_bias(const nd_array *a, const nd_array *b, const nd_array *bias, nd_dtype dt)
 {
     ND_CHECK_NOT_NULL(NULL, a, b, bias);
+    const bool bf16_operands = a->dtype == ND_BFLOAT16 && b->dtype == ND_BFLOAT16;
     /* Two bf16 operands summed in float32 with a float32 (n,) bias, the
-     * product at least a row: the kernel adds the bias as it stores. */
-    bool fused = dt == ND_FLOAT32 && a->dtype == ND_BFLOAT16 && b->dtype == ND_BFLOAT16 &&
-                 a->ndim >= 1 && b->ndim == 2 && bias->dtype == ND_FLOAT32 && bias->ndim == 1 &&
+     * product at least a row: the kernel adds the bias as it stores, and
+     * for a bf16 result rounds the sum of both once. */
+    bool fused = (dt == ND_FLOAT32 || dt == ND_BFLOAT16) && bf16_operands && a->ndim >= 1 &&
+                 b->ndim == 2 && bias->dtype == ND_FLOAT32 && bias->ndim == 1 &&
                  bias->shape[0] == b->shape[1] && nd_is_c_contiguous(bias) &&
                  nd_sbgemm_avx512_supported();
     int ndim;
     int64_t shape[ND_MAXDIMS];
+    if (!fused && bf16_operands && dt == ND_BFLOAT16) { /* the same one rounding */
+        nd_array *sums = nd_matmul_bias(a, b, bias, ND_FLOAT32);
+        nd_array *y = sums ? nd_astype(sums, ND_BFLOAT16) : NULL;
+        nd_free(sums);
+        return y;
+    }
     if (!fused) {
         nd_array *y = nd_matmul_dtype(a, b, dt);
         if (y && nd_add_out(y, bias, y) < 0) {
@@ -918,10 +935,10 @@ nd_array *nd_matmul_bias(const nd_array *a, const nd_array *b, const nd_array *b
     }
     if (matmul_shape(a, b, &ndim, shape) < 0)
         return NULL;
-    nd_array *out = nd_alloc_array(ND_FLOAT32, ndim, shape);
+    nd_array *out = nd_alloc_array(dt, ndim, shape);
     if (!out)
         return NULL;
-    batch p = {.dtype = ND_FLOAT32, .operands = ND_BFLOAT16, .bias = (const float *)nd_data(bias)};
+    batch p = {.dtype = dt, .operands = ND_BFLOAT16, .bias = (const float *)nd_data(bias)};
     matmul_layout(a, b, out, &p);
     if (run_batch(&p) < 0) {
         nd_free(out);

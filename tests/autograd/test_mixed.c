@@ -764,15 +764,23 @@ START_TEST(test_bf16_attention_fused_matches_composed)
 END_TEST
 
 /* qkv (B, T, 3C) float32 leaf -> attention with H heads in operand dtype
- * dt, as ag_attention_packed (packed) or as the steps it stands for
- * (slices, reshapes, permutes, casts, ag_attention, back); dL/dout = dO.
- * The output and dL/dqkv, copied out. */
+ * dt, as ag_attention_packed (form PACKED; PACKED_FROM_BF16: on qkv cast
+ * to bf16 first, the heads views of it) or as the steps it stands for
+ * (STEPS: slices, reshapes, permutes, casts, ag_attention, back); dL/dout
+ * = dO. The output and dL/dqkv, copied out. */
+enum packed_form { STEPS, PACKED, PACKED_FROM_BF16 };
+
 static void packed_case(const nd_array *qkv, const nd_array *dO, int64_t H, nd_dtype dt,
-                        bool packed, nd_array **out, nd_array **grad)
+                        enum packed_form form, nd_array **out, nd_array **grad)
 {
     const int64_t B = nd_shape(qkv)[0], T = nd_shape(qkv)[1], C = nd_shape(qkv)[2] / 3;
     ag_tensor *leaf = ag_param(qkv), *y;
-    if (packed) {
+    if (form == PACKED_FROM_BF16) {
+        ag_tensor *qkv16 = ag_to_dtype(leaf, ND_BFLOAT16);
+        y = ag_attention_packed(qkv16, H, true, NULL, dt);
+        ck_assert_ptr_nonnull(y);
+        ck_assert_int_eq(nd_dtype_of(ag_value(y)), ND_FLOAT32);
+    } else if (form == PACKED) {
         y = ag_attention_packed(leaf, H, true, NULL, dt);
     } else {
         ag_tensor *heads[3];
@@ -797,20 +805,32 @@ START_TEST(test_bf16_attention_packed_matches_heads)
 {
     /* The packed op runs the same kernels as ag_attention on the split,
      * cast heads, and the widening of dq, dk, dv into dL/dqkv is exact:
-     * equal bit for bit. In bf16 it is near, not equal to, float32. */
+     * equal bit for bit. On a bf16 qkv (its heads views, not copies, and
+     * dL/dqkv bf16, widened by the cast) the same bits again. In bf16 it
+     * is near, not equal to, float32. */
     nd_rng *rng = nd_rng_new(22);
     nd_array *qkv = randn(rng, ND_FLOAT32, 3, (const int64_t[]){2, 12, 96}, 1.0);
     nd_array *dO = randn(rng, ND_FLOAT32, 3, (const int64_t[]){2, 12, 32}, 1.0);
-    nd_array *out[3], *grad[3];
-    packed_case(qkv, dO, 2, ND_BFLOAT16, true, &out[0], &grad[0]);
-    packed_case(qkv, dO, 2, ND_BFLOAT16, false, &out[1], &grad[1]);
-    packed_case(qkv, dO, 2, ND_FLOAT32, true, &out[2], &grad[2]);
+    nd_array *out[4], *grad[4];
+    packed_case(qkv, dO, 2, ND_BFLOAT16, PACKED, &out[0], &grad[0]);
+    packed_case(qkv, dO, 2, ND_BFLOAT16, STEPS, &out[1], &grad[1]);
+    packed_case(qkv, dO, 2, ND_FLOAT32, PACKED, &out[2], &grad[2]);
+    packed_case(qkv, dO, 2, ND_BFLOAT16, PACKED_FROM_BF16, &out[3], &grad[3]);
     ck_assert_double_eq(share_equal(out[0], out[1]), 1);
     ck_assert_double_eq(share_equal(grad[0], grad[1]), 1);
+    ck_assert_double_eq(share_equal(out[0], out[3]), 1);
+    ck_assert_double_eq(share_equal(grad[0], grad[3]), 1);
     ck_assert_double_le(relative_gap(out[0], out[2]), 8 * BF16_U);
     ck_assert_double_gt(relative_gap(out[0], out[2]), 0);
     ck_assert_double_le(relative_gap(grad[0], grad[2]), 12 * BF16_U);
-    for (int c = 0; c < 3; c++) {
+    /* a bf16 qkv needs bf16 operands: float32 ones would widen it */
+    ag_tensor *c16 = ag_const(qkv), *q16 = ag_to_dtype(c16, ND_BFLOAT16);
+    ck_assert_ptr_null(ag_attention_packed(q16, 2, true, NULL, ND_FLOAT32));
+    ck_assert_str_eq(nd_last_error(),
+                     "attention_packed: expected a floating point tensor, got bfloat16");
+    ag_tape_reset();
+    ag_tensor_free(c16);
+    for (int c = 0; c < 4; c++) {
         nd_free(out[c]);
         nd_free(grad[c]);
     }
@@ -850,6 +870,90 @@ START_TEST(test_bf16_linear_bias_gradient_is_nd_sum)
     }
     ck_assert_int_eq(nd_set_num_threads(0), 0);
     nd_array *rest[] = {xa, wa, ba, dy, rows, want_db, g16, x16, x_rows, g16t, dw16, want_dw};
+    release(rest, sizeof rest / sizeof rest[0], NULL, NULL, rng);
+}
+END_TEST
+
+/* The gradients of leaves x, w, b copied out (NULL where none arrived),
+ * then the tape reset and the leaves freed: one run of a fused op or its
+ * composition. */
+static void take_gradients(ag_tensor *x, ag_tensor *w, ag_tensor *b, nd_array *grad[3])
+{
+    ag_tensor *leaves[3] = {x, w, b};
+    for (int i = 0; i < 3; i++)
+        grad[i] = ag_grad(leaves[i]) ? nd_copy(ag_grad(leaves[i])) : NULL;
+    ag_tape_reset();
+    ag_tensor_free(x), ag_tensor_free(w), ag_tensor_free(b);
+}
+
+/* The two runs' gradients: present in both or in neither, equal bit for
+ * bit; then freed. */
+static void assert_gradients_identical(nd_array *grad[2][3], int form)
+{
+    for (int i = 0; i < 3; i++) {
+        ck_assert((grad[0][i] == NULL) == (grad[1][i] == NULL));
+        if (grad[0][i])
+            ck_assert_msg(share_equal(grad[0][i], grad[1][i]) == 1, "form %d, gradient %d", form, i);
+        nd_free(grad[0][i]), nd_free(grad[1][i]);
+    }
+}
+
+/* ag_linear_to(x16, W16, b, bf16) is ag_to_dtype(ag_linear(x16, W16, b),
+ * bf16) in one node: the same bf16 values and the same float32 gradients
+ * of x, W and b, bit for bit (dL/db the column sums of the bf16 dL/dy,
+ * which the composition holds widened), with and without a bias, on a
+ * batch of rows, with dL/dy transposed (not contiguous), at 1 and 2
+ * threads. Float32 operands and other dtypes: the composition. */
+START_TEST(test_linear_to_bf16_is_linear_then_cast)
+{
+    nd_rng *rng = nd_rng_new(25);
+    nd_array *xa = randn(rng, ND_FLOAT32, 3, (const int64_t[]){3, 20, 40}, 1.0);
+    nd_array *wa = randn(rng, ND_FLOAT32, 2, (const int64_t[]){37, 40}, 0.2);
+    nd_array *ba = randn(rng, ND_FLOAT32, 1, (const int64_t[]){37}, 1.0);
+    nd_array *dy = randn(rng, ND_FLOAT32, 3, (const int64_t[]){3, 20, 37}, 1.0);
+    nd_array *dyt = randn(rng, ND_FLOAT32, 3, (const int64_t[]){3, 37, 20}, 1.0);
+    for (int form = 0; form < 4; form++) { /* bias; none; dL/dy transposed; 2 threads */
+        ck_assert_int_eq(nd_set_num_threads(form == 3 ? 2 : 1), 0);
+        nd_array *out[2], *grad[2][3] = {{NULL}};
+        for (int fused = 0; fused < 2; fused++) {
+            ag_tensor *px = ag_param(xa), *pw = ag_param(wa), *pb = ag_param(ba);
+            ag_tensor *x16 = ag_to_dtype(px, ND_BFLOAT16), *w16 = ag_to_dtype(pw, ND_BFLOAT16);
+            ag_tensor *b = form == 1 ? NULL : pb;
+            ag_tensor *y = fused ? ag_linear_to(x16, w16, b, ND_BFLOAT16)
+                                 : ag_to_dtype(ag_linear(x16, w16, b), ND_BFLOAT16);
+            ck_assert_int_eq(nd_dtype_of(ag_value(y)), ND_BFLOAT16);
+            if (fused)
+                ck_assert_str_eq(ag_op_name(y), "linear_to_bf16");
+            out[fused] = nd_copy(ag_value(y));
+            ag_tensor *loss = ag_to_dtype(y, ND_FLOAT32);
+            if (form == 2)
+                loss = ag_transpose(loss, (const int[]){0, 2, 1});
+            ck_assert_int_eq(ag_backward_ex(loss, form == 2 ? dyt : dy, false), 0);
+            take_gradients(px, pw, pb, grad[fused]);
+        }
+        ck_assert_double_eq(share_equal(out[0], out[1]), 1);
+        ck_assert_int_eq(form == 1, grad[0][2] == NULL);
+        assert_gradients_identical(grad, form);
+        nd_free(out[0]), nd_free(out[1]);
+    }
+    ck_assert_int_eq(nd_set_num_threads(0), 0);
+    /* float32 operands: ag_linear, then the cast; float32 of bf16 ones:
+     * ag_linear itself */
+    ag_tensor *x = ag_const(xa), *w = ag_const(wa), *b = ag_const(ba);
+    ag_tensor *y = ag_linear_to(x, w, b, ND_BFLOAT16);
+    ck_assert_int_eq(nd_dtype_of(ag_value(y)), ND_BFLOAT16);
+    nd_array *want = nd_astype(ag_value(ag_linear(x, w, b)), ND_BFLOAT16);
+    ck_assert_double_eq(share_equal(ag_value(y), want), 1);
+    ag_tensor *pw = ag_param(wa);
+    ag_tensor *x16 = ag_to_dtype(x, ND_BFLOAT16), *w16 = ag_to_dtype(pw, ND_BFLOAT16);
+    ck_assert_str_eq(ag_op_name(ag_linear_to(x16, w16, b, ND_FLOAT32)), "linear");
+    ck_assert_ptr_null(ag_linear_to(x16, w16, b, ND_INT32));
+    ck_assert_str_eq(nd_last_error(), "linear_to: expected a floating point dtype, got int32");
+    ck_assert_ptr_null(ag_linear_to(x16, w16, x16, ND_BFLOAT16)); /* a bias of the wrong shape */
+    ck_assert_str_eq(nd_last_error(), "linear: bias must be (out_features,)");
+    ag_tape_reset();
+    ag_tensor_free(x), ag_tensor_free(w), ag_tensor_free(b), ag_tensor_free(pw);
+    nd_array *rest[] = {xa, wa, ba, dy, dyt, want};
     release(rest, sizeof rest / sizeof rest[0], NULL, NULL, rng);
 }
 END_TEST
@@ -936,20 +1040,10 @@ START_TEST(test_layer_norm_to_bf16_is_norm_then_cast)
                 ck_assert_str_eq(ag_op_name(y), "layer_norm_to_bf16");
             out[fused] = nd_copy(ag_value(y));
             ck_assert_int_eq(ag_backward_ex(ag_to_dtype(y, ND_FLOAT32), dy, false), 0);
-            ag_tensor *leaves[3] = {px, pw, pb};
-            for (int i = 0; i < 3; i++)
-                grad[fused][i] = ag_grad(leaves[i]) ? nd_copy(ag_grad(leaves[i])) : NULL;
-            ag_tape_reset();
-            ag_tensor_free(px), ag_tensor_free(pw), ag_tensor_free(pb);
+            take_gradients(px, pw, pb, grad[fused]);
         }
         ck_assert_double_eq(share_equal(out[0], out[1]), 1);
-        for (int i = 0; i < 3; i++) {
-            ck_assert((grad[0][i] == NULL) == (grad[1][i] == NULL));
-            if (grad[0][i])
-                ck_assert_msg(share_equal(grad[0][i], grad[1][i]) == 1, "form %d, gradient %d",
-                              form, i);
-            nd_free(grad[0][i]), nd_free(grad[1][i]);
-        }
+        assert_gradients_identical(grad, form);
         nd_free(out[0]), nd_free(out[1]);
     }
     ag_tensor *p = ag_param(xa);
@@ -1092,6 +1186,7 @@ Suite *test_suite(void)
     tcase_add_test(tc, test_bf16_attention_fused_matches_composed);
     tcase_add_test(tc, test_bf16_attention_packed_matches_heads);
     tcase_add_test(tc, test_bf16_linear_bias_gradient_is_nd_sum);
+    tcase_add_test(tc, test_linear_to_bf16_is_linear_then_cast);
     tcase_add_test(tc, test_gelu_to_bf16_is_gelu_then_cast);
     tcase_add_test(tc, test_layer_norm_to_bf16_is_norm_then_cast);
     tcase_add_test(tc, test_optimizer_copy_tracks_the_weight);

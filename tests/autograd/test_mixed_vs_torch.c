@@ -1,6 +1,6 @@
 /* bf16 mixed precision against PyTorch 1.13's CPU bfloat16: casts (also
  * from a held copy, ag_to_dtype_from), ag_linear and ag_matmul on bf16
- * operands with float32 outputs, their
+ * operands with float32 outputs, ag_linear_to with a bf16 one, their
  * outputs and gradients (torch/mixed_cases.py states the tolerances and
  * why). */
 #include "test_util.h"
@@ -25,6 +25,15 @@ static ag_tensor *f_linear_bf16(ag_tensor *const *x, int n, const char *p)
 {
     (void)p;
     return ag_linear(ag_to_dtype(x[0], BF16), ag_to_dtype(x[1], BF16), n == 3 ? x[2] : NULL);
+}
+
+/* ag_linear_to(x16, W16, b, bf16), widened for the comparison */
+static ag_tensor *f_linear_to_bf16(ag_tensor *const *x, int n, const char *p)
+{
+    (void)p;
+    return ag_to_dtype(ag_linear_to(ag_to_dtype(x[0], BF16), ag_to_dtype(x[1], BF16),
+                                    n == 3 ? x[2] : NULL, BF16),
+                       ND_FLOAT32);
 }
 
 /* the same with the weight's bf16 copy at hand, as an optimizer keeps it */
@@ -61,6 +70,7 @@ static const torch_case_entry table[] = {{"to_bf16_and_back", f_to_bf16_and_back
                                          {"layer_norm_to_bf16", f_layer_norm_to_bf16},
                                          {"linear_bf16", f_linear_bf16},
                                          {"linear_bf16_copy", f_linear_bf16_copy},
+                                         {"linear_to_bf16", f_linear_to_bf16},
                                          {"matmul_bf16", f_matmul_bf16}};
 
 START_TEST(test_mixed_match_torch)

@@ -136,6 +136,8 @@ static void teardown(void)
     P(ag_matmul, b, ag_matmul(T, NULL)) \
     P(ag_linear, x, ag_linear(NULL, T, T)) \
     P(ag_linear, weight, ag_linear(T, NULL, T)) \
+    P(ag_linear_to, x, ag_linear_to(NULL, T, T, ND_BFLOAT16)) \
+    P(ag_linear_to, weight, ag_linear_to(T, NULL, T, ND_BFLOAT16)) \
     P(ag_to_dtype, x, ag_to_dtype(NULL, ND_FLOAT32)) \
     P(ag_to_dtype_from, x, ag_to_dtype_from(NULL, A)) \
     P(ag_to_dtype_from, value, ag_to_dtype_from(T, NULL)) \

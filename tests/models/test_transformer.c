@@ -808,9 +808,11 @@ END_TEST
 
 /* What the bf16 forward records: each weight matrix cast to bf16 once,
  * by a to_dtype node whose input is the parameter's own value (a float32
- * master), and each Linear's input cast once (the packed attention rounds
- * q, k, v and P itself, ag_gelu_to and ag_layer_norm_to their outputs; the
- * composed forward casts them with ops of their own); a set_precision to float32 records no cast at all. The
+ * master), and each Linear's input cast once (c_attn stores q, k, v as
+ * bf16 (ag_linear_to), the packed attention rounds P itself, ag_gelu_to
+ * and ag_layer_norm_to their outputs; the composed forward casts them
+ * with ops of their own); a set_precision to float32 records no cast at
+ * all. The
  * gradients reach every master weight. */
 START_TEST(test_bf16_casts_each_weight_once)
 {

@@ -366,8 +366,10 @@ END_TEST
 /* nd_matmul_bias is nd_matmul_dtype then nd_add_out, bit for bit: k within
  * one pass of the kernel (128) and over two (770: the bias after the whole
  * sum), one row (the dot-product path), a batch folded into rows, n not a
- * multiple of the kernel's 32 columns; on either path. Its errors and the
- * general path (float64, a bias that broadcasts but is 2-D). */
+ * multiple of the kernel's 32 columns; on either path. With a bf16 result
+ * it is that float32 result rounded once (not the product rounded, then
+ * the bias added and rounded again). Its errors and the general path
+ * (float64, a bias that broadcasts but is 2-D). */
 static void check_bias(const nd_array *a, const nd_array *b, const nd_array *bias)
 {
     nd_array *got = nd_matmul_bias(a, b, bias, ND_FLOAT32);
@@ -375,7 +377,11 @@ static void check_bias(const nd_array *a, const nd_array *b, const nd_array *bia
     nd_array *want = nd_matmul_dtype(a, b, ND_FLOAT32);
     ck_assert_int_eq(nd_add_out(want, bias, want), 0);
     assert_identical(got, want);
-    nd_free(got), nd_free(want);
+    nd_array *got16 = nd_matmul_bias(a, b, bias, ND_BFLOAT16);
+    ck_assert_msg(got16 != NULL, "matmul_bias to bf16: %s", nd_last_error());
+    nd_array *want16 = nd_astype(want, ND_BFLOAT16);
+    assert_identical(got16, want16);
+    nd_free(got), nd_free(want), nd_free(got16), nd_free(want16);
 }
 
 static void biases(void)

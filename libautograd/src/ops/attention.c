@@ -353,7 +353,8 @@ ag_tensor *ag_attention_packed(ag_tensor *qkv, int64_t n_head, bool causal,
 {
     AG_REQUIRE(qkv, NULL);
     const nd_array *x = ag_value(qkv);
-    if (layer_check_float(x, "attention_packed") < 0)
+    /* bf16 qkv (a Linear stored as bf16): the operands themselves, views */
+    if ((!is_bf16(x) || operand_dtype != ND_BFLOAT16) && layer_check_float(x, "attention_packed") < 0)
         return NULL;
     if (nd_ndim(x) != 3 || nd_shape(x)[2] % 3 != 0) {
         nd_set_last_error(ND_ERR_VALUE,

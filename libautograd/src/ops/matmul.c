@@ -18,8 +18,8 @@
  * it summed the broadcast batch axes in float32 (the product is returned
  * in float32 for that).
  */
-#include "ops.h"
-#include "bf16.h" /* libnd/src/bf16.h: nd_bf16_round */
+#include "layers.h" /* layer_check_float_dtype */
+#include "bf16.h" /* libnd/src/bf16.h: nd_bf16_round, nd_bf16_widen */
 #include "vectorize.h" /* libnd/src/vectorize.h: ND_VECTORIZE */
 
 #include <string.h>
@@ -161,19 +161,24 @@ ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b)
  * float32 sums; dL/db sums the float32 dL/dy (the bias is not a gemm
  * operand, so it is not rounded).
  */
+/* 0 if x (..., in), W (out, in) and, when n is 3, b (out,) fit, else the
+ * error. */
+static int linear_check_shapes(int n, const nd_array *const *x)
+{
+    if (nd_ndim(x[1]) != 2 || nd_ndim(x[0]) < 1 ||
+        nd_shape(x[0])[nd_ndim(x[0]) - 1] != nd_shape(x[1])[1])
+        return nd_set_last_error(ND_ERR_VALUE, "linear: weight must be (out_features, in_features) "
+                                               "with in_features the last dimension of the input");
+    if (n == 3 && (nd_ndim(x[2]) != 1 || nd_shape(x[2])[0] != nd_shape(x[1])[0]))
+        return nd_set_last_error(ND_ERR_VALUE, "linear: bias must be (out_features,)");
+    return 0;
+}
+
 static nd_array *linear_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)ctx;
-    if (nd_ndim(x[1]) != 2 || nd_ndim(x[0]) < 1 ||
-        nd_shape(x[0])[nd_ndim(x[0]) - 1] != nd_shape(x[1])[1]) {
-        nd_set_last_error(ND_ERR_VALUE, "linear: weight must be (out_features, in_features) "
-                                        "with in_features the last dimension of the input");
+    if (linear_check_shapes(n, x) < 0)
         return NULL;
-    }
-    if (n == 3 && (nd_ndim(x[2]) != 1 || nd_shape(x[2])[0] != nd_shape(x[1])[0])) {
-        nd_set_last_error(ND_ERR_VALUE, "linear: bias must be (out_features,)");
-        return NULL;
-    }
     nd_array *wt = nd_transpose(x[1], NULL), *y = NULL;
     if (wt && mixed_precision(x[0], x[1])) /* the bf16 kernel adds the bias as it stores */
         y = n == 3 ? nd_matmul_bias(x[0], wt, x[2], ND_FLOAT32)
@@ -194,10 +199,14 @@ static nd_array *linear_forward(ag_ctx *ctx, int n, const nd_array *const *x)
  * row after row (((db + dy0) + dy1) + ...), the order of nd_sum's column
  * sums over the leading axes, so dL/db has the bits nd_sum gives it (from
  * 4 rows and 16 columns up, where nd_sum takes that path). Threads share
- * out the columns: every thread count gives one thread's bits. */
+ * out the columns: every thread count gives one thread's bits. A bf16
+ * dL/dy (ag_linear_to's) is the operand itself and is only summed,
+ * widened as it is read: the same bits as the float32 dL/dy of
+ * ag_to_dtype(ag_linear(...), bf16), whose values it holds. */
 typedef struct round_and_sum_task {
-    const float *dy;
-    uint16_t *g;
+    const float *dy; /* float32 dL/dy, or NULL */
+    const uint16_t *dy16; /* or bf16 */
+    uint16_t *g; /* float32 dy rounded */
     float *db; /* NULL: no bias */
     int64_t rows, out;
 } round_and_sum_task;
@@ -217,21 +226,36 @@ ND_VECTORIZE static void round_and_sum_columns(const round_and_sum_task *t, int6
     }
 }
 
-static void round_and_sum_piece(void *ctx, int64_t begin, int64_t end)
+ND_VECTORIZE static void sum_bf16_columns(const round_and_sum_task *t, int64_t begin, int64_t end)
 {
-    round_and_sum_columns(ctx, begin, end);
+    const int64_t n = t->out;
+    for (int64_t r = 0; r < t->rows; r++) {
+        const uint16_t *dy = t->dy16 + r * n;
+        for (int64_t k = begin; k < end; k++)
+            t->db[k] += nd_bf16_widen(dy[k]);
+    }
 }
 
-/* dy float32 C order (..., out): *g = dy rounded to bf16 (dy's shape),
- * *db = its column sums (out,) when db is not NULL. 1 when done, 0 when
- * dy is not such an array (the caller takes the general path), < 0 on
- * failure. */
+static void round_and_sum_piece(void *ctx, int64_t begin, int64_t end)
+{
+    const round_and_sum_task *t = ctx;
+    if (t->dy16)
+        sum_bf16_columns(t, begin, end);
+    else
+        round_and_sum_columns(t, begin, end);
+}
+
+/* dy float32 or bf16, C order (..., out): *g = dy rounded to bf16 (dy's
+ * shape; a bf16 dy: a view of it), *db = its column sums (out,) when db
+ * is not NULL. 1 when done, 0 when dy is not such an array (the caller
+ * takes the general path), < 0 on failure. */
 static int round_and_sum(const nd_array *dy, nd_array **g, nd_array **db)
 {
-    if (nd_dtype_of(dy) != ND_FLOAT32 || !nd_is_c_contiguous(dy) || nd_ndim(dy) < 1)
+    const bool bf16 = nd_dtype_of(dy) == ND_BFLOAT16;
+    if ((nd_dtype_of(dy) != ND_FLOAT32 && !bf16) || !nd_is_c_contiguous(dy) || nd_ndim(dy) < 1)
         return 0;
     const int64_t out = nd_shape(dy)[nd_ndim(dy) - 1];
-    *g = nd_empty(ND_BFLOAT16, nd_ndim(dy), nd_shape(dy));
+    *g = bf16 ? nd_view(dy) : nd_empty(ND_BFLOAT16, nd_ndim(dy), nd_shape(dy));
     if (db)
         *db = nd_zeros(ND_FLOAT32, 1, &out);
     if (!*g || (db && !*db)) {
@@ -243,7 +267,10 @@ static int round_and_sum(const nd_array *dy, nd_array **g, nd_array **db)
         }
         return nd_last_status();
     }
-    round_and_sum_task task = {nd_data(dy), nd_data(*g), db ? nd_data(*db) : NULL,
+    if (bf16 && !db) /* the operand is dy itself: nothing to compute */
+        return 1;
+    round_and_sum_task task = {bf16 ? NULL : nd_data(dy),   bf16 ? nd_data(dy) : NULL,
+                               bf16 ? NULL : nd_data(*g),   db ? nd_data(*db) : NULL,
                                out ? nd_size(dy) / out : 0, out};
     /* columns per piece: about 2^15 elements of dy */
     nd_parallel_for(out, ((int64_t)1 << 15) / (task.rows > 0 ? task.rows : 1) + 16,
@@ -266,7 +293,13 @@ static int linear_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     nd_array *g = NULL; /* the gemms' dL/dy */
     nd_array *g_rows = NULL, *g_rows_t = NULL, *x_rows = NULL, *dy_rows = NULL;
     int status = 0, fused = 0;
-    if (mixed_precision(x, w) && (fused = round_and_sum(dy, &g, want_db ? &dx[2] : NULL)) < 0)
+    if (nd_dtype_of(dy) == ND_BFLOAT16) { /* ag_linear_to's: always the fused pass */
+        nd_array *dense = nd_ascontiguousarray(dy);
+        fused = dense ? round_and_sum(dense, &g, want_db ? &dx[2] : NULL) : nd_last_status();
+        nd_free(dense);
+        if (fused < 0)
+            return fused;
+    } else if (mixed_precision(x, w) && (fused = round_and_sum(dy, &g, want_db ? &dx[2] : NULL)) < 0)
         return fused;
     if (!fused && !(g = grad_operand(x, w, dy)))
         return nd_last_status();
@@ -299,4 +332,40 @@ static const ag_op linear_op = {"linear", linear_forward, linear_backward};
 ag_tensor *ag_linear(ag_tensor *x, ag_tensor *weight, ag_tensor *bias)
 {
     return ag_apply(&linear_op, bias ? 3 : 2, (ag_tensor *[]){x, weight, bias}, NULL, 0);
+}
+
+/* ---- linear stored as bf16 ------------------------------------------------------------------ */
+
+/* x, W bf16 (b float32) -> y bf16: ag_to_dtype(ag_linear(x, W, b), bf16)
+ * in one node. The kernel rounds each float32 sum plus its bias once, as
+ * it stores it: no float32 y, no cast's pass each way. Used where a
+ * Linear's output is only the next products' operand (GPT's c_attn,
+ * whose q, k, v the attention rounds to bf16 anyway). dL/dy arrives in
+ * bf16 and is the gemms' operand as it is; dL/db is its float32 column
+ * sum. The backward is ag_linear's. */
+static nd_array *linear_bf16_forward(ag_ctx *ctx, int n, const nd_array *const *x)
+{
+    (void)ctx;
+    if (linear_check_shapes(n, x) < 0)
+        return NULL;
+    nd_array *wt = nd_transpose(x[1], NULL);
+    nd_array *y = !wt      ? NULL
+                  : n == 3 ? nd_matmul_bias(x[0], wt, x[2], ND_BFLOAT16)
+                           : nd_matmul_dtype(x[0], wt, ND_BFLOAT16);
+    nd_free(wt);
+    return y;
+}
+
+static const ag_op linear_bf16_op = {"linear_to_bf16", linear_bf16_forward, linear_backward};
+
+ag_tensor *ag_linear_to(ag_tensor *x, ag_tensor *weight, ag_tensor *bias, nd_dtype dtype)
+{
+    AG_REQUIRE(x, NULL);
+    AG_REQUIRE(weight, NULL);
+    if (layer_check_float_dtype(dtype, "linear_to") < 0)
+        return NULL;
+    if (dtype == ND_BFLOAT16 && mixed_precision(ag_value(x), ag_value(weight)) &&
+        (!bias || nd_dtype_of(ag_value(bias)) == ND_FLOAT32))
+        return ag_apply(&linear_bf16_op, bias ? 3 : 2, (ag_tensor *[]){x, weight, bias}, NULL, 0);
+    return ag_to_dtype(ag_linear(x, weight, bias), dtype); /* ag_linear's own dtype: itself */
 }

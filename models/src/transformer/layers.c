@@ -114,20 +114,25 @@ static ag_tensor *attention(transformer_model *m, const transformer_forward_opti
     const transformer_block *b = &m->blocks[l];
     const int64_t C = m->config.n_embd, H = m->config.n_head, D = C / H;
     const bool causal = !m->config.bidirectional;
-    ag_tensor *qkv = ag_reshape(transformer_linear(m, h, b->attn_weight, b->attn_bias), 3,
-                                (int64_t[]){B, T, 3 * C});
     /* Training and evaluation: one op from qkv to the joined heads. The
      * steps spelled out below are its composed form, and what generation
      * (keys and values through the cache) and the experiment without the
-     * scale run. */
+     * scale run. In bf16, qkv is stored as bf16 by c_attn's product
+     * (ag_linear_to): q, k and v are only the attention's bf16 operands. */
     if (!o->composed && !cache && !m->config.no_attention_scale) {
-        nd_dtype operand = m->config.precision == TRANSFORMER_BF16 ? ND_BFLOAT16
-                           : qkv                                   ? nd_dtype_of(ag_value(qkv))
-                                                                   : ND_FLOAT32;
+        const bool bf16 = m->config.precision == TRANSFORMER_BF16;
+        ag_tensor *qkv =
+            bf16 ? ag_linear_to(ag_to_dtype(h, ND_BFLOAT16), bf16_weight(m, b->attn_weight),
+                                b->attn_bias, ND_BFLOAT16)
+                 : transformer_linear(m, h, b->attn_weight, b->attn_bias);
+        qkv = ag_reshape(qkv, 3, (int64_t[]){B, T, 3 * C});
+        nd_dtype operand = bf16 ? ND_BFLOAT16 : qkv ? nd_dtype_of(ag_value(qkv)) : ND_FLOAT32;
         ag_tensor *y = ag_reshape(ag_attention_packed(qkv, H, causal, o->padding, operand), 2,
                                   (int64_t[]){B * T, C});
         return dropout(m, o, transformer_linear(m, y, b->attn_proj_weight, b->attn_proj_bias));
     }
+    ag_tensor *qkv = ag_reshape(transformer_linear(m, h, b->attn_weight, b->attn_bias), 3,
+                                (int64_t[]){B, T, 3 * C});
     /* q, k, v: (B, T, C) slices -> (B, T, H, D) -> (B, H, T, D), all views. */
     ag_tensor *heads[3];
     for (int i = 0; i < 3; i++) {

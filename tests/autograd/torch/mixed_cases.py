@@ -74,6 +74,21 @@ for xs, out, bias in [((8, 48), 24, False), ((2, 5, 64), 24, True), ((33, 96), 7
         cases.add('linear_bf16_copy', [x, w],
                   lambda t: F.linear(t[0].to(bf), t[1].to(bf)).float(), **product)
 
+# linear stored as bf16 (ag_linear_to): torch's bf16 F.linear, its float32 bias, then
+# the cast. torch rounds the product before the bias and the sum after it (ours once):
+# the linear_bf16 tolerances with a bias, the final rounding inside rtol's one ulp.
+for xs, out, bias in [((8, 48), 24, False), ((2, 5, 64), 24, True), ((64, 128), 96, True)]:
+    k = xs[-1]
+    x, w, b = r(*xs), r(out, k, scale=k ** -0.5), r(out)
+    rounding = 2.0 ** -8 * np.abs(x @ w.T).max()
+    if bias:
+        cases.add('linear_to_bf16', [x, w, b],
+                  lambda t: (F.linear(t[0].to(bf), t[1].to(bf)).float() + t[2]).to(bf).float(),
+                  rtol=product['rtol'], atol=product['atol'] + rounding)
+    else:
+        cases.add('linear_to_bf16', [x, w],
+                  lambda t: F.linear(t[0].to(bf), t[1].to(bf)).float().to(bf).float(), **product)
+
 # matmul: plain shapes, 1-D operands, batches (equal, and one broadcast
 # that torch folds into rows)
 for sa, sb in [((24, 40), (40, 16)), ((40,), (40, 128)), ((64, 128), (128,)),
