@@ -36,8 +36,24 @@ static inline int32_t nd_float_to_bits(float f)
 
 /* exp(x) = 2^k exp(r), k = round(x / ln 2), r = x - k ln 2 in
  * [-ln2/2, ln2/2]; ln 2 is split in two parts (Cody-Waite) so r is exact.
- * 2^k is built in two halves so that k in [-150, 128] never leaves the
- * exponent range: overflow rounds to inf and underflow to 0 as IEEE says.
+ * Returns exp(r) and sets *k; nd_vexpf and nd_vexpf_in_range scale it. */
+static inline float nd_vexpf_reduced(float x, float *k)
+{
+    *k = rintf(x * 1.44269504088896341f);
+    float r = x - *k * 0.693359375f;
+    r = r - *k * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    return p * r * r + r + 1.0f;
+}
+
+/* exp(x) for every float32 x. 2^k is built in two halves so that k in
+ * [-150, 128] never leaves the exponent range: overflow rounds to inf and
+ * underflow to 0 as IEEE says.
  *
  * Below -104 (exp < half the smallest subnormal, so 0) the lane computes
  * exp(0) and 0 is selected at the end: carried through, such a lane (the
@@ -51,21 +67,24 @@ static inline float nd_vexpf(float x)
     int32_t zero = !(x > -104.0f) && x == x;
     float xc = zero ? 0.0f : x;
     xc = xc < 89.0f ? xc : 89.0f;
-    float k = rintf(xc * 1.44269504088896341f);
-    float r = xc - k * 0.693359375f;
-    r = r - k * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    float y = p * r * r + r + 1.0f;
+    float k, y = nd_vexpf_reduced(xc, &k);
     int32_t ki = (int32_t)k;
     int32_t k1 = ki >> 1, k2 = ki - k1;
     y = y * nd_bits_to_float((k1 + 127) << 23) * nd_bits_to_float((k2 + 127) << 23);
     y = zero ? 0.0f : y;
     return x != x ? x : y;
+}
+
+/* exp(x) for x in [-87, 87] (or NaN, which stays NaN), the bits of
+ * nd_vexpf there, without its range handling: k within [-126, 126] makes
+ * 2^k one normal number, and the scaling one exact multiply (two exact
+ * ones in nd_vexpf) before the same rounding. For callers that bound the
+ * argument themselves (GELU's tanh), where the selects and the second
+ * multiply were a fifth of the arithmetic. */
+static inline float nd_vexpf_in_range(float x)
+{
+    float k, y = nd_vexpf_reduced(x, &k);
+    return y * nd_bits_to_float(((int32_t)k + 127) << 23);
 }
 
 /* log(x) = e ln 2 + log(m), x = m 2^e with m in [sqrt(1/2), sqrt(2)), so

