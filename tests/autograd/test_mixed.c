@@ -839,6 +839,70 @@ START_TEST(test_bf16_attention_packed_matches_heads)
 }
 END_TEST
 
+/* The two bf16 kernels of the mixed-precision attention hold the float32
+ * kernels' values rounded once, bit for bit: the softmax writes P16 =
+ * bf16(P), and the backward's dS16 = bf16(dS). With k = v = I (D = Tk)
+ * both are visible through the public API: S = q I^T = q and out = P I = P
+ * exactly, in either precision (one nonzero term per sum); dO and q are
+ * bf16 values, so dP = dO I^T = dO in both, and dQ = dS I = dS. So the
+ * bf16 op's output is bf16(float32 output), and its dL/dq is bf16(float32
+ * dL/dq). Rows of 13 and 24 keys (a partial vector, and whole ones),
+ * causal, with and without a padding mask. */
+static void identity_attention(const nd_array *q, const nd_array *eye, const nd_array *dO,
+                               const nd_array *pad, nd_dtype dt, nd_array **out, nd_array **dq)
+{
+    ag_tensor *leaf = ag_param(q), *kv = ag_const(eye);
+    ag_tensor *y =
+        ag_attention(ag_to_dtype(leaf, dt), ag_to_dtype(kv, dt), ag_to_dtype(kv, dt), true, pad);
+    ck_assert_msg(y != NULL, "attention: %s", nd_last_error());
+    *out = nd_copy(ag_value(y));
+    ck_assert_int_eq(ag_backward_ex(y, dO, false), 0);
+    *dq = nd_copy(ag_grad(leaf));
+    ag_tape_reset();
+    ag_tensor_free(leaf);
+    ag_tensor_free(kv);
+}
+
+START_TEST(test_bf16_attention_kernels_round_float32)
+{
+    nd_rng *rng = nd_rng_new(25);
+    for (int64_t T = 13; T <= 24; T += 11) {
+        const int64_t shape[3] = {2, T, T};
+        nd_array *q_raw = randn(rng, ND_FLOAT32, 3, shape, 2.0);
+        nd_array *dO_raw = randn(rng, ND_FLOAT32, 3, shape, 1.0);
+        nd_array *q64 = bf16_values(q_raw), *dO64 = bf16_values(dO_raw);
+        nd_array *q = nd_astype(q64, ND_FLOAT32), *dO = nd_astype(dO64, ND_FLOAT32);
+        nd_array *eye = nd_zeros(ND_FLOAT32, 3, shape);
+        for (int64_t b = 0; b < 2; b++)
+            for (int64_t i = 0; i < T; i++)
+                ((float *)nd_data(eye))[(b * T + i) * T + i] = 1;
+        nd_array *pad = nd_zeros(ND_BOOL, 2, (const int64_t[]){2, T});
+        ((bool *)nd_data(pad))[T + 2] = ((bool *)nd_data(pad))[T + 9] = true;
+        for (int masked = 0; masked < 2; masked++) {
+            nd_array *out[2], *dq[2];
+            identity_attention(q, eye, dO, masked ? pad : NULL, ND_FLOAT32, &out[0], &dq[0]);
+            identity_attention(q, eye, dO, masked ? pad : NULL, ND_BFLOAT16, &out[1], &dq[1]);
+            nd_array *out_rounded = bf16_values(out[0]), *dq_rounded = bf16_values(dq[0]);
+            nd_array *out_got = f64(out[1]), *dq_got = f64(dq[1]);
+            const double *want[2] = {nd_data(out_rounded), nd_data(dq_rounded)};
+            const double *got[2] = {nd_data(out_got), nd_data(dq_got)};
+            for (int which = 0; which < 2; which++)
+                for (int64_t i = 0; i < 2 * T * T; i++)
+                    ck_assert_msg(got[which][i] == want[which][i],
+                                  "T %lld, masked %d, %s element %lld: %.9g, not %.9g",
+                                  (long long)T, masked, which ? "dL/dq" : "output", (long long)i,
+                                  got[which][i], want[which][i]);
+            nd_array *done[] = {out[0],      out[1],     dq[0],   dq[1],
+                                out_rounded, dq_rounded, out_got, dq_got};
+            release(done, sizeof done / sizeof done[0], NULL, NULL, NULL);
+        }
+        nd_array *rest[] = {q_raw, dO_raw, q64, dO64, q, dO, eye, pad};
+        release(rest, sizeof rest / sizeof rest[0], NULL, NULL, NULL);
+    }
+    nd_rng_free(rng);
+}
+END_TEST
+
 /* The bf16 linear's backward reads dL/dy once for two uses: the gemms'
  * operand (dL/dy rounded to bf16, so dL/dW = round(dy)^T x16 rounded
  * once) and dL/db, the column sums, which must have the bits nd_sum gives
@@ -1185,6 +1249,7 @@ Suite *test_suite(void)
     tcase_add_test(tc, test_weight_cast_once_serves_every_use);
     tcase_add_test(tc, test_bf16_attention_fused_matches_composed);
     tcase_add_test(tc, test_bf16_attention_packed_matches_heads);
+    tcase_add_test(tc, test_bf16_attention_kernels_round_float32);
     tcase_add_test(tc, test_bf16_linear_bias_gradient_is_nd_sum);
     tcase_add_test(tc, test_linear_to_bf16_is_linear_then_cast);
     tcase_add_test(tc, test_gelu_to_bf16_is_gelu_then_cast);

@@ -18,11 +18,12 @@
  * Mixed precision (q, k, v all bfloat16): the products run as matmul.c's
  * bf16 products do, bf16 operands summed in float32, and everything else in
  * float32. S is a float32 sum; the softmax is float32; P is rounded to bf16
- * once as the operand of P v, whose float32 sum is the output. The
- * backward rounds dO to bf16 for its two products; dP comes out rounded to
- * bf16 (the gradient of the bf16 operand P, as the composed path's cast
- * gives it), the softmax backward runs in float32 on it, and dS is rounded
- * to bf16 for dQ and dK. dQ, dK, dV are bf16, each rounded once from its
+ * once as the operand of P v, whose float32 sum is the output (the
+ * softmax kernel writes both). The backward rounds dO to bf16 for its two
+ * products; dP comes out rounded to bf16 (the gradient of the bf16 operand
+ * P, as the composed path's cast gives it), the softmax backward runs in
+ * float32 on it, and dS is rounded to bf16 for dQ and dK (one kernel
+ * reads dP and writes dS, both bf16). dQ, dK, dV are bf16, each rounded once from its
  * float32 sum. So the fused op and the composed twin (matmul, softmax,
  * then a cast of P) round at the same points.
  *
@@ -43,20 +44,44 @@ typedef struct attention_params {
 /* ---- the kernels, once per element type (attention_kernels.inc) ---- */
 
 #define T float
-#define sum_T sum_float
 #define exp_T nd_vexpf
+#define vexp_T vexp_float
+#define softmax_mask_T softmax_mask_float
+#define softmax_exp_T softmax_exp_float
+#define softmax_scale_T softmax_scale_float
 #define masked_softmax_T masked_softmax_float
 #include "attention_kernels.inc"
 
 #define T double
-#define sum_T sum_double
 #define exp_T exp
+#define vexp_T vexp_double
+#define softmax_mask_T softmax_mask_double
+#define softmax_exp_T softmax_exp_double
+#define softmax_scale_T softmax_scale_double
 #define masked_softmax_T masked_softmax_double
 #include "attention_kernels.inc"
+
+/* softmax's backward in mixed precision, per row of (rows, n): dS16 =
+ * bf16(scale P (dP - rowsum(dP P))) with dP16 bf16 and P float32; dS16 may
+ * be dP16. Each row is widened into scratch (n floats) and goes through
+ * the float32 kernel's row (softmax_backward_row_float), which rounds each
+ * element once as it stores it, so dS16 holds the bits of widening dP,
+ * softmax_backward_rows_float and rounding dS, as the casts gave. */
+ND_VECTORIZE static void softmax_backward_rows_bf16(uint16_t *dS16, const uint16_t *dP16,
+                                                    const float *P, int64_t rows, int64_t n,
+                                                    float scale, float *scratch)
+{
+    for (int64_t r = 0; r < rows; r++) {
+        for (int64_t i = 0; i < n; i++)
+            scratch[i] = nd_bf16_widen(dP16[r * n + i]);
+        softmax_backward_row_float(NULL, dS16 + r * n, scratch, P + r * n, n, scale);
+    }
+}
 
 /* The masked softmax over rows of S, in pieces of rows on libnd's pool. */
 typedef struct softmax_task {
     void *S;
+    uint16_t *P16; /* or NULL */
     nd_dtype dt;
     int64_t Tq, Tk;
     double scale;
@@ -69,11 +94,11 @@ static void softmax_piece(void *ctx, int64_t begin, int64_t end)
 {
     const softmax_task *t = ctx;
     if (t->dt == ND_FLOAT32)
-        masked_softmax_float(t->S, begin, end, t->Tq, t->Tk, (float)t->scale, t->causal, t->pad,
-                             t->B, t->per_batch);
+        masked_softmax_float(t->S, t->P16, begin, end, t->Tq, t->Tk, (float)t->scale, t->causal,
+                             t->pad, t->B, t->per_batch);
     else
-        masked_softmax_double(t->S, begin, end, t->Tq, t->Tk, t->scale, t->causal, t->pad, t->B,
-                              t->per_batch);
+        masked_softmax_double(t->S, t->P16, begin, end, t->Tq, t->Tk, t->scale, t->causal, t->pad,
+                              t->B, t->per_batch);
 }
 
 static int64_t dim_from_end(const nd_array *a, int k) { return nd_shape(a)[nd_ndim(a) - k]; }
@@ -96,7 +121,10 @@ static nd_array *attention_products(ag_ctx *ctx, const attention_params *p, cons
     nd_array *kt = nd_swapaxes(x[1], -1, -2), *out = NULL;
     nd_array *S = kt ? float_product(x[0], kt) : NULL; /* (..., Tq, Tk), C order */
     nd_array *pad = S && p->padding_mask ? nd_astype(p->padding_mask, ND_BOOL) : NULL;
-    if (!S || (p->padding_mask && !pad))
+    /* Mixed precision: P as the bf16 operand, written by the softmax beside
+     * the float32 P (the softmax backward's), both saved. */
+    nd_array *P16 = S && is_bf16(x[2]) ? nd_empty(ND_BFLOAT16, nd_ndim(S), nd_shape(S)) : NULL;
+    if (!S || (p->padding_mask && !pad) || (is_bf16(x[2]) && !P16))
         goto done;
     int64_t Tq = dim_from_end(S, 2), Tk = dim_from_end(S, 1), rows = layer_rows(S, Tk);
     int64_t B = pad ? nd_shape(pad)[0] : 1, lead = nd_ndim(S) > 2 ? nd_shape(S)[0] : 1;
@@ -110,6 +138,7 @@ static nd_array *attention_products(ag_ctx *ctx, const attention_params *p, cons
     double scale = 1 / sqrt((double)dim_from_end(x[0], 1));
     int64_t per_batch = lead > 0 ? rows / lead : 1;
     softmax_task task = {.S = nd_data(S),
+                         .P16 = P16 ? nd_data(P16) : NULL,
                          .dt = nd_dtype_of(S),
                          .Tq = Tq,
                          .Tk = Tk,
@@ -120,15 +149,12 @@ static nd_array *attention_products(ag_ctx *ctx, const attention_params *p, cons
                          .per_batch = per_batch};
     /* pieces of 2^15 scores or more, as libnd's elementwise loops split */
     nd_parallel_for(rows, ((int64_t)1 << 15) / (Tk > 0 ? Tk : 1) + 1, softmax_piece, &task);
-    /* Mixed precision: P as the bf16 operand, saved beside the float32 P
-     * (the softmax backward's). */
-    nd_array *P16 = is_bf16(x[2]) ? nd_astype(S, ND_BFLOAT16) : NULL;
-    if ((!is_bf16(x[2]) || P16) && ag_ctx_save(ctx, S) >= 0 && (!P16 || ag_ctx_save(ctx, P16) >= 0))
+    if (ag_ctx_save(ctx, S) >= 0 && (!P16 || ag_ctx_save(ctx, P16) >= 0))
         out = float_product(P16 ? P16 : S, x[2]);
-    nd_free(P16);
 done:
     nd_free(kt);
     nd_free(S);
+    nd_free(P16);
     nd_free(pad);
     return out;
 }
@@ -144,7 +170,7 @@ static int attention_gradients(ag_ctx *ctx, int first_saved, const nd_array *con
     const nd_array *P_operand = mixed ? ag_ctx_saved(ctx, first_saved + 1) : P;
     /* The products' operands: dO and dS rounded to bf16 in mixed precision. */
     nd_array *g = mixed ? nd_astype(dO, ND_BFLOAT16) : nd_view(dO);
-    nd_array *Pt = NULL, *Vt = NULL, *dP = NULL, *dS = NULL, *dS_operand = NULL, *dSt = NULL;
+    nd_array *Pt = NULL, *Vt = NULL, *dP = NULL, *row = NULL, *dSt = NULL;
     int status = 0;
     if (!g)
         goto fail;
@@ -155,27 +181,30 @@ static int attention_gradients(ag_ctx *ctx, int first_saved, const nd_array *con
     }
     if (!needs[0] && !needs[1])
         goto done;
-    /* dP = dO V^T (bf16 in mixed precision, widened for the softmax
-     * backward); dS = s P (dP - rowsum(dP P)), in place in dP (C order from
-     * matmul) */
+    /* dP = dO V^T (bf16 in mixed precision); dS = s P (dP - rowsum(dP P)),
+     * in place in dP (C order from matmul). In mixed precision the kernel
+     * widens each row of dP, runs the float32 row kernel and rounds dS to
+     * bf16 as it writes it: the values of a cast to float32, the float32
+     * kernel and a cast back, without those two passes over dP. */
     Vt = nd_swapaxes(v, -1, -2);
     dP = Vt ? nd_matmul(g, Vt) : NULL;
-    dS = !dP ? NULL : mixed ? nd_astype(dP, ND_FLOAT32) : nd_view(dP);
-    if (!dS)
-        goto fail;
     int64_t Tk = dim_from_end(P, 1), rows = layer_rows(P, Tk);
-    double scale = 1 / sqrt((double)dim_from_end(q, 1));
-    if (nd_dtype_of(P) == ND_FLOAT32)
-        softmax_backward_rows_float(nd_data(dS), nd_data(dS), nd_data(P), rows, Tk, (float)scale);
-    else
-        softmax_backward_rows_double(nd_data(dS), nd_data(dS), nd_data(P), rows, Tk, scale);
-    dS_operand = mixed ? nd_astype(dS, ND_BFLOAT16) : nd_view(dS);
-    if (!dS_operand)
+    row = dP && mixed ? nd_empty(ND_FLOAT32, 1, &Tk) : NULL;
+    if (!dP || (mixed && !row))
         goto fail;
-    if (needs[0] && !(dx[0] = nd_matmul(dS_operand, k))) /* dQ = dS K */
+    double scale = 1 / sqrt((double)dim_from_end(q, 1));
+    if (mixed)
+        softmax_backward_rows_bf16(nd_data(dP), nd_data(dP), nd_data(P), rows, Tk, (float)scale,
+                                   nd_data(row));
+    else if (nd_dtype_of(P) == ND_FLOAT32)
+        softmax_backward_rows_float(nd_data(dP), nd_data(dP), nd_data(P), rows, Tk, (float)scale);
+    else
+        softmax_backward_rows_double(nd_data(dP), nd_data(dP), nd_data(P), rows, Tk, scale);
+    const nd_array *dS = dP;
+    if (needs[0] && !(dx[0] = nd_matmul(dS, k))) /* dQ = dS K */
         goto fail;
     if (needs[1]) { /* dK = dS^T Q */
-        dSt = nd_swapaxes(dS_operand, -1, -2);
+        dSt = nd_swapaxes(dS, -1, -2);
         if (!dSt || !(dx[1] = nd_matmul(dSt, q)))
             goto fail;
     }
@@ -187,8 +216,7 @@ done:
     nd_free(Pt);
     nd_free(Vt);
     nd_free(dP);
-    nd_free(dS);
-    nd_free(dS_operand);
+    nd_free(row);
     nd_free(dSt);
     return status;
 }

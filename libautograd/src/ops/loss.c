@@ -91,7 +91,6 @@ static double scaled_grad(const nd_array *dy, const nd_array *t, int64_t ignore_
 /* ---- the kernels, once per element type (loss_kernels.inc) ------------------------------ */
 
 #define T float
-#define sum_T sum_float
 #define cross_entropy_rows_T cross_entropy_rows_float
 #define cross_entropy_backward_rows_T cross_entropy_backward_rows_float
 #define nll_rows_T nll_rows_float
@@ -99,7 +98,6 @@ static double scaled_grad(const nd_array *dy, const nd_array *t, int64_t ignore_
 #include "loss_kernels.inc"
 
 #define T double
-#define sum_T sum_double
 #define cross_entropy_rows_T cross_entropy_rows_double
 #define cross_entropy_backward_rows_T cross_entropy_backward_rows_double
 #define nll_rows_T nll_rows_double

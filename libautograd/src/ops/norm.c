@@ -7,7 +7,6 @@
  * (C,) or absent; the forward saves one mean and one rstd per row, which
  * the backward reads instead of recomputing the statistics.
  */
-#include "bf16.h" /* libnd/src/bf16.h: nd_bf16_round, nd_bf16_widen */
 #include "layers.h"
 
 #include <stdio.h>
@@ -23,18 +22,20 @@ typedef struct norm_params {
 
 #define T float
 #define sqrt_T sqrtf
-#define dot_T dot_float
-#define sum_T sum_float
 #define square_deviation_T square_deviation_float
+#define norm_affine_T norm_affine_float
+#define norm_backward_sums_T norm_backward_sums_float
+#define norm_backward_dx_T norm_backward_dx_float
 #define norm_forward_T norm_forward_float
 #define norm_backward_T norm_backward_float
 #include "norm_kernels.inc"
 
 #define T double
 #define sqrt_T sqrt
-#define dot_T dot_double
-#define sum_T sum_double
 #define square_deviation_T square_deviation_double
+#define norm_affine_T norm_affine_double
+#define norm_backward_sums_T norm_backward_sums_double
+#define norm_backward_dx_T norm_backward_dx_double
 #define norm_forward_T norm_forward_double
 #define norm_backward_T norm_backward_double
 #include "norm_kernels.inc"
@@ -97,7 +98,7 @@ static int norm_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx, bool ce
     nd_array *dinp = nd_empty(dt, nd_ndim(x), nd_shape(x));
     nd_array *dweight = want_w ? nd_zeros(dt, 1, &C) : NULL;
     nd_array *dbias = want_b ? nd_zeros(dt, 1, &C) : NULL;
-    void *scratch = malloc((size_t)(3 * C + 1) * nd_itemsize(x));
+    void *scratch = malloc((size_t)(C + 1) * nd_itemsize(x)); /* a widened row of a bf16 dy */
     /* y, so dL/dy, is bf16 after ag_layer_norm_to: widened a row at a time */
     bool bf16_dy = nd_dtype_of(g ? g : dy) == ND_BFLOAT16;
     int status = 0;

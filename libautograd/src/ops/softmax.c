@@ -19,14 +19,12 @@
  * contiguous ---- */
 
 #define T float
-#define sum_T sum_float
 #define normalize_rows_T normalize_rows_float
 #define log_normalize_rows_T log_normalize_rows_float
 #define log_softmax_backward_rows_T log_softmax_backward_rows_float
 #include "softmax_kernels.inc"
 
 #define T double
-#define sum_T sum_double
 #define normalize_rows_T normalize_rows_double
 #define log_normalize_rows_T log_normalize_rows_double
 #define log_softmax_backward_rows_T log_softmax_backward_rows_double
