@@ -653,8 +653,12 @@ AG_API ag_tensor *ag_gelu_composed(ag_tensor *a);
  * where GELU's output is the next product's operand) one node and one
  * pass: y rounded as it is written, no float32 y; it saves tanh(u) as
  * ag_gelu does, its gradient arrives in bf16 and a's is float32. dtype
- * a's own: ag_gelu(a). Errors: a not float32 or float64, dtype not a
- * float dtype ("gelu_to: expected a floating point dtype, got int32"). */
+ * a's own: ag_gelu(a). A bfloat16 a (a Linear stored as bf16,
+ * ag_linear_to) is computed in float32: ag_to_dtype(ag_gelu(ag_to_dtype(a,
+ * ND_FLOAT32)), dtype), for ND_BFLOAT16 one node again, a widened as it
+ * is read and its gradient (bf16) rounded as it is written. Errors: a not
+ * float32, float64 or bfloat16, dtype not a float dtype ("gelu_to:
+ * expected a floating point dtype, got int32"). */
 AG_API ag_tensor *ag_gelu_to(ag_tensor *a, nd_dtype dtype);
 /* GELU, exact form (torch's F.gelu(x)): y = 0.5 x (1 + erf(x / sqrt(2))). */
 AG_API ag_tensor *ag_gelu_erf(ag_tensor *a);

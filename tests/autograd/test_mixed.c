@@ -1025,8 +1025,9 @@ END_TEST
 /* ag_gelu_to(x, bf16) is ag_to_dtype(ag_gelu(x), bf16) in one node: the
  * same bf16 values and the same float32 gradient, bit for bit, on a
  * contiguous and a transposed x with values from -12 to 12 (tanh
- * saturated, small, zero). Its own dtype gives ag_gelu's node; float64 ->
- * bf16 goes through the composition. */
+ * saturated, small, zero), and on x rounded to bf16 (GELU of its float32
+ * widening, dL/dx rounded to bf16). Its own dtype gives ag_gelu's node;
+ * float64 -> bf16 and bf16 -> float32 go through the composition. */
 START_TEST(test_gelu_to_bf16_is_gelu_then_cast)
 {
     nd_rng *rng = nd_rng_new(23);
@@ -1035,12 +1036,17 @@ START_TEST(test_gelu_to_bf16_is_gelu_then_cast)
     xv[0] = 0, xv[1] = -12, xv[2] = 12, xv[3] = 1e-6f;
     nd_array *dy = randn(rng, ND_FLOAT32, 2, (const int64_t[]){37, 29}, 1.0);
     nd_array *dyt = randn(rng, ND_FLOAT32, 2, (const int64_t[]){29, 37}, 1.0);
-    for (int transposed = 0; transposed < 2; transposed++) {
+    for (int form = 0; form < 3; form++) { /* x; x transposed; x rounded to bf16 first */
+        const bool transposed = form == 1;
         nd_array *out[2], *grad[2];
         for (int fused = 0; fused < 2; fused++) {
             ag_tensor *p = ag_param(xa);
             ag_tensor *x = transposed ? ag_transpose(p, NULL) : p;
-            ag_tensor *y = fused ? ag_gelu_to(x, ND_BFLOAT16) : ag_to_dtype(ag_gelu(x), ND_BFLOAT16);
+            if (form == 2) /* a bf16 x: GELU of its float32 widening */
+                x = ag_to_dtype(x, ND_BFLOAT16);
+            ag_tensor *x32 = form == 2 ? ag_to_dtype(x, ND_FLOAT32) : x;
+            ag_tensor *y =
+                fused ? ag_gelu_to(x, ND_BFLOAT16) : ag_to_dtype(ag_gelu(x32), ND_BFLOAT16);
             ck_assert_int_eq(nd_dtype_of(ag_value(y)), ND_BFLOAT16);
             if (fused)
                 ck_assert_str_eq(ag_op_name(y), "gelu_to_bf16");
@@ -1057,6 +1063,11 @@ START_TEST(test_gelu_to_bf16_is_gelu_then_cast)
     }
     ag_tensor *c = ag_param(xa);
     ck_assert_str_eq(ag_op_name(ag_gelu_to(c, ND_FLOAT32)), "gelu");
+    ag_tensor *c16 = ag_to_dtype(c, ND_BFLOAT16), *y32 = ag_gelu_to(c16, ND_FLOAT32);
+    ck_assert_str_eq(ag_op_name(y32), "gelu");
+    nd_array *want32 = nd_astype(ag_value(ag_gelu_to(c16, ND_BFLOAT16)), ND_FLOAT32);
+    ck_assert_double_le(relative_gap(ag_value(y32), want32), BF16_U);
+    nd_free(want32);
     nd_array *x64 = nd_astype(xa, ND_FLOAT64);
     ag_tensor *c64 = ag_const(x64);
     ag_tensor *y64 = ag_gelu_to(c64, ND_BFLOAT16);

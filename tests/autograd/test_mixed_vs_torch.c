@@ -58,6 +58,12 @@ static ag_tensor *f_gelu_to_bf16(ag_tensor *const *x, int n, const char *p)
     return ag_to_dtype(ag_gelu_to(x[0], BF16), ND_FLOAT32);
 }
 
+static ag_tensor *f_gelu_bf16_to_bf16(ag_tensor *const *x, int n, const char *p)
+{
+    (void)n, (void)p;
+    return ag_to_dtype(ag_gelu_to(ag_to_dtype(x[0], BF16), BF16), ND_FLOAT32);
+}
+
 static ag_tensor *f_layer_norm_to_bf16(ag_tensor *const *x, int n, const char *p)
 {
     (void)n, (void)p;
@@ -67,6 +73,7 @@ static ag_tensor *f_layer_norm_to_bf16(ag_tensor *const *x, int n, const char *p
 static const torch_case_entry table[] = {{"to_bf16_and_back", f_to_bf16_and_back},
                                          {"to_f32_and_back", f_to_f32_and_back},
                                          {"gelu_to_bf16", f_gelu_to_bf16},
+                                         {"gelu_bf16_to_bf16", f_gelu_bf16_to_bf16},
                                          {"layer_norm_to_bf16", f_layer_norm_to_bf16},
                                          {"linear_bf16", f_linear_bf16},
                                          {"linear_bf16_copy", f_linear_bf16_copy},

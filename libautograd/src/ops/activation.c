@@ -97,23 +97,57 @@ ND_VECTORIZE static void gelu_tanh_backward_bf16(float *restrict dx, const uint1
     }
 }
 
+/* The same t and y of a bf16 x, widened exactly as it is read (the
+ * float32 GELU of ag_to_dtype(x, float32), rounded as it is stored). */
+ND_VECTORIZE static void gelu_tanh_bf16_to_bf16(uint16_t *restrict y, float *restrict t,
+                                                const uint16_t *restrict x16, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float x = nd_bf16_widen(x16[i]), th = gelu_tanh_of_float(x);
+        t[i] = th;
+        y[i] = nd_bf16_round(0.5f * x * (1 + th));
+    }
+}
+
+/* gelu_tanh_backward_bf16 for a bf16 x, dx rounded once to bf16 (as the
+ * cast of x to float32 rounds its gradient). */
+ND_VECTORIZE static void gelu_tanh_backward_bf16_to_bf16(uint16_t *restrict dx,
+                                                         const uint16_t *restrict dy,
+                                                         const uint16_t *restrict x16,
+                                                         const float *restrict t, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        float x = nd_bf16_widen(x16[i]);
+        float du = (float)GELU_K * (1 + 3 * (float)GELU_C * x * x);
+        dx[i] = nd_bf16_round(nd_bf16_widen(dy[i]) *
+                              (0.5f * (1 + t[i]) + 0.5f * x * (1 - t[i] * t[i]) * du));
+    }
+}
+
 /* One of the float32 kernels over [begin, end) of its arrays, on libnd's
- * pool: out (y, or dx), dy (the backward's), x, t (written forward, read
- * backward). */
-typedef enum gelu_kernel { GELU_FORWARD, GELU_TO_BF16, GELU_BACKWARD_BF16 } gelu_kernel;
+ * pool: out (y, or dx), dy (the backward's), x (float32, or bf16 for the
+ * _BF16_IN kernels), t (written forward, read backward). */
+typedef enum gelu_kernel {
+    GELU_FORWARD,
+    GELU_TO_BF16,
+    GELU_BACKWARD_BF16,
+    GELU_BF16_IN_TO_BF16,
+    GELU_BACKWARD_BF16_IN
+} gelu_kernel;
 
 typedef struct gelu_task {
     gelu_kernel kernel;
     void *out;
     const uint16_t *dy;
-    const float *x;
+    const void *x;
     float *t;
 } gelu_task;
 
 static void gelu_piece(void *ctx, int64_t begin, int64_t end)
 {
     const gelu_task *g = ctx;
-    const float *x = g->x + begin;
+    const float *x = (const float *)g->x + begin;
+    const uint16_t *x16 = (const uint16_t *)g->x + begin;
     float *t = g->t + begin;
     switch (g->kernel) {
     case GELU_FORWARD:
@@ -125,11 +159,18 @@ static void gelu_piece(void *ctx, int64_t begin, int64_t end)
     case GELU_BACKWARD_BF16:
         gelu_tanh_backward_bf16((float *)g->out + begin, g->dy + begin, x, t, end - begin);
         break;
+    case GELU_BF16_IN_TO_BF16:
+        gelu_tanh_bf16_to_bf16((uint16_t *)g->out + begin, t, x16, end - begin);
+        break;
+    case GELU_BACKWARD_BF16_IN:
+        gelu_tanh_backward_bf16_to_bf16((uint16_t *)g->out + begin, g->dy + begin, x16, t,
+                                        end - begin);
+        break;
     }
 }
 
 /* Runs a kernel over n elements in pieces of 2^15 or more, as nd_tanh splits. */
-static void gelu_run(gelu_kernel kernel, void *out, const void *dy, const float *x, float *t,
+static void gelu_run(gelu_kernel kernel, void *out, const void *dy, const void *x, float *t,
                      int64_t n)
 {
     gelu_task task = {kernel, out, dy, x, t};
@@ -178,7 +219,10 @@ static int gelu_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx)
     nd_array *out = contiguous_like(x0);
     int status = x && g && out ? 0 : nd_last_status();
     if (status == 0) {
-        if (nd_dtype_of(g) == ND_BFLOAT16) /* ag_gelu_to's: y, so dL/dy, is bf16 */
+        if (nd_dtype_of(x) == ND_BFLOAT16) /* ag_gelu_to's of a bf16 x: dL/dx bf16 */
+            gelu_run(GELU_BACKWARD_BF16_IN, nd_data(out), nd_data(g), nd_data(x),
+                     (float *)nd_data(tanh_u), nd_size(x0));
+        else if (nd_dtype_of(g) == ND_BFLOAT16) /* ag_gelu_to's: y, so dL/dy, is bf16 */
             gelu_run(GELU_BACKWARD_BF16, nd_data(out), nd_data(g), nd_data(x),
                      (float *)nd_data(tanh_u), nd_size(x0));
         else
@@ -202,14 +246,19 @@ static const ag_op gelu_op = {"gelu", gelu_forward, gelu_backward};
  * pass each way, are not made. Saves t = tanh(u) in float32, as ag_gelu
  * (computing it again in the backward doubled the backward's time: the
  * kernel is bound by tanh's arithmetic, not by memory); dL/dy arrives in
- * bf16, the dtype of y, and is widened as it is read. */
+ * bf16, the dtype of y, and is widened as it is read. A bf16 x (a Linear
+ * stored as bf16, ag_linear_to) is widened as it is read, and dL/dx is
+ * rounded to bf16 as it is written: ag_to_dtype(ag_gelu(ag_to_dtype(x,
+ * float32)), bf16), the float32 x and dL/dx never stored. */
 static nd_array *gelu_bf16_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)n;
-    nd_array *in = nd_ascontiguousarray(x[0]), *t = in ? contiguous_like(in) : NULL;
+    nd_array *in = nd_ascontiguousarray(x[0]);
+    nd_array *t = in ? nd_empty(ND_FLOAT32, nd_ndim(in), nd_shape(in)) : NULL;
     nd_array *y = t ? nd_empty(ND_BFLOAT16, nd_ndim(in), nd_shape(in)) : NULL;
     if (y) {
-        gelu_run(GELU_TO_BF16, nd_data(y), NULL, nd_data(in), nd_data(t), nd_size(in));
+        gelu_run(nd_dtype_of(in) == ND_BFLOAT16 ? GELU_BF16_IN_TO_BF16 : GELU_TO_BF16, nd_data(y),
+                 NULL, nd_data(in), nd_data(t), nd_size(in));
         if (ag_ctx_save(ctx, t) < 0) {
             nd_free(y);
             y = NULL;
@@ -226,10 +275,14 @@ static const ag_op gelu_bf16_op = {"gelu_to_bf16", gelu_bf16_forward, gelu_backw
 ag_tensor *ag_gelu_to(ag_tensor *a, nd_dtype dtype)
 {
     AG_REQUIRE(a, NULL);
-    if (layer_check_float(ag_value(a), "gelu") < 0 || layer_check_float_dtype(dtype, "gelu_to") < 0)
+    const nd_dtype from = nd_dtype_of(ag_value(a));
+    if ((from != ND_BFLOAT16 && layer_check_float(ag_value(a), "gelu") < 0) ||
+        layer_check_float_dtype(dtype, "gelu_to") < 0)
         return NULL;
-    if (dtype == ND_BFLOAT16 && nd_dtype_of(ag_value(a)) == ND_FLOAT32)
+    if (dtype == ND_BFLOAT16 && (from == ND_FLOAT32 || from == ND_BFLOAT16))
         return ag_apply(&gelu_bf16_op, 1, &a, NULL, 0);
+    if (from == ND_BFLOAT16) /* computed in float32, as the fused op */
+        return ag_to_dtype(ag_gelu(ag_to_dtype(a, ND_FLOAT32)), dtype);
     return ag_to_dtype(ag_gelu(a), dtype); /* x's own dtype: ag_gelu itself */
 }
 

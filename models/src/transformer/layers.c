@@ -163,14 +163,20 @@ static ag_tensor *attention(transformer_model *m, const transformer_forward_opti
 static ag_tensor *mlp(transformer_model *m, const transformer_forward_options *o,
                       const transformer_block *b, ag_tensor *h)
 {
-    ag_tensor *up = transformer_linear(m, h, b->fc_weight, b->fc_bias);
-    /* bf16: GELU's output is only c_proj's operand, so it is stored as
-     * bf16 (ag_gelu_to: the cast in the same pass); the composed forward
-     * casts it in transformer_linear. */
-    if (m->config.precision == TRANSFORMER_BF16 && !o->composed)
+    /* bf16: c_fc's output is only GELU's input and GELU's output only
+     * c_proj's operand, so both are stored as bf16 (ag_linear_to: rounded
+     * by the product's store, as torch's autocast rounds a Linear's
+     * output; ag_gelu_to: computed in float32, the cast in the same pass).
+     * The composed forward keeps c_fc's float32 output and casts GELU's
+     * in transformer_linear. */
+    ag_tensor *up;
+    if (m->config.precision == TRANSFORMER_BF16 && !o->composed) {
+        up = ag_linear_to(ag_to_dtype(h, ND_BFLOAT16), bf16_weight(m, b->fc_weight), b->fc_bias,
+                          ND_BFLOAT16);
         up = ag_gelu_to(up, ND_BFLOAT16);
-    else
-        up = gelu(o, up);
+    } else {
+        up = gelu(o, transformer_linear(m, h, b->fc_weight, b->fc_bias));
+    }
     return dropout(m, o, transformer_linear(m, up, b->mlp_proj_weight, b->mlp_proj_bias));
 }
 

@@ -106,6 +106,12 @@ for sa, sb in [((24, 40), (40, 16)), ((40,), (40, 128)), ((64, 128), (128,)),
 for shape, scale in [((6, 40), 1.0), ((3, 5, 16), 4.0), ((64,), 0.1)]:
     cases.add('gelu_to_bf16', [r(*shape, scale=scale)],
               lambda t: F.gelu(t[0], approximate='tanh').to(bf).float(), rtol=2.0 ** -7, atol=1e-5)
+# ... and of a bf16 input (ag_linear_to's output): GELU of its float32 widening, dL/dx
+# rounded to bf16 by the input's cast in both
+for shape, scale in [((6, 40), 1.0), ((3, 5, 16), 4.0)]:
+    cases.add('gelu_bf16_to_bf16', [r(*shape, scale=scale)],
+              lambda t: F.gelu(t[0].to(bf).float(), approximate='tanh').to(bf).float(),
+              rtol=2.0 ** -7, atol=1e-5)
 
 # LayerNorm stored as bf16 (ag_layer_norm_to): torch's float32 layer norm, then the cast;
 # a value at a bf16 rounding boundary may land one bf16 ulp away (rtol 2^-7).
