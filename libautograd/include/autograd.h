@@ -716,7 +716,8 @@ AG_API ag_tensor *ag_attention_composed(ag_tensor *q, ag_tensor *k, ag_tensor *v
  * ag_attention's on bf16 operands: the output float32, dL/dqkv in qkv's
  * dtype). qkv float32 or float64, or bfloat16 with operand_dtype
  * ND_BFLOAT16 (ag_linear_to's bf16 projection: q, k, v are views of it,
- * no copy; the output float32, dL/dqkv bf16); padding_mask
+ * no copy; the output bf16, P v's float32 sums rounded once as the
+ * product writes them, what the next Linear reads; dL/dqkv bf16); padding_mask
  * NULL or bool (B or 1, T). Errors: qkv not (B, T, 3C) ("expected qkv of
  * shape (B, T, 3C)"), C not divisible by n_head (torch's "embed_dim must
  * be divisible by num_heads"), another operand dtype, a bad mask. */

@@ -115,8 +115,11 @@ static nd_array *float_product(const nd_array *a, const nd_array *b)
 /* ---- the fused op ------------------------------------------------------------------------ */
 
 /* q (..., Tq, D), k (..., Tk, D), v (..., Tk, Dv) -> out (..., Tq, Dv); saves P (..., Tq, Tk)
- * and, in mixed precision, its bf16 copy: the op's next one or two saved arrays. */
-static nd_array *attention_products(ag_ctx *ctx, const attention_params *p, const nd_array *const *x)
+ * and, in mixed precision, its bf16 copy: the op's next one or two saved arrays. With
+ * `into` (a view of out's shape in the dtype of P v's own result, bf16 for bf16 operands)
+ * P v is written there (nd_matmul_out) and a view of it returned. */
+static nd_array *attention_products(ag_ctx *ctx, const attention_params *p,
+                                    const nd_array *const *x, nd_array *into)
 {
     nd_array *kt = nd_swapaxes(x[1], -1, -2), *out = NULL;
     nd_array *S = kt ? float_product(x[0], kt) : NULL; /* (..., Tq, Tk), C order */
@@ -150,7 +153,9 @@ static nd_array *attention_products(ag_ctx *ctx, const attention_params *p, cons
     /* pieces of 2^15 scores or more, as libnd's elementwise loops split */
     nd_parallel_for(rows, ((int64_t)1 << 15) / (Tk > 0 ? Tk : 1) + 1, softmax_piece, &task);
     if (ag_ctx_save(ctx, S) >= 0 && (!P16 || ag_ctx_save(ctx, P16) >= 0))
-        out = float_product(P16 ? P16 : S, x[2]);
+        out = !into ? float_product(P16 ? P16 : S, x[2])
+              : nd_matmul_out(P16 ? P16 : S, x[2], into) == 0 ? nd_view(into)
+                                                              : NULL;
 done:
     nd_free(kt);
     nd_free(S);
@@ -168,8 +173,9 @@ static int attention_gradients(ag_ctx *ctx, int first_saved, const nd_array *con
     const bool mixed = is_bf16(v);
     const nd_array *P = ag_ctx_saved(ctx, first_saved);
     const nd_array *P_operand = mixed ? ag_ctx_saved(ctx, first_saved + 1) : P;
-    /* The products' operands: dO and dS rounded to bf16 in mixed precision. */
-    nd_array *g = mixed ? nd_astype(dO, ND_BFLOAT16) : nd_view(dO);
+    /* The products' operands: dO and dS rounded to bf16 in mixed precision
+     * (dO already is where the output is bf16: the packed op on a bf16 qkv). */
+    nd_array *g = mixed && !is_bf16(dO) ? nd_astype(dO, ND_BFLOAT16) : nd_view(dO);
     nd_array *Pt = NULL, *Vt = NULL, *dP = NULL, *row = NULL, *dSt = NULL;
     int status = 0;
     if (!g)
@@ -224,7 +230,7 @@ done:
 static nd_array *attention_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)n;
-    return attention_products(ctx, ag_ctx_params(ctx), x);
+    return attention_products(ctx, ag_ctx_params(ctx), x, NULL);
 }
 
 static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
@@ -266,22 +272,37 @@ static nd_array *head_view(const nd_array *qkv, int which, int64_t H)
 
 /* Saves q, k, v (B, H, T, D) in the operand dtype (0, 1, 2), then P. In
  * qkv's own dtype they are views of it (the products read them strided,
- * nothing is held twice); rounded to bf16 they are C-order copies. */
+ * nothing is held twice); rounded to bf16 they are C-order copies. The
+ * output is qkv's dtype (float32 for a float32 qkv with bf16 operands):
+ * where that is P v's own result, P v writes each head's columns of the
+ * (B, T, C) output in place; else the float32 sums are joined by a copy. */
 static nd_array *attention_packed_forward(ag_ctx *ctx, int n, const nd_array *const *x)
 {
     (void)n;
     const packed_params *p = ag_ctx_params(ctx);
     const int64_t B = nd_shape(x[0])[0], T = nd_shape(x[0])[1], C = nd_shape(x[0])[2] / 3;
-    nd_array *heads[3] = {0}, *out = NULL, *joined = NULL, *y = NULL;
+    const bool in_place = p->operand == nd_dtype_of(x[0]);
+    nd_array *heads[3] = {0}, *out = NULL, *joined = NULL, *into = NULL, *y = NULL;
     for (int i = 0; i < 3; i++) {
         nd_array *view = head_view(x[0], i, p->heads);
-        heads[i] = !view || p->operand == nd_dtype_of(x[0]) ? view : nd_astype(view, p->operand);
+        heads[i] = !view || in_place ? view : nd_astype(view, p->operand);
         if (heads[i] != view)
             nd_free(view);
         if (!heads[i] || ag_ctx_save(ctx, heads[i]) < 0)
             goto done;
     }
-    out = attention_products(ctx, &p->attention, (const nd_array *const *)heads);
+    if (in_place) { /* (B, T, C) seen as (B, T, H, D), then as (B, H, T, D) */
+        joined = nd_empty(p->operand, 3, (const int64_t[]){B, T, C});
+        nd_array *split =
+            joined ? nd_reshape(joined, 4, (const int64_t[]){B, T, p->heads, C / p->heads}) : NULL;
+        into = split ? nd_transpose(split, (const int[]){0, 2, 1, 3}) : NULL;
+        nd_free(split);
+        out = into ? attention_products(ctx, &p->attention, (const nd_array *const *)heads, into)
+                   : NULL;
+        y = out ? nd_view(joined) : NULL;
+        goto done;
+    }
+    out = attention_products(ctx, &p->attention, (const nd_array *const *)heads, NULL);
     /* (B, H, T, D) -> (B, T, H, D), one copy -> (B, T, C) */
     nd_array *t = out ? nd_transpose(out, (const int[]){0, 2, 1, 3}) : NULL;
     joined = t ? nd_ascontiguousarray(t) : NULL;
@@ -291,6 +312,7 @@ done:
     for (int i = 0; i < 3; i++)
         nd_free(heads[i]);
     nd_free(out);
+    nd_free(into);
     nd_free(joined);
     return y;
 }
