@@ -75,7 +75,7 @@ static inline float nd_vexpf(float x)
     return x != x ? x : y;
 }
 
-/* exp(x) for x in [-87, 87] (or NaN, which stays NaN), the bits of
+/* exp(x) for x in [-87, 87] (not NaN: the caller bounds x), the bits of
  * nd_vexpf there, without its range handling: k within [-126, 126] makes
  * 2^k one normal number, and the scaling one exact multiply (two exact
  * ones in nd_vexpf) before the same rounding. For callers that bound the
@@ -84,7 +84,7 @@ static inline float nd_vexpf(float x)
 static inline float nd_vexpf_in_range(float x)
 {
     float k, y = nd_vexpf_reduced(x, &k);
-    return y * nd_bits_to_float(((int32_t)k + 127) << 23);
+    return y * nd_bits_to_float((int32_t)((uint32_t)((int32_t)k + 127) << 23));
 }
 
 /* log(x) = e ln 2 + log(m), x = m 2^e with m in [sqrt(1/2), sqrt(2)), so

@@ -1065,6 +1065,22 @@ START_TEST(test_gelu_to_bf16_is_gelu_then_cast)
         ck_assert_double_eq(share_equal(grad[0], grad[1]), 1);
         nd_free(out[0]), nd_free(out[1]), nd_free(grad[0]), nd_free(grad[1]);
     }
+    /* a NaN x: y and dL/dx NaN, in float32 and stored as bf16 */
+    nd_array *nan_x = nd_zeros(ND_FLOAT32, 1, (const int64_t[]){2});
+    nd_array *ones = nd_ones(ND_FLOAT32, 1, (const int64_t[]){2});
+    ((float *)nd_data(nan_x))[0] = NAN;
+    for (int to_bf16 = 0; to_bf16 < 2; to_bf16++) {
+        ag_tensor *pn = ag_param(nan_x);
+        ag_tensor *yn = to_bf16 ? ag_to_dtype(ag_gelu_to(pn, ND_BFLOAT16), ND_FLOAT32) : ag_gelu(pn);
+        const float *yv = nd_data(ag_value(yn));
+        ck_assert(isnan(yv[0]) && yv[1] == 0);
+        ck_assert_int_eq(ag_backward_ex(yn, ones, false), 0);
+        const float *gv = nd_data(ag_grad(pn));
+        ck_assert(isnan(gv[0]) && gv[1] == 0.5f);
+        ag_tape_reset();
+        ag_tensor_free(pn);
+    }
+    nd_free(nan_x), nd_free(ones);
     ag_tensor *c = ag_param(xa);
     ck_assert_str_eq(ag_op_name(ag_gelu_to(c, ND_FLOAT32)), "gelu");
     ag_tensor *c16 = ag_to_dtype(c, ND_BFLOAT16), *y32 = ag_gelu_to(c16, ND_FLOAT32);

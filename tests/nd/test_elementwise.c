@@ -1442,7 +1442,7 @@ END_TEST
 
 /* libnd's vector exp without range handling (vmath.h, for callers that
  * bound the argument: GELU's tanh) has nd_vexpf's bits over all of
- * [-87, 87]: every 389th float32 there, the ends, 0, and NaN. */
+ * [-87, 87]: every 389th float32 there, the ends and 0. */
 START_TEST(exp_in_range_has_the_bits_of_exp)
 {
     const float ends[] = {-87.0f, 87.0f, 0.0f, -0.0f, 1e-30f, -1e-30f};
@@ -1460,7 +1460,6 @@ START_TEST(exp_in_range_has_the_bits_of_exp)
     ck_assert_msg(differ == 0, "%lld values differ, the first exp(%a)", (long long)differ,
                   (double)first);
     ck_assert_int_gt(checked, 5000000);
-    ck_assert(isnan(nd_vexpf_in_range(NAN)));
 }
 END_TEST
 

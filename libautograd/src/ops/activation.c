@@ -52,14 +52,16 @@
  * the float32 result is already +-1 (2 / (e^20 + 1) < 2^-26, and e^-20 + 1
  * rounds to 1), so 2u is clamped there and exp needs no range handling
  * (nd_vexpf_in_range): the same bits as with nd_vexpf for every float32
- * x, checked over all 2^32 of them, in 12% less time. NaN stays NaN.
- * GELU's forward is bound by this arithmetic. */
+ * x but NaN, checked over all 2^32 of them, in 12% less time. A NaN x
+ * (whose u fails both compares, so the clamp makes it 20) gives t = 1,
+ * and y = 0.5 x (1 + t) and dL/dx stay NaN through x itself. GELU's
+ * forward is bound by this arithmetic. */
 static ND_ALWAYS_INLINE float gelu_tanh_of_float(float x)
 {
     float u = (float)GELU_K * (x + (float)GELU_C * x * x * x);
     float v = 2.0f * u;
-    v = v > 20.0f ? 20.0f : v;
-    v = v < -20.0f ? -20.0f : v;
+    v = v < 20.0f ? v : 20.0f;
+    v = v > -20.0f ? v : -20.0f;
     return 1.0f - 2.0f / (nd_vexpf_in_range(v) + 1.0f);
 }
 
