@@ -89,6 +89,17 @@ ag_tensor *transformer_linear(transformer_model *m, ag_tensor *x, ag_tensor *w, 
     return ag_linear(ag_to_dtype(x, ND_BFLOAT16), bf16_weight(m, w), b);
 }
 
+/* A bf16 model's Linear whose output only bf16 operands read (c_attn's
+ * q, k, v; c_fc's, GELU's input): stored as bf16 by the product itself
+ * (ag_linear_to), or on the composed path by a cast after it. */
+static ag_tensor *linear_stored_bf16(transformer_model *m, const transformer_forward_options *o,
+                                     ag_tensor *x, ag_tensor *w, ag_tensor *b)
+{
+    if (o->composed)
+        return ag_to_dtype(transformer_linear(m, x, w, b), ND_BFLOAT16);
+    return ag_linear_to(ag_to_dtype(x, ND_BFLOAT16), bf16_weight(m, w), b, ND_BFLOAT16);
+}
+
 /* k or v of the new positions, (1, H, T, D), written into the cache at
  * start.. ; returns every cached position 0..start+T as a (1, H, L, D)
  * tape constant, what the new queries attend over. */
@@ -121,10 +132,8 @@ static ag_tensor *attention(transformer_model *m, const transformer_forward_opti
      * (ag_linear_to): q, k and v are only the attention's bf16 operands. */
     if (!o->composed && !cache && !m->config.no_attention_scale) {
         const bool bf16 = m->config.precision == TRANSFORMER_BF16;
-        ag_tensor *qkv =
-            bf16 ? ag_linear_to(ag_to_dtype(h, ND_BFLOAT16), bf16_weight(m, b->attn_weight),
-                                b->attn_bias, ND_BFLOAT16)
-                 : transformer_linear(m, h, b->attn_weight, b->attn_bias);
+        ag_tensor *qkv = bf16 ? linear_stored_bf16(m, o, h, b->attn_weight, b->attn_bias)
+                              : transformer_linear(m, h, b->attn_weight, b->attn_bias);
         qkv = ag_reshape(qkv, 3, (int64_t[]){B, T, 3 * C});
         nd_dtype operand = bf16 ? ND_BFLOAT16 : qkv ? nd_dtype_of(ag_value(qkv)) : ND_FLOAT32;
         ag_tensor *y = ag_reshape(ag_attention_packed(qkv, H, causal, o->padding, operand), 2,
@@ -164,19 +173,17 @@ static ag_tensor *mlp(transformer_model *m, const transformer_forward_options *o
                       const transformer_block *b, ag_tensor *h)
 {
     /* bf16: c_fc's output is only GELU's input and GELU's output only
-     * c_proj's operand, so both are stored as bf16 (ag_linear_to: rounded
-     * by the product's store, as torch's autocast rounds a Linear's
-     * output; ag_gelu_to: computed in float32, the cast in the same pass).
-     * The composed forward keeps c_fc's float32 output and casts GELU's
-     * in transformer_linear. */
+     * c_proj's operand, so both are stored as bf16 (c_fc's rounded as a
+     * Linear's output is under torch's autocast; ag_gelu_to computes in
+     * float32, the cast in the same pass). The composed forward rounds
+     * with casts of their own, GELU's in transformer_linear. */
     ag_tensor *up;
-    if (m->config.precision == TRANSFORMER_BF16 && !o->composed) {
-        up = ag_linear_to(ag_to_dtype(h, ND_BFLOAT16), bf16_weight(m, b->fc_weight), b->fc_bias,
-                          ND_BFLOAT16);
-        up = ag_gelu_to(up, ND_BFLOAT16);
-    } else {
+    if (m->config.precision != TRANSFORMER_BF16)
         up = gelu(o, transformer_linear(m, h, b->fc_weight, b->fc_bias));
-    }
+    else if (o->composed)
+        up = gelu(o, ag_to_dtype(linear_stored_bf16(m, o, h, b->fc_weight, b->fc_bias), ND_FLOAT32));
+    else
+        up = ag_gelu_to(linear_stored_bf16(m, o, h, b->fc_weight, b->fc_bias), ND_BFLOAT16);
     return dropout(m, o, transformer_linear(m, up, b->mlp_proj_weight, b->mlp_proj_bias));
 }
 
