@@ -112,6 +112,15 @@ static nd_array *float_product(const nd_array *a, const nd_array *b)
     return is_bf16(a) ? nd_matmul_dtype(a, b, ND_FLOAT32) : nd_matmul(a, b);
 }
 
+/* a @ b as a new array, or written into `into` (a view of the product's
+ * shape and dtype: nd_matmul_out) and returned as a view of it. */
+static nd_array *product_into(const nd_array *a, const nd_array *b, nd_array *into)
+{
+    if (!into)
+        return nd_matmul(a, b);
+    return nd_matmul_out(a, b, into) == 0 ? nd_view(into) : NULL;
+}
+
 /* ---- the fused op ------------------------------------------------------------------------ */
 
 /* q (..., Tq, D), k (..., Tk, D), v (..., Tk, Dv) -> out (..., Tq, Dv); saves P (..., Tq, Tk)
@@ -153,9 +162,7 @@ static nd_array *attention_products(ag_ctx *ctx, const attention_params *p,
     /* pieces of 2^15 scores or more, as libnd's elementwise loops split */
     nd_parallel_for(rows, ((int64_t)1 << 15) / (Tk > 0 ? Tk : 1) + 1, softmax_piece, &task);
     if (ag_ctx_save(ctx, S) >= 0 && (!P16 || ag_ctx_save(ctx, P16) >= 0))
-        out = !into ? float_product(P16 ? P16 : S, x[2])
-              : nd_matmul_out(P16 ? P16 : S, x[2], into) == 0 ? nd_view(into)
-                                                              : NULL;
+        out = into ? product_into(P16 ? P16 : S, x[2], into) : float_product(P16 ? P16 : S, x[2]);
 done:
     nd_free(kt);
     nd_free(S);
@@ -165,9 +172,13 @@ done:
 }
 
 /* dx[i] = dL/d x[i] (q, k, v) for each i with needs[i], from dO; P is the
- * op's saved array `first_saved` (attention_products saved it). */
+ * op's saved array `first_saved` (attention_products saved it). With
+ * `into` (NULL, or three views of the gradients' shapes in the products'
+ * own dtype: bf16 for bf16 operands) each product is written there and
+ * dx[i] is a view of it. */
 static int attention_gradients(ag_ctx *ctx, int first_saved, const nd_array *const *x,
-                               const bool *needs, const nd_array *dO, nd_array **dx)
+                               const bool *needs, const nd_array *dO, nd_array **dx,
+                               nd_array *const *into)
 {
     const nd_array *q = x[0], *k = x[1], *v = x[2];
     const bool mixed = is_bf16(v);
@@ -182,7 +193,7 @@ static int attention_gradients(ag_ctx *ctx, int first_saved, const nd_array *con
         goto fail;
     if (needs[2]) { /* dV = P^T dO */
         Pt = nd_swapaxes(P_operand, -1, -2);
-        if (!Pt || !(dx[2] = nd_matmul(Pt, g)))
+        if (!Pt || !(dx[2] = product_into(Pt, g, into ? into[2] : NULL)))
             goto fail;
     }
     if (!needs[0] && !needs[1])
@@ -207,11 +218,11 @@ static int attention_gradients(ag_ctx *ctx, int first_saved, const nd_array *con
     else
         softmax_backward_rows_double(nd_data(dP), nd_data(dP), nd_data(P), rows, Tk, scale);
     const nd_array *dS = dP;
-    if (needs[0] && !(dx[0] = nd_matmul(dS, k))) /* dQ = dS K */
+    if (needs[0] && !(dx[0] = product_into(dS, k, into ? into[0] : NULL))) /* dQ = dS K */
         goto fail;
     if (needs[1]) { /* dK = dS^T Q */
         dSt = nd_swapaxes(dS, -1, -2);
-        if (!dSt || !(dx[1] = nd_matmul(dSt, q)))
+        if (!dSt || !(dx[1] = product_into(dSt, q, into ? into[1] : NULL)))
             goto fail;
     }
     goto done;
@@ -238,7 +249,7 @@ static int attention_backward(ag_ctx *ctx, const nd_array *dO, nd_array **dx)
     const nd_array *x[3] = {ag_ctx_input(ctx, 0), ag_ctx_input(ctx, 1), ag_ctx_input(ctx, 2)};
     const bool needs[3] = {ag_ctx_needs_grad(ctx, 0), ag_ctx_needs_grad(ctx, 1),
                            ag_ctx_needs_grad(ctx, 2)};
-    return attention_gradients(ctx, 0, x, needs, dO, dx);
+    return attention_gradients(ctx, 0, x, needs, dO, dx, NULL);
 }
 
 static const ag_op attention_op = {"attention", attention_forward, attention_backward};
@@ -324,24 +335,31 @@ static int attention_packed_backward(ag_ctx *ctx, const nd_array *dy, nd_array *
     const nd_array *heads[3] = {ag_ctx_saved(ctx, 0), ag_ctx_saved(ctx, 1), ag_ctx_saved(ctx, 2)};
     const int64_t B = nd_shape(qkv)[0], T = nd_shape(qkv)[1], C = nd_shape(qkv)[2] / 3;
     const int64_t H = p->heads;
-    nd_array *grads[3] = {0}, *dO = NULL, *dqkv = NULL;
+    /* Each third of dL/dqkv written once, no zero fill, no adds: by its
+     * product itself where that is qkv's dtype (the thirds' head-major
+     * views), else (a float32 qkv with bf16 operands) widened from the
+     * bf16 gradient by a copy. */
+    const bool in_place = p->operand == nd_dtype_of(qkv);
+    nd_array *grads[3] = {0}, *thirds[3] = {0}, *dO = NULL;
+    nd_array *dqkv = nd_empty(nd_dtype_of(qkv), 3, nd_shape(qkv));
+    int status = dqkv ? 0 : nd_last_status();
+    for (int i = 0; i < 3 && status == 0; i++)
+        if (!(thirds[i] = head_view(dqkv, i, H)))
+            status = nd_last_status();
     /* dL/dout as (B, H, T, D): views of dL/dy */
-    nd_array *split = nd_reshape(dy, 4, (const int64_t[]){B, T, H, C / H});
+    nd_array *split = status == 0 ? nd_reshape(dy, 4, (const int64_t[]){B, T, H, C / H}) : NULL;
     dO = split ? nd_transpose(split, (const int[]){0, 2, 1, 3}) : NULL;
     nd_free(split);
-    int status = dO ? attention_gradients(ctx, 3, heads, (const bool[]){true, true, true}, dO, grads)
+    if (status == 0)
+        status = dO ? attention_gradients(ctx, 3, heads, (const bool[]){true, true, true}, dO,
+                                          grads, in_place ? thirds : NULL)
                     : nd_last_status();
-    if (status == 0 && !(dqkv = nd_empty(nd_dtype_of(qkv), 3, nd_shape(qkv))))
-        status = nd_last_status();
-    /* Each third of dL/dqkv written once from its (B, H, T, D) gradient,
-     * widened from bf16 in mixed precision: no zero fill, no adds. */
-    for (int i = 0; i < 3 && status == 0; i++) {
-        nd_array *third = head_view(dqkv, i, H);
-        status = third ? nd_copyto(third, grads[i], ND_CAST_SAME_KIND) : nd_last_status();
-        nd_free(third);
-    }
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < 3 && status == 0 && !in_place; i++)
+        status = nd_copyto(thirds[i], grads[i], ND_CAST_SAME_KIND);
+    for (int i = 0; i < 3; i++) {
         nd_free(grads[i]);
+        nd_free(thirds[i]);
+    }
     nd_free(dO);
     if (status == 0)
         dx[0] = dqkv;
