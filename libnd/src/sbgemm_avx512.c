@@ -28,10 +28,10 @@
  * serves one column block is not packed: its rows already hold those
  * units, and the kernel broadcasts them from A itself (micro_kernel_rows).
  * The loops are sgemm_avx512.c's (BLIS's jc/pc/ir/jr with pc outermost so
- * that a packed A serves every column block); only the sizes differ: KC counts bf16 elements, and twice the
- * float32 count fits the same bytes (an A micro-panel 12 x 768 x 2 = 18 KB
- * in L1, a B block 768 x 480 x 2 = 737 KB in L2). A GPT-2 layer's k = 768
- * is then one pass.
+ * that a packed A serves every column block); only the sizes differ: KC
+ * counts bf16 elements, and twice the float32 count fits the same bytes
+ * (an A micro-panel 12 x 768 x 2 = 18 KB in L1, a B block 768 x 480 x 2 =
+ * 737 KB in L2). A GPT-2 layer's k = 768 is then one pass.
  *
  * The micro-kernel: 12 x 32 of C in 24 zmm accumulators; per pair of k, two
  * 64-byte loads of B (32 columns x 2) and 12 broadcast pairs of A: 24

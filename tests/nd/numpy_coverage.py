@@ -33,7 +33,8 @@ NO_TWIN = {
     'nd_sum_out': 'numpy.sum(..., out=) for the float sums of libautograd, tests/nd/test_reduce.c',
     'nd_matmul_dtype': 'matmul into a chosen result dtype (bf16 mixed precision), tests/nd/test_matmul.c',
     'nd_matmul_bias': 'numpy.matmul(a, b, dtype=dt) + bias in one call (a Linear\'s bias); '
-                      'tests/nd/test_bf16_gemm.c holds it to nd_matmul_dtype then nd_add_out, bit for bit',
+                      'tests/nd/test_bf16_gemm.c holds it to nd_matmul_dtype then nd_add_out, '
+                      'bit for bit (a bf16 result: that float32 result rounded once)',
     'nd_free_arrays': 'frees the list nd_split returns; no computation',
     'nd_rng_new': 'creates the generator the nd_rng_* cases draw from',
     'nd_rng_free': 'frees a generator; no computation',

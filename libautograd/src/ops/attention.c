@@ -257,12 +257,13 @@ static const ag_op attention_op = {"attention", attention_forward, attention_bac
 /* ---- the fused op on a packed projection ----------------------------------------------- */
 
 /* qkv (B, T, 3C) -> (B, T, C): the heads are split, attended and joined by
- * views and one copy each way, not by ops of their own. The split (slice,
- * reshape, transpose, cast: four ops per q, k, v on the composed path)
- * costs, on the way back, a zero-filled (B, T, 3C) gradient per slice and
- * two adds to join them, a widening pass per cast and a copy per reshape;
- * here dL/dqkv is written once, each third straight from its head-major
- * gradient. */
+ * views, not by ops of their own: the products read q, k, v in place and
+ * write the output and each third of dL/dqkv in place (a copy each way
+ * only where the operands are bf16 copies of a float32 qkv). The split
+ * (slice, reshape, transpose, cast: four ops per q, k, v on the composed
+ * path) costs, on the way back, a zero-filled (B, T, 3C) gradient per
+ * slice and two adds to join them, a widening pass per cast and a copy
+ * per reshape. */
 typedef struct packed_params {
     attention_params attention;
     int64_t heads;

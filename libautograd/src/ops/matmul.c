@@ -159,10 +159,12 @@ ag_tensor *ag_matmul(ag_tensor *a, ag_tensor *b)
  * and kept in float32, plus b; the two gemms of the backward take dL/dy
  * rounded to bf16 and write dL/dx, dL/dW in bf16, rounded once from their
  * float32 sums; dL/db sums the float32 dL/dy (the bias is not a gemm
- * operand, so it is not rounded).
+ * operand, so it is not rounded). ag_linear_to (below) stores y as bf16
+ * instead; dL/dy then arrives in bf16 and is the gemms' operand as it is.
  */
+
 /* 0 if x (..., in), W (out, in) and, when n is 3, b (out,) fit, else the
- * error. */
+ * error: the checks of both forwards, ag_linear's and ag_linear_to's. */
 static int linear_check_shapes(int n, const nd_array *const *x)
 {
     if (nd_ndim(x[1]) != 2 || nd_ndim(x[0]) < 1 ||

@@ -98,7 +98,7 @@ static int norm_backward(ag_ctx *ctx, const nd_array *dy, nd_array **dx, bool ce
     nd_array *dinp = nd_empty(dt, nd_ndim(x), nd_shape(x));
     nd_array *dweight = want_w ? nd_zeros(dt, 1, &C) : NULL;
     nd_array *dbias = want_b ? nd_zeros(dt, 1, &C) : NULL;
-    void *scratch = malloc((size_t)(C + 1) * nd_itemsize(x)); /* a widened row of a bf16 dy */
+    void *scratch = malloc((size_t)(C > 0 ? C : 1) * nd_itemsize(x)); /* a bf16 dy's row widened */
     /* y, so dL/dy, is bf16 after ag_layer_norm_to: widened a row at a time */
     bool bf16_dy = nd_dtype_of(g ? g : dy) == ND_BFLOAT16;
     int status = 0;
